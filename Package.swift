@@ -1,0 +1,46 @@
+// swift-tools-version: 6.0
+// loopbench: a test bench for audio round-trip latency and crackle.
+// SPDX-License-Identifier: GPL-2.0-or-later
+import PackageDescription
+
+let package = Package(
+    name: "loopbench",
+    products: [
+        .executable(name: "loopbench", targets: ["loopbench"]),
+        .library(name: "Analyzer", targets: ["Analyzer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries, each wrapped once behind a small Swift API.
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "CPulse", pkgConfig: "libpulse", providers: [.apt(["libpulse-dev"])]),
+
+        // Layers: stimulus → loop → capture → analyzer → measurement → sweep → reports.
+        .target(name: "LoopbenchCore"),
+        .target(name: "AudioFile", dependencies: ["LoopbenchCore", "CSndFile"]),
+        .target(name: "DSP", dependencies: ["CFFTW"]),
+        .target(name: "Stimulus", dependencies: ["LoopbenchCore"]),
+        .target(name: "Analyzer", dependencies: ["LoopbenchCore", "DSP"]),
+        .target(name: "CardModel", dependencies: ["LoopbenchCore"]),
+        .target(name: "PulseBackend", dependencies: ["LoopbenchCore", "CPulse"]),
+        .target(name: "ALSABackend", dependencies: ["LoopbenchCore", "CALSA"]),
+        .target(name: "Loops", dependencies: ["LoopbenchCore", "CardModel", "PulseBackend", "ALSABackend"]),
+        .target(name: "Bench", dependencies: ["LoopbenchCore", "Analyzer", "AudioFile", "Stimulus", "Loops"]),
+        .executableTarget(
+            name: "loopbench",
+            dependencies: [
+                "LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Loops", "Bench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .target(name: "TestSupport", dependencies: ["LoopbenchCore", "AudioFile"], path: "Tests/TestSupport"),
+        .testTarget(name: "DSPTests", dependencies: ["DSP"]),
+        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Stimulus", "TestSupport", "AudioFile"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioFile", "Stimulus"]),
+    ]
+)

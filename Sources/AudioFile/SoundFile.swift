@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import CSndFile
+import Foundation
+import LoopbenchCore
+
+/// Reads and writes audio files through libsndfile: the only place that touches it.
+///
+/// Reading accepts whatever libsndfile reads (WAV 16/24/32-bit integer and float,
+/// FLAC, AIFF, Ogg, …). Writing picks the container from the file's extension.
+public enum SoundFile {
+    /// Sample formats for writing.
+    public enum SampleFormat: String, CaseIterable, Sendable {
+        case s16, s24, s32, f32
+
+        var subtype: Int32 {
+            switch self {
+            case .s16: Int32(SF_FORMAT_PCM_16)
+            case .s24: Int32(SF_FORMAT_PCM_24)
+            case .s32: Int32(SF_FORMAT_PCM_32)
+            case .f32: Int32(SF_FORMAT_FLOAT)
+            }
+        }
+    }
+
+    /// What a file holds, without reading its samples.
+    public struct Info: Sendable, Equatable {
+        public var frames: Int
+        public var sampleRate: Int
+        public var channels: Int
+    }
+
+    /// libsndfile keeps its last error in global state: serialise opens.
+    private static let lock = NSLock()
+
+    /// Reads a whole file.
+    ///
+    /// - Throws: `missingInput` when the file does not exist or cannot be read,
+    ///   `badData` when it is empty, truncated or not audio libsndfile knows.
+    public static func read(_ path: String) throws(LoopbenchError) -> AudioBuffer {
+        let (handle, info) = try open(path)
+        defer { sf_close(handle) }
+        let frames = Int(info.frames)
+        let channels = Int(info.channels)
+        guard frames > 0 else { throw .badData(path, "the file holds no audio frames") }
+        guard frames <= 1 << 31 / max(channels, 1) else { throw .badData(path, "the file is too long (\(frames) frames)") }
+        var samples = [Float](repeating: 0, count: frames * channels)
+        let got = samples.withUnsafeMutableBufferPointer { sf_readf_float(handle, $0.baseAddress, sf_count_t(frames)) }
+        guard got > 0 else { throw .badData(path, "no audio frames could be read (the data is truncated or corrupt)") }
+        if Int(got) < frames {
+            throw .badData(path, "truncated: the header promises \(frames) frames, only \(got) could be read")
+        }
+        if samples.contains(where: { !$0.isFinite }) {
+            throw .badData(path, "the file holds NaN or infinite samples")
+        }
+        return AudioBuffer(sampleRate: Int(info.samplerate), interleaved: samples, channelCount: channels)
+    }
+
+    /// Reads only the header: frames, rate and channels.
+    public static func info(_ path: String) throws(LoopbenchError) -> Info {
+        let (handle, info) = try open(path)
+        sf_close(handle)
+        return Info(frames: Int(info.frames), sampleRate: Int(info.samplerate), channels: Int(info.channels))
+    }
+
+    private static func open(_ path: String) throws(LoopbenchError) -> (OpaquePointer, SF_INFO) {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw .missingInput(path, "no such file")
+        }
+        guard !isDir.boolValue else { throw .missingInput(path, "is a folder, not an audio file") }
+        guard FileManager.default.isReadableFile(atPath: path) else { throw .missingInput(path, "cannot read the file (permission denied)") }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        if size == 0 { throw .badData(path, "the file is empty") }
+        var info = SF_INFO()
+        lock.lock()
+        let handle = sf_open(path, Int32(SFM_READ), &info)
+        let why = handle == nil ? String(cString: sf_strerror(nil)) : ""
+        lock.unlock()
+        guard let handle else { throw .badData(path, "not a readable audio file (\(why))") }
+        guard info.channels >= 1, info.samplerate >= 1 else {
+            sf_close(handle)
+            throw .badData(path, "the header is corrupt (\(info.channels) channels at \(info.samplerate) Hz)")
+        }
+        return (handle, info)
+    }
+
+    /// Writes `buffer` to `path`, atomically (temporary file, then rename).
+    ///
+    /// The container follows the extension: `.wav` (default), `.flac`, `.aiff`/`.aif`, `.caf`, `.au`.
+    public static func write(_ buffer: AudioBuffer, to path: String, format: SampleFormat = .f32) throws(LoopbenchError) {
+        let ext = (path as NSString).pathExtension.lowercased()
+        let major: Int
+        switch ext {
+        case "flac": major = SF_FORMAT_FLAC
+        case "aiff", "aif": major = SF_FORMAT_AIFF
+        case "caf": major = SF_FORMAT_CAF
+        case "au": major = SF_FORMAT_AU
+        default: major = SF_FORMAT_WAV
+        }
+        var subtype = format.subtype
+        if major == SF_FORMAT_FLAC && (format == .f32 || format == .s32) { subtype = SampleFormat.s24.subtype }
+        var info = SF_INFO()
+        info.samplerate = Int32(buffer.sampleRate)
+        info.channels = Int32(buffer.channelCount)
+        info.format = Int32(major) | subtype
+        guard sf_format_check(&info) != 0 else {
+            throw .usage("libsndfile cannot write \(format.rawValue) samples into a .\(ext) file", subject: path)
+        }
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let tmp = dir + "/." + url.lastPathComponent + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
+        lock.lock()
+        let handle = sf_open(tmp, Int32(SFM_WRITE), &info)
+        let why = handle == nil ? String(cString: sf_strerror(nil)) : ""
+        lock.unlock()
+        guard let handle else { throw .io(path, "cannot create the file (\(why))") }
+        if format != .f32 { sf_command(handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE)) }
+        let samples = buffer.interleaved()
+        let wrote = samples.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, sf_count_t(buffer.frames)) }
+        sf_write_sync(handle)
+        sf_close(handle)
+        guard Int(wrote) == buffer.frames, rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw .io(path, "cannot write the audio (wrote \(wrote) of \(buffer.frames) frames)")
+        }
+    }
+
+    /// The libsndfile version string, e.g. `libsndfile-1.2.0`.
+    public static var libraryVersion: String { String(cString: sf_version_string()) }
+}

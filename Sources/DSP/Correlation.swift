@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
+/// Cross-correlation through the FFT.
+public enum Correlation {
+    /// `out[k - lags.lowerBound] = Σₙ signal[n + k] · template[n]` for every lag `k` in `lags`.
+    ///
+    /// Linear (not circular): the transform is padded so that no lag in `lags` wraps.
+    /// - Complexity: O((n + m) log(n + m)) for a signal of n and a template of m samples.
+    public static func crossCorrelate(signal: UnsafeBufferPointer<Float>, template: UnsafeBufferPointer<Float>, lags: ClosedRange<Int>) -> [Double] {
+        let n = signal.count, m = template.count
+        // Lags k with -m < k < n can be non-zero. Pad to cover both ends without wrap.
+        let negSpan = max(0, -lags.lowerBound)
+        let size = RealFFT.goodSize(atLeast: n + min(m, negSpan + m) + 1)
+        let fft = RealFFT.of(size: max(size, 2))
+        let a = RealFFT.Buffers(size: fft.size)
+        let b = RealFFT.Buffers(size: fft.size)
+        fill(a.samples, from: signal)
+        fill(b.samples, from: template)
+        fft.forward(a)
+        fft.forward(b)
+        let sa = a.spectrum, sb = b.spectrum
+        for i in 0..<sa.count {
+            let (ar, ai) = sa[i], (br, bi) = sb[i]
+            sa[i] = (ar * br + ai * bi, ai * br - ar * bi)  // A · conj(B)
+        }
+        fft.inverse(a)
+        let scale = 1.0 / Double(fft.size)
+        let r = a.samples
+        var out = [Double](repeating: 0, count: lags.count)
+        for (j, k) in lags.enumerated() {
+            if k >= n || k <= -m { continue }
+            let idx = k >= 0 ? k : fft.size + k
+            if idx >= 0 && idx < fft.size { out[j] = r[idx] * scale }
+        }
+        return out
+    }
+
+    /// Convenience over arrays.
+    public static func crossCorrelate(signal: [Float], template: [Float], lags: ClosedRange<Int>) -> [Double] {
+        signal.withUnsafeBufferPointer { s in template.withUnsafeBufferPointer { t in crossCorrelate(signal: s, template: t, lags: lags) } }
+    }
+
+    /// The same by direct summation: slow, for tests and for the benchmark's baseline.
+    public static func direct(signal: [Float], template: [Float], lags: ClosedRange<Int>) -> [Double] {
+        lags.map { k in
+            var acc = 0.0
+            for (i, t) in template.enumerated() {
+                let j = i + k
+                if j >= 0 && j < signal.count { acc += Double(signal[j]) * Double(t) }
+            }
+            return acc
+        }
+    }
+
+    static func fill(_ dst: UnsafeMutableBufferPointer<Double>, from src: UnsafeBufferPointer<Float>) {
+        let n = min(src.count, dst.count)
+        for i in 0..<n { dst[i] = Double(src[i]) }
+        for i in n..<dst.count { dst[i] = 0 }
+    }
+}

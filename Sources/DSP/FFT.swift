@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import CFFTW
+import Foundation
+
+/// A real-input FFT of one size, backed by FFTW: the only place that touches FFTW.
+///
+/// Plans are made once per size with `FFTW_ESTIMATE` and cached; the planner is not
+/// thread-safe, so planning runs under a global lock. Executing a plan on new arrays is
+/// thread-safe, so one `RealFFT` serves any number of threads, each with its own buffers
+/// (``Buffers``).
+public final class RealFFT: @unchecked Sendable {
+    /// Transform length (real samples).
+    public let size: Int
+    /// Number of complex bins: `size / 2 + 1`.
+    public var bins: Int { size / 2 + 1 }
+    private let forwardPlan: OpaquePointer
+    private let inversePlan: OpaquePointer
+
+    nonisolated(unsafe) private static var cache: [Int: RealFFT] = [:]
+    private static let plannerLock = NSLock()
+
+    /// The shared transform of length `size` (any size; 2, 3, 5, 7 smooth sizes are fastest).
+    public static func of(size: Int) -> RealFFT {
+        plannerLock.lock()
+        defer { plannerLock.unlock() }
+        if let f = cache[size] { return f }
+        let f = RealFFT(plannedUnderLock: size)
+        cache[size] = f
+        return f
+    }
+
+    private init(plannedUnderLock size: Int) {
+        precondition(size >= 2)
+        self.size = size
+        let r = fftw_alloc_real(size)!
+        let c = fftw_alloc_complex(size / 2 + 1)!
+        let flags = UInt32(FFTW_ESTIMATE) | UInt32(FFTW_DESTROY_INPUT)
+        forwardPlan = fftw_plan_dft_r2c_1d(Int32(size), r, c, flags)
+        inversePlan = fftw_plan_dft_c2r_1d(Int32(size), c, r, flags)
+        fftw_free(r)
+        fftw_free(c)
+    }
+
+    /// Aligned work arrays for one thread's use of a transform.
+    public final class Buffers {
+        public let real: UnsafeMutablePointer<Double>
+        public let complex: UnsafeMutablePointer<fftw_complex>
+        public let size: Int
+        public init(size: Int) {
+            self.size = size
+            real = fftw_alloc_real(size)!
+            complex = fftw_alloc_complex(size / 2 + 1)!
+        }
+        deinit {
+            fftw_free(real)
+            fftw_free(complex)
+        }
+        /// The complex bins as (re, im) pairs.
+        public var spectrum: UnsafeMutableBufferPointer<(Double, Double)> {
+            UnsafeMutableBufferPointer(start: UnsafeMutableRawPointer(complex).assumingMemoryBound(to: (Double, Double).self), count: size / 2 + 1)
+        }
+        public var samples: UnsafeMutableBufferPointer<Double> { UnsafeMutableBufferPointer(start: real, count: size) }
+    }
+
+    /// Transforms `buffers.real` into `buffers.complex` (the real input is destroyed).
+    public func forward(_ buffers: Buffers) {
+        precondition(buffers.size == size)
+        fftw_execute_dft_r2c(forwardPlan, buffers.real, buffers.complex)
+    }
+
+    /// Transforms `buffers.complex` into `buffers.real`, unscaled (multiply by 1/size).
+    public func inverse(_ buffers: Buffers) {
+        precondition(buffers.size == size)
+        fftw_execute_dft_c2r(inversePlan, buffers.complex, buffers.real)
+    }
+
+    /// The FFTW version string.
+    public static var libraryVersion: String { String(cString: cfftw_version()) }
+
+    /// The smallest size ≥ `n` whose only prime factors are 2, 3 and 5.
+    public static func goodSize(atLeast n: Int) -> Int {
+        var best = 1
+        while best < n { best <<= 1 }
+        var p5 = 1
+        while p5 < best {
+            var p35 = p5
+            while p35 < best {
+                var s = p35
+                while s < n { s <<= 1 }
+                if s < best { best = s }
+                p35 *= 3
+            }
+            p5 *= 5
+        }
+        return best
+    }
+}

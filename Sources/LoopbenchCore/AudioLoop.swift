@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+
+/// Something that plays a stimulus and records it back: the card model, a PulseAudio or
+/// ALSA loop, a QEMU guest. Every backend implements this one protocol, so `measure`,
+/// `sweep` and `compare` treat them alike.
+///
+/// A loop is built from `KEY=VALUE` settings (see ``SettingDoc``) and validates them in
+/// its initializer, throwing a usage error that names the key and the allowed range.
+public protocol AudioLoop: Sendable {
+    /// The backend's name as written in reports: `sim`, `pulse`, `alsa`, `qemu`.
+    var backend: String { get }
+    /// The rate the stimulus must be generated at.
+    var sampleRate: Int { get }
+    /// Channels the stimulus should have.
+    var channels: Int { get }
+    /// The effective settings, every default filled in, as they go into the report.
+    var effectiveSettings: [String: JSONValue] { get }
+    /// Plays `stimulus` through the loop and returns what came back. Blocking: real
+    /// backends run their I/O on dedicated threads and return when the capture is done.
+    func run(stimulus: AudioBuffer) throws(LoopbenchError) -> LoopCapture
+}
+
+/// What a loop returns: the capture and what the backend itself said about the run.
+public struct LoopCapture: Sendable {
+    /// The recorded audio, starting at the frame the stimulus started playing (or earlier).
+    public var capture: AudioBuffer
+    /// Underruns and overruns the audio API reported, when it reports them.
+    public var backendXruns: Int?
+    /// The latency the backend reported for the loop, in frames, when it reports one.
+    public var reportedLatencyFrames: Double?
+    /// Ground truth (card model only): latency, events, per-segment delays.
+    public var truth: JSONValue?
+    /// Where the latency lives, buffer by buffer, in ms (card model only).
+    public var latencyBreakdownMS: [String: Double]?
+    /// Notes for the report: what the device granted instead of what was asked, and so on.
+    public var notes: [String]
+
+    public init(capture: AudioBuffer, backendXruns: Int? = nil, reportedLatencyFrames: Double? = nil,
+                truth: JSONValue? = nil, latencyBreakdownMS: [String: Double]? = nil, notes: [String] = []) {
+        self.capture = capture
+        self.backendXruns = backendXruns
+        self.reportedLatencyFrames = reportedLatencyFrames
+        self.truth = truth
+        self.latencyBreakdownMS = latencyBreakdownMS
+        self.notes = notes
+    }
+}
+
+/// One setting a backend accepts, for `--list-settings` and for error messages.
+public struct SettingDoc: Sendable, Equatable, Codable {
+    public var key: String
+    public var unit: String
+    public var defaultValue: String
+    /// The QEMU option (or API parameter) it stands for, and what it does.
+    public var meaning: String
+    public init(key: String, unit: String, defaultValue: String, meaning: String) {
+        self.key = key
+        self.unit = unit
+        self.defaultValue = defaultValue
+        self.meaning = meaning
+    }
+}
+
+/// Parses `KEY=VALUE` strings into a dictionary, rejecting malformed ones.
+public enum SettingsParser {
+    public static func parse(_ items: [String]) throws(LoopbenchError) -> [String: String] {
+        var out: [String: String] = [:]
+        for item in items {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                throw .usage("--set \(item): expected KEY=VALUE", subject: item)
+            }
+            out[String(item[..<eq])] = String(item[item.index(after: eq)...])
+        }
+        return out
+    }
+}

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import ALSABackend
+import CardModel
+import LoopbenchCore
+import PulseBackend
+
+/// Builds the loop for a backend name from `KEY=VALUE` settings.
+public enum Loops {
+    public static let backends = ["sim", "pulse", "alsa"]
+
+    /// - Throws: a usage error for an unknown backend or a bad setting.
+    public static func make(backend: String, settings: [String: String]) throws(LoopbenchError) -> any AudioLoop {
+        switch backend {
+        case "sim": return try CardModelLoop(settings: settings)
+        case "pulse": return try PulseLoop(settings: settings)
+        case "alsa": return try ALSALoop(settings: settings)
+        default: throw .usage("--backend \(backend): unknown backend; use one of \(backends.joined(separator: ", "))", subject: "backend")
+        }
+    }
+
+    /// The settings a backend accepts.
+    public static func settingDocs(backend: String) throws(LoopbenchError) -> [SettingDoc] {
+        switch backend {
+        case "sim": return CardModelLoop.settingDocs
+        case "pulse": return PulseLoop.settingDocs
+        case "alsa": return ALSALoop.settingDocs
+        default: throw .usage("--backend \(backend): unknown backend; use one of \(backends.joined(separator: ", "))", subject: "backend")
+        }
+    }
+}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Foundation
+import LoopbenchCore
+
+/// The probe signals loopbench plays.
+public enum Stimulus {
+    public enum Kind: String, CaseIterable, Sendable, Codable {
+        /// Exponential (Farina) sine sweep with raised-cosine fades: the default.
+        case sweep
+        /// Maximum-length sequence (binary, ±level).
+        case mls
+        /// White Gaussian noise, seeded.
+        case noise
+    }
+
+    /// Parameters of a probe.
+    public struct Spec: Sendable, Equatable, Codable {
+        public var kind: Kind = .sweep
+        public var sampleRate: Int = 48000
+        public var seconds: Double = 2
+        public var channels: Int = 1
+        /// Peak level in dBFS.
+        public var levelDB: Double = -6
+        /// Sweep start and end in Hz; the end defaults to 0.45 × the sample rate.
+        public var startHz: Double = 200
+        public var endHz: Double? = nil
+        /// Fade-in and fade-out lengths in seconds (sweep only).
+        public var fadeSeconds: Double = 0.01
+        public var seed: UInt64 = 1
+
+        public init(kind: Kind = .sweep, sampleRate: Int = 48000, seconds: Double = 2, channels: Int = 1, levelDB: Double = -6, seed: UInt64 = 1) {
+            self.kind = kind
+            self.sampleRate = sampleRate
+            self.seconds = seconds
+            self.channels = channels
+            self.levelDB = levelDB
+            self.seed = seed
+        }
+
+        /// Checks that the parameters make a playable probe.
+        public func validate() throws(LoopbenchError) {
+            guard sampleRate >= 8000 && sampleRate <= 768_000 else { throw .usage("--rate \(sampleRate): must be between 8000 and 768000 Hz", subject: "rate") }
+            guard seconds > 0.05 && seconds <= 3600 else { throw .usage("--seconds \(seconds): must be between 0.05 and 3600", subject: "seconds") }
+            guard channels >= 1 && channels <= 32 else { throw .usage("--channels \(channels): must be between 1 and 32", subject: "channels") }
+            guard levelDB <= 0 && levelDB >= -60 else { throw .usage("--level \(levelDB): must be between -60 and 0 dBFS", subject: "level") }
+            let end = endHz ?? 0.45 * Double(sampleRate)
+            guard startHz > 0, end > startHz, end < Double(sampleRate) / 2 else {
+                throw .usage("sweep range \(startHz)–\(end) Hz must lie below Nyquist (\(sampleRate / 2) Hz)", subject: "sweep")
+            }
+        }
+    }
+
+    /// Generates the probe as a mono signal.
+    public static func mono(_ spec: Spec) -> [Float] {
+        let n = Int((spec.seconds * Double(spec.sampleRate)).rounded())
+        let amp = pow(10, spec.levelDB / 20)
+        let fs = Double(spec.sampleRate)
+        var out = [Float](repeating: 0, count: n)
+        switch spec.kind {
+        case .sweep:
+            let f1 = spec.startHz, f2 = spec.endHz ?? 0.45 * fs
+            let T = Double(n) / fs
+            let R = log(f2 / f1)
+            let k = 2 * Double.pi * f1 * T / R
+            let fade = max(1, Int(spec.fadeSeconds * fs))
+            for i in 0..<n {
+                let t = Double(i) / fs
+                var v = sin(k * (exp(t * R / T) - 1))
+                if i < fade { v *= 0.5 - 0.5 * cos(Double.pi * Double(i) / Double(fade)) }
+                let j = n - 1 - i
+                if j < fade { v *= 0.5 - 0.5 * cos(Double.pi * Double(j) / Double(fade)) }
+                out[i] = Float(amp * v)
+            }
+        case .mls:
+            // Order so that one period covers the length (capped at 2^20 - 1, then repeated).
+            var order = 10
+            while (1 << order) - 1 < n && order < 20 { order += 1 }
+            let taps: [Int: [Int]] = [10: [10, 7], 11: [11, 9], 12: [12, 11, 10, 4], 13: [13, 12, 11, 8], 14: [14, 13, 12, 2],
+                                      15: [15, 14], 16: [16, 15, 13, 4], 17: [17, 14], 18: [18, 11], 19: [19, 18, 17, 14], 20: [20, 17]]
+            var reg: UInt32 = UInt32(truncatingIfNeeded: spec.seed | 1) & ((1 << order) - 1)
+            if reg == 0 { reg = 1 }
+            let tp = taps[order]!
+            for i in 0..<n {
+                let bit = reg & 1
+                out[i] = Float(bit == 1 ? amp : -amp)
+                var fb: UInt32 = 0
+                for t in tp { fb ^= (reg >> UInt32(order - t)) & 1 }
+                reg = (reg >> 1) | (fb << UInt32(order - 1))
+            }
+        case .noise:
+            var rng = SeededRandom(seed: spec.seed)
+            let rms = amp / 3.0  // peaks near the level, clipped at it
+            for i in 0..<n { out[i] = Float(max(-amp, min(amp, rms * rng.gaussian()))) }
+        }
+        return out
+    }
+
+    /// Generates the probe with `spec.channels` identical channels.
+    public static func generate(_ spec: Spec) -> AudioBuffer {
+        let m = mono(spec)
+        return AudioBuffer(sampleRate: spec.sampleRate, channels: Array(repeating: m, count: spec.channels))
+    }
+}
