@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Foundation
 import LoopbenchCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Helpers shared by the test targets.
 public enum TestPaths {
@@ -19,5 +22,89 @@ public enum TestPaths {
         let dir = NSTemporaryDirectory() + "\(name)-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
+    }
+}
+
+/// Validates JSON files against a JSON Schema with Python's `jsonschema` (installed by
+/// `scripts/bootstrap`). Returns nil when valid, or the validator's complaint.
+public enum SchemaCheck {
+    /// - Parameters:
+    ///   - jsonPath: the document to check.
+    ///   - schema: a file name under `schemas/` (for example `measurement.schema.json`).
+    ///   - pointer: an optional list of JSON paths (Python expressions on `doc`) whose values are each validated
+    ///     instead of the whole document, e.g. `"[t for p in doc['points'] for t in p['trials']]"`.
+    public static func validate(jsonPath: String, schema: String, each pointer: String? = nil) -> String? {
+        let schemaPath = TestPaths.packageRoot + "/schemas/" + schema
+        let script = """
+        import json, sys, jsonschema
+        schema = json.load(open(sys.argv[1]))
+        doc = json.load(open(sys.argv[2]))
+        items = eval(sys.argv[3]) if len(sys.argv) > 3 else [doc]
+        if len(items) == 0:
+            print("nothing to validate"); sys.exit(1)
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        v = cls(schema)
+        for i, item in enumerate(items):
+            errs = sorted(v.iter_errors(item), key=lambda e: list(e.path))
+            if errs:
+                print(f"item {i}: " + "; ".join(f"{list(e.path)}: {e.message}" for e in errs[:5])); sys.exit(1)
+        print(f"ok {len(items)}")
+        """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script, schemaPath, jsonPath] + (pointer.map { [$0] } ?? [])
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        do { try p.run() } catch { return "cannot run python3: \(error)" }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return p.terminationStatus == 0 ? nil : (text.isEmpty ? "validator exited \(p.terminationStatus)" : text)
+    }
+}
+
+/// Runs the built `loopbench` executable, for end-to-end tests of the CLI.
+public enum CLI {
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// The path of the built executable (next to the test bundle).
+    public static var executable: String {
+        let bundle = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("loopbench").path
+        if FileManager.default.isExecutableFile(atPath: bundle) { return bundle }
+        // swift test puts test binaries and products in the same folder.
+        for arg in [CommandLine.arguments.first ?? ""] {
+            let dir = URL(fileURLWithPath: arg).deletingLastPathComponent()
+            for cand in [dir, dir.deletingLastPathComponent(), dir.deletingLastPathComponent().deletingLastPathComponent()] {
+                let p = cand.appendingPathComponent("loopbench").path
+                if FileManager.default.isExecutableFile(atPath: p) { return p }
+            }
+        }
+        return TestPaths.packageRoot + "/.build/debug/loopbench"
+    }
+
+    /// Runs `loopbench` with `arguments` and collects its output.
+    public static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Output {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        if let environment { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Read both pipes concurrently so that neither fills up.
+        nonisolated(unsafe) var errData = Data()
+        let t = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        t.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        while !t.isFinished { usleep(1000) }
+        return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 }
