@@ -7,5 +7,6 @@ enum CommandRegistry {
         SignalCommand.self,
         AnalyzeCommand.self,
         MeasureCommand.self,
+        CompareCommand.self,
     ]
 }
