@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // C libraries, each wrapped once behind a small Swift API.
@@ -30,10 +31,12 @@ let package = Package(
         .target(name: "ALSABackend", dependencies: ["LoopbenchCore", "CALSA"]),
         .target(name: "Loops", dependencies: ["LoopbenchCore", "CardModel", "PulseBackend", "ALSABackend"]),
         .target(name: "Bench", dependencies: ["LoopbenchCore", "Analyzer", "AudioFile", "Stimulus", "Loops"]),
+        .target(name: "Sweep", dependencies: ["LoopbenchCore", "Bench", "Loops", "Stimulus", "Analyzer", "DSP", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Reports", dependencies: ["LoopbenchCore", "Sweep"]),
         .executableTarget(
             name: "loopbench",
             dependencies: [
-                "LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Loops", "Bench",
+                "LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Loops", "Bench", "Sweep", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,5 +46,6 @@ let package = Package(
         .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Stimulus", "TestSupport", "AudioFile"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioFile", "Stimulus"]),
         .testTarget(name: "BackendTests", dependencies: ["PulseBackend", "ALSABackend", "Bench", "Analyzer", "Stimulus", "TestSupport", "LoopbenchCore"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Reports", "LoopbenchCore", "TestSupport"]),
     ]
 )
