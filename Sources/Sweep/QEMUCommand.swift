@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Foundation
+import LoopbenchCore
+
+/// Writes card-model settings as the QEMU command line that gives them, and as the legacy
+/// `QEMU_AUDIO_*` / `QEMU_PA_*` environment (QEMU < 8.2, no `-audiodev`) where one exists.
+/// See `qemu-audio-path.md` §4.1 (options) and §4.2 (legacy variables).
+public enum QEMUCommand {
+    public struct Result: Sendable, Equatable {
+        public var commandLine: String
+        public var legacyEnv: String?
+        public var legacyNote: String?
+    }
+
+    /// `-audiodev` options the card model knows, in the order QEMU's docs list them.
+    static let audiodevKeys = [
+        "timer-period",
+        "out.latency", "in.latency",
+        "out.buffer-length", "in.buffer-length",
+        "out.period-length", "in.period-length",
+        "out.frequency", "in.frequency",
+        "out.mixing-engine", "in.mixing-engine",
+        "out.fixed-settings", "in.fixed-settings",
+        "out.try-poll", "in.try-poll",
+    ]
+    static let timeKeys: Set<String> = ["timer-period", "out.latency", "in.latency", "out.buffer-length", "in.buffer-length", "out.period-length", "in.period-length"]
+
+    static func value(_ key: String, _ settings: [String: String], _ effective: [String: JSONValue]) -> String? {
+        settings[key] ?? effective[key].map(\.description)
+    }
+
+    /// A time setting in plain microseconds, as QEMU writes it.
+    static func micros(_ text: String, key: String) -> Int? {
+        guard let us = try? TimeValue.microseconds(text, key: key) else { return nil }
+        return Int(us.rounded())
+    }
+
+    /// - Parameters:
+    ///   - settings: the point's settings (fixed and swept).
+    ///   - effective: the loop's effective settings (every default filled in).
+    ///   - explicitKeys: the keys the sweep set or swept; only these go on the command line.
+    public static func make(settings: [String: String], effective: [String: JSONValue], explicitKeys: Set<String>) -> Result {
+        let backend = value("backend", settings, effective) ?? "pa"
+        let device = value("device", settings, effective) ?? "hda"
+        let qemu = value("qemu", settings, effective) ?? "7.2"
+        var opts: [String] = []
+        var values: [String: String] = [:]
+        for k in audiodevKeys where explicitKeys.contains(k) {
+            guard var v = value(k, settings, effective) else { continue }
+            if timeKeys.contains(k), let us = micros(v, key: k) { v = String(us) }
+            values[k] = v
+            opts.append("\(k)=\(v)")
+        }
+        let audiodev = "-audiodev " + ([backend, "id=snd0"] + opts).joined(separator: ",")
+        let dev: String
+        var legacyDev: String
+        switch device {
+        case "hda-notimer":
+            dev = "-device intel-hda -device hda-duplex,audiodev=snd0,use-timer=off"
+            legacyDev = "-device intel-hda -device hda-duplex,use-timer=off"
+        case "ac97":
+            dev = "-device AC97,audiodev=snd0"
+            legacyDev = "-device AC97"
+        case "virtio-snd":
+            dev = "-device virtio-sound-pci,audiodev=snd0"
+            legacyDev = "-device virtio-sound-pci"
+        default:
+            dev = "-device intel-hda -device hda-duplex,audiodev=snd0"
+            legacyDev = "-device intel-hda -device hda-duplex"
+        }
+        let cmd = audiodev + " " + dev
+
+        // Legacy environment: QEMU 4.0 to 8.1 honour it when no -audiodev is given.
+        let parts = qemu.split(separator: ".").compactMap { Int($0) }
+        let version = (parts.first ?? 0) * 100 + (parts.count > 1 ? parts[1] : 0)
+        if version >= 802 {
+            return Result(commandLine: cmd, legacyEnv: nil, legacyNote: "QEMU \(qemu) has no legacy QEMU_AUDIO_* variables (removed in 8.2); use -audiodev")
+        }
+        if device == "virtio-snd" {
+            return Result(commandLine: cmd, legacyEnv: nil, legacyNote: "virtio-sound needs QEMU 8.2 or later, which has no legacy variables")
+        }
+        var env = ["QEMU_AUDIO_DRV=\(backend)"]
+        var missing: [String] = []
+        var notes: [String] = []
+        if let t = values["timer-period"], let us = Int(t) {
+            if us == 0 {
+                env.append("QEMU_AUDIO_TIMER_PERIOD=0")
+            } else {
+                let hz = max(1, Int((1_000_000.0 / Double(us)).rounded()))
+                env.append("QEMU_AUDIO_TIMER_PERIOD=\(hz)")
+                if 1_000_000 / hz != us { notes.append("QEMU_AUDIO_TIMER_PERIOD is in Hz: \(hz) Hz gives timer-period=\(1_000_000 / hz), not \(us)") }
+            }
+        }
+        for k in ["out.latency", "in.latency"] where values[k] != nil {
+            if backend == "pa" { missing.append(k) }
+        }
+        let freq = Int(values["out.frequency"] ?? value("out.frequency", settings, effective) ?? "44100") ?? 44100
+        if let f = values["out.frequency"] { env.append("QEMU_AUDIO_DAC_FREQ=\(f)") }
+        if let f = values["in.frequency"] { env.append("QEMU_AUDIO_ADC_FREQ=\(f)") }
+        let ob = values["out.buffer-length"], ib = values["in.buffer-length"]
+        if ob != nil || ib != nil {
+            switch backend {
+            case "pa":
+                if ob == ib, let us = Int(ob!) {
+                    let samples = Int((Double(us) * Double(freq) * 2 / 1e6).rounded())
+                    env.append("QEMU_PA_SAMPLES=\(samples)")
+                } else {
+                    missing.append("out.buffer-length≠in.buffer-length (QEMU_PA_SAMPLES sets both)")
+                }
+            case "alsa":
+                env.append("QEMU_ALSA_DAC_SIZE_IN_USEC=1")
+                env.append("QEMU_ALSA_ADC_SIZE_IN_USEC=1")
+                if let ob { env.append("QEMU_ALSA_DAC_BUFFER_SIZE=\(ob)") }
+                if let ib { env.append("QEMU_ALSA_ADC_BUFFER_SIZE=\(ib)") }
+            default:
+                missing.append("buffer-length for \(backend)")
+            }
+        }
+        for (k, v) in [("out.period-length", "DAC"), ("in.period-length", "ADC")] {
+            guard let p = values[k] else { continue }
+            if backend == "alsa" {
+                if !env.contains("QEMU_ALSA_\(v == "DAC" ? "DAC" : "ADC")_SIZE_IN_USEC=1") { env.append("QEMU_ALSA_\(v)_SIZE_IN_USEC=1") }
+                env.append("QEMU_ALSA_\(v)_PERIOD_SIZE=\(p)")
+            } else { missing.append(k) }
+        }
+        for k in ["out.mixing-engine", "in.mixing-engine", "out.try-poll", "in.try-poll"] where values[k] != nil {
+            if k.hasSuffix("try-poll") && backend == "alsa" {
+                env.append("QEMU_ALSA_\(k.hasPrefix("out") ? "DAC" : "ADC")_TRY_POLL=\(values[k]!)")
+            } else { missing.append(k) }
+        }
+        for (k, v) in [("out.fixed-settings", "DAC"), ("in.fixed-settings", "ADC")] where values[k] != nil {
+            env.append("QEMU_AUDIO_\(v)_FIXED_SETTINGS=\(values[k]! == "on" || values[k]! == "true" ? 1 : 0)")
+        }
+        if !missing.isEmpty {
+            return Result(commandLine: cmd, legacyEnv: nil,
+                          legacyNote: "no legacy environment form: \(missing.joined(separator: ", ")) \(missing.count == 1 ? "has" : "have") no QEMU_* variable (§4.2); use -audiodev")
+        }
+        legacyDev = legacyDev.isEmpty ? "" : " " + legacyDev
+        return Result(commandLine: cmd, legacyEnv: env.joined(separator: " ") + " qemu-system-x86_64 …" + legacyDev,
+                      legacyNote: notes.isEmpty ? nil : notes.joined(separator: "; "))
+    }
+}
+
+/// For host backends: the settings to use, written as the audio API names them.
+public enum HostCommand {
+    public static func describe(backend: String, settings: [String: String], effective: [String: JSONValue]) -> String {
+        let keys = settings.keys.filter { $0 != "seed" }.sorted()
+        let list = keys.map { "\($0)=\(settings[$0]!)" }.joined(separator: " ")
+        switch backend {
+        case "pulse":
+            return "PulseAudio stream buffer attributes (pa_buffer_attr) and stream settings: \(list); reproduce with: loopbench measure --backend pulse " + keys.map { "--set \($0)=\(settings[$0]!)" }.joined(separator: " ")
+        case "alsa":
+            return "ALSA hw params: \(list); reproduce with: loopbench measure --backend alsa " + keys.map { "--set \($0)=\(settings[$0]!)" }.joined(separator: " ")
+        default:
+            return "\(backend) settings: \(list)"
+        }
+    }
+}

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#if canImport(Glibc)
+import Glibc
+#endif
+import Bench
+import Dispatch
+import Foundation
+import LoopbenchCore
+import Loops
+import Stimulus
+
+/// A flag that asks a running sweep to stop after the trials in flight.
+public final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopped = false
+    private var source: (any DispatchSourceSignal)?
+    public init() {}
+    public var isSet: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
+    public func set() { lock.lock(); stopped = true; lock.unlock() }
+
+    /// Sets the flag on the first SIGINT (the trials in flight finish, the report is written);
+    /// a second SIGINT ends the process at once.
+    public func installSIGINTHandler() {
+        signal(SIGINT, SIG_IGN)
+        let src = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue.global())
+        src.setEventHandler { [weak self] in
+            guard let self else { return }
+            if self.isSet { _exit(130) }
+            self.set()
+            FileHandle.standardError.write(Data("\nloopbench: interrupted; finishing the trials in flight and writing the report (Ctrl-C again to quit at once)\n".utf8))
+        }
+        src.resume()
+        source = src
+    }
+}
+
+/// Everything a finished (or interrupted) sweep run knows.
+public struct SweepRun: Sendable {
+    public var plan: SweepPlan
+    /// Every finished trial, this run's and the resumed ones, in grid order.
+    public var records: [TrialRecord]
+    public var totalTrials: Int
+    public var interrupted: Bool
+    /// Trials this run performed (not counting resumed ones).
+    public var trialsRun: Int
+    /// Audio seconds the trials of this run played through the loop.
+    public var audioSeconds: Double
+    public var wallSeconds: Double
+    public var worst: WorstTrace?
+}
+
+/// Runs a sweep: card-model trials in parallel over the cores, real-device trials one at a time;
+/// every finished trial is appended to `journal.jsonl` in the output folder at once.
+public enum SweepRunner {
+    public struct Options: Sendable {
+        public var outDir: String
+        public var resume: Bool = false
+        /// Parallel trials; nil = the number of cores for `sim`, 1 for real devices.
+        public var jobs: Int? = nil
+        public var progress: ProgressLine? = nil
+        public var stop: StopFlag = StopFlag()
+        public init(outDir: String, resume: Bool = false, jobs: Int? = nil, progress: ProgressLine? = nil, stop: StopFlag = StopFlag()) {
+            self.outDir = outDir
+            self.resume = resume
+            self.jobs = jobs
+            self.progress = progress
+            self.stop = stop
+        }
+    }
+
+    public static func journalPath(_ dir: String) -> String { dir + "/journal.jsonl" }
+    public static func planPath(_ dir: String) -> String { dir + "/plan.json" }
+    public static func worstPath(_ dir: String) -> String { dir + "/worst-trial.json" }
+
+    /// The settings handed to the backend for one trial: fixed, then the point's, then the seed (sim).
+    public static func loopSettings(plan: SweepPlan, trial: TrialSpec) -> [String: String] {
+        var s = plan.fixed
+        for (k, v) in trial.point.settings { s[k] = v }
+        if plan.backend == "sim" { s["seed"] = String(trial.seed) }
+        return s
+    }
+
+    public static func run(plan: SweepPlan, options: Options) throws(LoopbenchError) -> SweepRun {
+        try plan.validate()
+        let dir = options.outDir
+        let jp = journalPath(dir), pp = planPath(dir)
+        var done: [String: TrialRecord] = [:]
+        var worst: WorstTrace? = nil
+        if options.resume {
+            if FileManager.default.fileExists(atPath: pp) {
+                let old = try JSONCoding.decode(SweepPlan.self, fromFile: pp)
+                guard old.backend == plan.backend, old.fixed == plan.fixed, old.seconds == plan.seconds, old.ties == plan.ties else {
+                    throw .usage("--resume: \(pp) was written for a different sweep (backend, --set, --tie or --seconds differ); use the same options or a new --out", subject: pp)
+                }
+            }
+            for r in try Journal.read(path: jp) where r.status == "ok" { done[r.id] = r }
+            if FileManager.default.fileExists(atPath: worstPath(dir)), let w = try? JSONCoding.decode(WorstTrace.self, fromFile: worstPath(dir)) {
+                worst = w
+            }
+        } else {
+            for p in [jp, worstPath(dir)] where FileManager.default.fileExists(atPath: p) {
+                do { try FileManager.default.removeItem(atPath: p) }
+                catch { throw .io(p, "cannot remove the old file: \(error.localizedDescription)") }
+            }
+        }
+        try AtomicFile.write(try JSONCoding.encode(plan), to: pp)
+
+        let all = plan.trials
+        let validIDs = Set(all.map(\.id))
+        done = done.filter { validIDs.contains($0.key) }
+        let todo = all.filter { done[$0.id] == nil }
+
+        // A bad key or value is the user's mistake: report it before running anything.
+        if let first = todo.first ?? all.first {
+            _ = try Loops.make(backend: plan.backend, settings: loopSettings(plan: plan, trial: first))
+        }
+
+        let journal = try Journal(path: jp)
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let jobs = plan.backend == "sim" ? max(1, min(options.jobs ?? cores, 64)) : 1
+        let state = RunState(todo: todo, alreadyDone: done.count, total: all.count, worst: worst)
+        let start = ProgressLine.now()
+        options.progress?.update(done: done.count, total: all.count, label: "starting", force: true)
+
+        let group = DispatchGroup()
+        for _ in 0..<min(jobs, max(1, todo.count)) {
+            group.enter()
+            let t = Thread {
+                worker(plan: plan, state: state, journal: journal, options: options)
+                group.leave()
+            }
+            t.stackSize = 8 << 20
+            t.start()
+        }
+        group.wait()
+        options.progress?.finish()
+        if let e = state.fatal { throw e }
+
+        var merged = done
+        for r in state.finished { merged[r.id] = r }
+        let records = all.compactMap { merged[$0.id] }
+        if let w = state.worst, state.worstChanged {
+            try AtomicFile.write(try JSONCoding.encode(w, pretty: false), to: worstPath(dir))
+        }
+        return SweepRun(
+            plan: plan, records: records, totalTrials: all.count,
+            interrupted: options.stop.isSet && records.count < all.count,
+            trialsRun: state.finished.count, audioSeconds: state.audioSeconds,
+            wallSeconds: ProgressLine.now() - start, worst: state.worst)
+    }
+
+    static func label(_ t: TrialSpec, plan: SweepPlan) -> String {
+        plan.pointKeys.filter { plan.ties[$0] == nil }.compactMap { k in t.point.settings[k].map { "\(k)=\($0)" } }.joined(separator: " ") + " r\(t.repeatIndex + 1)/\(plan.repeats)"
+    }
+
+    static func worker(plan: SweepPlan, state: RunState, journal: Journal, options: Options) {
+        var spec = Stimulus.Spec()
+        spec.seconds = plan.seconds
+        while !options.stop.isSet, let trial = state.next() {
+            let t0 = ProgressLine.now()
+            var measurement: LoopMeasurement? = nil
+            var failure: String? = nil
+            var result: RoundTrip.Result? = nil
+            do {
+                let loop = try Loops.make(backend: plan.backend, settings: loopSettings(plan: plan, trial: trial))
+                let r = try RoundTrip.measure(loop: loop, spec: spec)
+                measurement = r.measurement
+                result = r
+            } catch {
+                failure = error.description
+            }
+            let record = TrialRecord(spec: trial, measurement: measurement, failure: failure, wallSeconds: ProgressLine.now() - t0)
+            do { try journal.append(record) } catch { state.fail(error); options.stop.set(); return }
+            var trace: WorstTrace? = nil
+            if let m = measurement, let r = result, state.wouldBeWorst(m) {
+                trace = WorstTrace.make(record: record, reference: r.stimulus.channels[0],
+                                        capture: r.loop.capture.channels[m.capture.channelUsed ?? 0], measurement: m)
+            }
+            let audio = result.map { $0.loop.capture.duration } ?? 0
+            let (d, total) = state.finish(record, trace: trace, audioSeconds: audio)
+            options.progress?.update(done: d, total: total, label: label(trial, plan: plan))
+        }
+    }
+}
+
+/// Shared state of the workers.
+final class RunState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var queue: [TrialSpec]
+    private var cursor = 0
+    private(set) var finished: [TrialRecord] = []
+    private(set) var worst: WorstTrace?
+    private var worstBadness: (Int, Int, Double)?
+    private(set) var worstChanged = false
+    private(set) var audioSeconds = 0.0
+    private(set) var fatal: LoopbenchError?
+    let alreadyDone: Int
+    let total: Int
+
+    init(todo: [TrialSpec], alreadyDone: Int, total: Int, worst: WorstTrace?) {
+        queue = todo
+        self.alreadyDone = alreadyDone
+        self.total = total
+        self.worst = worst
+        if let w = worst { worstBadness = (w.verdict == "no-signal" ? 1 : 0, w.crackles, w.latencyMS ?? 0) }
+    }
+
+    func next() -> TrialSpec? {
+        lock.lock(); defer { lock.unlock() }
+        guard cursor < queue.count else { return nil }
+        cursor += 1
+        return queue[cursor - 1]
+    }
+
+    func wouldBeWorst(_ m: LoopMeasurement) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard let w = worstBadness else { return true }
+        return WorstTrace.badness(m) >= w
+    }
+
+    func finish(_ r: TrialRecord, trace: WorstTrace?, audioSeconds a: Double) -> (Int, Int) {
+        lock.lock(); defer { lock.unlock() }
+        finished.append(r)
+        audioSeconds += a
+        if let trace, let m = r.measurement {
+            let b = WorstTrace.badness(m)
+            // Ties go to the earlier trial in grid order, so that parallel runs give the same report.
+            if worstBadness == nil || b > worstBadness! || (b == worstBadness! && (r.pointIndex, r.repeatIndex) < (worst!.pointIndex, worst!.repeatIndex)) {
+                worst = trace
+                worstBadness = b
+                worstChanged = true
+            }
+        }
+        return (alreadyDone + finished.count, total)
+    }
+
+    func fail(_ e: LoopbenchError) {
+        lock.lock(); defer { lock.unlock() }
+        if fatal == nil { fatal = e }
+    }
+}
