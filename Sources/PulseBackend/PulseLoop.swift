@@ -1,17 +1,291 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import Foundation
 import LoopbenchCore
 
-// PLACEHOLDER: replaced by the real implementation (owned by the PulseBackend work).
+/// The PulseAudio loop: plays the stimulus to a sink and records a source (by default the
+/// sink's monitor when the sink is a null sink) in one process, on one timeline.
+///
+/// libpulse's asynchronous API runs on a `pa_threaded_mainloop` (wrapped in ``PulseSession``);
+/// the record stream is drained by its read callback, the playback stream is fed by a dedicated
+/// writer `Thread` that blocks (polling with the mainloop lock released) until the stream takes
+/// more. It plays `preroll` of silence first, so the stimulus enters a running stream with a full
+/// buffer, as in a real duplex application. The capture returned starts at the capture frame the app had received when the first
+/// stimulus frame was handed to the playback stream, so the analyzer's latency is the
+/// app-to-app round trip (playback buffer + sink + source + record buffer).
 public struct PulseLoop: AudioLoop {
-    public static let settingDocs: [SettingDoc] = []
+    public static let settingDocs: [SettingDoc] = [
+        SettingDoc(key: "server", unit: "name", defaultValue: "$PULSE_SERVER", meaning: "PulseAudio server (e.g. unix:/tmp/x/native); default: libpulse's (PULSE_SERVER or the user's daemon); never autospawned"),
+        SettingDoc(key: "sink", unit: "name", defaultValue: "default", meaning: "sink to play to (default: the server's default sink)"),
+        SettingDoc(key: "source", unit: "name", defaultValue: "monitor", meaning: "source to record (default: the sink's monitor when the sink is a null sink, else the default source)"),
+        SettingDoc(key: "rate", unit: "Hz", defaultValue: "48000", meaning: "sample rate of both streams (pa_sample_spec.rate)"),
+        SettingDoc(key: "channels", unit: "count", defaultValue: "1", meaning: "channels of both streams"),
+        SettingDoc(key: "format", unit: "name", defaultValue: "float32le", meaning: "sample format: float32le, s16le, s32le"),
+        SettingDoc(key: "tlength", unit: "µs|f", defaultValue: "40ms", meaning: "playback target buffer length (pa_buffer_attr.tlength); frames with f, auto for the server's"),
+        SettingDoc(key: "minreq", unit: "µs|f", defaultValue: "auto", meaning: "playback minimum request (pa_buffer_attr.minreq)"),
+        SettingDoc(key: "prebuf", unit: "µs|f", defaultValue: "auto", meaning: "playback pre-buffer before start (pa_buffer_attr.prebuf; auto = tlength)"),
+        SettingDoc(key: "fragsize", unit: "µs|f", defaultValue: "10ms", meaning: "record fragment size (pa_buffer_attr.fragsize)"),
+        SettingDoc(key: "maxlength", unit: "µs|f", defaultValue: "auto", meaning: "maximum buffer length of both streams (pa_buffer_attr.maxlength)"),
+        SettingDoc(key: "adjust-latency", unit: "yes|no", defaultValue: "yes", meaning: "PA_STREAM_ADJUST_LATENCY: tlength/fragsize are the overall latency, the server adapts the device"),
+        SettingDoc(key: "early-requests", unit: "yes|no", defaultValue: "no", meaning: "PA_STREAM_EARLY_REQUESTS: request data in minreq steps (not with adjust-latency)"),
+        SettingDoc(key: "connect-timeout", unit: "µs", defaultValue: "5s", meaning: "how long to wait for the server and the streams"),
+        SettingDoc(key: "preroll", unit: "µs", defaultValue: "300ms", meaning: "silence played before the stimulus so the streams run in steady state (buffers full) when it starts"),
+        SettingDoc(key: "tail", unit: "µs", defaultValue: "500ms", meaning: "capture kept after the stimulus (plus the configured buffers)"),
+        SettingDoc(key: "writer-stall", unit: "µs:µs", defaultValue: "none", meaning: "fault injection for tests: AT:LENGTH pauses the writer thread once (e.g. 0.8s:300ms)"),
+    ]
+
     public let backend = "pulse"
-    public let sampleRate = 48000
-    public let channels = 1
-    public var effectiveSettings: [String: JSONValue] { [:] }
+    public var sampleRate: Int { settings.rate }
+    public var channels: Int { settings.channels }
+    let settings: PulseSettings
+
     public init(settings: [String: String]) throws(LoopbenchError) {
-        throw .unavailable("pulse", "the pulse backend is not built yet")
+        self.settings = try PulseSettings(settings)
     }
+
+    public var effectiveSettings: [String: JSONValue] {
+        let s = settings
+        var out: [String: JSONValue] = [
+            "server": .string(s.server ?? ProcessInfo.processInfo.environment["PULSE_SERVER"] ?? "default"),
+            "sink": .string(s.sink ?? "default"),
+            "source": .string(s.source ?? "monitor"),
+            "rate": .number(Double(s.rate)),
+            "channels": .number(Double(s.channels)),
+            "format": .string(s.format.rawValue),
+            "tlength": .string(s.tlength.text),
+            "minreq": .string(s.minreq.text),
+            "prebuf": .string(s.prebuf.text),
+            "fragsize": .string(s.fragsize.text),
+            "maxlength": .string(s.maxlength.text),
+            "adjust-latency": .bool(s.adjustLatency),
+            "early-requests": .bool(s.earlyRequests),
+            "preroll": .string("\(Int(s.prerollMicros))us"),
+        ]
+        if let w = s.writerStall { out["writer-stall"] = .string(w.text) }
+        if let f = s.tlength.frames(rate: s.rate) { out["tlength_frames"] = .number(Double(f)) }
+        if let f = s.fragsize.frames(rate: s.rate) { out["fragsize_frames"] = .number(Double(f)) }
+        return out
+    }
+
+    /// The period loopbench compares latencies against: `minreq` if set, else a quarter of
+    /// `tlength` (PulseAudio's default minreq), else 10 ms.
+    public var nominalPeriodFrames: Int {
+        if let m = settings.minreq.frames(rate: settings.rate), m > 0 { return m }
+        if let t = settings.tlength.frames(rate: settings.rate), t > 0 { return max(1, t / 4) }
+        return settings.rate / 100
+    }
+
+    /// The configured buffer (tlength + fragsize), in frames, when both are set.
+    public var configuredBufferFrames: Int? {
+        guard let t = settings.tlength.frames(rate: settings.rate) else { return nil }
+        return t + (settings.fragsize.frames(rate: settings.rate) ?? 0)
+    }
+
     public func run(stimulus: AudioBuffer) throws(LoopbenchError) -> LoopCapture {
-        throw .unavailable("pulse", "the pulse backend is not built yet")
+        let s = settings
+        guard stimulus.sampleRate == s.rate else {
+            throw .usage("pulse: the stimulus is at \(stimulus.sampleRate) Hz but rate=\(s.rate)", subject: "rate")
+        }
+        guard stimulus.channelCount == s.channels else {
+            throw .usage("pulse: the stimulus has \(stimulus.channelCount) channels but channels=\(s.channels)", subject: "channels")
+        }
+        let session = try PulseSession(server: s.server, appName: "loopbench", timeoutMicros: s.connectTimeoutMicros)
+        defer { session.close() }
+        var notes: [String] = []
+
+        // Resolve the sink, then the source (the sink's monitor for a null sink).
+        let sinkAsked = s.sink ?? "@DEFAULT_SINK@"
+        guard let sink = try session.sinkInfo(sinkAsked) else {
+            let all = (try? session.deviceNames(sinks: true)) ?? []
+            throw .unavailable("\(session.serverLabel) sink \(s.sink ?? "default")",
+                               s.sink == nil ? "the server has no default sink; sinks: \(all.isEmpty ? "none" : all.joined(separator: ", "))"
+                                             : "no such sink; the server has: \(all.isEmpty ? "none" : all.joined(separator: ", "))")
+        }
+        let sourceName: String
+        if let want = s.source {
+            guard let src = try session.sourceInfo(want) else {
+                let all = (try? session.deviceNames(sinks: false)) ?? []
+                throw .unavailable("\(session.serverLabel) source \(want)", "no such source; the server has: \(all.isEmpty ? "none" : all.joined(separator: ", "))")
+            }
+            sourceName = src.name
+        } else if sink.driver.contains("null-sink"), let mon = sink.monitorSource {
+            sourceName = mon
+        } else {
+            guard let src = try session.sourceInfo("@DEFAULT_SOURCE@") else {
+                throw .unavailable("\(session.serverLabel) source default", "the server has no default source and sink \(sink.name) is not a null sink; set source=NAME")
+            }
+            sourceName = src.name
+            notes.append("sink \(sink.name) is not a null sink (driver \(sink.driver)): recording the default source \(sourceName)")
+        }
+
+        let granted = try session.openStreams(settings: s, sink: sink.name, source: sourceName, timeoutMicros: s.connectTimeoutMicros)
+        let fb = s.frameBytes
+        func grantNote(_ key: String, _ asked: PulseSize, _ got: UInt32) {
+            guard let want = asked.frames(rate: s.rate), got != UInt32.max else { return }
+            let g = Int(got) / fb
+            if g != want {
+                notes.append(String(format: "%@: asked %d frames (%.2f ms), server granted %d frames (%.2f ms)",
+                                    key, want, Double(want) * 1000 / Double(s.rate), g, Double(g) * 1000 / Double(s.rate)))
+            }
+        }
+        grantNote("tlength", s.tlength, granted.playback.tlength)
+        grantNote("minreq", s.minreq, granted.playback.minreq)
+        grantNote("prebuf", s.prebuf, granted.playback.prebuf)
+        grantNote("fragsize", s.fragsize, granted.record.fragsize)
+        grantNote("maxlength", s.maxlength, granted.playback.maxlength)
+
+        // Wait for the first capture data (a null sink that rendered far ahead stalls the
+        // first stream for up to 2 s: see scripts/pulse-loopback's keeper).
+        let t0 = Date()
+        let firstDataTimeout = max(4.0, s.connectTimeoutMicros / 1e6)
+        let firstWait: String? = session.locked {
+            session.wait(until: Date().timeIntervalSinceReferenceDate + firstDataTimeout, what: "the first captured audio from \(sourceName)") {
+                session.capturedFrames > 0
+            }
+        }
+        if let firstWait { throw .unavailable("\(session.serverLabel) source \(sourceName)", firstWait) }
+        let firstDataMS = Date().timeIntervalSince(t0) * 1000
+        if firstDataMS > 250 { notes.append(String(format: "first capture data after %.0f ms (first-stream stall?)", firstDataMS)) }
+
+        // Capture length: the stimulus, the configured buffers and a tail.
+        let bufferFrames = Int(granted.playback.tlength == UInt32.max ? 0 : granted.playback.tlength) / fb
+            + Int(granted.record.fragsize == UInt32.max ? 0 : granted.record.fragsize) / fb
+        let tailFrames = 2 * bufferFrames + Int(s.tailMicros * Double(s.rate) / 1e6)
+        let wantFrames = stimulus.frames + tailFrames
+        let prerollFrames = Int(s.prerollMicros * Double(s.rate) / 1e6)
+
+        let writer = PulseWriter(session: session, stimulus: stimulus.interleaved(), channels: s.channels,
+                                 stall: s.writerStall.map { (Int($0.atMicros * Double(s.rate) / 1e6), $0.lengthMicros) },
+                                 wantFrames: wantFrames, prerollFrames: prerollFrames)
+        let thread = Thread { writer.main() }
+        thread.name = "loopbench pulse writer"
+        thread.stackSize = 1 << 20
+        thread.start()
+        let audioSeconds = Double(wantFrames) / Double(s.rate)
+        let finished = writer.finished.wait(timeout: .now() + audioSeconds * 3 + 10)
+        if finished == .timedOut {
+            writer.cancel()
+            _ = writer.finished.wait(timeout: .now() + 5)
+            throw .unavailable("\(session.serverLabel) sink \(sink.name)", String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled server?)", audioSeconds * 3 + 10, audioSeconds))
+        }
+        if let f = writer.failure {
+            throw .unavailable("\(session.serverLabel) sink \(sink.name) / source \(sourceName)", "\(f) after \(String(format: "%.2f", Date().timeIntervalSince(t0))) s of the run")
+        }
+
+        let (captured, underflows, overflows, holes, recLat) = session.locked {
+            (session.captured, session.underflows, session.overflows, session.holes, session.recordLatencySamples)
+        }
+        let start = writer.captureOffset
+        let total = captured.count / s.channels
+        let end = min(total, start + wantFrames)
+        let slice = Array(captured[(start * s.channels)..<(end * s.channels)])
+        let capture = AudioBuffer(sampleRate: s.rate, interleaved: slice, channelCount: s.channels)
+
+        let playLat = median(writer.playbackLatencies)
+        let recMedian = median(recLat)
+        var reported: Double?
+        if let p = playLat {
+            reported = (p + (recMedian ?? 0)) * Double(s.rate) / 1e6
+            notes.append(String(format: "pulse reports playback latency %.2f ms, record latency %.2f ms (medians of %d and %d samples)",
+                                p / 1000, (recMedian ?? 0) / 1000, writer.playbackLatencies.count, recLat.count))
+        }
+        notes.append("granted: tlength \(granted.playback.tlength / UInt32(fb)) f, minreq \(granted.playback.minreq / UInt32(fb)) f, "
+                     + "prebuf \(granted.playback.prebuf / UInt32(fb)) f, fragsize \(granted.record.fragsize / UInt32(fb)) f; sink \(granted.sinkName), source \(granted.sourceName)")
+        if overflows > 0 || holes > 0 { notes.append("record stream: \(overflows) overflow(s), \(holes) hole(s)") }
+        if let st = writer.stalledAt { notes.append(String(format: "writer stalled on purpose for %.0f ms at stimulus frame %d", (s.writerStall?.lengthMicros ?? 0) / 1000, st)) }
+        return LoopCapture(capture: capture, backendXruns: underflows + overflows, reportedLatencyFrames: reported, notes: notes)
+    }
+}
+
+func median(_ xs: [Double]) -> Double? {
+    guard !xs.isEmpty else { return nil }
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+/// The writer thread's state. Its fields are written by the writer thread and read by the
+/// caller only after `finished` is signalled (or under the session lock).
+final class PulseWriter: @unchecked Sendable {
+    let session: PulseSession
+    let stimulus: [Float]
+    let channels: Int
+    let stall: (atFrame: Int, micros: Double)?
+    let wantFrames: Int
+    let prerollFrames: Int
+    let finished = DispatchSemaphore(value: 0)
+    private(set) var failure: String?
+    private(set) var captureOffset = 0
+    private(set) var playbackLatencies: [Double] = []
+    private(set) var stalledAt: Int?
+    private var cancelled = false
+
+    init(session: PulseSession, stimulus: [Float], channels: Int, stall: (Int, Double)?, wantFrames: Int, prerollFrames: Int) {
+        self.prerollFrames = prerollFrames
+        self.session = session
+        self.stimulus = stimulus
+        self.channels = channels
+        self.stall = stall.map { (atFrame: $0.0, micros: $0.1) }
+        self.wantFrames = wantFrames
+    }
+
+    func cancel() { session.locked { cancelled = true } }
+
+    func main() {
+        defer { finished.signal() }
+        let stimFrames = stimulus.count / channels
+        var written = 0
+        var prerolled = 0
+        var started = false
+        let silence = [Float](repeating: 0, count: 4096 * channels)
+        session.lock()
+        defer { session.unlock() }
+        while !cancelled {
+            if let f = session.failure() { failure = f; return }
+            if started && session.captureDone { return }
+            let n = session.writableFrames()
+            if n == 0 {
+                session.unlock(); usleep(1000); session.lock()
+                continue
+            }
+            var chunk = n
+            if prerolled < prerollFrames {
+                // Silence first, so the stream is in steady state (buffer full, playing) when
+                // the stimulus starts: the latency measured is that of a running duplex stream.
+                chunk = min(chunk, prerollFrames - prerolled, 4096)
+                let r: String? = silence.withUnsafeBufferPointer { session.write(UnsafeBufferPointer(rebasing: $0[0..<(chunk * channels)])) }
+                if let r { failure = r; return }
+                prerolled += chunk
+                continue
+            }
+            if written < stimFrames {
+                if let st = stall, stalledAt == nil {
+                    if written >= st.atFrame {
+                        // Pause on purpose (with the lock released, so the server keeps running).
+                        stalledAt = written
+                        session.unlock(); usleep(useconds_t(st.micros)); session.lock()
+                        continue
+                    }
+                    chunk = min(chunk, st.atFrame - written)
+                }
+                chunk = min(chunk, stimFrames - written)
+                if !started {
+                    // The alignment point: frames the app had received when it handed over frame 0.
+                    captureOffset = session.capturedFrames
+                    session.setCaptureGoal(captureOffset + wantFrames)
+                    started = true
+                }
+                let r: String? = stimulus.withUnsafeBufferPointer { p in
+                    session.write(UnsafeBufferPointer(rebasing: p[(written * channels)..<((written + chunk) * channels)]))
+                }
+                if let r { failure = r; return }
+                written += chunk
+                if written > 4800, let l = session.playbackLatencyMicros(), l > 0 { playbackLatencies.append(l) }
+            } else {
+                chunk = min(chunk, 4096)
+                let r: String? = silence.withUnsafeBufferPointer { session.write(UnsafeBufferPointer(rebasing: $0[0..<(chunk * channels)])) }
+                if let r { failure = r; return }
+                written += chunk
+            }
+        }
+        failure = "cancelled"
     }
 }
