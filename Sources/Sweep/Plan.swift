@@ -43,7 +43,8 @@ public struct Axis: Codable, Sendable, Equatable {
         return vals
     }
 
-    static func formatNumber(_ v: Double) -> String {
+    /// A number as a setting is written: no trailing `.0`.
+    public static func formatNumber(_ v: Double) -> String {
         let r = (v * 1e6).rounded() / 1e6
         if r == r.rounded(), abs(r) < 1e15 { return String(Int64(r)) }
         return String(r)

@@ -8,5 +8,8 @@ enum CommandRegistry {
         AnalyzeCommand.self,
         MeasureCommand.self,
         CompareCommand.self,
+        SweepCommand.self,
+        ReportCommand.self,
+        GateCommand.self,
     ]
 }

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import ArgumentParser
+import Foundation
+import LoopbenchCore
+import Reports
+import Sweep
+
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Measure a grid of settings, several seeds per point, and report the lowest-latency settings that never crackle.",
+        discussion: """
+        With no arguments, runs the embedded default on the QEMU card model (QEMU 7.2, HDA, pa: \
+        timer-period × out.latency with in.latency tied to it, 3 seeds per point) into Reports/latest/.
+        Axes: --axis timer-period=2000,5000,10000 or --axis out.latency=10000:50000:10000 (FROM:TO:STEP).
+        Finished trials are appended to OUT/journal.jsonl at once; --resume continues an interrupted sweep.
+        """)
+
+    @Option(name: .long, help: "sim (QEMU card model) | pulse | alsa") var backend: String?
+    @Option(name: .customLong("axis"), help: "A swept setting: KEY=V1,V2,... or KEY=FROM:TO:STEP (repeatable).") var axes: [String] = []
+    @Option(name: .customLong("set"), help: "A fixed setting KEY=VALUE (repeatable).") var settings: [String] = []
+    @Option(name: .customLong("tie"), help: "KEY=AXIS: KEY takes the value of the swept AXIS at every point (e.g. in.latency=out.latency).") var ties: [String] = []
+    @Option(name: .long, help: "Trials per point, each with its own seed (default 3).") var repeats: Int?
+    @Option(name: .long, help: "Probe length per trial in seconds (default 2).") var seconds: Double?
+    @Option(name: .long, help: "The first seed; repeat r uses seed+r (default 1).") var seed: UInt64?
+    @Option(name: .customLong("max-crackles"), help: "Pass criterion: at most this many crackles in every repeat (default 0).") var maxCrackles: Int?
+    @Option(name: .long, help: "Output folder.") var out: String = "Reports/latest"
+    @Flag(name: .long, help: "Continue the sweep in --out, skipping the trials its journal already holds.") var resume = false
+    @Option(name: .long, help: "A plan file (.yaml, .yml or .json) with axes, ties, fixed, repeats, seconds, seed, backend.") var plan: String?
+    @Option(name: .long, help: "Parallel trials for sim (default: the number of cores); real devices always run one at a time.") var jobs: Int?
+    @Flag(name: .long, help: "No progress bar and no summary; errors only.") var quiet = false
+
+    func makePlan() throws(LoopbenchError) -> SweepPlan {
+        var p: SweepPlan
+        if let plan {
+            p = try SweepPlan.load(path: plan)
+            if let backend { p.backend = backend }
+        } else if axes.isEmpty && (backend ?? "sim") == "sim" {
+            p = SweepPlan.default
+        } else {
+            p = SweepPlan()
+            p.backend = backend ?? "sim"
+            p.fixed = [:]
+        }
+        if !axes.isEmpty {
+            var list: [Axis] = []
+            for a in axes { list.append(try Axis.parse(a)) }
+            if plan == nil { p.axes = list; p.ties = [:] } else { p.axes += list }
+        }
+        guard !p.axes.isEmpty else {
+            throw .usage("sweep: no axes; give --axis KEY=V1,V2,... or --plan FILE (the built-in default is for --backend sim)", subject: "axis")
+        }
+        for t in ties {
+            guard let eq = t.firstIndex(of: "="), eq != t.startIndex else { throw .usage("--tie \(t): expected KEY=AXIS", subject: "tie") }
+            p.ties[String(t[..<eq])] = String(t[t.index(after: eq)...])
+        }
+        for (k, v) in try SettingsParser.parse(settings) {
+            p.fixed[k] = v
+            p.ties[k] = nil
+        }
+        if let repeats { p.repeats = repeats }
+        if let seconds { p.seconds = seconds }
+        if let seed { p.seed = seed }
+        if let maxCrackles { p.maxCrackles = maxCrackles }
+        try p.validate()
+        return p
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let p = try makePlan()
+            let stop = StopFlag()
+            stop.installSIGINTHandler()
+            let progress = ProgressLine(quiet: quiet)
+            let result = try SweepRunner.run(plan: p, options: .init(outDir: out, resume: resume, jobs: jobs, progress: progress, stop: stop))
+            let report = SweepAnalysis.report(run: result)
+            if let w = result.worst {
+                try AtomicFile.write(try JSONCoding.encode(w, pretty: false), to: SweepRunner.worstPath(out))
+            }
+            try Reports.writeAll(report, worst: result.worst, to: out)
+            if !quiet {
+                print(SweepCommand.summaryText(report, dir: out, run: result))
+            }
+            if result.interrupted {
+                throw LoopbenchError(.interrupted, out, "interrupted after \(result.records.count) of \(result.totalTrials) trials; the report covers what finished; continue with the same command and --resume")
+            }
+        }
+    }
+
+    static func summaryText(_ r: SweepReport, dir: String, run: SweepRun) -> String {
+        var lines: [String] = []
+        let rate = run.wallSeconds > 0 ? run.audioSeconds / run.wallSeconds : 0
+        lines.append("sweep: \(r.run.trialsDone) of \(r.run.trialsTotal) trials (\(run.trialsRun) run now) in \(String(format: "%.1f", run.wallSeconds)) s, "
+                     + String(format: "%.0f× real time", rate) + (r.run.trialsFailed > 0 ? ", \(r.run.trialsFailed) failed" : ""))
+        if let rec = r.recommendation {
+            lines.append("recommendation: \(rec.text)")
+            if let c = rec.commandLine { lines.append("  \(c)") }
+            if let e = rec.legacyEnv { lines.append("  legacy: \(e)") }
+            if let h = rec.hostSettings { lines.append("  \(h)") }
+        } else {
+            lines.append("no recommendation: \(r.recommendationReason ?? "")")
+        }
+        lines.append("report: \(dir)/report.html (also report.json, report.csv, summary.md)")
+        return lines.joined(separator: "\n")
+    }
+}
