@@ -1,17 +1,333 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import Foundation
 import LoopbenchCore
+import Synchronization
 
-// PLACEHOLDER: replaced by the real implementation (owned by the ALSABackend work).
+/// The ALSA loop: libasound directly, a capture PCM and a playback PCM (by default both
+/// `default`), each driven by its own blocking I/O `Thread`.
+///
+/// The capture thread starts first and reads period by period; the writer thread plays
+/// `preroll` of silence (so the playback buffer is full and running), then the stimulus, then
+/// silence until the capture is long enough. The capture returned starts at the frame the app
+/// had read when the first stimulus frame was handed to `snd_pcm_writei`, so the analyzer's
+/// latency is the app-to-app round trip. `-EPIPE` from either side and an XRUN state seen by
+/// `snd_pcm_state` count as xruns; `snd_pcm_delay` of both PCMs is sampled and reported.
 public struct ALSALoop: AudioLoop {
-    public static let settingDocs: [SettingDoc] = []
+    public static let settingDocs: [SettingDoc] = [
+        SettingDoc(key: "device", unit: "name", defaultValue: "default", meaning: "ALSA PCM for both directions (snd_pcm_open name, e.g. default, pulse, hw:0)"),
+        SettingDoc(key: "playback-device", unit: "name", defaultValue: "device", meaning: "PCM to play to, when it differs from device"),
+        SettingDoc(key: "capture-device", unit: "name", defaultValue: "device", meaning: "PCM to record from, when it differs from device"),
+        SettingDoc(key: "rate", unit: "Hz", defaultValue: "48000", meaning: "sample rate (exact; ALSA resampling is off)"),
+        SettingDoc(key: "channels", unit: "count", defaultValue: "1", meaning: "channels of both PCMs"),
+        SettingDoc(key: "format", unit: "name", defaultValue: "FLOAT_LE", meaning: "sample format: FLOAT_LE, S16_LE, S32_LE"),
+        SettingDoc(key: "buffer", unit: "µs|f", defaultValue: "40ms", meaning: "buffer size (snd_pcm_hw_params_set_buffer_size_near); frames with f"),
+        SettingDoc(key: "period", unit: "µs|f", defaultValue: "10ms", meaning: "period size (snd_pcm_hw_params_set_period_size_near); frames with f"),
+        SettingDoc(key: "start-threshold", unit: "µs|f", defaultValue: "auto", meaning: "playback start threshold (snd_pcm_sw_params_set_start_threshold); auto = buffer - period"),
+        SettingDoc(key: "preroll", unit: "µs", defaultValue: "300ms", meaning: "silence played before the stimulus so the PCMs run in steady state when it starts"),
+        SettingDoc(key: "tail", unit: "µs", defaultValue: "500ms", meaning: "capture kept after the stimulus (plus twice the buffer)"),
+        SettingDoc(key: "timeout", unit: "µs", defaultValue: "2s", meaning: "how long a PCM may give no data before the run fails (snd_pcm_wait)"),
+        SettingDoc(key: "writer-stall", unit: "µs:µs", defaultValue: "none", meaning: "fault injection for tests: AT:LENGTH pauses the writer thread once (e.g. 0.8s:300ms)"),
+    ]
+
     public let backend = "alsa"
-    public let sampleRate = 48000
-    public let channels = 1
-    public var effectiveSettings: [String: JSONValue] { [:] }
+    public var sampleRate: Int { settings.rate }
+    public var channels: Int { settings.channels }
+    let settings: ALSASettings
+
     public init(settings: [String: String]) throws(LoopbenchError) {
-        throw .unavailable("alsa", "the alsa backend is not built yet")
+        self.settings = try ALSASettings(settings)
     }
+
+    public var effectiveSettings: [String: JSONValue] {
+        let s = settings
+        var out: [String: JSONValue] = [
+            "device": .string(s.playbackDevice == s.captureDevice ? s.playbackDevice : "\(s.playbackDevice)/\(s.captureDevice)"),
+            "rate": .number(Double(s.rate)),
+            "channels": .number(Double(s.channels)),
+            "format": .string(s.format.rawValue),
+            "buffer": .string(s.buffer.text),
+            "period": .string(s.period.text),
+            "start-threshold": .string(s.startThreshold.text),
+            "preroll": .string("\(Int(s.prerollMicros))us"),
+        ]
+        if s.playbackDevice != s.captureDevice {
+            out["playback-device"] = .string(s.playbackDevice)
+            out["capture-device"] = .string(s.captureDevice)
+        }
+        if let b = s.buffer.frames(rate: s.rate) { out["buffer_frames"] = .number(Double(b)) }
+        if let p = s.period.frames(rate: s.rate) { out["period_frames"] = .number(Double(p)) }
+        if let w = s.writerStall { out["writer-stall"] = .string(w.text) }
+        return out
+    }
+
+    /// The configured period, in frames.
+    public var nominalPeriodFrames: Int { settings.period.frames(rate: settings.rate) ?? settings.rate / 100 }
+    /// The configured buffer, in frames.
+    public var configuredBufferFrames: Int? { settings.buffer.frames(rate: settings.rate) }
+
     public func run(stimulus: AudioBuffer) throws(LoopbenchError) -> LoopCapture {
-        throw .unavailable("alsa", "the alsa backend is not built yet")
+        let s = settings
+        guard stimulus.sampleRate == s.rate else {
+            throw .usage("alsa: the stimulus is at \(stimulus.sampleRate) Hz but rate=\(s.rate)", subject: "rate")
+        }
+        guard stimulus.channelCount == s.channels else {
+            throw .usage("alsa: the stimulus has \(stimulus.channelCount) channels but channels=\(s.channels)", subject: "channels")
+        }
+        let cap = try ALSAPCM(device: s.captureDevice, playback: false)
+        defer { cap.close() }
+        var notes = try cap.configure(s)
+        let play = try ALSAPCM(device: s.playbackDevice, playback: true)
+        defer { play.close() }
+        notes += try play.configure(s)
+
+        let tailFrames = 2 * (play.bufferFrames + cap.bufferFrames) + Int(s.tailMicros * Double(s.rate) / 1e6)
+        let wantFrames = stimulus.frames + tailFrames
+        let shared = ALSAShared()
+        let capture = ALSACaptureThread(pcm: cap, settings: s, shared: shared, wantFrames: wantFrames)
+        let writer = ALSAWriterThread(pcm: play, settings: s, shared: shared, stimulus: stimulus.interleaved(), wantFrames: wantFrames)
+        let t0 = Date()
+        let ct = Thread { capture.main() }
+        ct.name = "loopbench alsa capture"
+        ct.start()
+        let wt = Thread { writer.main() }
+        wt.name = "loopbench alsa writer"
+        wt.start()
+
+        let audio = Double(wantFrames) / Double(s.rate) + s.prerollMicros / 1e6
+        let limit = audio * 3 + 10
+        let capOK = capture.finished.wait(timeout: .now() + limit) == .success
+        if !capOK { shared.stop.store(true, ordering: .relaxed) }
+        let wrOK = writer.finished.wait(timeout: .now() + (capOK ? 5 + s.timeoutMicros / 1e6 : 5)) == .success
+        shared.stop.store(true, ordering: .relaxed)
+        guard capOK && wrOK else {
+            // A thread is still stuck inside libasound: leave the PCMs open (closing them under it would crash).
+            _ = Unmanaged.passRetained(cap)
+            _ = Unmanaged.passRetained(play)
+            throw .unavailable("alsa device \(s.captureDevice)/\(s.playbackDevice)", String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled device or server?)", limit, audio))
+        }
+        if let f = capture.failure ?? writer.failure {
+            throw .unavailable(f.subject, "\(f.message) after \(String(format: "%.2f", Date().timeIntervalSince(t0))) s of the run")
+        }
+        play.drop()
+        cap.drop()
+
+        let start = writer.captureOffset
+        let total = capture.framesRead
+        let end = min(total, start + wantFrames)
+        let slice = Array(capture.samples[(start * s.channels)..<(end * s.channels)])
+        let buffer = AudioBuffer(sampleRate: s.rate, interleaved: slice, channelCount: s.channels)
+
+        let pd = median(writer.delays)
+        let cd = median(capture.delays)
+        var reported: Double?
+        if let pd {
+            reported = pd + (cd ?? 0)
+            notes.append(String(format: "snd_pcm_delay: playback %.0f frames (%.2f ms), capture %.0f frames (%.2f ms) (medians of %d and %d samples)",
+                                pd, pd * 1000 / Double(s.rate), cd ?? 0, (cd ?? 0) * 1000 / Double(s.rate), writer.delays.count, capture.delays.count))
+        }
+        notes.append("granted: playback buffer \(play.bufferFrames) f, period \(play.periodFrames) f, start threshold \(play.startThreshold) f; capture buffer \(cap.bufferFrames) f, period \(cap.periodFrames) f")
+        if writer.xruns > 0 || capture.xruns > 0 { notes.append("xruns: \(writer.xruns) playback underrun(s), \(capture.xruns) capture overrun(s)") }
+        if let st = writer.stalledAt { notes.append(String(format: "writer stalled on purpose for %.0f ms at stimulus frame %d", (s.writerStall?.lengthMicros ?? 0) / 1000, st)) }
+        return LoopCapture(capture: buffer, backendXruns: writer.xruns + capture.xruns, reportedLatencyFrames: reported, notes: notes)
+    }
+}
+
+func median(_ xs: [Double]) -> Double? {
+    guard !xs.isEmpty else { return nil }
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+/// What the two I/O threads share.
+final class ALSAShared: Sendable {
+    /// Frames the capture thread has read so far.
+    let framesRead = Atomic<Int>(0)
+    /// Capture frame at which the stimulus started (-1 until the writer hands over frame 0).
+    let captureOffset = Atomic<Int>(-1)
+    /// Set when the capture holds enough frames (or the run is abandoned).
+    let stop = Atomic<Bool>(false)
+}
+
+struct ALSAFailure: Sendable {
+    var subject: String
+    var message: String
+}
+
+/// The capture loop. Its fields are read by the caller after `finished` is signalled.
+final class ALSACaptureThread: @unchecked Sendable {
+    let pcm: ALSAPCM
+    let s: ALSASettings
+    let shared: ALSAShared
+    let wantFrames: Int
+    let finished = DispatchSemaphore(value: 0)
+    private(set) var samples: [Float] = []
+    private(set) var framesRead = 0
+    private(set) var xruns = 0
+    private(set) var delays: [Double] = []
+    private(set) var failure: ALSAFailure?
+
+    init(pcm: ALSAPCM, settings: ALSASettings, shared: ALSAShared, wantFrames: Int) {
+        self.pcm = pcm
+        self.s = settings
+        self.shared = shared
+        self.wantFrames = wantFrames
+    }
+
+    func main() {
+        defer { shared.stop.store(true, ordering: .relaxed); finished.signal() }
+        let ch = s.channels
+        let per = max(1, pcm.periodFrames)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: per * s.frameBytes, alignment: 8)
+        defer { raw.deallocate() }
+        samples.reserveCapacity((wantFrames + Int(Double(s.rate) * (s.prerollMicros / 1e6 + 2))) * ch)
+        let timeoutMS = Int32(s.timeoutMicros / 1000)
+        var r = pcm.start()
+        if r < 0 { failure = ALSAFailure(subject: pcm.label, message: "cannot start capture: \(ALSAPCM.errorText(r))"); return }
+        var lastDelaySample = 0
+        while !shared.stop.load(ordering: .relaxed) {
+            let off = shared.captureOffset.load(ordering: .relaxed)
+            if off >= 0 && framesRead >= off + wantFrames { return }
+            r = pcm.wait(milliseconds: timeoutMS)
+            if r == 0 {
+                failure = ALSAFailure(subject: pcm.label, message: "no capture data for \(timeoutMS) ms (a stalled sound server?)")
+                return
+            }
+            var n = r < 0 ? Int(r) : pcm.readi(raw, frames: per)
+            if n == -Int(EAGAIN) { continue }
+            if n == -Int(EPIPE) || n == -Int(ESTRPIPE) || (n >= 0 && pcm.isXrunState()) {
+                xruns += 1
+                _ = pcm.prepare()
+                r = pcm.start()
+                if r < 0 { failure = ALSAFailure(subject: pcm.label, message: "cannot restart capture after an overrun: \(ALSAPCM.errorText(r))"); return }
+                if n < 0 { continue }
+            }
+            if n < 0 {
+                failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: snd_pcm_readi: \(ALSAPCM.errorText(Int32(n)))")
+                return
+            }
+            n = min(n, per)
+            let base = samples.count
+            samples.append(contentsOf: repeatElement(0, count: n * ch))
+            samples.withUnsafeMutableBufferPointer { s.format.decode(raw, count: n * ch, into: $0.baseAddress! + base) }
+            framesRead += n
+            shared.framesRead.store(framesRead, ordering: .relaxed)
+            if framesRead - lastDelaySample >= s.rate / 50, let d = pcm.delay() {
+                lastDelaySample = framesRead
+                delays.append(Double(d))
+            }
+        }
+    }
+}
+
+/// The writer loop. Its fields are read by the caller after `finished` is signalled.
+final class ALSAWriterThread: @unchecked Sendable {
+    let pcm: ALSAPCM
+    let s: ALSASettings
+    let shared: ALSAShared
+    let stimulus: [Float]
+    let wantFrames: Int
+    let finished = DispatchSemaphore(value: 0)
+    private(set) var captureOffset = 0
+    private(set) var xruns = 0
+    private(set) var delays: [Double] = []
+    private(set) var stalledAt: Int?
+    private(set) var failure: ALSAFailure?
+
+    init(pcm: ALSAPCM, settings: ALSASettings, shared: ALSAShared, stimulus: [Float], wantFrames: Int) {
+        self.pcm = pcm
+        self.s = settings
+        self.shared = shared
+        self.stimulus = stimulus
+        self.wantFrames = wantFrames
+    }
+
+    func main() {
+        defer { finished.signal() }
+        let ch = s.channels
+        let per = max(1, pcm.periodFrames)
+        let stimFrames = stimulus.count / ch
+        let prerollFrames = Int(s.prerollMicros * Double(s.rate) / 1e6)
+        let stallAt = s.writerStall.map { Int($0.atMicros * Double(s.rate) / 1e6) }
+        let timeoutMS = Int32(s.timeoutMicros / 1000)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: per * s.frameBytes, alignment: 8)
+        defer { raw.deallocate() }
+        let silence = [Float](repeating: 0, count: per * ch)
+
+        // Let the capture run first (its first period), so both share a timeline from the start.
+        let t0 = Date()
+        while shared.framesRead.load(ordering: .relaxed) == 0 && !shared.stop.load(ordering: .relaxed) {
+            if Date().timeIntervalSince(t0) * 1e6 > s.timeoutMicros * 2 { break }
+            usleep(500)
+        }
+        var prerolled = 0
+        var written = 0
+        var started = false
+        var lastDelayAt = 0
+        while !shared.stop.load(ordering: .relaxed) {
+            if !started && prerolled >= prerollFrames, let at = stallAt, stalledAt == nil, at == 0 {
+                stalledAt = 0
+                usleep(useconds_t(s.writerStall!.lengthMicros))
+            }
+            if started, let at = stallAt, stalledAt == nil, written >= at {
+                stalledAt = written
+                usleep(useconds_t(s.writerStall!.lengthMicros))
+            }
+            let w = pcm.wait(milliseconds: timeoutMS)
+            if w == 0 {
+                failure = ALSAFailure(subject: pcm.label, message: "the device took no data for \(timeoutMS) ms (a stalled sound server?)")
+                return
+            }
+            var avail = w < 0 ? Int(w) : pcm.avail()
+            if avail == -Int(EPIPE) || avail == -Int(ESTRPIPE) {
+                xruns += 1
+                let r = pcm.prepare()
+                if r < 0 { failure = ALSAFailure(subject: pcm.label, message: "cannot recover from an underrun: \(ALSAPCM.errorText(r))"); return }
+                continue
+            }
+            if avail < 0 {
+                failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: \(ALSAPCM.errorText(Int32(avail)))")
+                return
+            }
+            avail = min(avail, per)
+            if avail == 0 { continue }
+            var chunk = avail
+            let source: UnsafeBufferPointer<Float>
+            var isStimulus = false
+            if prerolled < prerollFrames {
+                chunk = min(chunk, prerollFrames - prerolled)
+                source = silence.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[0..<(chunk * ch)]) }
+            } else if written < stimFrames {
+                if started, let at = stallAt, stalledAt == nil { chunk = min(chunk, max(1, at - written)) }
+                chunk = min(chunk, stimFrames - written)
+                source = stimulus.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[(written * ch)..<((written + chunk) * ch)]) }
+                isStimulus = true
+            } else {
+                source = silence.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[0..<(chunk * ch)]) }
+            }
+            s.format.encode(source, into: raw)
+            if isStimulus && !started {
+                // The alignment point: frames the app had read when it handed over frame 0.
+                captureOffset = shared.framesRead.load(ordering: .relaxed)
+                shared.captureOffset.store(captureOffset, ordering: .relaxed)
+                started = true
+            }
+            let n = pcm.writei(raw, frames: chunk)
+            if n == -Int(EPIPE) || n == -Int(ESTRPIPE) {
+                xruns += 1
+                let r = pcm.prepare()
+                if r < 0 { failure = ALSAFailure(subject: pcm.label, message: "cannot recover from an underrun: \(ALSAPCM.errorText(r))"); return }
+                continue  // the chunk was not taken: write it again, as an application would
+            } else if n < 0 {
+                failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: snd_pcm_writei: \(ALSAPCM.errorText(Int32(n)))")
+                return
+            } else {
+                chunk = n
+            }
+            if prerolled < prerollFrames { prerolled += chunk } else if written < stimFrames { written += chunk }
+            if started && written - lastDelayAt >= s.rate / 50 && pcm.isRunning(), let d = pcm.delay() {
+                lastDelayAt = written
+                delays.append(Double(d))
+            }
+        }
     }
 }
