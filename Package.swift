@@ -7,7 +7,7 @@ let package = Package(
     name: "loopbench",
     products: [
         .executable(name: "loopbench", targets: ["loopbench"]),
-        .library(name: "Analyzer", targets: ["Analyzer"]),
+        .library(name: "LoopbenchKit", targets: ["LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,7 +41,7 @@ let package = Package(
             ]
         ),
 
-        .target(name: "TestSupport", dependencies: ["LoopbenchCore", "AudioFile"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LoopbenchCore", "AudioFile", "DSP"], path: "Tests/TestSupport"),
         .testTarget(name: "DSPTests", dependencies: ["DSP"]),
         .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Stimulus", "TestSupport", "AudioFile"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioFile", "Stimulus"]),

@@ -1,16 +1,208 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import DSP
+import Foundation
 import LoopbenchCore
 
-/// PLACEHOLDER until the real analysis lands.
+/// The analysis behind ``Analyzer/analyze(reference:capture:options:)``.
+///
+/// 1. **Find.** Cross-correlate the reference with every capture channel (FFT); pick the
+///    channel where it is strongest; decide `no-signal` when the correlation peak does not
+///    stand far above the correlation's own noise floor.
+/// 2. **Track.** Walk the capture in windows and find, for each, where in the reference it
+///    came from (a local correlation, refined to a fraction of a sample by band-limited
+///    interpolation). That gives the delay track: capture frame minus reference frame.
+/// 3. **Segment.** Drift is the slope of the track; discontinuities are its steps. Windows
+///    are grouped into segments of one delay (after removing the drift).
+/// 4. **Explain each step.** Between two segments, a dynamic programme on the per-sample
+///    residual finds exactly where the old alignment ends, how many foreign frames were
+///    inserted, and where the new alignment starts. Inserted frames that are near-silent
+///    make a `gap`, inserted frames that copy earlier audio a `repeat`, missing reference
+///    frames a `drop`; audio replaced by silence gives a gap and a drop at the same frame.
+/// 5. **Clicks.** Inside each segment, the residual after subtracting the aligned,
+///    gain-matched reference is scanned for transients; bursts where the capture fell
+///    silent are short replacements (gap + drop), the rest are clicks.
 struct RoundTripAnalysis {
     let reference: AudioBuffer
     let capture: AudioBuffer
     let options: Analyzer.Options
+
+    // Tuning, in one place.
+    static let window = 1024
+    static let searchRadius = 4096
+    static let minRho = 0.2
+    static let zThreshold = 10.0
+
+    let interp = SincInterpolator(halfWidth: 32, phases: 1024)
+
     func run() throws(LoopbenchError) -> LoopMeasurement {
-        LoopMeasurement(source: options.source, sampleRate: capture.sampleRate,
-                    reference: .init(path: options.referencePath, frames: reference.frames, channels: reference.channelCount, channelUsed: 0),
-                    capture: .init(path: options.capturePath, frames: capture.frames, channels: capture.channelCount, channelUsed: 0),
-                    verdict: .noSignal, latency: nil, driftPPM: nil, snrDB: nil, gainDB: nil, polarity: nil, segments: nil, events: [])
+        let refPath = options.referencePath, capPath = options.capturePath
+        guard reference.sampleRate == capture.sampleRate else {
+            throw .badData(capPath ?? "capture", "sample rate \(capture.sampleRate) Hz differs from the reference's \(reference.sampleRate) Hz; resample one of them first (e.g. sox in.wav -r \(reference.sampleRate) out.wav)")
+        }
+        if let ch = options.channel, ch < 0 || ch >= capture.channelCount {
+            throw .usage("--channel \(ch) is out of range: \(capPath ?? "the capture") has \(capture.channelCount) channel\(capture.channelCount == 1 ? "" : "s") (0–\(capture.channelCount - 1))", subject: "channel")
+        }
+        guard capture.frames >= reference.frames else {
+            throw .badData(capPath ?? "capture", "the capture (\(capture.frames) frames) is shorter than the reference (\(reference.frames) frames): it cannot hold the whole round trip")
+        }
+        guard reference.frames >= 256 else {
+            throw .badData(refPath ?? "reference", "the reference is too short (\(reference.frames) frames; at least 256 needed)")
+        }
+        let fs = reference.sampleRate
+
+        // Reference: its strongest channel, mean removed.
+        let refChannel = (0..<reference.channelCount).max { energy(reference.channels[$0]) < energy(reference.channels[$1]) } ?? 0
+        let ref = removeMean(reference.channels[refChannel])
+        let refEnergy = energy(ref)
+        guard refEnergy > 1e-12 else { throw .badData(refPath ?? "reference", "the reference is silent: nothing to look for") }
+
+        // 1. Find: global correlation per candidate channel.
+        let candidates = options.channel.map { [$0] } ?? Array(0..<capture.channelCount)
+        var best: GlobalFind?
+        for ch in candidates {
+            let cap = removeMean(capture.channels[ch])
+            let g = globalFind(ref: ref, cap: cap, channel: ch)
+            if best == nil || g.score > best!.score { best = g }
+        }
+        let find = best!
+        let capChannel = find.channel
+        let cap = removeMean(capture.channels[capChannel])
+
+        var m = LoopMeasurement(
+            source: options.source, sampleRate: fs,
+            reference: .init(path: refPath, frames: reference.frames, channels: reference.channelCount, channelUsed: refChannel),
+            capture: .init(path: capPath, frames: capture.frames, channels: capture.channelCount, channelUsed: capChannel),
+            verdict: .noSignal, latency: nil, driftPPM: nil, snrDB: nil, gainDB: nil, polarity: nil, segments: nil, events: [])
+
+        guard find.z >= Self.zThreshold, find.rho >= 0.05 else {
+            m.reason = find.capEnergy < 1e-12
+                ? "the capture is silent (all samples zero after removing DC)"
+                : String(format: "no correlation peak stands out: best peak is %.1f× the correlation noise (needs %.0f×), normalised correlation %.3f", find.z, Self.zThreshold, find.rho)
+            return m
+        }
+
+        // 2. Track.
+        var tracker = Tracker(ref: ref, cap: cap, rhoFloor: max(Self.minRho, 0.4 * find.rho), interp: interp)
+        let points = tracker.track(anchorDelay: find.lag)
+        guard points.count >= 1 else {
+            // Found globally but no window could be tracked (very low SNR): latency from the global peak only.
+            let fine = interp.refinePeak(of: find.corr, near: find.peakIndex)
+            let lat = Double(find.lags.lowerBound) + fine.position
+            m.verdict = .clean
+            m.latency = .init(samples: lat, sampleRate: fs, confidence: find.z)
+            m.polarity = find.corr[find.peakIndex] >= 0 ? 1 : -1
+            m.reason = "signal too weak to track through the capture: latency from the whole-signal correlation only; drift and discontinuities not analysed"
+            return m
+        }
+
+        if ProcessInfo.processInfo.environment["LOOPBENCH_DEBUG"] != nil {
+            for p in points { FileHandle.standardError.write(Data(String(format: "pt t=%d d=%.4f rho=%.4f sigma=%.5f\n", p.t, p.d, p.rho, p.sigma).utf8)) }
+        }
+        // 3. Segment.
+        var seg = Segmenter(points: points).segments()
+        var model = ref
+        var totalDrift = seg.drift
+        if seg.driftKnown, abs(seg.drift) > 2e-6 {
+            // Drift smears every window a little (the delay changes inside it) and biases
+            // the slope. Stretch the reference by the estimate and track again: against the
+            // stretched reference the capture has (almost) no drift left.
+            model = stretch(ref, by: 1 + seg.drift)
+            var t2 = Tracker(ref: model, cap: cap, rhoFloor: max(Self.minRho, 0.4 * find.rho), interp: interp)
+            let p2 = t2.track(anchorDelay: find.lag)
+            if p2.count >= 2 {
+                let s2 = Segmenter(points: p2).segments()
+                totalDrift = (1 + seg.drift) * (1 + s2.drift) - 1
+                seg = s2
+            } else {
+                model = ref
+            }
+        }
+
+        // 4 + 5. Explain steps, scan for clicks.
+        let explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)
+        var result = explainer.explain(segments: &seg.segments, drift: seg.drift)
+
+        result.events.sort { ($0.captureSample, $0.kind.rawValue) < ($1.captureSample, $1.kind.rawValue) }
+        m.events = result.events
+        m.crackles = result.events.count
+        m.verdict = result.events.isEmpty ? .clean : .crackle
+        let first = seg.segments[0]
+        m.latency = .init(samples: first.delay(atRef: 0), sampleRate: fs, confidence: find.z)
+        m.driftPPM = seg.driftKnown ? totalDrift * 1e6 : nil
+        m.snrDB = result.snrDB
+        if let g = result.firstGain, g != 0 {
+            m.gainDB = 20 * log10(abs(g))
+            m.polarity = g > 0 ? 1 : -1
+        }
+        m.segments = seg.segments.map {
+            .init(captureStart: max(0, $0.captureStart), captureEnd: min(capture.frames, max($0.captureStart, $0.captureEnd)), delaySamples: $0.delay(atCapture: Double($0.captureStart)))
+        }
+        return m
     }
+
+    // MARK: - Global find
+
+    struct GlobalFind {
+        var channel: Int
+        var lags: ClosedRange<Int>
+        var corr: [Double]
+        var peakIndex: Int
+        var lag: Int
+        var z: Double
+        var rho: Double
+        var capEnergy: Double
+        var score: Double { z * rho }
+    }
+
+    func globalFind(ref: [Float], cap: [Float], channel: Int) -> GlobalFind {
+        let n = ref.count, mCap = cap.count
+        let lags = (-(n / 2))...(mCap - n / 4)
+        let corr = Correlation.crossCorrelate(signal: cap, template: ref, lags: lags)
+        var peak = 0
+        for i in corr.indices where abs(corr[i]) > abs(corr[peak]) { peak = i }
+        // Noise floor: robust spread of the correlation away from the peak.
+        var sample: [Double] = []
+        sample.reserveCapacity(corr.count / 5 + 1)
+        var i = 0
+        while i < corr.count {
+            if abs(i - peak) > 64 { sample.append(abs(corr[i])) }
+            i += 5
+        }
+        sample.sort()
+        let med = sample.isEmpty ? 0 : sample[sample.count / 2]
+        let sigma = med / 0.6745
+        let capE = energy(cap)
+        let z = sigma > 0 ? abs(corr[peak]) / sigma : (abs(corr[peak]) > 0 ? .infinity : 0)
+        // Normalised correlation against the capture energy where the reference lies.
+        let lag = lags.lowerBound + peak
+        var eWin = 0.0
+        for t in max(0, lag)..<min(mCap, lag + n) { eWin += Double(cap[t]) * Double(cap[t]) }
+        let rho = eWin > 0 ? abs(corr[peak]) / (energy(ref) * eWin).squareRoot() : 0
+        return GlobalFind(channel: channel, lags: lags, corr: corr, peakIndex: peak, lag: lag, z: z, rho: rho, capEnergy: capE)
+    }
+}
+
+// MARK: - Small numeric helpers
+
+func energy(_ x: [Float]) -> Double {
+    var e = 0.0
+    for v in x { e += Double(v) * Double(v) }
+    return e
+}
+
+/// The reference as a capture running `factor` times slower would hold it: out[u] = x(u / factor).
+func stretch(_ x: [Float], by factor: Double) -> [Float] {
+    let interp = SincInterpolator(halfWidth: 32, phases: 1024)
+    let n = Int((Double(x.count) * factor).rounded(.down))
+    return x.withUnsafeBufferPointer { xb in
+        (0..<n).map { Float(interp.value(at: Double($0) / factor, in: xb)) }
+    }
+}
+
+func removeMean(_ x: [Float]) -> [Float] {
+    var s = 0.0
+    for v in x { s += Double(v) }
+    let mean = Float(s / Double(max(1, x.count)))
+    if mean == 0 { return x }
+    return x.map { $0 - mean }
 }

@@ -5,8 +5,14 @@ import LoopbenchCore
 /// The probe signals loopbench plays.
 public enum Stimulus {
     public enum Kind: String, CaseIterable, Sendable, Codable {
-        /// Exponential (Farina) sine sweep with raised-cosine fades: the default.
+        /// A train of short exponential sine sweeps (60–100 ms each, seeded lengths and phases,
+        /// raised-cosine fades): the default. Every 20 ms of it spans well over an octave, so
+        /// the delay can be tracked unambiguously through the whole capture, and the whole
+        /// train still correlates to one sharp peak for the latency.
         case sweep
+        /// One slow exponential (Farina) sine sweep over the whole length, with fades. Best
+        /// for impulse responses; locally narrowband, so discontinuities are located less exactly.
+        case ess
         /// Maximum-length sequence (binary, ±level).
         case mls
         /// White Gaussian noise, seeded.
@@ -58,6 +64,29 @@ public enum Stimulus {
         var out = [Float](repeating: 0, count: n)
         switch spec.kind {
         case .sweep:
+            let f1 = spec.startHz, f2 = spec.endHz ?? 0.45 * fs
+            var rng = SeededRandom(seed: spec.seed &+ 0x5EED)
+            let fade = max(1, Int(0.002 * fs))
+            var start = 0
+            while start < n {
+                var len = Int((0.060 + 0.040 * rng.uniform()) * fs)
+                if n - (start + len) < Int(0.04 * fs) { len = n - start }
+                let T = Double(len) / fs
+                let R = log(f2 / f1)
+                let k = 2 * Double.pi * f1 * T / R
+                let phase = 2 * Double.pi * rng.uniform()
+                let edge = min(fade, len / 4)
+                for i in 0..<len {
+                    let t = Double(i) / fs
+                    var v = sin(k * (exp(t * R / T) - 1) + phase)
+                    if i < edge { v *= 0.5 - 0.5 * cos(Double.pi * Double(i) / Double(edge)) }
+                    let j = len - 1 - i
+                    if j < edge { v *= 0.5 - 0.5 * cos(Double.pi * Double(j) / Double(edge)) }
+                    out[start + i] = Float(amp * v)
+                }
+                start += len
+            }
+        case .ess:
             let f1 = spec.startHz, f2 = spec.endHz ?? 0.45 * fs
             let T = Double(n) / fs
             let R = log(f2 / f1)

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DSP
+import Foundation
+import LoopbenchCore
+
+/// Turns segments into events: exact step positions and sizes, their kinds, and clicks.
+struct Explainer {
+    let ref: [Float]
+    let cap: [Float]
+    let interp: SincInterpolator
+    let fs: Int
+
+    struct Result {
+        var events: [Event] = []
+        var snrDB: Double?
+        var firstGain: Double?
+    }
+
+    struct Fit {
+        var gain: Double
+        var sigma2: Double
+        var signalPower: Double
+        var peak: Double
+    }
+
+    // MARK: templates
+
+    /// The reference as segment `s` predicts it at capture frames lo..<hi (unit gain).
+    func template(_ s: Segment, _ lo: Int, _ hi: Int) -> [Double] {
+        guard hi > lo else { return [] }
+        return ref.withUnsafeBufferPointer { rb in
+            (lo..<hi).map { t in
+                let p = s.refPosition(atCapture: Double(t))
+                if p < -Double(interp.halfWidth) || p > Double(ref.count + interp.halfWidth) { return 0 }
+                return interp.value(at: p, in: rb)
+            }
+        }
+    }
+
+    /// Capture frames where segment `s` has reference under it.
+    func refSpan(_ s: Segment) -> (Int, Int) {
+        let a = Int((s.level).rounded(.up))
+        let b = Int((s.level + (1 + s.drift) * Double(ref.count)).rounded(.down))
+        return (a, b)
+    }
+
+    /// Least-squares gain and residual variance of segment `s` over its extent (subsampled).
+    func fit(_ s: Segment) -> Fit {
+        let (ra, rb) = refSpan(s)
+        let lo = max(s.captureStart, ra, 0), hi = min(s.captureEnd, rb, cap.count)
+        guard hi - lo > 16 else { return Fit(gain: 1, sigma2: 1e-12, signalPower: 0, peak: 0) }
+        let step = max(1, (hi - lo) / 40000)
+        var sxy = 0.0, sxx = 0.0
+        var idx: [Int] = []
+        var ms: [Double] = []
+        ref.withUnsafeBufferPointer { rb in
+            var t = lo
+            while t < hi {
+                let m = interp.value(at: s.refPosition(atCapture: Double(t)), in: rb)
+                let c = Double(cap[t])
+                sxy += c * m
+                sxx += m * m
+                idx.append(t)
+                ms.append(m)
+                t += step
+            }
+        }
+        let g = sxx > 0 ? sxy / sxx : 0
+        var r2: [Double] = []
+        r2.reserveCapacity(idx.count)
+        var peak = 0.0
+        for (t, m) in zip(idx, ms) {
+            let e = Double(cap[t]) - g * m
+            r2.append(e * e)
+            peak = max(peak, abs(g * m))
+        }
+        let sig = g * g * sxx / Double(max(1, idx.count))
+        let sigma2 = max(median(r2) / 0.455, sig * 1e-9, 1e-14)
+        return Fit(gain: g, sigma2: sigma2, signalPower: sig, peak: peak)
+    }
+
+    // MARK: the split
+
+    /// Best split of a region into [A…)[F…)[B…): A and B aligned with two segments, F foreign
+    /// frames between them. Returns t1 (end of A), t2 (start of B), and the total cost.
+    static func split(a: [Double], f: [Double], b: [Double], open: Double) -> (t1: Int, t2: Int, cost: Double) {
+        let n = a.count
+        var pa = [Double](repeating: 0, count: n + 1), pf = pa, pb = pa
+        for i in 0..<n {
+            pa[i + 1] = pa[i] + a[i]
+            pf[i + 1] = pf[i] + f[i]
+            pb[i + 1] = pb[i] + b[i]
+        }
+        var best = (t1: n, t2: n, cost: pa[n])
+        var runMin = Double.infinity, runArg = 0
+        for t2 in 0...n {
+            let tailB = pb[n] - pb[t2]
+            let direct = pa[t2] + tailB
+            if direct < best.cost - 1e-12 { best = (t2, t2, direct) }
+            if runMin.isFinite {
+                let viaF = runMin + pf[t2] + open + tailB
+                if viaF < best.cost - 1e-12 { best = (runArg, t2, viaF) }
+            }
+            let cand = pa[t2] - pf[t2]
+            if cand < runMin { runMin = cand; runArg = t2 }
+        }
+        return best
+    }
+
+    // MARK: explain
+
+    func explain(segments: inout [Segment], drift: Double) -> Result {
+        var result = Result()
+        let w = RoundTripAnalysis.window
+        guard !segments.isEmpty else { return result }
+        var fits = segments.map { fit($0) }
+
+        var out: [Segment] = [segments[0]]
+        var outFits: [Fit] = [fits[0]]
+        var lastBoundary = 0
+        var boundaryFrames = Set<Int>()
+        for k in 1..<segments.count {
+            var a = out[out.count - 1]
+            let fa = outFits[outFits.count - 1]
+            var b = segments[k]
+            let fb = fits[k]
+            let r0 = max(a.points.last!.t, lastBoundary, 0)
+            let r1 = min(cap.count, b.points.first!.t + w)
+            guard r1 > r0 else {
+                a.captureEnd = b.captureEnd
+                a.points += b.points
+                out[out.count - 1] = a
+                continue
+            }
+            let ma = template(a, r0, r1), mb = template(b, r0, r1)
+            var ca = [Double](repeating: 0, count: r1 - r0), cb = ca, cf = ca
+            for i in 0..<(r1 - r0) {
+                let c = Double(cap[r0 + i])
+                let ea = c - fa.gain * ma[i], eb = c - fb.gain * mb[i]
+                ca[i] = ea * ea
+                cb[i] = eb * eb
+                cf[i] = c * c
+            }
+            // Residual variance, floored at -40 dB of the signal: below that, a misfit is a
+            // modelling detail (interpolation, a hair of delay error), not a discontinuity.
+            let sigma2 = max(fa.sigma2, fb.sigma2, 1e-4 * max(fa.signalPower, fb.signalPower))
+            let sp = Explainer.split(a: ca, f: cf, b: cb, open: 10 * sigma2)
+            var t1 = r0 + sp.t1, t2 = r0 + sp.t2
+            let delta = b.level - a.level
+            let di = Int(delta.rounded())
+            let savings = ca.reduce(0, +) - sp.cost
+            var gLen = t2 - t1
+            if (di == 0 && gLen == 0) || savings < 25 * sigma2 {
+                // No discontinuity after all: one segment.
+                a.captureEnd = b.captureEnd
+                a.points += b.points
+                out[out.count - 1] = a
+                continue
+            }
+            var events: [Event] = []
+            var dup = di - gLen
+            if dup > 0 {
+                // Frames aligned with B that duplicate audio just played: a repeat, unless
+                // silence explains them as well (then they are a gap).
+                var costRep = 0.0, costSil = 0.0
+                for t in t2..<min(r1, t2 + dup) {
+                    costRep += cb[t - r0]
+                    costSil += cf[t - r0]
+                }
+                if costSil <= costRep + 4 * sigma2 * Double(dup) {
+                    if gLen == 0 { t1 = t2 }
+                    gLen += dup
+                    t2 += dup
+                    dup = 0
+                }
+            }
+            if gLen > 0 && dup > 0 && dup <= max(2, gLen / 50) {
+                // A frame or two at the edge of an inserted stretch: part of it, smeared by the path.
+                gLen += dup
+                t2 += dup
+                dup = 0
+            }
+            if gLen > 0 {
+                let kind: Event.Kind = isRepeat(t1: t1, t2: t2, seg: a, fit: fa, sigma2: sigma2) ? .repeat : .gap
+                events.append(Event(kind: kind, captureSample: t1, sizeSamples: gLen, sampleRate: fs))
+            }
+            let missing = gLen - di
+            if missing > 0 { events.append(Event(kind: .drop, captureSample: t1, sizeSamples: missing, sampleRate: fs)) }
+            if dup > 0 { events.append(Event(kind: .repeat, captureSample: t2, sizeSamples: dup, sampleRate: fs)) }
+            result.events += events
+            a.captureEnd = t1
+            b.captureStart = t2
+            boundaryFrames.insert(t1)
+            boundaryFrames.insert(t2)
+            out[out.count - 1] = a
+            out.append(b)
+            outFits.append(fb)
+            lastBoundary = t2
+        }
+        segments = out
+        fits = outFits
+        // The first segment starts where the reference starts; the last ends where it ends.
+        segments[0].captureStart = max(0, refSpan(segments[0]).0)
+        segments[segments.count - 1].captureEnd = min(cap.count, refSpan(segments[segments.count - 1]).1 + 1)
+        result.firstGain = fits[0].gain
+
+        // Clicks and short replacements inside segments.
+        var sigE = 0.0, resE = 0.0
+        for (s, f) in zip(segments, fits) {
+            let (ra, rb) = refSpan(s)
+            var lo = max(s.captureStart, ra, 0), hi = min(s.captureEnd, rb, cap.count)
+            if boundaryFrames.contains(s.captureStart) { lo += 32 }
+            if boundaryFrames.contains(s.captureEnd) { hi -= 32 }
+            guard hi - lo > 64 else { continue }
+            let scan = scanResidual(s, f, lo, hi)
+            result.events += scan.events
+            sigE += scan.signalEnergy
+            resE += scan.residualEnergy
+        }
+        if resE > 0 && sigE > 0 { result.snrDB = 10 * log10(sigE / resE) }
+        return result
+    }
+
+    /// Whether the foreign frames [t1, t2) copy earlier audio (rather than silence or noise).
+    func isRepeat(t1: Int, t2: Int, seg: Segment, fit: Fit, sigma2: Double) -> Bool {
+        let len = t2 - t1
+        guard len >= 8 else { return false }
+        var ce = 0.0
+        for t in t1..<t2 { ce += Double(cap[t]) * Double(cap[t]) }
+        // Near-silent (at most noise): a gap.
+        if ce < Double(len) * max(4 * sigma2, 0.1 * fit.signalPower) { return false }
+        // Look for the inserted frames in the reference, before where A would have continued.
+        let pHere = Int(seg.refPosition(atCapture: Double(t1)).rounded())
+        let lo = max(0, pHere - 4 * max(len, 2048)), hi = min(ref.count - len, pHere + 16)
+        guard hi > lo else { return false }
+        let stretch = Array(ref[lo..<(hi + len)])
+        let piece = Array(cap[t1..<t2])
+        let corr = Correlation.crossCorrelate(signal: stretch, template: piece, lags: 0...(hi - lo))
+        var pre = [Double](repeating: 0, count: stretch.count + 1)
+        for i in 0..<stretch.count { pre[i + 1] = pre[i] + Double(stretch[i]) * Double(stretch[i]) }
+        var best = 0.0
+        for k in 0..<corr.count {
+            let e = pre[k + len] - pre[k]
+            guard e > 0 else { continue }
+            best = max(best, abs(corr[k]) / (e * ce).squareRoot())
+        }
+        return best >= 0.6
+    }
+
+    struct Scan {
+        var events: [Event] = []
+        var signalEnergy = 0.0
+        var residualEnergy = 0.0
+    }
+
+    /// Scans the residual of segment `s` over [lo, hi) for transients and short dropouts.
+    func scanResidual(_ s: Segment, _ f: Fit, _ lo: Int, _ hi: Int) -> Scan {
+        var scan = Scan()
+        let n = hi - lo
+        let m = template(s, lo, hi)
+        var e = [Double](repeating: 0, count: n)
+        for i in 0..<n { e[i] = Double(cap[lo + i]) - f.gain * m[i] }
+        // Local noise: robust per 512-block variance, smoothed by a median over ±4 blocks.
+        let block = 512
+        let nb = (n + block - 1) / block
+        var bvar = [Double](repeating: 0, count: nb)
+        for b in 0..<nb {
+            let a = b * block, z = min(n, a + block)
+            bvar[b] = median((a..<z).map { e[$0] * e[$0] }) / 0.455
+        }
+        let floor2 = pow(0.0004 * max(f.peak, 1e-9), 2)
+        var sig2 = [Double](repeating: 0, count: nb)
+        for b in 0..<nb {
+            sig2[b] = max(median(Array(bvar[max(0, b - 4)...min(nb - 1, b + 4)])), floor2, f.sigma2 * 0.25)
+        }
+        var pe = [Double](repeating: 0, count: n + 1)
+        for i in 0..<n { pe[i + 1] = pe[i] + e[i] * e[i] }
+        // Multi-scale energy test: single samples beyond 6.5σ, or stretches of 16 / 128 frames
+        // whose residual energy is 6× / 2.5× the local noise.
+        var flagged: [(Int, Int)] = []
+        for (len, thr) in [(1, 42.0), (16, 6.0), (128, 2.5)] {
+            let hop = max(1, len / 2)
+            var i = 0
+            while i + len <= n {
+                let s2 = sig2[min(nb - 1, (i + len / 2) / block)]
+                if pe[i + len] - pe[i] > thr * Double(len) * s2 { flagged.append((i, i + len)) }
+                i += hop
+            }
+        }
+        flagged.sort { $0.0 < $1.0 }
+        var bursts: [(Int, Int)] = []
+        for fl in flagged {
+            if let last = bursts.last, fl.0 <= last.1 + 16 {
+                bursts[bursts.count - 1].1 = max(last.1, fl.1)
+            } else {
+                bursts.append(fl)
+            }
+        }
+        var excluded = 0.0
+        for (b0, b1) in bursts {
+            // Exact extent: the samples beyond 4σ inside the burst.
+            let s2 = sig2[min(nb - 1, ((b0 + b1) / 2) / block)]
+            var first = -1, last = -1
+            for i in b0..<b1 where e[i] * e[i] > 16 * s2 {
+                if first < 0 { first = i }
+                last = i
+            }
+            if first < 0 { first = b0; last = b1 - 1 }
+            var ce = 0.0, me = 0.0
+            for i in first...last {
+                ce += Double(cap[lo + i]) * Double(cap[lo + i])
+                me += f.gain * f.gain * m[i] * m[i]
+            }
+            for i in b0..<b1 { excluded += e[i] * e[i] }
+            if last - first + 1 >= 2, me > 0, ce < 0.3 * me {
+                // The capture fell silent where the signal should be: audio replaced by silence.
+                let r0 = max(0, first - 64), r1 = min(n, last + 65)
+                var ca = [Double](), cf = [Double]()
+                for i in r0..<r1 {
+                    ca.append(e[i] * e[i])
+                    let c = Double(cap[lo + i])
+                    cf.append(c * c)
+                }
+                let sp = Explainer.split(a: ca, f: cf, b: ca, open: 10 * s2)
+                let g = sp.t2 - sp.t1
+                if g > 0 {
+                    scan.events.append(Event(kind: .gap, captureSample: lo + r0 + sp.t1, sizeSamples: g, sampleRate: fs))
+                    scan.events.append(Event(kind: .drop, captureSample: lo + r0 + sp.t1, sizeSamples: g, sampleRate: fs))
+                    continue
+                }
+            }
+            scan.events.append(Event(kind: .click, captureSample: lo + first, sizeSamples: last - first + 1, sampleRate: fs))
+        }
+        var se = 0.0
+        for i in 0..<n { se += f.gain * f.gain * m[i] * m[i] }
+        scan.signalEnergy = se
+        scan.residualEnergy = max(0, pe[n] - excluded)
+        return scan
+    }
+}

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DSP
+import Foundation
+
+/// One capture window located in the reference.
+struct TrackPoint {
+    /// First capture frame of the window.
+    var t: Int
+    /// Reference position (fractional) that the window's first frame came from.
+    var p: Double
+    /// Normalised correlation of the match (signed: negative for inverted polarity).
+    var rho: Double
+    /// Expected standard deviation of `d`, in samples (from the match's SNR and bandwidth).
+    var sigma: Double
+    /// Delay: capture frame minus reference frame (a window's delay is that of its centre).
+    var d: Double { Double(t) - p }
+    /// Reference position of the window's centre, where `d` holds exactly under drift.
+    var pc: Double { p + Double(RoundTripAnalysis.window) / 2 }
+}
+
+/// Walks the capture window by window and finds where each came from in the reference.
+///
+/// The search for a window is centred on the delay of the last matched window (±`searchRadius`,
+/// which covers drops and repeats up to that size). After windows that matched nothing (a gap,
+/// a stall), the search widens to span both hypotheses: the reference paused where it was last
+/// seen, or it ran on.
+struct Tracker {
+    let ref: [Float]
+    let cap: [Float]
+    let rhoFloor: Double
+    let interp: SincInterpolator
+    let w = RoundTripAnalysis.window
+    let radius = RoundTripAnalysis.searchRadius
+    private let refPrefix: [Double]   // prefix sums of ref² for window energies
+    private let meanWindowEnergy: Double
+
+    init(ref: [Float], cap: [Float], rhoFloor: Double, interp: SincInterpolator) {
+        self.ref = ref
+        self.cap = cap
+        self.rhoFloor = rhoFloor
+        self.interp = interp
+        var pre = [Double](repeating: 0, count: ref.count + 1)
+        for i in 0..<ref.count { pre[i + 1] = pre[i] + Double(ref[i]) * Double(ref[i]) }
+        refPrefix = pre
+        meanWindowEnergy = pre[ref.count] * Double(RoundTripAnalysis.window) / Double(max(1, ref.count))
+    }
+
+    private func refEnergy(_ a: Int, _ b: Int) -> Double {
+        let lo = max(0, min(ref.count, a)), hi = max(0, min(ref.count, b))
+        return refPrefix[hi] - refPrefix[lo]
+    }
+
+    /// Finds the capture window starting at `t` in reference positions `lo...hi` (window starts).
+    func match(t: Int, lo: Int, hi: Int, predicted: Double? = nil) -> TrackPoint? {
+        let n = ref.count
+        let lo = max(lo, -w / 2), hi = min(hi, n - w / 2)
+        guard hi >= lo, t >= 0, t + w <= cap.count else { return nil }
+        var capE = 0.0
+        for i in t..<(t + w) { capE += Double(cap[i]) * Double(cap[i]) }
+        guard capE > 1e-20 else { return nil }
+        // The reference stretch [lo, hi + w), zero outside the reference.
+        let segLen = hi - lo + w
+        var seg = [Float](repeating: 0, count: segLen)
+        let a = max(0, lo), b = min(n, hi + w)
+        if b > a { for i in a..<b { seg[i - lo] = ref[i] } }
+        let corr: [Double] = cap.withUnsafeBufferPointer { cp in
+            seg.withUnsafeBufferPointer { sp in
+                Correlation.crossCorrelate(signal: sp, template: UnsafeBufferPointer(rebasing: cp[t..<(t + w)]), lags: 0...(hi - lo))
+            }
+        }
+        // Normalised correlation: the raw one favours louder stretches of the reference
+        // (fades), the normalised one peaks at exactly 1 at the true lag of a clean copy.
+        let minE = 0.1 * meanWindowEnergy
+        var rho = [Double](repeating: 0, count: corr.count)
+        for k in 0..<corr.count {
+            let e = refEnergy(lo + k, lo + k + w)
+            if e > minE { rho[k] = corr[k] / (e * capE).squareRoot() }
+        }
+        // Candidates: the strongest local maxima, and the one nearest the prediction.
+        var peaks: [Int] = []
+        for k in 0..<rho.count {
+            let v = abs(rho[k])
+            if v > 0, (k == 0 || v >= abs(rho[k - 1])), (k == rho.count - 1 || v > abs(rho[k + 1])) { peaks.append(k) }
+        }
+        guard let top = peaks.map({ abs(rho[$0]) }).max(), top >= rhoFloor * 0.8 else { return nil }
+        var cands = Array(peaks.filter { abs(rho[$0]) >= 0.7 * top }.sorted { abs(rho[$0]) > abs(rho[$1]) }.prefix(6))
+        var kPred: Int?
+        if let pr = predicted {
+            let k0 = Int(pr.rounded()) - lo
+            if k0 >= 0 && k0 < rho.count {
+                var k = k0
+                while k + 1 < rho.count, abs(rho[k + 1]) > abs(rho[k]) { k += 1 }
+                while k - 1 >= 0, abs(rho[k - 1]) > abs(rho[k]) { k -= 1 }
+                if abs(rho[k]) > 0 { kPred = k; if !cands.contains(k) { cands.append(k) } }
+            }
+        }
+        var bestPos = 0.0, bestVal = 0.0, predPos: Double?, predVal = 0.0
+        for k in cands {
+            let a = max(0, k - 40), b = min(rho.count, k + 41)
+            let local = Array(rho[a..<b])
+            let r = interp.refinePeak(of: local, near: k - a)
+            if abs(r.value) > abs(bestVal) { bestVal = r.value; bestPos = Double(a) + r.position }
+            if k == kPred { predVal = r.value; predPos = Double(a) + r.position }
+        }
+        if let pp = predPos, abs(predVal) >= abs(bestVal) - 0.02 { bestPos = pp; bestVal = predVal }
+        guard abs(bestVal) >= rhoFloor else { return nil }
+        let bestRho = max(-1, min(1, bestVal))
+        let bestK = Int(bestPos.rounded())
+        let fine = (position: bestPos, value: bestVal)
+        let p = Double(lo) + fine.position
+        // Cramér–Rao-like spread: 1 / (β √(W·SNR)), β² = mean squared angular frequency of the stretch.
+        let q0 = max(0, lo + bestK), q1 = min(n, lo + bestK + w)
+        var num = 0.0, den = 0.0
+        if q1 - q0 > 2 {
+            for i in (q0 + 1)..<q1 {
+                let dv = Double(ref[i]) - Double(ref[i - 1])
+                num += dv * dv
+                den += Double(ref[i]) * Double(ref[i])
+            }
+        }
+        let beta2 = den > 0 ? num / den : 1e-6
+        let r2 = min(bestRho * bestRho, 0.999999)
+        let snr = r2 / (1 - r2)
+        let sigma = 1 / (max(beta2, 1e-9) * Double(w) * max(snr, 1e-9)).squareRoot()
+        return TrackPoint(t: t, p: p, rho: bestRho, sigma: sigma)
+    }
+
+    /// Tracks the whole capture outward from the window that agrees with `anchorDelay`.
+    mutating func track(anchorDelay: Int) -> [TrackPoint] {
+        let n = ref.count, m = cap.count
+        let lastIndex = (m - w) / w
+        guard lastIndex >= 0 else { return [] }
+        // Anchor: a window inside the main alignment.
+        var anchor: (Int, TrackPoint)?
+        for frac in [0.5, 0.3, 0.7, 0.15, 0.85, 0.05, 0.95, 0.4, 0.6, 0.25, 0.75] {
+            let t0 = anchorDelay + Int(frac * Double(n))
+            let i = min(max(0, t0 / w), lastIndex)
+            let t = i * w
+            let pPred = t - anchorDelay
+            if let pt = match(t: t, lo: pPred - 64, hi: pPred + 64, predicted: Double(pPred)) { anchor = (i, pt); break }
+        }
+        if anchor == nil {
+            for frac in [0.5, 0.3, 0.7, 0.1, 0.9] {
+                let t = min(max(0, (anchorDelay + Int(frac * Double(n))) / w), lastIndex) * w
+                let pPred = t - anchorDelay
+                if let pt = match(t: t, lo: pPred - radius, hi: pPred + radius) {
+                    anchor = (t / w, pt); break
+                }
+            }
+        }
+        guard let (ai, apt) = anchor else { return [] }
+        var points = [apt]
+        // Forward.
+        var last = apt
+        var misses = 0
+        var i = ai + 1
+        while i <= lastIndex {
+            let t = i * w
+            let pPred = Int((Double(t) - last.d).rounded())
+            let pPause = Int(last.p.rounded()) + w
+            let lo = (misses == 0 ? pPred : min(pPred, pPause)) - radius
+            let hi = (misses == 0 ? pPred : max(pPred, pPause)) + radius
+            if lo > n - w / 2 { break }
+            if let pt = match(t: t, lo: lo, hi: hi, predicted: Double(t) - last.d) {
+                points.append(pt)
+                last = pt
+                misses = 0
+            } else {
+                misses += 1
+                if last.p + Double(w) >= Double(n - w) { break }   // the reference's end was seen
+            }
+            i += 1
+        }
+        // Backward.
+        var first = apt
+        misses = 0
+        i = ai - 1
+        while i >= 0 {
+            let t = i * w
+            let pPred = Int((Double(t) - first.d).rounded())
+            let pPause = Int(first.p.rounded()) - w
+            let lo = (misses == 0 ? pPred : min(pPred, pPause)) - radius
+            let hi = (misses == 0 ? pPred : max(pPred, pPause)) + radius
+            if hi < -w / 2 { break }
+            if let pt = match(t: t, lo: lo, hi: hi, predicted: Double(t) - first.d) {
+                points.append(pt)
+                first = pt
+                misses = 0
+            } else {
+                misses += 1
+                if first.p <= Double(w) { break }   // the reference's start was seen
+            }
+            i -= 1
+        }
+        points.sort { $0.t < $1.t }
+        return points
+    }
+}
