@@ -23,7 +23,11 @@ public enum HTMLReport {
         return out
     }
 
-    static func f(_ x: Double, _ d: Int = 1) -> String { String(format: "%.\(d)f", x) }
+    static func f(_ x: Double, _ d: Int = 1) -> String {
+        let t = String(format: "%.\(d)f", x)
+        // No "-0.0": a value that rounds to zero is zero.
+        return t.hasPrefix("-") && Double(t) == 0 ? String(t.dropFirst()) : t
+    }
     static func n(_ x: Double?, _ d: Int = 2) -> String { x.map { f($0, d) } ?? "–" }
 
     // MARK: colours
@@ -160,12 +164,12 @@ public enum HTMLReport {
         let cmax = r.points.map(\.summary.cracklesPerMinute).max() ?? 0
         for (caption, pts) in groups(r) {
             if !caption.isEmpty { h += "<h3>\(escape(caption))</h3>\n" }
-            h += "<div class=\"fig\">" + heatmap(r, pts, title: "median latency (ms)") { p in
+            h += "<div class=\"fig\">" + heatmap(r, pts, title: "median latency (ms)", legend: latencyLegend(lo, hi)) { p in
                 guard let l = p.summary.latencyMS?.median else { return ("#ccc", "#333", "no signal") }
                 let t = hi > lo ? (l - lo) / (hi - lo) : 0.5
                 return (seq(t), textOn(t), f(l, 1))
             } + "</div>\n"
-            h += "<div class=\"fig\">" + heatmap(r, pts, title: "crackles per minute") { p in
+            h += "<div class=\"fig\">" + heatmap(r, pts, title: "crackles per minute", legend: crackleLegend(cmax)) { p in
                 let c = crackleColour(p.summary.cracklesPerMinute, max: cmax)
                 return (c.0, c.1, f(p.summary.cracklesPerMinute, p.summary.cracklesPerMinute < 10 ? 1 : 0))
             } + "</div>\n"
@@ -173,15 +177,31 @@ public enum HTMLReport {
         return h
     }
 
-    static func heatmap(_ r: SweepReport, _ pts: [SweepReport.Point], title: String, cell: (SweepReport.Point) -> (String, String, String)) -> String {
+    static func latencyLegend(_ lo: Double, _ hi: Double) -> String {
+        var s = ""
+        for i in 0..<10 { s += "<rect x=\"\(f(Double(i) * 14))\" y=\"0\" width=\"14\" height=\"10\" fill=\"\(seq(Double(i) / 9))\"/>" }
+        s += "<text x=\"0\" y=\"23\" font-size=\"11\">\(escape(f(lo, 1))) ms</text><text x=\"140\" y=\"23\" font-size=\"11\" text-anchor=\"end\">\(escape(f(hi, 1))) ms</text>"
+        return s
+    }
+
+    static func crackleLegend(_ top: Double) -> String {
+        var s = ""
+        let steps = [0.0, 0.25, 0.5, 0.75, 1.0].map { $0 * max(top, 1) }
+        for (i, v) in steps.enumerated() { s += "<rect x=\"\(f(Double(i) * 28))\" y=\"0\" width=\"28\" height=\"10\" fill=\"\(crackleColour(v, max: max(top, 1)).0)\"/>" }
+        s += "<text x=\"0\" y=\"23\" font-size=\"11\">0 (clean)</text><text x=\"140\" y=\"23\" font-size=\"11\" text-anchor=\"end\">\(escape(f(top, 0)))/min</text>"
+        return s
+    }
+
+    static func heatmap(_ r: SweepReport, _ pts: [SweepReport.Point], title: String, legend: String, cell: (SweepReport.Point) -> (String, String, String)) -> String {
         let xAxis = r.axes.count >= 2 ? r.axes[1] : r.axes[0]
         let yAxis: Axis? = r.axes.count >= 2 ? r.axes[0] : nil
         let cw = 78.0, ch = 34.0, left = 110.0, top = 44.0
         let cols = xAxis.values.count, rows = yAxis?.values.count ?? 1
-        let w = left + cw * Double(cols) + 10, hgt = top + ch * Double(rows) + 40
+        let w = max(left + cw * Double(cols) + 10, left + 150), hgt = top + ch * Double(rows) + 70
         var s = "<svg width=\"\(Int(w))\" height=\"\(Int(hgt))\" role=\"img\" aria-label=\"\(escape(title))\">\n"
         s += "<text x=\"\(f(left))\" y=\"16\" font-size=\"14\" font-weight=\"600\">\(escape(title))</text>\n"
-        s += "<text x=\"\(f(left + cw * Double(cols) / 2))\" y=\"\(f(hgt - 6))\" font-size=\"12\" text-anchor=\"middle\">\(escape(xAxis.key))</text>\n"
+        s += "<text x=\"\(f(left + cw * Double(cols) / 2))\" y=\"\(f(top + ch * Double(rows) + 32))\" font-size=\"12\" text-anchor=\"middle\">\(escape(xAxis.key)) →</text>\n"
+        s += "<g transform=\"translate(\(f(left)),\(f(top + ch * Double(rows) + 40)))\">\(legend)</g>\n"
         if let y = yAxis { s += "<text x=\"12\" y=\"\(f(top - 8))\" font-size=\"12\">\(escape(y.key)) ↓</text>\n" }
         for (i, v) in xAxis.values.enumerated() {
             s += "<text x=\"\(f(left + cw * (Double(i) + 0.5)))\" y=\"\(f(top + ch * Double(rows) + 16))\" font-size=\"12\" text-anchor=\"middle\">\(escape(v))</text>\n"

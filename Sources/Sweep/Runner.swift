@@ -80,7 +80,10 @@ public enum SweepRunner {
         return s
     }
 
-    public static func run(plan: SweepPlan, options: Options) throws(LoopbenchError) -> SweepRun {
+    /// Builds a trial's loop; `Loops.make` unless a caller supplies another (for example a QEMU guest harness).
+    public typealias LoopFactory = @Sendable (_ backend: String, _ settings: [String: String]) throws(LoopbenchError) -> any AudioLoop
+
+    public static func run(plan: SweepPlan, options: Options, makeLoop: @escaping LoopFactory = { b, s throws(LoopbenchError) in try Loops.make(backend: b, settings: s) }) throws(LoopbenchError) -> SweepRun {
         try plan.validate()
         let dir = options.outDir
         let jp = journalPath(dir), pp = planPath(dir)
@@ -112,7 +115,7 @@ public enum SweepRunner {
 
         // A bad key or value is the user's mistake: report it before running anything.
         if let first = todo.first ?? all.first {
-            _ = try Loops.make(backend: plan.backend, settings: loopSettings(plan: plan, trial: first))
+            _ = try makeLoop(plan.backend, loopSettings(plan: plan, trial: first))
         }
 
         let journal = try Journal(path: jp)
@@ -126,7 +129,7 @@ public enum SweepRunner {
         for _ in 0..<min(jobs, max(1, todo.count)) {
             group.enter()
             let t = Thread {
-                worker(plan: plan, state: state, journal: journal, options: options)
+                worker(plan: plan, state: state, journal: journal, options: options, makeLoop: makeLoop)
                 group.leave()
             }
             t.stackSize = 8 << 20
@@ -153,7 +156,7 @@ public enum SweepRunner {
         plan.pointKeys.filter { plan.ties[$0] == nil }.compactMap { k in t.point.settings[k].map { "\(k)=\($0)" } }.joined(separator: " ") + " r\(t.repeatIndex + 1)/\(plan.repeats)"
     }
 
-    static func worker(plan: SweepPlan, state: RunState, journal: Journal, options: Options) {
+    static func worker(plan: SweepPlan, state: RunState, journal: Journal, options: Options, makeLoop: LoopFactory) {
         var spec = Stimulus.Spec()
         spec.seconds = plan.seconds
         while !options.stop.isSet, let trial = state.next() {
@@ -162,7 +165,7 @@ public enum SweepRunner {
             var failure: String? = nil
             var result: RoundTrip.Result? = nil
             do {
-                let loop = try Loops.make(backend: plan.backend, settings: loopSettings(plan: plan, trial: trial))
+                let loop = try makeLoop(plan.backend, loopSettings(plan: plan, trial: trial))
                 let r = try RoundTrip.measure(loop: loop, spec: spec)
                 measurement = r.measurement
                 result = r
