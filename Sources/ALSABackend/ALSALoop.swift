@@ -9,7 +9,8 @@ import Synchronization
 /// The capture thread starts first and reads period by period; the writer thread plays
 /// `preroll` of silence (so the playback buffer is full and running), then the stimulus, then
 /// silence until the capture is long enough. The capture returned starts at the frame the app
-/// had read when the first stimulus frame was handed to `snd_pcm_writei`, so the analyzer's
+/// had read when the first stimulus frame was handed to `snd_pcm_writei` (interpolated within
+/// the last capture period by the time since it arrived), so the analyzer's
 /// latency is the app-to-app round trip. `-EPIPE` from either side and an XRUN state seen by
 /// `snd_pcm_state` count as xruns; `snd_pcm_delay` of both PCMs is sampled and reported.
 public struct ALSALoop: AudioLoop {
@@ -144,6 +145,9 @@ final class ALSAShared: Sendable {
     let framesRead = Atomic<Int>(0)
     /// Capture frame at which the stimulus started (-1 until the writer hands over frame 0).
     let captureOffset = Atomic<Int>(-1)
+    /// Monotonic time (ns) when the last read returned, and the period it brought.
+    let lastReadNanos = Atomic<UInt64>(0)
+    let lastChunkFrames = Atomic<Int>(0)
     /// Set when the capture holds enough frames (or the run is abandoned).
     let stop = Atomic<Bool>(false)
 }
@@ -210,7 +214,9 @@ final class ALSACaptureThread: @unchecked Sendable {
             samples.append(contentsOf: repeatElement(0, count: n * ch))
             samples.withUnsafeMutableBufferPointer { s.format.decode(raw, count: n * ch, into: $0.baseAddress! + base) }
             framesRead += n
-            shared.framesRead.store(framesRead, ordering: .relaxed)
+            shared.lastChunkFrames.store(n, ordering: .relaxed)
+            shared.lastReadNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+            shared.framesRead.store(framesRead, ordering: .releasing)
             if framesRead - lastDelaySample >= s.rate / 50, let d = pcm.delay() {
                 lastDelaySample = framesRead
                 delays.append(Double(d))
@@ -307,7 +313,11 @@ final class ALSAWriterThread: @unchecked Sendable {
             s.format.encode(source, into: raw)
             if isStimulus && !started {
                 // The alignment point: frames the app had read when it handed over frame 0.
-                captureOffset = shared.framesRead.load(ordering: .relaxed)
+                // Interpolated within the last capture period by the time since it arrived, so
+                // the alignment is not quantised to capture periods.
+                let read = shared.framesRead.load(ordering: .acquiring)
+                let since = Double(DispatchTime.now().uptimeNanoseconds &- shared.lastReadNanos.load(ordering: .relaxed)) / 1e9
+                captureOffset = read + min(Int((since * Double(s.rate)).rounded()), shared.lastChunkFrames.load(ordering: .relaxed))
                 shared.captureOffset.store(captureOffset, ordering: .relaxed)
                 started = true
             }

@@ -10,7 +10,8 @@ import LoopbenchCore
 /// writer `Thread` that blocks (polling with the mainloop lock released) until the stream takes
 /// more. It plays `preroll` of silence first, so the stimulus enters a running stream with a full
 /// buffer, as in a real duplex application. The capture returned starts at the capture frame the app had received when the first
-/// stimulus frame was handed to the playback stream, so the analyzer's latency is the
+/// stimulus frame was handed to the playback stream (interpolated within the last record
+/// fragment by the time since it arrived), so the analyzer's latency is the
 /// app-to-app round trip (playback buffer + sink + source + record buffer).
 public struct PulseLoop: AudioLoop {
     public static let settingDocs: [SettingDoc] = [
@@ -155,7 +156,7 @@ public struct PulseLoop: AudioLoop {
 
         let writer = PulseWriter(session: session, stimulus: stimulus.interleaved(), channels: s.channels,
                                  stall: s.writerStall.map { (Int($0.atMicros * Double(s.rate) / 1e6), $0.lengthMicros) },
-                                 wantFrames: wantFrames, prerollFrames: prerollFrames)
+                                 wantFrames: wantFrames, prerollFrames: prerollFrames, rate: s.rate)
         let thread = Thread { writer.main() }
         thread.name = "loopbench pulse writer"
         thread.stackSize = 1 << 20
@@ -211,6 +212,7 @@ final class PulseWriter: @unchecked Sendable {
     let stall: (atFrame: Int, micros: Double)?
     let wantFrames: Int
     let prerollFrames: Int
+    let rate: Int
     let finished = DispatchSemaphore(value: 0)
     private(set) var failure: String?
     private(set) var captureOffset = 0
@@ -218,8 +220,9 @@ final class PulseWriter: @unchecked Sendable {
     private(set) var stalledAt: Int?
     private var cancelled = false
 
-    init(session: PulseSession, stimulus: [Float], channels: Int, stall: (Int, Double)?, wantFrames: Int, prerollFrames: Int) {
+    init(session: PulseSession, stimulus: [Float], channels: Int, stall: (Int, Double)?, wantFrames: Int, prerollFrames: Int, rate: Int) {
         self.prerollFrames = prerollFrames
+        self.rate = rate
         self.session = session
         self.stimulus = stimulus
         self.channels = channels
@@ -269,7 +272,7 @@ final class PulseWriter: @unchecked Sendable {
                 chunk = min(chunk, stimFrames - written)
                 if !started {
                     // The alignment point: frames the app had received when it handed over frame 0.
-                    captureOffset = session.capturedFrames
+                    captureOffset = session.captureClockFrames(rate: rate)
                     session.setCaptureGoal(captureOffset + wantFrames)
                     started = true
                 }

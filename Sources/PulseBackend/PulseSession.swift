@@ -37,6 +37,10 @@ final class PulseSession: @unchecked Sendable {
     private(set) var overflows = 0
     private(set) var holes = 0
     private var recordLatencies: [Double] = []
+    /// When the read callback last returned, and how many frames were captured then.
+    private var lastReadTime = 0.0
+    private var lastReadFrames = 0
+    private var lastChunkFrames = 0
     private var lastRecordLatencySample = 0
 
     private static func now() -> Double { Date().timeIntervalSinceReferenceDate }
@@ -300,6 +304,14 @@ final class PulseSession: @unchecked Sendable {
 
     var capturedFrames: Int { captured.count / channels }
 
+    /// Where "now" lies on the capture timeline, in frames: the frames received so far plus
+    /// the time since the last fragment arrived (at most one fragment), so the alignment is not
+    /// quantised to the record stream's fragments. Lock held.
+    func captureClockFrames(rate: Int) -> Int {
+        let since = max(0, Self.now() - lastReadTime) * Double(rate)
+        return lastReadFrames + min(Int(since.rounded()), lastChunkFrames)
+    }
+
     /// Read callback (mainloop thread, lock held): drains the record stream into `captured`.
     private func readAvailable(_ s: OpaquePointer) {
         while pa_stream_readable_size(s) > 0 {
@@ -321,6 +333,12 @@ final class PulseSession: @unchecked Sendable {
                 captured.append(contentsOf: repeatElement(0, count: n / format.bytesPerSample))
             }
             pa_stream_drop(s)
+        }
+        let frames = capturedFrames
+        if frames > lastReadFrames {
+            lastChunkFrames = frames - lastReadFrames
+            lastReadFrames = frames
+            lastReadTime = Self.now()
         }
         if capturedFrames - lastRecordLatencySample >= 2400 || lastRecordLatencySample == 0 {
             lastRecordLatencySample = max(1, capturedFrames)
