@@ -1,17 +1,84 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import Foundation
 import LoopbenchCore
 
-// PLACEHOLDER: replaced by the real implementation (owned by the CardModel work).
+/// What one run of the card model gives: the capture, its typed ground truth and the
+/// latency breakdown.
+public struct CardModelResult: Sendable {
+    /// The guest's capture from the instant the guest started playing the stimulus (mono).
+    public var capture: [Float]
+    public var truth: CardModelTruth
+    public var breakdownMS: [String: Double]
+    public var notes: [String]
+}
+
+/// QEMU's emulated sound path (guest ring → HDA/AC'97/virtio-snd → mixeng → PulseAudio/
+/// PipeWire/ALSA/JACK → host card → monitor → back) as a deterministic simulation.
+/// See `Sources/CardModel/README.md`.
 public struct CardModelLoop: AudioLoop {
-    public static let settingDocs: [SettingDoc] = []
+    public static let settingDocs: [SettingDoc] = CardModelSettings.docs
     public let backend = "sim"
-    public let sampleRate = 48000
+    public let settings: CardModelSettings
+    public var sampleRate: Int { settings.guestRate }
     public let channels = 1
-    public var effectiveSettings: [String: JSONValue] { [:] }
+    public var effectiveSettings: [String: JSONValue] { settings.effective }
+
     public init(settings: [String: String]) throws(LoopbenchError) {
-        throw .unavailable("sim", "the sim backend is not built yet")
+        self.settings = try CardModelSettings(settings: settings)
     }
+
+    public init(_ settings: CardModelSettings) {
+        self.settings = settings
+    }
+
+    /// Runs the model on a mono stimulus at `guest.rate`.
+    public static func simulate(_ settings: CardModelSettings, stimulus: [Float]) -> CardModelResult {
+        var sim = Simulation(settings: settings, stimulus: stimulus)
+        sim.run()
+        let dec = sim.decode()
+        let truth = sim.truth(dec)
+        var breakdown = truth.occupancyMS
+        if let l = truth.latencyMS { breakdown["round trip (guest DMA to guest DMA)"] = l }
+        var notes: [String] = []
+        if let pa = truth.pulse {
+            let r = Double(settings.outMixingEngine ? settings.outFrequency : settings.guestRate)
+            notes.append(String(format: "PA tlength %.2f ms, minreq %.2f ms, prebuf %.2f ms, record maxlength %.2f ms, sink block %.2f ms; capture began with %.2f ms of stale monitor audio",
+                                Double(pa.tlength) * 1000 / r, Double(pa.minreq) * 1000 / r, Double(pa.prebuf) * 1000 / r,
+                                Double(pa.maxlength) * 1000 / r, Double(pa.sinkBlock) * 1000 / r, Double(pa.staleCapture) * 1000 / r))
+        }
+        if settings.guestRate > 48000 && settings.timerPeriodUS >= 10000 && settings.device == .hda {
+            notes.append("guest rate above 48 kHz with timer-period ≥ 10 ms: the 8 KiB HDA ring holds only \(String(format: "%.1f", 2048_000.0 / Double(settings.guestRate))) ms")
+        }
+        if settings.backend == .alsa && settings.qemu == .v7_2 && settings.outPeriodLengthUS == 23219 {
+            notes.append("QEMU 7.2 ALSA defaults (23.2 ms periods): set out.period-length=5805")
+        }
+        return CardModelResult(capture: dec.audio, truth: truth, breakdownMS: breakdown, notes: notes)
+    }
+
     public func run(stimulus: AudioBuffer) throws(LoopbenchError) -> LoopCapture {
-        throw .unavailable("sim", "the sim backend is not built yet")
+        guard stimulus.sampleRate == settings.guestRate else {
+            throw .badData("stimulus", "the stimulus is at \(stimulus.sampleRate) Hz but guest.rate=\(settings.guestRate); generate it at the guest rate")
+        }
+        guard stimulus.frames > 0 else { throw .badData("stimulus", "the stimulus is empty") }
+        guard stimulus.duration <= 600 else { throw .usage("--seconds \(stimulus.duration): the card model simulates at most 600 s per run", subject: "seconds") }
+        let r = Self.simulate(settings, stimulus: stimulus.channels[0])
+        let capture = AudioBuffer(sampleRate: settings.guestRate, channels: Array(repeating: r.capture, count: stimulus.channelCount))
+        let xruns = r.truth.artifacts.count
+        return LoopCapture(capture: capture, backendXruns: xruns, reportedLatencyFrames: nil,
+                           truth: r.truth.jsonValue, latencyBreakdownMS: r.breakdownMS, notes: r.notes)
+    }
+}
+
+/// How fast the model runs: seconds of round-trip audio simulated per wall second.
+public enum CardModelBenchmark {
+    /// Simulates a `seconds`-long probe (a 1 kHz tone) with the default settings, or `settings`.
+    public static func run(seconds: Double, settings: CardModelSettings = CardModelSettings()) -> (simulatedSeconds: Double, wallSeconds: Double) {
+        let n = max(1, Int(seconds * Double(settings.guestRate)))
+        var stim = [Float](repeating: 0, count: n)
+        for i in 0..<n { stim[i] = 0.5 * sin(2 * Float.pi * 1000 * Float(i) / Float(settings.guestRate)) }
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let r = CardModelLoop.simulate(settings, stimulus: stim)
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        return (r.truth.simulatedSeconds, wall)
     }
 }
