@@ -187,9 +187,9 @@ public struct SweepPlan: Codable, Sendable, Equatable {
     static func scalar(_ v: Any) -> String? {
         switch v {
         case let s as String: return s
-        case let b as Bool: return String(b)
         case let i as Int: return String(i)
         case let d as Double: return Axis.formatNumber(d)
+        case let b as Bool: return b ? "on" : "off"
         case let n as NSNumber: return n.stringValue
         default: return nil
         }
