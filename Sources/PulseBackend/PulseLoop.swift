@@ -64,6 +64,8 @@ public struct PulseLoop: AudioLoop {
         if let w = s.writerStall { out["writer-stall"] = .string(w.text) }
         if let f = s.tlength.frames(rate: s.rate) { out["tlength_frames"] = .number(Double(f)) }
         if let f = s.fragsize.frames(rate: s.rate) { out["fragsize_frames"] = .number(Double(f)) }
+        // Derived, for comparisons: the period reported latencies are held against.
+        out["period_frames"] = .number(Double(nominalPeriodFrames))
         return out
     }
 
