@@ -107,6 +107,24 @@ struct Explainer {
         return best
     }
 
+    /// The best split with exactly `fixedForeign` foreign frames between A and B.
+    static func split(a: [Double], f: [Double], b: [Double], open: Double, fixedForeign len: Int) -> (t1: Int, t2: Int, cost: Double) {
+        let n = a.count
+        guard len <= n else { return (n, n, .infinity) }
+        var pa = [Double](repeating: 0, count: n + 1), pf = pa, pb = pa
+        for i in 0..<n {
+            pa[i + 1] = pa[i] + a[i]
+            pf[i + 1] = pf[i] + f[i]
+            pb[i + 1] = pb[i] + b[i]
+        }
+        var best = (t1: n - len, t2: n, cost: Double.infinity)
+        for t1 in 0...(n - len) {
+            let c = pa[t1] + (pf[t1 + len] - pf[t1]) + (len > 0 ? open : 0) + (pb[n] - pb[t1 + len])
+            if c < best.cost { best = (t1, t1 + len, c) }
+        }
+        return best
+    }
+
     // MARK: explain
 
     func explain(segments: inout [Segment], drift: Double) -> Result {
@@ -139,16 +157,41 @@ struct Explainer {
                 let ea = c - fa.gain * ma[i], eb = c - fb.gain * mb[i]
                 ca[i] = ea * ea
                 cb[i] = eb * eb
+                // Foreign frames must fit clearly better than either alignment: 2σ² each.
                 cf[i] = c * c
             }
             // Residual variance, floored at -40 dB of the signal: below that, a misfit is a
             // modelling detail (interpolation, a hair of delay error), not a discontinuity.
             let sigma2 = max(fa.sigma2, fb.sigma2, 1e-4 * max(fa.signalPower, fb.signalPower))
-            let sp = Explainer.split(a: ca, f: cf, b: cb, open: 10 * sigma2)
-            var t1 = r0 + sp.t1, t2 = r0 + sp.t2
+            let cfRaw = cf
+            for i in 0..<cf.count { cf[i] += 2 * sigma2 }
+            let open = 10 * sigma2
+            var sp = Explainer.split(a: ca, f: cf, b: cb, open: open)
             let delta = b.level - a.level
             let di = Int(delta.rounded())
+            // Occam: the simplest explanation of the step (Δ foreign frames, or Δ repeated
+            // frames, or a pure drop) wins unless the free split is better by more than one
+            // event's worth. Between the two single-event explanations the raw fit decides.
+            var pure = Explainer.split(a: ca, f: cfRaw, b: cb, open: 0, fixedForeign: 0)
+            var pureCost = pure.cost
+            if di > 0 {
+                let gap = Explainer.split(a: ca, f: cfRaw, b: cb, open: 0, fixedForeign: di)
+                if gap.cost < pure.cost {
+                    pure = gap
+                    pureCost = gap.cost + open + 2 * sigma2 * Double(di)
+                }
+            }
+            if pureCost <= sp.cost + 25 * sigma2 { sp = (pure.t1, pure.t2, pureCost) }
+            var t1 = r0 + sp.t1, t2 = r0 + sp.t2
             let savings = ca.reduce(0, +) - sp.cost
+            // B must really fit where it is said to start, about as well as A fits: a stray
+            // window match (an echo, a similar stretch elsewhere) does not.
+            let floorA = max(fa.sigma2, 1e-4 * fa.signalPower)
+            let tailB = cb[(t2 - r0)...]
+            let bFits = fb.sigma2 <= 4 * floorA && (tailB.count < 32 || tailB.reduce(0, +) / Double(tailB.count) <= 4 * max(floorA, fb.sigma2))
+            if !bFits && k + 1 < segments.count {
+                continue
+            }
             var gLen = t2 - t1
             if (di == 0 && gLen == 0) || savings < 25 * sigma2 {
                 // No discontinuity after all: one segment.
@@ -167,7 +210,7 @@ struct Explainer {
                     costRep += cb[t - r0]
                     costSil += cf[t - r0]
                 }
-                if costSil <= costRep + 4 * sigma2 * Double(dup) {
+                if costSil <= costRep {
                     if gLen == 0 { t1 = t2 }
                     gLen += dup
                     t2 += dup
@@ -184,7 +227,16 @@ struct Explainer {
                 let kind: Event.Kind = isRepeat(t1: t1, t2: t2, seg: a, fit: fa, sigma2: sigma2) ? .repeat : .gap
                 events.append(Event(kind: kind, captureSample: t1, sizeSamples: gLen, sampleRate: fs))
             }
-            let missing = gLen - di
+            var missing = gLen - di
+            if gLen >= 4 && missing > 0 && missing <= max(1, gLen / 100) {
+                // The inserted stretch swallowed an edge frame of the audio around it.
+                t1 += missing
+                gLen -= missing
+                missing = 0
+                if let i = events.lastIndex(where: { $0.kind == .gap || $0.kind == .repeat }) {
+                    events[i] = Event(kind: events[i].kind, captureSample: t1, sizeSamples: gLen, sampleRate: fs)
+                }
+            }
             if missing > 0 { events.append(Event(kind: .drop, captureSample: t1, sizeSamples: missing, sampleRate: fs)) }
             if dup > 0 { events.append(Event(kind: .repeat, captureSample: t2, sizeSamples: dup, sampleRate: fs)) }
             result.events += events
@@ -263,15 +315,20 @@ struct Explainer {
         // Local noise: robust per 512-block variance, smoothed by a median over ±4 blocks.
         let block = 512
         let nb = (n + block - 1) / block
-        var bvar = [Double](repeating: 0, count: nb)
+        var bvar = [Double](repeating: 0, count: nb), bmean = bvar
         for b in 0..<nb {
             let a = b * block, z = min(n, a + block)
-            bvar[b] = median((a..<z).map { e[$0] * e[$0] }) / 0.455
+            let sq = (a..<z).map { e[$0] * e[$0] }
+            bvar[b] = median(sq) / 0.455
+            bmean[b] = sq.reduce(0, +) / Double(max(1, sq.count))
         }
-        let floor2 = pow(0.0004 * max(f.peak, 1e-9), 2)
+        let floor2 = pow(0.001 * max(f.peak, 1e-9), 2)
         var sig2 = [Double](repeating: 0, count: nb)
         for b in 0..<nb {
-            sig2[b] = max(median(Array(bvar[max(0, b - 4)...min(nb - 1, b + 4)])), floor2, f.sigma2 * 0.25)
+            // The larger of a median-based and a mean-based estimate: the first resists the
+            // bursts being looked for, the second does not underestimate heavy-tailed residuals.
+            let nbh = max(0, b - 4)...min(nb - 1, b + 4)
+            sig2[b] = max(median(Array(bvar[nbh])), median(Array(bmean[nbh])), floor2, f.sigma2 * 0.25)
         }
         var pe = [Double](repeating: 0, count: n + 1)
         for i in 0..<n { pe[i + 1] = pe[i] + e[i] * e[i] }

@@ -83,6 +83,8 @@ struct RoundTripAnalysis {
 
         // 2. Track.
         var tracker = Tracker(ref: ref, cap: cap, rhoFloor: max(Self.minRho, 0.4 * find.rho), interp: interp)
+        let polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
+        tracker.polarity = polarity
         let points = tracker.track(anchorDelay: find.lag)
         guard points.count >= 1 else {
             // Found globally but no window could be tracked (very low SNR): latency from the global peak only.
@@ -108,6 +110,7 @@ struct RoundTripAnalysis {
             // stretched reference the capture has (almost) no drift left.
             model = stretch(ref, by: 1 + seg.drift)
             var t2 = Tracker(ref: model, cap: cap, rhoFloor: max(Self.minRho, 0.4 * find.rho), interp: interp)
+            t2.polarity = polarity
             let p2 = t2.track(anchorDelay: find.lag)
             if p2.count >= 2 {
                 let s2 = Segmenter(points: p2).segments()

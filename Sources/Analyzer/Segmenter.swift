@@ -61,11 +61,24 @@ struct Segmenter {
                 levels.append(e)
             }
         }
+        // 2b. Short runs that match much worse than the rest are stray matches (an echo, a
+        // similar stretch of the probe): leave them out.
+        let typical = median(usable.map { abs($0.rho) })
+        var r = 0
+        while r < runs.count && runs.count > 1 {
+            let mean = runs[r].map { abs($0.rho) }.reduce(0, +) / Double(runs[r].count)
+            if runs[r].count <= 2 && mean < 0.8 * typical {
+                runs.remove(at: r)
+                levels.remove(at: r)
+            } else {
+                r += 1
+            }
+        }
         // 3. Windows straddling a small step give a level between their neighbours: drop them.
         var k = 1
         while k + 1 < runs.count {
             let lo = min(levels[k - 1], levels[k + 1]), hi = max(levels[k - 1], levels[k + 1])
-            if runs[k].count <= 2, hi - lo >= 0.5, hi - lo < 16, levels[k] > lo - 0.1, levels[k] < hi + 0.1 {
+            if runs[k].count <= 2, hi - lo >= 0.5, hi - lo < 16, levels[k] > lo - 1.5, levels[k] < hi + 1.5 {
                 runs.remove(at: k)
                 levels.remove(at: k)
             } else {

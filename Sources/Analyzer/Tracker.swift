@@ -29,6 +29,8 @@ struct Tracker {
     let cap: [Float]
     let rhoFloor: Double
     let interp: SincInterpolator
+    /// Sign of the path (from the whole-signal correlation): matches of the other sign are strays.
+    var polarity: Double = 1
     let w = RoundTripAnalysis.window
     let radius = RoundTripAnalysis.searchRadius
     private let refPrefix: [Double]   // prefix sums of ref² for window energies
@@ -53,7 +55,7 @@ struct Tracker {
     /// Finds the capture window starting at `t` in reference positions `lo...hi` (window starts).
     func match(t: Int, lo: Int, hi: Int, predicted: Double? = nil) -> TrackPoint? {
         let n = ref.count
-        let lo = max(lo, -w / 2), hi = min(hi, n - w / 2)
+        let lo = max(lo, -(w - w / 8)), hi = min(hi, n - w / 8)
         guard hi >= lo, t >= 0, t + w <= cap.count else { return nil }
         var capE = 0.0
         for i in t..<(t + w) { capE += Double(cap[i]) * Double(cap[i]) }
@@ -74,7 +76,7 @@ struct Tracker {
         var rho = [Double](repeating: 0, count: corr.count)
         for k in 0..<corr.count {
             let e = refEnergy(lo + k, lo + k + w)
-            if e > minE { rho[k] = corr[k] / (e * capE).squareRoot() }
+            if e > minE { rho[k] = max(0, polarity * corr[k] / (e * capE).squareRoot()) * polarity }
         }
         // Candidates: the strongest local maxima, and the one nearest the prediction.
         var peaks: [Int] = []
@@ -102,7 +104,9 @@ struct Tracker {
             if abs(r.value) > abs(bestVal) { bestVal = r.value; bestPos = Double(a) + r.position }
             if k == kPred { predVal = r.value; predPos = Double(a) + r.position }
         }
-        if let pp = predPos, abs(predVal) >= abs(bestVal) - 0.02 { bestPos = pp; bestVal = predVal }
+        // A jump away from the prediction must be clearly better: a similar stretch elsewhere
+        // in the probe should not pull the track off the true alignment.
+        if let pp = predPos, abs(predVal) >= abs(bestVal) - (abs(pp - bestPos) > 2 ? 0.05 : 0.02) { bestPos = pp; bestVal = predVal }
         guard abs(bestVal) >= rhoFloor else { return nil }
         let bestRho = max(-1, min(1, bestVal))
         let bestK = Int(bestPos.rounded())
@@ -122,7 +126,10 @@ struct Tracker {
         let r2 = min(bestRho * bestRho, 0.999999)
         let snr = r2 / (1 - r2)
         let sigma = 1 / (max(beta2, 1e-9) * Double(w) * max(snr, 1e-9)).squareRoot()
-        return TrackPoint(t: t, p: p, rho: bestRho, sigma: sigma)
+        // A window that hangs over either end of the reference locates itself poorly: it
+        // still guides the tracking, but does not vote on delays.
+        let partial = p < 0 || p + Double(w) > Double(n)
+        return TrackPoint(t: t, p: p, rho: bestRho, sigma: partial ? 1.0 : sigma)
     }
 
     /// Tracks the whole capture outward from the window that agrees with `anchorDelay`.
@@ -155,6 +162,7 @@ struct Tracker {
         var misses = 0
         var i = ai + 1
         while i <= lastIndex {
+            if last.p + Double(w) >= Double(n - w / 2) { break }   // the reference's end was reached
             let t = i * w
             let pPred = Int((Double(t) - last.d).rounded())
             let pPause = Int(last.p.rounded()) + w
@@ -176,6 +184,7 @@ struct Tracker {
         misses = 0
         i = ai - 1
         while i >= 0 {
+            if first.p <= Double(w / 2) { break }   // the reference's start was reached
             let t = i * w
             let pPred = Int((Double(t) - first.d).rounded())
             let pPause = Int(first.p.rounded()) - w

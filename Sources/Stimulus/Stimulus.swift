@@ -5,8 +5,8 @@ import LoopbenchCore
 /// The probe signals loopbench plays.
 public enum Stimulus {
     public enum Kind: String, CaseIterable, Sendable, Codable {
-        /// A train of short exponential sine sweeps (60–100 ms each, seeded lengths and phases,
-        /// raised-cosine fades): the default. Every 20 ms of it spans well over an octave, so
+        /// A train of short exponential sine sweeps (60–100 ms each, alternately up and down,
+        /// seeded lengths and phases, 2 ms raised-cosine fades): the default. Every 20 ms of it spans well over an octave, so
         /// the delay can be tracked unambiguously through the whole capture, and the whole
         /// train still correlates to one sharp peak for the latency.
         case sweep
@@ -27,8 +27,8 @@ public enum Stimulus {
         public var channels: Int = 1
         /// Peak level in dBFS.
         public var levelDB: Double = -6
-        /// Sweep start and end in Hz; the end defaults to 0.45 × the sample rate.
-        public var startHz: Double = 200
+        /// Sweep start (default: 1 kHz for the chirp train, 50 Hz for `ess`) and end in Hz; the end defaults to 0.40 × the sample rate (19.2 kHz at 48 kHz), which keeps the chirps' fades clear of Nyquist.
+        public var startHz: Double? = nil
         public var endHz: Double? = nil
         /// Fade-in and fade-out lengths in seconds (sweep only).
         public var fadeSeconds: Double = 0.01
@@ -43,15 +43,21 @@ public enum Stimulus {
             self.seed = seed
         }
 
+        /// The sweep's start frequency after defaults.
+        public var effectiveStartHz: Double { startHz ?? (kind == .ess ? 50 : min(1000, 0.05 * Double(sampleRate))) }
+        /// The sweep's end frequency after defaults.
+        public var effectiveEndHz: Double { endHz ?? 0.40 * Double(sampleRate) }
+
         /// Checks that the parameters make a playable probe.
         public func validate() throws(LoopbenchError) {
             guard sampleRate >= 8000 && sampleRate <= 768_000 else { throw .usage("--rate \(sampleRate): must be between 8000 and 768000 Hz", subject: "rate") }
             guard seconds > 0.05 && seconds <= 3600 else { throw .usage("--seconds \(seconds): must be between 0.05 and 3600", subject: "seconds") }
             guard channels >= 1 && channels <= 32 else { throw .usage("--channels \(channels): must be between 1 and 32", subject: "channels") }
             guard levelDB <= 0 && levelDB >= -60 else { throw .usage("--level \(levelDB): must be between -60 and 0 dBFS", subject: "level") }
-            let end = endHz ?? 0.45 * Double(sampleRate)
-            guard startHz > 0, end > startHz, end < Double(sampleRate) / 2 else {
-                throw .usage("sweep range \(startHz)–\(end) Hz must lie below Nyquist (\(sampleRate / 2) Hz)", subject: "sweep")
+            let end = effectiveEndHz
+            let start = effectiveStartHz
+            guard start > 0, end > start, end < Double(sampleRate) / 2 else {
+                throw .usage("sweep range \(start)–\(end) Hz must lie below Nyquist (\(sampleRate / 2) Hz)", subject: "sweep")
             }
         }
     }
@@ -64,12 +70,20 @@ public enum Stimulus {
         var out = [Float](repeating: 0, count: n)
         switch spec.kind {
         case .sweep:
-            let f1 = spec.startHz, f2 = spec.endHz ?? 0.45 * fs
+            let f1 = spec.effectiveStartHz, f2 = spec.effectiveEndHz
             var rng = SeededRandom(seed: spec.seed &+ 0x5EED)
             let fade = max(1, Int(0.002 * fs))
             var start = 0
+            var previousLengths: [Int] = []
+            var up = true
             while start < n {
-                var len = Int((0.060 + 0.040 * rng.uniform()) * fs)
+                // Lengths differ by at least 15 % from the last two chirps', and directions
+                // alternate, so that no stretch of the train resembles another one nearby.
+                var len = 0
+                repeat {
+                    len = Int((0.060 + 0.040 * rng.uniform()) * fs)
+                } while previousLengths.suffix(2).contains { abs(Double($0 - len)) < 0.15 * Double($0) }
+                previousLengths.append(len)
                 if n - (start + len) < Int(0.04 * fs) { len = n - start }
                 let T = Double(len) / fs
                 let R = log(f2 / f1)
@@ -77,7 +91,7 @@ public enum Stimulus {
                 let phase = 2 * Double.pi * rng.uniform()
                 let edge = min(fade, len / 4)
                 for i in 0..<len {
-                    let t = Double(i) / fs
+                    let t = Double(up ? i : len - 1 - i) / fs
                     var v = sin(k * (exp(t * R / T) - 1) + phase)
                     if i < edge { v *= 0.5 - 0.5 * cos(Double.pi * Double(i) / Double(edge)) }
                     let j = len - 1 - i
@@ -85,9 +99,10 @@ public enum Stimulus {
                     out[start + i] = Float(amp * v)
                 }
                 start += len
+                up.toggle()
             }
         case .ess:
-            let f1 = spec.startHz, f2 = spec.endHz ?? 0.45 * fs
+            let f1 = spec.effectiveStartHz, f2 = spec.effectiveEndHz
             let T = Double(n) / fs
             let R = log(f2 / f1)
             let k = 2 * Double.pi * f1 * T / R

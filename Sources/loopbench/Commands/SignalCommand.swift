@@ -30,7 +30,7 @@ struct SignalCommand: ParsableCommand {
             let buf = Stimulus.generate(spec)
             try SoundFile.write(buf, to: out, format: format)
             var what = "\(kind.rawValue)"
-            if kind == .sweep || kind == .ess { what += String(format: " %.0f–%.0f Hz", spec.startHz, spec.endHz ?? 0.45 * Double(rate)) }
+            if kind == .sweep || kind == .ess { what += String(format: " %.0f–%.0f Hz", spec.effectiveStartHz, spec.effectiveEndHz) }
             print("wrote \(out): \(what), \(buf.frames) frames (\(String(format: "%.3f", buf.duration)) s) at \(rate) Hz, \(channels) ch, \(format.rawValue), peak \(level) dBFS")
         }
     }
