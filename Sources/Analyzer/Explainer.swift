@@ -181,7 +181,10 @@ struct Explainer {
                     pureCost = gap.cost + open + 2 * sigma2 * Double(di)
                 }
             }
-            if pureCost <= sp.cost + 25 * sigma2 { sp = (pure.t1, pure.t2, pureCost) }
+            // A discontinuity through a band-limited path smears over a few frames, which fit
+            // neither alignment: a second event must explain more than four frames of signal.
+            let eventWorth = max(25 * sigma2, 4 * max(fa.signalPower, fb.signalPower))
+            if pureCost <= sp.cost + eventWorth { sp = (pure.t1, pure.t2, pureCost) }
             var t1 = r0 + sp.t1, t2 = r0 + sp.t2
             let savings = ca.reduce(0, +) - sp.cost
             // B must really fit where it is said to start, about as well as A fits: a stray
@@ -216,6 +219,12 @@ struct Explainer {
                     t2 += dup
                     dup = 0
                 }
+            }
+            if dup > 0 && gLen > 0 && gLen <= max(2, dup / 50) {
+                // A frame or two at the edge of a repeat, smeared by the path: part of it.
+                dup += gLen
+                t2 = t1
+                gLen = 0
             }
             if gLen > 0 && dup > 0 && dup <= max(2, gLen / 50) {
                 // A frame or two at the edge of an inserted stretch: part of it, smeared by the path.
@@ -307,6 +316,7 @@ struct Explainer {
 
     /// Scans the residual of segment `s` over [lo, hi) for transients and short dropouts.
     func scanResidual(_ s: Segment, _ f: Fit, _ lo: Int, _ hi: Int) -> Scan {
+        let debug = ProcessInfo.processInfo.environment["LOOPBENCH_DEBUG"] != nil
         var scan = Scan()
         let n = hi - lo
         let m = template(s, lo, hi)
@@ -315,12 +325,13 @@ struct Explainer {
         // Local noise: robust per 512-block variance, smoothed by a median over ±4 blocks.
         let block = 512
         let nb = (n + block - 1) / block
-        var bvar = [Double](repeating: 0, count: nb), bmean = bvar
+        var bvar = [Double](repeating: 0, count: nb), bmean = bvar, tpow = bvar
         for b in 0..<nb {
             let a = b * block, z = min(n, a + block)
             let sq = (a..<z).map { e[$0] * e[$0] }
             bvar[b] = median(sq) / 0.455
             bmean[b] = sq.reduce(0, +) / Double(max(1, sq.count))
+            tpow[b] = (a..<z).reduce(0.0) { $0 + f.gain * f.gain * m[$1] * m[$1] } / Double(max(1, z - a))
         }
         let floor2 = pow(0.001 * max(f.peak, 1e-9), 2)
         var sig2 = [Double](repeating: 0, count: nb)
@@ -328,7 +339,10 @@ struct Explainer {
             // The larger of a median-based and a mean-based estimate: the first resists the
             // bursts being looked for, the second does not underestimate heavy-tailed residuals.
             let nbh = max(0, b - 4)...min(nb - 1, b + 4)
-            sig2[b] = max(median(Array(bvar[nbh])), median(Array(bmean[nbh])), floor2, f.sigma2 * 0.25)
+            // Model error (a hair of delay or gain error, interpolation) grows with the signal
+            // itself: allow for it at -34 dB of the local signal power.
+            let local = tpow[max(0, b - 1)...min(nb - 1, b + 1)].max() ?? 0
+            sig2[b] = max(median(Array(bvar[nbh])), median(Array(bmean[nbh])), floor2, f.sigma2 * 0.25, 4e-4 * local)
         }
         var pe = [Double](repeating: 0, count: n + 1)
         for i in 0..<n { pe[i + 1] = pe[i] + e[i] * e[i] }
@@ -340,7 +354,10 @@ struct Explainer {
             var i = 0
             while i + len <= n {
                 let s2 = sig2[min(nb - 1, (i + len / 2) / block)]
-                if pe[i + len] - pe[i] > thr * Double(len) * s2 { flagged.append((i, i + len)) }
+                if pe[i + len] - pe[i] > thr * Double(len) * s2 {
+                    flagged.append((i, i + len))
+                    if debug { FileHandle.standardError.write(Data("flag \(lo + i) len \(len) e2=\((pe[i + len] - pe[i]) / Double(len)) s2=\(s2) tpow=\(tpow[min(nb - 1, (i + len / 2) / block)]) bvar=\(bvar[min(nb - 1, (i + len / 2) / block)])\n".utf8)) }
+                }
                 i += hop
             }
         }

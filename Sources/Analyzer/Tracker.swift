@@ -98,11 +98,21 @@ struct Tracker {
         }
         var bestPos = 0.0, bestVal = 0.0, predPos: Double?, predVal = 0.0
         for k in cands {
-            let a = max(0, k - 40), b = min(rho.count, k + 41)
-            let local = Array(rho[a..<b])
-            let r = interp.refinePeak(of: local, near: k - a)
-            if abs(r.value) > abs(bestVal) { bestVal = r.value; bestPos = Double(a) + r.position }
-            if k == kPred { predVal = r.value; predPos = Double(a) + r.position }
+            // Refine on corr(x) / √E(x): the band-limited correlation over the (slowly
+            // varying, linearly interpolated) energy of the reference under the window. Its
+            // maximum is exactly 1 at the true fractional lag of a clean copy.
+            let a = max(0, k - 40), b = min(corr.count, k + 41)
+            let local = Array(corr[a..<b])
+            let r = SincInterpolator.maximize(around: Double(k - a)) { x in
+                let xl = Double(a) + x
+                let k0 = Int(xl.rounded(.down)), fr = xl - Double(k0)
+                let e0 = refEnergy(lo + k0, lo + k0 + w), e1 = refEnergy(lo + k0 + 1, lo + k0 + 1 + w)
+                let e = max(e0 + (e1 - e0) * fr, 1e-30)
+                return polarity * interp.value(at: x, in: local) / (e * capE).squareRoot()
+            }
+            let val = polarity * r.value
+            if abs(val) > abs(bestVal) { bestVal = val; bestPos = Double(a) + r.position }
+            if k == kPred { predVal = val; predPos = Double(a) + r.position }
         }
         // A jump away from the prediction must be clearly better: a similar stretch elsewhere
         // in the probe should not pull the track off the true alignment.

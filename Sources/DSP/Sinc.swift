@@ -79,33 +79,36 @@ public struct SincInterpolator: Sendable {
         return Double(acc0 + (acc1 - acc0) * mu)
     }
 
-    /// The signal's value at `x`, for a sequence of `Double` (correlations).
+    /// The signal's value at `x`, for a sequence of `Double` (correlations); zero outside.
     public func value(at x: Double, in s: [Double]) -> Double {
         let base = Int(x.rounded(.down))
-        let frac = x - Double(base)
-        var acc = 0.0
-        let i0b = SincInterpolator.besselI0(9.0)
-        for k in (base - halfWidth + 1)...(base + halfWidth) where k >= 0 && k < s.count {
-            let d = Double(k - base) - frac
-            let sinc = d == 0 ? 1.0 : sin(Double.pi * d) / (Double.pi * d)
-            let r = d / Double(halfWidth)
-            let w = abs(r) >= 1 ? 0 : SincInterpolator.besselI0(9.0 * (1 - r * r).squareRoot()) / i0b
-            acc += s[k] * sinc * w
+        let fp = (x - Double(base)) * Double(phases)
+        var p = Int(fp)
+        if p >= phases { p = phases - 1 }
+        let mu = fp - Double(p)
+        let taps = 2 * halfWidth
+        let start = base - halfWidth + 1
+        var acc0 = 0.0, acc1 = 0.0
+        table.withUnsafeBufferPointer { tb in
+            s.withUnsafeBufferPointer { sb in
+                let r0 = p * taps, r1 = (p + 1) * taps
+                for k in 0..<taps {
+                    let j = start + k
+                    if j < 0 || j >= sb.count { continue }
+                    let v = sb[j]
+                    acc0 += v * Double(tb[r0 + k])
+                    acc1 += v * Double(tb[r1 + k])
+                }
+            }
         }
-        return acc
+        return acc0 + (acc1 - acc0) * mu
     }
 
-    /// Finds the maximum of |s| near index `i` to sub-sample precision, by band-limited
-    /// interpolation of `s` and a golden-section search over ±1 sample.
-    ///
-    /// - Returns: the position of the peak (in index units) and the interpolated value there.
-    public func refinePeak(of s: [Double], near i: Int) -> (position: Double, value: Double) {
-        let sign = s[i] >= 0 ? 1.0 : -1.0
-        func f(_ x: Double) -> Double { sign * value(at: x, in: s) }
-        // Bracket on a 1/8-sample grid first, then golden-section.
-        var bestX = Double(i), bestV = f(Double(i))
+    /// Maximises `f` over [center − 1, center + 1]: a 1/8-sample scan, then golden-section.
+    public static func maximize(around center: Double, _ f: (Double) -> Double) -> (position: Double, value: Double) {
+        var bestX = center, bestV = f(center)
         for step in -8...8 where step != 0 {
-            let x = Double(i) + Double(step) / 8
+            let x = center + Double(step) / 8
             let v = f(x)
             if v > bestV { bestV = v; bestX = x }
         }
@@ -118,6 +121,16 @@ public struct SincInterpolator: Sendable {
             else { a = c; c = d; fc = fd; d = a + g * (b - a); fd = f(d) }
         }
         let x = (a + b) / 2
-        return (x, sign * f(x))
+        return (x, f(x))
+    }
+
+    /// Finds the maximum of |s| near index `i` to sub-sample precision, by band-limited
+    /// interpolation of `s` and a golden-section search over ±1 sample.
+    ///
+    /// - Returns: the position of the peak (in index units) and the interpolated value there.
+    public func refinePeak(of s: [Double], near i: Int) -> (position: Double, value: Double) {
+        let sign = s[i] >= 0 ? 1.0 : -1.0
+        let r = SincInterpolator.maximize(around: Double(i)) { sign * value(at: $0, in: s) }
+        return (r.position, sign * r.value)
     }
 }
