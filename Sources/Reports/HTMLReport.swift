@@ -120,12 +120,13 @@ public enum HTMLReport {
     static let palette = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
 
     static func breakdownBar(_ bd: [String: Double]) -> String {
-        let items = bd.filter { $0.value > 0 }.sorted { $0.value > $1.value }
+        // Buffers only: a total ("round trip …") would count twice.
+        let items = bd.filter { $0.value >= 0.05 && !$0.key.lowercased().hasPrefix("round trip") }.sorted { $0.value > $1.value }
         let total = items.reduce(0) { $0 + $1.value }
         guard total > 0 else { return "" }
         let w = 900.0
         var x = 0.0
-        var s = "<div>Where the latency lives (mean buffer occupancy, \(escape(f(total, 1))) ms in all):</div>\n<svg width=\"\(Int(w))\" height=\"\(30 + 18 * ((items.count + 2) / 3))\" role=\"img\" aria-label=\"latency breakdown\">\n"
+        var s = "<div>Where the latency lives: the mean occupancy of each buffer on the path (card model). These are time averages, one per buffer; they do not add up to the round trip, which runs from the guest's playback DMA position to its capture DMA position.</div>\n<svg width=\"\(Int(w))\" height=\"\(30 + 18 * ((items.count + 2) / 3))\" role=\"img\" aria-label=\"latency breakdown\">\n"
         for (i, it) in items.enumerated() {
             let bw = it.value / total * w
             s += "<rect x=\"\(f(x))\" y=\"0\" width=\"\(f(bw))\" height=\"22\" fill=\"\(palette[i % palette.count])\"><title>\(escape(it.key)): \(escape(f(it.value, 2))) ms</title></rect>\n"
@@ -318,7 +319,7 @@ public enum HTMLReport {
     static func paretoPlot(_ r: SweepReport) -> String {
         let pts = r.points.filter { $0.summary.latencyMS != nil }
         guard !pts.isEmpty else { return "" }
-        var h = "<h2>Latency against crackle rate (Pareto front)</h2>\n<p class=\"cap\">Every point with a signal; the line joins the points that no other point beats on both latency and crackle rate. Points on the zero line are clean.</p>\n"
+        let h = "<h2>Latency against crackle rate (Pareto front)</h2>\n<p class=\"cap\">Every point with a signal; the line joins the points that no other point beats on both latency and crackle rate. Points on the zero line are clean.</p>\n"
         let lats = pts.map { $0.summary.latencyMS!.median }
         let rates = pts.map(\.summary.cracklesPerMinute)
         let fr = Frame(x0: 64, y0: 26, w: 620, h: 240, xmin: 0, xmax: (lats.max() ?? 1) * 1.05, ymin: 0, ymax: max(1, (rates.max() ?? 1) * 1.08))
@@ -393,12 +394,18 @@ public enum HTMLReport {
         s += "<text x=\"\(f(left))\" y=\"394\" font-size=\"13\" font-weight=\"600\">delay (ms) over time (s)</text>\n"
         s += axesFrame(fr, xLabel: "time in the capture (s)", yLabel: "delay (ms)")
         if !w.delayTrack.isEmpty {
-            var path = ""
-            for (i, d) in w.delayTrack.enumerated() {
+            // Each segment is a flat step; a thin dotted riser joins it to the next (a discontinuity).
+            var steps = "", risers = ""
+            var last: (Double, Double)? = nil
+            for d in w.delayTrack {
                 let x0 = fr.x(Double(d.captureStart) / Double(w.sampleRate)), x1 = fr.x(Double(d.captureEnd) / Double(w.sampleRate))
-                path += (i == 0 ? "M" : "L") + "\(f(x0)),\(f(fr.y(d.delayMS)))L\(f(x1)),\(f(fr.y(d.delayMS)))"
+                let y = fr.y(d.delayMS)
+                if let (lx, ly) = last { risers += "M\(f(lx)),\(f(ly))L\(f(x0)),\(f(ly))L\(f(x0)),\(f(y))" }
+                steps += "M\(f(x0)),\(f(y))L\(f(max(x1, x0 + 1))),\(f(y))"
+                last = (x1, y)
             }
-            s += "<path d=\"\(path)\" fill=\"none\" stroke=\"#2e7d32\" stroke-width=\"2\"/>\n"
+            s += "<path d=\"\(risers)\" fill=\"none\" stroke=\"#2e7d32\" stroke-width=\"1\" stroke-dasharray=\"2 2\"/>\n"
+            s += "<path d=\"\(steps)\" fill=\"none\" stroke=\"#2e7d32\" stroke-width=\"2.5\"/>\n"
         } else {
             s += "<text x=\"\(f(left + 10))\" y=\"460\" font-size=\"12\">no delay track (no signal)</text>\n"
         }
@@ -434,7 +441,7 @@ public enum HTMLReport {
             h += "<td>\(n(s.latencyMS?.median))</td><td>\(n(s.latencyMS?.p95))</td><td>\(n(s.latencyMS?.min))</td><td>\(n(s.latencyMS?.max))</td><td>\(n(s.jitterMS, 3))</td>"
             h += "<td>\(s.cracklesTotal)</td><td>\(n(s.cracklesPerMinute, 1))</td><td class=\"l\">\(escape(s.cracklesByKind.keys.sorted().map { "\($0) \(s.cracklesByKind[$0]!)" }.joined(separator: ", ")))</td>"
             h += "<td>\(n(s.driftPPM, 1))</td><td>\(s.backendXruns.map(String.init) ?? "–")</td><td>\(s.pass ? "yes" : "<b>no</b>")</td>"
-            h += "<td class=\"why\">\(escape(s.why.joined(separator: " · ")))</td></tr>\n"
+            h += "<td class=\"why\">\(escape(s.why.prefix(3).joined(separator: " · ") + (s.why.count > 3 ? " · …" : "")))</td></tr>\n"
         }
         return h + "</table>\n<p class=\"facts\">Latency columns in ms. Jitter: standard deviation of the latency over the repeats.</p>\n"
     }

@@ -13,7 +13,8 @@ public enum Reports {
 
     /// Writes all four files into `dir`. `worst` is drawn in the HTML when given.
     public static func writeAll(_ report: SweepReport, worst: WorstTrace?, to dir: String) throws(LoopbenchError) {
-        var json = try JSONCoding.encode(report)
+        // Compact (one line, sorted keys): a sweep holds every trial's measurement and truth.
+        var json = try JSONCoding.encode(report, pretty: false)
         json.append(0x0A)
         try AtomicFile.write(json, to: dir + "/" + jsonName)
         try render(report, worst: worst, to: dir)
@@ -118,7 +119,8 @@ public enum Reports {
             if let n = rec.legacyNote { out.append("Note: \(n)") }
             if let h = rec.hostSettings { out.append(h) }
             if let bd = r.points[rec.index].summary.latencyBreakdownMS, !bd.isEmpty {
-                out.append("Where the latency lives: " + bd.sorted { $0.value > $1.value }.map { String(format: "%@ %.1f ms", $0.key, $0.value) }.joined(separator: ", "))
+                let items = bd.filter { $0.value >= 0.05 && !$0.key.lowercased().hasPrefix("round trip") }.sorted { $0.value > $1.value }
+                out.append("Where the latency lives (mean buffer occupancy): " + items.map { String(format: "%@ %.1f ms", $0.key, $0.value) }.joined(separator: ", "))
             }
         } else {
             out.append("**No recommendation:** \(r.recommendationReason ?? "no point passed")")

@@ -12,7 +12,7 @@ public enum SweepAnalysis {
         for gp in plan.points {
             let recs = (byPoint[gp.index] ?? []).sorted { $0.repeatIndex < $1.repeatIndex }
             let trials = recs.compactMap { r in
-                r.measurement.map { SweepReport.Trial(measurement: $0, info: .init(id: r.id, repeatIndex: r.repeatIndex, seed: r.seed, wallSeconds: r.wallSeconds)) }
+                r.measurement.map { SweepReport.Trial(measurement: compact($0), info: .init(id: r.id, repeatIndex: r.repeatIndex, seed: r.seed, wallSeconds: r.wallSeconds)) }
             }
             let failures = recs.filter { $0.measurement == nil }.map { SweepReport.Failure(repeatIndex: $0.repeatIndex, seed: $0.seed, reason: $0.failure ?? "unknown") }
             let summary = summarize(trials: trials.map(\.measurement), failures: failures, repeats: plan.repeats, maxCrackles: plan.maxCrackles)
@@ -31,6 +31,20 @@ public enum SweepAnalysis {
             worstTrial: run.worst == nil ? nil : "worst-trial.json")
         finish(&report)
         return report
+    }
+
+    /// Most xruns the report keeps per trial from the card model's log (the journal keeps all).
+    public static let truthArtifactLimit = 10
+
+    /// Trims the card model's xrun log in a trial's `truth` to ``truthArtifactLimit`` entries,
+    /// noting how many were left out (`artifacts_omitted`), so that reports stay small.
+    static func compact(_ m: LoopMeasurement) -> LoopMeasurement {
+        guard case .object(var t)? = m.truth, case .array(let arts)? = t["artifacts"], arts.count > truthArtifactLimit else { return m }
+        var out = m
+        t["artifacts"] = .array(Array(arts.prefix(truthArtifactLimit)))
+        t["artifacts_omitted"] = .number(Double(arts.count - truthArtifactLimit))
+        out.truth = .object(t)
+        return out
     }
 
     /// Fills in the recommendation and the Pareto front from the points.
@@ -99,8 +113,10 @@ public enum SweepAnalysis {
             var reasons: [String: Int] = [:]
             var order: [String] = []
             for m in bad {
-                for e in TruthLog.events(m.truth) {
-                    guard let r = e.reason, !r.isEmpty else { continue }
+                var found = TruthLog.events(m.truth).compactMap(\.reason).filter { !$0.isEmpty }
+                // No reason attached to the events: fall back on the model's xrun log.
+                if found.isEmpty { found = TruthLog.artifacts(m.truth).map(\.reason) }
+                for r in found {
                     if reasons[r] == nil { order.append(r) }
                     reasons[r, default: 0] += 1
                 }
@@ -109,8 +125,11 @@ public enum SweepAnalysis {
             for (_, r) in top { out.append(reasons[r]! > 1 ? "\(r) (×\(reasons[r]!))" : r) }
             if order.count > 3 { out.append("… and \(order.count - 3) other distinct model events") }
         }
-        for m in trials where m.verdict == .noSignal {
-            out.append("no signal came back" + (m.reason.map { ": \($0)" } ?? ""))
+        let silent = trials.filter { $0.verdict == .noSignal }
+        if let first = silent.first {
+            // The analyzer's own words come first in `reason`; the loop's notes follow after "; ".
+            let why = first.reason.map { String($0.components(separatedBy: "; ").first ?? $0) }
+            out.append("\(silent.count) of \(trials.count) repeats: no signal came back" + (why.map { " (\($0))" } ?? ""))
         }
         for f in failures { out.append("repeat \(f.repeatIndex + 1) failed: \(f.reason)") }
         if trials.count + failures.count < repeats { out.append("only \(trials.count + failures.count) of \(repeats) repeats ran (the sweep was interrupted)") }

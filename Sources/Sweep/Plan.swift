@@ -91,18 +91,21 @@ public struct SweepPlan: Codable, Sendable, Equatable {
 
     /// The embedded default: QEMU 7.2, HDA, `pa`, `timer-period` × `out.latency` (with `in.latency`
     /// tied to it) over the crackle boundary, with a busy host (main-loop jitter and short stalls)
-    /// so that tight settings fail; three seeds per point.
+    /// so that tight settings fail; four seeds per point, 3 s probes (28 points, 112 trials).
     public static var `default`: SweepPlan {
         var p = SweepPlan()
         p.backend = "sim"
         p.axes = [
             Axis(key: "timer-period", values: ["1000", "2000", "5000", "10000"]),
-            Axis(key: "out.latency", values: ["5000", "10000", "15000", "20000", "30000", "46440"]),
+            Axis(key: "out.latency", values: ["5000", "10000", "15000", "20000", "25000", "30000", "46440"]),
         ]
         p.ties = ["in.latency": "out.latency"]
-        p.fixed = ["qemu": "7.2", "device": "hda", "backend": "pa", "host.jitter": "2ms"]
-        p.repeats = 3
-        p.seconds = 2
+        // The guest plays 48 kHz; mixeng at 48 kHz too (`out.frequency`/`in.frequency`) keeps
+        // QEMU's 44.1 kHz resampler out of the loop, as §7 advises, so crackles are timing only.
+        p.fixed = ["qemu": "7.2", "device": "hda", "backend": "pa", "host.jitter": "2ms",
+                   "out.frequency": "48000", "in.frequency": "48000"]
+        p.repeats = 4
+        p.seconds = 3
         p.seed = 1
         return p
     }

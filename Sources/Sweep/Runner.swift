@@ -205,7 +205,7 @@ final class RunState: @unchecked Sendable {
         self.alreadyDone = alreadyDone
         self.total = total
         self.worst = worst
-        if let w = worst { worstBadness = (w.verdict == "no-signal" ? 1 : 0, w.crackles, w.latencyMS ?? 0) }
+        if let w = worst { worstBadness = (w.crackles, w.verdict == "no-signal" ? 1 : 0, w.latencyMS ?? 0) }
     }
 
     func next() -> TrialSpec? {

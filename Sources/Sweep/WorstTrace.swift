@@ -73,9 +73,10 @@ public struct WorstTrace: Codable, Sendable, Equatable {
         case delayTrack = "delay_track"
     }
 
-    /// How bad a trial is: no signal first, then more crackles, then more latency.
+    /// How bad a trial is: more crackles first (their figure is the one worth drawing), then
+    /// no signal at all, then more latency.
     public static func badness(_ m: LoopMeasurement) -> (Int, Int, Double) {
-        (m.verdict == .noSignal ? 1 : 0, m.crackles, m.latency?.ms ?? 0)
+        (m.crackles, m.verdict == .noSignal ? 1 : 0, m.latency?.ms ?? 0)
     }
 
     public static func isWorse(_ a: LoopMeasurement, than b: LoopMeasurement) -> Bool {
@@ -133,15 +134,28 @@ public struct WorstTrace: Codable, Sendable, Equatable {
 public enum TruthLog {
     static func int(_ v: JSONValue?) -> Int? { v?.doubleValue.map { Int($0) } }
 
-    /// The model's events, each with its kind, capture frame, size and reason.
+    /// The model's events, each with its kind, capture frame, size and reason (`events` with
+    /// `event_reasons` beside them, in the same order; a `reason` inside an event is read too).
     public static func events(_ truth: JSONValue?) -> [WorstTrace.Marker] {
         guard case .object(let t)? = truth, case .array(let evs)? = t["events"] else { return [] }
-        return evs.compactMap { e in
+        var reasons: [String] = []
+        if case .array(let rs)? = t["event_reasons"] { reasons = rs.map { $0.stringValue ?? "" } }
+        return evs.enumerated().compactMap { i, e in
             guard case .object(let o) = e else { return nil }
             let kind = o["kind"]?.stringValue ?? "event"
             let at = int(o["capture_sample"]) ?? int(o["capture_frame"]) ?? int(o["frame"]) ?? 0
             let size = int(o["size_samples"]) ?? int(o["size_frames"]) ?? int(o["size"]) ?? 0
-            return WorstTrace.Marker(kind: kind, captureSample: at, sizeSamples: size, reason: o["reason"]?.stringValue)
+            let reason = o["reason"]?.stringValue ?? (i < reasons.count && !reasons[i].isEmpty ? reasons[i] : nil)
+            return WorstTrace.Marker(kind: kind, captureSample: at, sizeSamples: size, reason: reason)
+        }
+    }
+
+    /// The model's xruns (also those outside the probe) with their place and reason.
+    public static func artifacts(_ truth: JSONValue?) -> [(kind: String, place: String, reason: String)] {
+        guard case .object(let t)? = truth, case .array(let arts)? = t["artifacts"] else { return [] }
+        return arts.compactMap { a in
+            guard case .object(let o) = a, let r = o["reason"]?.stringValue else { return nil }
+            return (o["kind"]?.stringValue ?? "", o["place"]?.stringValue ?? "", r)
         }
     }
 

@@ -11,7 +11,7 @@ struct SweepCommand: ParsableCommand {
         abstract: "Measure a grid of settings, several seeds per point, and report the lowest-latency settings that never crackle.",
         discussion: """
         With no arguments, runs the embedded default on the QEMU card model (QEMU 7.2, HDA, pa: \
-        timer-period × out.latency with in.latency tied to it, 3 seeds per point) into Reports/latest/.
+        timer-period × out.latency with in.latency tied to it, mixeng at 48 kHz, 2 ms main-loop jitter, 4 seeds per point) into Reports/latest/.
         Axes: --axis timer-period=2000,5000,10000 or --axis out.latency=10000:50000:10000 (FROM:TO:STEP).
         Finished trials are appended to OUT/journal.jsonl at once; --resume continues an interrupted sweep.
         """)
