@@ -334,15 +334,19 @@ struct Explainer {
             tpow[b] = (a..<z).reduce(0.0) { $0 + f.gain * f.gain * m[$1] * m[$1] } / Double(max(1, z - a))
         }
         let floor2 = pow(0.001 * max(f.peak, 1e-9), 2)
+        // How well the model fits this segment overall (residual over signal, per block, median):
+        // a stationary misfit (a path the model cannot follow exactly) is not a transient.
+        let ratios = (0..<nb).compactMap { tpow[$0] > 0 ? bmean[$0] / tpow[$0] : nil }
+        let fitRatio = max(4e-4, ratios.isEmpty ? 0 : median(ratios))
         var sig2 = [Double](repeating: 0, count: nb)
         for b in 0..<nb {
             // The larger of a median-based and a mean-based estimate: the first resists the
             // bursts being looked for, the second does not underestimate heavy-tailed residuals.
             let nbh = max(0, b - 4)...min(nb - 1, b + 4)
             // Model error (a hair of delay or gain error, interpolation) grows with the signal
-            // itself: allow for it at -34 dB of the local signal power.
+            // itself: allow for it in proportion to the local signal power (at least -34 dB).
             let local = tpow[max(0, b - 1)...min(nb - 1, b + 1)].max() ?? 0
-            sig2[b] = max(median(Array(bvar[nbh])), median(Array(bmean[nbh])), floor2, f.sigma2 * 0.25, 4e-4 * local)
+            sig2[b] = max(median(Array(bvar[nbh])), median(Array(bmean[nbh])), floor2, f.sigma2 * 0.25, fitRatio * local)
         }
         var pe = [Double](repeating: 0, count: n + 1)
         for i in 0..<n { pe[i + 1] = pe[i] + e[i] * e[i] }
