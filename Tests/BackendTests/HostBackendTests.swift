@@ -3,6 +3,7 @@ import ALSABackend
 import Foundation
 import LoopbenchCore
 import PulseBackend
+import TestSupport
 import Testing
 
 /// The error `body` throws, or nil.
@@ -44,12 +45,17 @@ struct HostBackendSettingsTests {
     }
 }
 
-/// The real backends, against a real PulseAudio daemon (and ALSA through its pulse plugin).
-/// One daemon is shared, so everything in here runs one test at a time.
-@Suite("Host backends, for real", .serialized,
+/// Every test against a real PulseAudio daemon (and ALSA through its pulse plugin). One daemon
+/// and one null sink are shared (two streams at once would mix on it), so everything nested in
+/// here runs one test at a time.
+@Suite("Real audio", .serialized,
        // Skipped only outside scripts/test when no PulseAudio server answers on PULSE_SERVER;
        // run them with: scripts/pulse-loopback start && eval "$(scripts/pulse-loopback env)" && swift test --filter BackendTests
        .enabled(if: AudioFixture.available, "no PulseAudio server answers (PULSE_SERVER); run under scripts/test or start one with scripts/pulse-loopback"))
+struct RealAudio {}
+
+extension RealAudio {
+@Suite("Host backends, for real")
 struct HostBackendTests {
     // MARK: PulseAudio
 
@@ -220,5 +226,101 @@ struct HostBackendTests {
         let r = try ALSALoop(settings: ["buffer": "960f", "period": "480f"]).run(stimulus: AudioBuffer(sampleRate: 48000, mono: [Float](repeating: 0, count: 4800)))
         print("alsa 960/480 notes: \(r.notes)")
         #expect(r.notes.contains { $0.contains("period: asked 480 frames") && $0.contains("granted 320") }, "\(r.notes)")
+    }
+}
+
+}
+
+extension RealAudio {
+/// A server that dies in the middle of a run, and `loopbench compare` end to end.
+@Suite("Host backends: failures and compare")
+struct HostBackendEndToEndTests {
+    /// Runs scripts/pulse-loopback with a private folder; returns its exit status.
+    static func loopback(_ verb: String, dir: String) throws -> Int32 {
+        try Spawn.run(TestPaths.packageRoot + "/scripts/pulse-loopback", [verb], environment: ["LOOPBENCH_PULSE_DIR": dir]).status
+    }
+
+    @Test func pulseServerDyingMidRunIsAnError() throws {
+        let dir = TestPaths.temporaryDirectory("loopbench-dying-pulse")
+        #expect(try Self.loopback("start", dir: dir) == 0)
+        defer { _ = try? Self.loopback("stop", dir: dir) }
+        let pid = try String(contentsOfFile: dir + "/run/pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let loop = try PulseLoop(settings: ["server": "unix:\(dir)/native", "tlength": "40ms"])
+        let killer = Thread {
+            usleep(700_000)
+            if let p = Int32(pid) { kill(p, SIGTERM) }
+        }
+        killer.start()
+        let t0 = Date()
+        let err = thrown { () throws(LoopbenchError) in
+            _ = try loop.run(stimulus: AudioBuffer(sampleRate: 48000, mono: [Float](repeating: 0.1, count: 96000)))
+        }
+        print("pulse server killed mid-run: \(err.map(\.description) ?? "no error") after \(Date().timeIntervalSince(t0)) s")
+        #expect(err?.kind == .unavailable)
+        #expect(err?.description.contains("lost") == true || err?.description.contains("failed") == true)
+        #expect(Date().timeIntervalSince(t0) < 5, "the failure was not noticed promptly")
+    }
+
+    @Test func compareWritesASideBySideReport() throws {
+        let dir = TestPaths.temporaryDirectory("loopbench-compare")
+        let out = try Spawn.run(CLI.executable, ["compare", "--backend", "pulse", "--backend", "alsa", "--repeats", "1", "--seconds", "0.5",
+                                                  "--set", "pulse.tlength=40ms", "--set", "alsa.buffer=40ms", "--set", "rate=48000",
+                                                  "--out", dir, "--json", dir + "/copy.json"])
+        print("compare stdout:\n\(out.stdout)\nstderr: \(out.stderr)")
+        #expect(out.status == 0, "\(out.stderr)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/compare.json"))
+        let doc = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        #expect(doc?["schema"] as? String == "loopbench/compare/v1")
+        let backends = doc?["backends"] as? [[String: Any]] ?? []
+        #expect(backends.map { $0["backend"] as? String } == ["pulse", "alsa"])
+        for b in backends {
+            let s = b["summary"] as? [String: Any]
+            #expect(s?["succeeded"] as? Int == 1, "\(b["backend"] ?? "?"): \(s ?? [:])")
+            #expect(s?["latency_median_ms"] is Double)
+            #expect(s?["reported_latency_median_ms"] is Double)
+        }
+        #expect(doc?["wall_audio_ratio"] is Double)
+        let md = try String(contentsOfFile: dir + "/compare.md", encoding: .utf8)
+        #expect(md.contains("| pulse |") && md.contains("| alsa |"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/copy.json"))
+        // A key no backend has is a usage error (exit 64).
+        let bad = try Spawn.run(CLI.executable, ["compare", "--backend", "pulse", "--set", "bogus=1"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("bogus"))
+    }
+}
+}
+
+/// Runs a program and waits for it with `posix_spawn` and `waitpid` on its pid. (Foundation's
+/// `Process.waitUntilExit` hung here once the script had left a daemon behind: the child stayed
+/// a zombie that nobody reaped.) Output goes to temporary files, read back afterwards.
+enum Spawn {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ path: String, _ args: [String], environment: [String: String] = [:]) throws -> Output {
+        let dir = TestPaths.temporaryDirectory("loopbench-spawn")
+        let outPath = dir + "/stdout", errPath = dir + "/stderr"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" }
+        let argv = ([path] + args).map { strdup($0) } + [nil]
+        let envp = env.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        let r = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        guard r == 0 else { throw LoopbenchError.unavailable(path, "posix_spawn failed: \(String(cString: strerror(r)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Output(status: code, stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
     }
 }
