@@ -24,7 +24,7 @@ public struct ALSALoop: AudioLoop {
         SettingDoc(key: "buffer", unit: "µs|f", defaultValue: "40ms", meaning: "buffer size (snd_pcm_hw_params_set_buffer_size_near); frames with f"),
         SettingDoc(key: "period", unit: "µs|f", defaultValue: "10ms", meaning: "period size (snd_pcm_hw_params_set_period_size_near); frames with f"),
         SettingDoc(key: "start-threshold", unit: "µs|f", defaultValue: "auto", meaning: "playback start threshold (snd_pcm_sw_params_set_start_threshold); auto = buffer - period"),
-        SettingDoc(key: "preroll", unit: "µs", defaultValue: "300ms", meaning: "silence played before the stimulus so the PCMs run in steady state when it starts"),
+        SettingDoc(key: "preroll", unit: "µs", defaultValue: "auto", meaning: "silence played before the stimulus so the PCMs run in steady state when it starts; auto = granted buffer + 50 ms, at least 100 ms"),
         SettingDoc(key: "tail", unit: "µs", defaultValue: "500ms", meaning: "capture kept after the stimulus (plus twice the buffer)"),
         SettingDoc(key: "timeout", unit: "µs", defaultValue: "2s", meaning: "how long a PCM may give no data before the run fails (snd_pcm_wait)"),
         SettingDoc(key: "writer-stall", unit: "µs:µs", defaultValue: "none", meaning: "fault injection for tests: AT:LENGTH pauses the writer thread once (e.g. 0.8s:300ms)"),
@@ -49,7 +49,7 @@ public struct ALSALoop: AudioLoop {
             "buffer": .string(s.buffer.text),
             "period": .string(s.period.text),
             "start-threshold": .string(s.startThreshold.text),
-            "preroll": .string("\(Int(s.prerollMicros))us"),
+            "preroll": .string(s.prerollMicros.map { "\(Int($0))us" } ?? "auto"),
         ]
         if s.playbackDevice != s.captureDevice {
             out["playback-device"] = .string(s.playbackDevice)
@@ -83,9 +83,10 @@ public struct ALSALoop: AudioLoop {
 
         let tailFrames = 2 * (play.bufferFrames + cap.bufferFrames) + Int(s.tailMicros * Double(s.rate) / 1e6)
         let wantFrames = stimulus.frames + tailFrames
+        let prerollFrames = s.prerollMicros.map { Int($0 * Double(s.rate) / 1e6) } ?? max(s.rate / 10, play.bufferFrames + s.rate / 20)
         let shared = ALSAShared()
         let capture = ALSACaptureThread(pcm: cap, settings: s, shared: shared, wantFrames: wantFrames)
-        let writer = ALSAWriterThread(pcm: play, settings: s, shared: shared, stimulus: stimulus.interleaved(), wantFrames: wantFrames)
+        let writer = ALSAWriterThread(pcm: play, settings: s, shared: shared, stimulus: stimulus.interleaved(), wantFrames: wantFrames, prerollFrames: prerollFrames)
         let t0 = Date()
         let ct = Thread { capture.main() }
         ct.name = "loopbench alsa capture"
@@ -94,7 +95,7 @@ public struct ALSALoop: AudioLoop {
         wt.name = "loopbench alsa writer"
         wt.start()
 
-        let audio = Double(wantFrames) / Double(s.rate) + s.prerollMicros / 1e6
+        let audio = Double(wantFrames + prerollFrames) / Double(s.rate)
         let limit = audio * 3 + 10
         let capOK = capture.finished.wait(timeout: .now() + limit) == .success
         if !capOK { shared.stop.store(true, ordering: .relaxed) }
@@ -183,7 +184,7 @@ final class ALSACaptureThread: @unchecked Sendable {
         let per = max(1, pcm.periodFrames)
         let raw = UnsafeMutableRawPointer.allocate(byteCount: per * s.frameBytes, alignment: 8)
         defer { raw.deallocate() }
-        samples.reserveCapacity((wantFrames + Int(Double(s.rate) * (s.prerollMicros / 1e6 + 2))) * ch)
+        samples.reserveCapacity((wantFrames + s.rate) * ch)
         let timeoutMS = Int32(s.timeoutMicros / 1000)
         var r = pcm.start()
         if r < 0 { failure = ALSAFailure(subject: pcm.label, message: "cannot start capture: \(ALSAPCM.errorText(r))"); return }
@@ -232,6 +233,7 @@ final class ALSAWriterThread: @unchecked Sendable {
     let shared: ALSAShared
     let stimulus: [Float]
     let wantFrames: Int
+    let prerollFrames: Int
     let finished = DispatchSemaphore(value: 0)
     private(set) var captureOffset = 0
     private(set) var xruns = 0
@@ -239,7 +241,8 @@ final class ALSAWriterThread: @unchecked Sendable {
     private(set) var stalledAt: Int?
     private(set) var failure: ALSAFailure?
 
-    init(pcm: ALSAPCM, settings: ALSASettings, shared: ALSAShared, stimulus: [Float], wantFrames: Int) {
+    init(pcm: ALSAPCM, settings: ALSASettings, shared: ALSAShared, stimulus: [Float], wantFrames: Int, prerollFrames: Int) {
+        self.prerollFrames = prerollFrames
         self.pcm = pcm
         self.s = settings
         self.shared = shared
@@ -252,7 +255,6 @@ final class ALSAWriterThread: @unchecked Sendable {
         let ch = s.channels
         let per = max(1, pcm.periodFrames)
         let stimFrames = stimulus.count / ch
-        let prerollFrames = Int(s.prerollMicros * Double(s.rate) / 1e6)
         let stallAt = s.writerStall.map { Int($0.atMicros * Double(s.rate) / 1e6) }
         let timeoutMS = Int32(s.timeoutMicros / 1000)
         let raw = UnsafeMutableRawPointer.allocate(byteCount: per * s.frameBytes, alignment: 8)

@@ -119,7 +119,8 @@ struct ALSASettings: Sendable {
     var buffer = ALSASize.micros(40_000)
     var period = ALSASize.micros(10_000)
     var startThreshold = ALSASize.auto
-    var prerollMicros = 300_000.0
+    /// nil: auto (the granted playback buffer + 50 ms, at least 100 ms).
+    var prerollMicros: Double?
     var tailMicros = 500_000.0
     var timeoutMicros = 2_000_000.0
     var writerStall: ALSAWriterStall?
@@ -151,7 +152,7 @@ struct ALSASettings: Sendable {
         if let v = s["buffer"] { buffer = try ALSASize.parse(v, key: "buffer") }
         if let v = s["period"] { period = try ALSASize.parse(v, key: "period") }
         if let v = s["start-threshold"] { startThreshold = try ALSASize.parse(v, key: "start-threshold", allowAuto: true) }
-        if let v = s["preroll"] { prerollMicros = try TimeValue.microseconds(v, key: "preroll") }
+        if let v = s["preroll"], v.lowercased() != "auto" { prerollMicros = try TimeValue.microseconds(v, key: "preroll") }
         if let v = s["tail"] { tailMicros = try TimeValue.microseconds(v, key: "tail") }
         if let v = s["timeout"] {
             timeoutMicros = try TimeValue.microseconds(v, key: "timeout")

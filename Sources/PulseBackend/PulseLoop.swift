@@ -29,7 +29,7 @@ public struct PulseLoop: AudioLoop {
         SettingDoc(key: "adjust-latency", unit: "yes|no", defaultValue: "yes", meaning: "PA_STREAM_ADJUST_LATENCY: tlength/fragsize are the overall latency, the server adapts the device"),
         SettingDoc(key: "early-requests", unit: "yes|no", defaultValue: "no", meaning: "PA_STREAM_EARLY_REQUESTS: request data in minreq steps (not with adjust-latency)"),
         SettingDoc(key: "connect-timeout", unit: "µs", defaultValue: "5s", meaning: "how long to wait for the server and the streams"),
-        SettingDoc(key: "preroll", unit: "µs", defaultValue: "300ms", meaning: "silence played before the stimulus so the streams run in steady state (buffers full) when it starts"),
+        SettingDoc(key: "preroll", unit: "µs", defaultValue: "auto", meaning: "silence played before the stimulus so the streams run in steady state (buffers full) when it starts; auto = granted tlength + fragsize + 50 ms, at least 100 ms"),
         SettingDoc(key: "tail", unit: "µs", defaultValue: "500ms", meaning: "capture kept after the stimulus (plus the configured buffers)"),
         SettingDoc(key: "writer-stall", unit: "µs:µs", defaultValue: "none", meaning: "fault injection for tests: AT:LENGTH pauses the writer thread once (e.g. 0.8s:300ms)"),
     ]
@@ -59,7 +59,7 @@ public struct PulseLoop: AudioLoop {
             "maxlength": .string(s.maxlength.text),
             "adjust-latency": .bool(s.adjustLatency),
             "early-requests": .bool(s.earlyRequests),
-            "preroll": .string("\(Int(s.prerollMicros))us"),
+            "preroll": .string(s.prerollMicros.map { "\(Int($0))us" } ?? "auto"),
         ]
         if let w = s.writerStall { out["writer-stall"] = .string(w.text) }
         if let f = s.tlength.frames(rate: s.rate) { out["tlength_frames"] = .number(Double(f)) }
@@ -154,7 +154,7 @@ public struct PulseLoop: AudioLoop {
             + Int(granted.record.fragsize == UInt32.max ? 0 : granted.record.fragsize) / fb
         let tailFrames = 2 * bufferFrames + Int(s.tailMicros * Double(s.rate) / 1e6)
         let wantFrames = stimulus.frames + tailFrames
-        let prerollFrames = Int(s.prerollMicros * Double(s.rate) / 1e6)
+        let prerollFrames = s.prerollMicros.map { Int($0 * Double(s.rate) / 1e6) } ?? max(s.rate / 10, bufferFrames + s.rate / 20)
 
         let writer = PulseWriter(session: session, stimulus: stimulus.interleaved(), channels: s.channels,
                                  stall: s.writerStall.map { (Int($0.atMicros * Double(s.rate) / 1e6), $0.lengthMicros) },

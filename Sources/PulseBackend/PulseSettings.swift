@@ -156,7 +156,8 @@ struct PulseSettings: Sendable {
     var earlyRequests = false
     var connectTimeoutMicros = 5_000_000.0
     var tailMicros = 500_000.0
-    var prerollMicros = 300_000.0
+    /// nil: auto (the granted buffers + 50 ms, at least 100 ms).
+    var prerollMicros: Double?
     var writerStall: WriterStall?
 
     static let keys: Set<String> = ["server", "sink", "source", "rate", "channels", "format", "tlength", "minreq", "prebuf",
@@ -188,7 +189,7 @@ struct PulseSettings: Sendable {
             guard connectTimeoutMicros >= 10_000 else { throw .usage("connect-timeout=\(v): must be at least 10ms", subject: "connect-timeout") }
         }
         if let v = s["tail"] { tailMicros = try TimeValue.microseconds(v, key: "tail") }
-        if let v = s["preroll"] { prerollMicros = try TimeValue.microseconds(v, key: "preroll") }
+        if let v = s["preroll"], v.lowercased() != "auto" { prerollMicros = try TimeValue.microseconds(v, key: "preroll") }
         if let v = s["writer-stall"] { writerStall = try WriterStall.parse(v, key: "writer-stall") }
         for (k, size) in [("tlength", tlength), ("minreq", minreq), ("prebuf", prebuf), ("fragsize", fragsize), ("maxlength", maxlength)] {
             if let f = size.frames(rate: rate), f == 0, k != "prebuf" {
