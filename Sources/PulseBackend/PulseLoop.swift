@@ -57,8 +57,8 @@ public struct PulseLoop: AudioLoop {
             "prebuf": .string(s.prebuf.text),
             "fragsize": .string(s.fragsize.text),
             "maxlength": .string(s.maxlength.text),
-            "adjust-latency": .bool(s.adjustLatency),
-            "early-requests": .bool(s.earlyRequests),
+            "adjust-latency": .string(s.adjustLatency ? "yes" : "no"),
+            "early-requests": .string(s.earlyRequests ? "yes" : "no"),
             "preroll": .string(s.prerollMicros.map { "\(Int($0))us" } ?? "auto"),
         ]
         if let w = s.writerStall { out["writer-stall"] = .string(w.text) }
