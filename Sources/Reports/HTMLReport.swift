@@ -376,6 +376,14 @@ public enum HTMLReport {
         }
         s += band(w.captureMin, w.captureMax, y0: 40, hgt: 140, scale: ampMax, colour: "#4e79a7", label: "capture")
         s += band(w.residualMin, w.residualMax, y0: 220, hgt: 140, scale: resMax, colour: "#e15759", label: String(format: "residual (note the scale: ±%.3g)", resMax))
+        // Stretches between the analyzer's segments have no delay fit: nothing is subtracted
+        // there, so the residual is the capture itself. Grey them out so they do not read as errors.
+        var unfit = 0
+        for (a, b) in zip(w.delayTrack, w.delayTrack.dropFirst()) where b.captureStart - a.captureEnd > w.sampleRate / 200 {
+            let x0 = xs(a.captureEnd), x1 = xs(b.captureStart)
+            s += "<rect x=\"\(f(x0))\" y=\"220\" width=\"\(f(x1 - x0))\" height=\"140\" fill=\"#999\" fill-opacity=\"0.75\"><title>no delay fit from \(escape(f(Double(a.captureEnd) / Double(w.sampleRate), 3))) s to \(escape(f(Double(b.captureStart) / Double(w.sampleRate), 3))) s: the residual here is the raw capture</title></rect>\n"
+            unfit += 1
+        }
         for e in w.events {
             let x = xs(e.captureSample)
             s += "<g><title>\(escape("analyzer: \(e.kind) of \(e.sizeSamples) frames at frame \(e.captureSample) (\(f(Double(e.captureSample) / Double(w.sampleRate), 3)) s)"))</title>"
@@ -411,7 +419,7 @@ public enum HTMLReport {
         }
         s += "</svg>\n"
         h += s
-        var legend = "<p class=\"facts\">Event colours: "
+        var legend = "<p class=\"facts\">" + (unfit > 0 ? "Grey bands in the residual: stretches the analyzer could not align (between its segments); nothing is subtracted there. " : "") + "Event colours: "
         legend += kindColour.keys.sorted().map { "<span style=\"color:\(kindColour[$0]!);font-weight:600\">\(escape($0))</span>" }.joined(separator: " · ") + ".</p>\n"
         h += legend
         let reasons = w.truthEvents.compactMap { e in e.reason.map { (e, $0) } }

@@ -144,15 +144,20 @@ public enum QEMUCommand {
 /// For host backends: the settings to use, written as the audio API names them.
 public enum HostCommand {
     public static func describe(backend: String, settings: [String: String], effective: [String: JSONValue]) -> String {
+        func v(_ k: String) -> String? { settings[k] ?? effective[k].map(\.description) }
         let keys = settings.keys.filter { $0 != "seed" }.sorted()
-        let list = keys.map { "\($0)=\(settings[$0]!)" }.joined(separator: " ")
+        let repro = "reproduce with: loopbench measure --backend \(backend) " + keys.map { "--set \($0)=\(settings[$0]!)" }.joined(separator: " ")
         switch backend {
         case "pulse":
-            return "PulseAudio stream buffer attributes (pa_buffer_attr) and stream settings: \(list); reproduce with: loopbench measure --backend pulse " + keys.map { "--set \($0)=\(settings[$0]!)" }.joined(separator: " ")
+            let attrs = ["tlength", "minreq", "prebuf", "maxlength", "fragsize"].map { "\($0)=\(v($0) ?? "auto")" }.joined(separator: ", ")
+            var flags = (v("adjust-latency") ?? "yes") == "yes" ? "PA_STREAM_ADJUST_LATENCY" : "no PA_STREAM_ADJUST_LATENCY"
+            if v("early-requests") == "yes" { flags += " | PA_STREAM_EARLY_REQUESTS" }
+            return "pa_buffer_attr { \(attrs) } with \(flags), rate \(v("rate") ?? "48000") Hz (times in µs unless given with a unit; auto = (uint32_t)-1, the server's choice); \(repro)"
         case "alsa":
-            return "ALSA hw params: \(list); reproduce with: loopbench measure --backend alsa " + keys.map { "--set \($0)=\(settings[$0]!)" }.joined(separator: " ")
+            return "snd_pcm_hw_params: buffer_size_near=\(v("buffer") ?? "?"), period_size_near=\(v("period") ?? "?"), rate \(v("rate") ?? "48000") Hz; "
+                + "snd_pcm_sw_params: start_threshold=\(v("start-threshold") ?? "auto") (times in µs unless given in frames with f); \(repro)"
         default:
-            return "\(backend) settings: \(list)"
+            return "\(backend) settings: " + keys.map { "\($0)=\(settings[$0]!)" }.joined(separator: " ") + "; \(repro)"
         }
     }
 }

@@ -111,3 +111,13 @@ import TestSupport
         #expect(Reports.csvField("-12.5") == "-12.5")
     }
 }
+
+@Suite struct HostCommandTests {
+    @Test func pulseAndALSAWording() {
+        let p = HostCommand.describe(backend: "pulse", settings: ["tlength": "20ms", "fragsize": "5ms"], effective: ["minreq": "auto", "rate": 48000])
+        #expect(p.hasPrefix("pa_buffer_attr { tlength=20ms, minreq=auto, prebuf=auto, maxlength=auto, fragsize=5ms } with PA_STREAM_ADJUST_LATENCY, rate 48000 Hz"))
+        #expect(p.hasSuffix("loopbench measure --backend pulse --set fragsize=5ms --set tlength=20ms"))
+        let a = HostCommand.describe(backend: "alsa", settings: ["buffer": "20ms", "period": "5ms"], effective: [:])
+        #expect(a.hasPrefix("snd_pcm_hw_params: buffer_size_near=20ms, period_size_near=5ms, rate 48000 Hz; snd_pcm_sw_params: start_threshold=auto"))
+    }
+}
