@@ -137,6 +137,8 @@ struct Simulation {
     var corrIn: [Int: Int] = [:]
     var outCorrectionTimes: [Double] = []
     var outRampDone = false
+    var outFillMin = Int.max
+    var outFillMax = Int.min
 
     // mixeng
     var mOut = RunQueue()
@@ -553,6 +555,10 @@ struct Simulation {
         hOut.q.move(n, to: &scratch)
         convOut.feed(&scratch, to: &mOut)
         hOut.rpos += n
+        if outRampDone {
+            outFillMin = min(outFillMin, hOut.fill)
+            outFillMax = max(outFillMax, hOut.fill)
+        }
         hdaAdjust(hOut.fill - B / 2, output: true, now: now)
     }
 

@@ -51,6 +51,8 @@ public struct CardModelTruth: Codable, Sendable, Equatable {
     /// Times (s) of the ±1/−4 ms playback corrections after the start-up ramp (first 200).
     public var outCorrectionTimesS: [Double]
     public var pulse: PulseAttributes?
+    /// Range of the HDA playback ring fill right after each audio tick, once the start-up ramp is over (ms).
+    public var hdaOutFillAfterTickMS: [Double]?
     public var simulatedSeconds: Double
 
     enum CodingKeys: String, CodingKey {
@@ -64,6 +66,7 @@ public struct CardModelTruth: Codable, Sendable, Equatable {
         case hdaCorrections = "hda_corrections"
         case outCorrectionTimesS = "out_correction_times_s"
         case simulatedSeconds = "simulated_seconds"
+        case hdaOutFillAfterTickMS = "hda_out_fill_after_tick_ms"
     }
 
     /// The truth as a JSON value for ``LoopCapture/truth``.
@@ -245,6 +248,7 @@ extension Simulation {
             artifacts: artifacts.map { .init(kind: $0.kind, place: $0.place, timeS: Double($0.timeNs) / 1e9, frames: $0.frames, reason: $0.reason) },
             xrunsByPlace: xruns, occupancyMS: occMS, playbackQEMUSideMS: qemuSide,
             hdaCorrections: corr, outCorrectionTimesS: outCorrectionTimes, pulse: pulse,
+            hdaOutFillAfterTickMS: outFillMin <= outFillMax ? [Double(outFillMin) * 1000 / Double(gr), Double(outFillMax) * 1000 / Double(gr)] : nil,
             simulatedSeconds: Double(lastT) / 1e9)
     }
 }
