@@ -121,3 +121,17 @@ import TestSupport
         #expect(a.hasPrefix("snd_pcm_hw_params: buffer_size_near=20ms, period_size_near=5ms, rate 48000 Hz; snd_pcm_sw_params: start_threshold=auto"))
     }
 }
+
+@Suite struct BenchmarkTests {
+    /// The throughput function the `bench` command reports, on a one-point sweep of the real card model.
+    @Test func throughputOfATinySweep() throws {
+        var p = SweepPlan.default
+        p.axes = [Axis(key: "timer-period", values: ["5000"]), Axis(key: "out.latency", values: ["20000"])]
+        p.repeats = 2
+        p.seconds = 0.3
+        let r = try SweepBenchmark.run(plan: p)
+        #expect(r.trials == 2)
+        #expect(r.audioSeconds >= 0.6)
+        #expect(r.wallSeconds > 0 && r.audioSecondsPerWallSecond > 0)
+    }
+}
