@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Analyzer
+import CardModel
+import LoopbenchCore
+import Stimulus
+import Testing
+
+/// A seeded random configuration across devices and backends, many of them crackling.
+func randomConfig(_ i: Int) -> [String: String] {
+    var g = SeededRandom(seed: UInt64(1000 + i))
+    func pick<T>(_ a: [T]) -> T { a[Int(g.next() % UInt64(a.count))] }
+    var s: [String: String] = ["seed": String(i)]
+    let device = pick(["hda", "hda", "hda-notimer", "ac97", "virtio-snd"])
+    let backend = pick(["pa", "pa", "pa", "pipewire", "alsa", "jack"])
+    s["device"] = device
+    s["backend"] = backend
+    if device == "virtio-snd" || backend == "pipewire" || pick([false, true]) { s["qemu"] = "10.0" }
+    let tp = pick(["2000", "5000", "10000", "10000", "20000"])
+    s["timer-period"] = tp
+    if backend == "pa" || backend == "pipewire" {
+        let lat = pick(["10000", "20000", "46440", "46440"])
+        s["out.latency"] = lat
+        s["in.latency"] = lat
+    }
+    if backend != "alsa" && Int(tp)! > 46440 { s["timer-period"] = "10000" }
+    let f = pick(["44100", "48000", "48000"])
+    s["out.frequency"] = f
+    s["in.frequency"] = f
+    s["host.jitter"] = pick(["0", "2ms", "5ms"])
+    if pick([false, false, true]) { s["host.stalls"] = "1/s:40ms" }
+    if device != "ac97" && pick([false, false, false, true]) { s["guest.rate"] = "96000" }
+    if backend == "alsa" && pick([false, true]) { s["out.period-length"] = "5805" }
+    return s
+}
+
+struct Mismatch: CustomStringConvertible {
+    var config: [String: String]
+    var what: String
+    var description: String { "\(config.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")): \(what)" }
+}
+
+/// Compares the analyzer's findings with the model's log: kind, position within 1 ms, size within 1 frame; latency within 1 frame.
+func compare(_ config: [String: String], seconds: Double = 1) throws -> [Mismatch] {
+    let s = try CardModelSettings(settings: config)
+    var spec = Stimulus.Spec()
+    spec.sampleRate = s.guestRate
+    spec.seconds = seconds
+    let stim = Stimulus.mono(spec)
+    let r = CardModelLoop.simulate(s, stimulus: stim)
+    let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: s.guestRate, mono: stim),
+                                 capture: AudioBuffer(sampleRate: s.guestRate, mono: r.capture))
+    var out: [Mismatch] = []
+    if let truth = r.truth.latencySamples {
+        if let got = m.latency?.samples {
+            if abs(got - truth) > 1 { out.append(Mismatch(config: config, what: "latency \(got) vs truth \(truth)")) }
+        } else {
+            out.append(Mismatch(config: config, what: "analyzer found no signal, truth latency \(truth)"))
+        }
+    }
+    let tol = s.guestRate / 1000
+    var unmatched = m.events
+    for e in r.truth.events {
+        if let j = unmatched.firstIndex(where: { $0.kind == e.kind && abs($0.captureSample - e.captureSample) <= tol && abs($0.sizeSamples - e.sizeSamples) <= 1 }) {
+            unmatched.remove(at: j)
+        } else {
+            out.append(Mismatch(config: config, what: "model \(e.kind.rawValue)@\(e.captureSample):\(e.sizeSamples) not found by the analyzer"))
+        }
+    }
+    for e in unmatched {
+        out.append(Mismatch(config: config, what: "analyzer \(e.kind.rawValue)@\(e.captureSample):\(e.sizeSamples) not in the model log"))
+    }
+    return out
+}
+
+@Test func analyzerAgreesWithTheModel() throws {
+    var mismatches: [Mismatch] = []
+    var crackling = 0
+    var agreeing = 0
+    for i in 0..<50 {
+        let c = randomConfig(i)
+        let s = try CardModelSettings(settings: c)
+        var spec = Stimulus.Spec()
+        spec.sampleRate = s.guestRate
+        spec.seconds = 1
+        let r = CardModelLoop.simulate(s, stimulus: Stimulus.mono(spec))
+        if !r.truth.events.isEmpty { crackling += 1 }
+        let mm = try compare(c)
+        if mm.isEmpty { agreeing += 1 }
+        mismatches += mm
+    }
+    print("agreement: \(agreeing)/50 configurations agree, \(crackling) with crackles, \(mismatches.count) mismatches")
+    for m in mismatches.prefix(40) { print("  mismatch: \(m)") }
+    #expect(crackling >= 15)
+    #expect(mismatches.isEmpty)
+}
