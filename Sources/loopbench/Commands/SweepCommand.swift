@@ -81,6 +81,10 @@ struct SweepCommand: ParsableCommand {
             if !quiet {
                 print(SweepCommand.summaryText(report, dir: out, run: result))
             }
+            if !result.records.isEmpty, result.records.allSatisfy({ $0.measurement == nil }) {
+                let why = result.records.first?.failure ?? "unknown"
+                throw LoopbenchError(.unavailable, out, "every trial failed (the report lists them); the first: \(why)")
+            }
             if result.interrupted {
                 throw LoopbenchError(.interrupted, out, "interrupted after \(result.records.count) of \(result.totalTrials) trials; the report covers what finished; continue with the same command and --resume")
             }
