@@ -12,7 +12,8 @@ import Synchronization
 /// had read when the first stimulus frame was handed to `snd_pcm_writei` (interpolated within
 /// the last capture period by the time since it arrived), so the analyzer's
 /// latency is the app-to-app round trip. `-EPIPE` from either side and an XRUN state seen by
-/// `snd_pcm_state` count as xruns; `snd_pcm_delay` of both PCMs is sampled and reported.
+/// `snd_pcm_state` count as xruns (`backendXruns` from the stimulus on; those during the preroll
+/// are given in the notes); `snd_pcm_delay` of both PCMs is sampled and reported.
 public struct ALSALoop: AudioLoop {
     public static let settingDocs: [SettingDoc] = [
         SettingDoc(key: "device", unit: "name", defaultValue: "default", meaning: "ALSA PCM for both directions (snd_pcm_open name, e.g. default, pulse, hw:0)"),
@@ -129,8 +130,12 @@ public struct ALSALoop: AudioLoop {
         }
         notes.append("granted: playback buffer \(play.bufferFrames) f, period \(play.periodFrames) f, start threshold \(play.startThreshold) f; capture buffer \(cap.bufferFrames) f, period \(cap.periodFrames) f")
         if writer.xruns > 0 || capture.xruns > 0 { notes.append("xruns: \(writer.xruns) playback underrun(s), \(capture.xruns) capture overrun(s)") }
+        let early = writer.xrunsBeforeStart + capture.xrunsBeforeStart
+        if early > 0 {
+            notes.append("\(early) of these came during the preroll, before the stimulus; backend_xruns counts the \(writer.xruns + capture.xruns - early) from the stimulus on")
+        }
         if let st = writer.stalledAt { notes.append(String(format: "writer stalled on purpose for %.0f ms at stimulus frame %d", (s.writerStall?.lengthMicros ?? 0) / 1000, st)) }
-        return LoopCapture(capture: buffer, backendXruns: writer.xruns + capture.xruns, reportedLatencyFrames: reported, notes: notes)
+        return LoopCapture(capture: buffer, backendXruns: writer.xruns + capture.xruns - early, reportedLatencyFrames: reported, notes: notes)
     }
 }
 
@@ -170,6 +175,9 @@ final class ALSACaptureThread: @unchecked Sendable {
     private(set) var xruns = 0
     private(set) var delays: [Double] = []
     private(set) var failure: ALSAFailure?
+    /// Overruns before the stimulus started (before the writer handed over its first frame).
+    private(set) var xrunsBeforeStart = 0
+    private var sawStart = false
 
     init(pcm: ALSAPCM, settings: ALSASettings, shared: ALSAShared, wantFrames: Int) {
         self.pcm = pcm
@@ -191,6 +199,7 @@ final class ALSACaptureThread: @unchecked Sendable {
         var lastDelaySample = 0
         while !shared.stop.load(ordering: .relaxed) {
             let off = shared.captureOffset.load(ordering: .relaxed)
+            if off >= 0 && !sawStart { sawStart = true; xrunsBeforeStart = xruns }
             if off >= 0 && framesRead >= off + wantFrames { return }
             r = pcm.wait(milliseconds: timeoutMS)
             if r == 0 {
@@ -240,6 +249,8 @@ final class ALSAWriterThread: @unchecked Sendable {
     private(set) var delays: [Double] = []
     private(set) var stalledAt: Int?
     private(set) var failure: ALSAFailure?
+    /// Underruns before the stimulus started (during the preroll).
+    private(set) var xrunsBeforeStart = 0
 
     init(pcm: ALSAPCM, settings: ALSASettings, shared: ALSAShared, stimulus: [Float], wantFrames: Int, prerollFrames: Int) {
         self.prerollFrames = prerollFrames
@@ -320,6 +331,7 @@ final class ALSAWriterThread: @unchecked Sendable {
                 let read = shared.framesRead.load(ordering: .acquiring)
                 let since = Double(DispatchTime.now().uptimeNanoseconds &- shared.lastReadNanos.load(ordering: .relaxed)) / 1e9
                 captureOffset = read + min(Int((since * Double(s.rate)).rounded()), shared.lastChunkFrames.load(ordering: .relaxed))
+                xrunsBeforeStart = xruns
                 shared.captureOffset.store(captureOffset, ordering: .relaxed)
                 started = true
             }

@@ -12,7 +12,9 @@ import LoopbenchCore
 /// buffer, as in a real duplex application. The capture returned starts at the capture frame the app had received when the first
 /// stimulus frame was handed to the playback stream (interpolated within the last record
 /// fragment by the time since it arrived), so the analyzer's latency is the
-/// app-to-app round trip (playback buffer + sink + source + record buffer).
+/// app-to-app round trip (playback buffer + sink + source + record buffer). `backendXruns`
+/// counts the underflow and overflow callbacks from the stimulus on (the window the analyzer
+/// sees); those during the preroll are given in the notes.
 public struct PulseLoop: AudioLoop {
     public static let settingDocs: [SettingDoc] = [
         SettingDoc(key: "server", unit: "name", defaultValue: "$PULSE_SERVER", meaning: "PulseAudio server (e.g. unix:/tmp/x/native); default: libpulse's (PULSE_SERVER or the user's daemon); never autospawned"),
@@ -194,8 +196,12 @@ public struct PulseLoop: AudioLoop {
         notes.append("granted: tlength \(granted.playback.tlength / UInt32(fb)) f, minreq \(granted.playback.minreq / UInt32(fb)) f, "
                      + "prebuf \(granted.playback.prebuf / UInt32(fb)) f, fragsize \(granted.record.fragsize / UInt32(fb)) f; sink \(granted.sinkName), source \(granted.sourceName)")
         if overflows > 0 || holes > 0 { notes.append("record stream: \(overflows) overflow(s), \(holes) hole(s)") }
+        let xruns = underflows + overflows
+        if writer.xrunsBeforeStart > 0 {
+            notes.append("\(writer.xrunsBeforeStart) of \(xruns) underflow/overflow callback(s) came during the preroll, before the stimulus; backend_xruns counts the \(xruns - writer.xrunsBeforeStart) from the stimulus on")
+        }
         if let st = writer.stalledAt { notes.append(String(format: "writer stalled on purpose for %.0f ms at stimulus frame %d", (s.writerStall?.lengthMicros ?? 0) / 1000, st)) }
-        return LoopCapture(capture: capture, backendXruns: underflows + overflows, reportedLatencyFrames: reported, notes: notes)
+        return LoopCapture(capture: capture, backendXruns: xruns - writer.xrunsBeforeStart, reportedLatencyFrames: reported, notes: notes)
     }
 }
 
@@ -220,6 +226,8 @@ final class PulseWriter: @unchecked Sendable {
     private(set) var captureOffset = 0
     private(set) var playbackLatencies: [Double] = []
     private(set) var stalledAt: Int?
+    /// Underflows + overflows seen before the stimulus started (during the preroll).
+    private(set) var xrunsBeforeStart = 0
     private var cancelled = false
 
     init(session: PulseSession, stimulus: [Float], channels: Int, stall: (Int, Double)?, wantFrames: Int, prerollFrames: Int, rate: Int) {
@@ -275,6 +283,7 @@ final class PulseWriter: @unchecked Sendable {
                 if !started {
                     // The alignment point: frames the app had received when it handed over frame 0.
                     captureOffset = session.captureClockFrames(rate: rate)
+                    xrunsBeforeStart = session.underflows + session.overflows
                     session.setCaptureGoal(captureOffset + wantFrames)
                     started = true
                 }
