@@ -77,6 +77,31 @@ public struct CardModelTruth: Codable, Sendable, Equatable {
     }
 }
 
+/// A forward-moving reader of a ``RunLog`` (positions mostly increase).
+struct LogCursor {
+    let log: RunLog
+    var j = 0
+    init(log: RunLog) { self.log = log }
+
+    mutating func tag(at pos: Int64) -> (Int64, Int32) {
+        if pos < 0 || pos >= log.end || log.runs.isEmpty { return (-1, -1) }
+        if pos < log.starts[j] { j = log.index(of: pos) ?? 0 }
+        while pos >= log.starts[j] + Int64(log.runs[j].count) { j += 1 }
+        let r = log.runs[j]
+        return (r.tag < 0 ? -1 : r.tag + (pos - log.starts[j]), r.cause)
+    }
+
+    /// The tag at `pos` without moving (pos at or just after the cursor's run).
+    func peek(_ pos: Int64) -> (Int64, Int32) {
+        if pos < 0 || pos >= log.end || log.runs.isEmpty { return (-1, -1) }
+        var k = j
+        if pos < log.starts[k] { return (-1, -1) }
+        while pos >= log.starts[k] + Int64(log.runs[k].count) { k += 1 }
+        let r = log.runs[k]
+        return (r.tag < 0 ? -1 : r.tag + (pos - log.starts[k]), r.cause)
+    }
+}
+
 /// The capture (audio) and the per-frame source of each capture frame.
 struct Decoded {
     var audio: [Float]
@@ -92,57 +117,76 @@ extension Simulation {
         var audio = [Float](repeating: 0, count: capFrames)
         var source = [Double](repeating: .nan, count: capFrames)
         var cause = [Int32](repeating: -1, count: capFrames)
-        var hCap = 0, hIn = 0, hOut = 0
         let p64 = Int64(P), l64 = Int64(L)
 
-        @inline(__always) func aValue(_ a: Int64) -> (Float, Double) {
-            let s = a - p64
-            if a >= 0 && s >= 0 && s < l64 { return (stim[Int(s)], Double(s)) }
-            return (0, .nan)
-        }
-        // B-domain tag (backend playback frame) → value, source, cause.
-        func bDecode(_ b: Int64, _ hOut: inout Int) -> (Float, Double, Int32) {
-            if b < 0 { return (0, .nan, -1) }
-            if convOut.identity { let (v, s) = aValue(b); return (v, s, -1) }
-            let (i, f) = convOut.inputPosition(of: b)
-            let (a0, c0) = convOut.log.tag(at: i, hint: &hOut)
-            let (a1, _) = convOut.log.tag(at: i + 1, hint: &hOut)
-            let (v0, s0) = aValue(a0)
-            let (v1, s1) = a1 >= 0 ? aValue(a1) : (Float(0), Double.nan)
-            let v = Float(1 - f) * v0 + Float(f) * v1
-            var s = Double.nan
-            if !s0.isNaN {
-                if f == 0 { s = s0 } else if !s1.isNaN && s1 == s0 + 1 { s = s0 + f }
+        // Playback side: value, source and cause of every backend-domain (B) frame, computed
+        // once in a single pass (incremental positions, no divisions).
+        var bVal: [Float] = [], bSrc: [Double] = [], bCause: [Int32] = []
+        if !convOut.identity {
+            let n = Int(convOut.outTotal)
+            bVal = [Float](repeating: 0, count: n)
+            bSrc = [Double](repeating: .nan, count: n)
+            bCause = [Int32](repeating: -1, count: n)
+            var cur = LogCursor(log: convOut.log)
+            let inR = Int64(convOut.inRate), outR = Int64(convOut.outRate)
+            var i: Int64 = 0, rem: Int64 = 0
+            for k in 0..<n {
+                let f = Double(rem) / Double(outR)
+                let (a0, c0) = cur.tag(at: i)
+                let (a1, _) = cur.peek(i + 1)
+                let s0 = a0 - p64, s1 = a1 - p64
+                let ok0 = a0 >= 0 && s0 >= 0 && s0 < l64
+                let ok1 = a1 >= 0 && s1 >= 0 && s1 < l64
+                let v0: Float = ok0 ? stim[Int(s0)] : 0
+                let v1: Float = ok1 ? stim[Int(s1)] : 0
+                bVal[k] = Float(1 - f) * v0 + Float(f) * v1
+                if ok0 && (rem == 0 || (ok1 && s1 == s0 + 1)) { bSrc[k] = Double(s0) + f }
+                bCause[k] = c0
+                rem += inR
+                while rem >= outR { rem -= outR; i += 1 }
             }
-            return (v, s, c0)
+        }
+        @inline(__always) func bDecode(_ b: Int64) -> (Float, Double, Int32) {
+            if b < 0 { return (0, .nan, -1) }
+            if convOut.identity {
+                let s = b - p64
+                if s >= 0 && s < l64 { return (stim[Int(s)], Double(s), -1) }
+                return (0, .nan, -1)
+            }
+            let k = Int(b)
+            guard k < bVal.count else { return (0, .nan, -1) }
+            return (bVal[k], bSrc[k], bCause[k])
         }
 
-        var pos = Int64(P)
-        for q in 0..<capFrames {
-            let (d, dc) = guestCap.tag(at: pos, hint: &hCap)
-            pos += 1
-            var c = dc
-            if d < 0 { cause[q] = c; continue }
-            if convIn.identity {
-                let (v, s, bc) = bDecode(d, &hOut)
+        var capCur = LogCursor(log: guestCap)
+        if convIn.identity {
+            for q in 0..<capFrames {
+                let (d, dc) = capCur.tag(at: Int64(P + q))
+                let (v, s, bc) = bDecode(d)
                 audio[q] = v
                 source[q] = s
-                if c < 0 { c = bc }
-            } else {
-                let (i, f) = convIn.inputPosition(of: d)
-                let (c0, cc0) = convIn.log.tag(at: i, hint: &hIn)
-                let (c1, _) = convIn.log.tag(at: i + 1, hint: &hIn)
-                let (v0, s0, bc0) = bDecode(c0, &hOut)
-                let (v1, s1, _) = c1 >= 0 ? bDecode(c1, &hOut) : (0, .nan, -1)
+                cause[q] = dc >= 0 ? dc : bc
+            }
+        } else {
+            var inCur = LogCursor(log: convIn.log)
+            let inR = Int64(convIn.inRate), outR = Int64(convIn.outRate)
+            let step = Double(inR) / Double(outR)
+            for q in 0..<capFrames {
+                let (d, dc) = capCur.tag(at: Int64(P + q))
+                if d < 0 { cause[q] = dc; continue }
+                let num = d * inR
+                let i = num / outR
+                let f = Double(num % outR) / Double(outR)
+                let (c0, cc0) = inCur.tag(at: i)
+                let (c1, _) = inCur.peek(i + 1)
+                let (v0, s0, bc0) = bDecode(c0)
+                let (v1, s1, _) = bDecode(c1)
                 audio[q] = Float(1 - f) * v0 + Float(f) * v1
                 if !s0.isNaN {
-                    if f == 0 { source[q] = s0 } else if !s1.isNaN && abs(s1 - s0 - Double(gr) / Double(hrI)) < 0.01 {
-                        source[q] = s0 + f * (s1 - s0)
-                    }
+                    if f == 0 { source[q] = s0 } else if !s1.isNaN && abs(s1 - s0 - step) < 0.01 { source[q] = s0 + f * (s1 - s0) }
                 }
-                if c < 0 { c = cc0 >= 0 ? cc0 : bc0 }
+                cause[q] = dc >= 0 ? dc : (cc0 >= 0 ? cc0 : bc0)
             }
-            cause[q] = c
         }
         return Decoded(audio: audio, source: source, cause: cause)
     }
