@@ -183,7 +183,7 @@ extension Simulation {
                 let (v1, s1, _) = bDecode(c1)
                 audio[q] = Float(1 - f) * v0 + Float(f) * v1
                 if !s0.isNaN {
-                    if f == 0 { source[q] = s0 } else if !s1.isNaN && abs(s1 - s0 - step) < 0.01 { source[q] = s0 + f * (s1 - s0) }
+                    if f == 0 { source[q] = s0 } else if !s1.isNaN && abs(s1 - s0 - 1 / step) < 0.01 { source[q] = s0 + f * (s1 - s0) }
                 }
                 cause[q] = dc >= 0 ? dc : (cc0 >= 0 ? cc0 : bc0)
             }
