@@ -91,6 +91,16 @@ struct LogCursor {
         return (r.tag < 0 ? -1 : r.tag + (pos - log.starts[j]), r.cause)
     }
 
+    /// The tag and cause at `pos` and how many frames the run goes on from there (silence to the end past the log).
+    mutating func run(at pos: Int64) -> (Int64, Int32, Int) {
+        if pos < 0 || pos >= log.end || log.runs.isEmpty { return (-1, -1, Int.max) }
+        if pos < log.starts[j] { j = log.index(of: pos) ?? 0 }
+        while pos >= log.starts[j] + Int64(log.runs[j].count) { j += 1 }
+        let r = log.runs[j]
+        let off = pos - log.starts[j]
+        return (r.tag < 0 ? -1 : r.tag + off, r.cause, r.count - Int(off))
+    }
+
     /// The tag at `pos` without moving (pos at or just after the cursor's run).
     func peek(_ pos: Int64) -> (Int64, Int32) {
         if pos < 0 || pos >= log.end || log.runs.isEmpty { return (-1, -1) }
@@ -130,10 +140,25 @@ extension Simulation {
             var cur = LogCursor(log: convOut.log)
             let inR = Int64(convOut.inRate), outR = Int64(convOut.outRate)
             var i: Int64 = 0, rem: Int64 = 0
+            // Current input run, cached: [rs, re) with tag rt at rs.
+            var rs: Int64 = 0, re: Int64 = -1, rt: Int64 = -1, rc: Int32 = -1
             for k in 0..<n {
                 let f = Double(rem) / Double(outR)
-                let (a0, c0) = cur.tag(at: i)
-                let (a1, _) = cur.peek(i + 1)
+                var a0: Int64, c0: Int32, a1: Int64
+                if i >= rs && i + 1 < re {
+                    a0 = rt < 0 ? -1 : rt + (i - rs)
+                    a1 = rt < 0 ? -1 : a0 + 1
+                    c0 = rc
+                } else {
+                    (a0, c0) = cur.tag(at: i)
+                    (a1, _) = cur.peek(i + 1)
+                    if i >= 0 && i < cur.log.end {
+                        rs = cur.log.starts[cur.j]
+                        re = rs + Int64(cur.log.runs[cur.j].count)
+                        rt = cur.log.runs[cur.j].tag
+                        rc = cur.log.runs[cur.j].cause
+                    }
+                }
                 let s0 = a0 - p64, s1 = a1 - p64
                 let ok0 = a0 >= 0 && s0 >= 0 && s0 < l64
                 let ok1 = a1 >= 0 && s1 >= 0 && s1 < l64
@@ -160,12 +185,31 @@ extension Simulation {
 
         var capCur = LogCursor(log: guestCap)
         if convIn.identity {
-            for q in 0..<capFrames {
-                let (d, dc) = capCur.tag(at: Int64(P + q))
-                let (v, s, bc) = bDecode(d)
-                audio[q] = v
-                source[q] = s
-                cause[q] = dc >= 0 ? dc : bc
+            // Run by run: a capture run is a stretch of consecutive backend frames.
+            var q = 0
+            while q < capFrames {
+                let (d, dc, left) = capCur.run(at: Int64(P + q))
+                let n = min(left, capFrames - q)
+                if d < 0 {
+                    if dc >= 0 { for k in q..<(q + n) { cause[k] = dc } }
+                } else if convOut.identity {
+                    for k in 0..<n {
+                        let s = d + Int64(k) - p64
+                        if s >= 0 && s < l64 {
+                            audio[q + k] = stim[Int(s)]
+                            source[q + k] = Double(s)
+                        }
+                        cause[q + k] = dc
+                    }
+                } else {
+                    for k in 0..<n {
+                        let (v, s, bc) = bDecode(d + Int64(k))
+                        audio[q + k] = v
+                        source[q + k] = s
+                        cause[q + k] = dc >= 0 ? dc : bc
+                    }
+                }
+                q += n
             }
         } else {
             var inCur = LogCursor(log: convIn.log)
