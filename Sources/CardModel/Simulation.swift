@@ -122,6 +122,8 @@ struct Simulation {
     var viewOut: Int64 = 0
     var lapsOut: Int64 = 0
     var guestWake = 0
+    var lastViewOutNs = 0
+    var lastViewInNs = 0
     // guest capture
     var lpibIn: Int64 = 0
     var viewIn: Int64 = 0
@@ -327,6 +329,8 @@ struct Simulation {
         }
         if quantum > 0 { nextDev = nsAtDevFrame(Int64(quantum)) }
         if s.backend == .pa && paStale > 0 { paRec.push(.silence(paStale)) }
+        // QEMU's JACK client is activated with the voice; its capture FIFO is full of old silence.
+        if s.backend == .jack { jackRec.push(.silence(jackCap)) }
         wavStart = 0
 
         while true {
@@ -450,7 +454,8 @@ struct Simulation {
             lpibOut += Int64(n)
             return
         }
-        let lapsAfter = lapsOut + Int64(n / N)
+        let viewAfter = viewOut + guestViewAdvance(n, now: now, last: lastViewOutNs)
+        let lapsAfter = (lpibOut + Int64(n) - viewAfter) / Int64(N)
         var d = lpibOut
         var left = n
         let gw = gwOut
@@ -484,19 +489,31 @@ struct Simulation {
             left -= k
         }
         lpibOut += Int64(n)
-        lapsOut = lapsAfter
-        viewOut += Int64(n % N)
+        viewOut += guestViewAdvance(n, now: now, last: lastViewOutNs)
+        lastViewOutNs = now
+        lapsOut = (lpibOut - viewOut) / Int64(N)
+    }
+
+    /// How far the guest's idea of the DMA position moves for a transfer of `n` frames: ALSA
+    /// sees the position modulo the ring, so a jump of a whole ring or more is lost, unless
+    /// enough time has passed since the last update for its jiffies check to count whole
+    /// buffers (elapsed ≥ half the buffer time, snd_pcm_update_hw_ptr0).
+    func guestViewAdvance(_ n: Int, now: Int, last: Int) -> Int64 {
+        if n < N { return Int64(n) }
+        let halfBufferNs = Int(Double(N) * 5e8 / Double(gr))
+        if now - last >= halfBufferNs { return Int64(n) }
+        return Int64(n % N)
     }
 
     /// The device writes frames into the guest capture ring at the DMA position.
     /// Input comes from `scratch2`.
-    mutating func dmaWriteIn() {
+    mutating func dmaWriteIn(now: Int) {
         let n = scratch2.total
         guard n > 0 else { return }
         for r in scratch2.runs.suffix(scratch2.runsLive) { capTape.append(r) }
         scratch2.discard(n)
         lpibIn += Int64(n)
-        if s.device == .virtioSnd { viewIn = lpibIn } else { viewIn += Int64(n % N) }
+        if s.device == .virtioSnd { viewIn = lpibIn } else { viewIn += guestViewAdvance(n, now: now, last: lastViewInNs); lastViewInNs = now }
     }
 
     // MARK: - HDA codec (use-timer=on)
@@ -517,7 +534,7 @@ struct Simulation {
         let n = min(hIn.fill, Int(wanted) - hIn.rpos)
         guard n > 0 else { return }
         hIn.q.move(n, to: &scratch2)
-        dmaWriteIn()
+        dmaWriteIn(now: now)
         hIn.rpos += n
     }
 
@@ -639,14 +656,14 @@ struct Simulation {
         case .hdaNoTimer:
             let n = avail / 64 * 64
             scratch.move(readConverted(n), to: &scratch2)
-            dmaWriteIn()
+            dmaWriteIn(now: now)
         case .ac97:
             scratch.move(readConverted(avail), to: &scratch2)
-            dmaWriteIn()
+            dmaWriteIn(now: now)
         case .virtioSnd:
             let n = min(avail, Int(grIn + Int64(N) - lpibIn))
             scratch.move(readConverted(n), to: &scratch2)
-            dmaWriteIn()
+            dmaWriteIn(now: now)
         }
     }
 

@@ -86,6 +86,8 @@ func compare(_ config: [String: String], seconds: Double = 1) throws -> [Mismatc
         if !r.truth.events.isEmpty { crackling += 1 }
         let mm = try compare(c)
         if mm.isEmpty { agreeing += 1 }
+        let kinds = Dictionary(grouping: mm.map { String($0.what.prefix(while: { $0 != "@" && $0 != " " }) + " " + $0.what.split(separator: " ")[1].prefix(while: { $0 != "@" })) }, by: { $0 }).mapValues(\.count)
+        print("agreement config \(i): model events \(r.truth.events.count), truth latency \(r.truth.latencySamples ?? .nan), mismatches \(mm.count) \(kinds.sorted { $0.key < $1.key })")
         mismatches += mm
     }
     print("agreement: \(agreeing)/50 configurations agree, \(crackling) with crackles, \(mismatches.count) mismatches")
