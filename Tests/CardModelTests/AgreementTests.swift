@@ -91,7 +91,7 @@ func compare(_ config: [String: String], seconds: Double = 1) throws -> [Mismatc
         mismatches += mm
     }
     print("agreement: \(agreeing)/50 configurations agree, \(crackling) with crackles, \(mismatches.count) mismatches")
-    for m in mismatches.prefix(40) { print("  mismatch: \(m)") }
+    for m in mismatches.prefix(300) { print("  mismatch: \(m)") }
     #expect(crackling >= 15)
     #expect(mismatches.isEmpty)
 }
