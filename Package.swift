@@ -3,11 +3,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import PackageDescription
 
+// The numeric targets are optimised even in debug builds, so that `swift test` runs the
+// analyzer at a usable speed (release: -O anyway).
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
 let package = Package(
     name: "loopbench",
     products: [
         .executable(name: "loopbench", targets: ["loopbench"]),
-        .library(name: "LoopbenchKit", targets: ["LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer"]),
+        .library(name: "LoopbenchKit", targets: ["LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Synth"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,10 +27,11 @@ let package = Package(
         // Layers: stimulus → loop → capture → analyzer → measurement → sweep → reports.
         .target(name: "LoopbenchCore"),
         .target(name: "AudioFile", dependencies: ["LoopbenchCore", "CSndFile"]),
-        .target(name: "DSP", dependencies: ["CFFTW"]),
+        .target(name: "DSP", dependencies: ["CFFTW"], swiftSettings: optimized),
         .target(name: "Stimulus", dependencies: ["LoopbenchCore"]),
-        .target(name: "Analyzer", dependencies: ["LoopbenchCore", "DSP"]),
-        .target(name: "CardModel", dependencies: ["LoopbenchCore"]),
+        .target(name: "Analyzer", dependencies: ["LoopbenchCore", "DSP"], swiftSettings: optimized),
+        .target(name: "Synth", dependencies: ["LoopbenchCore", "DSP"], swiftSettings: optimized),
+        .target(name: "CardModel", dependencies: ["LoopbenchCore"], swiftSettings: optimized),
         .target(name: "PulseBackend", dependencies: ["LoopbenchCore", "CPulse"]),
         .target(name: "ALSABackend", dependencies: ["LoopbenchCore", "CALSA"]),
         .target(name: "Loops", dependencies: ["LoopbenchCore", "CardModel", "PulseBackend", "ALSABackend"]),
@@ -36,12 +41,12 @@ let package = Package(
         .executableTarget(
             name: "loopbench",
             dependencies: [
-                "LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Loops", "Bench", "Sweep", "Reports",
+                "LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Synth", "Loops", "Bench", "Sweep", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
-        .target(name: "TestSupport", dependencies: ["LoopbenchCore", "AudioFile", "DSP"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LoopbenchCore", "AudioFile", "DSP", "Synth"], path: "Tests/TestSupport"),
         .testTarget(name: "DSPTests", dependencies: ["DSP"]),
         .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Stimulus", "TestSupport", "AudioFile"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioFile", "Stimulus"]),

@@ -203,51 +203,27 @@ struct Explainer {
                 out[out.count - 1] = a
                 continue
             }
+            // Place the edges on the reference's own sample grid: A plays up to kCut − 1, B
+            // from kStart, each as the band-limited signal that stops (starts) exactly there.
+            // This fits the frames a fractional delay smears across an edge, and tells a
+            // one-frame repeat from a one-frame gap by what the path made of it.
+            let edges = t2 - t1 > 96
+                ? refineEdges(a: a, fa: fa, b: b, fb: fb, t1: t1, t2: t2, di: di, eventWorth: eventWorth)
+                : jointEdges(a: a, fa: fa, b: b, fb: fb, t1: t1, t2: t2, di: di, eventWorth: eventWorth)
+            let tA = Double(edges.kCut) * (1 + a.drift) + a.level
+            let tB = Double(edges.kStart) * (1 + b.drift) + b.level
+            let gap = max(0, Int((tB - tA).rounded()))
+            let dup = max(0, edges.kCut - edges.kStart)
+            let missing = max(0, edges.kStart - edges.kCut)
+            let at = Int(tA.rounded())
             var events: [Event] = []
-            var dup = di - gLen
-            if dup > 0 {
-                // Frames aligned with B that duplicate audio just played: a repeat, unless
-                // silence explains them as well (then they are a gap).
-                var costRep = 0.0, costSil = 0.0
-                for t in t2..<min(r1, t2 + dup) {
-                    costRep += cb[t - r0]
-                    costSil += cf[t - r0]
-                }
-                if costSil <= costRep {
-                    if gLen == 0 { t1 = t2 }
-                    gLen += dup
-                    t2 += dup
-                    dup = 0
-                }
+            if gap > 0 {
+                let kind: Event.Kind = gap >= 8 && isRepeat(t1: at, t2: at + gap, seg: a, fit: fa, sigma2: sigma2) ? .repeat : .gap
+                events.append(Event(kind: kind, captureSample: at, sizeSamples: gap, sampleRate: fs))
             }
-            if dup > 0 && gLen > 0 && gLen <= max(2, dup / 50) {
-                // A frame or two at the edge of a repeat, smeared by the path: part of it.
-                dup += gLen
-                t2 = t1
-                gLen = 0
-            }
-            if gLen > 0 && dup > 0 && dup <= max(2, gLen / 50) {
-                // A frame or two at the edge of an inserted stretch: part of it, smeared by the path.
-                gLen += dup
-                t2 += dup
-                dup = 0
-            }
-            if gLen > 0 {
-                let kind: Event.Kind = isRepeat(t1: t1, t2: t2, seg: a, fit: fa, sigma2: sigma2) ? .repeat : .gap
-                events.append(Event(kind: kind, captureSample: t1, sizeSamples: gLen, sampleRate: fs))
-            }
-            var missing = gLen - di
-            if gLen >= 4 && missing > 0 && missing <= max(1, gLen / 100) {
-                // The inserted stretch swallowed an edge frame of the audio around it.
-                t1 += missing
-                gLen -= missing
-                missing = 0
-                if let i = events.lastIndex(where: { $0.kind == .gap || $0.kind == .repeat }) {
-                    events[i] = Event(kind: events[i].kind, captureSample: t1, sizeSamples: gLen, sampleRate: fs)
-                }
-            }
-            if missing > 0 { events.append(Event(kind: .drop, captureSample: t1, sizeSamples: missing, sampleRate: fs)) }
-            if dup > 0 { events.append(Event(kind: .repeat, captureSample: t2, sizeSamples: dup, sampleRate: fs)) }
+            if missing > 0 { events.append(Event(kind: .drop, captureSample: at, sizeSamples: missing, sampleRate: fs)) }
+            if dup > 0 { events.append(Event(kind: .repeat, captureSample: at + gap, sizeSamples: dup, sampleRate: fs)) }
+            gLen = gap
             result.events += events
             a.captureEnd = t1
             b.captureStart = t2
@@ -280,6 +256,82 @@ struct Explainer {
         }
         if resE > 0 && sigE > 0 { result.snrDB = 10 * log10(sigE / resE) }
         return result
+    }
+
+    /// The last reference sample A plays (`kCut` is the first it does not) and the first one B
+    /// plays, each chosen within ±2 of the split so that the band-limited signal that stops
+    /// (starts) exactly there fits the capture around the edge best.
+    func refineEdges(a: Segment, fa: Fit, b: Segment, fb: Fit, t1: Int, t2: Int, di: Int, eventWorth: Double) -> (kCut: Int, kStart: Int) {
+        ref.withUnsafeBufferPointer { rb in
+            let kA0 = Int(a.refPosition(atCapture: Double(t1)).rounded())
+            var costA: [(Int, Double)] = []
+            for k in (kA0 - 3)...(kA0 + 3) {
+                var cost = 0.0
+                for t in max(0, t1 - 40)..<min(t2, t1 + 40, cap.count) {
+                    let e = Double(cap[t]) - fa.gain * interp.value(at: a.refPosition(atCapture: Double(t)), in: rb, valid: 0..<max(0, k))
+                    cost += e * e
+                }
+                costA.append((k, cost))
+            }
+            let kB0 = Int(b.refPosition(atCapture: Double(t2)).rounded())
+            var costB: [(Int, Double)] = []
+            for k in (kB0 - 3)...(kB0 + 3) {
+                var cost = 0.0
+                for t in max(t1, t2 - 40)..<min(t2 + 40, cap.count) {
+                    let e = Double(cap[t]) - fb.gain * interp.value(at: b.refPosition(atCapture: Double(t)), in: rb, valid: max(0, k)..<ref.count)
+                    cost += e * e
+                }
+                costB.append((k, cost))
+            }
+            // The edges are scored apart, then paired: an explanation with one event more
+            // (a drop beside the gap, a repeat after it) must be worth it.
+            var best = (kA0, kB0, Double.infinity)
+            for (ka, ca) in costA {
+                for (kb, cb) in costB where kb >= ka - di {
+                    let count = (kb - ka + di > 0 ? 1 : 0) + (kb != ka ? 1 : 0)
+                    let score = ca + cb + Double(max(0, count - 1)) * eventWorth
+                    if score < best.2 { best = (ka, kb, score) }
+                }
+            }
+            return (best.0, best.1)
+        }
+    }
+
+    /// Both edges at once, for a short event: every (kCut, kStart) near the split, scored by
+    /// how well A-until-kCut plus B-from-kStart (band-limited, silence between) fits the
+    /// capture around it. Each event beyond the first costs `eventWorth`.
+    func jointEdges(a: Segment, fa: Fit, b: Segment, fb: Fit, t1: Int, t2: Int, di: Int, eventWorth: Double) -> (kCut: Int, kStart: Int) {
+        ref.withUnsafeBufferPointer { rb in
+            let lo = max(0, t1 - 48), hi = min(cap.count, t2 + 48)
+            guard hi > lo else { return (0, 0) }
+            let kA0 = Int(a.refPosition(atCapture: Double(t1)).rounded())
+            let pa = (lo..<hi).map { a.refPosition(atCapture: Double($0)) }
+            let pb = (lo..<hi).map { b.refPosition(atCapture: Double($0)) }
+            let insert = max(0, di)
+            var best = (kA0, kA0 - di, Double.infinity)
+            for kCut in (kA0 - 3)...(kA0 + 3) {
+                // B starts no earlier than A stops (the gap, kStart − kCut + Δ frames, is never
+                // negative): from a pure repeat or pure drop (kStart = kCut − Δ) up to a pure
+                // gap, and a little beyond for a replaced stretch.
+                let kLo = kCut - di
+                let kHi = kLo + insert + (t2 - t1) + 1
+                let aPart = (0..<(hi - lo)).map { fa.gain * interp.value(at: pa[$0], in: rb, valid: 0..<max(0, kCut)) }
+                for kStart in kLo...kHi {
+                    var cost = 0.0
+                    for i in 0..<(hi - lo) {
+                        let e = Double(cap[lo + i]) - aPart[i] - fb.gain * interp.value(at: pb[i], in: rb, valid: max(0, kStart)..<ref.count)
+                        cost += e * e
+                    }
+                    let tA = Double(kCut) * (1 + a.drift) + a.level
+                    let tB = Double(kStart) * (1 + b.drift) + b.level
+                    let gap = Int((tB - tA).rounded()) > 0
+                    let count = (gap ? 1 : 0) + (kCut != kStart ? 1 : 0)
+                    let score = cost + Double(max(0, count - 1)) * eventWorth
+                    if score < best.2 { best = (kCut, kStart, score) }
+                }
+            }
+            return (best.0, best.1)
+        }
     }
 
     /// Whether the foreign frames [t1, t2) copy earlier audio (rather than silence or noise).

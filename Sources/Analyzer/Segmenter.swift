@@ -78,7 +78,8 @@ struct Segmenter {
         var k = 1
         while k + 1 < runs.count {
             let lo = min(levels[k - 1], levels[k + 1]), hi = max(levels[k - 1], levels[k + 1])
-            if runs[k].count <= 2, hi - lo >= 0.5, hi - lo < 16, levels[k] > lo - 1.5, levels[k] < hi + 1.5 {
+            if (runs[k].count <= 2 && hi - lo >= 0.5 && hi - lo < 16 && levels[k] > lo - 1.5 && levels[k] < hi + 1.5)
+                || (runs[k].count == 1 && hi - lo < 64 && levels[k] > lo - 32 && levels[k] < hi + 32) {
                 runs.remove(at: k)
                 levels.remove(at: k)
             } else {
@@ -121,9 +122,16 @@ struct Segmenter {
         }
         var segs: [Segment] = []
         for run in runs {
-            let ws = run.map { 1 / ($0.sigma * $0.sigma) }
-            let wsum = ws.reduce(0, +)
-            let level = zip(run, ws).map { ($0.d - drift * $0.pc) * $1 }.reduce(0, +) / wsum
+            // Weighted mean of the detrended delays, over the points that agree with the
+            // run's median (a window that straddles an edge can still sit in a run).
+            let es = run.map { $0.d - drift * $0.pc }
+            let med = median(es)
+            var num = 0.0, den = 0.0
+            for (pt, e) in zip(run, es) where abs(e - med) < max(0.05, 3 * pt.sigma) {
+                num += e / (pt.sigma * pt.sigma)
+                den += 1 / (pt.sigma * pt.sigma)
+            }
+            let level = den > 0 ? num / den : med
             segs.append(Segment(level: level, drift: drift, captureStart: run.first!.t, captureEnd: run.last!.t + w, points: run))
         }
         return Output(segments: segs, drift: drift, driftKnown: driftKnown)

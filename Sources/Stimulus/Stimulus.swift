@@ -5,8 +5,8 @@ import LoopbenchCore
 /// The probe signals loopbench plays.
 public enum Stimulus {
     public enum Kind: String, CaseIterable, Sendable, Codable {
-        /// A train of short exponential sine sweeps (60–100 ms each, alternately up and down,
-        /// seeded lengths and phases, 2 ms raised-cosine fades): the default. Every 20 ms of it spans well over an octave, so
+        /// A train of short exponential sine sweeps (50–110 ms each, seeded lengths),
+        /// alternately up and down and joined without a break, faded in and out: the default. Every 20 ms of it spans well over an octave, so
         /// the delay can be tracked unambiguously through the whole capture, and the whole
         /// train still correlates to one sharp peak for the latency.
         case sweep
@@ -70,36 +70,43 @@ public enum Stimulus {
         var out = [Float](repeating: 0, count: n)
         switch spec.kind {
         case .sweep:
+            // Chirps alternate up and down and join with a continuous phase and frequency,
+            // so the train never falls silent between them (a silent junction would hide
+            // where a gap starts); only the train's two ends are faded.
             let f1 = spec.effectiveStartHz, f2 = spec.effectiveEndHz
             var rng = SeededRandom(seed: spec.seed &+ 0x5EED)
-            let fade = max(1, Int(0.002 * fs))
+            let R = log(f2 / f1)
             var start = 0
             var previousLengths: [Int] = []
             var up = true
+            var phase = 2 * Double.pi * rng.uniform()
             while start < n {
-                // Lengths differ by at least 15 % from the last two chirps', and directions
-                // alternate, so that no stretch of the train resembles another one nearby.
+                // Lengths differ by at least 15 % from the last chirp of the same direction,
+                // so that no stretch of the train resembles another one nearby. (One
+                // excluded interval always leaves room.)
                 var len = 0
                 repeat {
-                    len = Int((0.060 + 0.040 * rng.uniform()) * fs)
-                } while previousLengths.suffix(2).contains { abs(Double($0 - len)) < 0.15 * Double($0) }
+                    len = Int((0.050 + 0.060 * rng.uniform()) * fs)
+                } while previousLengths.count >= 2 && abs(Double(previousLengths[previousLengths.count - 2] - len)) < 0.15 * Double(previousLengths[previousLengths.count - 2])
                 previousLengths.append(len)
                 if n - (start + len) < Int(0.04 * fs) { len = n - start }
                 let T = Double(len) / fs
-                let R = log(f2 / f1)
-                let k = 2 * Double.pi * f1 * T / R
-                let phase = 2 * Double.pi * rng.uniform()
-                let edge = min(fade, len / 4)
                 for i in 0..<len {
-                    let t = Double(up ? i : len - 1 - i) / fs
-                    var v = sin(k * (exp(t * R / T) - 1) + phase)
-                    if i < edge { v *= 0.5 - 0.5 * cos(Double.pi * Double(i) / Double(edge)) }
-                    let j = len - 1 - i
-                    if j < edge { v *= 0.5 - 0.5 * cos(Double.pi * Double(j) / Double(edge)) }
-                    out[start + i] = Float(amp * v)
+                    let t = Double(i) / fs
+                    let ph = up ? 2 * Double.pi * f1 * T / R * (exp(t * R / T) - 1)
+                                : 2 * Double.pi * f2 * T / R * (1 - exp(-t * R / T))
+                    out[start + i] = Float(amp * sin(phase + ph))
                 }
+                let endPh = up ? 2 * Double.pi * f1 * T / R * (exp(R) - 1) : 2 * Double.pi * f2 * T / R * (1 - exp(-R))
+                phase = (phase + endPh).truncatingRemainder(dividingBy: 2 * Double.pi)
                 start += len
                 up.toggle()
+            }
+            let fade = min(n / 4, max(1, Int(spec.fadeSeconds * fs)))
+            for i in 0..<fade {
+                let w = Float(0.5 - 0.5 * cos(Double.pi * Double(i) / Double(fade)))
+                out[i] *= w
+                out[n - 1 - i] *= w
             }
         case .ess:
             let f1 = spec.effectiveStartHz, f2 = spec.effectiveEndHz

@@ -3,12 +3,12 @@ import DSP
 import Foundation
 import LoopbenchCore
 
-/// Builds captures with known ground truth: a delay, drift, noise, and edits to the played
+/// Builds captures with known ground truth (used by the tests, the fixtures script and `loopbench synth`): a delay, drift, noise, and edits to the played
 /// stream (gaps, drops, repeats, replacements) and clicks, at known frames.
 ///
 /// It uses its own interpolation (FFT phase shift, and a 129-tap windowed sinc for drift),
 /// independent of the analyzer's.
-public struct CaptureSynth {
+public struct CaptureSynth: Sendable {
     /// An edit to the played stream, at a position in the reference.
     public enum Edit: Sendable, Equatable {
         case gap(at: Int, frames: Int)
@@ -25,10 +25,20 @@ public struct CaptureSynth {
     }
 
     /// The expected event, at a capture frame (rounded).
-    public struct Truth: Sendable, Equatable {
+    public struct Truth: Sendable, Equatable, Codable {
         public var kind: Event.Kind
         public var captureSample: Int
         public var size: Int
+        public init(kind: Event.Kind, captureSample: Int, size: Int) {
+            self.kind = kind
+            self.captureSample = captureSample
+            self.size = size
+        }
+        enum CodingKeys: String, CodingKey {
+            case kind
+            case captureSample = "capture_sample"
+            case size = "size_samples"
+        }
     }
 
     public var reference: [Float]
@@ -36,8 +46,18 @@ public struct CaptureSynth {
     public var driftPPM: Double = 0
     public var snrDB: Double? = nil
     public var edits: [Edit] = []
+    /// A single-sample click added to the capture.
+    public struct Click: Sendable, Equatable {
+        public var frame: Int
+        public var amplitude: Float
+        public init(frame: Int, amplitude: Float) {
+            self.frame = frame
+            self.amplitude = amplitude
+        }
+    }
+
     /// Clicks: capture frame and amplitude (added to the capture).
-    public var clicks: [(Int, Float)] = []
+    public var clicks: [Click] = []
     public var gain: Float = 1
     public var tail: Int = 4800
     public var seed: UInt64 = 1
@@ -98,10 +118,10 @@ public struct CaptureSynth {
             var rng = SeededRandom(seed: seed)
             for i in cap.indices { cap[i] += Float(sigma * rng.gaussian()) }
         }
-        for (t, amp) in clicks where t < cap.count { cap[t] += amp }
+        for c in clicks where c.frame < cap.count { cap[c.frame] += c.amplitude }
         let shift = { (x: Int) -> Int in Int((self.delay + Double(x) * (1 + self.driftPPM * 1e-6)).rounded()) }
         var t = truths.map { Truth(kind: $0.kind, captureSample: shift($0.captureSample), size: $0.size) }
-        t += clicks.map { Truth(kind: .click, captureSample: $0.0, size: 1) }
+        t += clicks.map { Truth(kind: .click, captureSample: $0.frame, size: 1) }
         return (cap, t.sorted { $0.captureSample < $1.captureSample })
     }
 

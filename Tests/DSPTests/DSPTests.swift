@@ -1,1 +1,55 @@
-// placeholder
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DSP
+import Foundation
+import Testing
+
+@Suite("DSP")
+struct DSPTests {
+    @Test("FFT cross-correlation equals direct summation at every lag, negative lags too")
+    func correlationMatchesDirect() {
+        var x: [Float] = [], y: [Float] = []
+        var s: UInt64 = 12345
+        func r() -> Float { s = s &* 6364136223846793005 &+ 1442695040888963407; return Float(Int64(bitPattern: s >> 11) % 2000) / 1000 - 1 }
+        for _ in 0..<3001 { x.append(r()) }
+        for _ in 0..<257 { y.append(r()) }
+        let lags = -300...3100
+        let fast = Correlation.crossCorrelate(signal: x, template: y, lags: lags)
+        let slow = Correlation.direct(signal: x, template: y, lags: lags)
+        let worst = zip(fast, slow).map { abs($0 - $1) }.max() ?? 1
+        #expect(worst < 1e-9, "worst difference \(worst)")
+    }
+
+    @Test("band-limited interpolation: better than -85 dB up to 0.4 × the rate", arguments: [0.05, 0.2, 0.33, 0.4])
+    func sincAccuracy(f: Double) {
+        let si = SincInterpolator(halfWidth: 32, phases: 1024)
+        let x = (0..<4000).map { Float(sin(2 * Double.pi * f * Double($0) + 0.3)) }
+        var worst = 0.0
+        x.withUnsafeBufferPointer { xb in
+            for k in 0..<400 {
+                let pos = 1500.0 + Double(k) * 1.37
+                worst = max(worst, abs(si.value(at: pos, in: xb) - sin(2 * Double.pi * f * pos + 0.3)))
+            }
+        }
+        #expect(20 * log10(worst) < -85, "worst error \(worst) at \(f) fs")
+    }
+
+    @Test("a correlation peak is found to 1/1000 of a sample")
+    func peakRefinement() {
+        let si = SincInterpolator()
+        let true0 = 20.3721
+        let seq = (0..<41).map { k -> Double in
+            let d = Double(k) - true0
+            return d == 0 ? 1 : sin(0.8 * Double.pi * d) / (0.8 * Double.pi * d)
+        }
+        let p = si.refinePeak(of: seq, near: 20)
+        #expect(abs(p.position - true0) < 1e-3, "found \(p.position)")
+    }
+
+    @Test("good FFT sizes are 2·3·5-smooth and not smaller than asked", arguments: [1, 7, 1000, 48000, 96001, 1 << 20])
+    func goodSizes(n: Int) {
+        var g = RealFFT.goodSize(atLeast: n)
+        #expect(g >= n)
+        for p in [2, 3, 5] { while g % p == 0 { g /= p } }
+        #expect(g == 1)
+    }
+}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Foundation
+@_exported import Synth
 import LoopbenchCore
 #if canImport(Glibc)
 import Glibc
