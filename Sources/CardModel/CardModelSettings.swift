@@ -97,7 +97,7 @@ public struct CardModelSettings: Sendable, Equatable, Codable {
     public init(settings: [String: String]) throws(LoopbenchError) {
         let known = Set(Self.keys)
         for key in settings.keys.sorted() where !known.contains(key) {
-            throw .usage("\(key): unknown sim setting; use one of \(Self.keys.joined(separator: ", "))", subject: key)
+            throw .usage("\(key)=\(settings[key] ?? ""): unknown sim setting; use one of \(Self.keys.joined(separator: ", "))", subject: key)
         }
         func get(_ k: String) -> String? { settings[k].map { $0.trimmingCharacters(in: .whitespaces) } }
         func time(_ k: String, _ range: ClosedRange<Int>) throws(LoopbenchError) -> Int? {

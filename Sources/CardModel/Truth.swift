@@ -215,21 +215,35 @@ extension Simulation {
             var inCur = LogCursor(log: convIn.log)
             let inR = Int64(convIn.inRate), outR = Int64(convIn.outRate)
             let step = Double(inR) / Double(outR)
-            for q in 0..<capFrames {
-                let (d, dc) = capCur.tag(at: Int64(P + q))
-                if d < 0 { cause[q] = dc; continue }
-                let num = d * inR
-                let i = num / outR
-                let f = Double(num % outR) / Double(outR)
-                let (c0, cc0) = inCur.tag(at: i)
-                let (c1, _) = inCur.peek(i + 1)
-                let (v0, s0, bc0) = bDecode(c0)
-                let (v1, s1, _) = bDecode(c1)
-                audio[q] = Float(1 - f) * v0 + Float(f) * v1
-                if !s0.isNaN {
-                    if f == 0 { source[q] = s0 } else if !s1.isNaN && abs(s1 - s0 - 1 / step) < 0.01 { source[q] = s0 + f * (s1 - s0) }
+            let inv = 1 / step
+            var q = 0
+            while q < capFrames {
+                let (d0, dc, left) = capCur.run(at: Int64(P + q))
+                let n = min(left, capFrames - q)
+                if d0 < 0 {
+                    if dc >= 0 { for k in q..<(q + n) { cause[k] = dc } }
+                    q += n
+                    continue
                 }
-                cause[q] = dc >= 0 ? dc : (cc0 >= 0 ? cc0 : bc0)
+                // Consecutive outputs d0, d0+1, …: input position advances by inR/outR, kept exact.
+                let num = d0 * inR
+                var i = num / outR
+                var rem = num % outR
+                for k in q..<(q + n) {
+                    let f = Double(rem) / Double(outR)
+                    let (c0, cc0) = inCur.tag(at: i)
+                    let (c1, _) = inCur.peek(i + 1)
+                    let (v0, s0, bc0) = bDecode(c0)
+                    let (v1, s1, _) = bDecode(c1)
+                    audio[k] = Float(1 - f) * v0 + Float(f) * v1
+                    if !s0.isNaN {
+                        if rem == 0 { source[k] = s0 } else if !s1.isNaN && abs(s1 - s0 - inv) < 0.01 { source[k] = s0 + f * (s1 - s0) }
+                    }
+                    cause[k] = dc >= 0 ? dc : (cc0 >= 0 ? cc0 : bc0)
+                    rem += inR
+                    while rem >= outR { rem -= outR; i += 1 }
+                }
+                q += n
             }
         }
         return Decoded(audio: audio, source: source, cause: cause)
