@@ -171,9 +171,10 @@ extension Simulation {
                 while rem >= outR { rem -= outR; i += 1 }
             }
         }
+        let outIdentity = convOut.identity
         @inline(__always) func bDecode(_ b: Int64) -> (Float, Double, Int32) {
             if b < 0 { return (0, .nan, -1) }
-            if convOut.identity {
+            if outIdentity {
                 let s = b - p64
                 if s >= 0 && s < l64 { return (stim[Int(s)], Double(s), -1) }
                 return (0, .nan, -1)
@@ -193,14 +194,20 @@ extension Simulation {
                 if d < 0 {
                     if dc >= 0 { for k in q..<(q + n) { cause[k] = dc } }
                 } else if convOut.identity {
-                    for k in 0..<n {
-                        let s = d + Int64(k) - p64
-                        if s >= 0 && s < l64 {
-                            audio[q + k] = stim[Int(s)]
-                            source[q + k] = Double(s)
+                    // Only the part of the run that carries the stimulus needs writing.
+                    let lo = max(0, Int(p64 - d)), hi = min(n, Int(p64 + l64 - d))
+                    if lo < hi {
+                        let s0 = Int(d - p64)
+                        audio.withUnsafeMutableBufferPointer { a in
+                            stim.withUnsafeBufferPointer { st in
+                                for k in lo..<hi { a[q + k] = st[s0 + k] }
+                            }
                         }
-                        cause[q + k] = dc
+                        source.withUnsafeMutableBufferPointer { sr in
+                            for k in lo..<hi { sr[q + k] = Double(s0 + k) }
+                        }
                     }
+                    if dc >= 0 { for k in q..<(q + n) { cause[k] = dc } }
                 } else {
                     for k in 0..<n {
                         let (v, s, bc) = bDecode(d + Int64(k))
@@ -229,10 +236,24 @@ extension Simulation {
                 let num = d0 * inR
                 var i = num / outR
                 var rem = num % outR
+                var rs: Int64 = 0, re: Int64 = -1, rt: Int64 = -1, rc: Int32 = -1
                 for k in q..<(q + n) {
                     let f = Double(rem) / Double(outR)
-                    let (c0, cc0) = inCur.tag(at: i)
-                    let (c1, _) = inCur.peek(i + 1)
+                    var c0: Int64, cc0: Int32, c1: Int64
+                    if i >= rs && i + 1 < re {
+                        c0 = rt < 0 ? -1 : rt + (i - rs)
+                        c1 = rt < 0 ? -1 : c0 + 1
+                        cc0 = rc
+                    } else {
+                        (c0, cc0) = inCur.tag(at: i)
+                        (c1, _) = inCur.peek(i + 1)
+                        if i >= 0 && i < inCur.log.end {
+                            rs = inCur.log.starts[inCur.j]
+                            re = rs + Int64(inCur.log.runs[inCur.j].count)
+                            rt = inCur.log.runs[inCur.j].tag
+                            rc = inCur.log.runs[inCur.j].cause
+                        }
+                    }
                     let (v0, s0, bc0) = bDecode(c0)
                     let (v1, s1, _) = bDecode(c1)
                     audio[k] = Float(1 - f) * v0 + Float(f) * v1
@@ -253,23 +274,29 @@ extension Simulation {
     func truth(_ dec: Decoded) -> CardModelTruth {
         struct Seg { var start: Int; var end: Int; var delay: Double }
         var raw: [Seg] = []
-        var cur: Seg? = nil
-        for q in 0..<capFrames {
-            let s = dec.source[q]
-            if s.isNaN {
-                if let c = cur { raw.append(c); cur = nil }
-                continue
-            }
-            let d = Double(q) - s
-            if var c = cur, abs(d - c.delay) <= 0.5, q == c.end {
-                c.end = q + 1
-                cur = c
-            } else {
-                if let c = cur { raw.append(c) }
-                cur = Seg(start: q, end: q + 1, delay: d)
+        var open = false
+        var cs = 0, ce = 0
+        var cd = 0.0
+        dec.source.withUnsafeBufferPointer { src in
+            for q in 0..<capFrames {
+                let s = src[q]
+                if s.isNaN {
+                    if open { raw.append(Seg(start: cs, end: ce, delay: cd)); open = false }
+                    continue
+                }
+                let d = Double(q) - s
+                if open && abs(d - cd) <= 0.5 && q == ce {
+                    ce = q + 1
+                } else {
+                    if open { raw.append(Seg(start: cs, end: ce, delay: cd)) }
+                    open = true
+                    cs = q
+                    ce = q + 1
+                    cd = d
+                }
             }
         }
-        if let c = cur { raw.append(c) }
+        if open { raw.append(Seg(start: cs, end: ce, delay: cd)) }
         // Short stretches at another delay count as replaced audio, not as segments.
         let minSeg = max(16, gr / 1000)
         let main = raw.filter { $0.end - $0.start >= minSeg }
