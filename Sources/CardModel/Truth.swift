@@ -312,6 +312,21 @@ extension Simulation {
             for art in artifacts where art.aLo >= 0 && art.aHi >= lo - 2 && art.aLo <= hi + 2 { return art.reason }
             return nil
         }
+        // The probe's first frames replaced (stale ring contents, silence) before the first segment.
+        if let first = main.first {
+            let at = Int(first.delay.rounded())
+            let x = first.start - at
+            if at >= 0 && x >= 1 {
+                var hasSignal = false
+                for q in at..<first.start where !dec.source[q].isNaN { hasSignal = true; break }
+                let why = reason(forFiller: at, first.start) ?? reason(forMissing: Int64(P), Int64(P + x - 1))
+                    ?? "the first \(ms(x, gr)) ms of the probe never reached the capture"
+                events.append(Event(kind: hasSignal ? .repeat : .gap, captureSample: at, sizeSamples: x, sampleRate: gr))
+                reasons.append(why)
+                events.append(Event(kind: .drop, captureSample: at, sizeSamples: x, sampleRate: gr))
+                reasons.append(why)
+            }
+        }
         for i in 1..<max(1, main.count) {
             let s1 = main[i - 1], s2 = main[i]
             let x = s2.start - s1.end
