@@ -255,8 +255,10 @@ struct Simulation {
         case .pipewire:
             pwHigh = settings.outLatencyUS * hrO / 1_000_000
             let req = max(32, Int(0.75 * Double(tp) * Double(hrO) / 1e6))
+            // PipeWire rounds a node.latency request down to a power of two
+            // (clock.power-of-two-quantum, flp2) [assumption, spec §8 open point].
             var q = 32
-            while q < req && q < 8192 { q *= 2 }
+            while q * 2 <= req && q < 8192 { q *= 2 }
             quantum = q
         case .alsa:
             alsaCap = settings.outBufferLengthUS * hrO / 1_000_000
