@@ -17,7 +17,7 @@ public struct CaptureSynth: Sendable {
         /// `gap` frames of silence stand where `missing` frames of the reference should be.
         case replace(at: Int, gap: Int, missing: Int)
 
-        var at: Int {
+        public var at: Int {
             switch self {
             case .gap(let a, _), .drop(let a, _), .repeat(let a, _), .replace(let a, _, _): a
             }

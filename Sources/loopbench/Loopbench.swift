@@ -11,6 +11,27 @@ struct Loopbench: ParsableCommand {
         version: LoopbenchVersion.current,
         subcommands: CommandRegistry.all
     )
+
+    /// Parses and runs, keeping every failure to one line on stderr with a sysexits status
+    /// (64 for usage). Help and version still print in full.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let text = message(for: error)
+            if !text.isEmpty {
+                let line = text.split(separator: "\n").first.map(String.init) ?? text
+                FileHandle.standardError.write(Data("loopbench: \(line) (see loopbench --help)\n".utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }
 
 /// Runs a command body and turns a ``LoopbenchError`` into one line on stderr and a

@@ -27,7 +27,7 @@ enum Summary {
         if let x = m.backendXruns { facts.append("backend xruns \(x)") }
         if !facts.isEmpty { lines.append(facts.joined(separator: ", ")) }
         for e in m.events.prefix(50) {
-            lines.append(String(format: "  %-6@ at frame %d (%.4f s), %d frames (%.2f ms)", e.kind.rawValue as NSString, e.captureSample, e.timeS, e.sizeSamples,
+            lines.append(String(format: "  %-6@ at frame %d (%.4f s), %d frame%@ (%.2f ms)", e.kind.rawValue as NSString, e.captureSample, e.timeS, e.sizeSamples, (e.sizeSamples == 1 ? "" : "s") as NSString,
                                 Double(e.sizeSamples) * 1000 / Double(m.sampleRate)))
         }
         if m.events.count > 50 { lines.append("  … and \(m.events.count - 50) more (see --json)") }

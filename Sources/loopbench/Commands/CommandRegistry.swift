@@ -11,5 +11,7 @@ enum CommandRegistry {
         SweepCommand.self,
         ReportCommand.self,
         GateCommand.self,
+        SynthCommand.self,
+        BenchCommand.self,
     ]
 }

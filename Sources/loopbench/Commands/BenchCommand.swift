@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Analyzer
+import ArgumentParser
+import Bench
+import CardModel
+import DSP
+import Foundation
+import LoopbenchCore
+import Loops
+import Stimulus
+import Sweep
+import Synth
+
+/// Speed, measured against a baseline run in the same process (never a timed assertion).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks: the analyzer against a plain FFT cross-correlation, the card model, the default sweep.")
+
+    enum Suite: String, ExpressibleByArgument, CaseIterable { case analyze, model, sweep, all }
+
+    @Argument(help: "analyze | model | sweep | all") var suite: Suite = .all
+    @Option(name: .long, help: "Repetitions of each timed run (the median is reported).") var repeats: Int = 3
+
+    func run() throws {
+        try reportingErrors {
+            if suite == .analyze || suite == .all { try analyzeBench() }
+            if suite == .model || suite == .all { try modelBench() }
+            if suite == .sweep || suite == .all { try sweepBench() }
+        }
+    }
+
+    func median(_ f: () throws -> Void) rethrows -> Double {
+        var times: [Double] = []
+        for _ in 0..<max(1, repeats) {
+            let t0 = ProgressLine.now()
+            try f()
+            times.append(ProgressLine.now() - t0)
+        }
+        return times.sorted()[times.count / 2]
+    }
+
+    /// `analyze` on a 60 s stereo 48 kHz capture holding a 2 s reference, against the plain
+    /// FFT cross-correlation of both capture channels with the reference.
+    func analyzeBench() throws {
+        let ref = Stimulus.mono(Stimulus.Spec())
+        var s = CaptureSynth(reference: ref, delay: 24_000.37)
+        s.snrDB = 20
+        s.tail = 60 * 48000 - ref.count - 24_001
+        let left = s.make().capture
+        s.seed = 2
+        s.gain = 0.5
+        let right = s.make().capture
+        let capture = AudioBuffer(sampleRate: 48000, channels: [left, right])
+        let reference = AudioBuffer(sampleRate: 48000, mono: ref)
+        _ = Correlation.crossCorrelate(signal: left, template: ref, lags: 0...(left.count - 1))   // plan the FFT once
+        let base = median {
+            for ch in capture.channels { _ = Correlation.crossCorrelate(signal: ch, template: ref, lags: (-ref.count / 2)...(ch.count - ref.count / 4)) }
+        }
+        var m: LoopMeasurement?
+        let full = try median { m = try Analyzer.analyze(reference: reference, capture: capture) }
+        print(String(format: "analyze: 60 s stereo capture, 2 s reference: %.3f s (%.0f× real time); plain FFT cross-correlation of both channels: %.3f s; ratio %.2f",
+                     full, 60 / full, base, full / base))
+        if let m { print("  result: \(m.verdict.rawValue), latency \(m.latency.map { String(format: "%.3f", $0.samples) } ?? "none") samples (true 24000.37), \(m.events.count) events") }
+    }
+
+    /// The card model alone, and a whole measurement (model + analysis), in audio seconds per wall second.
+    func modelBench() throws {
+        let seconds = 60.0
+        var simulated = 0.0
+        let alone = median { simulated = CardModelBenchmark.run(seconds: seconds).simulatedSeconds }
+        let loop = try Loops.make(backend: "sim", settings: [:])
+        var spec = Stimulus.Spec()
+        spec.seconds = 10
+        var audio = 0.0
+        let withAnalysis = try median { audio = try RoundTrip.measure(loop: loop, spec: spec).loop.capture.duration }
+        print(String(format: "card model: %.0f s simulated in %.3f s: %.0f× real time (one core); with the analysis: %.1f s of audio in %.3f s: %.0f× real time",
+                     simulated, alone, simulated / alone, audio, withAnalysis, audio / withAnalysis))
+    }
+
+    /// The default sweep, analysis included, on all cores.
+    func sweepBench() throws {
+        let r = try SweepBenchmark.run()
+        print(String(format: "default sweep: %d trials, %.0f s of audio in %.1f s on %d jobs: %.1f audio s per wall s",
+                     r.trials, r.audioSeconds, r.wallSeconds, r.jobs, r.audioSecondsPerWallSecond))
+    }
+}
