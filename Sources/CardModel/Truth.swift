@@ -131,46 +131,7 @@ extension Simulation {
 
         // Playback side: value, source and cause of every backend-domain (B) frame, computed
         // once in a single pass (incremental positions, no divisions).
-        var bVal: [Float] = [], bSrc: [Double] = [], bCause: [Int32] = []
-        if !convOut.identity {
-            let n = Int(convOut.outTotal)
-            bVal = [Float](repeating: 0, count: n)
-            bSrc = [Double](repeating: .nan, count: n)
-            bCause = [Int32](repeating: -1, count: n)
-            var cur = LogCursor(log: convOut.log)
-            let inR = Int64(convOut.inRate), outR = Int64(convOut.outRate)
-            var i: Int64 = 0, rem: Int64 = 0
-            // Current input run, cached: [rs, re) with tag rt at rs.
-            var rs: Int64 = 0, re: Int64 = -1, rt: Int64 = -1, rc: Int32 = -1
-            for k in 0..<n {
-                let f = Double(rem) / Double(outR)
-                var a0: Int64, c0: Int32, a1: Int64
-                if i >= rs && i + 1 < re {
-                    a0 = rt < 0 ? -1 : rt + (i - rs)
-                    a1 = rt < 0 ? -1 : a0 + 1
-                    c0 = rc
-                } else {
-                    (a0, c0) = cur.tag(at: i)
-                    (a1, _) = cur.peek(i + 1)
-                    if i >= 0 && i < cur.log.end {
-                        rs = cur.log.starts[cur.j]
-                        re = rs + Int64(cur.log.runs[cur.j].count)
-                        rt = cur.log.runs[cur.j].tag
-                        rc = cur.log.runs[cur.j].cause
-                    }
-                }
-                let s0 = a0 - p64, s1 = a1 - p64
-                let ok0 = a0 >= 0 && s0 >= 0 && s0 < l64
-                let ok1 = a1 >= 0 && s1 >= 0 && s1 < l64
-                let v0: Float = ok0 ? stim[Int(s0)] : 0
-                let v1: Float = ok1 ? stim[Int(s1)] : 0
-                bVal[k] = Float(1 - f) * v0 + Float(f) * v1
-                if ok0 && (rem == 0 || (ok1 && s1 == s0 + 1)) { bSrc[k] = Double(s0) + f }
-                bCause[k] = c0
-                rem += inR
-                while rem >= outR { rem -= outR; i += 1 }
-            }
-        }
+        let (bVal, bSrc, bCause) = playbackTable()
         let outIdentity = convOut.identity
         @inline(__always) func bDecode(_ b: Int64) -> (Float, Double, Int32) {
             if b < 0 { return (0, .nan, -1) }
@@ -183,7 +144,6 @@ extension Simulation {
             guard k < bVal.count else { return (0, .nan, -1) }
             return (bVal[k], bSrc[k], bCause[k])
         }
-
         var capCur = LogCursor(log: guestCap)
         if convIn.identity {
             // Run by run: a capture run is a stretch of consecutive backend frames.
@@ -268,6 +228,54 @@ extension Simulation {
             }
         }
         return Decoded(audio: audio, source: source, cause: cause)
+    }
+
+    /// Value, stimulus position and cause of every backend-domain (B) playback frame, in one
+    /// pass over the resampler's input (incremental positions, no divisions). Empty when the
+    /// playback side does not resample.
+    func playbackTable() -> ([Float], [Double], [Int32]) {
+        guard !convOut.identity else { return ([], [], []) }
+        let p64 = Int64(P), l64 = Int64(L)
+        var bVal: [Float], bSrc: [Double], bCause: [Int32]
+
+            let n = Int(convOut.outTotal)
+        bVal = [Float](repeating: 0, count: n)
+        bSrc = [Double](repeating: .nan, count: n)
+        bCause = [Int32](repeating: -1, count: n)
+            var cur = LogCursor(log: convOut.log)
+            let inR = Int64(convOut.inRate), outR = Int64(convOut.outRate)
+            var i: Int64 = 0, rem: Int64 = 0
+            // Current input run, cached: [rs, re) with tag rt at rs.
+            var rs: Int64 = 0, re: Int64 = -1, rt: Int64 = -1, rc: Int32 = -1
+            for k in 0..<n {
+                let f = Double(rem) / Double(outR)
+                var a0: Int64, c0: Int32, a1: Int64
+                if i >= rs && i + 1 < re {
+                    a0 = rt < 0 ? -1 : rt + (i - rs)
+                    a1 = rt < 0 ? -1 : a0 + 1
+                    c0 = rc
+                } else {
+                    (a0, c0) = cur.tag(at: i)
+                    (a1, _) = cur.peek(i + 1)
+                    if i >= 0 && i < cur.log.end {
+                        rs = cur.log.starts[cur.j]
+                        re = rs + Int64(cur.log.runs[cur.j].count)
+                        rt = cur.log.runs[cur.j].tag
+                        rc = cur.log.runs[cur.j].cause
+                    }
+                }
+                let s0 = a0 - p64, s1 = a1 - p64
+                let ok0 = a0 >= 0 && s0 >= 0 && s0 < l64
+                let ok1 = a1 >= 0 && s1 >= 0 && s1 < l64
+                let v0: Float = ok0 ? stim[Int(s0)] : 0
+                let v1: Float = ok1 ? stim[Int(s1)] : 0
+                bVal[k] = Float(1 - f) * v0 + Float(f) * v1
+                if ok0 && (rem == 0 || (ok1 && s1 == s0 + 1)) { bSrc[k] = Double(s0) + f }
+                bCause[k] = c0
+                rem += inR
+                while rem >= outR { rem -= outR; i += 1 }
+            }
+                return (bVal, bSrc, bCause)
     }
 
     /// Ground truth from the decoded capture and the model's log.
