@@ -132,6 +132,7 @@ extension Simulation {
         // Playback side: value, source and cause of every backend-domain (B) frame, computed
         // once in a single pass (incremental positions, no divisions).
         let (bVal, bSrc, bCause) = playbackTable()
+        let stim = self.stim
         let outIdentity = convOut.identity
         @inline(__always) func bDecode(_ b: Int64) -> (Float, Double, Int32) {
             if b < 0 { return (0, .nan, -1) }
@@ -236,6 +237,7 @@ extension Simulation {
     func playbackTable() -> ([Float], [Double], [Int32]) {
         guard !convOut.identity else { return ([], [], []) }
         let p64 = Int64(P), l64 = Int64(L)
+        let stim = self.stim
         var bVal: [Float], bSrc: [Double], bCause: [Int32]
 
             let n = Int(convOut.outTotal)
