@@ -410,7 +410,12 @@ struct Explainer {
             var i = 0
             while i + len <= n {
                 let s2 = sig2[min(nb - 1, (i + len / 2) / block)]
-                if pe[i + len] - pe[i] > thr * Double(len) * s2 {
+                // …and stand out against the residual right around it: a misfit that builds
+                // up over a stretch (a resampler's images as a chirp climbs) is not a transient.
+                let l0 = max(0, i - 1024), r1 = min(n, i + len + 1024)
+                let around = (pe[i] - pe[l0]) + (pe[r1] - pe[i + len])
+                let aroundMean = around / Double(max(1, (i - l0) + (r1 - i - len)))
+                if pe[i + len] - pe[i] > thr * Double(len) * max(s2, aroundMean) {
                     flagged.append((i, i + len))
                     if debug { FileHandle.standardError.write(Data("flag \(lo + i) len \(len) e2=\((pe[i + len] - pe[i]) / Double(len)) s2=\(s2) tpow=\(tpow[min(nb - 1, (i + len / 2) / block)]) bvar=\(bvar[min(nb - 1, (i + len / 2) / block)])\n".utf8)) }
                 }
@@ -458,6 +463,13 @@ struct Explainer {
                     scan.events.append(Event(kind: .drop, captureSample: lo + r0 + sp.t1, sizeSamples: g, sampleRate: fs))
                     continue
                 }
+            }
+            if last - first + 1 > 32 {
+                // A long burst that is neither silence nor louder than the signal under it
+                // is the path's own distortion (a resampler's images), not a transient.
+                var re = 0.0
+                for i in first...last { re += e[i] * e[i] }
+                if re < me { continue }
             }
             scan.events.append(Event(kind: .click, captureSample: lo + first, sizeSamples: last - first + 1, sampleRate: fs))
         }

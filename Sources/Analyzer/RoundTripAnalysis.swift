@@ -121,6 +121,11 @@ struct RoundTripAnalysis {
             }
         }
 
+        // The path's colouring (filters, resamplers), when it matters.
+        let longest = seg.segments.max { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }!
+        let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp)
+        if let coloured { model = coloured }
+
         // 4 + 5. Explain steps, scan for clicks.
         let explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)
         var result = explainer.explain(segments: &seg.segments, drift: seg.drift)
