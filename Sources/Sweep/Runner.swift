@@ -47,6 +47,8 @@ public struct SweepRun: Sendable {
     public var audioSeconds: Double
     public var wallSeconds: Double
     public var worst: WorstTrace?
+    /// Why the sweep stopped early on its own (a sound server that died), if it did.
+    public var stopReason: String? = nil
 }
 
 /// Runs a sweep: card-model trials in parallel over the cores, real-device trials one at a time;
@@ -149,7 +151,7 @@ public enum SweepRunner {
             plan: plan, records: records, totalTrials: all.count,
             interrupted: options.stop.isSet && records.count < all.count,
             trialsRun: state.finished.count, audioSeconds: state.audioSeconds,
-            wallSeconds: ProgressLine.now() - start, worst: state.worst)
+            wallSeconds: ProgressLine.now() - start, worst: state.worst, stopReason: state.stopReason)
     }
 
     static func label(_ t: TrialSpec, plan: SweepPlan) -> String {
@@ -171,6 +173,13 @@ public enum SweepRunner {
                 result = r
             } catch {
                 failure = error.description
+                if plan.backend != "sim" && error.kind == .unavailable {
+                    // The sound server or device went away: every further trial would fail the
+                    // same way. Stop cleanly; what finished is on disk, and --resume re-runs this
+                    // trial once the server is back.
+                    state.noteStop("\(plan.backend) became unavailable: \(error.description)")
+                    options.stop.set()
+                }
             }
             let record = TrialRecord(spec: trial, measurement: measurement, failure: failure, wallSeconds: ProgressLine.now() - t0)
             do { try journal.append(record) } catch { state.fail(error); options.stop.set(); return }
@@ -197,6 +206,8 @@ final class RunState: @unchecked Sendable {
     private(set) var worstChanged = false
     private(set) var audioSeconds = 0.0
     private(set) var fatal: LoopbenchError?
+    private(set) var stopReason: String?
+    func noteStop(_ reason: String) { lock.lock(); if stopReason == nil { stopReason = reason }; lock.unlock() }
     let alreadyDone: Int
     let total: Int
 

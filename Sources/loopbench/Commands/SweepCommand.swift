@@ -86,7 +86,7 @@ struct SweepCommand: ParsableCommand {
                 throw LoopbenchError(.unavailable, out, "every trial failed (the report lists them); the first: \(why)")
             }
             if result.interrupted {
-                throw LoopbenchError(.interrupted, out, "interrupted after \(result.records.count) of \(result.totalTrials) trials; the report covers what finished; continue with the same command and --resume")
+                throw LoopbenchError(result.stopReason == nil ? .interrupted : .unavailable, out, (result.stopReason.map { "stopped: \($0); " } ?? "") + "interrupted after \(result.records.count) of \(result.totalTrials) trials; the report covers what finished; continue with the same command and --resume")
             }
         }
     }
