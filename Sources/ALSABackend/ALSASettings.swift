@@ -54,7 +54,7 @@ enum ALSAFormat: String, Sendable, CaseIterable {
         }
     }
 
-    var bytesPerSample: Int { self == .S16_LE ? 2 : 4 }
+    var bytesPerSample: Int { pcm.bytesPerSample }
     var alsa: snd_pcm_format_t {
         switch self {
         case .FLOAT_LE: SND_PCM_FORMAT_FLOAT_LE
@@ -63,51 +63,18 @@ enum ALSAFormat: String, Sendable, CaseIterable {
         }
     }
 
-    func encode(_ src: UnsafeBufferPointer<Float>, into out: UnsafeMutableRawPointer) {
+    var pcm: PCMEncoding {
         switch self {
-        case .FLOAT_LE:
-            out.copyMemory(from: src.baseAddress!, byteCount: src.count * 4)
-        case .S16_LE:
-            let o = out.bindMemory(to: Int16.self, capacity: src.count)
-            for i in 0..<src.count { o[i] = Int16((max(-1, min(1, Double(src[i]))) * 32767).rounded()) }
-        case .S32_LE:
-            let o = out.bindMemory(to: Int32.self, capacity: src.count)
-            for i in 0..<src.count { o[i] = Int32((max(-1, min(1, Double(src[i]))) * 2147483647).rounded()) }
+        case .FLOAT_LE: .float32
+        case .S16_LE: .int16
+        case .S32_LE: .int32
         }
     }
-
-    func decode(_ src: UnsafeRawPointer, count: Int, into out: UnsafeMutablePointer<Float>) {
-        switch self {
-        case .FLOAT_LE:
-            out.update(from: src.bindMemory(to: Float.self, capacity: count), count: count)
-        case .S16_LE:
-            let s = src.bindMemory(to: Int16.self, capacity: count)
-            for i in 0..<count { out[i] = Float(s[i]) / 32768 }
-        case .S32_LE:
-            let s = src.bindMemory(to: Int32.self, capacity: count)
-            for i in 0..<count { out[i] = Float(Double(s[i]) / 2147483648) }
-        }
-    }
+    func encode(_ src: UnsafeBufferPointer<Float>, into out: UnsafeMutableRawPointer) { pcm.encode(src, into: out) }
+    func decode(_ src: UnsafeRawPointer, count: Int, into out: UnsafeMutablePointer<Float>) { pcm.decode(src, count: count, into: out) }
 }
 
-/// `writer-stall=AT:LENGTH` (fault injection for tests): pause the writer thread once.
-struct ALSAWriterStall: Sendable, Equatable {
-    var atMicros: Double
-    var lengthMicros: Double
-    static func parse(_ text: String, key: String) throws(LoopbenchError) -> ALSAWriterStall? {
-        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-        if t.isEmpty || t == "none" || t == "off" { return nil }
-        let parts = t.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2 else {
-            throw .usage("\(key)=\(text): write AT:LENGTH, e.g. 0.8s:300ms (pause the writer for 300 ms once 0.8 s of the stimulus is written)", subject: key)
-        }
-        let at = try TimeValue.microseconds(String(parts[0]), key: key)
-        let len = try TimeValue.microseconds(String(parts[1]), key: key)
-        guard len <= 10_000_000 else { throw .usage("\(key)=\(text): a stall longer than 10 s is not useful", subject: key) }
-        return ALSAWriterStall(atMicros: at, lengthMicros: len)
-    }
-    var text: String { "\(Int(atMicros))us:\(Int(lengthMicros))us" }
-}
+typealias ALSAWriterStall = WriterStall
 
 /// The parsed settings of an ``ALSALoop``.
 struct ALSASettings: Sendable {

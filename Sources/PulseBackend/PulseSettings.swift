@@ -63,7 +63,7 @@ enum PulseFormat: String, Sendable, CaseIterable {
         }
     }
 
-    var bytesPerSample: Int { self == .s16le ? 2 : 4 }
+    var bytesPerSample: Int { pcm.bytesPerSample }
     var pa: pa_sample_format_t {
         switch self {
         case .float32le: PA_SAMPLE_FLOAT32LE
@@ -72,56 +72,17 @@ enum PulseFormat: String, Sendable, CaseIterable {
         }
     }
 
+    var pcm: PCMEncoding {
+        switch self {
+        case .float32le: .float32
+        case .s16le: .int16
+        case .s32le: .int32
+        }
+    }
     /// Encodes interleaved float samples into `out` (which must hold count × bytesPerSample bytes).
-    func encode(_ src: UnsafeBufferPointer<Float>, into out: UnsafeMutableRawPointer) {
-        switch self {
-        case .float32le:
-            out.copyMemory(from: src.baseAddress!, byteCount: src.count * 4)
-        case .s16le:
-            let o = out.bindMemory(to: Int16.self, capacity: src.count)
-            for i in 0..<src.count { o[i] = Int16((max(-1, min(1, Double(src[i]))) * 32767).rounded()) }
-        case .s32le:
-            let o = out.bindMemory(to: Int32.self, capacity: src.count)
-            for i in 0..<src.count { o[i] = Int32((max(-1, min(1, Double(src[i]))) * 2147483647).rounded()) }
-        }
-    }
-
+    func encode(_ src: UnsafeBufferPointer<Float>, into out: UnsafeMutableRawPointer) { pcm.encode(src, into: out) }
     /// Decodes `count` samples at `src` and appends them as floats.
-    func decode(_ src: UnsafeRawPointer, count: Int, appendTo out: inout [Float]) {
-        switch self {
-        case .float32le:
-            let s = src.bindMemory(to: Float.self, capacity: count)
-            out.append(contentsOf: UnsafeBufferPointer(start: s, count: count))
-        case .s16le:
-            let s = src.bindMemory(to: Int16.self, capacity: count)
-            for i in 0..<count { out.append(Float(s[i]) / 32768) }
-        case .s32le:
-            let s = src.bindMemory(to: Int32.self, capacity: count)
-            for i in 0..<count { out.append(Float(Double(s[i]) / 2147483648)) }
-        }
-    }
-}
-
-/// A one-off pause of the writer thread, for tests that provoke underruns on purpose:
-/// `writer-stall=AT:LENGTH`, e.g. `0.8s:300ms` pauses for 300 ms once 0.8 s of the stimulus is written.
-struct WriterStall: Sendable, Equatable {
-    var atMicros: Double
-    var lengthMicros: Double
-
-    static func parse(_ text: String, key: String) throws(LoopbenchError) -> WriterStall? {
-        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-        if t.isEmpty || t == "none" || t == "off" { return nil }
-        let parts = t.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2 else {
-            throw .usage("\(key)=\(text): write AT:LENGTH, e.g. 0.8s:300ms (pause the writer for 300 ms once 0.8 s of the stimulus is written)", subject: key)
-        }
-        let at = try TimeValue.microseconds(String(parts[0]), key: key)
-        let len = try TimeValue.microseconds(String(parts[1]), key: key)
-        guard len <= 10_000_000 else { throw .usage("\(key)=\(text): a stall longer than 10 s is not useful", subject: key) }
-        return WriterStall(atMicros: at, lengthMicros: len)
-    }
-
-    var text: String { "\(Int(atMicros))us:\(Int(lengthMicros))us" }
+    func decode(_ src: UnsafeRawPointer, count: Int, appendTo out: inout [Float]) { pcm.decode(src, count: count, appendTo: &out) }
 }
 
 func parseBool(_ text: String, key: String) throws(LoopbenchError) -> Bool {
