@@ -191,7 +191,7 @@ struct Explainer {
             // window match (an echo, a similar stretch elsewhere) does not.
             let floorA = max(fa.sigma2, 1e-4 * fa.signalPower)
             let tailB = cb[(t2 - r0)...]
-            let bFits = fb.sigma2 <= 4 * floorA && (tailB.count < 32 || tailB.reduce(0, +) / Double(tailB.count) <= 4 * max(floorA, fb.sigma2))
+            let bFits = tailB.count < 32 || tailB.reduce(0, +) / Double(tailB.count) <= max(4 * max(floorA, min(fb.sigma2, 0.05 * fb.signalPower)), 0.1 * fb.signalPower)
             if !bFits && k + 1 < segments.count {
                 continue
             }
