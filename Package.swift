@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Stimulus", dependencies: ["LoopbenchCore"]),
         .target(name: "Analyzer", dependencies: ["LoopbenchCore", "DSP"], swiftSettings: optimized),
         .target(name: "Synth", dependencies: ["LoopbenchCore", "DSP"], swiftSettings: optimized),
-        .target(name: "CardModel", dependencies: ["LoopbenchCore"], swiftSettings: optimized),
+        .target(name: "CardModel", dependencies: ["LoopbenchCore"], exclude: ["README.md"], swiftSettings: optimized),
         .target(name: "PulseBackend", dependencies: ["LoopbenchCore", "CPulse"]),
         .target(name: "ALSABackend", dependencies: ["LoopbenchCore", "CALSA"]),
         .target(name: "Loops", dependencies: ["LoopbenchCore", "CardModel", "PulseBackend", "ALSABackend"]),

@@ -85,12 +85,7 @@ struct Explainer {
     /// frames between them. Returns t1 (end of A), t2 (start of B), and the total cost.
     static func split(a: [Double], f: [Double], b: [Double], open: Double) -> (t1: Int, t2: Int, cost: Double) {
         let n = a.count
-        var pa = [Double](repeating: 0, count: n + 1), pf = pa, pb = pa
-        for i in 0..<n {
-            pa[i + 1] = pa[i] + a[i]
-            pf[i + 1] = pf[i] + f[i]
-            pb[i + 1] = pb[i] + b[i]
-        }
+        let (pa, pf, pb) = prefixSums(a, f, b)
         var best = (t1: n, t2: n, cost: pa[n])
         var runMin = Double.infinity, runArg = 0
         for t2 in 0...n {
@@ -107,16 +102,23 @@ struct Explainer {
         return best
     }
 
-    /// The best split with exactly `fixedForeign` foreign frames between A and B.
-    static func split(a: [Double], f: [Double], b: [Double], open: Double, fixedForeign len: Int) -> (t1: Int, t2: Int, cost: Double) {
+    /// Running sums of the three per-frame costs, for O(1) sums over any stretch.
+    static func prefixSums(_ a: [Double], _ f: [Double], _ b: [Double]) -> ([Double], [Double], [Double]) {
         let n = a.count
-        guard len <= n else { return (n, n, .infinity) }
         var pa = [Double](repeating: 0, count: n + 1), pf = pa, pb = pa
         for i in 0..<n {
             pa[i + 1] = pa[i] + a[i]
             pf[i + 1] = pf[i] + f[i]
             pb[i + 1] = pb[i] + b[i]
         }
+        return (pa, pf, pb)
+    }
+
+    /// The best split with exactly `fixedForeign` foreign frames between A and B.
+    static func split(a: [Double], f: [Double], b: [Double], open: Double, fixedForeign len: Int) -> (t1: Int, t2: Int, cost: Double) {
+        let n = a.count
+        guard len <= n else { return (n, n, .infinity) }
+        let (pa, pf, pb) = prefixSums(a, f, b)
         var best = (t1: n - len, t2: n, cost: Double.infinity)
         for t1 in 0...(n - len) {
             let c = pa[t1] + (pf[t1 + len] - pf[t1]) + (len > 0 ? open : 0) + (pb[n] - pb[t1 + len])
@@ -157,12 +159,12 @@ struct Explainer {
                 let ea = c - fa.gain * ma[i], eb = c - fb.gain * mb[i]
                 ca[i] = ea * ea
                 cb[i] = eb * eb
-                // Foreign frames must fit clearly better than either alignment: 2σ² each.
                 cf[i] = c * c
             }
             // Residual variance, floored at -40 dB of the signal: below that, a misfit is a
             // modelling detail (interpolation, a hair of delay error), not a discontinuity.
             let sigma2 = max(fa.sigma2, fb.sigma2, 1e-4 * max(fa.signalPower, fb.signalPower))
+            // Foreign frames must fit clearly better than either alignment: 2σ² each.
             let cfRaw = cf
             for i in 0..<cf.count { cf[i] += 2 * sigma2 }
             let open = 10 * sigma2
@@ -185,7 +187,7 @@ struct Explainer {
             // neither alignment: a second event must explain more than four frames of signal.
             let eventWorth = max(25 * sigma2, 4 * max(fa.signalPower, fb.signalPower))
             if pureCost <= sp.cost + eventWorth { sp = (pure.t1, pure.t2, pureCost) }
-            var t1 = r0 + sp.t1, t2 = r0 + sp.t2
+            let t1 = r0 + sp.t1, t2 = r0 + sp.t2
             let savings = ca.reduce(0, +) - sp.cost
             // B must really fit where it is said to start, about as well as A fits: a stray
             // window match (an echo, a similar stretch elsewhere) does not.
@@ -195,8 +197,7 @@ struct Explainer {
             if !bFits && k + 1 < segments.count {
                 continue
             }
-            var gLen = t2 - t1
-            if (di == 0 && gLen == 0) || savings < 25 * sigma2 {
+            if (di == 0 && t2 == t1) || savings < 25 * sigma2 {
                 // No discontinuity after all: one segment.
                 a.captureEnd = b.captureEnd
                 a.points += b.points
@@ -223,7 +224,6 @@ struct Explainer {
             }
             if missing > 0 { events.append(Event(kind: .drop, captureSample: at, sizeSamples: missing, sampleRate: fs)) }
             if dup > 0 { events.append(Event(kind: .repeat, captureSample: at + gap, sizeSamples: dup, sampleRate: fs)) }
-            gLen = gap
             result.events += events
             a.captureEnd = t1
             b.captureStart = t2
@@ -368,7 +368,6 @@ struct Explainer {
 
     /// Scans the residual of segment `s` over [lo, hi) for transients and short dropouts.
     func scanResidual(_ s: Segment, _ f: Fit, _ lo: Int, _ hi: Int) -> Scan {
-        let debug = ProcessInfo.processInfo.environment["LOOPBENCH_DEBUG"] != nil
         var scan = Scan()
         let n = hi - lo
         let m = template(s, lo, hi)
@@ -415,10 +414,7 @@ struct Explainer {
                 let l0 = max(0, i - 1024), r1 = min(n, i + len + 1024)
                 let around = (pe[i] - pe[l0]) + (pe[r1] - pe[i + len])
                 let aroundMean = around / Double(max(1, (i - l0) + (r1 - i - len)))
-                if pe[i + len] - pe[i] > thr * Double(len) * max(s2, aroundMean) {
-                    flagged.append((i, i + len))
-                    if debug { FileHandle.standardError.write(Data("flag \(lo + i) len \(len) e2=\((pe[i + len] - pe[i]) / Double(len)) s2=\(s2) tpow=\(tpow[min(nb - 1, (i + len / 2) / block)]) bvar=\(bvar[min(nb - 1, (i + len / 2) / block)])\n".utf8)) }
-                }
+                if pe[i + len] - pe[i] > thr * Double(len) * max(s2, aroundMean) { flagged.append((i, i + len)) }
                 i += hop
             }
         }

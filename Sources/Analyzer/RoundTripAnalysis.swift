@@ -97,9 +97,6 @@ struct RoundTripAnalysis {
             return m
         }
 
-        if ProcessInfo.processInfo.environment["LOOPBENCH_DEBUG"] != nil {
-            for p in points { FileHandle.standardError.write(Data(String(format: "pt t=%d d=%.4f rho=%.4f sigma=%.5f\n", p.t, p.d, p.rho, p.sigma).utf8)) }
-        }
         // 3. Segment.
         var seg = Segmenter(points: points).segments()
         var model = ref

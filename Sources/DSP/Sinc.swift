@@ -82,29 +82,18 @@ public struct SincInterpolator: Sendable {
     /// The value at `x` of the band-limited signal made of only the samples in `valid`
     /// (the others taken as zero): a signal that starts or stops at a sample.
     public func value(at x: Double, in s: UnsafeBufferPointer<Float>, valid: Range<Int>) -> Double {
-        let base = Int(x.rounded(.down))
-        let fp = (x - Double(base)) * Double(phases)
-        var p = Int(fp)
-        if p >= phases { p = phases - 1 }
-        let mu = fp - Double(p)
-        let taps = 2 * halfWidth
-        let start = base - halfWidth + 1
-        var acc0 = 0.0, acc1 = 0.0
-        table.withUnsafeBufferPointer { tb in
-            let r0 = p * taps, r1 = (p + 1) * taps
-            for k in 0..<taps {
-                let j = start + k
-                if j < 0 || j >= s.count || !valid.contains(j) { continue }
-                let v = Double(s[j])
-                acc0 += v * Double(tb[r0 + k])
-                acc1 += v * Double(tb[r1 + k])
-            }
-        }
-        return acc0 + (acc1 - acc0) * mu
+        let v = valid.clamped(to: 0..<s.count)
+        return sum(at: x, valid: v) { Double(s[$0]) }
     }
 
     /// The signal's value at `x`, for a sequence of `Double` (correlations); zero outside.
     public func value(at x: Double, in s: [Double]) -> Double {
+        s.withUnsafeBufferPointer { sb in sum(at: x, valid: 0..<sb.count) { sb[$0] } }
+    }
+
+    /// The interpolation sum in double precision over the samples in `valid`.
+    @inline(__always)
+    private func sum(at x: Double, valid: Range<Int>, _ sample: (Int) -> Double) -> Double {
         let base = Int(x.rounded(.down))
         let fp = (x - Double(base)) * Double(phases)
         var p = Int(fp)
@@ -112,17 +101,15 @@ public struct SincInterpolator: Sendable {
         let mu = fp - Double(p)
         let taps = 2 * halfWidth
         let start = base - halfWidth + 1
+        let kLo = max(0, valid.lowerBound - start), kHi = min(taps, valid.upperBound - start)
+        guard kLo < kHi else { return 0 }
         var acc0 = 0.0, acc1 = 0.0
         table.withUnsafeBufferPointer { tb in
-            s.withUnsafeBufferPointer { sb in
-                let r0 = p * taps, r1 = (p + 1) * taps
-                for k in 0..<taps {
-                    let j = start + k
-                    if j < 0 || j >= sb.count { continue }
-                    let v = sb[j]
-                    acc0 += v * Double(tb[r0 + k])
-                    acc1 += v * Double(tb[r1 + k])
-                }
+            let r0 = p * taps, r1 = (p + 1) * taps
+            for k in kLo..<kHi {
+                let v = sample(start + k)
+                acc0 += v * Double(tb[r0 + k])
+                acc1 += v * Double(tb[r1 + k])
             }
         }
         return acc0 + (acc1 - acc0) * mu
