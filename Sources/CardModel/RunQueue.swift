@@ -27,23 +27,31 @@ struct Run: Sendable, Equatable {
 }
 
 /// A FIFO of runs: every buffer on the path (HDA ring, mixeng, PA queue, …) is one.
+///
+/// Storage is reused: `buf[head..<tail]` are the live runs; slots are overwritten rather
+/// than removed, so steady traffic allocates and moves nothing.
 struct RunQueue: Sendable {
-    private(set) var runs: [Run] = []
+    private var buf: [Run] = []
     private var head = 0
+    private var tail = 0
     private(set) var total = 0
 
-    init() { runs.reserveCapacity(64) }
+    init() { buf.reserveCapacity(64) }
 
     var isEmpty: Bool { total == 0 }
+
+    /// The live runs, front first.
+    var live: ArraySlice<Run> { buf[head..<tail] }
 
     mutating func push(_ r: Run) {
         guard r.count > 0 else { return }
         total += r.count
-        if runs.count > head, runs[runs.count - 1].continues(with: r) {
-            runs[runs.count - 1].count += r.count
+        if tail > head, buf[tail - 1].continues(with: r) {
+            buf[tail - 1].count += r.count
             return
         }
-        runs.append(r)
+        if tail < buf.count { buf[tail] = r } else { buf.append(r) }
+        tail += 1
     }
 
     /// Moves up to `n` frames from the front of this queue to the back of `dst`; returns how many moved.
@@ -52,14 +60,14 @@ struct RunQueue: Sendable {
         var left = min(n, total)
         let moved = left
         while left > 0 {
-            let r = runs[head]
+            let r = buf[head]
             if r.count <= left {
                 dst.push(r)
                 left -= r.count
                 head += 1
             } else {
                 dst.push(Run(tag: r.tag, count: left, cause: r.cause))
-                runs[head] = r.dropping(left)
+                buf[head] = r.dropping(left)
                 left = 0
             }
         }
@@ -75,13 +83,13 @@ struct RunQueue: Sendable {
         total -= left
         var lo = Int64.max, hi = Int64.min
         while left > 0 {
-            let r = runs[head]
+            let r = buf[head]
             let k = min(r.count, left)
             if r.tag >= 0 {
                 lo = min(lo, r.tag)
                 hi = max(hi, r.tag + Int64(k) - 1)
             }
-            if k == r.count { head += 1 } else { runs[head] = r.dropping(k) }
+            if k == r.count { head += 1 } else { buf[head] = r.dropping(k) }
             left -= k
         }
         compact()
@@ -91,11 +99,12 @@ struct RunQueue: Sendable {
     mutating func removeAll() -> (lo: Int64, hi: Int64)? { discard(total) }
 
     private mutating func compact() {
-        if head == runs.count {
-            runs.removeAll(keepingCapacity: true)
+        if head == tail {
             head = 0
-        } else if head > 256 && head * 2 > runs.count {
-            runs.removeFirst(head)
+            tail = 0
+        } else if head > 256 && head * 2 > tail {
+            for k in head..<tail { buf[k - head] = buf[k] }
+            tail -= head
             head = 0
         }
     }

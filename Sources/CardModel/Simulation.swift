@@ -48,7 +48,7 @@ struct RateConverter: Sendable {
             src.move(src.total, to: &dst)
             return
         }
-        for r in src.runs.suffix(from: src.runs.count - src.runsLive) { log.append(r) }
+        for r in src.live { log.append(r) }
         inTotal += Int64(src.total)
         src.discard(src.total)
         let newOut = inTotal * Int64(outRate) / Int64(inRate)
@@ -65,18 +65,6 @@ struct RateConverter: Sendable {
     }
 }
 
-extension RunQueue {
-    /// Number of live runs at the back of `runs` (those after the consumed head).
-    var runsLive: Int {
-        var n = 0, t = 0
-        for r in runs.reversed() {
-            if t >= total { break }
-            t += r.count
-            n += 1
-        }
-        return n
-    }
-}
 
 /// HDA codec stream state (hw/audio/hda-codec.c), positions in frames (4 bytes each).
 struct HDAStream: Sendable {
@@ -301,7 +289,7 @@ struct Simulation {
         return x
     }
 
-    func nsAtDevFrame(_ f: Int64) -> Int {
+    @inline(__always) func nsAtDevFrame(_ f: Int64) -> Int {
         devPhase + Int((Double(f) * 1e9 / (Double(hrO) * ppmFactor)).rounded())
     }
 
@@ -500,7 +488,7 @@ struct Simulation {
     /// sees the position modulo the ring, so a jump of a whole ring or more is lost, unless
     /// enough time has passed since the last update for its jiffies check to count whole
     /// buffers (elapsed ≥ half the buffer time, snd_pcm_update_hw_ptr0).
-    func guestViewAdvance(_ n: Int, now: Int, last: Int) -> Int64 {
+    @inline(__always) func guestViewAdvance(_ n: Int, now: Int, last: Int) -> Int64 {
         if n < N { return Int64(n) }
         let halfBufferNs = Int(Double(N) * 5e8 / Double(gr))
         if now - last >= halfBufferNs { return Int64(n) }
@@ -512,7 +500,7 @@ struct Simulation {
     mutating func dmaWriteIn(now: Int) {
         let n = scratch2.total
         guard n > 0 else { return }
-        for r in scratch2.runs.suffix(scratch2.runsLive) { capTape.append(r) }
+        for r in scratch2.live { capTape.append(r) }
         scratch2.discard(n)
         lpibIn += Int64(n)
         if s.device == .virtioSnd { viewIn = lpibIn } else { viewIn += guestViewAdvance(n, now: now, last: lastViewInNs); lastViewInNs = now }

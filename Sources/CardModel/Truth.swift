@@ -112,12 +112,199 @@ struct LogCursor {
     }
 }
 
-/// The capture (audio) and the per-frame source of each capture frame.
+/// Stretches of capture frames that carry the stimulus at one delay, built frame by frame
+/// in capture order (a frame continues the open stretch when it follows it directly and its
+/// delay is within half a frame of the stretch's first delay).
+struct SegmentTrace {
+    struct Seg { var start: Int; var end: Int; var delay: Double }
+    var segs: [Seg] = []
+    private var open = false
+    private var cs = 0, ce = 0
+    private var cd = 0.0
+
+    /// Capture frame `q` carries stimulus frame `s` (fractional with resampling).
+    @inline(__always) mutating func frame(_ q: Int, _ s: Double) {
+        let d = Double(q) - s
+        if open && q == ce && abs(d - cd) <= 0.5 {
+            ce = q + 1
+            return
+        }
+        if open { segs.append(Seg(start: cs, end: ce, delay: cd)) }
+        open = true
+        cs = q
+        ce = q + 1
+        cd = d
+    }
+
+    /// Capture frames `q..<q+n` all carry the stimulus at delay `d`.
+    mutating func span(_ q: Int, _ n: Int, delay d: Double) {
+        guard n > 0 else { return }
+        if open && q == ce && abs(d - cd) <= 0.5 {
+            ce = q + n
+            return
+        }
+        if open { segs.append(Seg(start: cs, end: ce, delay: cd)) }
+        open = true
+        cs = q
+        ce = q + n
+        cd = d
+    }
+
+    mutating func finish() -> [Seg] {
+        if open { segs.append(Seg(start: cs, end: ce, delay: cd)); open = false }
+        return segs
+    }
+}
+
+/// The artifact (cause) of each capture frame, as change points: `starts[i]` is the first
+/// frame with cause `values[i]` (-1: none).
+struct CauseRuns {
+    private(set) var starts: [Int] = [0]
+    private(set) var values: [Int32] = [-1]
+
+    @inline(__always) mutating func set(_ q: Int, _ c: Int32) {
+        if c != values[values.count - 1] {
+            if starts[starts.count - 1] == q {
+                values[values.count - 1] = c
+                if values.count > 1 && values[values.count - 2] == c { starts.removeLast(); values.removeLast() }
+            } else {
+                starts.append(q)
+                values.append(c)
+            }
+        }
+    }
+
+    /// Frames `q..<q+n` have cause `c`.
+    mutating func set(_ q: Int, _ n: Int, _ c: Int32) {
+        guard n > 0 else { return }
+        set(q, c)
+        set(q + n, -1)
+    }
+
+    /// The first cause ≥ 0 among frames `a..<b`.
+    func first(in a: Int, _ b: Int) -> Int32? {
+        guard a < b else { return nil }
+        var lo = 0, hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if starts[mid] <= a { lo = mid } else { hi = mid - 1 }
+        }
+        var i = lo
+        while i < starts.count && starts[i] < b {
+            if values[i] >= 0 { return values[i] }
+            i += 1
+        }
+        return nil
+    }
+}
+
+/// The capture (audio), the stretches of it that carry the stimulus, and the artifact
+/// behind each capture frame.
 struct Decoded {
     var audio: [Float]
-    /// Stimulus frame (fractional with resampling) each capture frame carries, NaN where none.
-    var source: [Double]
-    var cause: [Int32]
+    /// Every stretch that carries the stimulus, short ones included, in capture order.
+    var segments: [SegmentTrace.Seg]
+    var causes: CauseRuns
+
+    /// Whether any frame in `a..<b` carries the stimulus.
+    func hasSignal(_ a: Int, _ b: Int) -> Bool {
+        guard a < b else { return false }
+        var lo = 0, hi = segments.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if segments[mid].end <= a { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < segments.count && segments[lo].start < b
+    }
+}
+
+/// The playback side of ``Simulation/decode()``: what each backend-domain (B) playback
+/// frame carries.
+///
+/// B frame `b` is the playback resampler's output: linear interpolation between its inputs
+/// `i = ⌊b·inR/outR⌋` and `i + 1` at `(b·inR mod outR)/outR` (the identity when playback
+/// does not resample). `stretches` are the B ranges, found run by run from the resampler's
+/// input log, where both inputs are stimulus frames `base + i` and `base + i + 1` with one
+/// cause: there the value and stimulus position follow from `b` alone. Frames outside them
+/// (silence, the stimulus's ends, input run boundaries) are traced one by one from the log.
+struct PlaybackTable {
+    struct Stretch { var start: Int64; var end: Int64; var base: Int64; var cause: Int32 }
+    var stretches: [Stretch]
+    let identity: Bool
+    let log: RunLog
+    let inR: Int64, outR: Int64
+    let invOutR: Double
+    let p64: Int64, l64: Int64
+    let frames: Int64
+
+    init(sim: Simulation) {
+        identity = sim.convOut.identity
+        log = sim.convOut.log
+        inR = Int64(sim.convOut.inRate)
+        outR = Int64(sim.convOut.outRate)
+        invOutR = 1 / Double(outR)
+        p64 = Int64(sim.P)
+        l64 = Int64(sim.L)
+        frames = sim.convOut.outTotal
+        if identity {
+            stretches = [.init(start: p64, end: p64 + l64, base: -p64, cause: -1)]
+            return
+        }
+        stretches = []
+        for j in log.runs.indices where log.runs[j].tag >= 0 {
+            let rs = log.starts[j], r = log.runs[j]
+            let base = r.tag - rs - p64       // stimulus index of input i
+            let iLo = max(rs, -base)
+            let iHi = min(rs + Int64(r.count) - 2, l64 - 2 - base)
+            guard iLo <= iHi else { continue }
+            let kLo = (iLo * outR + inR - 1) / inR
+            let kHi = min(((iHi + 1) * outR - 1) / inR, frames - 1)
+            if kLo <= kHi { stretches.append(.init(start: kLo, end: kHi + 1, base: base, cause: r.cause)) }
+        }
+    }
+
+    /// Index of the stretch that contains B frame `b`, if any (`hint`: a likely index).
+    @inline(__always) func stretch(containing b: Int64, hint: Int) -> Int? {
+        if hint < stretches.count, stretches[hint].start <= b {
+            if b < stretches[hint].end { return hint }
+            if hint + 1 < stretches.count, stretches[hint + 1].start <= b, b < stretches[hint + 1].end { return hint + 1 }
+        }
+        var lo = 0, hi = stretches.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if stretches[mid].end <= b { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < stretches.count && stretches[lo].start <= b ? lo : nil
+    }
+
+    /// Value, stimulus position (NaN when none) and cause of B frame `b` (negative: silence).
+    func frame(_ b: Int64, stim: UnsafeBufferPointer<Float>) -> (Float, Double, Int32) {
+        if b < 0 { return (0, .nan, -1) }
+        if identity {
+            let s = b - p64
+            if s >= 0 && s < l64 { return (stim[Int(s)], Double(s), -1) }
+            return (0, .nan, -1)
+        }
+        guard b < frames else { return (0, .nan, -1) }
+        let num = b * inR
+        let i = num / outR, rem = num % outR
+        let f = Double(rem) * invOutR
+        let (a0, c0) = tag(i)
+        let (a1, _) = tag(i + 1)
+        let s0 = a0 - p64, s1 = a1 - p64
+        let ok0 = a0 >= 0 && s0 >= 0 && s0 < l64
+        let ok1 = a1 >= 0 && s1 >= 0 && s1 < l64
+        let v0: Float = ok0 ? stim[Int(s0)] : 0
+        let v1: Float = ok1 ? stim[Int(s1)] : 0
+        let src = ok0 && (rem == 0 || (ok1 && s1 == s0 + 1)) ? Double(s0) + f : .nan
+        return (Float(1 - f) * v0 + Float(f) * v1, src, c0)
+    }
+
+    private func tag(_ pos: Int64) -> (Int64, Int32) {
+        guard let j = log.index(of: pos) else { return (-1, -1) }
+        let r = log.runs[j]
+        return (r.tag < 0 ? -1 : r.tag + (pos - log.starts[j]), r.cause)
+    }
 }
 
 extension Simulation {
@@ -125,188 +312,197 @@ extension Simulation {
     /// the stimulus frame it carries.
     func decode() -> Decoded {
         var audio = [Float](repeating: 0, count: capFrames)
-        var source = [Double](repeating: .nan, count: capFrames)
-        var cause = [Int32](repeating: -1, count: capFrames)
-        let p64 = Int64(P), l64 = Int64(L)
-
-        // Playback side: value, source and cause of every backend-domain (B) frame, computed
-        // once in a single pass (incremental positions, no divisions).
-        let (bVal, bSrc, bCause) = playbackTable()
-        let stim = self.stim
-        let outIdentity = convOut.identity
-        @inline(__always) func bDecode(_ b: Int64) -> (Float, Double, Int32) {
-            if b < 0 { return (0, .nan, -1) }
-            if outIdentity {
-                let s = b - p64
-                if s >= 0 && s < l64 { return (stim[Int(s)], Double(s), -1) }
-                return (0, .nan, -1)
-            }
-            let k = Int(b)
-            guard k < bVal.count else { return (0, .nan, -1) }
-            return (bVal[k], bSrc[k], bCause[k])
-        }
+        var trace = SegmentTrace()
+        var causes = CauseRuns()
+        let table = PlaybackTable(sim: self)
         var capCur = LogCursor(log: guestCap)
+        audio.withUnsafeMutableBufferPointer { au in
+        stim.withUnsafeBufferPointer { stim in
+        var hint = 0
         if convIn.identity {
             // Run by run: a capture run is a stretch of consecutive backend frames.
             var q = 0
             while q < capFrames {
                 let (d, dc, left) = capCur.run(at: Int64(P + q))
                 let n = min(left, capFrames - q)
-                if d < 0 {
-                    if dc >= 0 { for k in q..<(q + n) { cause[k] = dc } }
-                } else if convOut.identity {
+                q += n
+                let q0 = q - n
+                if d < 0 { causes.set(q0, n, dc); continue }
+                if table.identity {
                     // Only the part of the run that carries the stimulus needs writing.
-                    let lo = max(0, Int(p64 - d)), hi = min(n, Int(p64 + l64 - d))
+                    let p64 = table.p64, l64 = table.l64
+                    let lo = max(0, min(n, Int(p64 - d))), hi = max(0, min(n, Int(p64 + l64 - d)))
                     if lo < hi {
                         let s0 = Int(d - p64)
-                        audio.withUnsafeMutableBufferPointer { a in
-                            stim.withUnsafeBufferPointer { st in
-                                for k in lo..<hi { a[q + k] = st[s0 + k] }
-                            }
-                        }
-                        source.withUnsafeMutableBufferPointer { sr in
-                            for k in lo..<hi { sr[q + k] = Double(s0 + k) }
-                        }
+                        for k in lo..<hi { au[q0 + k] = stim[s0 + k] }
+                        trace.span(q0 + lo, hi - lo, delay: Double(q0 - s0))
                     }
-                    if dc >= 0 { for k in q..<(q + n) { cause[k] = dc } }
-                } else {
-                    for k in 0..<n {
-                        let (v, s, bc) = bDecode(d + Int64(k))
-                        audio[q + k] = v
-                        source[q + k] = s
-                        cause[q + k] = dc >= 0 ? dc : bc
-                    }
-                }
-                q += n
-            }
-        } else {
-            var inCur = LogCursor(log: convIn.log)
-            let inR = Int64(convIn.inRate), outR = Int64(convIn.outRate)
-            let step = Double(inR) / Double(outR)
-            let inv = 1 / step
-            var q = 0
-            while q < capFrames {
-                let (d0, dc, left) = capCur.run(at: Int64(P + q))
-                let n = min(left, capFrames - q)
-                if d0 < 0 {
-                    if dc >= 0 { for k in q..<(q + n) { cause[k] = dc } }
-                    q += n
+                    causes.set(q0, n, dc)
                     continue
                 }
-                // Consecutive outputs d0, d0+1, …: input position advances by inR/outR, kept exact.
-                let num = d0 * inR
-                var i = num / outR
-                var rem = num % outR
-                var rs: Int64 = 0, re: Int64 = -1, rt: Int64 = -1, rc: Int32 = -1
-                for k in q..<(q + n) {
-                    let f = Double(rem) / Double(outR)
-                    var c0: Int64, cc0: Int32, c1: Int64
-                    if i >= rs && i + 1 < re {
-                        c0 = rt < 0 ? -1 : rt + (i - rs)
-                        c1 = rt < 0 ? -1 : c0 + 1
-                        cc0 = rc
-                    } else {
-                        (c0, cc0) = inCur.tag(at: i)
-                        (c1, _) = inCur.peek(i + 1)
-                        if i >= 0 && i < inCur.log.end {
-                            rs = inCur.log.starts[inCur.j]
-                            re = rs + Int64(inCur.log.runs[inCur.j].count)
-                            rt = inCur.log.runs[inCur.j].tag
-                            rc = inCur.log.runs[inCur.j].cause
+                var k = 0
+                while k < n {
+                    let b = d + Int64(k)
+                    guard let h = table.stretch(containing: b, hint: hint) else {
+                        let (v, s, bc) = table.frame(b, stim: stim)
+                        au[q0 + k] = v
+                        if !s.isNaN { trace.frame(q0 + k, s) }
+                        causes.set(q0 + k, 1, dc >= 0 ? dc : bc)
+                        k += 1
+                        continue
+                    }
+                    // A playback stretch: one delay, one cause, values straight from the stimulus.
+                    hint = h
+                    let st = table.stretches[h]
+                    let m = min(n - k, Int(st.end - b))
+                    let k0 = k
+                    let num = b * table.inR
+                    var iB = num / table.outR
+                    var remB = num % table.outR
+                    let sFirst = Double(st.base + iB) + Double(remB) * table.invOutR
+                    for _ in 0..<m {
+                        let f = Double(remB) * table.invOutR
+                        let sIdx = Int(st.base + iB)
+                        au[q0 + k] = Float(1 - f) * stim[sIdx] + Float(f) * stim[sIdx + 1]
+                        k += 1
+                        remB += table.inR
+                        while remB >= table.outR { remB -= table.outR; iB += 1 }
+                    }
+                    trace.span(q0 + k0, m, delay: Double(q0 + k0) - sFirst)
+                    causes.set(q0 + k0, m, dc >= 0 ? dc : st.cause)
+                }
+            }
+            return
+        }
+        let inLog = convIn.log
+        var inCur = LogCursor(log: inLog)
+        let inR = Int64(convIn.inRate), outR = Int64(convIn.outRate)
+        let invOutR = 1 / Double(outR)
+        let inv = Double(outR) / Double(inR)
+        let inRB = table.inR, outRB = table.outR, invOutRB = table.invOutR
+        /// One output frame from input positions i and i+1 (the general case, used where a
+        /// frame straddles two runs of the resampler's input log or leaves a playback stretch).
+        func one(_ k: Int, _ i: Int64, _ rem: Int64, _ dc: Int32) {
+            let f = Double(rem) * invOutR
+            let (c0, cc0) = inCur.tag(at: i)
+            let (c1, _) = inCur.peek(i + 1)
+            let (v0, s0, bc0) = table.frame(c0, stim: stim)
+            let (v1, s1, _) = table.frame(c1, stim: stim)
+            au[k] = Float(1 - f) * v0 + Float(f) * v1
+            if !s0.isNaN {
+                if rem == 0 { trace.frame(k, s0) } else if !s1.isNaN && abs(s1 - s0 - inv) < 0.01 { trace.frame(k, s0 + f * (s1 - s0)) }
+            }
+            causes.set(k, dc >= 0 ? dc : (cc0 >= 0 ? cc0 : bc0))
+        }
+        var q = 0
+        while q < capFrames {
+            let (d0, dc, left) = capCur.run(at: Int64(P + q))
+            let n = min(left, capFrames - q)
+            if d0 < 0 {
+                causes.set(q, n, dc)
+                q += n
+                continue
+            }
+            // Consecutive outputs d0, d0+1, …: input position advances by inR/outR, kept exact.
+            let num = d0 * inR
+            var i = num / outR
+            var rem = num % outR
+            var k = q
+            let kEnd = q + n
+            while k < kEnd {
+                guard i >= 0 && i + 1 < inLog.end, let j = inLog.index(of: i, hint: inCur.j),
+                      i + 1 < inLog.starts[j] + Int64(inLog.runs[j].count) else {
+                    one(k, i, rem, dc)
+                    k += 1; rem += inR
+                    while rem >= outR { rem -= outR; i += 1 }
+                    continue
+                }
+                inCur.j = j
+                let rs = inLog.starts[j], run = inLog.runs[j]
+                let re = rs + Int64(run.count)
+                if run.tag < 0 {
+                    let c = dc >= 0 ? dc : run.cause
+                    let k0 = k
+                    while k < kEnd && i + 1 < re {
+                        k += 1; rem += inR
+                        while rem >= outR { rem -= outR; i += 1 }
+                    }
+                    causes.set(k0, k - k0, c)
+                    continue
+                }
+                // Both inputs in this run: B frame c0 = base + i.
+                let base = run.tag - rs
+                let c0 = base + i
+                guard let h = table.stretch(containing: c0, hint: hint), c0 + 1 < table.stretches[h].end else {
+                    one(k, i, rem, dc)
+                    k += 1; rem += inR
+                    while rem >= outR { rem -= outR; i += 1 }
+                    continue
+                }
+                // B frames c0 and c0 + 1 in one playback stretch too: the capture carries the
+                // stimulus at one delay for as long as that holds; only the audio is per frame,
+                // through both resamplers.
+                hint = h
+                let st = table.stretches[h]
+                let iMax = min(re, st.end - base) - 1   // last i with i+1 in both
+                let k0 = k
+                let numB = c0 * inRB
+                var iB0 = numB / outRB, remB0 = numB % outRB          // B frame c0
+                var iB1 = iB0, remB1 = remB0 + inRB                    // B frame c0 + 1
+                while remB1 >= outRB { remB1 -= outRB; iB1 += 1 }
+                let sFirst = Double(st.base + iB0) + (Double(remB0) + (Double(remB1 + (iB1 - iB0) * outRB) - Double(remB0)) * Double(rem) * invOutR) * invOutRB
+                if table.identity {
+                    while k < kEnd && i < iMax {
+                        let f = Double(rem) * invOutR
+                        let b = Int(st.base + base + i)
+                        au[k] = Float(1 - f) * stim[b] + Float(f) * stim[b + 1]
+                        k += 1; rem += inR
+                        while rem >= outR { rem -= outR; i += 1 }
+                    }
+                } else {
+                    let sb = Int(st.base)
+                    @inline(__always) func value(_ iB: Int64, _ remB: Int64) -> Float {
+                        let g = Double(remB) * invOutRB
+                        let a = sb + Int(iB)
+                        return Float(1 - g) * stim[a] + Float(g) * stim[a + 1]
+                    }
+                    var v0 = value(iB0, remB0), v1 = value(iB1, remB1)
+                    let qIn = inR / outR, rIn = inR % outR
+                    let qB = inRB / outRB, rB = inRB % outRB
+                    while k < kEnd && i < iMax {
+                        let f = Double(rem) * invOutR
+                        au[k] = Float(1 - f) * v0 + Float(f) * v1
+                        k += 1
+                        // Input position i advances by qIn or qIn + 1; B frames c0, c0 + 1 with it.
+                        rem += rIn
+                        var t = qIn
+                        if rem >= outR { rem -= outR; t += 1 }
+                        if t > 0 {
+                            i += t
+                            for _ in 0..<t {
+                                iB0 = iB1; remB0 = remB1
+                                remB1 += rB; iB1 += qB
+                                if remB1 >= outRB { remB1 -= outRB; iB1 += 1 }
+                            }
+                            v0 = t == 1 ? v1 : value(iB0, remB0)
+                            v1 = value(iB1, remB1)
                         }
                     }
-                    let (v0, s0, bc0) = bDecode(c0)
-                    let (v1, s1, _) = bDecode(c1)
-                    audio[k] = Float(1 - f) * v0 + Float(f) * v1
-                    if !s0.isNaN {
-                        if rem == 0 { source[k] = s0 } else if !s1.isNaN && abs(s1 - s0 - inv) < 0.01 { source[k] = s0 + f * (s1 - s0) }
-                    }
-                    cause[k] = dc >= 0 ? dc : (cc0 >= 0 ? cc0 : bc0)
-                    rem += inR
-                    while rem >= outR { rem -= outR; i += 1 }
                 }
-                q += n
+                trace.span(k0, k - k0, delay: Double(k0) - sFirst)
+                causes.set(k0, k - k0, dc >= 0 ? dc : (run.cause >= 0 ? run.cause : st.cause))
             }
+            causes.set(kEnd, -1)
+            q += n
         }
-        return Decoded(audio: audio, source: source, cause: cause)
-    }
-
-    /// Value, stimulus position and cause of every backend-domain (B) playback frame, in one
-    /// pass over the resampler's input (incremental positions, no divisions). Empty when the
-    /// playback side does not resample.
-    func playbackTable() -> ([Float], [Double], [Int32]) {
-        guard !convOut.identity else { return ([], [], []) }
-        let p64 = Int64(P), l64 = Int64(L)
-        let stim = self.stim
-        var bVal: [Float], bSrc: [Double], bCause: [Int32]
-
-            let n = Int(convOut.outTotal)
-        bVal = [Float](repeating: 0, count: n)
-        bSrc = [Double](repeating: .nan, count: n)
-        bCause = [Int32](repeating: -1, count: n)
-            var cur = LogCursor(log: convOut.log)
-            let inR = Int64(convOut.inRate), outR = Int64(convOut.outRate)
-            var i: Int64 = 0, rem: Int64 = 0
-            // Current input run, cached: [rs, re) with tag rt at rs.
-            var rs: Int64 = 0, re: Int64 = -1, rt: Int64 = -1, rc: Int32 = -1
-            for k in 0..<n {
-                let f = Double(rem) / Double(outR)
-                var a0: Int64, c0: Int32, a1: Int64
-                if i >= rs && i + 1 < re {
-                    a0 = rt < 0 ? -1 : rt + (i - rs)
-                    a1 = rt < 0 ? -1 : a0 + 1
-                    c0 = rc
-                } else {
-                    (a0, c0) = cur.tag(at: i)
-                    (a1, _) = cur.peek(i + 1)
-                    if i >= 0 && i < cur.log.end {
-                        rs = cur.log.starts[cur.j]
-                        re = rs + Int64(cur.log.runs[cur.j].count)
-                        rt = cur.log.runs[cur.j].tag
-                        rc = cur.log.runs[cur.j].cause
-                    }
-                }
-                let s0 = a0 - p64, s1 = a1 - p64
-                let ok0 = a0 >= 0 && s0 >= 0 && s0 < l64
-                let ok1 = a1 >= 0 && s1 >= 0 && s1 < l64
-                let v0: Float = ok0 ? stim[Int(s0)] : 0
-                let v1: Float = ok1 ? stim[Int(s1)] : 0
-                bVal[k] = Float(1 - f) * v0 + Float(f) * v1
-                if ok0 && (rem == 0 || (ok1 && s1 == s0 + 1)) { bSrc[k] = Double(s0) + f }
-                bCause[k] = c0
-                rem += inR
-                while rem >= outR { rem -= outR; i += 1 }
-            }
-                return (bVal, bSrc, bCause)
+        }
+        }
+        return Decoded(audio: audio, segments: trace.finish(), causes: causes)
     }
 
     /// Ground truth from the decoded capture and the model's log.
     func truth(_ dec: Decoded) -> CardModelTruth {
-        struct Seg { var start: Int; var end: Int; var delay: Double }
-        var raw: [Seg] = []
-        var open = false
-        var cs = 0, ce = 0
-        var cd = 0.0
-        dec.source.withUnsafeBufferPointer { src in
-            for q in 0..<capFrames {
-                let s = src[q]
-                if s.isNaN {
-                    if open { raw.append(Seg(start: cs, end: ce, delay: cd)); open = false }
-                    continue
-                }
-                let d = Double(q) - s
-                if open && abs(d - cd) <= 0.5 && q == ce {
-                    ce = q + 1
-                } else {
-                    if open { raw.append(Seg(start: cs, end: ce, delay: cd)) }
-                    open = true
-                    cs = q
-                    ce = q + 1
-                    cd = d
-                }
-            }
-        }
-        if open { raw.append(Seg(start: cs, end: ce, delay: cd)) }
+        let raw = dec.segments
         // Short stretches at another delay count as replaced audio, not as segments.
         let minSeg = max(16, gr / 1000)
         let main = raw.filter { $0.end - $0.start >= minSeg }
@@ -314,7 +510,7 @@ extension Simulation {
         var events: [Event] = []
         var reasons: [String] = []
         func reason(forFiller a: Int, _ b: Int) -> String? {
-            for q in a..<b where dec.cause[q] >= 0 { return artifacts[Int(dec.cause[q])].reason }
+            if let c = dec.causes.first(in: a, b) { return artifacts[Int(c)].reason }
             return nil
         }
         func reason(forMissing lo: Int64, _ hi: Int64) -> String? {
@@ -327,8 +523,7 @@ extension Simulation {
             let at = Int(first.delay.rounded())
             let x = first.start - at
             if at >= 0 && x >= 1 {
-                var hasSignal = false
-                for q in at..<first.start where !dec.source[q].isNaN { hasSignal = true; break }
+                let hasSignal = dec.hasSignal(at, first.start)
                 let why = reason(forFiller: at, first.start) ?? reason(forMissing: Int64(P), Int64(P + x - 1))
                     ?? "the first \(ms(x, gr)) ms of the probe never reached the capture"
                 events.append(Event(kind: hasSignal ? .repeat : .gap, captureSample: at, sizeSamples: x, sampleRate: gr))
@@ -341,8 +536,7 @@ extension Simulation {
             let s1 = main[i - 1], s2 = main[i]
             let x = s2.start - s1.end
             let delta = Int((s2.delay - s1.delay).rounded())
-            var hasSignal = false
-            for q in s1.end..<s2.start where !dec.source[q].isNaN { hasSignal = true; break }
+            let hasSignal = dec.hasSignal(s1.end, s2.start)
             let fillerReason = x > 0 ? reason(forFiller: s1.end, s2.start) : nil
             let lastSrc = Int64((Double(s1.end - 1) - s1.delay).rounded()) + Int64(P)
             let missingReason = reason(forMissing: lastSrc + 1, lastSrc + Int64(max(1, x - delta)))
