@@ -7,6 +7,9 @@ import LoopbenchCore
 /// It is a pure function of (reference, capture, options): the same input gives the
 /// same ``LoopMeasurement``, byte for byte once encoded.
 public enum Analyzer {
+    /// Length of the tracking windows (frames): discontinuities closer together than this are not resolved one by one.
+    public static let trackingWindow = RoundTripAnalysis.window
+
     /// What to analyse and how.
     public struct Options: Sendable {
         /// The capture channel to use; nil picks the one where the reference is strongest.

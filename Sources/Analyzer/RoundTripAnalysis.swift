@@ -31,6 +31,8 @@ struct RoundTripAnalysis {
     static let searchRadius = 4096
     static let minRho = 0.2
     static let zThreshold = 10.0
+    /// Below this whole-signal normalised correlation, a fit with negative SNR is a chance alignment.
+    static let fragmentRho = 0.15
 
     let interp = SincInterpolator(halfWidth: 32, phases: 1024)
 
@@ -135,6 +137,18 @@ struct RoundTripAnalysis {
         m.latency = .init(samples: first.delay(atRef: 0), sampleRate: fs, confidence: find.z)
         m.driftPPM = seg.driftKnown ? totalDrift * 1e6 : nil
         m.snrDB = result.snrDB
+        // An explanation that leaves more residual than signal, built on a weak whole-signal
+        // peak, is not a measurement: the capture holds the reference only in fragments (or
+        // something else). Say so rather than report the latency of a chance alignment.
+        if find.rho < Self.fragmentRho, let snr = result.snrDB, snr < 0 {
+            m.verdict = .noSignal
+            m.latency = nil
+            m.events = []
+            m.crackles = 0
+            m.snrDB = nil
+            m.reason = String(format: "the reference matches the capture only in fragments (normalised correlation %.3f; the best explanation leaves a residual %.1f dB above the signal): discontinuities closer together than the %d-frame tracking window, or a different signal; no latency is reported rather than a chance alignment", find.rho, -snr, Self.window)
+            return m
+        }
         if let g = result.firstGain, g != 0 {
             m.gainDB = 20 * log10(abs(g))
             m.polarity = g > 0 ? 1 : -1
