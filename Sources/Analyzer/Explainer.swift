@@ -9,6 +9,8 @@ struct Explainer {
     let cap: [Float]
     let interp: SincInterpolator
     let fs: Int
+    /// Spectral flatness below which a long residual burst is the path's own image, not a click.
+    static let minBurstFlatness = 0.15
 
     struct Result {
         var events: [Event] = []
@@ -404,6 +406,11 @@ struct Explainer {
         // Multi-scale energy test: single samples beyond 6.5σ, or stretches of 16 / 128 frames
         // whose residual energy is 6× / 2.5× the local noise.
         var flagged: [(Int, Int)] = []
+        // "Around" looks only where the reference plays: past its ends the residual is
+        // trivially zero, which would make the path's own misfit stand out there.
+        var mLo = 0, mHi = n
+        while mLo < n && m[mLo] == 0 { mLo += 1 }
+        while mHi > mLo && m[mHi - 1] == 0 { mHi -= 1 }
         for (len, thr) in [(1, 42.0), (16, 6.0), (128, 2.5)] {
             let hop = max(1, len / 2)
             var i = 0
@@ -411,7 +418,7 @@ struct Explainer {
                 let s2 = sig2[min(nb - 1, (i + len / 2) / block)]
                 // …and stand out against the residual right around it: a misfit that builds
                 // up over a stretch (a resampler's images as a chirp climbs) is not a transient.
-                let l0 = max(0, i - 1024), r1 = min(n, i + len + 1024)
+                let l0 = min(i, max(mLo, i - 1024)), r1 = max(i + len, min(mHi, i + len + 1024))
                 let around = (pe[i] - pe[l0]) + (pe[r1] - pe[i + len])
                 let aroundMean = around / Double(max(1, (i - l0) + (r1 - i - len)))
                 if pe[i + len] - pe[i] > thr * Double(len) * max(s2, aroundMean) { flagged.append((i, i + len)) }
@@ -466,6 +473,10 @@ struct Explainer {
                 var re = 0.0
                 for i in first...last { re += e[i] * e[i] }
                 if re < me { continue }
+                // …and one whose residual is a tone or a sweep (a resampler's image as the
+                // probe crosses the path's Nyquist frequency) is not one either: a transient,
+                // or garbage in a buffer, is broadband.
+                if Spectrum.flatness(Array(e[first...last])) < Self.minBurstFlatness { continue }
             }
             scan.events.append(Event(kind: .click, captureSample: lo + first, sizeSamples: last - first + 1, sampleRate: fs))
         }

@@ -277,15 +277,21 @@ struct PlaybackTable {
         return lo < stretches.count && stretches[lo].start <= b ? lo : nil
     }
 
-    /// Value, stimulus position (NaN when none) and cause of B frame `b` (negative: silence).
-    func frame(_ b: Int64, stim: UnsafeBufferPointer<Float>) -> (Float, Double, Int32) {
-        if b < 0 { return (0, .nan, -1) }
+    /// Value, stimulus position (NaN when none), cause of B frame `b` (negative: silence), and
+    /// whether it holds any of the stimulus at all.
+    ///
+    /// A frame interpolated between a stimulus frame and a frame without stimulus (silence,
+    /// the guest's prefill, the end of the probe) carries the stimulus at the continued
+    /// position: the stimulus is zero outside itself, so nothing of it is lost there. Only a
+    /// mix of two unrelated stimulus positions (a jump) carries no single position.
+    func frame(_ b: Int64, stim: UnsafeBufferPointer<Float>) -> (Float, Double, Int32, Bool) {
+        if b < 0 { return (0, .nan, -1, false) }
         if identity {
             let s = b - p64
-            if s >= 0 && s < l64 { return (stim[Int(s)], Double(s), -1) }
-            return (0, .nan, -1)
+            if s >= 0 && s < l64 { return (stim[Int(s)], Double(s), -1, true) }
+            return (0, .nan, -1, false)
         }
-        guard b < frames else { return (0, .nan, -1) }
+        guard b < frames else { return (0, .nan, -1, false) }
         let num = b * inR
         let i = num / outR, rem = num % outR
         let f = Double(rem) * invOutR
@@ -296,8 +302,13 @@ struct PlaybackTable {
         let ok1 = a1 >= 0 && s1 >= 0 && s1 < l64
         let v0: Float = ok0 ? stim[Int(s0)] : 0
         let v1: Float = ok1 ? stim[Int(s1)] : 0
-        let src = ok0 && (rem == 0 || (ok1 && s1 == s0 + 1)) ? Double(s0) + f : .nan
-        return (Float(1 - f) * v0 + Float(f) * v1, src, c0)
+        var src = Double.nan
+        if ok0 && (rem == 0 || !ok1 || s1 == s0 + 1) {
+            src = Double(s0) + f
+        } else if !ok0 && ok1 && rem != 0 {
+            src = Double(s1) - 1 + f
+        }
+        return (Float(1 - f) * v0 + Float(f) * v1, src, c0, ok0 || ok1)
     }
 
     private func tag(_ pos: Int64) -> (Int64, Int32) {
@@ -344,7 +355,7 @@ extension Simulation {
                 while k < n {
                     let b = d + Int64(k)
                     guard let h = table.stretch(containing: b, hint: hint) else {
-                        let (v, s, bc) = table.frame(b, stim: stim)
+                        let (v, s, bc, _) = table.frame(b, stim: stim)
                         au[q0 + k] = v
                         if !s.isNaN { trace.frame(q0 + k, s) }
                         causes.set(q0 + k, 1, dc >= 0 ? dc : bc)
@@ -386,11 +397,14 @@ extension Simulation {
             let f = Double(rem) * invOutR
             let (c0, cc0) = inCur.tag(at: i)
             let (c1, _) = inCur.peek(i + 1)
-            let (v0, s0, bc0) = table.frame(c0, stim: stim)
-            let (v1, s1, _) = table.frame(c1, stim: stim)
+            let (v0, s0, bc0, h0) = table.frame(c0, stim: stim)
+            let (v1, s1, _, h1) = table.frame(c1, stim: stim)
             au[k] = Float(1 - f) * v0 + Float(f) * v1
+            // As on the playback side: next to a frame without stimulus, the position continues.
             if !s0.isNaN {
-                if rem == 0 { trace.frame(k, s0) } else if !s1.isNaN && abs(s1 - s0 - inv) < 0.01 { trace.frame(k, s0 + f * (s1 - s0)) }
+                if rem == 0 { trace.frame(k, s0) } else if !s1.isNaN && abs(s1 - s0 - inv) < 0.01 { trace.frame(k, s0 + f * (s1 - s0)) } else if !h1 { trace.frame(k, s0 + f * inv) }
+            } else if !h0 && !s1.isNaN && rem != 0 {
+                trace.frame(k, s1 - (1 - f) * inv)
             }
             causes.set(k, dc >= 0 ? dc : (cc0 >= 0 ? cc0 : bc0))
         }
@@ -545,7 +559,18 @@ extension Simulation {
                 events.append(Event(kind: kind, captureSample: s1.end, sizeSamples: size, sampleRate: gr))
                 reasons.append(why ?? fillerReason ?? missingReason ?? "\(kind.rawValue) of \(ms(size, gr)) ms (cause not logged)")
             }
-            if x == 0 {
+            // Silence inserted into a resampled stream moves the delay by a fractional amount
+            // and leaves partial frames at both edges: the number of wholly silent frames can
+            // differ from the shift by a frame or two. That is one gap of the shift, not a gap
+            // plus a 1-frame drop or repeat.
+            let fractional = s1.delay != s1.delay.rounded() || s2.delay != s2.delay.rounded()
+            // Likewise a jump (drop or repeat) in a resampled stream leaves a frame or two that
+            // mix both sides of it: no gap, just the jump.
+            var mixes = fractional && x > 0 && x <= 2
+            if mixes { for q in s1.end..<s2.start where dec.audio[q] == 0 { mixes = false } }
+            if x > 0 && !hasSignal && fractional && delta > 0 && abs(x - delta) <= 2 {
+                add(.gap, delta, fillerReason)
+            } else if x == 0 || mixes {
                 if delta > 0 { add(.repeat, delta, fillerReason) }
                 if delta < 0 { add(.drop, -delta, missingReason) }
             } else {

@@ -95,3 +95,30 @@ public final class RealFFT: @unchecked Sendable {
         return best
     }
 }
+
+/// Spectral measures of short signals.
+public enum Spectrum {
+    /// Spectral flatness (geometric over arithmetic mean of the Hann-windowed periodogram,
+    /// DC and Nyquist left out): about 0.5 for white noise, near 0 for a tone or a chirp.
+    public static func flatness(_ x: [Double]) -> Double {
+        guard x.count >= 8 else { return 1 }
+        let n = RealFFT.goodSize(atLeast: x.count)
+        let fft = RealFFT.of(size: n)
+        let b = RealFFT.Buffers(size: n)
+        let w = b.samples
+        for i in 0..<n { w[i] = 0 }
+        let m = x.count
+        for i in 0..<m { w[i] = x[i] * (0.5 - 0.5 * cos(2 * Double.pi * (Double(i) + 0.5) / Double(m))) }
+        fft.forward(b)
+        let sp = b.spectrum
+        var logSum = 0.0, sum = 0.0, count = 0
+        for k in 1..<(n / 2) {
+            let p = sp[k].0 * sp[k].0 + sp[k].1 * sp[k].1 + 1e-300
+            logSum += log(p)
+            sum += p
+            count += 1
+        }
+        guard count > 0, sum > 1e-290 * Double(count) else { return 1 }
+        return exp(logSum / Double(count)) / (sum / Double(count))
+    }
+}
