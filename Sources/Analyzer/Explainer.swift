@@ -256,8 +256,62 @@ struct Explainer {
             sigE += scan.signalEnergy
             resE += scan.residualEnergy
         }
+        if let lead = leadingReplacement(segments[0], fits[0]) {
+            // One explanation of the probe's first frames: this one, not the scan's pieces of it.
+            result.events.removeAll { ($0.kind == .gap || $0.kind == .drop || $0.kind == .click) && $0.captureSample < lead.start + lead.size + 32 }
+            result.events.append(Event(kind: .gap, captureSample: lead.start, sizeSamples: lead.size, sampleRate: fs))
+            result.events.append(Event(kind: .drop, captureSample: lead.start, sizeSamples: lead.size, sampleRate: fs))
+        }
         if resE > 0 && sigE > 0 { result.snrDB = 10 * log10(sigE / resE) }
         return result
+    }
+
+    /// The probe's first frames replaced (by silence, or by audio that is not the probe) before
+    /// the first segment's audio begins: QEMU replays a stale ring or a queue of old silence
+    /// over the start of playback. The replacement is taken to start where the reference does:
+    /// inside its fade-in the reference is too faint for the capture to tell either way.
+    /// Returns the capture frame and the length, or nil when the probe starts intact.
+    func leadingReplacement(_ s: Segment, _ f: Fit) -> (start: Int, size: Int)? {
+        let (ra, rb) = refSpan(s)
+        let start = max(0, ra)
+        let limit = min(cap.count, s.captureEnd, rb)
+        guard limit - start > 128, f.signalPower > 0 else { return nil }
+        let m = template(s, start, limit)
+        let blk = 32
+        var t = 0
+        var replaced = 0
+        // Walk 32-frame blocks while the probe is missing (residual, beyond the noise, at least
+        // half the probe's energy there) or too faint to judge.
+        while t + blk <= m.count {
+            var me = 0.0, re = 0.0
+            for i in t..<(t + blk) {
+                let g = f.gain * m[i]
+                let e = Double(cap[start + i]) - g
+                me += g * g
+                re += e * e
+            }
+            let noise = Double(blk) * f.sigma2
+            if me < max(0.01 * f.signalPower * Double(blk), 4 * noise) { t += blk; continue }
+            // Beyond the noise and its spread (χ² with 32 degrees of freedom: ±25 %, 3σ).
+            if re - noise > 0.5 * me + 0.75 * noise { replaced += blk; t += blk; continue }
+            break
+        }
+        guard replaced >= 64 else { return nil }
+        // The exact end: the probe-aligned fit takes over from the replacement.
+        let n = min(m.count, t + 64)
+        var pr = [Double](repeating: 0, count: n + 1), pc = pr
+        for i in 0..<n {
+            let c = Double(cap[start + i])
+            let e = c - f.gain * m[i]
+            pr[i + 1] = pr[i] + e * e
+            pc[i + 1] = pc[i] + c * c + 2 * f.sigma2
+        }
+        var best = (t2: t, cost: Double.infinity)
+        for t2 in max(1, t - 2 * blk)...n {
+            let cost = pc[t2] + (pr[n] - pr[t2])
+            if cost < best.cost { best = (t2, cost) }
+        }
+        return (start, best.t2)
     }
 
     /// The last reference sample A plays (`kCut` is the first it does not) and the first one B
