@@ -11,6 +11,8 @@ struct Segment {
     var captureEnd: Int
     /// Track points that belong here (indices into the point list).
     var points: [TrackPoint]
+    /// Found between two tracked segments, shorter than a tracking window (its extent is exact).
+    var short = false
 
     func delay(atRef p: Double) -> Double { level + drift * p }
     /// Reference position heard at capture frame t.

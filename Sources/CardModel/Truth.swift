@@ -546,6 +546,9 @@ extension Simulation {
                 reasons.append(why)
             }
         }
+        // Capture frames an interpolation across one backend-domain edge can reach: two host
+        // frames on each resampler, each worth guest/host rate capture frames.
+        let mixWidth = 2 * ((gr + min(hrO, hrI) - 1) / min(hrO, hrI))
         for i in 1..<max(1, main.count) {
             let s1 = main[i - 1], s2 = main[i]
             let x = s2.start - s1.end
@@ -561,14 +564,14 @@ extension Simulation {
             }
             // Silence inserted into a resampled stream moves the delay by a fractional amount
             // and leaves partial frames at both edges: the number of wholly silent frames can
-            // differ from the shift by a frame or two. That is one gap of the shift, not a gap
+            // differ from the shift by a few frames. That is one gap of the shift, not a gap
             // plus a 1-frame drop or repeat.
-            let fractional = s1.delay != s1.delay.rounded() || s2.delay != s2.delay.rounded()
-            // Likewise a jump (drop or repeat) in a resampled stream leaves a frame or two that
+            let resampled = !convOut.identity || !convIn.identity
+            // Likewise a jump (drop or repeat) in a resampled stream leaves a few frames that
             // mix both sides of it: no gap, just the jump.
-            var mixes = fractional && x > 0 && x <= 2
+            var mixes = resampled && x > 0 && x <= mixWidth
             if mixes { for q in s1.end..<s2.start where dec.audio[q] == 0 { mixes = false } }
-            if x > 0 && !hasSignal && fractional && delta > 0 && abs(x - delta) <= 2 {
+            if x > 0 && !hasSignal && resampled && delta > 0 && abs(x - delta) <= mixWidth {
                 add(.gap, delta, fillerReason)
             } else if x == 0 || mixes {
                 if delta > 0 { add(.repeat, delta, fillerReason) }

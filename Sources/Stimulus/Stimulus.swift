@@ -27,7 +27,7 @@ public enum Stimulus {
         public var channels: Int = 1
         /// Peak level in dBFS.
         public var levelDB: Double = -6
-        /// Sweep start (default: 1 kHz for the chirp train, 50 Hz for `ess`) and end in Hz; the end defaults to 0.40 × the sample rate (19.2 kHz at 48 kHz), which keeps the chirps' fades clear of Nyquist.
+        /// Sweep start (default: 1 kHz for the chirp train, 50 Hz for `ess`) and end in Hz; the end defaults to 0.40 × the sample rate (19.2 kHz at 48 kHz), which keeps the chirps' fades clear of Nyquist, and at most 20 kHz: a 96 kHz guest's audio usually crosses a 44.1 or 48 kHz mixer, and what sweeps above its Nyquist frequency comes back as aliases, not as the probe.
         public var startHz: Double? = nil
         public var endHz: Double? = nil
         /// Fade-in and fade-out lengths in seconds (sweep only).
@@ -46,7 +46,7 @@ public enum Stimulus {
         /// The sweep's start frequency after defaults.
         public var effectiveStartHz: Double { startHz ?? (kind == .ess ? 50 : min(1000, 0.05 * Double(sampleRate))) }
         /// The sweep's end frequency after defaults.
-        public var effectiveEndHz: Double { endHz ?? 0.40 * Double(sampleRate) }
+        public var effectiveEndHz: Double { endHz ?? min(0.40 * Double(sampleRate), 20_000) }
 
         /// Checks that the parameters make a playable probe.
         public func validate() throws(LoopbenchError) {
