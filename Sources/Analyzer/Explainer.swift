@@ -393,7 +393,7 @@ struct Explainer {
             if re - noise > 0.5 * me + 0.75 * noise { replaced += blk; t += blk; continue }
             break
         }
-        guard replaced >= 64 else { return nil }
+        guard replaced >= 32, t >= 64 else { return nil }
         // The exact end: the probe-aligned fit takes over from the replacement.
         let n = min(m.count, t + 64)
         var pr = [Double](repeating: 0, count: n + 1), pc = pr
@@ -552,8 +552,13 @@ struct Explainer {
             let local = tpow[max(0, b - 1)...min(nb - 1, b + 1)].max() ?? 0
             sig2[b] = max(median(Array(bvar[nbh])), median(Array(bmean[nbh])), floor2, f.sigma2 * 0.25, fitRatio * local)
         }
-        var pe = [Double](repeating: 0, count: n + 1)
-        for i in 0..<n { pe[i + 1] = pe[i] + e[i] * e[i] }
+        var pe = [Double](repeating: 0, count: n + 1), pcap = pe, pmod = pe
+        for i in 0..<n {
+            pe[i + 1] = pe[i] + e[i] * e[i]
+            let c = Double(cap[lo + i]), g = f.gain * m[i]
+            pcap[i + 1] = pcap[i] + c * c
+            pmod[i + 1] = pmod[i] + g * g
+        }
         // Multi-scale energy test: single samples beyond 6.5σ, or stretches of 16 / 128 frames
         // whose residual energy is 6× / 2.5× the local noise.
         var flagged: [(Int, Int)] = []
@@ -573,6 +578,12 @@ struct Explainer {
                 let around = (pe[i] - pe[l0]) + (pe[r1] - pe[i + len])
                 let aroundMean = around / Double(max(1, (i - l0) + (r1 - i - len)))
                 if pe[i + len] - pe[i] > thr * Double(len) * max(s2, aroundMean) { flagged.append((i, i + len)) }
+                // Silence where the probe plays is a dropout however long it is: the local
+                // contrast, meant for images that build up, does not apply to it.
+                else if len == 128 {
+                    let mE = pmod[i + len] - pmod[i]
+                    if mE > 10 * Double(len) * s2 && pcap[i + len] - pcap[i] < 0.1 * mE { flagged.append((i, i + len)) }
+                }
                 i += hop
             }
         }

@@ -400,11 +400,11 @@ struct Simulation {
             }
             return
         }
+        var overrun: Int32 = -1
         if viewIn - grIn > Int64(N) {
             let lost = Int(viewIn - Int64(N) - grIn)
-            let c = logArtifact(Artifact(kind: "overrun", place: "guest ring in", timeNs: t, frames: lost,
-                                         reason: "guest capture overrun: the device wrote \(ms(lost, gr)) ms over unread ring data"))
-            _ = c
+            overrun = logArtifact(Artifact(kind: "overrun", place: "guest ring in", timeNs: t, frames: lost,
+                                           reason: "guest capture overrun: the device wrote \(ms(lost, gr)) ms over unread ring data"))
             // The guest re-synchronises: those frames are what the ring holds now (newer data).
         }
         let from = max(grIn, viewIn - Int64(N))
@@ -427,7 +427,7 @@ struct Simulation {
                 }
                 g += Int64(k)
             }
-            if grIn < from { guestCap.append(.silence(Int(from - grIn))) }
+            if grIn < from { guestCap.append(.silence(Int(from - grIn), cause: overrun)) }
             for r in out { guestCap.append(r) }
         }
         grIn = viewIn
