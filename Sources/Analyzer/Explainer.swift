@@ -143,7 +143,20 @@ struct Explainer {
         var boundaryFrames = Set<Int>()
         var k = 0
         var searched = Set<Int>()   // pairs (by B's first tracked frame) already searched for a middle
-        while k + 1 < segments.count {
+        var trailingSearched = false
+        while true {
+            if k + 1 >= segments.count {
+                // The probe's last frames at yet another delay, after the last tracked segment.
+                guard !trailingSearched else { break }
+                trailingSearched = true
+                let a = out[out.count - 1]
+                guard !a.short else { break }
+                let r0 = max(a.points.last!.t, lastBoundary, 0)
+                let r1 = min(cap.count, refSpan(a).1 + 1)
+                guard let tail = middleSegment(a: a, fa: outFits[outFits.count - 1], b: nil, fb: nil, r0: r0, r1: r1) else { break }
+                segments.append(tail)
+                fits.append(fit(tail))
+            }
             k += 1
             var a = out[out.count - 1]
             let fa = outFits[outFits.count - 1]
@@ -293,9 +306,13 @@ struct Explainer {
     /// but that the reference explains at a third delay: found by correlating the stretch
     /// where both misfit with the reference around both delays. Nil unless the match is close
     /// (normalised correlation ≥ 0.9) and at least 96 frames long.
-    func middleSegment(a: Segment, fa: Fit, b: Segment, fb: Fit, r0: Int, r1: Int) -> Segment? {
+    /// With `b` nil, the stretch is looked for after `a`, the last segment (the probe's last
+    /// frames at another delay).
+    func middleSegment(a: Segment, fa: Fit, b: Segment?, fb: Fit?, r0: Int, r1: Int) -> Segment? {
         guard r1 - r0 > 128 else { return nil }
-        let ma = template(a, r0, r1), mb = template(b, r0, r1)
+        let ma = template(a, r0, r1)
+        let mb = b.map { template($0, r0, r1) } ?? [Double](repeating: 0, count: r1 - r0)
+        let fb = fb ?? fa
         let n = r1 - r0
         var both = [Bool](repeating: false, count: n)
         let sig = max(fa.signalPower, fb.signalPower)
@@ -313,7 +330,7 @@ struct Explainer {
             let lo = max(0, i - 16), hi = min(n, i + 16)
             let len = Double(hi - lo)
             let ea = (pa[hi] - pa[lo]) / len, eb = (pb[hi] - pb[lo]) / len, ec = (pc[hi] - pc[lo]) / len
-            both[i] = ea > max(8 * floor2, 0.2 * ec) && eb > max(8 * floor2, 0.2 * ec) && ec > 0.1 * sig
+            both[i] = ea > max(8 * floor2, 0.2 * ec) && (b == nil || eb > max(8 * floor2, 0.2 * ec)) && ec > 0.1 * sig
         }
         var best = (0, 0)
         var i = 0
@@ -328,8 +345,9 @@ struct Explainer {
         let s0 = r0 + best.0 + 16, s1 = r0 + best.1 - 16
         guard s1 - s0 >= 96 else { return nil }
         // Correlate that stretch with the reference over delays around both neighbours.
-        let dLo = Int(min(a.level, b.level).rounded(.down)) - RoundTripAnalysis.searchRadius
-        let dHi = Int(max(a.level, b.level).rounded(.up)) + RoundTripAnalysis.searchRadius
+        let bLevel = b?.level ?? a.level
+        let dLo = Int(min(a.level, bLevel).rounded(.down)) - RoundTripAnalysis.searchRadius
+        let dHi = Int(max(a.level, bLevel).rounded(.up)) + RoundTripAnalysis.searchRadius
         let len = s1 - s0
         let pLo = s0 - dHi, pHi = s0 - dLo   // reference start positions of the stretch
         var seg = [Float](repeating: 0, count: pHi - pLo + len)
@@ -358,7 +376,7 @@ struct Explainer {
         let p = Double(pLo) + Double(lo) + r.position   // reference position heard at s0
         let level = Double(s0) - p * (1 + a.drift)
         // Not one of the neighbours again.
-        guard abs(level - a.level) > 2, abs(level - b.level) > 2 else { return nil }
+        guard abs(level - a.level) > 2, abs(level - bLevel) > 2 || b == nil else { return nil }
         let point = TrackPoint(t: s0, p: p, rho: bestRho, sigma: 1)
         return Segment(level: level, drift: a.drift, captureStart: s0, captureEnd: s1, points: [point], short: true)
     }
