@@ -142,7 +142,7 @@ struct Explainer {
         var lastBoundary = 0
         var boundaryFrames = Set<Int>()
         var k = 0
-        var searched = Set<Int>()   // pairs (by B's first tracked frame) already searched for a middle
+        var searched = Set<String>()   // pairs already searched for a middle (at most 64 searches)
         var trailingSearched = false
         while true {
             if k + 1 >= segments.count {
@@ -246,9 +246,10 @@ struct Explainer {
             // pairs, two PA underruns 10 ms apart). Look for it once; when it is there, it
             // becomes a segment of its own and both boundaries are explained one by one.
             let sizeable = [gap, missing, dup].filter { $0 >= 16 }.count
-            if sizeable >= 2, !a.short, !b.short, !searched.contains(b.points.first!.t),
+            let pairKey = "\(a.points.last!.t):\(b.points.first!.t):\(a.level)"
+            if sizeable >= 2, searched.count < 64, !searched.contains(pairKey),
                let mid = middleSegment(a: a, fa: fa, b: b, fb: fb, r0: r0, r1: r1) {
-                searched.insert(b.points.first!.t)
+                searched.insert(pairKey)
                 segments.insert(mid, at: k)
                 fits.insert(fit(mid), at: k)
                 k -= 1
@@ -305,7 +306,7 @@ struct Explainer {
     /// A stretch between segments `a` and `b` (capture frames r0..<r1) that neither explains
     /// but that the reference explains at a third delay: found by correlating the stretch
     /// where both misfit with the reference around both delays. Nil unless the match is close
-    /// (normalised correlation ≥ 0.9) and at least 96 frames long.
+    /// (normalised correlation ≥ 0.9) and at least 64 frames long.
     /// With `b` nil, the stretch is looked for after `a`, the last segment (the probe's last
     /// frames at another delay).
     func middleSegment(a: Segment, fa: Fit, b: Segment?, fb: Fit?, r0: Int, r1: Int) -> Segment? {
@@ -343,7 +344,7 @@ struct Explainer {
         }
         // Trim the smoothing's reach at both ends; the boundaries are placed exactly later.
         let s0 = r0 + best.0 + 16, s1 = r0 + best.1 - 16
-        guard s1 - s0 >= 96 else { return nil }
+        guard s1 - s0 >= 64 else { return nil }
         // Correlate that stretch with the reference over delays around both neighbours.
         let bLevel = b?.level ?? a.level
         let dLo = Int(min(a.level, bLevel).rounded(.down)) - RoundTripAnalysis.searchRadius
