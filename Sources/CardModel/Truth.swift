@@ -206,6 +206,15 @@ struct Decoded {
     var segments: [SegmentTrace.Seg]
     var causes: CauseRuns
 
+    /// Whether most frames in `a..<b` carry the stimulus (an insertion that is mostly silence
+    /// is a gap, one that is mostly earlier audio a repeat, as the analyzer names them).
+    func mostlySignal(_ a: Int, _ b: Int) -> Bool {
+        guard a < b else { return false }
+        var n = 0
+        for sg in segments where sg.end > a && sg.start < b { n += min(b, sg.end) - max(a, sg.start) }
+        return 2 * n > b - a
+    }
+
     /// Whether any frame in `a..<b` carries the stimulus.
     func hasSignal(_ a: Int, _ b: Int) -> Bool {
         guard a < b else { return false }
@@ -537,7 +546,7 @@ extension Simulation {
             let at = Int(first.delay.rounded())
             let x = first.start - at
             if at >= 0 && x >= 1 {
-                let hasSignal = dec.hasSignal(at, first.start)
+                let hasSignal = dec.mostlySignal(at, first.start)
                 let why = reason(forFiller: at, first.start) ?? reason(forMissing: Int64(P), Int64(P + x - 1))
                     ?? "the first \(ms(x, gr)) ms of the probe never reached the capture"
                 events.append(Event(kind: hasSignal ? .repeat : .gap, captureSample: at, sizeSamples: x, sampleRate: gr))
@@ -577,7 +586,7 @@ extension Simulation {
                 if delta > 0 { add(.repeat, delta, fillerReason) }
                 if delta < 0 { add(.drop, -delta, missingReason) }
             } else {
-                add(hasSignal ? .repeat : .gap, x, fillerReason)
+                add(dec.mostlySignal(s1.end, s2.start) ? .repeat : .gap, x, fillerReason)
                 if x - delta > 0 { add(.drop, x - delta, missingReason ?? fillerReason) }
                 if delta > x { add(.repeat, delta - x, fillerReason) }
             }
