@@ -135,6 +135,31 @@ struct Explainer {
         var result = Result()
         let w = RoundTripAnalysis.window
         guard !segments.isEmpty else { return result }
+        // A lone window that straddles a step matches halfway between the two delays, with a
+        // poorer correlation than the windows around it: it belongs to the neighbour whose
+        // delay it nearly has, not to a segment of its own.
+        var si = 0
+        while si < segments.count && segments.count > 1 {
+            let sg = segments[si]
+            if sg.points.count == 1, !sg.short {
+                let rho = abs(sg.points[0].rho)
+                let cands = [si - 1, si + 1].filter { $0 >= 0 && $0 < segments.count && segments[$0].points.count >= 2 }
+                if let j = cands.min(by: { abs(segments[$0].level - sg.level) < abs(segments[$1].level - sg.level) }),
+                   abs(segments[j].level - sg.level) <= 2,
+                   rho < 0.95 * median(segments[j].points.map { abs($0.rho) }) {
+                    if j > si {
+                        segments[j].captureStart = min(segments[j].captureStart, sg.captureStart)
+                        segments[j].points.insert(contentsOf: sg.points, at: 0)
+                    } else {
+                        segments[j].captureEnd = max(segments[j].captureEnd, sg.captureEnd)
+                        segments[j].points.append(contentsOf: sg.points)
+                    }
+                    segments.remove(at: si)
+                    continue
+                }
+            }
+            si += 1
+        }
         var fits = segments.map { fit($0) }
 
         var out: [Segment] = [segments[0]]
