@@ -206,7 +206,10 @@ struct Explainer {
             }
             // Residual variance, floored at -40 dB of the signal: below that, a misfit is a
             // modelling detail (interpolation, a hair of delay error), not a discontinuity.
-            let sigma2 = max(fa.sigma2, fb.sigma2, 1e-4 * max(fa.signalPower, fb.signalPower))
+            // (A segment's own estimate is inflated when most of its extent is the silence or
+            // the foreign frames of the step next to it — a short segment at the probe's end —
+            // so one that is a hundred times the other's is not trusted.)
+            let sigma2 = max(min(max(fa.sigma2, fb.sigma2), 100 * min(fa.sigma2, fb.sigma2)), 1e-4 * max(fa.signalPower, fb.signalPower))
             // Foreign frames must fit clearly better than either alignment: 2σ² each.
             let cfRaw = cf
             for i in 0..<cf.count { cf[i] += 2 * sigma2 }
