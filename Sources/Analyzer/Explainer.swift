@@ -271,8 +271,9 @@ struct Explainer {
             let missing = max(0, edges.kStart - edges.kCut)
             // Two sizeable events at one boundary may be two boundaries: a stretch shorter than
             // a tracking window between them, at a third delay (QEMU's drop-then-underrun
-            // pairs, two PA underruns 10 ms apart). Look for it once; when it is there, it
-            // becomes a segment of its own and both boundaries are explained one by one.
+            // pairs, two PA underruns 10 ms apart). Look for it once per pair (64 searches at
+            // most); when it is there, it becomes a segment of its own and both boundaries are
+            // explained one by one, each of which may hold another such stretch.
             let sizeable = [gap, missing, dup].filter { $0 >= 16 }.count
             let pairKey = "\(a.points.last!.t):\(b.points.first!.t):\(a.level)"
             if sizeable >= 2, searched.count < 64, !searched.contains(pairKey),
