@@ -63,8 +63,8 @@ enum AudioFixture {
     /// One measurement through `loop`, with the analyzer's verdict and an independent check:
     /// the largest sample difference between the stimulus and the capture at the analyzer's lag
     /// (0 when the loop is bit-exact there).
-    static func measure(_ loop: any AudioLoop) throws -> (RoundTrip.Result, Float?) {
-        let r = try RoundTrip.measure(loop: loop, spec: spec())
+    static func measure(_ loop: any AudioLoop, saveCapture: String? = nil) throws -> (RoundTrip.Result, Float?) {
+        let r = try RoundTrip.measure(loop: loop, spec: spec(), saveCapture: saveCapture)
         var maxDiff: Float?
         if let lat = r.measurement.latency {
             let lag = Int(lat.samples.rounded())
