@@ -765,18 +765,11 @@ struct Simulation {
         if missing > 0 && (missing >= paMinreq || !paPlaying || s.paGrants == .continuous) {
             paRequested += missing
         }
-        // Monitor → record stream (client queue limited to maxlength; a block that does not fit is lost).
-        if paRec.total + rendered.total > paMaxlen {
-            let n = rendered.total
-            let r = rendered.removeAll()
-            if containsSignal(r) {
-                logArtifact(Artifact(kind: "drop", place: "PA record", timeNs: now, frames: n,
-                                     reason: "PA record queue at maxlength (\(ms(paMaxlen, hrI)) ms): a \(ms(n, hrI)) ms monitor block was discarded",
-                                     aLo: aTag(r!.lo), aHi: aTag(r!.hi)))
-            } else {
-                xruns["PA record overflow (silence)", default: 0] += 1
-            }
-        } else {
+        // Monitor → record stream (client queue limited to maxlength).
+        let maxlength = ms(paMaxlen, hrI)
+        if !droppedRendered(queued: paRec.total, limit: paMaxlen, now: now, place: "PA record", silentOverflow: "PA record overflow (silence)", reason: { [hrI] n in
+            "PA record queue at maxlength (\(maxlength) ms): a \(ms(n, hrI)) ms monitor block was discarded"
+        }) {
             rendered.move(rendered.total, to: &paRec)
         }
     }
@@ -811,15 +804,9 @@ struct Simulation {
         } else {
             underrunSilence(p)
         }
-        if alsaRec.total + rendered.total > alsaInCap {
-            let n = rendered.total
-            let r = rendered.removeAll()
-            if containsSignal(r) {
-                logArtifact(Artifact(kind: "drop", place: "ALSA capture", timeNs: now, frames: n,
-                                     reason: "ALSA capture ring full (xrun): a \(ms(n, hrI)) ms period was lost",
-                                     aLo: aTag(r!.lo), aHi: aTag(r!.hi)))
-            }
-        } else {
+        if !droppedRendered(queued: alsaRec.total, limit: alsaInCap, now: now, place: "ALSA capture", reason: { [hrI] n in
+            "ALSA capture ring full (xrun): a \(ms(n, hrI)) ms period was lost"
+        }) {
             rendered.move(rendered.total, to: &alsaRec)
         }
         // Poll mode: the fd turns writable at the period boundary; the main loop gets to it
@@ -843,16 +830,28 @@ struct Simulation {
                 rendered.push(.silence(p - got))
             }
         }
-        if jackRec.total + rendered.total > jackCap {
-            let n = rendered.total
-            let r = rendered.removeAll()
-            if containsSignal(r) {
-                logArtifact(Artifact(kind: "drop", place: "JACK capture", timeNs: now, frames: n,
-                                     reason: "JACK capture FIFO full: a \(ms(n, hrI)) ms period was lost", aLo: aTag(r!.lo), aHi: aTag(r!.hi)))
-            }
-        } else {
+        if !droppedRendered(queued: jackRec.total, limit: jackCap, now: now, place: "JACK capture", reason: { [hrI] n in
+            "JACK capture FIFO full: a \(ms(n, hrI)) ms period was lost"
+        }) {
             rendered.move(rendered.total, to: &jackRec)
         }
+    }
+
+    /// The block the host device just rendered, bound for a capture-side queue holding `queued`
+    /// frames: when it does not fit under `limit` it is lost whole (logged as a drop when it
+    /// held any of the stimulus, else counted under `silentOverflow`) and this returns true.
+    mutating func droppedRendered(queued: Int, limit: Int, now: Int, place: String,
+                                  silentOverflow: String? = nil, reason: (Int) -> String) -> Bool {
+        guard queued + rendered.total > limit else { return false }
+        let n = rendered.total
+        let r = rendered.removeAll()
+        if containsSignal(r) {
+            logArtifact(Artifact(kind: "drop", place: place, timeNs: now, frames: n, reason: reason(n),
+                                 aLo: aTag(r!.lo), aHi: aTag(r!.hi)))
+        } else if let silentOverflow {
+            xruns[silentOverflow, default: 0] += 1
+        }
+        return true
     }
 
     /// Whether a dropped range of backend tags holds any of the stimulus.

@@ -210,20 +210,29 @@ struct Decoded {
     /// is a gap, one that is mostly earlier audio a repeat, as the analyzer names them).
     func mostlySignal(_ a: Int, _ b: Int) -> Bool {
         guard a < b else { return false }
-        var n = 0
-        for sg in segments where sg.end > a && sg.start < b { n += min(b, sg.end) - max(a, sg.start) }
+        var n = 0, i = firstSegment(endingAfter: a)
+        while i < segments.count && segments[i].start < b {
+            n += min(b, segments[i].end) - max(a, segments[i].start)
+            i += 1
+        }
         return 2 * n > b - a
     }
 
     /// Whether any frame in `a..<b` carries the stimulus.
     func hasSignal(_ a: Int, _ b: Int) -> Bool {
         guard a < b else { return false }
+        let i = firstSegment(endingAfter: a)
+        return i < segments.count && segments[i].start < b
+    }
+
+    /// Index of the first stretch that ends after frame `a` (binary search; stretches are in order).
+    private func firstSegment(endingAfter a: Int) -> Int {
         var lo = 0, hi = segments.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if segments[mid].end <= a { lo = mid + 1 } else { hi = mid }
         }
-        return lo < segments.count && segments[lo].start < b
+        return lo
     }
 }
 
