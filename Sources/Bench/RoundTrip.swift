@@ -31,6 +31,10 @@ public enum RoundTrip {
         m.backendReportedLatency = got.reportedLatencyFrames
         m.truth = got.truth
         m.latencyBreakdownMS = got.latencyBreakdownMS
+        if var q = got.qemu {
+            q.witnessFlags = q.crossCheck(events: m.events, sampleRate: m.sampleRate)
+            m.qemu = q
+        }
         if !got.notes.isEmpty { m.reason = ([m.reason].compactMap { $0 } + got.notes).joined(separator: "; ") }
         return Result(measurement: m, loop: got, stimulus: stimulus)
     }
