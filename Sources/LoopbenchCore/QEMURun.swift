@@ -112,8 +112,10 @@ extension QEMURun {
 
     /// The disagreements between the analyzer's `events` and the run's other witnesses (QEMU's
     /// trace, the guest's xruns): an HDA overrun the analyzer did not see, and a gap, drop or
-    /// repeat that no witness explains.
-    public func crossCheck(events: [Event], sampleRate: Int) -> [String] {
+    /// repeat that no witness explains. `signalSpan` is where the probe lies in the capture
+    /// (frames): audio lost outside it was silence, which no analyzer can see, so only overruns
+    /// inside it are expected to show; without a span (no signal found) none are.
+    public func crossCheck(events: [Event], sampleRate: Int, signalSpan: Range<Int>?) -> [String] {
         var flags: [String] = []
         let rate = Double(sampleRate)
         let placed = trace.filter { $0.captureSample != nil && ($0.name == "hda_audio_overrun" || $0.name == "hda_audio_adjust" || $0.name == "audio_timer_delayed") }
@@ -123,7 +125,7 @@ extension QEMURun {
             return Int(s[s.index(after: at)...].prefix { $0.isNumber }).map { $0 - prefill }
         }
         let damage = events.filter { $0.kind != .click }
-        for o in placed where o.name == "hda_audio_overrun" {
+        for o in placed where o.name == "hda_audio_overrun" && signalSpan?.contains(o.captureSample!) == true {
             let t = Double(o.captureSample!) / rate
             let seen = damage.contains { e in
                 let d = e.timeS - t
@@ -132,7 +134,7 @@ extension QEMURun {
             if !seen { flags.append(String(format: "QEMU traced hda_audio_overrun (%@) at %.3f s that the analyzer did not see", o.args, t)) }
         }
         let unplacedOverruns = trace.filter { $0.captureSample == nil && $0.name == "hda_audio_overrun" }.count
-        if unplacedOverruns > 0 && damage.isEmpty {
+        if unplacedOverruns > 0 && damage.isEmpty && signalSpan != nil {
             flags.append("QEMU traced \(unplacedOverruns) hda_audio_overrun events that the analyzer did not see")
         }
         for e in damage {

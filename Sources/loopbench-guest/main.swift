@@ -207,7 +207,14 @@ func duplex(playback pl: OpaquePointer, capture cap: OpaquePointer, linked: Bool
             report.xrunCount += 1
             report.xruns.append("\(xrun)@\(rpos)/\(wpos)")
             recoveries += 1
-            if recoveries > maxRecoveries || wpos >= playFrames { break }
+            if recoveries > maxRecoveries || wpos >= playFrames || wpos >= captureFrames { break }
+            // After the restart both streams start on one trigger again, with playback frame
+            // `wpos`: the capture continues at the same index, so that capture frame j and
+            // playback frame j stay the same instant. What could not be recorded is silence.
+            if rpos < wpos {
+                rec.withUnsafeMutableBufferPointer { b in for i in (rpos * channels)..<(wpos * channels) { b[i] = 0 } }
+            }
+            rpos = wpos
             try restart()
         }
     }
