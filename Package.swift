@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "loopbench",
             dependencies: [
-                "LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Synth", "Loops", "Bench", "Sweep", "Reports",
+                "LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Synth", "Loops", "Bench", "Sweep", "Reports", "QEMUBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

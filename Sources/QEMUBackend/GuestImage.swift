@@ -266,10 +266,11 @@ struct GuestInputs {
     /// One line per input: path, size and FNV-1a hash of its content; the init script's hash last.
     func manifest() -> String {
         var lines = ["loopbench guest image v1", "kernel-version \(kernelVersion)"]
-        let all = [kernel, busybox, guestBinary] + modules + libraries + alsaFiles
-        for p in all {
+        // The player-recorder is named by its role: the same build from another folder is the same input.
+        let all = [("kernel", kernel), ("busybox", busybox), ("loopbench-guest", guestBinary)] + (modules + libraries + alsaFiles).map { ($0, $0) }
+        for (name, p) in all {
             let data = FileManager.default.contents(atPath: p) ?? Data()
-            lines.append("\(p) \(data.count) \(String(FNV1a.hash(data), radix: 16))")
+            lines.append("\(name) \(data.count) \(String(FNV1a.hash(data), radix: 16))")
         }
         lines.append("init \(String(FNV1a.hash(Data(GuestImage.initScript.utf8)), radix: 16))")
         return lines.joined(separator: "\n") + "\n"

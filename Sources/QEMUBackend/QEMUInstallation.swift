@@ -60,7 +60,7 @@ public struct QEMUInstallation: Sendable {
     }
 
     /// Refuses an audio driver this QEMU cannot load, naming the package that carries it.
-    func requireDriver(_ name: String) throws(LoopbenchError) {
+    public func requireDriver(_ name: String) throws(LoopbenchError) {
         guard audioDrivers.contains(name) else {
             let hint = name == "pa" ? "; Debian ships it in qemu-system-gui (scripts/bootstrap --qemu)" : ""
             throw .unavailable(binary, "QEMU \(version) has no '\(name)' audio driver (it lists \(audioDrivers.joined(separator: ", ")))\(hint)")
