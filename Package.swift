@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "QEMUBackend", dependencies: ["LoopbenchCore", "CardModel"]),
         .target(name: "Loops", dependencies: ["LoopbenchCore", "CardModel", "PulseBackend", "ALSABackend", "QEMUBackend"]),
         .target(name: "Bench", dependencies: ["LoopbenchCore", "Analyzer", "AudioFile", "Stimulus", "Loops"]),
-        .target(name: "Sweep", dependencies: ["LoopbenchCore", "Bench", "Loops", "Stimulus", "Analyzer", "DSP", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Sweep", dependencies: ["LoopbenchCore", "CardModel", "Bench", "Loops", "Stimulus", "Analyzer", "DSP", .product(name: "Yams", package: "Yams")]),
         .target(name: "Reports", dependencies: ["LoopbenchCore", "Sweep"]),
         .executableTarget(
             name: "loopbench",

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import CardModel
 import Foundation
 import LoopbenchCore
 
@@ -67,9 +68,12 @@ public struct CalibrationReport: Codable, Sendable, Equatable {
     public var qemuVersion: String?
     public var rows: [Row]
     public var summary: Summary
+    /// How late QEMU's audio timer ran in the real HDA runs (from `audio_timer_delayed`).
+    public var timerLateness: TimerLatenessEvidence?
 
     enum CodingKeys: String, CodingKey {
         case schema, created, rows, summary
+        case timerLateness = "timer_lateness"
         case modelFixed = "model_fixed", realFixed = "real_fixed", qemuVersion = "qemu_version"
     }
 
@@ -101,8 +105,14 @@ public struct CalibrationReport: Codable, Sendable, Equatable {
                               latencyWithinTolerance: cleanBoth.filter { $0.latencyWithinTolerance == true }.count,
                               worstLatencyDeltaMS: cleanBoth.compactMap(\.latencyDeltaMS).max { abs($0) < abs($1) }, misses: misses)
         let version = real.points.lazy.flatMap(\.trials).compactMap { $0.measurement.qemu?.version }.first
+        let traced = real.points.flatMap { p in
+            p.trials.compactMap { t -> (timerPeriodUS: Int, qemu: QEMURun)? in
+                guard let q = t.measurement.qemu, let tp = p.settings["timer-period"].flatMap({ Int($0) }) ?? real.fixed["timer-period"].flatMap({ Int($0) }) else { return nil }
+                return (tp, q)
+            }
+        }
         return CalibrationReport(created: ISO8601DateFormatter().string(from: created), modelFixed: model.fixed, realFixed: real.fixed,
-                                 qemuVersion: version, rows: rows, summary: summary)
+                                 qemuVersion: version, rows: rows, summary: summary, timerLateness: traced.isEmpty ? nil : TimerLatenessEvidence.from(traced))
     }
 
     static func side(_ p: SweepReport.Point) -> Side {
@@ -129,6 +139,10 @@ public struct CalibrationReport: Codable, Sendable, Equatable {
         if !s.misses.isEmpty {
             out += "\n## Points that miss\n\n" + s.misses.map { "- \($0)\n" }.joined()
         }
+        if let t = timerLateness {
+            let current = modelFixed["host.jitter"].flatMap { try? TimeValue.microseconds($0, key: "host.jitter") }.map { Int($0) } ?? Self.modelDefaultHostJitterUS
+            out += t.markdown(currentHostJitterUS: current)
+        }
         return out
     }
 
@@ -140,6 +154,9 @@ public struct CalibrationReport: Codable, Sendable, Equatable {
         let kinds = s.eventsByKind.keys.sorted().map { "\(s.eventsByKind[$0]!) \($0)" }.joined(separator: ", ")
         return "crackle \(s.failing)/\(s.trials), \(lat)" + (kinds.isEmpty ? "" : "; \(kinds)") + (s.largestEvent.map { "; largest \($0)" } ?? "")
     }
+
+    /// The card model's `host.jitter` default, for the lateness table when the grid does not set it.
+    static var modelDefaultHostJitterUS: Int { CardModelSettings().hostJitterUS }
 
     static func percent(_ a: Int, _ b: Int) -> String { b == 0 ? "–" : String(format: "%.0f %%", 100 * Double(a) / Double(b)) }
 }
