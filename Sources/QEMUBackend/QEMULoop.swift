@@ -56,6 +56,15 @@ public struct QEMULoop: AudioLoop {
         for (k, v) in settings {
             if ownKeys.contains(k) { own[k] = v } else if Self.modelOnlyKeys.contains(k) { ignored.append(k) } else { modelSettings[k] = v }
         }
+        // The installed QEMU's defaults apply: the newest version the model knows that is not
+        // newer than it. A `qemu=` that names another version is refused (checked again at run).
+        if let installed = try? QEMUInstallation.find() {
+            let known = Self.knownVersion(for: installed.version)
+            if let asked = modelSettings["qemu"], asked != known?.rawValue && asked != installed.series {
+                throw .usage("qemu=\(asked): the installed QEMU is \(installed.version); a real guest runs that version (leave qemu out)", subject: "qemu")
+            }
+            if let known { modelSettings["qemu"] = known.rawValue }
+        }
         do {
             model = try CardModelSettings(settings: modelSettings)
         } catch {
@@ -84,6 +93,16 @@ public struct QEMULoop: AudioLoop {
         var e = model.effective.filter { !Self.modelOnlyKeys.contains($0.key) }
         for (k, v) in own where k != "keep" { e[k] = .string(v) }
         return e
+    }
+
+    /// The newest QEMU version whose defaults the model knows that is not newer than `version`.
+    static func knownVersion(for version: String) -> CardModelSettings.QEMUVersion? {
+        func number(_ v: String) -> Int {
+            let p = v.split(separator: ".").compactMap { Int($0) }
+            return (p.first ?? 0) * 1000 + (p.count > 1 ? p[1] : 0)
+        }
+        let n = number(version)
+        return CardModelSettings.QEMUVersion.allCases.filter { number($0.rawValue) <= n }.max { number($0.rawValue) < number($1.rawValue) }
     }
 
     // MARK: - The guest's ALSA request
@@ -156,11 +175,11 @@ public struct QEMULoop: AudioLoop {
             throw .usage("--seconds \(stimulus.duration): a real guest plays 0–600 s per run", subject: "seconds")
         }
         let qemu = try QEMUInstallation.find()
-        if let asked = explicit["qemu"], asked != qemu.series {
-            throw .usage("qemu=\(asked): the installed QEMU is \(qemu.version); a real guest runs that version (use qemu=\(qemu.series) or leave it out)", subject: "qemu")
+        guard let known = Self.knownVersion(for: qemu.version) else {
+            throw .unavailable(qemu.binary, "QEMU \(qemu.version) is older than every version whose audio defaults loopbench knows (\(CardModelSettings.QEMUVersion.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        if model.qemu.rawValue != qemu.series && explicit["qemu"] == nil && CardModelSettings.QEMUVersion(rawValue: qemu.series) == nil {
-            throw .unavailable(qemu.binary, "QEMU \(qemu.version): loopbench knows the audio defaults of QEMU \(CardModelSettings.QEMUVersion.allCases.map(\.rawValue).joined(separator: ", ")) only")
+        if model.qemu != known {
+            throw .usage("qemu=\(model.qemu.rawValue): the installed QEMU is \(qemu.version); a real guest runs that version (leave qemu out)", subject: "qemu")
         }
         try qemu.requireDriver(model.backend.rawValue)
         let (server, sink, source) = try soundServer()

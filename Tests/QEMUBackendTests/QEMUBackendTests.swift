@@ -41,8 +41,15 @@ struct QEMUBackendPartsTests {
         #expect(pipewire?.kind == .usage)
         let timeout = thrown { () throws(LoopbenchError) in _ = try QEMULoop(settings: ["timeout": "1s"]) }
         #expect(timeout?.subject == "timeout")
-        let virtio = thrown { () throws(LoopbenchError) in _ = try QEMULoop(settings: ["device": "virtio-snd", "qemu": "10.0"]) }
+        let virtio = thrown { () throws(LoopbenchError) in _ = try QEMULoop(settings: ["device": "virtio-snd"]) }
         #expect(virtio?.subject == "device")
+    }
+
+    @Test func theInstalledVersionPicksTheModelsDefaults() {
+        #expect(QEMULoop.knownVersion(for: "7.2.22") == .v7_2)
+        #expect(QEMULoop.knownVersion(for: "8.2.1") == .v8_0)
+        #expect(QEMULoop.knownVersion(for: "10.1.0") == .v10_0)
+        #expect(QEMULoop.knownVersion(for: "6.2.0") == nil)
     }
 
     @Test func versionAndDriversAreRead() {
