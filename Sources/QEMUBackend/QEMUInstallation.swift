@@ -16,8 +16,12 @@ public struct QEMUInstallation: Sendable {
         return parts.count >= 2 ? "\(parts[0]).\(parts[1])" : version
     }
 
-    /// `$LOOPBENCH_QEMU`, else `qemu-system-x86_64` on the PATH.
-    public static func find() throws(LoopbenchError) -> QEMUInstallation {
+    /// `$LOOPBENCH_QEMU`, else `qemu-system-x86_64` on the PATH; looked up once per process.
+    public static func find() throws(LoopbenchError) -> QEMUInstallation { try cached.get() }
+
+    private static let cached = Result { () throws(LoopbenchError) in try lookUp() }
+
+    static func lookUp() throws(LoopbenchError) -> QEMUInstallation {
         let env = ProcessInfo.processInfo.environment
         var binary = env["LOOPBENCH_QEMU"].flatMap { $0.isEmpty ? nil : $0 }
         if binary == nil {
