@@ -176,7 +176,11 @@ func duplex(playback pl: OpaquePointer, capture cap: OpaquePointer, linked: Bool
     try check(snd_pcm_start(pl), "start")
     if !linked { try check(snd_pcm_start(cap), "start capture") }
     var recoveries = 0
+    let playbackEvents = fds.prefix(npl).map(\.events)
     while rpos < captureFrames {
+        // Once the whole playback is queued its descriptors would report room forever: stop
+        // waiting on them, or the loop would spin through the capture's tail.
+        for i in 0..<npl { fds[i].events = wpos < playFrames ? playbackEvents[i] : 0 }
         let ready = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress!, nfds_t($0.count), 2000) }
         if ready == 0 {
             report.lines.append("timeout=poll capture_frame=\(rpos) written=\(wpos)")
