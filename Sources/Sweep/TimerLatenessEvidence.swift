@@ -30,10 +30,26 @@ public struct TimerLatenessEvidence: Codable, Sendable, Equatable {
     /// fits the tail best in log-probability, and the fit's rms error in natural-log units.
     public var fittedHostJitterUS: Int?
     public var fitRMSLog: Double?
+    /// Ticks later than ``stallThresholdMS`` are main-loop stalls rather than jitter: how often
+    /// they came (per second of audio, all runs together) and how long they lasted, as the model's
+    /// `host.stalls` (`RATE/s:LENGTH`). A tick falls at a uniform place in a stall, so the stall
+    /// is about its lateness plus half a period.
+    public var stallsPerSecond: Double?
+    public var stallLengthMS: Double?
+    public var seconds: Double = 0
+
+    /// Lateness that no lognormal body of a few ms explains.
+    public static let stallThresholdMS = 10.0
+
+    public var suggestedHostStalls: String? {
+        guard let r = stallsPerSecond, let l = stallLengthMS, r > 0 else { return nil }
+        return String(format: "%.2f/s:%.0fms", r, l)
+    }
 
     enum CodingKeys: String, CodingKey {
-        case runs, tail
+        case runs, tail, seconds
         case fittedHostJitterUS = "fitted_host_jitter_us", fitRMSLog = "fit_rms_log"
+        case stallsPerSecond = "stalls_per_second", stallLengthMS = "stall_length_ms"
     }
 
     /// Reads every real trial's trace. Only HDA runs count (their `hda_audio_running` events
@@ -42,14 +58,20 @@ public struct TimerLatenessEvidence: Codable, Sendable, Equatable {
         var ticks: [Int: Int] = [:]
         var intervals: [Int: [Int]] = [:]
         var runs = 0
+        var seconds = 0.0
+        var stalls: [Double] = []
         for (tp, q) in measurements {
             let running = q.trace.filter { $0.name == "hda_audio_running" }
             guard let start = running.first(where: { $0.args.hasSuffix("run 1") })?.timeS,
                   let stop = running.last(where: { $0.args.hasSuffix("run 0") })?.timeS, stop > start else { continue }
             runs += 1
+            seconds += stop - start
             ticks[tp, default: 0] += Int((stop - start) * 1e6 / Double(tp))
             for e in q.trace where e.name == "audio_timer_delayed" && e.timeS >= start && e.timeS <= stop {
-                if let ms = Int(e.args.split(separator: " ").dropFirst().first ?? "") { intervals[tp, default: []].append(ms) }
+                guard let ms = Int(e.args.split(separator: " ").dropFirst().first ?? "") else { continue }
+                intervals[tp, default: []].append(ms)
+                let late = Double(ms) - Double(tp) / 1000
+                if late >= stallThresholdMS { stalls.append(late + Double(tp) / 2000) }
             }
         }
         var tail: [TailPoint] = []
@@ -67,6 +89,11 @@ public struct TimerLatenessEvidence: Codable, Sendable, Equatable {
             }
         }
         var e = TimerLatenessEvidence(runs: runs, tail: tail, fittedHostJitterUS: nil, fitRMSLog: nil)
+        e.seconds = seconds
+        if seconds > 0 {
+            e.stallsPerSecond = (Double(stalls.count) / seconds * 100).rounded() / 100
+            e.stallLengthMS = stalls.isEmpty ? nil : (stalls.reduce(0, +) / Double(stalls.count)).rounded()
+        }
         (e.fittedHostJitterUS, e.fitRMSLog) = e.fit()
         return e
     }
@@ -78,9 +105,10 @@ public struct TimerLatenessEvidence: Codable, Sendable, Equatable {
         return 0.5 * erfc(log(x / median) / sigma / 2.0.squareRoot())
     }
 
-    /// The p99 in 50 µs steps from 100 µs to 20 ms that fits the points with at least 3 late ticks.
+    /// The p99 in 50 µs steps from 100 µs to 20 ms that fits the points with at least 3 late
+    /// ticks below the stall threshold (the lognormal body; stalls are counted apart).
     func fit() -> (Int?, Double?) {
-        let pts = tail.filter { $0.later >= 3 }
+        let pts = tail.filter { $0.later >= 3 && $0.lateMS < Self.stallThresholdMS }
         guard pts.count >= 2 else { return (nil, nil) }
         var best: (Int, Double)?
         for p99 in stride(from: 100, through: 20_000, by: 50) {
@@ -105,8 +133,12 @@ public struct TimerLatenessEvidence: Codable, Sendable, Equatable {
             out += String(format: "| %d | %.1f | %d | %d | %.2g | %.2g | %@ |\n", p.timerPeriodUS, p.lateMS, p.ticks, p.later, p.fraction, cur, fit)
         }
         if let f = fittedHostJitterUS, let r = fitRMSLog {
-            out += String(format: "\nBest fit of the model's lognormal: host.jitter = %d µs (rms error %.2f in ln P over the points with at least 3 late ticks).\n", f, r)
+            out += String(format: "\nBest fit of the model's lognormal to lateness below %.0f ms: host.jitter = %d µs (rms error %.2f in ln P over the points with at least 3 late ticks).", Self.stallThresholdMS, f, r)
         }
+        if let st = suggestedHostStalls {
+            out += String(format: " Ticks %.0f ms or more late, taken as main-loop stalls: host.stalls = %@ (%.0f s of audio).", Self.stallThresholdMS, st, seconds)
+        }
+        out += "\n"
         return out
     }
 }

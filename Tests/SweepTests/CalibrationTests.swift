@@ -23,6 +23,8 @@ struct CalibrationTests {
         #expect(byLate[3.0]?.later == 2)
         #expect(byLate[10.0]?.later == 1)
         #expect(byLate[11.0] == nil)
+        // The 10 ms late tick is a stall: one in 2 s, about its lateness plus half a period long.
+        #expect(e.suggestedHostStalls == "0.50/s:11ms")
         // The model's survival function is the lognormal's: half of the ticks later than the median, 1 % later than the p99.
         #expect(abs(TimerLatenessEvidence.modelSurvival(lateMS: 0.05, p99US: 2000) - 0.5) < 1e-9)
         #expect(abs(TimerLatenessEvidence.modelSurvival(lateMS: 2.0, p99US: 2000) - 0.01) < 1e-4)
