@@ -2,81 +2,6 @@
 import Foundation
 import LoopbenchCore
 
-/// The card model's ground truth for one run, taken from its own log.
-///
-/// `events` has exactly the measurement's event fields, so it compares one to one with
-/// the analyzer; `event_reasons` says, in the same order, why each happened.
-public struct CardModelTruth: Codable, Sendable, Equatable {
-    public struct Artifact: Codable, Sendable, Equatable {
-        public var kind: String
-        public var place: String
-        public var timeS: Double
-        public var frames: Int
-        public var reason: String
-        enum CodingKeys: String, CodingKey {
-            case kind, place, frames, reason
-            case timeS = "time_s"
-        }
-    }
-
-    public struct PulseAttributes: Codable, Sendable, Equatable {
-        public var tlength: Int
-        public var minreq: Int
-        public var prebuf: Int
-        public var maxlength: Int
-        public var fragsize: Int
-        public var sinkBlock: Int
-        public var staleCapture: Int
-        enum CodingKeys: String, CodingKey {
-            case tlength, minreq, prebuf, maxlength, fragsize
-            case sinkBlock = "sink_block"
-            case staleCapture = "stale_capture"
-        }
-    }
-
-    /// True round trip at the reference start, in capture frames (nil when no signal came back).
-    public var latencySamples: Double?
-    public var latencyMS: Double?
-    public var events: [Event]
-    public var eventReasons: [String]
-    public var segments: [LoopMeasurement.Segment]
-    /// Every xrun the model logged, including those outside the probe.
-    public var artifacts: [Artifact]
-    public var xrunsByPlace: [String: Int]
-    /// Time-weighted occupancy of each buffer, in ms.
-    public var occupancyMS: [String: Double]
-    /// Mean time a frame spends between the guest's playback DMA and the host sink (HDA ring + mixeng + backend queue).
-    public var playbackQEMUSideMS: Double
-    public var hdaCorrections: [String: Int]
-    /// Times (s) of the ±1/−4 ms playback corrections after the start-up ramp (first 200).
-    public var outCorrectionTimesS: [Double]
-    public var pulse: PulseAttributes?
-    /// Range of the HDA playback ring fill right after each audio tick, once the start-up ramp is over (ms).
-    public var hdaOutFillAfterTickMS: [Double]?
-    public var simulatedSeconds: Double
-
-    enum CodingKeys: String, CodingKey {
-        case events, segments, artifacts, pulse
-        case latencySamples = "latency_samples"
-        case latencyMS = "latency_ms"
-        case eventReasons = "event_reasons"
-        case xrunsByPlace = "xruns_by_place"
-        case occupancyMS = "occupancy_ms"
-        case playbackQEMUSideMS = "playback_qemu_side_ms"
-        case hdaCorrections = "hda_corrections"
-        case outCorrectionTimesS = "out_correction_times_s"
-        case simulatedSeconds = "simulated_seconds"
-        case hdaOutFillAfterTickMS = "hda_out_fill_after_tick_ms"
-    }
-
-    /// The truth as a JSON value for ``LoopCapture/truth``.
-    public var jsonValue: JSONValue {
-        guard let data = try? JSONCoding.encode(self, pretty: false),
-              let v = try? JSONDecoder().decode(JSONValue.self, from: data) else { return .null }
-        return v
-    }
-}
-
 /// A forward-moving reader of a ``RunLog`` (positions mostly increase).
 struct LogCursor {
     let log: RunLog
@@ -200,7 +125,7 @@ struct CauseRuns {
 
 /// The capture (audio), the stretches of it that carry the stimulus, and the artifact
 /// behind each capture frame.
-struct Decoded {
+struct RenderedCapture {
     var audio: [Float]
     /// Every stretch that carries the stimulus, short ones included, in capture order.
     var segments: [SegmentTrace.Seg]
@@ -236,7 +161,7 @@ struct Decoded {
     }
 }
 
-/// The playback side of ``Simulation/decode()``: what each backend-domain (B) playback
+/// The playback side of ``CaptureRenderer``: what each backend-domain (B) playback
 /// frame carries.
 ///
 /// B frame `b` is the playback resampler's output: linear interpolation between its inputs
@@ -255,15 +180,16 @@ struct PlaybackTable {
     let p64: Int64, l64: Int64
     let frames: Int64
 
-    init(sim: Simulation) {
-        identity = sim.convOut.identity
-        log = sim.convOut.log
-        inR = Int64(sim.convOut.inRate)
-        outR = Int64(sim.convOut.outRate)
+    init(run: ModelRun) {
+        let resampler = run.playbackResampler
+        identity = resampler.identity
+        log = resampler.log
+        inR = Int64(resampler.inRate)
+        outR = Int64(resampler.outRate)
         invOutR = 1 / Double(outR)
-        p64 = Int64(sim.P)
-        l64 = Int64(sim.L)
-        frames = sim.convOut.outTotal
+        p64 = Int64(run.prefillFrames)
+        l64 = Int64(run.stimulus.count)
+        frames = resampler.outTotal
         if identity {
             stretches = [.init(start: p64, end: p64 + l64, base: -p64, cause: -1)]
             return
@@ -336,73 +262,99 @@ struct PlaybackTable {
     }
 }
 
-extension Simulation {
-    /// Renders the guest's capture from frame P on into audio, tracing every frame back to
-    /// the stimulus frame it carries.
-    func decode() -> Decoded {
-        var audio = [Float](repeating: 0, count: capFrames)
+/// The capture renderer: turns what the guest captured (runs of frames tagged with the
+/// stream position they carry) into audio from the stimulus's start on, tracing every capture
+/// frame back to the stimulus frame it carries (fractional through the resamplers) and to the
+/// artifact that produced it.
+struct CaptureRenderer {
+    let run: ModelRun
+
+    func render() -> RenderedCapture {
+        var audio = [Float](repeating: 0, count: run.captureFrames)
         var trace = SegmentTrace()
         var causes = CauseRuns()
-        let table = PlaybackTable(sim: self)
-        var capCur = LogCursor(log: guestCap)
+        let table = PlaybackTable(run: run)
+        var capCur = LogCursor(log: run.guestCapture)
         audio.withUnsafeMutableBufferPointer { au in
-        stim.withUnsafeBufferPointer { stim in
-        var hint = 0
-        if convIn.identity {
-            // Run by run: a capture run is a stretch of consecutive backend frames.
-            var q = 0
-            while q < capFrames {
-                let (d, dc, left) = capCur.run(at: Int64(P + q))
-                let n = min(left, capFrames - q)
-                q += n
-                let q0 = q - n
-                if d < 0 { causes.set(q0, n, dc); continue }
-                if table.identity {
-                    // Only the part of the run that carries the stimulus needs writing.
-                    let p64 = table.p64, l64 = table.l64
-                    let lo = max(0, min(n, Int(p64 - d))), hi = max(0, min(n, Int(p64 + l64 - d)))
-                    if lo < hi {
-                        let s0 = Int(d - p64)
-                        for k in lo..<hi { au[q0 + k] = stim[s0 + k] }
-                        trace.span(q0 + lo, hi - lo, delay: Double(q0 - s0))
-                    }
-                    causes.set(q0, n, dc)
-                    continue
-                }
-                var k = 0
-                while k < n {
-                    let b = d + Int64(k)
-                    guard let h = table.stretch(containing: b, hint: hint) else {
-                        let (v, s, bc, _) = table.frame(b, stim: stim)
-                        au[q0 + k] = v
-                        if !s.isNaN { trace.frame(q0 + k, s) }
-                        causes.set(q0 + k, 1, dc >= 0 ? dc : bc)
-                        k += 1
-                        continue
-                    }
-                    // A playback stretch: one delay, one cause, values straight from the stimulus.
-                    hint = h
-                    let st = table.stretches[h]
-                    let m = min(n - k, Int(st.end - b))
-                    let k0 = k
-                    let num = b * table.inR
-                    var iB = num / table.outR
-                    var remB = num % table.outR
-                    let sFirst = Double(st.base + iB) + Double(remB) * table.invOutR
-                    for _ in 0..<m {
-                        let f = Double(remB) * table.invOutR
-                        let sIdx = Int(st.base + iB)
-                        au[q0 + k] = Float(1 - f) * stim[sIdx] + Float(f) * stim[sIdx + 1]
-                        k += 1
-                        remB += table.inR
-                        while remB >= table.outR { remB -= table.outR; iB += 1 }
-                    }
-                    trace.span(q0 + k0, m, delay: Double(q0 + k0) - sFirst)
-                    causes.set(q0 + k0, m, dc >= 0 ? dc : st.cause)
+            run.stimulus.withUnsafeBufferPointer { stim in
+                if run.captureResampler.identity {
+                    renderWithoutCaptureResampling(au, stim, table, &capCur, &trace, &causes)
+                } else {
+                    renderThroughCaptureResampler(au, stim, table, &capCur, &trace, &causes)
                 }
             }
-            return
         }
+        return RenderedCapture(audio: audio, segments: trace.finish(), causes: causes)
+    }
+
+    /// Capture at the backend's rate: run by run, each capture run a stretch of consecutive
+    /// backend frames, through the playback table.
+    private func renderWithoutCaptureResampling(_ au: UnsafeMutableBufferPointer<Float>, _ stim: UnsafeBufferPointer<Float>, _ table: PlaybackTable,
+                                                _ capCur: inout LogCursor, _ trace: inout SegmentTrace, _ causes: inout CauseRuns) {
+        let capFrames = run.captureFrames, P = run.prefillFrames
+        var hint = 0
+        // Run by run: a capture run is a stretch of consecutive backend frames.
+        var q = 0
+        while q < capFrames {
+            let (d, dc, left) = capCur.run(at: Int64(P + q))
+            let n = min(left, capFrames - q)
+            q += n
+            let q0 = q - n
+            if d < 0 { causes.set(q0, n, dc); continue }
+            if table.identity {
+                // Only the part of the run that carries the stimulus needs writing.
+                let p64 = table.p64, l64 = table.l64
+                let lo = max(0, min(n, Int(p64 - d))), hi = max(0, min(n, Int(p64 + l64 - d)))
+                if lo < hi {
+                    let s0 = Int(d - p64)
+                    for k in lo..<hi { au[q0 + k] = stim[s0 + k] }
+                    trace.span(q0 + lo, hi - lo, delay: Double(q0 - s0))
+                }
+                causes.set(q0, n, dc)
+                continue
+            }
+            var k = 0
+            while k < n {
+                let b = d + Int64(k)
+                guard let h = table.stretch(containing: b, hint: hint) else {
+                    let (v, s, bc, _) = table.frame(b, stim: stim)
+                    au[q0 + k] = v
+                    if !s.isNaN { trace.frame(q0 + k, s) }
+                    causes.set(q0 + k, 1, dc >= 0 ? dc : bc)
+                    k += 1
+                    continue
+                }
+                // A playback stretch: one delay, one cause, values straight from the stimulus.
+                hint = h
+                let st = table.stretches[h]
+                let m = min(n - k, Int(st.end - b))
+                let k0 = k
+                let num = b * table.inR
+                var iB = num / table.outR
+                var remB = num % table.outR
+                let sFirst = Double(st.base + iB) + Double(remB) * table.invOutR
+                for _ in 0..<m {
+                    let f = Double(remB) * table.invOutR
+                    let sIdx = Int(st.base + iB)
+                    au[q0 + k] = Float(1 - f) * stim[sIdx] + Float(f) * stim[sIdx + 1]
+                    k += 1
+                    remB += table.inR
+                    while remB >= table.outR { remB -= table.outR; iB += 1 }
+                }
+                trace.span(q0 + k0, m, delay: Double(q0 + k0) - sFirst)
+                causes.set(q0 + k0, m, dc >= 0 ? dc : st.cause)
+            }
+        }
+    }
+
+    /// Capture resampled from the backend's rate: every output frame interpolates two backend
+    /// frames, each of which is traced through the playback table; stretches where both stay
+    /// in one playback stretch go frame by frame without lookups.
+    private func renderThroughCaptureResampler(_ au: UnsafeMutableBufferPointer<Float>, _ stim: UnsafeBufferPointer<Float>, _ table: PlaybackTable,
+                                               _ capCur: inout LogCursor, _ trace: inout SegmentTrace, _ causes: inout CauseRuns) {
+        let capFrames = run.captureFrames, P = run.prefillFrames
+        let convIn = run.captureResampler
+        var hint = 0
         let inLog = convIn.log
         var inCur = LogCursor(log: inLog)
         let inR = Int64(convIn.inRate), outR = Int64(convIn.outRate)
@@ -527,122 +479,5 @@ extension Simulation {
             causes.set(kEnd, -1)
             q += n
         }
-        }
-        }
-        return Decoded(audio: audio, segments: trace.finish(), causes: causes)
-    }
-
-    /// Ground truth from the decoded capture and the model's log.
-    func truth(_ dec: Decoded) -> CardModelTruth {
-        let raw = dec.segments
-        // Short stretches at another delay count as replaced audio, not as segments.
-        let minSeg = max(16, gr / 1000)
-        let main = raw.filter { $0.end - $0.start >= minSeg }
-
-        var events: [Event] = []
-        var reasons: [String] = []
-        func reason(forFiller a: Int, _ b: Int) -> String? {
-            if let c = dec.causes.first(in: a, b) { return artifacts[Int(c)].reason }
-            return nil
-        }
-        func reason(forMissing lo: Int64, _ hi: Int64) -> String? {
-            // Missing stimulus frames lo...hi (guest stream frames).
-            for art in artifacts where art.aLo >= 0 && art.aHi >= lo - 2 && art.aLo <= hi + 2 { return art.reason }
-            return nil
-        }
-        // The probe's first frames replaced (stale ring contents, silence) before the first segment.
-        if let first = main.first {
-            let at = Int(first.delay.rounded())
-            let x = first.start - at
-            if at >= 0 && x >= 1 {
-                let hasSignal = dec.mostlySignal(at, first.start)
-                let why = reason(forFiller: at, first.start) ?? reason(forMissing: Int64(P), Int64(P + x - 1))
-                    ?? "the first \(ms(x, gr)) ms of the probe never reached the capture"
-                events.append(Event(kind: hasSignal ? .repeat : .gap, captureSample: at, sizeSamples: x, sampleRate: gr))
-                reasons.append(why)
-                events.append(Event(kind: .drop, captureSample: at, sizeSamples: x, sampleRate: gr))
-                reasons.append(why)
-            }
-        }
-        // Capture frames an interpolation across one backend-domain edge can reach: two host
-        // frames on each resampler, each worth guest/host rate capture frames.
-        let mixWidth = 2 * ((gr + min(hrO, hrI) - 1) / min(hrO, hrI))
-        for i in 1..<max(1, main.count) {
-            let s1 = main[i - 1], s2 = main[i]
-            let x = s2.start - s1.end
-            let delta = Int((s2.delay - s1.delay).rounded())
-            let hasSignal = dec.hasSignal(s1.end, s2.start)
-            let fillerReason = x > 0 ? reason(forFiller: s1.end, s2.start) : nil
-            let lastSrc = Int64((Double(s1.end - 1) - s1.delay).rounded()) + Int64(P)
-            let missingReason = reason(forMissing: lastSrc + 1, lastSrc + Int64(max(1, x - delta)))
-            func add(_ kind: Event.Kind, _ size: Int, _ why: String?) {
-                guard size > 0 else { return }
-                events.append(Event(kind: kind, captureSample: s1.end, sizeSamples: size, sampleRate: gr))
-                reasons.append(why ?? fillerReason ?? missingReason ?? "\(kind.rawValue) of \(ms(size, gr)) ms (cause not logged)")
-            }
-            // Silence inserted into a resampled stream moves the delay by a fractional amount
-            // and leaves partial frames at both edges: the number of wholly silent frames can
-            // differ from the shift by a few frames. That is one gap of the shift, not a gap
-            // plus a 1-frame drop or repeat.
-            let resampled = !convOut.identity || !convIn.identity
-            // Likewise a jump (drop or repeat) in a resampled stream leaves a few frames that
-            // mix both sides of it: no gap, just the jump.
-            var mixes = resampled && x > 0 && x <= mixWidth
-            if mixes { for q in s1.end..<s2.start where dec.audio[q] == 0 { mixes = false } }
-            if x > 0 && !hasSignal && resampled && delta > 0 && abs(x - delta) <= mixWidth {
-                add(.gap, delta, fillerReason)
-            } else if x == 0 || mixes {
-                if delta > 0 { add(.repeat, delta, fillerReason) }
-                if delta < 0 { add(.drop, -delta, missingReason) }
-            } else {
-                add(dec.mostlySignal(s1.end, s2.start) ? .repeat : .gap, x, fillerReason)
-                if x - delta > 0 { add(.drop, x - delta, missingReason ?? fillerReason) }
-                if delta > x { add(.repeat, delta - x, fillerReason) }
-            }
-        }
-
-        var latency: Double? = nil
-        if let first = main.first {
-            latency = first.delay
-            for sg in main where Double(sg.start) - sg.delay <= 0.5 && Double(sg.end) - sg.delay > 0 { latency = sg.delay; break }
-        }
-
-        let total = Double(max(1, lastT))
-        var occMS: [String: Double] = [:]
-        for (i, name) in Simulation.occNames.enumerated() {
-            let rate = (i == 2 || i == 3) ? hrO : (i == 4 || i == 5) ? hrI : gr
-            if (i == 1 || i == 6) && s.device != .hda { continue }
-            occMS[name] = (Double(occ[i]) / total) * 1000 / Double(rate)
-        }
-        let backendName: String
-        switch s.backend {
-        case .pa: backendName = "PA"
-        case .pipewire: backendName = "PipeWire"
-        case .alsa: backendName = "ALSA"
-        case .jack: backendName = "JACK"
-        case .wav, .none: backendName = "wav"
-        }
-        occMS["\(backendName) queue out"] = occMS.removeValue(forKey: "backend out")
-        occMS["\(backendName) queue in"] = occMS.removeValue(forKey: "backend in")
-        let qemuSide = (occMS["HDA ring out"] ?? 0) + (occMS["mixeng out"] ?? 0) + (occMS["\(backendName) queue out"] ?? 0)
-
-        var corr: [String: Int] = [:]
-        for (k, v) in corrOut where k != 0 { corr["out \(k > 0 ? "+" : "")\(k) ms"] = v }
-        for (k, v) in corrIn where k != 0 { corr["in \(k > 0 ? "+" : "")\(k) ms"] = v }
-
-        var pulse: CardModelTruth.PulseAttributes? = nil
-        if s.backend == .pa {
-            pulse = .init(tlength: paTl, minreq: paMinreq, prebuf: paPrebuf, maxlength: paMaxlen,
-                          fragsize: ((s.timerPeriodUS >> 1) * 3) * hrI / 1_000_000, sinkBlock: quantum, staleCapture: paStale)
-        }
-        return CardModelTruth(
-            latencySamples: latency, latencyMS: latency.map { $0 * 1000 / Double(gr) },
-            events: events, eventReasons: reasons,
-            segments: main.map { LoopMeasurement.Segment(captureStart: $0.start, captureEnd: $0.end, delaySamples: $0.delay) },
-            artifacts: artifacts.map { .init(kind: $0.kind, place: $0.place, timeS: Double($0.timeNs) / 1e9, frames: $0.frames, reason: $0.reason) },
-            xrunsByPlace: xruns, occupancyMS: occMS, playbackQEMUSideMS: qemuSide,
-            hdaCorrections: corr, outCorrectionTimesS: outCorrectionTimes, pulse: pulse,
-            hdaOutFillAfterTickMS: outFillMin <= outFillMax ? [Double(outFillMin) * 1000 / Double(gr), Double(outFillMax) * 1000 / Double(gr)] : nil,
-            simulatedSeconds: Double(lastT) / 1e9)
     }
 }
