@@ -7,35 +7,7 @@ import Stimulus
 import Testing
 import TestSupport
 
-/// What the analyzer measured on one capture, pinned in `Tests/Golden/analyzer.json`.
-///
-/// `measurement` is FNV-1a 64 of the measurement's canonical JSON (``JSONCoding``, compact),
-/// with the tool version blanked (it changes with every release, not with the analysis) and
-/// no file paths. Verdict, latency and events are also kept in clear, so that a failure shows
-/// what moved.
-struct AnalyzerGoldenCase: Codable, Equatable {
-    var name: String
-    var measurement: String
-    var verdict: String
-    var latencySamples: Double?
-    var events: [Event]
-
-    enum CodingKeys: String, CodingKey {
-        case name, measurement, verdict, events
-        case latencySamples = "latency_samples"
-    }
-
-    init(name: String, reference: AudioBuffer, capture: AudioBuffer) throws {
-        var m = try Analyzer.analyze(reference: reference, capture: capture)
-        m.tool = .init(name: "loopbench", version: "")
-        self.name = name
-        measurement = try Golden.hash(json: m)
-        verdict = m.verdict.rawValue
-        latencySamples = m.latency?.samples
-        events = m.events
-    }
-}
-
+/// The analyzer's measurements pinned in `Tests/Golden/analyzer.json` (as ``MeasurementGolden``).
 /// The captures: synthetic ones (``CaptureSynth``) across the analyzer's cases, and every
 /// committed fixture against `Fixtures/reference.wav`.
 enum AnalyzerGoldenInputs {
@@ -101,11 +73,12 @@ enum AnalyzerGoldenInputs {
         }
     }
 
-    static func all() throws -> [AnalyzerGoldenCase] {
+    static func all() throws -> [MeasurementGolden] {
         let synthetic = try synthetic.map { name, ref, cap in
-            try AnalyzerGoldenCase(name: name, reference: AudioBuffer(sampleRate: 48000, mono: ref), capture: AudioBuffer(sampleRate: 48000, mono: cap))
+            try MeasurementGolden(name: name, measurement: Analyzer.analyze(reference: AudioBuffer(sampleRate: 48000, mono: ref),
+                                                                            capture: AudioBuffer(sampleRate: 48000, mono: cap)))
         }
-        return try synthetic + fixtures().map { try AnalyzerGoldenCase(name: $0.0, reference: $0.1, capture: $0.2) }
+        return try synthetic + fixtures().map { try MeasurementGolden(name: $0.0, measurement: Analyzer.analyze(reference: $0.1, capture: $0.2)) }
     }
 }
 
@@ -119,7 +92,7 @@ enum AnalyzerGoldenInputs {
             try Golden.write(got, to: Self.file)
             return
         }
-        let expected = try Golden.load([AnalyzerGoldenCase].self, from: Self.file)
+        let expected = try Golden.load([MeasurementGolden].self, from: Self.file)
         #expect(expected.count >= 30)
         let diffs = Golden.differences(got: got, expected: expected, name: \.name)
         #expect(diffs.isEmpty, "\(diffs.count) of \(expected.count) cases changed:\n\(diffs.joined(separator: "\n"))")

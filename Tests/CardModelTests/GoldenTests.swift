@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import Analyzer
 import CardModel
 import LoopbenchCore
 import Stimulus
@@ -109,6 +110,31 @@ enum ModelGoldenInputs {
         let expected = try Golden.load([ModelGoldenCase].self, from: Self.file)
         #expect(expected.count >= 50)
         let got = try expected.map { try ModelGoldenCase(name: $0.name, settings: $0.settings, seconds: $0.seconds) }
+        let diffs = Golden.differences(got: got, expected: expected, name: \.name)
+        #expect(diffs.isEmpty, "\(diffs.count) of \(expected.count) cases changed:\n\(diffs.joined(separator: "\n"))")
+    }
+
+    @Test("the analyzer's measurements of the card model's captures are identical to Tests/Golden/analyzer-on-card-model.json")
+    func analyzerOnCardModelCapturesIsUnchanged() throws {
+        // The configurations of the card model's golden file: realistic QEMU captures, many
+        // with drops, underruns, stale reads and leading replacements.
+        let inputs = try Golden.load([ModelGoldenCase].self, from: Self.file)
+        let got = try inputs.map { c in
+            let s = try CardModelSettings(settings: c.settings)
+            var spec = Stimulus.Spec()
+            spec.sampleRate = s.guestRate
+            spec.seconds = c.seconds
+            let stim = Stimulus.mono(spec)
+            let r = CardModelLoop.simulate(s, stimulus: stim)
+            let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: s.guestRate, mono: stim), capture: AudioBuffer(sampleRate: s.guestRate, mono: r.capture))
+            return try MeasurementGolden(name: c.name, measurement: m)
+        }
+        if Golden.updating {
+            try Golden.write(got, to: "analyzer-on-card-model.json")
+            return
+        }
+        let expected = try Golden.load([MeasurementGolden].self, from: "analyzer-on-card-model.json")
+        #expect(expected.count >= 50)
         let diffs = Golden.differences(got: got, expected: expected, name: \.name)
         #expect(diffs.isEmpty, "\(diffs.count) of \(expected.count) cases changed:\n\(diffs.joined(separator: "\n"))")
     }

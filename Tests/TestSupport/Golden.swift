@@ -74,3 +74,32 @@ public enum Golden {
         return out
     }
 }
+
+/// What the analyzer measured on one capture, as the golden files keep it.
+///
+/// `measurement` is FNV-1a 64 of the measurement's canonical JSON (``JSONCoding``, compact),
+/// with the tool version blanked (it changes with every release, not with the analysis);
+/// verdict, latency and events are also kept in clear, so that a failure shows what moved.
+public struct MeasurementGolden: Codable, Equatable, Sendable {
+    public var name: String
+    public var measurement: String
+    public var verdict: String
+    public var latencySamples: Double?
+    public var events: [Event]
+
+    enum CodingKeys: String, CodingKey {
+        case name, measurement, verdict, events
+        case latencySamples = "latency_samples"
+    }
+
+    public init(name: String, measurement: LoopMeasurement) throws {
+        var m = measurement
+        m.tool = .init(name: "loopbench", version: "")
+        self.name = name
+        self.measurement = try Golden.hash(json: m)
+        verdict = m.verdict.rawValue
+        latencySamples = m.latency?.samples
+        events = m.events
+    }
+}
+
