@@ -31,7 +31,7 @@ struct Segmenter {
     }
 
     func segments() -> Output {
-        let w = RoundTripAnalysis.window
+        let w = AnalyzerTuning.standard.trackingWindow
         // Points too uncertain to place a one-frame step are left out of the grouping.
         let strong = points.filter { $0.sigma < 0.12 }
         let usable = strong.count >= 2 ? strong : points
