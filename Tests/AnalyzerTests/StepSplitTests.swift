@@ -100,3 +100,13 @@ struct StepSplitTests {
         }
     }
 }
+
+@Test("Stats.median: middle value, mean of the middle two, nil when empty; the analyzer's median says 0 for empty")
+func statsMedian() {
+    #expect(Stats.median([3, 1, 2]) == 2)
+    #expect(Stats.median([4, 1, 3, 2]) == 2.5)
+    #expect(Stats.median([-1]) == -1)
+    #expect(Stats.median([]) == nil)
+    #expect(median([]) == 0)
+    #expect(median([5, 7]) == 6)
+}
