@@ -5,18 +5,16 @@ import LoopbenchCore
 /// period at a time, a capture ring of `in.buffer-length`. With `out.try-poll=on` the fd
 /// turning writable at a period boundary runs `audio_run`, not the audio timer.
 /// A ring that runs dry is an xrun (-EPIPE): silence until QEMU writes again.
-struct ALSAHostBackend: HostBackend {
+struct ALSAHostBackend: QueuePairBackend {
     static let queueName = "ALSA"
     let playbackRate: Int
     let captureRate: Int
-    let playbackCapacity: Int
     let captureCapacity: Int
     let periodFrames: Int
     let pollDrivesAudioRun: Bool
-    var playbackQueue = RunQueue()
-    var captureQueue = RunQueue()
+    /// Playback capacity: the hardware ring (out.buffer-length).
+    var queues: QueuePair
     var running = false
-    var started = false
     var block = RenderedBlock()
     /// When in the next period the main loop gets to the fd.
     var pollRandom: SeededRandom
@@ -24,35 +22,21 @@ struct ALSAHostBackend: HostBackend {
     init(settings: CardModelSettings, playbackRate hrO: Int, captureRate hrI: Int, random: SeededRandom) {
         playbackRate = hrO
         captureRate = hrI
-        playbackCapacity = settings.outBufferLengthUS * hrO / 1_000_000
+        queues = QueuePair(playbackCapacity: settings.outBufferLengthUS * hrO / 1_000_000)
         captureCapacity = settings.inBufferLengthUS * hrI / 1_000_000
         periodFrames = max(16, settings.outPeriodLengthUS * hrO / 1_000_000)
         pollDrivesAudioRun = settings.outTryPoll
         pollRandom = random
     }
 
-    var playbackQueued: Int { playbackQueue.total }
-    var captureQueued: Int { captureQueue.total }
-
-    func freePlayback(now: Int) -> Int { max(0, playbackCapacity - playbackQueue.total) }
-
-    mutating func write(_ n: Int, from mixer: inout RunQueue) {
-        mixer.move(n, to: &playbackQueue)
-        started = true
-    }
-
-    func availableCapture(now: Int) -> Int { captureQueue.total }
-
-    mutating func read(_ n: Int, into mixer: inout RunQueue) { captureQueue.move(n, to: &mixer) }
-
     /// One period of the card.
     mutating func hostPeriod(now: Int, frames p: Int, log: inout ArtifactLog, playback: RateConverter, stimulus: StimulusFrames) -> Int? {
-        if !running && started && playbackQueue.total > 0 {
+        if !running && queues.started && queues.playback.total > 0 {
             running = true
             block.openUnderrun = -1
         }
         if running {
-            let got = playbackQueue.move(min(p, playbackQueue.total), to: &block.frames)
+            let got = queues.playback.move(min(p, queues.playback.total), to: &block.frames)
             if got < p {
                 block.openUnderrun = log.log(Artifact(kind: "underrun", place: "ALSA playback", timeNs: now, frames: 0,
                                                       reason: "ALSA playback xrun (-EPIPE): QEMU recovers with snd_pcm_prepare; silence until it writes again"))
@@ -62,7 +46,7 @@ struct ALSAHostBackend: HostBackend {
         } else {
             block.pushUnderrunSilence(p, log: &log)
         }
-        block.record(into: &captureQueue, limit: captureCapacity, now: now, place: "ALSA capture",
+        block.record(into: &queues.capture, limit: captureCapacity, now: now, place: "ALSA capture",
                      log: &log, playback: playback, stimulus: stimulus) { [captureRate] n in
             "ALSA capture ring full (xrun): a \(ms(n, captureRate)) ms period was lost"
         }

@@ -104,3 +104,50 @@ struct RenderedBlock {
         }
     }
 }
+
+/// The playback and capture queues of a backend that is plain FIFOs on both sides
+/// (PipeWire, ALSA, JACK): QEMU writes up to a capacity and reads what is there.
+struct QueuePair {
+    var playback = RunQueue()
+    var capture = RunQueue()
+    /// Frames the playback queue holds at most.
+    let playbackCapacity: Int
+    /// QEMU has written to the playback queue at least once.
+    var started = false
+
+    init(playbackCapacity: Int) { self.playbackCapacity = playbackCapacity }
+
+    /// The host device plays `frames` from the playback queue into `block`; what the queue
+    /// lacks is silence, an underrun logged at `place` once QEMU has started writing.
+    mutating func play(_ frames: Int, into block: inout RenderedBlock, now: Int, place: String, log: inout ArtifactLog, reason: (Int) -> String) {
+        let got = playback.move(min(frames, playback.total), to: &block.frames)
+        guard got < frames else { return }
+        if started {
+            let c = log.log(Artifact(kind: "underrun", place: place, timeNs: now, frames: frames - got, reason: reason(frames - got)))
+            block.frames.push(.silence(frames - got, cause: c))
+        } else {
+            block.frames.push(.silence(frames - got))
+        }
+    }
+}
+
+/// A backend whose state is a ``QueuePair``: the queue plumbing is the same for all of them.
+protocol QueuePairBackend: HostBackend {
+    var queues: QueuePair { get set }
+}
+
+extension QueuePairBackend {
+    var playbackQueued: Int { queues.playback.total }
+    var captureQueued: Int { queues.capture.total }
+
+    func freePlayback(now: Int) -> Int { max(0, queues.playbackCapacity - queues.playback.total) }
+
+    mutating func write(_ n: Int, from mixer: inout RunQueue) {
+        mixer.move(n, to: &queues.playback)
+        queues.started = true
+    }
+
+    func availableCapture(now: Int) -> Int { queues.capture.total }
+
+    mutating func read(_ n: Int, into mixer: inout RunQueue) { queues.capture.move(n, to: &mixer) }
+}
