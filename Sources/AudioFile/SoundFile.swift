@@ -71,6 +71,7 @@ public enum SoundFile {
         guard FileManager.default.isReadableFile(atPath: path) else { throw .missingInput(path, "cannot read the file (permission denied)") }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         if size == 0 { throw .badData(path, "the file is empty") }
+        try checkRIFF(path)
         var info = SF_INFO()
         lock.lock()
         let handle = sf_open(path, Int32(SFM_READ), &info)
@@ -82,6 +83,43 @@ public enum SoundFile {
             throw .badData(path, "the header is corrupt (\(info.channels) channels at \(info.samplerate) Hz)")
         }
         return (handle, info)
+    }
+
+    /// For a RIFF WAV file, checks that the `data` chunk holds the bytes its header claims and
+    /// a whole number of frames (`fmt ` block align). libsndfile reads a file cut short without a
+    /// word, shortening it to what is there; loopbench calls it what it is: truncated.
+    /// A size of 0 or 0xFFFFFFFF (a writer that could not seek back to fill it in) is accepted.
+    static func checkRIFF(_ path: String) throws(LoopbenchError) {
+        guard let fh = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? fh.close() }
+        guard let head = try? fh.read(upToCount: 12), head.count == 12,
+              head.prefix(4) == Data("RIFF".utf8), head.suffix(4) == Data("WAVE".utf8),
+              let end = try? fh.seekToEnd() else { return }
+        func le32(_ d: Data, _ at: Int) -> UInt64 {
+            (0..<4).reduce(0) { $0 | UInt64(d[d.startIndex + at + $1]) << (8 * UInt64($1)) }
+        }
+        var pos: UInt64 = 12
+        var blockAlign: UInt64 = 0
+        while pos + 8 <= end {
+            guard (try? fh.seek(toOffset: pos)) != nil, let hdr = try? fh.read(upToCount: 8), hdr.count == 8 else { return }
+            let id = String(decoding: hdr.prefix(4), as: UTF8.self)
+            let size = le32(hdr, 4)
+            if id == "fmt ", size >= 14, let fmt = try? fh.read(upToCount: 14), fmt.count == 14 {
+                blockAlign = UInt64(fmt[fmt.startIndex + 12]) | UInt64(fmt[fmt.startIndex + 13]) << 8
+            }
+            if id == "data" {
+                if size == 0 || size == 0xFFFF_FFFF { return }
+                let present = end - (pos + 8)
+                if size > present {
+                    throw .badData(path, "truncated: the data chunk claims \(size) bytes, only \(present) are present")
+                }
+                if blockAlign > 0 && size % blockAlign != 0 {
+                    throw .badData(path, "truncated: the data chunk (\(size) bytes) ends inside a frame of \(blockAlign) bytes")
+                }
+                return
+            }
+            pos += 8 + size + (size & 1)
+        }
     }
 
     /// Writes `buffer` to `path`, atomically (temporary file, then rename).

@@ -99,7 +99,7 @@ public enum SweepRunner {
                 }
             }
             for r in try Journal.read(path: jp) where r.status == "ok" { done[r.id] = r }
-            if FileManager.default.fileExists(atPath: worstPath(dir)), let w = try? JSONCoding.decode(WorstTrace.self, fromFile: worstPath(dir)) {
+            if FileManager.default.fileExists(atPath: worstPath(dir)), let w = try? JSONCoding.decode(WorstTrace.self, fromFile: worstPath(dir)), (try? w.validate(path: worstPath(dir))) != nil {
                 worst = w
             }
         } else {
