@@ -104,8 +104,10 @@ public enum CLI {
         return TestPaths.packageRoot + "/.build/debug/loopbench"
     }
 
-    /// Runs `loopbench` with `arguments` and collects its output.
-    public static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Output {
+    /// Runs `loopbench` with `arguments` and collects its output. With `interruptWhen`, the
+    /// process gets one SIGINT (as from Ctrl-C) as soon as the condition holds (polled every 20 ms).
+    public static func run(_ arguments: [String], environment: [String: String]? = nil,
+                           interruptWhen: (@Sendable () -> Bool)? = nil) throws -> Output {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
@@ -114,6 +116,17 @@ public enum CLI {
         p.standardOutput = out
         p.standardError = err
         try p.run()
+        if let interruptWhen {
+            let pid = p.processIdentifier
+            nonisolated(unsafe) let running = p
+            let watcher = Thread {
+                while running.isRunning {
+                    if interruptWhen() { kill(pid, SIGINT); return }
+                    usleep(20_000)
+                }
+            }
+            watcher.start()
+        }
         // Read both pipes concurrently so that neither fills up.
         nonisolated(unsafe) var errData = Data()
         let t = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
