@@ -220,6 +220,7 @@ final class ALSACaptureThread: @unchecked Sendable {
     }
 
     func main() {
+        ALSAMessages.install()
         defer { shared.stop.store(true, ordering: .relaxed); finished.signal() }
         let ch = s.channels
         let per = max(1, pcm.periodFrames)
@@ -295,6 +296,7 @@ final class ALSAWriterThread: @unchecked Sendable {
     }
 
     func main() {
+        ALSAMessages.install()
         defer { shared.writerDone.store(true, ordering: .relaxed); finished.signal() }
         let ch = s.channels
         let per = max(1, pcm.periodFrames)

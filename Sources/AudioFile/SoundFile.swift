@@ -124,25 +124,34 @@ public enum SoundFile {
 
     /// Writes `buffer` to `path`, atomically (temporary file, then rename).
     ///
-    /// The container follows the extension: `.wav` (default), `.flac`, `.aiff`/`.aif`, `.caf`, `.au`.
+    /// The container follows the extension: `.wav`, `.flac`, `.aiff`/`.aif`, `.caf`, `.au`, and
+    /// `.ogg`/`.oga` (Vorbis) or `.opus` where libsndfile can write them (lossy: `--format`
+    /// does not apply). Any other extension, or none, is refused.
+    public static let writableExtensions = ["wav", "flac", "aiff", "aif", "caf", "au", "ogg", "oga", "opus"]
+
     public static func write(_ buffer: AudioBuffer, to path: String, format: SampleFormat = .f32) throws(LoopbenchError) {
         let ext = (path as NSString).pathExtension.lowercased()
         let major: Int
+        var lossy: Int? = nil
         switch ext {
+        case "wav": major = SF_FORMAT_WAV
         case "flac": major = SF_FORMAT_FLAC
         case "aiff", "aif": major = SF_FORMAT_AIFF
         case "caf": major = SF_FORMAT_CAF
         case "au": major = SF_FORMAT_AU
-        default: major = SF_FORMAT_WAV
+        case "ogg", "oga": major = SF_FORMAT_OGG; lossy = SF_FORMAT_VORBIS
+        case "opus": major = SF_FORMAT_OGG; lossy = SF_FORMAT_OPUS
+        default:
+            throw .usage("\(ext.isEmpty ? "no file extension" : "." + ext + " is not a format loopbench writes"): name the file with one of .\(writableExtensions.joined(separator: ", ."))", subject: path)
         }
-        var subtype = format.subtype
+        var subtype = lossy.map(Int32.init) ?? format.subtype
         if major == SF_FORMAT_FLAC && (format == .f32 || format == .s32) { subtype = SampleFormat.s24.subtype }
         var info = SF_INFO()
         info.samplerate = Int32(buffer.sampleRate)
         info.channels = Int32(buffer.channelCount)
         info.format = Int32(major) | subtype
         guard sf_format_check(&info) != 0 else {
-            throw .usage("libsndfile cannot write \(format.rawValue) samples into a .\(ext) file", subject: path)
+            throw .usage(lossy != nil ? "this libsndfile cannot write .\(ext) files (\(libraryVersion))" : "libsndfile cannot write \(format.rawValue) samples into a .\(ext) file", subject: path)
         }
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
@@ -153,7 +162,7 @@ public enum SoundFile {
         let why = handle == nil ? String(cString: sf_strerror(nil)) : ""
         lock.unlock()
         guard let handle else { throw .io(path, "cannot create the file (\(why))") }
-        if format != .f32 { sf_command(handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE)) }
+        if format != .f32 || lossy != nil { sf_command(handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE)) }
         let samples = buffer.interleaved()
         let wrote = samples.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, sf_count_t(buffer.frames)) }
         sf_write_sync(handle)

@@ -321,6 +321,14 @@ struct HostBackendEndToEndTests {
         #expect(r.stderr.contains("stalled"), "\(r.stderr)")
     }
 
+    /// alsa-lib's own message ("Unknown PCM …") is folded into loopbench's one line instead of
+    /// printed as a second line of its own (issue 11 item 12).
+    @Test func alsaLibMessagesFoldIntoOneLine() throws {
+        let r = try CLI.run(["measure", "--backend", "alsa", "--set", "device=bogus"])
+        #expect(r.isRefusal(69, mentioning: "Unknown PCM bogus"), "\(r.status): \(r.stderr)")
+        #expect(!r.stderr.contains("ALSA lib"))
+    }
+
     @Test func compareWritesASideBySideReport() throws {
         let dir = TestPaths.temporaryDirectory("loopbench-compare")
         let out = try Spawn.run(CLI.executable, ["compare", "--backend", "pulse", "--backend", "alsa", "--repeats", "1", "--seconds", "0.5",

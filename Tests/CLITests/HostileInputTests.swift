@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import LoopbenchCore
 import Testing
 import TestSupport
@@ -117,5 +120,49 @@ struct HostileInputTests {
             #expect(r.isRefusal(65, mentioning: "truncated"), "\(f): status \(r.status): \(r.stderr)")
         }
         #expect(try CLI.run(["analyze", "--reference", ref, "--capture", ref]).status == 0)
+    }
+
+    @Test("signal chooses the container from the extension, or refuses (item 12)")
+    func signalExtensions() throws {
+        for bad in ["x.mp3", "x", "x.txt"] {
+            let r = try CLI.run(["signal", "--out", dir + "/" + bad, "--seconds", "0.2"])
+            #expect(r.isRefusal(64, mentioning: bad), "\(bad): \(r.status): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/" + bad))
+        }
+        let ogg = dir + "/x.ogg"
+        #expect(try CLI.run(["signal", "--out", ogg, "--seconds", "0.2"]).status == 0)
+        let head = try Data(contentsOf: URL(fileURLWithPath: ogg)).prefix(4)
+        #expect(head == Data("OggS".utf8), "not an Ogg file")
+    }
+
+    @Test("setting mistakes are 64 naming the setting the user gave (item 12)")
+    func settingMistakes() throws {
+        // 1e12 µs does not fit pa_buffer_attr's 32 bits; it used to wrap to "auto".
+        let t = try CLI.run(["measure", "--backend", "pulse", "--set", "tlength=1e12"])
+        #expect(t.isRefusal(64, mentioning: "tlength"), "\(t.status): \(t.stderr)")
+        let huge = try CLI.run(["measure", "--backend", "pulse", "--set", "tlength=1e300s"])
+        #expect(huge.isRefusal(64, mentioning: "tlength"), "\(huge.status): \(huge.stderr)")
+        // A maxlength below tlength is the setting's mistake (it was answered as 69).
+        let m = try CLI.run(["measure", "--backend", "pulse", "--set", "maxlength=1f"])
+        #expect(m.isRefusal(64, mentioning: "maxlength"), "\(m.status): \(m.stderr)")
+        // in.mixing-engine=off alone: the message names it, not in.frequency (never set).
+        let e = try CLI.run(["measure", "--backend", "sim", "--set", "in.mixing-engine=off", "--seconds", "0.3"])
+        #expect(e.isRefusal(64, mentioning: "in.mixing-engine"), "\(e.status): \(e.stderr)")
+        #expect(e.stderr.hasPrefix("loopbench: in.mixing-engine:") && !e.stderr.contains("in.frequency="), "\(e.stderr)")
+        #expect(try CLI.run(["measure", "--backend", "sim", "--set", "in.mixing-engine=off", "--set", "out.mixing-engine=off", "--seconds", "0.3", "--quiet"]).status == 0)
+    }
+
+    @Test("a control character in a setting value leaves the JUnit file well-formed XML (item 12)")
+    func junitControlCharacters() throws {
+        let d = dir + "/ctl"
+        let r = try CLI.run(["sweep", "--quiet", "--out", d, "--axis", "timer-period=2000,\u{1B}[31m\u{07}", "--repeats", "1", "--seconds", "0.3"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let junit = d + "/gate.xml"
+        let g = try CLI.run(["gate", "--baseline", d + "/report.json", "--current", d + "/report.json", "--junit", junit])
+        #expect(g.status == 0, "\(g.stderr)")
+        let text = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(text.contains("\\u{1B}[31m\\u{7}"))
+        let doc = try XMLDocument(xmlString: text)
+        #expect(doc.rootElement()?.name == "testsuites")
     }
 }
