@@ -29,6 +29,7 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .long, help: "A plan file (.yaml, .yml or .json) with axes, ties, fixed, repeats, seconds, seed, backend.") var plan: String?
     @Option(name: .long, help: "Parallel trials for sim (default: the number of cores); real devices always run one at a time.") var jobs: Int?
     @Flag(name: .long, help: "No progress bar and no summary; errors only.") var quiet = false
+    @Flag(name: .customLong("dry-run"), help: "Check the plan, print the trial count and the time estimate, and stop.") var dryRun = false
     @Flag(name: .long, help: "Run a sweep above the size limit (\(SweepCommand.trialLimit) trials or an estimated hour).") var yes = false
 
     /// Sweeps above this many trials, or above an estimated hour, need --yes.
@@ -90,6 +91,7 @@ struct SweepCommand: ParsableCommand {
             let jobs = p.backend == "sim" ? max(1, min(self.jobs ?? ProcessInfo.processInfo.activeProcessorCount, 64)) : 1
             let estimate = SweepCommand.estimateSeconds(p, jobs: jobs)
             let size = "\(p.points.count) point\(p.points.count == 1 ? "" : "s") × \(p.repeats) repeat\(p.repeats == 1 ? "" : "s") = \(trials) trials, about \(SweepCommand.duration(estimate)) (estimate)"
+            if dryRun { print("sweep: \(size); nothing run (--dry-run)"); return }
             if !yes && (trials > SweepCommand.trialLimit || estimate > 3600) {
                 throw LoopbenchError.usage("sweep: \(size): above the limit of \(SweepCommand.trialLimit) trials or an hour; give --yes to run it anyway, or fewer axis values or repeats", subject: "sweep")
             }
