@@ -151,18 +151,7 @@ import TestSupport
         }
 
         // Sweep plans, YAML and JSON: checked and sized (--dry-run: nothing is run).
-        let planYAML = """
-        backend: sim
-        repeats: 2
-        seconds: 0.5
-        seed: 3
-        max_crackles: 0
-        fixed: {qemu: "7.2", device: hda, host.jitter: 2ms}
-        axes:
-          - {key: timer-period, values: [2000, 5000]}
-          - {key: out.latency, values: "10000:30000:10000"}
-        ties: {in.latency: out.latency}
-        """
+        let planYAML = samplePlanYAML
         let planDoc = try JSONSerialization.jsonObject(with: Data("""
         {"backend": "sim", "repeats": 2, "seconds": 0.5, "seed": 3, "fixed": {"qemu": "7.2", "host.jitter": "2ms"},
          "axes": [{"key": "timer-period", "values": [2000, 5000]}, {"key": "out.latency", "values": "10000:30000:10000"}],
