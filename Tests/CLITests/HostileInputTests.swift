@@ -165,4 +165,19 @@ struct HostileInputTests {
         let doc = try XMLDocument(xmlString: text)
         #expect(doc.rootElement()?.name == "testsuites")
     }
+
+    @Test("8 kHz mixing behind a 48 kHz guest: the probe fits the narrow band, the latency is the model's 75 ms (item 9)")
+    func narrowMixingRate() throws {
+        for extra in [[String](), ["--set", "guest.rate=96000"]] {
+            let json = dir + "/narrow\(extra.count).json"
+            let r = try CLI.run(["measure", "--backend", "sim", "--seconds", "2", "--set", "out.frequency=8000", "--set", "in.frequency=8000",
+                                 "--json", json, "--quiet"] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
+            let latency = (doc["latency"] as? [String: Any])?["ms"] as? Double
+            let truth = (doc["truth"] as? [String: Any])?["latency_ms"] as? Double
+            #expect(truth != nil && latency != nil, "\(extra): no latency: \(doc["reason"] ?? "")")
+            if let latency, let truth { #expect(abs(latency - truth) < 0.5, "\(extra): measured \(latency) ms, the model's truth \(truth) ms") }
+        }
+    }
 }
