@@ -75,11 +75,14 @@ public struct ALSALoop: AudioLoop {
         guard stimulus.channelCount == s.channels else {
             throw .usage("alsa: the stimulus has \(stimulus.channelCount) channels but channels=\(s.channels)", subject: "channels")
         }
+        // Set when an I/O thread is still inside libasound after the run: its PCMs are then
+        // left open (and alive) for it, since closing them under it frees what it is using.
+        var abandoned = false
         let cap = try ALSAPCM(device: s.captureDevice, playback: false)
-        defer { cap.close() }
+        defer { if abandoned { _ = Unmanaged.passRetained(cap) } else { cap.close() } }
         var notes = try cap.configure(s)
         let play = try ALSAPCM(device: s.playbackDevice, playback: true)
-        defer { play.close() }
+        defer { if abandoned { _ = Unmanaged.passRetained(play) } else { play.close() } }
         notes += try play.configure(s)
 
         let tailFrames = 2 * (play.bufferFrames + cap.bufferFrames) + Int(s.tailMicros * Double(s.rate) / 1e6)
@@ -89,6 +92,7 @@ public struct ALSALoop: AudioLoop {
         let capture = ALSACaptureThread(pcm: cap, settings: s, shared: shared, wantFrames: wantFrames)
         let writer = ALSAWriterThread(pcm: play, settings: s, shared: shared, stimulus: stimulus.interleaved(), wantFrames: wantFrames, prerollFrames: prerollFrames)
         let t0 = Date()
+        let startNanos = DispatchTime.now().uptimeNanoseconds
         let ct = Thread { capture.main() }
         ct.name = "loopbench alsa capture"
         ct.start()
@@ -96,16 +100,41 @@ public struct ALSALoop: AudioLoop {
         wt.name = "loopbench alsa writer"
         wt.start()
 
+        // The watchdog: a PCM that brings no period for twice the buffer time plus most of a
+        // second has stalled (a sound server stopped behind the pulse plugin blocks inside
+        // alsa-lib, past any snd_pcm_wait timeout). The intentional writer stall is allowed for.
         let audio = Double(wantFrames + prerollFrames) / Double(s.rate)
         let limit = audio * 3 + 10
-        let capOK = capture.finished.wait(timeout: .now() + limit) == .success
-        if !capOK { shared.stop.store(true, ordering: .relaxed) }
-        let wrOK = writer.finished.wait(timeout: .now() + (capOK ? 5 + s.timeoutMicros / 1e6 : 5)) == .success
+        let bufferSeconds = Double(max(play.bufferFrames, cap.bufferFrames)) / Double(s.rate)
+        let stallSeconds = min(s.timeoutMicros / 1e6, 2 * bufferSeconds + 0.75)
+        let writerAllowance = stallSeconds + (s.writerStall?.lengthMicros ?? 0) / 1e6
+        var stalled: (side: String, seconds: Double)? = nil
+        var capOK = false
+        while !capOK && stalled == nil {
+            capOK = capture.finished.wait(timeout: .now() + 0.02) == .success
+            if capOK { break }
+            let now = DispatchTime.now().uptimeNanoseconds
+            let capIdle = Double(now &- max(startNanos, shared.lastReadNanos.load(ordering: .relaxed))) / 1e9
+            let wrIdle = Double(now &- max(startNanos, shared.lastWriteNanos.load(ordering: .relaxed))) / 1e9
+            if capIdle > stallSeconds { stalled = ("capture", capIdle) }
+            else if wrIdle > writerAllowance && !shared.writerDone.load(ordering: .relaxed) { stalled = ("playback", wrIdle) }
+            else if Double(now &- startNanos) / 1e9 > limit { stalled = ("run", limit) }
+        }
         shared.stop.store(true, ordering: .relaxed)
-        guard capOK && wrOK else {
-            // A thread is still stuck inside libasound: leave the PCMs open (closing them under it would crash).
-            _ = Unmanaged.passRetained(cap)
-            _ = Unmanaged.passRetained(play)
+        // A thread that is merely between calls ends within a period; one stuck inside alsa-lib
+        // does not, and keeps its PCM.
+        let grace: Double = stalled == nil ? 5 + s.timeoutMicros / 1e6 : 0.1
+        let wrOK = writer.finished.wait(timeout: .now() + grace) == .success
+        if !capOK { capOK = capture.finished.wait(timeout: .now() + (stalled == nil ? 0 : 0.02)) == .success }
+        abandoned = !(capOK && wrOK)
+        if let st = stalled {
+            let server = ProcessInfo.processInfo.environment["PULSE_SERVER"].map { " (PulseAudio at \($0) behind the pulse plugin?)" } ?? ""
+            throw .unavailable("alsa device \(st.side == "playback" ? s.playbackDevice : s.captureDevice)",
+                               st.side == "run" ? String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled device or sound server%@)", limit, audio, server)
+                                                : String(format: "the %@ stalled: no audio for %.2f s (buffer %.0f ms) after %.2f s of the run; the device or the sound server behind it%@ stopped responding",
+                                                         st.side, st.seconds, bufferSeconds * 1000, Date().timeIntervalSince(t0), server))
+        }
+        guard !abandoned else {
             throw .unavailable("alsa device \(s.captureDevice)/\(s.playbackDevice)", String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled device or server?)", limit, audio))
         }
         if let f = capture.failure ?? writer.failure {
@@ -154,6 +183,10 @@ final class ALSAShared: Sendable {
     /// Monotonic time (ns) when the last read returned, and the period it brought.
     let lastReadNanos = Atomic<UInt64>(0)
     let lastChunkFrames = Atomic<Int>(0)
+    /// Monotonic time (ns) when the last write returned.
+    let lastWriteNanos = Atomic<UInt64>(0)
+    /// Set when the writer has returned.
+    let writerDone = Atomic<Bool>(false)
     /// Set when the capture holds enough frames (or the run is abandoned).
     let stop = Atomic<Bool>(false)
 }
@@ -187,6 +220,7 @@ final class ALSACaptureThread: @unchecked Sendable {
     }
 
     func main() {
+        ALSAMessages.install()
         defer { shared.stop.store(true, ordering: .relaxed); finished.signal() }
         let ch = s.channels
         let per = max(1, pcm.periodFrames)
@@ -262,7 +296,8 @@ final class ALSAWriterThread: @unchecked Sendable {
     }
 
     func main() {
-        defer { finished.signal() }
+        ALSAMessages.install()
+        defer { shared.writerDone.store(true, ordering: .relaxed); finished.signal() }
         let ch = s.channels
         let per = max(1, pcm.periodFrames)
         let stimFrames = stimulus.count / ch
@@ -347,6 +382,7 @@ final class ALSAWriterThread: @unchecked Sendable {
             } else {
                 chunk = n
             }
+            shared.lastWriteNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
             if prerolled < prerollFrames { prerolled += chunk } else if written < stimFrames { written += chunk }
             if started && written - lastDelayAt >= s.rate / 50 && pcm.isRunning(), let d = pcm.delay() {
                 lastDelayAt = written

@@ -20,12 +20,15 @@ final class ALSAPCM: @unchecked Sendable {
 
     var label: String { "alsa device \(device) (\(isPlayback ? "playback" : "capture"))" }
 
-    static func errorText(_ code: Int32) -> String { String(cString: snd_strerror(code)) }
+    /// alsa-lib's text for `code`, with its own messages since the last error folded in.
+    static func errorText(_ code: Int32) -> String { ALSAMessages.folded(String(cString: snd_strerror(code))) }
 
     /// Opens `device` (without blocking on a busy device) and switches it to blocking I/O.
     init(device: String, playback: Bool) throws(LoopbenchError) {
         self.device = device
         isPlayback = playback
+        ALSAMessages.install()
+        _ = ALSAMessages.take()
         var h: OpaquePointer?
         let r = snd_pcm_open(&h, device, playback ? SND_PCM_STREAM_PLAYBACK : SND_PCM_STREAM_CAPTURE, SND_PCM_NONBLOCK)
         let what = "alsa device \(device) (\(playback ? "playback" : "capture"))"

@@ -71,6 +71,7 @@ public enum SoundFile {
         guard FileManager.default.isReadableFile(atPath: path) else { throw .missingInput(path, "cannot read the file (permission denied)") }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         if size == 0 { throw .badData(path, "the file is empty") }
+        try checkRIFF(path)
         var info = SF_INFO()
         lock.lock()
         let handle = sf_open(path, Int32(SFM_READ), &info)
@@ -84,27 +85,73 @@ public enum SoundFile {
         return (handle, info)
     }
 
+    /// For a RIFF WAV file, checks that the `data` chunk holds the bytes its header claims and
+    /// a whole number of frames (`fmt ` block align). libsndfile reads a file cut short without a
+    /// word, shortening it to what is there; loopbench calls it what it is: truncated.
+    /// A size of 0 or 0xFFFFFFFF (a writer that could not seek back to fill it in) is accepted.
+    static func checkRIFF(_ path: String) throws(LoopbenchError) {
+        guard let fh = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? fh.close() }
+        guard let head = try? fh.read(upToCount: 12), head.count == 12,
+              head.prefix(4) == Data("RIFF".utf8), head.suffix(4) == Data("WAVE".utf8),
+              let end = try? fh.seekToEnd() else { return }
+        func le32(_ d: Data, _ at: Int) -> UInt64 {
+            (0..<4).reduce(0) { $0 | UInt64(d[d.startIndex + at + $1]) << (8 * UInt64($1)) }
+        }
+        var pos: UInt64 = 12
+        var blockAlign: UInt64 = 0
+        while pos + 8 <= end {
+            guard (try? fh.seek(toOffset: pos)) != nil, let hdr = try? fh.read(upToCount: 8), hdr.count == 8 else { return }
+            let id = String(decoding: hdr.prefix(4), as: UTF8.self)
+            let size = le32(hdr, 4)
+            if id == "fmt ", size >= 14, let fmt = try? fh.read(upToCount: 14), fmt.count == 14 {
+                blockAlign = UInt64(fmt[fmt.startIndex + 12]) | UInt64(fmt[fmt.startIndex + 13]) << 8
+            }
+            if id == "data" {
+                if size == 0 || size == 0xFFFF_FFFF { return }
+                let present = end - (pos + 8)
+                if size > present {
+                    throw .badData(path, "truncated: the data chunk claims \(size) bytes, only \(present) are present")
+                }
+                if blockAlign > 0 && size % blockAlign != 0 {
+                    throw .badData(path, "truncated: the data chunk (\(size) bytes) ends inside a frame of \(blockAlign) bytes")
+                }
+                return
+            }
+            pos += 8 + size + (size & 1)
+        }
+    }
+
     /// Writes `buffer` to `path`, atomically (temporary file, then rename).
     ///
-    /// The container follows the extension: `.wav` (default), `.flac`, `.aiff`/`.aif`, `.caf`, `.au`.
+    /// The container follows the extension: `.wav`, `.flac`, `.aiff`/`.aif`, `.caf`, `.au`, and
+    /// `.ogg`/`.oga` (Vorbis) or `.opus` where libsndfile can write them (lossy: `--format`
+    /// does not apply). Any other extension, or none, is refused.
+    public static let writableExtensions = ["wav", "flac", "aiff", "aif", "caf", "au", "ogg", "oga", "opus"]
+
     public static func write(_ buffer: AudioBuffer, to path: String, format: SampleFormat = .f32) throws(LoopbenchError) {
         let ext = (path as NSString).pathExtension.lowercased()
         let major: Int
+        var lossy: Int? = nil
         switch ext {
+        case "wav": major = SF_FORMAT_WAV
         case "flac": major = SF_FORMAT_FLAC
         case "aiff", "aif": major = SF_FORMAT_AIFF
         case "caf": major = SF_FORMAT_CAF
         case "au": major = SF_FORMAT_AU
-        default: major = SF_FORMAT_WAV
+        case "ogg", "oga": major = SF_FORMAT_OGG; lossy = SF_FORMAT_VORBIS
+        case "opus": major = SF_FORMAT_OGG; lossy = SF_FORMAT_OPUS
+        default:
+            throw .usage("\(ext.isEmpty ? "no file extension" : "." + ext + " is not a format loopbench writes"): name the file with one of .\(writableExtensions.joined(separator: ", ."))", subject: path)
         }
-        var subtype = format.subtype
+        var subtype = lossy.map(Int32.init) ?? format.subtype
         if major == SF_FORMAT_FLAC && (format == .f32 || format == .s32) { subtype = SampleFormat.s24.subtype }
         var info = SF_INFO()
         info.samplerate = Int32(buffer.sampleRate)
         info.channels = Int32(buffer.channelCount)
         info.format = Int32(major) | subtype
         guard sf_format_check(&info) != 0 else {
-            throw .usage("libsndfile cannot write \(format.rawValue) samples into a .\(ext) file", subject: path)
+            throw .usage(lossy != nil ? "this libsndfile cannot write .\(ext) files (\(libraryVersion))" : "libsndfile cannot write \(format.rawValue) samples into a .\(ext) file", subject: path)
         }
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
@@ -115,7 +162,7 @@ public enum SoundFile {
         let why = handle == nil ? String(cString: sf_strerror(nil)) : ""
         lock.unlock()
         guard let handle else { throw .io(path, "cannot create the file (\(why))") }
-        if format != .f32 { sf_command(handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE)) }
+        if format != .f32 || lossy != nil { sf_command(handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE)) }
         let samples = buffer.interleaved()
         let wrote = samples.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, sf_count_t(buffer.frames)) }
         sf_write_sync(handle)

@@ -22,6 +22,13 @@ public struct CardModelLoop: AudioLoop {
     public var sampleRate: Int { settings.guestRate }
     public let channels = 1
     public var effectiveSettings: [String: JSONValue] { settings.effective }
+    /// The mixing engine's rate on either side, when it is below the guest's.
+    public var narrowestRate: Int? {
+        let out = settings.outMixingEngine ? settings.outFrequency : settings.guestRate
+        let inn = settings.inMixingEngine ? settings.inFrequency : settings.guestRate
+        let lowest = min(out, inn)
+        return lowest < settings.guestRate ? lowest : nil
+    }
 
     public init(settings: [String: String]) throws(LoopbenchError) {
         self.settings = try CardModelSettings(settings: settings)

@@ -203,6 +203,10 @@ public struct CardModelSettings: Sendable, Equatable, Codable {
             if !outMixingEngine { outFrequency = guestRate }
             if !inMixingEngine { inFrequency = guestRate }
         }
+        if outFrequency != inFrequency && [.pa, .pipewire, .jack, .alsa].contains(backend) && outMixingEngine != inMixingEngine {
+            let off = outMixingEngine ? "in" : "out", on = outMixingEngine ? "out" : "in"
+            throw .usage("\(off).mixing-engine=off: that side then runs at guest.rate=\(guestRate) Hz, but the host loop (sink monitor → source) runs at one rate and \(on).frequency=\(outMixingEngine ? outFrequency : inFrequency); set \(on).mixing-engine=off too, or \(on).frequency=\(guestRate)", subject: "\(off).mixing-engine")
+        }
         if outFrequency != inFrequency && [.pa, .pipewire, .jack, .alsa].contains(backend) {
             throw .usage("in.frequency=\(inFrequency): the host loop (sink monitor → source) runs at one rate; set in.frequency equal to out.frequency=\(outFrequency)", subject: "in.frequency")
         }

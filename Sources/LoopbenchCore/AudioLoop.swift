@@ -18,6 +18,13 @@ public protocol AudioLoop: Sendable {
     /// Plays `stimulus` through the loop and returns what came back. Blocking: real
     /// backends run their I/O on dedicated threads and return when the capture is done.
     func run(stimulus: AudioBuffer) throws(LoopbenchError) -> LoopCapture
+    /// The lowest sample rate the audio crosses on its way round, when it is below
+    /// `sampleRate` (a mixer at 8 kHz behind a 48 kHz guest): the probe's band must fit it.
+    var narrowestRate: Int? { get }
+}
+
+extension AudioLoop {
+    public var narrowestRate: Int? { nil }
 }
 
 /// What a loop returns: the capture and what the backend itself said about the run.

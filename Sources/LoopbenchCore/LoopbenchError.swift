@@ -30,6 +30,8 @@ public struct LoopbenchError: Error, CustomStringConvertible, Sendable, Equatabl
     /// The kind of failure, which selects the exit status.
     public enum Kind: String, Sendable {
         case usage, badData, missingInput, unavailable, io, internalError, interrupted
+        /// Another process holds what this one needs (a sweep folder): try again later.
+        case busy
     }
     public var kind: Kind
     /// The file, device, setting or server concerned, if any.
@@ -65,6 +67,7 @@ public struct LoopbenchError: Error, CustomStringConvertible, Sendable, Equatabl
         case .io: .ioError
         case .internalError: .software
         case .interrupted: .tempFail
+        case .busy: .tempFail
         }
     }
 }

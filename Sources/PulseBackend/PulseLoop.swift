@@ -161,6 +161,9 @@ public struct PulseLoop: AudioLoop {
         let writer = PulseWriter(session: session, stimulus: stimulus.interleaved(), channels: s.channels,
                                  stall: s.writerStall.map { (Int($0.atMicros * Double(s.rate) / 1e6), $0.lengthMicros) },
                                  wantFrames: wantFrames, prerollFrames: prerollFrames, rate: s.rate)
+        // A server that brings no captured audio for twice the buffer time plus most of a second
+        // has stalled (stopped, or hung): the writer gives up then, not at the overall limit.
+        writer.stallSeconds = 2 * Double(bufferFrames) / Double(s.rate) + 0.75
         let thread = Thread { writer.main() }
         thread.name = "loopbench pulse writer"
         thread.stackSize = 1 << 20
@@ -229,6 +232,8 @@ final class PulseWriter: @unchecked Sendable {
     /// Underflows + overflows seen before the stimulus started (during the preroll).
     private(set) var xrunsBeforeStart = 0
     private var cancelled = false
+    /// Seconds without new captured audio after which the server counts as stalled.
+    var stallSeconds = Double.infinity
 
     init(session: PulseSession, stimulus: [Float], channels: Int, stall: (Int, Double)?, wantFrames: Int, prerollFrames: Int, rate: Int) {
         self.prerollFrames = prerollFrames
@@ -251,9 +256,19 @@ final class PulseWriter: @unchecked Sendable {
         let silence = [Float](repeating: 0, count: 4096 * channels)
         session.lock()
         defer { session.unlock() }
+        var lastCaptured = session.capturedFrames
+        var lastProgress = DispatchTime.now().uptimeNanoseconds
         while !cancelled {
             if let f = session.failure() { failure = f; return }
             if started && session.captureDone { return }
+            let now = DispatchTime.now().uptimeNanoseconds
+            if session.capturedFrames != lastCaptured {
+                lastCaptured = session.capturedFrames
+                lastProgress = now
+            } else if Double(now &- lastProgress) / 1e9 > stallSeconds {
+                failure = String(format: "the server stalled: no captured audio for %.2f s (buffer %.0f ms); it stopped responding", Double(now &- lastProgress) / 1e9, (stallSeconds - 0.75) / 2 * 1000)
+                return
+            }
             let n = session.writableFrames()
             if n == 0 {
                 session.unlock(); usleep(1000); session.lock()

@@ -152,9 +152,29 @@ struct PulseSettings: Sendable {
         if let v = s["tail"] { tailMicros = try TimeValue.microseconds(v, key: "tail") }
         if let v = s["preroll"], v.lowercased() != "auto" { prerollMicros = try TimeValue.microseconds(v, key: "preroll") }
         if let v = s["writer-stall"] { writerStall = try WriterStall.parse(v, key: "writer-stall") }
-        for (k, size) in [("tlength", tlength), ("minreq", minreq), ("prebuf", prebuf), ("fragsize", fragsize), ("maxlength", maxlength)] {
+        // pa_buffer_attr holds 32-bit byte counts, and (uint32_t)-1 means "auto": a size must
+        // fit well below that (PulseAudio itself caps a stream's queue at a few MB), so sizes are
+        // limited to 10 s before they are converted.
+        let sizes = [("tlength", tlength), ("minreq", minreq), ("prebuf", prebuf), ("fragsize", fragsize), ("maxlength", maxlength)]
+        for (k, size) in sizes {
+            let tooLong: Bool
+            switch size {
+            case .auto: tooLong = false
+            case .frames(let f): tooLong = f > 10 * rate
+            case .micros(let us): tooLong = us > 10_000_000
+            }
+            if tooLong { throw .usage("\(k)=\(size.text): at most 10 s (\(10 * rate) frames at \(rate) Hz)", subject: k) }
             if let f = size.frames(rate: rate), f == 0, k != "prebuf" {
                 throw .usage("\(k)=\(size.text): must be more than 0 frames (or auto)", subject: k)
+            }
+        }
+        // maxlength bounds the other sizes; the server refuses a stream whose maxlength is
+        // smaller than them, which is the setting's mistake, not the server's.
+        if let m = maxlength.frames(rate: rate) {
+            for (k, size) in sizes.dropLast() {
+                if let f = size.frames(rate: rate), f > m {
+                    throw .usage("maxlength=\(maxlength.text) (\(m) frames): smaller than \(k)=\(size.text) (\(f) frames); maxlength bounds the buffer", subject: "maxlength")
+                }
             }
         }
         if adjustLatency && earlyRequests {

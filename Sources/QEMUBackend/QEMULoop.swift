@@ -47,6 +47,8 @@ public struct QEMULoop: AudioLoop {
     let ignored: [String]
     public var sampleRate: Int { model.guestRate }
     public let channels = 2
+    /// QEMU's mixing engine rate on either side, when it is below the guest's (as the model says).
+    public var narrowestRate: Int? { CardModelLoop(model).narrowestRate }
 
     public init(settings: [String: String]) throws(LoopbenchError) {
         let ownKeys = Set(Self.ownSettingDocs.map(\.key))

@@ -168,7 +168,20 @@ public enum Gate {
         return out.joined(separator: "\n")
     }
 
-    static func xml(_ s: String) -> String { HTMLReport.escape(s) }
+    /// Escaped for XML text and attributes. XML 1.0 has no way to write most control
+    /// characters, not even as references: they are written as the text `\u{1B}`.
+    static func xml(_ s: String) -> String {
+        var out = ""
+        for u in HTMLReport.escape(s).unicodeScalars {
+            let v = u.value
+            if (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D) || v == 0xFFFE || v == 0xFFFF {
+                out += "\\u{" + String(v, radix: 16, uppercase: true) + "}"
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
 
     /// JUnit XML: one testcase per point (or one for a measurement), failed when it regressed.
     public static func junit(_ r: Result, baseline: String, current: String) -> String {

@@ -35,7 +35,11 @@ public enum Reports {
             // Only a plain file name beside the report is followed.
             let name = (w as NSString).lastPathComponent
             let p = dir + "/" + name
-            if FileManager.default.fileExists(atPath: p) { worst = try JSONCoding.decode(WorstTrace.self, fromFile: p) }
+            if FileManager.default.fileExists(atPath: p) {
+                let w = try JSONCoding.decode(WorstTrace.self, fromFile: p)
+                try w.validate(path: p)
+                worst = w
+            }
         }
         try render(report, worst: worst, to: dir)
         return report

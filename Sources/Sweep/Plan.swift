@@ -110,6 +110,25 @@ public struct SweepPlan: Codable, Sendable, Equatable {
         return p
     }
 
+    /// The first way `other` would give different trials than this plan, in words (nil when
+    /// it gives the same): backend, probe length, repeats, seed, axes, ties or fixed settings.
+    /// The pass criterion (`max_crackles`) may differ: it changes the verdicts, not the trials.
+    public func difference(from other: SweepPlan) -> String? {
+        func list(_ m: [String: String]) -> String { m.keys.sorted().map { "\($0)=\(m[$0]!)" }.joined(separator: ",") }
+        func axesText(_ a: [Axis]) -> String { a.map { "\($0.key)=\($0.values.joined(separator: ","))" }.joined(separator: " ") }
+        if backend != other.backend { return "backend \(backend) → \(other.backend)" }
+        if seconds != other.seconds { return "seconds \(Axis.formatNumber(seconds)) → \(Axis.formatNumber(other.seconds))" }
+        if repeats != other.repeats { return "repeats \(repeats) → \(other.repeats)" }
+        if seed != other.seed { return "seed \(seed) → \(other.seed)" }
+        if axes != other.axes { return "axes \(axesText(axes)) → \(axesText(other.axes))" }
+        if ties != other.ties { return "ties \(list(ties)) → \(list(other.ties))" }
+        if fixed != other.fixed {
+            let k = Set(fixed.keys).union(other.fixed.keys).sorted().first { fixed[$0] != other.fixed[$0] }!
+            return "--set \(k) \(fixed[k] ?? "unset") → \(other.fixed[k] ?? "unset")"
+        }
+        return nil
+    }
+
     /// Checks the plan's shape (the backend checks the values themselves when a trial starts).
     public func validate() throws(LoopbenchError) {
         guard repeats >= 1 && repeats <= 1000 else { throw .usage("--repeats \(repeats): must be between 1 and 1000", subject: "repeats") }
@@ -119,6 +138,9 @@ public struct SweepPlan: Codable, Sendable, Equatable {
         for a in axes {
             guard !a.key.isEmpty else { throw .usage("--axis: empty key", subject: "axis") }
             guard !a.values.isEmpty else { throw .usage("--axis \(a.key): no values", subject: a.key) }
+            if let dup = a.values.first(where: { v in a.values.filter { $0 == v }.count > 1 }) {
+                throw .usage("--axis \(a.key): the value \(dup) is given twice", subject: a.key)
+            }
             guard seen.insert(a.key).inserted else { throw .usage("--axis \(a.key): the key is swept twice", subject: a.key) }
             guard fixed[a.key] == nil else { throw .usage("--axis \(a.key) and --set \(a.key): a setting is either swept or fixed", subject: a.key) }
             if a.key == "seed" { throw .usage("--axis seed: seeds come from --repeats (repeat r uses seed+r); set the first with --set seed=N", subject: "seed") }
@@ -242,6 +264,9 @@ public struct SweepPlan: Codable, Sendable, Equatable {
             if let list = a as? [[String: Any]] {
                 for item in list {
                     guard let key = item["key"].flatMap(scalar) else { throw .badData(path, "axes: each item needs a key") }
+                    if let bad = item.keys.sorted().first(where: { $0 != "key" && $0 != "values" }) {
+                        throw .badData(path, "axes.\(key): unknown member \"\(bad)\"; an axis has key and values")
+                    }
                     p.axes.append(Axis(key: key, values: try axisValues(item["values"], key: key, path: path)))
                 }
             } else if let map = a as? [String: Any] {
@@ -260,6 +285,7 @@ public struct SweepPlan: Codable, Sendable, Equatable {
         if let list = v as? [Any] {
             let vals = list.compactMap(scalar)
             guard vals.count == list.count, !vals.isEmpty else { throw .badData(path, "axes.\(key): expected a list of values") }
+            guard Set(vals).count == vals.count else { throw .badData(path, "axes.\(key): a value is given twice") }
             return vals
         }
         if let s = v.flatMap(scalar) {

@@ -92,14 +92,35 @@ public enum SweepRunner {
         var done: [String: TrialRecord] = [:]
         var worst: WorstTrace? = nil
         if options.resume {
-            if FileManager.default.fileExists(atPath: pp) {
+            let hasPlan = FileManager.default.fileExists(atPath: pp)
+            if hasPlan {
                 let old = try JSONCoding.decode(SweepPlan.self, fromFile: pp)
-                guard old.backend == plan.backend, old.fixed == plan.fixed, old.seconds == plan.seconds, old.ties == plan.ties else {
-                    throw .usage("--resume: \(pp) was written for a different sweep (backend, --set, --tie or --seconds differ); use the same options or a new --out", subject: pp)
+                if let diff = old.difference(from: plan) {
+                    throw .usage("--resume: the plan differs from the one this sweep was started with (\(diff)); use the same plan, or a new --out", subject: pp)
                 }
             }
-            for r in try Journal.read(path: jp) where r.status == "ok" { done[r.id] = r }
-            if FileManager.default.fileExists(atPath: worstPath(dir)), let w = try? JSONCoding.decode(WorstTrace.self, fromFile: worstPath(dir)) {
+            let journal = try Journal.scan(path: jp)
+            // Every record must be a trial of this plan, with the very settings this plan would
+            // give it: matched on settings, repeat and seed, never on position.
+            let byID = Dictionary(plan.trials.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            for (i, r) in journal.records.enumerated() {
+                guard let spec = byID[r.id] else {
+                    throw .usage("--resume: journal record \(i + 1) (\(r.id)) is no trial of this plan; the plan differs from the journal's; use the same plan, or a new --out", subject: jp)
+                }
+                if let diff = r.difference(from: spec, plan: plan) {
+                    throw .usage("--resume: journal record \(i + 1) differs from this plan's trial: \(diff); use the same plan, or a new --out", subject: jp)
+                }
+                guard hasPlan || r.fullSettings != nil else {
+                    throw .badData(jp, "record \(i + 1) carries no full settings (an older journal) and \(pp) is missing: its trials cannot be matched to this plan")
+                }
+                var matched = r
+                matched.pointIndex = spec.point.index
+                if r.status == "ok" { done[r.id] = matched }
+            }
+            if let torn = try Journal.repairTail(path: jp, contents: journal) {
+                FileHandle.standardError.write(Data("loopbench: \(jp): the last line was cut (\(torn) bytes, a write that never finished); removed it before appending\n".utf8))
+            }
+            if FileManager.default.fileExists(atPath: worstPath(dir)), let w = try? JSONCoding.decode(WorstTrace.self, fromFile: worstPath(dir)), (try? w.validate(path: worstPath(dir))) != nil {
                 worst = w
             }
         } else {
@@ -181,7 +202,7 @@ public enum SweepRunner {
                     options.stop.set()
                 }
             }
-            let record = TrialRecord(spec: trial, measurement: measurement, failure: failure, wallSeconds: ProgressLine.now() - t0)
+            let record = TrialRecord(spec: trial, plan: plan, measurement: measurement, failure: failure, wallSeconds: ProgressLine.now() - t0)
             do { try journal.append(record) } catch { state.fail(error); options.stop.set(); return }
             var trace: WorstTrace? = nil
             if let m = measurement, let r = result, state.wouldBeWorst(m) {

@@ -285,10 +285,61 @@ public struct SweepReport: Codable, Sendable, Equatable {
         axes.map { "\($0.key)=\(settings[$0.key] ?? "?")" }.joined(separator: " ")
     }
 
-    /// Reads `report.json`, checking its schema.
+    /// Reads `report.json`, checking its schema and its own invariants (``validate(path:)``).
     public static func load(path: String) throws(LoopbenchError) -> SweepReport {
         let r = try JSONCoding.decode(SweepReport.self, fromFile: path)
         guard r.schema == schemaID else { throw .badData(path, "schema is \"\(r.schema)\", expected \"\(schemaID)\"") }
+        try r.validate(path: path)
         return r
+    }
+
+    /// Checks what the schema cannot say and the renderers rely on: at least one axis, each with
+    /// distinct values; one point per grid position, in grid order, with coordinates inside the
+    /// axes and settings that agree with them; indices of the recommendation, its margin and the
+    /// Pareto front that name a point; counts that are not negative. The error names the field.
+    public func validate(path: String) throws(LoopbenchError) {
+        func bad(_ field: String, _ why: String) -> LoopbenchError { .badData(path, "\(field): \(why)") }
+        guard !axes.isEmpty else { throw bad("axes", "no axes") }
+        var keys = Set<String>()
+        for (i, a) in axes.enumerated() {
+            guard !a.key.isEmpty, keys.insert(a.key).inserted else { throw bad("axes[\(i)].key", "empty or repeated") }
+            guard !a.values.isEmpty else { throw bad("axes[\(i)].values", "no values") }
+            guard Set(a.values).count == a.values.count else { throw bad("axes[\(i)].values", "a value is repeated") }
+        }
+        guard repeats >= 1 else { throw bad("repeats", "must be at least 1") }
+        guard seconds > 0 else { throw bad("seconds", "must be greater than 0") }
+        // The grid size is a product of counts that each fit in memory; multiply without overflow.
+        var gridSize = 1
+        for a in axes {
+            let (m, o) = gridSize.multipliedReportingOverflow(by: a.values.count)
+            guard !o, m <= 10_000_000 else { throw bad("axes", "the grid is too large") }
+            gridSize = m
+        }
+        guard !points.isEmpty else { throw bad("points", "no points") }
+        guard points.count == gridSize else { throw bad("points", "\(points.count) points for a grid of \(gridSize)") }
+        for (i, p) in points.enumerated() {
+            guard p.index == i else { throw bad("points[\(i)].index", "is \(p.index), expected \(i)") }
+            guard p.coordinates.count == axes.count else { throw bad("points[\(i)].coordinates", "\(p.coordinates.count) coordinates for \(axes.count) axes") }
+            for (a, c) in p.coordinates.enumerated() {
+                guard c >= 0 && c < axes[a].values.count else { throw bad("points[\(i)].coordinates[\(a)]", "\(c) is outside axis \(axes[a].key) (\(axes[a].values.count) values)") }
+                guard p.settings[axes[a].key] == axes[a].values[c] else { throw bad("points[\(i)].settings", "\(axes[a].key) does not match the point's coordinates") }
+            }
+            let s = p.summary
+            guard s.trials >= 0, s.failed >= 0, s.cracklesTotal >= 0, s.cracklesPerMinute >= 0, s.cracklesByKind.values.allSatisfy({ $0 >= 0 }) else {
+                throw bad("points[\(i)].summary", "a count is negative")
+            }
+            for (j, t) in p.trials.enumerated() {
+                guard t.measurement.sampleRate > 0 else { throw bad("points[\(i)].trials[\(j)].sample_rate", "must be greater than 0") }
+                guard t.info.repeatIndex >= 0 else { throw bad("points[\(i)].trials[\(j)].trial.repeat", "cannot be negative") }
+            }
+        }
+        func checkIndex(_ index: Int, _ field: String) throws(LoopbenchError) {
+            guard index >= 0 && index < points.count else { throw bad(field, "\(index) names no point (there are \(points.count))") }
+        }
+        if let rec = recommendation {
+            try checkIndex(rec.index, "recommendation.index")
+            for (j, n) in rec.margin.enumerated() { try checkIndex(n.index, "recommendation.margin[\(j)].index") }
+        }
+        for (j, e) in pareto.enumerated() { try checkIndex(e.index, "pareto[\(j)].index") }
     }
 }

@@ -73,6 +73,21 @@ public struct WorstTrace: Codable, Sendable, Equatable {
         case delayTrack = "delay_track"
     }
 
+    /// Checks what the report's figure relies on: a positive sample rate, envelopes whose
+    /// minimum and maximum halves have the same length, and frame positions inside the range
+    /// a capture can have. The error names the field.
+    public func validate(path: String) throws(LoopbenchError) {
+        func bad(_ field: String, _ why: String) -> LoopbenchError { .badData(path, "\(field): \(why)") }
+        let limit = 1 << 40
+        guard sampleRate > 0 else { throw bad("sample_rate", "must be greater than 0") }
+        guard frames >= 0 && frames < limit else { throw bad("frames", "out of range") }
+        guard captureMin.count == captureMax.count else { throw bad("capture_min", "not as long as capture_max") }
+        guard residualMin.count == residualMax.count else { throw bad("residual_min", "not as long as residual_max") }
+        for (i, d) in delayTrack.enumerated() where !(-limit..<limit).contains(d.captureStart) || !(-limit..<limit).contains(d.captureEnd) {
+            throw bad("delay_track[\(i)]", "a frame position is out of range")
+        }
+    }
+
     /// How bad a trial is: more crackles first (their figure is the one worth drawing), then
     /// no signal at all, then more latency.
     public static func badness(_ m: LoopMeasurement) -> (Int, Int, Double) {

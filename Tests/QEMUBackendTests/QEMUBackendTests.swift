@@ -249,3 +249,83 @@ struct ImpossibleLatencyTests {
         #expect(fine.verdict == .clean && fine.latency?.samples == -0.2)
     }
 }
+
+/// The backend's failures, each one line with a sysexits status, driven through the CLI with a
+/// stand-in `qemu-system-x86_64` (a shell script) so that no guest has to misbehave for real.
+@Suite("QEMU backend errors", .serialized)
+struct QEMUBackendErrorTests {
+    /// A stand-in QEMU: answers `--version` and `-audiodev help`, then does `body`.
+    static func fakeQEMU(drivers: [String] = ["none", "alsa", "pa"], body: String) throws -> String {
+        let dir = TestPaths.temporaryDirectory("fake-qemu")
+        let path = dir + "/qemu-system-x86_64"
+        let script = """
+        #!/bin/sh
+        case "$1" in
+          --version) echo "QEMU emulator version 7.2.22 (fake)"; exit 0 ;;
+          -audiodev) printf 'Available audio drivers:\\n\(drivers.joined(separator: "\\n"))\\n'; exit 0 ;;
+        esac
+        \(body)
+        """
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o755)
+        return path
+    }
+
+    /// A socket that exists, so the sound-server check passes (the stand-in never connects).
+    static func socketPath() -> String {
+        let path = TestPaths.temporaryDirectory("fake-pulse") + "/native"
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { b in
+            for (i, c) in path.utf8.prefix(b.count - 1).enumerated() { b[i] = c }
+        }
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        return path
+    }
+
+    func run(_ qemu: String, _ extra: [String] = [], env: [String: String] = [:]) throws -> CLI.Output {
+        try CLI.run(["measure", "--backend", "qemu", "--seconds", "1"] + extra,
+                    environment: ["LOOPBENCH_QEMU": qemu, "PULSE_SERVER": "unix:" + Self.socketPath(),
+                                  "LOOPBENCH_QEMU_CACHE": TestPaths.temporaryDirectory("qemu-cache")].merging(env) { $1 })
+    }
+
+    @Test func qemuWithoutItsPulseModuleNamesThePackage() throws {
+        let out = try run(try Self.fakeQEMU(drivers: ["none", "alsa"], body: "exit 0"))
+        #expect(out.status == 69)
+        let lines = out.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains("no 'pa' audio driver") && lines[0].contains("qemu-system-gui"), "\(out.stderr)")
+    }
+
+    @Test func qemuNotInstalled() throws {
+        let out = try run("/nonexistent/qemu-system-x86_64")
+        #expect(out.status == 69 && out.stderr.contains("QEMU is not installed"), "\(out.stderr)")
+    }
+
+    @Test func missingKernel() throws {
+        let out = try run(try Self.fakeQEMU(body: "exit 0"), env: ["LOOPBENCH_QEMU_KERNEL": "/nonexistent/vmlinuz-1"])
+        #expect(out.status == 66 && out.stderr.contains("/nonexistent/vmlinuz-1"), "\(out.stderr)")
+    }
+
+    /// A guest that never finishes is killed by its pid when the time limit passes.
+    @Test func stuckGuestIsKilledAtTheLimit() throws {
+        let marker = TestPaths.temporaryDirectory("fake-qemu-pid") + "/pid"
+        let qemu = try Self.fakeQEMU(body: "echo $$ > \(marker); exec sleep 300")
+        let t0 = Date()
+        let out = try run(qemu, ["--set", "timeout=5s"])
+        let took = Date().timeIntervalSince(t0)
+        #expect(out.status == 69 && out.stderr.contains("did not finish within 5 s and was killed"), "\(out.stderr)")
+        #expect(took < 60, "the limit was not kept: \(took) s")
+        let pid = try #require(Int32((try String(contentsOfFile: marker, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(kill(pid, 0) != 0, "the stand-in QEMU (pid \(pid)) is still running")
+    }
+
+    /// QEMU that fails before the guest runs: its own error line, and the capture is missing.
+    @Test func captureMissingCarriesQEMUsError() throws {
+        let qemu = try Self.fakeQEMU(body: "echo \"2026-11-30T00:00:00.000000Z qemu-system-x86_64: -audiodev pa,id=snd0: Could not init 'pa' audio driver\" >&2; exit 1")
+        let out = try run(qemu)
+        #expect(out.status == 69)
+        let lines = out.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains("capture is missing") && lines[0].contains("Could not init 'pa' audio driver"), "\(out.stderr)")
+    }
+}

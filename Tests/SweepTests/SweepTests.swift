@@ -6,6 +6,19 @@ import TestSupport
 @testable import Reports
 @testable import Sweep
 
+/// A plan file with every member, as a user writes it (also the seed of the plan fuzzing).
+let samplePlanYAML = """
+backend: sim
+repeats: 2
+seconds: 0.5
+seed: 3
+fixed: {qemu: "7.2", device: hda, host.jitter: 2ms}
+axes:
+  - {key: timer-period, values: [2000, 5000]}
+  - {key: out.latency, values: "10000:30000:10000"}
+ties: {in.latency: out.latency}
+"""
+
 /// Plan parsing, grid expansion, the command line and the HTML escaping: no audio involved.
 @Suite struct PlanTests {
     @Test func axisListsAndRanges() throws {
@@ -52,18 +65,7 @@ import TestSupport
 
     @Test func planFilesYAMLAndJSON() throws {
         let dir = TestPaths.temporaryDirectory("plan")
-        let yaml = """
-        backend: sim
-        repeats: 2
-        seconds: 0.5
-        seed: 3
-        fixed: {qemu: "7.2", device: hda, host.jitter: 2ms}
-        axes:
-          - {key: timer-period, values: [2000, 5000]}
-          - {key: out.latency, values: "10000:30000:10000"}
-        ties: {in.latency: out.latency}
-        """
-        try yaml.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
+        try samplePlanYAML.write(toFile: dir + "/p.yaml", atomically: true, encoding: .utf8)
         let p = try SweepPlan.load(path: dir + "/p.yaml")
         #expect(p.repeats == 2 && p.seconds == 0.5 && p.seed == 3)
         #expect(p.axes == [Axis(key: "timer-period", values: ["2000", "5000"]), Axis(key: "out.latency", values: ["10000", "20000", "30000"])])

@@ -69,9 +69,24 @@ public enum SchemaCheck {
 /// Runs the built `loopbench` executable, for end-to-end tests of the CLI.
 public enum CLI {
     public struct Output: Sendable {
+        /// The exit status, or the signal number when `signalled`.
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        /// True when the process ended on a signal (a trap, a segfault) rather than by exiting.
+        public var signalled: Bool = false
+
+        /// The sysexits statuses loopbench answers bad input with, plus 0 and the gate's 1.
+        public static let sysexits: Set<Int32> = [0, 1, 64, 65, 66, 69, 73, 74, 75]
+
+        /// stderr's lines (without empty ones).
+        public var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
+
+        /// A refusal as the README promises it: exited (no signal) with `status`, and exactly
+        /// one line on stderr containing `mention`.
+        public func isRefusal(_ status: Int32, mentioning mention: String) -> Bool {
+            !signalled && self.status == status && stderrLines.count == 1 && stderr.contains(mention)
+        }
     }
 
     /// The path of the built executable (next to the test bundle).
@@ -89,8 +104,10 @@ public enum CLI {
         return TestPaths.packageRoot + "/.build/debug/loopbench"
     }
 
-    /// Runs `loopbench` with `arguments` and collects its output.
-    public static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Output {
+    /// Runs `loopbench` with `arguments` and collects its output. With `interruptWhen`, the
+    /// process gets one SIGINT (as from Ctrl-C) as soon as the condition holds (polled every 20 ms).
+    public static func run(_ arguments: [String], environment: [String: String]? = nil,
+                           interruptWhen: (@Sendable () -> Bool)? = nil) throws -> Output {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
@@ -99,6 +116,17 @@ public enum CLI {
         p.standardOutput = out
         p.standardError = err
         try p.run()
+        if let interruptWhen {
+            let pid = p.processIdentifier
+            nonisolated(unsafe) let running = p
+            let watcher = Thread {
+                while running.isRunning {
+                    if interruptWhen() { kill(pid, SIGINT); return }
+                    usleep(20_000)
+                }
+            }
+            watcher.start()
+        }
         // Read both pipes concurrently so that neither fills up.
         nonisolated(unsafe) var errData = Data()
         let t = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
@@ -106,6 +134,7 @@ public enum CLI {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         while !t.isFinished { usleep(1000) }
-        return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
+                      signalled: p.terminationReason == .uncaughtSignal)
     }
 }

@@ -59,6 +59,8 @@ struct CalibrateGridCommand: ParsableCommand {
 
     /// Runs (or continues) one sweep and writes its reports.
     func sweep(_ p: SweepPlan, into dir: String, resume: Bool) throws(LoopbenchError) -> SweepReport {
+        let lock = try FolderLock.acquire(dir: dir)
+        defer { withExtendedLifetime(lock) {} }
         let stop = StopFlag()
         stop.installSIGINTHandler()
         let run = try SweepRunner.run(plan: p, options: .init(outDir: dir, resume: resume, jobs: nil, progress: ProgressLine(quiet: quiet), stop: stop))

@@ -31,6 +31,26 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .long, help: "Re-run the recommendation and its failing lower-latency neighbours on a real backend: qemu.") var verify: String?
     @Option(name: .customLong("verify-repeats"), help: "Real repeats per verified point (default 3).") var verifyRepeats: Int = 3
     @Flag(name: .long, help: "No progress bar and no summary; errors only.") var quiet = false
+    @Flag(name: .customLong("dry-run"), help: "Check the plan, print the trial count and the time estimate, and stop.") var dryRun = false
+    @Flag(name: .long, help: "Run a sweep above the size limit (\(SweepCommand.trialLimit) trials or an estimated hour).") var yes = false
+
+    /// Sweeps above this many trials, or above an estimated hour, need --yes.
+    static let trialLimit = 2000
+
+    /// A rough wall-time estimate: the card model runs about 25 audio seconds per wall second
+    /// per job (README, "Performance"); a real device plays each probe in real time, plus about
+    /// a second of connecting, preroll and tail.
+    static func estimateSeconds(_ p: SweepPlan, jobs: Int) -> Double {
+        let trials = Double(p.trials.count)
+        if p.backend == "sim" { return trials * (p.seconds + 0.5) / (25 * Double(max(1, jobs))) }
+        // A real guest boots for every trial: 15–17 s for a 2 s probe under TCG on this machine (`loopbench bench qemu`).
+        if p.backend == "qemu" { return trials * (p.seconds + 14) }
+        return trials * (p.seconds + 1)
+    }
+
+    static func duration(_ s: Double) -> String {
+        s < 10 ? String(format: "%.1f s", s) : s < 90 ? String(format: "%.0f s", s) : s < 5400 ? String(format: "%.0f min", s / 60) : String(format: "%.1f h", s / 3600)
+    }
 
     func makePlan() throws(LoopbenchError) -> SweepPlan {
         var p: SweepPlan
@@ -76,6 +96,17 @@ struct SweepCommand: ParsableCommand {
                 guard p.backend == "sim" else { throw LoopbenchError.usage("--verify qemu checks the card model's recommendation; the sweep's backend is \(p.backend)", subject: "verify") }
                 guard (1...100).contains(verifyRepeats) else { throw LoopbenchError.usage("--verify-repeats \(verifyRepeats): must be 1..100", subject: "verify-repeats") }
             }
+            let trials = p.points.count * p.repeats
+            let jobs = p.backend == "sim" ? max(1, min(self.jobs ?? ProcessInfo.processInfo.activeProcessorCount, 64)) : 1
+            let estimate = SweepCommand.estimateSeconds(p, jobs: jobs)
+            let size = "\(p.points.count) point\(p.points.count == 1 ? "" : "s") × \(p.repeats) repeat\(p.repeats == 1 ? "" : "s") = \(trials) trials, about \(SweepCommand.duration(estimate)) (estimate)"
+            if dryRun { print("sweep: \(size); nothing run (--dry-run)"); return }
+            if !yes && (trials > SweepCommand.trialLimit || estimate > 3600) {
+                throw LoopbenchError.usage("sweep: \(size): above the limit of \(SweepCommand.trialLimit) trials or an hour; give --yes to run it anyway, or fewer axis values or repeats", subject: "sweep")
+            }
+            if !quiet { print("sweep: \(size)"); fflush(nil) }
+            let lock = try FolderLock.acquire(dir: out)
+            defer { withExtendedLifetime(lock) {} }
             let stop = StopFlag()
             stop.installSIGINTHandler()
             let progress = ProgressLine(quiet: quiet)

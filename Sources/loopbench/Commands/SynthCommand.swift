@@ -35,7 +35,17 @@ struct SynthCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let ref = try SoundFile.read(reference)
-            guard delay >= 0 else { throw LoopbenchError.usage("--delay \(delay): must not be negative", subject: "delay") }
+            // Every option is range-checked before anything is allocated: the capture is at most
+            // the reference plus ten minutes of audio, and every number is finite.
+            let room = 600 * ref.sampleRate
+            guard delay.isFinite, delay >= 0, delay <= Double(room) else {
+                throw LoopbenchError.usage("--delay \(delay): must be between 0 and \(room) frames (10 minutes)", subject: "delay")
+            }
+            if let snr { guard snr.isFinite, snr >= -60, snr <= 200 else { throw LoopbenchError.usage("--snr \(snr): must be between -60 and 200 dB", subject: "snr") } }
+            guard driftPPM.isFinite, abs(driftPPM) <= 100_000 else {
+                throw LoopbenchError.usage("--drift-ppm \(driftPPM): must be between -100000 and 100000", subject: "drift-ppm")
+            }
+            guard gain.isFinite, abs(gain) <= 1000 else { throw LoopbenchError.usage("--gain \(gain): must be between -1000 and 1000", subject: "gain") }
             var s = CaptureSynth(reference: ref.channels[0], delay: delay)
             s.snrDB = snr
             s.driftPPM = driftPPM
@@ -57,10 +67,31 @@ struct SynthCommand: ParsableCommand {
                 guard parts.count == 2, let f = Int(parts[0]), f >= 0, let a = Float(parts[1]) else { throw LoopbenchError.usage("--click \(c): expected CAPTUREFRAME:AMPLITUDE") }
                 s.clicks.append(.init(frame: f, amplitude: a))
             }
+            // Edits lie inside the reference, in order, each after the frames the previous one
+            // removed; what they insert stays within the ten minutes of room.
             var end = 0
+            var inserted = 0
             for e in s.edits.sorted(by: { $0.at < $1.at }) {
-                guard e.at >= end, e.at < ref.frames else { throw LoopbenchError.usage("edits must lie inside the reference (\(ref.frames) frames) and not overlap") }
-                end = e.at
+                guard e.at >= end, e.at < ref.frames else { throw LoopbenchError.usage("edits must lie inside the reference (\(ref.frames) frames) and not overlap", subject: "edits") }
+                var removed = 0, added = 0
+                switch e {
+                case .gap(_, let k): added = k
+                case .drop(_, let k): removed = k
+                case .repeat(_, let k): added = k
+                case .replace(_, let g, let m): added = g; removed = m
+                }
+                guard removed <= ref.frames - e.at else {
+                    throw LoopbenchError.usage("an edit at frame \(e.at) removes \(removed) frames, past the end of the reference (\(ref.frames) frames)", subject: "edits")
+                }
+                guard added <= room - inserted else { throw LoopbenchError.usage("the edits insert more than \(room) frames (10 minutes)", subject: "edits") }
+                inserted += added
+                end = e.at + removed
+            }
+            let captureFrames = Int(delay.rounded(.up)) + Int(Double(ref.frames + inserted) * (1 + driftPPM * 1e-6)) + s.tail
+            for c in s.clicks {
+                guard c.frame < captureFrames, c.amplitude.isFinite, abs(c.amplitude) <= 1000 else {
+                    throw LoopbenchError.usage("--click \(c.frame):\(c.amplitude): the frame must lie inside the capture (\(captureFrames) frames) and the amplitude between -1000 and 1000", subject: "click")
+                }
             }
             let (cap, truthEvents) = s.make()
             try SoundFile.write(AudioBuffer(sampleRate: ref.sampleRate, mono: cap), to: out, format: format)
