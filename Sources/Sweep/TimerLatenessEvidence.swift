@@ -37,6 +37,29 @@ public struct TimerLatenessEvidence: Codable, Sendable, Equatable {
     public var stallsPerSecond: Double?
     public var stallLengthMS: Double?
     public var seconds: Double = 0
+    /// The same two figures for each timer period alone: QEMU's lateness is not the same at
+    /// every period (see the calibration report), so a model fed the measurement takes the one
+    /// measured at its own period.
+    public var perPeriod: [PeriodFit] = []
+
+    /// What was measured at one timer period, in the model's terms.
+    public struct PeriodFit: Codable, Sendable, Equatable {
+        public var timerPeriodUS: Int
+        public var hostJitterUS: Int?
+        public var hostStalls: String?
+        enum CodingKeys: String, CodingKey {
+            case timerPeriodUS = "timer_period_us", hostJitterUS = "host_jitter_us", hostStalls = "host_stalls"
+        }
+    }
+
+    /// The model settings that carry the lateness measured at `timerPeriodUS` (nil when that period was not measured).
+    public func modelSettings(timerPeriodUS: Int) -> [String: String]? {
+        guard let f = perPeriod.first(where: { $0.timerPeriodUS == timerPeriodUS }) else { return nil }
+        var out: [String: String] = [:]
+        if let j = f.hostJitterUS { out["host.jitter"] = "\(j)us" }
+        out["host.stalls"] = f.hostStalls ?? "none"
+        return out
+    }
 
     /// Lateness that no lognormal body of a few ms explains.
     public static let stallThresholdMS = 10.0
@@ -50,6 +73,7 @@ public struct TimerLatenessEvidence: Codable, Sendable, Equatable {
         case runs, tail, seconds
         case fittedHostJitterUS = "fitted_host_jitter_us", fitRMSLog = "fit_rms_log"
         case stallsPerSecond = "stalls_per_second", stallLengthMS = "stall_length_ms"
+        case perPeriod = "per_period"
     }
 
     /// Reads every real trial's trace. Only HDA runs count (their `hda_audio_running` events
@@ -60,18 +84,24 @@ public struct TimerLatenessEvidence: Codable, Sendable, Equatable {
         var runs = 0
         var seconds = 0.0
         var stalls: [Double] = []
+        var periodSeconds: [Int: Double] = [:]
+        var periodStalls: [Int: [Double]] = [:]
         for (tp, q) in measurements {
             let running = q.trace.filter { $0.name == "hda_audio_running" }
             guard let start = running.first(where: { $0.args.hasSuffix("run 1") })?.timeS,
                   let stop = running.last(where: { $0.args.hasSuffix("run 0") })?.timeS, stop > start else { continue }
             runs += 1
             seconds += stop - start
+            periodSeconds[tp, default: 0] += stop - start
             ticks[tp, default: 0] += Int((stop - start) * 1e6 / Double(tp))
             for e in q.trace where e.name == "audio_timer_delayed" && e.timeS >= start && e.timeS <= stop {
                 guard let ms = Int(e.args.split(separator: " ").dropFirst().first ?? "") else { continue }
                 intervals[tp, default: []].append(ms)
                 let late = Double(ms) - Double(tp) / 1000
-                if late >= stallThresholdMS { stalls.append(late + Double(tp) / 2000) }
+                if late >= stallThresholdMS {
+                    stalls.append(late + Double(tp) / 2000)
+                    periodStalls[tp, default: []].append(late + Double(tp) / 2000)
+                }
             }
         }
         var tail: [TailPoint] = []
@@ -95,6 +125,13 @@ public struct TimerLatenessEvidence: Codable, Sendable, Equatable {
             e.stallLengthMS = stalls.isEmpty ? nil : (stalls.reduce(0, +) / Double(stalls.count)).rounded()
         }
         (e.fittedHostJitterUS, e.fitRMSLog) = e.fit()
+        for tp in ticks.keys.sorted() {
+            let own = TimerLatenessEvidence(runs: 0, tail: tail.filter { $0.timerPeriodUS == tp }, fittedHostJitterUS: nil, fitRMSLog: nil)
+            let st = periodStalls[tp] ?? [], secs = periodSeconds[tp] ?? 0
+            let stallText = (st.isEmpty || secs <= 0) ? nil
+                : String(format: "%.2f/s:%.0fms", Double(st.count) / secs, st.reduce(0, +) / Double(st.count))
+            e.perPeriod.append(PeriodFit(timerPeriodUS: tp, hostJitterUS: own.fit().0, hostStalls: stallText))
+        }
         return e
     }
 
@@ -127,7 +164,8 @@ public struct TimerLatenessEvidence: Codable, Sendable, Equatable {
         out += "\(runs) real HDA runs. A tick is late by L when the interval to the previous one is the period plus L; QEMU traces `audio_timer_delayed` when L exceeds half a period.\n\n"
         let fitted = fittedHostJitterUS.map { "model at host.jitter=\($0)us (fitted)" } ?? "fitted"
         out += "| timer-period µs | L > ms | ticks | later | measured | model at host.jitter=\(currentHostJitterUS)us | \(fitted) |\n|---|---|---|---|---|---|---|\n"
-        for p in tail where p.later >= 1 {
+        let shown: Set<Double> = [1, 2, 5, 10, 20, 50]
+        for p in tail where p.later >= 1 && (shown.contains(p.lateMS) || p.lateMS == Double(p.timerPeriodUS) / 2000) {
             let cur = Self.modelSurvival(lateMS: p.lateMS, p99US: Double(currentHostJitterUS))
             let fit = fittedHostJitterUS.map { String(format: "%.2g", Self.modelSurvival(lateMS: p.lateMS, p99US: Double($0))) } ?? "–"
             out += String(format: "| %d | %.1f | %d | %d | %.2g | %.2g | %@ |\n", p.timerPeriodUS, p.lateMS, p.ticks, p.later, p.fraction, cur, fit)
@@ -139,6 +177,12 @@ public struct TimerLatenessEvidence: Codable, Sendable, Equatable {
             out += String(format: " Ticks %.0f ms or more late, taken as main-loop stalls: host.stalls = %@ (%.0f s of audio).", Self.stallThresholdMS, st, seconds)
         }
         out += "\n"
+        if !perPeriod.isEmpty {
+            out += "\nMeasured at each period alone (what `calibrate grid --feed-lateness` gives the model):\n\n| timer-period µs | host.jitter | host.stalls |\n|---|---|---|\n"
+            for f in perPeriod {
+                out += "| \(f.timerPeriodUS) | \(f.hostJitterUS.map { "\($0) µs" } ?? "–") | \(f.hostStalls ?? "none") |\n"
+            }
+        }
         return out
     }
 }
