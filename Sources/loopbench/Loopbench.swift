@@ -7,7 +7,7 @@ import LoopbenchCore
 struct Loopbench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loopbench",
-        abstract: "Measure audio round-trip latency and crackle: QEMU's emulated cards (simulated), PulseAudio and ALSA.",
+        abstract: "Measure audio round-trip latency and crackle: QEMU's emulated cards (simulated and real guests), PulseAudio and ALSA.",
         version: LoopbenchVersion.current,
         subcommands: CommandRegistry.all
     )
