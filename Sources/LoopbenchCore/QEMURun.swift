@@ -125,7 +125,10 @@ extension QEMURun {
             return Int(s[s.index(after: at)...].prefix { $0.isNumber }).map { $0 - prefill }
         }
         let damage = events.filter { $0.kind != .click }
-        for o in placed where o.name == "hda_audio_overrun" && signalSpan?.contains(o.captureSample!) == true {
+        // Its damage reaches the capture up to `witnessAfter` later: an overrun that close to
+        // the probe's end may have lost only the silence after it.
+        let visible = signalSpan.map { $0.lowerBound..<max($0.lowerBound, $0.upperBound - Int(Self.witnessAfter * rate)) }
+        for o in placed where o.name == "hda_audio_overrun" && visible?.contains(o.captureSample!) == true {
             let t = Double(o.captureSample!) / rate
             let seen = damage.contains { e in
                 let d = e.timeS - t
