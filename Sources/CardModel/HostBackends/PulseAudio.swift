@@ -7,7 +7,7 @@ import LoopbenchCore
 /// grants missing frames in `minreq` steps, starts playing once `prebuf` is queued, and the
 /// sink takes one block per period. When the queue runs dry, that is a PulseAudio playback
 /// underrun (``playbackUnderrun(now:missing:log:)``): silence until `prebuf` is queued again
-/// (`pa_memblockq` in PulseAudio's `src/pulsecore/memblockq.c`).
+/// (the stream queue's prebuffering, `src/pulsecore/memblockq.c` in PulseAudio). See `docs/card-model.md`.
 ///
 /// Capture: the monitor's blocks go to the record stream, whose client queue holds at most
 /// `maxlength`; QEMU 7.2 never corks it, so it starts full of old silence (`staleCapture`).
