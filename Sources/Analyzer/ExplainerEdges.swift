@@ -77,7 +77,7 @@ extension Explainer {
             if r > bestRho { bestRho = r; bestK = kk }
         }
         guard bestK >= 0, bestRho >= tuning.middleMinRho else { return nil }
-        let lo = max(0, bestK - tuning.middleRefineLags), hi = min(corr.count, bestK + tuning.middleRefineLags + 1)
+        let lo = max(0, bestK - tuning.refineLags), hi = min(corr.count, bestK + tuning.refineLags + 1)
         let local = Array(corr[lo..<hi])
         let r = SincInterpolator.maximize(around: Double(bestK - lo)) { x in sign * interp.value(at: x, in: local) }
         let p = Double(pLo) + Double(lo) + r.position   // reference position heard at s0

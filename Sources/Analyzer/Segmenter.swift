@@ -32,9 +32,10 @@ struct Segmenter {
     }
 
     func segments() -> Output {
-        let w = AnalyzerTuning.standard.trackingWindow
+        let tuning = AnalyzerTuning.standard
+        let w = tuning.trackingWindow
         // Points too uncertain to place a one-frame step are left out of the grouping.
-        let strong = points.filter { $0.sigma < 0.12 }
+        let strong = points.filter { $0.sigma < tuning.maxSigmaForGrouping }
         let usable = strong.count >= 2 ? strong : points
 
         // 1. Drift from consecutive pairs that show no step: weighted median of slopes.
@@ -42,22 +43,22 @@ struct Segmenter {
         for k in 1..<max(1, usable.count) {
             let a = usable[k - 1], b = usable[k]
             let dp = b.pc - a.pc
-            guard dp > 0, abs(b.d - a.d) < 3 else { continue }
+            guard dp > 0, abs(b.d - a.d) < tuning.driftPairMaxStep else { continue }
             let s = (b.d - a.d) / dp
             let varS = (a.sigma * a.sigma + b.sigma * b.sigma) / (dp * dp)
             slopes.append((s, 1 / max(varS, 1e-18)))
         }
         var drift = weightedMedian(slopes) ?? 0
-        if abs(drift) > 0.02 { drift = 0 }
+        if abs(drift) > tuning.maxDrift { drift = 0 }
 
         // 2. Runs of one detrended level.
         var runs: [[TrackPoint]] = []
         var levels: [Double] = []
         for pt in usable {
             let e = pt.d - drift * pt.pc
-            if let lv = levels.last, abs(e - lv) < max(0.3, min(0.45, 5 * pt.sigma)) {
+            if let lv = levels.last, abs(e - lv) < max(tuning.runToleranceMin, min(tuning.runToleranceMax, tuning.runToleranceSigmas * pt.sigma)) {
                 runs[runs.count - 1].append(pt)
-                let tail = runs[runs.count - 1].suffix(7).map { $0.d - drift * $0.pc }
+                let tail = runs[runs.count - 1].suffix(tuning.runLevelWindows).map { $0.d - drift * $0.pc }
                 levels[levels.count - 1] = median(tail)
             } else {
                 runs.append([pt])
@@ -70,7 +71,7 @@ struct Segmenter {
         var r = 0
         while r < runs.count && runs.count > 1 {
             let mean = runs[r].map { abs($0.rho) }.reduce(0, +) / Double(runs[r].count)
-            if runs[r].count <= 2 && mean < 0.8 * typical {
+            if runs[r].count <= tuning.strayRunMaxWindows && mean < tuning.strayRunRhoRatio * typical {
                 runs.remove(at: r)
                 levels.remove(at: r)
             } else {
@@ -81,8 +82,10 @@ struct Segmenter {
         var k = 1
         while k + 1 < runs.count {
             let lo = min(levels[k - 1], levels[k + 1]), hi = max(levels[k - 1], levels[k + 1])
-            if (runs[k].count <= 2 && hi - lo >= 0.5 && hi - lo < 16 && levels[k] > lo - 1.5 && levels[k] < hi + 1.5)
-                || (runs[k].count == 1 && hi - lo < 64 && levels[k] > lo - 32 && levels[k] < hi + 32) {
+            if (runs[k].count <= tuning.straddleMaxWindows && hi - lo >= tuning.straddleStepMin && hi - lo < tuning.straddleStepMax
+                    && levels[k] > lo - tuning.straddleSlack && levels[k] < hi + tuning.straddleSlack)
+                || (runs[k].count == 1 && hi - lo < tuning.straddleSingleStepMax
+                    && levels[k] > lo - tuning.straddleSingleSlack && levels[k] < hi + tuning.straddleSingleSlack) {
                 runs.remove(at: k)
                 levels.remove(at: k)
             } else {
@@ -92,7 +95,7 @@ struct Segmenter {
         // 4. Merge neighbours whose levels agree.
         k = 1
         while k < runs.count {
-            if abs(levels[k] - levels[k - 1]) < 0.5 {
+            if abs(levels[k] - levels[k - 1]) < tuning.sameLevel {
                 runs[k - 1] += runs[k]
                 levels[k - 1] = median(runs[k - 1].map { $0.d - drift * $0.pc })
                 runs.remove(at: k)
@@ -118,9 +121,9 @@ struct Segmenter {
             spanRef += run.last!.pc - run.first!.pc
         }
         var driftKnown = false
-        if sxx > 0, nPairs >= 2, spanRef >= Double(4 * w) {
+        if sxx > 0, nPairs >= 2, spanRef >= Double(tuning.driftMinSpanWindows * w) {
             let fitted = sxy / sxx
-            if abs(fitted - drift) < 0.001 || slopes.isEmpty { drift = fitted }
+            if abs(fitted - drift) < tuning.driftFitAgreement || slopes.isEmpty { drift = fitted }
             driftKnown = true
         }
         var segs: [Segment] = []
@@ -130,7 +133,7 @@ struct Segmenter {
             let es = run.map { $0.d - drift * $0.pc }
             let med = median(es)
             var num = 0.0, den = 0.0
-            for (pt, e) in zip(run, es) where abs(e - med) < max(0.05, 3 * pt.sigma) {
+            for (pt, e) in zip(run, es) where abs(e - med) < max(tuning.levelOutlierMin, tuning.levelOutlierSigmas * pt.sigma) {
                 num += e / (pt.sigma * pt.sigma)
                 den += 1 / (pt.sigma * pt.sigma)
             }
