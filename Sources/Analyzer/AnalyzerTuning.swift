@@ -11,19 +11,12 @@
 struct AnalyzerTuning: Sendable {
     static let standard = AnalyzerTuning()
 
-    // MARK: find and track (RoundTripAnalysis, Tracker)
+    // MARK: find (RoundTripAnalysis)
 
-    /// Tracking window (frames): discontinuities closer together than this are not resolved
-    /// one by one. 1024 frames (21 ms at 48 kHz) holds enough of a sweep to correlate at
-    /// 10 dB SNR and is shorter than the gaps between QEMU's typical artifacts.
-    var trackingWindow = 1024
-    /// How far (frames) a window's delay may move from its neighbour's and still be found:
-    /// larger than any step QEMU makes (an HDA ring is 2048 frames, a PA record block ≤ 4096).
-    var searchRadius = 4096
-    /// The lowest normalised correlation a tracked window may have, whatever the whole-signal peak.
-    var minWindowRho = 0.2
-    /// A window must correlate at least this fraction of the whole-signal normalised correlation.
-    var windowRhoOfGlobal = 0.4
+    /// The whole-signal correlation looks at delays from −(reference/2) (a capture that starts
+    /// inside the reference) to capture − reference/4 (at least a quarter of it captured).
+    var findLagsBeforeDivisor = 2
+    var findLagsTailDivisor = 4
     /// The whole-signal correlation peak must stand this many times above the correlation's
     /// own noise (robust spread): below it there is no signal.
     var findZThreshold = 10.0
@@ -40,6 +33,25 @@ struct AnalyzerTuning: Sendable {
     var medianOfAbsoluteNormal = 0.6745
     /// A drift smaller than this (2 ppm) is not worth re-tracking against a stretched reference.
     var minDriftToRetrack = 2e-6
+
+    // MARK: the tracking window and the interpolator
+
+    /// Tracking window (frames): discontinuities closer together than this are not resolved
+    /// one by one. 1024 frames (21 ms at 48 kHz): long enough to locate a window of the probe
+    /// at 10 dB SNR, short enough to resolve artifacts a few tens of ms apart.
+    var trackingWindow = 1024
+    /// How far (frames) a window's delay may move from its neighbour's and still be found:
+    /// larger than the steps QEMU's artifacts make in practice (an HDA ring drop is 2048 frames).
+    var searchRadius = 4096
+    /// The lowest normalised correlation a tracked window may have, whatever the whole-signal peak.
+    var minWindowRho = 0.2
+    /// A window must correlate at least this fraction of the whole-signal normalised correlation.
+    var windowRhoOfGlobal = 0.4
+    /// The band-limited interpolator for fractional delays (and for stretching the reference
+    /// by the drift): a windowed sinc of ±32 taps tabulated at 1/1024 frame, exact to well
+    /// below the 0.02-frame accuracy the tests ask for.
+    var interpolatorHalfWidth = 32
+    var interpolatorPhases = 1024
 
     // MARK: track (Tracker)
 

@@ -29,7 +29,7 @@ struct RoundTripAnalysis {
     /// Every threshold, with its reason: ``AnalyzerTuning``.
     let tuning = AnalyzerTuning.standard
 
-    let interp = SincInterpolator(halfWidth: 32, phases: 1024)
+    let interp = SincInterpolator(halfWidth: AnalyzerTuning.standard.interpolatorHalfWidth, phases: AnalyzerTuning.standard.interpolatorPhases)
 
     func run() throws(LoopbenchError) -> LoopMeasurement {
         let refPath = options.referencePath, capPath = options.capturePath
@@ -170,7 +170,7 @@ struct RoundTripAnalysis {
 
     func globalFind(ref: [Float], cap: [Float], channel: Int) -> GlobalFind {
         let n = ref.count, mCap = cap.count
-        let lags = (-(n / 2))...(mCap - n / 4)
+        let lags = (-(n / tuning.findLagsBeforeDivisor))...(mCap - n / tuning.findLagsTailDivisor)
         let corr = Correlation.crossCorrelate(signal: cap, template: ref, lags: lags)
         var peak = 0
         for i in corr.indices where abs(corr[i]) > abs(corr[peak]) { peak = i }
@@ -206,7 +206,7 @@ func energy(_ x: [Float]) -> Double {
 
 /// The reference as a capture running `factor` times slower would hold it: out[u] = x(u / factor).
 func stretch(_ x: [Float], by factor: Double) -> [Float] {
-    let interp = SincInterpolator(halfWidth: 32, phases: 1024)
+    let interp = SincInterpolator(halfWidth: AnalyzerTuning.standard.interpolatorHalfWidth, phases: AnalyzerTuning.standard.interpolatorPhases)
     let n = Int((Double(x.count) * factor).rounded(.down))
     return x.withUnsafeBufferPointer { xb in
         (0..<n).map { Float(interp.value(at: Double($0) / factor, in: xb)) }
