@@ -8,6 +8,10 @@
 /// (`Tests/CardModelTests/AgreementTests.swift`); the golden test pins what they give.
 /// Changing one changes measurements: run the analyzer tests and the agreement test, then
 /// regenerate the golden file on purpose.
+///
+/// The sizes the inner loops are built on (tracking window, search radius, interpolator,
+/// path filter length) are `static let` constants, so that the optimiser sees them as such;
+/// the thresholds are properties of a value, ``standard``.
 struct AnalyzerTuning: Sendable {
     static let standard = AnalyzerTuning()
 
@@ -39,10 +43,10 @@ struct AnalyzerTuning: Sendable {
     /// Tracking window (frames): discontinuities closer together than this are not resolved
     /// one by one. 1024 frames (21 ms at 48 kHz): long enough to locate a window of the probe
     /// at 10 dB SNR, short enough to resolve artifacts a few tens of ms apart.
-    var trackingWindow = 1024
+    static let trackingWindow = 1024
     /// How far (frames) a window's delay may move from its neighbour's and still be found:
     /// larger than the steps QEMU's artifacts make in practice (an HDA ring drop is 2048 frames).
-    var searchRadius = 4096
+    static let searchRadius = 4096
     /// The lowest normalised correlation a tracked window may have, whatever the whole-signal peak.
     var minWindowRho = 0.2
     /// A window must correlate at least this fraction of the whole-signal normalised correlation.
@@ -50,8 +54,8 @@ struct AnalyzerTuning: Sendable {
     /// The band-limited interpolator for fractional delays (and for stretching the reference
     /// by the drift): a windowed sinc of ±32 taps tabulated at 1/1024 frame, exact to well
     /// below the 0.02-frame accuracy the tests ask for.
-    var interpolatorHalfWidth = 32
-    var interpolatorPhases = 1024
+    static let interpolatorHalfWidth = 32
+    static let interpolatorPhases = 1024
 
     // MARK: track (Tracker)
 
@@ -124,7 +128,7 @@ struct AnalyzerTuning: Sendable {
 
     /// Half-length of the path filter: 2·16 + 1 = 33 taps, enough for a resampler's or an
     /// anti-aliasing filter's colouring at 44.1–48 kHz.
-    var pathFilterHalfTaps = 16
+    static let pathFilterHalfTaps = 16
     /// The filter is fitted on a segment of at least this many frames…
     var pathFitMinFrames = 4096
     /// …over at most this many frames around its middle (1 s at 48 kHz).

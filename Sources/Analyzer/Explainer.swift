@@ -191,7 +191,7 @@ struct Explainer {
     /// explaining the others as events (appended to `events`). Leaves the explained segments
     /// and their fits, and returns the capture frames where steps begin and end.
     func explainSteps(_ segments: inout [Segment], _ fits: inout [Fit], _ events: inout [Event]) -> Set<Int> {
-        let w = tuning.trackingWindow
+        let w = AnalyzerTuning.trackingWindow
         var out: [Segment] = [segments[0]]
         var outFits: [Fit] = [fits[0]]
         var lastBoundary = 0

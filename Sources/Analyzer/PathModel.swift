@@ -10,7 +10,7 @@ import Foundation
 /// the longest clean segment and filtering the reference with it makes the residual honest
 /// again. It is used only when it explains the capture clearly better than a gain does.
 enum PathModel {
-    static let half = AnalyzerTuning.standard.pathFilterHalfTaps
+    static let half = AnalyzerTuning.pathFilterHalfTaps
 
     /// The reference filtered by the fitted path, or nil when a plain gain fits as well.
     static func fit(ref: [Float], cap: [Float], segment s: Segment, interp: SincInterpolator) -> [Float]? {

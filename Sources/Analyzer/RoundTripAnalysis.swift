@@ -29,7 +29,7 @@ struct RoundTripAnalysis {
     /// Every threshold, with its reason: ``AnalyzerTuning``.
     let tuning = AnalyzerTuning.standard
 
-    let interp = SincInterpolator(halfWidth: AnalyzerTuning.standard.interpolatorHalfWidth, phases: AnalyzerTuning.standard.interpolatorPhases)
+    let interp = SincInterpolator(halfWidth: AnalyzerTuning.interpolatorHalfWidth, phases: AnalyzerTuning.interpolatorPhases)
 
     func run() throws(LoopbenchError) -> LoopMeasurement {
         let refPath = options.referencePath, capPath = options.capturePath
@@ -141,7 +141,7 @@ struct RoundTripAnalysis {
             m.events = []
             m.crackles = 0
             m.snrDB = nil
-            m.reason = String(format: "the reference matches the capture only in fragments (normalised correlation %.3f; the best explanation leaves a residual %.1f dB above the signal): discontinuities closer together than the %d-frame tracking window, or a different signal; no latency is reported rather than a chance alignment", find.rho, -snr, tuning.trackingWindow)
+            m.reason = String(format: "the reference matches the capture only in fragments (normalised correlation %.3f; the best explanation leaves a residual %.1f dB above the signal): discontinuities closer together than the %d-frame tracking window, or a different signal; no latency is reported rather than a chance alignment", find.rho, -snr, AnalyzerTuning.trackingWindow)
             return m
         }
         if let g = result.firstGain, g != 0 {
@@ -206,7 +206,7 @@ func energy(_ x: [Float]) -> Double {
 
 /// The reference as a capture running `factor` times slower would hold it: out[u] = x(u / factor).
 func stretch(_ x: [Float], by factor: Double) -> [Float] {
-    let interp = SincInterpolator(halfWidth: AnalyzerTuning.standard.interpolatorHalfWidth, phases: AnalyzerTuning.standard.interpolatorPhases)
+    let interp = SincInterpolator(halfWidth: AnalyzerTuning.interpolatorHalfWidth, phases: AnalyzerTuning.interpolatorPhases)
     let n = Int((Double(x.count) * factor).rounded(.down))
     return x.withUnsafeBufferPointer { xb in
         (0..<n).map { Float(interp.value(at: Double($0) / factor, in: xb)) }

@@ -33,7 +33,7 @@ struct Segmenter {
 
     func segments() -> Output {
         let tuning = AnalyzerTuning.standard
-        let w = tuning.trackingWindow
+        let w = AnalyzerTuning.trackingWindow
         // Points too uncertain to place a one-frame step are left out of the grouping.
         let strong = points.filter { $0.sigma < tuning.maxSigmaForGrouping }
         let usable = strong.count >= 2 ? strong : points
