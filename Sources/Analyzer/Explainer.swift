@@ -16,7 +16,7 @@ import LoopbenchCore
 /// 3. ``scanSegments(_:_:_:_:)``: clicks and short replacements inside each segment (``scanResidual(_:_:_:_:)``);
 /// 4. ``applyLeadingReplacement(_:_:_:)``: the probe's first frames replaced before the first segment.
 ///
-/// Every threshold is in ``AnalyzerTuning``.
+/// Every threshold is in ``AnalyzerTuning``; the method is described in `docs/analyzer.md`.
 struct Explainer {
     let ref: [Float]
     let cap: [Float]
