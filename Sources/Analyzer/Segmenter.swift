@@ -31,7 +31,7 @@ struct Segmenter {
         var driftKnown: Bool
     }
 
-    private var tuning: AnalyzerTuning { .standard }
+    let tuning = AnalyzerTuning.standard
 
     func segments() -> Output {
         // Points too uncertain to place a one-frame step are left out of the grouping.
