@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 
-/// Every threshold of the analyzer's find, explain and click passes, with the reason for
+/// Every threshold of the analyzer (find, track, segment, path colouring, explain, clicks), with the reason for
 /// its value. Powers are per frame (squared sample values); `σ²` is the residual variance
 /// of an alignment (capture minus gain × aligned reference), `S` the aligned signal's power.
 ///
@@ -8,22 +8,19 @@
 /// (`Tests/CardModelTests/AgreementTests.swift`); the golden test pins what they give.
 /// Changing one changes measurements: run the analyzer tests and the agreement test, then
 /// regenerate the golden file on purpose.
+///
+/// The sizes the inner loops are built on (tracking window, search radius, interpolator,
+/// path filter length) are `static let` constants, so that the optimiser sees them as such;
+/// the thresholds are properties of a value, ``standard``.
 struct AnalyzerTuning: Sendable {
     static let standard = AnalyzerTuning()
 
-    // MARK: find and track (RoundTripAnalysis, Tracker)
+    // MARK: find (RoundTripAnalysis)
 
-    /// Tracking window (frames): discontinuities closer together than this are not resolved
-    /// one by one. 1024 frames (21 ms at 48 kHz) holds enough of a sweep to correlate at
-    /// 10 dB SNR and is shorter than the gaps between QEMU's typical artifacts.
-    var trackingWindow = 1024
-    /// How far (frames) a window's delay may move from its neighbour's and still be found:
-    /// larger than any step QEMU makes (an HDA ring is 2048 frames, a PA record block ≤ 4096).
-    var searchRadius = 4096
-    /// The lowest normalised correlation a tracked window may have, whatever the whole-signal peak.
-    var minWindowRho = 0.2
-    /// A window must correlate at least this fraction of the whole-signal normalised correlation.
-    var windowRhoOfGlobal = 0.4
+    /// The whole-signal correlation looks at delays from −(reference/2) (a capture that starts
+    /// inside the reference) to capture − reference/4 (at least a quarter of it captured).
+    var findLagsBeforeDivisor = 2
+    var findLagsTailDivisor = 4
     /// The whole-signal correlation peak must stand this many times above the correlation's
     /// own noise (robust spread): below it there is no signal.
     var findZThreshold = 10.0
@@ -40,6 +37,106 @@ struct AnalyzerTuning: Sendable {
     var medianOfAbsoluteNormal = 0.6745
     /// A drift smaller than this (2 ppm) is not worth re-tracking against a stretched reference.
     var minDriftToRetrack = 2e-6
+
+    // MARK: the tracking window and the interpolator
+
+    /// Tracking window (frames): discontinuities closer together than this are not resolved
+    /// one by one. 1024 frames (21 ms at 48 kHz): long enough to locate a window of the probe
+    /// at 10 dB SNR, short enough to resolve artifacts a few tens of ms apart.
+    static let trackingWindow = 1024
+    /// How far (frames) a window's delay may move from its neighbour's and still be found:
+    /// larger than the steps QEMU's artifacts make in practice (an HDA ring drop is 2048 frames).
+    static let searchRadius = 4096
+    /// The lowest normalised correlation a tracked window may have, whatever the whole-signal peak.
+    var minWindowRho = 0.2
+    /// A window must correlate at least this fraction of the whole-signal normalised correlation.
+    var windowRhoOfGlobal = 0.4
+    /// The band-limited interpolator for fractional delays (and for stretching the reference
+    /// by the drift): a windowed sinc of ±32 taps tabulated at 1/1024 frame, exact to well
+    /// below the 0.02-frame accuracy the tests ask for.
+    static let interpolatorHalfWidth = 32
+    static let interpolatorPhases = 1024
+
+    // MARK: track (Tracker)
+
+    /// At least 1/`minWindowOverlapDivisor` of a window must lie on the reference to be matched there.
+    var minWindowOverlapDivisor = 8
+    /// A capture window with less energy than this is silence: nothing to match.
+    var silentWindowEnergy = 1e-20
+    /// Reference stretches with less than this fraction of the reference's mean window energy
+    /// (its fades, its silence) are not candidates: their normalised correlation is noise.
+    var minReferenceWindowEnergy = 0.1
+    /// Candidate lags: local maxima of at least this fraction of the strongest (which must
+    /// itself reach `candidateRhoOfFloor` of the floor), the `maxCandidates` strongest.
+    var candidateRhoOfTop = 0.7
+    var candidateRhoOfFloor = 0.8
+    var maxCandidates = 6
+    /// Correlation lags (each side) refined to a fraction of a frame around a candidate.
+    var refineLags = 40
+    /// A match away from the predicted delay must be better than the predicted one by this
+    /// much in normalised correlation (`farJumpMargin` beyond `jumpDistance` frames): a similar
+    /// stretch elsewhere in the probe should not pull the track off the true alignment.
+    var jumpDistance = 2.0
+    var nearJumpMargin = 0.02
+    var farJumpMargin = 0.05
+    /// Where (as fractions of the reference) the tracking looks for its anchor window, first
+    /// within `anchorSearch` frames of the whole-signal delay, then within the search radius.
+    var anchorFractions = [0.5, 0.3, 0.7, 0.15, 0.85, 0.05, 0.95, 0.4, 0.6, 0.25, 0.75]
+    var anchorSearch = 64
+    var wideAnchorFractions = [0.5, 0.3, 0.7, 0.1, 0.9]
+
+    // MARK: segment (Segmenter)
+
+    /// Windows whose delay spread is above this (frames) cannot place a one-frame step: left
+    /// out of the grouping (when at least two others remain).
+    var maxSigmaForGrouping = 0.12
+    /// Consecutive windows further apart in delay than this (frames) show a step, not drift.
+    var driftPairMaxStep = 3.0
+    /// A drift beyond 2 % is no clock drift: the estimate is dropped.
+    var maxDrift = 0.02
+    /// A window continues a run when its detrended delay is within `runToleranceSigmas`·σ of
+    /// the run's level, clamped to `runToleranceMin`…`runToleranceMax` frames; the level is the
+    /// median of the run's last `runLevelWindows` windows.
+    var runToleranceSigmas = 5.0
+    var runToleranceMin = 0.3
+    var runToleranceMax = 0.45
+    var runLevelWindows = 7
+    /// Runs of at most this many windows that correlate below this fraction of the typical
+    /// window are stray matches (an echo, a similar stretch of the probe).
+    var strayRunMaxWindows = 2
+    var strayRunRhoRatio = 0.8
+    /// Windows straddling a small step (`straddleStepMin`…`straddleStepMax` frames) give a level
+    /// between their neighbours (within `straddleSlack`): runs of up to `straddleMaxWindows` such windows are dropped;
+    /// a single window also between neighbours up to `straddleSingleStepMax` apart (within `straddleSingleSlack`).
+    var straddleMaxWindows = 2
+    var straddleStepMin = 0.5
+    var straddleStepMax = 16.0
+    var straddleSlack = 1.5
+    var straddleSingleStepMax = 64.0
+    var straddleSingleSlack = 32.0
+    /// Neighbouring runs whose levels differ by less than this (frames) are one.
+    var sameLevel = 0.5
+    /// The drift is known once the runs span at least this many windows of reference…
+    var driftMinSpanWindows = 4
+    /// …and the joint fit replaces the pairwise estimate when within this of it (or when there was none).
+    var driftFitAgreement = 0.001
+    /// A window takes part in its run's level when within max(`levelOutlierMin`, `levelOutlierSigmas`·σ) of the run's median.
+    var levelOutlierMin = 0.05
+    var levelOutlierSigmas = 3.0
+
+    // MARK: the path's colouring (PathModel)
+
+    /// Half-length of the path filter: 2·16 + 1 = 33 taps, enough for a resampler's or an
+    /// anti-aliasing filter's colouring at 44.1–48 kHz.
+    static let pathFilterHalfTaps = 16
+    /// The filter is fitted on a segment of at least this many frames…
+    var pathFitMinFrames = 4096
+    /// …over at most this many frames around its middle (1 s at 48 kHz).
+    var pathFitMaxFrames = 48000
+    /// Ridge regularisation, relative to the reference's energy.
+    var pathFitRidge = 1e-6
+    /// The filter is used only when it cuts the residual of a plain gain by more than this factor.
+    var pathFitMinImprovement = 2.0
 
     // MARK: fit of one alignment (Explainer.fit)
 
@@ -128,8 +225,6 @@ struct AnalyzerTuning: Sendable {
     var middleMinReferenceEnergy = 0.05
     /// The normalised correlation a middle stretch needs: it must be the reference, closely.
     var middleMinRho = 0.9
-    /// Correlation lags (each side) refined to a fraction of a frame around the best one.
-    var middleRefineLags = 40
     /// A middle stretch within this many frames of a neighbour's delay is that neighbour again.
     var middleMinDelayFromNeighbour = 2.0
 

@@ -16,7 +16,7 @@ import LoopbenchCore
 /// 3. ``scanSegments(_:_:_:_:)``: clicks and short replacements inside each segment (``scanResidual(_:_:_:_:)``);
 /// 4. ``applyLeadingReplacement(_:_:_:)``: the probe's first frames replaced before the first segment.
 ///
-/// Every threshold is in ``AnalyzerTuning``.
+/// Every threshold is in ``AnalyzerTuning``; the method is described in `docs/analyzer.md`.
 struct Explainer {
     let ref: [Float]
     let cap: [Float]
@@ -191,7 +191,7 @@ struct Explainer {
     /// explaining the others as events (appended to `events`). Leaves the explained segments
     /// and their fits, and returns the capture frames where steps begin and end.
     func explainSteps(_ segments: inout [Segment], _ fits: inout [Fit], _ events: inout [Event]) -> Set<Int> {
-        let w = tuning.trackingWindow
+        let w = AnalyzerTuning.trackingWindow
         var out: [Segment] = [segments[0]]
         var outFits: [Fit] = [fits[0]]
         var lastBoundary = 0

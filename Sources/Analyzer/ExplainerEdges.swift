@@ -53,8 +53,8 @@ extension Explainer {
         guard s1 - s0 >= tuning.middleMinFrames else { return nil }
         // Correlate that stretch with the reference over delays around both neighbours.
         let bLevel = b?.level ?? a.level
-        let dLo = Int(min(a.level, bLevel).rounded(.down)) - tuning.searchRadius
-        let dHi = Int(max(a.level, bLevel).rounded(.up)) + tuning.searchRadius
+        let dLo = Int(min(a.level, bLevel).rounded(.down)) - AnalyzerTuning.searchRadius
+        let dHi = Int(max(a.level, bLevel).rounded(.up)) + AnalyzerTuning.searchRadius
         let len = s1 - s0
         let pLo = s0 - dHi, pHi = s0 - dLo   // reference start positions of the stretch
         var seg = [Float](repeating: 0, count: pHi - pLo + len)
@@ -77,7 +77,7 @@ extension Explainer {
             if r > bestRho { bestRho = r; bestK = kk }
         }
         guard bestK >= 0, bestRho >= tuning.middleMinRho else { return nil }
-        let lo = max(0, bestK - tuning.middleRefineLags), hi = min(corr.count, bestK + tuning.middleRefineLags + 1)
+        let lo = max(0, bestK - tuning.refineLags), hi = min(corr.count, bestK + tuning.refineLags + 1)
         let local = Array(corr[lo..<hi])
         let r = SincInterpolator.maximize(around: Double(bestK - lo)) { x in sign * interp.value(at: x, in: local) }
         let p = Double(pLo) + Double(lo) + r.position   // reference position heard at s0

@@ -10,15 +10,16 @@ import Foundation
 /// the longest clean segment and filtering the reference with it makes the residual honest
 /// again. It is used only when it explains the capture clearly better than a gain does.
 enum PathModel {
-    static let half = 16
+    static let half = AnalyzerTuning.pathFilterHalfTaps
 
     /// The reference filtered by the fitted path, or nil when a plain gain fits as well.
     static func fit(ref: [Float], cap: [Float], segment s: Segment, interp: SincInterpolator) -> [Float]? {
+        let tuning = AnalyzerTuning.standard
         let taps = 2 * half + 1
         let a = max(s.captureStart, Int(s.level.rounded(.up)) + half, half)
         let b = min(s.captureEnd, Int(s.level + (1 + s.drift) * Double(ref.count)) - half, cap.count - half)
-        guard b - a > 4096 else { return nil }
-        let lo = max(a, (a + b) / 2 - 24000), hi = min(b, lo + 48000)
+        guard b - a > tuning.pathFitMinFrames else { return nil }
+        let lo = max(a, (a + b) / 2 - tuning.pathFitMaxFrames / 2), hi = min(b, lo + tuning.pathFitMaxFrames)
         // The aligned reference (unit gain), with `half` frames of margin on each side.
         let m: [Double] = ref.withUnsafeBufferPointer { rb in
             ((lo - half)..<(hi + half)).map { interp.value(at: s.refPosition(atCapture: Double($0)), in: rb) }
@@ -40,7 +41,7 @@ enum PathModel {
         }
         guard mm > 0, cc > 0 else { return nil }
         for j in 0..<taps { for k in 0..<j { r[j * taps + k] = r[k * taps + j] } }
-        let ridge = 1e-6 * mm
+        let ridge = tuning.pathFitRidge * mm
         for j in 0..<taps { r[j * taps + j] += ridge }
         guard let h = solve(r, p, n: taps) else { return nil }
         // Residual with the filter, against the residual with the best gain alone.
@@ -48,7 +49,7 @@ enum PathModel {
         for j in 0..<taps { hp += h[j] * p[j] }
         let resFIR = cc - hp
         let resGain = cc - cm * cm / mm
-        guard resFIR > 0, resGain > 2 * resFIR else { return nil }
+        guard resFIR > 0, resGain > tuning.pathFitMinImprovement * resFIR else { return nil }
         // The filtered reference: out[i] = Σ h[j] ref[i − (j − half)], normalised to unit gain.
         let g = cm / mm
         var out = [Float](repeating: 0, count: ref.count)

@@ -29,23 +29,12 @@ struct RoundTripAnalysis {
     /// Every threshold, with its reason: ``AnalyzerTuning``.
     let tuning = AnalyzerTuning.standard
 
-    let interp = SincInterpolator(halfWidth: 32, phases: 1024)
+    let interp = SincInterpolator(halfWidth: AnalyzerTuning.interpolatorHalfWidth, phases: AnalyzerTuning.interpolatorPhases)
 
     func run() throws(LoopbenchError) -> LoopMeasurement {
-        let refPath = options.referencePath, capPath = options.capturePath
-        guard reference.sampleRate == capture.sampleRate else {
-            throw .badData(capPath ?? "capture", "sample rate \(capture.sampleRate) Hz differs from the reference's \(reference.sampleRate) Hz; resample one of them first (e.g. sox in.wav -r \(reference.sampleRate) out.wav)")
-        }
-        if let ch = options.channel, ch < 0 || ch >= capture.channelCount {
-            throw .usage("--channel \(ch) is out of range: \(capPath ?? "the capture") has \(capture.channelCount) channel\(capture.channelCount == 1 ? "" : "s") (0–\(capture.channelCount - 1))", subject: "channel")
-        }
-        guard capture.frames >= reference.frames else {
-            throw .badData(capPath ?? "capture", "the capture (\(capture.frames) frames) is shorter than the reference (\(reference.frames) frames): it cannot hold the whole round trip")
-        }
-        guard reference.frames >= 256 else {
-            throw .badData(refPath ?? "reference", "the reference is too short (\(reference.frames) frames; at least 256 needed)")
-        }
+        try checkInputs()
         let fs = reference.sampleRate
+        let refPath = options.referencePath, capPath = options.capturePath
 
         // Reference: its strongest channel, mean removed.
         let refChannel = (0..<reference.channelCount).max { energy(reference.channels[$0]) < energy(reference.channels[$1]) } ?? 0
@@ -53,36 +42,22 @@ struct RoundTripAnalysis {
         let refEnergy = energy(ref)
         guard refEnergy > 1e-12 else { throw .badData(refPath ?? "reference", "the reference is silent: nothing to look for") }
 
-        // 1. Find: global correlation per candidate channel.
-        let candidates = options.channel.map { [$0] } ?? Array(0..<capture.channelCount)
-        var best: GlobalFind?
-        for ch in candidates {
-            let cap = removeMean(capture.channels[ch])
-            let g = globalFind(ref: ref, cap: cap, channel: ch)
-            if best == nil || g.score > best!.score { best = g }
-        }
-        let find = best!
-        let capChannel = find.channel
-        let cap = removeMean(capture.channels[capChannel])
-
+        // 1. Find.
+        let find = self.find(ref)
+        let cap = removeMean(capture.channels[find.channel])
         var m = LoopMeasurement(
             source: options.source, sampleRate: fs,
             reference: .init(path: refPath, frames: reference.frames, channels: reference.channelCount, channelUsed: refChannel),
-            capture: .init(path: capPath, frames: capture.frames, channels: capture.channelCount, channelUsed: capChannel),
+            capture: .init(path: capPath, frames: capture.frames, channels: capture.channelCount, channelUsed: find.channel),
             verdict: .noSignal, latency: nil, driftPPM: nil, snrDB: nil, gainDB: nil, polarity: nil, segments: nil, events: [])
-
-        guard find.z >= tuning.findZThreshold, find.rho >= tuning.findMinRho else {
-            m.reason = find.capEnergy < 1e-12
-                ? "the capture is silent (all samples zero after removing DC)"
-                : String(format: "no correlation peak stands out: best peak is %.1f× the correlation noise (needs %.0f×), normalised correlation %.3f", find.z, tuning.findZThreshold, find.rho)
+        if let reason = refusalWithoutPeak(find) {
+            m.reason = reason
             return m
         }
 
         // 2. Track.
-        var tracker = Tracker(ref: ref, cap: cap, rhoFloor: max(tuning.minWindowRho, tuning.windowRhoOfGlobal * find.rho), interp: interp)
         let polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
-        tracker.polarity = polarity
-        let points = tracker.track(anchorDelay: find.lag)
+        let points = track(ref, cap, find, polarity: polarity)
         guard points.count >= 1 else {
             // Found globally but no window could be tracked (very low SNR): latency from the global peak only.
             let fine = interp.refinePeak(of: find.corr, near: find.peakIndex)
@@ -94,31 +69,10 @@ struct RoundTripAnalysis {
             return m
         }
 
-        // 3. Segment.
-        var seg = Segmenter(points: points).segments()
-        var model = ref
-        var totalDrift = seg.drift
-        if seg.driftKnown, abs(seg.drift) > tuning.minDriftToRetrack {
-            // Drift smears every window a little (the delay changes inside it) and biases
-            // the slope. Stretch the reference by the estimate and track again: against the
-            // stretched reference the capture has (almost) no drift left.
-            model = stretch(ref, by: 1 + seg.drift)
-            var t2 = Tracker(ref: model, cap: cap, rhoFloor: max(tuning.minWindowRho, tuning.windowRhoOfGlobal * find.rho), interp: interp)
-            t2.polarity = polarity
-            let p2 = t2.track(anchorDelay: find.lag)
-            if p2.count >= 2 {
-                let s2 = Segmenter(points: p2).segments()
-                totalDrift = (1 + seg.drift) * (1 + s2.drift) - 1
-                seg = s2
-            } else {
-                model = ref
-            }
-        }
-
-        // The path's colouring (filters, resamplers), when it matters.
+        // 3. Segment (and the path's colouring, when it matters).
+        var (seg, model, totalDrift) = segment(ref, cap, find, points, polarity: polarity)
         let longest = seg.segments.max { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }!
-        let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp)
-        if let coloured { model = coloured }
+        if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = coloured }
 
         // 4 + 5. Explain steps, scan for clicks.
         let explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)
@@ -132,16 +86,14 @@ struct RoundTripAnalysis {
         m.latency = .init(samples: first.delay(atRef: 0), sampleRate: fs, confidence: find.z)
         m.driftPPM = seg.driftKnown ? totalDrift * 1e6 : nil
         m.snrDB = result.snrDB
-        // An explanation that leaves more residual than signal, built on a weak whole-signal
-        // peak, is not a measurement: the capture holds the reference only in fragments (or
-        // something else). Say so rather than report the latency of a chance alignment.
-        if find.rho < tuning.fragmentRho, let snr = result.snrDB, snr < 0 {
+        // 6. Refuse fragments.
+        if let reason = refusalAsFragments(find, result) {
             m.verdict = .noSignal
             m.latency = nil
             m.events = []
             m.crackles = 0
             m.snrDB = nil
-            m.reason = String(format: "the reference matches the capture only in fragments (normalised correlation %.3f; the best explanation leaves a residual %.1f dB above the signal): discontinuities closer together than the %d-frame tracking window, or a different signal; no latency is reported rather than a chance alignment", find.rho, -snr, tuning.trackingWindow)
+            m.reason = reason
             return m
         }
         if let g = result.firstGain, g != 0 {
@@ -152,6 +104,82 @@ struct RoundTripAnalysis {
             .init(captureStart: max(0, $0.captureStart), captureEnd: min(capture.frames, max($0.captureStart, $0.captureEnd)), delaySamples: $0.delay(atCapture: Double($0.captureStart)))
         }
         return m
+    }
+
+    /// The inputs can be compared: one rate, a channel that exists, a capture at least as long
+    /// as a reference that is not too short.
+    func checkInputs() throws(LoopbenchError) {
+        let refPath = options.referencePath, capPath = options.capturePath
+        guard reference.sampleRate == capture.sampleRate else {
+            throw .badData(capPath ?? "capture", "sample rate \(capture.sampleRate) Hz differs from the reference's \(reference.sampleRate) Hz; resample one of them first (e.g. sox in.wav -r \(reference.sampleRate) out.wav)")
+        }
+        if let ch = options.channel, ch < 0 || ch >= capture.channelCount {
+            throw .usage("--channel \(ch) is out of range: \(capPath ?? "the capture") has \(capture.channelCount) channel\(capture.channelCount == 1 ? "" : "s") (0–\(capture.channelCount - 1))", subject: "channel")
+        }
+        guard capture.frames >= reference.frames else {
+            throw .badData(capPath ?? "capture", "the capture (\(capture.frames) frames) is shorter than the reference (\(reference.frames) frames): it cannot hold the whole round trip")
+        }
+        guard reference.frames >= 256 else {
+            throw .badData(refPath ?? "reference", "the reference is too short (\(reference.frames) frames; at least 256 needed)")
+        }
+    }
+
+    /// Find: the whole-signal correlation on each candidate channel; the strongest wins.
+    func find(_ ref: [Float]) -> GlobalFind {
+        let candidates = options.channel.map { [$0] } ?? Array(0..<capture.channelCount)
+        var best: GlobalFind?
+        for ch in candidates {
+            let cap = removeMean(capture.channels[ch])
+            let g = globalFind(ref: ref, cap: cap, channel: ch)
+            if best == nil || g.score > best!.score { best = g }
+        }
+        return best!
+    }
+
+    /// Why there is no signal, when no correlation peak stands out (nil when one does).
+    func refusalWithoutPeak(_ find: GlobalFind) -> String? {
+        if find.z >= tuning.findZThreshold, find.rho >= tuning.findMinRho { return nil }
+        return find.capEnergy < 1e-12
+            ? "the capture is silent (all samples zero after removing DC)"
+            : String(format: "no correlation peak stands out: best peak is %.1f× the correlation noise (needs %.0f×), normalised correlation %.3f", find.z, tuning.findZThreshold, find.rho)
+    }
+
+    /// Track: every window of the capture located in the reference, outward from the global peak.
+    func track(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, polarity: Double) -> [TrackPoint] {
+        var tracker = Tracker(ref: ref, cap: cap, rhoFloor: max(tuning.minWindowRho, tuning.windowRhoOfGlobal * find.rho), interp: interp)
+        tracker.polarity = polarity
+        return tracker.track(anchorDelay: find.lag)
+    }
+
+    /// Segment: windows of one delay grouped, the drift estimated. Drift smears every window
+    /// a little (the delay changes inside it) and biases the slope, so with drift the
+    /// reference is stretched by the estimate and tracked again: against the stretched
+    /// reference the capture has (almost) no drift left. Returns the segments, the reference
+    /// they are against, and the total drift.
+    func segment(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, _ points: [TrackPoint], polarity: Double) -> (Segmenter.Output, [Float], Double) {
+        var seg = Segmenter(points: points).segments()
+        var model = ref
+        var totalDrift = seg.drift
+        if seg.driftKnown, abs(seg.drift) > tuning.minDriftToRetrack {
+            model = stretch(ref, by: 1 + seg.drift)
+            let p2 = track(model, cap, find, polarity: polarity)
+            if p2.count >= 2 {
+                let s2 = Segmenter(points: p2).segments()
+                totalDrift = (1 + seg.drift) * (1 + s2.drift) - 1
+                seg = s2
+            } else {
+                model = ref
+            }
+        }
+        return (seg, model, totalDrift)
+    }
+
+    /// Refuse: an explanation that leaves more residual than signal, built on a weak
+    /// whole-signal peak, is not a measurement: the capture holds the reference only in
+    /// fragments (or something else). Say so rather than report the latency of a chance alignment.
+    func refusalAsFragments(_ find: GlobalFind, _ result: Explainer.Result) -> String? {
+        guard find.rho < tuning.fragmentRho, let snr = result.snrDB, snr < 0 else { return nil }
+        return String(format: "the reference matches the capture only in fragments (normalised correlation %.3f; the best explanation leaves a residual %.1f dB above the signal): discontinuities closer together than the %d-frame tracking window, or a different signal; no latency is reported rather than a chance alignment", find.rho, -snr, AnalyzerTuning.trackingWindow)
     }
 
     // MARK: - Global find
@@ -170,7 +198,7 @@ struct RoundTripAnalysis {
 
     func globalFind(ref: [Float], cap: [Float], channel: Int) -> GlobalFind {
         let n = ref.count, mCap = cap.count
-        let lags = (-(n / 2))...(mCap - n / 4)
+        let lags = (-(n / tuning.findLagsBeforeDivisor))...(mCap - n / tuning.findLagsTailDivisor)
         let corr = Correlation.crossCorrelate(signal: cap, template: ref, lags: lags)
         var peak = 0
         for i in corr.indices where abs(corr[i]) > abs(corr[peak]) { peak = i }
@@ -206,7 +234,7 @@ func energy(_ x: [Float]) -> Double {
 
 /// The reference as a capture running `factor` times slower would hold it: out[u] = x(u / factor).
 func stretch(_ x: [Float], by factor: Double) -> [Float] {
-    let interp = SincInterpolator(halfWidth: 32, phases: 1024)
+    let interp = SincInterpolator(halfWidth: AnalyzerTuning.interpolatorHalfWidth, phases: AnalyzerTuning.interpolatorPhases)
     let n = Int((Double(x.count) * factor).rounded(.down))
     return x.withUnsafeBufferPointer { xb in
         (0..<n).map { Float(interp.value(at: Double($0) / factor, in: xb)) }

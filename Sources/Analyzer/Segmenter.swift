@@ -31,68 +31,94 @@ struct Segmenter {
         var driftKnown: Bool
     }
 
-    func segments() -> Output {
-        let w = AnalyzerTuning.standard.trackingWindow
-        // Points too uncertain to place a one-frame step are left out of the grouping.
-        let strong = points.filter { $0.sigma < 0.12 }
-        let usable = strong.count >= 2 ? strong : points
+    let tuning = AnalyzerTuning.standard
 
-        // 1. Drift from consecutive pairs that show no step: weighted median of slopes.
+    func segments() -> Output {
+        // Points too uncertain to place a one-frame step are left out of the grouping.
+        let strong = points.filter { $0.sigma < tuning.maxSigmaForGrouping }
+        let usable = strong.count >= 2 ? strong : points
+        let (pairwise, slopes) = pairwiseDrift(usable)
+        var drift = pairwise
+        var (runs, levels) = runsOfOneLevel(usable, drift: drift)
+        dropStrayRuns(&runs, &levels, typical: median(usable.map { abs($0.rho) }))
+        dropStraddlingWindows(&runs, &levels)
+        mergeAgreeingRuns(&runs, &levels, drift: drift)
+        let driftKnown = jointDriftFit(runs, drift: &drift, hadSlopes: !slopes.isEmpty)
+        return Output(segments: runs.map { segment($0, drift: drift) }, drift: drift, driftKnown: driftKnown)
+    }
+
+    /// 1. Drift from consecutive pairs that show no step: the weighted median of their slopes
+    /// (and the slopes, weighted by their precision).
+    func pairwiseDrift(_ usable: [TrackPoint]) -> (Double, [(Double, Double)]) {
         var slopes: [(Double, Double)] = []
         for k in 1..<max(1, usable.count) {
             let a = usable[k - 1], b = usable[k]
             let dp = b.pc - a.pc
-            guard dp > 0, abs(b.d - a.d) < 3 else { continue }
+            guard dp > 0, abs(b.d - a.d) < tuning.driftPairMaxStep else { continue }
             let s = (b.d - a.d) / dp
             let varS = (a.sigma * a.sigma + b.sigma * b.sigma) / (dp * dp)
             slopes.append((s, 1 / max(varS, 1e-18)))
         }
         var drift = weightedMedian(slopes) ?? 0
-        if abs(drift) > 0.02 { drift = 0 }
+        if abs(drift) > tuning.maxDrift { drift = 0 }
+        return (drift, slopes)
+    }
 
-        // 2. Runs of one detrended level.
+    /// 2. Runs of consecutive windows at one detrended level, and each run's level.
+    func runsOfOneLevel(_ usable: [TrackPoint], drift: Double) -> ([[TrackPoint]], [Double]) {
         var runs: [[TrackPoint]] = []
         var levels: [Double] = []
         for pt in usable {
             let e = pt.d - drift * pt.pc
-            if let lv = levels.last, abs(e - lv) < max(0.3, min(0.45, 5 * pt.sigma)) {
+            if let lv = levels.last, abs(e - lv) < max(tuning.runToleranceMin, min(tuning.runToleranceMax, tuning.runToleranceSigmas * pt.sigma)) {
                 runs[runs.count - 1].append(pt)
-                let tail = runs[runs.count - 1].suffix(7).map { $0.d - drift * $0.pc }
+                let tail = runs[runs.count - 1].suffix(tuning.runLevelWindows).map { $0.d - drift * $0.pc }
                 levels[levels.count - 1] = median(tail)
             } else {
                 runs.append([pt])
                 levels.append(e)
             }
         }
-        // 2b. Short runs that match much worse than the rest are stray matches (an echo, a
-        // similar stretch of the probe): leave them out.
-        let typical = median(usable.map { abs($0.rho) })
+        return (runs, levels)
+    }
+
+    /// 2b. Short runs that match much worse than the rest are stray matches (an echo, a
+    /// similar stretch of the probe): leave them out.
+    func dropStrayRuns(_ runs: inout [[TrackPoint]], _ levels: inout [Double], typical: Double) {
         var r = 0
         while r < runs.count && runs.count > 1 {
             let mean = runs[r].map { abs($0.rho) }.reduce(0, +) / Double(runs[r].count)
-            if runs[r].count <= 2 && mean < 0.8 * typical {
+            if runs[r].count <= tuning.strayRunMaxWindows && mean < tuning.strayRunRhoRatio * typical {
                 runs.remove(at: r)
                 levels.remove(at: r)
             } else {
                 r += 1
             }
         }
-        // 3. Windows straddling a small step give a level between their neighbours: drop them.
+    }
+
+    /// 3. Windows straddling a small step give a level between their neighbours: drop them.
+    func dropStraddlingWindows(_ runs: inout [[TrackPoint]], _ levels: inout [Double]) {
         var k = 1
         while k + 1 < runs.count {
             let lo = min(levels[k - 1], levels[k + 1]), hi = max(levels[k - 1], levels[k + 1])
-            if (runs[k].count <= 2 && hi - lo >= 0.5 && hi - lo < 16 && levels[k] > lo - 1.5 && levels[k] < hi + 1.5)
-                || (runs[k].count == 1 && hi - lo < 64 && levels[k] > lo - 32 && levels[k] < hi + 32) {
+            if (runs[k].count <= tuning.straddleMaxWindows && hi - lo >= tuning.straddleStepMin && hi - lo < tuning.straddleStepMax
+                    && levels[k] > lo - tuning.straddleSlack && levels[k] < hi + tuning.straddleSlack)
+                || (runs[k].count == 1 && hi - lo < tuning.straddleSingleStepMax
+                    && levels[k] > lo - tuning.straddleSingleSlack && levels[k] < hi + tuning.straddleSingleSlack) {
                 runs.remove(at: k)
                 levels.remove(at: k)
             } else {
                 k += 1
             }
         }
-        // 4. Merge neighbours whose levels agree.
-        k = 1
+    }
+
+    /// 4. Merge neighbours whose levels agree.
+    func mergeAgreeingRuns(_ runs: inout [[TrackPoint]], _ levels: inout [Double], drift: Double) {
+        var k = 1
         while k < runs.count {
-            if abs(levels[k] - levels[k - 1]) < 0.5 {
+            if abs(levels[k] - levels[k - 1]) < tuning.sameLevel {
                 runs[k - 1] += runs[k]
                 levels[k - 1] = median(runs[k - 1].map { $0.d - drift * $0.pc })
                 runs.remove(at: k)
@@ -101,8 +127,12 @@ struct Segmenter {
                 k += 1
             }
         }
+    }
 
-        // 5. Joint fit: one slope, one intercept per run (weighted least squares).
+    /// 5. Joint fit: one slope, one intercept per run (weighted least squares). Replaces the
+    /// pairwise `drift` when it agrees with it (or when there were no pairwise slopes);
+    /// returns whether the drift is known (the runs span enough of the reference).
+    func jointDriftFit(_ runs: [[TrackPoint]], drift: inout Double, hadSlopes: Bool) -> Bool {
         var sxy = 0.0, sxx = 0.0, nPairs = 0
         var spanRef = 0.0
         for run in runs where run.count >= 2 {
@@ -117,27 +147,25 @@ struct Segmenter {
             nPairs += run.count - 1
             spanRef += run.last!.pc - run.first!.pc
         }
-        var driftKnown = false
-        if sxx > 0, nPairs >= 2, spanRef >= Double(4 * w) {
-            let fitted = sxy / sxx
-            if abs(fitted - drift) < 0.001 || slopes.isEmpty { drift = fitted }
-            driftKnown = true
+        guard sxx > 0, nPairs >= 2, spanRef >= Double(tuning.driftMinSpanWindows * AnalyzerTuning.trackingWindow) else { return false }
+        let fitted = sxy / sxx
+        if abs(fitted - drift) < tuning.driftFitAgreement || !hadSlopes { drift = fitted }
+        return true
+    }
+
+    /// 6. A run as a segment: its level is the weighted mean of the detrended delays, over
+    /// the points that agree with the run's median (a window that straddles an edge can
+    /// still sit in a run).
+    func segment(_ run: [TrackPoint], drift: Double) -> Segment {
+        let es = run.map { $0.d - drift * $0.pc }
+        let med = median(es)
+        var num = 0.0, den = 0.0
+        for (pt, e) in zip(run, es) where abs(e - med) < max(tuning.levelOutlierMin, tuning.levelOutlierSigmas * pt.sigma) {
+            num += e / (pt.sigma * pt.sigma)
+            den += 1 / (pt.sigma * pt.sigma)
         }
-        var segs: [Segment] = []
-        for run in runs {
-            // Weighted mean of the detrended delays, over the points that agree with the
-            // run's median (a window that straddles an edge can still sit in a run).
-            let es = run.map { $0.d - drift * $0.pc }
-            let med = median(es)
-            var num = 0.0, den = 0.0
-            for (pt, e) in zip(run, es) where abs(e - med) < max(0.05, 3 * pt.sigma) {
-                num += e / (pt.sigma * pt.sigma)
-                den += 1 / (pt.sigma * pt.sigma)
-            }
-            let level = den > 0 ? num / den : med
-            segs.append(Segment(level: level, drift: drift, captureStart: run.first!.t, captureEnd: run.last!.t + w, points: run))
-        }
-        return Output(segments: segs, drift: drift, driftKnown: driftKnown)
+        let level = den > 0 ? num / den : med
+        return Segment(level: level, drift: drift, captureStart: run.first!.t, captureEnd: run.last!.t + AnalyzerTuning.trackingWindow, points: run)
     }
 }
 

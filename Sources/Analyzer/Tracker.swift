@@ -15,7 +15,7 @@ struct TrackPoint {
     /// Delay: capture frame minus reference frame (a window's delay is that of its centre).
     var d: Double { Double(t) - p }
     /// Reference position of the window's centre, where `d` holds exactly under drift.
-    var pc: Double { p + Double(AnalyzerTuning.standard.trackingWindow) / 2 }
+    var pc: Double { p + Double(AnalyzerTuning.trackingWindow) / 2 }
 }
 
 /// Walks the capture window by window and finds where each came from in the reference.
@@ -31,8 +31,9 @@ struct Tracker {
     let interp: SincInterpolator
     /// Sign of the path (from the whole-signal correlation): matches of the other sign are strays.
     var polarity: Double = 1
-    let w = AnalyzerTuning.standard.trackingWindow
-    let radius = AnalyzerTuning.standard.searchRadius
+    let tuning = AnalyzerTuning.standard
+    let w = AnalyzerTuning.trackingWindow
+    let radius = AnalyzerTuning.searchRadius
     private let refPrefix: [Double]   // prefix sums of ref² for window energies
     private let meanWindowEnergy: Double
 
@@ -44,7 +45,7 @@ struct Tracker {
         var pre = [Double](repeating: 0, count: ref.count + 1)
         for i in 0..<ref.count { pre[i + 1] = pre[i] + Double(ref[i]) * Double(ref[i]) }
         refPrefix = pre
-        meanWindowEnergy = pre[ref.count] * Double(AnalyzerTuning.standard.trackingWindow) / Double(max(1, ref.count))
+        meanWindowEnergy = pre[ref.count] * Double(AnalyzerTuning.trackingWindow) / Double(max(1, ref.count))
     }
 
     private func refEnergy(_ a: Int, _ b: Int) -> Double {
@@ -55,11 +56,11 @@ struct Tracker {
     /// Finds the capture window starting at `t` in reference positions `lo...hi` (window starts).
     func match(t: Int, lo: Int, hi: Int, predicted: Double? = nil) -> TrackPoint? {
         let n = ref.count
-        let lo = max(lo, -(w - w / 8)), hi = min(hi, n - w / 8)
+        let lo = max(lo, -(w - w / tuning.minWindowOverlapDivisor)), hi = min(hi, n - w / tuning.minWindowOverlapDivisor)
         guard hi >= lo, t >= 0, t + w <= cap.count else { return nil }
         var capE = 0.0
         for i in t..<(t + w) { capE += Double(cap[i]) * Double(cap[i]) }
-        guard capE > 1e-20 else { return nil }
+        guard capE > tuning.silentWindowEnergy else { return nil }
         // The reference stretch [lo, hi + w), zero outside the reference.
         let segLen = hi - lo + w
         var seg = [Float](repeating: 0, count: segLen)
@@ -72,7 +73,7 @@ struct Tracker {
         }
         // Normalised correlation: the raw one favours louder stretches of the reference
         // (fades), the normalised one peaks at exactly 1 at the true lag of a clean copy.
-        let minE = 0.1 * meanWindowEnergy
+        let minE = tuning.minReferenceWindowEnergy * meanWindowEnergy
         var rho = [Double](repeating: 0, count: corr.count)
         for k in 0..<corr.count {
             let e = refEnergy(lo + k, lo + k + w)
@@ -84,8 +85,8 @@ struct Tracker {
             let v = abs(rho[k])
             if v > 0, (k == 0 || v >= abs(rho[k - 1])), (k == rho.count - 1 || v > abs(rho[k + 1])) { peaks.append(k) }
         }
-        guard let top = peaks.map({ abs(rho[$0]) }).max(), top >= rhoFloor * 0.8 else { return nil }
-        var cands = Array(peaks.filter { abs(rho[$0]) >= 0.7 * top }.sorted { abs(rho[$0]) > abs(rho[$1]) }.prefix(6))
+        guard let top = peaks.map({ abs(rho[$0]) }).max(), top >= rhoFloor * tuning.candidateRhoOfFloor else { return nil }
+        var cands = Array(peaks.filter { abs(rho[$0]) >= tuning.candidateRhoOfTop * top }.sorted { abs(rho[$0]) > abs(rho[$1]) }.prefix(tuning.maxCandidates))
         var kPred: Int?
         if let pr = predicted {
             let k0 = Int(pr.rounded()) - lo
@@ -101,7 +102,7 @@ struct Tracker {
             // Refine on corr(x) / √E(x): the band-limited correlation over the (slowly
             // varying, linearly interpolated) energy of the reference under the window. Its
             // maximum is exactly 1 at the true fractional lag of a clean copy.
-            let a = max(0, k - 40), b = min(corr.count, k + 41)
+            let a = max(0, k - tuning.refineLags), b = min(corr.count, k + tuning.refineLags + 1)
             let local = Array(corr[a..<b])
             let r = SincInterpolator.maximize(around: Double(k - a)) { x in
                 let xl = Double(a) + x
@@ -116,7 +117,7 @@ struct Tracker {
         }
         // A jump away from the prediction must be clearly better: a similar stretch elsewhere
         // in the probe should not pull the track off the true alignment.
-        if let pp = predPos, abs(predVal) >= abs(bestVal) - (abs(pp - bestPos) > 2 ? 0.05 : 0.02) { bestPos = pp; bestVal = predVal }
+        if let pp = predPos, abs(predVal) >= abs(bestVal) - (abs(pp - bestPos) > tuning.jumpDistance ? tuning.farJumpMargin : tuning.nearJumpMargin) { bestPos = pp; bestVal = predVal }
         guard abs(bestVal) >= rhoFloor else { return nil }
         let bestRho = max(-1, min(1, bestVal))
         let bestK = Int(bestPos.rounded())
@@ -149,15 +150,15 @@ struct Tracker {
         guard lastIndex >= 0 else { return [] }
         // Anchor: a window inside the main alignment.
         var anchor: (Int, TrackPoint)?
-        for frac in [0.5, 0.3, 0.7, 0.15, 0.85, 0.05, 0.95, 0.4, 0.6, 0.25, 0.75] {
+        for frac in tuning.anchorFractions {
             let t0 = anchorDelay + Int(frac * Double(n))
             let i = min(max(0, t0 / w), lastIndex)
             let t = i * w
             let pPred = t - anchorDelay
-            if let pt = match(t: t, lo: pPred - 64, hi: pPred + 64, predicted: Double(pPred)) { anchor = (i, pt); break }
+            if let pt = match(t: t, lo: pPred - tuning.anchorSearch, hi: pPred + tuning.anchorSearch, predicted: Double(pPred)) { anchor = (i, pt); break }
         }
         if anchor == nil {
-            for frac in [0.5, 0.3, 0.7, 0.1, 0.9] {
+            for frac in tuning.wideAnchorFractions {
                 let t = min(max(0, (anchorDelay + Int(frac * Double(n))) / w), lastIndex) * w
                 let pPred = t - anchorDelay
                 if let pt = match(t: t, lo: pPred - radius, hi: pPred + radius) {

@@ -1,12 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Foundation
 
+/// What went wrong (the names are those of the truth's `artifacts` and `xruns_by_place`).
+enum ArtifactKind: String, Sendable {
+    /// A queue ran dry and silence played.
+    case underrun
+    /// A writer overtook its reader.
+    case overrun
+    /// Audio was thrown away (a full HDA ring, a block that did not fit a capture queue).
+    case drop
+    /// The device read past the guest's write pointer and replayed old ring contents.
+    case staleRead = "stale-read"
+}
+
+/// The buffer an artifact happened in.
+enum ArtifactPlace: String, Sendable {
+    case guestRing = "guest ring"
+    case guestRingIn = "guest ring in"
+    case hdaRing = "HDA ring"
+    case pulseAudioPlayback = "PA playback"
+    case pulseAudioRecord = "PA record"
+    case pipeWirePlayback = "PipeWire playback"
+    case alsaPlayback = "ALSA playback"
+    case alsaCapture = "ALSA capture"
+    case jackPlayback = "JACK playback"
+    case jackCapture = "JACK capture"
+}
+
 /// One artifact in the model's own log: where it happened, how big, and why.
 struct Artifact: Sendable {
-    /// "underrun", "overrun", "drop" or "stale-read".
-    var kind: String
-    /// The buffer it happened in ("HDA ring", "PA playback", …).
-    var place: String
+    var kind: ArtifactKind
+    var place: ArtifactPlace
     var timeNs: Int
     var frames: Int
     var reason: String
@@ -30,7 +54,7 @@ struct ArtifactLog: Sendable {
     @discardableResult
     mutating func log(_ artifact: Artifact) -> ArtifactIndex {
         artifacts.append(artifact)
-        xruns[artifact.place + " " + artifact.kind, default: 0] += 1
+        xruns[artifact.place.rawValue + " " + artifact.kind.rawValue, default: 0] += 1
         return ArtifactIndex(artifacts.count - 1)
     }
 

@@ -31,13 +31,13 @@ struct CaptureRenderer {
     /// backend frames, through the playback table.
     private func renderWithoutCaptureResampling(_ au: UnsafeMutableBufferPointer<Float>, _ stim: UnsafeBufferPointer<Float>, _ table: PlaybackTable,
                                                 _ capCur: inout LogCursor, _ trace: inout SegmentTrace, _ causes: inout CauseRuns) {
-        let capFrames = run.captureFrames, P = run.prefillFrames
+        let captureFrames = run.captureFrames, prefill = run.prefillFrames
         var hint = 0
         // Run by run: a capture run is a stretch of consecutive backend frames.
         var q = 0
-        while q < capFrames {
-            let (d, dc, left) = capCur.run(at: Int64(P + q))
-            let n = min(left, capFrames - q)
+        while q < captureFrames {
+            let (d, dc, left) = capCur.run(at: Int64(prefill + q))
+            let n = min(left, captureFrames - q)
             q += n
             let q0 = q - n
             if d < 0 { causes.set(q0, n, dc); continue }
@@ -92,7 +92,7 @@ struct CaptureRenderer {
     /// in one playback stretch go frame by frame without lookups.
     private func renderThroughCaptureResampler(_ au: UnsafeMutableBufferPointer<Float>, _ stim: UnsafeBufferPointer<Float>, _ table: PlaybackTable,
                                                _ capCur: inout LogCursor, _ trace: inout SegmentTrace, _ causes: inout CauseRuns) {
-        let capFrames = run.captureFrames, P = run.prefillFrames
+        let captureFrames = run.captureFrames, prefill = run.prefillFrames
         let convIn = run.captureResampler
         var hint = 0
         let inLog = convIn.log
@@ -100,7 +100,6 @@ struct CaptureRenderer {
         let inR = Int64(convIn.inRate), outR = Int64(convIn.outRate)
         let invOutR = 1 / Double(outR)
         let inv = Double(outR) / Double(inR)
-        let inRB = table.inR, outRB = table.outR, invOutRB = table.invOutR
         /// One output frame from input positions i and i+1 (the general case, used where a
         /// frame straddles two runs of the resampler's input log or leaves a playback stretch).
         func one(_ k: Int, _ i: Int64, _ rem: Int64, _ dc: Int32) {
@@ -119,9 +118,9 @@ struct CaptureRenderer {
             causes.set(k, dc >= 0 ? dc : (cc0 >= 0 ? cc0 : bc0))
         }
         var q = 0
-        while q < capFrames {
-            let (d0, dc, left) = capCur.run(at: Int64(P + q))
-            let n = min(left, capFrames - q)
+        while q < captureFrames {
+            let (d0, dc, left) = capCur.run(at: Int64(prefill + q))
+            let n = min(left, captureFrames - q)
             if d0 < 0 {
                 causes.set(q, n, dc)
                 q += n
@@ -164,60 +163,77 @@ struct CaptureRenderer {
                     continue
                 }
                 // B frames c0 and c0 + 1 in one playback stretch too: the capture carries the
-                // stimulus at one delay for as long as that holds; only the audio is per frame,
-                // through both resamplers.
+                // stimulus at one delay for as long as that holds.
                 hint = h
                 let st = table.stretches[h]
-                let iMax = min(re, st.end - base) - 1   // last i with i+1 in both
                 let k0 = k
-                let numB = c0 * inRB
-                var iB0 = numB / outRB, remB0 = numB % outRB          // B frame c0
-                var iB1 = iB0, remB1 = remB0 + inRB                    // B frame c0 + 1
-                while remB1 >= outRB { remB1 -= outRB; iB1 += 1 }
-                let sFirst = Double(st.base + iB0) + (Double(remB0) + (Double(remB1 + (iB1 - iB0) * outRB) - Double(remB0)) * Double(rem) * invOutR) * invOutRB
-                if table.identity {
-                    while k < kEnd && i < iMax {
-                        let f = Double(rem) * invOutR
-                        let b = Int(st.base + base + i)
-                        au[k] = Float(1 - f) * stim[b] + Float(f) * stim[b + 1]
-                        k += 1; rem += inR
-                        while rem >= outR { rem -= outR; i += 1 }
-                    }
-                } else {
-                    let sb = Int(st.base)
-                    @inline(__always) func value(_ iB: Int64, _ remB: Int64) -> Float {
-                        let g = Double(remB) * invOutRB
-                        let a = sb + Int(iB)
-                        return Float(1 - g) * stim[a] + Float(g) * stim[a + 1]
-                    }
-                    var v0 = value(iB0, remB0), v1 = value(iB1, remB1)
-                    let qIn = inR / outR, rIn = inR % outR
-                    let qB = inRB / outRB, rB = inRB % outRB
-                    while k < kEnd && i < iMax {
-                        let f = Double(rem) * invOutR
-                        au[k] = Float(1 - f) * v0 + Float(f) * v1
-                        k += 1
-                        // Input position i advances by qIn or qIn + 1; B frames c0, c0 + 1 with it.
-                        rem += rIn
-                        var t = qIn
-                        if rem >= outR { rem -= outR; t += 1 }
-                        if t > 0 {
-                            i += t
-                            for _ in 0..<t {
-                                iB0 = iB1; remB0 = remB1
-                                remB1 += rB; iB1 += qB
-                                if remB1 >= outRB { remB1 -= outRB; iB1 += 1 }
-                            }
-                            v0 = t == 1 ? v1 : value(iB0, remB0)
-                            v1 = value(iB1, remB1)
-                        }
-                    }
-                }
+                let sFirst = renderWithinStretch(au, stim, table, st, firstBackendFrame: c0, lastInput: min(re, st.end - base) - 1,
+                                                 captureEnd: kEnd, captureResampler: convIn, k: &k, i: &i, rem: &rem)
                 trace.span(k0, k - k0, delay: Double(k0) - sFirst)
                 causes.set(k0, k - k0, dc >= 0 ? dc : (run.cause >= 0 ? run.cause : st.cause))
             }
             causes.set(kEnd, -1)
             q += n
         }
+    }
+
+    /// Capture frames from `k` on whose two capture-resampler inputs (`i`, `i + 1`, the first
+    /// of them backend frame `firstBackendFrame`) stay in one run of that resampler's input
+    /// log and in playback stretch `st`, up to input `lastInput` or capture frame `captureEnd`:
+    /// the stimulus at one delay, so only the audio is computed per frame, through both
+    /// resamplers. Advances `k`, `i` and `rem` (the input position i + rem/outRate) past them;
+    /// returns the stimulus position the first of them carries.
+    @inline(__always)
+    private func renderWithinStretch(_ au: UnsafeMutableBufferPointer<Float>, _ stim: UnsafeBufferPointer<Float>, _ table: PlaybackTable,
+                                     _ st: PlaybackTable.Stretch, firstBackendFrame c0: Int64, lastInput iMax: Int64, captureEnd kEnd: Int,
+                                     captureResampler: RateConverter, k: inout Int, i: inout Int64, rem: inout Int64) -> Double {
+        let inR = Int64(captureResampler.inRate), outR = Int64(captureResampler.outRate)
+        let invOutR = 1 / Double(outR)
+        let inRB = table.inR, outRB = table.outR, invOutRB = table.invOutR
+        let base = c0 - i   // backend frame of input i
+        let numB = c0 * inRB
+        var iB0 = numB / outRB, remB0 = numB % outRB          // B frame c0
+        var iB1 = iB0, remB1 = remB0 + inRB                    // B frame c0 + 1
+        while remB1 >= outRB { remB1 -= outRB; iB1 += 1 }
+        let sFirst = Double(st.base + iB0) + (Double(remB0) + (Double(remB1 + (iB1 - iB0) * outRB) - Double(remB0)) * Double(rem) * invOutR) * invOutRB
+        if table.identity {
+            while k < kEnd && i < iMax {
+                let f = Double(rem) * invOutR
+                let b = Int(st.base + base + i)
+                au[k] = Float(1 - f) * stim[b] + Float(f) * stim[b + 1]
+                k += 1; rem += inR
+                while rem >= outR { rem -= outR; i += 1 }
+            }
+            return sFirst
+        }
+        let sb = Int(st.base)
+        @inline(__always) func value(_ iB: Int64, _ remB: Int64) -> Float {
+            let g = Double(remB) * invOutRB
+            let a = sb + Int(iB)
+            return Float(1 - g) * stim[a] + Float(g) * stim[a + 1]
+        }
+        var v0 = value(iB0, remB0), v1 = value(iB1, remB1)
+        let qIn = inR / outR, rIn = inR % outR
+        let qB = inRB / outRB, rB = inRB % outRB
+        while k < kEnd && i < iMax {
+            let f = Double(rem) * invOutR
+            au[k] = Float(1 - f) * v0 + Float(f) * v1
+            k += 1
+            // Input position i advances by qIn or qIn + 1; B frames c0, c0 + 1 with it.
+            rem += rIn
+            var t = qIn
+            if rem >= outR { rem -= outR; t += 1 }
+            if t > 0 {
+                i += t
+                for _ in 0..<t {
+                    iB0 = iB1; remB0 = remB1
+                    remB1 += rB; iB1 += qB
+                    if remB1 >= outRB { remB1 -= outRB; iB1 += 1 }
+                }
+                v0 = t == 1 ? v1 : value(iB0, remB0)
+                v1 = value(iB1, remB1)
+            }
+        }
+        return sFirst
     }
 }

@@ -36,7 +36,7 @@ struct GuestPlayback {
         let view = queuedBuffersOnly ? dmaPosition : guestView
         if view > writePosition {
             let lost = Int(view - writePosition)
-            log.log(Artifact(kind: "underrun", place: "guest ring", timeNs: t, frames: lost,
+            log.log(Artifact(kind: .underrun, place: .guestRing, timeNs: t, frames: lost,
                              reason: "guest playback underrun: the guest woke \(ms(lost, rate)) ms too late to refill its \(ms(ringFrames, rate)) ms ring",
                              firstGuestFrame: writePosition, lastGuestFrame: view - 1))
             writePosition = view
@@ -68,11 +68,11 @@ struct GuestPlayback {
             let expected = d - lapsAfter * N
             var cause: ArtifactIndex = -1
             if f < expected {
-                if let last = log.last, last.place == "guest ring", last.kind == "stale-read", last.lastGuestFrame == expected - 1 {
+                if let last = log.last, last.place == .guestRing, last.kind == .staleRead, last.lastGuestFrame == expected - 1 {
                     log.extendLast(by: k, lastGuestFrame: expected + Int64(k) - 1)
                     cause = ArtifactIndex(log.artifacts.count - 1)
                 } else {
-                    cause = log.log(Artifact(kind: "stale-read", place: "guest ring", timeNs: now, frames: k,
+                    cause = log.log(Artifact(kind: .staleRead, place: .guestRing, timeNs: now, frames: k,
                                              reason: "the device read \(ms(k, rate)) ms past the guest's write pointer and replayed stale ring contents",
                                              firstGuestFrame: expected, lastGuestFrame: expected + Int64(k) - 1))
                 }
@@ -152,7 +152,7 @@ struct GuestCapture {
         var overrun: ArtifactIndex = -1
         if guestView - readPosition > N {
             let lost = Int(guestView - N - readPosition)
-            overrun = log.log(Artifact(kind: "overrun", place: "guest ring in", timeNs: t, frames: lost,
+            overrun = log.log(Artifact(kind: .overrun, place: .guestRingIn, timeNs: t, frames: lost,
                                        reason: "guest capture overrun: the device wrote \(ms(lost, rate)) ms over unread ring data"))
             // The guest re-synchronises: those frames are what the ring holds now (newer data).
         }

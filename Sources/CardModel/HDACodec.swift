@@ -106,12 +106,12 @@ struct HDACodec {
     /// came late, or the backend took too little), and QEMU drops the whole ring
     /// (`hda_audio_output_cb`: when `wpos - rpos == B_SIZE` it sets `rpos = wpos = 0` and
     /// `buft_start` to now, "drop buffer, reset timer adjust", traced as `hda_audio_overrun`).
-    /// Logged as a "drop" in the "HDA ring" of 2048 frames.
+    /// Logged as a `.drop` at `.hdaRing` of 2048 frames ("HDA ring drop" in the truth's `xruns_by_place`).
     mutating func hdaRingOverflow(now: Int, tickGapNs: Int, log: inout ArtifactLog) {
         let B = Self.ringFrames
         let lost = playback.ring.removeAll()
         let gap = Double(tickGapNs) / 1e6
-        log.log(Artifact(kind: "drop", place: "HDA ring", timeNs: now, frames: B,
+        log.log(Artifact(kind: .drop, place: .hdaRing, timeNs: now, frames: B,
                          reason: String(format: "HDA ring full at the audio tick (%.1f ms after the previous one): QEMU dropped the whole %.2f ms ring", gap, Double(B) * 1000 / Double(guestRate)),
                          firstGuestFrame: lost?.lo ?? -1, lastGuestFrame: lost?.hi ?? -1))
         playback.readPosition = 0

@@ -15,7 +15,8 @@ import LoopbenchCore
 /// the stream position they carry, and every artifact goes to one ``ArtifactLog``. A run ends
 /// as a ``ModelRun``, from which ``CaptureRenderer`` renders the capture and ``TruthBuilder``
 /// the ground truth. The simulation is generic over its backend so that the hot loop has no
-/// dynamic dispatch; ``ModelRun/simulate(_:stimulus:)`` picks the specialisation.
+/// dynamic dispatch; ``ModelRun/simulate(_:stimulus:)`` picks the specialisation. The parts and
+/// their QEMU sources: `docs/card-model.md`.
 struct Simulation<Backend: HostBackend> {
     let settings: CardModelSettings
     let guestRate: Int

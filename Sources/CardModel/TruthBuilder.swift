@@ -44,7 +44,7 @@ struct TruthBuilder {
             latencySamples: latency, latencyMS: latency.map { $0 * 1000 / Double(gr) },
             events: events, eventReasons: reasons,
             segments: main.map { LoopMeasurement.Segment(captureStart: $0.start, captureEnd: $0.end, delaySamples: $0.delay) },
-            artifacts: artifacts.map { .init(kind: $0.kind, place: $0.place, timeS: Double($0.timeNs) / 1e9, frames: $0.frames, reason: $0.reason) },
+            artifacts: artifacts.map { .init(kind: $0.kind.rawValue, place: $0.place.rawValue, timeS: Double($0.timeNs) / 1e9, frames: $0.frames, reason: $0.reason) },
             xrunsByPlace: run.log.xruns, occupancyMS: occMS, playbackQEMUSideMS: qemuSide,
             hdaCorrections: corr, outCorrectionTimesS: hda.playbackCorrectionTimesS, pulse: run.pulse,
             hdaOutFillAfterTickMS: hda.playbackFillMin <= hda.playbackFillMax

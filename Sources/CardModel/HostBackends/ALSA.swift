@@ -38,7 +38,7 @@ struct ALSAHostBackend: QueuePairBackend {
         if running {
             let got = queues.playback.move(min(p, queues.playback.total), to: &block.frames)
             if got < p {
-                block.openUnderrun = log.log(Artifact(kind: "underrun", place: "ALSA playback", timeNs: now, frames: 0,
+                block.openUnderrun = log.log(Artifact(kind: .underrun, place: .alsaPlayback, timeNs: now, frames: 0,
                                                       reason: "ALSA playback xrun (-EPIPE): QEMU recovers with snd_pcm_prepare; silence until it writes again"))
                 block.pushUnderrunSilence(p - got, log: &log)
                 running = false
@@ -46,7 +46,7 @@ struct ALSAHostBackend: QueuePairBackend {
         } else {
             block.pushUnderrunSilence(p, log: &log)
         }
-        block.record(into: &queues.capture, limit: captureCapacity, now: now, place: "ALSA capture",
+        block.record(into: &queues.capture, limit: captureCapacity, now: now, place: .alsaCapture,
                      log: &log, playback: playback, stimulus: stimulus) { [captureRate] n in
             "ALSA capture ring full (xrun): a \(ms(n, captureRate)) ms period was lost"
         }

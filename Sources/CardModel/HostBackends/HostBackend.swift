@@ -88,7 +88,7 @@ struct RenderedBlock {
     /// Moves the block into the capture queue `queue`, unless it does not fit under `limit`:
     /// then it is lost whole, logged as a "drop" at `place` when it held any of the
     /// stimulus, else counted under `silentOverflow` (when given).
-    mutating func record(into queue: inout RunQueue, limit: Int, now: Int, place: String, silentOverflow: String? = nil,
+    mutating func record(into queue: inout RunQueue, limit: Int, now: Int, place: ArtifactPlace, silentOverflow: String? = nil,
                          log: inout ArtifactLog, playback: RateConverter, stimulus: StimulusFrames, reason: (Int) -> String) {
         guard queue.total + frames.total > limit else {
             frames.move(frames.total, to: &queue)
@@ -97,7 +97,7 @@ struct RenderedBlock {
         let n = frames.total
         let lost = frames.removeAll()
         if stimulus.overlaps(lost, playback: playback) {
-            log.log(Artifact(kind: "drop", place: place, timeNs: now, frames: n, reason: reason(n),
+            log.log(Artifact(kind: .drop, place: place, timeNs: now, frames: n, reason: reason(n),
                              firstGuestFrame: playback.sourceTag(of: lost!.lo), lastGuestFrame: playback.sourceTag(of: lost!.hi)))
         } else if let silentOverflow {
             log.countSilentOverflow(silentOverflow)
@@ -119,11 +119,11 @@ struct QueuePair {
 
     /// The host device plays `frames` from the playback queue into `block`; what the queue
     /// lacks is silence, an underrun logged at `place` once QEMU has started writing.
-    mutating func play(_ frames: Int, into block: inout RenderedBlock, now: Int, place: String, log: inout ArtifactLog, reason: (Int) -> String) {
+    mutating func play(_ frames: Int, into block: inout RenderedBlock, now: Int, place: ArtifactPlace, log: inout ArtifactLog, reason: (Int) -> String) {
         let got = playback.move(min(frames, playback.total), to: &block.frames)
         guard got < frames else { return }
         if started {
-            let c = log.log(Artifact(kind: "underrun", place: place, timeNs: now, frames: frames - got, reason: reason(frames - got)))
+            let c = log.log(Artifact(kind: .underrun, place: place, timeNs: now, frames: frames - got, reason: reason(frames - got)))
             block.frames.push(.silence(frames - got, cause: c))
         } else {
             block.frames.push(.silence(frames - got))

@@ -25,10 +25,10 @@ struct JACKHostBackend: QueuePairBackend {
 
     /// One process callback.
     mutating func hostPeriod(now: Int, frames p: Int, log: inout ArtifactLog, playback: RateConverter, stimulus: StimulusFrames) -> Int? {
-        queues.play(p, into: &block, now: now, place: "JACK playback", log: &log) { [playbackRate] n in
+        queues.play(p, into: &block, now: now, place: .jackPlayback, log: &log) { [playbackRate] n in
             "JACK FIFO short by \(ms(n, playbackRate)) ms in the process callback (modelled as silence)"
         }
-        block.record(into: &queues.capture, limit: queues.playbackCapacity, now: now, place: "JACK capture",
+        block.record(into: &queues.capture, limit: queues.playbackCapacity, now: now, place: .jackCapture,
                      log: &log, playback: playback, stimulus: stimulus) { [captureRate] n in
             "JACK capture FIFO full: a \(ms(n, captureRate)) ms period was lost"
         }

@@ -25,7 +25,7 @@ struct PipeWireHostBackend: QueuePairBackend {
 
     /// One graph cycle.
     mutating func hostPeriod(now: Int, frames q: Int, log: inout ArtifactLog, playback: RateConverter, stimulus: StimulusFrames) -> Int? {
-        queues.play(q, into: &block, now: now, place: "PipeWire playback", log: &log) { [playbackRate] n in
+        queues.play(q, into: &block, now: now, place: .pipeWirePlayback, log: &log) { [playbackRate] n in
             "PipeWire ring short by \(ms(n, playbackRate)) ms at a graph cycle: silence filled in"
         }
         block.frames.move(block.frames.total, to: &queues.capture)

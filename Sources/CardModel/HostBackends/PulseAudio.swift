@@ -7,7 +7,7 @@ import LoopbenchCore
 /// grants missing frames in `minreq` steps, starts playing once `prebuf` is queued, and the
 /// sink takes one block per period. When the queue runs dry, that is a PulseAudio playback
 /// underrun (``playbackUnderrun(now:missing:log:)``): silence until `prebuf` is queued again
-/// (`pa_memblockq` in PulseAudio's `src/pulsecore/memblockq.c`).
+/// (the stream queue's prebuffering, `src/pulsecore/memblockq.c` in PulseAudio). See `docs/card-model.md`.
 ///
 /// Capture: the monitor's blocks go to the record stream, whose client queue holds at most
 /// `maxlength`; QEMU 7.2 never corks it, so it starts full of old silence (`staleCapture`).
@@ -89,7 +89,7 @@ struct PulseAudioHostBackend: HostBackend {
             requested += missing
         }
         // Monitor → record stream (client queue limited to maxlength).
-        block.record(into: &recordQueue, limit: recordMaxLength, now: now, place: "PA record", silentOverflow: "PA record overflow (silence)",
+        block.record(into: &recordQueue, limit: recordMaxLength, now: now, place: .pulseAudioRecord, silentOverflow: "PA record overflow (silence)",
                      log: &log, playback: playback, stimulus: stimulus) { [captureRate, recordMaxLength] n in
             "PA record queue at maxlength (\(ms(recordMaxLength, captureRate)) ms): a \(ms(n, captureRate)) ms monitor block was discarded"
         }
@@ -97,11 +97,11 @@ struct PulseAudioHostBackend: HostBackend {
     }
 
     /// A PulseAudio playback underrun: the sink wanted `missing` more frames than the stream
-    /// had queued. Logged as an "underrun" at "PA playback" (counted in the truth's
+    /// had queued. Logged as `.underrun` at `.pulseAudioPlayback` (counted in the truth's
     /// `xruns_by_place` as "PA playback underrun"); the stream goes back to prebuffering and
     /// the sink plays silence, which the artifact's size grows by, until `prebuf` is queued again.
     mutating func playbackUnderrun(now: Int, missing: Int, log: inout ArtifactLog) {
-        block.openUnderrun = log.log(Artifact(kind: "underrun", place: "PA playback", timeNs: now, frames: 0,
+        block.openUnderrun = log.log(Artifact(kind: .underrun, place: .pulseAudioPlayback, timeNs: now, frames: 0,
                                               reason: "PulseAudio playback queue ran dry: silence until prebuf (\(ms(prebuffer, playbackRate)) ms) was queued again"))
         block.pushUnderrunSilence(missing, log: &log)
         playing = false
