@@ -14,6 +14,7 @@ let package = Package(
     name: "loopbench",
     products: [
         .executable(name: "loopbench", targets: ["loopbench"]),
+        .executable(name: "loopbench-guest", targets: ["loopbench-guest"]),
         .library(name: "LoopbenchKit", targets: ["LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Synth"]),
     ],
     dependencies: [
@@ -37,17 +38,22 @@ let package = Package(
         .target(name: "CardModel", dependencies: ["LoopbenchCore"], exclude: ["README.md"], swiftSettings: modelOptimized),
         .target(name: "PulseBackend", dependencies: ["LoopbenchCore", "CPulse"]),
         .target(name: "ALSABackend", dependencies: ["LoopbenchCore", "CALSA"]),
-        .target(name: "Loops", dependencies: ["LoopbenchCore", "CardModel", "PulseBackend", "ALSABackend"]),
+        .target(name: "QEMUBackend", dependencies: ["LoopbenchCore", "CardModel"]),
+        .target(name: "Loops", dependencies: ["LoopbenchCore", "CardModel", "PulseBackend", "ALSABackend", "QEMUBackend"]),
         .target(name: "Bench", dependencies: ["LoopbenchCore", "Analyzer", "AudioFile", "Stimulus", "Loops"]),
-        .target(name: "Sweep", dependencies: ["LoopbenchCore", "Bench", "Loops", "Stimulus", "Analyzer", "DSP", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Sweep", dependencies: ["LoopbenchCore", "CardModel", "Bench", "Loops", "Stimulus", "Analyzer", "DSP", .product(name: "Yams", package: "Yams")]),
         .target(name: "Reports", dependencies: ["LoopbenchCore", "Sweep"]),
         .executableTarget(
             name: "loopbench",
             dependencies: [
-                "LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Synth", "Loops", "Bench", "Sweep", "Reports",
+                "LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Synth", "Loops", "Bench", "Sweep", "Reports", "QEMUBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+
+        // The player-recorder inside the QEMU test guest: libasound and Glibc only (no
+        // Foundation), so the guest image stays small.
+        .executableTarget(name: "loopbench-guest", dependencies: ["CALSA"]),
 
         .target(name: "TestSupport", dependencies: ["LoopbenchCore", "AudioFile", "DSP", "Synth"], path: "Tests/TestSupport"),
         .testTarget(name: "DSPTests", dependencies: ["DSP"]),
@@ -55,6 +61,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioFile", "Stimulus"]),
         .testTarget(name: "CardModelTests", dependencies: ["CardModel", "Analyzer", "Stimulus", "TestSupport", "LoopbenchCore"]),
         .testTarget(name: "BackendTests", dependencies: ["PulseBackend", "ALSABackend", "Bench", "Analyzer", "Stimulus", "TestSupport", "LoopbenchCore"]),
+        .testTarget(name: "QEMUBackendTests", dependencies: ["QEMUBackend", "Bench", "Stimulus", "TestSupport", "LoopbenchCore"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Reports", "LoopbenchCore", "TestSupport"]),
     ]
 )

@@ -8,7 +8,7 @@ import LoopbenchCore
 /// same ``LoopMeasurement``, byte for byte once encoded.
 public enum Analyzer {
     /// Length of the tracking windows (frames): discontinuities closer together than this are not resolved one by one.
-    public static let trackingWindow = RoundTripAnalysis.window
+    public static let trackingWindow = AnalyzerTuning.standard.trackingWindow
 
     /// What to analyse and how.
     public struct Options: Sendable {

@@ -26,13 +26,8 @@ struct RoundTripAnalysis {
     let capture: AudioBuffer
     let options: Analyzer.Options
 
-    // Tuning, in one place.
-    static let window = 1024
-    static let searchRadius = 4096
-    static let minRho = 0.2
-    static let zThreshold = 10.0
-    /// Below this whole-signal normalised correlation, a fit with negative SNR is a chance alignment.
-    static let fragmentRho = 0.15
+    /// Every threshold, with its reason: ``AnalyzerTuning``.
+    let tuning = AnalyzerTuning.standard
 
     let interp = SincInterpolator(halfWidth: 32, phases: 1024)
 
@@ -76,15 +71,15 @@ struct RoundTripAnalysis {
             capture: .init(path: capPath, frames: capture.frames, channels: capture.channelCount, channelUsed: capChannel),
             verdict: .noSignal, latency: nil, driftPPM: nil, snrDB: nil, gainDB: nil, polarity: nil, segments: nil, events: [])
 
-        guard find.z >= Self.zThreshold, find.rho >= 0.05 else {
+        guard find.z >= tuning.findZThreshold, find.rho >= tuning.findMinRho else {
             m.reason = find.capEnergy < 1e-12
                 ? "the capture is silent (all samples zero after removing DC)"
-                : String(format: "no correlation peak stands out: best peak is %.1f× the correlation noise (needs %.0f×), normalised correlation %.3f", find.z, Self.zThreshold, find.rho)
+                : String(format: "no correlation peak stands out: best peak is %.1f× the correlation noise (needs %.0f×), normalised correlation %.3f", find.z, tuning.findZThreshold, find.rho)
             return m
         }
 
         // 2. Track.
-        var tracker = Tracker(ref: ref, cap: cap, rhoFloor: max(Self.minRho, 0.4 * find.rho), interp: interp)
+        var tracker = Tracker(ref: ref, cap: cap, rhoFloor: max(tuning.minWindowRho, tuning.windowRhoOfGlobal * find.rho), interp: interp)
         let polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
         tracker.polarity = polarity
         let points = tracker.track(anchorDelay: find.lag)
@@ -103,12 +98,12 @@ struct RoundTripAnalysis {
         var seg = Segmenter(points: points).segments()
         var model = ref
         var totalDrift = seg.drift
-        if seg.driftKnown, abs(seg.drift) > 2e-6 {
+        if seg.driftKnown, abs(seg.drift) > tuning.minDriftToRetrack {
             // Drift smears every window a little (the delay changes inside it) and biases
             // the slope. Stretch the reference by the estimate and track again: against the
             // stretched reference the capture has (almost) no drift left.
             model = stretch(ref, by: 1 + seg.drift)
-            var t2 = Tracker(ref: model, cap: cap, rhoFloor: max(Self.minRho, 0.4 * find.rho), interp: interp)
+            var t2 = Tracker(ref: model, cap: cap, rhoFloor: max(tuning.minWindowRho, tuning.windowRhoOfGlobal * find.rho), interp: interp)
             t2.polarity = polarity
             let p2 = t2.track(anchorDelay: find.lag)
             if p2.count >= 2 {
@@ -140,13 +135,13 @@ struct RoundTripAnalysis {
         // An explanation that leaves more residual than signal, built on a weak whole-signal
         // peak, is not a measurement: the capture holds the reference only in fragments (or
         // something else). Say so rather than report the latency of a chance alignment.
-        if find.rho < Self.fragmentRho, let snr = result.snrDB, snr < 0 {
+        if find.rho < tuning.fragmentRho, let snr = result.snrDB, snr < 0 {
             m.verdict = .noSignal
             m.latency = nil
             m.events = []
             m.crackles = 0
             m.snrDB = nil
-            m.reason = String(format: "the reference matches the capture only in fragments (normalised correlation %.3f; the best explanation leaves a residual %.1f dB above the signal): discontinuities closer together than the %d-frame tracking window, or a different signal; no latency is reported rather than a chance alignment", find.rho, -snr, Self.window)
+            m.reason = String(format: "the reference matches the capture only in fragments (normalised correlation %.3f; the best explanation leaves a residual %.1f dB above the signal): discontinuities closer together than the %d-frame tracking window, or a different signal; no latency is reported rather than a chance alignment", find.rho, -snr, tuning.trackingWindow)
             return m
         }
         if let g = result.firstGain, g != 0 {
@@ -181,15 +176,15 @@ struct RoundTripAnalysis {
         for i in corr.indices where abs(corr[i]) > abs(corr[peak]) { peak = i }
         // Noise floor: robust spread of the correlation away from the peak.
         var sample: [Double] = []
-        sample.reserveCapacity(corr.count / 5 + 1)
+        sample.reserveCapacity(corr.count / tuning.findNoiseSubsample + 1)
         var i = 0
         while i < corr.count {
-            if abs(i - peak) > 64 { sample.append(abs(corr[i])) }
-            i += 5
+            if abs(i - peak) > tuning.findPeakExclusion { sample.append(abs(corr[i])) }
+            i += tuning.findNoiseSubsample
         }
         sample.sort()
         let med = sample.isEmpty ? 0 : sample[sample.count / 2]
-        let sigma = med / 0.6745
+        let sigma = med / tuning.medianOfAbsoluteNormal
         let capE = energy(cap)
         let z = sigma > 0 ? abs(corr[peak]) / sigma : (abs(corr[peak]) > 0 ? .infinity : 0)
         // Normalised correlation against the capture energy where the reference lies.

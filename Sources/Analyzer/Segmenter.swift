@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Foundation
+import LoopbenchCore
 
 /// A stretch of the capture with one delay (plus the common drift).
 struct Segment {
@@ -31,7 +32,7 @@ struct Segmenter {
     }
 
     func segments() -> Output {
-        let w = RoundTripAnalysis.window
+        let w = AnalyzerTuning.standard.trackingWindow
         // Points too uncertain to place a one-frame step are left out of the grouping.
         let strong = points.filter { $0.sigma < 0.12 }
         let usable = strong.count >= 2 ? strong : points
@@ -140,11 +141,9 @@ struct Segmenter {
     }
 }
 
-func median(_ xs: [Double]) -> Double {
-    guard !xs.isEmpty else { return 0 }
-    let s = xs.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-}
+/// ``Stats/median(_:)``, with 0 for no values (the analyzer's noise and fit estimates treat
+/// an empty list as no evidence).
+@inline(__always) func median(_ xs: [Double]) -> Double { Stats.median(xs) ?? 0 }
 
 func weightedMedian(_ xs: [(Double, Double)]) -> Double? {
     guard !xs.isEmpty else { return nil }

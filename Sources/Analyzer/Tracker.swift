@@ -15,7 +15,7 @@ struct TrackPoint {
     /// Delay: capture frame minus reference frame (a window's delay is that of its centre).
     var d: Double { Double(t) - p }
     /// Reference position of the window's centre, where `d` holds exactly under drift.
-    var pc: Double { p + Double(RoundTripAnalysis.window) / 2 }
+    var pc: Double { p + Double(AnalyzerTuning.standard.trackingWindow) / 2 }
 }
 
 /// Walks the capture window by window and finds where each came from in the reference.
@@ -31,8 +31,8 @@ struct Tracker {
     let interp: SincInterpolator
     /// Sign of the path (from the whole-signal correlation): matches of the other sign are strays.
     var polarity: Double = 1
-    let w = RoundTripAnalysis.window
-    let radius = RoundTripAnalysis.searchRadius
+    let w = AnalyzerTuning.standard.trackingWindow
+    let radius = AnalyzerTuning.standard.searchRadius
     private let refPrefix: [Double]   // prefix sums of ref² for window energies
     private let meanWindowEnergy: Double
 
@@ -44,7 +44,7 @@ struct Tracker {
         var pre = [Double](repeating: 0, count: ref.count + 1)
         for i in 0..<ref.count { pre[i + 1] = pre[i] + Double(ref[i]) * Double(ref[i]) }
         refPrefix = pre
-        meanWindowEnergy = pre[ref.count] * Double(RoundTripAnalysis.window) / Double(max(1, ref.count))
+        meanWindowEnergy = pre[ref.count] * Double(AnalyzerTuning.standard.trackingWindow) / Double(max(1, ref.count))
     }
 
     private func refEnergy(_ a: Int, _ b: Int) -> Double {

@@ -37,7 +37,32 @@ public enum RoundTrip {
         m.backendReportedLatency = got.reportedLatencyFrames
         m.truth = got.truth
         m.latencyBreakdownMS = got.latencyBreakdownMS
+        if var q = got.qemu {
+            let span = m.latency.map { l in Int(l.samples.rounded())..<(Int(l.samples.rounded()) + stimulus.frames) }
+            q.witnessFlags = q.crossCheck(events: m.events, sampleRate: m.sampleRate, signalSpan: span)
+            m.qemu = q
+        }
+        rejectImpossibleLatency(&m)
         if !got.notes.isEmpty { m.reason = ([m.reason].compactMap { $0 } + got.notes).joined(separator: "; ") }
         return Result(measurement: m, loop: got, stimulus: stimulus)
     }
+
+    /// Every loop's capture starts at the instant the probe started playing, so a round trip
+    /// below zero cannot be real: the capture lost its alignment (a guest xrun restarted the
+    /// streams, say), or the analyzer followed something that is not the probe. Saying
+    /// "no signal", with why, beats a confident impossible number.
+    static func rejectImpossibleLatency(_ m: inout LoopMeasurement) {
+        guard let l = m.latency, l.samples < -Self.negativeLatencyTolerance else { return }
+        let why = String(format: "the analysis gave a negative round trip (%.2f ms), which a loop cannot have; the capture is not aligned with the probe%@",
+                         l.ms, (m.backendXruns ?? 0) > 0 ? " (the backend reported \(m.backendXruns!) xruns)" : "")
+        m.verdict = .noSignal
+        m.latency = nil
+        m.segments = nil
+        m.events = []
+        m.crackles = 0
+        m.reason = ([why] + [m.reason].compactMap { $0 }).joined(separator: "; ")
+    }
+
+    /// Half a frame: a sub-sample estimate of a zero-delay loop may fall just below zero.
+    static let negativeLatencyTolerance = 0.5
 }

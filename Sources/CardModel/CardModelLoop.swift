@@ -40,10 +40,9 @@ public struct CardModelLoop: AudioLoop {
 
     /// Runs the model on a mono stimulus at `guest.rate`.
     public static func simulate(_ settings: CardModelSettings, stimulus: [Float]) -> CardModelResult {
-        var sim = Simulation(settings: settings, stimulus: stimulus)
-        sim.run()
-        let dec = sim.decode()
-        let truth = sim.truth(dec)
+        let run = ModelRun.simulate(settings, stimulus: stimulus)
+        let capture = CaptureRenderer(run: run).render()
+        let truth = TruthBuilder(run: run, capture: capture).build()
         var breakdown = truth.occupancyMS
         if let l = truth.latencyMS { breakdown["round trip (guest DMA to guest DMA)"] = l }
         var notes: [String] = []
@@ -59,7 +58,7 @@ public struct CardModelLoop: AudioLoop {
         if settings.backend == .alsa && settings.qemu == .v7_2 && settings.outPeriodLengthUS == 23219 {
             notes.append("QEMU 7.2 ALSA defaults (23.2 ms periods): set out.period-length=5805")
         }
-        return CardModelResult(capture: dec.audio, truth: truth, breakdownMS: breakdown, notes: notes)
+        return CardModelResult(capture: capture.audio, truth: truth, breakdownMS: breakdown, notes: notes)
     }
 
     public func run(stimulus: AudioBuffer) throws(LoopbenchError) -> LoopCapture {

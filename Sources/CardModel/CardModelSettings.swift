@@ -25,7 +25,7 @@ public struct CardModelSettings: Sendable, Equatable, Codable {
     public enum Grants: String, Sendable, Codable, CaseIterable {
         /// PulseAudio sends write requests only once at least minreq is missing (what the server does).
         case quantised
-        /// Every missing frame is granted at once (the §6.6 "grants not quantised" idealisation).
+        /// Every missing frame is granted at once (an idealisation: the server grants in minreq steps).
         case continuous
     }
 
@@ -165,7 +165,7 @@ public struct CardModelSettings: Sendable, Equatable, Codable {
             try parseStalls(s)
         }
 
-        // Version and backend defaults (QEMU's own, see the spec §1.3 and §4.1).
+        // Version and backend defaults: what each QEMU version itself uses when the option is not given.
         switch backend {
         case .alsa:
             outBufferLengthUS = qemu == .v7_2 ? 92879 : 92880

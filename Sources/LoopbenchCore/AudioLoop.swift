@@ -41,9 +41,12 @@ public struct LoopCapture: Sendable {
     public var latencyBreakdownMS: [String: Double]?
     /// Notes for the report: what the device granted instead of what was asked, and so on.
     public var notes: [String]
+    /// A real QEMU guest's own account of the run (qemu backend only).
+    public var qemu: QEMURun?
 
     public init(capture: AudioBuffer, backendXruns: Int? = nil, reportedLatencyFrames: Double? = nil,
-                truth: JSONValue? = nil, latencyBreakdownMS: [String: Double]? = nil, notes: [String] = []) {
+                truth: JSONValue? = nil, latencyBreakdownMS: [String: Double]? = nil, notes: [String] = [], qemu: QEMURun? = nil) {
+        self.qemu = qemu
         self.capture = capture
         self.backendXruns = backendXruns
         self.reportedLatencyFrames = reportedLatencyFrames

@@ -107,6 +107,8 @@ public struct LoopMeasurement: Codable, Sendable, Equatable {
     public var truth: JSONValue?
     /// Where the latency lives, buffer by buffer (card model), in milliseconds.
     public var latencyBreakdownMS: [String: Double]?
+    /// A real QEMU guest's run: command line, the guest's ALSA report, QEMU's trace (`qemu` runs only).
+    public var qemu: QEMURun?
 
     public init(
         source: Source?, sampleRate: Int, reference: Stream, capture: Stream, verdict: Verdict,
@@ -143,6 +145,7 @@ public struct LoopMeasurement: Codable, Sendable, Equatable {
         case backendReportedLatency = "backend_reported_latency_samples"
         case truth
         case latencyBreakdownMS = "latency_breakdown_ms"
+        case qemu
     }
 
     /// Encodes every member the contract requires, writing `null` rather than omitting one.
@@ -168,6 +171,7 @@ public struct LoopMeasurement: Codable, Sendable, Equatable {
         try c.encodeIfPresent(backendReportedLatency, forKey: .backendReportedLatency)
         try c.encodeIfPresent(truth, forKey: .truth)
         try c.encodeIfPresent(latencyBreakdownMS, forKey: .latencyBreakdownMS)
+        try c.encodeIfPresent(qemu, forKey: .qemu)
     }
 }
 

@@ -3,10 +3,11 @@ import ALSABackend
 import CardModel
 import LoopbenchCore
 import PulseBackend
+import QEMUBackend
 
 /// Builds the loop for a backend name from `KEY=VALUE` settings.
 public enum Loops {
-    public static let backends = ["sim", "pulse", "alsa"]
+    public static let backends = ["sim", "pulse", "alsa", "qemu"]
 
     /// - Throws: a usage error for an unknown backend or a bad setting.
     public static func make(backend: String, settings: [String: String]) throws(LoopbenchError) -> any AudioLoop {
@@ -14,6 +15,7 @@ public enum Loops {
         case "sim": return try CardModelLoop(settings: settings)
         case "pulse": return try PulseLoop(settings: settings)
         case "alsa": return try ALSALoop(settings: settings)
+        case "qemu": return try QEMULoop(settings: settings)
         default: throw .usage("--backend \(backend): unknown backend; use one of \(backends.joined(separator: ", "))", subject: "backend")
         }
     }
@@ -24,6 +26,7 @@ public enum Loops {
         case "sim": return CardModelLoop.settingDocs
         case "pulse": return PulseLoop.settingDocs
         case "alsa": return ALSALoop.settingDocs
+        case "qemu": return QEMULoop.settingDocs
         default: throw .usage("--backend \(backend): unknown backend; use one of \(backends.joined(separator: ", "))", subject: "backend")
         }
     }

@@ -84,6 +84,7 @@ public enum HTMLReport {
             h += "<p class=\"norec\"><b>Interrupted:</b> only \(r.run.trialsDone) of \(r.run.trialsTotal) trials finished. Run the same command again with <code>--resume</code> to complete it.</p>\n"
         }
         h += recommendation(r)
+        h += realGuestSections(r)
         h += heatmaps(r)
         h += axisPlots(r)
         h += paretoPlot(r)

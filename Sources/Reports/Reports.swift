@@ -140,6 +140,7 @@ public enum Reports {
             out.append("| " + cells.map(mdCell).joined(separator: " | ") + " |")
         }
         out.append("")
+        if let v = r.verification { out.append(v.markdown()) }
         return out.joined(separator: "\n")
     }
 }

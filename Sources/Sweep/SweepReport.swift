@@ -246,12 +246,15 @@ public struct SweepReport: Codable, Sendable, Equatable {
     public var pareto: [ParetoEntry]
     /// The side file with the worst trial's decimated capture and residual, if any.
     public var worstTrial: String?
+    /// `sweep --verify qemu`: the recommendation and its failing neighbours re-run on a real guest.
+    public var verification: SweepVerification?
 
     enum CodingKeys: String, CodingKey {
         case schema, tool, created, host, backend, axes, ties, fixed, repeats, seconds, seed, criteria, run, points, recommendation
         case recommendationReason = "recommendation_reason"
         case pareto
         case worstTrial = "worst_trial"
+        case verification
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -274,6 +277,7 @@ public struct SweepReport: Codable, Sendable, Equatable {
         try c.encode(recommendationReason, forKey: .recommendationReason)
         try c.encode(pareto, forKey: .pareto)
         try c.encode(worstTrial, forKey: .worstTrial)
+        try c.encodeIfPresent(verification, forKey: .verification)
     }
 
     /// The point label used everywhere: `timer-period=5000 out.latency=20000` (axes only; tied keys follow).

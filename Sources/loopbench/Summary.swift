@@ -32,6 +32,23 @@ enum Summary {
         }
         if m.events.count > 50 { lines.append("  … and \(m.events.count - 50) more (see --json)") }
         if let r = m.reason, m.verdict != .noSignal { lines.append("note: \(r)") }
+        if let q = m.qemu { lines += qemuLines(q) }
         return lines.joined(separator: "\n")
+    }
+
+    /// A real guest's three witnesses: the guest's ALSA, QEMU's trace, and where they disagree with the analyzer.
+    static func qemuLines(_ q: QEMURun) -> [String] {
+        var lines: [String] = []
+        let g = q.guest
+        lines.append("guest: period \(g.periodFrames ?? 0), buffer \(g.bufferFrames ?? 0) frames, \(g.linked == true ? "linked" : "not linked"), "
+                     + "\(g.xruns) ALSA xrun\(g.xruns == 1 ? "" : "s")" + (g.xrunsAt.isEmpty ? "" : " (\(g.xrunsAt.joined(separator: ", ")))"))
+        var counts: [String: Int] = [:]
+        for e in q.trace { counts[e.name, default: 0] += 1 }
+        let traced = counts.keys.sorted().map { "\($0) ×\(counts[$0]!)" }.joined(separator: ", ")
+        lines.append("QEMU \(q.version) trace: " + (traced.isEmpty ? "no events" : traced) + String(format: "; run %.1f s wall", q.wallSeconds))
+        for f in q.witnessFlags.prefix(20) { lines.append("  witness: \(f)") }
+        if q.witnessFlags.count > 20 { lines.append("  … and \(q.witnessFlags.count - 20) more witness flags (see --json)") }
+        lines.append("qemu command: \(q.commandLine)")
+        return lines
     }
 }

@@ -17,9 +17,9 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks: the analyzer against a plain FFT cross-correlation, the card model, the default sweep.")
 
-    enum Suite: String, ExpressibleByArgument, CaseIterable { case analyze, model, sweep, all }
+    enum Suite: String, ExpressibleByArgument, CaseIterable { case analyze, model, sweep, qemu, all }
 
-    @Argument(help: "analyze | model | sweep | all") var suite: Suite = .all
+    @Argument(help: "analyze | model | sweep | qemu (a real guest: where a trial's time goes) | all (all but qemu)") var suite: Suite = .all
     @Option(name: .long, help: "Repetitions of each timed run (the median is reported).") var repeats: Int = 3
 
     func run() throws {
@@ -27,7 +27,36 @@ struct BenchCommand: ParsableCommand {
             if suite == .analyze || suite == .all { try analyzeBench() }
             if suite == .model || suite == .all { try modelBench() }
             if suite == .sweep || suite == .all { try sweepBench() }
+            if suite == .qemu { try qemuBench() }
         }
+    }
+
+    /// One real QEMU trial (HDA, the tuned point): its wall time against the audio it plays,
+    /// split into QEMU start + firmware + kernel (guest uptime when the player-recorder starts),
+    /// the audio itself (guest clock), power-off, and the analysis. Needs QEMU and a PulseAudio
+    /// server (scripts/pulse-loopback).
+    func qemuBench() throws {
+        let settings = ["device": "hda", "timer-period": "2000", "out.latency": "20000", "in.latency": "20000",
+                        "out.frequency": "48000", "in.frequency": "48000", "guest.period": "20000", "guest.buffer": "80000"]
+        let loop = try Loops.make(backend: "qemu", settings: settings)
+        var rows: [(wall: Double, qemu: Double, boot: Double, audio: Double, played: Double)] = []
+        for _ in 0..<max(1, repeats) {
+            let t0 = ProgressLine.now()
+            let r = try RoundTrip.measure(loop: loop, spec: Stimulus.Spec())
+            let wall = ProgressLine.now() - t0
+            guard let q = r.measurement.qemu else { continue }
+            rows.append((wall, q.wallSeconds, q.guestBootSeconds ?? .nan, q.guestAudioSeconds ?? .nan, Double(r.stimulus.frames) / Double(r.stimulus.sampleRate)))
+        }
+        guard !rows.isEmpty else { return }
+        func med(_ k: KeyPath<(wall: Double, qemu: Double, boot: Double, audio: Double, played: Double), Double>) -> Double {
+            let v = rows.map { $0[keyPath: k] }.sorted()
+            return v[v.count / 2]
+        }
+        let wall = med(\.wall), qemu = med(\.qemu), boot = med(\.boot), audio = med(\.audio), played = med(\.played)
+        print(String(format: "qemu: one real trial (HDA, %.1f s probe): %.1f s wall = %.1f× the audio it plays (median of %d)", played, wall, wall / played, rows.count))
+        print(String(format: "  QEMU process %.1f s: start, firmware and guest kernel to the player-recorder %.1f s (guest clock), audio %.1f s (guest clock: prefill, probe, tail, mixer set-up), power-off and the rest %.1f s",
+                     qemu, boot, audio, max(0, qemu - boot - audio)))
+        print(String(format: "  outside QEMU (image check, disks, analysis): %.2f s", max(0, wall - qemu)))
     }
 
     func median(_ f: () throws -> Void) rethrows -> Double {

@@ -13,5 +13,7 @@ enum CommandRegistry {
         GateCommand.self,
         SynthCommand.self,
         BenchCommand.self,
+        QEMUGroupCommand.self,
+        CalibrateCommand.self,
     ]
 }

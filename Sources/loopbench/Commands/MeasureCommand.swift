@@ -11,7 +11,7 @@ struct MeasureCommand: ParsableCommand {
         commandName: "measure",
         abstract: "Play a probe through a loop (the QEMU card model, PulseAudio or ALSA), record it back and analyse it.")
 
-    @Option(name: .long, help: "sim (QEMU card model) | pulse | alsa") var backend: String = "sim"
+    @Option(name: .long, help: "sim (QEMU card model) | pulse | alsa | qemu (a real QEMU guest)") var backend: String = "sim"
     @Option(name: .customLong("set"), help: "A backend setting KEY=VALUE (repeatable); see --list-settings.") var settings: [String] = []
     @Option(name: .long, help: "Length of the probe in seconds.") var seconds: Double = 2
     @Option(name: .long, help: "Probe level in dBFS.") var level: Double = -6

@@ -16,7 +16,7 @@ struct SweepCommand: ParsableCommand {
         Finished trials are appended to OUT/journal.jsonl at once; --resume continues an interrupted sweep.
         """)
 
-    @Option(name: .long, help: "sim (QEMU card model) | pulse | alsa") var backend: String?
+    @Option(name: .long, help: "sim (QEMU card model) | pulse | alsa | qemu (a real QEMU guest, one boot per trial)") var backend: String?
     @Option(name: .customLong("axis"), help: "A swept setting: KEY=V1,V2,... or KEY=FROM:TO:STEP (repeatable).") var axes: [String] = []
     @Option(name: .customLong("set"), help: "A fixed setting KEY=VALUE (repeatable).") var settings: [String] = []
     @Option(name: .customLong("tie"), help: "KEY=AXIS: KEY takes the value of the swept AXIS at every point (e.g. in.latency=out.latency).") var ties: [String] = []
@@ -28,6 +28,8 @@ struct SweepCommand: ParsableCommand {
     @Flag(name: .long, help: "Continue the sweep in --out, skipping the trials its journal already holds.") var resume = false
     @Option(name: .long, help: "A plan file (.yaml, .yml or .json) with axes, ties, fixed, repeats, seconds, seed, backend.") var plan: String?
     @Option(name: .long, help: "Parallel trials for sim (default: the number of cores); real devices always run one at a time.") var jobs: Int?
+    @Option(name: .long, help: "Re-run the recommendation and its failing lower-latency neighbours on a real backend: qemu.") var verify: String?
+    @Option(name: .customLong("verify-repeats"), help: "Real repeats per verified point (default 3).") var verifyRepeats: Int = 3
     @Flag(name: .long, help: "No progress bar and no summary; errors only.") var quiet = false
     @Flag(name: .customLong("dry-run"), help: "Check the plan, print the trial count and the time estimate, and stop.") var dryRun = false
     @Flag(name: .long, help: "Run a sweep above the size limit (\(SweepCommand.trialLimit) trials or an estimated hour).") var yes = false
@@ -87,6 +89,11 @@ struct SweepCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let p = try makePlan()
+            if let verify {
+                guard verify == "qemu" else { throw LoopbenchError.usage("--verify \(verify): the model's advice is verified on a real QEMU guest: --verify qemu", subject: "verify") }
+                guard p.backend == "sim" else { throw LoopbenchError.usage("--verify qemu checks the card model's recommendation; the sweep's backend is \(p.backend)", subject: "verify") }
+                guard (1...100).contains(verifyRepeats) else { throw LoopbenchError.usage("--verify-repeats \(verifyRepeats): must be 1..100", subject: "verify-repeats") }
+            }
             let trials = p.points.count * p.repeats
             let jobs = p.backend == "sim" ? max(1, min(self.jobs ?? ProcessInfo.processInfo.activeProcessorCount, 64)) : 1
             let estimate = SweepCommand.estimateSeconds(p, jobs: jobs)
@@ -102,7 +109,11 @@ struct SweepCommand: ParsableCommand {
             stop.installSIGINTHandler()
             let progress = ProgressLine(quiet: quiet)
             let result = try SweepRunner.run(plan: p, options: .init(outDir: out, resume: resume, jobs: jobs, progress: progress, stop: stop))
-            let report = SweepAnalysis.report(run: result)
+            var report = SweepAnalysis.report(run: result)
+            if let verify, !result.interrupted {
+                report.verification = try SweepVerification.run(report: report, plan: p, backend: verify, repeats: verifyRepeats,
+                                                                progress: ProgressLine(quiet: quiet), stop: stop)
+            }
             if let w = result.worst {
                 try AtomicFile.write(try JSONCoding.encode(w, pretty: false), to: SweepRunner.worstPath(out))
             }
@@ -130,6 +141,7 @@ struct SweepCommand: ParsableCommand {
             if let c = rec.commandLine { lines.append("  \(c)") }
             if let e = rec.legacyEnv { lines.append("  legacy: \(e)") }
             if let h = rec.hostSettings { lines.append("  \(h)") }
+            if let v = r.verification { lines.append(v.text) }
         } else {
             lines.append("no recommendation: \(r.recommendationReason ?? "")")
         }

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DSP
+import Foundation
+import LoopbenchCore
+
+// The click scan: the residual inside one segment (capture minus the aligned, gain-matched
+// reference) against its local noise, at several scales; each burst that stands out is a
+// click, or a short replacement (gap + drop) where the capture fell silent.
+extension Explainer {
+    struct Scan {
+        var events: [Event] = []
+        var signalEnergy = 0.0
+        var residualEnergy = 0.0
+    }
+
+    /// The residual of one segment over capture frames `lo..<hi`, and its running sums.
+    struct Residual {
+        let lo: Int
+        /// The aligned, gain-matched reference (`m`, unit gain) and the residual `e` per frame.
+        let m: [Double]
+        let e: [Double]
+        /// Running sums of e², of the capture's power and of the model's power.
+        var pe: [Double]
+        var pcap: [Double]
+        var pmod: [Double]
+        var n: Int { e.count }
+    }
+
+    /// Scans the residual of segment `s` over [lo, hi) for transients and short dropouts.
+    func scanResidual(_ s: Segment, _ f: Fit, _ lo: Int, _ hi: Int) -> Scan {
+        let r = residual(s, f, lo, hi)
+        let sig2 = localNoise(r, f)
+        var scan = Scan()
+        var excluded = 0.0
+        for (b0, b1) in mergeIntoBursts(flagStretches(r, sig2)) {
+            for i in b0..<b1 { excluded += r.e[i] * r.e[i] }
+            if let events = classifyBurst(b0, b1, r, f, sig2) { scan.events += events }
+        }
+        var se = 0.0
+        for i in 0..<r.n { se += f.gain * f.gain * r.m[i] * r.m[i] }
+        scan.signalEnergy = se
+        scan.residualEnergy = max(0, r.pe[r.n] - excluded)
+        return scan
+    }
+
+    func residual(_ s: Segment, _ f: Fit, _ lo: Int, _ hi: Int) -> Residual {
+        let n = hi - lo
+        let m = template(s, lo, hi)
+        var e = [Double](repeating: 0, count: n)
+        for i in 0..<n { e[i] = Double(cap[lo + i]) - f.gain * m[i] }
+        var pe = [Double](repeating: 0, count: n + 1), pcap = pe, pmod = pe
+        for i in 0..<n {
+            pe[i + 1] = pe[i] + e[i] * e[i]
+            let c = Double(cap[lo + i]), g = f.gain * m[i]
+            pcap[i + 1] = pcap[i] + c * c
+            pmod[i + 1] = pmod[i] + g * g
+        }
+        return Residual(lo: lo, m: m, e: e, pe: pe, pcap: pcap, pmod: pmod)
+    }
+
+    /// The local noise variance per block: a robust per-block variance smoothed by a median
+    /// over neighbouring blocks, and never below the floors of ``AnalyzerTuning``.
+    func localNoise(_ r: Residual, _ f: Fit) -> [Double] {
+        let n = r.n, e = r.e, m = r.m
+        let block = tuning.noiseBlock
+        let nb = (n + block - 1) / block
+        var bvar = [Double](repeating: 0, count: nb), bmean = bvar, tpow = bvar
+        for b in 0..<nb {
+            let a = b * block, z = min(n, a + block)
+            let sq = (a..<z).map { e[$0] * e[$0] }
+            bvar[b] = median(sq) / tuning.medianOfSquaredNormal
+            bmean[b] = sq.reduce(0, +) / Double(max(1, sq.count))
+            tpow[b] = (a..<z).reduce(0.0) { $0 + f.gain * f.gain * m[$1] * m[$1] } / Double(max(1, z - a))
+        }
+        let floor2 = pow(tuning.noiseFloorOfPeak * max(f.peak, 1e-9), 2)
+        // How well the model fits this segment overall (residual over signal, per block, median):
+        // a stationary misfit (a path the model cannot follow exactly) is not a transient.
+        let ratios = (0..<nb).compactMap { tpow[$0] > 0 ? bmean[$0] / tpow[$0] : nil }
+        let fitRatio = max(tuning.minFitRatio, ratios.isEmpty ? 0 : median(ratios))
+        var sig2 = [Double](repeating: 0, count: nb)
+        let k = tuning.noiseNeighbourBlocks
+        for b in 0..<nb {
+            // The larger of a median-based and a mean-based estimate: the first resists the
+            // bursts being looked for, the second does not underestimate heavy-tailed residuals.
+            let nbh = max(0, b - k)...min(nb - 1, b + k)
+            // Model error (a hair of delay or gain error, interpolation) grows with the signal
+            // itself: allow for it in proportion to the local signal power.
+            let local = tpow[max(0, b - 1)...min(nb - 1, b + 1)].max() ?? 0
+            sig2[b] = max(median(Array(bvar[nbh])), median(Array(bmean[nbh])), floor2, f.sigma2 * tuning.noiseOfSegmentSigma2, fitRatio * local)
+        }
+        return sig2
+    }
+
+    /// The multi-scale energy test: every stretch (at each of ``AnalyzerTuning/clickScales``)
+    /// whose residual energy stands out against the local noise and the residual around it,
+    /// and every long stretch of silence where the probe plays.
+    func flagStretches(_ r: Residual, _ sig2: [Double]) -> [(Int, Int)] {
+        let n = r.n, m = r.m, pe = r.pe
+        let block = tuning.noiseBlock, nb = sig2.count
+        var flagged: [(Int, Int)] = []
+        // "Around" looks only where the reference plays: past its ends the residual is
+        // trivially zero, which would make the path's own misfit stand out there.
+        var mLo = 0, mHi = n
+        while mLo < n && m[mLo] == 0 { mLo += 1 }
+        while mHi > mLo && m[mHi - 1] == 0 { mHi -= 1 }
+        let contrast = tuning.clickContrastFrames
+        for (len, thr) in tuning.clickScales {
+            let hop = max(1, len / 2)
+            var i = 0
+            while i + len <= n {
+                let s2 = sig2[min(nb - 1, (i + len / 2) / block)]
+                // …and stand out against the residual right around it: a misfit that builds
+                // up over a stretch (a resampler's images as a chirp climbs) is not a transient.
+                let l0 = min(i, max(mLo, i - contrast)), r1 = max(i + len, min(mHi, i + len + contrast))
+                let around = (pe[i] - pe[l0]) + (pe[r1] - pe[i + len])
+                let aroundMean = around / Double(max(1, (i - l0) + (r1 - i - len)))
+                if pe[i + len] - pe[i] > thr * Double(len) * max(s2, aroundMean) { flagged.append((i, i + len)) }
+                // Silence where the probe plays is a dropout however long it is: the local
+                // contrast, meant for images that build up, does not apply to it.
+                else if len == tuning.dropoutFrames {
+                    let mE = r.pmod[i + len] - r.pmod[i]
+                    if mE > tuning.dropoutProbeNoiseMultiple * Double(len) * s2 && r.pcap[i + len] - r.pcap[i] < tuning.dropoutCaptureOfProbe * mE {
+                        flagged.append((i, i + len))
+                    }
+                }
+                i += hop
+            }
+        }
+        return flagged
+    }
+
+    /// Flagged stretches that overlap or nearly touch, as bursts.
+    func mergeIntoBursts(_ flagged: [(Int, Int)]) -> [(Int, Int)] {
+        var bursts: [(Int, Int)] = []
+        for fl in flagged.sorted(by: { $0.0 < $1.0 }) {
+            if let last = bursts.last, fl.0 <= last.1 + tuning.burstMergeFrames {
+                bursts[bursts.count - 1].1 = max(last.1, fl.1)
+            } else {
+                bursts.append(fl)
+            }
+        }
+        return bursts
+    }
+
+    /// What burst `b0..<b1` (residual frames) is: a short replacement (gap + drop), a click,
+    /// or nothing (the path's own distortion): nil.
+    func classifyBurst(_ b0: Int, _ b1: Int, _ r: Residual, _ f: Fit, _ sig2: [Double]) -> [Event]? {
+        let n = r.n, e = r.e, m = r.m, lo = r.lo
+        // Exact extent: the samples beyond 4σ inside the burst.
+        let s2 = sig2[min(sig2.count - 1, ((b0 + b1) / 2) / tuning.noiseBlock)]
+        var first = -1, last = -1
+        for i in b0..<b1 where e[i] * e[i] > tuning.burstEdgeSigma2 * s2 {
+            if first < 0 { first = i }
+            last = i
+        }
+        if first < 0 { first = b0; last = b1 - 1 }
+        var ce = 0.0, me = 0.0
+        for i in first...last {
+            ce += Double(cap[lo + i]) * Double(cap[lo + i])
+            me += f.gain * f.gain * m[i] * m[i]
+        }
+        if last - first + 1 >= tuning.minReplacementFrames, me > 0, ce < tuning.replacementCaptureOfSignal * me {
+            // The capture fell silent where the signal should be: audio replaced by silence.
+            let r0 = max(0, first - tuning.replacementMargin), r1 = min(n, last + tuning.replacementMargin + 1)
+            var ca = [Double](), cf = [Double]()
+            for i in r0..<r1 {
+                ca.append(e[i] * e[i])
+                let c = Double(cap[lo + i])
+                cf.append(c * c)
+            }
+            let sp = Explainer.split(a: ca, f: cf, b: ca, open: tuning.foreignStretchOpenCost * s2)
+            let g = sp.t2 - sp.t1
+            if g > 0 {
+                return [Event(kind: .gap, captureSample: lo + r0 + sp.t1, sizeSamples: g, sampleRate: fs),
+                        Event(kind: .drop, captureSample: lo + r0 + sp.t1, sizeSamples: g, sampleRate: fs)]
+            }
+        }
+        if last - first + 1 > tuning.longBurstFrames {
+            // A long burst that is neither silence nor louder than the signal under it
+            // is the path's own distortion (a resampler's images), not a transient.
+            var re = 0.0
+            for i in first...last { re += e[i] * e[i] }
+            if re < me { return nil }
+            // …and one whose residual is a tone or a sweep (a resampler's image as the
+            // probe crosses the path's Nyquist frequency) is not one either: a transient,
+            // or garbage in a buffer, is broadband.
+            if Spectrum.flatness(Array(e[first...last])) < tuning.minBurstFlatness { return nil }
+        }
+        return [Event(kind: .click, captureSample: lo + first, sizeSamples: last - first + 1, sampleRate: fs)]
+    }
+}

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DSP
+import Foundation
+import LoopbenchCore
+
+// The explainer's finer passes: the edges of a step, middle segments, the leading
+// replacement, and whether inserted frames are a repeat.
+extension Explainer {
+    /// A stretch between segments `a` and `b` (capture frames r0..<r1) that neither explains
+    /// but that the reference explains at a third delay: found by correlating the stretch
+    /// where both misfit with the reference around both delays. Nil unless the match is close
+    /// (``AnalyzerTuning/middleMinRho``) and long enough (``AnalyzerTuning/middleMinFrames``).
+    /// With `b` nil, the stretch is looked for after `a`, the last segment (the probe's last
+    /// frames at another delay).
+    func middleSegment(a: Segment, fa: Fit, b: Segment?, fb: Fit?, r0: Int, r1: Int) -> Segment? {
+        guard r1 - r0 > tuning.middleMinRegion else { return nil }
+        let ma = template(a, r0, r1)
+        let mb = b.map { template($0, r0, r1) } ?? [Double](repeating: 0, count: r1 - r0)
+        let fb = fb ?? fa
+        let n = r1 - r0
+        var both = [Bool](repeating: false, count: n)
+        let sig = max(fa.signalPower, fb.signalPower)
+        let floor2 = max(fa.sigma2, fb.sigma2, tuning.stepSigma2FloorOfSignal * sig)
+        // Frames where neither alignment fits (smoothed) but the capture holds signal.
+        var pa = [Double](repeating: 0, count: n + 1), pb = pa, pc = pa
+        for i in 0..<n {
+            let c = Double(cap[r0 + i])
+            let ea = c - fa.gain * ma[i], eb = c - fb.gain * mb[i]
+            pa[i + 1] = pa[i] + ea * ea
+            pb[i + 1] = pb[i] + eb * eb
+            pc[i + 1] = pc[i] + c * c
+        }
+        let half = tuning.middleSmoothing
+        let misfit = tuning.middleMisfitFloorMultiple, ofCapture = tuning.middleMisfitOfCapture
+        for i in 0..<n {
+            let lo = max(0, i - half), hi = min(n, i + half)
+            let len = Double(hi - lo)
+            let ea = (pa[hi] - pa[lo]) / len, eb = (pb[hi] - pb[lo]) / len, ec = (pc[hi] - pc[lo]) / len
+            both[i] = ea > max(misfit * floor2, ofCapture * ec) && (b == nil || eb > max(misfit * floor2, ofCapture * ec))
+                && ec > tuning.middleMinCaptureOfSignal * sig
+        }
+        var best = (0, 0)
+        var i = 0
+        while i < n {
+            guard both[i] else { i += 1; continue }
+            var j = i
+            while j < n && both[j] { j += 1 }
+            if j - i > best.1 - best.0 { best = (i, j) }
+            i = j
+        }
+        // Trim the smoothing's reach at both ends; the boundaries are placed exactly later.
+        let s0 = r0 + best.0 + half, s1 = r0 + best.1 - half
+        guard s1 - s0 >= tuning.middleMinFrames else { return nil }
+        // Correlate that stretch with the reference over delays around both neighbours.
+        let bLevel = b?.level ?? a.level
+        let dLo = Int(min(a.level, bLevel).rounded(.down)) - tuning.searchRadius
+        let dHi = Int(max(a.level, bLevel).rounded(.up)) + tuning.searchRadius
+        let len = s1 - s0
+        let pLo = s0 - dHi, pHi = s0 - dLo   // reference start positions of the stretch
+        var seg = [Float](repeating: 0, count: pHi - pLo + len)
+        for q in 0..<seg.count where pLo + q >= 0 && pLo + q < ref.count { seg[q] = ref[pLo + q] }
+        let corr: [Double] = cap.withUnsafeBufferPointer { cp in
+            seg.withUnsafeBufferPointer { sp in
+                Correlation.crossCorrelate(signal: sp, template: UnsafeBufferPointer(rebasing: cp[s0..<s1]), lags: 0...(pHi - pLo))
+            }
+        }
+        var capE = 0.0
+        for t in s0..<s1 { capE += Double(cap[t]) * Double(cap[t]) }
+        var refPre = [Double](repeating: 0, count: seg.count + 1)
+        for q in 0..<seg.count { refPre[q + 1] = refPre[q] + Double(seg[q]) * Double(seg[q]) }
+        var bestK = -1, bestRho = 0.0
+        let sign: Double = fa.gain >= 0 ? 1 : -1
+        for kk in 0..<corr.count {
+            let e = refPre[kk + len] - refPre[kk]
+            guard e > tuning.middleMinReferenceEnergy * capE else { continue }
+            let r = sign * corr[kk] / (e * capE).squareRoot()
+            if r > bestRho { bestRho = r; bestK = kk }
+        }
+        guard bestK >= 0, bestRho >= tuning.middleMinRho else { return nil }
+        let lo = max(0, bestK - tuning.middleRefineLags), hi = min(corr.count, bestK + tuning.middleRefineLags + 1)
+        let local = Array(corr[lo..<hi])
+        let r = SincInterpolator.maximize(around: Double(bestK - lo)) { x in sign * interp.value(at: x, in: local) }
+        let p = Double(pLo) + Double(lo) + r.position   // reference position heard at s0
+        let level = Double(s0) - p * (1 + a.drift)
+        // Not one of the neighbours again.
+        guard abs(level - a.level) > tuning.middleMinDelayFromNeighbour, abs(level - bLevel) > tuning.middleMinDelayFromNeighbour || b == nil else { return nil }
+        let point = TrackPoint(t: s0, p: p, rho: bestRho, sigma: 1)
+        return Segment(level: level, drift: a.drift, captureStart: s0, captureEnd: s1, points: [point], short: true)
+    }
+
+    /// The probe's first frames replaced (by silence, or by audio that is not the probe) before
+    /// the first segment's audio begins: QEMU replays a stale ring or a queue of old silence
+    /// at the stream's start. The first segment is taken to start where the reference does:
+    /// inside its fade-in the reference is too faint for the capture to tell either way.
+    /// Returns the capture frame and the length, or nil when the probe starts intact.
+    func leadingReplacement(_ s: Segment, _ f: Fit) -> (start: Int, size: Int)? {
+        let (ra, rb) = refSpan(s)
+        let start = max(0, ra)
+        let limit = min(cap.count, s.captureEnd, rb)
+        guard limit - start > tuning.leadingMinFrames, f.signalPower > 0 else { return nil }
+        let m = template(s, start, limit)
+        let blk = tuning.leadingBlock
+        var t = 0
+        var replaced = 0
+        // Walk blocks while the probe is missing (residual, beyond the noise, at least
+        // half the probe's energy there) or too faint to judge.
+        while t + blk <= m.count {
+            var me = 0.0, re = 0.0
+            for i in t..<(t + blk) {
+                let g = f.gain * m[i]
+                let e = Double(cap[start + i]) - g
+                me += g * g
+                re += e * e
+            }
+            let noise = Double(blk) * f.sigma2
+            if me < max(tuning.leadingFaintOfSignal * f.signalPower * Double(blk), tuning.leadingFaintNoiseMultiple * noise) { t += blk; continue }
+            // Beyond the noise and its spread.
+            if re - noise > tuning.leadingMissingOfProbe * me + tuning.leadingNoiseSpread * noise { replaced += blk; t += blk; continue }
+            break
+        }
+        guard replaced >= tuning.leadingMinReplaced, t >= tuning.leadingMinWalked else { return nil }
+        // The exact end: the probe-aligned fit takes over from the replacement.
+        let n = min(m.count, t + tuning.leadingEndSearchFrames)
+        var pr = [Double](repeating: 0, count: n + 1), pc = pr
+        for i in 0..<n {
+            let c = Double(cap[start + i])
+            let e = c - f.gain * m[i]
+            pr[i + 1] = pr[i] + e * e
+            pc[i + 1] = pc[i] + c * c + tuning.foreignFrameCost * f.sigma2
+        }
+        var best = (t2: t, cost: Double.infinity)
+        for t2 in max(1, t - tuning.leadingEndSearchBlocksBack * blk)...n {
+            let cost = pc[t2] + (pr[n] - pr[t2])
+            if cost < best.cost { best = (t2, cost) }
+        }
+        return (start, best.t2)
+    }
+
+    /// The last reference sample A plays (`kCut` is the first it does not) and the first one B
+    /// plays, each chosen near the split so that the band-limited signal that stops
+    /// (starts) exactly there fits the capture around the edge best.
+    func refineEdges(a: Segment, fa: Fit, b: Segment, fb: Fit, t1: Int, t2: Int, di: Int, eventWorth: Double) -> (kCut: Int, kStart: Int) {
+        let kc = tuning.edgeCandidates, around = tuning.edgeScoreFrames
+        return ref.withUnsafeBufferPointer { rb in
+            let kA0 = Int(a.refPosition(atCapture: Double(t1)).rounded())
+            var costA: [(Int, Double)] = []
+            for k in (kA0 - kc)...(kA0 + kc) {
+                var cost = 0.0
+                for t in max(0, t1 - around)..<min(t2, t1 + around, cap.count) {
+                    let e = Double(cap[t]) - fa.gain * interp.value(at: a.refPosition(atCapture: Double(t)), in: rb, valid: 0..<max(0, k))
+                    cost += e * e
+                }
+                costA.append((k, cost))
+            }
+            let kB0 = Int(b.refPosition(atCapture: Double(t2)).rounded())
+            var costB: [(Int, Double)] = []
+            for k in (kB0 - kc)...(kB0 + kc) {
+                var cost = 0.0
+                for t in max(t1, t2 - around)..<min(t2 + around, cap.count) {
+                    let e = Double(cap[t]) - fb.gain * interp.value(at: b.refPosition(atCapture: Double(t)), in: rb, valid: max(0, k)..<ref.count)
+                    cost += e * e
+                }
+                costB.append((k, cost))
+            }
+            // The edges are scored apart, then paired: an explanation with one event more
+            // (a drop beside the gap, a repeat after it) must be worth it.
+            var best = (kA0, kB0, Double.infinity)
+            for (ka, ca) in costA {
+                for (kb, cb) in costB where kb >= ka - di {
+                    let count = (kb - ka + di > 0 ? 1 : 0) + (kb != ka ? 1 : 0)
+                    let score = ca + cb + Double(max(0, count - 1)) * eventWorth
+                    if score < best.2 { best = (ka, kb, score) }
+                }
+            }
+            return (best.0, best.1)
+        }
+    }
+
+    /// Both edges at once, for a short event: every (kCut, kStart) near the split, scored by
+    /// how well A-until-kCut plus B-from-kStart (band-limited, silence between) fits the
+    /// capture around it. Each event beyond the first costs `eventWorth`.
+    func jointEdges(a: Segment, fa: Fit, b: Segment, fb: Fit, t1: Int, t2: Int, di: Int, eventWorth: Double) -> (kCut: Int, kStart: Int) {
+        let kc = tuning.edgeCandidates, around = tuning.jointEdgeScoreFrames
+        return ref.withUnsafeBufferPointer { rb in
+            let lo = max(0, t1 - around), hi = min(cap.count, t2 + around)
+            guard hi > lo else { return (0, 0) }
+            let kA0 = Int(a.refPosition(atCapture: Double(t1)).rounded())
+            let pa = (lo..<hi).map { a.refPosition(atCapture: Double($0)) }
+            let pb = (lo..<hi).map { b.refPosition(atCapture: Double($0)) }
+            let insert = max(0, di)
+            var best = (kA0, kA0 - di, Double.infinity)
+            for kCut in (kA0 - kc)...(kA0 + kc) {
+                // B starts no earlier than A stops (the gap, kStart − kCut + Δ frames, is never
+                // negative): from a pure repeat or pure drop (kStart = kCut − Δ) up to a pure
+                // gap, and a little beyond for a replaced stretch.
+                let kLo = kCut - di
+                let kHi = kLo + insert + (t2 - t1) + 1
+                let aPart = (0..<(hi - lo)).map { fa.gain * interp.value(at: pa[$0], in: rb, valid: 0..<max(0, kCut)) }
+                for kStart in kLo...kHi {
+                    var cost = 0.0
+                    for i in 0..<(hi - lo) {
+                        let e = Double(cap[lo + i]) - aPart[i] - fb.gain * interp.value(at: pb[i], in: rb, valid: max(0, kStart)..<ref.count)
+                        cost += e * e
+                    }
+                    let tA = Double(kCut) * (1 + a.drift) + a.level
+                    let tB = Double(kStart) * (1 + b.drift) + b.level
+                    let gap = Int((tB - tA).rounded()) > 0
+                    let count = (gap ? 1 : 0) + (kCut != kStart ? 1 : 0)
+                    let score = cost + Double(max(0, count - 1)) * eventWorth
+                    if score < best.2 { best = (kCut, kStart, score) }
+                }
+            }
+            return (best.0, best.1)
+        }
+    }
+
+    /// Whether the foreign frames [t1, t2) copy earlier audio (rather than silence or noise).
+    func isRepeat(t1: Int, t2: Int, seg: Segment, fit: Fit, sigma2: Double) -> Bool {
+        let len = t2 - t1
+        guard len >= tuning.minRepeatTestFrames else { return false }
+        var ce = 0.0
+        for t in t1..<t2 { ce += Double(cap[t]) * Double(cap[t]) }
+        // Near-silent (at most noise): a gap.
+        if ce < Double(len) * max(tuning.repeatSilenceSigma2 * sigma2, tuning.repeatSilenceOfSignal * fit.signalPower) { return false }
+        // Look for the inserted frames in the reference, before where A would have continued.
+        let pHere = Int(seg.refPosition(atCapture: Double(t1)).rounded())
+        let lo = max(0, pHere - tuning.repeatSearchLengths * max(len, tuning.repeatSearchMinFrames))
+        let hi = min(ref.count - len, pHere + tuning.repeatSearchAhead)
+        guard hi > lo else { return false }
+        let stretch = Array(ref[lo..<(hi + len)])
+        let piece = Array(cap[t1..<t2])
+        let corr = Correlation.crossCorrelate(signal: stretch, template: piece, lags: 0...(hi - lo))
+        var pre = [Double](repeating: 0, count: stretch.count + 1)
+        for i in 0..<stretch.count { pre[i + 1] = pre[i] + Double(stretch[i]) * Double(stretch[i]) }
+        var best = 0.0
+        for k in 0..<corr.count {
+            let e = pre[k + len] - pre[k]
+            guard e > 0 else { continue }
+            best = max(best, abs(corr[k]) / (e * ce).squareRoot())
+        }
+        return best >= tuning.repeatMinRho
+    }
+}

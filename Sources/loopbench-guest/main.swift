@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// loopbench-guest: the player-recorder that runs inside loopbench's QEMU test guest.
+//
+// It reads a probe from a raw block device (`/dev/vda`), plays it on the emulated card while
+// recording from the same card, and writes the recording and what ALSA granted to a second
+// raw block device (`/dev/vdb`), where the host reads it after the guest powers off. No
+// filesystem, no serial console: see docs/qemu-backend.md for the disk layout.
+//
+// Playback and capture are linked (`snd_pcm_link`), so one trigger starts both: capture frame
+// j and playback frame j are the same instant, and the delay the host measures is the card's
+// round trip, not process start-up. Playback begins with one buffer of silence (the prefill),
+// which the host strips from the capture before analysis.
+//
+// Only Glibc and libasound: no Foundation, so the guest image stays small.
+import CALSA
+import Glibc
+
+/// The size of the text header at the start of both disks.
+let headerBytes = 4096
+/// Recoveries from xruns before the run is given up (each one is reported).
+let maxRecoveries = 64
+
+struct Failure: Error { var message: String }
+
+func alsaText(_ code: Int32) -> String { String(cString: snd_strerror(code)) }
+
+func check(_ code: Int32, _ what: String) throws(Failure) {
+    if code < 0 { throw Failure(message: "\(what): \(alsaText(code))") }
+}
+
+// MARK: - Raw disk I/O
+
+func readAll(_ fd: Int32, count: Int, at offset: Int) throws(Failure) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: count)
+    var done = 0
+    while done < count {
+        let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { throw Failure(message: "probe disk: short read at byte \(offset + done)") }
+        done += n
+    }
+    return out
+}
+
+func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws(Failure) {
+    var done = 0
+    while done < bytes.count {
+        let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { throw Failure(message: "capture disk: write failed at byte \(offset + done) (errno \(errno))") }
+        done += n
+    }
+}
+
+/// `key=value` pairs of the probe header's first line.
+func parseHeader(_ bytes: [UInt8]) throws(Failure) -> [String: String] {
+    let text = String(decoding: bytes.prefix { $0 != 0 && $0 != 10 }, as: UTF8.self)
+    let words = text.split(separator: " ")
+    guard words.first == "loopbench-probe", words.count > 1, words[1] == "v1" else {
+        throw Failure(message: "probe disk: no loopbench-probe v1 header")
+    }
+    var kv: [String: String] = [:]
+    for w in words.dropFirst(2) {
+        guard let eq = w.firstIndex(of: "=") else { continue }
+        kv[String(w[..<eq])] = String(w[w.index(after: eq)...])
+    }
+    return kv
+}
+
+// MARK: - Mixer: every control to full and unmuted (the kernel's defaults are muted)
+
+func openMixer(card: String) throws(Failure) {
+    var m: OpaquePointer?
+    try check(snd_mixer_open(&m, 0), "mixer open")
+    guard let mixer = m else { throw Failure(message: "mixer open: no handle") }
+    try check(snd_mixer_attach(mixer, card), "mixer attach \(card)")
+    try check(snd_mixer_selem_register(mixer, nil, nil), "mixer register")
+    try check(snd_mixer_load(mixer), "mixer load")
+    var elem = snd_mixer_first_elem(mixer)
+    while let e = elem {
+        var lo = 0, hi = 0
+        if snd_mixer_selem_has_playback_volume(e) != 0, snd_mixer_selem_get_playback_volume_range(e, &lo, &hi) == 0 {
+            snd_mixer_selem_set_playback_volume_all(e, hi)
+        }
+        if snd_mixer_selem_has_playback_switch(e) != 0 { snd_mixer_selem_set_playback_switch_all(e, 1) }
+        if snd_mixer_selem_has_capture_volume(e) != 0, snd_mixer_selem_get_capture_volume_range(e, &lo, &hi) == 0 {
+            snd_mixer_selem_set_capture_volume_all(e, hi)
+        }
+        if snd_mixer_selem_has_capture_switch(e) != 0 { snd_mixer_selem_set_capture_switch_all(e, 1) }
+        elem = snd_mixer_elem_next(e)
+    }
+    snd_mixer_close(mixer)
+}
+
+// MARK: - PCM
+
+struct Granted { var period = 0; var buffer = 0; var rate = 0 }
+
+func configure(_ pcm: OpaquePointer, rate: Int, channels: Int, period: Int, buffer: Int, label: String) throws(Failure) -> Granted {
+    var hwp: OpaquePointer?
+    try check(snd_pcm_hw_params_malloc(&hwp), "\(label) hw_params")
+    guard let hw = hwp else { throw Failure(message: "\(label): out of memory") }
+    defer { snd_pcm_hw_params_free(hw) }
+    try check(snd_pcm_hw_params_any(pcm, hw), "\(label) hw_params_any")
+    try check(snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED), "\(label) access")
+    try check(snd_pcm_hw_params_set_format(pcm, hw, SND_PCM_FORMAT_S16_LE), "\(label) format S16_LE")
+    try check(snd_pcm_hw_params_set_channels(pcm, hw, UInt32(channels)), "\(label) channels \(channels)")
+    var r = UInt32(rate)
+    var dir: Int32 = 0
+    try check(snd_pcm_hw_params_set_rate_near(pcm, hw, &r, &dir), "\(label) rate \(rate)")
+    if Int(r) != rate { throw Failure(message: "\(label): the card offers \(r) Hz, not \(rate) Hz") }
+    var p = snd_pcm_uframes_t(period)
+    try check(snd_pcm_hw_params_set_period_size_near(pcm, hw, &p, &dir), "\(label) period \(period)")
+    var b = snd_pcm_uframes_t(buffer)
+    try check(snd_pcm_hw_params_set_buffer_size_near(pcm, hw, &b), "\(label) buffer \(buffer)")
+    try check(snd_pcm_hw_params(pcm, hw), "\(label) hw_params")
+    snd_pcm_hw_params_get_period_size(hw, &p, &dir)
+    snd_pcm_hw_params_get_buffer_size(hw, &b)
+
+    var swp: OpaquePointer?
+    try check(snd_pcm_sw_params_malloc(&swp), "\(label) sw_params")
+    guard let sw = swp else { throw Failure(message: "\(label): out of memory") }
+    defer { snd_pcm_sw_params_free(sw) }
+    try check(snd_pcm_sw_params_current(pcm, sw), "\(label) sw_params_current")
+    var boundary: snd_pcm_uframes_t = 0
+    snd_pcm_sw_params_get_boundary(sw, &boundary)
+    // Start only on the explicit trigger, never on a fill level.
+    try check(snd_pcm_sw_params_set_start_threshold(pcm, sw, boundary), "\(label) start_threshold")
+    try check(snd_pcm_sw_params_set_avail_min(pcm, sw, p), "\(label) avail_min")
+    try check(snd_pcm_sw_params(pcm, sw), "\(label) sw_params")
+    return Granted(period: Int(p), buffer: Int(b), rate: Int(r))
+}
+
+// MARK: - The run
+
+struct Report {
+    var lines: [String] = []
+    var xrunCount = 0
+    var xruns: [String] = []
+}
+
+/// Plays `play` (interleaved S16, already holding the prefill and tail) and records
+/// `captureFrames` frames; returns the frames recorded.
+func duplex(playback pl: OpaquePointer, capture cap: OpaquePointer, linked: Bool, play: [Int16], captureFrames: Int,
+            channels: Int, prefill: Int, rec: inout [Int16], report: inout Report) throws(Failure) -> Int {
+    let playFrames = play.count / channels
+    var wpos = 0, rpos = 0
+    func write(_ frames: Int) -> Int {
+        play.withUnsafeBufferPointer { Int(snd_pcm_writei(pl, $0.baseAddress! + wpos * channels, snd_pcm_uframes_t(frames))) }
+    }
+    func restart() throws(Failure) {
+        snd_pcm_drop(pl)
+        if !linked { snd_pcm_drop(cap) }
+        try check(snd_pcm_prepare(pl), "prepare playback")
+        if !linked || snd_pcm_state(cap) != SND_PCM_STATE_PREPARED { try check(snd_pcm_prepare(cap), "prepare capture") }
+        let n = min(prefill, playFrames - wpos)
+        if n > 0 {
+            let w = write(n)
+            if w > 0 { wpos += w }
+        }
+        try check(snd_pcm_start(pl), "start")
+        if !linked { try check(snd_pcm_start(cap), "start capture") }
+    }
+    let w = write(prefill)
+    if w < 0 { throw Failure(message: "prefill: \(alsaText(Int32(w)))") }
+    wpos = w
+    snd_pcm_nonblock(pl, 1)
+    snd_pcm_nonblock(cap, 1)
+    let npl = Int(snd_pcm_poll_descriptors_count(pl)), ncap = Int(snd_pcm_poll_descriptors_count(cap))
+    var fds = [pollfd](repeating: pollfd(), count: npl + ncap)
+    fds.withUnsafeMutableBufferPointer { b in
+        _ = snd_pcm_poll_descriptors(pl, b.baseAddress!, UInt32(npl))
+        _ = snd_pcm_poll_descriptors(cap, b.baseAddress! + npl, UInt32(ncap))
+    }
+    try check(snd_pcm_start(pl), "start")
+    if !linked { try check(snd_pcm_start(cap), "start capture") }
+    var recoveries = 0
+    let playbackEvents = fds.prefix(npl).map(\.events)
+    while rpos < captureFrames {
+        // Once the whole playback is queued its descriptors would report room forever: stop
+        // waiting on them, or the loop would spin through the capture's tail.
+        for i in 0..<npl { fds[i].events = wpos < playFrames ? playbackEvents[i] : 0 }
+        let ready = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress!, nfds_t($0.count), 2000) }
+        if ready == 0 {
+            report.lines.append("timeout=poll capture_frame=\(rpos) written=\(wpos)")
+            break
+        }
+        var xrun = ""
+        // Playback is refilled as soon as there is room: the emulated card may pull well ahead.
+        while wpos < playFrames {
+            let a = Int(snd_pcm_avail_update(pl))
+            if a < 0 || snd_pcm_state(pl) == SND_PCM_STATE_XRUN { xrun = "playback-underrun"; break }
+            if a == 0 { break }
+            let n = write(min(a, playFrames - wpos))
+            if n == -Int(EAGAIN) { break }
+            if n < 0 { xrun = "playback-underrun"; break }
+            wpos += n
+        }
+        while xrun.isEmpty && rpos < captureFrames {
+            let a = Int(snd_pcm_avail_update(cap))
+            if a < 0 || snd_pcm_state(cap) == SND_PCM_STATE_XRUN { xrun = "capture-overrun"; break }
+            if a == 0 { break }
+            let want = min(a, captureFrames - rpos)
+            let n = rec.withUnsafeMutableBufferPointer { Int(snd_pcm_readi(cap, $0.baseAddress! + rpos * channels, snd_pcm_uframes_t(want))) }
+            if n == -Int(EAGAIN) { break }
+            if n < 0 { xrun = "capture-overrun"; break }
+            rpos += n
+        }
+        if !xrun.isEmpty {
+            report.xrunCount += 1
+            report.xruns.append("\(xrun)@\(rpos)/\(wpos)")
+            recoveries += 1
+            if recoveries > maxRecoveries || wpos >= playFrames || wpos >= captureFrames { break }
+            // After the restart both streams start on one trigger again, with playback frame
+            // `wpos`: the capture continues at the same index, so that capture frame j and
+            // playback frame j stay the same instant. What could not be recorded is silence.
+            if rpos < wpos {
+                rec.withUnsafeMutableBufferPointer { b in for i in (rpos * channels)..<(wpos * channels) { b[i] = 0 } }
+            }
+            rpos = wpos
+            try restart()
+        }
+    }
+    snd_pcm_drop(pl)
+    snd_pcm_drop(cap)
+    return rpos
+}
+
+/// Seconds since the guest booted (its own clock), or -1.
+func uptime() -> Double {
+    let fd = open("/proc/uptime", O_RDONLY)
+    if fd < 0 { return -1 }
+    defer { close(fd) }
+    var buf = [UInt8](repeating: 0, count: 64)
+    let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress!, 63) }
+    if n <= 0 { return -1 }
+    let text = String(decoding: buf.prefix(n).prefix { $0 != 32 }, as: UTF8.self)
+    return Double(text) ?? -1
+}
+
+func run() throws(Failure) -> Int32 {
+    let startUptime = uptime()
+    let args = CommandLine.arguments
+    let probePath = args.count > 1 ? args[1] : "/dev/vda"
+    let capturePath = args.count > 2 ? args[2] : "/dev/vdb"
+    let inFD = open(probePath, O_RDONLY)
+    if inFD < 0 { throw Failure(message: "cannot open \(probePath) (errno \(errno))") }
+    let kv = try parseHeader(try readAll(inFD, count: headerBytes, at: 0))
+    func int(_ k: String) throws(Failure) -> Int {
+        guard let v = kv[k].flatMap({ Int($0) }), v >= 0 else { throw Failure(message: "probe header: missing or bad \(k)") }
+        return v
+    }
+    let rate = try int("rate"), channels = try int("channels"), frames = try int("frames")
+    let period = try int("period"), buffer = try int("buffer"), tail = try int("tail")
+    let device = kv["device"] ?? "hw:0,0"
+    guard channels >= 1 && channels <= 8, frames > 0, frames <= 48000 * 600, period > 0, buffer >= 2 * period else {
+        throw Failure(message: "probe header: values out of range")
+    }
+    let raw = try readAll(inFD, count: frames * channels * 2, at: headerBytes)
+    close(inFD)
+
+    var report = Report()
+    if kv["mixer"] != "0" {
+        let card = device.hasPrefix("hw:") ? "hw:" + String(device.dropFirst(3).prefix { $0 != "," }) : "default"
+        do throws(Failure) { try openMixer(card: card) } catch { report.lines.append("mixer_error=\(error.message.replacingSpaces())") }
+    }
+    var plh: OpaquePointer?, caph: OpaquePointer?
+    try check(snd_pcm_open(&plh, device, SND_PCM_STREAM_PLAYBACK, 0), "open playback \(device)")
+    try check(snd_pcm_open(&caph, device, SND_PCM_STREAM_CAPTURE, 0), "open capture \(device)")
+    guard let pl = plh, let cap = caph else { throw Failure(message: "open: no handle") }
+    let gp = try configure(pl, rate: rate, channels: channels, period: period, buffer: buffer, label: "playback")
+    let gc = try configure(cap, rate: rate, channels: channels, period: period, buffer: buffer, label: "capture")
+    let linked = snd_pcm_link(cap, pl) == 0
+    try check(snd_pcm_prepare(pl), "prepare")
+
+    // Playback: one buffer of silence, the probe, the tail, and two buffers more, so that the
+    // linked capture is never stopped by a playback underrun at the very end.
+    let prefill = gp.buffer
+    let captureFrames = prefill + frames + tail
+    var play = [Int16](repeating: 0, count: (captureFrames + 2 * gp.buffer) * channels)
+    raw.withUnsafeBytes { src in
+        for i in 0..<(frames * channels) { play[prefill * channels + i] = Int16(littleEndian: src.load(fromByteOffset: 2 * i, as: Int16.self)) }
+    }
+    var rec = [Int16](repeating: 0, count: captureFrames * channels)
+    let got = try duplex(playback: pl, capture: cap, linked: linked, play: play, captureFrames: captureFrames,
+                         channels: channels, prefill: prefill, rec: &rec, report: &report)
+    snd_pcm_close(pl)
+    snd_pcm_close(cap)
+    let endUptime = uptime()
+
+    var header = "loopbench-capture v1 status=ok rate=\(rate) channels=\(channels) frames=\(got) expected=\(captureFrames)"
+    header += " prefill=\(prefill) linked=\(linked ? 1 : 0) period=\(gp.period) buffer=\(gp.buffer)"
+    header += " capture_period=\(gc.period) capture_buffer=\(gc.buffer) xruns=\(report.xrunCount)"
+    header += " uptime_start=\(startUptime) uptime_end=\(endUptime)"
+    if !report.xruns.isEmpty { header += " xrun_at=" + report.xruns.joined(separator: ",") }
+    for l in report.lines { header += " " + l }
+    print("loopbench-guest: " + header)
+    try writeCapture(capturePath, header: header, samples: rec, frames: got, channels: channels)
+    return 0
+}
+
+func writeCapture(_ path: String, header: String, samples: [Int16], frames: Int, channels: Int) throws(Failure) {
+    let fd = open(path, O_WRONLY)
+    if fd < 0 { throw Failure(message: "cannot open \(path) (errno \(errno))") }
+    var head = [UInt8](repeating: 0, count: headerBytes)
+    let text = Array((header + "\n").utf8.prefix(headerBytes - 1))
+    head.replaceSubrange(0..<text.count, with: text)
+    let le = samples.prefix(frames * channels).map { $0.littleEndian }
+    let headErr = head.withUnsafeBytes { b in Result { () throws(Failure) in try writeAll(fd, b, at: 0) } }
+    let bodyErr = le.withUnsafeBytes { b in Result { () throws(Failure) in try writeAll(fd, b, at: headerBytes) } }
+    try headErr.get()
+    try bodyErr.get()
+    fsync(fd)
+    close(fd)
+}
+
+func writeFailure(_ message: String) {
+    let path = CommandLine.arguments.count > 2 ? CommandLine.arguments[2] : "/dev/vdb"
+    let line = "loopbench-capture v1 status=error message=" + message.replacingSpaces()
+    print("loopbench-guest: " + line)
+    do throws(Failure) { try writeCapture(path, header: line, samples: [], frames: 0, channels: 1) } catch {}
+}
+
+extension String {
+    /// Header values are space-separated words: spaces inside a value become underscores.
+    func replacingSpaces() -> String { String(map { $0 == " " || $0 == "\n" ? "_" : $0 }) }
+}
+
+do throws(Failure) {
+    exit(try run())
+} catch {
+    writeFailure(error.message)
+    exit(1)
+}
