@@ -143,6 +143,30 @@ struct Tracker {
         return TrackPoint(t: t, p: p, rho: bestRho, sigma: partial ? 1.0 : sigma)
     }
 
+    /// `match`, and when that finds nothing or a match well below the track's `typical`
+    /// correlation, the same window searched over `reacquireRadii` × the radius: a step larger
+    /// than the radius (a 3840-frame drop, say) then re-acquires the probe instead of following
+    /// a weak look-alike stretch off the track for the rest of the capture. Only a match
+    /// outside the usual range, as good as the track's typical one, is taken from the wider
+    /// search: inside the range the usual search has already spoken.
+    ///
+    /// The wider search runs only when the window before was weak too (`weakBefore`): a single
+    /// weak window is a discontinuity inside it, two in a row a track that has lost the probe.
+    func matchOrReacquire(t: Int, lo: Int, hi: Int, predicted: Double, typical: Double, weakBefore: Bool) -> TrackPoint? {
+        let pt = match(t: t, lo: lo, hi: hi, predicted: predicted)
+        if !weakBefore { return pt }
+        if let pt, abs(pt.rho) >= 0.8 * typical { return pt }
+        let centre = Int(predicted.rounded())
+        let span = Self.reacquireRadii * radius
+        guard let wide = match(t: t, lo: centre - span, hi: centre + span, predicted: predicted),
+              wide.p < Double(lo) || wide.p > Double(hi), abs(wide.rho) >= 0.85 * typical,
+              abs(wide.rho) > abs(pt?.rho ?? 0) + 0.1 else { return pt }
+        return wide
+    }
+
+    /// How much wider than the radius a re-acquiring search looks.
+    static let reacquireRadii = 4
+
     /// Tracks the whole capture outward from the window that agrees with `anchorDelay`.
     mutating func track(anchorDelay: Int) -> [TrackPoint] {
         let n = ref.count, m = cap.count
@@ -168,6 +192,10 @@ struct Tracker {
         }
         guard let (ai, apt) = anchor else { return [] }
         var points = [apt]
+        // The correlation a clean window of this capture reaches (a running average), and
+        // whether the last window fell well below it (or matched nothing).
+        var typical = abs(apt.rho)
+        var weak = false
         // Forward.
         var last = apt
         var misses = 0
@@ -180,11 +208,14 @@ struct Tracker {
             let lo = (misses == 0 ? pPred : min(pPred, pPause)) - radius
             let hi = (misses == 0 ? pPred : max(pPred, pPause)) + radius
             if lo > n - w / 2 { break }
-            if let pt = match(t: t, lo: lo, hi: hi, predicted: Double(t) - last.d) {
+            if let pt = matchOrReacquire(t: t, lo: lo, hi: hi, predicted: Double(t) - last.d, typical: typical, weakBefore: weak) {
                 points.append(pt)
                 last = pt
                 misses = 0
+                weak = abs(pt.rho) < 0.8 * typical
+                typical = 0.9 * typical + 0.1 * abs(pt.rho)
             } else {
+                weak = true
                 misses += 1
                 if last.p + Double(w) >= Double(n - w) { break }   // the reference's end was seen
             }
@@ -193,6 +224,8 @@ struct Tracker {
         // Backward.
         var first = apt
         misses = 0
+        weak = false
+        typical = abs(apt.rho)
         i = ai - 1
         while i >= 0 {
             if first.p <= Double(w / 2) { break }   // the reference's start was reached
@@ -202,11 +235,14 @@ struct Tracker {
             let lo = (misses == 0 ? pPred : min(pPred, pPause)) - radius
             let hi = (misses == 0 ? pPred : max(pPred, pPause)) + radius
             if hi < -w / 2 { break }
-            if let pt = match(t: t, lo: lo, hi: hi, predicted: Double(t) - first.d) {
+            if let pt = matchOrReacquire(t: t, lo: lo, hi: hi, predicted: Double(t) - first.d, typical: typical, weakBefore: weak) {
                 points.append(pt)
                 first = pt
                 misses = 0
+                weak = abs(pt.rho) < 0.8 * typical
+                typical = 0.9 * typical + 0.1 * abs(pt.rho)
             } else {
+                weak = true
                 misses += 1
                 if first.p <= Double(w) { break }   // the reference's start was seen
             }

@@ -286,3 +286,27 @@ struct InputCheckTests {
         }
     }
 }
+
+@Suite("Tracking across large steps")
+struct LargeStepTests {
+    /// Issue 11 item 10: a step larger than the tracker's search radius (the card model's
+    /// 3840 + 359-frame drop at 122.8 s of a 150 s run) used to leave the track following
+    /// look-alike chirps for the rest of the capture (189 events where the truth has 16).
+    /// The tracker now re-acquires the probe over a wider span when a window matches poorly.
+    @Test("a drop or gap larger than the search radius is one event, the track goes on", arguments: [4199, 6000, 12000])
+    func dropBeyondTheSearchRadius(size: Int) throws {
+        var spec = Stimulus.Spec()
+        spec.seconds = 20
+        let ref = Stimulus.mono(spec)
+        for gap in [false, true] {
+            var s = CaptureSynth(reference: ref, delay: 3600)
+            s.tail = 20_000
+            s.snrDB = 16
+            s.edits = [gap ? .gap(at: 480_000, frames: size) : .drop(at: 480_000, frames: size)]
+            let made = s.make()
+            let m = try analyze(made.capture, reference: ref)
+            #expect(EventMatch.mismatch(found: m.events, truth: made.truth) == nil, "\(gap ? "gap" : "drop") of \(size)")
+            #expect(abs(try #require(m.latency).samples - 3600) < 0.05)
+        }
+    }
+}
