@@ -15,13 +15,6 @@ import LoopbenchCore
 public struct QEMULoop: AudioLoop {
     /// Settings of the model that a real guest has no use for.
     static let modelOnlyKeys: Set<String> = ["guest.jitter", "host.jitter", "host.run-cost", "host.stalls", "host.ppm", "jack.period", "pa.grants", "seed"]
-    /// `-audiodev` options, in the order QEMU's documentation lists them; the same keys as the model's.
-    static let audiodevKeys = [
-        "timer-period", "out.latency", "in.latency", "out.buffer-length", "in.buffer-length",
-        "out.period-length", "in.period-length", "out.frequency", "in.frequency",
-        "out.mixing-engine", "in.mixing-engine", "out.try-poll",
-    ]
-    static let timeKeys: Set<String> = ["timer-period", "out.latency", "in.latency", "out.buffer-length", "in.buffer-length", "out.period-length", "in.period-length"]
     /// The QEMU trace events recorded with every run (QEMU's `audio/trace-events` and `hw/audio/trace-events`).
     static let traceEvents = ["audio_timer_delayed", "hda_audio_running", "hda_audio_adjust", "hda_audio_overrun"]
 
@@ -133,18 +126,14 @@ public struct QEMULoop: AudioLoop {
             if let sink { opts.append("out.name=\(sink)") }
             if let source { opts.append("in.name=\(source)") }
         }
-        for k in Self.audiodevKeys {
+        for k in QEMUOptions.audiodevKeys {
             guard var v = explicit[k]?.trimmingCharacters(in: .whitespaces) else { continue }
-            if Self.timeKeys.contains(k), let us = try? TimeValue.microseconds(v, key: k) { v = String(Int(us.rounded())) }
+            if QEMUOptions.timeKeys.contains(k), let us = try? TimeValue.microseconds(v, key: k) { v = String(Int(us.rounded())) }
             if k.hasSuffix("mixing-engine") || k.hasSuffix("try-poll") { v = ["on", "true", "yes", "1"].contains(v.lowercased()) ? "on" : "off" }
             opts.append("\(k)=\(v)")
         }
         var args = ["-audiodev", opts.joined(separator: ",")]
-        switch model.device {
-        case .ac97: args += ["-device", "AC97,audiodev=snd0"]
-        case .hdaNoTimer: args += ["-device", "intel-hda", "-device", "hda-duplex,audiodev=snd0,use-timer=off"]
-        default: args += ["-device", "intel-hda", "-device", "hda-duplex,audiodev=snd0"]
-        }
+        args += QEMUOptions.deviceArguments(model.device)
         return args
     }
 

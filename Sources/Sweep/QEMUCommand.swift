@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import CardModel
 import Foundation
 import LoopbenchCore
 
@@ -11,19 +12,6 @@ public enum QEMUCommand {
         public var legacyEnv: String?
         public var legacyNote: String?
     }
-
-    /// `-audiodev` options the card model knows, in the order QEMU's docs list them.
-    static let audiodevKeys = [
-        "timer-period",
-        "out.latency", "in.latency",
-        "out.buffer-length", "in.buffer-length",
-        "out.period-length", "in.period-length",
-        "out.frequency", "in.frequency",
-        "out.mixing-engine", "in.mixing-engine",
-        "out.fixed-settings", "in.fixed-settings",
-        "out.try-poll", "in.try-poll",
-    ]
-    static let timeKeys: Set<String> = ["timer-period", "out.latency", "in.latency", "out.buffer-length", "in.buffer-length", "out.period-length", "in.period-length"]
 
     static func value(_ key: String, _ settings: [String: String], _ effective: [String: JSONValue]) -> String? {
         settings[key] ?? effective[key].map(\.description)
@@ -45,29 +33,21 @@ public enum QEMUCommand {
         let qemu = value("qemu", settings, effective) ?? "7.2"
         var opts: [String] = []
         var values: [String: String] = [:]
-        for k in audiodevKeys where explicitKeys.contains(k) {
+        for k in QEMUOptions.audiodevKeys where explicitKeys.contains(k) {
             guard var v = value(k, settings, effective) else { continue }
-            if timeKeys.contains(k), let us = micros(v, key: k) { v = String(us) }
+            if QEMUOptions.timeKeys.contains(k), let us = micros(v, key: k) { v = String(us) }
             values[k] = v
             opts.append("\(k)=\(v)")
         }
         let audiodev = "-audiodev " + ([backend, "id=snd0"] + opts).joined(separator: ",")
-        let dev: String
         var legacyDev: String
         switch device {
-        case "hda-notimer":
-            dev = "-device intel-hda -device hda-duplex,audiodev=snd0,use-timer=off"
-            legacyDev = "-device intel-hda -device hda-duplex,use-timer=off"
-        case "ac97":
-            dev = "-device AC97,audiodev=snd0"
-            legacyDev = "-device AC97"
-        case "virtio-snd":
-            dev = "-device virtio-sound-pci,audiodev=snd0"
-            legacyDev = "-device virtio-sound-pci"
-        default:
-            dev = "-device intel-hda -device hda-duplex,audiodev=snd0"
-            legacyDev = "-device intel-hda -device hda-duplex"
+        case "hda-notimer": legacyDev = "-device intel-hda -device hda-duplex,use-timer=off"
+        case "ac97": legacyDev = "-device AC97"
+        case "virtio-snd": legacyDev = "-device virtio-sound-pci"
+        default: legacyDev = "-device intel-hda -device hda-duplex"
         }
+        let dev = QEMUOptions.deviceArguments(CardModelSettings.Device(rawValue: device) ?? .hda).joined(separator: " ")
         let cmd = audiodev + " " + dev
 
         // Legacy environment: QEMU 4.0 to 8.1 honour it when no -audiodev is given.

@@ -33,7 +33,7 @@ struct CalibrateGridCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var base = try SweepPlan.load(path: plan)
+            let base = try SweepPlan.load(path: plan)
             try base.validate()
             var model = base
             model.backend = "sim"
