@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Foundation
 import LoopbenchCore
+import Synchronization
 
 /// The test guest: an initramfs made from the host's Debian packages (the `linux-image-amd64`
 /// kernel's sound and virtio modules, `busybox-static`, libasound and its configuration) and
@@ -50,6 +51,21 @@ public struct GuestImage: Sendable {
     /// Builds the image into `cache` (or reuses it).
     /// - Parameter guestBinary: the `loopbench-guest` executable.
     public static func build(cache: String, guestBinary: String) throws(LoopbenchError) -> GuestImage {
+        // A sweep boots a guest per trial: hash the inputs (kernel, modules, libraries, some
+        // 20 MB) once per process, not once per boot.
+        let key = cache + "\u{0}" + guestBinary
+        if let known = checked.withLock({ $0[key] }), FileManager.default.fileExists(atPath: known.initramfs) {
+            return GuestImage(kernel: known.kernel, kernelVersion: known.kernelVersion, initramfs: known.initramfs, reused: true, bytes: known.bytes)
+        }
+        let image = try buildChecked(cache: cache, guestBinary: guestBinary)
+        checked.withLock { $0[key] = image }
+        return image
+    }
+
+    /// Images already checked against their inputs by this process.
+    private static let checked = Mutex<[String: GuestImage]>([:])
+
+    static func buildChecked(cache: String, guestBinary: String) throws(LoopbenchError) -> GuestImage {
         let inputs = try GuestInputs.gather(guestBinary: guestBinary)
         let manifest = inputs.manifest()
         let fm = FileManager.default
