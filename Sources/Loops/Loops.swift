@@ -20,6 +20,17 @@ public enum Loops {
         }
     }
 
+    /// What a backend's loops may be assumed to do (``LoopCapabilities``).
+    public static func capabilities(backend: String) throws(LoopbenchError) -> LoopCapabilities {
+        switch backend {
+        case "sim": return CardModelLoop.capabilities
+        case "pulse": return PulseLoop.capabilities
+        case "alsa": return ALSALoop.capabilities
+        case "qemu": return QEMULoop.capabilities
+        default: throw .usage("--backend \(backend): unknown backend; use one of \(backends.joined(separator: ", "))", subject: "backend")
+        }
+    }
+
     /// The settings a backend accepts.
     public static func settingDocs(backend: String) throws(LoopbenchError) -> [SettingDoc] {
         switch backend {

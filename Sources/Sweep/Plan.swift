@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Foundation
 import LoopbenchCore
+import Loops
 import Yams
 
 /// One swept setting and the values it takes, in the order given.
@@ -92,6 +93,9 @@ public struct SweepPlan: Codable, Sendable, Equatable {
     /// The embedded default: QEMU 7.2, HDA, `pa`, `timer-period` × `out.latency` (with `in.latency`
     /// tied to it) over the crackle boundary, with a busy host (main-loop jitter and short stalls)
     /// so that tight settings fail; four seeds per point, 3 s probes (28 points, 112 trials).
+    /// What the plan's backend may be assumed to do (nothing, for an unknown name: `validate` refuses those).
+    public var capabilities: LoopCapabilities { (try? Loops.capabilities(backend: backend)) ?? .realDevice }
+
     public static var `default`: SweepPlan {
         var p = SweepPlan()
         p.backend = "sim"

@@ -43,7 +43,7 @@ struct SweepCommand: ParsableCommand {
     /// a second of connecting, preroll and tail.
     static func estimateSeconds(_ p: SweepPlan, jobs: Int) -> Double {
         let trials = Double(p.trials.count)
-        if p.backend == "sim" { return trials * (p.seconds + 0.5) / (25 * Double(max(1, jobs))) }
+        if p.capabilities.parallelSafe { return trials * (p.seconds + 0.5) / (25 * Double(max(1, jobs))) }
         // A real guest boots for every trial: 15–17 s for a 2 s probe under TCG on this machine (`loopbench bench qemu`).
         if p.backend == "qemu" { return trials * (p.seconds + 14) }
         return trials * (p.seconds + 1)
@@ -94,12 +94,12 @@ struct SweepCommand: ParsableCommand {
             let p = try makePlan()
             if let verify {
                 guard verify == "qemu" else { throw LoopbenchError.usage("--verify \(verify): the model's advice is verified on a real QEMU guest: --verify qemu", subject: "verify") }
-                guard p.backend == "sim" else { throw LoopbenchError.usage("--verify qemu checks the card model's recommendation; the sweep's backend is \(p.backend)", subject: "verify") }
+                guard p.capabilities.deterministic && p.capabilities.qemuSettings else { throw LoopbenchError.usage("--verify qemu checks the card model's recommendation; the sweep's backend is \(p.backend)", subject: "verify") }
                 guard (1...100).contains(verifyRepeats) else { throw LoopbenchError.usage("--verify-repeats \(verifyRepeats): must be 1..100", subject: "verify-repeats") }
                 guard (1...20).contains(verifyCandidates) else { throw LoopbenchError.usage("--verify-candidates \(verifyCandidates): must be 1..20", subject: "verify-candidates") }
             }
             let trials = p.points.count * p.repeats
-            let jobs = p.backend == "sim" ? max(1, min(self.jobs ?? ProcessInfo.processInfo.activeProcessorCount, 64)) : 1
+            let jobs = p.capabilities.parallelSafe ? max(1, min(self.jobs ?? ProcessInfo.processInfo.activeProcessorCount, 64)) : 1
             let estimate = SweepCommand.estimateSeconds(p, jobs: jobs)
             let size = "\(p.points.count) point\(p.points.count == 1 ? "" : "s") × \(p.repeats) repeat\(p.repeats == 1 ? "" : "s") = \(trials) trials, about \(SweepCommand.duration(estimate)) (estimate)"
             if dryRun { print("sweep: \(size); nothing run (--dry-run)"); return }
