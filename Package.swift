@@ -62,6 +62,6 @@ let package = Package(
         .testTarget(name: "CardModelTests", dependencies: ["CardModel", "Analyzer", "Stimulus", "TestSupport", "LoopbenchCore"]),
         .testTarget(name: "BackendTests", dependencies: ["PulseBackend", "ALSABackend", "Bench", "Analyzer", "Stimulus", "TestSupport", "LoopbenchCore"]),
         .testTarget(name: "QEMUBackendTests", dependencies: ["QEMUBackend", "Bench", "Stimulus", "TestSupport", "LoopbenchCore"]),
-        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Reports", "LoopbenchCore", "TestSupport"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Reports", "Loops", "LoopbenchCore", "TestSupport"]),
     ]
 )

@@ -53,7 +53,9 @@ public struct Axis: Codable, Sendable, Equatable {
 }
 
 /// What a sweep measures: the backend, the grid, the fixed settings and the repeats.
-public struct SweepPlan: Codable, Sendable, Equatable {
+/// A sweep plan. It is written as JSON (`plan.json` in a sweep's folder) and read back, like a
+/// user's plan file, by one reader: ``load(path:)``.
+public struct SweepPlan: Encodable, Sendable, Equatable {
     public var backend: String = "sim"
     /// The swept settings; the grid is their cartesian product, the first axis varying slowest.
     public var axes: [Axis] = []
@@ -75,19 +77,6 @@ public struct SweepPlan: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case backend, axes, ties, fixed, repeats, seconds, seed
         case maxCrackles = "max_crackles"
-    }
-
-    /// Decodes a plan, filling in defaults for members that are missing (as a plan file may omit them).
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        backend = try c.decodeIfPresent(String.self, forKey: .backend) ?? "sim"
-        axes = try c.decodeIfPresent([Axis].self, forKey: .axes) ?? []
-        ties = try c.decodeIfPresent([String: String].self, forKey: .ties) ?? [:]
-        fixed = try c.decodeIfPresent([String: String].self, forKey: .fixed) ?? [:]
-        repeats = try c.decodeIfPresent(Int.self, forKey: .repeats) ?? 3
-        seconds = try c.decodeIfPresent(Double.self, forKey: .seconds) ?? 2
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
-        maxCrackles = try c.decodeIfPresent(Int.self, forKey: .maxCrackles) ?? 0
     }
 
     /// The embedded default: QEMU 7.2, HDA, `pa`, `timer-period` × `out.latency` (with `in.latency`
@@ -217,6 +206,7 @@ public struct SweepPlan: Codable, Sendable, Equatable {
     static func scalar(_ v: Any) -> String? {
         switch v {
         case let s as String: return s
+        case let u as UInt64 where u > UInt64(Int.max): return String(u)  // a seed above Int.max, exactly
         case let i as Int: return String(i)
         case let d as Double: return Axis.formatNumber(d)
         case let b as Bool: return b ? "on" : "off"

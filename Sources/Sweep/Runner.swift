@@ -94,7 +94,7 @@ public enum SweepRunner {
         if options.resume {
             let hasPlan = FileManager.default.fileExists(atPath: pp)
             if hasPlan {
-                let old = try JSONCoding.decode(SweepPlan.self, fromFile: pp)
+                let old = try SweepPlan.load(path: pp)
                 if let diff = old.difference(from: plan) {
                     throw .usage("--resume: the plan differs from the one this sweep was started with (\(diff)); use the same plan, or a new --out", subject: pp)
                 }
