@@ -80,7 +80,7 @@ public enum Reports {
                 let m = t.measurement
                 var row = [String(p.index)] + keys.map { p.settings[$0] ?? "" }
                 row += [String(t.info.repeatIndex), String(t.info.seed), "ok", m.verdict.rawValue, num(m.latency?.ms), num(m.latency?.samples),
-                        num(m.latency?.confidence, 2), num(TruthLog.latencyMS(m.truth, sampleRate: m.sampleRate)), num(m.driftPPM, 3),
+                        num(m.latency?.confidence, 2), num(TruthLog.latencyMS(m)), num(m.driftPPM, 3),
                         num(m.snrDB, 2), num(m.gainDB, 3), String(m.crackles)]
                 row += kinds.map { k in String(m.events.filter { $0.kind.rawValue == k }.count) }
                 row += [m.backendXruns.map(String.init) ?? "", p.summary.pass ? "true" : "false"]

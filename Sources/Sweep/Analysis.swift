@@ -71,7 +71,7 @@ public enum SweepAnalysis {
             let d = segs.map(\.delaySamples)
             return (d.max()! - d.min()!) * 1000 / Double(m.sampleRate)
         }
-        let truths = trials.compactMap { TruthLog.latencyMS($0.truth, sampleRate: $0.sampleRate) }
+        let truths = trials.compactMap { TruthLog.latencyMS($0) }
         let crackles = trials.reduce(0) { $0 + $1.crackles }
         let minutes = trials.reduce(0.0) { $0 + Double($1.reference.frames) / Double($1.sampleRate) } / 60
         var byKind: [String: Int] = [:]
@@ -114,9 +114,9 @@ public enum SweepAnalysis {
             var reasons: [String: Int] = [:]
             var order: [String] = []
             for m in bad {
-                var found = TruthLog.events(m.truth).compactMap(\.reason).filter { !$0.isEmpty }
+                var found = TruthLog.events(m).compactMap(\.reason).filter { !$0.isEmpty }
                 // No reason attached to the events: fall back on the model's xrun log.
-                if found.isEmpty { found = TruthLog.artifacts(m.truth).map(\.reason) }
+                if found.isEmpty { found = TruthLog.artifacts(m).map(\.reason) }
                 for r in found {
                     if reasons[r] == nil { order.append(r) }
                     reasons[r, default: 0] += 1
