@@ -80,6 +80,13 @@ struct VerificationTests {
             #expect(choice.measuredLatencyMS == tried.measured.latencyMedianMS)
         }
 
+        // The report with its verification is valid against schemas/sweep.schema.json.
+        var withVerification = report
+        withVerification.verification = v
+        let json = dir + "/verified-report.json"
+        try AtomicFile.write(try JSONCoding.encode(withVerification, pretty: true), to: json)
+        #expect(validateSweepSchema(json) == nil, "\(validateSweepSchema(json) ?? "")")
+
         // With one candidate allowed, nothing past the recommendation is tried.
         let one = try #require(try SweepVerification.run(report: report, plan: real, backend: "sim", repeats: 1, candidates: 1))
         #expect(one.rows.allSatisfy { $0.role != "candidate" })
