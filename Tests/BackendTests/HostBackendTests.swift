@@ -361,37 +361,3 @@ struct HostBackendEndToEndTests {
     }
 }
 }
-
-/// Runs a program and waits for it with `posix_spawn` and `waitpid` on its pid. (Foundation's
-/// `Process.waitUntilExit` hung here once the script had left a daemon behind: the child stayed
-/// a zombie that nobody reaped.) Output goes to temporary files, read back afterwards.
-enum Spawn {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ path: String, _ args: [String], environment: [String: String] = [:]) throws -> Output {
-        let dir = TestPaths.temporaryDirectory("loopbench-spawn")
-        let outPath = dir + "/stdout", errPath = dir + "/stderr"
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" }
-        let argv = ([path] + args).map { strdup($0) } + [nil]
-        let envp = env.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
-        var pid: pid_t = 0
-        let r = posix_spawn(&pid, path, &actions, nil, argv, envp)
-        guard r == 0 else { throw LoopbenchError.unavailable(path, "posix_spawn failed: \(String(cString: strerror(r)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Output(status: code, stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
-    }
-}
