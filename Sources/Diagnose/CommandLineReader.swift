@@ -43,6 +43,7 @@ public struct QEMUCommandLine: Sendable, Equatable {
             i += 1
         }
         while i < words.count, !words[i].hasPrefix("-") {
+            if words[i] == "export" && !program.contains(where: Self.isQEMUProgram) { i += 1; continue }  // a script's `export NAME=VALUE`
             if let eq = words[i].firstIndex(of: "="), Self.isName(words[i][..<eq]), !program.contains(where: Self.isQEMUProgram) {
                 env.append((String(words[i][..<eq]), String(words[i][words[i].index(after: eq)...])))
             } else {

@@ -120,7 +120,7 @@ public enum HTMLReport {
 
     static let palette = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
 
-    static func breakdownBar(_ bd: [String: Double]) -> String {
+    public static func breakdownBar(_ bd: [String: Double]) -> String {
         // Buffers only: a total ("round trip …") would count twice.
         let items = bd.filter { $0.value >= 0.05 && !$0.key.lowercased().hasPrefix("round trip") }.sorted { $0.value > $1.value }
         let total = items.reduce(0) { $0 + $1.value }

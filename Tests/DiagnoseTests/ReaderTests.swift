@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import CardModel
+import Diagnose
+import Foundation
+import LoopbenchCore
+import Testing
+import TestSupport
+
+func fixture(_ name: String) -> String { TestPaths.packageRoot + "/Fixtures/diagnose/" + name }
+/// The error a body throws, if any.
+func failure(_ body: () throws(LoopbenchError) -> Void) -> LoopbenchError? {
+    do { try body(); return nil } catch { return error }
+}
+
+func text(_ name: String) -> String { (try? String(contentsOfFile: fixture(name), encoding: .utf8)) ?? "" }
+
+/// Parses, maps; the settings and the mapping.
+func mapCommandLine(_ t: String, version: String) throws(LoopbenchError) -> (Mapping, QEMUCommandLine) {
+    let (s, cl) = try CommandLineReader.read(text: t, subject: "test")
+    return (try SettingsMapper.map(s, release: QEMURelease(version), releaseSource: "test", subject: "test"), cl)
+}
+
+@Suite struct ReaderTests {
+    @Test func shellWordsQuotingAndContinuations() throws {
+        let w = try ShellWords.split("A='x y' qemu \\\n  -name \"my \\\"vm\\\"\" # comment\n -m 2G", subject: "t")
+        #expect(w == ["A=x y", "qemu", "-name", "my \"vm\"", "-m", "2G"])
+    }
+
+    @Test func unbalancedQuotesAreBadData() {
+        for bad in ["qemu -name 'vm", "qemu -name \"vm", "qemu -name vm\\"] {
+            #expect(throws: LoopbenchError.self) { try ShellWords.split(bad, subject: "t") }
+            #expect(failure { () throws(LoopbenchError) in _ = try ShellWords.split(bad, subject: "t") }?.exitStatus == .dataError)
+        }
+    }
+
+    @Test func vfio2019OnQEMU52() throws {
+        let (m, _) = try mapCommandLine(text("vfio-2019.sh"), version: "5.2")
+        #expect(m.status == .modelled)
+        #expect(m.settings["device"] == "ac97")
+        #expect(m.settings["backend"] == "pa")
+        // QEMU_AUDIO_TIMER_PERIOD=99 Hz → 10⁶/99 µs; QEMU_PA_SAMPLES=8192 samples = 4096 frames at 44100 Hz.
+        #expect(m.settings["timer-period"] == "10101")
+        #expect(m.settings["out.buffer-length"] == "92880")
+        #expect(m.settings["in.buffer-length"] == "92880")
+        #expect(m.settings["qemu"] == "7.2")
+        #expect(m.unmapped.contains { $0.token == "-m 16G" && $0.why == .notAudio })
+    }
+
+    @Test func vfio2019IsRefusedWhereQEMURefusesIt() throws {
+        // -soundhw is gone in 7.1: an error naming the version.
+        let e1 = failure { () throws(LoopbenchError) in _ = try mapCommandLine(text("vfio-2019.sh"), version: "7.2") }
+        #expect(e1?.exitStatus == .dataError)
+        #expect(e1.map { $0.description.contains("7.1") && $0.description.contains("7.2") && $0.description.contains("-soundhw") } == true)
+        // Machine type newer than the release.
+        let e2 = failure { () throws(LoopbenchError) in _ = try mapCommandLine(text("vfio-2019.sh"), version: "3.1") }
+        #expect(e2.map { $0.description.contains("pc-q35-4.0") && $0.description.contains("3.1") } == true)
+        // The legacy variables on 8.2 (with the card given the modern way).
+        let t = "QEMU_AUDIO_DRV=pa qemu-system-x86_64 -machine q35 -device intel-hda -device hda-duplex"
+        let e3 = failure { () throws(LoopbenchError) in _ = try mapCommandLine(t, version: "8.2") }
+        #expect(e3.map { $0.description.contains("8.2") && $0.description.contains("QEMU_AUDIO_DRV=pa") && $0.description.contains("-audiodev pa,id=snd0") } == true)
+    }
+
+    @Test func migratedLineOnQEMU72() throws {
+        let (m, _) = try mapCommandLine(text("vfio-2019-audiodev.sh"), version: "7.2")
+        #expect(m.settings["device"] == "ac97" && m.settings["backend"] == "pa")
+        #expect(m.unmapped.contains { $0.token == "server=unix:/run/user/1000/pulse/native" && $0.why == .notModelled })
+        // The same line on 3.1 has no -audiodev.
+        #expect(throws: LoopbenchError.self) { try mapCommandLine(text("vfio-2019-audiodev.sh").replacingOccurrences(of: "pc-q35-4.0", with: "pc-q35-3.1"), version: "3.1") }
+    }
+
+    @Test func envBesideAudiodevIsIgnoredAndSaidSo() throws {
+        let (m, _) = try mapCommandLine("QEMU_AUDIO_DRV=alsa qemu -audiodev pa,id=a,timer-period=5000 -device AC97,audiodev=a", version: "7.2")
+        #expect(m.settings["backend"] == "pa" && m.settings["timer-period"] == "5000")
+        #expect(m.unmapped.contains { $0.token == "QEMU_AUDIO_DRV=alsa" && $0.why == .ignored })
+    }
+
+    @Test func unknownAndNotModelledOptionsAreListed() throws {
+        let (m, _) = try mapCommandLine("qemu -audiodev pa,id=a,out.channels=6,in.bogus=1,out.latency=20000 -device hda-duplex,audiodev=a", version: "7.2")
+        #expect(m.settings["out.latency"] == "20000")
+        #expect(m.unmapped.contains { $0.token == "out.channels=6" && $0.why == .notModelled })
+        #expect(m.unmapped.contains { $0.token == "in.bogus=1" && $0.why == .unknown })
+    }
+
+    @Test func noAudioAndSilentBackendAreSaidPlainly() throws {
+        let (a, _) = try mapCommandLine("qemu-system-x86_64 -m 2G -enable-kvm", version: "7.2")
+        #expect(a.status == .noAudio && a.statusText.contains("no audio"))
+        let (b, _) = try mapCommandLine("qemu -audiodev none,id=n -device AC97,audiodev=n", version: "7.2")
+        #expect(b.status == .silentBackend && b.statusText.contains("'none'"))
+        let (c, _) = try mapCommandLine("qemu -device ES1370", version: "7.2")
+        #expect(c.status == .notModelled)
+    }
+
+    @Test func versionGatedDevicesAndDrivers() throws {
+        #expect(throws: LoopbenchError.self) { try mapCommandLine("qemu -audiodev pipewire,id=p -device AC97,audiodev=p", version: "8.0") }
+        #expect(throws: LoopbenchError.self) { try mapCommandLine("qemu -audiodev pa,id=p -device virtio-sound-pci,audiodev=p", version: "8.1") }
+        #expect(throws: LoopbenchError.self) { try mapCommandLine("qemu -audiodev pa,id=p -device AC97", version: "8.2") }
+        #expect(throws: LoopbenchError.self) { try mapCommandLine("qemu -audio pa,model=hda", version: "7.0") }
+        let (m, _) = try mapCommandLine("qemu -audio driver=pa,model=hda,timer-period=5000", version: "7.2")
+        #expect(m.settings["device"] == "hda" && m.settings["timer-period"] == "5000")
+    }
+
+    @Test func libvirtVirtManagerDefaults() throws {
+        let (s, lv) = try LibvirtReader.read(data: Data(text("virt-manager-pulseaudio.xml").utf8), subject: "t")
+        let m = try SettingsMapper.map(s, release: QEMURelease("7.2"), releaseSource: "t", subject: "t")
+        #expect(m.settings["device"] == "hda" && m.settings["backend"] == "pa" && s.machine == "pc-q35-7.2")
+        #expect(lv.soundModel == "ich9" && lv.audioType == "pulseaudio")
+        #expect(m.unmapped.contains { $0.token.contains("serverName") && $0.why == .notModelled })
+        let (sp, _) = try LibvirtReader.read(data: Data(text("virt-manager-spice.xml").utf8), subject: "t")
+        let msp = try SettingsMapper.map(sp, release: QEMURelease("8.2"), releaseSource: "t", subject: "t")
+        #expect(msp.status == .notModelled && msp.statusText.contains("SPICE client"))
+    }
+
+    @Test func libvirtPipeWireSettings() throws {
+        let (s, _) = try LibvirtReader.read(data: Data(text("pipewire-settings.xml").utf8), subject: "t")
+        let m = try SettingsMapper.map(s, release: QEMURelease("9.2"), releaseSource: "t", subject: "t")
+        #expect(m.settings["backend"] == "pipewire" && m.settings["qemu"] == "10.0")
+        #expect(m.settings["timer-period"] == "2000" && m.settings["out.latency"] == "8000" && m.settings["in.latency"] == "8000")
+        #expect(m.settings["out.frequency"] == "48000" && m.settings["in.frequency"] == "48000")
+        #expect(m.unmapped.contains { $0.token == "<output><settings channels='2'/>" && $0.why == .notModelled })
+        // PipeWire needs QEMU 8.1.
+        #expect(throws: LoopbenchError.self) { try SettingsMapper.map(s, release: QEMURelease("7.2"), releaseSource: "t", subject: "t") }
+    }
+
+    @Test func brokenXMLAndEmptyInputsAreBadData() {
+        for bad in ["<domain><devices><sound model='ich9'></devices></domain>", "<domain>", "", "   ", "<notdomain/>", "<domain/><domain/>"] {
+            let e = failure { () throws(LoopbenchError) in _ = try LibvirtReader.read(data: Data(bad.utf8), subject: "x.xml") }
+            #expect(e?.exitStatus == .dataError, "\(bad)")
+        }
+        #expect(throws: LoopbenchError.self) { try CommandLineReader.read(text: "  \n", subject: "t") }
+    }
+
+    @Test func procReaderReadsAProcess() throws {
+        let root = TestPaths.temporaryDirectory("proc")
+        try FileManager.default.createDirectory(atPath: root + "/42", withIntermediateDirectories: true)
+        try Data("qemu-system-x86_64\0-audiodev\0pa,id=a,timer-period=2000\0-device\0AC97,audiodev=a\0".utf8).write(to: URL(fileURLWithPath: root + "/42/cmdline"))
+        try Data("PATH=/bin\0QEMU_AUDIO_DRV=pa\0".utf8).write(to: URL(fileURLWithPath: root + "/42/environ"))
+        let p = try ProcReader.read(pid: "42", root: root)
+        #expect(p.words == ["qemu-system-x86_64", "-audiodev", "pa,id=a,timer-period=2000", "-device", "AC97,audiodev=a"])
+        #expect(p.environment.map(\.name) == ["QEMU_AUDIO_DRV"])
+        #expect(failure { () throws(LoopbenchError) in _ = try ProcReader.read(pid: "43", root: root) }?.exitStatus == .noInput)
+        try Data().write(to: URL(fileURLWithPath: root + "/42/cmdline"))
+        #expect(failure { () throws(LoopbenchError) in _ = try ProcReader.read(pid: "42", root: root) }?.exitStatus == .dataError)
+    }
+
+    @Test func legacyVariablesConvertAsQEMUDoes() {
+        let r = LegacyEnvironment.convert([("QEMU_AUDIO_DRV", "alsa"), ("QEMU_AUDIO_TIMER_PERIOD", "200"), ("QEMU_ALSA_DAC_PERIOD_SIZE", "256"),
+                                           ("QEMU_ALSA_ADC_SIZE_IN_USEC", "1"), ("QEMU_ALSA_ADC_BUFFER_SIZE", "50000")])
+        let o = Dictionary(uniqueKeysWithValues: r.options.map { ($0.key, $0.value) })
+        #expect(r.driver == "alsa")
+        #expect(o["timer-period"] == "5000")
+        #expect(o["out.period-length"] == "5805")  // 256 frames at 44100 Hz
+        #expect(o["in.buffer-length"] == "50000")
+    }
+}
