@@ -36,7 +36,9 @@ extension Diagnoser {
             let x = stress[key(a.changes)]!, y = stress[key(b.changes)]!
             return (x.cracklesPerMinute, a.eval.medianMS!) < (y.cracklesPerMinute, b.eval.medianMS!)
         }) { picks.append(("safest-margin", safe.changes, safe.eval)) }
-        if passing.isEmpty, let least = tried.min(by: { ($0.eval.cracklesPerMinute, $0.eval.medianMS ?? .infinity) < ($1.eval.cracklesPerMinute, $1.eval.medianMS ?? .infinity) }) {
+        // A candidate that brought no signal back is no fix, however few crackles it counts.
+        let withSignal = tried.filter { $0.eval.medianMS != nil }
+        if passing.isEmpty, let least = withSignal.min(by: { ($0.eval.cracklesPerMinute, $0.eval.medianMS!) < ($1.eval.cracklesPerMinute, $1.eval.medianMS!) }) {
             picks.append(("least-crackle (none passed)", least.changes, least.eval))
             d.notes.append("no candidate around your point passed every repeat; the least crackly is shown. Larger buffers (out.latency, timer-period) than this search tried are needed")
         }

@@ -47,8 +47,9 @@ public struct FixOption: Codable, Sendable, Equatable {
 public enum FixSearch {
     /// Host-jitter multiples for the sensitivity table (×0.5 … ×4 of the base p99).
     public static let jitterFactors: [Double] = [0.5, 1, 2, 4]
-    /// The "safest margin" option is the one that stays cleanest at this multiple of the base jitter.
-    public static let stressFactor = 4.0
+    /// The "safest margin" option is the one that stays cleanest at this multiple of the base
+    /// jitter: at 2× (4 ms p99 by default, a busy host) points differ; at 4× nearly all crackle.
+    public static let stressFactor = 2.0
     /// At most this many passing candidates are stress-tested (each costs a full evaluation).
     public static let stressCandidates = 4
     /// The audio timer period is searched within these bounds (µs): below 1 ms QEMU's main loop
@@ -61,13 +62,14 @@ public enum FixSearch {
     public static func candidates(_ base: [String: String]) -> [[String: String]] {
         guard let eff = try? CardModelSettings(settings: base) else { return [] }
         let t0 = eff.timerPeriodUS
-        let ts = unique([t0, t0 / 2, 5000, 2000, t0 * 2].filter { timerRange.contains($0) })
+        // The user's period, half and double it, and QEMU's usual steps (10000 µs is its default).
+        let ts = unique([t0, t0 / 2, t0 * 2, 2000, 5000, 10000].filter { timerRange.contains($0) })
         var out: [[String: String]] = []
         switch eff.backend {
         case .pa, .pipewire:
             let l0 = eff.outLatencyUS
             let ls = unique([l0, l0 / 2, l0 * 3 / 2, l0 * 2, qemuDefaultLatency].filter { (2000...200_000).contains($0) })
-            for t in ts { for l in ls where !(t == t0 && l == l0) && l >= t {
+            for t in ts { for l in ls where !(t == t0 && l == l0) {
                 var c: [String: String] = [:]
                 if t != t0 { c["timer-period"] = String(t) }
                 if l != l0 { c["out.latency"] = String(l); c["in.latency"] = String(l) }

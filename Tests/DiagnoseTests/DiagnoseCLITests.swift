@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Foundation
+import LoopbenchCore
+import Testing
+import TestSupport
+
+/// `loopbench diagnose` end to end: refusals, nothing half-written, the JSON against its schema.
+@Suite(.serialized) struct DiagnoseCLITests {
+    func run(_ a: [String]) throws -> CLI.Output { try CLI.run(["diagnose"] + a) }
+
+    func files(_ dir: String) -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() }
+
+    @Test func malformedInputsAreOneLineAnd65WithNothingWritten() throws {
+        let dir = TestPaths.temporaryDirectory("diag-bad")
+        let out = dir + "/out"
+        try Data().write(to: URL(fileURLWithPath: dir + "/empty.sh"))
+        try Data("<domain><devices><sound model='ich9'></devices></domain>".utf8).write(to: URL(fileURLWithPath: dir + "/broken.xml"))
+        try Data("".utf8).write(to: URL(fileURLWithPath: dir + "/empty.xml"))
+        let cases: [([String], String)] = [
+            (["--qemu-cmdline", "qemu-system-x86_64 -name 'my vm -soundhw ac97"], "unbalanced single quote"),
+            (["--qemu-cmdline-file", dir + "/empty.sh"], "empty"),
+            (["--libvirt", dir + "/broken.xml"], "broken XML"),
+            (["--libvirt", dir + "/empty.xml"], "empty"),
+        ]
+        for (args, mention) in cases {
+            let r = try run(args + ["--qemu-version", "7.2", "--out", out, "--json", out + "/d.json"])
+            #expect(r.isRefusal(65, mentioning: mention), "\(args): \(r.status) \(r.stderr)")
+            #expect(files(out).isEmpty, "\(args) wrote \(files(out))")
+        }
+        #expect(try run(["--libvirt", dir + "/nothing.xml", "--qemu-version", "7.2"]).isRefusal(66, mentioning: "nothing.xml"))
+        #expect(try run(["--pid", "2147483000", "--qemu-version", "7.2"]).isRefusal(66, mentioning: "no such process"))
+        #expect(try run(["--qemu-cmdline", "qemu", "--libvirt", dir + "/broken.xml"]).isRefusal(64, mentioning: "give one of"))
+        #expect(try run(["--qemu-cmdline", "qemu -soundhw ac97", "--qemu-version", "seven"]).isRefusal(64, mentioning: "--qemu-version"))
+    }
+
+    @Test func versionErrorsNameTheVersion() throws {
+        let r = try run(["--qemu-cmdline-file", fixture("vfio-2019.sh"), "--qemu-version", "8.2", "--no-search"])
+        #expect(r.isRefusal(65, mentioning: "8.2"), "\(r.stderr)")
+        #expect(r.stderr.contains("removed in QEMU 7.1"))
+    }
+
+    @Test func noAudioIsSaidPlainly() throws {
+        let r = try run(["--qemu-cmdline", "qemu-system-x86_64 -machine q35 -m 4G", "--qemu-version", "7.2", "--json", "-"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let d = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(d?["status"] as? String == "no-audio")
+        #expect((d?["headline"] as? String)?.contains("no audio at all") == true)
+        #expect((d?["options"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func exampleWritesSchemaValidJSONAndHTML() throws {
+        let out = TestPaths.temporaryDirectory("diag-ok")
+        let r = try run(["--qemu-cmdline-file", fixture("vfio-2019.sh"), "--qemu-version", "5.2", "--repeats", "2", "--seconds", "2", "--out", out, "--quiet"])
+        #expect(r.status == 0 && r.stdout.isEmpty, "\(r.stderr)")
+        #expect(files(out) == ["diagnosis.html", "diagnosis.json", "summary.txt"])
+        #expect(SchemaCheck.validate(jsonPath: out + "/diagnosis.json", schema: "diagnosis.schema.json") == nil)
+        let d = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/diagnosis.json"))) as? [String: Any]
+        let settings = d?["settings"] as? [String: String]
+        #expect(settings?["timer-period"] == "10101" && settings?["device"] == "ac97")
+        let options = d?["options"] as? [[String: Any]] ?? []
+        #expect((2...3).contains(options.count))
+        for o in options {
+            let e = o["evaluation"] as? [String: Any]
+            #expect(e?["pass"] as? Bool == true)
+            #expect((o["command_line_diff"] as? [String])?.contains("- -soundhw ac97") == true)
+        }
+        let html = try String(contentsOfFile: out + "/diagnosis.html", encoding: .utf8)
+        #expect(html.contains("<svg") && html.contains("-soundhw ac97") && html.hasSuffix("</html>\n"))
+    }
+}
