@@ -103,6 +103,7 @@ public enum HTMLReport {
         var h = "<div class=\"rec\"><h2 style=\"margin-top:0;border:0\">Recommendation: \(escape(r.label(rec.settings)))</h2>\n"
         h += "<p>\(escape(rec.text))</p>\n"
         if let c = rec.commandLine { h += "<div>QEMU command line:</div><pre>\(escape(c))</pre>\n" }
+        if let x = rec.libvirtXML { h += "<div>libvirt form (<code>virsh edit</code>):</div><pre>\(escape(x))</pre>\n" }
         if let e = rec.legacyEnv { h += "<div>Legacy environment form (QEMU before 8.2, only when no <code>-audiodev</code> is given):</div><pre>\(escape(e))</pre>\n" }
         if let n = rec.legacyNote { h += "<p class=\"facts\">\(escape(n))</p>\n" }
         if let s = rec.hostSettings { h += "<pre>\(escape(s))</pre>\n" }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Foundation
 import LoopbenchCore
+import Diagnose
 import Testing
 import TestSupport
 
@@ -66,5 +67,26 @@ import TestSupport
         }
         let html = try String(contentsOfFile: out + "/diagnosis.html", encoding: .utf8)
         #expect(html.contains("<svg") && html.contains("-soundhw ac97") && html.hasSuffix("</html>\n"))
+    }
+}
+
+/// The sweep report's recommendation in libvirt form reads back as the same settings.
+@Suite struct SweepLibvirtTests {
+    @Test func sweepRecommendationHasALibvirtFormThatReadsBack() throws {
+        let out = TestPaths.temporaryDirectory("sweep-libvirt")
+        let r = try CLI.run(["sweep", "--axis", "timer-period=5000,10000", "--set", "out.latency=30000", "--set", "in.latency=30000",
+                             "--repeats", "1", "--seconds", "2", "--out", out, "--quiet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/report.json"))) as? [String: Any]
+        let rec = try #require(doc?["recommendation"] as? [String: Any])
+        let xml = try #require(rec["libvirt_xml"] as? String)
+        let settings = try #require(rec["settings"] as? [String: String])
+        let domain = "<domain><devices>\(xml)</devices></domain>"
+        let (s, _) = try LibvirtReader.read(data: Data(domain.utf8), subject: "rec")
+        let m = try SettingsMapper.map(s, release: QEMURelease("7.2"), releaseSource: "t", subject: "rec")
+        #expect(m.settings["timer-period"] == settings["timer-period"])
+        #expect(m.settings["out.latency"] == "30000" && m.settings["in.latency"] == "30000")
+        #expect(m.settings["device"] == "hda" && m.settings["backend"] == "pa")
+        #expect(try String(contentsOfFile: out + "/report.html", encoding: .utf8).contains("libvirt form"))
     }
 }
