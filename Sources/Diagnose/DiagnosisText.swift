@@ -33,7 +33,10 @@ public enum DiagnosisText {
             for p in d.sensitivity { t += String(format: "  host.jitter %5.1f ms p99: %@, %.1f crackles/min\n", Double(p.hostJitterUS) / 1000, p.pass ? "clean" : "crackles", p.cracklesPerMinute) }
         }
         if let v = d.verification { t += "\nOn a real \(v.backend) guest: \(ms(v.medianMS)), \(v.cracklesTotal) crackles in \(v.repeats) run(s)\n" }
-        if let s = d.search { t += "\nFix search: \(s.candidates) candidates around your point, \(s.passing) clean in every repeat (\(s.repeats) × \(Int(s.seconds)) s each)\n" }
+        if let s = d.search {
+            t += "\nFix search: \(s.candidates) candidates around your point, \(s.passing) clean in every repeat (\(s.repeats) × \(Int(s.seconds)) s each)\n"
+            if d.status == "clean" { t += "Your point is already clean on the model: the options below trade latency against margin.\n" }
+        }
         for o in d.options {
             t += "\n[\(o.labels.joined(separator: ", "))] \(changes(o.changes)): \(ms(o.evaluation.medianMS)), \(String(format: "%.1f", o.evaluation.cracklesPerMinute)) crackles/min"
             if let s = o.stress { t += String(format: "; at %.0f× host jitter %.1f crackles/min", FixSearch.stressFactor, s.cracklesPerMinute) }
@@ -93,7 +96,7 @@ public enum DiagnosisText {
     static func options(_ d: Diagnosis) -> String {
         let e = HTMLReport.escape
         guard !d.options.isEmpty else { return "" }
-        var h = "<h2>Fixes</h2>"
+        var h = d.status == "clean" ? "<h2>Options</h2><p>Your point is already clean on the model: these trade latency against margin.</p>" : "<h2>Fixes</h2>"
         if let s = d.search { h += "<p class=\"facts\">\(e("\(s.candidates) candidates around your point, \(s.passing) clean in every repeat (\(s.repeats) × \(Int(s.seconds)) s each, card model)."))</p>\n" }
         for o in d.options {
             h += "<h3>\(e(o.labels.joined(separator: ", "))): <code>\(e(changes(o.changes)))</code></h3>\n"

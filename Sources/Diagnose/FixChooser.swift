@@ -67,7 +67,8 @@ extension Diagnoser {
         let lv = WriteBack.libvirt(mapping: m, settings: full, original: input.libvirt)
         opt.libvirtXML = lv.xml
         opt.writeBackNotes += lv.notes
-        if m.release < QEMUVersionRules.legacyEnvRemoved {
+        // libvirt writes QEMU's command line itself: a legacy form is of no use there.
+        if m.release < QEMUVersionRules.legacyEnvRemoved && input.setup.form != .libvirt {
             let (env, notes) = WriteBack.legacyEnvironment(settings: full, keys: WriteBack.explicitKeys(mapping: m, settings: full))
             if notes.contains(where: { $0.contains("no legacy variable") || $0.contains("no legacy form") }) {
                 opt.writeBackNotes += notes.map { "legacy form: " + $0 }
