@@ -2,6 +2,7 @@
 import CardModel
 import Foundation
 import LoopbenchCore
+import QEMUBackend
 
 /// What was read, in the form it came in (kept for writing the fix back).
 public struct DiagnoseInput: Sendable {
@@ -52,7 +53,7 @@ public enum Diagnoser {
             d.status = cur.verdicts["no-signal", default: 0] == cur.repeats ? "no-signal" : cur.pass ? "clean" : "crackles"
             d.headline = headline(cur)
             searchBase = settings
-            if let v = o.verify { d.verification = try o.evaluator.run(settings, backend: v, repeats: o.verifyRepeats, label: "your settings on \(v)") }
+            if let v = o.verify { d.verification = try verify(settings, on: v, options: o, notes: &d.notes, label: "your settings") }
         case .silentBackend, .notModelled:
             if m.card != nil, m.settings["device"] != nil {
                 forced = ["backend": "pa"]
@@ -66,6 +67,21 @@ public enum Diagnoser {
             try searchFixes(&d, base: base, forced: forced, mapping: m, input: input, options: o)
         }
         return d
+    }
+
+    /// Runs settings on a real backend. A backend that is not there stops the diagnosis (69);
+    /// a setting that backend cannot take (the pipewire driver on a QEMU without it) is a note.
+    static func verify(_ s: [String: String], on backend: String, options o: DiagnoseOptions, notes: inout [String], label: String) throws(LoopbenchError) -> Evaluation? {
+        do {
+            let e = try o.evaluator.run(s, backend: backend, repeats: o.verifyRepeats, label: "\(label) on \(backend)")
+            if backend == "qemu", let inst = try? QEMUInstallation.find(), !notes.contains(where: { $0.hasPrefix("verified on") }) {
+                notes.append("verified on the installed QEMU \(inst.version) (\(inst.binary)), a small Linux guest under TCG, through loopbench's private PulseAudio loop; the card-model settings were passed, not your server or device names")
+            }
+            return e
+        } catch {
+            if error.kind == .usage { notes.append("\(label): not verified on \(backend): \(error.description)"); return nil }
+            throw error
+        }
     }
 
     static func validate(_ s: [String: String], subject: String) throws(LoopbenchError) {

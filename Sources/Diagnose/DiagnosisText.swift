@@ -32,7 +32,7 @@ public enum DiagnosisText {
             t += "\nSensitivity: \(s)\n"
             for p in d.sensitivity { t += String(format: "  host.jitter %5.1f ms p99: %@, %.1f crackles/min\n", Double(p.hostJitterUS) / 1000, p.pass ? "clean" : "crackles", p.cracklesPerMinute) }
         }
-        if let v = d.verification { t += "\nOn a real \(v.backend) guest: \(ms(v.medianMS)), \(v.cracklesTotal) crackles in \(v.repeats) run(s)\n" }
+        if let v = d.verification { t += "\nOn a real \(v.backend) guest: \(ms(v.medianMS)), \(v.cracklesTotal) crackles in \(v.repeats) run(s)" + (v.why.isEmpty ? "" : " — " + v.why.prefix(3).joined(separator: "; ")) + "\n" }
         if let s = d.search {
             t += "\nFix search: \(s.candidates) candidates around your point, \(s.passing) clean in every repeat (\(s.repeats) × \(Int(s.seconds)) s each)\n"
             if d.status == "clean" { t += "Your point is already clean on the model: the options below trade latency against margin.\n" }
@@ -88,7 +88,7 @@ public enum DiagnosisText {
             for p in d.sensitivity { h += "<tr><td>\(e(String(format: "%.1f ms", Double(p.hostJitterUS) / 1000)))</td><td>\(p.pass ? "clean" : "crackles")</td><td>\(e(String(format: "%.1f", p.cracklesPerMinute)))</td><td>\(e(ms(p.medianMS)))</td></tr>\n" }
             h += "</table>\n"
         }
-        if let v = d.verification { h += "<p>On a real \(e(v.backend)) guest: \(e(ms(v.medianMS))), \(v.cracklesTotal) crackles in \(v.repeats) run(s).</p>\n" }
+        if let v = d.verification { h += "<p>On a real \(e(v.backend)) guest: \(e(ms(v.medianMS))), \(v.cracklesTotal) crackles in \(v.repeats) run(s)." + (v.why.isEmpty ? "" : " " + e(v.why.prefix(3).joined(separator: "; "))) + "</p>\n" }
         h += options(d)
         return h + "</body></html>\n"
     }

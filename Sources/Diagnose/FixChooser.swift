@@ -47,7 +47,7 @@ extension Diagnoser {
             if let i = out.firstIndex(where: { $0.changes == changes }) { out[i].labels.append(label); continue }
             var opt = FixOption(labels: [label], changes: changes, evaluation: eval, stress: stress[key(changes)], writeBackNotes: [])
             writeBack(&opt, base: base, mapping: m, input: input)
-            if let v = o.verify { opt.verification = try o.evaluator.run(eval.settings, backend: v, repeats: o.verifyRepeats, label: "\(label) on \(v)") }
+            if let v = o.verify { opt.verification = try verify(eval.settings, on: v, options: o, notes: &d.notes, label: label) }
             out.append(opt)
         }
         d.options = out
