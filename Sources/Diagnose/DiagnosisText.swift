@@ -6,13 +6,16 @@ import Reports
 public enum DiagnosisText {
     static func ms(_ x: Double?) -> String { x.map { String(format: "%.1f ms", $0) } ?? "no signal" }
 
+    /// `key=value`, or a dash for a token read but not turned into a setting (the machine type).
+    static func setting(_ r: MappingRow) -> String { r.setting == "–" ? "–" : "\(r.setting)=\(r.value)" }
+
     static func changes(_ c: [String: String]) -> String { c.keys.sorted().map { "\($0)=\(c[$0]!)" }.joined(separator: " ") }
 
     public static func summary(_ d: Diagnosis) -> String {
         var t = "loopbench diagnose: \(d.input.source) (\(d.input.form.rawValue)), QEMU \(d.input.qemuVersion) (\(d.input.qemuVersionSource))\n"
         t += "\n\(d.status.uppercased()): \(d.headline)\n"
         t += "\nMapping onto the card model (qemu=\(d.input.modelVersion ?? "–")):\n"
-        for r in d.mapping { t += "  \(r.token)  →  \(r.setting)=\(r.value)" + (r.note.map { "  (\($0))" } ?? "") + "\n" }
+        for r in d.mapping { t += "  \(r.token)  →  \(setting(r))" + (r.note.map { "  (\($0))" } ?? "") + "\n" }
         let audio = d.unmapped.filter { $0.why != .notAudio }
         let other = d.unmapped.filter { $0.why == .notAudio }
         if !audio.isEmpty {
@@ -70,7 +73,7 @@ public enum DiagnosisText {
 
         """
         h += "<h2>What loopbench read</h2><table><tr><th>your token</th><th>card-model setting</th><th>note</th></tr>\n"
-        for r in d.mapping { h += "<tr><td><code>\(e(r.token))</code></td><td><code>\(e(r.setting))=\(e(r.value))</code></td><td>\(e(r.note ?? ""))</td></tr>\n" }
+        for r in d.mapping { h += "<tr><td><code>\(e(r.token))</code></td><td><code>\(e(setting(r)))</code></td><td>\(e(r.note ?? ""))</td></tr>\n" }
         h += "</table>\n"
         if !d.unmapped.isEmpty {
             h += "<h3>Not mapped</h3><table><tr><th>token</th><th>why</th><th>detail</th></tr>\n"

@@ -55,6 +55,9 @@ public enum FixSearch {
     /// The audio timer period is searched within these bounds (µs): below 1 ms QEMU's main loop
     /// spends most of its time in the timer; above 20 ms a tick alone exceeds typical buffers.
     static let timerRange = 1000...20000
+    /// PulseAudio/PipeWire latencies searched (µs): below 2 ms a queue cannot hold one 1 ms HDA
+    /// transfer plus a tick's lateness; above 200 ms no one calls it a fix for latency.
+    static let latencyRange = 2000...200_000
     /// The default PulseAudio latency of QEMU 7.0 and later (µs), a candidate on its own.
     static let qemuDefaultLatency = 46440
 
@@ -68,7 +71,7 @@ public enum FixSearch {
         switch eff.backend {
         case .pa, .pipewire:
             let l0 = eff.outLatencyUS
-            let ls = unique([l0, l0 / 2, l0 * 3 / 2, l0 * 2, qemuDefaultLatency].filter { (2000...200_000).contains($0) })
+            let ls = unique([l0, l0 / 2, l0 * 3 / 2, l0 * 2, qemuDefaultLatency].filter { latencyRange.contains($0) })
             for t in ts { for l in ls where !(t == t0 && l == l0) {
                 var c: [String: String] = [:]
                 if t != t0 { c["timer-period"] = String(t) }

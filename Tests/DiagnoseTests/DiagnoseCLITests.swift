@@ -90,3 +90,40 @@ import TestSupport
         #expect(try String(contentsOfFile: out + "/report.html", encoding: .utf8).contains("libvirt form"))
     }
 }
+
+/// `--pid` on a live process and `--env-file` alone, end to end.
+@Suite(.serialized) struct DiagnoseProcessTests {
+    @Test func runningProcessIsReadFromProc() throws {
+        // A stand-in process whose command line carries QEMU's audio options, with a legacy
+        // variable in its environment that QEMU would ignore beside -audiodev.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import time; time.sleep(20)", "-audiodev", "pa,id=a,timer-period=5000,out.latency=30000", "-device", "AC97,audiodev=a"]
+        p.environment = ["QEMU_AUDIO_DRV": "alsa", "PATH": "/usr/bin:/bin"]
+        try p.run()
+        defer { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }  // SIGKILL: a test runner may hand children a blocked SIGTERM
+        usleep(300_000)
+        let r = try CLI.run(["diagnose", "--pid", String(p.processIdentifier), "--qemu-version", "7.2", "--no-search", "--repeats", "1", "--seconds", "1", "--json", "-"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let d = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let s = d?["settings"] as? [String: String]
+        #expect(s?["device"] == "ac97" && s?["timer-period"] == "5000" && s?["out.latency"] == "30000" && s?["backend"] == "pa")
+        let unmapped = d?["unmapped"] as? [[String: String]] ?? []
+        #expect(unmapped.contains { $0["token"] == "QEMU_AUDIO_DRV=alsa" && $0["why"] == "ignored" })
+        #expect((d?["input"] as? [String: Any])?["form"] as? String == "process")
+    }
+
+    @Test func variablesAlone() throws {
+        let dir = TestPaths.temporaryDirectory("diag-env")
+        try Data("export QEMU_AUDIO_DRV=pa\nQEMU_AUDIO_TIMER_PERIOD=200\nPATH=/bin\n".utf8).write(to: URL(fileURLWithPath: dir + "/env"))
+        let r = try CLI.run(["diagnose", "--env-file", dir + "/env", "--qemu-version", "5.2", "--no-search", "--repeats", "1", "--seconds", "1", "--json", "-"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let d = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let s = d?["settings"] as? [String: String]
+        #expect(s?["timer-period"] == "5000" && s?["backend"] == "pa" && s?["device"] == "hda")
+        // The same variables on 8.2: refused, naming the version.
+        #expect(try CLI.run(["diagnose", "--env-file", dir + "/env", "--qemu-version", "8.2"]).isRefusal(65, mentioning: "8.2"))
+        try Data("NOT A VARIABLE\n".utf8).write(to: URL(fileURLWithPath: dir + "/bad"))
+        #expect(try CLI.run(["diagnose", "--env-file", dir + "/bad", "--qemu-version", "5.2"]).isRefusal(65, mentioning: "NAME=VALUE"))
+    }
+}
