@@ -96,7 +96,18 @@ extension SettingsMapper {
 /// Options that do not exist in the user's QEMU release: QEMU would refuse them, so the
 /// diagnosis stops with the release named (65).
 enum VersionCheck {
+    /// Every problem, in one line: the first names the token, the rest follow after "also".
     static func check(_ s: AudioSetup, release r: QEMURelease) throws(LoopbenchError) {
+        var problems: [LoopbenchError] = []
+        do { try cards(s, r) } catch { problems.append(error) }
+        do { try backends(s, r) } catch { problems.append(error) }
+        do { try variables(s, r) } catch { problems.append(error) }
+        guard var first = problems.first else { return }
+        for p in problems.dropFirst() { first.message += "; also \(p.description)" }
+        throw first
+    }
+
+    static func cards(_ s: AudioSetup, _ r: QEMURelease) throws(LoopbenchError) {
         for c in s.cards {
             if c.origin == .soundhw && r >= QEMUVersionRules.soundhwRemoved {
                 let dev = c.model == "hda" ? "-device intel-hda -device hda-duplex,audiodev=snd0" : "-device \(c.model == "ac97" ? "AC97" : c.model),audiodev=snd0"
@@ -109,6 +120,9 @@ enum VersionCheck {
                 throw .badData(c.token, "no audiodev=: from QEMU 8.2 a sound card no longer falls back to the first -audiodev (docs/about/removed-features.rst); QEMU \(r) needs audiodev=<id>")
             }
         }
+    }
+
+    static func backends(_ s: AudioSetup, _ r: QEMURelease) throws(LoopbenchError) {
         for b in s.backends {
             if b.origin == .audiodev && r < QEMUVersionRules.audiodev {
                 throw .badData(b.token, "-audiodev exists from QEMU 4.0; QEMU \(r) reads only the QEMU_AUDIO_* variables")
@@ -122,6 +136,9 @@ enum VersionCheck {
                 throw .badData(o.token, "mixing-engine exists from QEMU 4.2; QEMU \(r) does not have it")
             }
         }
+    }
+
+    static func variables(_ s: AudioSetup, _ r: QEMURelease) throws(LoopbenchError) {
         if r >= QEMUVersionRules.legacyEnvRemoved, let (n, v) = s.legacyEnv.first {
             let conv = LegacyEnvironment.convert(s.legacyEnv)
             let opts = conv.options.filter { !$0.key.contains("name") && $0.key != "server" }.map { "\($0.key)=\($0.value)" }

@@ -68,7 +68,8 @@ extension Diagnoser {
         opt.libvirtXML = lv.xml
         opt.writeBackNotes += lv.notes
         // libvirt writes QEMU's command line itself: a legacy form is of no use there.
-        if m.release < QEMUVersionRules.legacyEnvRemoved && input.setup.form != .libvirt {
+        // Only for a setup that uses them already, or a QEMU too old for -audiodev.
+        if m.release < QEMUVersionRules.legacyEnvRemoved && input.setup.form != .libvirt && (m.backend?.origin == .env || m.release < QEMUVersionRules.audiodev) {
             let (env, notes) = WriteBack.legacyEnvironment(settings: full, keys: WriteBack.explicitKeys(mapping: m, settings: full))
             if notes.contains(where: { $0.contains("no legacy variable") || $0.contains("no legacy form") }) {
                 opt.writeBackNotes += notes.map { "legacy form: " + $0 }
