@@ -121,6 +121,34 @@ func mapCommandLine(_ t: String, version: String) throws(LoopbenchError) -> (Map
         #expect(throws: LoopbenchError.self) { try SettingsMapper.map(s, release: QEMURelease("7.2"), releaseSource: "t", subject: "t") }
     }
 
+    @Test func libvirtPassthroughArgumentsAndVariables() throws {
+        let xml = """
+        <domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+          <os><type arch='x86_64' machine='pc-q35-6.2'>hvm</type></os>
+          <devices><graphics type='vnc'/></devices>
+          <qemu:commandline>
+            <qemu:arg value='-audiodev'/><qemu:arg value='pa,id=snd0,server=/run/user/1000/pulse/native,out.latency=20000,timer-period=5000'/>
+            <qemu:arg value='-device'/><qemu:arg value='ich9-intel-hda,bus=pcie.0,addr=0x1b'/>
+            <qemu:arg value='-device'/><qemu:arg value='hda-micro,audiodev=snd0'/>
+            <qemu:env name='QEMU_AUDIO_DRV' value='pa'/>
+            <qemu:env name='DISPLAY' value=':0'/>
+          </qemu:commandline>
+        </domain>
+        """
+        let (s, _) = try LibvirtReader.read(data: Data(xml.utf8), subject: "t")
+        let m = try SettingsMapper.map(s, release: QEMURelease("6.2"), releaseSource: "t", subject: "t")
+        #expect(m.status == .modelled)
+        #expect(m.settings["device"] == "hda" && m.settings["backend"] == "pa")
+        #expect(m.settings["timer-period"] == "5000" && m.settings["out.latency"] == "20000")
+        // QEMU reads no variable beside an -audiodev; DISPLAY is not audio.
+        #expect(m.unmapped.contains { $0.token == "QEMU_AUDIO_DRV=pa" && $0.why == .ignored })
+        #expect(m.unmapped.contains { $0.token == "<qemu:env name='DISPLAY'>" && $0.why == .notAudio })
+        // A domain with a card and no <audio>: libvirt's default for VNC graphics is 'none'.
+        let (n, _) = try LibvirtReader.read(data: Data("<domain><devices><graphics type='vnc'/><sound model='ich9'/></devices></domain>".utf8), subject: "t")
+        let mn = try SettingsMapper.map(n, release: QEMURelease("8.2"), releaseSource: "t", subject: "t")
+        #expect(mn.status == .silentBackend)
+    }
+
     @Test func brokenXMLAndEmptyInputsAreBadData() {
         for bad in ["<domain><devices><sound model='ich9'></devices></domain>", "<domain>", "", "   ", "<notdomain/>", "<domain/><domain/>"] {
             let e = failure { () throws(LoopbenchError) in _ = try LibvirtReader.read(data: Data(bad.utf8), subject: "x.xml") }

@@ -81,7 +81,7 @@ struct DiagnoseCommand: ParsableCommand {
         } else {
             guard !extraEnv.isEmpty else { throw .badData(envFile ?? "environment", "no QEMU_AUDIO_*, QEMU_PA_* or QEMU_ALSA_* variable to read") }
             var s = AudioSetup(form: .environment)
-            s.cards = [CardSpec(model: "hda", audiodev: nil, properties: [:], origin: .soundhw, token: "(no card given: -soundhw hda assumed)")]
+            s.cards = [CardSpec(model: "hda-duplex", audiodev: nil, properties: [:], origin: .device, token: "(no card given: HDA assumed)")]
             input = DiagnoseInput(setup: s, commandLine: nil, subject: envFile ?? "environment")
             input.notes.append("only variables were given: the model assumes an HDA card (-soundhw hda before 7.1, -device intel-hda -device hda-duplex after)")
         }
