@@ -80,16 +80,17 @@ public enum WriteBack {
         var notes: [String] = []
         let us: (String) -> Int? = { k in settings[k].flatMap { micros($0, key: k) } }
         if keys.contains("timer-period"), let t = us("timer-period"), t > 0 {
+            // QEMU divides: timer-period = 1000000 / N µs (audio/audio_legacy.c).
             let hz = max(1, Int((1e6 / Double(t)).rounded()))
             env.append(("QEMU_AUDIO_TIMER_PERIOD", String(hz)))
-            if Int((1e6 / Double(hz)).rounded()) != t { notes.append("QEMU_AUDIO_TIMER_PERIOD is in Hz: \(hz) Hz gives timer-period=\(Int((1e6 / Double(hz)).rounded())) µs, not \(t)") }
+            if 1_000_000 / hz != t { notes.append("QEMU_AUDIO_TIMER_PERIOD is in Hz: \(hz) Hz gives timer-period=\(1_000_000 / hz) µs, not \(t)") }
         }
-        for (k, v) in [("out.frequency", "QEMU_AUDIO_DAC_FREQ"), ("in.frequency", "QEMU_AUDIO_ADC_FREQ")] where keys.contains(k) { env.append((v, settings[k]!)) }
+        for (k, v) in [("out.frequency", "QEMU_AUDIO_DAC_FIXED_FREQ"), ("in.frequency", "QEMU_AUDIO_ADC_FIXED_FREQ")] where keys.contains(k) { env.append((v, settings[k]!)) }
         let backend = settings["backend"] ?? "pa"
         if keys.contains("out.buffer-length") || keys.contains("in.buffer-length") {
             if backend == "pa", us("out.buffer-length") == us("in.buffer-length"), let b = us("out.buffer-length") {
                 let freq = Double(settings["out.frequency"] ?? "44100") ?? 44100
-                env.append(("QEMU_PA_SAMPLES", String(Int((Double(b) * freq / 1e6).rounded()) * LegacyEnvironment.defaultChannels)))
+                env.append(("QEMU_PA_SAMPLES", String(Int((Double(b) * freq / 1e6).rounded()) * Int(LegacyEnvironment.defaultChannels))))
             } else if backend == "alsa" {
                 for (k, d) in [("out.buffer-length", "DAC"), ("in.buffer-length", "ADC")] where keys.contains(k) {
                     env.append(("QEMU_ALSA_\(d)_SIZE_IN_USEC", "1")); env.append(("QEMU_ALSA_\(d)_BUFFER_SIZE", String(us(k)!)))

@@ -178,5 +178,17 @@ func mapCommandLine(_ t: String, version: String) throws(LoopbenchError) -> (Map
         #expect(o["timer-period"] == "5000")
         #expect(o["out.period-length"] == "5805")  // 256 frames at 44100 Hz
         #expect(o["in.buffer-length"] == "50000")
+        // Integer division of the Hz (600 Hz → 1666 µs, not 1667); the per-direction frequency.
+        let t = LegacyEnvironment.convert([("QEMU_AUDIO_TIMER_PERIOD", "600"), ("QEMU_AUDIO_DAC_FIXED_FREQ", "48000"), ("QEMU_PA_SAMPLES", "4096")])
+        let to = Dictionary(uniqueKeysWithValues: t.options.map { ($0.key, $0.value) })
+        #expect(to["timer-period"] == "1666")
+        #expect(to["out.frequency"] == "48000" && to["out.buffer-length"] == "42667" && to["in.buffer-length"] == "46440")
+        // QEMU's 32-bit frames_to_usecs wraps above 4294 frames: 8192 frames at 44.1 kHz become 88368 µs, not 185760.
+        let w = LegacyEnvironment.convert([("QEMU_PA_SAMPLES", "16384")])
+        #expect(w.options.first { $0.key == "out.buffer-length" }?.value == "88368")
+        #expect(w.unmapped.contains { $0.detail.contains("88368") && $0.detail.contains("185760") })
+        // Backend-specific variables are read only for their driver.
+        let a = LegacyEnvironment.convert([("QEMU_AUDIO_DRV", "alsa"), ("QEMU_PA_SAMPLES", "4096")])
+        #expect(a.options.isEmpty && a.unmapped.contains { $0.token == "QEMU_PA_SAMPLES=4096" && $0.why == .ignored })
     }
 }
