@@ -85,3 +85,28 @@ import TestSupport
         }
     }
 }
+
+/// The same mutations through the command itself, in a child process: it exits (never on a
+/// signal) with a sysexits status, and a refusal leaves `--out` empty.
+@Suite(.serialized) struct DiagnoseCLIFuzzTests {
+    static let cases = 24
+
+    @Test func mutatedInputsThroughTheCommand() throws {
+        var m = DiagnoseFuzzTests.Mutator(rng: SeededRandom(seed: DiagnoseFuzzTests.seed &+ 3))
+        let dir = TestPaths.temporaryDirectory("diag-cli-fuzz")
+        let inputs: [(String, String)] = [("vfio-2019.sh", "--qemu-cmdline-file"), ("pipewire-settings.xml", "--libvirt"), ("virt-manager-pulseaudio.xml", "--libvirt")]
+        for i in 0..<Self.cases {
+            let (name, flag) = inputs[i % inputs.count]
+            let (t, what) = m.mutate(text(name))
+            let path = dir + "/case\(i)-" + name
+            try Data(t.utf8).write(to: URL(fileURLWithPath: path))
+            let out = dir + "/out\(i)"
+            let r = try CLI.run(["diagnose", flag, path, "--qemu-version", "5.2", "--no-search", "--repeats", "1", "--seconds", "1", "--out", out, "--quiet"])
+            #expect(!r.signalled && CLI.Output.sysexits.contains(r.status), "case \(i) (\(what)): \(r.status) \(r.stderr)")
+            if r.status != 0 {
+                #expect(r.stderrLines.count == 1, "case \(i) (\(what)): \(r.stderr)")
+                #expect(((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).isEmpty, "case \(i) wrote into --out")
+            }
+        }
+    }
+}
