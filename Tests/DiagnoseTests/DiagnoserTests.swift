@@ -61,3 +61,24 @@ import TestSupport
         #expect(d.settings["qemu"] == "8.0")
     }
 }
+
+/// `--verify qemu` on a real guest (`LOOPBENCH_TEST_QEMU=1`, with `scripts/pulse-loopback` running).
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["LOOPBENCH_TEST_QEMU"] == "1"))
+struct DiagnoseVerifyTests {
+    @Test func userPointRunsOnARealGuest() throws {
+        let t = "qemu-system-x86_64 -audiodev pa,id=a,timer-period=5000,out.latency=30000,in.latency=30000 -device intel-hda -device hda-duplex,audiodev=a"
+        let (s, cl) = try CommandLineReader.read(text: t, subject: "t")
+        var o = DiagnoseOptions(evaluator: Evaluator(repeats: 1, seconds: 2, seed: 1, progress: nil))
+        o.release = QEMURelease("7.2")
+        o.search = false
+        o.verify = "qemu"
+        let d = try Diagnoser.run(DiagnoseInput(setup: s, commandLine: cl, subject: "t"), options: o)
+        let v = try #require(d.verification)
+        #expect(v.backend == "qemu" && v.repeats == 1)
+        #expect(v.settings == d.settings)
+        // A real round trip came back: positive, and of the size a 30 ms queue gives (not a made-up 0).
+        let lat = try #require(v.medianMS)
+        #expect(lat > 5 && lat < 200)
+        #expect(d.notes.contains { $0.hasPrefix("verified on the installed QEMU") })
+    }
+}
