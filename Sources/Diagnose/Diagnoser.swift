@@ -92,14 +92,14 @@ public enum Diagnoser {
 
     static func headline(_ e: Evaluation) -> String {
         let lat = e.medianMS.map { String(format: "%.1f ms round trip (median of %d)", $0, e.repeats) } ?? "no round trip measured"
-        if e.verdicts["no-signal", default: 0] == e.repeats { return "no signal came back: " + (e.why.first ?? "the loop returned nothing of the probe") }
+        if e.verdicts["no-signal", default: 0] == e.repeats { return e.why.first ?? "no signal came back: the loop returned nothing of the probe" }
         if e.pass { return "clean: \(lat), no crackle in \(e.repeats) × \(Int(e.seconds)) s" }
         return String(format: "crackles: %@, %.1f crackles per minute", lat, e.cracklesPerMinute) + (e.why.count > 1 ? " — \(e.why[1])" : "")
     }
 
     /// The same settings at several host-jitter levels; the margin in words.
     static func sensitivity(_ s: [String: String], current: Evaluation, evaluator: Evaluator) throws(LoopbenchError) -> ([SensitivityPoint], String) {
-        let base = (try? CardModelSettings(settings: s))?.hostJitterUS ?? 2000
+        let base = (try? CardModelSettings(settings: s))?.hostJitterUS ?? CardModelSettings().hostJitterUS
         var pts: [SensitivityPoint] = []
         for f in FixSearch.jitterFactors {
             let j = Int(Double(base) * f)

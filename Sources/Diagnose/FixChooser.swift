@@ -25,7 +25,7 @@ extension Diagnoser {
         }
         // Safest margin: of the passing candidates nearest in latency, the cleanest under stress.
         var stress: [String: Evaluation] = [:]
-        let baseJitter = (try? CardModelSettings(settings: base))?.hostJitterUS ?? 2000
+        let baseJitter = (try? CardModelSettings(settings: base))?.hostJitterUS ?? CardModelSettings().hostJitterUS
         let stressed = passing.sorted { $0.eval.medianMS! < $1.eval.medianMS! }.prefix(FixSearch.stressCandidates) + passing.filter { p in picks.contains { $0.1 == p.changes } }
         for p in stressed where stress[key(p.changes)] == nil {
             var s = base; for (k, v) in p.changes { s[k] = v }

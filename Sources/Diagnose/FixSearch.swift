@@ -48,7 +48,8 @@ public enum FixSearch {
     /// Host-jitter multiples for the sensitivity table (×0.5 … ×4 of the base p99).
     public static let jitterFactors: [Double] = [0.5, 1, 2, 4]
     /// The "safest margin" option is the one that stays cleanest at this multiple of the base
-    /// jitter: at 2× (4 ms p99 by default, a busy host) points differ; at 4× nearly all crackle.
+    /// jitter: at 2× (about 2 ms p99 with the model's default, a busier host) points differ;
+    /// at 4× many crackle.
     public static let stressFactor = 2.0
     /// At most this many passing candidates are stress-tested (each costs a full evaluation).
     public static let stressCandidates = 4

@@ -17,13 +17,13 @@ struct DiagnoseCommand: ParsableCommand {
     @Flag(name: .long, help: "Read the legacy QEMU_AUDIO_*/QEMU_PA_*/QEMU_ALSA_* variables from this environment.") var env = false
     @Option(name: .customLong("env-file"), help: "Read legacy variables from a NAME=VALUE file.") var envFile: String?
     @Option(name: .customLong("qemu-version"), help: "The QEMU release the setup runs on (default: the installed qemu-system-x86_64).") var qemuVersion: String?
-    @Option(name: .customLong("set"), help: "A model-only setting KEY=VALUE laid over what was read (host.jitter, guest.period, …).") var settings: [String] = []
+    @Option(name: .customLong("set"), help: "A card-model setting KEY=VALUE laid over what was read (host.jitter, guest.period, …).") var settings: [String] = []
     @Option(name: .long, help: "Repeats (seeds) per configuration.") var repeats: Int = 3
     @Option(name: .long, help: "Probe length in seconds per repeat.") var seconds: Double = 3
     @Option(name: .long, help: "Verify on a real backend: qemu.") var verify: String?
     @Option(name: .customLong("verify-repeats"), help: "Real-guest runs per configuration.") var verifyRepeats: Int = 1
     @Flag(name: .customLong("no-search"), help: "Explain only; do not search for a fix.") var noSearch = false
-    @Option(name: .long, help: "Write diagnosis.json and diagnosis.html into this folder.") var out: String?
+    @Option(name: .long, help: "Write diagnosis.json, diagnosis.html and summary.txt into this folder.") var out: String?
     @Option(name: .long, help: "Write the diagnosis JSON to this path, or - for stdout.") var json: String?
     @Flag(name: .long, help: "Print nothing but errors.") var quiet = false
 
