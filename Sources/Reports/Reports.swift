@@ -119,6 +119,7 @@ public enum Reports {
             out.append("**Recommendation:** \(rec.text)")
             out.append("")
             if let c = rec.commandLine { out.append("```\n\(c)\n```") }
+            if let x = rec.libvirtXML { out.append("libvirt form (`virsh edit`):\n```xml\n\(x)```") }
             if let e = rec.legacyEnv { out.append("Legacy environment (QEMU < 8.2, no `-audiodev`):\n```\n\(e)\n```") }
             if let n = rec.legacyNote { out.append("Note: \(n)") }
             if let h = rec.hostSettings { out.append(h) }

@@ -170,6 +170,10 @@ public enum SweepAnalysis {
             rec.commandLine = q.commandLine
             rec.legacyEnv = q.legacyEnv
             rec.legacyNote = q.legacyNote
+            var all = settingsAll
+            for (k, v) in effective where all[k] == nil { all[k] = v.description }
+            let lv = LibvirtAudioXML.fragment(settings: all, keys: explicitKeys)
+            rec.libvirtXML = lv.notes.map { "<!-- \($0.replacingOccurrences(of: "--", with: "- -")) -->\n" }.joined() + lv.xml
         } else {
             rec.hostSettings = HostCommand.describe(backend: report.backend, settings: settingsAll, effective: effective)
         }

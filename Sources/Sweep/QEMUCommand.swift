@@ -76,8 +76,8 @@ public enum QEMUCommand {
             if backend == "pa" { missing.append(k) }
         }
         let freq = Int(values["out.frequency"] ?? value("out.frequency", settings, effective) ?? "44100") ?? 44100
-        if let f = values["out.frequency"] { env.append("QEMU_AUDIO_DAC_FREQ=\(f)") }
-        if let f = values["in.frequency"] { env.append("QEMU_AUDIO_ADC_FREQ=\(f)") }
+        if let f = values["out.frequency"] { env.append("QEMU_AUDIO_DAC_FIXED_FREQ=\(f)") }  // the names audio/audio_legacy.c reads
+        if let f = values["in.frequency"] { env.append("QEMU_AUDIO_ADC_FIXED_FREQ=\(f)") }
         let ob = values["out.buffer-length"], ib = values["in.buffer-length"]
         if ob != nil || ib != nil {
             switch backend {
