@@ -44,6 +44,9 @@ struct AnalyzerTuning: Sendable {
     /// one by one. 1024 frames (21 ms at 48 kHz): long enough to locate a window of the probe
     /// at 10 dB SNR, short enough to resolve artifacts a few tens of ms apart.
     static let trackingWindow = 1024
+    /// The confidence reported when the correlation has no noise at all (a digital copy of a
+    /// sparse reference): the schema wants a number, and 10⁹ is beyond any real peak-to-noise ratio.
+    static let maxConfidence = 1e9
     /// How far (frames) a window's delay may move from its neighbour's and still be found:
     /// larger than the steps QEMU's artifacts make in practice (an HDA ring drop is 2048 frames).
     static let searchRadius = 4096

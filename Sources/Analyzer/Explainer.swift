@@ -264,7 +264,9 @@ struct Explainer {
                 k -= 1
                 continue
             }
-            let at = Int(tA.rounded())
+            // The reference's first sample can sit a fraction of a frame before the capture's
+            // first frame: an event there is at frame 0, never at −1.
+            let at = min(max(0, Int(tA.rounded())), max(0, cap.count - 1))
             if gap > 0 {
                 let kind: Event.Kind = gap >= tuning.minRepeatTestFrames && isRepeat(t1: at, t2: at + gap, seg: a, fit: fa, sigma2: step.sigma2) ? .repeat : .gap
                 events.append(Event(kind: kind, captureSample: at, sizeSamples: gap, sampleRate: fs))

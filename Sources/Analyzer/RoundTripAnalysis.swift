@@ -33,6 +33,42 @@ struct RoundTripAnalysis {
 
     func run() throws(LoopbenchError) -> LoopMeasurement {
         try checkInputs()
+        return sanitized(try measure())
+    }
+
+    /// The measurement as the schema allows it, whatever the input: a latency or segment delay
+    /// that is not a finite number is no measurement (`no-signal`, with the reason); an
+    /// unbounded confidence (a correlation with no noise at all) is capped; every event lies
+    /// inside the capture and has a size.
+    func sanitized(_ m0: LoopMeasurement) -> LoopMeasurement {
+        var m = m0
+        let finiteDelays = (m.segments ?? []).allSatisfy { $0.delaySamples.isFinite }
+        if let l = m.latency, !l.samples.isFinite || !finiteDelays {
+            m.verdict = .noSignal
+            m.latency = nil
+            m.segments = nil
+            m.events = []
+            m.crackles = 0
+            m.driftPPM = nil
+            m.reason = "the alignment could not be computed as a finite delay (a degenerate signal): no latency is reported"
+        }
+        if let c = m.latency?.confidence, !c.isFinite { m.latency?.confidence = c > 0 ? AnalyzerTuning.maxConfidence : 0 }
+        if let d = m.driftPPM, !d.isFinite { m.driftPPM = nil }
+        if let v = m.snrDB, !v.isFinite { m.snrDB = nil }
+        if let v = m.gainDB, !v.isFinite { m.gainDB = nil }
+        let last = max(0, capture.frames - 1)
+        m.events = m.events.compactMap { e in
+            guard e.sizeSamples >= 1 else { return nil }
+            return e.captureSample >= 0 && e.captureSample <= last ? e
+                : Event(kind: e.kind, captureSample: min(max(0, e.captureSample), last), sizeSamples: e.sizeSamples, sampleRate: reference.sampleRate)
+        }
+        m.crackles = m.events.count
+        if m.verdict != .noSignal { m.verdict = m.events.isEmpty ? .clean : .crackle }
+        return m
+    }
+
+    /// The passes, in order (``run()`` checks the inputs before and the result after).
+    func measure() throws(LoopbenchError) -> LoopMeasurement {
         let fs = reference.sampleRate
         let refPath = options.referencePath, capPath = options.capturePath
 
@@ -121,6 +157,13 @@ struct RoundTripAnalysis {
         }
         guard reference.frames >= 256 else {
             throw .badData(refPath ?? "reference", "the reference is too short (\(reference.frames) frames; at least 256 needed)")
+        }
+        for (buffer, name) in [(reference, refPath ?? "reference"), (capture, capPath ?? "capture")] {
+            for (ch, x) in buffer.channels.enumerated() {
+                if let i = x.firstIndex(where: { !$0.isFinite }) {
+                    throw .badData(name, "channel \(ch) holds a sample that is not a finite number (\(x[i])) at frame \(i)")
+                }
+            }
         }
     }
 
