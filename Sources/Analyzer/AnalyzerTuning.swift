@@ -88,6 +88,21 @@ struct AnalyzerTuning: Sendable {
     var anchorSearch = 64
     var wideAnchorFractions = [0.5, 0.3, 0.7, 0.1, 0.9]
 
+    /// A window's delay spread from its own edges is `edgeSigmaScale`/(β·W) frames (β its RMS
+    /// angular frequency): the errors measured on log sweeps from 20 Hz at 40 dB are 0.5 frame
+    /// at 33 Hz and 0.1–0.15 at 50–80 Hz, 1–1.5× the formula. It is counted only from
+    /// `edgeSigmaMin` frames on: below, it is far under the 0.12-frame grouping limit and
+    /// leaves the weights of broadband windows (the probe's) as they were.
+    var edgeSigmaScale = 1.5
+    var edgeSigmaMin = 0.02
+
+    /// A window is ambiguous when a match at another lag (beyond `jumpDistance`) comes within
+    /// this many times the best match's own deficit (1 − ρ: noise and the path's misfit) of
+    /// it: the two cannot be told apart. 4: a competitor one period away on a slow sweep at
+    /// 40 dB trails by ~0.01 against a deficit of 5·10⁻⁵ (clear); at 10 dB the deficit is 0.05
+    /// (ambiguous); a steady tone's or a pulse train's competitors trail by nothing.
+    var ambiguityMargin = 4.0
+
     // MARK: segment (Segmenter)
 
     /// Windows whose delay spread is above this (frames) cannot place a one-frame step: left
@@ -117,6 +132,13 @@ struct AnalyzerTuning: Sendable {
     var straddleSlack = 1.5
     var straddleSingleStepMax = 64.0
     var straddleSingleSlack = 32.0
+    /// Left-out windows (imprecise or ambiguous) make a segment of their own only when at least
+    /// `weakRunMinWindows` in a row agree within `weakRunTolerance` frames (twice the ±0.5-frame
+    /// error of a sweep's lowest octaves) on a delay more than `weakRunMinStep` frames from both
+    /// neighbours' (beyond that error and a period-locked window's wander within one run).
+    var weakRunMinWindows = 3
+    var weakRunTolerance = 1.0
+    var weakRunMinStep = 2.0
     /// Neighbouring runs whose levels differ by less than this (frames) are one.
     var sameLevel = 0.5
     /// The drift is known once the runs span at least this many windows of reference…

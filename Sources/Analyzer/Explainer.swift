@@ -231,9 +231,11 @@ struct Explainer {
             }
             let t1 = step.t1, t2 = step.t2, di = step.di
             if (di == 0 && t2 == t1) || step.savings < tuning.minStepSavingsSigma2 * step.sigma2 {
-                // No discontinuity after all: one segment.
+                // No discontinuity after all: one segment, whose level is that of all its
+                // windows (the first run alone may be a few imprecise windows).
                 a.captureEnd = b.captureEnd
                 a.points += b.points
+                if !a.short { a.level = Segmenter.level(of: a.points, drift: a.drift) }
                 out[out.count - 1] = a
                 continue
             }

@@ -105,6 +105,8 @@ struct RoundTripAnalysis {
             return m
         }
 
+        if points.allSatisfy(\.ambiguous) { return ambiguousEverywhere(m, find) }
+
         // 3. Segment (and the path's colouring, when it matters).
         var (seg, model, totalDrift) = segment(ref, cap, find, points, polarity: polarity)
         let longest = seg.segments.max { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }!
@@ -215,6 +217,39 @@ struct RoundTripAnalysis {
             }
         }
         return (seg, model, totalDrift)
+    }
+
+    /// Every tracked window matches the reference at several delays (a steady tone, a
+    /// periodic pulse train): no window can tell a step. When the whole-signal correlation
+    /// still tells the delay apart (a pulse train's first and last pulses do), the latency
+    /// comes from it alone; otherwise there is no latency to report.
+    func ambiguousEverywhere(_ m0: LoopMeasurement, _ find: GlobalFind) -> LoopMeasurement {
+        var m = m0
+        let why = "every tracking window matches the reference at several delays (a steady tone, a periodic or narrowband signal)"
+        guard !globalPeakAmbiguous(find) else {
+            m.reason = why + ", and so does the whole-signal correlation: the delay cannot be told, no latency is reported"
+            return m
+        }
+        let fine = interp.refinePeak(of: find.corr, near: find.peakIndex)
+        m.verdict = .clean
+        m.latency = .init(samples: Double(find.lags.lowerBound) + fine.position, sampleRate: reference.sampleRate, confidence: find.z)
+        m.polarity = find.corr[find.peakIndex] >= 0 ? 1 : -1
+        m.reason = why + ": latency from the whole-signal correlation only; drift and discontinuities not analysed"
+        return m
+    }
+
+    /// Whether the whole-signal correlation has another peak (beyond the main one's lobe)
+    /// closer to it than its own deficit can tell apart (``AnalyzerTuning/ambiguityMargin``).
+    func globalPeakAmbiguous(_ find: GlobalFind) -> Bool {
+        let c = find.corr, k = find.peakIndex
+        guard c[k] != 0 else { return true }
+        var lo = k, hi = k
+        while lo > 0, c[lo - 1] * c[k] > 0 { lo -= 1 }
+        while hi < c.count - 1, c[hi + 1] * c[k] > 0 { hi += 1 }
+        var second = 0.0
+        for i in c.indices where i < lo || i > hi { second = max(second, abs(c[i])) }
+        let rho2 = find.rho * second / abs(c[k])
+        return find.rho - rho2 < tuning.ambiguityMargin * (1 - find.rho)
     }
 
     /// Refuse: an explanation that leaves more residual than signal, built on a weak

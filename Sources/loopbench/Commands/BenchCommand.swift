@@ -21,6 +21,7 @@ struct BenchCommand: ParsableCommand {
 
     @Argument(help: "analyze | model | sweep | qemu (a real guest: where a trial's time goes) | corpus (accuracy on other tools' signals) | all (all but qemu and corpus)") var suite: Suite = .all
     @Flag(name: .long, help: "corpus: print every case, not only the table.") var cases = false
+    @Option(name: .long, help: "corpus: only the cases whose name contains this text (with --cases, their segments too).") var only: String?
     @Option(name: .long, help: "Repetitions of each timed run (the median is reported).") var repeats: Int = 3
 
     func run() throws {
@@ -142,7 +143,7 @@ struct BenchCommand: ParsableCommand {
         struct Row { var cases = 0, clean = 0, worstClean = 0.0, worstAll = 0.0, noLatency = 0, found = 0, expected = 0, falseEvents = 0, falseCases = 0, worstDrift = 0.0 }
         var rows: [Corpus.Family: Row] = [:]
         let t0 = ProgressLine.now()
-        for c in Corpus.standardCases() {
+        for c in Corpus.standardCases() where only.map({ c.name.contains($0) }) ?? true {
             let b = Corpus.build(c)
             let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.sampleRate, mono: b.reference), capture: AudioBuffer(sampleRate: c.sampleRate, mono: b.capture))
             let s = Corpus.score(m, c, b)
@@ -160,6 +161,7 @@ struct BenchCommand: ParsableCommand {
             rows[c.family] = r
             if cases {
                 let lat = s.latencyError.map { String(format: "%.4f", $0) } ?? "none"
+                if only != nil { print("    truth \(b.truth); segments " + (m.segments ?? []).map { "\($0.captureStart)..<\($0.captureEnd) @\(String(format: "%.3f", $0.delaySamples))" }.joined(separator: ", ")) }
                 print("  \(c.name): \(m.verdict.rawValue) err \(lat) found \(s.found)/\(s.expected) false \(s.falseEvents)\(s.driftError.map { String(format: " drift err %.2f ppm", $0) } ?? "") \(EventMatch.describe(m.events))\(m.reason.map { " (\($0.prefix(60)))" } ?? "")")
             }
         }
