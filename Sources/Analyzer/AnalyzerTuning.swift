@@ -110,6 +110,10 @@ struct AnalyzerTuning: Sendable {
     var maxSigmaForGrouping = 0.12
     /// Consecutive windows further apart in delay than this (frames) show a step, not drift.
     var driftPairMaxStep = 3.0
+    /// The precision-weighted median of the pair slopes is replaced by their plain median when
+    /// the two differ by more than this (20 ppm, a tenth of what breaks the tracking of a
+    /// 2 s sweep): the sharpest windows are then locked off the true delay, not precise.
+    var driftMedianDisagreement = 20e-6
     /// A drift beyond 2 % is no clock drift: the estimate is dropped.
     var maxDrift = 0.02
     /// A window continues a run when its detrended delay is within `runToleranceSigmas`·σ of

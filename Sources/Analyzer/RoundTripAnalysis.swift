@@ -94,6 +94,7 @@ struct RoundTripAnalysis {
         // 2. Track.
         let polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
         let points = track(ref, cap, find, polarity: polarity)
+        if ProcessInfo.processInfo.environment["LB_DEBUG"] != nil { for p in points { print(String(format: "DBG t=%d p=%.3f d=%.4f rho=%.5f sigma=%.4f amb=%d", p.t, p.p, p.d, p.rho, p.sigma, p.ambiguous ? 1 : 0)) } }
         guard points.count >= 1 else {
             // Found globally but no window could be tracked (very low SNR): latency from the global peak only.
             let fine = interp.refinePeak(of: find.corr, near: find.peakIndex)

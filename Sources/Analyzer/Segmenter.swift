@@ -63,6 +63,11 @@ struct Segmenter {
             slopes.append((s, 1 / max(varS, 1e-18)))
         }
         var drift = weightedMedian(slopes) ?? 0
+        // The weights trust the sharpest windows most; on a drifting sweep those are the top
+        // octave's, whose matches a stretched chirp pulls off the true delay. When they
+        // disagree with the plain median of all pairs, the majority is believed.
+        let plain = median(slopes.map(\.0))
+        if abs(plain - drift) > tuning.driftMedianDisagreement { drift = plain }
         if abs(drift) > tuning.maxDrift { drift = 0 }
         return (drift, slopes)
     }
