@@ -308,6 +308,10 @@ struct AnalyzerTuning: Sendable {
     var noiseBlock = 512
     /// The local noise is the median over this many blocks on each side.
     var noiseNeighbourBlocks = 4
+    /// Captures on the grid of one of these PCM formats (bits) have a quantisation floor: a
+    /// residual of one step (Δ, variance up to Δ²/4 where the signal pauses and the capture
+    /// rounds to 0 or ±Δ) is the format's, not a click.
+    static let coarsePCMBits = [8, 10, 12]
     /// Noise floor: −60 dB of the segment's peak.
     var noiseFloorOfPeak = 0.001
     /// The segment's overall misfit (residual over signal) is at least −34 dB: model error

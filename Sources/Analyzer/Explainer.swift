@@ -22,6 +22,9 @@ struct Explainer {
     let cap: [Float]
     let interp: SincInterpolator
     let fs: Int
+    /// The capture's quantisation noise variance (Δ²/4 for a step Δ; 0 when it is not on a
+    /// coarse grid): a residual of one step is the format's, not a click.
+    var quantizationFloor = 0.0
     let tuning = AnalyzerTuning.standard
 
     struct Result {

@@ -114,7 +114,8 @@ struct RoundTripAnalysis {
         if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = coloured }
 
         // 4 + 5. Explain steps, scan for clicks.
-        let explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)
+        var explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)
+        explainer.quantizationFloor = Self.quantizationFloor(capture.channels[find.channel])
         var result = explainer.explain(segments: &seg.segments, drift: seg.drift)
 
         result.events.sort { ($0.captureSample, $0.kind.rawValue) < ($1.captureSample, $1.kind.rawValue) }
@@ -304,6 +305,22 @@ struct RoundTripAnalysis {
 }
 
 // MARK: - Small numeric helpers
+
+extension RoundTripAnalysis {
+    /// Δ²/4 when every sample of `x` lies on the grid of a coarse PCM format (8 to 12 bits:
+    /// Δ = 2^−(bits−1)), else 0. Finer formats' steps are far below the click scan's own
+    /// floor (−60 dB of the peak) and are not looked for.
+    static func quantizationFloor(_ x: [Float]) -> Double {
+        for bits in AnalyzerTuning.coarsePCMBits {
+            let scale = Float(1 << (bits - 1))
+            if x.allSatisfy({ ($0 * scale).rounded() == $0 * scale }) {
+                let step = 1 / Double(scale)
+                return step * step / 4
+            }
+        }
+        return 0
+    }
+}
 
 func energy(_ x: [Float]) -> Double {
     var e = 0.0
