@@ -167,6 +167,15 @@ struct AnalyzerTuning: Sendable {
     /// The filter is used only when it cuts the residual of a plain gain by more than this factor.
     var pathFitMinImprovement = 2.0
 
+    // MARK: the path's memoryless non-linearity (StaticCurve)
+
+    /// Degree of the fitted curve (all powers 1…7, odd and even: symmetric and one-sided
+    /// clipping): enough for a tanh driven to 4× full scale to leave a residual ~30 dB down.
+    static let staticCurveDegree = 7
+    /// The curve is used only when it cuts the residual of the gain (or of the colouring
+    /// filter) by more than this factor: a linear path's fit gains nothing.
+    var staticCurveMinImprovement = 2.0
+
     // MARK: fit of one alignment (Explainer.fit)
 
     /// A segment shorter than this (frames) has no usable fit; it gets unit gain.

@@ -110,8 +110,10 @@ struct RoundTripAnalysis {
 
         // 3. Segment (and the path's colouring, when it matters).
         var (seg, model, totalDrift) = segment(ref, cap, find, points, polarity: polarity)
+        if ProcessInfo.processInfo.environment["LB_DEBUG"] != nil { for sg in seg.segments { print("SEG level \(sg.level) n \(sg.points.count) \(sg.captureStart)..<\(sg.captureEnd) ts \(sg.points.map(\.t).prefix(5))") } }
         let longest = seg.segments.max { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }!
         if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = coloured }
+        if let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = curved }
 
         // 4 + 5. Explain steps, scan for clicks.
         var explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)

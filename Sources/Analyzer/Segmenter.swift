@@ -38,7 +38,11 @@ struct Segmenter {
         // So are windows that cannot tell delays apart: steps are declared only from windows
         // that can, and the ambiguous ones between them inherit their delay.
         let strong = points.filter { $0.sigma < tuning.maxSigmaForGrouping && !$0.ambiguous }
-        let usable = strong.count >= 2 ? strong : points
+        // (Where nearly every window is ambiguous, as through a path the model cannot follow,
+        // the precise ones still group: the old rule.)
+        let precise = points.filter { $0.sigma < tuning.maxSigmaForGrouping }
+        let usable = strong.count >= 2 ? strong : precise.count >= 2 ? precise : points
+        if ProcessInfo.processInfo.environment["LB_DEBUG"] != nil { print("SEGMENTER \(points.count) points, \(strong.count) strong; first: " + points.prefix(4).map { String(format: "t=%d d=%.3f s=%.3f amb=%d", $0.t, $0.d, $0.sigma, $0.ambiguous ? 1 : 0) }.joined(separator: "; ")) }
         let (pairwise, slopes) = pairwiseDrift(usable)
         var drift = pairwise
         var (runs, levels) = runsOfOneLevel(usable, drift: drift)
@@ -46,7 +50,10 @@ struct Segmenter {
         dropStraddlingWindows(&runs, &levels)
         mergeAgreeingRuns(&runs, &levels, drift: drift)
         let driftKnown = jointDriftFit(runs, drift: &drift, hadSlopes: !slopes.isEmpty)
-        if strong.count >= 2 { addConsistentWeakRuns(&runs, &levels, weak: points.filter { !($0.sigma < tuning.maxSigmaForGrouping && !$0.ambiguous) }, drift: drift) }
+        if usable.count < points.count {
+            let used = Set(usable.map(\.t))
+            addConsistentWeakRuns(&runs, &levels, weak: points.filter { !used.contains($0.t) }, drift: drift)
+        }
         return Output(segments: runs.map { segment($0, drift: drift) }, drift: drift, driftKnown: driftKnown)
     }
 
@@ -143,13 +150,16 @@ struct Segmenter {
     /// delay, 480 frames from the next segment's. Such a run is a segment of its own;
     /// windows locked one period off wander from window to window and make none.
     func addConsistentWeakRuns(_ runs: inout [[TrackPoint]], _ levels: inout [Double], weak: [TrackPoint], drift: Double) {
+        let typical = median(runs.flatMap { $0 }.map { abs($0.rho) })
         var inserts: [(index: Int, run: [TrackPoint], level: Double)] = []
         for g in 0...runs.count {
             let tLo = g == 0 ? Int.min : runs[g - 1].last!.t
             let tHi = g == runs.count ? Int.max : runs[g].first!.t
             let stretch = weak.filter { $0.t > tLo && $0.t < tHi }
             let run = longestConsistentRun(stretch, drift: drift)
-            guard run.count >= tuning.weakRunMinWindows else { continue }
+            // …and match as well as the windows that make the other segments (not noise
+            // before the reference arrives that happens to resemble its slow start).
+            guard run.count >= tuning.weakRunMinWindows, median(run.map { abs($0.rho) }) >= tuning.strayRunRhoRatio * typical else { continue }
             let lv = Segmenter.level(of: run, drift: drift)
             let neighbours = [g > 0 ? levels[g - 1] : nil, g < runs.count ? levels[g] : nil].compactMap { $0 }
             guard neighbours.allSatisfy({ abs($0 - lv) > tuning.weakRunMinStep }) else { continue }
