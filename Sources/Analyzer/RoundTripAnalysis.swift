@@ -94,7 +94,6 @@ struct RoundTripAnalysis {
         // 2. Track.
         let polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
         let points = track(ref, cap, find, polarity: polarity)
-        if ProcessInfo.processInfo.environment["LB_DEBUG"] != nil { for p in points { print(String(format: "DBG t=%d p=%.3f d=%.4f rho=%.5f sigma=%.4f amb=%d", p.t, p.p, p.d, p.rho, p.sigma, p.ambiguous ? 1 : 0)) } }
         guard points.count >= 1 else {
             // Found globally but no window could be tracked (very low SNR): latency from the global peak only.
             let fine = interp.refinePeak(of: find.corr, near: find.peakIndex)
@@ -110,7 +109,6 @@ struct RoundTripAnalysis {
 
         // 3. Segment (and the path's colouring, when it matters).
         var (seg, model, totalDrift) = segment(ref, cap, find, points, polarity: polarity)
-        if ProcessInfo.processInfo.environment["LB_DEBUG"] != nil { for sg in seg.segments { print("SEG level \(sg.level) n \(sg.points.count) \(sg.captureStart)..<\(sg.captureEnd) ts \(sg.points.map(\.t).prefix(5))") } }
         let longest = seg.segments.max { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }!
         if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = coloured }
         if let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = curved }

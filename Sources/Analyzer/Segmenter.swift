@@ -42,7 +42,6 @@ struct Segmenter {
         // the precise ones still group: the old rule.)
         let precise = points.filter { $0.sigma < tuning.maxSigmaForGrouping }
         let usable = strong.count >= 2 ? strong : precise.count >= 2 ? precise : points
-        if ProcessInfo.processInfo.environment["LB_DEBUG"] != nil { print("SEGMENTER \(points.count) points, \(strong.count) strong; first: " + points.prefix(4).map { String(format: "t=%d d=%.3f s=%.3f amb=%d", $0.t, $0.d, $0.sigma, $0.ambiguous ? 1 : 0) }.joined(separator: "; ")) }
         let (pairwise, slopes) = pairwiseDrift(usable)
         var drift = pairwise
         var (runs, levels) = runsOfOneLevel(usable, drift: drift)
