@@ -102,6 +102,23 @@ struct AnalyzerTuning: Sendable {
     /// 40 dB trails by ~0.01 against a deficit of 5·10⁻⁵ (clear); at 10 dB the deficit is 0.05
     /// (ambiguous); a steady tone's or a pulse train's competitors trail by nothing.
     var ambiguityMargin = 4.0
+    /// …but never more than this: at low SNR the deficit is large (0.3 at 0 dB) while a
+    /// broadband window's competitors (noise, sidelobes) still trail by far more than 0.1.
+    var ambiguityMaxGap = 0.1
+    /// How close (in normalised correlation) a competitor must come to a match of `rho` to be
+    /// indistinguishable from it.
+    func ambiguityGap(rho: Double) -> Double { min(ambiguityMargin * (1 - rho), ambiguityMaxGap) }
+
+    /// The segments agree with the whole-signal correlation when one holding at least this
+    /// share of the reference's energy lies within `globalAgreementFrames` of its peak: the
+    /// peak sits where most of the reference is aligned (the whole-signal lag is whole frames,
+    /// and several equal segments each hold a share).
+    var globalAgreementEnergyShare = 0.1
+    var globalAgreementFrames = 2.0
+    /// …checked when at least this share of the windows is ambiguous: where windows tell
+    /// delays apart, many short segments (dense underruns) legitimately leave the
+    /// whole-signal peak to any one of them.
+    var ambiguousShareToCheckGlobal = 0.5
 
     // MARK: segment (Segmenter)
 

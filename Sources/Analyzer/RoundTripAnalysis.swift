@@ -136,6 +136,13 @@ struct RoundTripAnalysis {
             m.reason = reason
             return m
         }
+        // 7. The segments must agree with the whole-signal correlation: one that holds a fair
+        // share of the reference's energy lies at its peak. When none does, the segments are
+        // built on windows that matched at the wrong delays (a periodic signal), not on the probe.
+        let ambiguousShare = Double(points.filter(\.ambiguous).count) / Double(points.count)
+        if ambiguousShare >= tuning.ambiguousShareToCheckGlobal, let why = disagreementWithGlobalPeak(seg.segments, model, find, drift: totalDrift) {
+            return globalPeakOnly(m, find, why: why)
+        }
         if let g = result.firstGain, g != 0 {
             m.gainDB = 20 * log10(abs(g))
             m.polarity = g > 0 ? 1 : -1
@@ -226,8 +233,22 @@ struct RoundTripAnalysis {
     /// still tells the delay apart (a pulse train's first and last pulses do), the latency
     /// comes from it alone; otherwise there is no latency to report.
     func ambiguousEverywhere(_ m0: LoopMeasurement, _ find: GlobalFind) -> LoopMeasurement {
+        globalPeakOnly(m0, find, why: "every tracking window matches the reference at several delays (a steady tone, a periodic or narrowband signal)")
+    }
+
+    /// The latency from the whole-signal correlation alone (no segments, no events), when the
+    /// windows cannot be trusted for `why`; no latency either when that peak is ambiguous too.
+    func globalPeakOnly(_ m0: LoopMeasurement, _ find: GlobalFind, why: String) -> LoopMeasurement {
         var m = m0
-        let why = "every tracking window matches the reference at several delays (a steady tone, a periodic or narrowband signal)"
+        m.verdict = .noSignal
+        m.latency = nil
+        m.events = []
+        m.crackles = 0
+        m.segments = nil
+        m.driftPPM = nil
+        m.snrDB = nil
+        m.gainDB = nil
+        m.polarity = nil
         guard !globalPeakAmbiguous(find) else {
             m.reason = why + ", and so does the whole-signal correlation: the delay cannot be told, no latency is reported"
             return m
@@ -238,6 +259,30 @@ struct RoundTripAnalysis {
         m.polarity = find.corr[find.peakIndex] >= 0 ? 1 : -1
         m.reason = why + ": latency from the whole-signal correlation only; drift and discontinuities not analysed"
         return m
+    }
+
+    /// Why the segments disagree with the whole-signal correlation peak, or nil when one of
+    /// them that holds at least ``AnalyzerTuning/globalAgreementEnergyShare`` of the
+    /// reference's energy lies within ``AnalyzerTuning/globalAgreementFrames`` (plus what the
+    /// drift moves over the reference) of it.
+    func disagreementWithGlobalPeak(_ segments: [Segment], _ model: [Float], _ find: GlobalFind, drift: Double) -> String? {
+        var pre = [Double](repeating: 0, count: model.count + 1)
+        for i in model.indices { pre[i + 1] = pre[i] + Double(model[i]) * Double(model[i]) }
+        let total = pre[model.count]
+        guard total > 0 else { return nil }
+        let g = Double(find.lag)
+        let tolerance = tuning.globalAgreementFrames + abs(drift) * Double(model.count)
+        var shares: [(Double, Double)] = []
+        for s in segments {
+            let p0 = min(max(0, Int(s.refPosition(atCapture: Double(s.captureStart)))), model.count)
+            let p1 = min(max(p0, Int(s.refPosition(atCapture: Double(s.captureEnd)))), model.count)
+            let share = (pre[p1] - pre[p0]) / total
+            let delay = s.delay(atRef: Double(p0 + p1) / 2)
+            if share >= tuning.globalAgreementEnergyShare, abs(delay - g) <= tolerance { return nil }
+            shares.append((share, delay))
+        }
+        let best = shares.max { $0.0 < $1.0 }
+        return String(format: "the tracked segments disagree with the whole-signal correlation peak (delay %.0f; the largest segment, %.0f %% of the reference's energy, is at %.1f): the windows matched at the wrong delays (a periodic or narrowband signal)", g, 100 * (best?.0 ?? 0), best?.1 ?? .nan)
     }
 
     /// Whether the whole-signal correlation has another peak (beyond the main one's lobe)
@@ -251,7 +296,7 @@ struct RoundTripAnalysis {
         var second = 0.0
         for i in c.indices where i < lo || i > hi { second = max(second, abs(c[i])) }
         let rho2 = find.rho * second / abs(c[k])
-        return find.rho - rho2 < tuning.ambiguityMargin * (1 - find.rho)
+        return find.rho - rho2 < tuning.ambiguityGap(rho: find.rho)
     }
 
     /// Refuse: an explanation that leaves more residual than signal, built on a weak

@@ -127,7 +127,7 @@ struct Tracker {
         // sweep, one period off trails the true lag by less than the fixed margin.
         if let pp = predPos {
             let fixedMargin = abs(pp - bestPos) > tuning.jumpDistance ? tuning.farJumpMargin : tuning.nearJumpMargin
-            let margin = min(fixedMargin, tuning.ambiguityMargin * (1 - abs(bestVal)))
+            let margin = min(fixedMargin, tuning.ambiguityGap(rho: abs(bestVal)))
             if abs(predVal) >= abs(bestVal) - margin { bestPos = pp; bestVal = predVal }
         }
         guard abs(bestVal) >= rhoFloor else { return nil }
@@ -135,7 +135,7 @@ struct Tracker {
         // closer than the noise or the path's misfit (1 − ρ) can tell apart: a narrowband
         // window (a steady tone, hum, a slow sweep at 10 dB) or a pulse train's one pulse.
         let second = refined.filter { abs($0.0 - bestPos) > tuning.jumpDistance }.map(\.1).max() ?? 0
-        let ambiguous = abs(bestVal) - second < tuning.ambiguityMargin * (1 - abs(bestVal))
+        let ambiguous = abs(bestVal) - second < tuning.ambiguityGap(rho: abs(bestVal))
         let bestRho = max(-1, min(1, bestVal))
         let bestK = Int(bestPos.rounded())
         let fine = (position: bestPos, value: bestVal)
