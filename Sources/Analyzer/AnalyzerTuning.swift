@@ -44,6 +44,9 @@ struct AnalyzerTuning: Sendable {
     /// one by one. 1024 frames (21 ms at 48 kHz): long enough to locate a window of the probe
     /// at 10 dB SNR, short enough to resolve artifacts a few tens of ms apart.
     static let trackingWindow = 1024
+    /// The confidence reported when the correlation has no noise at all (a digital copy of a
+    /// sparse reference): the schema wants a number, and 10⁹ is beyond any real peak-to-noise ratio.
+    static let maxConfidence = 1e9
     /// How far (frames) a window's delay may move from its neighbour's and still be found:
     /// larger than the steps QEMU's artifacts make in practice (an HDA ring drop is 2048 frames).
     static let searchRadius = 4096
@@ -85,6 +88,38 @@ struct AnalyzerTuning: Sendable {
     var anchorSearch = 64
     var wideAnchorFractions = [0.5, 0.3, 0.7, 0.1, 0.9]
 
+    /// A window's delay spread from its own edges is `edgeSigmaScale`/(β·W) frames (β its RMS
+    /// angular frequency): the errors measured on log sweeps from 20 Hz at 40 dB are 0.5 frame
+    /// at 33 Hz and 0.1–0.15 at 50–80 Hz, 1–1.5× the formula. It is counted only from
+    /// `edgeSigmaMin` frames on: below, it is far under the 0.12-frame grouping limit and
+    /// leaves the weights of broadband windows (the probe's) as they were.
+    var edgeSigmaScale = 1.5
+    var edgeSigmaMin = 0.02
+
+    /// A window is ambiguous when a match at another lag (beyond `jumpDistance`) comes within
+    /// this many times the best match's own deficit (1 − ρ: noise and the path's misfit) of
+    /// it: the two cannot be told apart. 4: a competitor one period away on a slow sweep at
+    /// 40 dB trails by ~0.01 against a deficit of 5·10⁻⁵ (clear); at 10 dB the deficit is 0.05
+    /// (ambiguous); a steady tone's or a pulse train's competitors trail by nothing.
+    var ambiguityMargin = 4.0
+    /// …but never more than this: at low SNR the deficit is large (0.3 at 0 dB) while a
+    /// broadband window's competitors (noise, sidelobes) still trail by far more than 0.1.
+    var ambiguityMaxGap = 0.1
+    /// How close (in normalised correlation) a competitor must come to a match of `rho` to be
+    /// indistinguishable from it.
+    func ambiguityGap(rho: Double) -> Double { min(ambiguityMargin * (1 - rho), ambiguityMaxGap) }
+
+    /// The segments agree with the whole-signal correlation when one holding at least this
+    /// share of the reference's energy lies within `globalAgreementFrames` of its peak: the
+    /// peak sits where most of the reference is aligned (the whole-signal lag is whole frames,
+    /// and several equal segments each hold a share).
+    var globalAgreementEnergyShare = 0.1
+    var globalAgreementFrames = 2.0
+    /// …checked when at least this share of the windows is ambiguous: where windows tell
+    /// delays apart, many short segments (dense underruns) legitimately leave the
+    /// whole-signal peak to any one of them.
+    var ambiguousShareToCheckGlobal = 0.5
+
     // MARK: segment (Segmenter)
 
     /// Windows whose delay spread is above this (frames) cannot place a one-frame step: left
@@ -92,6 +127,10 @@ struct AnalyzerTuning: Sendable {
     var maxSigmaForGrouping = 0.12
     /// Consecutive windows further apart in delay than this (frames) show a step, not drift.
     var driftPairMaxStep = 3.0
+    /// The precision-weighted median of the pair slopes is replaced by their plain median when
+    /// the two differ by more than this (20 ppm, a tenth of what breaks the tracking of a
+    /// 2 s sweep): the sharpest windows are then locked off the true delay, not precise.
+    var driftMedianDisagreement = 20e-6
     /// A drift beyond 2 % is no clock drift: the estimate is dropped.
     var maxDrift = 0.02
     /// A window continues a run when its detrended delay is within `runToleranceSigmas`·σ of
@@ -114,6 +153,13 @@ struct AnalyzerTuning: Sendable {
     var straddleSlack = 1.5
     var straddleSingleStepMax = 64.0
     var straddleSingleSlack = 32.0
+    /// Left-out windows (imprecise or ambiguous) make a segment of their own only when at least
+    /// `weakRunMinWindows` in a row agree within `weakRunTolerance` frames (twice the ±0.5-frame
+    /// error of a sweep's lowest octaves) on a delay more than `weakRunMinStep` frames from both
+    /// neighbours' (beyond that error and a period-locked window's wander within one run).
+    var weakRunMinWindows = 3
+    var weakRunTolerance = 1.0
+    var weakRunMinStep = 2.0
     /// Neighbouring runs whose levels differ by less than this (frames) are one.
     var sameLevel = 0.5
     /// The drift is known once the runs span at least this many windows of reference…
@@ -137,6 +183,15 @@ struct AnalyzerTuning: Sendable {
     var pathFitRidge = 1e-6
     /// The filter is used only when it cuts the residual of a plain gain by more than this factor.
     var pathFitMinImprovement = 2.0
+
+    // MARK: the path's memoryless non-linearity (StaticCurve)
+
+    /// Degree of the fitted curve (all powers 1…7, odd and even: symmetric and one-sided
+    /// clipping): enough for a tanh driven to 4× full scale to leave a residual ~30 dB down.
+    static let staticCurveDegree = 7
+    /// The curve is used only when it cuts the residual of the gain (or of the colouring
+    /// filter) by more than this factor: a linear path's fit gains nothing.
+    var staticCurveMinImprovement = 2.0
 
     // MARK: fit of one alignment (Explainer.fit)
 
@@ -279,6 +334,10 @@ struct AnalyzerTuning: Sendable {
     var noiseBlock = 512
     /// The local noise is the median over this many blocks on each side.
     var noiseNeighbourBlocks = 4
+    /// Captures on the grid of one of these PCM formats (bits) have a quantisation floor: a
+    /// residual of one step (Δ, variance up to Δ²/4 where the signal pauses and the capture
+    /// rounds to 0 or ±Δ) is the format's, not a click.
+    static let coarsePCMBits = [8, 10, 12]
     /// Noise floor: −60 dB of the segment's peak.
     var noiseFloorOfPeak = 0.001
     /// The segment's overall misfit (residual over signal) is at least −34 dB: model error

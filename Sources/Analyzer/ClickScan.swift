@@ -86,7 +86,7 @@ extension Explainer {
             // Model error (a hair of delay or gain error, interpolation) grows with the signal
             // itself: allow for it in proportion to the local signal power.
             let local = tpow[max(0, b - 1)...min(nb - 1, b + 1)].max() ?? 0
-            sig2[b] = max(median(Array(bvar[nbh])), median(Array(bmean[nbh])), floor2, f.sigma2 * tuning.noiseOfSegmentSigma2, fitRatio * local)
+            sig2[b] = max(median(Array(bvar[nbh])), median(Array(bmean[nbh])), floor2, f.sigma2 * tuning.noiseOfSegmentSigma2, fitRatio * local, quantizationFloor)
         }
         return sig2
     }

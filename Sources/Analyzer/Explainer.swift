@@ -22,6 +22,9 @@ struct Explainer {
     let cap: [Float]
     let interp: SincInterpolator
     let fs: Int
+    /// The capture's quantisation noise variance (Δ²/4 for a step Δ; 0 when it is not on a
+    /// coarse grid): a residual of one step is the format's, not a click.
+    var quantizationFloor = 0.0
     let tuning = AnalyzerTuning.standard
 
     struct Result {
@@ -231,9 +234,11 @@ struct Explainer {
             }
             let t1 = step.t1, t2 = step.t2, di = step.di
             if (di == 0 && t2 == t1) || step.savings < tuning.minStepSavingsSigma2 * step.sigma2 {
-                // No discontinuity after all: one segment.
+                // No discontinuity after all: one segment, whose level is that of all its
+                // windows (the first run alone may be a few imprecise windows).
                 a.captureEnd = b.captureEnd
                 a.points += b.points
+                if !a.short { a.level = Segmenter.level(of: a.points, drift: a.drift) }
                 out[out.count - 1] = a
                 continue
             }
@@ -264,7 +269,9 @@ struct Explainer {
                 k -= 1
                 continue
             }
-            let at = Int(tA.rounded())
+            // The reference's first sample can sit a fraction of a frame before the capture's
+            // first frame: an event there is at frame 0, never at −1.
+            let at = min(max(0, Int(tA.rounded())), max(0, cap.count - 1))
             if gap > 0 {
                 let kind: Event.Kind = gap >= tuning.minRepeatTestFrames && isRepeat(t1: at, t2: at + gap, seg: a, fit: fa, sigma2: step.sigma2) ? .repeat : .gap
                 events.append(Event(kind: kind, captureSample: at, sizeSamples: gap, sampleRate: fs))

@@ -146,8 +146,8 @@ extension Explainer {
             var costA: [(Int, Double)] = []
             for k in (kA0 - kc)...(kA0 + kc) {
                 var cost = 0.0
-                for t in max(0, t1 - around)..<min(t2, t1 + around, cap.count) {
-                    let e = Double(cap[t]) - fa.gain * interp.value(at: a.refPosition(atCapture: Double(t)), in: rb, valid: 0..<max(0, k))
+                for t in span(max(0, t1 - around), min(t2, t1 + around, cap.count)) {
+                    let e = Double(cap[t]) - fa.gain * interp.value(at: a.refPosition(atCapture: Double(t)), in: rb, valid: until(k))
                     cost += e * e
                 }
                 costA.append((k, cost))
@@ -156,8 +156,8 @@ extension Explainer {
             var costB: [(Int, Double)] = []
             for k in (kB0 - kc)...(kB0 + kc) {
                 var cost = 0.0
-                for t in max(t1, t2 - around)..<min(t2 + around, cap.count) {
-                    let e = Double(cap[t]) - fb.gain * interp.value(at: b.refPosition(atCapture: Double(t)), in: rb, valid: max(0, k)..<ref.count)
+                for t in span(max(0, t1, t2 - around), min(t2 + around, cap.count)) {
+                    let e = Double(cap[t]) - fb.gain * interp.value(at: b.refPosition(atCapture: Double(t)), in: rb, valid: from(k))
                     cost += e * e
                 }
                 costB.append((k, cost))
@@ -195,11 +195,11 @@ extension Explainer {
                 // gap, and a little beyond for a replaced stretch.
                 let kLo = kCut - di
                 let kHi = kLo + insert + (t2 - t1) + 1
-                let aPart = (0..<(hi - lo)).map { fa.gain * interp.value(at: pa[$0], in: rb, valid: 0..<max(0, kCut)) }
+                let aPart = (0..<(hi - lo)).map { fa.gain * interp.value(at: pa[$0], in: rb, valid: until(kCut)) }
                 for kStart in kLo...kHi {
                     var cost = 0.0
                     for i in 0..<(hi - lo) {
-                        let e = Double(cap[lo + i]) - aPart[i] - fb.gain * interp.value(at: pb[i], in: rb, valid: max(0, kStart)..<ref.count)
+                        let e = Double(cap[lo + i]) - aPart[i] - fb.gain * interp.value(at: pb[i], in: rb, valid: from(kStart))
                         cost += e * e
                     }
                     let tA = Double(kCut) * (1 + a.drift) + a.level
@@ -214,10 +214,17 @@ extension Explainer {
         }
     }
 
+    /// The reference samples from `k` on, and before `k`: empty rather than a trap when `k`
+    /// lies beyond either end of the reference (an edge searched near the reference's ends).
+    func from(_ k: Int) -> Range<Int> { min(max(0, k), ref.count)..<ref.count }
+    func until(_ k: Int) -> Range<Int> { 0..<min(max(0, k), ref.count) }
+    /// lo..<hi, empty when hi < lo.
+    func span(_ lo: Int, _ hi: Int) -> Range<Int> { lo..<max(lo, hi) }
+
     /// Whether the foreign frames [t1, t2) copy earlier audio (rather than silence or noise).
     func isRepeat(t1: Int, t2: Int, seg: Segment, fit: Fit, sigma2: Double) -> Bool {
         let len = t2 - t1
-        guard len >= tuning.minRepeatTestFrames else { return false }
+        guard len >= tuning.minRepeatTestFrames, t1 >= 0, t2 <= cap.count else { return false }
         var ce = 0.0
         for t in t1..<t2 { ce += Double(cap[t]) * Double(cap[t]) }
         // Near-silent (at most noise): a gap.

@@ -33,6 +33,42 @@ struct RoundTripAnalysis {
 
     func run() throws(LoopbenchError) -> LoopMeasurement {
         try checkInputs()
+        return sanitized(try measure())
+    }
+
+    /// The measurement as the schema allows it, whatever the input: a latency or segment delay
+    /// that is not a finite number is no measurement (`no-signal`, with the reason); an
+    /// unbounded confidence (a correlation with no noise at all) is capped; every event lies
+    /// inside the capture and has a size.
+    func sanitized(_ m0: LoopMeasurement) -> LoopMeasurement {
+        var m = m0
+        let finiteDelays = (m.segments ?? []).allSatisfy { $0.delaySamples.isFinite }
+        if let l = m.latency, !l.samples.isFinite || !finiteDelays {
+            m.verdict = .noSignal
+            m.latency = nil
+            m.segments = nil
+            m.events = []
+            m.crackles = 0
+            m.driftPPM = nil
+            m.reason = "the alignment could not be computed as a finite delay (a degenerate signal): no latency is reported"
+        }
+        if let c = m.latency?.confidence, !c.isFinite { m.latency?.confidence = c > 0 ? AnalyzerTuning.maxConfidence : 0 }
+        if let d = m.driftPPM, !d.isFinite { m.driftPPM = nil }
+        if let v = m.snrDB, !v.isFinite { m.snrDB = nil }
+        if let v = m.gainDB, !v.isFinite { m.gainDB = nil }
+        let last = max(0, capture.frames - 1)
+        m.events = m.events.compactMap { e in
+            guard e.sizeSamples >= 1 else { return nil }
+            return e.captureSample >= 0 && e.captureSample <= last ? e
+                : Event(kind: e.kind, captureSample: min(max(0, e.captureSample), last), sizeSamples: e.sizeSamples, sampleRate: reference.sampleRate)
+        }
+        m.crackles = m.events.count
+        if m.verdict != .noSignal { m.verdict = m.events.isEmpty ? .clean : .crackle }
+        return m
+    }
+
+    /// The passes, in order (``run()`` checks the inputs before and the result after).
+    func measure() throws(LoopbenchError) -> LoopMeasurement {
         let fs = reference.sampleRate
         let refPath = options.referencePath, capPath = options.capturePath
 
@@ -69,13 +105,17 @@ struct RoundTripAnalysis {
             return m
         }
 
+        if points.allSatisfy(\.ambiguous) { return ambiguousEverywhere(m, find) }
+
         // 3. Segment (and the path's colouring, when it matters).
         var (seg, model, totalDrift) = segment(ref, cap, find, points, polarity: polarity)
         let longest = seg.segments.max { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }!
         if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = coloured }
+        if let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = curved }
 
         // 4 + 5. Explain steps, scan for clicks.
-        let explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)
+        var explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)
+        explainer.quantizationFloor = Self.quantizationFloor(capture.channels[find.channel])
         var result = explainer.explain(segments: &seg.segments, drift: seg.drift)
 
         result.events.sort { ($0.captureSample, $0.kind.rawValue) < ($1.captureSample, $1.kind.rawValue) }
@@ -95,6 +135,13 @@ struct RoundTripAnalysis {
             m.snrDB = nil
             m.reason = reason
             return m
+        }
+        // 7. The segments must agree with the whole-signal correlation: one that holds a fair
+        // share of the reference's energy lies at its peak. When none does, the segments are
+        // built on windows that matched at the wrong delays (a periodic signal), not on the probe.
+        let ambiguousShare = Double(points.filter(\.ambiguous).count) / Double(points.count)
+        if ambiguousShare >= tuning.ambiguousShareToCheckGlobal, let why = disagreementWithGlobalPeak(seg.segments, model, find, drift: totalDrift) {
+            return globalPeakOnly(m, find, why: why)
         }
         if let g = result.firstGain, g != 0 {
             m.gainDB = 20 * log10(abs(g))
@@ -121,6 +168,13 @@ struct RoundTripAnalysis {
         }
         guard reference.frames >= 256 else {
             throw .badData(refPath ?? "reference", "the reference is too short (\(reference.frames) frames; at least 256 needed)")
+        }
+        for (buffer, name) in [(reference, refPath ?? "reference"), (capture, capPath ?? "capture")] {
+            for (ch, x) in buffer.channels.enumerated() {
+                if let i = x.firstIndex(where: { !$0.isFinite }) {
+                    throw .badData(name, "channel \(ch) holds a sample that is not a finite number (\(x[i])) at frame \(i)")
+                }
+            }
         }
     }
 
@@ -174,6 +228,77 @@ struct RoundTripAnalysis {
         return (seg, model, totalDrift)
     }
 
+    /// Every tracked window matches the reference at several delays (a steady tone, a
+    /// periodic pulse train): no window can tell a step. When the whole-signal correlation
+    /// still tells the delay apart (a pulse train's first and last pulses do), the latency
+    /// comes from it alone; otherwise there is no latency to report.
+    func ambiguousEverywhere(_ m0: LoopMeasurement, _ find: GlobalFind) -> LoopMeasurement {
+        globalPeakOnly(m0, find, why: "every tracking window matches the reference at several delays (a steady tone, a periodic or narrowband signal)")
+    }
+
+    /// The latency from the whole-signal correlation alone (no segments, no events), when the
+    /// windows cannot be trusted for `why`; no latency either when that peak is ambiguous too.
+    func globalPeakOnly(_ m0: LoopMeasurement, _ find: GlobalFind, why: String) -> LoopMeasurement {
+        var m = m0
+        m.verdict = .noSignal
+        m.latency = nil
+        m.events = []
+        m.crackles = 0
+        m.segments = nil
+        m.driftPPM = nil
+        m.snrDB = nil
+        m.gainDB = nil
+        m.polarity = nil
+        guard !globalPeakAmbiguous(find) else {
+            m.reason = why + ", and so does the whole-signal correlation: the delay cannot be told, no latency is reported"
+            return m
+        }
+        let fine = interp.refinePeak(of: find.corr, near: find.peakIndex)
+        m.verdict = .clean
+        m.latency = .init(samples: Double(find.lags.lowerBound) + fine.position, sampleRate: reference.sampleRate, confidence: find.z)
+        m.polarity = find.corr[find.peakIndex] >= 0 ? 1 : -1
+        m.reason = why + ": latency from the whole-signal correlation only; drift and discontinuities not analysed"
+        return m
+    }
+
+    /// Why the segments disagree with the whole-signal correlation peak, or nil when one of
+    /// them that holds at least ``AnalyzerTuning/globalAgreementEnergyShare`` of the
+    /// reference's energy lies within ``AnalyzerTuning/globalAgreementFrames`` (plus what the
+    /// drift moves over the reference) of it.
+    func disagreementWithGlobalPeak(_ segments: [Segment], _ model: [Float], _ find: GlobalFind, drift: Double) -> String? {
+        var pre = [Double](repeating: 0, count: model.count + 1)
+        for i in model.indices { pre[i + 1] = pre[i] + Double(model[i]) * Double(model[i]) }
+        let total = pre[model.count]
+        guard total > 0 else { return nil }
+        let g = Double(find.lag)
+        let tolerance = tuning.globalAgreementFrames + abs(drift) * Double(model.count)
+        var shares: [(Double, Double)] = []
+        for s in segments {
+            let p0 = min(max(0, Int(s.refPosition(atCapture: Double(s.captureStart)))), model.count)
+            let p1 = min(max(p0, Int(s.refPosition(atCapture: Double(s.captureEnd)))), model.count)
+            let share = (pre[p1] - pre[p0]) / total
+            let delay = s.delay(atRef: Double(p0 + p1) / 2)
+            if share >= tuning.globalAgreementEnergyShare, abs(delay - g) <= tolerance { return nil }
+            shares.append((share, delay))
+        }
+        let best = shares.max { $0.0 < $1.0 }
+        return String(format: "the tracked segments disagree with the whole-signal correlation peak (delay %.0f; the largest segment, %.0f %% of the reference's energy, is at %.1f): the windows matched at the wrong delays (a periodic or narrowband signal)", g, 100 * (best?.0 ?? 0), best?.1 ?? .nan)
+    }
+
+    /// Whether the whole-signal correlation has another peak (beyond the main one's lobe)
+    /// closer to it than its own deficit can tell apart (``AnalyzerTuning/ambiguityMargin``).
+    func globalPeakAmbiguous(_ find: GlobalFind) -> Bool {
+        let c = find.corr, k = find.peakIndex
+        guard c[k] != 0 else { return true }
+        var lo = k, hi = k
+        while lo > 0, c[lo - 1] * c[k] > 0 { lo -= 1 }
+        while hi < c.count - 1, c[hi + 1] * c[k] > 0 { hi += 1 }
+        var second = 0.0
+        for i in c.indices where i < lo || i > hi { second = max(second, abs(c[i])) }
+        let rho2 = find.rho * second / abs(c[k])
+        return find.rho - rho2 < tuning.ambiguityGap(rho: find.rho)
+    }
+
     /// Refuse: an explanation that leaves more residual than signal, built on a weak
     /// whole-signal peak, is not a measurement: the capture holds the reference only in
     /// fragments (or something else). Say so rather than report the latency of a chance alignment.
@@ -225,6 +350,22 @@ struct RoundTripAnalysis {
 }
 
 // MARK: - Small numeric helpers
+
+extension RoundTripAnalysis {
+    /// Δ²/4 when every sample of `x` lies on the grid of a coarse PCM format (8 to 12 bits:
+    /// Δ = 2^−(bits−1)), else 0. Finer formats' steps are far below the click scan's own
+    /// floor (−60 dB of the peak) and are not looked for.
+    static func quantizationFloor(_ x: [Float]) -> Double {
+        for bits in AnalyzerTuning.coarsePCMBits {
+            let scale = Float(1 << (bits - 1))
+            if x.allSatisfy({ ($0 * scale).rounded() == $0 * scale }) {
+                let step = 1 / Double(scale)
+                return step * step / 4
+            }
+        }
+        return 0
+    }
+}
 
 func energy(_ x: [Float]) -> Double {
     var e = 0.0

@@ -35,8 +35,13 @@ struct Segmenter {
 
     func segments() -> Output {
         // Points too uncertain to place a one-frame step are left out of the grouping.
-        let strong = points.filter { $0.sigma < tuning.maxSigmaForGrouping }
-        let usable = strong.count >= 2 ? strong : points
+        // So are windows that cannot tell delays apart: steps are declared only from windows
+        // that can, and the ambiguous ones between them inherit their delay.
+        let strong = points.filter { $0.sigma < tuning.maxSigmaForGrouping && !$0.ambiguous }
+        // (Where nearly every window is ambiguous, as through a path the model cannot follow,
+        // the precise ones still group: the old rule.)
+        let precise = points.filter { $0.sigma < tuning.maxSigmaForGrouping }
+        let usable = strong.count >= 2 ? strong : precise.count >= 2 ? precise : points
         let (pairwise, slopes) = pairwiseDrift(usable)
         var drift = pairwise
         var (runs, levels) = runsOfOneLevel(usable, drift: drift)
@@ -44,6 +49,10 @@ struct Segmenter {
         dropStraddlingWindows(&runs, &levels)
         mergeAgreeingRuns(&runs, &levels, drift: drift)
         let driftKnown = jointDriftFit(runs, drift: &drift, hadSlopes: !slopes.isEmpty)
+        if usable.count < points.count {
+            let used = Set(usable.map(\.t))
+            addConsistentWeakRuns(&runs, &levels, weak: points.filter { !used.contains($0.t) }, drift: drift)
+        }
         return Output(segments: runs.map { segment($0, drift: drift) }, drift: drift, driftKnown: driftKnown)
     }
 
@@ -60,6 +69,11 @@ struct Segmenter {
             slopes.append((s, 1 / max(varS, 1e-18)))
         }
         var drift = weightedMedian(slopes) ?? 0
+        // The weights trust the sharpest windows most; on a drifting sweep those are the top
+        // octave's, whose matches a stretched chirp pulls off the true delay. When they
+        // disagree with the plain median of all pairs, the majority is believed.
+        let plain = median(slopes.map(\.0))
+        if abs(plain - drift) > tuning.driftMedianDisagreement { drift = plain }
         if abs(drift) > tuning.maxDrift { drift = 0 }
         return (drift, slopes)
     }
@@ -129,6 +143,46 @@ struct Segmenter {
         }
     }
 
+    /// 4b. The windows left out (imprecise or ambiguous) inherit their neighbours' delay,
+    /// unless several in a row agree on a delay clearly apart from both neighbours': a
+    /// sweep's lowest octaves before a drop there are imprecise (±0.5 frame) but all at one
+    /// delay, 480 frames from the next segment's. Such a run is a segment of its own;
+    /// windows locked one period off wander from window to window and make none.
+    func addConsistentWeakRuns(_ runs: inout [[TrackPoint]], _ levels: inout [Double], weak: [TrackPoint], drift: Double) {
+        let typical = median(runs.flatMap { $0 }.map { abs($0.rho) })
+        var inserts: [(index: Int, run: [TrackPoint], level: Double)] = []
+        for g in 0...runs.count {
+            let tLo = g == 0 ? Int.min : runs[g - 1].last!.t
+            let tHi = g == runs.count ? Int.max : runs[g].first!.t
+            let stretch = weak.filter { $0.t > tLo && $0.t < tHi }
+            let run = longestConsistentRun(stretch, drift: drift)
+            // …and match as well as the windows that make the other segments (not noise
+            // before the reference arrives that happens to resemble its slow start).
+            guard run.count >= tuning.weakRunMinWindows, median(run.map { abs($0.rho) }) >= tuning.strayRunRhoRatio * typical else { continue }
+            let lv = Segmenter.level(of: run, drift: drift)
+            let neighbours = [g > 0 ? levels[g - 1] : nil, g < runs.count ? levels[g] : nil].compactMap { $0 }
+            guard neighbours.allSatisfy({ abs($0 - lv) > tuning.weakRunMinStep }) else { continue }
+            inserts.append((g, run, lv))
+        }
+        for ins in inserts.reversed() {
+            runs.insert(ins.run, at: ins.index)
+            levels.insert(ins.level, at: ins.index)
+        }
+    }
+
+    /// The longest stretch of consecutive windows within ``AnalyzerTuning/weakRunTolerance``
+    /// of their running median.
+    func longestConsistentRun(_ pts: [TrackPoint], drift: Double) -> [TrackPoint] {
+        var best: [TrackPoint] = [], cur: [TrackPoint] = []
+        for pt in pts {
+            let e = pt.d - drift * pt.pc
+            if let _ = cur.first, abs(e - median(cur.map { $0.d - drift * $0.pc })) > tuning.weakRunTolerance { cur = [] }
+            cur.append(pt)
+            if cur.count > best.count { best = cur }
+        }
+        return best
+    }
+
     /// 5. Joint fit: one slope, one intercept per run (weighted least squares). Replaces the
     /// pairwise `drift` when it agrees with it (or when there were no pairwise slopes);
     /// returns whether the drift is known (the runs span enough of the reference).
@@ -157,6 +211,13 @@ struct Segmenter {
     /// the points that agree with the run's median (a window that straddles an edge can
     /// still sit in a run).
     func segment(_ run: [TrackPoint], drift: Double) -> Segment {
+        Segment(level: Segmenter.level(of: run, drift: drift), drift: drift, captureStart: run.first!.t, captureEnd: run.last!.t + AnalyzerTuning.trackingWindow, points: run)
+    }
+
+    /// The level of a run: the precision-weighted mean of its detrended delays, over the
+    /// points that agree with the run's median.
+    static func level(of run: [TrackPoint], drift: Double) -> Double {
+        let tuning = AnalyzerTuning.standard
         let es = run.map { $0.d - drift * $0.pc }
         let med = median(es)
         var num = 0.0, den = 0.0
@@ -164,8 +225,7 @@ struct Segmenter {
             num += e / (pt.sigma * pt.sigma)
             den += 1 / (pt.sigma * pt.sigma)
         }
-        let level = den > 0 ? num / den : med
-        return Segment(level: level, drift: drift, captureStart: run.first!.t, captureEnd: run.last!.t + AnalyzerTuning.trackingWindow, points: run)
+        return den > 0 ? num / den : med
     }
 }
 

@@ -12,6 +12,9 @@ struct TrackPoint {
     var rho: Double
     /// Expected standard deviation of `d`, in samples (from the match's SNR and bandwidth).
     var sigma: Double
+    /// Another delay matches about as well (``AnalyzerTuning/ambiguityMargin``): this window
+    /// cannot tell delays apart, and no step is declared from it.
+    var ambiguous = false
     /// Delay: capture frame minus reference frame (a window's delay is that of its centre).
     var d: Double { Double(t) - p }
     /// Reference position of the window's centre, where `d` holds exactly under drift.
@@ -98,6 +101,7 @@ struct Tracker {
             }
         }
         var bestPos = 0.0, bestVal = 0.0, predPos: Double?, predVal = 0.0
+        var refined: [(Double, Double)] = []
         for k in cands {
             // Refine on corr(x) / √E(x): the band-limited correlation over the (slowly
             // varying, linearly interpolated) energy of the reference under the window. Its
@@ -112,13 +116,26 @@ struct Tracker {
                 return polarity * interp.value(at: x, in: local) / (e * capE).squareRoot()
             }
             let val = polarity * r.value
+            refined.append((Double(a) + r.position, abs(val)))
             if abs(val) > abs(bestVal) { bestVal = val; bestPos = Double(a) + r.position }
             if k == kPred { predVal = val; predPos = Double(a) + r.position }
         }
         // A jump away from the prediction must be clearly better: a similar stretch elsewhere
         // in the probe should not pull the track off the true alignment.
-        if let pp = predPos, abs(predVal) >= abs(bestVal) - (abs(pp - bestPos) > tuning.jumpDistance ? tuning.farJumpMargin : tuning.nearJumpMargin) { bestPos = pp; bestVal = predVal }
+        // But a match better than the prediction by more than its own deficit can hide (the
+        // ambiguity margin) is a different delay, whatever the fixed margin says: on a slow
+        // sweep, one period off trails the true lag by less than the fixed margin.
+        if let pp = predPos {
+            let fixedMargin = abs(pp - bestPos) > tuning.jumpDistance ? tuning.farJumpMargin : tuning.nearJumpMargin
+            let margin = min(fixedMargin, tuning.ambiguityGap(rho: abs(bestVal)))
+            if abs(predVal) >= abs(bestVal) - margin { bestPos = pp; bestVal = predVal }
+        }
         guard abs(bestVal) >= rhoFloor else { return nil }
+        // Ambiguity: another lag (beyond the peak's own lobe) that matches about as well,
+        // closer than the noise or the path's misfit (1 − ρ) can tell apart: a narrowband
+        // window (a steady tone, hum, a slow sweep at 10 dB) or a pulse train's one pulse.
+        let second = refined.filter { abs($0.0 - bestPos) > tuning.jumpDistance }.map(\.1).max() ?? 0
+        let ambiguous = abs(bestVal) - second < tuning.ambiguityGap(rho: abs(bestVal))
         let bestRho = max(-1, min(1, bestVal))
         let bestK = Int(bestPos.rounded())
         let fine = (position: bestPos, value: bestVal)
@@ -136,11 +153,16 @@ struct Tracker {
         let beta2 = den > 0 ? num / den : 1e-6
         let r2 = min(bestRho * bestRho, 0.999999)
         let snr = r2 / (1 - r2)
-        let sigma = 1 / (max(beta2, 1e-9) * Double(w) * max(snr, 1e-9)).squareRoot()
+        let crb = 1 / (max(beta2, 1e-9) * Double(w) * max(snr, 1e-9)).squareRoot()
+        // A narrowband window (a sweep's lowest octaves) has a correlation so flat over a
+        // frame that the window's own hard edges move its peak: about 1/(β·W) whatever the
+        // SNR (0.12 frames at 60 Hz, 48 kHz). Counted only where it matters (see the tuning).
+        let edge = tuning.edgeSigmaScale / (max(beta2, 1e-9).squareRoot() * Double(w))
+        let sigma = edge >= tuning.edgeSigmaMin ? max(crb, edge) : crb
         // A window that hangs over either end of the reference locates itself poorly: it
         // still guides the tracking, but does not vote on delays.
         let partial = p < 0 || p + Double(w) > Double(n)
-        return TrackPoint(t: t, p: p, rho: bestRho, sigma: partial ? 1.0 : sigma)
+        return TrackPoint(t: t, p: p, rho: bestRho, sigma: partial ? 1.0 : sigma, ambiguous: ambiguous)
     }
 
     /// `match`, and when that finds nothing or a match well below the track's `typical`

@@ -17,9 +17,11 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks: the analyzer against a plain FFT cross-correlation, the card model, the default sweep.")
 
-    enum Suite: String, ExpressibleByArgument, CaseIterable { case analyze, model, sweep, qemu, all }
+    enum Suite: String, ExpressibleByArgument, CaseIterable { case analyze, model, sweep, qemu, corpus, all }
 
-    @Argument(help: "analyze | model | sweep | qemu (a real guest: where a trial's time goes) | all (all but qemu)") var suite: Suite = .all
+    @Argument(help: "analyze | model | sweep | qemu (a real guest: where a trial's time goes) | corpus (accuracy on other tools' signals) | all (all but qemu and corpus)") var suite: Suite = .all
+    @Flag(name: .long, help: "corpus: print every case, not only the table.") var cases = false
+    @Option(name: .long, help: "corpus: only the cases whose name contains this text (with --cases, their segments too).") var only: String?
     @Option(name: .long, help: "Repetitions of each timed run (the median is reported).") var repeats: Int = 3
 
     func run() throws {
@@ -28,6 +30,7 @@ struct BenchCommand: ParsableCommand {
             if suite == .model || suite == .all { try modelBench() }
             if suite == .sweep || suite == .all { try sweepBench() }
             if suite == .qemu { try qemuBench() }
+            if suite == .corpus { try corpusBench() }
         }
     }
 
@@ -131,5 +134,43 @@ struct BenchCommand: ParsableCommand {
         let r = try SweepBenchmark.run()
         print(String(format: "default sweep: %d trials, %.0f s of audio in %.1f s on %d jobs: %.1f audio s per wall s",
                      r.trials, r.audioSeconds, r.wallSeconds, r.jobs, r.audioSecondsPerWallSecond))
+    }
+
+    /// Accuracy on other people's signals (``Corpus/standardCases()``), per family: the
+    /// worst latency error over the cases that should measure, false events, events found,
+    /// and the cases that answered `no-signal`.
+    func corpusBench() throws {
+        struct Row { var cases = 0, clean = 0, worstClean = 0.0, worstAll = 0.0, noLatency = 0, found = 0, expected = 0, falseEvents = 0, falseCases = 0, worstDrift = 0.0 }
+        var rows: [Corpus.Family: Row] = [:]
+        let t0 = ProgressLine.now()
+        for c in Corpus.standardCases() where only.map({ c.name.contains($0) }) ?? true {
+            let b = Corpus.build(c)
+            let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.sampleRate, mono: b.reference), capture: AudioBuffer(sampleRate: c.sampleRate, mono: b.capture))
+            let s = Corpus.score(m, c, b)
+            var r = rows[c.family] ?? Row()
+            r.cases += 1
+            if let e = s.latencyError {
+                r.worstAll = max(r.worstAll, e)
+                if c.damage == .none, c.path == .direct, c.quirk == .none, c.driftPPM == 0 { r.clean += 1; r.worstClean = max(r.worstClean, e) }
+            } else { r.noLatency += 1 }
+            r.found += s.found
+            r.expected += s.expected
+            r.falseEvents += s.falseEvents
+            if s.falseEvents > 0 { r.falseCases += 1 }
+            if c.driftPPM != 0, let d = s.driftError { r.worstDrift = max(r.worstDrift, d) }
+            rows[c.family] = r
+            if cases {
+                let lat = s.latencyError.map { String(format: "%.4f", $0) } ?? "none"
+                if only != nil { print("    truth \(b.truth); segments " + (m.segments ?? []).map { "\($0.captureStart)..<\($0.captureEnd) @\(String(format: "%.3f", $0.delaySamples))" }.joined(separator: ", ")) }
+                print("  \(c.name): \(m.verdict.rawValue) err \(lat) found \(s.found)/\(s.expected) false \(s.falseEvents)\(s.driftError.map { String(format: " drift err %.2f ppm", $0) } ?? "") \(EventMatch.describe(m.events))\(m.reason.map { " (\($0.prefix(60)))" } ?? "")")
+            }
+        }
+        print(String(format: "corpus: %d cases in %.1f s", rows.values.reduce(0) { $0 + $1.cases }, ProgressLine.now() - t0))
+        print("| family | cases | worst latency error, clean (samples) | worst latency error, all | no latency | events found | false events (cases) | worst drift error (ppm) |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for f in Corpus.Family.allCases {
+            guard let r = rows[f] else { continue }
+            print("| \(f.rawValue) | \(r.cases) | " + String(format: "%.4f | %.3f | %d | %d/%d | %d (%d) | %.2f |", r.worstClean, r.worstAll, r.noLatency, r.found, r.expected, r.falseEvents, r.falseCases, r.worstDrift))
+        }
     }
 }

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DSP
+import Foundation
+
+/// The path's memoryless non-linearity (clipping, a soft limiter, an overdriven converter),
+/// as a polynomial in the reference fitted by least squares.
+///
+/// A clipped capture misfits the bare reference at every peak, and the misfit would look
+/// like clicks. A curve y = Σ aₖ xᵏ (k = 1…``AnalyzerTuning/staticCurveDegree``) fitted on
+/// the longest segment and applied to the reference sample by sample (before the fractional
+/// delay, as the path applies it) makes the residual honest again. It is used only when it
+/// explains the capture clearly better than a gain does.
+enum StaticCurve {
+    /// The reference through the fitted curve (normalised to unit gain), or nil when a plain
+    /// gain fits as well.
+    static func fit(ref: [Float], cap: [Float], segment s: Segment, interp: SincInterpolator) -> [Float]? {
+        let tuning = AnalyzerTuning.standard
+        let deg = AnalyzerTuning.staticCurveDegree
+        let a = max(s.captureStart, Int(s.level.rounded(.up)), 0)
+        let b = min(s.captureEnd, Int(s.level + (1 + s.drift) * Double(ref.count)), cap.count)
+        guard b - a > tuning.pathFitMinFrames else { return nil }
+        let lo = max(a, (a + b) / 2 - tuning.pathFitMaxFrames / 2), hi = min(b, lo + tuning.pathFitMaxFrames)
+        var peak: Float = 0
+        for v in ref { peak = max(peak, abs(v)) }
+        guard peak > 0 else { return nil }
+        // The curve is fitted on the aligned reference at unit peak (well-conditioned powers).
+        let m: [Double] = ref.withUnsafeBufferPointer { rb in
+            (lo..<hi).map { interp.value(at: s.refPosition(atCapture: Double($0)), in: rb) / Double(peak) }
+        }
+        var r = [Double](repeating: 0, count: deg * deg), p = [Double](repeating: 0, count: deg)
+        var cc = 0.0
+        var pw = [Double](repeating: 0, count: deg)
+        for (i, t) in (lo..<hi).enumerated() {
+            let c = Double(cap[t])
+            cc += c * c
+            var x = 1.0
+            for k in 0..<deg { x *= m[i]; pw[k] = x }
+            for j in 0..<deg {
+                p[j] += c * pw[j]
+                for k in j..<deg { r[j * deg + k] += pw[j] * pw[k] }
+            }
+        }
+        guard r[0] > 0, cc > 0 else { return nil }
+        for j in 0..<deg { for k in 0..<j { r[j * deg + k] = r[k * deg + j] } }
+        for j in 0..<deg { r[j * deg + j] += tuning.pathFitRidge * r[0] }
+        guard let h = PathModel.solve(r, p, n: deg), h[0] != 0 else { return nil }
+        var hp = 0.0
+        for j in 0..<deg { hp += h[j] * p[j] }
+        let resCurve = cc - hp
+        let resGain = cc - p[0] * p[0] / r[0]
+        guard resCurve > 0, resGain > tuning.staticCurveMinImprovement * resCurve else { return nil }
+        // Applied to the reference itself, normalised so that its slope at 0 is the gain's.
+        return ref.map { v in
+            let x = Double(v / peak)
+            var y = 0.0, xk = 1.0
+            for k in 0..<deg { xk *= x; y += h[k] * xk }
+            return Float(y / h[0] * Double(peak))
+        }
+    }
+}

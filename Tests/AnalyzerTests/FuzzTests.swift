@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Analyzer
+import Foundation
+import LoopbenchCore
+import Testing
+import TestSupport
+
+/// Random references (other tools' signals, noise, sparse pulses, near-silence), random
+/// damage (up to three edits of 1–3000 frames anywhere), random paths and quirks, random
+/// delay, drift and noise, and some captures that are not the reference at all: the analyzer
+/// must never trap, and every measurement it returns must be valid against
+/// `schemas/measurement.schema.json`. Bad input may be refused, but only as a
+/// ``LoopbenchError`` with a sysexits status.
+@Suite("Analyzer fuzz")
+struct AnalyzerFuzzTests {
+    static let cases = 300
+
+    struct FuzzCase {
+        var reference: [Float]
+        var capture: [Float]
+        var rate: Int
+        var label: String
+    }
+
+    static func reference(_ rng: inout SeededRandom, rate: Int) -> ([Float], String) {
+        let seconds = 0.1 + rng.uniform() * 1.4
+        let n = max(200, Int(seconds * Double(rate)))
+        switch rng.next() % 6 {
+        case 0, 1, 2:
+            let f = Corpus.Family.allCases[Int(rng.next() % UInt64(Corpus.Family.allCases.count))]
+            return (Corpus.reference(f, sampleRate: rate, seconds: Double(n) / Double(rate), seed: rng.next() % 1000), f.rawValue)
+        case 3:
+            return ((0..<n).map { _ in Float(0.3 * rng.gaussian()) }, "white")
+        case 4:
+            var x = [Float](repeating: 0, count: n)
+            for _ in 0..<(1 + Int(rng.next() % 5)) { x[Int(rng.next() % UInt64(n))] = Float(rng.uniform() * 2 - 1) }
+            return (x, "sparse")
+        default:
+            return ((0..<n).map { _ in Float(1e-6 * rng.gaussian()) }, "faint")
+        }
+    }
+
+    /// Up to three edits, sorted and apart, inside the reference.
+    static func edits(_ rng: inout SeededRandom, n: Int) -> [CaptureSynth.Edit] {
+        var out: [CaptureSynth.Edit] = []
+        var from = 1
+        for _ in 0..<Int(rng.next() % 4) {
+            let size = 1 + Int(rng.next() % 3000)
+            guard from + size + 1 < n else { break }
+            let at = from + size + Int(rng.next() % UInt64(max(1, n - from - 2 * size)))
+            guard at + size < n else { break }
+            switch rng.next() % 4 {
+            case 0: out.append(.gap(at: at, frames: size))
+            case 1: out.append(.drop(at: at, frames: size))
+            case 2: out.append(.repeat(at: at, frames: size))
+            default: out.append(.replace(at: at, gap: size, missing: size))
+            }
+            from = at + size + 1
+        }
+        return out
+    }
+
+    static func make(_ i: Int) -> FuzzCase {
+        var rng = SeededRandom(seed: 9000 + UInt64(i))
+        let rate = [8000, 22050, 44100, 48000, 48000][Int(rng.next() % 5)]
+        let (ref, kind) = reference(&rng, rate: rate)
+        let path = Corpus.Path.allCases[Int(rng.next() % UInt64(Corpus.Path.allCases.count))]
+        let quirk = Corpus.Quirk.allCases[Int(rng.next() % UInt64(Corpus.Quirk.allCases.count))]
+        let delay = rng.uniform() < 0.2 ? 0 : rng.uniform() * 10000
+        let drift = rng.uniform() < 0.7 ? 0 : (rng.uniform() * 2 - 1) * 2000
+        let snr: Double? = rng.uniform() < 0.1 ? nil : -10 + rng.uniform() * 70
+        let label = "case \(i): \(kind) \(ref.count) frames at \(rate) Hz, \(path.rawValue), \(quirk.rawValue), delay \(delay), drift \(drift) ppm, snr \(snr.map { "\($0)" } ?? "none")"
+        switch rng.next() % 10 {
+        case 0:
+            // Not the reference at all: noise, silence or a constant, as long as it or longer.
+            let m = ref.count + Int(rng.next() % 5000)
+            let choice = rng.next() % 3
+            let cap: [Float] = (0..<m).map { _ in choice == 0 ? Float(rng.gaussian() * 0.1) : choice == 1 ? 0 : 0.25 }
+            return FuzzCase(reference: ref, capture: cap, rate: rate, label: label + ", unrelated capture \(choice)")
+        case 1:
+            // Truncated: the capture ends inside the reference (or is shorter than it).
+            let r = Corpus.render(reference: ref, edits: [], path: path, quirk: quirk, delay: delay, driftPPM: drift, snrDB: snr, sampleRate: rate, seed: rng.next(), tail: 0)
+            let keep = max(1, Int(Double(r.capture.count) * (0.5 + 0.5 * rng.uniform())))
+            return FuzzCase(reference: ref, capture: Array(r.capture.prefix(keep)), rate: rate, label: label + ", truncated to \(keep)")
+        default:
+            let r = Corpus.render(reference: ref, edits: edits(&rng, n: ref.count), path: path, quirk: quirk, delay: delay, driftPPM: drift,
+                                  snrDB: snr, sampleRate: rate, seed: rng.next(), tail: Int(rng.next() % 6000))
+            return FuzzCase(reference: ref, capture: r.capture, rate: rate, label: label)
+        }
+    }
+
+    @Test("no trap, and every measurement valid against the schema (300 seeded cases)")
+    func fuzz() throws {
+        var measurements: [LoopMeasurement] = []
+        var refused = 0
+        for i in 0..<Self.cases {
+            let c = Self.make(i)
+            do {
+                let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
+                measurements.append(m)
+                if m.verdict == .noSignal { #expect(m.latency == nil, "\(c.label)") }
+                for e in m.events { #expect(e.captureSample >= 0 && e.captureSample < c.capture.count && e.sizeSamples >= 1, "\(c.label): \(e)") }
+            } catch {
+                // A refusal is allowed (a capture shorter than the reference, a silent one), as bad data.
+                #expect(error.kind == .badData, "\(c.label): \(error)")
+                refused += 1
+            }
+        }
+        #expect(measurements.count >= Self.cases / 2, "only \(measurements.count) measurements, \(refused) refusals")
+        let dir = TestPaths.temporaryDirectory("analyzer-fuzz")
+        let path = dir + "/measurements.json"
+        try JSONCoding.encode(measurements).write(to: URL(fileURLWithPath: path))
+        let complaint = SchemaCheck.validate(jsonPath: path, schema: "measurement.schema.json", each: "doc")
+        #expect(complaint == nil, "\(complaint ?? "")")
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
