@@ -42,11 +42,12 @@ let package = Package(
         .target(name: "Loops", dependencies: ["LoopbenchCore", "CardModel", "PulseBackend", "ALSABackend", "QEMUBackend"]),
         .target(name: "Bench", dependencies: ["LoopbenchCore", "Analyzer", "AudioFile", "Stimulus", "Loops"]),
         .target(name: "Sweep", dependencies: ["LoopbenchCore", "CardModel", "Bench", "Loops", "Stimulus", "Analyzer", "DSP", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Reports", dependencies: ["LoopbenchCore", "Sweep"]),
+        .target(name: "Soak", dependencies: ["LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer"], swiftSettings: optimized),
+        .target(name: "Reports", dependencies: ["LoopbenchCore", "Sweep", "Soak"]),
         .executableTarget(
             name: "loopbench",
             dependencies: [
-                "LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Synth", "Loops", "Bench", "Sweep", "Reports", "QEMUBackend",
+                "LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Synth", "Loops", "Bench", "Sweep", "Reports", "QEMUBackend", "Soak",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,5 +64,6 @@ let package = Package(
         .testTarget(name: "BackendTests", dependencies: ["PulseBackend", "ALSABackend", "Bench", "Analyzer", "Stimulus", "TestSupport", "LoopbenchCore"]),
         .testTarget(name: "QEMUBackendTests", dependencies: ["QEMUBackend", "Bench", "Stimulus", "TestSupport", "LoopbenchCore"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Reports", "LoopbenchCore", "TestSupport"]),
+        .testTarget(name: "SoakTests", dependencies: ["Soak", "Reports", "Stimulus", "Loops", "AudioFile", "LoopbenchCore", "TestSupport"]),
     ]
 )

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Analyzer
+import Foundation
+import LoopbenchCore
+import Stimulus
+
+/// Analyses one continuous capture of a periodic probe as it arrives, period by period, with
+/// bounded memory: the probes, and a history of a few periods of capture.
+///
+/// Each period's probe is expected where the previous one ended plus a period. It is analysed
+/// in a window reaching `margin` into the separators on either side (the analyzer gives its
+/// latency, drift and events); when it is not there (a large step, a loss), it is searched for
+/// half a period either way, also as the next few probes (whole periods lost). A latency step
+/// between two periods is a `gap` or `drop` in the separator, exact in size, placed to within
+/// the separator. A period whose probe is not found is `missing-period` (silence, or a later
+/// probe in its place), `stuck` (a short loop repeating) or `lost-sync` (anything else).
+public final class SoakStream {
+    /// What one period gave.
+    public struct Outcome: Sendable {
+        public var point: PeriodPoint
+        public var events: [SoakEvent]
+    }
+
+    /// How far the analysis window reaches into the separator on each side: 40 ms, less than
+    /// half of the default 100 ms separator, so a window never holds a neighbour's probe.
+    public static let marginSeconds = 0.04
+    /// A latency change between periods below half a frame is not a step: the analyzer's
+    /// latency is good to ~0.002 frames and a period's drift estimate to far less than that
+    /// over a separator, so half a frame is the smallest step that rounds to a whole frame.
+    public static let stepThreshold = 0.5
+    /// History kept behind the oldest frame still needed (for waveform clips around events).
+    public let historyFrames: Int
+
+    public let probe: PeriodicProbe
+    let probes: [[Float]]
+    let energies: [Double]
+    let P: Int, L: Int, margin: Int, rate: Int
+    /// Frame of the run's timeline where this stream's frame 0 lies.
+    public let runOffset: Int
+    /// Global index of this stream's period 0 (which probe it plays).
+    public let firstPeriod: Int
+    let forcedChannel: Int?
+
+    var buf: [[Float]] = []
+    var base = 0
+    var end: Int { base + (buf.first?.count ?? 0) }
+    /// Stream-local index of the next period to analyse.
+    var next = 0
+    /// Where the next probe should start (stream frames), when locked.
+    var expected: Double?
+    /// The latency (frames) the next period should have, once one period was found.
+    var predicted: Double?
+    var prevProbeEnd: Int?
+    public private(set) var channelUsed: Int?
+    /// Latencies (ms) of every found period, for the summary.
+    public private(set) var periodsAnalysed = 0
+
+    struct PendingClip { var id: Int; var from: Int; var to: Int }
+    var pending: [PendingClip] = []
+
+    public init(probe: PeriodicProbe, probes: [[Float]], runOffset: Int, firstPeriod: Int, channel: Int? = nil, historySeconds: Double = 2) {
+        self.probe = probe
+        self.probes = probes
+        energies = probes.map { $0.reduce(0.0) { $0 + Double($1) * Double($1) } }
+        P = probe.periodFrames
+        L = probe.probeFrames
+        rate = probe.sampleRate
+        margin = Int(Self.marginSeconds * Double(probe.sampleRate))
+        self.runOffset = runOffset
+        self.firstPeriod = firstPeriod
+        forcedChannel = channel
+        historyFrames = max(P, Int(historySeconds * Double(probe.sampleRate)))
+    }
+
+    /// The stream frames held now.
+    public var held: Range<Int> { base..<end }
+
+    /// Appends planar audio and analyses every period that is complete.
+    public func append(_ planar: [[Float]]) -> [Outcome] {
+        if buf.isEmpty { buf = planar.map { _ in [] } }
+        for c in buf.indices where c < planar.count { buf[c].append(contentsOf: planar[c]) }
+        var out: [Outcome] = []
+        while let o = step(final: false) { out.append(o) }
+        trim()
+        return out
+    }
+
+    /// Analyses what is left once the capture has ended (a period cut off by the end is not analysed).
+    public func finish() -> [Outcome] {
+        var out: [Outcome] = []
+        while let o = step(final: true) { out.append(o) }
+        return out
+    }
+
+    /// Asks for the capture frames `from ..< to` (stream frames) of the used channel; they are
+    /// handed out by ``readyClips(final:)`` once captured.
+    public func requestClip(id: Int, from: Int, to: Int) { pending.append(PendingClip(id: id, from: max(0, from), to: to)) }
+
+    /// Clips whose frames are all in (all that is left of them, when `final`).
+    public func readyClips(final: Bool = false) -> [(id: Int, from: Int, samples: [[Float]])] {
+        var out: [(Int, Int, [[Float]])] = []
+        pending.removeAll { c in
+            guard c.to <= end || final else { return false }
+            let a = max(c.from, base), b = min(c.to, end)
+            if b > a { out.append((c.id, a, buf.map { Array($0[(a - base)..<(b - base)]) })) }
+            return true
+        }
+        return out
+    }
+
+    func trim() {
+        let need = Double(next * P) + (predicted ?? 0) - Double(P / 2 + margin)
+        let keepFrom = min(Int(need) - historyFrames, pending.map(\.from).min() ?? Int.max)
+        // Compact only when a lot can go, so the copy is amortised.
+        guard keepFrom - base > 2 * P else { return }
+        let drop = keepFrom - base
+        for c in buf.indices { buf[c].removeFirst(drop) }
+        base = keepFrom
+    }
+
+    func slice(_ ch: Int, _ from: Int, _ to: Int) -> ArraySlice<Float> {
+        let a = max(from, base) - base, b = min(to, end) - base
+        return b > a ? buf[ch][a..<b] : []
+    }
+
+    var searchChannel: Int {
+        if let c = channelUsed ?? forcedChannel, c < buf.count { return c }
+        // Before the first lock: the channel with the most energy.
+        var best = (0, -1.0)
+        for (c, x) in buf.enumerated() {
+            let e = x.suffix(2 * P).reduce(0.0) { $0 + Double($1) * Double($1) }
+            if e > best.1 { best = (c, e) }
+        }
+        return best.0
+    }
+
+    /// One period, if enough capture is in; nil to wait for more (or, when final, to stop).
+    func step(final: Bool) -> Outcome? {
+        let k = next
+        let nominal = k * P
+        if let c = expected {
+            let s = Int(c.rounded())
+            guard s + L + margin <= end else { return nil }
+            if let o = analyse(k, at: s, tight: true, missing: 0) { return o }
+        }
+        // Search half a period either way of where the probe should be.
+        let center = Double(nominal) + (predicted ?? Double(P / 2 - margin))
+        let from = Int(center) - P / 2, to = Int(center) + P / 2 + L
+        guard to <= end else { return nil }
+        let ch = searchChannel
+        let region = slice(ch, from, to)
+        let regionStart = max(from, base)
+        for j in 0..<probe.distinct {
+            let g = firstPeriod + k + j
+            guard let hit = PeriodLocator.locate(probes[g % probes.count], probeEnergy: energies[g % probes.count], in: region),
+                  hit.score >= PeriodLocator.foundThreshold else { continue }
+            let s = regionStart + hit.lag
+            if s + L + margin > end { return nil }
+            if let o = analyse(k, at: s, tight: false, missing: j) { return o }
+        }
+        return notFound(k, center: center)
+    }
+
+    /// Period `k` (and `missing` periods before it lost) whose probe starts near stream frame `s`.
+    func analyse(_ k0: Int, at s: Int, tight: Bool, missing: Int) -> Outcome? {
+        let k = k0 + missing
+        let g = firstPeriod + k
+        let w0 = max(base, s - margin), w1 = min(end, s + L + margin)
+        let window = AudioBuffer(sampleRate: rate, channels: buf.indices.map { Array(slice($0, w0, w1)) })
+        let reference = AudioBuffer(sampleRate: rate, mono: probes[g % probes.count])
+        guard let m = try? Analyzer.analyze(reference: reference, capture: window, options: .init(channel: channelUsed ?? forcedChannel)),
+              m.verdict != .noSignal, let d = m.latency?.samples else { return nil }
+        let start = Double(w0) + d
+        if tight && abs(start - Double(s)) > Double(margin) / 2 { return nil }
+        channelUsed = m.capture.channelUsed ?? channelUsed
+        let latency = start - Double(k * P)
+        let latencyMS = latency * 1000 / Double(rate)
+        var events: [SoakEvent] = []
+        if missing > 0 {
+            var e = SoakEvent(kind: "missing-period", runFrame: runOffset + Int((Double(k0 * P) + (predicted ?? latency)).rounded()), sampleRate: rate,
+                              sizeSamples: missing * P, period: firstPeriod + k0, latencyMS: latencyMS,
+                              detail: missing == 1 ? "period \(firstPeriod + k0) never came back: the next period's probe stands in its place"
+                                                   : "periods \(firstPeriod + k0)–\(firstPeriod + k - 1) never came back: period \(g)'s probe stands in their place")
+            e.placeUncertaintySamples = P
+            events.append(e)
+        }
+        if let p = predicted {
+            let step = latency - (p - Double(missing * P))
+            if abs(step) >= Self.stepThreshold, let pe = prevProbeEnd {
+                var e = SoakEvent(kind: step > 0 ? "gap" : "drop", runFrame: runOffset + pe, sampleRate: rate,
+                                  sizeSamples: Int(abs(step).rounded()), period: g, latencyMS: latencyMS,
+                                  detail: String(format: "the latency stepped by %+.2f frames between periods %d and %d (in the separator)", step, g - 1 - missing, g))
+                e.placeUncertaintySamples = max(0, Int(start) - pe)
+                events.append(e)
+            }
+        }
+        var steps = 0
+        for e in m.events {
+            var se = SoakEvent(kind: e.kind.rawValue, runFrame: runOffset + w0 + e.captureSample, sampleRate: rate,
+                               sizeSamples: e.sizeSamples, period: g, latencyMS: latencyMS)
+            se.detail = nil
+            events.append(se)
+            switch e.kind {
+            case .gap, .repeat: steps += e.sizeSamples
+            case .drop: steps -= e.sizeSamples
+            case .click: break
+            }
+        }
+        let drift = (m.driftPPM ?? 0).isFinite ? (m.driftPPM ?? 0) : 0
+        predicted = latency + Double(steps) + drift * 1e-6 * Double(P)
+        prevProbeEnd = Int(start.rounded()) + L + steps
+        expected = Double((k + 1) * P) + predicted!
+        next = k + 1
+        periodsAnalysed += 1
+        let verdict = events.isEmpty ? "clean" : "crackle"
+        let point = PeriodPoint(period: g, timeS: Double(runOffset + k * P) / Double(rate), latencyMS: latencyMS, verdict: verdict, events: events.count)
+        return Outcome(point: point, events: events.sorted { $0.runFrame < $1.runFrame })
+    }
+
+    /// Period `k`'s probe is nowhere near: say what stands there, and search afresh next time.
+    func notFound(_ k: Int, center: Double) -> Outcome {
+        let g = firstPeriod + k
+        let at = Int(center.rounded())
+        let (content, rep) = PeriodLocator.classify(slice(searchChannel, at, at + L))
+        let kind: String, detail: String
+        switch content {
+        case .silence: kind = "missing-period"; detail = "silence where period \(g)'s probe should be"
+        case .stuck: kind = "stuck"; detail = "the capture repeats a \(rep ?? 0)-frame stretch over and over where period \(g)'s probe should be"
+        case .other: kind = "lost-sync"; detail = "period \(g)'s probe is not in the capture (something else is); searching afresh from the next period"
+        }
+        let latencyMS = predicted.map { $0 * 1000 / Double(rate) }
+        var e = SoakEvent(kind: kind, runFrame: runOffset + at, sampleRate: rate, sizeSamples: L, period: g, latencyMS: latencyMS, detail: detail)
+        if content == .stuck { e.sizeSamples = rep ?? L }
+        expected = nil
+        next = k + 1
+        let point = PeriodPoint(period: g, timeS: Double(runOffset + k * P) / Double(rate), latencyMS: nil, verdict: kind, events: 1)
+        return Outcome(point: point, events: [e])
+    }
+}
