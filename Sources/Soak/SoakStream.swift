@@ -177,11 +177,13 @@ public final class SoakStream {
         let latencyMS = latency * 1000 / Double(rate)
         var events: [SoakEvent] = []
         if missing > 0 {
-            var e = SoakEvent(kind: "missing-period", runFrame: runOffset + Int((Double(k0 * P) + (predicted ?? latency)).rounded()), sampleRate: rate,
+            // Lost somewhere between the end of the last probe heard and the start of this one.
+            let from = prevProbeEnd ?? Int((Double(k0 * P) + (predicted ?? latency)).rounded())
+            var e = SoakEvent(kind: "missing-period", runFrame: runOffset + from, sampleRate: rate,
                               sizeSamples: missing * P, period: firstPeriod + k0, latencyMS: latencyMS,
                               detail: missing == 1 ? "period \(firstPeriod + k0) never came back: the next period's probe stands in its place"
                                                    : "periods \(firstPeriod + k0)–\(firstPeriod + k - 1) never came back: period \(g)'s probe stands in their place")
-            e.placeUncertaintySamples = P
+            e.placeUncertaintySamples = max(0, Int(start) - from)
             events.append(e)
         }
         if let p = predicted {
