@@ -76,7 +76,10 @@ public struct SoakReport: Codable, Sendable, Equatable {
         public var backendXruns: Int?
         public var reportedLatencyMS: Double?
         public var notes: [String]?
-        public init(startS: Double, seconds: Double, backendXruns: Int?, reportedLatencyMS: Double?, notes: [String]?) {
+        /// Where the chunk's capture starts in the `--save-capture` file (chunks are written back to back, tails included).
+        public var captureFileStart: Int?
+        public init(startS: Double, seconds: Double, backendXruns: Int?, reportedLatencyMS: Double?, notes: [String]?, captureFileStart: Int? = nil) {
+            self.captureFileStart = captureFileStart
             self.startS = startS
             self.seconds = seconds
             self.backendXruns = backendXruns
@@ -89,6 +92,7 @@ public struct SoakReport: Codable, Sendable, Equatable {
             case backendXruns = "backend_xruns"
             case reportedLatencyMS = "reported_latency_ms"
             case notes
+            case captureFileStart = "capture_file_start"
         }
     }
 

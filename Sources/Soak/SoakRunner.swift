@@ -54,7 +54,7 @@ public enum SoakRunner {
         let totalPeriods = max(1, Int((options.durationSeconds / probe.periodSeconds).rounded(.up)))
         let log = SoakLog(probe: probe, backend: first.backend, settings: first.effectiveSettings, timeline: audioTimeline ? "audio" : "wall")
         log.captureChannels = first.channels
-        let t0 = ProgressLine.now(), wall0 = Date()
+        let t0 = ProgressLine.now()
         let sampler = audioTimeline ? nil : MachineSampler(t0: t0)
         sampler?.start()
         let writer = try options.saveCapture.map { p throws(LoopbenchError) in try SoundFile.Writer(path: p, sampleRate: rate, channels: first.channels) }
@@ -73,10 +73,12 @@ public enum SoakRunner {
             let got: LoopCapture
             do { got = try loop.run(stimulus: AudioBuffer(sampleRate: rate, channels: Array(repeating: mono, count: loop.channels))) }
             catch { failure = error; break }
-            let runOffset = audioTimeline ? audioFrames : Int(((tStart - t0) * Double(rate)).rounded())
+            // The card model's timeline is the probe's schedule (chunk after chunk, without the capture tails).
+            let runOffset = audioTimeline ? donePeriods * P : Int(((tStart - t0) * Double(rate)).rounded())
             if let x = got.backendXruns { xruns = (xruns ?? 0) + x }
             log.chunks.append(.init(startS: Double(runOffset) / Double(rate), seconds: Double(got.capture.frames) / Double(rate), backendXruns: got.backendXruns,
-                                    reportedLatencyMS: got.reportedLatencyFrames.map { $0 * 1000 / Double(rate) }, notes: got.notes.isEmpty ? nil : got.notes))
+                                    reportedLatencyMS: got.reportedLatencyFrames.map { $0 * 1000 / Double(rate) }, notes: got.notes.isEmpty ? nil : got.notes,
+                                    captureFileStart: writer == nil ? nil : audioFrames))
             let stream = SoakStream(probe: probe, probes: probes, runOffset: runOffset, firstPeriod: donePeriods,
                                     channel: options.channel ?? log.channelUsed, historySeconds: max(2, options.aroundSeconds + 1))
             let outcomes = stream.append(got.capture.channels) + stream.finish()
@@ -97,14 +99,13 @@ public enum SoakRunner {
             log.capturedFrames = audioFrames
             donePeriods += n
             c += 1
-            log.durationS = audioTimeline ? Double(audioFrames) / Double(rate) : ProgressLine.now() - t0
+            log.durationS = audioTimeline ? Double(donePeriods * P) / Double(rate) : ProgressLine.now() - t0
             let lat = log.latenciesMS
             onStatus(Status(elapsedS: ProgressLine.now() - t0, runS: log.durationS, totalS: options.durationSeconds,
                             latencyMS: log.series.last?.latencyMS, minMS: lat.min(), maxMS: lat.max(), events: log.events.count))
         }
         if let failure { log.notes.append("the soak stopped early: \(failure.description)") }
         log.machine = attachBackendLatency(sampler?.finish() ?? [], chunks: log.chunks)
-        _ = wall0
         try writer?.finish()
         return (log.report(), failure)
     }
