@@ -64,6 +64,6 @@ let package = Package(
         .testTarget(name: "BackendTests", dependencies: ["PulseBackend", "ALSABackend", "Bench", "Analyzer", "Stimulus", "TestSupport", "LoopbenchCore"]),
         .testTarget(name: "QEMUBackendTests", dependencies: ["QEMUBackend", "Bench", "Stimulus", "TestSupport", "LoopbenchCore"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Reports", "LoopbenchCore", "TestSupport"]),
-        .testTarget(name: "SoakTests", dependencies: ["Soak", "Reports", "Stimulus", "Loops", "AudioFile", "LoopbenchCore", "TestSupport"]),
+        .testTarget(name: "SoakTests", dependencies: ["Soak", "Reports", "Stimulus", "Loops", "Analyzer", "AudioFile", "LoopbenchCore", "TestSupport"]),
     ]
 )

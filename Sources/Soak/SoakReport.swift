@@ -78,8 +78,13 @@ public struct SoakReport: Codable, Sendable, Equatable {
         public var notes: [String]?
         /// Where the chunk's capture starts in the `--save-capture` file (chunks are written back to back, tails included).
         public var captureFileStart: Int?
-        public init(startS: Double, seconds: Double, backendXruns: Int?, reportedLatencyMS: Double?, notes: [String]?, captureFileStart: Int? = nil) {
+        /// The card model's own log of the chunk's discontinuities (sim only), on the run's timeline:
+        /// what the soak should have found.
+        public var truthEvents: [Event]?
+        public init(startS: Double, seconds: Double, backendXruns: Int?, reportedLatencyMS: Double?, notes: [String]?,
+                    captureFileStart: Int? = nil, truthEvents: [Event]? = nil) {
             self.captureFileStart = captureFileStart
+            self.truthEvents = truthEvents
             self.startS = startS
             self.seconds = seconds
             self.backendXruns = backendXruns
@@ -93,6 +98,7 @@ public struct SoakReport: Codable, Sendable, Equatable {
             case reportedLatencyMS = "reported_latency_ms"
             case notes
             case captureFileStart = "capture_file_start"
+            case truthEvents = "truth_events"
         }
     }
 

@@ -76,9 +76,12 @@ public enum SoakRunner {
             // The card model's timeline is the probe's schedule (chunk after chunk, without the capture tails).
             let runOffset = audioTimeline ? donePeriods * P : Int(((tStart - t0) * Double(rate)).rounded())
             if let x = got.backendXruns { xruns = (xruns ?? 0) + x }
-            log.chunks.append(.init(startS: Double(runOffset) / Double(rate), seconds: Double(got.capture.frames) / Double(rate), backendXruns: got.backendXruns,
-                                    reportedLatencyMS: got.reportedLatencyFrames.map { $0 * 1000 / Double(rate) }, notes: got.notes.isEmpty ? nil : got.notes,
-                                    captureFileStart: writer == nil ? nil : audioFrames))
+            let reported: Double? = got.reportedLatencyFrames.map { $0 * 1000 / Double(rate) }
+            let chunkRecord = SoakReport.Chunk(startS: Double(runOffset) / Double(rate), seconds: Double(got.capture.frames) / Double(rate),
+                                               backendXruns: got.backendXruns, reportedLatencyMS: reported, notes: got.notes.isEmpty ? nil : got.notes,
+                                               captureFileStart: writer == nil ? nil : audioFrames,
+                                               truthEvents: truthEvents(got.truth, runOffset: runOffset, sampleRate: rate))
+            log.chunks.append(chunkRecord)
             let stream = SoakStream(probe: probe, probes: probes, runOffset: runOffset, firstPeriod: donePeriods,
                                     channel: options.channel ?? log.channelUsed, historySeconds: max(2, options.aroundSeconds + 1))
             let outcomes = stream.append(got.capture.channels) + stream.finish()
@@ -108,6 +111,14 @@ public enum SoakRunner {
         log.machine = attachBackendLatency(sampler?.finish() ?? [], chunks: log.chunks)
         try writer?.finish()
         return (log.report(), failure)
+    }
+
+    /// The card model's truth events, moved onto the run's timeline.
+    public static func truthEvents(_ truth: JSONValue?, runOffset: Int, sampleRate: Int) -> [Event]? {
+        struct Truth: Decodable { var events: [Event] }
+        guard let truth, let data = try? JSONCoding.encode(truth, pretty: false),
+              let t = try? JSONDecoder().decode(Truth.self, from: data) else { return nil }
+        return t.events.map { Event(kind: $0.kind, captureSample: $0.captureSample + runOffset, sizeSamples: $0.sizeSamples, sampleRate: sampleRate) }
     }
 
     /// The backend's reported latency of the chunk each machine sample fell in.

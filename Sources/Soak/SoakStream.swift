@@ -21,9 +21,14 @@ public final class SoakStream {
         public var events: [SoakEvent]
     }
 
-    /// How far the analysis window reaches into the separator on each side: 40 ms, less than
-    /// half of the default 100 ms separator, so a window never holds a neighbour's probe.
-    public static let marginSeconds = 0.04
+    /// The reference each period is analysed against is its probe with this share of the
+    /// separator's silence on either side (as it was played), and the capture window reaches
+    /// twice as far into the separators: 0.4 and 0.8 of it. A neighbour's probe stays outside
+    /// (0.8 < 1), and padding the reference with its own silence makes a period's analysis
+    /// agree with the whole-capture analysis (a bare probe in a wider window was explained
+    /// differently near large steps: two invented 252- and 328-frame replacements in a card-model
+    /// chunk that the whole capture's analysis and the model's log did not have).
+    public static let referencePadShare = 0.4
     /// A latency change between periods below half a frame is not a step: the analyzer's
     /// latency is good to ~0.002 frames and a period's drift estimate to far less than that
     /// over a separator, so half a frame is the smallest step that rounds to a whole frame.
@@ -34,7 +39,7 @@ public final class SoakStream {
     public let probe: PeriodicProbe
     let probes: [[Float]]
     let energies: [Double]
-    let P: Int, L: Int, margin: Int, rate: Int
+    let P: Int, L: Int, pad: Int, margin: Int, rate: Int
     /// Frame of the run's timeline where this stream's frame 0 lies.
     public let runOffset: Int
     /// Global index of this stream's period 0 (which probe it plays).
@@ -65,7 +70,9 @@ public final class SoakStream {
         P = probe.periodFrames
         L = probe.probeFrames
         rate = probe.sampleRate
-        margin = Int(Self.marginSeconds * Double(probe.sampleRate))
+        let pad = Int(Self.referencePadShare * Double(probe.periodFrames - probe.probeFrames))
+        self.pad = pad
+        margin = 2 * pad
         self.runOffset = runOffset
         self.firstPeriod = firstPeriod
         forcedChannel = channel
@@ -140,8 +147,13 @@ public final class SoakStream {
         let nominal = k * P
         if let c = expected {
             let s = Int(c.rounded())
-            guard s + L + margin <= end else { return nil }
-            if let o = analyse(k, at: s, tight: true, missing: 0) { return o }
+            guard s + L + margin <= end, final || s + nextSearchReach <= end else { return nil }
+            // Only when the expected probe is there (a cheap correlation): the analyzer is not
+            // handed a different probe to explain (a period lost puts the next one here).
+            let g = (firstPeriod + k) % probes.count
+            if let hit = PeriodLocator.locate(probes[g], probeEnergy: energies[g], in: slice(searchChannel, s - pad, s + L + pad)),
+               hit.score >= PeriodLocator.foundThreshold, abs(hit.lag - pad) <= pad / 2,
+               let o = analyse(k, at: s, tight: true, missing: 0) { return o }
         }
         // Search half a period either way of where the probe should be.
         let center = Double(nominal) + (predicted ?? Double(P / 2 - margin))
@@ -155,23 +167,51 @@ public final class SoakStream {
             guard let hit = PeriodLocator.locate(probes[g % probes.count], probeEnergy: energies[g % probes.count], in: region),
                   hit.score >= PeriodLocator.foundThreshold else { continue }
             let s = regionStart + hit.lag
-            if s + L + margin > end { return nil }
+            if s + L + margin > end || (!final && s + nextSearchReach > end) { return nil }
             if let o = analyse(k, at: s, tight: false, missing: j) { return o }
         }
         return notFound(k, center: center)
+    }
+
+    /// Frames kept between an analysis window and a neighbouring probe: 64 frames (1.3 ms at
+    /// 48 kHz), more than the analyzer's interpolator reaches (32 taps either side).
+    static let neighbourGuard = 64
+
+    /// How far past a probe's start the next probe is looked for: a period and a quarter plus the probe.
+    var nextSearchReach: Int { P + P / 4 + L }
+
+    /// Where probe `k + 1` starts, when it is within a quarter period of where it should be
+    /// (or earlier, down to the end of probe `k`'s first three quarters).
+    func nextProbeStart(after k: Int, from s: Int) -> Int? {
+        let g = (firstPeriod + k + 1) % probes.count
+        let lo = s + 3 * L / 4, hi = s + P + P / 4 + L
+        guard let hit = PeriodLocator.locate(probes[g], probeEnergy: energies[g], in: slice(searchChannel, lo, hi)),
+              hit.score >= PeriodLocator.foundThreshold else { return nil }
+        return max(lo, base) + hit.lag
     }
 
     /// Period `k` (and `missing` periods before it lost) whose probe starts near stream frame `s`.
     func analyse(_ k0: Int, at s: Int, tight: Bool, missing: Int) -> Outcome? {
         let k = k0 + missing
         let g = firstPeriod + k
-        let w0 = max(base, s - margin), w1 = min(end, s + L + margin)
+        // The window stays clear of the neighbouring probes: after the last one's end, and
+        // before the next one's start when a drop in the separator brought it closer.
+        let guardFrames = Self.neighbourGuard
+        var w0 = max(base, s - margin), w1 = min(end, s + L + margin)
+        if let pe = prevProbeEnd, missing == 0 { w0 = max(w0, min(s, pe + guardFrames)) }
+        if let next = nextProbeStart(after: k, from: s) { w1 = min(w1, max(s + L, next - guardFrames)) }
+        // The reference: the probe with as much of its separator's silence as fits on either side
+        // (half the window's margin), as it was played.
+        // (all of it, or none where a neighbour came closer: a short stretch of padding was
+        // explained as a few frames of repeated audio at the probe's start in a synthetic test).
+        let padL = (s - w0) >= 2 * pad ? pad : 0, padR = (w1 - s - L) >= 2 * pad ? pad : 0
+        if padL > 0 { w0 = s - 2 * padL }
+        let reference = AudioBuffer(sampleRate: rate, mono: [Float](repeating: 0, count: padL) + probes[g % probes.count] + [Float](repeating: 0, count: padR))
         let window = AudioBuffer(sampleRate: rate, channels: buf.indices.map { Array(slice($0, w0, w1)) })
-        let reference = AudioBuffer(sampleRate: rate, mono: probes[g % probes.count])
         guard let m = try? Analyzer.analyze(reference: reference, capture: window, options: .init(channel: channelUsed ?? forcedChannel)),
               m.verdict != .noSignal, let d = m.latency?.samples else { return nil }
-        let start = Double(w0) + d
-        if tight && abs(start - Double(s)) > Double(margin) / 2 { return nil }
+        let start = Double(w0) + d + Double(padL)
+        if tight && abs(start - Double(s)) > Double(pad) / 2 { return nil }
         channelUsed = m.capture.channelUsed ?? channelUsed
         let latency = start - Double(k * P)
         let latencyMS = latency * 1000 / Double(rate)

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import Analyzer
 import AudioFile
+import Loops
 import Foundation
 import LoopbenchCore
 import Soak
@@ -130,5 +132,43 @@ struct SoakStreamTests {
             // Memory: the stream holds a few periods, never the capture.
             #expect(stream.held.count <= 6 * 48000 + block, "holds \(stream.held.count) frames")
         }
+    }
+}
+
+@Suite("Soak on the card model")
+struct SimSoakTests {
+    /// One stall of the main loop per 5 s chunk, 2.5 s in: the model's log says what it broke.
+    static let settings = ["host.stalls": "@2.5s:40ms"]
+
+    @Test func soakFindsWhatTheWholeCaptureAnalysisAndTheModelFind() throws {
+        let probe = PeriodicProbe()
+        let probes = probe.probes()
+        var stallEvents = 0
+        for c in 0..<6 {
+            let loop = try Loops.make(backend: "sim", settings: Self.settings.merging(["seed": String(1 + c)]) { $1 })
+            let mono = PeriodicProbe.frames(probes, periodFrames: 48000, start: c * 5 * 48000, count: 5 * 48000)
+            let got = try loop.run(stimulus: AudioBuffer(sampleRate: 48000, mono: mono))
+            let offset = c * 5 * 48000
+            // The soak, period by period.
+            let stream = SoakStream(probe: probe, probes: probes, runOffset: offset, firstPeriod: c * 5)
+            let found = (stream.append(got.capture.channels) + stream.finish())
+            #expect(found.count == 5, "chunk \(c): \(found.count) periods analysed")
+            let events = found.flatMap(\.events)
+            // The same capture analysed whole: the soak finds the same events, no more, no fewer.
+            let whole = try Analyzer.analyze(reference: AudioBuffer(sampleRate: 48000, mono: mono), capture: got.capture)
+            let expected = whole.events.map { Expected(kind: $0.kind.rawValue, frame: $0.captureSample + offset, size: $0.sizeSamples) }
+            #expect(SoakMatch.mismatch(found: events, expected: expected, tolerance: 2) == nil,
+                    "chunk \(c): \(SoakMatch.mismatch(found: events, expected: expected, tolerance: 2) ?? "")")
+            // The injected stall: every discontinuity the model logged for it (2.5 s + the latency) is found.
+            let truth = try #require(SoakRunner.truthEvents(got.truth, runOffset: offset, sampleRate: 48000))
+            let stall = truth.filter { $0.captureSample - offset > 120_000 && $0.captureSample - offset < 120_000 + 9600 }
+            #expect(!stall.isEmpty, "chunk \(c): the model logged nothing for the stall")
+            for t in stall {
+                stallEvents += 1
+                let hit = events.contains { $0.kind == t.kind.rawValue && abs($0.runFrame - t.captureSample) <= 48 && abs($0.sizeSamples - t.sizeSamples) <= 2 }
+                #expect(hit, "chunk \(c): the stall's \(t.kind.rawValue) of \(t.sizeSamples) at \(t.captureSample) was not found: \(SoakMatch.describe(events))")
+            }
+        }
+        #expect(stallEvents >= 6)
     }
 }
