@@ -162,7 +162,9 @@ public final class SoakStream {
         let ch = searchChannel
         let region = slice(ch, from, to)
         let regionStart = max(from, base)
-        for j in 0..<probe.distinct {
+        // Up to `distinct − 2` whole periods lost; `distinct − 1` later is the previous period's
+        // own probe (the probes take turns), which a search half a period wide can reach.
+        for j in 0..<max(1, probe.distinct - 1) {
             let g = firstPeriod + k + j
             guard let hit = PeriodLocator.locate(probes[g % probes.count], probeEnergy: energies[g % probes.count], in: region),
                   hit.score >= PeriodLocator.foundThreshold else { continue }
