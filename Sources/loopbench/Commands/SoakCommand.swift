@@ -100,6 +100,9 @@ struct SoakCommand: ParsableCommand {
             if let json { try emitJSON(data, to: json) }
             console.summary(report, out: out)
             if let failure { throw failure }
+            if report.soak.summary.interrupted {
+                throw LoopbenchError(.interrupted, out, String(format: "interrupted after %.0f s; the report covers the run up to then", report.soak.summary.durationS))
+            }
         }
     }
 
@@ -116,12 +119,18 @@ struct SoakCommand: ParsableCommand {
     }
 
     private func installInterruptHandler() {
-        signal(SIGINT) { _ in
+        // A dispatch source rather than a handler: it sees the signal however the process was started.
+        signal(SIGINT, SIG_IGN)
+        let src = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue.global())
+        src.setEventHandler {
             if soakInterrupted.exchange(true, ordering: .relaxed) { _exit(130) }
-            let msg = "\nloopbench: interrupted; finishing the chunk in hand and writing the report (Ctrl-C again to quit at once)\n"
-            _ = msg.withCString { write(2, $0, strlen($0)) }
+            FileHandle.standardError.write(Data("\nloopbench: interrupted; finishing the chunk in hand and writing the report (Ctrl-C again to quit at once)\n".utf8))
         }
+        src.resume()
+        SoakCommand.interruptSource = src
     }
+
+    nonisolated(unsafe) static var interruptSource: (any DispatchSourceSignal)?
 }
 
 /// The soak's terminal output: one line per event as it is found; a status line redrawn in
