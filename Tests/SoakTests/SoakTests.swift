@@ -210,6 +210,24 @@ struct SoakCLITests {
         #expect(r.stdout.split(separator: "\n").filter { $0.contains(" gap ") || $0.contains(" drop ") }.count == truth.count, "\(r.stdout)")
         #expect(SchemaCheck.validate(jsonPath: out + "/soak.json", schema: "measurement.schema.json") == nil)
         #expect(FileManager.default.fileExists(atPath: out + "/soak.html"))
+
+        // The gate compares two soaks on their event rate and latency percentiles.
+        #expect(try CLI.run(["gate", "--baseline", out + "/soak.json", "--current", out + "/soak.json"]).status == 0)
+        var worse = report
+        worse.soak.summary.eventsPerMinute *= 3
+        let worsePath = dir + "/worse.json"
+        try JSONCoding.encode(worse).write(to: URL(fileURLWithPath: worsePath))
+        let g = try CLI.run(["gate", "--baseline", out + "/soak.json", "--current", worsePath])
+        #expect(g.status == 1 && g.stdout.contains("events per minute") && g.stdout.contains("REGRESSED"), "\(g.status) \(g.stdout)")
+        var slower = report
+        slower.soak.summary.latencyMS?.p99 += 5
+        try JSONCoding.encode(slower).write(to: URL(fileURLWithPath: worsePath))
+        let g2 = try CLI.run(["gate", "--baseline", out + "/soak.json", "--current", worsePath])
+        #expect(g2.status == 1 && g2.stdout.contains("latency p99"), "\(g2.stdout)")
+        // A soak against a plain measurement is a mismatch (65), not a comparison.
+        let plain = dir + "/plain.json"
+        #expect(try CLI.run(["analyze", "--reference", ref, "--capture", ref, "--json", plain]).status == 0)
+        #expect(try CLI.run(["gate", "--baseline", plain, "--current", out + "/soak.json"]).isRefusal(65, mentioning: "soak"))
     }
 
     @Test func badInputIsOneLineAndASysexitsStatus() throws {
