@@ -56,6 +56,8 @@ public final class SoakStream {
     /// The latency (frames) the next period should have, once one period was found.
     var predicted: Double?
     var prevProbeEnd: Int?
+    /// Where the last period's probe started (stream frames), while the periods run on unbroken.
+    var prevStart: Int?
     public private(set) var channelUsed: Int?
     /// Latencies (ms) of every found period, for the summary.
     public private(set) var periodsAnalysed = 0
@@ -192,6 +194,32 @@ public final class SoakStream {
         return max(lo, base) + hit.lag
     }
 
+    /// The events of the capture window `w0 ..< w1` when period `g` (its probe at `start`) is
+    /// analysed together with the period before it (or, after a break, the one after it): the
+    /// analyzer is surer of a step with a second of context on one side. On a card-model chunk
+    /// the one-period analysis invented two 352-frame replacements next to a 2049/2082-frame
+    /// stall and sized the stall 5 frames too large; with either neighbour it gave exactly the
+    /// whole capture's (and the model's) events. Nil when no neighbour is at hand.
+    func withContext(_ g: Int, start: Int, w0: Int, w1: Int, missing: Int) -> [(kind: Event.Kind, frame: Int, size: Int)]? {
+        let sep = [Float](repeating: 0, count: P - L)
+        let zeros = [Float](repeating: 0, count: pad)
+        let refFrames: [Float], c0: Int, c1: Int
+        if missing == 0, let ps = prevStart, ps - 2 * pad >= base {
+            refFrames = zeros + probes[(g - 1) % probes.count] + sep + probes[g % probes.count] + zeros
+            c0 = ps - 2 * pad
+            c1 = min(end, start + L + 2 * pad)
+        } else if let ns = nextProbeStart(after: g - firstPeriod, from: start), ns + L + 2 * pad <= end, start - 2 * pad >= base {
+            refFrames = zeros + probes[g % probes.count] + sep + probes[(g + 1) % probes.count] + zeros
+            c0 = start - 2 * pad
+            c1 = ns + L + 2 * pad
+        } else { return nil }
+        let window = AudioBuffer(sampleRate: rate, channels: buf.indices.map { Array(slice($0, c0, c1)) })
+        guard let m = try? Analyzer.analyze(reference: AudioBuffer(sampleRate: rate, mono: refFrames), capture: window,
+                                            options: .init(channel: channelUsed ?? forcedChannel)),
+              m.verdict != .noSignal else { return nil }
+        return m.events.map { (kind: $0.kind, frame: c0 + $0.captureSample, size: $0.sizeSamples) }.filter { $0.frame >= w0 && $0.frame < w1 }
+    }
+
     /// Period `k` (and `missing` periods before it lost) whose probe starts near stream frame `s`.
     func analyse(_ k0: Int, at s: Int, tight: Bool, missing: Int) -> Outcome? {
         let k = k0 + missing
@@ -228,8 +256,17 @@ public final class SoakStream {
             e.placeUncertaintySamples = max(0, Int(start) - from)
             events.append(e)
         }
+        // The analyzer's events, on stream frames; a period with any is analysed again with a
+        // neighbouring period as context, and that analysis' events in this window are kept.
+        var found = m.events.map { (kind: $0.kind, frame: w0 + $0.captureSample, size: $0.sizeSamples) }
+        if !found.isEmpty, let wide = withContext(g, start: Int(start.rounded()), w0: w0, w1: w1, missing: missing) { found = wide }
+        // Events before the probe's start are in the separator: they explain (part of) a latency step.
+        func signed(_ e: (kind: Event.Kind, frame: Int, size: Int)) -> Int {
+            switch e.kind { case .gap, .repeat: e.size; case .drop: -e.size; case .click: 0 }
+        }
+        let before = found.filter { Double($0.frame) < start - 0.5 }.reduce(0) { $0 + signed($1) }
         if let p = predicted {
-            let step = latency - (p - Double(missing * P))
+            let step = latency - (p - Double(missing * P)) - Double(before)
             if abs(step) >= Self.stepThreshold, let pe = prevProbeEnd {
                 var e = SoakEvent(kind: step > 0 ? "gap" : "drop", runFrame: runOffset + pe, sampleRate: rate,
                                   sizeSamples: Int(abs(step).rounded()), period: g, latencyMS: latencyMS,
@@ -239,20 +276,14 @@ public final class SoakStream {
             }
         }
         var steps = 0
-        for e in m.events {
-            var se = SoakEvent(kind: e.kind.rawValue, runFrame: runOffset + w0 + e.captureSample, sampleRate: rate,
-                               sizeSamples: e.sizeSamples, period: g, latencyMS: latencyMS)
-            se.detail = nil
-            events.append(se)
-            switch e.kind {
-            case .gap, .repeat: steps += e.sizeSamples
-            case .drop: steps -= e.sizeSamples
-            case .click: break
-            }
+        for e in found {
+            events.append(SoakEvent(kind: e.kind.rawValue, runFrame: runOffset + e.frame, sampleRate: rate, sizeSamples: e.size, period: g, latencyMS: latencyMS))
+            if Double(e.frame) >= start - 0.5 { steps += signed(e) }
         }
         let drift = (m.driftPPM ?? 0).isFinite ? (m.driftPPM ?? 0) : 0
         predicted = latency + Double(steps) + drift * 1e-6 * Double(P)
         prevProbeEnd = Int(start.rounded()) + L + steps
+        prevStart = Int(start.rounded())
         expected = Double((k + 1) * P) + predicted!
         next = k + 1
         periodsAnalysed += 1
@@ -276,6 +307,7 @@ public final class SoakStream {
         var e = SoakEvent(kind: kind, runFrame: runOffset + at, sampleRate: rate, sizeSamples: L, period: g, latencyMS: latencyMS, detail: detail)
         if content == .stuck { e.sizeSamples = rep ?? L }
         expected = nil
+        prevStart = nil
         next = k + 1
         let point = PeriodPoint(period: g, timeS: Double(runOffset + k * P) / Double(rate), latencyMS: nil, verdict: kind, events: 1)
         return Outcome(point: point, events: [e])
