@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Analyzer
+import AudioFile
 import ArgumentParser
 import Bench
 import CardModel
@@ -8,6 +9,7 @@ import Foundation
 import LoopbenchCore
 import Loops
 import Stimulus
+import Soak
 import Sweep
 import Synth
 
@@ -17,9 +19,10 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks: the analyzer against a plain FFT cross-correlation, the card model, the default sweep.")
 
-    enum Suite: String, ExpressibleByArgument, CaseIterable { case analyze, model, sweep, qemu, all }
+    enum Suite: String, ExpressibleByArgument, CaseIterable { case analyze, model, sweep, qemu, soak, all }
 
-    @Argument(help: "analyze | model | sweep | qemu (a real guest: where a trial's time goes) | all (all but qemu)") var suite: Suite = .all
+    @Argument(help: "analyze | model | sweep | qemu (a real guest: where a trial's time goes) | soak (long periodic captures; slow) | all (all but qemu and soak)") var suite: Suite = .all
+    @Option(name: .customLong("soak-minutes"), help: "With soak: lengths of the offline captures compared, in minutes.") var soakMinutes: [Double] = [10, 60]
     @Option(name: .long, help: "Repetitions of each timed run (the median is reported).") var repeats: Int = 3
 
     func run() throws {
@@ -28,6 +31,7 @@ struct BenchCommand: ParsableCommand {
             if suite == .model || suite == .all { try modelBench() }
             if suite == .sweep || suite == .all { try sweepBench() }
             if suite == .qemu { try qemuBench() }
+            if suite == .soak { try soakBench() }
         }
     }
 
@@ -131,5 +135,29 @@ struct BenchCommand: ParsableCommand {
         let r = try SweepBenchmark.run()
         print(String(format: "default sweep: %d trials, %.0f s of audio in %.1f s on %d jobs: %.1f audio s per wall s",
                      r.trials, r.audioSeconds, r.wallSeconds, r.jobs, r.audioSecondsPerWallSecond))
+    }
+
+    /// Offline soak analysis of periodic stereo captures of each length in a child process (peak
+    /// RSS, CPU time), and a 2-minute card-model soak against the model alone on the same chunks.
+    func soakBench() throws {
+        let dir = NSTemporaryDirectory() + "loopbench-soak-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let exe = CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0] : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
+        let ref = dir + "/probe.wav"
+        try SoundFile.write(AudioBuffer(sampleRate: 48000, mono: PeriodicProbe.frames(PeriodicProbe().probes(), periodFrames: 48000, start: 0, count: 8 * 48000)), to: ref)
+        for minutes in soakMinutes {
+            let cap = dir + "/capture-\(minutes).wav"
+            try SoakBenchmark.writeCapture(minutes: minutes, to: cap)
+            FileHandle.standardError.write(Data("soak bench: analysing \(minutes) min (\(cap))\n".utf8))
+            let r = SoakBenchmark.measureChild(exe, ["soak", "--analyze", cap, "--reference", ref, "--out", dir + "/out", "--quiet"])
+            print(String(format: "soak offline: %g min stereo 48 kHz periodic capture: peak RSS %.0f MB, %.1f s CPU (%.1f× real time on one core), %.1f s wall, exit %d",
+                         minutes, r.peakRSSMB, r.cpuSeconds, minutes * 60 / r.cpuSeconds, r.wallSeconds, r.status))
+            try? FileManager.default.removeItem(atPath: cap)
+        }
+        let sim = try SoakBenchmark.sim(seconds: 120) { c throws(LoopbenchError) in try Loops.make(backend: "sim", settings: ["seed": String(1 + c)]) }
+        print(String(format: "soak sim: %.0f s of card model soaked in %.1f CPU s (%.0f× real time on one core); the model alone on the same chunks %.2f CPU s (%.0f×); the analysis %.1f%% of one core per second of audio (a live soak's CPU use), %d events",
+                     sim.audioSeconds, sim.soakWall, sim.audioSeconds / sim.soakWall, sim.modelWall, sim.audioSeconds / sim.modelWall,
+                     100 * (sim.soakWall - sim.modelWall) / sim.audioSeconds, sim.events))
     }
 }
