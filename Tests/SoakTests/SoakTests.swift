@@ -267,3 +267,72 @@ struct SoakCLITests {
         #expect(FileManager.default.fileExists(atPath: dir + "/soak.html"))
     }
 }
+
+@Suite("Soak: periods without the probe")
+struct SoakLossTests {
+    /// A clean periodic capture (delay 700.5 frames, 30 dB) with period `k`'s whole stretch
+    /// (probe and separator) overwritten by `fill`.
+    static func damaged(_ k: Int, _ fill: (Int) -> Float) -> [Float] {
+        var c = PeriodicCapture(periods: 10, delay: 700.5, edits: { _ in [] }).capture
+        for i in (k * 48000 + 700)..<((k + 1) * 48000 + 700) { c[i] = fill(i) }
+        return c
+    }
+
+    static func events(_ capture: [Float]) -> (SoakLog, [SoakEvent]) {
+        let probe = PeriodicProbe()
+        let log = SoakLog(probe: probe, backend: "file", settings: nil, timeline: "audio")
+        let stream = SoakStream(probe: probe, probes: probe.probes(), runOffset: 0, firstPeriod: 0)
+        for o in stream.append([capture]) + stream.finish() { log.add(o) }
+        return (log, log.events)
+    }
+
+    @Test func silentPeriodIsAMissingPeriodAndTheNextIsFoundAgain() throws {
+        let (log, ev) = Self.events(Self.damaged(4) { _ in 0 })
+        #expect(ev.count == 1 && ev.first?.kind == "missing-period" && ev.first?.period == 4, "\(SoakMatch.describe(ev))")
+        #expect(log.series.count == 10 && log.series.filter { $0.latencyMS != nil }.count == 9)
+        #expect(abs((log.series[5].latencyMS ?? 0) * 48 - 700.5) < 0.05, "period 5 not re-locked at the same latency")
+    }
+
+    @Test func aShortLoopRepeatingIsStuck() throws {
+        let clean = PeriodicCapture(periods: 10, delay: 700.5, edits: { _ in [] }).capture
+        // A ring of 1024 frames of period 3's audio played over and over through period 4.
+        let ring = Array(clean[(3 * 48000 + 10_000)..<(3 * 48000 + 11_024)])
+        let (_, ev) = Self.events(Self.damaged(4) { ring[$0 % 1024] })
+        #expect(ev.count == 1 && ev.first?.kind == "stuck" && ev.first?.sizeSamples == 1024, "\(SoakMatch.describe(ev))")
+    }
+
+    @Test func unrelatedAudioIsALossOfSync() throws {
+        var rng = SeededRandom(seed: 3)
+        let (log, ev) = Self.events(Self.damaged(6) { _ in Float(0.2 * rng.gaussian()) })
+        #expect(ev.count == 1 && ev.first?.kind == "lost-sync" && ev.first?.period == 6, "\(SoakMatch.describe(ev))")
+        #expect(log.series.filter { $0.latencyMS != nil }.count == 9)
+    }
+}
+
+@Suite("Soak: hostile recordings")
+struct SoakFuzzTests {
+    /// Mutated WAV files (cut short, header bytes changed, data size inflated) given to
+    /// `soak --analyze`: never a trap, always a sysexits status, one line on stderr when refused.
+    @Test func mutatedCapturesAreRefusedOrAnalysedNeverATrap() throws {
+        let dir = TestPaths.temporaryDirectory("soak-fuzz")
+        let ref = dir + "/ref.wav", good = dir + "/good.wav"
+        #expect(try CLI.run(["signal", "--period", "1", "--seconds", "3", "--out", ref]).status == 0)
+        #expect(try CLI.run(["signal", "--period", "1", "--seconds", "3", "--out", good, "--channels", "2"]).status == 0)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: good)))
+        var rng = SeededRandom(seed: 13)
+        for i in 0..<24 {
+            var b = bytes
+            switch i % 4 {
+            case 0: b = Array(b.prefix(Int(rng.uniform() * Double(b.count))))
+            case 1: for _ in 0..<4 { b[Int(rng.uniform() * 44)] = UInt8(rng.uniform() * 256) }
+            case 2: b[40] = 0xFF; b[41] = 0xFF; b[42] = 0xFF; b[43] = 0x7F
+            default: for _ in 0..<64 { b[44 + Int(rng.uniform() * Double(b.count - 44))] = UInt8(rng.uniform() * 256) }
+            }
+            let path = dir + "/m\(i).wav"
+            try Data(b).write(to: URL(fileURLWithPath: path))
+            let r = try CLI.run(["soak", "--analyze", path, "--reference", ref, "--out", dir + "/o\(i)", "--quiet"])
+            #expect(!r.signalled && CLI.Output.sysexits.contains(r.status), "mutation \(i): status \(r.status) \(r.stderr)")
+            if r.status != 0 { #expect(r.stderrLines.count == 1, "mutation \(i): \(r.stderr)") }
+        }
+    }
+}
