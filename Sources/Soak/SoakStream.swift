@@ -59,7 +59,7 @@ public final class SoakStream {
     /// Where the last period's probe started (stream frames), while the periods run on unbroken.
     var prevStart: Int?
     public private(set) var channelUsed: Int?
-    /// Latencies (ms) of every found period, for the summary.
+    /// Periods whose probe was found and analysed.
     public private(set) var periodsAnalysed = 0
 
     struct PendingClip { var id: Int; var from: Int; var to: Int }
@@ -220,25 +220,30 @@ public final class SoakStream {
         return m.events.map { (kind: $0.kind, frame: c0 + $0.captureSample, size: $0.sizeSamples) }.filter { $0.frame >= w0 && $0.frame < w1 }
     }
 
+    /// The capture window for period `k`'s probe at `s`, and the silence to put before the probe
+    /// in its reference. The window stays clear of the neighbouring probes: after the last one's
+    /// end, and before the next one's start when a drop in the separator brought it closer. The
+    /// reference gets its separator's silence on a side only where the whole pad fits (a short
+    /// stretch of padding was explained as a few frames of repeated audio at the probe's start
+    /// in a synthetic test).
+    func window(_ k: Int, at s: Int, missing: Int) -> (w0: Int, w1: Int, padL: Int) {
+        var w0 = max(base, s - margin), w1 = min(end, s + L + margin)
+        if let pe = prevProbeEnd, missing == 0 { w0 = max(w0, min(s, pe + Self.neighbourGuard)) }
+        if let next = nextProbeStart(after: k, from: s) { w1 = min(w1, max(s + L, next - Self.neighbourGuard)) }
+        let padL = (s - w0) >= 2 * pad ? pad : 0
+        if padL > 0 { w0 = s - 2 * padL }
+        return (w0, w1, padL)
+    }
+
     /// Period `k` (and `missing` periods before it lost) whose probe starts near stream frame `s`.
     func analyse(_ k0: Int, at s: Int, tight: Bool, missing: Int) -> Outcome? {
         let k = k0 + missing
         let g = firstPeriod + k
-        // The window stays clear of the neighbouring probes: after the last one's end, and
-        // before the next one's start when a drop in the separator brought it closer.
-        let guardFrames = Self.neighbourGuard
-        var w0 = max(base, s - margin), w1 = min(end, s + L + margin)
-        if let pe = prevProbeEnd, missing == 0 { w0 = max(w0, min(s, pe + guardFrames)) }
-        if let next = nextProbeStart(after: k, from: s) { w1 = min(w1, max(s + L, next - guardFrames)) }
-        // The reference: the probe with as much of its separator's silence as fits on either side
-        // (half the window's margin), as it was played.
-        // (all of it, or none where a neighbour came closer: a short stretch of padding was
-        // explained as a few frames of repeated audio at the probe's start in a synthetic test).
-        let padL = (s - w0) >= 2 * pad ? pad : 0, padR = (w1 - s - L) >= 2 * pad ? pad : 0
-        if padL > 0 { w0 = s - 2 * padL }
-        let reference = AudioBuffer(sampleRate: rate, mono: [Float](repeating: 0, count: padL) + probes[g % probes.count] + [Float](repeating: 0, count: padR))
-        let window = AudioBuffer(sampleRate: rate, channels: buf.indices.map { Array(slice($0, w0, w1)) })
-        guard let m = try? Analyzer.analyze(reference: reference, capture: window, options: .init(channel: channelUsed ?? forcedChannel)),
+        let (w0, w1, padL) = window(k, at: s, missing: missing)
+        let reference = AudioBuffer(sampleRate: rate, mono: [Float](repeating: 0, count: padL) + probes[g % probes.count]
+                                        + [Float](repeating: 0, count: (w1 - s - L) >= 2 * pad ? pad : 0))
+        let audio = AudioBuffer(sampleRate: rate, channels: buf.indices.map { Array(slice($0, w0, w1)) })
+        guard let m = try? Analyzer.analyze(reference: reference, capture: audio, options: .init(channel: channelUsed ?? forcedChannel)),
               m.verdict != .noSignal, let d = m.latency?.samples else { return nil }
         let start = Double(w0) + d + Double(padL)
         if tight && abs(start - Double(s)) > Double(pad) / 2 { return nil }
