@@ -50,48 +50,8 @@ struct SoakCommand: ParsableCommand {
             let clipDir = around > 0 ? out + "/clips" : nil
             let console = SoakConsole(quiet: quiet || json == "-")
             installInterruptHandler()
-            let report: SoakReport
-            var failure: LoopbenchError?
-            if let analyze {
-                guard let reference else { throw LoopbenchError.usage("--analyze needs --reference (the periodic probe it was recorded with)", subject: "reference") }
-                guard saveCapture == nil else { throw LoopbenchError.usage("--save-capture is for live soaks; the recording is already a file", subject: "save-capture") }
-                let probes = try OfflineSoak.probes(fromReference: reference, probe: &probe)
-                try probe.validate()
-                let log = SoakLog(probe: probe, backend: "file", settings: nil, timeline: "audio", referencePath: reference)
-                try OfflineSoak.analyze(capturePath: analyze, probe: probe, probes: probes, log: log, channel: channel, clipDirectory: clipDir, aroundSeconds: around,
-                                        shouldStop: { soakInterrupted.load(ordering: .relaxed) }) { o, kept in
-                    for (_, e) in kept { console.event(e) }
-                    console.status(runS: o.point.timeS + probe.periodSeconds, totalS: nil, log: log)
-                }
-                report = log.report()
-            } else {
-                let seconds = try Self.parseDuration(duration)
-                guard chunk >= 2 * period && chunk <= 600 else {
-                    throw LoopbenchError.usage("--chunk \(chunk): must be between two periods (\(2 * period) s) and 600 s", subject: "chunk")
-                }
-                guard backend != "qemu" else { throw LoopbenchError.usage("--backend qemu: soaks run on sim, pulse or alsa (a real guest boots per run)", subject: "backend") }
-                let base = try SettingsParser.parse(settings)
-                let seed = Int(base["seed"] ?? "1") ?? 1
-                var options = SoakRunner.Options(durationSeconds: seconds)
-                options.chunkSeconds = chunk
-                options.saveCapture = saveCapture
-                options.aroundSeconds = around
-                options.clipDirectory = clipDir
-                options.channel = channel
-                let backend = self.backend
-                let r = try SoakRunner.run(
-                    makeLoop: { c throws(LoopbenchError) in
-                        // The card model is deterministic per seed: each chunk takes the next one.
-                        var s = base
-                        if backend == "sim" { s["seed"] = String(seed + c) }
-                        return try Loops.make(backend: backend, settings: s)
-                    },
-                    probe: probe, options: options, shouldStop: { soakInterrupted.load(ordering: .relaxed) },
-                    onEvent: { console.event($0) },
-                    onStatus: { st in console.liveStatus(st) })
-                report = r.report
-                failure = r.failure
-            }
+            let (report, failure) = try analyze != nil ? (offline(&probe, clipDir: clipDir, around: around, console: console), nil)
+                                                       : live(probe, clipDir: clipDir, around: around, console: console)
             console.finish()
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true, attributes: nil)
             let data = try JSONCoding.encode(report)
@@ -104,6 +64,54 @@ struct SoakCommand: ParsableCommand {
                 throw LoopbenchError(.interrupted, out, String(format: "interrupted after %.0f s; the report covers the run up to then", report.soak.summary.durationS))
             }
         }
+    }
+
+    /// `--analyze`: a recording of the periodic probe, block by block.
+    private func offline(_ probe: inout PeriodicProbe, clipDir: String?, around: Double, console: SoakConsole) throws(LoopbenchError) -> SoakReport {
+        guard let analyze else { throw .usage("--analyze needs a recording", subject: "analyze") }
+        guard let reference else { throw .usage("--analyze needs --reference (the periodic probe it was recorded with)", subject: "reference") }
+        guard saveCapture == nil else { throw .usage("--save-capture is for live soaks; the recording is already a file", subject: "save-capture") }
+        let probes = try OfflineSoak.probes(fromReference: reference, probe: &probe)
+        try probe.validate()
+        let log = SoakLog(probe: probe, backend: "file", settings: nil, timeline: "audio", referencePath: reference)
+        let period = probe.periodSeconds
+        try OfflineSoak.analyze(capturePath: analyze, probe: probe, probes: probes, log: log, channel: channel, clipDirectory: clipDir, aroundSeconds: around,
+                                shouldStop: { soakInterrupted.load(ordering: .relaxed) }) { o, kept in
+            for (_, e) in kept { console.event(e) }
+            console.status(runS: o.point.timeS + period, totalS: nil, log: log)
+        }
+        return log.report()
+    }
+
+    /// A live soak on a backend, chunk by chunk.
+    private func live(_ probe: PeriodicProbe, clipDir: String?, around: Double, console: SoakConsole) throws(LoopbenchError) -> (SoakReport, LoopbenchError?) {
+        let seconds = try Self.parseDuration(duration)
+        guard chunk >= 2 * period && chunk <= 600 else {
+            throw .usage("--chunk \(chunk): must be between two periods (\(2 * period) s) and 600 s", subject: "chunk")
+        }
+        guard backend != "qemu" else { throw .usage("--backend qemu: soaks run on sim, pulse or alsa (a real guest boots per run)", subject: "backend") }
+        let base = try SettingsParser.parse(settings)
+        guard let seed = Int(base["seed"] ?? "1"), seed >= 0 else {
+            throw .usage("seed=\(base["seed"] ?? ""): must be a whole number ≥ 0", subject: "seed")
+        }
+        var options = SoakRunner.Options(durationSeconds: seconds)
+        options.chunkSeconds = chunk
+        options.saveCapture = saveCapture
+        options.aroundSeconds = around
+        options.clipDirectory = clipDir
+        options.channel = channel
+        let backend = self.backend
+        let r = try SoakRunner.run(
+            makeLoop: { c throws(LoopbenchError) in
+                // The card model is deterministic per seed: each chunk takes the next one.
+                var s = base
+                if backend == "sim" { s["seed"] = String(seed + c) }
+                return try Loops.make(backend: backend, settings: s)
+            },
+            probe: probe, options: options, shouldStop: { soakInterrupted.load(ordering: .relaxed) },
+            onEvent: { console.event($0) },
+            onStatus: { st in console.liveStatus(st) })
+        return (r.report, r.failure)
     }
 
     /// `90`, `90s`, `10m`, `1h`, `1.5h` → seconds (one second to a day).
