@@ -59,11 +59,11 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["LoopbenchCore", "AudioFile", "DSP", "Synth"], path: "Tests/TestSupport"),
         .testTarget(name: "DSPTests", dependencies: ["DSP"]),
         .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Stimulus", "TestSupport", "AudioFile"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioFile", "Stimulus"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioFile", "Stimulus"], exclude: ["Help"]),
         .testTarget(name: "CardModelTests", dependencies: ["CardModel", "Analyzer", "Stimulus", "TestSupport", "LoopbenchCore"]),
         .testTarget(name: "BackendTests", dependencies: ["PulseBackend", "ALSABackend", "Bench", "Analyzer", "Stimulus", "Soak", "TestSupport", "LoopbenchCore"]),
         .testTarget(name: "QEMUBackendTests", dependencies: ["QEMUBackend", "Bench", "Stimulus", "TestSupport", "LoopbenchCore"]),
-        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Reports", "LoopbenchCore", "TestSupport"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Reports", "Loops", "LoopbenchCore", "TestSupport"]),
         .testTarget(name: "SoakTests", dependencies: ["Soak", "Reports", "Stimulus", "Loops", "Analyzer", "AudioFile", "LoopbenchCore", "TestSupport"]),
     ]
 )

@@ -188,8 +188,8 @@ public struct PulseLoop: AudioLoop {
         let slice = Array(captured[(start * s.channels)..<(end * s.channels)])
         let capture = AudioBuffer(sampleRate: s.rate, interleaved: slice, channelCount: s.channels)
 
-        let playLat = median(writer.playbackLatencies)
-        let recMedian = median(recLat)
+        let playLat = Stats.median(writer.playbackLatencies)
+        let recMedian = Stats.median(recLat)
         var reported: Double?
         if let p = playLat {
             reported = (p + (recMedian ?? 0)) * Double(s.rate) / 1e6
@@ -206,12 +206,6 @@ public struct PulseLoop: AudioLoop {
         if let st = writer.stalledAt { notes.append(String(format: "writer stalled on purpose for %.0f ms at stimulus frame %d", (s.writerStall?.lengthMicros ?? 0) / 1000, st)) }
         return LoopCapture(capture: capture, backendXruns: xruns - writer.xrunsBeforeStart, reportedLatencyFrames: reported, notes: notes)
     }
-}
-
-func median(_ xs: [Double]) -> Double? {
-    guard !xs.isEmpty else { return nil }
-    let s = xs.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
 /// The writer thread's state. Its fields are written by the writer thread and read by the

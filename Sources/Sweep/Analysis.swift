@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Foundation
 import LoopbenchCore
+import Loops
 
 /// Turns a sweep's trial records into the report: per-point summaries, the recommendation,
 /// the Pareto front.
@@ -164,7 +165,7 @@ public enum SweepAnalysis {
         var rec = SweepReport.Recommendation(
             index: best.index, settings: best.settings, latencyMS: lat.median, latencyP95MS: lat.p95, latencyMaxMS: lat.max,
             commandLine: nil, legacyEnv: nil, legacyNote: nil, hostSettings: nil, margin: margin, text: "")
-        if report.backend == "sim" || report.backend == "qemu" {
+        if (try? Loops.capabilities(backend: report.backend))?.qemuSettings == true {
             let q = QEMUCommand.make(settings: settingsAll, effective: effective, explicitKeys: explicitKeys)
             rec.commandLine = q.commandLine
             rec.legacyEnv = q.legacyEnv
