@@ -12,7 +12,7 @@ public enum SoakHTML {
     /// Worst minutes shown with waveforms.
     static let worstMinutes = 5
     static let colours = ["gap": "#d62728", "drop": "#9467bd", "repeat": "#ff7f0e", "click": "#17becf",
-                          "missing-period": "#000", "lost-sync": "#7f7f7f", "stuck": "#8c564b"]
+                          "missing-period": "#000", "lost-sync": "#7f7f7f", "stuck": "#8c564b", "backend-error": "#e377c2"]
 
     public static func render(_ r: SoakReport) -> String {
         let s = r.soak.summary

@@ -60,6 +60,12 @@ public final class SoakLog {
     }
 
     /// Whether event `index` should get a waveform clip (the first of its minute, while room is left).
+    /// Adds an event that belongs to no period's analysis (a chunk the backend failed); returns it.
+    public func addEvent(_ e: SoakEvent) -> SoakEvent {
+        if events.count >= Self.maxEventsKept { eventsNotKept += 1 } else { events.append(e) }
+        return e
+    }
+
     /// Adds what is known of event `index` only once its chunk is done.
     public func annotate(_ index: Int, wallClock: String?, backendXruns: Int?, reportedAfterS: Double?) {
         events[index].wallClock = wallClock

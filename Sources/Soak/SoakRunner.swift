@@ -27,6 +27,9 @@ public enum SoakRunner {
     /// stream restart between chunks (tens of ms on PulseAudio) leaves ≥ 98 % of the time covered.
     public static let defaultChunkSeconds = 5.0
 
+    /// A backend that fails three chunks in a row (~20 s) is gone, not hiccuping: the soak ends.
+    public static let maxFailuresInARow = 3
+
     public struct Status: Sendable {
         public var elapsedS: Double
         public var runS: Double
@@ -38,8 +41,9 @@ public enum SoakRunner {
     }
 
     /// Runs the soak. `makeLoop(c)` builds the loop of chunk `c` (the card model takes a new
-    /// seed per chunk). A backend failing mid-run ends the soak: the report so far comes back
-    /// with the failure.
+    /// seed per chunk). A chunk the backend fails (a server that stopped answering) is a
+    /// `backend-error` event and the soak goes on; three in a row end it, and the report so far
+    /// comes back with the failure.
     public static func run(makeLoop: (Int) throws(LoopbenchError) -> any AudioLoop, probe spec: PeriodicProbe, options: Options,
                            shouldStop: () -> Bool, onEvent: (SoakEvent) -> Void, onStatus: (Status) -> Void)
         throws(LoopbenchError) -> (report: SoakReport, failure: LoopbenchError?) {
@@ -62,7 +66,7 @@ public enum SoakRunner {
         let clips = ClipKeeper(log: log, sampleRate: rate, directory: options.clipDirectory, aroundSeconds: options.aroundSeconds)
         var failure: LoopbenchError?
         var audioFrames = 0, xruns: Int? = nil
-        var donePeriods = 0, c = 0
+        var donePeriods = 0, c = 0, failuresInARow = 0
         while donePeriods < totalPeriods {
             if shouldStop() { log.interrupted = true; break }
             let n = min(chunkPeriods, totalPeriods - donePeriods)
@@ -71,8 +75,26 @@ public enum SoakRunner {
             let mono = PeriodicProbe.frames(probes, periodFrames: P, start: donePeriods * P, count: n * P)
             let tStart = ProgressLine.now(), wallStart = Date()
             let got: LoopCapture
-            do { got = try loop.run(stimulus: AudioBuffer(sampleRate: rate, channels: Array(repeating: mono, count: loop.channels))) }
-            catch { failure = error; break }
+            do {
+                got = try loop.run(stimulus: AudioBuffer(sampleRate: rate, channels: Array(repeating: mono, count: loop.channels)))
+                failuresInARow = 0
+            } catch {
+                // A sound server that stops answering for a moment is what a soak hunts: an
+                // event with its time, and the soak goes on with the next chunk. Only a backend
+                // failing chunk after chunk ends it.
+                failuresInARow += 1
+                let at = audioTimeline ? donePeriods * P : Int(((tStart - t0) * Double(rate)).rounded())
+                var e = SoakEvent(kind: "backend-error", runFrame: at, sampleRate: rate, sizeSamples: n * P, period: donePeriods,
+                                  latencyMS: log.series.last?.latencyMS, detail: "chunk of periods \(donePeriods)–\(donePeriods + n - 1) lost: \(error.description)")
+                e.wallClock = SoakLog.iso(wallStart)
+                e.backendXruns = xruns
+                onEvent(log.addEvent(e))
+                if failuresInARow >= Self.maxFailuresInARow { failure = error; break }
+                donePeriods += n
+                c += 1
+                log.durationS = audioTimeline ? Double(donePeriods * P) / Double(rate) : ProgressLine.now() - t0
+                continue
+            }
             // The card model's timeline is the probe's schedule (chunk after chunk, without the capture tails).
             let runOffset = audioTimeline ? donePeriods * P : Int(((tStart - t0) * Double(rate)).rounded())
             if let x = got.backendXruns { xruns = (xruns ?? 0) + x }

@@ -10,7 +10,9 @@ import LoopbenchCore
 ///   next period's probe in its place);
 /// - `lost-sync`: the capture holds something that is not the probe (the analysis re-locks on
 ///   the next period it finds);
-/// - `stuck`: the capture repeats a short stretch over and over (a ring buffer looping).
+/// - `stuck`: the capture repeats a short stretch over and over (a ring buffer looping);
+/// - `backend-error`: a live chunk the backend failed (a sound server that stopped answering);
+///   its periods were not heard.
 public struct SoakEvent: Codable, Sendable, Equatable {
     public var kind: String
     /// Seconds into the run (the run's audio timeline: see ``SoakReport/timeline``).
@@ -57,7 +59,7 @@ public struct SoakEvent: Codable, Sendable, Equatable {
     }
 
     /// The soak's own kinds, beyond the measurement's.
-    public static let soakKinds = ["missing-period", "lost-sync", "stuck"]
+    public static let soakKinds = ["missing-period", "lost-sync", "stuck", "backend-error"]
 }
 
 /// One analysed period: the time series of a soak.

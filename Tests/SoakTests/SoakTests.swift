@@ -336,3 +336,42 @@ struct SoakFuzzTests {
         }
     }
 }
+
+/// The card model, failing the chunks it is told to as a sound server that stopped answering would.
+struct FlakyLoop: AudioLoop {
+    let inner: any AudioLoop
+    let fails: Bool
+    var backend: String { inner.backend }
+    var sampleRate: Int { inner.sampleRate }
+    var channels: Int { inner.channels }
+    var effectiveSettings: [String: JSONValue] { inner.effectiveSettings }
+    func run(stimulus: AudioBuffer) throws(LoopbenchError) -> LoopCapture {
+        if fails { throw .unavailable("pulse server test", "the server stalled: no captured audio for 0.83 s") }
+        return try inner.run(stimulus: stimulus)
+    }
+}
+
+@Suite("Soak: a backend failing mid-run")
+struct SoakBackendFailureTests {
+    static func run(failing: Set<Int>, seconds: Double) throws -> (report: SoakReport, failure: LoopbenchError?) {
+        try SoakRunner.run(makeLoop: { c throws(LoopbenchError) in FlakyLoop(inner: try Loops.make(backend: "sim", settings: ["seed": String(1 + c)]), fails: failing.contains(c)) },
+                           probe: PeriodicProbe(), options: .init(durationSeconds: seconds), shouldStop: { false }, onEvent: { _ in }, onStatus: { _ in })
+    }
+
+    @Test func aFailedChunkIsAnEventAndTheSoakGoesOn() throws {
+        let r = try Self.run(failing: [1], seconds: 15)
+        #expect(r.failure == nil)
+        let errors = r.report.soak.events.filter { $0.kind == "backend-error" }
+        #expect(errors.count == 1 && errors.first?.timeS == 5 && errors.first?.sizeSamples == 5 * 48000, "\(SoakMatch.describe(errors))")
+        #expect(r.report.soak.series.map(\.period) == [0, 1, 2, 3, 4, 10, 11, 12, 13, 14])
+        #expect(r.report.soak.summary.durationS == 15)
+    }
+
+    @Test func threeFailedChunksInARowEndTheSoakWithTheReportSoFar() throws {
+        let r = try Self.run(failing: [1, 2, 3], seconds: 60)
+        #expect(r.failure?.kind == .unavailable)
+        #expect(r.report.soak.events.filter { $0.kind == "backend-error" }.count == 3)
+        #expect(r.report.soak.series.count == 5)
+        #expect(r.report.measurement.reason?.contains("stopped early") == true)
+    }
+}
