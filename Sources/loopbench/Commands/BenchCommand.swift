@@ -151,13 +151,16 @@ struct BenchCommand: ParsableCommand {
             try SoakBenchmark.writeCapture(minutes: minutes, to: cap)
             FileHandle.standardError.write(Data("soak bench: analysing \(minutes) min (\(cap))\n".utf8))
             let r = SoakBenchmark.measureChild(exe, ["soak", "--analyze", cap, "--reference", ref, "--out", dir + "/out", "--quiet"])
-            print(String(format: "soak offline: %g min stereo 48 kHz periodic capture: peak RSS %.0f MB, %.1f s CPU (%.1f× real time on one core), %.1f s wall, exit %d",
+            say(String(format: "soak offline: %g min stereo 48 kHz periodic capture: peak RSS %.0f MB, %.1f s CPU (%.1f× real time on one core), %.1f s wall, exit %d",
                          minutes, r.peakRSSMB, r.cpuSeconds, minutes * 60 / r.cpuSeconds, r.wallSeconds, r.status))
             try? FileManager.default.removeItem(atPath: cap)
         }
         let sim = try SoakBenchmark.sim(seconds: 120) { c throws(LoopbenchError) in try Loops.make(backend: "sim", settings: ["seed": String(1 + c)]) }
-        print(String(format: "soak sim: %.0f s of card model soaked in %.1f CPU s (%.0f× real time on one core); the model alone on the same chunks %.2f CPU s (%.0f×); the analysis %.1f%% of one core per second of audio (a live soak's CPU use), %d events",
+        say(String(format: "soak sim: %.0f s of card model soaked in %.1f CPU s (%.0f× real time on one core); the model alone on the same chunks %.2f CPU s (%.0f×); the analysis %.1f%% of one core per second of audio (a live soak's CPU use), %d events",
                      sim.audioSeconds, sim.soakWall, sim.audioSeconds / sim.soakWall, sim.modelWall, sim.audioSeconds / sim.modelWall,
                      100 * (sim.soakWall - sim.modelWall) / sim.audioSeconds, sim.events))
     }
+
+    /// A result line written at once (a long benchmark's partial results survive an interruption).
+    private func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 }
