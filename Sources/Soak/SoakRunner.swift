@@ -51,59 +51,83 @@ public enum SoakRunner {
         var probe = spec
         probe.spec.sampleRate = first.sampleRate
         try probe.validate()
-        let probes = probe.probes()
-        let rate = probe.sampleRate, P = probe.periodFrames
-        let audioTimeline = first.backend == "sim"
+        let session = try Session(first: first, probe: probe, options: options)
         let chunkPeriods = max(1, Int((options.chunkSeconds / probe.periodSeconds).rounded()))
         let totalPeriods = max(1, Int((options.durationSeconds / probe.periodSeconds).rounded(.up)))
-        let log = SoakLog(probe: probe, backend: first.backend, settings: first.effectiveSettings, timeline: audioTimeline ? "audio" : "wall")
-        log.captureChannels = first.channels
-        let t0 = ProgressLine.now()
-        let sampler = audioTimeline ? nil : MachineSampler(t0: t0)
-        sampler?.start()
-        let writer = try options.saveCapture.map { p throws(LoopbenchError) in try SoundFile.Writer(path: p, sampleRate: rate, channels: first.channels) }
-        if let p = options.saveCapture { log.capturePath = p }
-        let clips = ClipKeeper(log: log, sampleRate: rate, directory: options.clipDirectory, aroundSeconds: options.aroundSeconds)
         var failure: LoopbenchError?
-        var audioFrames = 0, xruns: Int? = nil
-        var donePeriods = 0, c = 0, failuresInARow = 0
-        while donePeriods < totalPeriods {
-            if shouldStop() { log.interrupted = true; break }
-            let n = min(chunkPeriods, totalPeriods - donePeriods)
+        var c = 0, failuresInARow = 0
+        while session.donePeriods < totalPeriods {
+            if shouldStop() { session.log.interrupted = true; break }
+            let n = min(chunkPeriods, totalPeriods - session.donePeriods)
             let loop: any AudioLoop
             do { loop = c == 0 ? first : try makeLoop(c) } catch { failure = error; break }
-            let mono = PeriodicProbe.frames(probes, periodFrames: P, start: donePeriods * P, count: n * P)
+            let mono = PeriodicProbe.frames(session.probes, periodFrames: probe.periodFrames, start: session.donePeriods * probe.periodFrames, count: n * probe.periodFrames)
             let tStart = ProgressLine.now(), wallStart = Date()
-            let got: LoopCapture
+            c += 1
             do {
-                got = try loop.run(stimulus: AudioBuffer(sampleRate: rate, channels: Array(repeating: mono, count: loop.channels)))
+                let got = try loop.run(stimulus: AudioBuffer(sampleRate: probe.sampleRate, channels: Array(repeating: mono, count: loop.channels)))
                 failuresInARow = 0
-            } catch {
+                try session.analyse(got, periods: n, started: tStart, wallStart: wallStart, onEvent: onEvent)
+            } catch where error.kind != .io {
                 // A sound server that stops answering for a moment is what a soak hunts: an
                 // event with its time, and the soak goes on with the next chunk. Only a backend
                 // failing chunk after chunk ends it.
                 failuresInARow += 1
-                let at = audioTimeline ? donePeriods * P : Int(((tStart - t0) * Double(rate)).rounded())
-                var e = SoakEvent(kind: "backend-error", runFrame: at, sampleRate: rate, sizeSamples: n * P, period: donePeriods,
-                                  latencyMS: log.series.last?.latencyMS, detail: "chunk of periods \(donePeriods)–\(donePeriods + n - 1) lost: \(error.description)")
-                e.wallClock = SoakLog.iso(wallStart)
-                e.backendXruns = xruns
-                onEvent(log.addEvent(e))
+                onEvent(session.failed(error, periods: n, started: tStart, wallStart: wallStart))
                 if failuresInARow >= Self.maxFailuresInARow { failure = error; break }
-                donePeriods += n
-                c += 1
-                log.durationS = audioTimeline ? Double(donePeriods * P) / Double(rate) : ProgressLine.now() - t0
                 continue
             }
-            // The card model's timeline is the probe's schedule (chunk after chunk, without the capture tails).
-            let runOffset = audioTimeline ? donePeriods * P : Int(((tStart - t0) * Double(rate)).rounded())
+            let lat = session.log.latenciesMS
+            onStatus(Status(elapsedS: ProgressLine.now() - session.t0, runS: session.log.durationS, totalS: options.durationSeconds,
+                            latencyMS: session.log.series.last?.latencyMS, minMS: lat.min(), maxMS: lat.max(), events: session.log.events.count))
+        }
+        return (try session.finish(failure), failure)
+    }
+
+    /// What a live soak carries from chunk to chunk.
+    final class Session {
+        let log: SoakLog
+        let probe: PeriodicProbe
+        let probes: [[Float]]
+        let options: Options
+        let audioTimeline: Bool
+        let t0 = ProgressLine.now()
+        let sampler: MachineSampler?
+        let writer: SoundFile.Writer?
+        let clips: ClipKeeper
+        var donePeriods = 0, audioFrames = 0
+        var xruns: Int?
+
+        init(first: any AudioLoop, probe: PeriodicProbe, options: Options) throws(LoopbenchError) {
+            self.probe = probe
+            self.options = options
+            probes = probe.probes()
+            audioTimeline = first.backend == "sim"
+            log = SoakLog(probe: probe, backend: first.backend, settings: first.effectiveSettings, timeline: audioTimeline ? "audio" : "wall")
+            log.captureChannels = first.channels
+            log.capturePath = options.saveCapture
+            writer = try options.saveCapture.map { p throws(LoopbenchError) in try SoundFile.Writer(path: p, sampleRate: probe.sampleRate, channels: first.channels) }
+            clips = ClipKeeper(log: log, sampleRate: probe.sampleRate, directory: options.clipDirectory, aroundSeconds: options.aroundSeconds)
+            sampler = audioTimeline ? nil : MachineSampler(t0: t0)
+            sampler?.start()
+        }
+
+        var rate: Int { probe.sampleRate }
+
+        /// Where a chunk started on the run's timeline: the probe's schedule on the card model
+        /// (chunk after chunk, without the capture tails), wall-clock time otherwise.
+        func runOffset(started: Double) -> Int {
+            audioTimeline ? donePeriods * probe.periodFrames : Int(((started - t0) * Double(rate)).rounded())
+        }
+
+        /// Analyses one chunk's capture and logs what it found.
+        func analyse(_ got: LoopCapture, periods n: Int, started: Double, wallStart: Date, onEvent: (SoakEvent) -> Void) throws(LoopbenchError) {
+            let runOffset = runOffset(started: started)
             if let x = got.backendXruns { xruns = (xruns ?? 0) + x }
-            let reported: Double? = got.reportedLatencyFrames.map { $0 * 1000 / Double(rate) }
-            let chunkRecord = SoakReport.Chunk(startS: Double(runOffset) / Double(rate), seconds: Double(got.capture.frames) / Double(rate),
-                                               backendXruns: got.backendXruns, reportedLatencyMS: reported, notes: got.notes.isEmpty ? nil : got.notes,
-                                               captureFileStart: writer == nil ? nil : audioFrames,
-                                               truthEvents: truthEvents(got.truth, runOffset: runOffset, sampleRate: rate))
-            log.chunks.append(chunkRecord)
+            log.chunks.append(SoakReport.Chunk(startS: Double(runOffset) / Double(rate), seconds: Double(got.capture.frames) / Double(rate),
+                                               backendXruns: got.backendXruns, reportedLatencyMS: got.reportedLatencyFrames.map { $0 * 1000 / Double(rate) },
+                                               notes: got.notes.isEmpty ? nil : got.notes, captureFileStart: writer == nil ? nil : audioFrames,
+                                               truthEvents: SoakRunner.truthEvents(got.truth, runOffset: runOffset, sampleRate: rate)))
             let stream = SoakStream(probe: probe, probes: probes, runOffset: runOffset, firstPeriod: donePeriods,
                                     channel: options.channel ?? log.channelUsed, historySeconds: max(2, options.aroundSeconds + 1))
             let outcomes = stream.append(got.capture.channels) + stream.finish()
@@ -122,17 +146,32 @@ public enum SoakRunner {
             try writer?.append(got.capture.channels)
             audioFrames += got.capture.frames
             log.capturedFrames = audioFrames
-            donePeriods += n
-            c += 1
-            log.durationS = audioTimeline ? Double(donePeriods * P) / Double(rate) : ProgressLine.now() - t0
-            let lat = log.latenciesMS
-            onStatus(Status(elapsedS: ProgressLine.now() - t0, runS: log.durationS, totalS: options.durationSeconds,
-                            latencyMS: log.series.last?.latencyMS, minMS: lat.min(), maxMS: lat.max(), events: log.events.count))
+            advance(n)
         }
-        if let failure { log.notes.append("the soak stopped early: \(failure.description)") }
-        log.machine = attachBackendLatency(sampler?.finish() ?? [], chunks: log.chunks)
-        try writer?.finish()
-        return (log.report(), failure)
+
+        /// A chunk the backend failed: a `backend-error` event; its periods are not heard.
+        func failed(_ error: LoopbenchError, periods n: Int, started: Double, wallStart: Date) -> SoakEvent {
+            var e = SoakEvent(kind: "backend-error", runFrame: runOffset(started: started), sampleRate: rate, sizeSamples: n * probe.periodFrames,
+                              period: donePeriods, latencyMS: log.series.last?.latencyMS,
+                              detail: "chunk of periods \(donePeriods)–\(donePeriods + n - 1) lost: \(error.description)")
+            e.wallClock = SoakLog.iso(wallStart)
+            e.backendXruns = xruns
+            advance(n)
+            return log.addEvent(e)
+        }
+
+        func advance(_ n: Int) {
+            donePeriods += n
+            log.durationS = audioTimeline ? Double(donePeriods * probe.periodFrames) / Double(rate) : ProgressLine.now() - t0
+        }
+
+        /// Stops the sampler, closes the capture file, and gives the report.
+        func finish(_ failure: LoopbenchError?) throws(LoopbenchError) -> SoakReport {
+            if let failure { log.notes.append("the soak stopped early: \(failure.description)") }
+            log.machine = SoakRunner.attachBackendLatency(sampler?.finish() ?? [], chunks: log.chunks)
+            try writer?.finish()
+            return log.report()
+        }
     }
 
     /// The card model's truth events, moved onto the run's timeline.
