@@ -42,12 +42,13 @@ let package = Package(
         .target(name: "Loops", dependencies: ["LoopbenchCore", "CardModel", "PulseBackend", "ALSABackend", "QEMUBackend"]),
         .target(name: "Bench", dependencies: ["LoopbenchCore", "Analyzer", "AudioFile", "Stimulus", "Loops"]),
         .target(name: "Sweep", dependencies: ["LoopbenchCore", "CardModel", "Bench", "Loops", "Stimulus", "Analyzer", "DSP", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Reports", dependencies: ["LoopbenchCore", "Sweep"]),
+        .target(name: "Soak", dependencies: ["LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer"], swiftSettings: optimized),
+        .target(name: "Reports", dependencies: ["LoopbenchCore", "Sweep", "Soak"]),
         .target(name: "Diagnose", dependencies: ["LoopbenchCore", "CardModel", "Bench", "Loops", "Stimulus", "Sweep", "Reports", "QEMUBackend"]),
         .executableTarget(
             name: "loopbench",
             dependencies: [
-                "LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Synth", "Loops", "Bench", "Sweep", "Reports", "QEMUBackend", "Diagnose",
+                "LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Synth", "Loops", "Bench", "Sweep", "Reports", "QEMUBackend", "Diagnose", "Soak",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -61,9 +62,10 @@ let package = Package(
         .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Stimulus", "TestSupport", "AudioFile"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioFile", "Stimulus"], exclude: ["Help"]),
         .testTarget(name: "CardModelTests", dependencies: ["CardModel", "Analyzer", "Stimulus", "TestSupport", "LoopbenchCore"]),
-        .testTarget(name: "BackendTests", dependencies: ["PulseBackend", "ALSABackend", "Bench", "Analyzer", "Stimulus", "TestSupport", "LoopbenchCore"]),
+        .testTarget(name: "BackendTests", dependencies: ["PulseBackend", "ALSABackend", "Bench", "Analyzer", "Stimulus", "Soak", "TestSupport", "LoopbenchCore"]),
         .testTarget(name: "QEMUBackendTests", dependencies: ["QEMUBackend", "Bench", "Stimulus", "TestSupport", "LoopbenchCore"]),
         .testTarget(name: "DiagnoseTests", dependencies: ["Diagnose", "CardModel", "LoopbenchCore", "TestSupport"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Reports", "Loops", "LoopbenchCore", "TestSupport"]),
+        .testTarget(name: "SoakTests", dependencies: ["Soak", "Reports", "Stimulus", "Loops", "Analyzer", "AudioFile", "LoopbenchCore", "TestSupport"]),
     ]
 )

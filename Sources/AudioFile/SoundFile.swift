@@ -30,7 +30,7 @@ public enum SoundFile {
     }
 
     /// libsndfile keeps its last error in global state: serialise opens.
-    private static let lock = NSLock()
+    static let lock = NSLock()
 
     /// Reads a whole file.
     ///
@@ -62,7 +62,7 @@ public enum SoundFile {
         return Info(frames: Int(info.frames), sampleRate: Int(info.samplerate), channels: Int(info.channels))
     }
 
-    private static func open(_ path: String) throws(LoopbenchError) -> (OpaquePointer, SF_INFO) {
+    static func open(_ path: String) throws(LoopbenchError) -> (OpaquePointer, SF_INFO) {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw .missingInput(path, "no such file")
@@ -130,6 +130,30 @@ public enum SoundFile {
     public static let writableExtensions = ["wav", "flac", "aiff", "aif", "caf", "au", "ogg", "oga", "opus"]
 
     public static func write(_ buffer: AudioBuffer, to path: String, format: SampleFormat = .f32) throws(LoopbenchError) {
+        var info = try writeInfo(path: path, sampleRate: buffer.sampleRate, channels: buffer.channelCount, format: format)
+        let lossy = (info.format & Int32(SF_FORMAT_SUBMASK)) == Int32(SF_FORMAT_VORBIS) || (info.format & Int32(SF_FORMAT_SUBMASK)) == Int32(SF_FORMAT_OPUS)
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let tmp = dir + "/." + url.lastPathComponent + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
+        lock.lock()
+        let handle = sf_open(tmp, Int32(SFM_WRITE), &info)
+        let why = handle == nil ? String(cString: sf_strerror(nil)) : ""
+        lock.unlock()
+        guard let handle else { throw .io(path, "cannot create the file (\(why))") }
+        if format != .f32 || lossy { sf_command(handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE)) }
+        let samples = buffer.interleaved()
+        let wrote = samples.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, sf_count_t(buffer.frames)) }
+        sf_write_sync(handle)
+        sf_close(handle)
+        guard Int(wrote) == buffer.frames, rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw .io(path, "cannot write the audio (wrote \(wrote) of \(buffer.frames) frames)")
+        }
+    }
+
+    /// The libsndfile format for `path`'s extension and `format`, checked.
+    static func writeInfo(path: String, sampleRate: Int, channels: Int, format: SampleFormat) throws(LoopbenchError) -> SF_INFO {
         let ext = (path as NSString).pathExtension.lowercased()
         let major: Int
         var lossy: Int? = nil
@@ -147,30 +171,13 @@ public enum SoundFile {
         var subtype = lossy.map(Int32.init) ?? format.subtype
         if major == SF_FORMAT_FLAC && (format == .f32 || format == .s32) { subtype = SampleFormat.s24.subtype }
         var info = SF_INFO()
-        info.samplerate = Int32(buffer.sampleRate)
-        info.channels = Int32(buffer.channelCount)
+        info.samplerate = Int32(sampleRate)
+        info.channels = Int32(channels)
         info.format = Int32(major) | subtype
         guard sf_format_check(&info) != 0 else {
             throw .usage(lossy != nil ? "this libsndfile cannot write .\(ext) files (\(libraryVersion))" : "libsndfile cannot write \(format.rawValue) samples into a .\(ext) file", subject: path)
         }
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let tmp = dir + "/." + url.lastPathComponent + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
-        lock.lock()
-        let handle = sf_open(tmp, Int32(SFM_WRITE), &info)
-        let why = handle == nil ? String(cString: sf_strerror(nil)) : ""
-        lock.unlock()
-        guard let handle else { throw .io(path, "cannot create the file (\(why))") }
-        if format != .f32 || lossy != nil { sf_command(handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE)) }
-        let samples = buffer.interleaved()
-        let wrote = samples.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, sf_count_t(buffer.frames)) }
-        sf_write_sync(handle)
-        sf_close(handle)
-        guard Int(wrote) == buffer.frames, rename(tmp, path) == 0 else {
-            unlink(tmp)
-            throw .io(path, "cannot write the audio (wrote \(wrote) of \(buffer.frames) frames)")
-        }
+        return info
     }
 
     /// The libsndfile version string, e.g. `libsndfile-1.2.0`.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Foundation
 import LoopbenchCore
+import Soak
 import Sweep
 
 /// The regression gate: compares a current measurement (or sweep report) with a baseline,
@@ -76,6 +77,7 @@ public enum Gate {
                 let keys = Set(bs.keys).union(cs.keys).filter { bs[$0] != cs[$0] }.sorted()
                 notes.append("settings differ: " + keys.map { "\($0) \(bs[$0]?.description ?? "–") → \(cs[$0]?.description ?? "–")" }.joined(separator: ", "))
             }
+            if let soak = try soakCase(baseline: baseline, current: current, options) { return Result(kind: "soak", cases: [soak], notes: notes) }
             return Result(kind: "measurement", cases: [Case(name: "measurement", rows: rows(b, c, options))], notes: notes)
         }
         let b = try SweepReport.load(path: baseline)
@@ -104,6 +106,28 @@ public enum Gate {
             cases.append(Case(name: b.label(bp.settings), rows: rows(bp.summary, cp.summary, options)))
         }
         return Result(kind: "sweep", cases: cases, notes: notes)
+    }
+
+    /// Two soaks (measurements with a `soak` member) are compared on their latency percentiles
+    /// and their event rate (events per minute; `--max-crackles` is then a rate); nil when
+    /// neither is a soak.
+    static func soakCase(baseline: String, current: String, _ o: Options) throws(LoopbenchError) -> Case? {
+        let b = try? JSONCoding.decode(SoakReport.self, fromFile: baseline)
+        let c = try? JSONCoding.decode(SoakReport.self, fromFile: current)
+        guard b != nil || c != nil else { return nil }
+        guard let b, let c else {
+            throw .badData(b == nil ? baseline : current, "is not a soak report while \(b == nil ? current : baseline) is: compare a soak with a soak")
+        }
+        let lb = b.soak.summary.latencyMS, lc = c.soak.summary.latencyMS
+        var rows = [latencyRow("latency p50", lb?.p50, lc?.p50, o), latencyRow("latency p95", lb?.p95, lc?.p95, o), latencyRow("latency p99", lb?.p99, lc?.p99, o)]
+        let rb = b.soak.summary.eventsPerMinute, rc = c.soak.summary.eventsPerMinute
+        let allowed = max(rb, Double(o.maxCrackles))
+        rows.append(Row(metric: "events per minute", baseline: String(format: "%.3f", rb), current: String(format: "%.3f", rc),
+                        allowed: String(format: "≤ %.3f", allowed), verdict: rc > allowed ? .regressed : (rc < rb ? .better : .ok)))
+        let missB = b.soak.summary.periods - b.soak.summary.periodsFound, missC = c.soak.summary.periods - c.soak.summary.periodsFound
+        rows.append(Row(metric: "periods without the probe", baseline: "\(missB) of \(b.soak.summary.periods)", current: "\(missC) of \(c.soak.summary.periods)",
+                        allowed: "any", verdict: .ok))
+        return Case(name: "soak", rows: rows)
     }
 
     static func ms(_ x: Double?) -> String { x.map { String(format: "%.3f ms", $0) } ?? "no signal" }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Analyzer
+import AudioFile
 import ArgumentParser
 import Bench
 import CardModel
@@ -8,6 +9,7 @@ import Foundation
 import LoopbenchCore
 import Loops
 import Stimulus
+import Soak
 import Sweep
 import Synth
 
@@ -17,11 +19,12 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks: the analyzer against a plain FFT cross-correlation, the card model, the default sweep.")
 
-    enum Suite: String, ExpressibleByArgument, CaseIterable { case analyze, model, sweep, qemu, corpus, all }
+    enum Suite: String, ExpressibleByArgument, CaseIterable { case analyze, model, sweep, qemu, corpus, soak, all }
 
-    @Argument(help: "analyze | model | sweep | qemu (a real guest: where a trial's time goes) | corpus (accuracy on other tools' signals) | all (all but qemu and corpus)") var suite: Suite = .all
+    @Argument(help: "analyze | model | sweep | qemu (a real guest: where a trial's time goes) | corpus (accuracy on other tools' signals) | soak (long periodic captures; slow) | all (all but qemu, corpus and soak)") var suite: Suite = .all
     @Flag(name: .long, help: "corpus: print every case, not only the table.") var cases = false
     @Option(name: .long, help: "corpus: only the cases whose name contains this text (with --cases, their segments too).") var only: String?
+    @Option(name: .customLong("soak-minutes"), help: "With soak: lengths of the offline captures compared, in minutes.") var soakMinutes: [Double] = [10, 60]
     @Option(name: .long, help: "Repetitions of each timed run (the median is reported).") var repeats: Int = 3
 
     func run() throws {
@@ -31,6 +34,7 @@ struct BenchCommand: ParsableCommand {
             if suite == .sweep || suite == .all { try sweepBench() }
             if suite == .qemu { try qemuBench() }
             if suite == .corpus { try corpusBench() }
+            if suite == .soak { try soakBench() }
         }
     }
 
@@ -173,4 +177,30 @@ struct BenchCommand: ParsableCommand {
             print("| \(f.rawValue) | \(r.cases) | " + String(format: "%.4f | %.3f | %d | %d/%d | %d (%d) | %.2f |", r.worstClean, r.worstAll, r.noLatency, r.found, r.expected, r.falseEvents, r.falseCases, r.worstDrift))
         }
     }
+    /// Offline soak analysis of periodic stereo captures of each length in a child process (peak
+    /// RSS, CPU time), and a 2-minute card-model soak against the model alone on the same chunks.
+    func soakBench() throws {
+        let dir = NSTemporaryDirectory() + "loopbench-soak-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let exe = CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0] : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
+        let ref = dir + "/probe.wav"
+        try SoundFile.write(AudioBuffer(sampleRate: 48000, mono: PeriodicProbe.frames(PeriodicProbe().probes(), periodFrames: 48000, start: 0, count: 8 * 48000)), to: ref)
+        for minutes in soakMinutes {
+            let cap = dir + "/capture-\(minutes).wav"
+            try SoakBenchmark.writeCapture(minutes: minutes, to: cap)
+            FileHandle.standardError.write(Data("soak bench: analysing \(minutes) min (\(cap))\n".utf8))
+            let r = SoakBenchmark.measureChild(exe, ["soak", "--analyze", cap, "--reference", ref, "--out", dir + "/out", "--quiet"])
+            say(String(format: "soak offline: %g min stereo 48 kHz periodic capture: peak RSS %.0f MB, %.1f s CPU (%.1f× real time on one core), %.1f s wall, exit %d",
+                         minutes, r.peakRSSMB, r.cpuSeconds, minutes * 60 / r.cpuSeconds, r.wallSeconds, r.status))
+            try? FileManager.default.removeItem(atPath: cap)
+        }
+        let sim = try SoakBenchmark.sim(seconds: 120) { c throws(LoopbenchError) in try Loops.make(backend: "sim", settings: ["seed": String(1 + c)]) }
+        say(String(format: "soak sim: %.0f s of card model soaked in %.1f CPU s (%.0f× real time on one core); the model alone on the same chunks %.2f CPU s (%.0f×); the analysis %.1f%% of one core per second of audio (a live soak's CPU use), %d events",
+                     sim.audioSeconds, sim.soakWall, sim.audioSeconds / sim.soakWall, sim.modelWall, sim.audioSeconds / sim.modelWall,
+                     100 * (sim.soakWall - sim.modelWall) / sim.audioSeconds, sim.events))
+    }
+
+    /// A result line written at once (a long benchmark's partial results survive an interruption).
+    private func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 }

@@ -16,5 +16,6 @@ enum CommandRegistry {
         QEMUGroupCommand.self,
         CalibrateCommand.self,
         DiagnoseCommand.self,
+        SoakCommand.self,
     ]
 }

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import AudioFile
+import Foundation
+import LoopbenchCore
+import Stimulus
+
+/// A live soak: plays the periodic probe through a loop chunk by chunk and analyses each chunk
+/// as soon as it is captured, for as long as asked or until stopped.
+///
+/// Loops play a whole stimulus and hand back its capture (``AudioLoop/run(stimulus:)``), so a
+/// soak is a run of chunks of whole periods (default 5 s) back to back: an event is known at
+/// most one chunk after it was captured, and the moments between two chunks (the streams
+/// being closed and opened again, tens of ms) are not listened to. On the card model
+/// every chunk is a fresh run with the next seed, and the timeline is the simulated audio's.
+public enum SoakRunner {
+    public struct Options: Sendable {
+        public var durationSeconds: Double
+        public var chunkSeconds: Double = defaultChunkSeconds
+        public var saveCapture: String?
+        public var aroundSeconds: Double = 0
+        public var clipDirectory: String?
+        public var channel: Int?
+        public init(durationSeconds: Double) { self.durationSeconds = durationSeconds }
+    }
+
+    /// Five seconds per chunk: an event is printed at most ~5 s after it happened, and the
+    /// stream restart between chunks (tens of ms on PulseAudio) leaves ≥ 98 % of the time covered.
+    public static let defaultChunkSeconds = 5.0
+
+    /// A backend that fails three chunks in a row (~20 s) is gone, not hiccuping: the soak ends.
+    public static let maxFailuresInARow = 3
+
+    public struct Status: Sendable {
+        public var elapsedS: Double
+        public var runS: Double
+        public var totalS: Double
+        public var latencyMS: Double?
+        public var minMS: Double?
+        public var maxMS: Double?
+        public var events: Int
+    }
+
+    /// Runs the soak. `makeLoop(c)` builds the loop of chunk `c` (the card model takes a new
+    /// seed per chunk). A chunk the backend fails (a server that stopped answering) is a
+    /// `backend-error` event and the soak goes on; three in a row end it, and the report so far
+    /// comes back with the failure.
+    public static func run(makeLoop: (Int) throws(LoopbenchError) -> any AudioLoop, probe spec: PeriodicProbe, options: Options,
+                           shouldStop: () -> Bool, onEvent: (SoakEvent) -> Void, onStatus: (Status) -> Void)
+        throws(LoopbenchError) -> (report: SoakReport, failure: LoopbenchError?) {
+        let first = try makeLoop(0)
+        var probe = spec
+        probe.spec.sampleRate = first.sampleRate
+        try probe.validate()
+        let session = try Session(first: first, probe: probe, options: options)
+        let chunkPeriods = max(1, Int((options.chunkSeconds / probe.periodSeconds).rounded()))
+        let totalPeriods = max(1, Int((options.durationSeconds / probe.periodSeconds).rounded(.up)))
+        var failure: LoopbenchError?
+        var c = 0, failuresInARow = 0
+        while session.donePeriods < totalPeriods {
+            if shouldStop() { session.log.interrupted = true; break }
+            let n = min(chunkPeriods, totalPeriods - session.donePeriods)
+            let loop: any AudioLoop
+            do { loop = c == 0 ? first : try makeLoop(c) } catch { failure = error; break }
+            let mono = PeriodicProbe.frames(session.probes, periodFrames: probe.periodFrames, start: session.donePeriods * probe.periodFrames, count: n * probe.periodFrames)
+            let tStart = ProgressLine.now(), wallStart = Date()
+            c += 1
+            do {
+                let got = try loop.run(stimulus: AudioBuffer(sampleRate: probe.sampleRate, channels: Array(repeating: mono, count: loop.channels)))
+                failuresInARow = 0
+                try session.analyse(got, periods: n, started: tStart, wallStart: wallStart, onEvent: onEvent)
+            } catch where error.kind != .io {
+                // A sound server that stops answering for a moment is what a soak hunts: an
+                // event with its time, and the soak goes on with the next chunk. Only a backend
+                // failing chunk after chunk ends it.
+                failuresInARow += 1
+                onEvent(session.failed(error, periods: n, started: tStart, wallStart: wallStart))
+                if failuresInARow >= Self.maxFailuresInARow { failure = error; break }
+                continue
+            }
+            let lat = session.log.latenciesMS
+            onStatus(Status(elapsedS: ProgressLine.now() - session.t0, runS: session.log.durationS, totalS: options.durationSeconds,
+                            latencyMS: session.log.series.last?.latencyMS, minMS: lat.min(), maxMS: lat.max(), events: session.log.events.count))
+        }
+        return (try session.finish(failure), failure)
+    }
+
+    /// What a live soak carries from chunk to chunk.
+    final class Session {
+        let log: SoakLog
+        let probe: PeriodicProbe
+        let probes: [[Float]]
+        let options: Options
+        let audioTimeline: Bool
+        let t0 = ProgressLine.now()
+        let sampler: MachineSampler?
+        let writer: SoundFile.Writer?
+        let clips: ClipKeeper
+        var donePeriods = 0, audioFrames = 0
+        var xruns: Int?
+
+        init(first: any AudioLoop, probe: PeriodicProbe, options: Options) throws(LoopbenchError) {
+            self.probe = probe
+            self.options = options
+            probes = probe.probes()
+            audioTimeline = first.backend == "sim"
+            log = SoakLog(probe: probe, backend: first.backend, settings: first.effectiveSettings, timeline: audioTimeline ? "audio" : "wall")
+            log.captureChannels = first.channels
+            log.capturePath = options.saveCapture
+            writer = try options.saveCapture.map { p throws(LoopbenchError) in try SoundFile.Writer(path: p, sampleRate: probe.sampleRate, channels: first.channels) }
+            clips = ClipKeeper(log: log, sampleRate: probe.sampleRate, directory: options.clipDirectory, aroundSeconds: options.aroundSeconds)
+            sampler = audioTimeline ? nil : MachineSampler(t0: t0)
+            sampler?.start()
+        }
+
+        var rate: Int { probe.sampleRate }
+
+        /// Where a chunk started on the run's timeline: the probe's schedule on the card model
+        /// (chunk after chunk, without the capture tails), wall-clock time otherwise.
+        func runOffset(started: Double) -> Int {
+            audioTimeline ? donePeriods * probe.periodFrames : Int(((started - t0) * Double(rate)).rounded())
+        }
+
+        /// Analyses one chunk's capture and logs what it found.
+        func analyse(_ got: LoopCapture, periods n: Int, started: Double, wallStart: Date, onEvent: (SoakEvent) -> Void) throws(LoopbenchError) {
+            let runOffset = runOffset(started: started)
+            if let x = got.backendXruns { xruns = (xruns ?? 0) + x }
+            log.chunks.append(SoakReport.Chunk(startS: Double(runOffset) / Double(rate), seconds: Double(got.capture.frames) / Double(rate),
+                                               backendXruns: got.backendXruns, reportedLatencyMS: got.reportedLatencyFrames.map { $0 * 1000 / Double(rate) },
+                                               notes: got.notes.isEmpty ? nil : got.notes, captureFileStart: writer == nil ? nil : audioFrames,
+                                               truthEvents: SoakRunner.truthEvents(got.truth, runOffset: runOffset, sampleRate: rate)))
+            let stream = SoakStream(probe: probe, probes: probes, runOffset: runOffset, firstPeriod: donePeriods,
+                                    channel: options.channel ?? log.channelUsed, historySeconds: max(2, options.aroundSeconds + 1))
+            let outcomes = stream.append(got.capture.channels) + stream.finish()
+            let analysed = Date()
+            for o in outcomes {
+                let kept = log.add(o)
+                for (i, e) in kept {
+                    let at = audioTimeline ? analysed : wallStart.addingTimeInterval(Double(e.runFrame - runOffset) / Double(rate))
+                    log.annotate(i, wallClock: SoakLog.iso(at), backendXruns: xruns, reportedAfterS: audioTimeline ? nil : analysed.timeIntervalSince(at))
+                    onEvent(log.events[i])
+                }
+                clips.request(kept, from: stream)
+            }
+            try clips.write(stream.readyClips(final: true), stream: stream)
+            log.channelUsed = stream.channelUsed ?? log.channelUsed
+            try writer?.append(got.capture.channels)
+            audioFrames += got.capture.frames
+            log.capturedFrames = audioFrames
+            advance(n)
+        }
+
+        /// A chunk the backend failed: a `backend-error` event; its periods are not heard.
+        func failed(_ error: LoopbenchError, periods n: Int, started: Double, wallStart: Date) -> SoakEvent {
+            var e = SoakEvent(kind: "backend-error", runFrame: runOffset(started: started), sampleRate: rate, sizeSamples: n * probe.periodFrames,
+                              period: donePeriods, latencyMS: log.series.last?.latencyMS,
+                              detail: "chunk of periods \(donePeriods)–\(donePeriods + n - 1) lost: \(error.description)")
+            e.wallClock = SoakLog.iso(wallStart)
+            e.backendXruns = xruns
+            advance(n)
+            return log.addEvent(e)
+        }
+
+        func advance(_ n: Int) {
+            donePeriods += n
+            log.durationS = audioTimeline ? Double(donePeriods * probe.periodFrames) / Double(rate) : ProgressLine.now() - t0
+        }
+
+        /// Stops the sampler, closes the capture file, and gives the report.
+        func finish(_ failure: LoopbenchError?) throws(LoopbenchError) -> SoakReport {
+            if let failure { log.notes.append("the soak stopped early: \(failure.description)") }
+            log.machine = SoakRunner.attachBackendLatency(sampler?.finish() ?? [], chunks: log.chunks)
+            try writer?.finish()
+            return log.report()
+        }
+    }
+
+    /// The card model's truth events, moved onto the run's timeline.
+    public static func truthEvents(_ truth: JSONValue?, runOffset: Int, sampleRate: Int) -> [Event]? {
+        struct Truth: Decodable { var events: [Event] }
+        guard let truth, let data = try? JSONCoding.encode(truth, pretty: false),
+              let t = try? JSONDecoder().decode(Truth.self, from: data) else { return nil }
+        return t.events.map { Event(kind: $0.kind, captureSample: $0.captureSample + runOffset, sizeSamples: $0.sizeSamples, sampleRate: sampleRate) }
+    }
+
+    /// The backend's reported latency of the chunk each machine sample fell in.
+    static func attachBackendLatency(_ samples: [MachineSample], chunks: [SoakReport.Chunk]) -> [MachineSample] {
+        samples.map { s in
+            var s = s
+            s.backendLatencyMS = chunks.last { $0.startS <= s.timeS && s.timeS <= $0.startS + $0.seconds }?.reportedLatencyMS
+            return s
+        }
+    }
+}

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Analyzer
+import Foundation
+import LoopbenchCore
+import Stimulus
+
+/// Analyses one continuous capture of a periodic probe as it arrives, period by period, with
+/// bounded memory: the probes, and a history of a few periods of capture.
+///
+/// Each period's probe is expected where the previous one ended plus a period. It is analysed
+/// in a window reaching `margin` into the separators on either side (the analyzer gives its
+/// latency, drift and events); when it is not there (a large step, a loss), it is searched for
+/// half a period either way, also as the next few probes (whole periods lost). A latency step
+/// between two periods is a `gap` or `drop` in the separator, exact in size, placed to within
+/// the separator. A period whose probe is not found is `missing-period` (silence, or a later
+/// probe in its place), `stuck` (a short loop repeating) or `lost-sync` (anything else).
+public final class SoakStream {
+    /// What one period gave.
+    public struct Outcome: Sendable {
+        public var point: PeriodPoint
+        public var events: [SoakEvent]
+    }
+
+    /// The reference each period is analysed against is its probe with this share of the
+    /// separator's silence on either side (as it was played), and the capture window reaches
+    /// twice as far into the separators: 0.4 and 0.8 of it. A neighbour's probe stays outside
+    /// (0.8 < 1), and padding the reference with its own silence makes a period's analysis
+    /// agree with the whole-capture analysis (a bare probe in a wider window was explained
+    /// differently near large steps: two invented 252- and 328-frame replacements in a card-model
+    /// chunk that the whole capture's analysis and the model's log did not have).
+    public static let referencePadShare = 0.4
+    /// A latency change between periods below half a frame is not a step: the analyzer's
+    /// latency is good to ~0.002 frames and a period's drift estimate to far less than that
+    /// over a separator, so half a frame is the smallest step that rounds to a whole frame.
+    public static let stepThreshold = 0.5
+    /// History kept behind the oldest frame still needed (for waveform clips around events).
+    public let historyFrames: Int
+
+    public let probe: PeriodicProbe
+    let probes: [[Float]]
+    let energies: [Double]
+    let P: Int, L: Int, pad: Int, margin: Int, rate: Int
+    /// Frame of the run's timeline where this stream's frame 0 lies.
+    public let runOffset: Int
+    /// Global index of this stream's period 0 (which probe it plays).
+    public let firstPeriod: Int
+    let forcedChannel: Int?
+
+    var buf: [[Float]] = []
+    var base = 0
+    var end: Int { base + (buf.first?.count ?? 0) }
+    /// Stream-local index of the next period to analyse.
+    var next = 0
+    /// Where the next probe should start (stream frames), when locked.
+    var expected: Double?
+    /// The latency (frames) the next period should have, once one period was found.
+    var predicted: Double?
+    var prevProbeEnd: Int?
+    /// Where the last period's probe started (stream frames), while the periods run on unbroken.
+    var prevStart: Int?
+    public private(set) var channelUsed: Int?
+    /// Periods whose probe was found and analysed.
+    public private(set) var periodsAnalysed = 0
+
+    struct PendingClip { var id: Int; var from: Int; var to: Int }
+    var pending: [PendingClip] = []
+
+    public init(probe: PeriodicProbe, probes: [[Float]], runOffset: Int, firstPeriod: Int, channel: Int? = nil, historySeconds: Double = 2) {
+        self.probe = probe
+        self.probes = probes
+        energies = probes.map { $0.reduce(0.0) { $0 + Double($1) * Double($1) } }
+        P = probe.periodFrames
+        L = probe.probeFrames
+        rate = probe.sampleRate
+        let pad = Int(Self.referencePadShare * Double(probe.periodFrames - probe.probeFrames))
+        self.pad = pad
+        margin = 2 * pad
+        self.runOffset = runOffset
+        self.firstPeriod = firstPeriod
+        forcedChannel = channel
+        historyFrames = max(P, Int(historySeconds * Double(probe.sampleRate)))
+    }
+
+    /// The stream frames held now.
+    public var held: Range<Int> { base..<end }
+
+    /// Appends planar audio and analyses every period that is complete.
+    public func append(_ planar: [[Float]]) -> [Outcome] {
+        if buf.isEmpty { buf = planar.map { _ in [] } }
+        for c in buf.indices where c < planar.count { buf[c].append(contentsOf: planar[c]) }
+        var out: [Outcome] = []
+        while let o = step(final: false) { out.append(o) }
+        trim()
+        return out
+    }
+
+    /// Analyses what is left once the capture has ended (a period cut off by the end is not analysed).
+    public func finish() -> [Outcome] {
+        var out: [Outcome] = []
+        while let o = step(final: true) { out.append(o) }
+        return out
+    }
+
+    /// Asks for the capture frames `from ..< to` (stream frames) of the used channel; they are
+    /// handed out by ``readyClips(final:)`` once captured.
+    public func requestClip(id: Int, from: Int, to: Int) { pending.append(PendingClip(id: id, from: max(0, from), to: to)) }
+
+    /// Clips whose frames are all in (all that is left of them, when `final`).
+    public func readyClips(final: Bool = false) -> [(id: Int, from: Int, samples: [[Float]])] {
+        var out: [(Int, Int, [[Float]])] = []
+        pending.removeAll { c in
+            guard c.to <= end || final else { return false }
+            let a = max(c.from, base), b = min(c.to, end)
+            if b > a { out.append((c.id, a, buf.map { Array($0[(a - base)..<(b - base)]) })) }
+            return true
+        }
+        return out
+    }
+
+    func trim() {
+        let need = Double(next * P) + (predicted ?? 0) - Double(P / 2 + margin)
+        let keepFrom = min(Int(need) - historyFrames, pending.map(\.from).min() ?? Int.max)
+        // Compact only when a lot can go, so the copy is amortised.
+        guard keepFrom - base > 2 * P else { return }
+        let drop = keepFrom - base
+        for c in buf.indices { buf[c].removeFirst(drop) }
+        base = keepFrom
+    }
+
+    func slice(_ ch: Int, _ from: Int, _ to: Int) -> ArraySlice<Float> {
+        let a = max(from, base) - base, b = min(to, end) - base
+        return b > a ? buf[ch][a..<b] : []
+    }
+
+    var searchChannel: Int {
+        if let c = channelUsed ?? forcedChannel, c < buf.count { return c }
+        // Before the first lock: the channel with the most energy.
+        var best = (0, -1.0)
+        for (c, x) in buf.enumerated() {
+            let e = x.suffix(2 * P).reduce(0.0) { $0 + Double($1) * Double($1) }
+            if e > best.1 { best = (c, e) }
+        }
+        return best.0
+    }
+
+    /// One period, if enough capture is in; nil to wait for more (or, when final, to stop).
+    func step(final: Bool) -> Outcome? {
+        let k = next
+        let nominal = k * P
+        if let c = expected {
+            let s = Int(c.rounded())
+            guard s + L + margin <= end, final || s + nextSearchReach <= end else { return nil }
+            // Only when the expected probe is there (a cheap correlation): the analyzer is not
+            // handed a different probe to explain (a period lost puts the next one here).
+            let g = (firstPeriod + k) % probes.count
+            if let hit = PeriodLocator.locate(probes[g], probeEnergy: energies[g], in: slice(searchChannel, s - pad, s + L + pad)),
+               hit.score >= PeriodLocator.foundThreshold, abs(hit.lag - pad) <= pad / 2,
+               let o = analyse(k, at: s, tight: true, missing: 0) { return o }
+        }
+        // Search half a period either way of where the probe should be.
+        let center = Double(nominal) + (predicted ?? Double(P / 2 - margin))
+        let from = Int(center) - P / 2, to = Int(center) + P / 2 + L
+        guard to <= end else { return nil }
+        let ch = searchChannel
+        let region = slice(ch, from, to)
+        let regionStart = max(from, base)
+        // Up to `distinct − 2` whole periods lost; `distinct − 1` later is the previous period's
+        // own probe (the probes take turns), which a search half a period wide can reach.
+        for j in 0..<max(1, probe.distinct - 1) {
+            let g = firstPeriod + k + j
+            guard let hit = PeriodLocator.locate(probes[g % probes.count], probeEnergy: energies[g % probes.count], in: region),
+                  hit.score >= PeriodLocator.foundThreshold else { continue }
+            let s = regionStart + hit.lag
+            if s + L + margin > end || (!final && s + nextSearchReach > end) { return nil }
+            if let o = analyse(k, at: s, tight: false, missing: j) { return o }
+        }
+        return notFound(k, center: center)
+    }
+
+    /// Frames kept between an analysis window and a neighbouring probe: 64 frames (1.3 ms at
+    /// 48 kHz), more than the analyzer's interpolator reaches (32 taps either side).
+    static let neighbourGuard = 64
+
+    /// How far past a probe's start the next probe is looked for: a period and a quarter plus the probe.
+    var nextSearchReach: Int { P + P / 4 + L }
+
+    /// Where probe `k + 1` starts, when it is within a quarter period of where it should be
+    /// (or earlier, down to the end of probe `k`'s first three quarters).
+    func nextProbeStart(after k: Int, from s: Int) -> Int? {
+        let g = (firstPeriod + k + 1) % probes.count
+        let lo = s + 3 * L / 4, hi = s + P + P / 4 + L
+        guard let hit = PeriodLocator.locate(probes[g], probeEnergy: energies[g], in: slice(searchChannel, lo, hi)),
+              hit.score >= PeriodLocator.foundThreshold else { return nil }
+        return max(lo, base) + hit.lag
+    }
+
+    /// The events of the capture window `w0 ..< w1` when period `g` (its probe at `start`) is
+    /// analysed together with the period before it (or, after a break, the one after it): the
+    /// analyzer is surer of a step with a second of context on one side. On a card-model chunk
+    /// the one-period analysis invented two 352-frame replacements next to a 2049/2082-frame
+    /// stall and sized the stall 5 frames too large; with either neighbour it gave exactly the
+    /// whole capture's (and the model's) events. Nil when no neighbour is at hand.
+    func withContext(_ g: Int, start: Int, w0: Int, w1: Int, missing: Int) -> [(kind: Event.Kind, frame: Int, size: Int)]? {
+        let sep = [Float](repeating: 0, count: P - L)
+        let zeros = [Float](repeating: 0, count: pad)
+        let refFrames: [Float], c0: Int, c1: Int
+        if missing == 0, let ps = prevStart, ps - 2 * pad >= base {
+            refFrames = zeros + probes[(g - 1) % probes.count] + sep + probes[g % probes.count] + zeros
+            c0 = ps - 2 * pad
+            c1 = min(end, start + L + 2 * pad)
+        } else if let ns = nextProbeStart(after: g - firstPeriod, from: start), ns + L + 2 * pad <= end, start - 2 * pad >= base {
+            refFrames = zeros + probes[g % probes.count] + sep + probes[(g + 1) % probes.count] + zeros
+            c0 = start - 2 * pad
+            c1 = ns + L + 2 * pad
+        } else { return nil }
+        let window = AudioBuffer(sampleRate: rate, channels: buf.indices.map { Array(slice($0, c0, c1)) })
+        guard let m = try? Analyzer.analyze(reference: AudioBuffer(sampleRate: rate, mono: refFrames), capture: window,
+                                            options: .init(channel: channelUsed ?? forcedChannel)),
+              m.verdict != .noSignal else { return nil }
+        return m.events.map { (kind: $0.kind, frame: c0 + $0.captureSample, size: $0.sizeSamples) }.filter { $0.frame >= w0 && $0.frame < w1 }
+    }
+
+    /// The capture window for period `k`'s probe at `s`, and the silence to put before the probe
+    /// in its reference. The window stays clear of the neighbouring probes: after the last one's
+    /// end, and before the next one's start when a drop in the separator brought it closer. The
+    /// reference gets its separator's silence on a side only where the whole pad fits (a short
+    /// stretch of padding was explained as a few frames of repeated audio at the probe's start
+    /// in a synthetic test).
+    func window(_ k: Int, at s: Int, missing: Int) -> (w0: Int, w1: Int, padL: Int) {
+        var w0 = max(base, s - margin), w1 = min(end, s + L + margin)
+        if let pe = prevProbeEnd, missing == 0 { w0 = max(w0, min(s, pe + Self.neighbourGuard)) }
+        if let next = nextProbeStart(after: k, from: s) { w1 = min(w1, max(s + L, next - Self.neighbourGuard)) }
+        let padL = (s - w0) >= 2 * pad ? pad : 0
+        if padL > 0 { w0 = s - 2 * padL }
+        return (w0, w1, padL)
+    }
+
+    /// Period `k` (and `missing` periods before it lost) whose probe starts near stream frame `s`.
+    func analyse(_ k0: Int, at s: Int, tight: Bool, missing: Int) -> Outcome? {
+        let k = k0 + missing
+        let g = firstPeriod + k
+        let (w0, w1, padL) = window(k, at: s, missing: missing)
+        let reference = AudioBuffer(sampleRate: rate, mono: [Float](repeating: 0, count: padL) + probes[g % probes.count]
+                                        + [Float](repeating: 0, count: (w1 - s - L) >= 2 * pad ? pad : 0))
+        let audio = AudioBuffer(sampleRate: rate, channels: buf.indices.map { Array(slice($0, w0, w1)) })
+        guard let m = try? Analyzer.analyze(reference: reference, capture: audio, options: .init(channel: channelUsed ?? forcedChannel)),
+              m.verdict != .noSignal, let d = m.latency?.samples else { return nil }
+        let start = Double(w0) + d + Double(padL)
+        if tight && abs(start - Double(s)) > Double(pad) / 2 { return nil }
+        channelUsed = m.capture.channelUsed ?? channelUsed
+        let latency = start - Double(k * P)
+        let latencyMS = latency * 1000 / Double(rate)
+        var events: [SoakEvent] = []
+        if missing > 0 {
+            // Lost somewhere between the end of the last probe heard and the start of this one.
+            let from = prevProbeEnd ?? Int((Double(k0 * P) + (predicted ?? latency)).rounded())
+            var e = SoakEvent(kind: "missing-period", runFrame: runOffset + from, sampleRate: rate,
+                              sizeSamples: missing * P, period: firstPeriod + k0, latencyMS: latencyMS,
+                              detail: missing == 1 ? "period \(firstPeriod + k0) never came back: the next period's probe stands in its place"
+                                                   : "periods \(firstPeriod + k0)–\(firstPeriod + k - 1) never came back: period \(g)'s probe stands in their place")
+            e.placeUncertaintySamples = max(0, Int(start) - from)
+            events.append(e)
+        }
+        // The analyzer's events, on stream frames; a period with any is analysed again with a
+        // neighbouring period as context, and that analysis' events in this window are kept.
+        var found = m.events.map { (kind: $0.kind, frame: w0 + $0.captureSample, size: $0.sizeSamples) }
+        if !found.isEmpty, let wide = withContext(g, start: Int(start.rounded()), w0: w0, w1: w1, missing: missing) { found = wide }
+        // Events before the probe's start are in the separator: they explain (part of) a latency step.
+        func signed(_ e: (kind: Event.Kind, frame: Int, size: Int)) -> Int {
+            switch e.kind { case .gap, .repeat: e.size; case .drop: -e.size; case .click: 0 }
+        }
+        let before = found.filter { Double($0.frame) < start - 0.5 }.reduce(0) { $0 + signed($1) }
+        if let p = predicted {
+            let step = latency - (p - Double(missing * P)) - Double(before)
+            if abs(step) >= Self.stepThreshold, let pe = prevProbeEnd {
+                var e = SoakEvent(kind: step > 0 ? "gap" : "drop", runFrame: runOffset + pe, sampleRate: rate,
+                                  sizeSamples: Int(abs(step).rounded()), period: g, latencyMS: latencyMS,
+                                  detail: String(format: "the latency stepped by %+.2f frames between periods %d and %d (in the separator)", step, g - 1 - missing, g))
+                e.placeUncertaintySamples = max(0, Int(start) - pe)
+                events.append(e)
+            }
+        }
+        var steps = 0
+        for e in found {
+            events.append(SoakEvent(kind: e.kind.rawValue, runFrame: runOffset + e.frame, sampleRate: rate, sizeSamples: e.size, period: g, latencyMS: latencyMS))
+            if Double(e.frame) >= start - 0.5 { steps += signed(e) }
+        }
+        let drift = (m.driftPPM ?? 0).isFinite ? (m.driftPPM ?? 0) : 0
+        predicted = latency + Double(steps) + drift * 1e-6 * Double(P)
+        prevProbeEnd = Int(start.rounded()) + L + steps
+        prevStart = Int(start.rounded())
+        expected = Double((k + 1) * P) + predicted!
+        next = k + 1
+        periodsAnalysed += 1
+        let verdict = events.isEmpty ? "clean" : "crackle"
+        let point = PeriodPoint(period: g, timeS: Double(runOffset + k * P) / Double(rate), latencyMS: latencyMS, verdict: verdict, events: events.count)
+        return Outcome(point: point, events: events.sorted { $0.runFrame < $1.runFrame })
+    }
+
+    /// Period `k`'s probe is nowhere near: say what stands there, and search afresh next time.
+    func notFound(_ k: Int, center: Double) -> Outcome {
+        let g = firstPeriod + k
+        let at = Int(center.rounded())
+        let (content, rep) = PeriodLocator.classify(slice(searchChannel, at, at + L))
+        let kind: String, detail: String
+        switch content {
+        case .silence: kind = "missing-period"; detail = "silence where period \(g)'s probe should be"
+        case .stuck: kind = "stuck"; detail = "the capture repeats a \(rep ?? 0)-frame stretch over and over where period \(g)'s probe should be"
+        case .other: kind = "lost-sync"; detail = "period \(g)'s probe is not in the capture (something else is); searching afresh from the next period"
+        }
+        let latencyMS = predicted.map { $0 * 1000 / Double(rate) }
+        var e = SoakEvent(kind: kind, runFrame: runOffset + at, sampleRate: rate, sizeSamples: L, period: g, latencyMS: latencyMS, detail: detail)
+        if content == .stuck { e.sizeSamples = rep ?? L }
+        expected = nil
+        prevStart = nil
+        next = k + 1
+        let point = PeriodPoint(period: g, timeS: Double(runOffset + k * P) / Double(rate), latencyMS: nil, verdict: kind, events: 1)
+        return Outcome(point: point, events: [e])
+    }
+}
