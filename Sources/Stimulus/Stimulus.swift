@@ -146,6 +146,26 @@ public enum Stimulus {
         return out
     }
 
+    /// Seed stride between channels of a channel-unique probe: large and odd, so that channel
+    /// k of one seed never equals channel j of a nearby seed (repeats use seeds 1, 2, 3, …).
+    public static let channelSeedStride: UInt64 = 1_000_003
+
+    /// Whether a kind can tell channels apart by seed (`ess` has no seed: every channel would be the same).
+    public static func tellsChannelsApart(_ kind: Kind) -> Bool { kind != .ess }
+
+    /// Generates the probe with a different one on every channel: the same kind, level and
+    /// length, channel k drawn from seed `seed + k × channelSeedStride`. Two sweep trains of
+    /// different seeds correlate with each other at about 0.05 (normalised), against 1 for the
+    /// right one, so each capture channel shows which played channel it carries.
+    public static func channelUnique(_ spec: Spec) -> AudioBuffer {
+        let chans = (0..<spec.channels).map { k -> [Float] in
+            var s = spec
+            s.seed = spec.seed &+ UInt64(k) &* channelSeedStride
+            return mono(s)
+        }
+        return AudioBuffer(sampleRate: spec.sampleRate, channels: chans)
+    }
+
     /// Generates the probe with `spec.channels` identical channels.
     public static func generate(_ spec: Spec) -> AudioBuffer {
         let m = mono(spec)
