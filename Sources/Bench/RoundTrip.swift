@@ -73,9 +73,18 @@ public enum RoundTrip {
             events: m.events,
             reports: .init(duringProbe: got.backendXruns, beforeProbe: got.xrunsBeforeProbe, placed: got.reportedXruns,
                            reportsCaptureOverruns: got.reportsCaptureOverruns),
-            sampleRate: m.sampleRate, roundTripFrames: m.headline?.dominantSamples)
+            sampleRate: m.sampleRate, probeSpan: probeSpan(m), roundTripFrames: m.headline?.dominantSamples)
         if everyChannel { m.channelCheck = try ChannelCheckRun.check(played: played, capture: got.capture) }
         return m
+    }
+
+    /// Where the probe lies in the capture: from its first frame at the starting latency to its
+    /// last at the final one; nil when no signal was found.
+    static func probeSpan(_ m: LoopMeasurement) -> Range<Int>? {
+        guard let l = m.latency else { return nil }
+        let start = Int(l.samples.rounded(.down))
+        let end = Int((m.headline.map { $0.endMS * Double(m.sampleRate) / 1000 } ?? l.samples).rounded(.up)) + m.reference.frames
+        return start..<max(start, end)
     }
 
     /// Every loop's capture starts at the instant the probe started playing, so a round trip

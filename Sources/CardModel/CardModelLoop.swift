@@ -12,8 +12,9 @@ public struct CardModelResult: Sendable {
     public var notes: [String]
     /// The run itself, to render other channels through the same timing.
     var run: ModelRun
-    /// Every logged artifact placed on the capture's frame axis (see ``ReportedXrun``).
-    public var reportedXruns: [ReportedXrun]
+    /// Every logged artifact placed on the capture's frame axis (see ``ReportedXrun``), and
+    /// whether it came in the pre-roll, before the probe.
+    public var reportedXruns: [(xrun: ReportedXrun, beforeProbe: Bool)]
 }
 
 /// QEMU's emulated sound path (guest ring → HDA/AC'97/virtio-snd → mixeng → PulseAudio/
@@ -88,14 +89,18 @@ public struct CardModelLoop: AudioLoop {
         }
         let r = Self.simulate(settings, stimulus: stimulus.channels[0])
         let capture = AudioBuffer(sampleRate: settings.guestRate, channels: mapChannels(r, stimulus: stimulus))
-        // The model "reports" every artifact it logged; those before the guest started the probe
-        // are the pre-roll's, as the real backends count theirs apart.
-        let during = r.reportedXruns.filter { $0.captureFrame >= 0 }
+        // The model reports the artifacts it logged as the host API would: PulseAudio has no
+        // record-overflow callback (pa_stream_set_overflow_callback is for playback streams), so
+        // with backend=pa a dropped record block goes unreported. Those before the guest started
+        // the probe are the pre-roll's, counted apart as the real backends count theirs.
+        let silentPlace = settings.backend == .pa ? "\(ArtifactPlace.pulseAudioRecord.rawValue) " : nil
+        let reported = r.reportedXruns.filter { a in silentPlace.map { !a.xrun.what.hasPrefix($0) } ?? true }
+        let during = reported.filter { !$0.beforeProbe }.map(\.xrun)
         var got = LoopCapture(capture: capture, backendXruns: during.count, reportedLatencyFrames: nil,
                               truth: r.truth.jsonValue, latencyBreakdownMS: r.breakdownMS, notes: r.notes)
         got.reportedXruns = during
-        got.xrunsBeforeProbe = r.reportedXruns.count - during.count
-        got.reportsCaptureOverruns = true
+        got.xrunsBeforeProbe = reported.count - during.count
+        got.reportsCaptureOverruns = silentPlace == nil
         if !channelMap.isIdentity { got.notes.append("channel-map fault: capture channels take \(channelMap.text)") }
         return got
     }

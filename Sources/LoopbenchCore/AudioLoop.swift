@@ -68,8 +68,8 @@ public struct LoopCapture: Sendable {
 public struct ReportedXrun: Codable, Sendable, Equatable {
     /// What and where, e.g. "PA playback underrun".
     public var what: String
-    /// The capture frame being recorded when it happened. Its audible effect lands within one
-    /// round trip of it: later for a playback xrun, earlier for a capture one.
+    /// The capture frame being recorded when it happened (was noticed). Its audible effect
+    /// lands from there to one round trip later: the audio it hit was still on its way.
     public var captureFrame: Int
     /// Frames the backend says it concerned (played as silence, thrown away), when it says.
     public var frames: Int?

@@ -19,6 +19,9 @@ public struct XrunAccount: Codable, Sendable, Equatable {
     public var reportsCaptureOverruns: Bool?
     /// The reported xruns placed on the capture's frame axis, when the backend can place them.
     public var placed: [ReportedXrun]?
+    /// A discontinuity at capture frame f matches a placed xrun at x when
+    /// x − before ≤ f ≤ x + after (frames): [before, after].
+    public var matchWindowFrames: [Int]?
     /// Whether the two accounts agree (nothing left to explain).
     public var agrees: Bool
     /// One sentence per case, for people.
@@ -26,6 +29,7 @@ public struct XrunAccount: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case reported, measured, agrees, explanations, placed
+        case matchWindowFrames = "match_window_frames"
         case reportedBeforeProbe = "reported_before_probe"
         case silentXruns = "silent_xruns"
         case unreportedDiscontinuities = "unreported_discontinuities"
@@ -46,9 +50,10 @@ public struct XrunAccount: Codable, Sendable, Equatable {
         }
     }
 
-    /// How far from a reported xrun its effect may land in the capture: within one round trip
-    /// either way (see ``ReportedXrun/captureFrame``), plus this slack for the placing's own
-    /// error (the guest's and the host's wake-up jitter, a few milliseconds).
+    /// How far from a reported xrun its effect may land in the capture: from when it happened to
+    /// one round trip later (see ``ReportedXrun/captureFrame``), widened by this slack either
+    /// side for the placing's own error: an xrun is logged when it is noticed, which after a
+    /// main-loop stall can be tens of milliseconds after the queue ran dry.
     public static let matchSlackSeconds = 0.050
 
     /// Distinct capture frames with at least one event, in order.
@@ -61,9 +66,17 @@ public struct XrunAccount: Codable, Sendable, Equatable {
         xruns.min { abs($0.captureFrame - frame) < abs($1.captureFrame - frame) }
     }
 
-    /// Sets the backend's reports against `events`. `roundTripFrames` is the loop's latency
-    /// (the window in which a playback xrun's effect lands); nil when no signal was found.
-    public static func account(events: [Event], reports r: Reports, sampleRate: Int, roundTripFrames: Double?) -> XrunAccount? {
+    /// Whether a discontinuity at `frame` lies in `x`'s match window.
+    public func matches(_ x: ReportedXrun, frame: Int) -> Bool {
+        guard let w = matchWindowFrames, w.count == 2 else { return false }
+        return frame >= x.captureFrame - w[0] && frame <= x.captureFrame + w[1]
+    }
+
+    /// Sets the backend's reports against `events`. `probeSpan` is where the probe lies in the
+    /// capture (nil when no signal was found); `roundTripFrames` the loop's latency, the
+    /// window in which an xrun's effect lands.
+    public static func account(events: [Event], reports r: Reports, sampleRate: Int, probeSpan: Range<Int>?,
+                               roundTripFrames: Double?) -> XrunAccount? {
         guard r.duringProbe != nil || r.placed != nil else { return nil }
         let found = incidents(events)
         var a = XrunAccount(reported: r.duringProbe, reportedBeforeProbe: r.beforeProbe, measured: found.count,
@@ -71,17 +84,17 @@ public struct XrunAccount: Codable, Sendable, Equatable {
         if let before = r.beforeProbe, before > 0 {
             a.explanations.append("\(before) \(plural(before, "xrun")) reported inside the pre-roll, before the probe (not in backend_xruns)")
         }
-        if let placed = r.placed {
-            let reach = Int((roundTripFrames ?? 0).rounded()) + Int(matchSlackSeconds * Double(sampleRate))
-            func matches(_ x: ReportedXrun, _ f: Int) -> Bool { abs(f - x.captureFrame) <= reach }
-            let silent = placed.filter { x in !found.contains { matches(x, $0) } }
-            let unexplained = found.filter { f in !placed.contains { matches($0, f) } }
-            a.silentXruns = silent.count
-            a.unreportedDiscontinuities = unexplained.count
-            for x in silent {
-                a.explanations.append(String(format: "reported %@ with no audible effect (capture %.3f s)", x.what, Double(x.captureFrame) / Double(sampleRate)))
+        let reported = r.placed?.count ?? r.duringProbe ?? 0
+        guard let span = probeSpan else {
+            if reported > 0 {
+                a.agrees = false
+                a.explanations.append("\(reported) \(plural(reported, "xrun")) reported; no probe was found to set them against")
             }
-            if !unexplained.isEmpty { a.explanations.append(unreportedSentence(unexplained.count, r.reportsCaptureOverruns)) }
+            return a
+        }
+        if let placed = r.placed {
+            accountPlaced(&a, placed: placed, found: found, span: span, reach: Int((roundTripFrames ?? 0).rounded()) + Int(matchSlackSeconds * Double(sampleRate)),
+                          sampleRate: sampleRate, reportsCaptureOverruns: r.reportsCaptureOverruns)
         } else if let n = r.duringProbe {
             if n > found.count {
                 a.silentXruns = n - found.count
@@ -93,6 +106,32 @@ public struct XrunAccount: Codable, Sendable, Equatable {
         }
         a.agrees = (a.silentXruns ?? 0) == 0 && (a.unreportedDiscontinuities ?? 0) == 0
         return a
+    }
+
+    /// Xruns placed in time: each is matched to the discontinuities within `reach` frames of it;
+    /// those that cannot reach the probe at all (in the tail after it) are said apart.
+    static func accountPlaced(_ a: inout XrunAccount, placed: [ReportedXrun], found: [Int], span: Range<Int>, reach: Int,
+                              sampleRate: Int, reportsCaptureOverruns: Bool?) {
+        let slack = Int(matchSlackSeconds * Double(sampleRate))
+        // An xrun's effect lands from (about) when it happened to one round trip later.
+        a.matchWindowFrames = [slack, reach]
+        func matches(_ x: ReportedXrun, _ f: Int) -> Bool { a.matches(x, frame: f) }
+        let outside = placed.filter { $0.captureFrame - slack > span.upperBound || $0.captureFrame + reach < span.lowerBound }
+        let inside = placed.filter { x in !outside.contains(x) }
+        let silent = inside.filter { x in !found.contains { matches(x, $0) } }
+        let unexplained = found.filter { f in !placed.contains { matches($0, f) } }
+        a.silentXruns = silent.count
+        a.unreportedDiscontinuities = unexplained.count
+        if !outside.isEmpty {
+            a.explanations.append("\(outside.count) reported \(plural(outside.count, "xrun")) outside the probe (before it reached the capture or in the tail after it)")
+        }
+        for x in silent {
+            a.explanations.append(String(format: "reported %@ with no audible effect (capture %.3f s)", x.what, Double(x.captureFrame) / Double(sampleRate)))
+        }
+        if !unexplained.isEmpty { a.explanations.append(unreportedSentence(unexplained.count, reportsCaptureOverruns)) }
+        if silent.isEmpty && unexplained.isEmpty && !found.isEmpty {
+            a.explanations.append("every discontinuity lies within one round trip of a reported xrun, and every xrun during the probe near one")
+        }
     }
 
     static func unreportedSentence(_ n: Int, _ reportsCaptureOverruns: Bool?) -> String {

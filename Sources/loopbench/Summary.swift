@@ -72,10 +72,11 @@ enum Summary {
         for e in m.events.prefix(maxListed) {
             var line = String(format: "  %-6@ at frame %d (%.4f s), %d frame%@ (%.2f ms)", e.kind.rawValue as NSString, e.captureSample, e.timeS, e.sizeSamples,
                               (e.sizeSamples == 1 ? "" : "s") as NSString, Double(e.sizeSamples) * 1000 / r)
-            if let placed {
+            if let placed, let account = m.xrunAccount {
                 if let x = XrunAccount.nearest(to: e.captureSample, in: placed) {
-                    line += String(format: "; nearest backend xrun: %@ at %.4f s (%+.1f ms)", x.what as NSString, Double(x.captureFrame) / r,
-                                   Double(x.captureFrame - e.captureSample) * 1000 / r)
+                    line += String(format: "; %@ backend xrun: %@ at %.4f s (%+.1f ms)",
+                                   (account.matches(x, frame: e.captureSample) ? "nearest" : "none within a round trip; nearest") as NSString,
+                                   x.what as NSString, Double(x.captureFrame) / r, Double(x.captureFrame - e.captureSample) * 1000 / r)
                 } else {
                     line += "; no backend xrun reported"
                 }
