@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import AudioFile
 import Foundation
 import LoopbenchCore
 import TestSupport
@@ -90,5 +91,61 @@ struct ChannelAndCaptureOnlyTests {
         #expect(m.source?.settings?["capture-only"] == .bool(true))
         #expect(SchemaCheck.validate(jsonPath: json, schema: "measurement.schema.json") == nil)
     }
+    @Test func signalPlayIsCapturedWholeByCaptureOnly() throws {
+        let ref = dir + "/own.wav", json = dir + "/own.json"
+        #expect(try CLI.run(["signal", "--out", ref, "--seconds", "1", "--format", "f32", "--seed", "5"]).status == 0)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.executable)
+        p.arguments = ["measure", "--backend", "pulse", "--capture-only", "--reference", ref, "--duration", "3", "--json", json, "--quiet"]
+        try p.run()
+        Thread.sleep(forTimeInterval: 0.8)
+        // The same probe (same seed), played by loopbench's own player in another process.
+        let play = try Spawn.run(CLI.executable, ["signal", "--play", "--backend", "pulse", "--seconds", "1", "--seed", "5"])
+        p.waitUntilExit()
+        #expect(play.status == 0 && play.stdout.contains("played 1.000 s on pulse"), "\(play.stdout) \(play.stderr)")
+        #expect(p.terminationStatus == 0)
+        let m = try JSONDecoder().decode(LoopMeasurement.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+        #expect(m.verdict == .clean && m.events.isEmpty && abs(m.gainDB ?? .nan) < 0.1, "\(m.verdict) \(m.events) \(m.reason ?? "")")
+        #expect((m.latency?.ms ?? 0) > 800, "the probe follows the player's start and its 0.2 s lead-in")
+    }
+
+    @Test func toneUntilCtrlC() throws {
+        let ref = dir + "/any.wav", cap = dir + "/tone.wav"
+        #expect(try CLI.run(["signal", "--out", ref, "--seconds", "0.5"]).status == 0)
+        let recorded = Flag()
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var tone: CLI.Output?
+        DispatchQueue.global().async {
+            // The tone plays until one SIGINT (Ctrl-C), sent once the recording below is done.
+            tone = try? CLI.run(["signal", "--play", "--backend", "pulse", "--tone", "997", "--level=-12"], interruptWhen: { recorded.isSet })
+            done.signal()
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        // loopbench's own capture-only records 1.5 s of the sink (the probe is not there: no-signal, kept by --fail-on none).
+        let rec = try CLI.run(["measure", "--backend", "pulse", "--capture-only", "--reference", ref, "--duration", "1.5",
+                               "--save-capture", cap, "--fail-on", "none", "--quiet"])
+        #expect(rec.status == 0, "\(rec.stderr)")
+        recorded.set()
+        #expect(done.wait(timeout: .now() + 10) == .success, "Ctrl-C ends the tone")
+        #expect(tone?.status == 0 && tone?.signalled == false && tone?.stdout.contains("(interrupted)") == true, "\(String(describing: tone))")
+        // The last 0.5 s recorded: a 997 Hz sine at −12 dBFS (peak 0.251).
+        let samples = try SoundFile.read(cap).channels[0]
+        try #require(samples.count > 48000)
+        let tail = Array(samples.suffix(24000))
+        var crossings = 0
+        for i in 1..<tail.count where (tail[i - 1] < 0) != (tail[i] < 0) { crossings += 1 }
+        let hz = Double(crossings) / 2 / 0.5
+        let rms = (tail.map { Double($0) * Double($0) }.reduce(0, +) / Double(tail.count)).squareRoot()
+        #expect(abs(hz - 997) < 4, "\(hz) Hz")
+        #expect(abs(rms * 2.0.squareRoot() - pow(10, -12.0 / 20)) < 0.005, "peak \(rms * 2.0.squareRoot())")
+    }
 }
+}
+
+/// A flag set once, read from another thread.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }
