@@ -84,11 +84,13 @@ public struct CardModelLoop: AudioLoop {
         }
         guard stimulus.frames > 0 else { throw .badData("stimulus", "the stimulus is empty") }
         guard stimulus.duration <= 600 else { throw .usage("--seconds \(stimulus.duration): the card model simulates at most 600 s per run", subject: "seconds") }
-        guard stimulus.channelCount == channels else {
+        // Without channels or channel-map set, the model takes whatever channels it is given.
+        let map = channelMap == .identity(1) ? ChannelMap.identity(stimulus.channelCount) : channelMap
+        guard stimulus.channelCount == map.sources.count else {
             throw .usage("sim: the stimulus has \(stimulus.channelCount) channels but channels=\(channels)", subject: "channels")
         }
         let r = Self.simulate(settings, stimulus: stimulus.channels[0])
-        let capture = AudioBuffer(sampleRate: settings.guestRate, channels: mapChannels(r, stimulus: stimulus))
+        let capture = AudioBuffer(sampleRate: settings.guestRate, channels: Self.mapChannels(map, r, stimulus: stimulus))
         // The model reports the artifacts it logged as the host API would: PulseAudio has no
         // record-overflow callback (pa_stream_set_overflow_callback is for playback streams), so
         // with backend=pa a dropped record block goes unreported. Those before the guest started
@@ -107,10 +109,12 @@ public struct CardModelLoop: AudioLoop {
 
     /// The capture channels as the channel map routes them. Channel 0's capture comes from the
     /// run itself; every other played channel is rendered through the same run.
-    private func mapChannels(_ r: CardModelResult, stimulus: AudioBuffer) -> [[Float]] {
+    private static func mapChannels(_ channelMap: ChannelMap, _ r: CardModelResult, stimulus: AudioBuffer) -> [[Float]] {
         var rendered: [Int: [Float]] = [0: r.capture]
         func played(_ k: Int) -> [Float] {
             if let c = rendered[k] { return c }
+            // A channel that plays what channel 0 plays comes back as channel 0 did.
+            if stimulus.channels[k] == stimulus.channels[0] { return r.capture }
             let c = CaptureRenderer(run: r.run.carrying(stimulus.channels[k])).render().audio
             rendered[k] = c
             return c
