@@ -116,14 +116,15 @@ struct ChannelAndCaptureOnlyTests {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var tone: CLI.Output?
         DispatchQueue.global().async {
-            // The tone plays until one SIGINT (Ctrl-C), sent once the recording below is done.
-            tone = try? CLI.run(["signal", "--play", "--backend", "pulse", "--tone", "997", "--level=-12"], interruptWhen: { recorded.isSet })
+            // The tone plays until one SIGINT (Ctrl-C), sent once the recording below is done
+            // (a 200 ms buffer: a loaded machine must not chop the tone).
+            tone = try? CLI.run(["signal", "--play", "--backend", "pulse", "--tone", "997", "--level=-12", "--set", "tlength=200ms"], interruptWhen: { recorded.isSet })
             done.signal()
         }
         Thread.sleep(forTimeInterval: 0.5)
         // loopbench's own capture-only records 1.5 s of the sink (the probe is not there: no-signal, kept by --fail-on none).
         let rec = try CLI.run(["measure", "--backend", "pulse", "--capture-only", "--reference", ref, "--duration", "1.5",
-                               "--save-capture", cap, "--fail-on", "none", "--quiet"])
+                               "--set", "tlength=200ms", "--set", "fragsize=50ms", "--save-capture", cap, "--fail-on", "none", "--quiet"])
         #expect(rec.status == 0, "\(rec.stderr)")
         recorded.set()
         #expect(done.wait(timeout: .now() + 10) == .success, "Ctrl-C ends the tone")

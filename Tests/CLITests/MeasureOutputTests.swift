@@ -97,6 +97,16 @@ struct MeasureOutputTests {
         #expect(try run(["measure", "--backend", "sim", "--set", "channels=9"]).isRefusal(64, mentioning: "channels"))
     }
 
+    @Test("--help of measure, analyze and compare gives the exit statuses")
+    func helpGivesStatuses() throws {
+        for cmd in ["measure", "analyze", "compare"] {
+            let r = try run([cmd, "--help"])
+            let text = r.stdout.replacingOccurrences(of: "\n", with: " ").split(separator: " ").joined(separator: " ")
+            #expect(r.status == 0 && text.contains("Exit status: 0 clean; 1 crackle, 2 no-signal, 3 a swapped, missing, duplicated or inverted channel"), "\(cmd): \(r.stdout)")
+            #expect(text.contains("--fail-on"), "\(cmd)")
+        }
+    }
+
     @Test("compare exits with the worst verdict of its trials that --fail-on names")
     func compareStatuses() throws {
         let clean = try run(["compare", "--backend", "sim", "--repeats", "2", "--quiet"])
