@@ -43,10 +43,11 @@ let package = Package(
         .target(name: "Bench", dependencies: ["LoopbenchCore", "Analyzer", "AudioFile", "Stimulus", "Loops"]),
         .target(name: "Sweep", dependencies: ["LoopbenchCore", "CardModel", "Bench", "Loops", "Stimulus", "Analyzer", "DSP", .product(name: "Yams", package: "Yams")]),
         .target(name: "Reports", dependencies: ["LoopbenchCore", "Sweep"]),
+        .target(name: "Diagnose", dependencies: ["LoopbenchCore", "CardModel", "Bench", "Loops", "Stimulus", "Sweep", "Reports", "QEMUBackend"]),
         .executableTarget(
             name: "loopbench",
             dependencies: [
-                "LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Synth", "Loops", "Bench", "Sweep", "Reports", "QEMUBackend",
+                "LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Synth", "Loops", "Bench", "Sweep", "Reports", "QEMUBackend", "Diagnose",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,10 +59,11 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["LoopbenchCore", "AudioFile", "DSP", "Synth"], path: "Tests/TestSupport"),
         .testTarget(name: "DSPTests", dependencies: ["DSP"]),
         .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Stimulus", "TestSupport", "AudioFile"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioFile", "Stimulus"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioFile", "Stimulus"], exclude: ["Help"]),
         .testTarget(name: "CardModelTests", dependencies: ["CardModel", "Analyzer", "Stimulus", "TestSupport", "LoopbenchCore"]),
         .testTarget(name: "BackendTests", dependencies: ["PulseBackend", "ALSABackend", "Bench", "Analyzer", "Stimulus", "TestSupport", "LoopbenchCore"]),
         .testTarget(name: "QEMUBackendTests", dependencies: ["QEMUBackend", "Bench", "Stimulus", "TestSupport", "LoopbenchCore"]),
-        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Reports", "LoopbenchCore", "TestSupport"]),
+        .testTarget(name: "DiagnoseTests", dependencies: ["Diagnose", "CardModel", "LoopbenchCore", "TestSupport"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Reports", "Loops", "LoopbenchCore", "TestSupport"]),
     ]
 )

@@ -149,8 +149,8 @@ public struct ALSALoop: AudioLoop {
         let slice = Array(capture.samples[(start * s.channels)..<(end * s.channels)])
         let buffer = AudioBuffer(sampleRate: s.rate, interleaved: slice, channelCount: s.channels)
 
-        let pd = median(writer.delays)
-        let cd = median(capture.delays)
+        let pd = Stats.median(writer.delays)
+        let cd = Stats.median(capture.delays)
         var reported: Double?
         if let pd {
             reported = pd + (cd ?? 0)
@@ -169,12 +169,6 @@ public struct ALSALoop: AudioLoop {
         got.reportsCaptureOverruns = true  // snd_pcm_readi returns -EPIPE on a capture overrun
         return got
     }
-}
-
-func median(_ xs: [Double]) -> Double? {
-    guard !xs.isEmpty else { return nil }
-    let s = xs.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
 /// What the two I/O threads share.

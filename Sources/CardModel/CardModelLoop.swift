@@ -21,6 +21,8 @@ public struct CardModelResult: Sendable {
 /// PipeWire/ALSA/JACK → host card → monitor → back) as a deterministic simulation.
 /// See `Sources/CardModel/README.md`.
 public struct CardModelLoop: AudioLoop {
+    /// A seeded simulation: deterministic, CPU only, and its settings are QEMU's.
+    public static let capabilities = LoopCapabilities(deterministic: true, parallelSafe: true, qemuSettings: true)
     public static let settingDocs: [SettingDoc] = CardModelSettings.docs + ChannelMap.settingDocs
     public let backend = "sim"
     public let settings: CardModelSettings

@@ -3,19 +3,11 @@
 /// How the model's settings are written on a QEMU command line: one list for the recommendation
 /// a sweep prints (`Sweep.QEMUCommand`) and for the real guest the QEMU backend boots.
 public enum QEMUOptions {
-    /// `-audiodev` options the card model knows, in the order QEMU's documentation lists them.
-    public static let audiodevKeys = [
-        "timer-period",
-        "out.latency", "in.latency",
-        "out.buffer-length", "in.buffer-length",
-        "out.period-length", "in.period-length",
-        "out.frequency", "in.frequency",
-        "out.mixing-engine", "in.mixing-engine",
-        "out.fixed-settings", "in.fixed-settings",
-        "out.try-poll", "in.try-poll",
-    ]
+    /// `-audiodev` options the card model knows, in the order QEMU's documentation lists them
+    /// (the settings table's rows whose place is `-audiodev`).
+    public static let audiodevKeys: [String] = CardModelSettings.settingsTable.filter { $0.qemu == .audiodev }.map(\.key)
     /// The options QEMU takes in plain microseconds.
-    public static let timeKeys: Set<String> = ["timer-period", "out.latency", "in.latency", "out.buffer-length", "in.buffer-length", "out.period-length", "in.period-length"]
+    public static let timeKeys: Set<String> = Set(CardModelSettings.settingsTable.filter { $0.qemu == .audiodev && $0.doc.unit == "µs" }.map(\.key))
 
     /// The `-device` arguments of a sound device bound to audiodev `snd0`.
     public static func deviceArguments(_ device: CardModelSettings.Device) -> [String] {

@@ -43,8 +43,9 @@ public final class RealFFT: @unchecked Sendable {
 
     /// Aligned work arrays for one thread's use of a transform.
     public final class Buffers {
-        public let real: UnsafeMutablePointer<Double>
-        public let complex: UnsafeMutablePointer<fftw_complex>
+        let real: UnsafeMutablePointer<Double>
+        /// FFTW's own type stays inside DSP: callers see ``spectrum`` and ``samples``.
+        let complex: UnsafeMutablePointer<fftw_complex>
         public let size: Int
         public init(size: Int) {
             self.size = size

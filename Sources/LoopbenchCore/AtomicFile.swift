@@ -60,7 +60,9 @@ public enum AtomicFile {
         throw .io(path, "too many levels of symbolic links")
     }
 
-    static func writeAll(_ fd: Int32, _ data: Data) -> Bool {
+    /// Writes all of `data` to `fd`, again after EINTR and short writes: false on an error
+    /// (in `errno`). The one write loop of the project's files (the journal uses it too).
+    public static func writeAll(_ fd: Int32, _ data: Data) -> Bool {
         data.withUnsafeBytes { raw in
             var off = 0
             while off < raw.count {

@@ -21,10 +21,34 @@ public protocol AudioLoop: Sendable {
     /// The lowest sample rate the audio crosses on its way round, when it is below
     /// `sampleRate` (a mixer at 8 kHz behind a 48 kHz guest): the probe's band must fit it.
     var narrowestRate: Int? { get }
+    /// What the sweep, the benchmarks and the reports may assume of this kind of loop.
+    static var capabilities: LoopCapabilities { get }
 }
 
 extension AudioLoop {
     public var narrowestRate: Int? { nil }
+    /// A real device, unless a loop says otherwise: nothing assumed.
+    public static var capabilities: LoopCapabilities { .realDevice }
+}
+
+/// What callers may assume of a kind of loop, instead of testing its name.
+public struct LoopCapabilities: Sendable, Equatable {
+    /// The same settings and `seed` setting give the same capture, bit for bit.
+    public var deterministic: Bool
+    /// Trials may run side by side: no shared device and no wall-clock timing.
+    public var parallelSafe: Bool
+    /// Its settings are a QEMU audio configuration (`-audiodev`/`-device`), so a result can be
+    /// written back as a QEMU command line.
+    public var qemuSettings: Bool
+
+    public init(deterministic: Bool, parallelSafe: Bool, qemuSettings: Bool) {
+        self.deterministic = deterministic
+        self.parallelSafe = parallelSafe
+        self.qemuSettings = qemuSettings
+    }
+
+    /// A sound server or card, played in real time, one trial at a time.
+    public static let realDevice = LoopCapabilities(deterministic: false, parallelSafe: false, qemuSettings: false)
 }
 
 /// What a loop returns: the capture and what the backend itself said about the run.

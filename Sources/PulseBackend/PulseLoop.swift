@@ -188,8 +188,8 @@ public struct PulseLoop: AudioLoop {
         let slice = Array(captured[(start * s.channels)..<(end * s.channels)])
         let capture = AudioBuffer(sampleRate: s.rate, interleaved: slice, channelCount: s.channels)
 
-        let playLat = median(writer.playbackLatencies)
-        let recMedian = median(recLat)
+        let playLat = Stats.median(writer.playbackLatencies)
+        let recMedian = Stats.median(recLat)
         var reported: Double?
         if let p = playLat {
             reported = (p + (recMedian ?? 0)) * Double(s.rate) / 1e6
@@ -211,12 +211,6 @@ public struct PulseLoop: AudioLoop {
         got.reportsCaptureOverruns = false
         return got
     }
-}
-
-func median(_ xs: [Double]) -> Double? {
-    guard !xs.isEmpty else { return nil }
-    let s = xs.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
 /// The writer thread's state. Its fields are written by the writer thread and read by the

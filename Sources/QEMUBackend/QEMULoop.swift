@@ -13,6 +13,8 @@ import LoopbenchCore
 /// the installed QEMU's own default. Settings that exist only in the model (`host.jitter`,
 /// `seed`, …) are accepted and listed in the notes as having no effect on a real guest.
 public struct QEMULoop: AudioLoop {
+    /// A real guest in real time (one at a time: it plays through the shared sound server), set up with QEMU's own options.
+    public static let capabilities = LoopCapabilities(deterministic: false, parallelSafe: false, qemuSettings: true)
     /// Settings of the model that a real guest has no use for.
     static let modelOnlyKeys: Set<String> = ["guest.jitter", "host.jitter", "host.run-cost", "host.stalls", "host.ppm", "jack.period", "pa.grants", "seed"]
     /// The QEMU trace events recorded with every run (QEMU's `audio/trace-events` and `hw/audio/trace-events`).

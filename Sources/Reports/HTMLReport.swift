@@ -103,6 +103,7 @@ public enum HTMLReport {
         var h = "<div class=\"rec\"><h2 style=\"margin-top:0;border:0\">Recommendation: \(escape(r.label(rec.settings)))</h2>\n"
         h += "<p>\(escape(rec.text))</p>\n"
         if let c = rec.commandLine { h += "<div>QEMU command line:</div><pre>\(escape(c))</pre>\n" }
+        if let x = rec.libvirtXML { h += "<div>libvirt form (<code>virsh edit</code>):</div><pre>\(escape(x))</pre>\n" }
         if let e = rec.legacyEnv { h += "<div>Legacy environment form (QEMU before 8.2, only when no <code>-audiodev</code> is given):</div><pre>\(escape(e))</pre>\n" }
         if let n = rec.legacyNote { h += "<p class=\"facts\">\(escape(n))</p>\n" }
         if let s = rec.hostSettings { h += "<pre>\(escape(s))</pre>\n" }
@@ -120,7 +121,7 @@ public enum HTMLReport {
 
     static let palette = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
 
-    static func breakdownBar(_ bd: [String: Double]) -> String {
+    public static func breakdownBar(_ bd: [String: Double]) -> String {
         // Buffers only: a total ("round trip …") would count twice.
         let items = bd.filter { $0.value >= 0.05 && !$0.key.lowercased().hasPrefix("round trip") }.sorted { $0.value > $1.value }
         let total = items.reduce(0) { $0 + $1.value }

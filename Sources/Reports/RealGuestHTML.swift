@@ -21,6 +21,9 @@ extension HTMLReport {
             h += "<tr\(row.agrees ? "" : " class=\"fail\"")><td>\(row.role)</td><td>\(escape(row.label))</td><td>\(escape(pred))</td><td>\(escape(CalibrationReport.cell(row.measured)))</td><td>\(row.agrees ? "yes" : "<b>no</b>")</td></tr>\n"
         }
         h += "</table>\n"
+        if let c = v.verifiedChoice, let args = c.qemuArguments, c.label != v.rows.first?.label {
+            h += "<div>The lowest-latency point that ran clean on the real guest, \(escape(c.label)):</div><pre>\(escape(args))</pre>\n"
+        }
         if let c = v.rows.first?.commandLine { h += "<div>Exact QEMU command line of the recommendation's first real run:</div><pre>\(escape(c))</pre>\n" }
         return h
     }

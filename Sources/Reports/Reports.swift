@@ -80,7 +80,7 @@ public enum Reports {
                 let m = t.measurement
                 var row = [String(p.index)] + keys.map { p.settings[$0] ?? "" }
                 row += [String(t.info.repeatIndex), String(t.info.seed), "ok", m.verdict.rawValue, num(m.latency?.ms), num(m.latency?.samples),
-                        num(m.latency?.confidence, 2), num(TruthLog.latencyMS(m.truth, sampleRate: m.sampleRate)), num(m.driftPPM, 3),
+                        num(m.latency?.confidence, 2), num(TruthLog.latencyMS(m)), num(m.driftPPM, 3),
                         num(m.snrDB, 2), num(m.gainDB, 3), String(m.crackles)]
                 row += kinds.map { k in String(m.events.filter { $0.kind.rawValue == k }.count) }
                 row += [m.backendXruns.map(String.init) ?? "", p.summary.pass ? "true" : "false"]
@@ -119,6 +119,7 @@ public enum Reports {
             out.append("**Recommendation:** \(rec.text)")
             out.append("")
             if let c = rec.commandLine { out.append("```\n\(c)\n```") }
+            if let x = rec.libvirtXML { out.append("libvirt form (`virsh edit`):\n```xml\n\(x)```") }
             if let e = rec.legacyEnv { out.append("Legacy environment (QEMU < 8.2, no `-audiodev`):\n```\n\(e)\n```") }
             if let n = rec.legacyNote { out.append("Note: \(n)") }
             if let h = rec.hostSettings { out.append(h) }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Foundation
 import LoopbenchCore
+import Loops
 
 /// Turns a sweep's trial records into the report: per-point summaries, the recommendation,
 /// the Pareto front.
@@ -70,7 +71,7 @@ public enum SweepAnalysis {
             let d = segs.map(\.delaySamples)
             return (d.max()! - d.min()!) * 1000 / Double(m.sampleRate)
         }
-        let truths = trials.compactMap { TruthLog.latencyMS($0.truth, sampleRate: $0.sampleRate) }
+        let truths = trials.compactMap { TruthLog.latencyMS($0) }
         let crackles = trials.reduce(0) { $0 + $1.crackles }
         let minutes = trials.reduce(0.0) { $0 + Double($1.reference.frames) / Double($1.sampleRate) } / 60
         var byKind: [String: Int] = [:]
@@ -113,9 +114,9 @@ public enum SweepAnalysis {
             var reasons: [String: Int] = [:]
             var order: [String] = []
             for m in bad {
-                var found = TruthLog.events(m.truth).compactMap(\.reason).filter { !$0.isEmpty }
+                var found = TruthLog.events(m).compactMap(\.reason).filter { !$0.isEmpty }
                 // No reason attached to the events: fall back on the model's xrun log.
-                if found.isEmpty { found = TruthLog.artifacts(m.truth).map(\.reason) }
+                if found.isEmpty { found = TruthLog.artifacts(m).map(\.reason) }
                 for r in found {
                     if reasons[r] == nil { order.append(r) }
                     reasons[r, default: 0] += 1
@@ -164,11 +165,15 @@ public enum SweepAnalysis {
         var rec = SweepReport.Recommendation(
             index: best.index, settings: best.settings, latencyMS: lat.median, latencyP95MS: lat.p95, latencyMaxMS: lat.max,
             commandLine: nil, legacyEnv: nil, legacyNote: nil, hostSettings: nil, margin: margin, text: "")
-        if report.backend == "sim" || report.backend == "qemu" {
+        if (try? Loops.capabilities(backend: report.backend))?.qemuSettings == true {
             let q = QEMUCommand.make(settings: settingsAll, effective: effective, explicitKeys: explicitKeys)
             rec.commandLine = q.commandLine
             rec.legacyEnv = q.legacyEnv
             rec.legacyNote = q.legacyNote
+            var all = settingsAll
+            for (k, v) in effective where all[k] == nil { all[k] = v.description }
+            let lv = LibvirtAudioXML.fragment(settings: all, keys: explicitKeys)
+            rec.libvirtXML = lv.notes.map { "<!-- \($0.replacingOccurrences(of: "--", with: "- -")) -->\n" }.joined() + lv.xml
         } else {
             rec.hostSettings = HostCommand.describe(backend: report.backend, settings: settingsAll, effective: effective)
         }

@@ -31,7 +31,7 @@ public enum SweepBenchmark {
         _ = SweepAnalysis.report(run: run)
         let wall = ProgressLine.now() - t0
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        return Result(trials: run.trialsRun, jobs: plan.backend == "sim" ? (jobs ?? cores) : 1, audioSeconds: run.audioSeconds,
+        return Result(trials: run.trialsRun, jobs: plan.capabilities.parallelSafe ? (jobs ?? cores) : 1, audioSeconds: run.audioSeconds,
                       wallSeconds: wall, audioSecondsPerWallSecond: wall > 0 ? run.audioSeconds / wall : 0)
     }
 }

@@ -98,15 +98,7 @@ public final class Journal: @unchecked Sendable {
         var data = try JSONCoding.encode(record, pretty: false)
         data.append(0x0A)
         lock.lock(); defer { lock.unlock() }
-        var ok = true
-        data.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = write(fd, raw.baseAddress! + off, raw.count - off)
-                if n <= 0 { if errno == EINTR { continue }; ok = false; break }
-                off += n
-            }
-        }
+        let ok = AtomicFile.writeAll(fd, data)
         guard ok, fsync(fd) == 0 else { throw .io(path, "cannot append to the journal: \(String(cString: strerror(errno)))") }
     }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Foundation
 import LoopbenchCore
+import Loops
 import Yams
 
 /// One swept setting and the values it takes, in the order given.
@@ -52,7 +53,9 @@ public struct Axis: Codable, Sendable, Equatable {
 }
 
 /// What a sweep measures: the backend, the grid, the fixed settings and the repeats.
-public struct SweepPlan: Codable, Sendable, Equatable {
+/// A sweep plan. It is written as JSON (`plan.json` in a sweep's folder) and read back, like a
+/// user's plan file, by one reader: ``load(path:)``.
+public struct SweepPlan: Encodable, Sendable, Equatable {
     public var backend: String = "sim"
     /// The swept settings; the grid is their cartesian product, the first axis varying slowest.
     public var axes: [Axis] = []
@@ -76,22 +79,12 @@ public struct SweepPlan: Codable, Sendable, Equatable {
         case maxCrackles = "max_crackles"
     }
 
-    /// Decodes a plan, filling in defaults for members that are missing (as a plan file may omit them).
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        backend = try c.decodeIfPresent(String.self, forKey: .backend) ?? "sim"
-        axes = try c.decodeIfPresent([Axis].self, forKey: .axes) ?? []
-        ties = try c.decodeIfPresent([String: String].self, forKey: .ties) ?? [:]
-        fixed = try c.decodeIfPresent([String: String].self, forKey: .fixed) ?? [:]
-        repeats = try c.decodeIfPresent(Int.self, forKey: .repeats) ?? 3
-        seconds = try c.decodeIfPresent(Double.self, forKey: .seconds) ?? 2
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 1
-        maxCrackles = try c.decodeIfPresent(Int.self, forKey: .maxCrackles) ?? 0
-    }
-
     /// The embedded default: QEMU 7.2, HDA, `pa`, `timer-period` × `out.latency` (with `in.latency`
     /// tied to it) over the crackle boundary, with a busy host (main-loop jitter and short stalls)
     /// so that tight settings fail; four seeds per point, 3 s probes (28 points, 112 trials).
+    /// What the plan's backend may be assumed to do (nothing, for an unknown name: `validate` refuses those).
+    public var capabilities: LoopCapabilities { (try? Loops.capabilities(backend: backend)) ?? .realDevice }
+
     public static var `default`: SweepPlan {
         var p = SweepPlan()
         p.backend = "sim"
@@ -101,8 +94,9 @@ public struct SweepPlan: Codable, Sendable, Equatable {
         ]
         p.ties = ["in.latency": "out.latency"]
         // The guest plays 48 kHz; mixeng at 48 kHz too (`out.frequency`/`in.frequency`) keeps
-        // QEMU's 44.1 kHz resampler out of the loop, as §7 advises, so crackles are timing only.
-        p.fixed = ["qemu": "7.2", "device": "hda", "backend": "pa", "host.jitter": "2ms",
+        // QEMU's 44.1 kHz resampler out of the loop (docs/card-model.md), so crackles are timing
+        // only. The host's lateness is the model's default, measured on real QEMU guests.
+        p.fixed = ["qemu": "7.2", "device": "hda", "backend": "pa",
                    "out.frequency": "48000", "in.frequency": "48000"]
         p.repeats = 4
         p.seconds = 3
@@ -212,6 +206,7 @@ public struct SweepPlan: Codable, Sendable, Equatable {
     static func scalar(_ v: Any) -> String? {
         switch v {
         case let s as String: return s
+        case let u as UInt64 where u > UInt64(Int.max): return String(u)  // a seed above Int.max, exactly
         case let i as Int: return String(i)
         case let d as Double: return Axis.formatNumber(d)
         case let b as Bool: return b ? "on" : "off"

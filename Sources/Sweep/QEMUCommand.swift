@@ -5,7 +5,8 @@ import LoopbenchCore
 
 /// Writes card-model settings as the QEMU command line that gives them, and as the legacy
 /// `QEMU_AUDIO_*` / `QEMU_PA_*` environment (QEMU < 8.2, no `-audiodev`) where one exists.
-/// See `qemu-audio-path.md` §4.1 (options) and §4.2 (legacy variables).
+/// See QEMU's `qemu-options.hx` (the `-audiodev` options) and `audio/audio_legacy.c` (the legacy
+/// `QEMU_*` variables, in the versions that still read them).
 public enum QEMUCommand {
     public struct Result: Sendable, Equatable {
         public var commandLine: String
@@ -75,8 +76,8 @@ public enum QEMUCommand {
             if backend == "pa" { missing.append(k) }
         }
         let freq = Int(values["out.frequency"] ?? value("out.frequency", settings, effective) ?? "44100") ?? 44100
-        if let f = values["out.frequency"] { env.append("QEMU_AUDIO_DAC_FREQ=\(f)") }
-        if let f = values["in.frequency"] { env.append("QEMU_AUDIO_ADC_FREQ=\(f)") }
+        if let f = values["out.frequency"] { env.append("QEMU_AUDIO_DAC_FIXED_FREQ=\(f)") }  // the names audio/audio_legacy.c reads
+        if let f = values["in.frequency"] { env.append("QEMU_AUDIO_ADC_FIXED_FREQ=\(f)") }
         let ob = values["out.buffer-length"], ib = values["in.buffer-length"]
         if ob != nil || ib != nil {
             switch backend {
@@ -113,7 +114,7 @@ public enum QEMUCommand {
         }
         if !missing.isEmpty {
             return Result(commandLine: cmd, legacyEnv: nil,
-                          legacyNote: "no legacy environment form: \(missing.joined(separator: ", ")) \(missing.count == 1 ? "has" : "have") no QEMU_* variable (§4.2); use -audiodev")
+                          legacyNote: "no legacy environment form: \(missing.joined(separator: ", ")) \(missing.count == 1 ? "has" : "have") no QEMU_* variable; use -audiodev")
         }
         legacyDev = legacyDev.isEmpty ? "" : " " + legacyDev
         return Result(commandLine: cmd, legacyEnv: env.joined(separator: " ") + " qemu-system-x86_64 …" + legacyDev,

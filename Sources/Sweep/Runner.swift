@@ -74,11 +74,11 @@ public enum SweepRunner {
     public static func planPath(_ dir: String) -> String { dir + "/plan.json" }
     public static func worstPath(_ dir: String) -> String { dir + "/worst-trial.json" }
 
-    /// The settings handed to the backend for one trial: fixed, then the point's, then the seed (sim).
+    /// The settings handed to the backend for one trial: fixed, then the point's, then the seed (deterministic loops).
     public static func loopSettings(plan: SweepPlan, trial: TrialSpec) -> [String: String] {
         var s = plan.fixed
         for (k, v) in trial.point.settings { s[k] = v }
-        if plan.backend == "sim" { s["seed"] = String(trial.seed) }
+        if plan.capabilities.deterministic { s["seed"] = String(trial.seed) }
         return s
     }
 
@@ -94,7 +94,7 @@ public enum SweepRunner {
         if options.resume {
             let hasPlan = FileManager.default.fileExists(atPath: pp)
             if hasPlan {
-                let old = try JSONCoding.decode(SweepPlan.self, fromFile: pp)
+                let old = try SweepPlan.load(path: pp)
                 if let diff = old.difference(from: plan) {
                     throw .usage("--resume: the plan differs from the one this sweep was started with (\(diff)); use the same plan, or a new --out", subject: pp)
                 }
@@ -143,7 +143,7 @@ public enum SweepRunner {
 
         let journal = try Journal(path: jp)
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let jobs = plan.backend == "sim" ? max(1, min(options.jobs ?? cores, 64)) : 1
+        let jobs = plan.capabilities.parallelSafe ? max(1, min(options.jobs ?? cores, 64)) : 1
         let state = RunState(todo: todo, alreadyDone: done.count, total: all.count, worst: worst)
         let start = ProgressLine.now()
         options.progress?.update(done: done.count, total: all.count, label: "starting", force: true)
@@ -194,7 +194,7 @@ public enum SweepRunner {
                 result = r
             } catch {
                 failure = error.description
-                if plan.backend != "sim" && error.kind == .unavailable {
+                if !plan.capabilities.deterministic && error.kind == .unavailable {
                     // The sound server or device went away: every further trial would fail the
                     // same way. Stop cleanly; what finished is on disk, and --resume re-runs this
                     // trial once the server is back.

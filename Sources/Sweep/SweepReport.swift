@@ -197,6 +197,9 @@ public struct SweepReport: Codable, Sendable, Equatable {
         public var legacyNote: String?
         /// For host backends: the buffer attributes or hw params to use.
         public var hostSettings: String?
+        /// The libvirt `<sound>` + `<audio>` form of the command line (card model and QEMU), for
+        /// `virsh edit`; what libvirt cannot express is said in XML comments above it.
+        public var libvirtXML: String? = nil
         /// Failing neighbours toward lower latency: how close the edge is.
         public var margin: [Neighbour]
         public var text: String
@@ -209,6 +212,7 @@ public struct SweepReport: Codable, Sendable, Equatable {
             case legacyEnv = "legacy_env"
             case legacyNote = "legacy_note"
             case hostSettings = "host_settings"
+            case libvirtXML = "libvirt_xml"
             case margin, text
         }
     }

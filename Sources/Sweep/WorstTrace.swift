@@ -140,46 +140,24 @@ public struct WorstTrace: Codable, Sendable, Equatable {
             trialID: record.id, pointIndex: record.pointIndex, repeatIndex: record.repeatIndex, seed: record.seed,
             settings: record.settings, verdict: m.verdict.rawValue, crackles: m.crackles, latencyMS: m.latency?.ms,
             sampleRate: m.sampleRate, frames: n, bucket: bucket, captureMin: cmin, captureMax: cmax,
-            residualMin: rmin, residualMax: rmax, events: events, truthEvents: TruthLog.events(m.truth), delayTrack: track)
+            residualMin: rmin, residualMax: rmax, events: events, truthEvents: TruthLog.events(m), delayTrack: track)
     }
 }
 
-/// Reads the card model's ground truth (`truth` in a sim measurement) without depending on
-/// the model's types: its events with their reasons, and its latency.
+/// The card model's ground truth as the sweep's reports use it (typed: ``CardModelTruth``).
 public enum TruthLog {
-    static func int(_ v: JSONValue?) -> Int? { v?.doubleValue.map { Int($0) } }
-
-    /// The model's events, each with its kind, capture frame, size and reason (`events` with
-    /// `event_reasons` beside them, in the same order; a `reason` inside an event is read too).
-    public static func events(_ truth: JSONValue?) -> [WorstTrace.Marker] {
-        guard case .object(let t)? = truth, case .array(let evs)? = t["events"] else { return [] }
-        var reasons: [String] = []
-        if case .array(let rs)? = t["event_reasons"] { reasons = rs.map { $0.stringValue ?? "" } }
-        return evs.enumerated().compactMap { i, e in
-            guard case .object(let o) = e else { return nil }
-            let kind = o["kind"]?.stringValue ?? "event"
-            let at = int(o["capture_sample"]) ?? int(o["capture_frame"]) ?? int(o["frame"]) ?? 0
-            let size = int(o["size_samples"]) ?? int(o["size_frames"]) ?? int(o["size"]) ?? 0
-            let reason = o["reason"]?.stringValue ?? (i < reasons.count && !reasons[i].isEmpty ? reasons[i] : nil)
-            return WorstTrace.Marker(kind: kind, captureSample: at, sizeSamples: size, reason: reason)
+    /// The model's events, each with its kind, capture frame, size and the model's reason.
+    public static func events(_ m: LoopMeasurement) -> [WorstTrace.Marker] {
+        guard let t = m.cardModelTruth else { return [] }
+        return t.events.enumerated().map { i, e in
+            let reason = i < t.eventReasons.count && !t.eventReasons[i].isEmpty ? t.eventReasons[i] : nil
+            return WorstTrace.Marker(kind: e.kind.rawValue, captureSample: e.captureSample, sizeSamples: e.sizeSamples, reason: reason)
         }
     }
 
     /// The model's xruns (also those outside the probe) with their place and reason.
-    public static func artifacts(_ truth: JSONValue?) -> [(kind: String, place: String, reason: String)] {
-        guard case .object(let t)? = truth, case .array(let arts)? = t["artifacts"] else { return [] }
-        return arts.compactMap { a in
-            guard case .object(let o) = a, let r = o["reason"]?.stringValue else { return nil }
-            return (o["kind"]?.stringValue ?? "", o["place"]?.stringValue ?? "", r)
-        }
-    }
+    public static func artifacts(_ m: LoopMeasurement) -> [CardModelTruth.Artifact] { m.cardModelTruth?.artifacts ?? [] }
 
     /// The model's true round-trip latency in ms, when it gives one.
-    public static func latencyMS(_ truth: JSONValue?, sampleRate: Int) -> Double? {
-        guard case .object(let t)? = truth else { return nil }
-        if let ms = t["latency_ms"]?.doubleValue { return ms }
-        if case .object(let l)? = t["latency"], let ms = l["ms"]?.doubleValue { return ms }
-        if let s = t["latency_samples"]?.doubleValue { return s * 1000 / Double(sampleRate) }
-        return nil
-    }
+    public static func latencyMS(_ m: LoopMeasurement) -> Double? { m.cardModelTruth?.latencyMS }
 }

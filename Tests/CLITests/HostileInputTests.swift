@@ -166,18 +166,40 @@ struct HostileInputTests {
         #expect(doc.rootElement()?.name == "testsuites")
     }
 
+    /// The model's first-segment latency against what `measure` reports, for 8 kHz mixing.
+    func narrowMixingLatency(_ extra: [String], name: String) throws -> (measured: Double?, truth: Double?, reason: String) {
+        let json = dir + "/narrow-\(name).json"
+        let r = try CLI.run(["measure", "--backend", "sim", "--seconds", "2", "--set", "out.frequency=8000", "--set", "in.frequency=8000",
+                             "--json", json, "--quiet", "--fail-on", "none"] + extra)
+        #expect(r.status == 0, "\(r.stderr)")
+        let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
+        let latency = (doc["latency"] as? [String: Any])?["ms"] as? Double
+        let truth = (doc["truth"] as? [String: Any])?["latency_ms"] as? Double
+        return (latency, truth, "\(doc["reason"] ?? "")")
+    }
+
+    // The 96 kHz guest loses a whole HDA ring every ~100 ms here, so its capture steps by 2048
+    // frames ten times a second: the test pins the host lateness (2 ms p99) it was written for,
+    // so that it keeps testing the narrow-band probe and not a new random draw.
     @Test("8 kHz mixing behind a 48 kHz guest: the probe fits the narrow band, the latency is the model's 75 ms (item 9)")
     func narrowMixingRate() throws {
-        for extra in [[String](), ["--set", "guest.rate=96000"]] {
-            let json = dir + "/narrow\(extra.count).json"
-            let r = try CLI.run(["measure", "--backend", "sim", "--seconds", "2", "--set", "out.frequency=8000", "--set", "in.frequency=8000",
-                                 "--json", json, "--quiet", "--fail-on", "none"] + extra)
-            #expect(r.status == 0, "\(r.stderr)")
-            let doc = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
-            let latency = (doc["latency"] as? [String: Any])?["ms"] as? Double
-            let truth = (doc["truth"] as? [String: Any])?["latency_ms"] as? Double
-            #expect(truth != nil && latency != nil, "\(extra): no latency: \(doc["reason"] ?? "")")
-            if let latency, let truth { #expect(abs(latency - truth) < 0.5, "\(extra): measured \(latency) ms, the model's truth \(truth) ms") }
+        for (name, extra) in [("48k", ["--set", "host.jitter=2ms"]), ("96k", ["--set", "guest.rate=96000", "--set", "host.jitter=2ms"])] {
+            let (latency, truth, reason) = try narrowMixingLatency(extra, name: name)
+            #expect(truth != nil && latency != nil, "\(name): no latency: \(reason)")
+            if let latency, let truth { #expect(abs(latency - truth) < 0.5, "\(name): measured \(latency) ms, the model's truth \(truth) ms") }
+        }
+    }
+
+    // Known analyzer bug (issue 12), found when the model's default host.jitter became the
+    // measured 1.05 ms: with these draws the ring drops come at other times and the analyzer
+    // reports 229.21 ms, a delay no segment of the model's truth has (75 ms, then 2048-frame
+    // steps). It must report the truth's 75 ms, or say it cannot tell; this records the
+    // failure until the analyzer is fixed, and fails ("known issue not recorded") once it is.
+    @Test("8 kHz mixing, 96 kHz guest, default host lateness: the latency is the truth's or none (known bug, issue 12)")
+    func narrowMixingRateDefaultJitter() throws {
+        let (latency, truth, _) = try narrowMixingLatency(["--set", "guest.rate=96000"], name: "96k-default")
+        withKnownIssue("the analyzer reports a delay the capture does not have (issue 12)") {
+            if let latency, let truth { #expect(abs(latency - truth) < 0.5, "measured \(latency) ms, the model's truth \(truth) ms") }
         }
     }
 }

@@ -3,7 +3,8 @@ import CardModel
 import LoopbenchCore
 import Testing
 
-/// The loopback settings of the real measurements (qemu-guest-loopback.md §5/§6):
+/// The loopback settings of the real QEMU 7.2 guests measured with `--backend qemu`
+/// (docs/qemu-backend.md, Reports/calibration):
 /// PA null sink at 48 kHz, `out.frequency=in.frequency=48000`, guest 960/3840 frames.
 func realRun(_ extra: [String: String], seed: Int = 1) throws -> CardModelResult {
     var s: [String: String] = ["out.frequency": "48000", "in.frequency": "48000",
@@ -12,7 +13,8 @@ func realRun(_ extra: [String: String], seed: Int = 1) throws -> CardModelResult
     return try simulate(s)
 }
 
-/// qemu-guest-loopback.md §6: real QEMU 7.2 round trips (guest playback DMA → guest capture DMA).
+/// Real QEMU 7.2 round trips (guest playback DMA → guest capture DMA) measured on real guests with
+/// these settings (docs/qemu-backend.md).
 @Suite struct RealDataTests {
     static let rows: [(name: String, settings: [String: String], targetMS: Double, crackle: Bool)] = [
         ("hda defaults", [:], 72, false),
@@ -63,7 +65,7 @@ func realRun(_ extra: [String: String], seed: Int = 1) throws -> CardModelResult
     }
 }
 
-/// The spec's §6.6 validation table.
+/// The model's validation table (docs/card-model.md): the default path's playback latency and band.
 @Suite struct SpecValidationTests {
     @Test func defaultPlaybackLatencyAndBand() throws {
         let r = try simulate(["host.jitter": "0", "guest.jitter": "0"], seconds: 2)

@@ -12,34 +12,9 @@ import TestSupport
 @testable import Reports
 @testable import Sweep
 
-/// Validates a sweep report against `schemas/sweep.schema.json`, resolving its `$ref` to the
-/// measurement schema file beside it (SchemaCheck has no reference registry).
-func validateSweepSchema(_ path: String) -> String? {
-    let script = """
-    import json, os, sys
-    from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
-    d = sys.argv[1]
-    def retrieve(uri):
-        return Resource.from_contents(json.load(open(os.path.join(d, uri.rsplit('/', 1)[-1]))))
-    schema = json.load(open(os.path.join(d, 'sweep.schema.json')))
-    Draft202012Validator.check_schema(schema)
-    v = Draft202012Validator(schema, registry=Registry(retrieve=retrieve))
-    errs = sorted(v.iter_errors(json.load(open(sys.argv[2]))), key=lambda e: list(e.path))
-    if errs:
-        print("; ".join(f"{list(e.path)}: {e.message[:200]}" for e in errs[:5])); sys.exit(1)
-    """
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", script, TestPaths.packageRoot + "/schemas", path]
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    do { try p.run() } catch { return "cannot run python3: \(error)" }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return p.terminationStatus == 0 ? nil : String(decoding: data, as: UTF8.self)
-}
+/// Validates a sweep report against `schemas/sweep.schema.json` (its `$ref`s to the measurement
+/// schema resolved by ``SchemaCheck``).
+func validateSweepSchema(_ path: String) -> String? { SchemaCheck.validate(jsonPath: path, schema: "sweep.schema.json") }
 
 /// The small grid the end-to-end tests sweep on the real card model: the timer and the PA
 /// latency around the crackle boundary, on a host with main-loop jitter.

@@ -97,7 +97,7 @@ ties: {in.latency: out.latency}
         s["out.frequency"] = "48000"
         r = QEMUCommand.make(settings: s, effective: [:], explicitKeys: ["timer-period", "out.buffer-length", "in.buffer-length", "out.frequency"])
         #expect(r.commandLine == "-audiodev pa,id=snd0,timer-period=5000,out.buffer-length=11610,in.buffer-length=11610,out.frequency=48000 -device AC97,audiodev=snd0")
-        #expect(r.legacyEnv == "QEMU_AUDIO_DRV=pa QEMU_AUDIO_TIMER_PERIOD=200 QEMU_AUDIO_DAC_FREQ=48000 QEMU_PA_SAMPLES=1115 qemu-system-x86_64 … -device AC97")
+        #expect(r.legacyEnv == "QEMU_AUDIO_DRV=pa QEMU_AUDIO_TIMER_PERIOD=200 QEMU_AUDIO_DAC_FIXED_FREQ=48000 QEMU_PA_SAMPLES=1115 qemu-system-x86_64 … -device AC97")
         s["qemu"] = "10.0"
         s["device"] = "hda-notimer"
         r = QEMUCommand.make(settings: s, effective: [:], explicitKeys: ["timer-period"])

@@ -27,7 +27,9 @@ public enum TestPaths {
 }
 
 /// Validates JSON files against a JSON Schema with Python's `jsonschema` (installed by
-/// `scripts/bootstrap`). Returns nil when valid, or the validator's complaint.
+/// `scripts/bootstrap`), resolving `$ref`s to the schema files beside it (the sweep schema refers
+/// to the measurement schema). The one schema validator of the tests. Returns nil when valid,
+/// or the validator's complaint.
 public enum SchemaCheck {
     /// - Parameters:
     ///   - jsonPath: the document to check.
@@ -35,9 +37,12 @@ public enum SchemaCheck {
     ///   - pointer: an optional list of JSON paths (Python expressions on `doc`) whose values are each validated
     ///     instead of the whole document, e.g. `"[t for p in doc['points'] for t in p['trials']]"`.
     public static func validate(jsonPath: String, schema: String, each pointer: String? = nil) -> String? {
-        let schemaPath = TestPaths.packageRoot + "/schemas/" + schema
         let script = """
-        import json, sys, jsonschema
+        import json, os, sys, jsonschema
+        from referencing import Registry, Resource
+        d, name = os.path.split(sys.argv[1])
+        def retrieve(uri):
+            return Resource.from_contents(json.load(open(os.path.join(d, uri.rsplit('/', 1)[-1]))))
         schema = json.load(open(sys.argv[1]))
         doc = json.load(open(sys.argv[2]))
         items = eval(sys.argv[3]) if len(sys.argv) > 3 else [doc]
@@ -45,24 +50,69 @@ public enum SchemaCheck {
             print("nothing to validate"); sys.exit(1)
         cls = jsonschema.validators.validator_for(schema)
         cls.check_schema(schema)
-        v = cls(schema)
+        v = cls(schema, registry=Registry(retrieve=retrieve))
         for i, item in enumerate(items):
             errs = sorted(v.iter_errors(item), key=lambda e: list(e.path))
             if errs:
-                print(f"item {i}: " + "; ".join(f"{list(e.path)}: {e.message}" for e in errs[:5])); sys.exit(1)
+                print(f"item {i}: " + "; ".join(f"{list(e.path)}: {e.message[:300]}" for e in errs[:5])); sys.exit(1)
         print(f"ok {len(items)}")
         """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script, schemaPath, jsonPath] + (pointer.map { [$0] } ?? [])
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        do { try p.run() } catch { return "cannot run python3: \(error)" }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return p.terminationStatus == 0 ? nil : (text.isEmpty ? "validator exited \(p.terminationStatus)" : text)
+        let args = ["python3", "-c", script, TestPaths.packageRoot + "/schemas/" + schema, jsonPath] + (pointer.map { [$0] } ?? [])
+        let r: Spawn.Output
+        do { r = try Spawn.run("/usr/bin/env", args) } catch { return "cannot run python3: \(error)" }
+        let text = (r.stdout + r.stderr).trimmingCharacters(in: .whitespacesAndNewlines)
+        return r.status == 0 ? nil : (text.isEmpty ? "validator exited \(r.status)" : text)
+    }
+}
+
+/// Runs a program and waits for it: `posix_spawn`, then `waitpid` on its pid (Foundation's
+/// `Process.waitUntilExit` hung once a script had left a daemon behind: the child stayed a
+/// zombie nobody reaped). Output goes to temporary files, read back afterwards, so neither pipe
+/// can fill up. The one process runner of the tests (``CLI/run(_:environment:interruptWhen:)`` uses it).
+public enum Spawn {
+    public struct Output: Sendable {
+        /// The exit status, or the signal number when `signalled`.
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        /// True when the process ended on a signal (a trap, a segfault) rather than by exiting.
+        public var signalled: Bool = false
+    }
+
+    /// Runs `path` with `args`; the environment is this process's with `environment` over it.
+    /// With `interruptWhen`, the process gets one SIGINT (as from Ctrl-C) as soon as the
+    /// condition holds (polled every 20 ms).
+    public static func run(_ path: String, _ args: [String], environment: [String: String] = [:],
+                           interruptWhen: (() -> Bool)? = nil) throws -> Output {
+        let dir = TestPaths.temporaryDirectory("loopbench-spawn")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let outPath = dir + "/stdout", errPath = dir + "/stderr"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" }
+        let argv = ([path] + args).map { strdup($0) } + [nil]
+        let envp = env.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        let r = path.contains("/") ? posix_spawn(&pid, path, &actions, nil, argv, envp) : posix_spawnp(&pid, path, &actions, nil, argv, envp)
+        guard r == 0 else { throw LoopbenchError.unavailable(path, "posix_spawn failed: \(String(cString: strerror(r)))") }
+        var status: Int32 = 0
+        var interrupted = interruptWhen == nil
+        while true {
+            let w = waitpid(pid, &status, interrupted ? 0 : WNOHANG)
+            if w == pid { break }
+            if w < 0 { if errno == EINTR { continue }; break }
+            if !interrupted, let interruptWhen, interruptWhen() { kill(pid, SIGINT); interrupted = true; continue }
+            usleep(20_000)
+        }
+        let signalled = (status & 0x7f) != 0
+        return Output(status: signalled ? status & 0x7f : (status >> 8) & 0xff,
+                      stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "", signalled: signalled)
     }
 }
 
@@ -109,33 +159,7 @@ public enum CLI {
     /// process gets one SIGINT (as from Ctrl-C) as soon as the condition holds (polled every 20 ms).
     public static func run(_ arguments: [String], environment: [String: String]? = nil,
                            interruptWhen: (@Sendable () -> Bool)? = nil) throws -> Output {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        if let environment { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        if let interruptWhen {
-            let pid = p.processIdentifier
-            nonisolated(unsafe) let running = p
-            let watcher = Thread {
-                while running.isRunning {
-                    if interruptWhen() { kill(pid, SIGINT); return }
-                    usleep(20_000)
-                }
-            }
-            watcher.start()
-        }
-        // Read both pipes concurrently so that neither fills up.
-        nonisolated(unsafe) var errData = Data()
-        let t = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        t.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        while !t.isFinished { usleep(1000) }
-        return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
-                      signalled: p.terminationReason == .uncaughtSignal)
+        let r = try Spawn.run(executable, arguments, environment: environment ?? [:], interruptWhen: interruptWhen)
+        return Output(status: r.status, stdout: r.stdout, stderr: r.stderr, signalled: r.signalled)
     }
 }

@@ -15,5 +15,6 @@ enum CommandRegistry {
         BenchCommand.self,
         QEMUGroupCommand.self,
         CalibrateCommand.self,
+        DiagnoseCommand.self,
     ]
 }

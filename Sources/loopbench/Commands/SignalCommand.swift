@@ -14,14 +14,14 @@ extension SoundFile.SampleFormat: ExpressibleByArgument {}
 struct SignalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "signal",
-        abstract: "Write a probe signal (exponential sine sweep by default) to an audio file, or play it.",
+        abstract: "Write a probe signal (a train of short exponential sine sweeps by default) to an audio file, or play it.",
         discussion: """
         --play plays the probe once on --backend pulse or alsa (Ctrl-C stops it); with --tone HZ it \
         plays a steady sine at --level until Ctrl-C, for listening while a mixer is adjusted.
         """)
 
     @Option(name: .long, help: "Output file (.wav, .flac, .aiff).") var out: String?
-    @Option(name: .long, help: "sweep | mls | noise") var kind: Stimulus.Kind = .sweep
+    @Option(name: .long, help: "sweep (a train of short sine sweeps, the analyzer's own probe) | ess (one slow exponential sine sweep, for impulse responses) | mls | noise") var kind: Stimulus.Kind = .sweep
     @Option(name: .long, help: "Sample rate in Hz.") var rate: Int = 48000
     @Option(name: .long, help: "Length in seconds.") var seconds: Double = 2
     @Option(name: .long, help: "Channels (the same signal in each).") var channels: Int = 1

@@ -28,8 +28,9 @@ struct SweepCommand: ParsableCommand {
     @Flag(name: .long, help: "Continue the sweep in --out, skipping the trials its journal already holds.") var resume = false
     @Option(name: .long, help: "A plan file (.yaml, .yml or .json) with axes, ties, fixed, repeats, seconds, seed, backend.") var plan: String?
     @Option(name: .long, help: "Parallel trials for sim (default: the number of cores); real devices always run one at a time.") var jobs: Int?
-    @Option(name: .long, help: "Re-run the recommendation and its failing lower-latency neighbours on a real backend: qemu.") var verify: String?
+    @Option(name: .long, help: "Re-run the recommendation and its failing lower-latency neighbours on a real backend: qemu. When the real guest crackles at the recommendation, the model's next passing points are tried until one runs clean (see --verify-candidates).") var verify: String?
     @Option(name: .customLong("verify-repeats"), help: "Real repeats per verified point (default 3).") var verifyRepeats: Int = 3
+    @Option(name: .customLong("verify-candidates"), help: "Model-passing points tried on the real guest at most, the recommendation included (default \(SweepVerification.defaultCandidates)).") var verifyCandidates: Int = SweepVerification.defaultCandidates
     @Flag(name: .long, help: "No progress bar and no summary; errors only.") var quiet = false
     @Flag(name: .customLong("dry-run"), help: "Check the plan, print the trial count and the time estimate, and stop.") var dryRun = false
     @Flag(name: .long, help: "Run a sweep above the size limit (\(SweepCommand.trialLimit) trials or an estimated hour).") var yes = false
@@ -42,7 +43,7 @@ struct SweepCommand: ParsableCommand {
     /// a second of connecting, preroll and tail.
     static func estimateSeconds(_ p: SweepPlan, jobs: Int) -> Double {
         let trials = Double(p.trials.count)
-        if p.backend == "sim" { return trials * (p.seconds + 0.5) / (25 * Double(max(1, jobs))) }
+        if p.capabilities.parallelSafe { return trials * (p.seconds + 0.5) / (25 * Double(max(1, jobs))) }
         // A real guest boots for every trial: 15–17 s for a 2 s probe under TCG on this machine (`loopbench bench qemu`).
         if p.backend == "qemu" { return trials * (p.seconds + 14) }
         return trials * (p.seconds + 1)
@@ -93,11 +94,12 @@ struct SweepCommand: ParsableCommand {
             let p = try makePlan()
             if let verify {
                 guard verify == "qemu" else { throw LoopbenchError.usage("--verify \(verify): the model's advice is verified on a real QEMU guest: --verify qemu", subject: "verify") }
-                guard p.backend == "sim" else { throw LoopbenchError.usage("--verify qemu checks the card model's recommendation; the sweep's backend is \(p.backend)", subject: "verify") }
+                guard p.capabilities.deterministic && p.capabilities.qemuSettings else { throw LoopbenchError.usage("--verify qemu checks the card model's recommendation; the sweep's backend is \(p.backend)", subject: "verify") }
                 guard (1...100).contains(verifyRepeats) else { throw LoopbenchError.usage("--verify-repeats \(verifyRepeats): must be 1..100", subject: "verify-repeats") }
+                guard (1...20).contains(verifyCandidates) else { throw LoopbenchError.usage("--verify-candidates \(verifyCandidates): must be 1..20", subject: "verify-candidates") }
             }
             let trials = p.points.count * p.repeats
-            let jobs = p.backend == "sim" ? max(1, min(self.jobs ?? ProcessInfo.processInfo.activeProcessorCount, 64)) : 1
+            let jobs = p.capabilities.parallelSafe ? max(1, min(self.jobs ?? ProcessInfo.processInfo.activeProcessorCount, 64)) : 1
             let estimate = SweepCommand.estimateSeconds(p, jobs: jobs)
             let size = "\(p.points.count) point\(p.points.count == 1 ? "" : "s") × \(p.repeats) repeat\(p.repeats == 1 ? "" : "s") = \(trials) trials, about \(SweepCommand.duration(estimate)) (estimate)"
             if dryRun { print("sweep: \(size); nothing run (--dry-run)"); return }
@@ -113,7 +115,7 @@ struct SweepCommand: ParsableCommand {
             let result = try SweepRunner.run(plan: p, options: .init(outDir: out, resume: resume, jobs: jobs, progress: progress, stop: stop))
             var report = SweepAnalysis.report(run: result)
             if let verify, !result.interrupted {
-                report.verification = try SweepVerification.run(report: report, plan: p, backend: verify, repeats: verifyRepeats,
+                report.verification = try SweepVerification.run(report: report, plan: p, backend: verify, repeats: verifyRepeats, candidates: verifyCandidates,
                                                                 progress: ProgressLine(quiet: quiet), stop: stop)
             }
             if let w = result.worst {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Foundation
-import LoopbenchCore
 
-/// The card model's ground truth for one run, taken from its own log.
+/// The card model's ground truth for one run, taken from its own log. It lives here, with the
+/// measurement it travels in (`truth`), so that the sweep, the reports and the tests read it as a
+/// typed value (``LoopMeasurement/cardModelTruth``) instead of guessing at JSON keys.
 ///
 /// `events` has exactly the measurement's event fields, so it compares one to one with
 /// the analyzer; `event_reasons` says, in the same order, why each happened.
@@ -17,6 +18,9 @@ public struct CardModelTruth: Codable, Sendable, Equatable {
             case kind, place, frames, reason
             case timeS = "time_s"
         }
+        public init(kind: String, place: String, timeS: Double, frames: Int, reason: String) {
+            (self.kind, self.place, self.timeS, self.frames, self.reason) = (kind, place, timeS, frames, reason)
+        }
     }
 
     public struct PulseAttributes: Codable, Sendable, Equatable {
@@ -27,6 +31,10 @@ public struct CardModelTruth: Codable, Sendable, Equatable {
         public var fragsize: Int
         public var sinkBlock: Int
         public var staleCapture: Int
+        public init(tlength: Int, minreq: Int, prebuf: Int, maxlength: Int, fragsize: Int, sinkBlock: Int, staleCapture: Int) {
+            (self.tlength, self.minreq, self.prebuf, self.maxlength) = (tlength, minreq, prebuf, maxlength)
+            (self.fragsize, self.sinkBlock, self.staleCapture) = (fragsize, sinkBlock, staleCapture)
+        }
         enum CodingKeys: String, CodingKey {
             case tlength, minreq, prebuf, maxlength, fragsize
             case sinkBlock = "sink_block"
@@ -55,6 +63,26 @@ public struct CardModelTruth: Codable, Sendable, Equatable {
     public var hdaOutFillAfterTickMS: [Double]?
     public var simulatedSeconds: Double
 
+    public init(latencySamples: Double?, latencyMS: Double?, events: [Event], eventReasons: [String], segments: [LoopMeasurement.Segment],
+                artifacts: [Artifact], xrunsByPlace: [String: Int], occupancyMS: [String: Double], playbackQEMUSideMS: Double,
+                hdaCorrections: [String: Int], outCorrectionTimesS: [Double], pulse: PulseAttributes?, hdaOutFillAfterTickMS: [Double]?,
+                simulatedSeconds: Double) {
+        self.latencySamples = latencySamples
+        self.latencyMS = latencyMS
+        self.events = events
+        self.eventReasons = eventReasons
+        self.segments = segments
+        self.artifacts = artifacts
+        self.xrunsByPlace = xrunsByPlace
+        self.occupancyMS = occupancyMS
+        self.playbackQEMUSideMS = playbackQEMUSideMS
+        self.hdaCorrections = hdaCorrections
+        self.outCorrectionTimesS = outCorrectionTimesS
+        self.pulse = pulse
+        self.hdaOutFillAfterTickMS = hdaOutFillAfterTickMS
+        self.simulatedSeconds = simulatedSeconds
+    }
+
     enum CodingKeys: String, CodingKey {
         case events, segments, artifacts, pulse
         case latencySamples = "latency_samples"
@@ -74,5 +102,14 @@ public struct CardModelTruth: Codable, Sendable, Equatable {
         guard let data = try? JSONCoding.encode(self, pretty: false),
               let v = try? JSONDecoder().decode(JSONValue.self, from: data) else { return .null }
         return v
+    }
+}
+
+extension LoopMeasurement {
+    /// The card model's ground truth of a sim measurement, typed; nil for other backends or a
+    /// `truth` member that is not the model's.
+    public var cardModelTruth: CardModelTruth? {
+        guard let truth, case .object = truth, let data = try? JSONCoding.encode(truth, pretty: false) else { return nil }
+        return try? JSONDecoder().decode(CardModelTruth.self, from: data)
     }
 }
