@@ -25,6 +25,12 @@ struct FailOn: ExpressibleByArgument, Sendable, Equatable {
         device unavailable, 75 busy.
         """
 
+    /// How `--help` shows the default.
+    var defaultValueDescription: String {
+        let names = [crackle ? "crackle" : nil, noSignal ? "no-signal" : nil, channels ? "channels" : nil].compactMap { $0 }
+        return names.isEmpty ? "none" : names.joined(separator: ",")
+    }
+
     init(crackle: Bool, noSignal: Bool, channels: Bool) {
         self.crackle = crackle
         self.noSignal = noSignal

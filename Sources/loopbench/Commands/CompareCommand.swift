@@ -18,8 +18,7 @@ struct CompareCommand: ParsableCommand {
         --set KEY=VALUE goes to every backend that has KEY; BACKEND.KEY=VALUE (e.g. pulse.tlength=40ms, \
         alsa.buffer=40ms) to that backend only. The report is compare.json and compare.md in --out; \
         --json writes the JSON to a path or to stdout (-).
-
-        """ + FailOn.statusDiscussion)
+        """ + "\n\n" + FailOn.statusDiscussion)
 
     @Option(name: .long, help: "A backend to measure (repeat: --backend pulse --backend alsa).") var backend: [String] = []
     @Option(name: .customLong("set"), help: "KEY=VALUE for every backend that has KEY, or BACKEND.KEY=VALUE (repeatable).") var settings: [String] = []

@@ -15,8 +15,7 @@ struct MeasureCommand: ParsableCommand {
         channel is checked: latency, gain, polarity and events per channel, and swapped, missing, \
         duplicated or inverted channels reported. --capture-only records --duration seconds while \
         another program plays --reference, and analyses that.
-
-        """ + FailOn.statusDiscussion)
+        """ + "\n\n" + FailOn.statusDiscussion)
 
     @Option(name: .long, help: "sim (QEMU card model) | pulse | alsa | qemu (a real QEMU guest)") var backend: String = "sim"
     @Option(name: .customLong("set"), help: "A backend setting KEY=VALUE (repeatable); see --list-settings.") var settings: [String] = []
