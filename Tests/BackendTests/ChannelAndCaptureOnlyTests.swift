@@ -96,11 +96,13 @@ struct ChannelAndCaptureOnlyTests {
         #expect(try CLI.run(["signal", "--out", ref, "--seconds", "1", "--format", "f32", "--seed", "5"]).status == 0)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.executable)
-        p.arguments = ["measure", "--backend", "pulse", "--capture-only", "--reference", ref, "--duration", "3", "--json", json, "--quiet"]
+        // 200 ms buffers on both sides: a loaded machine must not break the loop itself.
+        p.arguments = ["measure", "--backend", "pulse", "--capture-only", "--reference", ref, "--duration", "3", "--json", json, "--quiet",
+                       "--set", "tlength=200ms", "--set", "fragsize=50ms"]
         try p.run()
         Thread.sleep(forTimeInterval: 0.8)
         // The same probe (same seed), played by loopbench's own player in another process.
-        let play = try Spawn.run(CLI.executable, ["signal", "--play", "--backend", "pulse", "--seconds", "1", "--seed", "5"])
+        let play = try Spawn.run(CLI.executable, ["signal", "--play", "--backend", "pulse", "--seconds", "1", "--seed", "5", "--set", "tlength=200ms"])
         p.waitUntilExit()
         #expect(play.status == 0 && play.stdout.contains("played 1.000 s on pulse"), "\(play.stdout) \(play.stderr)")
         #expect(p.terminationStatus == 0)
