@@ -164,7 +164,10 @@ public struct ALSALoop: AudioLoop {
             notes.append("\(early) of these came during the preroll, before the stimulus; backend_xruns counts the \(writer.xruns + capture.xruns - early) from the stimulus on")
         }
         if let st = writer.stalledAt { notes.append(String(format: "writer stalled on purpose for %.0f ms at stimulus frame %d", (s.writerStall?.lengthMicros ?? 0) / 1000, st)) }
-        return LoopCapture(capture: buffer, backendXruns: writer.xruns + capture.xruns - early, reportedLatencyFrames: reported, notes: notes)
+        var got = LoopCapture(capture: buffer, backendXruns: writer.xruns + capture.xruns - early, reportedLatencyFrames: reported, notes: notes)
+        got.xrunsBeforeProbe = early
+        got.reportsCaptureOverruns = true  // snd_pcm_readi returns -EPIPE on a capture overrun
+        return got
     }
 }
 

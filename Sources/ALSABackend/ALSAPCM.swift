@@ -165,6 +165,8 @@ final class ALSAPCM: @unchecked Sendable {
     func start() -> Int32 { snd_pcm_start(handle) }
     func prepare() -> Int32 { snd_pcm_prepare(handle) }
     func drop() { snd_pcm_drop(handle) }
+    /// Blocks until what was queued has played.
+    func drain() { snd_pcm_drain(handle) }
     func isXrunState() -> Bool { snd_pcm_state(handle) == SND_PCM_STATE_XRUN }
     func isRunning() -> Bool { snd_pcm_state(handle) == SND_PCM_STATE_RUNNING }
 

@@ -14,7 +14,21 @@ public enum RoundTrip {
     }
 
     /// Runs one measurement through `loop` with a probe of `spec` (rate and channels follow the loop).
-    public static func measure(loop: any AudioLoop, spec: Stimulus.Spec, saveCapture: String? = nil) throws(LoopbenchError) -> Result {
+    /// With `everyChannel` and a loop of several channels, each channel plays its own probe
+    /// (``Stimulus/channelUnique(_:)``) and the result carries a ``ChannelCheck``.
+    public static func measure(loop: any AudioLoop, spec: Stimulus.Spec, saveCapture: String? = nil,
+                               everyChannel: Bool = false) throws(LoopbenchError) -> Result {
+        let stimulus = try probe(for: loop, spec: spec, everyChannel: everyChannel)
+        let got = try loop.run(stimulus: stimulus)
+        if let saveCapture { try SoundFile.write(got.capture, to: saveCapture, format: .f32) }
+        let source = LoopMeasurement.Source(backend: loop.backend, settings: loop.effectiveSettings)
+        let m = try analyse(played: stimulus, got: got, source: source, referencePath: nil, capturePath: saveCapture,
+                            everyChannel: everyChannel && stimulus.channelCount > 1)
+        return Result(measurement: m, loop: got, stimulus: stimulus)
+    }
+
+    /// The probe `loop` plays for `spec`: at the loop's rate and channel count, below its narrowest band.
+    public static func probe(for loop: any AudioLoop, spec: Stimulus.Spec, everyChannel: Bool) throws(LoopbenchError) -> AudioBuffer {
         var s = spec
         s.sampleRate = loop.sampleRate
         s.channels = loop.channels
@@ -25,26 +39,52 @@ public enum RoundTrip {
             s.endHz = 0.40 * Double(narrow)
         }
         try s.validate()
-        let stimulus = Stimulus.generate(s)
-        let got = try loop.run(stimulus: stimulus)
-        if let saveCapture { try SoundFile.write(got.capture, to: saveCapture, format: .f32) }
-        let source = LoopMeasurement.Source(backend: loop.backend, settings: loop.effectiveSettings)
+        if everyChannel && s.channels > 1 {
+            guard Stimulus.tellsChannelsApart(s.kind) else {
+                throw .usage("--kind \(s.kind.rawValue): one sweep cannot tell channels apart; use sweep, mls or noise", subject: "kind")
+            }
+            return Stimulus.channelUnique(s)
+        }
+        return Stimulus.generate(s)
+    }
+
+    /// Analyses what came back from playing `played`: the measurement of played channel 0
+    /// (on the capture channel where it is strongest), the backend's own account, the headline,
+    /// the xrun account and, with `everyChannel`, every channel.
+    public static func analyse(played: AudioBuffer, got: LoopCapture, source: LoopMeasurement.Source?, referencePath: String?,
+                               capturePath: String?, everyChannel: Bool) throws(LoopbenchError) -> LoopMeasurement {
         var m = try Analyzer.analyze(
-            reference: AudioBuffer(sampleRate: stimulus.sampleRate, mono: stimulus.channels[0]),
+            reference: AudioBuffer(sampleRate: played.sampleRate, mono: played.channels[0]),
             capture: got.capture,
-            options: .init(channel: nil, referencePath: nil, capturePath: saveCapture, source: source))
+            options: .init(channel: nil, referencePath: referencePath, capturePath: capturePath, source: source))
         m.backendXruns = got.backendXruns
         m.backendReportedLatency = got.reportedLatencyFrames
         m.truth = got.truth
         m.latencyBreakdownMS = got.latencyBreakdownMS
         if var q = got.qemu {
-            let span = m.latency.map { l in Int(l.samples.rounded())..<(Int(l.samples.rounded()) + stimulus.frames) }
+            let span = m.latency.map { l in Int(l.samples.rounded())..<(Int(l.samples.rounded()) + played.frames) }
             q.witnessFlags = q.crossCheck(events: m.events, sampleRate: m.sampleRate, signalSpan: span)
             m.qemu = q
         }
         rejectImpossibleLatency(&m)
         if !got.notes.isEmpty { m.reason = ([m.reason].compactMap { $0 } + got.notes).joined(separator: "; ") }
-        return Result(measurement: m, loop: got, stimulus: stimulus)
+        m.headline = LoopMeasurement.Headline.of(m)
+        m.xrunAccount = XrunAccount.account(
+            events: m.events,
+            reports: .init(duringProbe: got.backendXruns, beforeProbe: got.xrunsBeforeProbe, placed: got.reportedXruns,
+                           reportsCaptureOverruns: got.reportsCaptureOverruns),
+            sampleRate: m.sampleRate, probeSpan: probeSpan(m), roundTripFrames: m.headline?.dominantSamples)
+        if everyChannel { m.channelCheck = try ChannelCheckRun.check(played: played, capture: got.capture) }
+        return m
+    }
+
+    /// Where the probe lies in the capture: from its first frame at the starting latency to its
+    /// last at the final one; nil when no signal was found.
+    static func probeSpan(_ m: LoopMeasurement) -> Range<Int>? {
+        guard let l = m.latency else { return nil }
+        let start = Int(l.samples.rounded(.down))
+        let end = Int((m.headline.map { $0.endMS * Double(m.sampleRate) / 1000 } ?? l.samples).rounded(.up)) + m.reference.frames
+        return start..<max(start, end)
     }
 
     /// Every loop's capture starts at the instant the probe started playing, so a round trip

@@ -67,6 +67,14 @@ public struct LoopCapture: Sendable {
     public var notes: [String]
     /// A real QEMU guest's own account of the run (qemu backend only).
     public var qemu: QEMURun?
+    /// Xruns the API reported during the pre-roll, before the stimulus (not in `backendXruns`).
+    public var xrunsBeforeProbe: Int?
+    /// Where in the capture (frames) each reported xrun landed, when the backend can place them
+    /// (the card model, from its log); nil when it cannot.
+    public var reportedXruns: [ReportedXrun]?
+    /// Whether the API reports capture overruns at all (PulseAudio does not: its overflow
+    /// callback is for playback streams only); nil when unknown.
+    public var reportsCaptureOverruns: Bool?
 
     public init(capture: AudioBuffer, backendXruns: Int? = nil, reportedLatencyFrames: Double? = nil,
                 truth: JSONValue? = nil, latencyBreakdownMS: [String: Double]? = nil, notes: [String] = [], qemu: QEMURun? = nil) {
@@ -77,6 +85,26 @@ public struct LoopCapture: Sendable {
         self.truth = truth
         self.latencyBreakdownMS = latencyBreakdownMS
         self.notes = notes
+    }
+}
+
+/// One xrun a backend reported, placed on the capture's frame axis.
+public struct ReportedXrun: Codable, Sendable, Equatable {
+    /// What and where, e.g. "PA playback underrun".
+    public var what: String
+    /// The capture frame being recorded when it happened (was noticed). Its audible effect
+    /// lands from there to one round trip later: the audio it hit was still on its way.
+    public var captureFrame: Int
+    /// Frames the backend says it concerned (played as silence, thrown away), when it says.
+    public var frames: Int?
+    public init(what: String, captureFrame: Int, frames: Int?) {
+        self.what = what
+        self.captureFrame = captureFrame
+        self.frames = frames
+    }
+    enum CodingKeys: String, CodingKey {
+        case what, frames
+        case captureFrame = "capture_frame"
     }
 }
 

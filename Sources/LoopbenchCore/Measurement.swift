@@ -109,6 +109,13 @@ public struct LoopMeasurement: Codable, Sendable, Equatable {
     public var latencyBreakdownMS: [String: Double]?
     /// A real QEMU guest's run: command line, the guest's ALSA report, QEMU's trace (`qemu` runs only).
     public var qemu: QEMURun?
+    /// The whole run in one line: the latency that held for most of the probe, its range, at
+    /// the start and at the end (set by `measure` and `analyze`; see ``Headline``).
+    public var headline: Headline?
+    /// The backend's xruns set against the discontinuities heard (see ``XrunAccount``).
+    public var xrunAccount: XrunAccount?
+    /// Every channel checked, with channel-map faults (see ``ChannelCheck``).
+    public var channelCheck: ChannelCheck?
 
     public init(
         source: Source?, sampleRate: Int, reference: Stream, capture: Stream, verdict: Verdict,
@@ -145,7 +152,9 @@ public struct LoopMeasurement: Codable, Sendable, Equatable {
         case backendReportedLatency = "backend_reported_latency_samples"
         case truth
         case latencyBreakdownMS = "latency_breakdown_ms"
-        case qemu
+        case qemu, headline
+        case xrunAccount = "xrun_account"
+        case channelCheck = "channel_check"
     }
 
     /// Encodes every member the contract requires, writing `null` rather than omitting one.
@@ -172,6 +181,9 @@ public struct LoopMeasurement: Codable, Sendable, Equatable {
         try c.encodeIfPresent(truth, forKey: .truth)
         try c.encodeIfPresent(latencyBreakdownMS, forKey: .latencyBreakdownMS)
         try c.encodeIfPresent(qemu, forKey: .qemu)
+        try c.encodeIfPresent(headline, forKey: .headline)
+        try c.encodeIfPresent(xrunAccount, forKey: .xrunAccount)
+        try c.encodeIfPresent(channelCheck, forKey: .channelCheck)
     }
 }
 

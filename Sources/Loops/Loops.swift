@@ -41,6 +41,18 @@ public enum Loops {
         default: throw .usage("--backend \(backend): unknown backend; use one of \(backends.joined(separator: ", "))", subject: "backend")
         }
     }
+
+    /// A player for `signal --play`: playback alone on a backend that makes sound.
+    /// - Throws: a usage error for the card model and real guests (they make no sound here).
+    public static func player(backend: String, settings: [String: String]) throws(LoopbenchError) -> any AudioPlayback {
+        switch backend {
+        case "pulse": return try PulsePlayer(settings: settings)
+        case "alsa": return try ALSAPlayer(settings: settings)
+        case "sim", "qemu":
+            throw .usage("--backend \(backend): \(backend == "sim" ? "the card model" : "a QEMU guest") makes no sound to listen to; play on pulse or alsa", subject: "backend")
+        default: throw .usage("--backend \(backend): unknown backend; use one of \(backends.joined(separator: ", "))", subject: "backend")
+        }
+    }
 }
 
 extension Loops {

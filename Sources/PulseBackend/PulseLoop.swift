@@ -204,7 +204,12 @@ public struct PulseLoop: AudioLoop {
             notes.append("\(writer.xrunsBeforeStart) of \(xruns) underflow/overflow callback(s) came during the preroll, before the stimulus; backend_xruns counts the \(xruns - writer.xrunsBeforeStart) from the stimulus on")
         }
         if let st = writer.stalledAt { notes.append(String(format: "writer stalled on purpose for %.0f ms at stimulus frame %d", (s.writerStall?.lengthMicros ?? 0) / 1000, st)) }
-        return LoopCapture(capture: capture, backendXruns: xruns - writer.xrunsBeforeStart, reportedLatencyFrames: reported, notes: notes)
+        var got = LoopCapture(capture: capture, backendXruns: xruns - writer.xrunsBeforeStart, reportedLatencyFrames: reported, notes: notes)
+        got.xrunsBeforeProbe = writer.xrunsBeforeStart
+        // pa_stream's overflow callback is for playback streams only: a record stream that
+        // loses data says nothing.
+        got.reportsCaptureOverruns = false
+        return got
     }
 }
 

@@ -295,6 +295,37 @@ final class PulseSession: @unchecked Sendable {
         return Granted(playback: pa, record: ra, sinkName: sinkName, sourceName: sourceName)
     }
 
+    /// Creates and connects a playback stream alone (`signal --play`) and waits until it is
+    /// ready. Returns the granted buffer attributes.
+    func openPlayback(settings p: PulseSettings, sink: String, timeoutMicros: Double) throws(LoopbenchError) -> pa_buffer_attr {
+        format = p.format
+        channels = p.channels
+        frameBytes = p.frameBytes
+        var spec = pa_sample_spec(format: p.format.pa, rate: UInt32(p.rate), channels: UInt8(p.channels))
+        let fb = p.frameBytes
+        var attr = pa_buffer_attr(maxlength: p.maxlength.bytes(rate: p.rate, frameBytes: fb), tlength: p.tlength.bytes(rate: p.rate, frameBytes: fb),
+                                  prebuf: p.prebuf.bytes(rate: p.rate, frameBytes: fb), minreq: p.minreq.bytes(rate: p.rate, frameBytes: fb),
+                                  fragsize: UInt32.max)
+        let flags = pa_stream_flags_t(rawValue: PA_STREAM_INTERPOLATE_TIMING.rawValue | PA_STREAM_AUTO_TIMING_UPDATE.rawValue
+                                      | (p.adjustLatency ? PA_STREAM_ADJUST_LATENCY.rawValue : 0))
+        lock()
+        defer { unlock() }
+        guard pa_sample_spec_valid(&spec) != 0 else {
+            throw .usage("pulse: \(p.format.rawValue) \(p.channels) ch \(p.rate) Hz is not a valid PulseAudio sample spec", subject: "format")
+        }
+        guard let play = pa_stream_new(context, "loopbench play", &spec, nil) else {
+            throw .unavailable(serverLabel, "cannot create a stream: \(String(cString: pa_strerror(pa_context_errno(context))))")
+        }
+        playback = play
+        if pa_stream_connect_playback(play, sink, &attr, flags, nil, nil) < 0 {
+            throw .unavailable(serverLabel, "cannot play to sink \(sink): \(String(cString: pa_strerror(pa_context_errno(context))))")
+        }
+        if let r = wait(until: Self.now() + timeoutMicros / 1e6, what: "the playback stream on \(sink)", { pa_stream_get_state(play) == PA_STREAM_READY }) {
+            throw .unavailable(serverLabel, "playback stream on sink \(sink): \(r)")
+        }
+        return pa_stream_get_buffer_attr(play)?.pointee ?? attr
+    }
+
     /// Sets how many captured frames end the capture. Lock held.
     func setCaptureGoal(_ frames: Int) {
         captureGoal = frames

@@ -146,9 +146,78 @@ public enum Stimulus {
         return out
     }
 
+    /// Seed stride between channels of a channel-unique probe: large and odd, so that channel
+    /// k of one seed never equals channel j of a nearby seed (repeats use seeds 1, 2, 3, …).
+    public static let channelSeedStride: UInt64 = 1_000_003
+
+    /// Whether a kind can tell channels apart by seed (`ess` has no seed: every channel would be the same).
+    public static func tellsChannelsApart(_ kind: Kind) -> Bool { kind != .ess }
+
+    /// Generates the probe with a different one on every channel: the same kind, level and
+    /// length, channel k drawn from seed `seed + k × channelSeedStride`. Two sweep trains of
+    /// different seeds correlate with each other at about 0.05 (normalised), against 1 for the
+    /// right one, so each capture channel shows which played channel it carries.
+    public static func channelUnique(_ spec: Spec) -> AudioBuffer {
+        let chans = (0..<spec.channels).map { k -> [Float] in
+            var s = spec
+            s.seed = spec.seed &+ UInt64(k) &* channelSeedStride
+            return mono(s)
+        }
+        return AudioBuffer(sampleRate: spec.sampleRate, channels: chans)
+    }
+
     /// Generates the probe with `spec.channels` identical channels.
     public static func generate(_ spec: Spec) -> AudioBuffer {
         let m = mono(spec)
         return AudioBuffer(sampleRate: spec.sampleRate, channels: Array(repeating: m, count: spec.channels))
+    }
+}
+
+/// A steady sine, block by block with a continuous phase, for `signal --play --tone`: faded in
+/// over its first ``fadeSeconds`` so it starts without a click, and faded out over one block
+/// on ``finish()``.
+public struct ToneGenerator: Sendable {
+    public let frequency: Double
+    public let amplitude: Double
+    public let sampleRate: Int
+    public let channels: Int
+    /// Fade length (s): 10 ms, long enough to start and stop without a click.
+    public static let fadeSeconds = 0.010
+    private var frame = 0
+    private var phase = 0.0
+    private var finishing = false
+    public private(set) var finished = false
+
+    public init(frequency: Double, levelDB: Double, sampleRate: Int, channels: Int) {
+        self.frequency = frequency
+        self.amplitude = pow(10, levelDB / 20)
+        self.sampleRate = sampleRate
+        self.channels = channels
+    }
+
+    /// Asks for a fade-out: the next block is the last.
+    public mutating func finish() { finishing = true }
+
+    /// The next `frames` frames, interleaved; nil once the fade-out has been given.
+    public mutating func next(_ frames: Int) -> [Float]? {
+        guard !finished else { return nil }
+        let fade = max(1, Int(Self.fadeSeconds * Double(sampleRate)))
+        let n = finishing ? min(frames, fade) : frames
+        var out = [Float](repeating: 0, count: n * channels)
+        let w = 2 * Double.pi * frequency / Double(sampleRate)
+        for i in 0..<n {
+            let f = frame + i
+            // The phase accumulates in Double and wraps at 2π: it stays exact to far below a
+            // sample's worth however long the tone runs.
+            var v = amplitude * sin(phase)
+            phase += w
+            if phase >= 2 * Double.pi { phase -= 2 * Double.pi }
+            if f < fade { v *= Double(f) / Double(fade) }
+            if finishing { v *= Double(n - i) / Double(n) }
+            for c in 0..<channels { out[i * channels + c] = Float(v) }
+        }
+        frame += n
+        if finishing { finished = true }
+        return out
     }
 }

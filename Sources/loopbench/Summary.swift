@@ -4,6 +4,9 @@ import LoopbenchCore
 
 /// The short human summary printed by `analyze` and `measure`.
 enum Summary {
+    /// Segments and events listed in full up to this many; the JSON has them all.
+    static let maxListed = 50
+
     static func text(_ m: LoopMeasurement) -> String {
         var lines: [String] = []
         let ch = m.capture.channelUsed.map { " (capture channel \($0))" } ?? ""
@@ -11,14 +14,13 @@ enum Summary {
         case .noSignal:
             lines.append("verdict: no-signal\(ch): the reference was not found in the capture")
             if let r = m.reason { lines.append("reason: \(r)") }
+            if let x = m.xrunAccount { lines += xrunLines(x) }
+            if let c = m.channelCheck { lines += channelLines(c) }
             return lines.joined(separator: "\n")
         case .clean: lines.append("verdict: clean\(ch)")
         case .crackle: lines.append("verdict: crackle\(ch): \(m.crackles) event\(m.crackles == 1 ? "" : "s")")
         }
-        if let l = m.latency {
-            lines.append(String(format: "latency: %.3f ms (%.3f samples at %d Hz)", l.ms, l.samples, m.sampleRate)
-                + (l.confidence.map { String(format: ", confidence %.1f", $0) } ?? ""))
-        }
+        lines += latencyLines(m)
         var facts: [String] = []
         if let d = m.driftPPM { facts.append(String(format: "drift %+.2f ppm", d)) }
         if let s = m.snrDB { facts.append(String(format: "SNR %.1f dB", s)) }
@@ -26,14 +28,88 @@ enum Summary {
         if m.polarity == -1 { facts.append("polarity inverted") }
         if let x = m.backendXruns { facts.append("backend xruns \(x)") }
         if !facts.isEmpty { lines.append(facts.joined(separator: ", ")) }
-        for e in m.events.prefix(50) {
-            lines.append(String(format: "  %-6@ at frame %d (%.4f s), %d frame%@ (%.2f ms)", e.kind.rawValue as NSString, e.captureSample, e.timeS, e.sizeSamples, (e.sizeSamples == 1 ? "" : "s") as NSString,
-                                Double(e.sizeSamples) * 1000 / Double(m.sampleRate)))
-        }
-        if m.events.count > 50 { lines.append("  … and \(m.events.count - 50) more (see --json)") }
+        lines += segmentLines(m)
+        lines += eventLines(m)
+        if let x = m.xrunAccount { lines += xrunLines(x) }
+        if let c = m.channelCheck { lines += channelLines(c) }
         if let r = m.reason, m.verdict != .noSignal { lines.append("note: \(r)") }
         if let q = m.qemu { lines += qemuLines(q) }
         return lines.joined(separator: "\n")
+    }
+
+    /// The headline: the latency most of the probe ran at, its range, start and end.
+    static func latencyLines(_ m: LoopMeasurement) -> [String] {
+        guard let l = m.latency else { return [] }
+        let conf = l.confidence.map { String(format: ", confidence %.1f", $0) } ?? ""
+        guard let h = m.headline, h.segmentCount > 1 else {
+            return [String(format: "latency: %.3f ms (%.3f samples at %d Hz)", l.ms, l.samples, m.sampleRate) + conf]
+        }
+        return [
+            String(format: "latency: %.3f ms (%.3f samples at %d Hz) over %.1f %% of the probe (segment %d of %d)",
+                   h.dominantMS, h.dominantSamples, m.sampleRate, 100 * h.dominantShare, h.dominantSegment + 1, h.segmentCount) + conf,
+            String(format: "  over the run: min %.3f ms, max %.3f ms; at the start %.3f ms, at the end %.3f ms", h.minMS, h.maxMS, h.startMS, h.endMS),
+        ]
+    }
+
+    static func segmentLines(_ m: LoopMeasurement) -> [String] {
+        guard let segs = m.segments, segs.count > 1 else { return [] }
+        let r = Double(m.sampleRate)
+        var lines = ["segments:"]
+        for (i, s) in segs.prefix(maxListed).enumerated() {
+            lines.append(String(format: "  %d: frames %d–%d (%.4f–%.4f s), latency %.3f ms (%.3f samples)", i + 1, s.captureStart, s.captureEnd,
+                                Double(s.captureStart) / r, Double(s.captureEnd) / r, s.delaySamples * 1000 / r, s.delaySamples))
+        }
+        if segs.count > maxListed { lines.append("  … and \(segs.count - maxListed) more (see --json)") }
+        return lines
+    }
+
+    /// One line per event: kind, size, time, and the nearest xrun the backend placed in time.
+    static func eventLines(_ m: LoopMeasurement) -> [String] {
+        guard !m.events.isEmpty else { return [] }
+        let r = Double(m.sampleRate)
+        let placed = m.xrunAccount?.placed
+        var lines = ["events:"]
+        for e in m.events.prefix(maxListed) {
+            var line = String(format: "  %-6@ at frame %d (%.4f s), %d frame%@ (%.2f ms)", e.kind.rawValue as NSString, e.captureSample, e.timeS, e.sizeSamples,
+                              (e.sizeSamples == 1 ? "" : "s") as NSString, Double(e.sizeSamples) * 1000 / r)
+            if let placed, let account = m.xrunAccount {
+                if let x = XrunAccount.nearest(to: e.captureSample, in: placed) {
+                    line += String(format: "; %@ backend xrun: %@ at %.4f s (%+.1f ms)",
+                                   (account.matches(x, frame: e.captureSample) ? "nearest" : "none within a round trip; nearest") as NSString,
+                                   x.what as NSString, Double(x.captureFrame) / r, Double(x.captureFrame - e.captureSample) * 1000 / r)
+                } else {
+                    line += "; no backend xrun reported"
+                }
+            }
+            lines.append(line)
+        }
+        if m.events.count > maxListed { lines.append("  … and \(m.events.count - maxListed) more (see --json)") }
+        if placed == nil && m.backendXruns != nil { lines.append("  (this backend does not say when its xruns happened)") }
+        return lines
+    }
+
+    static func xrunLines(_ x: XrunAccount) -> [String] {
+        guard !x.explanations.isEmpty else { return [] }
+        let head = "reported against measured: \(x.reported.map(String.init) ?? "?") xrun\(x.reported == 1 ? "" : "s") reported, \(x.measured) discontinuit\(x.measured == 1 ? "y" : "ies") heard"
+        return [head] + x.explanations.map { "  \($0)" }
+    }
+
+    static func channelLines(_ c: ChannelCheck) -> [String] {
+        var lines = ["channels:"]
+        for ch in c.channels {
+            guard let k = ch.playedChannel else {
+                lines.append("  capture \(ch.captureChannel): no probe")
+                continue
+            }
+            var s = "  capture \(ch.captureChannel): played channel \(k), \(ch.verdict.rawValue)"
+            if let l = ch.latencyMS { s += String(format: ", latency %.3f ms", l) }
+            if let g = ch.gainDB { s += String(format: ", gain %+.2f dB", g) }
+            s += ch.polarity == -1 ? ", inverted" : ""
+            s += ch.events.isEmpty ? "" : ", \(ch.events.count) event\(ch.events.count == 1 ? "" : "s")"
+            lines.append(s)
+        }
+        lines += c.faults.isEmpty ? ["  every channel where it belongs"] : c.faults.map { "  fault: \($0.text)" }
+        return lines
     }
 
     /// A real guest's three witnesses: the guest's ALSA, QEMU's trace, and where they disagree with the analyzer.

@@ -336,7 +336,7 @@ struct HostBackendEndToEndTests {
         let dir = TestPaths.temporaryDirectory("loopbench-compare")
         let out = try Spawn.run(CLI.executable, ["compare", "--backend", "pulse", "--backend", "alsa", "--repeats", "1", "--seconds", "0.5",
                                                   "--set", "pulse.tlength=40ms", "--set", "alsa.buffer=40ms", "--set", "rate=48000",
-                                                  "--out", dir, "--json", dir + "/copy.json"])
+                                                  "--out", dir, "--json", dir + "/copy.json", "--fail-on", "none"])
         print("compare stdout:\n\(out.stdout)\nstderr: \(out.stderr)")
         #expect(out.status == 0, "\(out.stderr)")
         let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/compare.json"))

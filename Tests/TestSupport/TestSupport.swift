@@ -126,8 +126,9 @@ public enum CLI {
         /// True when the process ended on a signal (a trap, a segfault) rather than by exiting.
         public var signalled: Bool = false
 
-        /// The sysexits statuses loopbench answers bad input with, plus 0 and the gate's 1.
-        public static let sysexits: Set<Int32> = [0, 1, 64, 65, 66, 69, 73, 74, 75]
+        /// The sysexits statuses loopbench answers bad input with, plus 0, the gate's 1 and the
+        /// verdict statuses of measure, analyze and compare (1 crackle, 2 no-signal, 3 channel fault).
+        public static let sysexits: Set<Int32> = [0, 1, 2, 3, 64, 65, 66, 69, 73, 74, 75]
 
         /// stderr's lines (without empty ones).
         public var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }

@@ -8,22 +8,27 @@ import LoopbenchCore
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Find a reference in a capture: latency (sub-sample), drift, and every gap, drop, repeat and click.")
+        abstract: "Find a reference in a capture: latency (sub-sample), drift, and every gap, drop, repeat and click.",
+        discussion: FailOn.statusDiscussion)
 
     @Option(name: .long, help: "The signal that was played.") var reference: String
     @Option(name: .long, help: "The recording.") var capture: String
     @Option(name: .long, help: "Write the measurement JSON to this path, or - for stdout.") var json: String?
     @Option(name: .long, help: "Capture channel to analyse (0-based); default: the one where the reference is strongest.") var channel: Int?
     @Flag(name: .long, help: "Print nothing but errors (and JSON to stdout with --json -).") var quiet = false
+    @Option(name: .customLong("fail-on"), help: FailOn.help) var failOn: FailOn = .default
 
     func run() throws {
-        try reportingErrors {
+        let m = try reportingErrors {
             let ref = try SoundFile.read(reference)
             let cap = try SoundFile.read(capture)
-            let m = try Analyzer.analyze(reference: ref, capture: cap, options: .init(
+            var m = try Analyzer.analyze(reference: ref, capture: cap, options: .init(
                 channel: channel, referencePath: reference, capturePath: capture, source: .init(backend: "file")))
+            m.headline = LoopMeasurement.Headline.of(m)
             if !quiet && json != "-" { print(Summary.text(m)) }
             if let json { try emitJSON(try JSONCoding.encode(m), to: json) }
+            return m
         }
+        try failOn.exit(for: [m])
     }
 }

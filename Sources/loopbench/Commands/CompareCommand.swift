@@ -18,7 +18,7 @@ struct CompareCommand: ParsableCommand {
         --set KEY=VALUE goes to every backend that has KEY; BACKEND.KEY=VALUE (e.g. pulse.tlength=40ms, \
         alsa.buffer=40ms) to that backend only. The report is compare.json and compare.md in --out; \
         --json writes the JSON to a path or to stdout (-).
-        """)
+        """ + "\n\n" + FailOn.statusDiscussion)
 
     @Option(name: .long, help: "A backend to measure (repeat: --backend pulse --backend alsa).") var backend: [String] = []
     @Option(name: .customLong("set"), help: "KEY=VALUE for every backend that has KEY, or BACKEND.KEY=VALUE (repeatable).") var settings: [String] = []
@@ -28,9 +28,10 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .long, help: "Folder for compare.json and compare.md.") var out: String?
     @Option(name: .long, help: "Write the report JSON to this path, or - for stdout.") var json: String?
     @Flag(name: .long, help: "Print nothing but errors.") var quiet = false
+    @Option(name: .customLong("fail-on"), help: FailOn.help) var failOn: FailOn = .default
 
     func run() throws {
-        try reportingErrors {
+        let measured: [LoopMeasurement] = try reportingErrors {
             let backends = backend.isEmpty ? ["pulse", "alsa"] : backend
             guard Set(backends).count == backends.count else { throw LoopbenchError.usage("--backend: each backend once", subject: "backend") }
             guard (1...1000).contains(repeats) else { throw LoopbenchError.usage("--repeats \(repeats): must be from 1 to 1000", subject: "repeats") }
@@ -51,7 +52,9 @@ struct CompareCommand: ParsableCommand {
             if let dead = report.backends.first(where: { $0.summary.succeeded == 0 }) {
                 throw LoopbenchError.unavailable(dead.backend, "every measurement failed: \(dead.trials.first?.failure ?? "?")")
             }
+            return report.backends.flatMap { $0.trials.compactMap(\.measurement) }
         }
+        try failOn.exit(for: measured)
     }
 
     /// Splits `--set` items by backend: `pulse.tlength=…` goes to pulse only, `rate=…` to every

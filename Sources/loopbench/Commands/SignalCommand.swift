@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import ArgumentParser
 import AudioFile
+import Bench
+import Dispatch
 import Foundation
 import LoopbenchCore
+import Loops
 import Stimulus
 
 extension Stimulus.Kind: ExpressibleByArgument {}
@@ -11,9 +14,13 @@ extension SoundFile.SampleFormat: ExpressibleByArgument {}
 struct SignalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "signal",
-        abstract: "Write a probe signal (a train of short exponential sine sweeps by default) to an audio file.")
+        abstract: "Write a probe signal (a train of short exponential sine sweeps by default) to an audio file, or play it.",
+        discussion: """
+        --play plays the probe once on --backend pulse or alsa (Ctrl-C stops it); with --tone HZ it \
+        plays a steady sine at --level until Ctrl-C, for listening while a mixer is adjusted.
+        """)
 
-    @Option(name: .long, help: "Output file (.wav, .flac, .aiff).") var out: String
+    @Option(name: .long, help: "Output file (.wav, .flac, .aiff).") var out: String?
     @Option(name: .long, help: "sweep (a train of short sine sweeps, the analyzer's own probe) | ess (one slow exponential sine sweep, for impulse responses) | mls | noise") var kind: Stimulus.Kind = .sweep
     @Option(name: .long, help: "Sample rate in Hz.") var rate: Int = 48000
     @Option(name: .long, help: "Length in seconds.") var seconds: Double = 2
@@ -23,23 +30,40 @@ struct SignalCommand: ParsableCommand {
     @Option(name: .long, help: "Seed for mls and noise.") var seed: UInt64 = 1
     @Option(name: .long, help: "Make a periodic probe for soaks: a probe every PERIOD seconds, each followed by --separator of silence, for --seconds in all.") var period: Double?
     @Option(name: .long, help: "With --period: the silence after each probe, in seconds.") var separator: Double = PeriodicProbe.defaultSeparatorSeconds
+    @Flag(name: .long, help: "Play it (on --backend) instead of, or after, writing it.") var play = false
+    @Option(name: .long, help: "With --play: a steady sine of this frequency (Hz) until Ctrl-C, instead of the probe.") var tone: Double?
+    @Option(name: .long, help: "With --play: pulse | alsa") var backend: String = "pulse"
+    @Option(name: .customLong("set"), help: "With --play: a backend setting KEY=VALUE (repeatable), as for measure; rate and channels come from --rate and --channels.")
+    var settings: [String] = []
+    @Flag(name: .long, help: "Print nothing but errors.") var quiet = false
 
     func run() throws {
         try reportingErrors {
+            guard out != nil || play else { throw LoopbenchError.usage("signal: give --out FILE, --play, or both", subject: "out") }
+            guard tone == nil || play else { throw LoopbenchError.usage("--tone goes with --play", subject: "tone") }
             var spec = Stimulus.Spec(kind: kind, sampleRate: rate, seconds: seconds, channels: channels, levelDB: level, seed: seed)
             spec.seed = seed
             try spec.validate()
-            if let period { return try writePeriodic(spec, period: period) }
-            let buf = Stimulus.generate(spec)
-            try SoundFile.write(buf, to: out, format: format)
-            var what = "\(kind.rawValue)"
-            if kind == .sweep || kind == .ess { what += String(format: " %.0f–%.0f Hz", spec.effectiveStartHz, spec.effectiveEndHz) }
-            print("wrote \(out): \(what), \(buf.frames) frames (\(String(format: "%.3f", buf.duration)) s) at \(rate) Hz, \(channels) ch, \(format.rawValue), peak \(level) dBFS")
+            if let tone, !(Self.lowestTone..<(Double(rate) / 2)).contains(tone) {
+                throw LoopbenchError.usage("--tone \(tone): must be from \(Int(Self.lowestTone)) Hz to below Nyquist (\(rate / 2) Hz)", subject: "tone")
+            }
+            if let period {
+                guard let out, !play else { throw LoopbenchError.usage("--period writes a periodic probe to --out; it does not go with --play", subject: "period") }
+                return try writePeriodic(spec, period: period, to: out)
+            }
+            let buf = tone == nil ? Stimulus.generate(spec) : nil
+            if let out, let buf {
+                try SoundFile.write(buf, to: out, format: format)
+                var what = "\(kind.rawValue)"
+                if kind == .sweep || kind == .ess { what += String(format: " %.0f–%.0f Hz", spec.effectiveStartHz, spec.effectiveEndHz) }
+                if !quiet { print("wrote \(out): \(what), \(buf.frames) frames (\(String(format: "%.3f", buf.duration)) s) at \(rate) Hz, \(channels) ch, \(format.rawValue), peak \(level) dBFS") }
+            }
+            if play { try playIt(buf) }
         }
     }
 
     /// Writes the periodic probe block by block (an hour of it needs no more memory than a minute).
-    private func writePeriodic(_ spec: Stimulus.Spec, period: Double) throws(LoopbenchError) {
+    private func writePeriodic(_ spec: Stimulus.Spec, period: Double, to out: String) throws(LoopbenchError) {
         let probe = PeriodicProbe(spec: spec, periodSeconds: period, separatorSeconds: separator)
         try probe.validate()
         let probes = probe.probes()
@@ -53,7 +77,49 @@ struct SignalCommand: ParsableCommand {
             at += n
         }
         try writer.finish()
-        print(String(format: "wrote %@: periodic %@ probe, a %.3f s probe every %.3f s (%d different, taking turns), %d frames (%.3f s) at %d Hz, %d ch, %@, peak %.1f dBFS",
-                     out, kind.rawValue, Double(probe.probeFrames) / Double(rate), period, probe.distinct, total, Double(total) / Double(rate), rate, channels, format.rawValue, level))
+        if !quiet { print(String(format: "wrote %@: periodic %@ probe, a %.3f s probe every %.3f s (%d different, taking turns), %d frames (%.3f s) at %d Hz, %d ch, %@, peak %.1f dBFS",
+                     out, kind.rawValue, Double(probe.probeFrames) / Double(rate), period, probe.distinct, total, Double(total) / Double(rate), rate, channels, format.rawValue, level)) }
+    }
+
+    /// Lowest tone (Hz): below it most speakers and headphones give nothing to listen to.
+    static let lowestTone = 20.0
+
+    private func playIt(_ buf: AudioBuffer?) throws(LoopbenchError) {
+        var s = try SettingsParser.parse(settings)
+        s["rate"] = String(rate)
+        s["channels"] = String(channels)
+        let player = try Loops.player(backend: backend, settings: s)
+        let stop = InterruptFlag()
+        stop.install()
+        let frames: Int
+        if let tone {
+            if !quiet { FileHandle.standardError.write(Data(String(format: "playing %.1f Hz at %.1f dBFS on %@ until Ctrl-C\n", tone, level, backend).utf8)) }
+            frames = try Play.tone(ToneGenerator(frequency: tone, levelDB: level, sampleRate: rate, channels: channels), on: player, stop: stop.isSet)
+        } else {
+            frames = try Play.buffer(buf!, on: player, stop: stop.isSet)
+        }
+        if !quiet { print(String(format: "played %.3f s on %@%@", Double(frames) / Double(rate), backend, stop.isSet() ? " (interrupted)" : "")) }
+    }
+}
+
+/// Set by the first Ctrl-C (SIGINT), so the player fades out and returns; a second one ends
+/// the process at once.
+final class InterruptFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = false
+    private var source: (any DispatchSourceSignal)?
+
+    func isSet() -> Bool { lock.lock(); defer { lock.unlock() }; return set }
+
+    func install() {
+        signal(SIGINT, SIG_IGN)
+        let src = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue.global())
+        src.setEventHandler { [weak self] in
+            guard let self else { return }
+            if self.isSet() { _exit(130) }
+            self.lock.lock(); self.set = true; self.lock.unlock()
+        }
+        src.resume()
+        source = src
     }
 }
