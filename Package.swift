@@ -3,12 +3,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import PackageDescription
 
-// The numeric targets are optimised even in debug builds, so that `swift test` runs the
-// analyzer at a usable speed (release: -O anyway).
-let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
-// The card model is one value type driven by one thread: dynamic exclusivity checks on its
-// hot paths cost ~15 % of its run time and guard nothing.
-let modelOptimized: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusivity=unchecked"])]
+// No unsafe flags: a package with them cannot be used as a dependency (LoopbenchKit is a
+// library product). The tests still run the numeric code optimised: scripts/test builds the
+// debug configuration with `-Xswiftc -O` (the analyzer's tests take ten times as long without).
+// The card model needs no exclusivity flag: it is one value type on one thread, and
+// `loopbench bench model` shows no difference with `-enforce-exclusivity=unchecked`.
 
 let package = Package(
     name: "loopbench",
@@ -31,18 +30,18 @@ let package = Package(
         // Layers: stimulus → loop → capture → analyzer → measurement → sweep → reports.
         .target(name: "LoopbenchCore"),
         .target(name: "AudioFile", dependencies: ["LoopbenchCore", "CSndFile"]),
-        .target(name: "DSP", dependencies: ["CFFTW"], swiftSettings: optimized),
+        .target(name: "DSP", dependencies: ["CFFTW"]),
         .target(name: "Stimulus", dependencies: ["LoopbenchCore"]),
-        .target(name: "Analyzer", dependencies: ["LoopbenchCore", "DSP"], swiftSettings: optimized),
-        .target(name: "Synth", dependencies: ["LoopbenchCore", "DSP"], swiftSettings: optimized),
-        .target(name: "CardModel", dependencies: ["LoopbenchCore"], exclude: ["README.md"], swiftSettings: modelOptimized),
+        .target(name: "Analyzer", dependencies: ["LoopbenchCore", "DSP"]),
+        .target(name: "Synth", dependencies: ["LoopbenchCore", "DSP"]),
+        .target(name: "CardModel", dependencies: ["LoopbenchCore"], exclude: ["README.md"]),
         .target(name: "PulseBackend", dependencies: ["LoopbenchCore", "CPulse"]),
         .target(name: "ALSABackend", dependencies: ["LoopbenchCore", "CALSA"]),
         .target(name: "QEMUBackend", dependencies: ["LoopbenchCore", "CardModel"]),
         .target(name: "Loops", dependencies: ["LoopbenchCore", "CardModel", "PulseBackend", "ALSABackend", "QEMUBackend"]),
         .target(name: "Bench", dependencies: ["LoopbenchCore", "Analyzer", "AudioFile", "Stimulus", "Loops"]),
         .target(name: "Sweep", dependencies: ["LoopbenchCore", "CardModel", "Bench", "Loops", "Stimulus", "Analyzer", "DSP", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Soak", dependencies: ["LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer"], swiftSettings: optimized),
+        .target(name: "Soak", dependencies: ["LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer"]),
         .target(name: "Reports", dependencies: ["LoopbenchCore", "Sweep", "Soak"]),
         .target(name: "Diagnose", dependencies: ["LoopbenchCore", "CardModel", "Bench", "Loops", "Stimulus", "Sweep", "Reports", "QEMUBackend"]),
         .executableTarget(
