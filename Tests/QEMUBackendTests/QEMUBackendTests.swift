@@ -174,15 +174,18 @@ enum QEMUFixture {
 
 @Suite("Real QEMU guests", .serialized, .enabled(if: QEMUFixture.available, "needs QEMU and a PulseAudio server: scripts/bootstrap --qemu; scripts/pulse-loopback start; eval \"$(scripts/pulse-loopback env)\""))
 struct QEMUBackendTests {
-    /// Tuned HDA: clean and bit-exact (gain 0 dB, SNR far above the 16-bit floor's), 25 ms
-    /// (24.4–25.9 ms in repeated runs on this kind of machine), no guest xrun, QEMU's trace
-    /// shows the output stream starting and no overrun.
+    /// HDA with a 2 ms timer and 46.44 ms of PulseAudio latency: clean and bit-exact (gain 0 dB,
+    /// SNR far above the 16-bit floor's), 61 ms (60.4–61.3 ms over three boots of the calibration
+    /// grid, Reports/calibration), no guest xrun, QEMU's trace shows the output stream starting
+    /// and no overrun. The tighter 20 ms latency (25 ms round trip) also runs clean most of the
+    /// time, but one boot in a few loses a block there (a 66-frame drop with no QEMU-side
+    /// witness, like the calibration's misses), and a test of "clean" needs the margin.
     @Test func hdaRoundTripIsCleanAndInRange() throws {
-        let r = try QEMUFixture.measure(["device": "hda"])
+        let r = try QEMUFixture.measure(["device": "hda", "out.latency": "46440", "in.latency": "46440"])
         let m = r.measurement
         #expect(m.verdict == .clean, "events: \(m.events)")
         let ms = try #require(m.latency?.ms)
-        #expect(ms > 21 && ms < 30, "HDA tuned round trip \(ms) ms")
+        #expect(ms > 55 && ms < 67, "HDA round trip \(ms) ms")
         #expect(abs(m.gainDB ?? 99) < 0.1)
         #expect((m.snrDB ?? 0) > 50)
         let q = try #require(m.qemu)
@@ -193,12 +196,13 @@ struct QEMUBackendTests {
         #expect(q.argv.contains("hda-duplex,audiodev=snd0") && q.commandLine.contains("timer-period=2000"))
     }
 
-    /// Tuned AC'97: clean, 19 ms (18.3–19.8 ms measured).
+    /// AC'97 with a 2 ms timer and 46.44 ms of PulseAudio latency: clean, 44 ms (43.8–45.1 ms over
+    /// three boots of the calibration grid); the same margin as the HDA test.
     @Test func ac97RoundTripIsCleanAndInRange() throws {
-        let m = try QEMUFixture.measure(["device": "ac97"]).measurement
+        let m = try QEMUFixture.measure(["device": "ac97", "out.latency": "46440", "in.latency": "46440"]).measurement
         #expect(m.verdict == .clean, "events: \(m.events)")
         let ms = try #require(m.latency?.ms)
-        #expect(ms > 15 && ms < 24, "AC'97 tuned round trip \(ms) ms")
+        #expect(ms > 39 && ms < 50, "AC'97 round trip \(ms) ms")
         #expect(m.qemu?.guest.xruns == 0)
         #expect(m.qemu?.argv.contains("AC97,audiodev=snd0") == true)
     }
