@@ -48,16 +48,6 @@ extension Array {
         for spec in self { if let v = spec.effective(settings) { d[spec.key] = v } }
         return d
     }
-
-    /// A Markdown table of the settings (key, unit, default, meaning), for `docs/settings.md`.
-    public func markdownTable<S>() -> String where Element == SettingSpec<S> {
-        var out = "| key | unit | default | meaning |\n|---|---|---|---|\n"
-        for spec in self {
-            let d = spec.doc
-            out += "| `\(d.key)` | \(d.unit.replacingOccurrences(of: "|", with: "\\|")) | \(d.defaultValue) | \(d.meaning.replacingOccurrences(of: "|", with: "\\|")) |\n"
-        }
-        return out
-    }
 }
 
 /// The value parsers the settings tables share; each error names the key and says what is allowed.
