@@ -108,14 +108,22 @@ public struct SincInterpolator: Sendable {
         guard n > 0 else { return [] }
         return [Double](unsafeUninitializedCapacity: n) { out, count in
             table.withUnsafeBufferPointer { tb in
-                var i = 0
-                while i + 4 <= n {
+                func byFour(_ i: Int) {
                     let t = frames.lowerBound + i
-                    if !four(at: (position(t), position(t + 1), position(t + 2), position(t + 3)), in: s, table: tb, into: out.baseAddress! + i) {
+                    if !self.four(at: (position(t), position(t + 1), position(t + 2), position(t + 3)), in: s, table: tb, into: out.baseAddress! + i) {
                         for q in 0..<4 { out[i + q] = value(at: position(t + q), in: s) }
                     }
-                    i += 4
                 }
+                var i = 0
+                while i + 8 <= n {
+                    // Eight points a frame apart at one phase (no drift): one SIMD lane each;
+                    // otherwise (drift, an end) these eight four at a time.
+                    if eight(at: frames.lowerBound + i, in: s, table: tb, into: out.baseAddress! + i, position: position) { i += 8; continue }
+                    byFour(i)
+                    byFour(i + 4)
+                    i += 8
+                }
+                while i + 4 <= n { byFour(i); i += 4 }
                 while i < n { out[i] = value(at: position(frames.lowerBound + i), in: s); i += 1 }
             }
             count = n
@@ -130,6 +138,34 @@ public struct SincInterpolator: Sendable {
         var p = Int(fp)
         if p >= phases { p = phases - 1 }
         return (base - halfWidth + 1, p * 2 * halfWidth, Float(fp - Double(p)))
+    }
+
+    /// Eight interior points `t ..< t + 8` whose taps start a frame apart and share a table row
+    /// (an alignment without drift) into `out[0..<8]`, lane by lane the sums `value(at:)` makes;
+    /// false, writing nothing, otherwise.
+    @inline(__always)
+    private func eight(at t: Int, in s: UnsafeBufferPointer<Float>, table tb: UnsafeBufferPointer<Float>,
+                       into out: UnsafeMutablePointer<Double>, position: (Int) -> Double) -> Bool {
+        let taps = 2 * halfWidth
+        let first = place(position(t))
+        guard first.start >= 0, first.start + 7 + taps <= s.count else { return false }
+        var mu = SIMD8<Float>()
+        mu[0] = first.mu
+        for q in 1..<8 {
+            let pq = place(position(t + q))
+            guard pq.start == first.start + q, pq.row == first.row else { return false }
+            mu[q] = pq.mu
+        }
+        let sp = UnsafeRawPointer(s.baseAddress! + first.start), r0 = tb.baseAddress! + first.row, r1 = r0 + taps
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+        for k in 0..<taps {
+            let v = sp.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+            a0 += v * SIMD8(repeating: r0[k])
+            a1 += v * SIMD8(repeating: r1[k])
+        }
+        let r = a0 + (a1 - a0) * mu
+        for q in 0..<8 { out[q] = Double(r[q]) }
+        return true
     }
 
     /// Four interior points (every tap inside `s`) into `out[0..<4]`; false, writing nothing, when one is not interior.
