@@ -2,7 +2,7 @@
 import Analyzer
 import AudioFile
 import ArgumentParser
-import Bench
+import Measure
 import CardModel
 import DSP
 import Foundation
