@@ -15,21 +15,7 @@ import Synchronization
 /// `snd_pcm_state` count as xruns (`backendXruns` from the stimulus on; those during the preroll
 /// are given in the notes); `snd_pcm_delay` of both PCMs is sampled and reported.
 public struct ALSALoop: AudioLoop {
-    public static let settingDocs: [SettingDoc] = [
-        SettingDoc(key: "device", unit: "name", defaultValue: "default", meaning: "ALSA PCM for both directions (snd_pcm_open name, e.g. default, pulse, hw:0)"),
-        SettingDoc(key: "playback-device", unit: "name", defaultValue: "device", meaning: "PCM to play to, when it differs from device"),
-        SettingDoc(key: "capture-device", unit: "name", defaultValue: "device", meaning: "PCM to record from, when it differs from device"),
-        SettingDoc(key: "rate", unit: "Hz", defaultValue: "48000", meaning: "sample rate (exact; ALSA resampling is off)"),
-        SettingDoc(key: "channels", unit: "count", defaultValue: "1", meaning: "channels of both PCMs"),
-        SettingDoc(key: "format", unit: "name", defaultValue: "FLOAT_LE", meaning: "sample format: FLOAT_LE, S16_LE, S32_LE"),
-        SettingDoc(key: "buffer", unit: "µs|f", defaultValue: "40ms", meaning: "buffer size (snd_pcm_hw_params_set_buffer_size_near); frames with f"),
-        SettingDoc(key: "period", unit: "µs|f", defaultValue: "10ms", meaning: "period size (snd_pcm_hw_params_set_period_size_near); frames with f"),
-        SettingDoc(key: "start-threshold", unit: "µs|f", defaultValue: "auto", meaning: "playback start threshold (snd_pcm_sw_params_set_start_threshold); auto = buffer - period"),
-        SettingDoc(key: "preroll", unit: "µs", defaultValue: "auto", meaning: "silence played before the stimulus so the PCMs run in steady state when it starts; auto = granted buffer + 50 ms, at least 100 ms"),
-        SettingDoc(key: "tail", unit: "µs", defaultValue: "500ms", meaning: "capture kept after the stimulus (plus twice the buffer)"),
-        SettingDoc(key: "timeout", unit: "µs", defaultValue: "2s", meaning: "how long a PCM may give no data before the run fails (snd_pcm_wait)"),
-        SettingDoc(key: "writer-stall", unit: "µs:µs", defaultValue: "none", meaning: "fault injection for tests: AT:LENGTH pauses the writer thread once (e.g. 0.8s:300ms)"),
-    ]
+    public static let settingDocs: [SettingDoc] = ALSASettings.table.map(\.doc)
 
     public let backend = "alsa"
     public var sampleRate: Int { settings.rate }
@@ -42,23 +28,9 @@ public struct ALSALoop: AudioLoop {
 
     public var effectiveSettings: [String: JSONValue] {
         let s = settings
-        var out: [String: JSONValue] = [
-            "device": .string(s.playbackDevice == s.captureDevice ? s.playbackDevice : "\(s.playbackDevice)/\(s.captureDevice)"),
-            "rate": .number(Double(s.rate)),
-            "channels": .number(Double(s.channels)),
-            "format": .string(s.format.rawValue),
-            "buffer": .string(s.buffer.text),
-            "period": .string(s.period.text),
-            "start-threshold": .string(s.startThreshold.text),
-            "preroll": .string(s.prerollMicros.map { "\(Int($0))us" } ?? "auto"),
-        ]
-        if s.playbackDevice != s.captureDevice {
-            out["playback-device"] = .string(s.playbackDevice)
-            out["capture-device"] = .string(s.captureDevice)
-        }
+        var out = ALSASettings.table.effective(s)
         if let b = s.buffer.frames(rate: s.rate) { out["buffer_frames"] = .number(Double(b)) }
         if let p = s.period.frames(rate: s.rate) { out["period_frames"] = .number(Double(p)) }
-        if let w = s.writerStall { out["writer-stall"] = .string(w.text) }
         return out
     }
 

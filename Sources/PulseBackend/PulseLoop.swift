@@ -16,25 +16,7 @@ import LoopbenchCore
 /// counts the underflow and overflow callbacks from the stimulus on (the window the analyzer
 /// sees); those during the preroll are given in the notes.
 public struct PulseLoop: AudioLoop {
-    public static let settingDocs: [SettingDoc] = [
-        SettingDoc(key: "server", unit: "name", defaultValue: "$PULSE_SERVER", meaning: "PulseAudio server (e.g. unix:/tmp/x/native); default: libpulse's (PULSE_SERVER or the user's daemon); never autospawned"),
-        SettingDoc(key: "sink", unit: "name", defaultValue: "default", meaning: "sink to play to (default: the server's default sink)"),
-        SettingDoc(key: "source", unit: "name", defaultValue: "monitor", meaning: "source to record (default: the sink's monitor when the sink is a null sink, else the default source)"),
-        SettingDoc(key: "rate", unit: "Hz", defaultValue: "48000", meaning: "sample rate of both streams (pa_sample_spec.rate)"),
-        SettingDoc(key: "channels", unit: "count", defaultValue: "1", meaning: "channels of both streams"),
-        SettingDoc(key: "format", unit: "name", defaultValue: "float32le", meaning: "sample format: float32le, s16le, s32le"),
-        SettingDoc(key: "tlength", unit: "µs|f", defaultValue: "40ms", meaning: "playback target buffer length (pa_buffer_attr.tlength); frames with f, auto for the server's"),
-        SettingDoc(key: "minreq", unit: "µs|f", defaultValue: "auto", meaning: "playback minimum request (pa_buffer_attr.minreq)"),
-        SettingDoc(key: "prebuf", unit: "µs|f", defaultValue: "auto", meaning: "playback pre-buffer before start (pa_buffer_attr.prebuf; auto = tlength)"),
-        SettingDoc(key: "fragsize", unit: "µs|f", defaultValue: "10ms", meaning: "record fragment size (pa_buffer_attr.fragsize)"),
-        SettingDoc(key: "maxlength", unit: "µs|f", defaultValue: "auto", meaning: "maximum buffer length of both streams (pa_buffer_attr.maxlength)"),
-        SettingDoc(key: "adjust-latency", unit: "yes|no", defaultValue: "yes", meaning: "PA_STREAM_ADJUST_LATENCY: tlength/fragsize are the overall latency, the server adapts the device"),
-        SettingDoc(key: "early-requests", unit: "yes|no", defaultValue: "no", meaning: "PA_STREAM_EARLY_REQUESTS: request data in minreq steps (not with adjust-latency)"),
-        SettingDoc(key: "connect-timeout", unit: "µs", defaultValue: "5s", meaning: "how long to wait for the server and the streams"),
-        SettingDoc(key: "preroll", unit: "µs", defaultValue: "auto", meaning: "silence played before the stimulus so the streams run in steady state (buffers full) when it starts; auto = granted tlength + fragsize + 50 ms, at least 100 ms"),
-        SettingDoc(key: "tail", unit: "µs", defaultValue: "500ms", meaning: "capture kept after the stimulus (plus the configured buffers)"),
-        SettingDoc(key: "writer-stall", unit: "µs:µs", defaultValue: "none", meaning: "fault injection for tests: AT:LENGTH pauses the writer thread once (e.g. 0.8s:300ms)"),
-    ]
+    public static let settingDocs: [SettingDoc] = PulseSettings.table.map(\.doc)
 
     public let backend = "pulse"
     public var sampleRate: Int { settings.rate }
@@ -47,23 +29,7 @@ public struct PulseLoop: AudioLoop {
 
     public var effectiveSettings: [String: JSONValue] {
         let s = settings
-        var out: [String: JSONValue] = [
-            "server": .string(s.server ?? ProcessInfo.processInfo.environment["PULSE_SERVER"] ?? "default"),
-            "sink": .string(s.sink ?? "default"),
-            "source": .string(s.source ?? "monitor"),
-            "rate": .number(Double(s.rate)),
-            "channels": .number(Double(s.channels)),
-            "format": .string(s.format.rawValue),
-            "tlength": .string(s.tlength.text),
-            "minreq": .string(s.minreq.text),
-            "prebuf": .string(s.prebuf.text),
-            "fragsize": .string(s.fragsize.text),
-            "maxlength": .string(s.maxlength.text),
-            "adjust-latency": .string(s.adjustLatency ? "yes" : "no"),
-            "early-requests": .string(s.earlyRequests ? "yes" : "no"),
-            "preroll": .string(s.prerollMicros.map { "\(Int($0))us" } ?? "auto"),
-        ]
-        if let w = s.writerStall { out["writer-stall"] = .string(w.text) }
+        var out = PulseSettings.table.effective(s)
         if let f = s.tlength.frames(rate: s.rate) { out["tlength_frames"] = .number(Double(f)) }
         if let f = s.fragsize.frames(rate: s.rate) { out["fragsize_frames"] = .number(Double(f)) }
         // Derived, for comparisons: the period reported latencies are held against.
