@@ -197,31 +197,30 @@ final class ALSACaptureThread: @unchecked Sendable {
         defer { raw.deallocate() }
         samples.reserveCapacity((wantFrames + s.rate) * ch)
         let timeoutMS = Int32(s.timeoutMicros / 1000)
-        var r = pcm.start()
-        if r < 0 { failure = ALSAFailure(subject: pcm.label, message: "cannot start capture: \(ALSAPCM.errorText(r))"); return }
+        do throws(ALSAError) { try pcm.start() } catch {
+            failure = ALSAFailure(subject: pcm.label, message: "cannot start capture: \(ALSAPCM.errorText(error.code))")
+            return
+        }
         var lastDelaySample = 0
         while !shared.stop.load(ordering: .relaxed) {
             let off = shared.captureOffset.load(ordering: .relaxed)
             if off >= 0 && !sawStart { sawStart = true; xrunsBeforeStart = xruns }
             if off >= 0 && framesRead >= off + wantFrames { return }
-            r = pcm.wait(milliseconds: timeoutMS)
-            if r == 0 {
-                failure = ALSAFailure(subject: pcm.label, message: "no capture data for \(timeoutMS) ms (a stalled sound server?)")
+            var n: Int
+            do throws(ALSAError) {
+                guard try pcm.wait(milliseconds: timeoutMS) else {
+                    failure = ALSAFailure(subject: pcm.label, message: "no capture data for \(timeoutMS) ms (a stalled sound server?)")
+                    return
+                }
+                n = try pcm.readi(raw, frames: per)
+            } catch {
+                if error.isWouldBlock { continue }
+                if error.isXrun, restartAfterOverrun() { continue }
+                if failure == nil { failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: \(error)") }
                 return
             }
-            var n = r < 0 ? Int(r) : pcm.readi(raw, frames: per)
-            if n == -Int(EAGAIN) { continue }
-            if n == -Int(EPIPE) || n == -Int(ESTRPIPE) || (n >= 0 && pcm.isXrunState()) {
-                xruns += 1
-                _ = pcm.prepare()
-                r = pcm.start()
-                if r < 0 { failure = ALSAFailure(subject: pcm.label, message: "cannot restart capture after an overrun: \(ALSAPCM.errorText(r))"); return }
-                if n < 0 { continue }
-            }
-            if n < 0 {
-                failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: snd_pcm_readi: \(ALSAPCM.errorText(Int32(n)))")
-                return
-            }
+            // Frames read, but the PCM stopped in an overrun after them: keep them, restart.
+            if pcm.isXrunState() && !restartAfterOverrun() { return }
             n = min(n, per)
             let base = samples.count
             samples.append(contentsOf: repeatElement(0, count: n * ch))
@@ -234,6 +233,19 @@ final class ALSACaptureThread: @unchecked Sendable {
                 lastDelaySample = framesRead
                 delays.append(Double(d))
             }
+        }
+    }
+
+    /// Counts an overrun and restarts the capture; false (with the failure set) when it cannot.
+    private func restartAfterOverrun() -> Bool {
+        xruns += 1
+        do throws(ALSAError) {
+            try? pcm.prepare()
+            try pcm.start()
+            return true
+        } catch {
+            failure = ALSAFailure(subject: pcm.label, message: "cannot restart capture after an overrun: \(ALSAPCM.errorText(error.code))")
+            return false
         }
     }
 }
@@ -295,20 +307,16 @@ final class ALSAWriterThread: @unchecked Sendable {
                 stalledAt = written
                 usleep(useconds_t(s.writerStall!.lengthMicros))
             }
-            let w = pcm.wait(milliseconds: timeoutMS)
-            if w == 0 {
-                failure = ALSAFailure(subject: pcm.label, message: "the device took no data for \(timeoutMS) ms (a stalled sound server?)")
-                return
-            }
-            var avail = w < 0 ? Int(w) : pcm.avail()
-            if avail == -Int(EPIPE) || avail == -Int(ESTRPIPE) {
-                xruns += 1
-                let r = pcm.prepare()
-                if r < 0 { failure = ALSAFailure(subject: pcm.label, message: "cannot recover from an underrun: \(ALSAPCM.errorText(r))"); return }
-                continue
-            }
-            if avail < 0 {
-                failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: \(ALSAPCM.errorText(Int32(avail)))")
+            var avail: Int
+            do throws(ALSAError) {
+                guard try pcm.wait(milliseconds: timeoutMS) else {
+                    failure = ALSAFailure(subject: pcm.label, message: "the device took no data for \(timeoutMS) ms (a stalled sound server?)")
+                    return
+                }
+                avail = try pcm.avail()
+            } catch {
+                if error.isXrun, recoverFromUnderrun() { continue }
+                if failure == nil { failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: \(ALSAPCM.errorText(error.code))") }
                 return
             }
             avail = min(avail, per)
@@ -339,17 +347,13 @@ final class ALSAWriterThread: @unchecked Sendable {
                 shared.captureOffset.store(captureOffset, ordering: .relaxed)
                 started = true
             }
-            let n = pcm.writei(raw, frames: chunk)
-            if n == -Int(EPIPE) || n == -Int(ESTRPIPE) {
-                xruns += 1
-                let r = pcm.prepare()
-                if r < 0 { failure = ALSAFailure(subject: pcm.label, message: "cannot recover from an underrun: \(ALSAPCM.errorText(r))"); return }
-                continue  // the chunk was not taken: write it again, as an application would
-            } else if n < 0 {
-                failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: snd_pcm_writei: \(ALSAPCM.errorText(Int32(n)))")
+            do throws(ALSAError) {
+                chunk = try pcm.writei(raw, frames: chunk)
+            } catch {
+                // An underrun: the chunk was not taken; write it again, as an application would.
+                if error.isXrun, recoverFromUnderrun() { continue }
+                if failure == nil { failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: \(error)") }
                 return
-            } else {
-                chunk = n
             }
             shared.lastWriteNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
             if prerolled < prerollFrames { prerolled += chunk } else if written < stimFrames { written += chunk }
@@ -357,6 +361,18 @@ final class ALSAWriterThread: @unchecked Sendable {
                 lastDelayAt = written
                 delays.append(Double(d))
             }
+        }
+    }
+
+    /// Counts an underrun and prepares the PCM again; false (with the failure set) when it cannot.
+    private func recoverFromUnderrun() -> Bool {
+        xruns += 1
+        do throws(ALSAError) {
+            try pcm.prepare()
+            return true
+        } catch {
+            failure = ALSAFailure(subject: pcm.label, message: "cannot recover from an underrun: \(ALSAPCM.errorText(error.code))")
+            return false
         }
     }
 }
