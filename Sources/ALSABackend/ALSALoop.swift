@@ -160,11 +160,6 @@ final class ALSAShared: Sendable {
     let stop = Atomic<Bool>(false)
 }
 
-struct ALSAFailure: Sendable {
-    var subject: String
-    var message: String
-}
-
 /// The capture loop. Its fields are read by the caller after `finished` is signalled.
 final class ALSACaptureThread: @unchecked Sendable {
     let pcm: ALSAPCM
@@ -176,7 +171,7 @@ final class ALSACaptureThread: @unchecked Sendable {
     private(set) var framesRead = 0
     private(set) var xruns = 0
     private(set) var delays: [Double] = []
-    private(set) var failure: ALSAFailure?
+    private(set) var failure: LoopbenchError?
     /// Overruns before the stimulus started (before the writer handed over its first frame).
     private(set) var xrunsBeforeStart = 0
     private var sawStart = false
@@ -198,7 +193,7 @@ final class ALSACaptureThread: @unchecked Sendable {
         samples.reserveCapacity((wantFrames + s.rate) * ch)
         let timeoutMS = Int32(s.timeoutMicros / 1000)
         do throws(ALSAError) { try pcm.start() } catch {
-            failure = ALSAFailure(subject: pcm.label, message: "cannot start capture: \(ALSAPCM.errorText(error.code))")
+            failure = LoopbenchError.unavailable(pcm.label, "cannot start capture: \(ALSAPCM.errorText(error.code))")
             return
         }
         var lastDelaySample = 0
@@ -209,14 +204,14 @@ final class ALSACaptureThread: @unchecked Sendable {
             var n: Int
             do throws(ALSAError) {
                 guard try pcm.wait(milliseconds: timeoutMS) else {
-                    failure = ALSAFailure(subject: pcm.label, message: "no capture data for \(timeoutMS) ms (a stalled sound server?)")
+                    failure = LoopbenchError.unavailable(pcm.label, "no capture data for \(timeoutMS) ms (a stalled sound server?)")
                     return
                 }
                 n = try pcm.readi(raw, frames: per)
             } catch {
                 if error.isWouldBlock { continue }
                 if error.isXrun, restartAfterOverrun() { continue }
-                if failure == nil { failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: \(error)") }
+                if failure == nil { failure = LoopbenchError.unavailable(pcm.label, "the device failed mid-run: \(error)") }
                 return
             }
             // Frames read, but the PCM stopped in an overrun after them: keep them, restart.
@@ -244,7 +239,7 @@ final class ALSACaptureThread: @unchecked Sendable {
             try pcm.start()
             return true
         } catch {
-            failure = ALSAFailure(subject: pcm.label, message: "cannot restart capture after an overrun: \(ALSAPCM.errorText(error.code))")
+            failure = LoopbenchError.unavailable(pcm.label, "cannot restart capture after an overrun: \(ALSAPCM.errorText(error.code))")
             return false
         }
     }
@@ -263,7 +258,7 @@ final class ALSAWriterThread: @unchecked Sendable {
     private(set) var xruns = 0
     private(set) var delays: [Double] = []
     private(set) var stalledAt: Int?
-    private(set) var failure: ALSAFailure?
+    private(set) var failure: LoopbenchError?
     /// Underruns before the stimulus started (during the preroll).
     private(set) var xrunsBeforeStart = 0
 
@@ -310,13 +305,13 @@ final class ALSAWriterThread: @unchecked Sendable {
             var avail: Int
             do throws(ALSAError) {
                 guard try pcm.wait(milliseconds: timeoutMS) else {
-                    failure = ALSAFailure(subject: pcm.label, message: "the device took no data for \(timeoutMS) ms (a stalled sound server?)")
+                    failure = LoopbenchError.unavailable(pcm.label, "the device took no data for \(timeoutMS) ms (a stalled sound server?)")
                     return
                 }
                 avail = try pcm.avail()
             } catch {
                 if error.isXrun, recoverFromUnderrun() { continue }
-                if failure == nil { failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: \(ALSAPCM.errorText(error.code))") }
+                if failure == nil { failure = LoopbenchError.unavailable(pcm.label, "the device failed mid-run: \(ALSAPCM.errorText(error.code))") }
                 return
             }
             avail = min(avail, per)
@@ -352,7 +347,7 @@ final class ALSAWriterThread: @unchecked Sendable {
             } catch {
                 // An underrun: the chunk was not taken; write it again, as an application would.
                 if error.isXrun, recoverFromUnderrun() { continue }
-                if failure == nil { failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: \(error)") }
+                if failure == nil { failure = LoopbenchError.unavailable(pcm.label, "the device failed mid-run: \(error)") }
                 return
             }
             shared.lastWriteNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
@@ -371,7 +366,7 @@ final class ALSAWriterThread: @unchecked Sendable {
             try pcm.prepare()
             return true
         } catch {
-            failure = ALSAFailure(subject: pcm.label, message: "cannot recover from an underrun: \(ALSAPCM.errorText(error.code))")
+            failure = LoopbenchError.unavailable(pcm.label, "cannot recover from an underrun: \(ALSAPCM.errorText(error.code))")
             return false
         }
     }
