@@ -62,108 +62,125 @@ public struct PulseLoop: AudioLoop {
         let session = try PulseSession(server: s.server, appName: "loopbench", timeoutMicros: s.connectTimeoutMicros)
         defer { session.close() }
         var notes: [String] = []
-
-        // Resolve the sink, then the source (the sink's monitor for a null sink).
-        let sinkAsked = s.sink ?? "@DEFAULT_SINK@"
-        guard let sink = try session.sinkInfo(sinkAsked) else {
-            let all = (try? session.deviceNames(sinks: true)) ?? []
-            throw .unavailable("\(session.serverLabel) sink \(s.sink ?? "default")",
-                               s.sink == nil ? "the server has no default sink; sinks: \(all.isEmpty ? "none" : all.joined(separator: ", "))"
-                                             : "no such sink; the server has: \(all.isEmpty ? "none" : all.joined(separator: ", "))")
-        }
-        let sourceName: String
-        if let want = s.source {
-            guard let src = try session.sourceInfo(want) else {
-                let all = (try? session.deviceNames(sinks: false)) ?? []
-                throw .unavailable("\(session.serverLabel) source \(want)", "no such source; the server has: \(all.isEmpty ? "none" : all.joined(separator: ", "))")
-            }
-            sourceName = src.name
-        } else if sink.driver.contains("null-sink"), let mon = sink.monitorSource {
-            sourceName = mon
-        } else {
-            guard let src = try session.sourceInfo("@DEFAULT_SOURCE@") else {
-                throw .unavailable("\(session.serverLabel) source default", "the server has no default source and sink \(sink.name) is not a null sink; set source=NAME")
-            }
-            sourceName = src.name
-            notes.append("sink \(sink.name) is not a null sink (driver \(sink.driver)): recording the default source \(sourceName)")
-        }
-
+        let (sink, sourceName) = try devices(session, notes: &notes)
         let granted = try session.openStreams(settings: s, sink: sink.name, source: sourceName, timeoutMicros: s.connectTimeoutMicros)
-        let fb = s.frameBytes
-        func grantNote(_ key: String, _ asked: PulseSize, _ got: UInt32) {
-            guard let want = asked.frames(rate: s.rate), got != UInt32.max else { return }
-            let g = Int(got) / fb
-            if g != want {
-                notes.append(String(format: "%@: asked %d frames (%.2f ms), server granted %d frames (%.2f ms)",
-                                    key, want, Double(want) * 1000 / Double(s.rate), g, Double(g) * 1000 / Double(s.rate)))
-            }
-        }
-        grantNote("tlength", s.tlength, granted.playback.tlength)
-        grantNote("minreq", s.minreq, granted.playback.minreq)
-        grantNote("prebuf", s.prebuf, granted.playback.prebuf)
-        grantNote("fragsize", s.fragsize, granted.record.fragsize)
-        grantNote("maxlength", s.maxlength, granted.playback.maxlength)
-
-        // Wait for the first capture data (a null sink that rendered far ahead stalls the
-        // first stream for up to 2 s: see scripts/pulse-loopback's keeper).
+        notes += grantNotes(granted)
         let t0 = Date()
-        let firstDataTimeout = max(4.0, s.connectTimeoutMicros / 1e6)
-        let firstWait: String? = session.locked {
-            session.wait(until: Date().timeIntervalSinceReferenceDate + firstDataTimeout, what: "the first captured audio from \(sourceName)") {
-                session.capturedFrames > 0
-            }
-        }
-        if let firstWait { throw .unavailable("\(session.serverLabel) source \(sourceName)", firstWait) }
-        let firstDataMS = Date().timeIntervalSince(t0) * 1000
-        if firstDataMS > 250 { notes.append(String(format: "first capture data after %.0f ms (first-stream stall?)", firstDataMS)) }
+        try waitForFirstCapture(session, source: sourceName, notes: &notes)
 
         // Capture length: the stimulus, the configured buffers and a tail.
+        let fb = s.frameBytes
         let bufferFrames = Int(granted.playback.tlength == UInt32.max ? 0 : granted.playback.tlength) / fb
             + Int(granted.record.fragsize == UInt32.max ? 0 : granted.record.fragsize) / fb
-        let tailFrames = 2 * bufferFrames + Int(s.tailMicros * Double(s.rate) / 1e6)
-        let wantFrames = stimulus.frames + tailFrames
+        let wantFrames = stimulus.frames + 2 * bufferFrames + Int(s.tailMicros * Double(s.rate) / 1e6)
         let prerollFrames = s.prerollMicros.map { Int($0 * Double(s.rate) / 1e6) } ?? max(s.rate / 10, bufferFrames + s.rate / 20)
-
         let writer = PulseWriter(session: session, stimulus: stimulus.interleaved(), channels: s.channels,
                                  stall: s.writerStall.map { (Int($0.atMicros * Double(s.rate) / 1e6), $0.lengthMicros) },
                                  wantFrames: wantFrames, prerollFrames: prerollFrames, rate: s.rate)
         // A server that brings no captured audio for twice the buffer time plus most of a second
         // has stalled (stopped, or hung): the writer gives up then, not at the overall limit.
         writer.stallSeconds = 2 * Double(bufferFrames) / Double(s.rate) + 0.75
+        let subject = "\(session.serverLabel) sink \(sink.name)"
+        try play(writer, wantFrames: wantFrames, subject: subject)
+        if let f = writer.failure {
+            throw .unavailable("\(subject) / source \(sourceName)", "\(f) after \(String(format: "%.2f", Date().timeIntervalSince(t0))) s of the run")
+        }
+        return capture(session, writer, granted, wantFrames: wantFrames, notes: notes)
+    }
+
+    /// The sink asked for, and the source to record: the one asked for, else the sink's monitor
+    /// for a null sink, else the server's default source (with a note).
+    private func devices(_ session: PulseSession, notes: inout [String]) throws(LoopbenchError) -> (PulseSession.DeviceInfo, String) {
+        let s = settings
+        guard let sink = try session.sinkInfo(s.sink ?? "@DEFAULT_SINK@") else {
+            let all = (try? session.deviceNames(sinks: true)) ?? []
+            throw .unavailable("\(session.serverLabel) sink \(s.sink ?? "default")",
+                               s.sink == nil ? "the server has no default sink; sinks: \(all.isEmpty ? "none" : all.joined(separator: ", "))"
+                                             : "no such sink; the server has: \(all.isEmpty ? "none" : all.joined(separator: ", "))")
+        }
+        if let want = s.source {
+            guard let src = try session.sourceInfo(want) else {
+                let all = (try? session.deviceNames(sinks: false)) ?? []
+                throw .unavailable("\(session.serverLabel) source \(want)", "no such source; the server has: \(all.isEmpty ? "none" : all.joined(separator: ", "))")
+            }
+            return (sink, src.name)
+        }
+        if sink.driver.contains("null-sink"), let mon = sink.monitorSource { return (sink, mon) }
+        guard let src = try session.sourceInfo("@DEFAULT_SOURCE@") else {
+            throw .unavailable("\(session.serverLabel) source default", "the server has no default source and sink \(sink.name) is not a null sink; set source=NAME")
+        }
+        notes.append("sink \(sink.name) is not a null sink (driver \(sink.driver)): recording the default source \(src.name)")
+        return (sink, src.name)
+    }
+
+    /// A note for every buffer size the server granted differently from the one asked for.
+    private func grantNotes(_ granted: PulseSession.Granted) -> [String] {
+        let s = settings
+        var notes: [String] = []
+        for (key, asked, got) in [("tlength", s.tlength, granted.playback.tlength), ("minreq", s.minreq, granted.playback.minreq),
+                                  ("prebuf", s.prebuf, granted.playback.prebuf), ("fragsize", s.fragsize, granted.record.fragsize),
+                                  ("maxlength", s.maxlength, granted.playback.maxlength)] {
+            guard let want = asked.frames(rate: s.rate), got != UInt32.max else { continue }
+            let g = Int(got) / s.frameBytes
+            if g != want {
+                notes.append(String(format: "%@: asked %d frames (%.2f ms), server granted %d frames (%.2f ms)",
+                                    key, want, Double(want) * 1000 / Double(s.rate), g, Double(g) * 1000 / Double(s.rate)))
+            }
+        }
+        return notes
+    }
+
+    /// Waits for the first capture data (a null sink that rendered far ahead stalls the first
+    /// stream for up to 2 s: see scripts/pulse-loopback's keeper).
+    private func waitForFirstCapture(_ session: PulseSession, source: String, notes: inout [String]) throws(LoopbenchError) {
+        let t0 = Date()
+        let timeout = max(4.0, settings.connectTimeoutMicros / 1e6)
+        let failed: String? = session.locked {
+            session.wait(until: Date().timeIntervalSinceReferenceDate + timeout, what: "the first captured audio from \(source)") {
+                session.capturedFrames > 0
+            }
+        }
+        if let failed { throw .unavailable("\(session.serverLabel) source \(source)", failed) }
+        let ms = Date().timeIntervalSince(t0) * 1000
+        if ms > 250 { notes.append(String(format: "first capture data after %.0f ms (first-stream stall?)", ms)) }
+    }
+
+    /// Runs the writer on its own thread until it has played everything and the capture holds
+    /// `wantFrames`; a run that takes three times its audio plus 10 s is abandoned.
+    private func play(_ writer: PulseWriter, wantFrames: Int, subject: String) throws(LoopbenchError) {
         let thread = Thread { writer.main() }
         thread.name = "loopbench pulse writer"
         thread.stackSize = 1 << 20
         thread.start()
-        let audioSeconds = Double(wantFrames) / Double(s.rate)
-        let finished = writer.finished.wait(timeout: .now() + audioSeconds * 3 + 10)
-        if finished == .timedOut {
+        let audioSeconds = Double(wantFrames) / Double(settings.rate)
+        if writer.finished.wait(timeout: .now() + audioSeconds * 3 + 10) == .timedOut {
             writer.cancel()
             _ = writer.finished.wait(timeout: .now() + 5)
-            throw .unavailable("\(session.serverLabel) sink \(sink.name)", String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled server?)", audioSeconds * 3 + 10, audioSeconds))
+            throw .unavailable(subject, String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled server?)", audioSeconds * 3 + 10, audioSeconds))
         }
-        if let f = writer.failure {
-            throw .unavailable("\(session.serverLabel) sink \(sink.name) / source \(sourceName)", "\(f) after \(String(format: "%.2f", Date().timeIntervalSince(t0))) s of the run")
-        }
+    }
 
+    /// The capture from the frame the stimulus started at, with what the server reported.
+    private func capture(_ session: PulseSession, _ writer: PulseWriter, _ granted: PulseSession.Granted, wantFrames: Int, notes: [String]) -> LoopCapture {
+        let s = settings
+        var notes = notes
         let (captured, underflows, overflows, holes, recLat) = session.locked {
             (session.captured, session.underflows, session.overflows, session.holes, session.recordLatencySamples)
         }
         let start = writer.captureOffset
-        let total = captured.count / s.channels
-        let end = min(total, start + wantFrames)
-        let slice = Array(captured[(start * s.channels)..<(end * s.channels)])
-        let capture = AudioBuffer(sampleRate: s.rate, interleaved: slice, channelCount: s.channels)
+        let end = min(captured.count / s.channels, start + wantFrames)
+        let capture = AudioBuffer(sampleRate: s.rate, interleaved: Array(captured[(start * s.channels)..<(end * s.channels)]), channelCount: s.channels)
 
-        let playLat = Stats.median(writer.playbackLatencies)
-        let recMedian = Stats.median(recLat)
         var reported: Double?
-        if let p = playLat {
+        if let p = Stats.median(writer.playbackLatencies) {
+            let recMedian = Stats.median(recLat)
             reported = (p + (recMedian ?? 0)) * Double(s.rate) / 1e6
             notes.append(String(format: "pulse reports playback latency %.2f ms, record latency %.2f ms (medians of %d and %d samples)",
                                 p / 1000, (recMedian ?? 0) / 1000, writer.playbackLatencies.count, recLat.count))
         }
-        notes.append("granted: tlength \(granted.playback.tlength / UInt32(fb)) f, minreq \(granted.playback.minreq / UInt32(fb)) f, "
-                     + "prebuf \(granted.playback.prebuf / UInt32(fb)) f, fragsize \(granted.record.fragsize / UInt32(fb)) f; sink \(granted.sinkName), source \(granted.sourceName)")
+        let fb = UInt32(s.frameBytes)
+        notes.append("granted: tlength \(granted.playback.tlength / fb) f, minreq \(granted.playback.minreq / fb) f, "
+                     + "prebuf \(granted.playback.prebuf / fb) f, fragsize \(granted.record.fragsize / fb) f; sink \(granted.sinkName), source \(granted.sourceName)")
         if overflows > 0 || holes > 0 { notes.append("record stream: \(overflows) overflow(s), \(holes) hole(s)") }
         let xruns = underflows + overflows
         if writer.xrunsBeforeStart > 0 {
