@@ -72,59 +72,32 @@ public struct ALSALoop: AudioLoop {
         wt.name = "loopbench alsa writer"
         wt.start()
 
-        // The watchdog: a PCM that brings no period for twice the buffer time plus most of a
-        // second has stalled (a sound server stopped behind the pulse plugin blocks inside
-        // alsa-lib, past any snd_pcm_wait timeout). The intentional writer stall is allowed for.
         let audio = Double(wantFrames + prerollFrames) / Double(s.rate)
-        let limit = audio * 3 + 10
-        let bufferSeconds = Double(max(play.bufferFrames, cap.bufferFrames)) / Double(s.rate)
-        let stallSeconds = min(s.timeoutMicros / 1e6, 2 * bufferSeconds + 0.75)
-        let writerAllowance = stallSeconds + (s.writerStall?.lengthMicros ?? 0) / 1e6
-        var stalled: (side: String, seconds: Double)? = nil
-        var capOK = false
-        while !capOK && stalled == nil {
-            capOK = capture.finished.wait(timeout: .now() + 0.02) == .success
-            if capOK { break }
-            let now = DispatchTime.now().uptimeNanoseconds
-            let capIdle = Double(now &- max(startNanos, shared.lastReadNanos.load(ordering: .relaxed))) / 1e9
-            let wrIdle = Double(now &- max(startNanos, shared.lastWriteNanos.load(ordering: .relaxed))) / 1e9
-            if capIdle > stallSeconds { stalled = ("capture", capIdle) }
-            else if wrIdle > writerAllowance && !shared.writerDone.load(ordering: .relaxed) { stalled = ("playback", wrIdle) }
-            else if Double(now &- startNanos) / 1e9 > limit { stalled = ("run", limit) }
-        }
-        shared.stop.store(true, ordering: .relaxed)
-        // A thread that is merely between calls ends within a period; one stuck inside alsa-lib
-        // does not, and keeps its PCM.
-        let grace: Double = stalled == nil ? 5 + s.timeoutMicros / 1e6 : 0.1
-        let wrOK = writer.finished.wait(timeout: .now() + grace) == .success
-        if !capOK { capOK = capture.finished.wait(timeout: .now() + (stalled == nil ? 0 : 0.02)) == .success }
-        abandoned = !(capOK && wrOK)
-        if let st = stalled {
-            let server = ProcessInfo.processInfo.environment["PULSE_SERVER"].map { " (PulseAudio at \($0) behind the pulse plugin?)" } ?? ""
-            throw .unavailable("alsa device \(st.side == "playback" ? s.playbackDevice : s.captureDevice)",
-                               st.side == "run" ? String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled device or sound server%@)", limit, audio, server)
-                                                : String(format: "the %@ stalled: no audio for %.2f s (buffer %.0f ms) after %.2f s of the run; the device or the sound server behind it%@ stopped responding",
-                                                         st.side, st.seconds, bufferSeconds * 1000, Date().timeIntervalSince(t0), server))
-        }
+        let watch = ALSAWatchdog(settings: s, bufferFrames: max(play.bufferFrames, cap.bufferFrames), audioSeconds: audio)
+        let (stalled, finished) = watch.run(capture: capture, writer: writer, shared: shared, startNanos: startNanos)
+        abandoned = !finished
+        if let st = stalled { throw watch.error(st, runSeconds: Date().timeIntervalSince(t0)) }
         guard !abandoned else {
-            throw .unavailable("alsa device \(s.captureDevice)/\(s.playbackDevice)", String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled device or server?)", limit, audio))
+            throw .unavailable("alsa device \(s.captureDevice)/\(s.playbackDevice)", String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled device or server?)", watch.limit, audio))
         }
         if let f = capture.failure ?? writer.failure {
             throw .unavailable(f.subject, "\(f.message) after \(String(format: "%.2f", Date().timeIntervalSince(t0))) s of the run")
         }
         play.drop()
         cap.drop()
+        return assemble(capture, writer, play: play, cap: cap, wantFrames: wantFrames, notes: notes)
+    }
 
+    /// The capture from the frame the stimulus started at, with what the PCMs reported.
+    private func assemble(_ capture: ALSACaptureThread, _ writer: ALSAWriterThread, play: ALSAPCM, cap: ALSAPCM, wantFrames: Int, notes: [String]) -> LoopCapture {
+        let s = settings
+        var notes = notes
         let start = writer.captureOffset
-        let total = capture.framesRead
-        let end = min(total, start + wantFrames)
-        let slice = Array(capture.samples[(start * s.channels)..<(end * s.channels)])
-        let buffer = AudioBuffer(sampleRate: s.rate, interleaved: slice, channelCount: s.channels)
-
-        let pd = Stats.median(writer.delays)
-        let cd = Stats.median(capture.delays)
+        let end = min(capture.framesRead, start + wantFrames)
+        let buffer = AudioBuffer(sampleRate: s.rate, interleaved: Array(capture.samples[(start * s.channels)..<(end * s.channels)]), channelCount: s.channels)
         var reported: Double?
-        if let pd {
+        if let pd = Stats.median(writer.delays) {
+            let cd = Stats.median(capture.delays)
             reported = pd + (cd ?? 0)
             notes.append(String(format: "snd_pcm_delay: playback %.0f frames (%.2f ms), capture %.0f frames (%.2f ms) (medians of %d and %d samples)",
                                 pd, pd * 1000 / Double(s.rate), cd ?? 0, (cd ?? 0) * 1000 / Double(s.rate), writer.delays.count, capture.delays.count))
@@ -140,6 +113,61 @@ public struct ALSALoop: AudioLoop {
         got.xrunsBeforeProbe = early
         got.reportsCaptureOverruns = true  // snd_pcm_readi returns -EPIPE on a capture overrun
         return got
+    }
+}
+
+/// The run's watchdog: a PCM that brings no period for twice the buffer time plus most of a
+/// second has stalled (a sound server stopped behind the pulse plugin blocks inside alsa-lib,
+/// past any snd_pcm_wait timeout). The intentional writer stall is allowed for.
+struct ALSAWatchdog {
+    let settings: ALSASettings
+    let bufferSeconds: Double
+    let audioSeconds: Double
+    /// The whole run's limit: three times its audio plus 10 s.
+    var limit: Double { audioSeconds * 3 + 10 }
+    /// How long a side may bring nothing before it counts as stalled.
+    let stallSeconds: Double
+
+    init(settings: ALSASettings, bufferFrames: Int, audioSeconds: Double) {
+        self.settings = settings
+        self.audioSeconds = audioSeconds
+        bufferSeconds = Double(bufferFrames) / Double(settings.rate)
+        stallSeconds = min(settings.timeoutMicros / 1e6, 2 * bufferSeconds + 0.75)
+    }
+
+    /// Watches until the capture has what it needs or a side stalls, then stops both threads.
+    /// Returns the stall, if any, and whether both threads ended (a thread stuck inside
+    /// alsa-lib does not, and keeps its PCM).
+    func run(capture: ALSACaptureThread, writer: ALSAWriterThread, shared: ALSAShared, startNanos: UInt64) -> (stalled: (side: String, seconds: Double)?, finished: Bool) {
+        let writerAllowance = stallSeconds + (settings.writerStall?.lengthMicros ?? 0) / 1e6
+        var stalled: (side: String, seconds: Double)? = nil
+        var capOK = false
+        while !capOK && stalled == nil {
+            capOK = capture.finished.wait(timeout: .now() + 0.02) == .success
+            if capOK { break }
+            let now = DispatchTime.now().uptimeNanoseconds
+            let capIdle = Double(now &- max(startNanos, shared.lastReadNanos.load(ordering: .relaxed))) / 1e9
+            let wrIdle = Double(now &- max(startNanos, shared.lastWriteNanos.load(ordering: .relaxed))) / 1e9
+            if capIdle > stallSeconds { stalled = ("capture", capIdle) }
+            else if wrIdle > writerAllowance && !shared.writerDone.load(ordering: .relaxed) { stalled = ("playback", wrIdle) }
+            else if Double(now &- startNanos) / 1e9 > limit { stalled = ("run", limit) }
+        }
+        shared.stop.store(true, ordering: .relaxed)
+        // A thread that is merely between calls ends within a period; one stuck inside alsa-lib does not.
+        let grace: Double = stalled == nil ? 5 + settings.timeoutMicros / 1e6 : 0.1
+        let wrOK = writer.finished.wait(timeout: .now() + grace) == .success
+        if !capOK { capOK = capture.finished.wait(timeout: .now() + (stalled == nil ? 0 : 0.02)) == .success }
+        return (stalled, capOK && wrOK)
+    }
+
+    /// The error for a stall, naming the device and the sound server behind it.
+    func error(_ st: (side: String, seconds: Double), runSeconds: Double) -> LoopbenchError {
+        let s = settings
+        let server = ProcessInfo.processInfo.environment["PULSE_SERVER"].map { " (PulseAudio at \($0) behind the pulse plugin?)" } ?? ""
+        return .unavailable("alsa device \(st.side == "playback" ? s.playbackDevice : s.captureDevice)",
+                            st.side == "run" ? String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled device or sound server%@)", limit, audioSeconds, server)
+                                             : String(format: "the %@ stalled: no audio for %.2f s (buffer %.0f ms) after %.2f s of the run; the device or the sound server behind it%@ stopped responding",
+                                                      st.side, st.seconds, bufferSeconds * 1000, runSeconds, server))
     }
 }
 
