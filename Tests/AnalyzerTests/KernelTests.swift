@@ -56,4 +56,27 @@ struct KernelTests {
         #expect(Stats.median(xs)?.bitPattern == want.bitPattern)
         #expect(Stats.median([]) == nil)
     }
+
+    @Test("the tracker's normalisation equals the scalar loop bit for bit", arguments: [1.0, -1.0])
+    func trackerNormalisationIsExact(polarity: Double) {
+        let w = 64, lo = -100
+        // A reference with a silent stretch (energies at or below the floor) and lags past both ends.
+        var ref = Self.noise(700, seed: 8)
+        for i in 300..<420 { ref[i] = 0 }
+        var pre = [0.0]
+        for v in ref { pre.append(pre.last! + v * v) }
+        let energy = { (a: Int, b: Int) in pre[max(0, min(ref.count, b))] - pre[max(0, min(ref.count, a))] }
+        var corr = Self.noise(801, seed: 9).map { 10 * $0 }
+        corr[5] = 0
+        corr[6] = -0.0
+        let capE = 55.5, minE = 3.0
+        var want = [Double](repeating: 0, count: corr.count)
+        for k in 0..<corr.count {
+            let e = energy(lo + k, lo + k + w)
+            if e > minE { want[k] = max(0, polarity * corr[k] / (e * capE).squareRoot()) * polarity }
+        }
+        let got = TrackerKernels.normalised(corr, lo: lo, w: w, capE: capE, minE: minE, polarity: polarity, energy: energy)
+        #expect(got.map(\.bitPattern) == want.map(\.bitPattern))
+        #expect(want.contains { $0 != 0 } && want.contains { $0 == 0 })
+    }
 }
