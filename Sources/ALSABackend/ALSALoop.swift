@@ -146,11 +146,11 @@ struct ALSAWatchdog {
             capOK = capture.finished.wait(timeout: .now() + 0.02) == .success
             if capOK { break }
             let now = DispatchTime.now().uptimeNanoseconds
-            let capIdle = Double(now &- max(startNanos, shared.lastReadNanos.load(ordering: .relaxed))) / 1e9
-            let wrIdle = Double(now &- max(startNanos, shared.lastWriteNanos.load(ordering: .relaxed))) / 1e9
+            let capIdle = ALSAShared.seconds(from: max(startNanos, shared.lastReadNanos.load(ordering: .relaxed)), to: now)
+            let wrIdle = ALSAShared.seconds(from: max(startNanos, shared.lastWriteNanos.load(ordering: .relaxed)), to: now)
             if capIdle > stallSeconds { stalled = ("capture", capIdle) }
             else if wrIdle > writerAllowance && !shared.writerDone.load(ordering: .relaxed) { stalled = ("playback", wrIdle) }
-            else if Double(now &- startNanos) / 1e9 > limit { stalled = ("run", limit) }
+            else if ALSAShared.seconds(from: startNanos, to: now) > limit { stalled = ("run", limit) }
         }
         shared.stop.store(true, ordering: .relaxed)
         // A thread that is merely between calls ends within a period; one stuck inside alsa-lib does not.
@@ -173,6 +173,13 @@ struct ALSAWatchdog {
 
 /// What the two I/O threads share.
 final class ALSAShared: Sendable {
+    /// Seconds from `start` to `end` (monotonic ns), 0 when `start` is later: another thread
+    /// can store a time stamp after this one read the clock, and an unsigned difference would
+    /// then wrap to 584 years (a false "stalled for 18446744073 s").
+    static func seconds(from start: UInt64, to end: UInt64) -> Double {
+        end > start ? Double(end - start) / 1e9 : 0
+    }
+
     /// Frames the capture thread has read so far.
     let framesRead = Atomic<Int>(0)
     /// Capture frame at which the stimulus started (-1 until the writer hands over frame 0).
@@ -311,25 +318,13 @@ final class ALSAWriterThread: @unchecked Sendable {
         defer { raw.deallocate() }
         let silence = [Float](repeating: 0, count: per * ch)
 
-        // Let the capture run first (its first period), so both share a timeline from the start.
-        let t0 = Date()
-        while shared.framesRead.load(ordering: .relaxed) == 0 && !shared.stop.load(ordering: .relaxed) {
-            if Date().timeIntervalSince(t0) * 1e6 > s.timeoutMicros * 2 { break }
-            usleep(500)
-        }
+        waitForCapture()
         var prerolled = 0
         var written = 0
         var started = false
         var lastDelayAt = 0
         while !shared.stop.load(ordering: .relaxed) {
-            if !started && prerolled >= prerollFrames, let at = stallAt, stalledAt == nil, at == 0 {
-                stalledAt = 0
-                usleep(useconds_t(s.writerStall!.lengthMicros))
-            }
-            if started, let at = stallAt, stalledAt == nil, written >= at {
-                stalledAt = written
-                usleep(useconds_t(s.writerStall!.lengthMicros))
-            }
+            stallIfDue(at: stallAt, started: started, prerolled: prerolled, written: written)
             var avail: Int
             do throws(ALSAError) {
                 guard try pcm.wait(milliseconds: timeoutMS) else {
@@ -360,14 +355,7 @@ final class ALSAWriterThread: @unchecked Sendable {
             }
             s.format.encode(source, into: raw)
             if isStimulus && !started {
-                // The alignment point: frames the app had read when it handed over frame 0.
-                // Interpolated within the last capture period by the time since it arrived, so
-                // the alignment is not quantised to capture periods.
-                let read = shared.framesRead.load(ordering: .acquiring)
-                let since = Double(DispatchTime.now().uptimeNanoseconds &- shared.lastReadNanos.load(ordering: .relaxed)) / 1e9
-                captureOffset = read + min(Int((since * Double(s.rate)).rounded()), shared.lastChunkFrames.load(ordering: .relaxed))
-                xrunsBeforeStart = xruns
-                shared.captureOffset.store(captureOffset, ordering: .relaxed)
+                markStimulusStart()
                 started = true
             }
             do throws(ALSAError) {
@@ -385,6 +373,36 @@ final class ALSAWriterThread: @unchecked Sendable {
                 delays.append(Double(d))
             }
         }
+    }
+
+    /// Lets the capture run first (its first period), so both share a timeline from the start.
+    private func waitForCapture() {
+        let t0 = Date()
+        while shared.framesRead.load(ordering: .relaxed) == 0 && !shared.stop.load(ordering: .relaxed) {
+            if Date().timeIntervalSince(t0) * 1e6 > s.timeoutMicros * 2 { break }
+            usleep(500)
+        }
+    }
+
+    /// The injected writer stall (`writer-stall`), once: at stimulus frame `at`, or right after
+    /// the preroll when `at` is 0.
+    private func stallIfDue(at: Int?, started: Bool, prerolled: Int, written: Int) {
+        guard let at, stalledAt == nil, let stall = s.writerStall else { return }
+        if (!started && prerolled >= prerollFrames && at == 0) || (started && written >= at) {
+            stalledAt = started ? written : 0
+            usleep(useconds_t(stall.lengthMicros))
+        }
+    }
+
+    /// The alignment point: the frames the app had read when it handed over stimulus frame 0,
+    /// interpolated within the last capture period by the time since it arrived, so the
+    /// alignment is not quantised to capture periods.
+    private func markStimulusStart() {
+        let read = shared.framesRead.load(ordering: .acquiring)
+        let since = ALSAShared.seconds(from: shared.lastReadNanos.load(ordering: .relaxed), to: DispatchTime.now().uptimeNanoseconds)
+        captureOffset = read + min(Int((since * Double(s.rate)).rounded()), shared.lastChunkFrames.load(ordering: .relaxed))
+        xrunsBeforeStart = xruns
+        shared.captureOffset.store(captureOffset, ordering: .relaxed)
     }
 
     /// Counts an underrun and prepares the PCM again; false (with the failure set) when it cannot.
