@@ -23,12 +23,15 @@ public protocol AudioLoop: Sendable {
     var narrowestRate: Int? { get }
     /// What the sweep, the benchmarks and the reports may assume of this kind of loop.
     static var capabilities: LoopCapabilities { get }
+    /// This loop's capabilities: its kind's, unless it wraps another loop and forwards that one's.
+    var capabilities: LoopCapabilities { get }
 }
 
 extension AudioLoop {
     public var narrowestRate: Int? { nil }
     /// A real device, unless a loop says otherwise: nothing assumed.
     public static var capabilities: LoopCapabilities { .realDevice }
+    public var capabilities: LoopCapabilities { Self.capabilities }
 }
 
 /// What callers may assume of a kind of loop, instead of testing its name.

@@ -102,7 +102,8 @@ public enum SoakRunner {
             self.probe = probe
             self.options = options
             probes = probe.probes()
-            audioTimeline = first.backend == "sim"
+            // A deterministic loop (the card model) runs in simulated time, not on the wall clock.
+            audioTimeline = first.capabilities.deterministic
             log = SoakLog(probe: probe, backend: first.backend, settings: first.effectiveSettings, timeline: audioTimeline ? "audio" : "wall")
             log.captureChannels = first.channels
             log.capturePath = options.saveCapture

@@ -345,6 +345,7 @@ struct FlakyLoop: AudioLoop {
     var sampleRate: Int { inner.sampleRate }
     var channels: Int { inner.channels }
     var effectiveSettings: [String: JSONValue] { inner.effectiveSettings }
+    var capabilities: LoopCapabilities { inner.capabilities }
     func run(stimulus: AudioBuffer) throws(LoopbenchError) -> LoopCapture {
         if fails { throw .unavailable("pulse server test", "the server stalled: no captured audio for 0.83 s") }
         return try inner.run(stimulus: stimulus)

@@ -101,11 +101,12 @@ struct SoakCommand: ParsableCommand {
         options.clipDirectory = clipDir
         options.channel = channel
         let backend = self.backend
+        let seeded = try Loops.capabilities(backend: backend).deterministic
         let r = try SoakRunner.run(
             makeLoop: { c throws(LoopbenchError) in
-                // The card model is deterministic per seed: each chunk takes the next one.
+                // A deterministic loop (the card model) repeats per seed: each chunk takes the next one.
                 var s = base
-                if backend == "sim" { s["seed"] = String(seed + c) }
+                if seeded { s["seed"] = String(seed + c) }
                 return try Loops.make(backend: backend, settings: s)
             },
             probe: probe, options: options, shouldStop: { soakInterrupted.load(ordering: .relaxed) },
