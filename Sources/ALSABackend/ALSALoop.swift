@@ -15,21 +15,7 @@ import Synchronization
 /// `snd_pcm_state` count as xruns (`backendXruns` from the stimulus on; those during the preroll
 /// are given in the notes); `snd_pcm_delay` of both PCMs is sampled and reported.
 public struct ALSALoop: AudioLoop {
-    public static let settingDocs: [SettingDoc] = [
-        SettingDoc(key: "device", unit: "name", defaultValue: "default", meaning: "ALSA PCM for both directions (snd_pcm_open name, e.g. default, pulse, hw:0)"),
-        SettingDoc(key: "playback-device", unit: "name", defaultValue: "device", meaning: "PCM to play to, when it differs from device"),
-        SettingDoc(key: "capture-device", unit: "name", defaultValue: "device", meaning: "PCM to record from, when it differs from device"),
-        SettingDoc(key: "rate", unit: "Hz", defaultValue: "48000", meaning: "sample rate (exact; ALSA resampling is off)"),
-        SettingDoc(key: "channels", unit: "count", defaultValue: "1", meaning: "channels of both PCMs"),
-        SettingDoc(key: "format", unit: "name", defaultValue: "FLOAT_LE", meaning: "sample format: FLOAT_LE, S16_LE, S32_LE"),
-        SettingDoc(key: "buffer", unit: "µs|f", defaultValue: "40ms", meaning: "buffer size (snd_pcm_hw_params_set_buffer_size_near); frames with f"),
-        SettingDoc(key: "period", unit: "µs|f", defaultValue: "10ms", meaning: "period size (snd_pcm_hw_params_set_period_size_near); frames with f"),
-        SettingDoc(key: "start-threshold", unit: "µs|f", defaultValue: "auto", meaning: "playback start threshold (snd_pcm_sw_params_set_start_threshold); auto = buffer - period"),
-        SettingDoc(key: "preroll", unit: "µs", defaultValue: "auto", meaning: "silence played before the stimulus so the PCMs run in steady state when it starts; auto = granted buffer + 50 ms, at least 100 ms"),
-        SettingDoc(key: "tail", unit: "µs", defaultValue: "500ms", meaning: "capture kept after the stimulus (plus twice the buffer)"),
-        SettingDoc(key: "timeout", unit: "µs", defaultValue: "2s", meaning: "how long a PCM may give no data before the run fails (snd_pcm_wait)"),
-        SettingDoc(key: "writer-stall", unit: "µs:µs", defaultValue: "none", meaning: "fault injection for tests: AT:LENGTH pauses the writer thread once (e.g. 0.8s:300ms)"),
-    ]
+    public static let settingDocs: [SettingDoc] = ALSASettings.table.map(\.doc)
 
     public let backend = "alsa"
     public var sampleRate: Int { settings.rate }
@@ -42,23 +28,9 @@ public struct ALSALoop: AudioLoop {
 
     public var effectiveSettings: [String: JSONValue] {
         let s = settings
-        var out: [String: JSONValue] = [
-            "device": .string(s.playbackDevice == s.captureDevice ? s.playbackDevice : "\(s.playbackDevice)/\(s.captureDevice)"),
-            "rate": .number(Double(s.rate)),
-            "channels": .number(Double(s.channels)),
-            "format": .string(s.format.rawValue),
-            "buffer": .string(s.buffer.text),
-            "period": .string(s.period.text),
-            "start-threshold": .string(s.startThreshold.text),
-            "preroll": .string(s.prerollMicros.map { "\(Int($0))us" } ?? "auto"),
-        ]
-        if s.playbackDevice != s.captureDevice {
-            out["playback-device"] = .string(s.playbackDevice)
-            out["capture-device"] = .string(s.captureDevice)
-        }
+        var out = ALSASettings.table.effective(s)
         if let b = s.buffer.frames(rate: s.rate) { out["buffer_frames"] = .number(Double(b)) }
         if let p = s.period.frames(rate: s.rate) { out["period_frames"] = .number(Double(p)) }
-        if let w = s.writerStall { out["writer-stall"] = .string(w.text) }
         return out
     }
 
@@ -188,11 +160,6 @@ final class ALSAShared: Sendable {
     let stop = Atomic<Bool>(false)
 }
 
-struct ALSAFailure: Sendable {
-    var subject: String
-    var message: String
-}
-
 /// The capture loop. Its fields are read by the caller after `finished` is signalled.
 final class ALSACaptureThread: @unchecked Sendable {
     let pcm: ALSAPCM
@@ -204,7 +171,7 @@ final class ALSACaptureThread: @unchecked Sendable {
     private(set) var framesRead = 0
     private(set) var xruns = 0
     private(set) var delays: [Double] = []
-    private(set) var failure: ALSAFailure?
+    private(set) var failure: LoopbenchError?
     /// Overruns before the stimulus started (before the writer handed over its first frame).
     private(set) var xrunsBeforeStart = 0
     private var sawStart = false
@@ -225,31 +192,30 @@ final class ALSACaptureThread: @unchecked Sendable {
         defer { raw.deallocate() }
         samples.reserveCapacity((wantFrames + s.rate) * ch)
         let timeoutMS = Int32(s.timeoutMicros / 1000)
-        var r = pcm.start()
-        if r < 0 { failure = ALSAFailure(subject: pcm.label, message: "cannot start capture: \(ALSAPCM.errorText(r))"); return }
+        do throws(ALSAError) { try pcm.start() } catch {
+            failure = LoopbenchError.unavailable(pcm.label, "cannot start capture: \(ALSAPCM.errorText(error.code))")
+            return
+        }
         var lastDelaySample = 0
         while !shared.stop.load(ordering: .relaxed) {
             let off = shared.captureOffset.load(ordering: .relaxed)
             if off >= 0 && !sawStart { sawStart = true; xrunsBeforeStart = xruns }
             if off >= 0 && framesRead >= off + wantFrames { return }
-            r = pcm.wait(milliseconds: timeoutMS)
-            if r == 0 {
-                failure = ALSAFailure(subject: pcm.label, message: "no capture data for \(timeoutMS) ms (a stalled sound server?)")
+            var n: Int
+            do throws(ALSAError) {
+                guard try pcm.wait(milliseconds: timeoutMS) else {
+                    failure = LoopbenchError.unavailable(pcm.label, "no capture data for \(timeoutMS) ms (a stalled sound server?)")
+                    return
+                }
+                n = try pcm.readi(raw, frames: per)
+            } catch {
+                if error.isWouldBlock { continue }
+                if error.isXrun, restartAfterOverrun() { continue }
+                if failure == nil { failure = LoopbenchError.unavailable(pcm.label, "the device failed mid-run: \(error)") }
                 return
             }
-            var n = r < 0 ? Int(r) : pcm.readi(raw, frames: per)
-            if n == -Int(EAGAIN) { continue }
-            if n == -Int(EPIPE) || n == -Int(ESTRPIPE) || (n >= 0 && pcm.isXrunState()) {
-                xruns += 1
-                _ = pcm.prepare()
-                r = pcm.start()
-                if r < 0 { failure = ALSAFailure(subject: pcm.label, message: "cannot restart capture after an overrun: \(ALSAPCM.errorText(r))"); return }
-                if n < 0 { continue }
-            }
-            if n < 0 {
-                failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: snd_pcm_readi: \(ALSAPCM.errorText(Int32(n)))")
-                return
-            }
+            // Frames read, but the PCM stopped in an overrun after them: keep them, restart.
+            if pcm.isXrunState() && !restartAfterOverrun() { return }
             n = min(n, per)
             let base = samples.count
             samples.append(contentsOf: repeatElement(0, count: n * ch))
@@ -262,6 +228,19 @@ final class ALSACaptureThread: @unchecked Sendable {
                 lastDelaySample = framesRead
                 delays.append(Double(d))
             }
+        }
+    }
+
+    /// Counts an overrun and restarts the capture; false (with the failure set) when it cannot.
+    private func restartAfterOverrun() -> Bool {
+        xruns += 1
+        do throws(ALSAError) {
+            try? pcm.prepare()
+            try pcm.start()
+            return true
+        } catch {
+            failure = LoopbenchError.unavailable(pcm.label, "cannot restart capture after an overrun: \(ALSAPCM.errorText(error.code))")
+            return false
         }
     }
 }
@@ -279,7 +258,7 @@ final class ALSAWriterThread: @unchecked Sendable {
     private(set) var xruns = 0
     private(set) var delays: [Double] = []
     private(set) var stalledAt: Int?
-    private(set) var failure: ALSAFailure?
+    private(set) var failure: LoopbenchError?
     /// Underruns before the stimulus started (during the preroll).
     private(set) var xrunsBeforeStart = 0
 
@@ -323,20 +302,16 @@ final class ALSAWriterThread: @unchecked Sendable {
                 stalledAt = written
                 usleep(useconds_t(s.writerStall!.lengthMicros))
             }
-            let w = pcm.wait(milliseconds: timeoutMS)
-            if w == 0 {
-                failure = ALSAFailure(subject: pcm.label, message: "the device took no data for \(timeoutMS) ms (a stalled sound server?)")
-                return
-            }
-            var avail = w < 0 ? Int(w) : pcm.avail()
-            if avail == -Int(EPIPE) || avail == -Int(ESTRPIPE) {
-                xruns += 1
-                let r = pcm.prepare()
-                if r < 0 { failure = ALSAFailure(subject: pcm.label, message: "cannot recover from an underrun: \(ALSAPCM.errorText(r))"); return }
-                continue
-            }
-            if avail < 0 {
-                failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: \(ALSAPCM.errorText(Int32(avail)))")
+            var avail: Int
+            do throws(ALSAError) {
+                guard try pcm.wait(milliseconds: timeoutMS) else {
+                    failure = LoopbenchError.unavailable(pcm.label, "the device took no data for \(timeoutMS) ms (a stalled sound server?)")
+                    return
+                }
+                avail = try pcm.avail()
+            } catch {
+                if error.isXrun, recoverFromUnderrun() { continue }
+                if failure == nil { failure = LoopbenchError.unavailable(pcm.label, "the device failed mid-run: \(ALSAPCM.errorText(error.code))") }
                 return
             }
             avail = min(avail, per)
@@ -367,17 +342,13 @@ final class ALSAWriterThread: @unchecked Sendable {
                 shared.captureOffset.store(captureOffset, ordering: .relaxed)
                 started = true
             }
-            let n = pcm.writei(raw, frames: chunk)
-            if n == -Int(EPIPE) || n == -Int(ESTRPIPE) {
-                xruns += 1
-                let r = pcm.prepare()
-                if r < 0 { failure = ALSAFailure(subject: pcm.label, message: "cannot recover from an underrun: \(ALSAPCM.errorText(r))"); return }
-                continue  // the chunk was not taken: write it again, as an application would
-            } else if n < 0 {
-                failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: snd_pcm_writei: \(ALSAPCM.errorText(Int32(n)))")
+            do throws(ALSAError) {
+                chunk = try pcm.writei(raw, frames: chunk)
+            } catch {
+                // An underrun: the chunk was not taken; write it again, as an application would.
+                if error.isXrun, recoverFromUnderrun() { continue }
+                if failure == nil { failure = LoopbenchError.unavailable(pcm.label, "the device failed mid-run: \(error)") }
                 return
-            } else {
-                chunk = n
             }
             shared.lastWriteNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
             if prerolled < prerollFrames { prerolled += chunk } else if written < stimFrames { written += chunk }
@@ -385,6 +356,18 @@ final class ALSAWriterThread: @unchecked Sendable {
                 lastDelayAt = written
                 delays.append(Double(d))
             }
+        }
+    }
+
+    /// Counts an underrun and prepares the PCM again; false (with the failure set) when it cannot.
+    private func recoverFromUnderrun() -> Bool {
+        xruns += 1
+        do throws(ALSAError) {
+            try pcm.prepare()
+            return true
+        } catch {
+            failure = LoopbenchError.unavailable(pcm.label, "cannot recover from an underrun: \(ALSAPCM.errorText(error.code))")
+            return false
         }
     }
 }

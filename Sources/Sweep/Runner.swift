@@ -2,7 +2,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Bench
+import Measure
 import Dispatch
 import Foundation
 import LoopbenchCore

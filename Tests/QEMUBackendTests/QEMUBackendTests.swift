@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import AudioFile
-@testable import Bench
+@testable import Measure
 import Foundation
 import LoopbenchCore
 @testable import QEMUBackend
