@@ -93,6 +93,12 @@ func openMixer(card: String) throws(Failure) {
     snd_mixer_close(mixer)
 }
 
+/// The mixer of `device`'s card to full; a failure is reported, not fatal.
+func unmuteMixer(device: String, report: inout Report) {
+    let card = device.hasPrefix("hw:") ? "hw:" + String(device.dropFirst(3).prefix { $0 != "," }) : "default"
+    do throws(Failure) { try openMixer(card: card) } catch { report.lines.append("mixer_error=\(error.message.replacingSpaces())") }
+}
+
 // MARK: - PCM
 
 struct Granted { var period = 0; var buffer = 0; var rate = 0 }
@@ -331,6 +337,13 @@ func playOnly(_ kv: [String: String], probe: [Int16], rate: Int, channels: Int, 
     return header
 }
 
+/// Play-only's report: on the console and, with no audio, on the capture disk.
+func finishPlayOnly(_ header: String, capturePath: String, channels: Int) throws(Failure) -> Int32 {
+    print("loopbench-guest: " + header)
+    try writeCapture(capturePath, header: header, samples: [], frames: 0, channels: channels)
+    return 0
+}
+
 /// Seconds since the guest booted (its own clock), or -1.
 func uptime() -> Double {
     let fd = open("/proc/uptime", O_RDONLY)
@@ -365,16 +378,11 @@ func run() throws(Failure) -> Int32 {
     close(inFD)
 
     var report = Report()
-    if kv["mixer"] != "0" {
-        let card = device.hasPrefix("hw:") ? "hw:" + String(device.dropFirst(3).prefix { $0 != "," }) : "default"
-        do throws(Failure) { try openMixer(card: card) } catch { report.lines.append("mixer_error=\(error.message.replacingSpaces())") }
-    }
+    if kv["mixer"] != "0" { unmuteMixer(device: device, report: &report) }
     if kv["mode"] == "play" {
         let samples = raw.withUnsafeBytes { src in (0..<(frames * channels)).map { Int16(littleEndian: src.load(fromByteOffset: 2 * $0, as: Int16.self)) } }
         let header = try playOnly(kv, probe: samples, rate: rate, channels: channels, period: period, buffer: buffer, device: device, report: &report)
-        print("loopbench-guest: " + header + " uptime_start=\(startUptime) uptime_end=\(uptime())")
-        try writeCapture(capturePath, header: header + " uptime_start=\(startUptime) uptime_end=\(uptime())", samples: [], frames: 0, channels: channels)
-        return 0
+        return try finishPlayOnly(header + " uptime_start=\(startUptime) uptime_end=\(uptime())", capturePath: capturePath, channels: channels)
     }
     var plh: OpaquePointer?, caph: OpaquePointer?
     try check(snd_pcm_open(&plh, device, SND_PCM_STREAM_PLAYBACK, 0), "open playback \(device)")
