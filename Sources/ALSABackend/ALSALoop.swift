@@ -72,59 +72,32 @@ public struct ALSALoop: AudioLoop {
         wt.name = "loopbench alsa writer"
         wt.start()
 
-        // The watchdog: a PCM that brings no period for twice the buffer time plus most of a
-        // second has stalled (a sound server stopped behind the pulse plugin blocks inside
-        // alsa-lib, past any snd_pcm_wait timeout). The intentional writer stall is allowed for.
         let audio = Double(wantFrames + prerollFrames) / Double(s.rate)
-        let limit = audio * 3 + 10
-        let bufferSeconds = Double(max(play.bufferFrames, cap.bufferFrames)) / Double(s.rate)
-        let stallSeconds = min(s.timeoutMicros / 1e6, 2 * bufferSeconds + 0.75)
-        let writerAllowance = stallSeconds + (s.writerStall?.lengthMicros ?? 0) / 1e6
-        var stalled: (side: String, seconds: Double)? = nil
-        var capOK = false
-        while !capOK && stalled == nil {
-            capOK = capture.finished.wait(timeout: .now() + 0.02) == .success
-            if capOK { break }
-            let now = DispatchTime.now().uptimeNanoseconds
-            let capIdle = Double(now &- max(startNanos, shared.lastReadNanos.load(ordering: .relaxed))) / 1e9
-            let wrIdle = Double(now &- max(startNanos, shared.lastWriteNanos.load(ordering: .relaxed))) / 1e9
-            if capIdle > stallSeconds { stalled = ("capture", capIdle) }
-            else if wrIdle > writerAllowance && !shared.writerDone.load(ordering: .relaxed) { stalled = ("playback", wrIdle) }
-            else if Double(now &- startNanos) / 1e9 > limit { stalled = ("run", limit) }
-        }
-        shared.stop.store(true, ordering: .relaxed)
-        // A thread that is merely between calls ends within a period; one stuck inside alsa-lib
-        // does not, and keeps its PCM.
-        let grace: Double = stalled == nil ? 5 + s.timeoutMicros / 1e6 : 0.1
-        let wrOK = writer.finished.wait(timeout: .now() + grace) == .success
-        if !capOK { capOK = capture.finished.wait(timeout: .now() + (stalled == nil ? 0 : 0.02)) == .success }
-        abandoned = !(capOK && wrOK)
-        if let st = stalled {
-            let server = ProcessInfo.processInfo.environment["PULSE_SERVER"].map { " (PulseAudio at \($0) behind the pulse plugin?)" } ?? ""
-            throw .unavailable("alsa device \(st.side == "playback" ? s.playbackDevice : s.captureDevice)",
-                               st.side == "run" ? String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled device or sound server%@)", limit, audio, server)
-                                                : String(format: "the %@ stalled: no audio for %.2f s (buffer %.0f ms) after %.2f s of the run; the device or the sound server behind it%@ stopped responding",
-                                                         st.side, st.seconds, bufferSeconds * 1000, Date().timeIntervalSince(t0), server))
-        }
+        let watch = ALSAWatchdog(settings: s, bufferFrames: max(play.bufferFrames, cap.bufferFrames), audioSeconds: audio)
+        let (stalled, finished) = watch.run(capture: capture, writer: writer, shared: shared, startNanos: startNanos)
+        abandoned = !finished
+        if let st = stalled { throw watch.error(st, runSeconds: Date().timeIntervalSince(t0)) }
         guard !abandoned else {
-            throw .unavailable("alsa device \(s.captureDevice)/\(s.playbackDevice)", String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled device or server?)", limit, audio))
+            throw .unavailable("alsa device \(s.captureDevice)/\(s.playbackDevice)", String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled device or server?)", watch.limit, audio))
         }
         if let f = capture.failure ?? writer.failure {
             throw .unavailable(f.subject, "\(f.message) after \(String(format: "%.2f", Date().timeIntervalSince(t0))) s of the run")
         }
         play.drop()
         cap.drop()
+        return assemble(capture, writer, play: play, cap: cap, wantFrames: wantFrames, notes: notes)
+    }
 
+    /// The capture from the frame the stimulus started at, with what the PCMs reported.
+    private func assemble(_ capture: ALSACaptureThread, _ writer: ALSAWriterThread, play: ALSAPCM, cap: ALSAPCM, wantFrames: Int, notes: [String]) -> LoopCapture {
+        let s = settings
+        var notes = notes
         let start = writer.captureOffset
-        let total = capture.framesRead
-        let end = min(total, start + wantFrames)
-        let slice = Array(capture.samples[(start * s.channels)..<(end * s.channels)])
-        let buffer = AudioBuffer(sampleRate: s.rate, interleaved: slice, channelCount: s.channels)
-
-        let pd = Stats.median(writer.delays)
-        let cd = Stats.median(capture.delays)
+        let end = min(capture.framesRead, start + wantFrames)
+        let buffer = AudioBuffer(sampleRate: s.rate, interleaved: Array(capture.samples[(start * s.channels)..<(end * s.channels)]), channelCount: s.channels)
         var reported: Double?
-        if let pd {
+        if let pd = Stats.median(writer.delays) {
+            let cd = Stats.median(capture.delays)
             reported = pd + (cd ?? 0)
             notes.append(String(format: "snd_pcm_delay: playback %.0f frames (%.2f ms), capture %.0f frames (%.2f ms) (medians of %d and %d samples)",
                                 pd, pd * 1000 / Double(s.rate), cd ?? 0, (cd ?? 0) * 1000 / Double(s.rate), writer.delays.count, capture.delays.count))
@@ -143,8 +116,70 @@ public struct ALSALoop: AudioLoop {
     }
 }
 
+/// The run's watchdog: a PCM that brings no period for twice the buffer time plus most of a
+/// second has stalled (a sound server stopped behind the pulse plugin blocks inside alsa-lib,
+/// past any snd_pcm_wait timeout). The intentional writer stall is allowed for.
+struct ALSAWatchdog {
+    let settings: ALSASettings
+    let bufferSeconds: Double
+    let audioSeconds: Double
+    /// The whole run's limit: three times its audio plus 10 s.
+    var limit: Double { audioSeconds * 3 + 10 }
+    /// How long a side may bring nothing before it counts as stalled.
+    let stallSeconds: Double
+
+    init(settings: ALSASettings, bufferFrames: Int, audioSeconds: Double) {
+        self.settings = settings
+        self.audioSeconds = audioSeconds
+        bufferSeconds = Double(bufferFrames) / Double(settings.rate)
+        stallSeconds = min(settings.timeoutMicros / 1e6, 2 * bufferSeconds + 0.75)
+    }
+
+    /// Watches until the capture has what it needs or a side stalls, then stops both threads.
+    /// Returns the stall, if any, and whether both threads ended (a thread stuck inside
+    /// alsa-lib does not, and keeps its PCM).
+    func run(capture: ALSACaptureThread, writer: ALSAWriterThread, shared: ALSAShared, startNanos: UInt64) -> (stalled: (side: String, seconds: Double)?, finished: Bool) {
+        let writerAllowance = stallSeconds + (settings.writerStall?.lengthMicros ?? 0) / 1e6
+        var stalled: (side: String, seconds: Double)? = nil
+        var capOK = false
+        while !capOK && stalled == nil {
+            capOK = capture.finished.wait(timeout: .now() + 0.02) == .success
+            if capOK { break }
+            let now = DispatchTime.now().uptimeNanoseconds
+            let capIdle = ALSAShared.seconds(from: max(startNanos, shared.lastReadNanos.load(ordering: .relaxed)), to: now)
+            let wrIdle = ALSAShared.seconds(from: max(startNanos, shared.lastWriteNanos.load(ordering: .relaxed)), to: now)
+            if capIdle > stallSeconds { stalled = ("capture", capIdle) }
+            else if wrIdle > writerAllowance && !shared.writerDone.load(ordering: .relaxed) { stalled = ("playback", wrIdle) }
+            else if ALSAShared.seconds(from: startNanos, to: now) > limit { stalled = ("run", limit) }
+        }
+        shared.stop.store(true, ordering: .relaxed)
+        // A thread that is merely between calls ends within a period; one stuck inside alsa-lib does not.
+        let grace: Double = stalled == nil ? 5 + settings.timeoutMicros / 1e6 : 0.1
+        let wrOK = writer.finished.wait(timeout: .now() + grace) == .success
+        if !capOK { capOK = capture.finished.wait(timeout: .now() + (stalled == nil ? 0 : 0.02)) == .success }
+        return (stalled, capOK && wrOK)
+    }
+
+    /// The error for a stall, naming the device and the sound server behind it.
+    func error(_ st: (side: String, seconds: Double), runSeconds: Double) -> LoopbenchError {
+        let s = settings
+        let server = ProcessInfo.processInfo.environment["PULSE_SERVER"].map { " (PulseAudio at \($0) behind the pulse plugin?)" } ?? ""
+        return .unavailable("alsa device \(st.side == "playback" ? s.playbackDevice : s.captureDevice)",
+                            st.side == "run" ? String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled device or sound server%@)", limit, audioSeconds, server)
+                                             : String(format: "the %@ stalled: no audio for %.2f s (buffer %.0f ms) after %.2f s of the run; the device or the sound server behind it%@ stopped responding",
+                                                      st.side, st.seconds, bufferSeconds * 1000, runSeconds, server))
+    }
+}
+
 /// What the two I/O threads share.
 final class ALSAShared: Sendable {
+    /// Seconds from `start` to `end` (monotonic ns), 0 when `start` is later: another thread
+    /// can store a time stamp after this one read the clock, and an unsigned difference would
+    /// then wrap to 584 years (a false "stalled for 18446744073 s").
+    static func seconds(from start: UInt64, to end: UInt64) -> Double {
+        end > start ? Double(end - start) / 1e9 : 0
+    }
+
     /// Frames the capture thread has read so far.
     let framesRead = Atomic<Int>(0)
     /// Capture frame at which the stimulus started (-1 until the writer hands over frame 0).
@@ -283,25 +318,13 @@ final class ALSAWriterThread: @unchecked Sendable {
         defer { raw.deallocate() }
         let silence = [Float](repeating: 0, count: per * ch)
 
-        // Let the capture run first (its first period), so both share a timeline from the start.
-        let t0 = Date()
-        while shared.framesRead.load(ordering: .relaxed) == 0 && !shared.stop.load(ordering: .relaxed) {
-            if Date().timeIntervalSince(t0) * 1e6 > s.timeoutMicros * 2 { break }
-            usleep(500)
-        }
+        waitForCapture()
         var prerolled = 0
         var written = 0
         var started = false
         var lastDelayAt = 0
         while !shared.stop.load(ordering: .relaxed) {
-            if !started && prerolled >= prerollFrames, let at = stallAt, stalledAt == nil, at == 0 {
-                stalledAt = 0
-                usleep(useconds_t(s.writerStall!.lengthMicros))
-            }
-            if started, let at = stallAt, stalledAt == nil, written >= at {
-                stalledAt = written
-                usleep(useconds_t(s.writerStall!.lengthMicros))
-            }
+            stallIfDue(at: stallAt, started: started, prerolled: prerolled, written: written)
             var avail: Int
             do throws(ALSAError) {
                 guard try pcm.wait(milliseconds: timeoutMS) else {
@@ -332,14 +355,7 @@ final class ALSAWriterThread: @unchecked Sendable {
             }
             s.format.encode(source, into: raw)
             if isStimulus && !started {
-                // The alignment point: frames the app had read when it handed over frame 0.
-                // Interpolated within the last capture period by the time since it arrived, so
-                // the alignment is not quantised to capture periods.
-                let read = shared.framesRead.load(ordering: .acquiring)
-                let since = Double(DispatchTime.now().uptimeNanoseconds &- shared.lastReadNanos.load(ordering: .relaxed)) / 1e9
-                captureOffset = read + min(Int((since * Double(s.rate)).rounded()), shared.lastChunkFrames.load(ordering: .relaxed))
-                xrunsBeforeStart = xruns
-                shared.captureOffset.store(captureOffset, ordering: .relaxed)
+                markStimulusStart()
                 started = true
             }
             do throws(ALSAError) {
@@ -357,6 +373,36 @@ final class ALSAWriterThread: @unchecked Sendable {
                 delays.append(Double(d))
             }
         }
+    }
+
+    /// Lets the capture run first (its first period), so both share a timeline from the start.
+    private func waitForCapture() {
+        let t0 = Date()
+        while shared.framesRead.load(ordering: .relaxed) == 0 && !shared.stop.load(ordering: .relaxed) {
+            if Date().timeIntervalSince(t0) * 1e6 > s.timeoutMicros * 2 { break }
+            usleep(500)
+        }
+    }
+
+    /// The injected writer stall (`writer-stall`), once: at stimulus frame `at`, or right after
+    /// the preroll when `at` is 0.
+    private func stallIfDue(at: Int?, started: Bool, prerolled: Int, written: Int) {
+        guard let at, stalledAt == nil, let stall = s.writerStall else { return }
+        if (!started && prerolled >= prerollFrames && at == 0) || (started && written >= at) {
+            stalledAt = started ? written : 0
+            usleep(useconds_t(stall.lengthMicros))
+        }
+    }
+
+    /// The alignment point: the frames the app had read when it handed over stimulus frame 0,
+    /// interpolated within the last capture period by the time since it arrived, so the
+    /// alignment is not quantised to capture periods.
+    private func markStimulusStart() {
+        let read = shared.framesRead.load(ordering: .acquiring)
+        let since = ALSAShared.seconds(from: shared.lastReadNanos.load(ordering: .relaxed), to: DispatchTime.now().uptimeNanoseconds)
+        captureOffset = read + min(Int((since * Double(s.rate)).rounded()), shared.lastChunkFrames.load(ordering: .relaxed))
+        xrunsBeforeStart = xruns
+        shared.captureOffset.store(captureOffset, ordering: .relaxed)
     }
 
     /// Counts an underrun and prepares the PCM again; false (with the failure set) when it cannot.

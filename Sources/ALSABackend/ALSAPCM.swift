@@ -139,6 +139,13 @@ final class ALSAPCM: @unchecked Sendable {
         if bufferFrames != wantBuf { notes.append("\(side) buffer: asked \(wantBuf) frames, \(device) granted \(bufferFrames) (set_buffer_size_near)") }
         if periodFrames != wantPer { notes.append("\(side) period: asked \(wantPer) frames, \(device) granted \(periodFrames) (set_period_size_near)") }
 
+        try configureSoftware(s, notes: &notes)
+        return notes
+    }
+
+    /// The software parameters: the playback start threshold (auto: buffer − period), wake-ups
+    /// once a period; then the PCM is prepared.
+    private func configureSoftware(_ s: ALSASettings, notes: inout [String]) throws(LoopbenchError) {
         var swp: OpaquePointer?
         guard snd_pcm_sw_params_malloc(&swp) >= 0, let sw = swp else { throw .unavailable(label, "out of memory") }
         defer { snd_pcm_sw_params_free(sw) }
@@ -152,14 +159,13 @@ final class ALSAPCM: @unchecked Sendable {
         } else {
             startThreshold = 1
         }
-        r = snd_pcm_sw_params_set_start_threshold(handle, sw, snd_pcm_uframes_t(startThreshold))
+        var r = snd_pcm_sw_params_set_start_threshold(handle, sw, snd_pcm_uframes_t(startThreshold))
         guard r >= 0 else { throw .usage("\(label): refuses start-threshold \(startThreshold): \(Self.errorText(r))", subject: "start-threshold") }
         snd_pcm_sw_params_set_avail_min(handle, sw, snd_pcm_uframes_t(periodFrames))
         r = snd_pcm_sw_params(handle, sw)
         guard r >= 0 else { throw .usage("\(label): refuses the software parameters: \(Self.errorText(r))", subject: "start-threshold") }
         r = snd_pcm_prepare(handle)
         guard r >= 0 else { throw .unavailable(label, "cannot prepare: \(Self.errorText(r))") }
-        return notes
     }
 
     func start() throws(ALSAError) { try ALSAError.check(snd_pcm_start(handle), "snd_pcm_start") }
