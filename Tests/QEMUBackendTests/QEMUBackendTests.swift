@@ -450,6 +450,23 @@ struct QEMUBackendErrorTests {
         #expect(kill(pid, 0) != 0, "the stand-in QEMU (pid \(pid)) is still running")
     }
 
+    /// `signal --play --backend qemu` runs QEMU in a process group of its own (a terminal's
+    /// Ctrl-C must reach loopbench alone, which then stops the guest its own way), with the
+    /// guest's stop line as a second serial port; a QEMU that fails is one line and 69.
+    @Test func guestPlayerRunsQEMUInItsOwnProcessGroup() throws {
+        let dir = TestPaths.temporaryDirectory("fake-qemu-play")
+        let qemu = try Self.fakeQEMU(body: "echo \"$$ $(cut -d' ' -f5 /proc/$$/stat) $*\" > \(dir)/run; echo 'qemu-system-x86_64: stand-in' >&2; exit 1")
+        let out = try CLI.run(["signal", "--play", "--backend", "qemu", "--tone", "997"],
+                              environment: ["LOOPBENCH_QEMU": qemu, "PULSE_SERVER": "unix:" + Self.socketPath(),
+                                            "LOOPBENCH_QEMU_CACHE": TestPaths.temporaryDirectory("qemu-cache")])
+        #expect(out.status == 69 && out.stderr.split(separator: "\n").last?.contains("capture is missing") == true, "\(out.stderr)")
+        let words = try String(contentsOfFile: dir + "/run", encoding: .utf8).split(separator: " ")
+        try #require(words.count > 2)
+        #expect(words[0] == words[1], "QEMU leads its own process group: pid \(words[0]), group \(words[1])")
+        #expect(Int32(words[1]) != getpgrp())
+        #expect(words.joined(separator: " ").contains("-serial pipe:"))
+    }
+
     /// QEMU that fails before the guest runs: its own error line, and the capture is missing.
     @Test func captureMissingCarriesQEMUsError() throws {
         let qemu = try Self.fakeQEMU(body: "echo \"2026-11-30T00:00:00.000000Z qemu-system-x86_64: -audiodev pa,id=snd0: Could not init 'pa' audio driver\" >&2; exit 1")
