@@ -31,6 +31,13 @@ public enum Loops {
         }
     }
 
+    /// `signal --play --backend sim`: the card model computes what a capture would hold and
+    /// has no speaker, so there is nothing to listen to while it "plays"; what it makes of a
+    /// probe is heard by saving its capture.
+    public static let simRefusal = LoopbenchError.usage(
+        "--backend sim: the card model has no speaker and plays nothing in real time; to hear what it makes of the probe, save its capture (loopbench measure --backend sim --save-capture FILE), or play on pulse, alsa or qemu",
+        subject: "backend")
+
     /// The settings a backend accepts.
     public static func settingDocs(backend: String) throws(LoopbenchError) -> [SettingDoc] {
         switch backend {
@@ -42,14 +49,15 @@ public enum Loops {
         }
     }
 
-    /// A player for `signal --play`: playback alone on a backend that makes sound.
-    /// - Throws: a usage error for the card model and real guests (they make no sound here).
+    /// A player for `signal --play` that the host feeds block by block (pulse, alsa). A real
+    /// guest plays on its own (``QEMUPlayer``).
+    /// - Throws: a usage error for the card model (it makes no sound: see ``simRefusal``) and for qemu (use ``QEMUPlayer``).
     public static func player(backend: String, settings: [String: String]) throws(LoopbenchError) -> any AudioPlayback {
         switch backend {
         case "pulse": return try PulsePlayer(settings: settings)
         case "alsa": return try ALSAPlayer(settings: settings)
-        case "sim", "qemu":
-            throw .usage("--backend \(backend): \(backend == "sim" ? "the card model" : "a QEMU guest") makes no sound to listen to; play on pulse or alsa", subject: "backend")
+        case "sim": throw simRefusal
+        case "qemu": throw .usage("--backend qemu: a real guest plays on its own, not block by block (QEMUPlayer)", subject: "backend")
         default: throw .usage("--backend \(backend): unknown backend; use one of \(backends.joined(separator: ", "))", subject: "backend")
         }
     }

@@ -30,7 +30,10 @@ public enum Compare {
 
     // MARK: - Measuring
 
-    public static func measure(loops: [any AudioLoop], repeats: Int, seconds: Double, level: Double, quiet: Bool) -> CompareReport {
+    /// `everyChannel`: on a loop of several channels, each plays its own probe and every trial
+    /// carries a channel check (summed up per channel in ``CompareChannel``), as `measure` does.
+    public static func measure(loops: [any AudioLoop], repeats: Int, seconds: Double, level: Double, quiet: Bool,
+                               everyChannel: Bool = true) -> CompareReport {
         let t0 = ProgressLine.now()
         var trials: [[CompareReport.Trial]] = Array(repeating: [], count: loops.count)
         let progress = ProgressLine(quiet: quiet)
@@ -44,7 +47,7 @@ public enum Compare {
                 spec.seed = UInt64(r + 1)
                 let ts = ProgressLine.now()
                 do {
-                    let res = try RoundTrip.measure(loop: loop, spec: spec)
+                    let res = try RoundTrip.measure(loop: loop, spec: spec, everyChannel: everyChannel)
                     audio += Double(res.loop.capture.frames) / Double(res.loop.capture.sampleRate)
                     trials[i].append(.init(repeat: r, seed: spec.seed, wallSeconds: ProgressLine.now() - ts, measurement: res.measurement,
                                            failure: nil, notes: res.loop.notes))
@@ -93,6 +96,7 @@ public enum Compare {
             }
             lines.append("- \(b.backend) settings: " + b.settings.keys.sorted().map { "\($0)=\(b.settings[$0]!)" }.joined(separator: " "))
         }
+        lines += CompareChannel.markdown(r.backends)
         return lines.joined(separator: "\n") + "\n"
     }
 }
@@ -186,6 +190,8 @@ public struct CompareReport: Encodable, Sendable {
         public var sampleRate: Int
         public var trials: [Trial]
         public var summary: Summary
+        /// Per capture channel, when the trials checked every channel (JSON `channels`, absent otherwise).
+        public var channels: [CompareChannel]?
 
         public init(backend: String, settings: [String: JSONValue], periodFrames: Double, sampleRate: Int, trials: [Trial]) {
             self.backend = backend
@@ -222,10 +228,11 @@ public struct CompareReport: Encodable, Sendable {
                 }
             }
             summary = s
+            channels = CompareChannel.of(ok)
         }
 
         enum CodingKeys: String, CodingKey {
-            case backend, settings, trials, summary
+            case backend, settings, trials, summary, channels
             case periodFrames = "period_frames"
             case sampleRate = "sample_rate"
         }

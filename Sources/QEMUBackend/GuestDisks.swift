@@ -18,12 +18,14 @@ enum GuestDisks {
         var periodFrames: Int
         var bufferFrames: Int
         var tailFrames: Int
+        /// More header words for the guest (`mode=play tone=HZ amp=A stop=PATH`: play only, see ``QEMUPlayer``).
+        var extra: [String] = []
     }
 
     /// Writes the probe disk; returns its size in bytes.
     static func writeProbe(_ stimulus: AudioBuffer, request r: ProbeRequest, to path: String) throws(LoopbenchError) {
         let frames = stimulus.frames
-        let line = "loopbench-probe v1 rate=\(r.rate) channels=\(r.channels) frames=\(frames) period=\(r.periodFrames) buffer=\(r.bufferFrames) tail=\(r.tailFrames) device=hw:0,0 mixer=1\n"
+        let line = "loopbench-probe v1 rate=\(r.rate) channels=\(r.channels) frames=\(frames) period=\(r.periodFrames) buffer=\(r.bufferFrames) tail=\(r.tailFrames) device=hw:0,0 mixer=1\(r.extra.map { " " + $0 }.joined())\n"
         var bytes = [UInt8](repeating: 0, count: headerBytes + frames * r.channels * 2)
         bytes.replaceSubrange(0..<line.utf8.count, with: Array(line.utf8))
         var o = headerBytes

@@ -16,11 +16,19 @@ public struct QEMULoop: AudioLoop {
     /// A real guest in real time (one at a time: it plays through the shared sound server), set up with QEMU's own options.
     public static let capabilities = LoopCapabilities(deterministic: false, parallelSafe: false, qemuSettings: true)
     /// Settings of the model that a real guest has no use for.
-    static let modelOnlyKeys: Set<String> = ["guest.jitter", "host.jitter", "host.run-cost", "host.stalls", "host.ppm", "jack.period", "pa.grants", "seed"]
+    /// (`channel-map` is the model's injected fault: on a real guest, route its output through a
+    /// PulseAudio remap sink instead, `sink=…`.)
+    static let modelOnlyKeys: Set<String> = ["guest.jitter", "host.jitter", "host.run-cost", "host.stalls", "host.ppm", "jack.period", "pa.grants", "seed",
+                                             "channel-map"]
+    /// The channels of the guest's streams: QEMU's HDA codec (`hda-duplex`) and AC'97 are stereo
+    /// cards, and the guest plays and records both channels (each its own probe with the
+    /// per-channel check).
+    public static let guestChannels = 2
     /// The QEMU trace events recorded with every run (QEMU's `audio/trace-events` and `hw/audio/trace-events`).
     static let traceEvents = ["audio_timer_delayed", "hda_audio_running", "hda_audio_adjust", "hda_audio_overrun"]
 
     public static let ownSettingDocs: [SettingDoc] = [
+        SettingDoc(key: "channels", unit: "count", defaultValue: "2", meaning: "channels the guest plays and records: 2 (QEMU's HDA and AC'97 are stereo; each channel plays its own probe)"),
         SettingDoc(key: "server", unit: "name", defaultValue: "$PULSE_SERVER", meaning: "PulseAudio server for -audiodev pa (e.g. unix:/tmp/x/native); scripts/pulse-loopback env sets it"),
         SettingDoc(key: "sink", unit: "name", defaultValue: "$PULSE_SINK", meaning: "-audiodev pa out.name (default: the server's default sink)"),
         SettingDoc(key: "source", unit: "name", defaultValue: "sink.monitor", meaning: "-audiodev pa in.name (default: $PULSE_SOURCE, else the sink's monitor)"),
@@ -41,7 +49,7 @@ public struct QEMULoop: AudioLoop {
     let own: [String: String]
     let ignored: [String]
     public var sampleRate: Int { model.guestRate }
-    public let channels = 2
+    public let channels = QEMULoop.guestChannels
     /// QEMU's mixing engine rate on either side, when it is below the guest's (as the model says).
     public var narrowestRate: Int? { CardModelLoop(model).narrowestRate }
 
@@ -77,6 +85,9 @@ public struct QEMULoop: AudioLoop {
         guard model.device != .virtioSnd else {
             throw .usage("device=virtio-snd: the test guest drives hda, hda-notimer and ac97", subject: "device")
         }
+        if let c = own["channels"], Int(c.trimmingCharacters(in: .whitespaces)) != Self.guestChannels {
+            throw .usage("channels=\(c): a real guest's HDA and AC'97 are stereo; leave channels out or set channels=\(Self.guestChannels)", subject: "channels")
+        }
         if let t = own["timeout"] {
             let us = try TimeValue.microseconds(t, key: "timeout")
             guard us >= 5_000_000 && us <= 3_600_000_000 else { throw .usage("timeout=\(t): must be between 5 s and 1 h", subject: "timeout") }
@@ -88,7 +99,7 @@ public struct QEMULoop: AudioLoop {
 
     public var effectiveSettings: [String: JSONValue] {
         var e = model.effective.filter { !Self.modelOnlyKeys.contains($0.key) }
-        for (k, v) in own where k != "keep" { e[k] = .string(v) }
+        for (k, v) in own where k != "keep" && k != "channels" { e[k] = .string(v) }
         return e
     }
 
@@ -160,13 +171,15 @@ public struct QEMULoop: AudioLoop {
 
     // MARK: - Run
 
-    public func run(stimulus: AudioBuffer) throws(LoopbenchError) -> LoopCapture {
-        guard stimulus.sampleRate == model.guestRate else {
-            throw .badData("stimulus", "the stimulus is at \(stimulus.sampleRate) Hz but guest.rate=\(model.guestRate)")
-        }
-        guard stimulus.frames > 0, stimulus.duration <= 600 else {
-            throw .usage("--seconds \(stimulus.duration): a real guest plays 0–600 s per run", subject: "seconds")
-        }
+    /// What every boot needs: the installed QEMU (checked against the settings), the driver,
+    /// the sound server and the guest image.
+    struct Boot {
+        var qemu: QEMUInstallation
+        var image: GuestImage
+        var server: String?, sink: String?, source: String?
+    }
+
+    func prepareBoot() throws(LoopbenchError) -> Boot {
         let qemu = try QEMUInstallation.find()
         guard let known = Self.knownVersion(for: qemu.version) else {
             throw .unavailable(qemu.binary, "QEMU \(qemu.version) is older than every version whose audio defaults loopbench knows (\(CardModelSettings.QEMUVersion.allCases.map(\.rawValue).joined(separator: ", ")))")
@@ -177,7 +190,29 @@ public struct QEMULoop: AudioLoop {
         try qemu.requireDriver(model.backend.rawValue)
         let (server, sink, source) = try soundServer()
         let image = try GuestImage.build(cache: GuestImage.defaultCache, guestBinary: try GuestImage.locateGuestBinary())
+        return Boot(qemu: qemu, image: image, server: server, sink: sink, source: source)
+    }
 
+    /// QEMU's command line for one boot with these disks (`extra`: more arguments, e.g. a second serial port).
+    func commandLine(_ b: Boot, dir: String, probe: String, captureDisk: String, extra: [String] = []) -> [String] {
+        var argv = [b.qemu.binary, "-accel", "tcg", "-m", "256", "-smp", "1", "-no-reboot", "-nodefaults", "-display", "none",
+                    "-monitor", "none", "-serial", "file:\(dir)/serial.log"] + extra
+        argv += ["-kernel", b.image.kernel, "-initrd", b.image.initramfs, "-append", "console=ttyS0 quiet panic=-1"]
+        argv += audioArguments(server: b.server, sink: b.sink, source: b.source)
+        argv += ["-drive", "file=\(probe),format=raw,if=virtio,readonly=on", "-drive", "file=\(captureDisk),format=raw,if=virtio"]
+        argv += ["-msg", "timestamp=on", "-D", "\(dir)/trace.log"] + Self.traceEvents.flatMap { ["-trace", $0] }
+        return argv
+    }
+
+    public func run(stimulus: AudioBuffer) throws(LoopbenchError) -> LoopCapture {
+        guard stimulus.sampleRate == model.guestRate else {
+            throw .badData("stimulus", "the stimulus is at \(stimulus.sampleRate) Hz but guest.rate=\(model.guestRate)")
+        }
+        guard stimulus.frames > 0, stimulus.duration <= 600 else {
+            throw .usage("--seconds \(stimulus.duration): a real guest plays 0–600 s per run", subject: "seconds")
+        }
+        let boot = try prepareBoot()
+        let qemu = boot.qemu, image = boot.image
         let dir = try runFolder()
         defer { if own["keep"] == nil { try? FileManager.default.removeItem(atPath: dir) } }
         let probe = dir + "/probe.img", captureDisk = dir + "/capture.img"
@@ -185,23 +220,22 @@ public struct QEMULoop: AudioLoop {
                                                            bufferFrames: bufferFrames, tailFrames: tailFrames), to: probe)
         let captureBytes = GuestDisks.headerBytes + (stimulus.frames + tailFrames + 8 * bufferFrames + model.guestRate) * channels * 2
         try GuestDisks.makeCaptureDisk(captureDisk, bytes: (captureBytes + (1 << 20) - 1) & ~((1 << 20) - 1))
-
-        var argv = [qemu.binary, "-accel", "tcg", "-m", "256", "-smp", "1", "-no-reboot", "-nodefaults", "-display", "none",
-                    "-monitor", "none", "-serial", "file:\(dir)/serial.log",
-                    "-kernel", image.kernel, "-initrd", image.initramfs, "-append", "console=ttyS0 quiet panic=-1"]
-        argv += audioArguments(server: server, sink: sink, source: source)
-        argv += ["-drive", "file=\(probe),format=raw,if=virtio,readonly=on", "-drive", "file=\(captureDisk),format=raw,if=virtio"]
-        argv += ["-msg", "timestamp=on", "-D", "\(dir)/trace.log"] + Self.traceEvents.flatMap { ["-trace", $0] }
+        let argv = commandLine(boot, dir: dir, probe: probe, captureDisk: captureDisk)
         let timeout = try own["timeout"].map { (t) throws(LoopbenchError) in try TimeValue.microseconds(t, key: "timeout") / 1e6 }
             ?? (60 + 3 * (stimulus.duration + Double(tailFrames) / Double(model.guestRate)))
 
         let started = Date()
         let r = Subprocess.run(qemu.binary, Array(argv.dropFirst()), timeout: timeout, stdoutFile: dir + "/qemu.stdout", stderrFile: dir + "/qemu.stderr")
+        let report = try Self.guestReport(captureDisk, run: r, timeout: timeout, dir: dir)
+        return try capture(from: report, qemu: qemu, argv: argv, traceLog: dir + "/trace.log", started: started, wall: r.wallSeconds, image: image)
+    }
+
+    /// What the guest wrote on its capture disk, or the error that explains why there is nothing.
+    static func guestReport(_ captureDisk: String, run r: Subprocess.Result, timeout: Double, dir: String) throws(LoopbenchError) -> GuestDisks.CaptureReport {
         let serial = (try? String(contentsOfFile: dir + "/serial.log", encoding: .utf8)) ?? ""
         if r.timedOut {
             throw .unavailable("qemu", "the guest did not finish within \(Int(timeout)) s and was killed (pid); serial log tail: \(Self.tail(serial))")
         }
-        let report: GuestDisks.CaptureReport
         switch try GuestDisks.readCapture(captureDisk) {
         case .missing:
             let why = r.status != 0 ? "QEMU exited with status \(r.status): \(Self.qemuError(r.stderr))" : "serial log tail: \(Self.tail(serial))"
@@ -209,9 +243,8 @@ public struct QEMULoop: AudioLoop {
         case .guestError(let message, _):
             throw .unavailable("qemu guest", "the player-recorder failed: \(message); serial log tail: \(Self.tail(serial))")
         case .capture(let c):
-            report = c
+            return c
         }
-        return try capture(from: report, qemu: qemu, argv: argv, traceLog: dir + "/trace.log", started: started, wall: r.wallSeconds, image: image)
     }
 
     func runFolder() throws(LoopbenchError) -> String {
@@ -256,6 +289,9 @@ public struct QEMULoop: AudioLoop {
         }
         if guest.linked == false { notes.append("playback and capture could not be linked: the latency includes the gap between two triggers") }
         if !ignored.isEmpty { notes.append("model-only settings with no effect on a real guest: \(ignored.joined(separator: ", "))") }
+        if ignored.contains("channel-map") {
+            notes.append("channel-map is the card model's injected fault; for a channel fault on a real guest, route its output through a PulseAudio remap sink (sink=NAME, source=MASTER.monitor)")
+        }
         if audio.frames < (report.int("expected") ?? audio.frames) {
             notes.append("the guest recorded \(audio.frames) of \(report.int("expected") ?? 0) frames before it stopped")
         }

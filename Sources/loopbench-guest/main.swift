@@ -93,6 +93,12 @@ func openMixer(card: String) throws(Failure) {
     snd_mixer_close(mixer)
 }
 
+/// The mixer of `device`'s card to full; a failure is reported, not fatal.
+func unmuteMixer(device: String, report: inout Report) {
+    let card = device.hasPrefix("hw:") ? "hw:" + String(device.dropFirst(3).prefix { $0 != "," }) : "default"
+    do throws(Failure) { try openMixer(card: card) } catch { report.lines.append("mixer_error=\(error.message.replacingSpaces())") }
+}
+
 // MARK: - PCM
 
 struct Granted { var period = 0; var buffer = 0; var rate = 0 }
@@ -227,6 +233,117 @@ func duplex(playback pl: OpaquePointer, capture cap: OpaquePointer, linked: Bool
     return rpos
 }
 
+// MARK: - Play only (`signal --play --backend qemu`)
+
+/// The host's stop line (a second serial port): raw and non-blocking, so that one byte, with
+/// no newline, is seen at once. -1 when there is none (the probe then plays to its end).
+func openStopLine(_ path: String?) -> Int32 {
+    guard let path else { return -1 }
+    let fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK)
+    if fd < 0 { return -1 }
+    var t = termios()
+    if tcgetattr(fd, &t) == 0 {
+        cfmakeraw(&t)
+        tcsetattr(fd, TCSANOW, &t)
+    }
+    return fd
+}
+
+/// Whether the host asked to stop: any byte on the stop line.
+func stopAsked(_ fd: Int32) -> Bool {
+    guard fd >= 0 else { return false }
+    var b = [UInt8](repeating: 0, count: 16)
+    return b.withUnsafeMutableBytes { read(fd, $0.baseAddress!, 16) } > 0
+}
+
+/// Writes `block` (interleaved) in full, blocking; an underrun is counted, the stream prepared
+/// and started again with this block.
+func writeBlock(_ pl: OpaquePointer, _ block: [Int16], channels: Int, report: inout Report) throws(Failure) {
+    var at = 0
+    let frames = block.count / channels
+    while at < frames {
+        let n = block.withUnsafeBufferPointer { Int(snd_pcm_writei(pl, $0.baseAddress! + at * channels, snd_pcm_uframes_t(frames - at))) }
+        if n == -Int(EPIPE) || n == -Int(ESTRPIPE) {
+            report.xrunCount += 1
+            report.xruns.append("playback-underrun@\(at)")
+            if report.xrunCount > maxRecoveries { throw Failure(message: "playback: more than \(maxRecoveries) underruns") }
+            try check(snd_pcm_prepare(pl), "prepare playback")
+            continue
+        }
+        if n < 0 { throw Failure(message: "playback: \(alsaText(Int32(n)))") }
+        at += n
+        if snd_pcm_state(pl) == SND_PCM_STATE_PREPARED { try check(snd_pcm_start(pl), "start") }
+    }
+}
+
+/// A sine of `hz` at peak `amp`, faded in over `fade` frames; the phase wraps at 2π.
+struct Sine {
+    let w: Double, amp: Double, fade: Int
+    var phase = 0.0, frame = 0
+    mutating func next(_ frames: Int, channels: Int, fadeOut: Bool) -> [Int16] {
+        var out = [Int16](repeating: 0, count: frames * channels)
+        for i in 0..<frames {
+            var v = amp * sin(phase)
+            phase += w
+            if phase >= 2 * Double.pi { phase -= 2 * Double.pi }
+            if frame + i < fade { v *= Double(frame + i) / Double(fade) }
+            if fadeOut { v *= Double(frames - i) / Double(frames) }
+            let s = Int16(clamping: Int((v * 32767).rounded()))
+            for c in 0..<channels { out[i * channels + c] = s }
+        }
+        frame += frames
+        return out
+    }
+}
+
+/// Plays the probe once, or (`tone=HZ amp=A`) a sine until the host asks to stop on
+/// `stop=PATH`; a tone then fades out and plays to its end. Returns the report's header line.
+func playOnly(_ kv: [String: String], probe: [Int16], rate: Int, channels: Int, period: Int, buffer: Int, device: String,
+              report: inout Report) throws(Failure) -> String {
+    var plh: OpaquePointer?
+    try check(snd_pcm_open(&plh, device, SND_PCM_STREAM_PLAYBACK, 0), "open playback \(device)")
+    guard let pl = plh else { throw Failure(message: "open: no handle") }
+    let g = try configure(pl, rate: rate, channels: channels, period: period, buffer: buffer, label: "playback")
+    let stopFD = openStopLine(kv["stop"])
+    let hz = kv["tone"].flatMap { Double($0) }, amp = kv["amp"].flatMap { Double($0) } ?? 0.5
+    // 10 ms fades: long enough to start and stop a tone without a click (as the host's tone).
+    var sine = hz.map { Sine(w: 2 * Double.pi * $0 / Double(rate), amp: amp, fade: rate / 100) }
+    try check(snd_pcm_prepare(pl), "prepare")
+    // One buffer of silence, then the explicit start (``writeBlock``: the start threshold is never reached).
+    try writeBlock(pl, [Int16](repeating: 0, count: g.buffer * channels), channels: channels, report: &report)
+    if stopFD >= 0 { _ = "playing\n".withCString { write(stopFD, $0, 8) } }
+    var played = 0, interrupted = false
+    while true {
+        if stopAsked(stopFD) { interrupted = true }
+        if var s = sine {
+            let block = s.next(interrupted ? rate / 100 : g.period, channels: channels, fadeOut: interrupted)
+            sine = s
+            try writeBlock(pl, block, channels: channels, report: &report)
+            played += block.count / channels
+            if interrupted { break }
+        } else {
+            let n = min(g.period, probe.count / channels - played)
+            if n <= 0 || interrupted { break }
+            try writeBlock(pl, Array(probe[(played * channels)..<((played + n) * channels)]), channels: channels, report: &report)
+            played += n
+        }
+    }
+    if interrupted && sine == nil { snd_pcm_drop(pl) } else { snd_pcm_drain(pl) }
+    snd_pcm_close(pl)
+    var header = "loopbench-capture v1 status=ok mode=play rate=\(rate) channels=\(channels) frames=0 played=\(played)"
+    header += " interrupted=\(interrupted ? 1 : 0) period=\(g.period) buffer=\(g.buffer) xruns=\(report.xrunCount)"
+    if !report.xruns.isEmpty { header += " xrun_at=" + report.xruns.joined(separator: ",") }
+    for l in report.lines { header += " " + l }
+    return header
+}
+
+/// Play-only's report: on the console and, with no audio, on the capture disk.
+func finishPlayOnly(_ header: String, capturePath: String, channels: Int) throws(Failure) -> Int32 {
+    print("loopbench-guest: " + header)
+    try writeCapture(capturePath, header: header, samples: [], frames: 0, channels: channels)
+    return 0
+}
+
 /// Seconds since the guest booted (its own clock), or -1.
 func uptime() -> Double {
     let fd = open("/proc/uptime", O_RDONLY)
@@ -261,9 +378,11 @@ func run() throws(Failure) -> Int32 {
     close(inFD)
 
     var report = Report()
-    if kv["mixer"] != "0" {
-        let card = device.hasPrefix("hw:") ? "hw:" + String(device.dropFirst(3).prefix { $0 != "," }) : "default"
-        do throws(Failure) { try openMixer(card: card) } catch { report.lines.append("mixer_error=\(error.message.replacingSpaces())") }
+    if kv["mixer"] != "0" { unmuteMixer(device: device, report: &report) }
+    if kv["mode"] == "play" {
+        let samples = raw.withUnsafeBytes { src in (0..<(frames * channels)).map { Int16(littleEndian: src.load(fromByteOffset: 2 * $0, as: Int16.self)) } }
+        let header = try playOnly(kv, probe: samples, rate: rate, channels: channels, period: period, buffer: buffer, device: device, report: &report)
+        return try finishPlayOnly(header + " uptime_start=\(startUptime) uptime_end=\(uptime())", capturePath: capturePath, channels: channels)
     }
     var plh: OpaquePointer?, caph: OpaquePointer?
     try check(snd_pcm_open(&plh, device, SND_PCM_STREAM_PLAYBACK, 0), "open playback \(device)")

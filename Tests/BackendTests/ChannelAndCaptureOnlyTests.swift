@@ -13,16 +13,8 @@ extension RealAudio {
 struct ChannelAndCaptureOnlyTests {
     let dir = TestPaths.temporaryDirectory("loopbench-channels")
 
-    /// Loads a remap sink `name` on the null sink `loop` with left and right exchanged (or
-    /// kept, `swap: false`), runs `body`, and unloads it.
     func withRemapSink<T>(_ name: String, swap: Bool, _ body: () throws -> T) throws -> T {
-        let map = swap ? "front-right,front-left" : "front-left,front-right"
-        let load = try Spawn.run("/usr/bin/pactl", ["load-module", "module-remap-sink", "sink_name=\(name)", "master=loop", "channels=2",
-                                                    "master_channel_map=front-left,front-right", "channel_map=\(map)", "remix=no"])
-        try #require(load.status == 0, "pactl load-module: \(load.stderr)")
-        let module = load.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        defer { _ = try? Spawn.run("/usr/bin/pactl", ["unload-module", module]) }
-        return try body()
+        try RemapSink.with(name, swap: swap, body)
     }
 
     func channelCheck(_ args: [String], environment: [String: String] = [:]) throws -> (Spawn.Output, ChannelCheck?) {

@@ -71,6 +71,10 @@ struct CLITests {
             (["analyze", "--reference", ref, "--capture", short], 65, "short.wav"),
             (["analyze", "--reference", ref, "--capture", ref, "--channel", "2"], 64, "channel"),
             (["signal", "--out", dir + "/x.wav", "--rate", "-5"], 64, "rate"),
+            // The card model has no speaker: refused before anything is written, saying what to do instead.
+            (["signal", "--play", "--backend", "sim", "--out", dir + "/never.wav"], 64, "--backend sim: the card model has no speaker"),
+            // A real guest's card is stereo: refused before anything boots.
+            (["signal", "--play", "--backend", "qemu", "--channels", "3"], 64, "--channels 3"),
             (["measure", "--backend", "sim", "--set", "nonsense=1"], 64, "nonsense"),
             (["measure", "--backend", "sim", "--set", "timer-period=-5"], 64, "timer-period"),
         ]
@@ -82,6 +86,7 @@ struct CLITests {
             #expect(r.stderr.contains(needle), "\(args): \(r.stderr)")
             #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack dump"))
         }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/never.wav"), "a refused --play writes nothing")
     }
 
     @Test("committed fixtures: each analysed against its truth file")

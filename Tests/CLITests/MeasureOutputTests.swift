@@ -323,6 +323,47 @@ struct MeasureOutputTests {
     }
 }
 
+extension MeasureOutputTests {
+    /// `compare` per channel on the card model, whose truth says what each channel carries: a
+    /// swapped pair is a row per capture channel naming the played channel it carried and the
+    /// fault in every trial, at each trial's true latency; exit 3. The control (the pair in
+    /// order) finds every channel in place; `--no-every-channel` leaves the rows out.
+    @Test("compare per channel: the card model's swapped pair in every trial, the straight pair in place")
+    func compareEveryChannel() throws {
+        func compare(_ extra: [String], _ name: String) throws -> (CLI.Output, [String: Any], String) {
+            let out = dir + "/compare-" + name
+            let r = try run(["compare", "--backend", "sim", "--repeats", "2", "--seconds", "1", "--out", out, "--quiet"] + extra)
+            let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/compare.json"))) as? [String: Any]
+            let backend = try #require((json?["backends"] as? [[String: Any]])?.first)
+            return (r, backend, (try? String(contentsOfFile: out + "/compare.md", encoding: .utf8)) ?? "")
+        }
+        let (swapped, b, md) = try compare(["--set", "channel-map=1,0"], "swapped")
+        #expect(swapped.status == 3, "\(swapped.stderr)")
+        let rows = try #require(b["channels"] as? [[String: Any]])
+        #expect(rows.map { $0["played_channel"] as? Int } == [1, 0])
+        #expect(rows.allSatisfy { $0["trials"] as? Int == 2 && $0["fault_trials"] as? Int == 2 && $0["clean"] as? Int == 2 })
+        #expect(rows.allSatisfy { ($0["faults"] as? [String]) == ["channels 0 and 1 swapped"] })
+        // Each channel's latencies are the trials' true latencies (to a twentieth of a frame).
+        let truths = try (b["trials"] as? [[String: Any]] ?? []).map { t in
+            try JSONDecoder().decode(SimTruth.self, from: JSONSerialization.data(withJSONObject: (t["measurement"] as? [String: Any])?["truth"] ?? [:]))
+        }.compactMap(\.latencySamples).map { $0 / 48 }
+        try #require(truths.count == 2)
+        for r in rows {
+            #expect(abs((r["latency_min_ms"] as? Double ?? .nan) - truths.min()!) < 0.05 / 48 && abs((r["latency_max_ms"] as? Double ?? .nan) - truths.max()!) < 0.05 / 48, "\(r) vs truth \(truths)")
+        }
+        #expect(md.contains("| sim | 0 | 1 | 2/2 |") && md.contains("| 2/2 (channels 0 and 1 swapped) |"), "\(md)")
+
+        let (straight, s, smd) = try compare(["--set", "channels=2"], "straight")
+        #expect(straight.status == 0, "\(straight.stderr)")
+        let srows = try #require(s["channels"] as? [[String: Any]])
+        #expect(srows.map { $0["played_channel"] as? Int } == [0, 1] && srows.allSatisfy { $0["fault_trials"] as? Int == 0 })
+        #expect(smd.contains("| sim | 1 | 1 | 2/2 |"), "\(smd)")
+
+        let (same, n, nmd) = try compare(["--set", "channel-map=1,0", "--no-every-channel"], "same-probe")
+        #expect(same.status == 0 && n["channels"] == nil && !nmd.contains("Every channel"), "\(same.stderr)")
+    }
+}
+
 /// The parts of the card model's truth these tests read.
 struct SimTruth: Decodable {
     struct Artifact: Decodable {

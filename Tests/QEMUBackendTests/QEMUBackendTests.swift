@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import AudioFile
 @testable import Measure
 import Foundation
 import LoopbenchCore
@@ -43,6 +44,34 @@ struct QEMUBackendPartsTests {
         #expect(timeout?.subject == "timeout")
         let virtio = thrown { () throws(LoopbenchError) in _ = try QEMULoop(settings: ["device": "virtio-snd"]) }
         #expect(virtio?.subject == "device")
+    }
+
+    /// The guest plays and records two channels (HDA and AC'97 are stereo); channel-map, the
+    /// model's injected fault, has no effect here and says so.
+    @Test func channelsAreTheCardsTwoAndChannelMapIsTheModels() throws {
+        #expect(try QEMULoop(settings: [:]).channels == 2)
+        #expect(try QEMULoop(settings: ["channels": "2"]).channels == 2)
+        let one = thrown { () throws(LoopbenchError) in _ = try QEMULoop(settings: ["channels": "1"]) }
+        #expect(one?.kind == .usage && one?.subject == "channels" && one?.description.contains("stereo") == true)
+        let mapped = try QEMULoop(settings: ["channel-map": "1,0"])
+        #expect(mapped.ignored == ["channel-map"])
+        #expect(QEMULoop.settingDocs.contains { $0.key == "channels" && $0.defaultValue == "2" })
+    }
+
+    /// `signal --play --backend qemu`'s settings: `rate` is the guest's rate, a mono or stereo
+    /// signal; the probe disk tells the guest to play only, with its stop line.
+    @Test func playerSettingsAndItsProbeHeader() throws {
+        let p = try QEMUPlayer(settings: ["rate": "44100", "channels": "1", "device": "ac97"])
+        #expect(p.sampleRate == 44100 && p.channels == 1 && p.loop.model.device == .ac97)
+        let three = thrown { () throws(LoopbenchError) in _ = try QEMUPlayer(settings: ["channels": "3"]) }
+        #expect(three?.kind == .usage && three?.subject == "channels")
+        let clash = thrown { () throws(LoopbenchError) in _ = try QEMUPlayer(settings: ["rate": "48000", "guest.rate": "44100"]) }
+        #expect(clash?.kind == .usage && clash?.subject == "guest.rate")
+        let dir = TestPaths.temporaryDirectory("qemu-play-disk")
+        try GuestDisks.writeProbe(AudioBuffer(sampleRate: 48000, mono: [0]), request: .init(rate: 48000, channels: 2, periodFrames: 480, bufferFrames: 1920,
+                                                                                          tailFrames: 0, extra: ["mode=play", "stop=/dev/ttyS1", "tone=997.000000"]), to: dir + "/p.img")
+        let head = String(decoding: try #require(FileManager.default.contents(atPath: dir + "/p.img")).prefix(200).prefix { $0 != 10 }, as: UTF8.self)
+        #expect(head.hasSuffix("device=hw:0,0 mixer=1 mode=play stop=/dev/ttyS1 tone=997.000000"), "\(head)")
     }
 
     @Test func theInstalledVersionPicksTheModelsDefaults() {
@@ -164,11 +193,40 @@ enum QEMUFixture {
     static let tuned = ["timer-period": "2000", "out.latency": "20000", "in.latency": "20000", "out.frequency": "48000", "in.frequency": "48000",
                         "guest.period": "20000", "guest.buffer": "80000"]
 
-    static func measure(_ extra: [String: String], seconds: Double = 2) throws -> RoundTrip.Result {
+    /// One boot; with `everyChannel` (as `measure` does by default) each of the guest's two
+    /// channels plays its own probe and the result carries a channel check.
+    static func measure(_ extra: [String: String], seconds: Double = 2, everyChannel: Bool = false) throws -> RoundTrip.Result {
         let loop = try QEMULoop(settings: tuned.merging(extra) { $1 })
         var spec = Stimulus.Spec()
         spec.seconds = seconds
-        return try RoundTrip.measure(loop: loop, spec: spec)
+        return try RoundTrip.measure(loop: loop, spec: spec, everyChannel: everyChannel)
+    }
+
+    /// How long a guest may take to boot and start its stream: about 10 s under TCG on this
+    /// machine; six times that for a loaded one.
+    static let bootLimitSeconds = 60.0
+
+    /// How far apart (in frames) the two channels' round trips may be. Both travel in the same
+    /// interleaved frames, through one card, one QEMU voice and one PulseAudio stream, so
+    /// they arrive at the same frame: what is left is the analyzer's sub-sample estimate on
+    /// two different probes (a few hundredths of a frame on a clean loop).
+    static let channelLatencyToleranceFrames = 0.5
+
+    /// Every channel found in its place (or, `swapped`, the pair exchanged), each with a latency,
+    /// the two within ``channelLatencyToleranceFrames`` of each other and of the measurement's own.
+    /// Verdicts of crackle are not asserted here: a loaded machine may crackle, and a channel
+    /// check does not depend on a clean run.
+    static func expectChannels(_ m: LoopMeasurement, swapped: Bool, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let c = try #require(m.channelCheck, "no channel check", sourceLocation: sourceLocation)
+        #expect(c.channels.map(\.captureChannel) == [0, 1], sourceLocation: sourceLocation)
+        #expect(c.channels.map(\.playedChannel) == (swapped ? [1, 0] : [0, 1]), "\(c.channels)", sourceLocation: sourceLocation)
+        #expect(c.faults.map(\.kind) == (swapped ? [.swapped] : []) && c.faults.allSatisfy { $0.channels == [0, 1] }, "\(c.faults)", sourceLocation: sourceLocation)
+        for ch in c.channels {
+            #expect(ch.verdict != .noSignal && ch.polarity == 1, "\(ch)", sourceLocation: sourceLocation)
+        }
+        let l = c.channels.compactMap(\.latencySamples)
+        try #require(l.count == 2, "\(c.channels)", sourceLocation: sourceLocation)
+        #expect(abs(l[0] - l[1]) <= channelLatencyToleranceFrames, "channel latencies \(l) frames", sourceLocation: sourceLocation)
     }
 }
 
@@ -181,8 +239,9 @@ struct QEMUBackendTests {
     /// time, but one boot in a few loses a block there (a 66-frame drop with no QEMU-side
     /// witness, like the calibration's misses), and a test of "clean" needs the margin.
     @Test func hdaRoundTripIsCleanAndInRange() throws {
-        let r = try QEMUFixture.measure(["device": "hda", "out.latency": "46440", "in.latency": "46440"])
+        let r = try QEMUFixture.measure(["device": "hda", "out.latency": "46440", "in.latency": "46440"], everyChannel: true)
         let m = r.measurement
+        try QEMUFixture.expectChannels(m, swapped: false)
         #expect(m.verdict == .clean, "events: \(m.events)")
         let ms = try #require(m.latency?.ms)
         #expect(ms > 55 && ms < 67, "HDA round trip \(ms) ms")
@@ -199,7 +258,8 @@ struct QEMUBackendTests {
     /// AC'97 with a 2 ms timer and 46.44 ms of PulseAudio latency: clean, 44 ms (43.8–45.1 ms over
     /// three boots of the calibration grid); the same margin as the HDA test.
     @Test func ac97RoundTripIsCleanAndInRange() throws {
-        let m = try QEMUFixture.measure(["device": "ac97", "out.latency": "46440", "in.latency": "46440"]).measurement
+        let m = try QEMUFixture.measure(["device": "ac97", "out.latency": "46440", "in.latency": "46440"], everyChannel: true).measurement
+        try QEMUFixture.expectChannels(m, swapped: false)
         #expect(m.verdict == .clean, "events: \(m.events)")
         let ms = try #require(m.latency?.ms)
         #expect(ms > 39 && ms < 50, "AC'97 round trip \(ms) ms")
@@ -220,6 +280,72 @@ struct QEMUBackendTests {
         #expect(!drops.isEmpty && drops.allSatisfy { $0.sizeSamples >= 256 }, "drops \(drops)")
         // Every overrun the trace places inside the capture has its damage in the analyzer's events.
         #expect(!q.witnessFlags.contains { $0.contains("did not see") }, "\(q.witnessFlags)")
+    }
+
+    /// The guest's output through a PulseAudio remap sink that exchanges left and right (the
+    /// ground truth of a channel fault on a real path), recorded from the null sink's monitor:
+    /// `measure --backend qemu` finds the pair swapped, exits 3 for it, and both channels keep
+    /// one round trip. (Its control, the straight path, is every other test of this suite:
+    /// each finds both channels in place.)
+    @Test func hdaThroughASwappingRemapSinkIsFoundSwapped() throws {
+        let dir = TestPaths.temporaryDirectory("qemu-swapped")
+        let json = dir + "/m.json"
+        let settings = QEMUFixture.tuned.merging(["device": "hda", "out.latency": "46440", "in.latency": "46440",
+                                                  "sink": "qemu_swapped", "source": RemapSink.master + ".monitor"]) { $1 }
+        let out = try RemapSink.with("qemu_swapped", swap: true) {
+            try CLI.run(["measure", "--backend", "qemu", "--seconds", "2", "--json", json, "--quiet"] + settings.sorted { $0.key < $1.key }.flatMap { ["--set", "\($0.key)=\($0.value)"] })
+        }
+        #expect(out.status == 3, "a channel fault exits 3 (before crackle's 1): \(out.stderr)")
+        let m = try JSONDecoder().decode(LoopMeasurement.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+        try QEMUFixture.expectChannels(m, swapped: true)
+        #expect(m.qemu?.argv.contains { $0.contains("out.name=qemu_swapped,in.name=loop.monitor") } == true, "\(m.qemu?.commandLine ?? "")")
+        #expect(SchemaCheck.validate(jsonPath: json, schema: "measurement.schema.json") == nil)
+    }
+
+    /// `signal --play --backend qemu --tone 997`: a real guest plays the tone on both channels
+    /// into the null sink until one Ctrl-C; it then fades out and powers off by itself, and
+    /// loopbench exits 0 with "(interrupted)", as on pulse and alsa. What the sink's monitor
+    /// records meanwhile is the tone: its frequency and peak from every cycle's zero crossings
+    /// and maximum, medians, so that a block lost to a loaded machine does not move them.
+    @Test func toneOnAGuestUntilCtrlC() throws {
+        let dir = TestPaths.temporaryDirectory("qemu-tone")
+        let ref = dir + "/any.wav", cap = dir + "/tone.wav", err = dir + "/stderr"
+        #expect(try CLI.run(["signal", "--out", ref, "--seconds", "0.5"]).status == 0)
+        FileManager.default.createFile(atPath: err, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.executable)
+        p.arguments = ["signal", "--play", "--backend", "qemu", "--tone", "997", "--level=-12"]
+            + QEMUFixture.tuned.merging(["device": "hda", "out.latency": "46440", "in.latency": "46440"]) { $1 }.sorted { $0.key < $1.key }.flatMap { ["--set", "\($0.key)=\($0.value)"] }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle(forWritingAtPath: err)
+        try p.run()
+        // The guest says when its stream has started; the boot takes about 10 s under TCG.
+        var waited = 0.0
+        while !((try? String(contentsOfFile: err, encoding: .utf8)) ?? "").contains("playing") && p.isRunning && waited < QEMUFixture.bootLimitSeconds {
+            Thread.sleep(forTimeInterval: 0.1)
+            waited += 0.1
+        }
+        let rec = try CLI.run(["measure", "--backend", "pulse", "--capture-only", "--reference", ref, "--duration", "1.5", "--set", "channels=2",
+                               "--set", "tlength=200ms", "--set", "fragsize=50ms", "--save-capture", cap, "--fail-on", "none", "--quiet"])
+        p.interrupt()
+        waited = 0
+        while p.isRunning && waited < QEMUPlayer.stopGraceSeconds + 10 { Thread.sleep(forTimeInterval: 0.1); waited += 0.1 }
+        #expect(!p.isRunning, "Ctrl-C ends the guest's tone")
+        guard !p.isRunning else { p.terminate(); return }
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+        #expect(p.terminationReason == .exit && p.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("playing 997.0 Hz at -12.0 dBFS on qemu until Ctrl-C"), "\(stderr)")
+        #expect(stdout.contains("on qemu (interrupted)"), "\(stdout)")
+        #expect(rec.status == 0, "\(rec.stderr)")
+        let channels = try SoundFile.read(cap).channels
+        try #require(channels.count == 2)
+        for (c, samples) in channels.enumerated() {
+            let (hz, peak) = ToneReading.of(Array(samples.suffix(48000)), sampleRate: 48000)
+            #expect(abs(hz - 997) < 0.5, "channel \(c): \(hz) Hz")
+            #expect(abs(peak - pow(10, -12.0 / 20)) < 0.005, "channel \(c): peak \(peak)")
+        }
     }
 
     /// No sound server: one line naming it, exit 69, before anything boots.
@@ -324,6 +450,23 @@ struct QEMUBackendErrorTests {
         #expect(kill(pid, 0) != 0, "the stand-in QEMU (pid \(pid)) is still running")
     }
 
+    /// `signal --play --backend qemu` runs QEMU in a process group of its own (a terminal's
+    /// Ctrl-C must reach loopbench alone, which then stops the guest its own way), with the
+    /// guest's stop line as a second serial port; a QEMU that fails is one line and 69.
+    @Test func guestPlayerRunsQEMUInItsOwnProcessGroup() throws {
+        let dir = TestPaths.temporaryDirectory("fake-qemu-play")
+        let qemu = try Self.fakeQEMU(body: "echo \"$$ $(cut -d' ' -f5 /proc/$$/stat) $*\" > \(dir)/run; echo 'qemu-system-x86_64: stand-in' >&2; exit 1")
+        let out = try CLI.run(["signal", "--play", "--backend", "qemu", "--tone", "997"],
+                              environment: ["LOOPBENCH_QEMU": qemu, "PULSE_SERVER": "unix:" + Self.socketPath(),
+                                            "LOOPBENCH_QEMU_CACHE": TestPaths.temporaryDirectory("qemu-cache")])
+        #expect(out.status == 69 && out.stderr.split(separator: "\n").last?.contains("capture is missing") == true, "\(out.stderr)")
+        let words = try String(contentsOfFile: dir + "/run", encoding: .utf8).split(separator: " ")
+        try #require(words.count > 2)
+        #expect(words[0] == words[1], "QEMU leads its own process group: pid \(words[0]), group \(words[1])")
+        #expect(Int32(words[1]) != getpgrp())
+        #expect(words.joined(separator: " ").contains("-serial pipe:"))
+    }
+
     /// QEMU that fails before the guest runs: its own error line, and the capture is missing.
     @Test func captureMissingCarriesQEMUsError() throws {
         let qemu = try Self.fakeQEMU(body: "echo \"2026-11-30T00:00:00.000000Z qemu-system-x86_64: -audiodev pa,id=snd0: Could not init 'pa' audio driver\" >&2; exit 1")
@@ -331,5 +474,26 @@ struct QEMUBackendErrorTests {
         #expect(out.status == 69)
         let lines = out.stderr.split(separator: "\n")
         #expect(lines.count == 1 && lines[0].contains("capture is missing") && lines[0].contains("Could not init 'pa' audio driver"), "\(out.stderr)")
+    }
+}
+
+/// A steady tone's frequency and peak, read robustly: the median interval between rising zero
+/// crossings (each placed between its two samples by linear interpolation) and the median of
+/// every cycle's largest sample. A gap or a drop changes a few cycles, not the medians.
+enum ToneReading {
+    static func of(_ x: [Float], sampleRate: Int) -> (hz: Double, peak: Double) {
+        var rises: [Double] = []
+        var peaks: [Double] = []
+        var top = 0.0
+        for i in 1..<max(1, x.count) {
+            top = max(top, Double(x[i]))
+            guard x[i - 1] < 0 && x[i] >= 0 else { continue }
+            rises.append(Double(i - 1) + Double(-x[i - 1]) / Double(x[i] - x[i - 1]))
+            peaks.append(top)
+            top = 0
+        }
+        func median(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.sorted()[v.count / 2] }
+        let periods = zip(rises.dropFirst(), rises).map { $0 - $1 }
+        return (Double(sampleRate) / median(periods), median(Array(peaks.dropFirst())))
     }
 }

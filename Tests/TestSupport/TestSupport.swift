@@ -163,3 +163,24 @@ public enum CLI {
         return Output(status: r.status, stdout: r.stdout, stderr: r.stderr, signalled: r.signalled)
     }
 }
+
+/// A PulseAudio `module-remap-sink` on the private null sink of `scripts/pulse-loopback`
+/// (`loop`): the ground truth of a channel fault on a real path. With `swap`, what is played
+/// into it reaches the null sink with left and right exchanged; without, in order (the
+/// control: the same extra hop, no fault). Its own monitor carries what was played into it
+/// before the remap: record from `loop.monitor`.
+public enum RemapSink {
+    /// The null sink `scripts/pulse-loopback` creates.
+    public static let master = "loop"
+
+    /// Loads the remap sink `name`, runs `body`, and unloads it (also when `body` throws).
+    public static func with<T>(_ name: String, swap: Bool, _ body: () throws -> T) throws -> T {
+        let map = swap ? "front-right,front-left" : "front-left,front-right"
+        let load = try Spawn.run("/usr/bin/pactl", ["load-module", "module-remap-sink", "sink_name=\(name)", "master=\(master)", "channels=2",
+                                                    "master_channel_map=front-left,front-right", "channel_map=\(map)", "remix=no"])
+        guard load.status == 0 else { throw LoopbenchError.unavailable("pactl", "load-module module-remap-sink: \(load.stderr)") }
+        let module = load.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { _ = try? Spawn.run("/usr/bin/pactl", ["unload-module", module]) }
+        return try body()
+    }
+}

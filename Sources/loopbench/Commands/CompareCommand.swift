@@ -16,7 +16,10 @@ struct CompareCommand: ParsableCommand {
         discussion: """
         --set KEY=VALUE goes to every backend that has KEY; BACKEND.KEY=VALUE (e.g. pulse.tlength=40ms, \
         alsa.buffer=40ms) to that backend only. The report is compare.json and compare.md in --out; \
-        --json writes the JSON to a path or to stdout (-).
+        --json writes the JSON to a path or to stdout (-). With several channels (--set channels=2; \
+        qemu always has 2) every channel plays its own probe, and the report adds a row per capture \
+        channel: what it carried, its latency and gain, and the trials that found it swapped, \
+        missing, duplicated or inverted.
         """ + "\n\n" + FailOn.statusDiscussion)
 
     @Option(name: .long, help: "A backend to measure (repeat: --backend pulse --backend alsa).") var backend: [String] = []
@@ -28,6 +31,9 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .long, help: "Write the report JSON to this path, or - for stdout.") var json: String?
     @Flag(name: .long, help: "Print nothing but errors.") var quiet = false
     @Option(name: .customLong("fail-on"), help: FailOn.help) var failOn: FailOn = .default
+    @Flag(name: .customLong("every-channel"), inversion: .prefixedNo,
+          help: "With several channels, play a different probe on each and check every channel (--no-every-channel: the same probe on all).")
+    var everyChannel = true
 
     func run() throws {
         let measured: [LoopMeasurement] = try reportingErrors {
@@ -37,7 +43,8 @@ struct CompareCommand: ParsableCommand {
             let perBackend = try Compare.splitSettings(try SettingsParser.parse(settings), backends: backends)
             var loops: [any AudioLoop] = []
             for b in backends { loops.append(try Loops.make(backend: b, settings: perBackend[b] ?? [:])) }
-            let report = Compare.measure(loops: loops, repeats: repeats, seconds: seconds, level: level, quiet: quiet || json == "-")
+            let report = Compare.measure(loops: loops, repeats: repeats, seconds: seconds, level: level, quiet: quiet || json == "-",
+                                         everyChannel: everyChannel)
             let data = try JSONCoding.encode(report)
             let table = Compare.markdown(report)
             if let out {

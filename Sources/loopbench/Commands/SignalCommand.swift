@@ -6,6 +6,7 @@ import Dispatch
 import Foundation
 import LoopbenchCore
 import Loops
+import QEMUBackend
 import Stimulus
 
 extension Stimulus.Kind: ExpressibleByArgument {}
@@ -16,8 +17,12 @@ struct SignalCommand: ParsableCommand {
         commandName: "signal",
         abstract: "Write a probe signal (a train of short exponential sine sweeps by default) to an audio file, or play it.",
         discussion: """
-        --play plays the probe once on --backend pulse or alsa (Ctrl-C stops it); with --tone HZ it \
-        plays a steady sine at --level until Ctrl-C, for listening while a mixer is adjusted.
+        --play plays the probe once on --backend pulse, alsa or qemu (Ctrl-C stops it); with --tone HZ \
+        it plays a steady sine at --level until Ctrl-C, for listening while a mixer is adjusted. On qemu \
+        a real guest boots and plays it on its emulated card (HDA or AC'97, --set device=…) into the \
+        host's sound server; Ctrl-C makes the guest fade out and power off. --backend sim is refused \
+        (exit 64): the card model has no speaker; hear what it makes of a probe with measure --backend \
+        sim --save-capture FILE.
         """)
 
     @Option(name: .long, help: "Output file (.wav, .flac, .aiff).") var out: String?
@@ -32,7 +37,7 @@ struct SignalCommand: ParsableCommand {
     @Option(name: .long, help: "With --period: the silence after each probe, in seconds.") var separator: Double = PeriodicProbe.defaultSeparatorSeconds
     @Flag(name: .long, help: "Play it (on --backend) instead of, or after, writing it.") var play = false
     @Option(name: .long, help: "With --play: a steady sine of this frequency (Hz) until Ctrl-C, instead of the probe.") var tone: Double?
-    @Option(name: .long, help: "With --play: pulse | alsa") var backend: String = "pulse"
+    @Option(name: .long, help: "With --play: pulse | alsa | qemu (a real guest plays it; sim has no speaker and is refused)") var backend: String = "pulse"
     @Option(name: .customLong("set"), help: "With --play: a backend setting KEY=VALUE (repeatable), as for measure; rate and channels come from --rate and --channels.")
     var settings: [String] = []
     @Flag(name: .long, help: "Print nothing but errors.") var quiet = false
@@ -41,6 +46,7 @@ struct SignalCommand: ParsableCommand {
         try reportingErrors {
             guard out != nil || play else { throw LoopbenchError.usage("signal: give --out FILE, --play, or both", subject: "out") }
             guard tone == nil || play else { throw LoopbenchError.usage("--tone goes with --play", subject: "tone") }
+            if play && backend == "sim" { throw Loops.simRefusal }
             var spec = Stimulus.Spec(kind: kind, sampleRate: rate, seconds: seconds, channels: channels, levelDB: level, seed: seed)
             spec.seed = seed
             try spec.validate()
@@ -88,6 +94,7 @@ struct SignalCommand: ParsableCommand {
         var s = try SettingsParser.parse(settings)
         s["rate"] = String(rate)
         s["channels"] = String(channels)
+        if backend == "qemu" { return try playOnGuest(buf, settings: s) }
         let player = try Loops.player(backend: backend, settings: s)
         let stop = InterruptFlag()
         stop.install()
@@ -102,21 +109,49 @@ struct SignalCommand: ParsableCommand {
     }
 }
 
+extension SignalCommand {
+    /// `--backend qemu`: a real guest boots and plays (``QEMUPlayer``); the first Ctrl-C asks it
+    /// to fade out and power off, a second kills QEMU by its pid and exits.
+    private func playOnGuest(_ buf: AudioBuffer?, settings: [String: String]) throws(LoopbenchError) {
+        let player = try QEMUPlayer(settings: settings)
+        let stop = InterruptFlag()
+        stop.install()
+        let what = tone.map { String(format: "%.1f Hz at %.1f dBFS", $0, level) } ?? "the probe"
+        if !quiet { FileHandle.standardError.write(Data("booting a QEMU guest to play \(what)\n".utf8)) }
+        let signal: QEMUPlayer.Signal = tone.map { .tone(hz: $0, levelDB: level) } ?? .probe(buf!)
+        let o = try player.play(signal, stop: stop.isSet, started: { pid in stop.onForce { kill(pid, SIGKILL) } }, playing: {
+            if !quiet { FileHandle.standardError.write(Data("playing \(what) on qemu\(tone != nil ? " until Ctrl-C" : "")\n".utf8)) }
+        })
+        if !quiet {
+            let xruns = o.xruns > 0 ? ", \(o.xruns) guest underruns" : ""
+            print(String(format: "played %.3f s on qemu%@%@", Double(o.frames) / Double(rate), o.interrupted ? " (interrupted)" : "", xruns))
+        }
+    }
+}
+
 /// Set by the first Ctrl-C (SIGINT), so the player fades out and returns; a second one ends
-/// the process at once.
+/// the process at once (after ``onForce(_:)``'s action: killing a child that would outlive it).
 final class InterruptFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var set = false
+    private var force: (@Sendable () -> Void)?
     private var source: (any DispatchSourceSignal)?
 
     func isSet() -> Bool { lock.lock(); defer { lock.unlock() }; return set }
+
+    /// What a second Ctrl-C does before the process exits.
+    func onForce(_ action: @escaping @Sendable () -> Void) { lock.lock(); force = action; lock.unlock() }
 
     func install() {
         signal(SIGINT, SIG_IGN)
         let src = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue.global())
         src.setEventHandler { [weak self] in
             guard let self else { return }
-            if self.isSet() { _exit(130) }
+            if self.isSet() {
+                self.lock.lock(); let f = self.force; self.lock.unlock()
+                f?()
+                _exit(130)
+            }
             self.lock.lock(); self.set = true; self.lock.unlock()
         }
         src.resume()
