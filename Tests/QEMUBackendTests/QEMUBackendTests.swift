@@ -270,16 +270,23 @@ struct QEMUBackendTests {
     /// `timer-period=20000` breaks HDA (from the calibration grid): the 8 KiB codec ring
     /// (42.7 ms at 48 kHz) overflows between two 20 ms ticks that come late, QEMU traces
     /// `hda_audio_overrun`, and the analyzer finds the lost audio as a drop near the same time.
+    /// QEMU's trace is the truth: the overruns come when ticks are late, and in one run in
+    /// several on a loaded machine none fell inside a 3 s probe (all in the silence around it),
+    /// so the run was rightly clean. The probe is 6 s long, and the test holds the analyzer to
+    /// the trace: every overrun inside the probe is a drop of at least 256 frames.
     @Test func longTimerPeriodBreaksHDAAndTheTraceAgrees() throws {
-        let m = try QEMUFixture.measure(["device": "hda", "timer-period": "20000", "out.latency": "46440", "in.latency": "46440"], seconds: 3).measurement
+        let m = try QEMUFixture.measure(["device": "hda", "timer-period": "20000", "out.latency": "46440", "in.latency": "46440"], seconds: 6).measurement
         let q = try #require(m.qemu)
         let overruns = q.trace.filter { $0.name == "hda_audio_overrun" }
         let drops = m.events.filter { $0.kind == .drop }
-        #expect(m.verdict == .crackle)
         #expect(!overruns.isEmpty, "no hda_audio_overrun traced; events \(m.events)")
-        #expect(!drops.isEmpty && drops.allSatisfy { $0.sizeSamples >= 256 }, "drops \(drops)")
-        // Every overrun the trace places inside the capture has its damage in the analyzer's events.
+        #expect(drops.allSatisfy { $0.sizeSamples >= 256 }, "drops \(drops)")
+        if !drops.isEmpty { #expect(m.verdict == .crackle) }
+        // Every overrun the trace places inside the probe has its damage in the analyzer's events.
         #expect(!q.witnessFlags.contains { $0.contains("did not see") }, "\(q.witnessFlags)")
+        if drops.isEmpty {
+            print("longTimerPeriodBreaksHDA: \(overruns.count) overruns traced, none inside the probe: a clean run, as the trace says")
+        }
     }
 
     /// The guest's output through a PulseAudio remap sink that exchanges left and right (the
