@@ -402,4 +402,11 @@ struct AnalyzerTuning: Sendable {
     /// (a resampler's image as the probe crosses the path's Nyquist frequency). A transient,
     /// or garbage in a buffer, is broadband.
     var minBurstFlatness = 0.15
+    /// A burst whose residual keeps less than this share of its energy below the top of the
+    /// band (``Explainer/lowBandShare(_:around:)``) is the interpolator's misfit above ~0.9 ×
+    /// Nyquist, not a click: that misfit alone gives ≤ 0.05, a broadband click ~1, and a
+    /// flagged burst (≥ 6× the local noise) of misfit plus white noise stays below ~0.2.
+    var nyquistMisfitMaxLowShare = 0.25
+    /// …measured over at least this many frames around the burst (a one-frame burst included).
+    var nyquistMisfitFrames = 16
 }
