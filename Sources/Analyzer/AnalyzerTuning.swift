@@ -122,6 +122,28 @@ struct AnalyzerTuning: Sendable {
     /// told; a 2 s steady tone (one period of 96 000 frames, 5·10⁻⁴ behind) is not.
     var globalAmbiguityMinGap = 0.005
 
+    // MARK: mains hum (RoundTripAnalysis.removeHum)
+
+    /// Mains fundamentals (Hz) whose harmonics are fitted to the residual at the whole-signal delay.
+    static let mainsFrequencies = [50.0, 60.0]
+    /// Harmonics fitted (a ground loop's hum is rich in the first few).
+    static let humHarmonics = 8
+    /// The residual is fitted on every 8th frame: the tones lie far below that rate's Nyquist.
+    static let humDecimation = 8
+    /// A harmonic is removed when its fitted amplitude stands this many times above the mean
+    /// of the same fit at the neighbouring frequencies (the residual's own spectral density
+    /// there, whatever its colour): the power ratio of a noise-only fit is χ² with 2 degrees
+    /// of freedom over its mean, and 6² = 36 leaves a chance of e⁻¹⁸ per tone.
+    var humDetectionSigmas = 6.0
+    /// The residual is judged in blocks of this many frames: a block whose residual power is
+    /// above this multiple of the median block's holds the reference at another delay (before
+    /// or after a step), whose own low frequencies would hide the hum's lines; it is not fitted.
+    static let humBlockFrames = 2048
+    var humBlockMisfitMultiple = 4.0
+    /// Offsets (Hz) of those neighbours: a few bins of a 1 s capture away, clear of both
+    /// mains series' harmonics.
+    static let humNeighbourOffsets = [-9.0, -7.0, -5.0, -3.0, 3.0, 5.0, 7.0, 9.0]
+
     // MARK: periodic references (RoundTripAnalysis.periodicMeasurement)
 
     /// A reference whose normalised autocorrelation (beyond its main lobe, within the

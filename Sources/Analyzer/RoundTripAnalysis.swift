@@ -80,7 +80,8 @@ struct RoundTripAnalysis {
 
         // 1. Find.
         let find = self.find(ref)
-        let cap = removeMean(capture.channels[find.channel])
+        // Mean and mains hum removed: neither is the path nor a discontinuity.
+        let (cap, _) = removeHum(ref, removeMean(capture.channels[find.channel]), find)
         var m = LoopMeasurement(
             source: options.source, sampleRate: fs,
             reference: .init(path: refPath, frames: reference.frames, channels: reference.channelCount, channelUsed: refChannel),
