@@ -114,8 +114,8 @@ struct AnalyzerTuning: Sendable {
     /// indistinguishable from it.
     func ambiguityGap(rho: Double) -> Double { min(ambiguityMargin * (1 - rho), ambiguityMaxGap) }
 
-    /// The whole-signal correlation's peak is ambiguous also when a competitor trails it by
-    /// less than this (after both are refined between samples): such a competitor differs from
+    /// A periodic reference's whole-signal peak is ambiguous when its competitor trails it by
+    /// less than this share (after both are refined between samples): such a competitor differs from
     /// the peak only in a sliver of the reference (a steady tone's fade, a long pulse train's
     /// first and last pulses), which a path's colouring or a fade can move by as much.
     /// 0.005: a 2–3 s pulse train at 25 ms (80–120 pulses, competitors 1/80–1/120 behind) is

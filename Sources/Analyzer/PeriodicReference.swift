@@ -35,16 +35,20 @@ extension RoundTripAnalysis {
     /// segments and no events: a discontinuity in a periodic signal cannot be placed.
     func periodicMeasurement(_ m0: LoopMeasurement, _ find: GlobalFind, ref: [Float], cap: [Float], period: (period: Int, correlation: Double)) -> LoopMeasurement {
         let why = String(format: "the reference repeats every %d frames (normalised autocorrelation %.3f): the tracking windows match it a period away as well as at its own delay", period.period, period.correlation)
-        if globalPeakAmbiguous(find) { return globalPeakOnly(m0, find, why: why) }
+        if periodicPeakAmbiguous(find) {
+            var m = globalPeakOnly(m0, find, why: why, ambiguous: true)
+            m.reason = why + ", and so does the whole-signal correlation (its peak's competitor a period away trails it by less than its noise or a sliver of the reference): the delay cannot be told, no latency is reported"
+            return m
+        }
         if let frame = alignmentBreak(ref, cap, find, period: period.period) {
-            var m = globalPeakOnly(m0, find, why: why)
+            var m = globalPeakOnly(m0, find, why: why, ambiguous: false)
             m.verdict = .noSignal
             m.latency = nil
             m.polarity = nil
             m.reason = why + String(format: ", and at the whole-signal correlation's delay (%d) the capture stops holding it near capture frame %d (a discontinuity, drift or another signal), which a periodic reference cannot place: no latency is reported", find.lag, frame)
             return m
         }
-        var m = globalPeakOnly(m0, find, why: why)
+        var m = globalPeakOnly(m0, find, why: why, ambiguous: false)
         m.reason = why + "; the capture holds it at the whole-signal correlation's delay in every period: latency from that correlation only, drift not analysed"
         return m
     }

@@ -243,7 +243,7 @@ struct RoundTripAnalysis {
 
     /// The latency from the whole-signal correlation alone (no segments, no events), when the
     /// windows cannot be trusted for `why`; no latency either when that peak is ambiguous too.
-    func globalPeakOnly(_ m0: LoopMeasurement, _ find: GlobalFind, why: String) -> LoopMeasurement {
+    func globalPeakOnly(_ m0: LoopMeasurement, _ find: GlobalFind, why: String, ambiguous: Bool? = nil) -> LoopMeasurement {
         var m = m0
         m.verdict = .noSignal
         m.latency = nil
@@ -254,7 +254,7 @@ struct RoundTripAnalysis {
         m.snrDB = nil
         m.gainDB = nil
         m.polarity = nil
-        guard !globalPeakAmbiguous(find) else {
+        guard !(ambiguous ?? globalPeakAmbiguous(find)) else {
             m.reason = why + ", and so does the whole-signal correlation: the delay cannot be told, no latency is reported"
             return m
         }
@@ -291,29 +291,48 @@ struct RoundTripAnalysis {
     }
 
     /// Whether the whole-signal correlation has another peak (beyond the main one's lobe)
-    /// closer to it than the correlation's noise can tell apart, or than
-    /// ``AnalyzerTuning/globalAmbiguityMinGap``. (Not the windows' rule, a multiple of the
-    /// deficit 1 − ρ: the capture's noise and the path's colouring lower both peaks alike,
-    /// and only their difference's noise decides.)
+    /// closer to it than its own deficit can tell apart (``AnalyzerTuning/ambiguityMargin``).
+    /// (The windows' rule: it also refuses a peak that is a poor match, as under drift a
+    /// linear sweep's, whose whole-signal peak moves with the drift.)
     func globalPeakAmbiguous(_ find: GlobalFind) -> Bool {
+        guard find.corr[find.peakIndex] != 0 else { return true }
+        let second = globalCompetitor(find)?.1 ?? 0
+        let rho2 = find.rho * second / abs(find.corr[find.peakIndex])
+        return find.rho - rho2 < tuning.ambiguityGap(rho: find.rho)
+    }
+
+    /// The strongest whole-lag value of the whole-signal correlation beyond the main peak's
+    /// lobe (its index and magnitude); nil when there is none or the peak is 0.
+    func globalCompetitor(_ find: GlobalFind) -> (Int, Double)? {
         let c = find.corr, k = find.peakIndex
-        guard c[k] != 0 else { return true }
+        guard c[k] != 0 else { return nil }
         var lo = k, hi = k
         while lo > 0, c[lo - 1] * c[k] > 0 { lo -= 1 }
         while hi < c.count - 1, c[hi + 1] * c[k] > 0 { hi += 1 }
         var second = 0.0, secondIndex = k
         for i in c.indices where (i < lo || i > hi) && abs(c[i]) > second { second = abs(c[i]); secondIndex = i }
-        guard second > 0 else { return false }
+        return second > 0 ? (secondIndex, second) : nil
+    }
+
+    /// For a periodic reference, whose windows all trail their competitors by nothing: whether
+    /// the whole-signal peak's competitor (a period away), both refined between samples,
+    /// trails it by less than ``AnalyzerTuning/globalAmbiguityMinGap`` or by less than
+    /// ``AnalyzerTuning/findZThreshold`` times the noise of the two lags' difference. Not the
+    /// windows' rule (a multiple of the deficit 1 − ρ): the capture's noise and the path's
+    /// colouring lower both peaks alike, and only their difference's noise decides. (The
+    /// capture is then checked to hold the reference at that delay throughout.)
+    func periodicPeakAmbiguous(_ find: GlobalFind) -> Bool {
+        let c = find.corr, k = find.peakIndex
+        guard c[k] != 0 else { return true }
+        guard let (secondIndex, _) = globalCompetitor(find) else { return false }
         // Both refined between samples: at a fractional delay a broadband peak's whole-lag
-        // value (and so ρ) is far below its true height, and would pass for a deficit.
+        // value is far below its true height.
         let peakValue = abs(interp.refinePeak(of: c, near: k).value)
         guard peakValue > 0 else { return true }
         let secondValue = min(peakValue, abs(interp.refinePeak(of: c, near: secondIndex).value))
-        // The two peaks' difference must stand ``AnalyzerTuning/findZThreshold`` times above
-        // its own noise: the correlation's noise σ times √(2(1 − r)), r = second / peak, the
-        // two lags' templates being alike to r (a periodic competitor shares all but the
-        // reference's edges with the peak, and noise moves both nearly alike). And the
-        // competitor must trail by more than a sliver (``AnalyzerTuning/globalAmbiguityMinGap``).
+        // The difference's noise: the correlation's noise σ times √(2(1 − r)), r = second /
+        // peak, the two lags' templates being alike to r (a periodic competitor shares all
+        // but the reference's edges with the peak, and noise moves both nearly alike).
         let differenceNoise = find.noise * (2 * (1 - secondValue / peakValue)).squareRoot()
         return 1 - secondValue / peakValue < tuning.globalAmbiguityMinGap || (peakValue - secondValue) < tuning.findZThreshold * differenceNoise
     }
