@@ -15,21 +15,7 @@ import Synchronization
 /// `snd_pcm_state` count as xruns (`backendXruns` from the stimulus on; those during the preroll
 /// are given in the notes); `snd_pcm_delay` of both PCMs is sampled and reported.
 public struct ALSALoop: AudioLoop {
-    public static let settingDocs: [SettingDoc] = [
-        SettingDoc(key: "device", unit: "name", defaultValue: "default", meaning: "ALSA PCM for both directions (snd_pcm_open name, e.g. default, pulse, hw:0)"),
-        SettingDoc(key: "playback-device", unit: "name", defaultValue: "device", meaning: "PCM to play to, when it differs from device"),
-        SettingDoc(key: "capture-device", unit: "name", defaultValue: "device", meaning: "PCM to record from, when it differs from device"),
-        SettingDoc(key: "rate", unit: "Hz", defaultValue: "48000", meaning: "sample rate (exact; ALSA resampling is off)"),
-        SettingDoc(key: "channels", unit: "count", defaultValue: "1", meaning: "channels of both PCMs"),
-        SettingDoc(key: "format", unit: "name", defaultValue: "FLOAT_LE", meaning: "sample format: FLOAT_LE, S16_LE, S32_LE"),
-        SettingDoc(key: "buffer", unit: "µs|f", defaultValue: "40ms", meaning: "buffer size (snd_pcm_hw_params_set_buffer_size_near); frames with f"),
-        SettingDoc(key: "period", unit: "µs|f", defaultValue: "10ms", meaning: "period size (snd_pcm_hw_params_set_period_size_near); frames with f"),
-        SettingDoc(key: "start-threshold", unit: "µs|f", defaultValue: "auto", meaning: "playback start threshold (snd_pcm_sw_params_set_start_threshold); auto = buffer - period"),
-        SettingDoc(key: "preroll", unit: "µs", defaultValue: "auto", meaning: "silence played before the stimulus so the PCMs run in steady state when it starts; auto = granted buffer + 50 ms, at least 100 ms"),
-        SettingDoc(key: "tail", unit: "µs", defaultValue: "500ms", meaning: "capture kept after the stimulus (plus twice the buffer)"),
-        SettingDoc(key: "timeout", unit: "µs", defaultValue: "2s", meaning: "how long a PCM may give no data before the run fails (snd_pcm_wait)"),
-        SettingDoc(key: "writer-stall", unit: "µs:µs", defaultValue: "none", meaning: "fault injection for tests: AT:LENGTH pauses the writer thread once (e.g. 0.8s:300ms)"),
-    ]
+    public static let settingDocs: [SettingDoc] = ALSASettings.table.map(\.doc)
 
     public let backend = "alsa"
     public var sampleRate: Int { settings.rate }
@@ -42,23 +28,9 @@ public struct ALSALoop: AudioLoop {
 
     public var effectiveSettings: [String: JSONValue] {
         let s = settings
-        var out: [String: JSONValue] = [
-            "device": .string(s.playbackDevice == s.captureDevice ? s.playbackDevice : "\(s.playbackDevice)/\(s.captureDevice)"),
-            "rate": .number(Double(s.rate)),
-            "channels": .number(Double(s.channels)),
-            "format": .string(s.format.rawValue),
-            "buffer": .string(s.buffer.text),
-            "period": .string(s.period.text),
-            "start-threshold": .string(s.startThreshold.text),
-            "preroll": .string(s.prerollMicros.map { "\(Int($0))us" } ?? "auto"),
-        ]
-        if s.playbackDevice != s.captureDevice {
-            out["playback-device"] = .string(s.playbackDevice)
-            out["capture-device"] = .string(s.captureDevice)
-        }
+        var out = ALSASettings.table.effective(s)
         if let b = s.buffer.frames(rate: s.rate) { out["buffer_frames"] = .number(Double(b)) }
         if let p = s.period.frames(rate: s.rate) { out["period_frames"] = .number(Double(p)) }
-        if let w = s.writerStall { out["writer-stall"] = .string(w.text) }
         return out
     }
 
@@ -100,59 +72,32 @@ public struct ALSALoop: AudioLoop {
         wt.name = "loopbench alsa writer"
         wt.start()
 
-        // The watchdog: a PCM that brings no period for twice the buffer time plus most of a
-        // second has stalled (a sound server stopped behind the pulse plugin blocks inside
-        // alsa-lib, past any snd_pcm_wait timeout). The intentional writer stall is allowed for.
         let audio = Double(wantFrames + prerollFrames) / Double(s.rate)
-        let limit = audio * 3 + 10
-        let bufferSeconds = Double(max(play.bufferFrames, cap.bufferFrames)) / Double(s.rate)
-        let stallSeconds = min(s.timeoutMicros / 1e6, 2 * bufferSeconds + 0.75)
-        let writerAllowance = stallSeconds + (s.writerStall?.lengthMicros ?? 0) / 1e6
-        var stalled: (side: String, seconds: Double)? = nil
-        var capOK = false
-        while !capOK && stalled == nil {
-            capOK = capture.finished.wait(timeout: .now() + 0.02) == .success
-            if capOK { break }
-            let now = DispatchTime.now().uptimeNanoseconds
-            let capIdle = Double(now &- max(startNanos, shared.lastReadNanos.load(ordering: .relaxed))) / 1e9
-            let wrIdle = Double(now &- max(startNanos, shared.lastWriteNanos.load(ordering: .relaxed))) / 1e9
-            if capIdle > stallSeconds { stalled = ("capture", capIdle) }
-            else if wrIdle > writerAllowance && !shared.writerDone.load(ordering: .relaxed) { stalled = ("playback", wrIdle) }
-            else if Double(now &- startNanos) / 1e9 > limit { stalled = ("run", limit) }
-        }
-        shared.stop.store(true, ordering: .relaxed)
-        // A thread that is merely between calls ends within a period; one stuck inside alsa-lib
-        // does not, and keeps its PCM.
-        let grace: Double = stalled == nil ? 5 + s.timeoutMicros / 1e6 : 0.1
-        let wrOK = writer.finished.wait(timeout: .now() + grace) == .success
-        if !capOK { capOK = capture.finished.wait(timeout: .now() + (stalled == nil ? 0 : 0.02)) == .success }
-        abandoned = !(capOK && wrOK)
-        if let st = stalled {
-            let server = ProcessInfo.processInfo.environment["PULSE_SERVER"].map { " (PulseAudio at \($0) behind the pulse plugin?)" } ?? ""
-            throw .unavailable("alsa device \(st.side == "playback" ? s.playbackDevice : s.captureDevice)",
-                               st.side == "run" ? String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled device or sound server%@)", limit, audio, server)
-                                                : String(format: "the %@ stalled: no audio for %.2f s (buffer %.0f ms) after %.2f s of the run; the device or the sound server behind it%@ stopped responding",
-                                                         st.side, st.seconds, bufferSeconds * 1000, Date().timeIntervalSince(t0), server))
-        }
+        let watch = ALSAWatchdog(settings: s, bufferFrames: max(play.bufferFrames, cap.bufferFrames), audioSeconds: audio)
+        let (stalled, finished) = watch.run(capture: capture, writer: writer, shared: shared, startNanos: startNanos)
+        abandoned = !finished
+        if let st = stalled { throw watch.error(st, runSeconds: Date().timeIntervalSince(t0)) }
         guard !abandoned else {
-            throw .unavailable("alsa device \(s.captureDevice)/\(s.playbackDevice)", String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled device or server?)", limit, audio))
+            throw .unavailable("alsa device \(s.captureDevice)/\(s.playbackDevice)", String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled device or server?)", watch.limit, audio))
         }
         if let f = capture.failure ?? writer.failure {
             throw .unavailable(f.subject, "\(f.message) after \(String(format: "%.2f", Date().timeIntervalSince(t0))) s of the run")
         }
         play.drop()
         cap.drop()
+        return assemble(capture, writer, play: play, cap: cap, wantFrames: wantFrames, notes: notes)
+    }
 
+    /// The capture from the frame the stimulus started at, with what the PCMs reported.
+    private func assemble(_ capture: ALSACaptureThread, _ writer: ALSAWriterThread, play: ALSAPCM, cap: ALSAPCM, wantFrames: Int, notes: [String]) -> LoopCapture {
+        let s = settings
+        var notes = notes
         let start = writer.captureOffset
-        let total = capture.framesRead
-        let end = min(total, start + wantFrames)
-        let slice = Array(capture.samples[(start * s.channels)..<(end * s.channels)])
-        let buffer = AudioBuffer(sampleRate: s.rate, interleaved: slice, channelCount: s.channels)
-
-        let pd = Stats.median(writer.delays)
-        let cd = Stats.median(capture.delays)
+        let end = min(capture.framesRead, start + wantFrames)
+        let buffer = AudioBuffer(sampleRate: s.rate, interleaved: Array(capture.samples[(start * s.channels)..<(end * s.channels)]), channelCount: s.channels)
         var reported: Double?
-        if let pd {
+        if let pd = Stats.median(writer.delays) {
+            let cd = Stats.median(capture.delays)
             reported = pd + (cd ?? 0)
             notes.append(String(format: "snd_pcm_delay: playback %.0f frames (%.2f ms), capture %.0f frames (%.2f ms) (medians of %d and %d samples)",
                                 pd, pd * 1000 / Double(s.rate), cd ?? 0, (cd ?? 0) * 1000 / Double(s.rate), writer.delays.count, capture.delays.count))
@@ -171,8 +116,70 @@ public struct ALSALoop: AudioLoop {
     }
 }
 
+/// The run's watchdog: a PCM that brings no period for twice the buffer time plus most of a
+/// second has stalled (a sound server stopped behind the pulse plugin blocks inside alsa-lib,
+/// past any snd_pcm_wait timeout). The intentional writer stall is allowed for.
+struct ALSAWatchdog {
+    let settings: ALSASettings
+    let bufferSeconds: Double
+    let audioSeconds: Double
+    /// The whole run's limit: three times its audio plus 10 s.
+    var limit: Double { audioSeconds * 3 + 10 }
+    /// How long a side may bring nothing before it counts as stalled.
+    let stallSeconds: Double
+
+    init(settings: ALSASettings, bufferFrames: Int, audioSeconds: Double) {
+        self.settings = settings
+        self.audioSeconds = audioSeconds
+        bufferSeconds = Double(bufferFrames) / Double(settings.rate)
+        stallSeconds = min(settings.timeoutMicros / 1e6, 2 * bufferSeconds + 0.75)
+    }
+
+    /// Watches until the capture has what it needs or a side stalls, then stops both threads.
+    /// Returns the stall, if any, and whether both threads ended (a thread stuck inside
+    /// alsa-lib does not, and keeps its PCM).
+    func run(capture: ALSACaptureThread, writer: ALSAWriterThread, shared: ALSAShared, startNanos: UInt64) -> (stalled: (side: String, seconds: Double)?, finished: Bool) {
+        let writerAllowance = stallSeconds + (settings.writerStall?.lengthMicros ?? 0) / 1e6
+        var stalled: (side: String, seconds: Double)? = nil
+        var capOK = false
+        while !capOK && stalled == nil {
+            capOK = capture.finished.wait(timeout: .now() + 0.02) == .success
+            if capOK { break }
+            let now = DispatchTime.now().uptimeNanoseconds
+            let capIdle = ALSAShared.seconds(from: max(startNanos, shared.lastReadNanos.load(ordering: .relaxed)), to: now)
+            let wrIdle = ALSAShared.seconds(from: max(startNanos, shared.lastWriteNanos.load(ordering: .relaxed)), to: now)
+            if capIdle > stallSeconds { stalled = ("capture", capIdle) }
+            else if wrIdle > writerAllowance && !shared.writerDone.load(ordering: .relaxed) { stalled = ("playback", wrIdle) }
+            else if ALSAShared.seconds(from: startNanos, to: now) > limit { stalled = ("run", limit) }
+        }
+        shared.stop.store(true, ordering: .relaxed)
+        // A thread that is merely between calls ends within a period; one stuck inside alsa-lib does not.
+        let grace: Double = stalled == nil ? 5 + settings.timeoutMicros / 1e6 : 0.1
+        let wrOK = writer.finished.wait(timeout: .now() + grace) == .success
+        if !capOK { capOK = capture.finished.wait(timeout: .now() + (stalled == nil ? 0 : 0.02)) == .success }
+        return (stalled, capOK && wrOK)
+    }
+
+    /// The error for a stall, naming the device and the sound server behind it.
+    func error(_ st: (side: String, seconds: Double), runSeconds: Double) -> LoopbenchError {
+        let s = settings
+        let server = ProcessInfo.processInfo.environment["PULSE_SERVER"].map { " (PulseAudio at \($0) behind the pulse plugin?)" } ?? ""
+        return .unavailable("alsa device \(st.side == "playback" ? s.playbackDevice : s.captureDevice)",
+                            st.side == "run" ? String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled device or sound server%@)", limit, audioSeconds, server)
+                                             : String(format: "the %@ stalled: no audio for %.2f s (buffer %.0f ms) after %.2f s of the run; the device or the sound server behind it%@ stopped responding",
+                                                      st.side, st.seconds, bufferSeconds * 1000, runSeconds, server))
+    }
+}
+
 /// What the two I/O threads share.
 final class ALSAShared: Sendable {
+    /// Seconds from `start` to `end` (monotonic ns), 0 when `start` is later: another thread
+    /// can store a time stamp after this one read the clock, and an unsigned difference would
+    /// then wrap to 584 years (a false "stalled for 18446744073 s").
+    static func seconds(from start: UInt64, to end: UInt64) -> Double {
+        end > start ? Double(end - start) / 1e9 : 0
+    }
+
     /// Frames the capture thread has read so far.
     let framesRead = Atomic<Int>(0)
     /// Capture frame at which the stimulus started (-1 until the writer hands over frame 0).
@@ -188,11 +195,6 @@ final class ALSAShared: Sendable {
     let stop = Atomic<Bool>(false)
 }
 
-struct ALSAFailure: Sendable {
-    var subject: String
-    var message: String
-}
-
 /// The capture loop. Its fields are read by the caller after `finished` is signalled.
 final class ALSACaptureThread: @unchecked Sendable {
     let pcm: ALSAPCM
@@ -204,7 +206,7 @@ final class ALSACaptureThread: @unchecked Sendable {
     private(set) var framesRead = 0
     private(set) var xruns = 0
     private(set) var delays: [Double] = []
-    private(set) var failure: ALSAFailure?
+    private(set) var failure: LoopbenchError?
     /// Overruns before the stimulus started (before the writer handed over its first frame).
     private(set) var xrunsBeforeStart = 0
     private var sawStart = false
@@ -225,31 +227,30 @@ final class ALSACaptureThread: @unchecked Sendable {
         defer { raw.deallocate() }
         samples.reserveCapacity((wantFrames + s.rate) * ch)
         let timeoutMS = Int32(s.timeoutMicros / 1000)
-        var r = pcm.start()
-        if r < 0 { failure = ALSAFailure(subject: pcm.label, message: "cannot start capture: \(ALSAPCM.errorText(r))"); return }
+        do throws(ALSAError) { try pcm.start() } catch {
+            failure = LoopbenchError.unavailable(pcm.label, "cannot start capture: \(ALSAPCM.errorText(error.code))")
+            return
+        }
         var lastDelaySample = 0
         while !shared.stop.load(ordering: .relaxed) {
             let off = shared.captureOffset.load(ordering: .relaxed)
             if off >= 0 && !sawStart { sawStart = true; xrunsBeforeStart = xruns }
             if off >= 0 && framesRead >= off + wantFrames { return }
-            r = pcm.wait(milliseconds: timeoutMS)
-            if r == 0 {
-                failure = ALSAFailure(subject: pcm.label, message: "no capture data for \(timeoutMS) ms (a stalled sound server?)")
+            var n: Int
+            do throws(ALSAError) {
+                guard try pcm.wait(milliseconds: timeoutMS) else {
+                    failure = LoopbenchError.unavailable(pcm.label, "no capture data for \(timeoutMS) ms (a stalled sound server?)")
+                    return
+                }
+                n = try pcm.readi(raw, frames: per)
+            } catch {
+                if error.isWouldBlock { continue }
+                if error.isXrun, restartAfterOverrun() { continue }
+                if failure == nil { failure = LoopbenchError.unavailable(pcm.label, "the device failed mid-run: \(error)") }
                 return
             }
-            var n = r < 0 ? Int(r) : pcm.readi(raw, frames: per)
-            if n == -Int(EAGAIN) { continue }
-            if n == -Int(EPIPE) || n == -Int(ESTRPIPE) || (n >= 0 && pcm.isXrunState()) {
-                xruns += 1
-                _ = pcm.prepare()
-                r = pcm.start()
-                if r < 0 { failure = ALSAFailure(subject: pcm.label, message: "cannot restart capture after an overrun: \(ALSAPCM.errorText(r))"); return }
-                if n < 0 { continue }
-            }
-            if n < 0 {
-                failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: snd_pcm_readi: \(ALSAPCM.errorText(Int32(n)))")
-                return
-            }
+            // Frames read, but the PCM stopped in an overrun after them: keep them, restart.
+            if pcm.isXrunState() && !restartAfterOverrun() { return }
             n = min(n, per)
             let base = samples.count
             samples.append(contentsOf: repeatElement(0, count: n * ch))
@@ -262,6 +263,19 @@ final class ALSACaptureThread: @unchecked Sendable {
                 lastDelaySample = framesRead
                 delays.append(Double(d))
             }
+        }
+    }
+
+    /// Counts an overrun and restarts the capture; false (with the failure set) when it cannot.
+    private func restartAfterOverrun() -> Bool {
+        xruns += 1
+        do throws(ALSAError) {
+            try? pcm.prepare()
+            try pcm.start()
+            return true
+        } catch {
+            failure = LoopbenchError.unavailable(pcm.label, "cannot restart capture after an overrun: \(ALSAPCM.errorText(error.code))")
+            return false
         }
     }
 }
@@ -279,7 +293,7 @@ final class ALSAWriterThread: @unchecked Sendable {
     private(set) var xruns = 0
     private(set) var delays: [Double] = []
     private(set) var stalledAt: Int?
-    private(set) var failure: ALSAFailure?
+    private(set) var failure: LoopbenchError?
     /// Underruns before the stimulus started (during the preroll).
     private(set) var xrunsBeforeStart = 0
 
@@ -304,39 +318,23 @@ final class ALSAWriterThread: @unchecked Sendable {
         defer { raw.deallocate() }
         let silence = [Float](repeating: 0, count: per * ch)
 
-        // Let the capture run first (its first period), so both share a timeline from the start.
-        let t0 = Date()
-        while shared.framesRead.load(ordering: .relaxed) == 0 && !shared.stop.load(ordering: .relaxed) {
-            if Date().timeIntervalSince(t0) * 1e6 > s.timeoutMicros * 2 { break }
-            usleep(500)
-        }
+        waitForCapture()
         var prerolled = 0
         var written = 0
         var started = false
         var lastDelayAt = 0
         while !shared.stop.load(ordering: .relaxed) {
-            if !started && prerolled >= prerollFrames, let at = stallAt, stalledAt == nil, at == 0 {
-                stalledAt = 0
-                usleep(useconds_t(s.writerStall!.lengthMicros))
-            }
-            if started, let at = stallAt, stalledAt == nil, written >= at {
-                stalledAt = written
-                usleep(useconds_t(s.writerStall!.lengthMicros))
-            }
-            let w = pcm.wait(milliseconds: timeoutMS)
-            if w == 0 {
-                failure = ALSAFailure(subject: pcm.label, message: "the device took no data for \(timeoutMS) ms (a stalled sound server?)")
-                return
-            }
-            var avail = w < 0 ? Int(w) : pcm.avail()
-            if avail == -Int(EPIPE) || avail == -Int(ESTRPIPE) {
-                xruns += 1
-                let r = pcm.prepare()
-                if r < 0 { failure = ALSAFailure(subject: pcm.label, message: "cannot recover from an underrun: \(ALSAPCM.errorText(r))"); return }
-                continue
-            }
-            if avail < 0 {
-                failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: \(ALSAPCM.errorText(Int32(avail)))")
+            stallIfDue(at: stallAt, started: started, prerolled: prerolled, written: written)
+            var avail: Int
+            do throws(ALSAError) {
+                guard try pcm.wait(milliseconds: timeoutMS) else {
+                    failure = LoopbenchError.unavailable(pcm.label, "the device took no data for \(timeoutMS) ms (a stalled sound server?)")
+                    return
+                }
+                avail = try pcm.avail()
+            } catch {
+                if error.isXrun, recoverFromUnderrun() { continue }
+                if failure == nil { failure = LoopbenchError.unavailable(pcm.label, "the device failed mid-run: \(ALSAPCM.errorText(error.code))") }
                 return
             }
             avail = min(avail, per)
@@ -357,27 +355,16 @@ final class ALSAWriterThread: @unchecked Sendable {
             }
             s.format.encode(source, into: raw)
             if isStimulus && !started {
-                // The alignment point: frames the app had read when it handed over frame 0.
-                // Interpolated within the last capture period by the time since it arrived, so
-                // the alignment is not quantised to capture periods.
-                let read = shared.framesRead.load(ordering: .acquiring)
-                let since = Double(DispatchTime.now().uptimeNanoseconds &- shared.lastReadNanos.load(ordering: .relaxed)) / 1e9
-                captureOffset = read + min(Int((since * Double(s.rate)).rounded()), shared.lastChunkFrames.load(ordering: .relaxed))
-                xrunsBeforeStart = xruns
-                shared.captureOffset.store(captureOffset, ordering: .relaxed)
+                markStimulusStart()
                 started = true
             }
-            let n = pcm.writei(raw, frames: chunk)
-            if n == -Int(EPIPE) || n == -Int(ESTRPIPE) {
-                xruns += 1
-                let r = pcm.prepare()
-                if r < 0 { failure = ALSAFailure(subject: pcm.label, message: "cannot recover from an underrun: \(ALSAPCM.errorText(r))"); return }
-                continue  // the chunk was not taken: write it again, as an application would
-            } else if n < 0 {
-                failure = ALSAFailure(subject: pcm.label, message: "the device failed mid-run: snd_pcm_writei: \(ALSAPCM.errorText(Int32(n)))")
+            do throws(ALSAError) {
+                chunk = try pcm.writei(raw, frames: chunk)
+            } catch {
+                // An underrun: the chunk was not taken; write it again, as an application would.
+                if error.isXrun, recoverFromUnderrun() { continue }
+                if failure == nil { failure = LoopbenchError.unavailable(pcm.label, "the device failed mid-run: \(error)") }
                 return
-            } else {
-                chunk = n
             }
             shared.lastWriteNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
             if prerolled < prerollFrames { prerolled += chunk } else if written < stimFrames { written += chunk }
@@ -385,6 +372,48 @@ final class ALSAWriterThread: @unchecked Sendable {
                 lastDelayAt = written
                 delays.append(Double(d))
             }
+        }
+    }
+
+    /// Lets the capture run first (its first period), so both share a timeline from the start.
+    private func waitForCapture() {
+        let t0 = Date()
+        while shared.framesRead.load(ordering: .relaxed) == 0 && !shared.stop.load(ordering: .relaxed) {
+            if Date().timeIntervalSince(t0) * 1e6 > s.timeoutMicros * 2 { break }
+            usleep(500)
+        }
+    }
+
+    /// The injected writer stall (`writer-stall`), once: at stimulus frame `at`, or right after
+    /// the preroll when `at` is 0.
+    private func stallIfDue(at: Int?, started: Bool, prerolled: Int, written: Int) {
+        guard let at, stalledAt == nil, let stall = s.writerStall else { return }
+        if (!started && prerolled >= prerollFrames && at == 0) || (started && written >= at) {
+            stalledAt = started ? written : 0
+            usleep(useconds_t(stall.lengthMicros))
+        }
+    }
+
+    /// The alignment point: the frames the app had read when it handed over stimulus frame 0,
+    /// interpolated within the last capture period by the time since it arrived, so the
+    /// alignment is not quantised to capture periods.
+    private func markStimulusStart() {
+        let read = shared.framesRead.load(ordering: .acquiring)
+        let since = ALSAShared.seconds(from: shared.lastReadNanos.load(ordering: .relaxed), to: DispatchTime.now().uptimeNanoseconds)
+        captureOffset = read + min(Int((since * Double(s.rate)).rounded()), shared.lastChunkFrames.load(ordering: .relaxed))
+        xrunsBeforeStart = xruns
+        shared.captureOffset.store(captureOffset, ordering: .relaxed)
+    }
+
+    /// Counts an underrun and prepares the PCM again; false (with the failure set) when it cannot.
+    private func recoverFromUnderrun() -> Bool {
+        xruns += 1
+        do throws(ALSAError) {
+            try pcm.prepare()
+            return true
+        } catch {
+            failure = LoopbenchError.unavailable(pcm.label, "cannot recover from an underrun: \(ALSAPCM.errorText(error.code))")
+            return false
         }
     }
 }

@@ -17,7 +17,7 @@ enum ALSAMessages {
         guard let fmt, let args else { return }
         var buf = [CChar](repeating: 0, count: 512)
         _ = vsnprintf(&buf, buf.count, fmt, args)
-        var text = String(cString: buf).trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if let function { text = "(\(String(cString: function))) " + text }
         if err != 0 { text += ": " + String(cString: strerror(err)) }
         pending.withLock { list in

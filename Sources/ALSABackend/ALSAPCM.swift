@@ -139,6 +139,13 @@ final class ALSAPCM: @unchecked Sendable {
         if bufferFrames != wantBuf { notes.append("\(side) buffer: asked \(wantBuf) frames, \(device) granted \(bufferFrames) (set_buffer_size_near)") }
         if periodFrames != wantPer { notes.append("\(side) period: asked \(wantPer) frames, \(device) granted \(periodFrames) (set_period_size_near)") }
 
+        try configureSoftware(s, notes: &notes)
+        return notes
+    }
+
+    /// The software parameters: the playback start threshold (auto: buffer − period), wake-ups
+    /// once a period; then the PCM is prepared.
+    private func configureSoftware(_ s: ALSASettings, notes: inout [String]) throws(LoopbenchError) {
         var swp: OpaquePointer?
         guard snd_pcm_sw_params_malloc(&swp) >= 0, let sw = swp else { throw .unavailable(label, "out of memory") }
         defer { snd_pcm_sw_params_free(sw) }
@@ -152,34 +159,67 @@ final class ALSAPCM: @unchecked Sendable {
         } else {
             startThreshold = 1
         }
-        r = snd_pcm_sw_params_set_start_threshold(handle, sw, snd_pcm_uframes_t(startThreshold))
+        var r = snd_pcm_sw_params_set_start_threshold(handle, sw, snd_pcm_uframes_t(startThreshold))
         guard r >= 0 else { throw .usage("\(label): refuses start-threshold \(startThreshold): \(Self.errorText(r))", subject: "start-threshold") }
         snd_pcm_sw_params_set_avail_min(handle, sw, snd_pcm_uframes_t(periodFrames))
         r = snd_pcm_sw_params(handle, sw)
         guard r >= 0 else { throw .usage("\(label): refuses the software parameters: \(Self.errorText(r))", subject: "start-threshold") }
         r = snd_pcm_prepare(handle)
         guard r >= 0 else { throw .unavailable(label, "cannot prepare: \(Self.errorText(r))") }
-        return notes
     }
 
-    func start() -> Int32 { snd_pcm_start(handle) }
-    func prepare() -> Int32 { snd_pcm_prepare(handle) }
+    func start() throws(ALSAError) { try ALSAError.check(snd_pcm_start(handle), "snd_pcm_start") }
+    func prepare() throws(ALSAError) { try ALSAError.check(snd_pcm_prepare(handle), "snd_pcm_prepare") }
     func drop() { snd_pcm_drop(handle) }
     /// Blocks until what was queued has played.
     func drain() { snd_pcm_drain(handle) }
     func isXrunState() -> Bool { snd_pcm_state(handle) == SND_PCM_STATE_XRUN }
     func isRunning() -> Bool { snd_pcm_state(handle) == SND_PCM_STATE_RUNNING }
 
-    /// Waits until the PCM can take or give `avail_min` frames: 1 ready, 0 timeout, < 0 error.
-    func wait(milliseconds: Int32) -> Int32 { snd_pcm_wait(handle, milliseconds) }
-    /// Frames that can be written or read now, or a negative error code.
-    func avail() -> Int { snd_pcm_avail_update(handle) }
+    /// Waits until the PCM can take or give `avail_min` frames: true when it can, false when
+    /// `milliseconds` passed first.
+    func wait(milliseconds: Int32) throws(ALSAError) -> Bool {
+        let r = snd_pcm_wait(handle, milliseconds)
+        try ALSAError.check(r, "snd_pcm_wait")
+        return r > 0
+    }
+    /// Frames that can be written or read now.
+    func avail() throws(ALSAError) -> Int { try ALSAError.check(snd_pcm_avail_update(handle), "snd_pcm_avail_update") }
     /// `snd_pcm_delay`, or nil on error.
     func delay() -> Int? {
         var d: snd_pcm_sframes_t = 0
         return snd_pcm_delay(handle, &d) >= 0 ? d : nil
     }
 
-    func writei(_ p: UnsafeRawPointer, frames: Int) -> Int { snd_pcm_writei(handle, p, snd_pcm_uframes_t(frames)) }
-    func readi(_ p: UnsafeMutableRawPointer, frames: Int) -> Int { snd_pcm_readi(handle, p, snd_pcm_uframes_t(frames)) }
+    /// Writes up to `frames` interleaved frames; returns how many the PCM took.
+    func writei(_ p: UnsafeRawPointer, frames: Int) throws(ALSAError) -> Int {
+        try ALSAError.check(snd_pcm_writei(handle, p, snd_pcm_uframes_t(frames)), "snd_pcm_writei")
+    }
+    /// Reads up to `frames` interleaved frames; returns how many it gave.
+    func readi(_ p: UnsafeMutableRawPointer, frames: Int) throws(ALSAError) -> Int {
+        try ALSAError.check(snd_pcm_readi(handle, p, snd_pcm_uframes_t(frames)), "snd_pcm_readi")
+    }
+}
+
+/// A libasound I/O call that failed, typed, so that the I/O threads tell the cases apart
+/// without decoding negative codes: an xrun to recover from, "not yet", or a real failure.
+struct ALSAError: Error, Sendable, CustomStringConvertible {
+    /// The libasound function that failed.
+    let function: String
+    /// Its negative error code.
+    let code: Int32
+
+    /// An underrun or overrun (`-EPIPE`) or a suspended device (`-ESTRPIPE`): `prepare()`
+    /// recovers from both (alsa-lib's pcm.h, snd_pcm_recover).
+    var isXrun: Bool { code == -EPIPE || code == -ESTRPIPE }
+    /// Nothing to read or no room to write yet (`-EAGAIN`).
+    var isWouldBlock: Bool { code == -EAGAIN }
+    /// "snd_pcm_readi: Broken pipe", with alsa-lib's own messages folded in.
+    var description: String { "\(function): \(ALSAPCM.errorText(code))" }
+
+    @discardableResult
+    static func check<T: BinaryInteger>(_ result: T, _ function: String) throws(ALSAError) -> Int {
+        guard result >= 0 else { throw ALSAError(function: function, code: Int32(clamping: result)) }
+        return Int(result)
+    }
 }

@@ -32,13 +32,13 @@ public struct ALSAPlayer: AudioPlayback {
             block.withUnsafeBufferPointer { settings.format.encode($0, into: raw) }
             var done = 0
             while done < frames {
-                let n = pcm.writei(raw + done * settings.frameBytes, frames: frames - done)
-                if n == -Int(EPIPE) || n == -Int(ESTRPIPE) || n == -Int(EAGAIN) {
-                    _ = pcm.prepare()  // an underrun while the caller was slow: carry on
-                    continue
+                do throws(ALSAError) {
+                    done += try pcm.writei(raw + done * settings.frameBytes, frames: frames - done)
+                } catch where error.isXrun || error.isWouldBlock {
+                    try? pcm.prepare()  // an underrun while the caller was slow: carry on
+                } catch {
+                    throw .unavailable(pcm.label, "the device failed mid-play: \(error)")
                 }
-                if n < 0 { throw .unavailable(pcm.label, "the device failed mid-play: snd_pcm_writei: \(ALSAPCM.errorText(Int32(n)))") }
-                done += n
             }
             played += frames
         }

@@ -92,40 +92,69 @@ struct ALSASettings: Sendable {
     var timeoutMicros = 2_000_000.0
     var writerStall: ALSAWriterStall?
 
-    static let keys: Set<String> = ["device", "playback-device", "capture-device", "rate", "channels", "format", "buffer", "period",
-                                    "start-threshold", "preroll", "tail", "timeout", "writer-stall"]
+    /// Every setting of the alsa loop, declared once: documentation (`--list-settings`,
+    /// docs/settings.md), parsing (in this order: `device` before the per-direction names), and
+    /// the effective value every report shows. `tail` and `timeout` shape the run, not the path
+    /// measured, so reports leave them out; the device names are reported together.
+    static let table: [SettingSpec<ALSASettings>] = [
+        SettingSpec("device", unit: "name", default: "default", "ALSA PCM for both directions (snd_pcm_open name, e.g. default, pulse, hw:0)",
+                    parse: { s, v, _ in if !v.isEmpty { s.playbackDevice = v; s.captureDevice = v } },
+                    effective: { .string($0.playbackDevice == $0.captureDevice ? $0.playbackDevice : "\($0.playbackDevice)/\($0.captureDevice)") }),
+        SettingSpec("playback-device", unit: "name", default: "device", "PCM to play to, when it differs from device",
+                    parse: { s, v, _ in if !v.isEmpty { s.playbackDevice = v } },
+                    effective: { $0.playbackDevice != $0.captureDevice ? .string($0.playbackDevice) : nil }),
+        SettingSpec("capture-device", unit: "name", default: "device", "PCM to record from, when it differs from device",
+                    parse: { s, v, _ in if !v.isEmpty { s.captureDevice = v } },
+                    effective: { $0.playbackDevice != $0.captureDevice ? .string($0.captureDevice) : nil }),
+        SettingSpec("rate", unit: "Hz", default: "48000", "sample rate (exact; ALSA resampling is off)",
+                    parse: { s, v, k throws(LoopbenchError) in s.rate = try wholeNumber(v, k, 1000...768_000) },
+                    effective: { .number(Double($0.rate)) }),
+        SettingSpec("channels", unit: "count", default: "1", "channels of both PCMs",
+                    parse: { s, v, k throws(LoopbenchError) in s.channels = try wholeNumber(v, k, 1...32) },
+                    effective: { .number(Double($0.channels)) }),
+        SettingSpec("format", unit: "name", default: "FLOAT_LE", "sample format: FLOAT_LE, S16_LE, S32_LE",
+                    parse: { s, v, _ throws(LoopbenchError) in s.format = try ALSAFormat.parse(v) },
+                    effective: { .string($0.format.rawValue) }),
+        SettingSpec("buffer", unit: "µs|f", default: "40ms", "buffer size (snd_pcm_hw_params_set_buffer_size_near); frames with f",
+                    parse: { s, v, k throws(LoopbenchError) in s.buffer = try ALSASize.parse(v, key: k) },
+                    effective: { .string($0.buffer.text) }),
+        SettingSpec("period", unit: "µs|f", default: "10ms", "period size (snd_pcm_hw_params_set_period_size_near); frames with f",
+                    parse: { s, v, k throws(LoopbenchError) in s.period = try ALSASize.parse(v, key: k) },
+                    effective: { .string($0.period.text) }),
+        SettingSpec("start-threshold", unit: "µs|f", default: "auto",
+                    "playback start threshold (snd_pcm_sw_params_set_start_threshold); auto = buffer - period",
+                    parse: { s, v, k throws(LoopbenchError) in s.startThreshold = try ALSASize.parse(v, key: k, allowAuto: true) },
+                    effective: { .string($0.startThreshold.text) }),
+        SettingSpec("preroll", unit: "µs", default: "auto",
+                    "silence played before the stimulus so the PCMs run in steady state when it starts; auto = granted buffer + 50 ms, at least 100 ms",
+                    parse: { s, v, k throws(LoopbenchError) in
+                        if v.lowercased() != "auto" { s.prerollMicros = try TimeValue.microseconds(v, key: k) }
+                    },
+                    effective: { .string($0.prerollMicros.map { "\(Int($0))us" } ?? "auto") }),
+        SettingSpec("tail", unit: "µs", default: "500ms", "capture kept after the stimulus (plus twice the buffer)",
+                    parse: { s, v, k throws(LoopbenchError) in s.tailMicros = try TimeValue.microseconds(v, key: k) },
+                    effective: { _ in nil }),
+        SettingSpec("timeout", unit: "µs", default: "2s", "how long a PCM may give no data before the run fails (snd_pcm_wait)",
+                    parse: { s, v, k throws(LoopbenchError) in
+                        s.timeoutMicros = try TimeValue.microseconds(v, key: k)
+                        guard s.timeoutMicros >= 10_000 else { throw .usage("\(k)=\(v): must be at least 10ms", subject: k) }
+                    },
+                    effective: { _ in nil }),
+        SettingSpec("writer-stall", unit: "µs:µs", default: "none",
+                    "fault injection for tests: AT:LENGTH pauses the writer thread once (e.g. 0.8s:300ms)",
+                    parse: { s, v, k throws(LoopbenchError) in s.writerStall = try ALSAWriterStall.parse(v, key: k) },
+                    effective: { $0.writerStall.map { .string($0.text) } }),
+    ]
 
-    init(_ s: [String: String]) throws(LoopbenchError) {
-        for k in s.keys.sorted() where !Self.keys.contains(k) {
-            throw .usage("alsa: unknown setting '\(k)'; the alsa backend accepts \(Self.keys.sorted().joined(separator: ", ")) (see --list-settings)", subject: k)
+    private static func wholeNumber(_ v: String, _ k: String, _ r: ClosedRange<Int>) throws(LoopbenchError) -> Int {
+        guard let n = Int(v), r.contains(n) else {
+            throw .usage("\(k)=\(v): must be a whole number from \(r.lowerBound) to \(r.upperBound)", subject: k)
         }
-        func name(_ k: String) -> String? {
-            guard let v = s[k]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
-            return v
-        }
-        if let d = name("device") { playbackDevice = d; captureDevice = d }
-        if let d = name("playback-device") { playbackDevice = d }
-        if let d = name("capture-device") { captureDevice = d }
-        func int(_ k: String, _ r: ClosedRange<Int>) throws(LoopbenchError) -> Int? {
-            guard let v = s[k] else { return nil }
-            guard let n = Int(v.trimmingCharacters(in: .whitespaces)), r.contains(n) else {
-                throw .usage("\(k)=\(v): must be a whole number from \(r.lowerBound) to \(r.upperBound)", subject: k)
-            }
-            return n
-        }
-        if let v = try int("rate", 1000...768_000) { rate = v }
-        if let v = try int("channels", 1...32) { channels = v }
-        if let v = s["format"] { format = try ALSAFormat.parse(v) }
-        if let v = s["buffer"] { buffer = try ALSASize.parse(v, key: "buffer") }
-        if let v = s["period"] { period = try ALSASize.parse(v, key: "period") }
-        if let v = s["start-threshold"] { startThreshold = try ALSASize.parse(v, key: "start-threshold", allowAuto: true) }
-        if let v = s["preroll"], v.lowercased() != "auto" { prerollMicros = try TimeValue.microseconds(v, key: "preroll") }
-        if let v = s["tail"] { tailMicros = try TimeValue.microseconds(v, key: "tail") }
-        if let v = s["timeout"] {
-            timeoutMicros = try TimeValue.microseconds(v, key: "timeout")
-            guard timeoutMicros >= 10_000 else { throw .usage("timeout=\(v): must be at least 10ms", subject: "timeout") }
-        }
-        if let v = s["writer-stall"] { writerStall = try ALSAWriterStall.parse(v, key: "writer-stall") }
+        return n
+    }
+
+    init(_ given: [String: String]) throws(LoopbenchError) {
+        try Self.table.apply(given, to: &self, loopName: "alsa")
         if let b = buffer.frames(rate: rate), let p = period.frames(rate: rate), p > b {
             throw .usage("period=\(period.text) is longer than buffer=\(buffer.text); a buffer holds whole periods", subject: "period")
         }

@@ -62,7 +62,8 @@ extension Loops {
         var out = """
         # Settings of every loop
 
-        Generated from the settings tables the code parses with (`CardModelSettings.settingsTable`
+        Generated from the settings tables the code parses with (`CardModelSettings.settingsTable`,
+        `PulseSettings.table`, `ALSASettings.table`
         and each loop's `settingDocs`); `swift test --filter SettingsDocTests` checks that this file
         is current, and `LOOPBENCH_UPDATE_DOCS=1 swift test --filter SettingsDocTests` rewrites it.
         Give them with `--set KEY=VALUE` (`measure`, `compare`), as plan `fixed:` entries or axes

@@ -16,25 +16,7 @@ import LoopbenchCore
 /// counts the underflow and overflow callbacks from the stimulus on (the window the analyzer
 /// sees); those during the preroll are given in the notes.
 public struct PulseLoop: AudioLoop {
-    public static let settingDocs: [SettingDoc] = [
-        SettingDoc(key: "server", unit: "name", defaultValue: "$PULSE_SERVER", meaning: "PulseAudio server (e.g. unix:/tmp/x/native); default: libpulse's (PULSE_SERVER or the user's daemon); never autospawned"),
-        SettingDoc(key: "sink", unit: "name", defaultValue: "default", meaning: "sink to play to (default: the server's default sink)"),
-        SettingDoc(key: "source", unit: "name", defaultValue: "monitor", meaning: "source to record (default: the sink's monitor when the sink is a null sink, else the default source)"),
-        SettingDoc(key: "rate", unit: "Hz", defaultValue: "48000", meaning: "sample rate of both streams (pa_sample_spec.rate)"),
-        SettingDoc(key: "channels", unit: "count", defaultValue: "1", meaning: "channels of both streams"),
-        SettingDoc(key: "format", unit: "name", defaultValue: "float32le", meaning: "sample format: float32le, s16le, s32le"),
-        SettingDoc(key: "tlength", unit: "µs|f", defaultValue: "40ms", meaning: "playback target buffer length (pa_buffer_attr.tlength); frames with f, auto for the server's"),
-        SettingDoc(key: "minreq", unit: "µs|f", defaultValue: "auto", meaning: "playback minimum request (pa_buffer_attr.minreq)"),
-        SettingDoc(key: "prebuf", unit: "µs|f", defaultValue: "auto", meaning: "playback pre-buffer before start (pa_buffer_attr.prebuf; auto = tlength)"),
-        SettingDoc(key: "fragsize", unit: "µs|f", defaultValue: "10ms", meaning: "record fragment size (pa_buffer_attr.fragsize)"),
-        SettingDoc(key: "maxlength", unit: "µs|f", defaultValue: "auto", meaning: "maximum buffer length of both streams (pa_buffer_attr.maxlength)"),
-        SettingDoc(key: "adjust-latency", unit: "yes|no", defaultValue: "yes", meaning: "PA_STREAM_ADJUST_LATENCY: tlength/fragsize are the overall latency, the server adapts the device"),
-        SettingDoc(key: "early-requests", unit: "yes|no", defaultValue: "no", meaning: "PA_STREAM_EARLY_REQUESTS: request data in minreq steps (not with adjust-latency)"),
-        SettingDoc(key: "connect-timeout", unit: "µs", defaultValue: "5s", meaning: "how long to wait for the server and the streams"),
-        SettingDoc(key: "preroll", unit: "µs", defaultValue: "auto", meaning: "silence played before the stimulus so the streams run in steady state (buffers full) when it starts; auto = granted tlength + fragsize + 50 ms, at least 100 ms"),
-        SettingDoc(key: "tail", unit: "µs", defaultValue: "500ms", meaning: "capture kept after the stimulus (plus the configured buffers)"),
-        SettingDoc(key: "writer-stall", unit: "µs:µs", defaultValue: "none", meaning: "fault injection for tests: AT:LENGTH pauses the writer thread once (e.g. 0.8s:300ms)"),
-    ]
+    public static let settingDocs: [SettingDoc] = PulseSettings.table.map(\.doc)
 
     public let backend = "pulse"
     public var sampleRate: Int { settings.rate }
@@ -47,23 +29,7 @@ public struct PulseLoop: AudioLoop {
 
     public var effectiveSettings: [String: JSONValue] {
         let s = settings
-        var out: [String: JSONValue] = [
-            "server": .string(s.server ?? ProcessInfo.processInfo.environment["PULSE_SERVER"] ?? "default"),
-            "sink": .string(s.sink ?? "default"),
-            "source": .string(s.source ?? "monitor"),
-            "rate": .number(Double(s.rate)),
-            "channels": .number(Double(s.channels)),
-            "format": .string(s.format.rawValue),
-            "tlength": .string(s.tlength.text),
-            "minreq": .string(s.minreq.text),
-            "prebuf": .string(s.prebuf.text),
-            "fragsize": .string(s.fragsize.text),
-            "maxlength": .string(s.maxlength.text),
-            "adjust-latency": .string(s.adjustLatency ? "yes" : "no"),
-            "early-requests": .string(s.earlyRequests ? "yes" : "no"),
-            "preroll": .string(s.prerollMicros.map { "\(Int($0))us" } ?? "auto"),
-        ]
-        if let w = s.writerStall { out["writer-stall"] = .string(w.text) }
+        var out = PulseSettings.table.effective(s)
         if let f = s.tlength.frames(rate: s.rate) { out["tlength_frames"] = .number(Double(f)) }
         if let f = s.fragsize.frames(rate: s.rate) { out["fragsize_frames"] = .number(Double(f)) }
         // Derived, for comparisons: the period reported latencies are held against.
@@ -96,108 +62,125 @@ public struct PulseLoop: AudioLoop {
         let session = try PulseSession(server: s.server, appName: "loopbench", timeoutMicros: s.connectTimeoutMicros)
         defer { session.close() }
         var notes: [String] = []
-
-        // Resolve the sink, then the source (the sink's monitor for a null sink).
-        let sinkAsked = s.sink ?? "@DEFAULT_SINK@"
-        guard let sink = try session.sinkInfo(sinkAsked) else {
-            let all = (try? session.deviceNames(sinks: true)) ?? []
-            throw .unavailable("\(session.serverLabel) sink \(s.sink ?? "default")",
-                               s.sink == nil ? "the server has no default sink; sinks: \(all.isEmpty ? "none" : all.joined(separator: ", "))"
-                                             : "no such sink; the server has: \(all.isEmpty ? "none" : all.joined(separator: ", "))")
-        }
-        let sourceName: String
-        if let want = s.source {
-            guard let src = try session.sourceInfo(want) else {
-                let all = (try? session.deviceNames(sinks: false)) ?? []
-                throw .unavailable("\(session.serverLabel) source \(want)", "no such source; the server has: \(all.isEmpty ? "none" : all.joined(separator: ", "))")
-            }
-            sourceName = src.name
-        } else if sink.driver.contains("null-sink"), let mon = sink.monitorSource {
-            sourceName = mon
-        } else {
-            guard let src = try session.sourceInfo("@DEFAULT_SOURCE@") else {
-                throw .unavailable("\(session.serverLabel) source default", "the server has no default source and sink \(sink.name) is not a null sink; set source=NAME")
-            }
-            sourceName = src.name
-            notes.append("sink \(sink.name) is not a null sink (driver \(sink.driver)): recording the default source \(sourceName)")
-        }
-
+        let (sink, sourceName) = try devices(session, notes: &notes)
         let granted = try session.openStreams(settings: s, sink: sink.name, source: sourceName, timeoutMicros: s.connectTimeoutMicros)
-        let fb = s.frameBytes
-        func grantNote(_ key: String, _ asked: PulseSize, _ got: UInt32) {
-            guard let want = asked.frames(rate: s.rate), got != UInt32.max else { return }
-            let g = Int(got) / fb
-            if g != want {
-                notes.append(String(format: "%@: asked %d frames (%.2f ms), server granted %d frames (%.2f ms)",
-                                    key, want, Double(want) * 1000 / Double(s.rate), g, Double(g) * 1000 / Double(s.rate)))
-            }
-        }
-        grantNote("tlength", s.tlength, granted.playback.tlength)
-        grantNote("minreq", s.minreq, granted.playback.minreq)
-        grantNote("prebuf", s.prebuf, granted.playback.prebuf)
-        grantNote("fragsize", s.fragsize, granted.record.fragsize)
-        grantNote("maxlength", s.maxlength, granted.playback.maxlength)
-
-        // Wait for the first capture data (a null sink that rendered far ahead stalls the
-        // first stream for up to 2 s: see scripts/pulse-loopback's keeper).
+        notes += grantNotes(granted)
         let t0 = Date()
-        let firstDataTimeout = max(4.0, s.connectTimeoutMicros / 1e6)
-        let firstWait: String? = session.locked {
-            session.wait(until: Date().timeIntervalSinceReferenceDate + firstDataTimeout, what: "the first captured audio from \(sourceName)") {
-                session.capturedFrames > 0
-            }
-        }
-        if let firstWait { throw .unavailable("\(session.serverLabel) source \(sourceName)", firstWait) }
-        let firstDataMS = Date().timeIntervalSince(t0) * 1000
-        if firstDataMS > 250 { notes.append(String(format: "first capture data after %.0f ms (first-stream stall?)", firstDataMS)) }
+        try waitForFirstCapture(session, source: sourceName, notes: &notes)
 
         // Capture length: the stimulus, the configured buffers and a tail.
+        let fb = s.frameBytes
         let bufferFrames = Int(granted.playback.tlength == UInt32.max ? 0 : granted.playback.tlength) / fb
             + Int(granted.record.fragsize == UInt32.max ? 0 : granted.record.fragsize) / fb
-        let tailFrames = 2 * bufferFrames + Int(s.tailMicros * Double(s.rate) / 1e6)
-        let wantFrames = stimulus.frames + tailFrames
+        let wantFrames = stimulus.frames + 2 * bufferFrames + Int(s.tailMicros * Double(s.rate) / 1e6)
         let prerollFrames = s.prerollMicros.map { Int($0 * Double(s.rate) / 1e6) } ?? max(s.rate / 10, bufferFrames + s.rate / 20)
-
         let writer = PulseWriter(session: session, stimulus: stimulus.interleaved(), channels: s.channels,
                                  stall: s.writerStall.map { (Int($0.atMicros * Double(s.rate) / 1e6), $0.lengthMicros) },
                                  wantFrames: wantFrames, prerollFrames: prerollFrames, rate: s.rate)
         // A server that brings no captured audio for twice the buffer time plus most of a second
         // has stalled (stopped, or hung): the writer gives up then, not at the overall limit.
         writer.stallSeconds = 2 * Double(bufferFrames) / Double(s.rate) + 0.75
+        let subject = "\(session.serverLabel) sink \(sink.name)"
+        try play(writer, wantFrames: wantFrames, subject: subject)
+        if let f = writer.failure {
+            throw .unavailable("\(subject) / source \(sourceName)", "\(f) after \(String(format: "%.2f", Date().timeIntervalSince(t0))) s of the run")
+        }
+        return capture(session, writer, granted, wantFrames: wantFrames, notes: notes)
+    }
+
+    /// The sink asked for, and the source to record: the one asked for, else the sink's monitor
+    /// for a null sink, else the server's default source (with a note).
+    private func devices(_ session: PulseSession, notes: inout [String]) throws(LoopbenchError) -> (PulseSession.DeviceInfo, String) {
+        let s = settings
+        guard let sink = try session.sinkInfo(s.sink ?? "@DEFAULT_SINK@") else {
+            let all = (try? session.deviceNames(sinks: true)) ?? []
+            throw .unavailable("\(session.serverLabel) sink \(s.sink ?? "default")",
+                               s.sink == nil ? "the server has no default sink; sinks: \(all.isEmpty ? "none" : all.joined(separator: ", "))"
+                                             : "no such sink; the server has: \(all.isEmpty ? "none" : all.joined(separator: ", "))")
+        }
+        if let want = s.source {
+            guard let src = try session.sourceInfo(want) else {
+                let all = (try? session.deviceNames(sinks: false)) ?? []
+                throw .unavailable("\(session.serverLabel) source \(want)", "no such source; the server has: \(all.isEmpty ? "none" : all.joined(separator: ", "))")
+            }
+            return (sink, src.name)
+        }
+        if sink.driver.contains("null-sink"), let mon = sink.monitorSource { return (sink, mon) }
+        guard let src = try session.sourceInfo("@DEFAULT_SOURCE@") else {
+            throw .unavailable("\(session.serverLabel) source default", "the server has no default source and sink \(sink.name) is not a null sink; set source=NAME")
+        }
+        notes.append("sink \(sink.name) is not a null sink (driver \(sink.driver)): recording the default source \(src.name)")
+        return (sink, src.name)
+    }
+
+    /// A note for every buffer size the server granted differently from the one asked for.
+    private func grantNotes(_ granted: PulseSession.Granted) -> [String] {
+        let s = settings
+        var notes: [String] = []
+        for (key, asked, got) in [("tlength", s.tlength, granted.playback.tlength), ("minreq", s.minreq, granted.playback.minreq),
+                                  ("prebuf", s.prebuf, granted.playback.prebuf), ("fragsize", s.fragsize, granted.record.fragsize),
+                                  ("maxlength", s.maxlength, granted.playback.maxlength)] {
+            guard let want = asked.frames(rate: s.rate), got != UInt32.max else { continue }
+            let g = Int(got) / s.frameBytes
+            if g != want {
+                notes.append(String(format: "%@: asked %d frames (%.2f ms), server granted %d frames (%.2f ms)",
+                                    key, want, Double(want) * 1000 / Double(s.rate), g, Double(g) * 1000 / Double(s.rate)))
+            }
+        }
+        return notes
+    }
+
+    /// Waits for the first capture data (a null sink that rendered far ahead stalls the first
+    /// stream for up to 2 s: see scripts/pulse-loopback's keeper).
+    private func waitForFirstCapture(_ session: PulseSession, source: String, notes: inout [String]) throws(LoopbenchError) {
+        let t0 = Date()
+        let timeout = max(4.0, settings.connectTimeoutMicros / 1e6)
+        let failed: String? = session.locked {
+            session.wait(until: Date().timeIntervalSinceReferenceDate + timeout, what: "the first captured audio from \(source)") {
+                session.capturedFrames > 0
+            }
+        }
+        if let failed { throw .unavailable("\(session.serverLabel) source \(source)", failed) }
+        let ms = Date().timeIntervalSince(t0) * 1000
+        if ms > 250 { notes.append(String(format: "first capture data after %.0f ms (first-stream stall?)", ms)) }
+    }
+
+    /// Runs the writer on its own thread until it has played everything and the capture holds
+    /// `wantFrames`; a run that takes three times its audio plus 10 s is abandoned.
+    private func play(_ writer: PulseWriter, wantFrames: Int, subject: String) throws(LoopbenchError) {
         let thread = Thread { writer.main() }
         thread.name = "loopbench pulse writer"
         thread.stackSize = 1 << 20
         thread.start()
-        let audioSeconds = Double(wantFrames) / Double(s.rate)
-        let finished = writer.finished.wait(timeout: .now() + audioSeconds * 3 + 10)
-        if finished == .timedOut {
+        let audioSeconds = Double(wantFrames) / Double(settings.rate)
+        if writer.finished.wait(timeout: .now() + audioSeconds * 3 + 10) == .timedOut {
             writer.cancel()
             _ = writer.finished.wait(timeout: .now() + 5)
-            throw .unavailable("\(session.serverLabel) sink \(sink.name)", String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled server?)", audioSeconds * 3 + 10, audioSeconds))
+            throw .unavailable(subject, String(format: "the run did not finish within %.0f s for %.1f s of audio (a stalled server?)", audioSeconds * 3 + 10, audioSeconds))
         }
-        if let f = writer.failure {
-            throw .unavailable("\(session.serverLabel) sink \(sink.name) / source \(sourceName)", "\(f) after \(String(format: "%.2f", Date().timeIntervalSince(t0))) s of the run")
-        }
+    }
 
+    /// The capture from the frame the stimulus started at, with what the server reported.
+    private func capture(_ session: PulseSession, _ writer: PulseWriter, _ granted: PulseSession.Granted, wantFrames: Int, notes: [String]) -> LoopCapture {
+        let s = settings
+        var notes = notes
         let (captured, underflows, overflows, holes, recLat) = session.locked {
             (session.captured, session.underflows, session.overflows, session.holes, session.recordLatencySamples)
         }
         let start = writer.captureOffset
-        let total = captured.count / s.channels
-        let end = min(total, start + wantFrames)
-        let slice = Array(captured[(start * s.channels)..<(end * s.channels)])
-        let capture = AudioBuffer(sampleRate: s.rate, interleaved: slice, channelCount: s.channels)
+        let end = min(captured.count / s.channels, start + wantFrames)
+        let capture = AudioBuffer(sampleRate: s.rate, interleaved: Array(captured[(start * s.channels)..<(end * s.channels)]), channelCount: s.channels)
 
-        let playLat = Stats.median(writer.playbackLatencies)
-        let recMedian = Stats.median(recLat)
         var reported: Double?
-        if let p = playLat {
+        if let p = Stats.median(writer.playbackLatencies) {
+            let recMedian = Stats.median(recLat)
             reported = (p + (recMedian ?? 0)) * Double(s.rate) / 1e6
             notes.append(String(format: "pulse reports playback latency %.2f ms, record latency %.2f ms (medians of %d and %d samples)",
                                 p / 1000, (recMedian ?? 0) / 1000, writer.playbackLatencies.count, recLat.count))
         }
-        notes.append("granted: tlength \(granted.playback.tlength / UInt32(fb)) f, minreq \(granted.playback.minreq / UInt32(fb)) f, "
-                     + "prebuf \(granted.playback.prebuf / UInt32(fb)) f, fragsize \(granted.record.fragsize / UInt32(fb)) f; sink \(granted.sinkName), source \(granted.sourceName)")
+        let fb = UInt32(s.frameBytes)
+        notes.append("granted: tlength \(granted.playback.tlength / fb) f, minreq \(granted.playback.minreq / fb) f, "
+                     + "prebuf \(granted.playback.prebuf / fb) f, fragsize \(granted.record.fragsize / fb) f; sink \(granted.sinkName), source \(granted.sourceName)")
         if overflows > 0 || holes > 0 { notes.append("record stream: \(overflows) overflow(s), \(holes) hole(s)") }
         let xruns = underflows + overflows
         if writer.xrunsBeforeStart > 0 {

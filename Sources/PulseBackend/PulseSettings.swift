@@ -121,37 +121,84 @@ struct PulseSettings: Sendable {
     var prerollMicros: Double?
     var writerStall: WriterStall?
 
-    static let keys: Set<String> = ["server", "sink", "source", "rate", "channels", "format", "tlength", "minreq", "prebuf",
-                                    "fragsize", "maxlength", "adjust-latency", "early-requests", "connect-timeout", "tail", "preroll", "writer-stall"]
+    /// Every setting of the pulse loop, declared once: documentation (`--list-settings`,
+    /// docs/settings.md), parsing, and the effective value every report shows. `connect-timeout`
+    /// and `tail` shape the run, not the path measured, so reports leave them out.
+    static let table: [SettingSpec<PulseSettings>] = [
+        SettingSpec("server", unit: "name", default: "$PULSE_SERVER",
+                    "PulseAudio server (e.g. unix:/tmp/x/native); default: libpulse's (PULSE_SERVER or the user's daemon); never autospawned",
+                    parse: { s, v, _ in s.server = deviceName(v) },
+                    effective: { .string($0.server ?? ProcessInfo.processInfo.environment["PULSE_SERVER"] ?? "default") }),
+        SettingSpec("sink", unit: "name", default: "default", "sink to play to (default: the server's default sink)",
+                    parse: { s, v, _ in s.sink = deviceName(v) }, effective: { .string($0.sink ?? "default") }),
+        SettingSpec("source", unit: "name", default: "monitor",
+                    "source to record (default: the sink's monitor when the sink is a null sink, else the default source)",
+                    parse: { s, v, _ in s.source = deviceName(v) }, effective: { .string($0.source ?? "monitor") }),
+        SettingSpec("rate", unit: "Hz", default: "48000", "sample rate of both streams (pa_sample_spec.rate)",
+                    parse: { s, v, k throws(LoopbenchError) in s.rate = try parseInt(v, key: k, range: 1000...384_000) },
+                    effective: { .number(Double($0.rate)) }),
+        SettingSpec("channels", unit: "count", default: "1", "channels of both streams",
+                    parse: { s, v, k throws(LoopbenchError) in s.channels = try parseInt(v, key: k, range: 1...32) },
+                    effective: { .number(Double($0.channels)) }),
+        SettingSpec("format", unit: "name", default: "float32le", "sample format: float32le, s16le, s32le",
+                    parse: { s, v, _ throws(LoopbenchError) in s.format = try PulseFormat.parse(v) },
+                    effective: { .string($0.format.rawValue) }),
+        size("tlength", default: "40ms", "playback target buffer length (pa_buffer_attr.tlength); frames with f, auto for the server's", \.tlength),
+        size("minreq", default: "auto", "playback minimum request (pa_buffer_attr.minreq)", \.minreq),
+        size("prebuf", default: "auto", "playback pre-buffer before start (pa_buffer_attr.prebuf; auto = tlength)", \.prebuf),
+        size("fragsize", default: "10ms", "record fragment size (pa_buffer_attr.fragsize)", \.fragsize),
+        size("maxlength", default: "auto", "maximum buffer length of both streams (pa_buffer_attr.maxlength)", \.maxlength),
+        flag("adjust-latency", default: "yes", "PA_STREAM_ADJUST_LATENCY: tlength/fragsize are the overall latency, the server adapts the device", \.adjustLatency),
+        flag("early-requests", default: "no", "PA_STREAM_EARLY_REQUESTS: request data in minreq steps (not with adjust-latency)", \.earlyRequests),
+        SettingSpec("connect-timeout", unit: "µs", default: "5s", "how long to wait for the server and the streams",
+                    parse: { s, v, k throws(LoopbenchError) in
+                        s.connectTimeoutMicros = try TimeValue.microseconds(v, key: k)
+                        guard s.connectTimeoutMicros >= 10_000 else { throw .usage("\(k)=\(v): must be at least 10ms", subject: k) }
+                    },
+                    effective: { _ in nil }),
+        SettingSpec("preroll", unit: "µs", default: "auto",
+                    "silence played before the stimulus so the streams run in steady state (buffers full) when it starts; auto = granted tlength + fragsize + 50 ms, at least 100 ms",
+                    parse: { s, v, k throws(LoopbenchError) in
+                        if v.lowercased() != "auto" { s.prerollMicros = try TimeValue.microseconds(v, key: k) }
+                    },
+                    effective: { .string($0.prerollMicros.map { "\(Int($0))us" } ?? "auto") }),
+        SettingSpec("tail", unit: "µs", default: "500ms", "capture kept after the stimulus (plus the configured buffers)",
+                    parse: { s, v, k throws(LoopbenchError) in s.tailMicros = try TimeValue.microseconds(v, key: k) },
+                    effective: { _ in nil }),
+        SettingSpec("writer-stall", unit: "µs:µs", default: "none",
+                    "fault injection for tests: AT:LENGTH pauses the writer thread once (e.g. 0.8s:300ms)",
+                    parse: { s, v, k throws(LoopbenchError) in s.writerStall = try WriterStall.parse(v, key: k) },
+                    effective: { $0.writerStall.map { .string($0.text) } }),
+    ]
 
-    init(_ s: [String: String]) throws(LoopbenchError) {
-        for k in s.keys.sorted() where !Self.keys.contains(k) {
-            throw .usage("pulse: unknown setting '\(k)'; the pulse backend accepts \(Self.keys.sorted().joined(separator: ", ")) (see --list-settings)", subject: k)
-        }
-        func name(_ k: String) -> String? {
-            guard let v = s[k]?.trimmingCharacters(in: .whitespaces), !v.isEmpty, v != "default", v != "auto" else { return nil }
-            return v
-        }
-        server = name("server")
-        sink = name("sink")
-        source = name("source")
-        if let v = s["rate"] { rate = try parseInt(v, key: "rate", range: 1000...384_000) }
-        if let v = s["channels"] { channels = try parseInt(v, key: "channels", range: 1...32) }
-        if let v = s["format"] { format = try PulseFormat.parse(v) }
-        if let v = s["tlength"] { tlength = try PulseSize.parse(v, key: "tlength") }
-        if let v = s["minreq"] { minreq = try PulseSize.parse(v, key: "minreq") }
-        if let v = s["prebuf"] { prebuf = try PulseSize.parse(v, key: "prebuf") }
-        if let v = s["fragsize"] { fragsize = try PulseSize.parse(v, key: "fragsize") }
-        if let v = s["maxlength"] { maxlength = try PulseSize.parse(v, key: "maxlength") }
-        if let v = s["adjust-latency"] { adjustLatency = try parseBool(v, key: "adjust-latency") }
-        if let v = s["early-requests"] { earlyRequests = try parseBool(v, key: "early-requests") }
-        if let v = s["connect-timeout"] {
-            connectTimeoutMicros = try TimeValue.microseconds(v, key: "connect-timeout")
-            guard connectTimeoutMicros >= 10_000 else { throw .usage("connect-timeout=\(v): must be at least 10ms", subject: "connect-timeout") }
-        }
-        if let v = s["tail"] { tailMicros = try TimeValue.microseconds(v, key: "tail") }
-        if let v = s["preroll"], v.lowercased() != "auto" { prerollMicros = try TimeValue.microseconds(v, key: "preroll") }
-        if let v = s["writer-stall"] { writerStall = try WriterStall.parse(v, key: "writer-stall") }
+    /// A `pa_buffer_attr` size setting (`auto`, frames with `f`, or a time).
+    private static func size(_ key: String, default d: String, _ meaning: String,
+                             _ field: WritableKeyPath<PulseSettings, PulseSize> & Sendable) -> SettingSpec<PulseSettings> {
+        SettingSpec(key, unit: "µs|f", default: d, meaning,
+                    parse: { s, v, k throws(LoopbenchError) in s[keyPath: field] = try PulseSize.parse(v, key: k) },
+                    effective: { .string($0[keyPath: field].text) })
+    }
+
+    /// A stream flag (yes/no).
+    private static func flag(_ key: String, default d: String, _ meaning: String,
+                             _ field: WritableKeyPath<PulseSettings, Bool> & Sendable) -> SettingSpec<PulseSettings> {
+        SettingSpec(key, unit: "yes|no", default: d, meaning,
+                    parse: { s, v, k throws(LoopbenchError) in s[keyPath: field] = try parseBool(v, key: k) },
+                    effective: { .string($0[keyPath: field] ? "yes" : "no") })
+    }
+
+    /// A server, sink or source name; empty, `default` and `auto` mean the server's choice.
+    private static func deviceName(_ v: String) -> String? {
+        v.isEmpty || v == "default" || v == "auto" ? nil : v
+    }
+
+    init(_ given: [String: String]) throws(LoopbenchError) {
+        try Self.table.apply(given, to: &self, loopName: "pulse")
+        try checkSizes()
+    }
+
+    /// The checks between settings, after each was parsed alone.
+    private func checkSizes() throws(LoopbenchError) {
         // pa_buffer_attr holds 32-bit byte counts, and (uint32_t)-1 means "auto": a size must
         // fit well below that (PulseAudio itself caps a stream's queue at a few MB), so sizes are
         // limited to 10 s before they are converted.

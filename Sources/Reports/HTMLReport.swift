@@ -361,23 +361,8 @@ public enum HTMLReport {
         var s = "<svg width=\"\(Int(width))\" height=\"560\" role=\"img\" aria-label=\"worst trial waveform, residual and delay\">\n"
         let ampMax = max(0.01, (w.captureMax + w.captureMin.map { -$0 }).max().map(Double.init) ?? 1)
         let resMax = max(0.001, (w.residualMax + w.residualMin.map { -$0 }).max().map(Double.init) ?? 1)
-        func band(_ lo: [Float], _ hi: [Float], y0: Double, hgt: Double, scale: Double, colour: String, label: String) -> String {
-            var t = "<text x=\"\(f(left))\" y=\"\(f(y0 - 6))\" font-size=\"13\" font-weight=\"600\">\(escape(label))</text>\n"
-            t += "<rect x=\"\(f(left))\" y=\"\(f(y0))\" width=\"\(f(pw))\" height=\"\(f(hgt))\" fill=\"#fafafa\" stroke=\"#999\"/>\n"
-            let mid = y0 + hgt / 2
-            var up: [String] = [], dn: [String] = []
-            for i in 0..<lo.count {
-                let x = left + (Double(i) + 0.5) / Double(max(1, lo.count)) * pw
-                up.append("\(f(x)),\(f(mid - Double(hi[i]) / scale * hgt / 2))")
-                dn.append("\(f(x)),\(f(mid - Double(lo[i]) / scale * hgt / 2))")
-            }
-            t += "<polygon points=\"\((up + dn.reversed()).joined(separator: " "))\" fill=\"\(colour)\" stroke=\"\(colour)\" stroke-width=\"0.6\"/>\n"
-            t += "<text x=\"\(f(left - 5))\" y=\"\(f(y0 + 10))\" font-size=\"10\" text-anchor=\"end\">\(escape(String(format: "%+.3g", scale)))</text>"
-            t += "<text x=\"\(f(left - 5))\" y=\"\(f(y0 + hgt))\" font-size=\"10\" text-anchor=\"end\">\(escape(String(format: "%+.3g", -scale)))</text>\n"
-            return t
-        }
-        s += band(w.captureMin, w.captureMax, y0: 40, hgt: 140, scale: ampMax, colour: "#4e79a7", label: "capture")
-        s += band(w.residualMin, w.residualMax, y0: 220, hgt: 140, scale: resMax, colour: "#e15759", label: String(format: "residual (note the scale: ±%.3g)", resMax))
+        s += band(w.captureMin, w.captureMax, left: left, pw: pw, y0: 40, hgt: 140, scale: ampMax, colour: "#4e79a7", label: "capture")
+        s += band(w.residualMin, w.residualMax, left: left, pw: pw, y0: 220, hgt: 140, scale: resMax, colour: "#e15759", label: String(format: "residual (note the scale: ±%.3g)", resMax))
         // Stretches between the analyzer's segments have no delay fit: nothing is subtracted
         // there, so the residual is the capture itself. Grey them out so they do not read as errors.
         var unfit = 0
@@ -396,7 +381,38 @@ public enum HTMLReport {
             s += "<g><title>\(escape("model: \(e.kind), \(e.sizeSamples) frames at frame \(e.captureSample)" + (e.reason.map { ": \($0)" } ?? "")))</title>"
             s += "<path d=\"M\(f(x - 5)),24L\(f(x + 5)),24L\(f(x)),33Z\" fill=\"\(kindColour[e.kind] ?? "#333")\"/></g>\n"
         }
-        // Delay track.
+        s += delayTrackSVG(w, left: left, pw: pw, duration: dur)
+        s += "</svg>\n"
+        h += s
+        var legend = "<p class=\"facts\">" + (unfit > 0 ? "Grey bands in the residual: stretches the analyzer could not align (between its segments); nothing is subtracted there. " : "") + "Event colours: "
+        legend += kindColour.keys.sorted().map { "<span style=\"color:\(kindColour[$0]!);font-weight:600\">\(escape($0))</span>" }.joined(separator: " · ") + ".</p>\n"
+        h += legend
+        h += modelLogTable(w)
+        return h
+    }
+
+
+    /// One min/max envelope (the capture or the residual) in its frame, with its scale.
+    static func band(_ lo: [Float], _ hi: [Float], left: Double, pw: Double, y0: Double, hgt: Double, scale: Double, colour: String, label: String) -> String {
+        var t = "<text x=\"\(f(left))\" y=\"\(f(y0 - 6))\" font-size=\"13\" font-weight=\"600\">\(escape(label))</text>\n"
+        t += "<rect x=\"\(f(left))\" y=\"\(f(y0))\" width=\"\(f(pw))\" height=\"\(f(hgt))\" fill=\"#fafafa\" stroke=\"#999\"/>\n"
+        let mid = y0 + hgt / 2
+        var up: [String] = [], dn: [String] = []
+        for i in 0..<lo.count {
+            let x = left + (Double(i) + 0.5) / Double(max(1, lo.count)) * pw
+            up.append("\(f(x)),\(f(mid - Double(hi[i]) / scale * hgt / 2))")
+            dn.append("\(f(x)),\(f(mid - Double(lo[i]) / scale * hgt / 2))")
+        }
+        t += "<polygon points=\"\((up + dn.reversed()).joined(separator: " "))\" fill=\"\(colour)\" stroke=\"\(colour)\" stroke-width=\"0.6\"/>\n"
+        t += "<text x=\"\(f(left - 5))\" y=\"\(f(y0 + 10))\" font-size=\"10\" text-anchor=\"end\">\(escape(String(format: "%+.3g", scale)))</text>"
+        t += "<text x=\"\(f(left - 5))\" y=\"\(f(y0 + hgt))\" font-size=\"10\" text-anchor=\"end\">\(escape(String(format: "%+.3g", -scale)))</text>\n"
+        return t
+    }
+
+    /// The delay the analyzer measured over the capture: a flat step per segment, a dotted riser
+    /// between segments (a discontinuity).
+    static func delayTrackSVG(_ w: WorstTrace, left: Double, pw: Double, duration dur: Double) -> String {
+        var s = ""
         let dly = w.delayTrack.map(\.delayMS)
         let dmin = (dly.min() ?? (w.latencyMS ?? 0)) , dmax = (dly.max() ?? (w.latencyMS ?? 1))
         let pad = max(0.5, (dmax - dmin) * 0.15)
@@ -419,11 +435,12 @@ public enum HTMLReport {
         } else {
             s += "<text x=\"\(f(left + 10))\" y=\"460\" font-size=\"12\">no delay track (no signal)</text>\n"
         }
-        s += "</svg>\n"
-        h += s
-        var legend = "<p class=\"facts\">" + (unfit > 0 ? "Grey bands in the residual: stretches the analyzer could not align (between its segments); nothing is subtracted there. " : "") + "Event colours: "
-        legend += kindColour.keys.sorted().map { "<span style=\"color:\(kindColour[$0]!);font-weight:600\">\(escape($0))</span>" }.joined(separator: " · ") + ".</p>\n"
-        h += legend
+        return s
+    }
+
+    /// The card model's own log of the trial's events, with its reasons (at most 25 rows).
+    static func modelLogTable(_ w: WorstTrace) -> String {
+        var h = ""
         let reasons = w.truthEvents.compactMap { e in e.reason.map { (e, $0) } }
         if !reasons.isEmpty {
             h += "<h3>What the card model logged for this trial</h3>\n<table><tr><th>time (s)</th><th>kind</th><th>frames</th><th class=\"l\">reason</th></tr>\n"

@@ -66,84 +66,100 @@ public enum Stimulus {
     public static func mono(_ spec: Spec) -> [Float] {
         let n = Int((spec.seconds * Double(spec.sampleRate)).rounded())
         let amp = pow(10, spec.levelDB / 20)
-        let fs = Double(spec.sampleRate)
         var out = [Float](repeating: 0, count: n)
         switch spec.kind {
-        case .sweep:
-            // Chirps alternate up and down and join with a continuous phase and frequency,
-            // so the train never falls silent between them (a silent junction would hide
-            // where a gap starts); only the train's two ends are faded.
-            let f1 = spec.effectiveStartHz, f2 = spec.effectiveEndHz
-            var rng = SeededRandom(seed: spec.seed &+ 0x5EED)
-            let R = log(f2 / f1)
-            var start = 0
-            var previousLengths: [Int] = []
-            var up = true
-            var phase = 2 * Double.pi * rng.uniform()
-            while start < n {
-                // Lengths differ by at least 15 % from the last chirp of the same direction,
-                // so that no stretch of the train resembles another one nearby. (One
-                // excluded interval always leaves room.)
-                var len = 0
-                repeat {
-                    len = Int((0.050 + 0.060 * rng.uniform()) * fs)
-                } while previousLengths.count >= 2 && abs(Double(previousLengths[previousLengths.count - 2] - len)) < 0.15 * Double(previousLengths[previousLengths.count - 2])
-                previousLengths.append(len)
-                if n - (start + len) < Int(0.04 * fs) { len = n - start }
-                let T = Double(len) / fs
-                for i in 0..<len {
-                    let t = Double(i) / fs
-                    let ph = up ? 2 * Double.pi * f1 * T / R * (exp(t * R / T) - 1)
-                                : 2 * Double.pi * f2 * T / R * (1 - exp(-t * R / T))
-                    out[start + i] = Float(amp * sin(phase + ph))
-                }
-                let endPh = up ? 2 * Double.pi * f1 * T / R * (exp(R) - 1) : 2 * Double.pi * f2 * T / R * (1 - exp(-R))
-                phase = (phase + endPh).truncatingRemainder(dividingBy: 2 * Double.pi)
-                start += len
-                up.toggle()
-            }
-            let fade = min(n / 4, max(1, Int(spec.fadeSeconds * fs)))
-            for i in 0..<fade {
-                let w = Float(0.5 - 0.5 * cos(Double.pi * Double(i) / Double(fade)))
-                out[i] *= w
-                out[n - 1 - i] *= w
-            }
-        case .ess:
-            let f1 = spec.effectiveStartHz, f2 = spec.effectiveEndHz
-            let T = Double(n) / fs
-            let R = log(f2 / f1)
-            let k = 2 * Double.pi * f1 * T / R
-            let fade = max(1, Int(spec.fadeSeconds * fs))
-            for i in 0..<n {
-                let t = Double(i) / fs
-                var v = sin(k * (exp(t * R / T) - 1))
-                if i < fade { v *= 0.5 - 0.5 * cos(Double.pi * Double(i) / Double(fade)) }
-                let j = n - 1 - i
-                if j < fade { v *= 0.5 - 0.5 * cos(Double.pi * Double(j) / Double(fade)) }
-                out[i] = Float(amp * v)
-            }
-        case .mls:
-            // Order so that one period covers the length (capped at 2^20 - 1, then repeated).
-            var order = 10
-            while (1 << order) - 1 < n && order < 20 { order += 1 }
-            let taps: [Int: [Int]] = [10: [10, 7], 11: [11, 9], 12: [12, 11, 10, 4], 13: [13, 12, 11, 8], 14: [14, 13, 12, 2],
-                                      15: [15, 14], 16: [16, 15, 13, 4], 17: [17, 14], 18: [18, 11], 19: [19, 18, 17, 14], 20: [20, 17]]
-            var reg: UInt32 = UInt32(truncatingIfNeeded: spec.seed | 1) & ((1 << order) - 1)
-            if reg == 0 { reg = 1 }
-            let tp = taps[order]!
-            for i in 0..<n {
-                let bit = reg & 1
-                out[i] = Float(bit == 1 ? amp : -amp)
-                var fb: UInt32 = 0
-                for t in tp { fb ^= (reg >> UInt32(order - t)) & 1 }
-                reg = (reg >> 1) | (fb << UInt32(order - 1))
-            }
+        case .sweep: chirpTrain(spec, amp: amp, into: &out)
+        case .ess: slowSweep(spec, amp: amp, into: &out)
+        case .mls: mls(spec, amp: amp, into: &out)
         case .noise:
             var rng = SeededRandom(seed: spec.seed)
             let rms = amp / 3.0  // peaks near the level, clipped at it
             for i in 0..<n { out[i] = Float(max(-amp, min(amp, rms * rng.gaussian()))) }
         }
         return out
+    }
+
+    /// The default probe: a train of short log chirps.
+    private static func chirpTrain(_ spec: Spec, amp: Double, into out: inout [Float]) {
+        let n = out.count
+        let fs = Double(spec.sampleRate)
+        // Chirps alternate up and down and join with a continuous phase and frequency,
+        // so the train never falls silent between them (a silent junction would hide
+        // where a gap starts); only the train's two ends are faded.
+        let f1 = spec.effectiveStartHz, f2 = spec.effectiveEndHz
+        var rng = SeededRandom(seed: spec.seed &+ 0x5EED)
+        let R = log(f2 / f1)
+        var start = 0
+        var previousLengths: [Int] = []
+        var up = true
+        var phase = 2 * Double.pi * rng.uniform()
+        while start < n {
+            // Lengths differ by at least 15 % from the last chirp of the same direction,
+            // so that no stretch of the train resembles another one nearby. (One
+            // excluded interval always leaves room.)
+            var len = 0
+            repeat {
+                len = Int((0.050 + 0.060 * rng.uniform()) * fs)
+            } while previousLengths.count >= 2 && abs(Double(previousLengths[previousLengths.count - 2] - len)) < 0.15 * Double(previousLengths[previousLengths.count - 2])
+            previousLengths.append(len)
+            if n - (start + len) < Int(0.04 * fs) { len = n - start }
+            let T = Double(len) / fs
+            for i in 0..<len {
+                let t = Double(i) / fs
+                let ph = up ? 2 * Double.pi * f1 * T / R * (exp(t * R / T) - 1)
+                            : 2 * Double.pi * f2 * T / R * (1 - exp(-t * R / T))
+                out[start + i] = Float(amp * sin(phase + ph))
+            }
+            let endPh = up ? 2 * Double.pi * f1 * T / R * (exp(R) - 1) : 2 * Double.pi * f2 * T / R * (1 - exp(-R))
+            phase = (phase + endPh).truncatingRemainder(dividingBy: 2 * Double.pi)
+            start += len
+            up.toggle()
+        }
+        let fade = min(n / 4, max(1, Int(spec.fadeSeconds * fs)))
+        for i in 0..<fade {
+            let w = Float(0.5 - 0.5 * cos(Double.pi * Double(i) / Double(fade)))
+            out[i] *= w
+            out[n - 1 - i] *= w
+        }
+    }
+
+    /// One slow exponential sweep (ESS) over the whole length, faded at both ends.
+    private static func slowSweep(_ spec: Spec, amp: Double, into out: inout [Float]) {
+        let n = out.count
+        let fs = Double(spec.sampleRate)
+        let f1 = spec.effectiveStartHz, f2 = spec.effectiveEndHz
+        let T = Double(n) / fs
+        let R = log(f2 / f1)
+        let k = 2 * Double.pi * f1 * T / R
+        let fade = max(1, Int(spec.fadeSeconds * fs))
+        for i in 0..<n {
+            let t = Double(i) / fs
+            var v = sin(k * (exp(t * R / T) - 1))
+            if i < fade { v *= 0.5 - 0.5 * cos(Double.pi * Double(i) / Double(fade)) }
+            let j = n - 1 - i
+            if j < fade { v *= 0.5 - 0.5 * cos(Double.pi * Double(j) / Double(fade)) }
+            out[i] = Float(amp * v)
+        }
+    }
+
+    /// A maximum-length sequence (Fibonacci LFSR), one period covering the length.
+    private static func mls(_ spec: Spec, amp: Double, into out: inout [Float]) {
+        let n = out.count
+        // Order so that one period covers the length (capped at 2^20 - 1, then repeated).
+        var order = 10
+        while (1 << order) - 1 < n && order < 20 { order += 1 }
+        let taps: [Int: [Int]] = [10: [10, 7], 11: [11, 9], 12: [12, 11, 10, 4], 13: [13, 12, 11, 8], 14: [14, 13, 12, 2],
+                                  15: [15, 14], 16: [16, 15, 13, 4], 17: [17, 14], 18: [18, 11], 19: [19, 18, 17, 14], 20: [20, 17]]
+        var reg: UInt32 = UInt32(truncatingIfNeeded: spec.seed | 1) & ((1 << order) - 1)
+        if reg == 0 { reg = 1 }
+        let tp = taps[order]!
+        for i in 0..<n {
+            let bit = reg & 1
+            out[i] = Float(bit == 1 ? amp : -amp)
+            var fb: UInt32 = 0
+            for t in tp { fb ^= (reg >> UInt32(order - t)) & 1 }
+            reg = (reg >> 1) | (fb << UInt32(order - 1))
+        }
     }
 
     /// Seed stride between channels of a channel-unique probe: large and odd, so that channel

@@ -41,13 +41,6 @@ public enum QEMUCommand {
             opts.append("\(k)=\(v)")
         }
         let audiodev = "-audiodev " + ([backend, "id=snd0"] + opts).joined(separator: ",")
-        var legacyDev: String
-        switch device {
-        case "hda-notimer": legacyDev = "-device intel-hda -device hda-duplex,use-timer=off"
-        case "ac97": legacyDev = "-device AC97"
-        case "virtio-snd": legacyDev = "-device virtio-sound-pci"
-        default: legacyDev = "-device intel-hda -device hda-duplex"
-        }
         let dev = QEMUOptions.deviceArguments(CardModelSettings.Device(rawValue: device) ?? .hda).joined(separator: " ")
         let cmd = audiodev + " " + dev
 
@@ -60,6 +53,30 @@ public enum QEMUCommand {
         if device == "virtio-snd" {
             return Result(commandLine: cmd, legacyEnv: nil, legacyNote: "virtio-sound needs QEMU 8.2 or later, which has no legacy variables")
         }
+        let freq = Int(values["out.frequency"] ?? value("out.frequency", settings, effective) ?? "44100") ?? 44100
+        let legacy = legacyEnvironment(backend: backend, values: values, frequency: freq)
+        if !legacy.missing.isEmpty {
+            let missing = legacy.missing
+            return Result(commandLine: cmd, legacyEnv: nil,
+                          legacyNote: "no legacy environment form: \(missing.joined(separator: ", ")) \(missing.count == 1 ? "has" : "have") no QEMU_* variable; use -audiodev")
+        }
+        return Result(commandLine: cmd, legacyEnv: legacy.env.joined(separator: " ") + " qemu-system-x86_64 … " + legacyDevice(device),
+                      legacyNote: legacy.notes.isEmpty ? nil : legacy.notes.joined(separator: "; "))
+    }
+
+    /// The `-device` arguments of the legacy form (QEMU before 8.2, with `QEMU_AUDIO_*`).
+    static func legacyDevice(_ device: String) -> String {
+        switch device {
+        case "hda-notimer": "-device intel-hda -device hda-duplex,use-timer=off"
+        case "ac97": "-device AC97"
+        case "virtio-snd": "-device virtio-sound-pci"
+        default: "-device intel-hda -device hda-duplex"
+        }
+    }
+
+    /// The `QEMU_AUDIO_*`/`QEMU_PA_*`/`QEMU_ALSA_*` variables for `values` (the names QEMU's
+    /// audio/audio_legacy.c reads), the settings that have none, and notes on rounding.
+    static func legacyEnvironment(backend: String, values: [String: String], frequency freq: Int) -> (env: [String], missing: [String], notes: [String]) {
         var env = ["QEMU_AUDIO_DRV=\(backend)"]
         var missing: [String] = []
         var notes: [String] = []
@@ -75,8 +92,7 @@ public enum QEMUCommand {
         for k in ["out.latency", "in.latency"] where values[k] != nil {
             if backend == "pa" { missing.append(k) }
         }
-        let freq = Int(values["out.frequency"] ?? value("out.frequency", settings, effective) ?? "44100") ?? 44100
-        if let f = values["out.frequency"] { env.append("QEMU_AUDIO_DAC_FIXED_FREQ=\(f)") }  // the names audio/audio_legacy.c reads
+        if let f = values["out.frequency"] { env.append("QEMU_AUDIO_DAC_FIXED_FREQ=\(f)") }
         if let f = values["in.frequency"] { env.append("QEMU_AUDIO_ADC_FIXED_FREQ=\(f)") }
         let ob = values["out.buffer-length"], ib = values["in.buffer-length"]
         if ob != nil || ib != nil {
@@ -100,7 +116,7 @@ public enum QEMUCommand {
         for (k, v) in [("out.period-length", "DAC"), ("in.period-length", "ADC")] {
             guard let p = values[k] else { continue }
             if backend == "alsa" {
-                if !env.contains("QEMU_ALSA_\(v == "DAC" ? "DAC" : "ADC")_SIZE_IN_USEC=1") { env.append("QEMU_ALSA_\(v)_SIZE_IN_USEC=1") }
+                if !env.contains("QEMU_ALSA_\(v)_SIZE_IN_USEC=1") { env.append("QEMU_ALSA_\(v)_SIZE_IN_USEC=1") }
                 env.append("QEMU_ALSA_\(v)_PERIOD_SIZE=\(p)")
             } else { missing.append(k) }
         }
@@ -112,13 +128,7 @@ public enum QEMUCommand {
         for (k, v) in [("out.fixed-settings", "DAC"), ("in.fixed-settings", "ADC")] where values[k] != nil {
             env.append("QEMU_AUDIO_\(v)_FIXED_SETTINGS=\(values[k]! == "on" || values[k]! == "true" ? 1 : 0)")
         }
-        if !missing.isEmpty {
-            return Result(commandLine: cmd, legacyEnv: nil,
-                          legacyNote: "no legacy environment form: \(missing.joined(separator: ", ")) \(missing.count == 1 ? "has" : "have") no QEMU_* variable; use -audiodev")
-        }
-        legacyDev = legacyDev.isEmpty ? "" : " " + legacyDev
-        return Result(commandLine: cmd, legacyEnv: env.joined(separator: " ") + " qemu-system-x86_64 …" + legacyDev,
-                      legacyNote: notes.isEmpty ? nil : notes.joined(separator: "; "))
+        return (env, missing, notes)
     }
 }
 

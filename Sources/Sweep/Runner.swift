@@ -2,7 +2,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Bench
+import Measure
 import Dispatch
 import Foundation
 import LoopbenchCore
@@ -89,46 +89,7 @@ public enum SweepRunner {
         try plan.validate()
         let dir = options.outDir
         let jp = journalPath(dir), pp = planPath(dir)
-        var done: [String: TrialRecord] = [:]
-        var worst: WorstTrace? = nil
-        if options.resume {
-            let hasPlan = FileManager.default.fileExists(atPath: pp)
-            if hasPlan {
-                let old = try SweepPlan.load(path: pp)
-                if let diff = old.difference(from: plan) {
-                    throw .usage("--resume: the plan differs from the one this sweep was started with (\(diff)); use the same plan, or a new --out", subject: pp)
-                }
-            }
-            let journal = try Journal.scan(path: jp)
-            // Every record must be a trial of this plan, with the very settings this plan would
-            // give it: matched on settings, repeat and seed, never on position.
-            let byID = Dictionary(plan.trials.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-            for (i, r) in journal.records.enumerated() {
-                guard let spec = byID[r.id] else {
-                    throw .usage("--resume: journal record \(i + 1) (\(r.id)) is no trial of this plan; the plan differs from the journal's; use the same plan, or a new --out", subject: jp)
-                }
-                if let diff = r.difference(from: spec, plan: plan) {
-                    throw .usage("--resume: journal record \(i + 1) differs from this plan's trial: \(diff); use the same plan, or a new --out", subject: jp)
-                }
-                guard hasPlan || r.fullSettings != nil else {
-                    throw .badData(jp, "record \(i + 1) carries no full settings (an older journal) and \(pp) is missing: its trials cannot be matched to this plan")
-                }
-                var matched = r
-                matched.pointIndex = spec.point.index
-                if r.status == "ok" { done[r.id] = matched }
-            }
-            if let torn = try Journal.repairTail(path: jp, contents: journal) {
-                FileHandle.standardError.write(Data("loopbench: \(jp): the last line was cut (\(torn) bytes, a write that never finished); removed it before appending\n".utf8))
-            }
-            if FileManager.default.fileExists(atPath: worstPath(dir)), let w = try? JSONCoding.decode(WorstTrace.self, fromFile: worstPath(dir)), (try? w.validate(path: worstPath(dir))) != nil {
-                worst = w
-            }
-        } else {
-            for p in [jp, worstPath(dir)] where FileManager.default.fileExists(atPath: p) {
-                do { try FileManager.default.removeItem(atPath: p) }
-                catch { throw .io(p, "cannot remove the old file: \(error.localizedDescription)") }
-            }
-        }
+        var (done, worst) = try options.resume ? resumable(plan: plan, dir: dir) : startAfresh(dir: dir)
         try AtomicFile.write(try JSONCoding.encode(plan), to: pp)
 
         let all = plan.trials
@@ -173,6 +134,57 @@ public enum SweepRunner {
             interrupted: options.stop.isSet && records.count < all.count,
             trialsRun: state.finished.count, audioSeconds: state.audioSeconds,
             wallSeconds: ProgressLine.now() - start, worst: state.worst, stopReason: state.stopReason)
+    }
+
+    /// `--resume`: the trials the journal already holds, matched to this plan's trials by their
+    /// settings, repeat and seed (never by position), and the worst trial kept so far. A plan or
+    /// journal that differs from this plan is refused; a cut last line is removed.
+    static func resumable(plan: SweepPlan, dir: String) throws(LoopbenchError) -> ([String: TrialRecord], WorstTrace?) {
+        let jp = journalPath(dir), pp = planPath(dir)
+        var done: [String: TrialRecord] = [:]
+        var worst: WorstTrace? = nil
+        let hasPlan = FileManager.default.fileExists(atPath: pp)
+        if hasPlan {
+            let old = try SweepPlan.load(path: pp)
+            if let diff = old.difference(from: plan) {
+                throw .usage("--resume: the plan differs from the one this sweep was started with (\(diff)); use the same plan, or a new --out", subject: pp)
+            }
+        }
+        let journal = try Journal.scan(path: jp)
+        // Every record must be a trial of this plan, with the very settings this plan would
+        // give it: matched on settings, repeat and seed, never on position.
+        let byID = Dictionary(plan.trials.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for (i, r) in journal.records.enumerated() {
+            guard let spec = byID[r.id] else {
+                throw .usage("--resume: journal record \(i + 1) (\(r.id)) is no trial of this plan; the plan differs from the journal's; use the same plan, or a new --out", subject: jp)
+            }
+            if let diff = r.difference(from: spec, plan: plan) {
+                throw .usage("--resume: journal record \(i + 1) differs from this plan's trial: \(diff); use the same plan, or a new --out", subject: jp)
+            }
+            guard hasPlan || r.fullSettings != nil else {
+                throw .badData(jp, "record \(i + 1) carries no full settings (an older journal) and \(pp) is missing: its trials cannot be matched to this plan")
+            }
+            var matched = r
+            matched.pointIndex = spec.point.index
+            if r.status == "ok" { done[r.id] = matched }
+        }
+        if let torn = try Journal.repairTail(path: jp, contents: journal) {
+            FileHandle.standardError.write(Data("loopbench: \(jp): the last line was cut (\(torn) bytes, a write that never finished); removed it before appending\n".utf8))
+        }
+        if FileManager.default.fileExists(atPath: worstPath(dir)), let w = try? JSONCoding.decode(WorstTrace.self, fromFile: worstPath(dir)), (try? w.validate(path: worstPath(dir))) != nil {
+            worst = w
+        }
+        return (done, worst)
+    }
+
+    /// A new sweep in `dir`: the old journal and worst trial are removed.
+    static func startAfresh(dir: String) throws(LoopbenchError) -> ([String: TrialRecord], WorstTrace?) {
+        let jp = journalPath(dir)
+        for p in [jp, worstPath(dir)] where FileManager.default.fileExists(atPath: p) {
+            do { try FileManager.default.removeItem(atPath: p) }
+            catch { throw .io(p, "cannot remove the old file: \(error.localizedDescription)") }
+        }
+        return ([:], nil)
     }
 
     static func label(_ t: TrialSpec, plan: SweepPlan) -> String {

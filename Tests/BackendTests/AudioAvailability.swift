@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import Foundation
 import Analyzer
-import Bench
+import Measure
 import LoopbenchCore
 import Stimulus
 #if canImport(Glibc)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-import ALSABackend
+@testable import ALSABackend
 import Foundation
 import LoopbenchCore
 import PulseBackend
@@ -42,6 +42,15 @@ struct HostBackendSettingsTests {
         #expect(thrown { () throws(LoopbenchError) in _ = try ALSALoop(settings: ["bufer": "10ms"]) } != nil)
         #expect(thrown { () throws(LoopbenchError) in _ = try ALSALoop(settings: ["format": "S24_3LE"]) } != nil)
         #expect(thrown { () throws(LoopbenchError) in _ = try ALSALoop(settings: ["writer-stall": "0.5s"]) } != nil)
+    }
+
+    /// A time stamp stored by the other I/O thread after the watchdog read the clock made the
+    /// unsigned difference wrap: "the capture stalled: no audio for 18446744073.71 s", seen
+    /// once on a loaded machine. A later start is no time at all.
+    @Test func alsaElapsedTimeNeverWraps() {
+        #expect(ALSAShared.seconds(from: 5_000_000_000, to: 6_500_000_000) == 1.5)
+        #expect(ALSAShared.seconds(from: 6_500_000_001, to: 6_500_000_000) == 0)
+        #expect(ALSAShared.seconds(from: 0, to: 0) == 0)
     }
 }
 

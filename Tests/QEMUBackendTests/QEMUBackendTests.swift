@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-@testable import Bench
+@testable import Measure
 import Foundation
 import LoopbenchCore
 @testable import QEMUBackend

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-import Bench
+import Measure
 import Foundation
 import LoopbenchCore
 import Loops

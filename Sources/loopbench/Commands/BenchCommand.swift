@@ -2,7 +2,7 @@
 import Analyzer
 import AudioFile
 import ArgumentParser
-import Bench
+import Measure
 import CardModel
 import DSP
 import Foundation
@@ -19,9 +19,9 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks: the analyzer against a plain FFT cross-correlation, the card model, the default sweep.")
 
-    enum Suite: String, ExpressibleByArgument, CaseIterable { case analyze, model, sweep, qemu, corpus, soak, all }
+    enum Suite: String, ExpressibleByArgument, CaseIterable { case analyze, model, sweep, qemu, corpus, soak, accuracy, all }
 
-    @Argument(help: "analyze | model | sweep | qemu (a real guest: where a trial's time goes) | corpus (accuracy on other tools' signals) | soak (long periodic captures; slow) | all (all but qemu, corpus and soak)") var suite: Suite = .all
+    @Argument(help: "analyze | model | sweep | qemu (a real guest: where a trial's time goes) | corpus (accuracy on other tools' signals) | accuracy (the analyzer on its own probe: the README's accuracy table) | soak (long periodic captures; slow) | all (all but qemu, corpus and soak)") var suite: Suite = .all
     @Flag(name: .long, help: "corpus: print every case, not only the table.") var cases = false
     @Option(name: .long, help: "corpus: only the cases whose name contains this text (with --cases, their segments too).") var only: String?
     @Option(name: .customLong("soak-minutes"), help: "With soak: lengths of the offline captures compared, in minutes.") var soakMinutes: [Double] = [10, 60]
@@ -35,6 +35,7 @@ struct BenchCommand: ParsableCommand {
             if suite == .qemu { try qemuBench() }
             if suite == .corpus { try corpusBench() }
             if suite == .soak { try soakBench() }
+            if suite == .accuracy { try accuracyBench() }
         }
     }
 

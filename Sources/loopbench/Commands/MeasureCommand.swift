@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import ArgumentParser
-import Bench
+import Measure
 import Foundation
 import LoopbenchCore
 import Loops

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import ArgumentParser
 import AudioFile
-import Bench
+import Measure
 import Dispatch
 import Foundation
 import LoopbenchCore

@@ -38,55 +38,14 @@ struct SynthCommand: ParsableCommand {
             // Every option is range-checked before anything is allocated: the capture is at most
             // the reference plus ten minutes of audio, and every number is finite.
             let room = 600 * ref.sampleRate
-            guard delay.isFinite, delay >= 0, delay <= Double(room) else {
-                throw LoopbenchError.usage("--delay \(delay): must be between 0 and \(room) frames (10 minutes)", subject: "delay")
-            }
-            if let snr { guard snr.isFinite, snr >= -60, snr <= 200 else { throw LoopbenchError.usage("--snr \(snr): must be between -60 and 200 dB", subject: "snr") } }
-            guard driftPPM.isFinite, abs(driftPPM) <= 100_000 else {
-                throw LoopbenchError.usage("--drift-ppm \(driftPPM): must be between -100000 and 100000", subject: "drift-ppm")
-            }
-            guard gain.isFinite, abs(gain) <= 1000 else { throw LoopbenchError.usage("--gain \(gain): must be between -1000 and 1000", subject: "gain") }
+            try checkNumbers(room: room)
             var s = CaptureSynth(reference: ref.channels[0], delay: delay)
             s.snrDB = snr
             s.driftPPM = driftPPM
             s.gain = gain
             s.seed = seed
-            func pair(_ text: String, _ opt: String) throws(LoopbenchError) -> [Int] {
-                let parts = text.split(separator: ":").map { Int($0) }
-                guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else {
-                    throw .usage("--\(opt) \(text): expected whole non-negative numbers separated by ':'", subject: opt)
-                }
-                return parts.map { $0! }
-            }
-            for g in gap { let p = try pair(g, "gap"); guard p.count == 2 else { throw LoopbenchError.usage("--gap \(g): expected REFFRAME:FRAMES") }; s.edits.append(.gap(at: p[0], frames: p[1])) }
-            for d in drop { let p = try pair(d, "drop"); guard p.count == 2 else { throw LoopbenchError.usage("--drop \(d): expected REFFRAME:FRAMES") }; s.edits.append(.drop(at: p[0], frames: p[1])) }
-            for r in repeats { let p = try pair(r, "repeat"); guard p.count == 2, p[1] <= p[0] else { throw LoopbenchError.usage("--repeat \(r): expected REFFRAME:FRAMES with FRAMES ≤ REFFRAME") }; s.edits.append(.repeat(at: p[0], frames: p[1])) }
-            for r in replace { let p = try pair(r, "replace"); guard p.count == 3 else { throw LoopbenchError.usage("--replace \(r): expected REFFRAME:GAP:MISSING") }; s.edits.append(.replace(at: p[0], gap: p[1], missing: p[2])) }
-            for c in click {
-                let parts = c.split(separator: ":")
-                guard parts.count == 2, let f = Int(parts[0]), f >= 0, let a = Float(parts[1]) else { throw LoopbenchError.usage("--click \(c): expected CAPTUREFRAME:AMPLITUDE") }
-                s.clicks.append(.init(frame: f, amplitude: a))
-            }
-            // Edits lie inside the reference, in order, each after the frames the previous one
-            // removed; what they insert stays within the ten minutes of room.
-            var end = 0
-            var inserted = 0
-            for e in s.edits.sorted(by: { $0.at < $1.at }) {
-                guard e.at >= end, e.at < ref.frames else { throw LoopbenchError.usage("edits must lie inside the reference (\(ref.frames) frames) and not overlap", subject: "edits") }
-                var removed = 0, added = 0
-                switch e {
-                case .gap(_, let k): added = k
-                case .drop(_, let k): removed = k
-                case .repeat(_, let k): added = k
-                case .replace(_, let g, let m): added = g; removed = m
-                }
-                guard removed <= ref.frames - e.at else {
-                    throw LoopbenchError.usage("an edit at frame \(e.at) removes \(removed) frames, past the end of the reference (\(ref.frames) frames)", subject: "edits")
-                }
-                guard added <= room - inserted else { throw LoopbenchError.usage("the edits insert more than \(room) frames (10 minutes)", subject: "edits") }
-                inserted += added
-                end = e.at + removed
-            }
+            try addEdits(to: &s)
+            let inserted = try checkEdits(s.edits, referenceFrames: ref.frames, room: room)
             let captureFrames = Int(delay.rounded(.up)) + Int(Double(ref.frames + inserted) * (1 + driftPPM * 1e-6)) + s.tail
             for c in s.clicks {
                 guard c.frame < captureFrames, c.amplitude.isFinite, abs(c.amplitude) <= 1000 else {
@@ -106,5 +65,61 @@ struct SynthCommand: ParsableCommand {
             }
             print("wrote \(out): \(cap.count) frames, delay \(delay), \(truthEvents.count) event\(truthEvents.count == 1 ? "" : "s")")
         }
+    }
+
+    /// The numeric options, each finite and within its range.
+    private func checkNumbers(room: Int) throws(LoopbenchError) {
+        guard delay.isFinite, delay >= 0, delay <= Double(room) else {
+            throw .usage("--delay \(delay): must be between 0 and \(room) frames (10 minutes)", subject: "delay")
+        }
+        if let snr { guard snr.isFinite, snr >= -60, snr <= 200 else { throw .usage("--snr \(snr): must be between -60 and 200 dB", subject: "snr") } }
+        guard driftPPM.isFinite, abs(driftPPM) <= 100_000 else {
+            throw .usage("--drift-ppm \(driftPPM): must be between -100000 and 100000", subject: "drift-ppm")
+        }
+        guard gain.isFinite, abs(gain) <= 1000 else { throw .usage("--gain \(gain): must be between -1000 and 1000", subject: "gain") }
+    }
+
+    /// The --gap, --drop, --repeat, --replace and --click options as edits and clicks.
+    private func addEdits(to s: inout CaptureSynth) throws(LoopbenchError) {
+        func pair(_ text: String, _ opt: String) throws(LoopbenchError) -> [Int] {
+            let parts = text.split(separator: ":").map { Int($0) }
+            guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else {
+                throw .usage("--\(opt) \(text): expected whole non-negative numbers separated by ':'", subject: opt)
+            }
+            return parts.map { $0! }
+        }
+        for g in gap { let p = try pair(g, "gap"); guard p.count == 2 else { throw .usage("--gap \(g): expected REFFRAME:FRAMES") }; s.edits.append(.gap(at: p[0], frames: p[1])) }
+        for d in drop { let p = try pair(d, "drop"); guard p.count == 2 else { throw .usage("--drop \(d): expected REFFRAME:FRAMES") }; s.edits.append(.drop(at: p[0], frames: p[1])) }
+        for r in repeats { let p = try pair(r, "repeat"); guard p.count == 2, p[1] <= p[0] else { throw .usage("--repeat \(r): expected REFFRAME:FRAMES with FRAMES ≤ REFFRAME") }; s.edits.append(.repeat(at: p[0], frames: p[1])) }
+        for r in replace { let p = try pair(r, "replace"); guard p.count == 3 else { throw .usage("--replace \(r): expected REFFRAME:GAP:MISSING") }; s.edits.append(.replace(at: p[0], gap: p[1], missing: p[2])) }
+        for c in click {
+            let parts = c.split(separator: ":")
+            guard parts.count == 2, let f = Int(parts[0]), f >= 0, let a = Float(parts[1]) else { throw .usage("--click \(c): expected CAPTUREFRAME:AMPLITUDE") }
+            s.clicks.append(.init(frame: f, amplitude: a))
+        }
+    }
+
+    /// Edits lie inside the reference, in order, each after the frames the previous one removed;
+    /// what they insert stays within the ten minutes of room. Returns the frames inserted.
+    private func checkEdits(_ edits: [CaptureSynth.Edit], referenceFrames: Int, room: Int) throws(LoopbenchError) -> Int {
+        var end = 0
+        var inserted = 0
+        for e in edits.sorted(by: { $0.at < $1.at }) {
+            guard e.at >= end, e.at < referenceFrames else { throw .usage("edits must lie inside the reference (\(referenceFrames) frames) and not overlap", subject: "edits") }
+            var removed = 0, added = 0
+            switch e {
+            case .gap(_, let k): added = k
+            case .drop(_, let k): removed = k
+            case .repeat(_, let k): added = k
+            case .replace(_, let g, let m): added = g; removed = m
+            }
+            guard removed <= referenceFrames - e.at else {
+                throw .usage("an edit at frame \(e.at) removes \(removed) frames, past the end of the reference (\(referenceFrames) frames)", subject: "edits")
+            }
+            guard added <= room - inserted else { throw .usage("the edits insert more than \(room) frames (10 minutes)", subject: "edits") }
+            inserted += added
+            end = e.at + removed
+        }
+        return inserted
     }
 }
