@@ -45,13 +45,8 @@ struct Explainer {
     /// The reference as segment `s` predicts it at capture frames lo..<hi (unit gain).
     func template(_ s: Segment, _ lo: Int, _ hi: Int) -> [Double] {
         guard hi > lo else { return [] }
-        return ref.withUnsafeBufferPointer { rb in
-            (lo..<hi).map { t in
-                let p = s.refPosition(atCapture: Double(t))
-                if p < -Double(interp.halfWidth) || p > Double(ref.count + interp.halfWidth) { return 0 }
-                return interp.value(at: p, in: rb)
-            }
-        }
+        // (Beyond the reference's ends by more than the interpolator's reach the value is 0.)
+        return ref.withUnsafeBufferPointer { rb in interp.values(at: lo..<hi, in: rb) { s.refPosition(atCapture: Double($0)) } }
     }
 
     /// Capture frames where segment `s` has reference under it.
@@ -68,19 +63,12 @@ struct Explainer {
         guard hi - lo > tuning.minFitFrames else { return Fit(gain: 1, sigma2: 1e-12, signalPower: 0, peak: 0) }
         let step = max(1, (hi - lo) / tuning.maxFitSamples)
         var sxy = 0.0, sxx = 0.0
-        var idx: [Int] = []
-        var ms: [Double] = []
-        ref.withUnsafeBufferPointer { rb in
-            var t = lo
-            while t < hi {
-                let m = interp.value(at: s.refPosition(atCapture: Double(t)), in: rb)
-                let c = Double(cap[t])
-                sxy += c * m
-                sxx += m * m
-                idx.append(t)
-                ms.append(m)
-                t += step
-            }
+        let idx = Array(stride(from: lo, to: hi, by: step))
+        let ms = ref.withUnsafeBufferPointer { rb in interp.values(at: 0..<idx.count, in: rb) { s.refPosition(atCapture: Double(idx[$0])) } }
+        for (t, m) in zip(idx, ms) {
+            let c = Double(cap[t])
+            sxy += c * m
+            sxx += m * m
         }
         let g = sxx > 0 ? sxy / sxx : 0
         var r2: [Double] = []

@@ -20,27 +20,16 @@ enum PathModel {
         let b = min(s.captureEnd, Int(s.level + (1 + s.drift) * Double(ref.count)) - half, cap.count - half)
         guard b - a > tuning.pathFitMinFrames else { return nil }
         let lo = max(a, (a + b) / 2 - tuning.pathFitMaxFrames / 2), hi = min(b, lo + tuning.pathFitMaxFrames)
-        // The aligned reference (unit gain), with `half` frames of margin on each side.
-        let m: [Double] = ref.withUnsafeBufferPointer { rb in
-            ((lo - half)..<(hi + half)).map { interp.value(at: s.refPosition(atCapture: Double($0)), in: rb) }
+        // The aligned reference (unit gain), with `half` frames of margin on each side (and
+        // zeros after, read by the normal equations' unused lanes).
+        var m = ref.withUnsafeBufferPointer { rb in
+            interp.values(at: (lo - half)..<(hi + half), in: rb) { s.refPosition(atCapture: Double($0)) }
         }
-        // Normal equations: R h = p, with R[j][k] = Σ m(t−j) m(t−k), p[j] = Σ c(t) m(t−j).
-        var r = [Double](repeating: 0, count: taps * taps), p = [Double](repeating: 0, count: taps)
-        var cc = 0.0, cm = 0.0, mm = 0.0
-        for t in lo..<hi {
-            let i = t - lo + half
-            let c = Double(cap[t])
-            cc += c * c
-            cm += c * m[i]
-            mm += m[i] * m[i]
-            for j in 0..<taps {
-                let mj = m[i - (j - half)]
-                p[j] += c * mj
-                for k in j..<taps { r[j * taps + k] += mj * m[i - (k - half)] }
-            }
-        }
+        m.append(contentsOf: repeatElement(0, count: NormalEquations.lanes))
+        let eq = NormalEquations(m: m, cap: cap, lo: lo, hi: hi, taps: taps)
+        let cc = eq.cc, cm = eq.cm, mm = eq.mm, p = eq.p
+        var r = eq.r
         guard mm > 0, cc > 0 else { return nil }
-        for j in 0..<taps { for k in 0..<j { r[j * taps + k] = r[k * taps + j] } }
         let ridge = tuning.pathFitRidge * mm
         for j in 0..<taps { r[j * taps + j] += ridge }
         guard let h = solve(r, p, n: taps) else { return nil }
@@ -50,16 +39,37 @@ enum PathModel {
         let resFIR = cc - hp
         let resGain = cc - cm * cm / mm
         guard resFIR > 0, resGain > tuning.pathFitMinImprovement * resFIR else { return nil }
-        // The filtered reference: out[i] = Σ h[j] ref[i − (j − half)], normalised to unit gain.
-        let g = cm / mm
-        var out = [Float](repeating: 0, count: ref.count)
-        for i in 0..<ref.count {
-            var acc = 0.0
-            for j in 0..<taps {
-                let k = i - (j - half)
-                if k >= 0 && k < ref.count { acc += h[j] * Double(ref[k]) }
+        return filtered(ref, h, gain: cm / mm)
+    }
+
+    /// The filtered reference: out[i] = Σ h[j] ref[i − (j − half)], normalised to unit gain.
+    /// Away from the ends four outputs share the tap loop, each summed in the same order.
+    static func filtered(_ ref: [Float], _ h: [Double], gain g: Double) -> [Float] {
+        let taps = h.count, n = ref.count
+        var out = [Float](repeating: 0, count: n)
+        ref.withUnsafeBufferPointer { rb in
+            h.withUnsafeBufferPointer { hb in
+                func one(_ i: Int) -> Float {
+                    var acc = 0.0
+                    for j in 0..<taps {
+                        let k = i - (j - half)
+                        if k >= 0 && k < n { acc += hb[j] * Double(rb[k]) }
+                    }
+                    return Float(acc / g)
+                }
+                var i = 0
+                while i < n {
+                    guard i >= half, i + 3 + half < n else { out[i] = one(i); i += 1; continue }
+                    var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+                    for j in 0..<taps {
+                        let k = i - (j - half), hj = hb[j]
+                        a0 += hj * Double(rb[k]); a1 += hj * Double(rb[k + 1])
+                        a2 += hj * Double(rb[k + 2]); a3 += hj * Double(rb[k + 3])
+                    }
+                    out[i] = Float(a0 / g); out[i + 1] = Float(a1 / g); out[i + 2] = Float(a2 / g); out[i + 3] = Float(a3 / g)
+                    i += 4
+                }
             }
-            out[i] = Float(acc / g)
         }
         return out
     }
@@ -89,5 +99,87 @@ enum PathModel {
             x[r] = s / a[r * n + r]
         }
         return x
+    }
+}
+
+/// The sums of ``PathModel``'s least-squares fit, each accumulated in exactly the order of the
+/// direct double loop (frame by frame), so the fit is bit for bit what the direct sums give,
+/// but computed entry block by entry block with the partial sums in registers (16 entries
+/// at a time in SIMD lanes) instead of the whole matrix read and written at every frame.
+///
+/// With u = t − lo and o = taps − 1 − j (the tap's offset into `m`): R[j][k] = Σᵤ m[u+oⱼ] m[u+oₖ]
+/// (k ≥ j, mirrored), p[j] = Σᵤ c(u) m[u+oⱼ], and cc, cm, mm the capture's and the aligned
+/// reference's energies and their product.
+struct NormalEquations {
+    /// Zeros `m` must hold after its last frame: the widest block's lanes past the last tap.
+    static let lanes = 16
+    var r: [Double]
+    var p: [Double]
+    var cc = 0.0, cm = 0.0, mm = 0.0
+
+    /// `m` holds the aligned reference at capture frames lo − half ..< hi + half, then `lanes` zeros.
+    init(m: [Double], cap: [Float], lo: Int, hi: Int, taps: Int) {
+        let n = hi - lo, half = taps / 2
+        precondition(m.count >= n + taps - 1 + Self.lanes)
+        var r = [Double](repeating: 0, count: taps * taps), p = [Double](repeating: 0, count: taps)
+        var c = [Double](repeating: 0, count: n)
+        for u in 0..<n { c[u] = Double(cap[lo + u]) }
+        for u in 0..<n {
+            let cu = c[u], mi = m[u + half]
+            cc += cu * cu
+            cm += cu * mi
+            mm += mi * mi
+        }
+        m.withUnsafeBufferPointer { mb in
+            let base = UnsafeRawPointer(mb.baseAddress!)
+            c.withUnsafeBufferPointer { cb in
+                // p: the capture against every offset.
+                Self.blocks(lanes: taps, base: base, n: n, row: { cb[$0] }) { o, v in p[taps - 1 - o] = v }
+            }
+            for j in 0..<taps {
+                let oj = taps - 1 - j
+                // Entries k ≥ j are the offsets 0...oj.
+                Self.blocks(lanes: oj + 1, base: base, n: n, row: { mb[$0 + oj] }) { o, v in
+                    let k = taps - 1 - o
+                    r[j * taps + k] = v
+                    r[k * taps + j] = v
+                }
+            }
+        }
+        self.r = r
+        self.p = p
+    }
+
+    /// For offsets 0 ..< lanes (rounded up to a block): Σᵤ row(u) · m[u + o], each summed over u in order.
+    @inline(__always)
+    static func blocks(lanes: Int, base: UnsafeRawPointer, n: Int, row: (Int) -> Double, store: (Int, Double) -> Void) {
+        var o0 = 0
+        while o0 < lanes {
+            if lanes - o0 > 8 {
+                var a0 = SIMD4<Double>(), a1 = SIMD4<Double>(), a2 = SIMD4<Double>(), a3 = SIMD4<Double>()
+                let at = base + o0 * 8
+                for u in 0..<n {
+                    let x = SIMD4<Double>(repeating: row(u))
+                    let q = at + u * 8
+                    a0 += x * q.loadUnaligned(as: SIMD4<Double>.self)
+                    a1 += x * q.loadUnaligned(fromByteOffset: 32, as: SIMD4<Double>.self)
+                    a2 += x * q.loadUnaligned(fromByteOffset: 64, as: SIMD4<Double>.self)
+                    a3 += x * q.loadUnaligned(fromByteOffset: 96, as: SIMD4<Double>.self)
+                }
+                for (b, a) in [a0, a1, a2, a3].enumerated() { for l in 0..<4 where o0 + 4 * b + l < lanes { store(o0 + 4 * b + l, a[l]) } }
+                o0 += 16
+            } else {
+                var a0 = SIMD4<Double>(), a1 = SIMD4<Double>()
+                let at = base + o0 * 8
+                for u in 0..<n {
+                    let x = SIMD4<Double>(repeating: row(u))
+                    let q = at + u * 8
+                    a0 += x * q.loadUnaligned(as: SIMD4<Double>.self)
+                    a1 += x * q.loadUnaligned(fromByteOffset: 32, as: SIMD4<Double>.self)
+                }
+                for (b, a) in [a0, a1].enumerated() { for l in 0..<4 where o0 + 4 * b + l < lanes { store(o0 + 4 * b + l, a[l]) } }
+                o0 += 8
+            }
+        }
     }
 }

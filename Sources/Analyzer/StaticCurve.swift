@@ -25,7 +25,7 @@ enum StaticCurve {
         guard peak > 0 else { return nil }
         // The curve is fitted on the aligned reference at unit peak (well-conditioned powers).
         let m: [Double] = ref.withUnsafeBufferPointer { rb in
-            (lo..<hi).map { interp.value(at: s.refPosition(atCapture: Double($0)), in: rb) / Double(peak) }
+            interp.values(at: lo..<hi, in: rb) { s.refPosition(atCapture: Double($0)) }.map { $0 / Double(peak) }
         }
         var r = [Double](repeating: 0, count: deg * deg), p = [Double](repeating: 0, count: deg)
         var cc = 0.0

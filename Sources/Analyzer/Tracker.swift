@@ -77,11 +77,7 @@ struct Tracker {
         // Normalised correlation: the raw one favours louder stretches of the reference
         // (fades), the normalised one peaks at exactly 1 at the true lag of a clean copy.
         let minE = tuning.minReferenceWindowEnergy * meanWindowEnergy
-        var rho = [Double](repeating: 0, count: corr.count)
-        for k in 0..<corr.count {
-            let e = refEnergy(lo + k, lo + k + w)
-            if e > minE { rho[k] = max(0, polarity * corr[k] / (e * capE).squareRoot()) * polarity }
-        }
+        let rho = TrackerKernels.normalised(corr, lo: lo, w: w, capE: capE, minE: minE, polarity: polarity) { refEnergy($0, $1) }
         // Candidates: the strongest local maxima, and the one nearest the prediction.
         var peaks: [Int] = []
         for k in 0..<rho.count {

@@ -18,6 +18,27 @@ public struct SincInterpolator: Sendable {
     public init(halfWidth: Int = 16, phases: Int = 512, beta: Double = 9.0) {
         self.halfWidth = halfWidth
         self.phases = phases
+        table = Self.cachedTable(halfWidth: halfWidth, phases: phases, beta: beta)
+    }
+
+    private struct TableKey: Hashable { var halfWidth: Int, phases: Int, beta: UInt64 }
+    nonisolated(unsafe) private static var tables: [TableKey: [Float]] = [:]
+    private static let tablesLock = NSLock()
+
+    /// The table of one (half width, phases, beta), computed once per process: every analysis
+    /// makes an interpolator, and the table (65 600 sines and Bessel functions at the analyzer's
+    /// size) cost more than a short capture's interpolations.
+    private static func cachedTable(halfWidth: Int, phases: Int, beta: Double) -> [Float] {
+        let key = TableKey(halfWidth: halfWidth, phases: phases, beta: beta.bitPattern)
+        tablesLock.lock()
+        defer { tablesLock.unlock() }
+        if let t = tables[key] { return t }
+        let t = makeTable(halfWidth: halfWidth, phases: phases, beta: beta)
+        tables[key] = t
+        return t
+    }
+
+    private static func makeTable(halfWidth: Int, phases: Int, beta: Double) -> [Float] {
         let taps = 2 * halfWidth
         var t = [Float](repeating: 0, count: (phases + 1) * taps)
         let i0b = SincInterpolator.besselI0(beta)
@@ -32,7 +53,7 @@ public struct SincInterpolator: Sendable {
                 t[p * taps + k] = Float(sinc * w)
             }
         }
-        table = t
+        return t
     }
 
     static func besselI0(_ x: Double) -> Double {
@@ -77,6 +98,98 @@ public struct SincInterpolator: Sendable {
             }
         }
         return Double(acc0 + (acc1 - acc0) * mu)
+    }
+
+    /// `value(at: position(t), in: s)` for every t in `frames`, bit for bit: four points at a
+    /// time share the tap loop (eight independent sums instead of two), each summed in the
+    /// same order as `value(at:in:)` sums it.
+    public func values(at frames: Range<Int>, in s: UnsafeBufferPointer<Float>, position: (Int) -> Double) -> [Double] {
+        let n = frames.count
+        guard n > 0 else { return [] }
+        return [Double](unsafeUninitializedCapacity: n) { out, count in
+            table.withUnsafeBufferPointer { tb in
+                func byFour(_ i: Int) {
+                    let t = frames.lowerBound + i
+                    if !self.four(at: (position(t), position(t + 1), position(t + 2), position(t + 3)), in: s, table: tb, into: out.baseAddress! + i) {
+                        for q in 0..<4 { out[i + q] = value(at: position(t + q), in: s) }
+                    }
+                }
+                var i = 0
+                while i + 8 <= n {
+                    // Eight points a frame apart at one phase (no drift): one SIMD lane each;
+                    // otherwise (drift, an end) these eight four at a time.
+                    if eight(at: frames.lowerBound + i, in: s, table: tb, into: out.baseAddress! + i, position: position) { i += 8; continue }
+                    byFour(i)
+                    byFour(i + 4)
+                    i += 8
+                }
+                while i + 4 <= n { byFour(i); i += 4 }
+                while i < n { out[i] = value(at: position(frames.lowerBound + i), in: s); i += 1 }
+            }
+            count = n
+        }
+    }
+
+    /// Where `value(at: x)` reads: the first tap's sample, the table row, and the blend between rows.
+    @inline(__always)
+    private func place(_ x: Double) -> (start: Int, row: Int, mu: Float) {
+        let base = Int(x.rounded(.down))
+        let fp = (x - Double(base)) * Double(phases)
+        var p = Int(fp)
+        if p >= phases { p = phases - 1 }
+        return (base - halfWidth + 1, p * 2 * halfWidth, Float(fp - Double(p)))
+    }
+
+    /// Eight interior points `t ..< t + 8` whose taps start a frame apart and share a table row
+    /// (an alignment without drift) into `out[0..<8]`, lane by lane the sums `value(at:)` makes;
+    /// false, writing nothing, otherwise.
+    @inline(__always)
+    private func eight(at t: Int, in s: UnsafeBufferPointer<Float>, table tb: UnsafeBufferPointer<Float>,
+                       into out: UnsafeMutablePointer<Double>, position: (Int) -> Double) -> Bool {
+        let taps = 2 * halfWidth
+        let first = place(position(t))
+        guard first.start >= 0, first.start + 7 + taps <= s.count else { return false }
+        var mu = SIMD8<Float>()
+        mu[0] = first.mu
+        for q in 1..<8 {
+            let pq = place(position(t + q))
+            guard pq.start == first.start + q, pq.row == first.row else { return false }
+            mu[q] = pq.mu
+        }
+        let sp = UnsafeRawPointer(s.baseAddress! + first.start), r0 = tb.baseAddress! + first.row, r1 = r0 + taps
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+        for k in 0..<taps {
+            let v = sp.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+            a0 += v * SIMD8(repeating: r0[k])
+            a1 += v * SIMD8(repeating: r1[k])
+        }
+        let r = a0 + (a1 - a0) * mu
+        for q in 0..<8 { out[q] = Double(r[q]) }
+        return true
+    }
+
+    /// Four interior points (every tap inside `s`) into `out[0..<4]`; false, writing nothing, when one is not interior.
+    @inline(__always)
+    private func four(at x: (Double, Double, Double, Double), in s: UnsafeBufferPointer<Float>, table tb: UnsafeBufferPointer<Float>,
+                      into out: UnsafeMutablePointer<Double>) -> Bool {
+        let taps = 2 * halfWidth
+        let a = place(x.0), b = place(x.1), c = place(x.2), d = place(x.3)
+        let first = min(min(a.start, b.start), min(c.start, d.start)), last = max(max(a.start, b.start), max(c.start, d.start))
+        guard first >= 0, last + taps <= s.count else { return false }
+        let sp = s.baseAddress!, tp = tb.baseAddress!
+        var a0: Float = 0, a1: Float = 0, b0: Float = 0, b1: Float = 0, c0: Float = 0, c1: Float = 0, d0: Float = 0, d1: Float = 0
+        for k in 0..<taps {
+            let va = sp[a.start + k], vb = sp[b.start + k], vc = sp[c.start + k], vd = sp[d.start + k]
+            a0 += va * tp[a.row + k]; a1 += va * tp[a.row + taps + k]
+            b0 += vb * tp[b.row + k]; b1 += vb * tp[b.row + taps + k]
+            c0 += vc * tp[c.row + k]; c1 += vc * tp[c.row + taps + k]
+            d0 += vd * tp[d.row + k]; d1 += vd * tp[d.row + taps + k]
+        }
+        out[0] = Double(a0 + (a1 - a0) * a.mu)
+        out[1] = Double(b0 + (b1 - b0) * b.mu)
+        out[2] = Double(c0 + (c1 - c0) * c.mu)
+        out[3] = Double(d0 + (d1 - d0) * d.mu)
+        return true
     }
 
     /// The value at `x` of the band-limited signal made of only the samples in `valid`

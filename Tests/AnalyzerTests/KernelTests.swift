@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+@testable import Analyzer
+import LoopbenchCore
+import Testing
+
+/// The analyzer's fast numeric kernels against the direct formulations they replace: equal bit
+/// for bit, so that no measurement changes.
+@Suite("Kernels")
+struct KernelTests {
+    static func noise(_ n: Int, seed: UInt64) -> [Double] {
+        var rng = SeededRandom(seed: seed)
+        return (0..<n).map { _ in rng.gaussian() }
+    }
+
+    /// The path fit's normal equations as the direct double loop summed them, frame by frame.
+    static func direct(m: [Double], cap: [Float], lo: Int, hi: Int, taps: Int) -> (r: [Double], p: [Double], cc: Double, cm: Double, mm: Double) {
+        let half = taps / 2
+        var r = [Double](repeating: 0, count: taps * taps), p = [Double](repeating: 0, count: taps)
+        var cc = 0.0, cm = 0.0, mm = 0.0
+        for t in lo..<hi {
+            let i = t - lo + half
+            let c = Double(cap[t])
+            cc += c * c
+            cm += c * m[i]
+            mm += m[i] * m[i]
+            for j in 0..<taps {
+                let mj = m[i - (j - half)]
+                p[j] += c * mj
+                for k in j..<taps { r[j * taps + k] += mj * m[i - (k - half)] }
+            }
+        }
+        for j in 0..<taps { for k in 0..<j { r[j * taps + k] = r[k * taps + j] } }
+        return (r, p, cc, cm, mm)
+    }
+
+    @Test("the path fit's normal equations equal the direct sums bit for bit", arguments: [33, 5, 1])
+    func normalEquationsAreExact(taps: Int) {
+        let lo = 40, hi = 1337, half = taps / 2
+        let cap = Self.noise(hi + 50, seed: 3).map { Float($0) }
+        var m = Self.noise(hi - lo + 2 * half, seed: 4)
+        let want = Self.direct(m: m, cap: cap, lo: lo, hi: hi, taps: taps)
+        m.append(contentsOf: repeatElement(0, count: NormalEquations.lanes))
+        let got = NormalEquations(m: m, cap: cap, lo: lo, hi: hi, taps: taps)
+        #expect(got.r.map(\.bitPattern) == want.r.map(\.bitPattern))
+        #expect(got.p.map(\.bitPattern) == want.p.map(\.bitPattern))
+        #expect([got.cc, got.cm, got.mm].map(\.bitPattern) == [want.cc, want.cm, want.mm].map(\.bitPattern))
+        #expect(want.r.allSatisfy { $0 != 0 })
+    }
+
+    @Test("the median by selection is the sorted list's middle", arguments: [1, 2, 63, 64, 65, 1000, 1001])
+    func medianBySelection(count: Int) {
+        var xs = Self.noise(count, seed: UInt64(count))
+        xs += xs.prefix(count / 3)   // ties
+        let s = xs.sorted()
+        let want = s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        #expect(Stats.median(xs)?.bitPattern == want.bitPattern)
+        #expect(Stats.median([]) == nil)
+    }
+
+    @Test("the tracker's normalisation equals the scalar loop bit for bit", arguments: [1.0, -1.0])
+    func trackerNormalisationIsExact(polarity: Double) {
+        let w = 64, lo = -100
+        // A reference with a silent stretch (energies at or below the floor) and lags past both ends.
+        var ref = Self.noise(700, seed: 8)
+        for i in 300..<420 { ref[i] = 0 }
+        var pre = [0.0]
+        for v in ref { pre.append(pre.last! + v * v) }
+        let energy = { (a: Int, b: Int) in pre[max(0, min(ref.count, b))] - pre[max(0, min(ref.count, a))] }
+        var corr = Self.noise(801, seed: 9).map { 10 * $0 }
+        corr[5] = 0
+        corr[6] = -0.0
+        let capE = 55.5, minE = 3.0
+        var want = [Double](repeating: 0, count: corr.count)
+        for k in 0..<corr.count {
+            let e = energy(lo + k, lo + k + w)
+            if e > minE { want[k] = max(0, polarity * corr[k] / (e * capE).squareRoot()) * polarity }
+        }
+        let got = TrackerKernels.normalised(corr, lo: lo, w: w, capE: capE, minE: minE, polarity: polarity, energy: energy)
+        #expect(got.map(\.bitPattern) == want.map(\.bitPattern))
+        #expect(want.contains { $0 != 0 } && want.contains { $0 == 0 })
+    }
+}
