@@ -35,6 +35,11 @@ struct AnalyzerTuning: Sendable {
     var findNoiseSubsample = 5
     var findPeakExclusion = 64
     var medianOfAbsoluteNormal = 0.6745
+    /// Lags (each side of the whole-lag maximum) whose extrema are refined to find the lobe
+    /// that holds the band-limited correlation's true peak: a signal near the Nyquist
+    /// frequency at a half-sample delay has side lobes of the other sign one to three lags away
+    /// that outweigh the main lobe's whole-lag samples.
+    var findLobeSearch = 4
     /// A drift smaller than this (2 ppm) is not worth re-tracking against a stretched reference.
     var minDriftToRetrack = 2e-6
 
@@ -108,6 +113,52 @@ struct AnalyzerTuning: Sendable {
     /// How close (in normalised correlation) a competitor must come to a match of `rho` to be
     /// indistinguishable from it.
     func ambiguityGap(rho: Double) -> Double { min(ambiguityMargin * (1 - rho), ambiguityMaxGap) }
+
+    /// A periodic reference's whole-signal peak is ambiguous when its competitor trails it by
+    /// less than this share (after both are refined between samples): such a competitor differs from
+    /// the peak only in a sliver of the reference (a steady tone's fade, a long pulse train's
+    /// first and last pulses), which a path's colouring or a fade can move by as much.
+    /// 0.005: a 2–3 s pulse train at 25 ms (80–120 pulses, competitors 1/80–1/120 behind) is
+    /// told; a 2 s steady tone (one period of 96 000 frames, 5·10⁻⁴ behind) is not.
+    var globalAmbiguityMinGap = 0.005
+
+    // MARK: mains hum (RoundTripAnalysis.removeHum)
+
+    /// Mains fundamentals (Hz) whose harmonics are fitted to the residual at the whole-signal delay.
+    static let mainsFrequencies = [50.0, 60.0]
+    /// Harmonics fitted (a ground loop's hum is rich in the first few).
+    static let humHarmonics = 8
+    /// The residual is fitted on every 8th frame: the tones lie far below that rate's Nyquist.
+    static let humDecimation = 8
+    /// A harmonic is removed when its fitted amplitude stands this many times above the mean
+    /// of the same fit at the neighbouring frequencies (the residual's own spectral density
+    /// there, whatever its colour): the power ratio of a noise-only fit is χ² with 2 degrees
+    /// of freedom over its mean, and 6² = 36 leaves a chance of e⁻¹⁸ per tone.
+    var humDetectionSigmas = 6.0
+    /// The residual is judged in blocks of this many frames: a block whose residual power is
+    /// above this multiple of the median block's holds the reference at another delay (before
+    /// or after a step), whose own low frequencies would hide the hum's lines; it is not fitted.
+    static let humBlockFrames = 2048
+    var humBlockMisfitMultiple = 4.0
+    /// Offsets (Hz) of those neighbours: a few bins of a 1 s capture away, clear of both
+    /// mains series' harmonics.
+    static let humNeighbourOffsets = [-9.0, -7.0, -5.0, -3.0, 3.0, 5.0, 7.0, 9.0]
+
+    // MARK: periodic references (RoundTripAnalysis.periodicMeasurement)
+
+    /// A reference whose normalised autocorrelation (beyond its main lobe, within the
+    /// tracker's search radius) reaches this repeats itself: a pulse train of N periods
+    /// reaches (N−1)/N, a steady tone ~1. Speech (gliding pitch), music (changing notes),
+    /// multitone bursts (new tones each burst) and sweeps stay far below.
+    var periodicReferenceMinCorrelation = 0.9
+    /// The capture holds a periodic reference at the whole-signal lag in a period-long block
+    /// when the block's normalised correlation there reaches this fraction of the whole
+    /// signal's: a block at another delay (after a gap, a drop, a repeat) correlates ~0 at the
+    /// old lag, an aligned one as well as the whole (path colouring and noise act alike on both).
+    var periodicBlockRhoOfGlobal = 0.5
+    /// Blocks holding less than this fraction of the mean block's energy (the train's silent
+    /// start and end) are not judged.
+    var periodicBlockMinEnergy = 0.1
 
     /// The segments agree with the whole-signal correlation when one holding at least this
     /// share of the reference's energy lies within `globalAgreementFrames` of its peak: the
@@ -373,4 +424,11 @@ struct AnalyzerTuning: Sendable {
     /// (a resampler's image as the probe crosses the path's Nyquist frequency). A transient,
     /// or garbage in a buffer, is broadband.
     var minBurstFlatness = 0.15
+    /// A burst whose residual keeps less than this share of its energy below the top of the
+    /// band (``Explainer/lowBandShare(_:around:)``) is the interpolator's misfit above ~0.9 ×
+    /// Nyquist, not a click: that misfit alone gives ≤ 0.05, a broadband click ~1, and a
+    /// flagged burst (≥ 6× the local noise) of misfit plus white noise stays below ~0.2.
+    var nyquistMisfitMaxLowShare = 0.25
+    /// …measured over at least this many frames around the burst (a one-frame burst included).
+    var nyquistMisfitFrames = 16
 }

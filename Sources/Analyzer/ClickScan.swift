@@ -186,6 +186,27 @@ extension Explainer {
             // or garbage in a buffer, is broadband.
             if Spectrum.flatness(Array(e[first...last])) < tuning.minBurstFlatness { return nil }
         }
+        // A burst whose residual lies at the top of the band is the interpolator's: its
+        // windowed sinc passes up to ~0.9 of the Nyquist frequency, so a fractional delay of
+        // the reference's content above leaves a misfit there (noise with energy up to the
+        // Nyquist frequency, at a fractional delay). A click is broadband.
+        if lowBandShare(e, around: first...last) < tuning.nyquistMisfitMaxLowShare { return nil }
         return [Event(kind: .click, captureSample: lo + first, sizeSamples: last - first + 1, sampleRate: fs)]
+    }
+
+    /// Σ(e[i] + e[i−1])² / 2Σe[i]² over `range` widened to at least
+    /// ``AnalyzerTuning/nyquistMisfitFrames`` frames: the share of the residual's energy below
+    /// the top of the band (2cos²(πf/fs): 1 for a broadband burst, ≤ 0.05 above 0.9 × Nyquist).
+    func lowBandShare(_ e: [Double], around range: ClosedRange<Int>) -> Double {
+        let widen = max(0, (tuning.nyquistMisfitFrames - range.count + 1) / 2)
+        let a = max(1, range.lowerBound - widen), b = min(e.count - 1, range.upperBound + widen)
+        guard b > a else { return 1 }
+        var low = 0.0, all = 0.0
+        for i in a...b {
+            let s = e[i] + e[i - 1]
+            low += s * s
+            all += e[i] * e[i]
+        }
+        return all > 0 ? low / (2 * all) : 1
     }
 }

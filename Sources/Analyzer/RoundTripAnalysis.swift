@@ -80,7 +80,8 @@ struct RoundTripAnalysis {
 
         // 1. Find.
         let find = self.find(ref)
-        let cap = removeMean(capture.channels[find.channel])
+        // Mean and mains hum removed: neither is the path nor a discontinuity.
+        let (cap, _) = removeHum(ref, removeMean(capture.channels[find.channel]), find)
         var m = LoopMeasurement(
             source: options.source, sampleRate: fs,
             reference: .init(path: refPath, frames: reference.frames, channels: reference.channelCount, channelUsed: refChannel),
@@ -90,6 +91,10 @@ struct RoundTripAnalysis {
             m.reason = reason
             return m
         }
+
+        // A reference that repeats itself within the search radius: the windows cannot tell
+        // delays a period apart; only the whole-signal correlation can.
+        if let period = referencePeriod(ref) { return periodicMeasurement(m, find, ref: ref, cap: cap, period: period) }
 
         // 2. Track.
         let polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
@@ -238,7 +243,7 @@ struct RoundTripAnalysis {
 
     /// The latency from the whole-signal correlation alone (no segments, no events), when the
     /// windows cannot be trusted for `why`; no latency either when that peak is ambiguous too.
-    func globalPeakOnly(_ m0: LoopMeasurement, _ find: GlobalFind, why: String) -> LoopMeasurement {
+    func globalPeakOnly(_ m0: LoopMeasurement, _ find: GlobalFind, why: String, ambiguous: Bool? = nil) -> LoopMeasurement {
         var m = m0
         m.verdict = .noSignal
         m.latency = nil
@@ -249,7 +254,7 @@ struct RoundTripAnalysis {
         m.snrDB = nil
         m.gainDB = nil
         m.polarity = nil
-        guard !globalPeakAmbiguous(find) else {
+        guard !(ambiguous ?? globalPeakAmbiguous(find)) else {
             m.reason = why + ", and so does the whole-signal correlation: the delay cannot be told, no latency is reported"
             return m
         }
@@ -287,16 +292,49 @@ struct RoundTripAnalysis {
 
     /// Whether the whole-signal correlation has another peak (beyond the main one's lobe)
     /// closer to it than its own deficit can tell apart (``AnalyzerTuning/ambiguityMargin``).
+    /// (The windows' rule: it also refuses a peak that is a poor match, as under drift a
+    /// linear sweep's, whose whole-signal peak moves with the drift.)
     func globalPeakAmbiguous(_ find: GlobalFind) -> Bool {
+        guard find.corr[find.peakIndex] != 0 else { return true }
+        let second = globalCompetitor(find)?.1 ?? 0
+        let rho2 = find.rho * second / abs(find.corr[find.peakIndex])
+        return find.rho - rho2 < tuning.ambiguityGap(rho: find.rho)
+    }
+
+    /// The strongest whole-lag value of the whole-signal correlation beyond the main peak's
+    /// lobe (its index and magnitude); nil when there is none or the peak is 0.
+    func globalCompetitor(_ find: GlobalFind) -> (Int, Double)? {
         let c = find.corr, k = find.peakIndex
-        guard c[k] != 0 else { return true }
+        guard c[k] != 0 else { return nil }
         var lo = k, hi = k
         while lo > 0, c[lo - 1] * c[k] > 0 { lo -= 1 }
         while hi < c.count - 1, c[hi + 1] * c[k] > 0 { hi += 1 }
-        var second = 0.0
-        for i in c.indices where i < lo || i > hi { second = max(second, abs(c[i])) }
-        let rho2 = find.rho * second / abs(c[k])
-        return find.rho - rho2 < tuning.ambiguityGap(rho: find.rho)
+        var second = 0.0, secondIndex = k
+        for i in c.indices where (i < lo || i > hi) && abs(c[i]) > second { second = abs(c[i]); secondIndex = i }
+        return second > 0 ? (secondIndex, second) : nil
+    }
+
+    /// For a periodic reference, whose windows all trail their competitors by nothing: whether
+    /// the whole-signal peak's competitor (a period away), both refined between samples,
+    /// trails it by less than ``AnalyzerTuning/globalAmbiguityMinGap`` or by less than
+    /// ``AnalyzerTuning/findZThreshold`` times the noise of the two lags' difference. Not the
+    /// windows' rule (a multiple of the deficit 1 − ρ): the capture's noise and the path's
+    /// colouring lower both peaks alike, and only their difference's noise decides. (The
+    /// capture is then checked to hold the reference at that delay throughout.)
+    func periodicPeakAmbiguous(_ find: GlobalFind) -> Bool {
+        let c = find.corr, k = find.peakIndex
+        guard c[k] != 0 else { return true }
+        guard let (secondIndex, _) = globalCompetitor(find) else { return false }
+        // Both refined between samples: at a fractional delay a broadband peak's whole-lag
+        // value is far below its true height.
+        let peakValue = abs(interp.refinePeak(of: c, near: k).value)
+        guard peakValue > 0 else { return true }
+        let secondValue = min(peakValue, abs(interp.refinePeak(of: c, near: secondIndex).value))
+        // The difference's noise: the correlation's noise σ times √(2(1 − r)), r = second /
+        // peak, the two lags' templates being alike to r (a periodic competitor shares all
+        // but the reference's edges with the peak, and noise moves both nearly alike).
+        let differenceNoise = find.noise * (2 * (1 - secondValue / peakValue)).squareRoot()
+        return 1 - secondValue / peakValue < tuning.globalAmbiguityMinGap || (peakValue - secondValue) < tuning.findZThreshold * differenceNoise
     }
 
     /// Refuse: an explanation that leaves more residual than signal, built on a weak
@@ -318,6 +356,8 @@ struct RoundTripAnalysis {
         var z: Double
         var rho: Double
         var capEnergy: Double
+        /// The correlation's noise (robust spread away from the peak).
+        var noise: Double
         var score: Double { z * rho }
     }
 
@@ -327,6 +367,8 @@ struct RoundTripAnalysis {
         let corr = Correlation.crossCorrelate(signal: cap, template: ref, lags: lags)
         var peak = 0
         for i in corr.indices where abs(corr[i]) > abs(corr[peak]) { peak = i }
+        let lobe = truePeakLobe(corr, peak)
+        peak = lobe.index
         // Noise floor: robust spread of the correlation away from the peak.
         var sample: [Double] = []
         sample.reserveCapacity(corr.count / tuning.findNoiseSubsample + 1)
@@ -339,13 +381,38 @@ struct RoundTripAnalysis {
         let med = sample.isEmpty ? 0 : sample[sample.count / 2]
         let sigma = med / tuning.medianOfAbsoluteNormal
         let capE = energy(cap)
-        let z = sigma > 0 ? abs(corr[peak]) / sigma : (abs(corr[peak]) > 0 ? .infinity : 0)
+        let height = lobe.height ?? abs(corr[peak])
+        let z = sigma > 0 ? height / sigma : (height > 0 ? .infinity : 0)
         // Normalised correlation against the capture energy where the reference lies.
         let lag = lags.lowerBound + peak
         var eWin = 0.0
         for t in max(0, lag)..<min(mCap, lag + n) { eWin += Double(cap[t]) * Double(cap[t]) }
-        let rho = eWin > 0 ? abs(corr[peak]) / (energy(ref) * eWin).squareRoot() : 0
-        return GlobalFind(channel: channel, lags: lags, corr: corr, peakIndex: peak, lag: lag, z: z, rho: rho, capEnergy: capE)
+        let rho = eWin > 0 ? height / (energy(ref) * eWin).squareRoot() : 0
+        return GlobalFind(channel: channel, lags: lags, corr: corr, peakIndex: peak, lag: lag, z: z, rho: rho, capEnergy: capE, noise: sigma)
+    }
+}
+
+extension RoundTripAnalysis {
+    /// The lobe of the band-limited correlation that holds its true peak, near the whole-lag
+    /// maximum `peak`: for a signal with its energy near the Nyquist frequency (a pulse
+    /// train's doublet) at a fractional delay, the whole lags sample the main lobe off its top
+    /// and a side lobe of the other sign can be larger there (the main lobe need not even hold
+    /// a whole-lag extremum). The correlation is refined between samples from every lag within
+    /// ``AnalyzerTuning/findLobeSearch`` of the peak; when another one
+    /// stands higher than the peak's own, its nearest whole lag is the peak, and its refined
+    /// `height` stands for the whole-lag value in z and ρ (nil when the peak stays).
+    func truePeakLobe(_ corr: [Double], _ peak: Int) -> (index: Int, height: Double?) {
+        guard corr[peak] != 0 else { return (peak, nil) }
+        let own = abs(interp.refinePeak(of: corr, near: peak).value)
+        var best = (index: peak, height: own)
+        let span = tuning.findLobeSearch
+        for j in max(1, peak - span)...min(corr.count - 2, peak + span) where j != peak {
+            guard corr[j] != 0 else { continue }
+            let r = interp.refinePeak(of: corr, near: j)
+            let at = min(max(0, Int(r.position.rounded())), corr.count - 1)
+            if abs(r.value) > best.height, corr[at] * r.value > 0 { best = (at, abs(r.value)) }
+        }
+        return best.index == peak ? (peak, nil) : best
     }
 }
 

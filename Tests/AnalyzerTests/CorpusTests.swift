@@ -127,6 +127,66 @@ struct CorpusTests {
         "log-sweep-faded 48k 2.0s d=3855.25 path=tanh-clip",
     ]
 
+    @Test("a pulse train is never confidently wrong: a latency within 0.06 samples (0.05 when plain) or no-signal with the reason, and no events")
+    func pulseTrain() throws {
+        let cs = Self.cases { $0.family == .pulseTrain }
+        #expect(cs.count == 31)
+        var measured = 0
+        for c in cs {
+            let (m, _, s) = try Self.run(c)
+            #expect(m.events.isEmpty, "\(c.name): \(EventMatch.describe(m.events))")
+            if let e = s.latencyError {
+                measured += 1
+                // tanh clipping reshapes the doublet: its whole-signal peak moves by 0.055.
+                #expect(e <= (Self.plain(c) ? 0.05 : 0.06), "\(c.name): latency error \(e)")
+            } else {
+                #expect(m.verdict == .noSignal && m.reason != nil, "\(c.name)")
+            }
+            // Damage or drift in a periodic signal cannot be placed: no latency for it.
+            if c.damage != .none || c.driftPPM != 0 { #expect(s.latencyError == nil, "\(c.name)") }
+        }
+        // Measured: both plain cases, and through the high-pass, clipping, reverberation and
+        // every capture quirk (the 2 kHz low-pass leaves the peak's difference too near its noise).
+        #expect(measured == 9)
+    }
+
+    @Test("noise with pauses: no false clicks from the interpolator's misfit near the Nyquist frequency (plain and drifting: no events; gaps, drops, repeats found exactly)")
+    func noisePauses() throws {
+        let plainOrDrift = Self.cases { $0.family == .noisePauses && $0.damage == .none && $0.path == .direct && $0.quirk == .none }
+        #expect(plainOrDrift.count == 6)
+        for c in plainOrDrift {
+            let (m, _, s) = try Self.run(c)
+            #expect(m.events.isEmpty, "\(c.name): \(EventMatch.describe(m.events))")
+            #expect((s.latencyError ?? .infinity) <= 0.01, "\(c.name): latency error \(s.latencyError ?? .nan)")
+        }
+        let damaged = Self.cases { $0.family == .noisePauses && $0.path == .direct && $0.quirk == .none && $0.driftPPM == 0
+            && [.gapLow, .gapHigh, .dropLow, .dropHigh, .repeatLow, .repeatHigh].contains($0.damage) }
+        #expect(damaged.count == 6)
+        for c in damaged {
+            let (m, b, s) = try Self.run(c)
+            #expect(s.found == s.expected && s.falseEvents == 0, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
+        }
+    }
+
+    @Test("mains hum is removed before fitting: no events and within 0.01 samples without damage; a gap under hum found as a gap (multitone, noise, speech, music)")
+    func hum() throws {
+        let clean = Self.cases { $0.quirk == .hum && $0.damage == .none && $0.family != .pulseTrain }
+        #expect(clean.count == 7)
+        for c in clean {
+            let (m, _, s) = try Self.run(c)
+            #expect(m.events.isEmpty, "\(c.name): \(EventMatch.describe(m.events))")
+            #expect((s.latencyError ?? .infinity) <= 0.01, "\(c.name): latency error \(s.latencyError ?? .nan)")
+        }
+        let families: [Corpus.Family] = [.multitone, .noisePauses, .speechLike, .musicLike]
+        let gaps = Self.cases { $0.quirk == .hum && $0.damage == .gapLow && families.contains($0.family) }
+        #expect(gaps.count == 4)
+        for c in gaps {
+            let (m, b, s) = try Self.run(c)
+            #expect(s.found == 1 && s.falseEvents == 0, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
+            #expect((s.latencyError ?? .infinity) <= 0.01, "\(c.name): latency error \(s.latencyError ?? .nan)")
+        }
+    }
+
     @Test("the crash of issue 12 (an edge searched past the reference's end) and the event at capture_sample −1: no trap, every event inside the capture")
     func noTrap() throws {
         for c in Self.cases({ $0.family == .pulseTrain || $0.family == .noisePauses }) where c.path == .reverb || c.damage == .gapLow {

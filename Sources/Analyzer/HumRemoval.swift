@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DSP
+import Foundation
+
+// Mains hum in the capture (50 or 60 Hz and its harmonics, from a ground loop): it is not
+// the path and not a discontinuity, but it fills the silence of a gap (which then looks like
+// audio, a repeat), masks a sweep's lowest octaves (whose windows then lock off the true
+// delay) and raises the residual everywhere. It is stationary, so it is fitted once, on the
+// capture minus the reference aligned at the whole-signal delay, and removed before tracking.
+extension RoundTripAnalysis {
+    /// The capture with the hum tones removed that stand out of the residual, and their
+    /// fundamental (Hz); the capture unchanged and nil when none does.
+    func removeHum(_ ref: [Float], _ cap: [Float], _ find: GlobalFind) -> ([Float], Double?) {
+        let fs = Double(reference.sampleRate)
+        let residual = alignedResidual(ref, cap, find)
+        var best: (f0: Double, tones: [(f: Double, a: Double, b: Double)], power: Double)?
+        for f0 in AnalyzerTuning.mainsFrequencies {
+            let tones = humTones(residual, f0: f0, fs: fs)
+            let power = tones.reduce(0) { $0 + $1.a * $1.a + $1.b * $1.b }
+            if !tones.isEmpty, power > (best?.power ?? 0) { best = (f0, tones, power) }
+        }
+        guard let hum = best else { return (cap, nil) }
+        var out = cap
+        for tone in hum.tones {
+            let w = 2 * Double.pi * tone.f / fs
+            // Rotating phasor (re-anchored every block against rounding drift).
+            var t = 0
+            while t < out.count {
+                let end = min(out.count, t + 4096)
+                var c = cos(w * Double(t)), s = sin(w * Double(t))
+                let cw = cos(w), sw = sin(w)
+                for i in t..<end {
+                    out[i] -= Float(tone.a * c + tone.b * s)
+                    (c, s) = (c * cw - s * sw, s * cw + c * sw)
+                }
+                t = end
+            }
+        }
+        return (out, hum.f0)
+    }
+
+    /// The capture minus the reference at the whole-signal delay (whole lag, least-squares
+    /// gain), every ``AnalyzerTuning/humDecimation``-th frame; zero in the blocks of
+    /// ``AnalyzerTuning/humBlockFrames`` whose residual power exceeds
+    /// ``AnalyzerTuning/humBlockMisfitMultiple`` times the median block's.
+    func alignedResidual(_ ref: [Float], _ cap: [Float], _ find: GlobalFind) -> [(t: Int, e: Double)] {
+        let lag = find.lag, step = AnalyzerTuning.humDecimation
+        var rc = 0.0, rr = 0.0
+        for i in Swift.stride(from: max(0, -lag), to: min(ref.count, cap.count - lag), by: step) {
+            rc += Double(ref[i]) * Double(cap[i + lag])
+            rr += Double(ref[i]) * Double(ref[i])
+        }
+        let g = rr > 0 ? rc / rr : 0
+        var r: [(t: Int, e: Double)] = Swift.stride(from: 0, to: cap.count, by: step).map { t in
+            let i = t - lag
+            return (t, Double(cap[t]) - (i >= 0 && i < ref.count ? g * Double(ref[i]) : 0))
+        }
+        // Stretches where the reference is not at that delay (before a step, after it) leave
+        // the signal itself in the residual, strong at low frequencies: zeroed, not fitted.
+        let block = AnalyzerTuning.humBlockFrames / step
+        let powers = Swift.stride(from: 0, to: r.count, by: block).map { b in
+            r[b..<min(r.count, b + block)].reduce(0) { $0 + $1.e * $1.e } / Double(min(r.count, b + block) - b)
+        }
+        let limit = tuning.humBlockMisfitMultiple * median(powers)
+        for (k, p) in powers.enumerated() where p > limit {
+            for j in (k * block)..<min(r.count, (k + 1) * block) { r[j].e = 0 }
+        }
+        return r
+    }
+
+    /// The harmonics of `f0` (up to ``AnalyzerTuning/humHarmonics``, below a quarter of the
+    /// decimated rate) that stand out as lines: a sinusoid fit (e ≈ a cos ωt + b sin ωt) whose
+    /// power is ``AnalyzerTuning/humDetectionSigmas``² times the mean of the same fit a few Hz
+    /// to either side (``AnalyzerTuning/humNeighbourOffsets``). Against its neighbours, not the
+    /// residual's overall variance: a residual of misaligned pink noise (after a step) is
+    /// strong at low frequencies, but it is no line.
+    func humTones(_ r: [(t: Int, e: Double)], f0: Double, fs: Double) -> [(f: Double, a: Double, b: Double)] {
+        guard r.count > 1 else { return [] }
+        var tones: [(f: Double, a: Double, b: Double)] = []
+        for h in 1...AnalyzerTuning.humHarmonics {
+            let f = f0 * Double(h)
+            guard f < fs / Double(4 * AnalyzerTuning.humDecimation) else { break }
+            let tone = sinusoidFit(r, f: f, fs: fs)
+            let neighbours = AnalyzerTuning.humNeighbourOffsets.map { d -> Double in
+                let x = sinusoidFit(r, f: f + d, fs: fs)
+                return x.a * x.a + x.b * x.b
+            }
+            let floor = neighbours.reduce(0, +) / Double(neighbours.count)
+            if tone.a * tone.a + tone.b * tone.b > tuning.humDetectionSigmas * tuning.humDetectionSigmas * floor { tones.append((f, tone.a, tone.b)) }
+        }
+        return tones
+    }
+
+    /// Least-squares amplitudes of cos and sin at `f` Hz over the evenly spaced samples `r`
+    /// (a rotating phasor, re-anchored every block).
+    func sinusoidFit(_ r: [(t: Int, e: Double)], f: Double, fs: Double) -> (a: Double, b: Double) {
+        let w = 2 * Double.pi * f / fs
+        let step = Double(r[1].t - r[0].t)
+        let cw = cos(w * step), sw = sin(w * step)
+        var a = 0.0, b = 0.0
+        var k = 0
+        while k < r.count {
+            let end = min(r.count, k + 4096)
+            var c = cos(w * Double(r[k].t)), s = sin(w * Double(r[k].t))
+            for j in k..<end {
+                a += r[j].e * c
+                b += r[j].e * s
+                (c, s) = (c * cw - s * sw, s * cw + c * sw)
+            }
+            k = end
+        }
+        let n = Double(max(1, r.count(where: { $0.e != 0 })))
+        return (2 * a / n, 2 * b / n)
+    }
+}

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DSP
+import Foundation
+import LoopbenchCore
+
+// A reference that repeats itself (a pulse train, a steady tone): every tracking window
+// matches it one period away as well as at its own delay, so the windows cannot tell delays
+// apart and a step by a whole number of periods is invisible to them. Only the whole-signal
+// correlation can tell the delay (the train's first and last periods have no neighbour on one
+// side), and only when the capture holds the reference at that one delay throughout.
+extension RoundTripAnalysis {
+    /// The reference's period (frames) when it repeats within the tracker's search radius:
+    /// its normalised autocorrelation, beyond the main lobe, reaches
+    /// ``AnalyzerTuning/periodicReferenceMinCorrelation`` there. nil otherwise.
+    func referencePeriod(_ ref: [Float]) -> (period: Int, correlation: Double)? {
+        let maxLag = min(AnalyzerTuning.searchRadius, ref.count / 2)
+        guard maxLag > 2 else { return nil }
+        let r = Correlation.crossCorrelate(signal: ref, template: ref, lags: 0...maxLag)
+        guard r[0] > 0 else { return nil }
+        // Past the main lobe: the first lag where the autocorrelation is no longer positive.
+        var k = 1
+        while k <= maxLag, r[k] > 0 { k += 1 }
+        var best = 0, bestV = 0.0
+        while k <= maxLag {
+            if r[k] > bestV { bestV = r[k]; best = k }
+            k += 1
+        }
+        let rho = bestV / r[0]
+        return rho >= tuning.periodicReferenceMinCorrelation ? (best, rho) : nil
+    }
+
+    /// The measurement of a periodic reference: the latency from the whole-signal correlation
+    /// when its peak is unambiguous and the capture holds the reference at that delay in every
+    /// period (``alignmentBreak(_:_:_:period:)``); otherwise `no-signal` with the reason. No
+    /// segments and no events: a discontinuity in a periodic signal cannot be placed.
+    func periodicMeasurement(_ m0: LoopMeasurement, _ find: GlobalFind, ref: [Float], cap: [Float], period: (period: Int, correlation: Double)) -> LoopMeasurement {
+        let why = String(format: "the reference repeats every %d frames (normalised autocorrelation %.3f): the tracking windows match it a period away as well as at its own delay", period.period, period.correlation)
+        if periodicPeakAmbiguous(find) {
+            var m = globalPeakOnly(m0, find, why: why, ambiguous: true)
+            m.reason = why + ", and so does the whole-signal correlation (its peak's competitor a period away trails it by less than its noise or a sliver of the reference): the delay cannot be told, no latency is reported"
+            return m
+        }
+        if let frame = alignmentBreak(ref, cap, find, period: period.period) {
+            var m = globalPeakOnly(m0, find, why: why, ambiguous: false)
+            m.verdict = .noSignal
+            m.latency = nil
+            m.polarity = nil
+            m.reason = why + String(format: ", and at the whole-signal correlation's delay (%d) the capture stops holding it near capture frame %d (a discontinuity, drift or another signal), which a periodic reference cannot place: no latency is reported", find.lag, frame)
+            return m
+        }
+        var m = globalPeakOnly(m0, find, why: why, ambiguous: false)
+        m.reason = why + "; the capture holds it at the whole-signal correlation's delay in every period: latency from that correlation only, drift not analysed"
+        return m
+    }
+
+    /// The first capture frame of a period-long block of the reference (one that holds at
+    /// least ``AnalyzerTuning/periodicBlockMinEnergy`` of the mean block's energy) that the
+    /// capture does not hold at the whole-signal delay (refined between samples): its
+    /// normalised correlation with the reference, shifted there, below
+    /// ``AnalyzerTuning/periodicBlockRhoOfGlobal`` of all the judged blocks' together. nil
+    /// when every one holds.
+    func alignmentBreak(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, period: Int) -> Int? {
+        let block = max(AnalyzerTuning.trackingWindow, period)
+        let n = ref.count
+        let delay = Double(find.lags.lowerBound) + interp.refinePeak(of: find.corr, near: find.peakIndex).position
+        let blocks = (n + block - 1) / block
+        let meanE = energy(ref) / Double(max(1, blocks))
+        // Per block: Σ m², Σ c², Σ m·c, with m the reference at the capture's frames.
+        var sums: [(first: Int, mm: Double, cc: Double, mc: Double)] = []
+        ref.withUnsafeBufferPointer { rb in
+            for b in 0..<blocks {
+                let r0 = b * block, r1 = min(n, r0 + block)
+                var rr = 0.0
+                for i in r0..<r1 { rr += Double(ref[i]) * Double(ref[i]) }
+                guard rr >= tuning.periodicBlockMinEnergy * meanE else { continue }
+                let t0 = max(0, Int((Double(r0) + delay).rounded(.up))), t1 = min(cap.count, Int((Double(r1) + delay).rounded(.up)))
+                var mm = 0.0, cc = 0.0, mc = 0.0
+                if t1 > t0 {
+                    for t in t0..<t1 {
+                        let m = interp.value(at: Double(t) - delay, in: rb), c = Double(cap[t])
+                        mm += m * m
+                        cc += c * c
+                        mc += m * c
+                    }
+                }
+                sums.append((t0, mm, cc, mc))
+            }
+        }
+        let total = sums.reduce((mm: 0.0, cc: 0.0, mc: 0.0)) { ($0.mm + $1.mm, $0.cc + $1.cc, $0.mc + $1.mc) }
+        guard total.mm > 0, total.cc > 0 else { return sums.first?.first ?? 0 }
+        let sign: Double = total.mc >= 0 ? 1 : -1
+        let whole = sign * total.mc / (total.mm * total.cc).squareRoot()
+        for s in sums {
+            let rho = s.mm > 0 && s.cc > 0 ? sign * s.mc / (s.mm * s.cc).squareRoot() : 0
+            if rho < tuning.periodicBlockRhoOfGlobal * whole { return s.first }
+        }
+        return nil
+    }
+}
