@@ -107,10 +107,10 @@ struct ALSASettings: Sendable {
                     parse: { s, v, _ in if !v.isEmpty { s.captureDevice = v } },
                     effective: { $0.playbackDevice != $0.captureDevice ? .string($0.captureDevice) : nil }),
         SettingSpec("rate", unit: "Hz", default: "48000", "sample rate (exact; ALSA resampling is off)",
-                    parse: { s, v, k throws(LoopbenchError) in s.rate = try wholeNumber(v, k, 1000...768_000) },
+                    parse: { s, v, k throws(LoopbenchError) in s.rate = try SettingValue.int(v, k, 1000...768_000) },
                     effective: { .number(Double($0.rate)) }),
         SettingSpec("channels", unit: "count", default: "1", "channels of both PCMs",
-                    parse: { s, v, k throws(LoopbenchError) in s.channels = try wholeNumber(v, k, 1...32) },
+                    parse: { s, v, k throws(LoopbenchError) in s.channels = try SettingValue.int(v, k, 1...32) },
                     effective: { .number(Double($0.channels)) }),
         SettingSpec("format", unit: "name", default: "FLOAT_LE", "sample format: FLOAT_LE, S16_LE, S32_LE",
                     parse: { s, v, _ throws(LoopbenchError) in s.format = try ALSAFormat.parse(v) },
@@ -145,13 +145,6 @@ struct ALSASettings: Sendable {
                     parse: { s, v, k throws(LoopbenchError) in s.writerStall = try ALSAWriterStall.parse(v, key: k) },
                     effective: { $0.writerStall.map { .string($0.text) } }),
     ]
-
-    private static func wholeNumber(_ v: String, _ k: String, _ r: ClosedRange<Int>) throws(LoopbenchError) -> Int {
-        guard let n = Int(v), r.contains(n) else {
-            throw .usage("\(k)=\(v): must be a whole number from \(r.lowerBound) to \(r.upperBound)", subject: k)
-        }
-        return n
-    }
 
     init(_ given: [String: String]) throws(LoopbenchError) {
         try Self.table.apply(given, to: &self, loopName: "alsa")

@@ -85,21 +85,6 @@ enum PulseFormat: String, Sendable, CaseIterable {
     func decode(_ src: UnsafeRawPointer, count: Int, appendTo out: inout [Float]) { pcm.decode(src, count: count, appendTo: &out) }
 }
 
-func parseBool(_ text: String, key: String) throws(LoopbenchError) -> Bool {
-    switch text.lowercased() {
-    case "1", "yes", "true", "on": return true
-    case "0", "no", "false", "off": return false
-    default: throw .usage("\(key)=\(text): write yes or no", subject: key)
-    }
-}
-
-func parseInt(_ text: String, key: String, range: ClosedRange<Int>) throws(LoopbenchError) -> Int {
-    guard let v = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(v) else {
-        throw .usage("\(key)=\(text): must be a whole number from \(range.lowerBound) to \(range.upperBound)", subject: key)
-    }
-    return v
-}
-
 /// The parsed settings of a ``PulseLoop``.
 struct PulseSettings: Sendable {
     var server: String?
@@ -135,10 +120,10 @@ struct PulseSettings: Sendable {
                     "source to record (default: the sink's monitor when the sink is a null sink, else the default source)",
                     parse: { s, v, _ in s.source = deviceName(v) }, effective: { .string($0.source ?? "monitor") }),
         SettingSpec("rate", unit: "Hz", default: "48000", "sample rate of both streams (pa_sample_spec.rate)",
-                    parse: { s, v, k throws(LoopbenchError) in s.rate = try parseInt(v, key: k, range: 1000...384_000) },
+                    parse: { s, v, k throws(LoopbenchError) in s.rate = try SettingValue.int(v, k, 1000...384_000) },
                     effective: { .number(Double($0.rate)) }),
         SettingSpec("channels", unit: "count", default: "1", "channels of both streams",
-                    parse: { s, v, k throws(LoopbenchError) in s.channels = try parseInt(v, key: k, range: 1...32) },
+                    parse: { s, v, k throws(LoopbenchError) in s.channels = try SettingValue.int(v, k, 1...32) },
                     effective: { .number(Double($0.channels)) }),
         SettingSpec("format", unit: "name", default: "float32le", "sample format: float32le, s16le, s32le",
                     parse: { s, v, _ throws(LoopbenchError) in s.format = try PulseFormat.parse(v) },
@@ -183,7 +168,7 @@ struct PulseSettings: Sendable {
     private static func flag(_ key: String, default d: String, _ meaning: String,
                              _ field: WritableKeyPath<PulseSettings, Bool> & Sendable) -> SettingSpec<PulseSettings> {
         SettingSpec(key, unit: "yes|no", default: d, meaning,
-                    parse: { s, v, k throws(LoopbenchError) in s[keyPath: field] = try parseBool(v, key: k) },
+                    parse: { s, v, k throws(LoopbenchError) in s[keyPath: field] = try SettingValue.flag(v, k) },
                     effective: { .string($0[keyPath: field] ? "yes" : "no") })
     }
 
