@@ -20,11 +20,17 @@ public enum Analyzer {
         /// Where the capture came from.
         public var source: LoopMeasurement.Source?
 
-        public init(channel: Int? = nil, referencePath: String? = nil, capturePath: String? = nil, source: LoopMeasurement.Source? = nil) {
+        /// Set when the capture is a stretch of a longer recording (``WholeCapture/offset``
+        /// onward): the stretch is judged with the whole recording's statistics, and every
+        /// frame and delay of the result is on the whole recording's timeline.
+        public var wholeCapture: WholeCapture?
+
+        public init(channel: Int? = nil, referencePath: String? = nil, capturePath: String? = nil, source: LoopMeasurement.Source? = nil, wholeCapture: WholeCapture? = nil) {
             self.channel = channel
             self.referencePath = referencePath
             self.capturePath = capturePath
             self.source = source
+            self.wholeCapture = wholeCapture
         }
     }
 
@@ -34,5 +40,26 @@ public enum Analyzer {
     ///   shorter than the reference), `usage` for a channel out of range.
     public static func analyze(reference: AudioBuffer, capture: AudioBuffer, options: Options = Options()) throws(LoopbenchError) -> LoopMeasurement {
         try RoundTripAnalysis(reference: reference, capture: capture, options: options).run()
+    }
+
+    /// Whether a reference and a capture of these shapes can be compared, before either is read
+    /// whole: the errors ``analyze(reference:capture:options:)`` would throw for them.
+    public static func checkComparable(referenceRate: Int, referenceFrames: Int, captureRate: Int, captureFrames: Int, captureChannels: Int, options: Options) throws(LoopbenchError) {
+        try RoundTripAnalysis.checkShapes(referenceRate: referenceRate, referenceFrames: referenceFrames, captureRate: captureRate,
+                                          captureFrames: captureFrames, captureChannels: captureChannels, options: options)
+    }
+}
+
+extension LoopMeasurement {
+    /// The measurement of a stretch moved onto the whole recording's timeline: every frame and
+    /// delay later by the stretch's offset, the capture as long as the whole recording.
+    func placed(in whole: WholeCapture) -> LoopMeasurement {
+        var m = self
+        let d = whole.offset
+        m.capture.frames = whole.frames
+        if let l = m.latency { m.latency = .init(samples: l.samples + Double(d), sampleRate: sampleRate, confidence: l.confidence) }
+        m.segments = m.segments?.map { .init(captureStart: $0.captureStart + d, captureEnd: $0.captureEnd + d, delaySamples: $0.delaySamples + Double(d)) }
+        m.events = m.events.map { Event(kind: $0.kind, captureSample: $0.captureSample + d, sizeSamples: $0.sizeSamples, sampleRate: sampleRate) }
+        return m
     }
 }

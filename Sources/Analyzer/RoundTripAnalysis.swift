@@ -33,7 +33,25 @@ struct RoundTripAnalysis {
 
     func run() throws(LoopbenchError) -> LoopMeasurement {
         try checkInputs()
-        return sanitized(try measure())
+        let m = sanitized(try measure())
+        return options.wholeCapture.map { m.placed(in: $0) } ?? m
+    }
+
+    /// The reference's strongest channel and its samples with the mean removed.
+    /// - Throws: `badData` naming the reference when it is silent.
+    static func referenceSignal(_ reference: AudioBuffer, path: String?) throws(LoopbenchError) -> (channel: Int, samples: [Float]) {
+        let channel = (0..<reference.channelCount).max { energy(reference.channels[$0]) < energy(reference.channels[$1]) } ?? 0
+        let ref = removeMean(reference.channels[channel])
+        guard energy(ref) > 1e-12 else { throw .badData(path ?? "reference", "the reference is silent: nothing to look for") }
+        return (channel, ref)
+    }
+
+    /// Capture channel `ch` with its mean removed: the whole recording's mean when the capture
+    /// is a stretch of one (``WholeCapture``), else its own.
+    func centred(_ ch: Int) -> [Float] {
+        guard let whole = options.wholeCapture else { return removeMean(capture.channels[ch]) }
+        let mean = Float(whole.channels[ch].mean)
+        return mean == 0 ? capture.channels[ch] : capture.channels[ch].map { $0 - mean }
     }
 
     /// The measurement as the schema allows it, whatever the input: a latency or segment delay
@@ -72,16 +90,12 @@ struct RoundTripAnalysis {
         let fs = reference.sampleRate
         let refPath = options.referencePath, capPath = options.capturePath
 
-        // Reference: its strongest channel, mean removed.
-        let refChannel = (0..<reference.channelCount).max { energy(reference.channels[$0]) < energy(reference.channels[$1]) } ?? 0
-        let ref = removeMean(reference.channels[refChannel])
-        let refEnergy = energy(ref)
-        guard refEnergy > 1e-12 else { throw .badData(refPath ?? "reference", "the reference is silent: nothing to look for") }
+        let (refChannel, ref) = try Self.referenceSignal(reference, path: refPath)
 
         // 1. Find.
         let find = self.find(ref)
         // Mean and mains hum removed: neither is the path nor a discontinuity.
-        let (cap, _) = removeHum(ref, removeMean(capture.channels[find.channel]), find)
+        let (cap, _) = removeHum(ref, centred(find.channel), find)
         var m = LoopMeasurement(
             source: options.source, sampleRate: fs,
             reference: .init(path: refPath, frames: reference.frames, channels: reference.channelCount, channelUsed: refChannel),
@@ -120,7 +134,7 @@ struct RoundTripAnalysis {
 
         // 4 + 5. Explain steps, scan for clicks.
         var explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)
-        explainer.quantizationFloor = Self.quantizationFloor(capture.channels[find.channel])
+        explainer.quantizationFloor = options.wholeCapture?.channels[find.channel].quantizationFloor ?? Self.quantizationFloor(capture.channels[find.channel])
         var result = explainer.explain(segments: &seg.segments, drift: seg.drift)
 
         result.events.sort { ($0.captureSample, $0.kind.rawValue) < ($1.captureSample, $1.kind.rawValue) }
@@ -162,18 +176,8 @@ struct RoundTripAnalysis {
     /// as a reference that is not too short.
     func checkInputs() throws(LoopbenchError) {
         let refPath = options.referencePath, capPath = options.capturePath
-        guard reference.sampleRate == capture.sampleRate else {
-            throw .badData(capPath ?? "capture", "sample rate \(capture.sampleRate) Hz differs from the reference's \(reference.sampleRate) Hz; resample one of them first (e.g. sox in.wav -r \(reference.sampleRate) out.wav)")
-        }
-        if let ch = options.channel, ch < 0 || ch >= capture.channelCount {
-            throw .usage("--channel \(ch) is out of range: \(capPath ?? "the capture") has \(capture.channelCount) channel\(capture.channelCount == 1 ? "" : "s") (0–\(capture.channelCount - 1))", subject: "channel")
-        }
-        guard capture.frames >= reference.frames else {
-            throw .badData(capPath ?? "capture", "the capture (\(capture.frames) frames) is shorter than the reference (\(reference.frames) frames): it cannot hold the whole round trip")
-        }
-        guard reference.frames >= 256 else {
-            throw .badData(refPath ?? "reference", "the reference is too short (\(reference.frames) frames; at least 256 needed)")
-        }
+        try Self.checkShapes(referenceRate: reference.sampleRate, referenceFrames: reference.frames, captureRate: capture.sampleRate,
+                             captureFrames: capture.frames, captureChannels: capture.channelCount, options: options)
         for (buffer, name) in [(reference, refPath ?? "reference"), (capture, capPath ?? "capture")] {
             for (ch, x) in buffer.channels.enumerated() {
                 if let i = x.firstIndex(where: { !$0.isFinite }) {
@@ -183,12 +187,29 @@ struct RoundTripAnalysis {
         }
     }
 
+    /// The checks of ``checkInputs()`` that need only the shapes.
+    static func checkShapes(referenceRate: Int, referenceFrames: Int, captureRate: Int, captureFrames: Int, captureChannels: Int, options: Analyzer.Options) throws(LoopbenchError) {
+        let refPath = options.referencePath, capPath = options.capturePath
+        guard referenceRate == captureRate else {
+            throw .badData(capPath ?? "capture", "sample rate \(captureRate) Hz differs from the reference's \(referenceRate) Hz; resample one of them first (e.g. sox in.wav -r \(referenceRate) out.wav)")
+        }
+        if let ch = options.channel, ch < 0 || ch >= captureChannels {
+            throw .usage("--channel \(ch) is out of range: \(capPath ?? "the capture") has \(captureChannels) channel\(captureChannels == 1 ? "" : "s") (0–\(captureChannels - 1))", subject: "channel")
+        }
+        guard captureFrames >= referenceFrames else {
+            throw .badData(capPath ?? "capture", "the capture (\(captureFrames) frames) is shorter than the reference (\(referenceFrames) frames): it cannot hold the whole round trip")
+        }
+        guard referenceFrames >= 256 else {
+            throw .badData(refPath ?? "reference", "the reference is too short (\(referenceFrames) frames; at least 256 needed)")
+        }
+    }
+
     /// Find: the whole-signal correlation on each candidate channel; the strongest wins.
     func find(_ ref: [Float]) -> GlobalFind {
         let candidates = options.channel.map { [$0] } ?? Array(0..<capture.channelCount)
         var best: GlobalFind?
         for ch in candidates {
-            let cap = removeMean(capture.channels[ch])
+            let cap = centred(ch)
             let g = globalFind(ref: ref, cap: cap, channel: ch)
             if best == nil || g.score > best!.score { best = g }
         }
@@ -377,10 +398,15 @@ struct RoundTripAnalysis {
             if abs(i - peak) > tuning.findPeakExclusion { sample.append(abs(corr[i])) }
             i += tuning.findNoiseSubsample
         }
-        sample.sort()
-        let med = sample.isEmpty ? 0 : sample[sample.count / 2]
-        let sigma = med / tuning.medianOfAbsoluteNormal
-        let capE = energy(cap)
+        let sigma: Double, capE: Double
+        if let whole = options.wholeCapture?.channels[channel] {
+            // A stretch of a longer recording: the noise and energy of the whole of it.
+            (sigma, capE) = (whole.correlationNoise, whole.energy)
+        } else {
+            sample.sort()
+            let med = sample.isEmpty ? 0 : sample[sample.count / 2]
+            (sigma, capE) = (med / tuning.medianOfAbsoluteNormal, energy(cap))
+        }
         let height = lobe.height ?? abs(corr[peak])
         let z = sigma > 0 ? height / sigma : (height > 0 ? .infinity : 0)
         // Normalised correlation against the capture energy where the reference lies.

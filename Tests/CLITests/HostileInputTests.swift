@@ -122,6 +122,44 @@ struct HostileInputTests {
         #expect(try CLI.run(["analyze", "--reference", ref, "--capture", ref]).status == 0)
     }
 
+    /// A recording longer than the stretch analysed around its reference is read block by block
+    /// (FileAnalysis): bad audio deep inside it, or a header promising more than the file holds,
+    /// is still 65 naming the file, and a good one still measures.
+    @Test("long recordings read block by block: NaN deep inside and truncation are 65")
+    func longRecordingsHostile() throws {
+        let ref = dir + "/short-ref.wav", long = dir + "/long.wav"
+        #expect(try CLI.run(["signal", "--out", ref, "--seconds", "0.3", "--format", "f32"]).status == 0)
+        #expect(try CLI.run(["synth", "--reference", ref, "--out", long, "--delay", "1000.5", "--snr", "30"]).status == 0)
+        // Pad the capture to 30 s (over the ~21.3 s stretch around a 0.3 s reference) with a tone.
+        let seconds = 30.0
+        #expect(try CLI.run(["signal", "--out", dir + "/pad.wav", "--seconds", "\(seconds)", "--format", "f32", "--kind", "noise", "--level", "-40"]).status == 0)
+        var pad = try Data(contentsOf: URL(fileURLWithPath: dir + "/pad.wav"))
+        let cap = try Data(contentsOf: URL(fileURLWithPath: long))
+        let padData = pad.range(of: Data("data".utf8))!.lowerBound + 8, capData = cap.range(of: Data("data".utf8))!.lowerBound + 8
+        let capBytes = cap.count - capData
+        // The synthesized capture laid over the start of the noise (both mono f32).
+        pad.replaceSubrange(padData..<(padData + capBytes), with: cap[capData...])
+        try pad.write(to: URL(fileURLWithPath: long))
+        let good = try CLI.run(["analyze", "--reference", ref, "--capture", long, "--json", "-", "--quiet"])
+        #expect(good.status == 0, "\(good.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(good.stdout.utf8)) as? [String: Any]
+        let samples = (json?["latency"] as? [String: Any])?["samples"] as? Double
+        #expect(abs((samples ?? 0) - 1000.5) < 0.01, "latency \(String(describing: samples))")
+        var nan = pad
+        let deep = padData + 4 * Int(25 * 48000)
+        nan.replaceSubrange(deep..<(deep + 4), with: [0x00, 0x00, 0xC0, 0x7F])
+        try nan.write(to: URL(fileURLWithPath: dir + "/nan.wav"))
+        let r = try CLI.run(["analyze", "--reference", ref, "--capture", dir + "/nan.wav"])
+        #expect(r.isRefusal(65, mentioning: "nan.wav"), "status \(r.status): \(r.stderr)")
+        // The data chunk claims twice the bytes present.
+        let total = pad.count - padData
+        var cut = Data(pad.prefix(padData + total / 2))
+        cut.replaceSubrange((padData - 4)..<padData, with: withUnsafeBytes(of: UInt32(total).littleEndian) { Data($0) })
+        try cut.write(to: URL(fileURLWithPath: dir + "/cut.wav"))
+        let t = try CLI.run(["analyze", "--reference", ref, "--capture", dir + "/cut.wav"])
+        #expect(t.isRefusal(65, mentioning: "cut.wav"), "status \(t.status): \(t.stderr)")
+    }
+
     @Test("signal chooses the container from the extension, or refuses (item 12)")
     func signalExtensions() throws {
         for bad in ["x.mp3", "x", "x.txt"] {

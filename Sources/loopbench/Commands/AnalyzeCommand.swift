@@ -4,6 +4,7 @@ import ArgumentParser
 import AudioFile
 import Foundation
 import LoopbenchCore
+import Measure
 
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,9 +21,7 @@ struct AnalyzeCommand: ParsableCommand {
 
     func run() throws {
         let m = try reportingErrors {
-            let ref = try SoundFile.read(reference)
-            let cap = try SoundFile.read(capture)
-            var m = try Analyzer.analyze(reference: ref, capture: cap, options: .init(
+            var m = try FileAnalysis.analyze(referencePath: reference, capturePath: capture, options: .init(
                 channel: channel, referencePath: reference, capturePath: capture, source: .init(backend: "file")))
             m.headline = LoopMeasurement.Headline.of(m)
             if !quiet && json != "-" { print(Summary.text(m)) }

@@ -25,6 +25,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "corpus: print every case, not only the table.") var cases = false
     @Option(name: .long, help: "corpus: only the cases whose name contains this text (with --cases, their segments too).") var only: String?
     @Option(name: .customLong("soak-minutes"), help: "With soak: lengths of the offline captures compared, in minutes.") var soakMinutes: [Double] = [10, 60]
+    @Option(name: .customLong("analyze-minutes"), help: "With analyze: lengths of the long recordings analysed in a child process, in minutes.") var analyzeMinutes: [Double] = [10, 60]
     @Option(name: .long, help: "Repetitions of each timed run (the median is reported).") var repeats: Int = 3
 
     func run() throws {
@@ -78,9 +79,19 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// `analyze` on a 60 s stereo 48 kHz capture holding a 2 s reference, against the plain
-    /// FFT cross-correlation of both capture channels with the reference.
+    /// FFT cross-correlation of both capture channels with the reference: in memory (the
+    /// analyzer alone), and from the files as `loopbench analyze` reads them (``FileAnalysis``);
+    /// then `loopbench analyze` itself on long recordings, in a child process (its peak RSS).
     func analyzeBench() throws {
         let ref = Stimulus.mono(Stimulus.Spec())
+        let reference = AudioBuffer(sampleRate: 48000, mono: ref)
+        let dir = NSTemporaryDirectory() + "loopbench-bench-analyze-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try SoundFile.write(reference, to: dir + "/ref.wav")
+        // First, while this process is small: a child started by posix_spawn reports the peak
+        // RSS of its parent's memory too (Linux keeps the larger high-water mark across exec).
+        try analyzeLongBench(reference: ref, dir: dir)
         var s = CaptureSynth(reference: ref, delay: 24_000.37)
         s.snrDB = 20
         s.tail = 60 * 48000 - ref.count - 24_001
@@ -89,16 +100,20 @@ struct BenchCommand: ParsableCommand {
         s.gain = 0.5
         let right = s.make().capture
         let capture = AudioBuffer(sampleRate: 48000, channels: [left, right])
-        let reference = AudioBuffer(sampleRate: 48000, mono: ref)
         _ = Correlation.crossCorrelate(signal: left, template: ref, lags: 0...(left.count - 1))   // plan the FFT once
         let base = median {
             for ch in capture.channels { _ = Correlation.crossCorrelate(signal: ch, template: ref, lags: (-ref.count / 2)...(ch.count - ref.count / 4)) }
         }
         var m: LoopMeasurement?
         let full = try median { m = try Analyzer.analyze(reference: reference, capture: capture) }
-        print(String(format: "analyze: 60 s stereo capture, 2 s reference: %.3f s (%.0f× real time); plain FFT cross-correlation of both channels: %.3f s; ratio %.2f",
+        say(String(format: "analyze: 60 s stereo capture, 2 s reference, in memory: %.3f s (%.0f× real time); plain FFT cross-correlation of both channels: %.3f s; ratio %.2f",
                      full, 60 / full, base, full / base))
-        if let m { print("  result: \(m.verdict.rawValue), latency \(m.latency.map { String(format: "%.3f", $0.samples) } ?? "none") samples (true 24000.37), \(m.events.count) events") }
+        if let m { say("  result: \(m.verdict.rawValue), latency \(m.latency.map { String(format: "%.3f", $0.samples) } ?? "none") samples (true 24000.37), \(m.events.count) events") }
+        try SoundFile.write(capture, to: dir + "/cap.wav", format: .s16)
+        let fromFiles = try median { m = try FileAnalysis.analyze(referencePath: dir + "/ref.wav", capturePath: dir + "/cap.wav", options: .init()) }
+        say(String(format: "analyze: the same from files (s16), as loopbench analyze reads them: %.3f s (%.0f× real time); ratio to the correlation %.2f",
+                     fromFiles, 60 / fromFiles, fromFiles / base))
+        if let m { say("  result: \(m.verdict.rawValue), latency \(m.latency.map { String(format: "%.3f", $0.samples) } ?? "none") samples (true 24000.37), \(m.events.count) events") }
     }
 
     /// The card model alone, and a whole measurement (model + analysis), in audio seconds per wall second.
@@ -184,7 +199,7 @@ struct BenchCommand: ParsableCommand {
         let dir = NSTemporaryDirectory() + "loopbench-soak-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let exe = CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0] : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
+        let exe = Self.executable
         let ref = dir + "/probe.wav"
         try SoundFile.write(AudioBuffer(sampleRate: 48000, mono: PeriodicProbe.frames(PeriodicProbe().probes(), periodFrames: 48000, start: 0, count: 8 * 48000)), to: ref)
         for minutes in soakMinutes {
@@ -202,6 +217,11 @@ struct BenchCommand: ParsableCommand {
                      100 * (sim.soakWall - sim.modelWall) / sim.audioSeconds, sim.events))
     }
 
+    /// This executable's path, for the benchmarks run in a child process.
+    static var executable: String {
+        CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0] : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]
+    }
+
     /// A result line written at once (a long benchmark's partial results survive an interruption).
-    private func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+    func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 }

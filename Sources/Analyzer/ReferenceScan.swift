@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DSP
+import Foundation
+import LoopbenchCore
+
+/// What the analysis of a stretch of a long recording needs to know about the whole of it, so
+/// that the stretch is judged as the whole-recording analysis would judge it: each channel's
+/// mean (removed from the stretch), its energy, the whole-signal correlation's noise, and
+/// whether it lies on a coarse PCM grid. Made by ``ReferenceScan``, which reads the recording
+/// once, block by block.
+public struct WholeCapture: Sendable, Equatable {
+    /// Where the stretch handed to the analyzer starts in the whole recording.
+    public var offset: Int
+    /// The whole recording's length.
+    public var frames: Int
+    public var channels: [Channel]
+
+    public struct Channel: Sendable, Equatable {
+        /// The mean over the whole recording, as ``removeMean(_:)`` computes it.
+        public var mean: Double
+        /// Σ (x − mean)² over the whole recording.
+        public var energy: Double
+        /// The whole-signal correlation's noise σ (the robust spread away from its peak).
+        public var correlationNoise: Double
+        /// Δ²/4 of the coarse PCM grid every sample lies on, else 0.
+        public var quantizationFloor: Double
+        /// The correlation's largest magnitude and its lag (the whole-lag peak).
+        public var peakLag: Int
+        public var peakMagnitude: Double
+    }
+}
+
+/// The first two passes over a long recording, block by block: each channel's mean and PCM grid
+/// (``Means``), then the reference's whole-signal correlation with every channel
+/// (``StreamingCorrelation``), of which only the peak and a histogram of the noise are kept.
+/// Memory: the reference, one transform, and the histogram, whatever the recording's length.
+public enum ReferenceScan {
+    /// The correlation's noise is the median of |c| at every ``AnalyzerTuning/findNoiseSubsample``-th
+    /// lag, as in the whole-recording analysis; here read from a histogram with this many bins
+    /// per octave (bins 0.07 % wide: the median, and the confidence z, within 0.04 % of the
+    /// sorted sample's), so that an hour of lags needs no sorted array.
+    public static let noiseBinsPerOctave = 1024.0
+    /// The histogram covers |c| from 2⁻²⁰⁰ to 2¹⁰⁰ (values beyond count in the end bins).
+    static let noiseOctaves = (low: -200.0, high: 100.0)
+
+    /// Pass 1: running sums and the coarse-PCM check of every channel.
+    public struct Means {
+        var sums: [Double]
+        var onGrid: [[Bool]]
+        public private(set) var frames = 0
+        public init(channels: Int) {
+            sums = [Double](repeating: 0, count: channels)
+            onGrid = [[Bool]](repeating: [Bool](repeating: true, count: AnalyzerTuning.coarsePCMBits.count), count: channels)
+        }
+        public mutating func append(_ planar: [[Float]]) {
+            for (c, x) in planar.enumerated() where c < sums.count {
+                var s = sums[c]
+                for v in x { s += Double(v) }
+                sums[c] = s
+                for (b, bits) in AnalyzerTuning.coarsePCMBits.enumerated() where onGrid[c][b] {
+                    let scale = Float(1 << (bits - 1))
+                    onGrid[c][b] = x.allSatisfy { ($0 * scale).rounded() == $0 * scale }
+                }
+            }
+            frames += planar.first?.count ?? 0
+        }
+        /// The mean of channel `c`, computed as ``removeMean(_:)`` does.
+        public func mean(_ c: Int) -> Double { sums[c] / Double(max(1, frames)) }
+        func quantizationFloor(_ c: Int) -> Double {
+            guard let b = onGrid[c].firstIndex(of: true) else { return 0 }
+            let step = 1 / Double(1 << (AnalyzerTuning.coarsePCMBits[b] - 1))
+            return step * step / 4
+        }
+    }
+
+    /// Pass 2: the correlation of the reference with each mean-removed channel, as the blocks arrive.
+    public final class Correlator {
+        let means: Means
+        let tuning = AnalyzerTuning.standard
+        var channels: [ChannelState]
+        public let referenceFrames: Int
+
+        public init(reference: AudioBuffer, means: Means) throws(LoopbenchError) {
+            let ref = try RoundTripAnalysis.referenceSignal(reference, path: nil).samples
+            referenceFrames = ref.count
+            self.means = means
+            let n = ref.count, m = means.frames
+            let lags = (-(n / tuning.findLagsBeforeDivisor))...max(-(n / tuning.findLagsBeforeDivisor), m - n / tuning.findLagsTailDivisor)
+            channels = means.sums.indices.map { _ in ChannelState(corr: StreamingCorrelation(template: ref, signalFrames: m, lags: lags)) }
+        }
+
+        public func append(_ planar: [[Float]]) {
+            for (c, x) in planar.enumerated() where c < channels.count {
+                let mean = Float(means.mean(c))
+                let centred = mean == 0 ? x : x.map { $0 - mean }
+                channels[c].add(centred, subsample: tuning.findNoiseSubsample, exclusion: tuning.findPeakExclusion)
+            }
+        }
+
+        /// The summary, with `offset` for the stretch that will be analysed.
+        public func finish(offset: Int = 0) -> WholeCapture {
+            let chans = channels.indices.map { c -> WholeCapture.Channel in
+                channels[c].finish(subsample: tuning.findNoiseSubsample, exclusion: tuning.findPeakExclusion)
+                let s = channels[c]
+                return .init(mean: means.mean(c), energy: s.energy, correlationNoise: s.noiseMedian() / tuning.medianOfAbsoluteNormal,
+                             quantizationFloor: means.quantizationFloor(c), peakLag: s.peakLag, peakMagnitude: s.peak)
+            }
+            return WholeCapture(offset: offset, frames: means.frames, channels: chans)
+        }
+    }
+
+    /// One channel's correlation as it is produced: the first largest |c|, the noise histogram
+    /// of every subsampled lag, and those subsampled lags near the current peak (taken out of the
+    /// histogram at the end, as the whole-recording analysis leaves them out).
+    struct ChannelState {
+        let corr: StreamingCorrelation
+        var energy = 0.0
+        var peak = -1.0, peakLag = 0, peakIndex = 0
+        var histogram = [Int32](repeating: 0, count: Int((noiseOctaves.high - noiseOctaves.low) * noiseBinsPerOctave) + 1)
+        var counted = 0
+        /// The subsampled lags that a later peak could still exclude (within the exclusion
+        /// behind the latest lag), and those within the exclusion of the current peak.
+        var recent: [(index: Int, value: Double)] = []
+        var aroundPeak: [(index: Int, value: Double)] = []
+
+        init(corr: StreamingCorrelation) { self.corr = corr }
+
+        mutating func add(_ x: [Float], subsample: Int, exclusion: Int) {
+            for v in x { energy += Double(v) * Double(v) }
+            var me = self
+            corr.append(x[...]) { k, c in me.take(k, c, subsample: subsample, exclusion: exclusion) }
+            self = me
+        }
+
+        mutating func finish(subsample: Int, exclusion: Int) {
+            var me = self
+            corr.finish { k, c in me.take(k, c, subsample: subsample, exclusion: exclusion) }
+            self = me
+            for s in aroundPeak {
+                histogram[Self.bin(s.value)] -= 1
+                counted -= 1
+            }
+        }
+
+        mutating func take(_ k: Int, _ c: Double, subsample: Int, exclusion: Int) {
+            let i = k - corr.lags.lowerBound
+            let a = abs(c)
+            if a > peak {
+                peak = a; peakLag = k; peakIndex = i
+                aroundPeak = recent.filter { $0.index >= i - exclusion }
+            }
+            guard i % subsample == 0 else { return }
+            histogram[Self.bin(a)] += 1
+            counted += 1
+            if i - peakIndex <= exclusion { aroundPeak.append((i, a)) }
+            recent.append((i, a))
+            if recent.count > 2 * (exclusion / subsample + 2) { recent.removeFirst(recent.count - (exclusion / subsample + 2)) }
+        }
+
+        static func bin(_ a: Double) -> Int {
+            guard a > 0 else { return 0 }
+            let o = (log2(a) - noiseOctaves.low) * noiseBinsPerOctave
+            return Int(min(max(0, o.rounded(.down) + 1), (noiseOctaves.high - noiseOctaves.low) * noiseBinsPerOctave))
+        }
+
+        /// The subsample's upper median (the sorted sample's `[count / 2]`), as its bin's geometric centre.
+        func noiseMedian() -> Double {
+            guard counted > 0 else { return 0 }
+            var seen = 0
+            for (b, n) in histogram.enumerated() {
+                seen += Int(n)
+                if seen > counted / 2 { return b == 0 ? 0 : exp2((Double(b) - 0.5) / noiseBinsPerOctave + noiseOctaves.low) }
+            }
+            return 0
+        }
+    }
+}

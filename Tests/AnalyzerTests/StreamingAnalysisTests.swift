@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Analyzer
+import AudioFile
+import DSP
+import Foundation
+import LoopbenchCore
+import Measure
+import Stimulus
+import Synth
+import Testing
+import TestSupport
+
+/// `analyze` on files of any length (``FileAnalysis``): the block-by-block correlation gives
+/// the whole-signal one, and a long recording analysed as a stretch gives the whole-recording
+/// analysis's result (and the synthetic truth), frame for frame.
+@Suite("Streaming analysis")
+struct StreamingAnalysisTests {
+    /// Overlap-save against the one-transform correlation, for templates shorter and longer than
+    /// a block, negative lags, lags past the signal's end, and blocks of any size (1 frame up).
+    @Test("streaming correlation equals the whole-signal correlation", arguments: [(3000, 50_000), (20_000, 61_000), (300, 900)])
+    func streamingCorrelation(templateFrames: Int, signalFrames: Int) {
+        var rng = SeededRandom(seed: UInt64(templateFrames))
+        let signal = (0..<signalFrames).map { _ in Float(rng.gaussian()) }
+        let template = (0..<templateFrames).map { _ in Float(rng.gaussian()) }
+        let lags = (-templateFrames / 2)...(signalFrames + 10)
+        let whole = Correlation.crossCorrelate(signal: signal, template: template, lags: lags)
+        let stream = StreamingCorrelation(template: template, signalFrames: signalFrames, lags: lags)
+        var got: [Double] = []
+        var lagsSeen: [Int] = []
+        var at = 0
+        while at < signalFrames {
+            let n = min(signalFrames - at, [1, 7, 4099, 65_536][Int(rng.next() % 4)])
+            stream.append(signal[at..<(at + n)]) { k, c in lagsSeen.append(k); got.append(c) }
+            at += n
+        }
+        stream.finish { k, c in lagsSeen.append(k); got.append(c) }
+        #expect(lagsSeen == Array(lags))
+        let scale = whole.map(abs).max() ?? 1
+        let worst = zip(got, whole).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst <= 1e-9 * scale, "largest difference \(worst) against a peak of \(scale)")
+    }
+
+    /// A 40 s stereo recording (the probe at 10 s, then 28 s of noise: longer than the stretch
+    /// analysed around a 2 s reference) with a gap, a drop, a repeat and a click at known frames.
+    static func longRecording() -> (reference: AudioBuffer, capture: AudioBuffer, truth: [CaptureSynth.Truth]) {
+        var s = CaptureSynth(reference: probe, delay: 480_000.37)
+        s.snrDB = 30
+        s.edits = [.gap(at: 20_000, frames: 480), .drop(at: 50_000, frames: 1024), .repeat(at: 80_000, frames: 700)]
+        s.clicks = [.init(frame: 480_000 + 65_000, amplitude: 0.7)]
+        s.tail = 40 * 48000 - 480_001 - probe.count
+        let (left, truth) = s.make()
+        return (probeBuffer, AudioBuffer(sampleRate: 48000, channels: [left.map { $0 * 0.5 }, left]), truth)
+    }
+
+    @Test("a long recording analysed as a stretch gives the whole-recording result and the truth")
+    func longRecordingAgrees() throws {
+        let (reference, capture, truth) = Self.longRecording()
+        #expect(capture.frames > FileAnalysis.stretchFrames(referenceFrames: reference.frames, rate: 48000))
+        let dir = TestPaths.temporaryDirectory("streaming-analysis")
+        try SoundFile.write(reference, to: dir + "/ref.wav")
+        try SoundFile.write(capture, to: dir + "/cap.wav")
+        let whole = try Analyzer.analyze(reference: reference, capture: capture)
+        let streamed = try FileAnalysis.analyze(referencePath: dir + "/ref.wav", capturePath: dir + "/cap.wav", options: .init())
+        let kinds = { (m: LoopMeasurement) in m.events.map { "\($0.kind.rawValue)@\($0.captureSample)×\($0.sizeSamples)" } }
+        #expect(kinds(streamed) == kinds(whole))
+        #expect(streamed.events.map(\.kind) == truth.map(\.kind))
+        for (e, t) in zip(streamed.events, truth) {
+            #expect(abs(e.captureSample - t.captureSample) <= 48, "\(e.kind) at \(e.captureSample), truth \(t.captureSample)")
+            #expect(e.sizeSamples == t.size)
+        }
+        #expect(streamed.verdict == whole.verdict)
+        #expect(streamed.capture.frames == capture.frames)
+        #expect(streamed.capture.channelUsed == whole.capture.channelUsed)
+        let l = try #require(streamed.latency?.samples), lw = try #require(whole.latency?.samples)
+        #expect(abs(l - lw) < 1e-6)
+        #expect(abs(l - 480_000.37) < AccuracyBound.latencyAt20dB)
+        #expect(streamed.segments?.map(\.captureStart) == whole.segments?.map(\.captureStart))
+        #expect(streamed.segments?.map(\.captureEnd) == whole.segments?.map(\.captureEnd))
+        // The confidence z: the correlation's noise from a histogram, not a sorted sample.
+        let z = try #require(streamed.latency?.confidence), zw = try #require(whole.latency?.confidence)
+        #expect(abs(z / zw - 1) < 5e-4, "z \(z) against \(zw)")
+        #expect(abs((streamed.driftPPM ?? .nan) - (whole.driftPPM ?? .nan)) < 1e-6)
+    }
+
+    @Test("a recording no longer than the stretch is analysed whole: the same measurement")
+    func shortRecordingIsWhole() throws {
+        var s = CaptureSynth(reference: probe, delay: 2345.6)
+        s.snrDB = 20
+        s.edits = [.drop(at: 40_000, frames: 333)]
+        let cap = AudioBuffer(sampleRate: 48000, mono: s.make().capture)
+        let dir = TestPaths.temporaryDirectory("streaming-analysis-short")
+        try SoundFile.write(probeBuffer, to: dir + "/ref.wav")
+        try SoundFile.write(cap, to: dir + "/cap.wav")
+        let a = try FileAnalysis.analyze(referencePath: dir + "/ref.wav", capturePath: dir + "/cap.wav", options: .init())
+        let b = try Analyzer.analyze(reference: probeBuffer, capture: cap)
+        #expect(try JSONCoding.encode(a) == JSONCoding.encode(b))
+    }
+
+    @Test("the reference near the end of a long recording, and a long silent one")
+    func edgesOfLongRecordings() throws {
+        let dir = TestPaths.temporaryDirectory("streaming-analysis-edges")
+        try SoundFile.write(probeBuffer, to: dir + "/ref.wav")
+        let frames = 30 * 48000
+        var s = CaptureSynth(reference: probe, delay: Double(frames - probe.count - 2000) + 0.25)
+        s.snrDB = 30
+        s.tail = 2000
+        let late = s.make().capture
+        try SoundFile.write(AudioBuffer(sampleRate: 48000, mono: late), to: dir + "/late.wav")
+        let m = try FileAnalysis.analyze(referencePath: dir + "/ref.wav", capturePath: dir + "/late.wav", options: .init())
+        #expect(m.verdict == .clean)
+        #expect(abs((m.latency?.samples ?? 0) - s.delay) < AccuracyBound.latencyAt20dB)
+        var rng = SeededRandom(seed: 3)
+        let noise = (0..<frames).map { _ in Float(0.01 * rng.gaussian()) }
+        try SoundFile.write(AudioBuffer(sampleRate: 48000, mono: noise), to: dir + "/noise.wav")
+        let n = try FileAnalysis.analyze(referencePath: dir + "/ref.wav", capturePath: dir + "/noise.wav", options: .init())
+        #expect(n.verdict == .noSignal)
+        #expect(n.latency == nil)
+    }
+}
