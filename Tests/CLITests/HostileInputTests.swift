@@ -132,7 +132,7 @@ struct HostileInputTests {
         #expect(try CLI.run(["synth", "--reference", ref, "--out", long, "--delay", "1000.5", "--snr", "30"]).status == 0)
         // Pad the capture to 30 s (over the ~21.3 s stretch around a 0.3 s reference) with a tone.
         let seconds = 30.0
-        #expect(try CLI.run(["signal", "--out", dir + "/pad.wav", "--seconds", "\(seconds)", "--format", "f32", "--kind", "noise", "--level", "-40"]).status == 0)
+        #expect(try CLI.run(["signal", "--out", dir + "/pad.wav", "--seconds", "\(seconds)", "--format", "f32", "--kind", "noise", "--level=-40"]).status == 0)
         var pad = try Data(contentsOf: URL(fileURLWithPath: dir + "/pad.wav"))
         let cap = try Data(contentsOf: URL(fileURLWithPath: long))
         let padData = pad.range(of: Data("data".utf8))!.lowerBound + 8, capData = cap.range(of: Data("data".utf8))!.lowerBound + 8
