@@ -149,4 +149,45 @@ struct StreamingAnalysisTests {
         }
         #expect(checked == AnalyzerGoldenInputs.synthetic.count)
     }
+
+    /// 24 of the analyzer fuzz cases (random references, damage, paths, quirks, rates, some
+    /// captures unrelated or truncated), each laid at a random place in a recording longer
+    /// than its stretch, filled around with silence, noise or a constant: no trap, a refusal
+    /// only as bad data, every measurement schema-valid with its events inside the recording,
+    /// and the verdict of the whole-recording analysis.
+    @Test("fuzz: long recordings streamed (24 seeded cases)")
+    func fuzzLong() throws {
+        let dir = TestPaths.temporaryDirectory("streaming-analysis-fuzz")
+        var measurements: [LoopMeasurement] = []
+        for i in 0..<24 {
+            let c = AnalyzerFuzzTests.make(1000 + i)
+            var rng = SeededRandom(seed: 500 + UInt64(i))
+            let stretch = FileAnalysis.stretchFrames(referenceFrames: c.reference.count, rate: c.rate)
+            let total = max(stretch, c.capture.count) + 1 + Int(rng.next() % UInt64(3 * c.rate))
+            let at = Int(rng.next() % UInt64(total - c.capture.count + 1))
+            let fill = rng.next() % 3
+            var long = (0..<total).map { _ in fill == 0 ? 0 : fill == 1 ? Float(0.05 * rng.gaussian()) : 0.1 }
+            for (j, v) in c.capture.enumerated() { long[at + j] += v }
+            let label = c.label + ", at \(at) of \(total), fill \(fill)"
+            let reference = AudioBuffer(sampleRate: c.rate, mono: c.reference), capture = AudioBuffer(sampleRate: c.rate, mono: long)
+            try SoundFile.write(reference, to: dir + "/ref.wav")
+            try SoundFile.write(capture, to: dir + "/cap.wav")
+            let whole: LoopMeasurement?
+            do { whole = try Analyzer.analyze(reference: reference, capture: capture) } catch { whole = nil }
+            do {
+                let m = try FileAnalysis.analyze(referencePath: dir + "/ref.wav", capturePath: dir + "/cap.wav", options: .init())
+                measurements.append(m)
+                #expect(m.verdict == whole?.verdict, "\(label)")
+                #expect(m.capture.frames == total, "\(label)")
+                for e in m.events { #expect(e.captureSample >= 0 && e.captureSample < total && e.sizeSamples >= 1, "\(label): \(e)") }
+            } catch {
+                #expect(error.kind == .badData, "\(label): \(error)")
+                #expect(whole == nil, "\(label): refused streamed, measured whole")
+            }
+        }
+        #expect(measurements.count >= 12)
+        try JSONCoding.encode(measurements).write(to: URL(fileURLWithPath: dir + "/m.json"))
+        let complaint = SchemaCheck.validate(jsonPath: dir + "/m.json", schema: "measurement.schema.json", each: "doc")
+        #expect(complaint == nil, "\(complaint ?? "")")
+    }
 }
