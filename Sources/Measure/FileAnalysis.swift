@@ -44,7 +44,10 @@ public enum FileAnalysis {
     /// The measurement of the reference at `referencePath` in the capture at `capturePath`.
     /// - Throws: as ``Analyzer/analyze(reference:capture:options:)``, and `missingInput` or
     ///   `badData` naming a file that cannot be read.
-    public static func analyze(referencePath: String, capturePath: String, options: Analyzer.Options) throws(LoopbenchError) -> LoopMeasurement {
+    /// `progress(done, total, label)` is told of the two passes over a long recording, in
+    /// seconds of audio read (a capture read whole is one step).
+    public static func analyze(referencePath: String, capturePath: String, options: Analyzer.Options,
+                               progress: ((Int, Int, String) -> Void)? = nil) throws(LoopbenchError) -> LoopMeasurement {
         let reference = try SoundFile.read(referencePath)
         let info = try SoundFile.info(capturePath)
         try Analyzer.checkComparable(referenceRate: reference.sampleRate, referenceFrames: reference.frames, captureRate: info.sampleRate,
@@ -53,10 +56,12 @@ public enum FileAnalysis {
             return try Analyzer.analyze(reference: reference, capture: try SoundFile.read(capturePath), options: options)
         }
         let reader = try SoundFile.Reader(path: capturePath)
+        let seconds = info.frames / max(1, info.sampleRate)
+        let told = { (pass: Int, label: String) in progress?(pass * seconds + reader.position / max(1, info.sampleRate), 2 * seconds, label) }
         var means = ReferenceScan.Means(channels: info.channels)
-        try eachBlock(reader) { means.append($0) }
+        try eachBlock(reader) { means.append($0); told(0, "means") }
         let correlator = try ReferenceScan.Correlator(reference: reference, means: means)
-        try eachBlock(reader) { correlator.append($0) }
+        try eachBlock(reader) { correlator.append($0); told(1, "finding the reference") }
         var whole = correlator.finish()
         let stretch = self.stretch(whole, referenceFrames: reference.frames, rate: reference.sampleRate, channel: options.channel)
         whole.offset = stretch.lowerBound

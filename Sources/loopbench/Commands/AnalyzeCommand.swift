@@ -21,8 +21,13 @@ struct AnalyzeCommand: ParsableCommand {
 
     func run() throws {
         let m = try reportingErrors {
+            // Progress on a terminal over the passes of a long recording (none with --quiet or JSON to stdout).
+            let progress = ProgressLine(quiet: quiet || json == "-")
             var m = try FileAnalysis.analyze(referencePath: reference, capturePath: capture, options: .init(
-                channel: channel, referencePath: reference, capturePath: capture, source: .init(backend: "file")))
+                channel: channel, referencePath: reference, capturePath: capture, source: .init(backend: "file"))) { done, total, label in
+                progress.update(done: done, total: total, label: label)
+            }
+            progress.finish()
             m.headline = LoopMeasurement.Headline.of(m)
             if !quiet && json != "-" { print(Summary.text(m)) }
             if let json { try emitJSON(try JSONCoding.encode(m), to: json) }
