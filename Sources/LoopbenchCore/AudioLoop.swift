@@ -43,11 +43,15 @@ public struct LoopCapabilities: Sendable, Equatable {
     /// Its settings are a QEMU audio configuration (`-audiodev`/`-device`), so a result can be
     /// written back as a QEMU command line.
     public var qemuSettings: Bool
+    /// Wall time a run costs before its audio starts (a guest's boot), in seconds: a soak plays
+    /// longer chunks on such a loop, so that most of its time is heard.
+    public var startupSeconds: Double
 
-    public init(deterministic: Bool, parallelSafe: Bool, qemuSettings: Bool) {
+    public init(deterministic: Bool, parallelSafe: Bool, qemuSettings: Bool, startupSeconds: Double = 0) {
         self.deterministic = deterministic
         self.parallelSafe = parallelSafe
         self.qemuSettings = qemuSettings
+        self.startupSeconds = startupSeconds
     }
 
     /// A sound server or card, played in real time, one trial at a time.

@@ -27,6 +27,17 @@ public enum SoakRunner {
     /// stream restart between chunks (tens of ms on PulseAudio) leaves ≥ 98 % of the time covered.
     public static let defaultChunkSeconds = 5.0
 
+    /// A loop that costs `startupSeconds` before every run (a real guest's boot) plays chunks
+    /// this many times as long: three quarters of the soak's time is then heard, and an event
+    /// is printed at most about one chunk after it was captured.
+    public static let chunksPerStartup = 3.0
+
+    /// The chunk a soak on a loop of `capabilities` plays when none is asked for:
+    /// ``defaultChunkSeconds``, or ``chunksPerStartup`` times a run's startup (30 s on QEMU).
+    public static func defaultChunkSeconds(for capabilities: LoopCapabilities) -> Double {
+        max(defaultChunkSeconds, chunksPerStartup * capabilities.startupSeconds)
+    }
+
     /// A backend that fails three chunks in a row (~20 s) is gone, not hiccuping: the soak ends.
     public static let maxFailuresInARow = 3
 

@@ -19,7 +19,7 @@ struct SoakCommand: ParsableCommand {
         commandName: "soak",
         abstract: "Play a periodic probe for a long time (or analyse a recording of one) and log every crackle with its time.",
         discussion: """
-        Live: loopbench soak --backend sim|pulse|alsa --duration 1h [--set KEY=VALUE ...]. \
+        Live: loopbench soak --backend sim|pulse|alsa|qemu --duration 1h [--set KEY=VALUE ...]. \
         Offline: loopbench soak --analyze capture.wav --reference probe.wav (a probe written by \
         `loopbench signal --period 1`). Events are printed as they are found; Ctrl-C ends the soak \
         and writes the report so far. Writes soak.json (a measurement with a `soak` member) and soak.html to --out.
@@ -27,10 +27,10 @@ struct SoakCommand: ParsableCommand {
 
     @Option(name: .long, help: "Analyse this recording of a periodic probe instead of playing one.") var analyze: String?
     @Option(name: .long, help: "The periodic probe the recording was made with (with --analyze).") var reference: String?
-    @Option(name: .long, help: "sim (QEMU card model) | pulse | alsa") var backend: String = "sim"
+    @Option(name: .long, help: "sim (QEMU card model) | pulse | alsa | qemu (a real guest, booted per chunk)") var backend: String = "sim"
     @Option(name: .customLong("set"), help: "A backend setting KEY=VALUE (repeatable); see measure --list-settings.") var settings: [String] = []
     @Option(name: .long, help: "How long to play: 90s, 10m, 1h (live only).") var duration: String = "1m"
-    @Option(name: .long, help: "Seconds of probe per chunk played in one go (live only).") var chunk: Double = SoakRunner.defaultChunkSeconds
+    @Option(name: .long, help: "Seconds of probe per chunk played in one go (live only; default 5, on qemu 30: a guest boots per chunk).") var chunk: Double?
     @Option(name: .long, help: "The probe's period in seconds.") var period: Double = PeriodicProbe.defaultPeriodSeconds
     @Option(name: .long, help: "The silence after each probe, in seconds.") var separator: Double = PeriodicProbe.defaultSeparatorSeconds
     @Option(name: .long, help: "Probe level in dBFS.") var level: Double = -6
@@ -86,10 +86,12 @@ struct SoakCommand: ParsableCommand {
     /// A live soak on a backend, chunk by chunk.
     private func live(_ probe: PeriodicProbe, clipDir: String?, around: Double, console: SoakConsole) throws(LoopbenchError) -> (SoakReport, LoopbenchError?) {
         let seconds = try Self.parseDuration(duration)
+        let backend = self.backend
+        let capabilities = try Loops.capabilities(backend: backend)
+        let chunk = self.chunk ?? SoakRunner.defaultChunkSeconds(for: capabilities)
         guard chunk >= 2 * period && chunk <= 600 else {
             throw .usage("--chunk \(chunk): must be between two periods (\(2 * period) s) and 600 s", subject: "chunk")
         }
-        guard backend != "qemu" else { throw .usage("--backend qemu: soaks run on sim, pulse or alsa (a real guest boots per run)", subject: "backend") }
         let base = try SettingsParser.parse(settings)
         guard let seed = Int(base["seed"] ?? "1"), seed >= 0 else {
             throw .usage("seed=\(base["seed"] ?? ""): must be a whole number ≥ 0", subject: "seed")
@@ -100,8 +102,7 @@ struct SoakCommand: ParsableCommand {
         options.aroundSeconds = around
         options.clipDirectory = clipDir
         options.channel = channel
-        let backend = self.backend
-        let seeded = try Loops.capabilities(backend: backend).deterministic
+        let seeded = capabilities.deterministic
         let r = try SoakRunner.run(
             makeLoop: { c throws(LoopbenchError) in
                 // A deterministic loop (the card model) repeats per seed: each chunk takes the next one.
