@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import Foundation
 
 /// Something that plays a stimulus and records it back: the card model, a PulseAudio or
 /// ALSA loop, a QEMU guest. Every backend implements this one protocol, so `measure`,
@@ -79,6 +80,10 @@ public struct LoopCapture: Sendable {
     /// Where in the capture (frames) each reported xrun landed, when the backend can place them
     /// (the card model, from its log); nil when it cannot.
     public var reportedXruns: [ReportedXrun]?
+    /// When the capture's first frame was heard, when the backend knows it apart from when its
+    /// `run` was called (a real guest plays ~10 s after QEMU starts, once it has booted); nil
+    /// when the audio starts as `run` is called.
+    public var audioStartedAt: Date?
     /// Whether the API reports capture overruns at all (PulseAudio does not: its overflow
     /// callback is for playback streams only); nil when unknown.
     public var reportsCaptureOverruns: Bool?

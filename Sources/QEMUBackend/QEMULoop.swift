@@ -277,7 +277,7 @@ public struct QEMULoop: AudioLoop {
                                   prefillFrames: prefill, linked: report.fields["linked"].map { $0 == "1" },
                                   xruns: report.int("xruns") ?? 0, xrunsAt: xrunsAt)
         let traceText = (try? String(contentsOfFile: traceLog, encoding: .utf8)) ?? ""
-        let trace = QEMUTrace.parse(traceText, qemuStart: started.timeIntervalSince1970, sampleRate: audio.sampleRate, prefillFrames: prefill)
+        let (trace, streamStart) = QEMUTrace.parse(traceText, qemuStart: started.timeIntervalSince1970, sampleRate: audio.sampleRate, prefillFrames: prefill)
         let env = environmentNote()
         let up0 = report.fields["uptime_start"].flatMap(Double.init), up1 = report.fields["uptime_end"].flatMap(Double.init)
         let run = QEMURun(version: qemu.version, argv: argv, commandLine: Self.shellQuoted(argv, environment: env), environment: env,
@@ -296,7 +296,18 @@ public struct QEMULoop: AudioLoop {
         if audio.frames < (report.int("expected") ?? audio.frames) {
             notes.append("the guest recorded \(audio.frames) of \(report.int("expected") ?? 0) frames before it stopped")
         }
-        return LoopCapture(capture: capture, backendXruns: guest.xruns, notes: notes, qemu: run)
+        var got = LoopCapture(capture: capture, backendXruns: guest.xruns, notes: notes, qemu: run)
+        got.audioStartedAt = Self.audioStart(streamStart: streamStart, started: started, guestUptime: run.guestBootSeconds, prefill: prefill, rate: audio.sampleRate)
+        return got
+    }
+
+    /// When the capture's first frame (after the prefill) was heard: the traced start of the HDA
+    /// output stream, or else QEMU's start plus the guest's uptime when its player started
+    /// (under TCG the guest's clock runs with the host's), plus the prefill.
+    static func audioStart(streamStart: Double?, started: Date, guestUptime: Double?, prefill: Int, rate: Int) -> Date? {
+        let prefillS = Double(prefill) / Double(max(1, rate))
+        if let s = streamStart { return Date(timeIntervalSince1970: s + prefillS) }
+        return guestUptime.map { started.addingTimeInterval($0 + prefillS) }
     }
 
     /// The environment that routes QEMU's audio (inherited from loopbench's), for the record.
@@ -334,7 +345,9 @@ public struct QEMULoop: AudioLoop {
 
 /// Reads QEMU's trace log (the `log` trace backend with `-msg timestamp=on`: `PID@SEC.USEC:name args`).
 enum QEMUTrace {
-    static func parse(_ text: String, qemuStart: Double, sampleRate: Int, prefillFrames: Int) -> [QEMURun.TraceEvent] {
+    /// The traced events placed on the capture, and the host time (epoch seconds) the HDA output
+    /// stream started at (nil without that trace: AC'97).
+    static func parse(_ text: String, qemuStart: Double, sampleRate: Int, prefillFrames: Int) -> (events: [QEMURun.TraceEvent], streamStart: Double?) {
         var raw: [(t: Double, name: String, args: String)] = []
         for line in text.split(separator: "\n") {
             guard let at = line.firstIndex(of: "@"), let colon = line[at...].firstIndex(of: ":") else { continue }
@@ -346,10 +359,10 @@ enum QEMUTrace {
         }
         // The anchor: the HDA output stream starting (the guest's linked trigger).
         let anchor = raw.first { $0.name == "hda_audio_running" && $0.args.contains("st dac") && $0.args.hasSuffix("run 1") }?.t
-        return raw.map { e in
+        return (raw.map { e in
             let t = e.t - (anchor ?? qemuStart)
             let sample = anchor.map { _ in Int((t * Double(sampleRate)).rounded()) - prefillFrames }
             return QEMURun.TraceEvent(name: e.name, args: e.args, timeS: t, captureSample: sample)
-        }
+        }, anchor)
     }
 }

@@ -133,7 +133,10 @@ public enum SoakRunner {
         }
 
         /// Analyses one chunk's capture and logs what it found.
-        func analyse(_ got: LoopCapture, periods n: Int, started: Double, wallStart: Date, onEvent: (SoakEvent) -> Void) throws(LoopbenchError) {
+        func analyse(_ got: LoopCapture, periods n: Int, started run: Double, wallStart runWall: Date, onEvent: (SoakEvent) -> Void) throws(LoopbenchError) {
+            // A loop whose audio starts well after `run` was called (a guest boots first) says when.
+            let late = max(0, got.audioStartedAt?.timeIntervalSince(runWall) ?? 0)
+            let started = run + late, wallStart = runWall.addingTimeInterval(late)
             let runOffset = runOffset(started: started)
             if let x = got.backendXruns { xruns = (xruns ?? 0) + x }
             log.chunks.append(SoakReport.Chunk(startS: Double(runOffset) / Double(rate), seconds: Double(got.capture.frames) / Double(rate),

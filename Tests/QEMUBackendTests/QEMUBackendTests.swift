@@ -101,13 +101,20 @@ struct QEMUBackendPartsTests {
         99@1001.100000:something_else x
         garbage line
         """
-        let t = QEMUTrace.parse(log, qemuStart: 990, sampleRate: 48000, prefillFrames: 1920)
+        let (t, start) = QEMUTrace.parse(log, qemuStart: 990, sampleRate: 48000, prefillFrames: 1920)
         #expect(t.map(\.name) == ["hda_audio_running", "hda_audio_running", "hda_audio_overrun"])
         #expect(t[2].timeS == 0.5)
         #expect(t[2].captureSample == 24000 - 1920)
-        // Without an HDA anchor (AC'97) times count from QEMU's start and are not placed.
-        let ac97 = QEMUTrace.parse("7@995.25:audio_timer_delayed interval 30", qemuStart: 990, sampleRate: 48000, prefillFrames: 0)
-        #expect(ac97.first?.timeS == 5.25 && ac97.first?.captureSample == nil)
+        #expect(start == 1000.5)
+        // The capture's first frame is heard when the stream starts plus the prefill (40 ms here).
+        let heard = QEMULoop.audioStart(streamStart: start, started: Date(timeIntervalSince1970: 990), guestUptime: 9, prefill: 1920, rate: 48000)
+        #expect(abs((heard?.timeIntervalSince1970 ?? 0) - 1000.54) < 1e-6)
+        // Without an HDA anchor (AC'97) times count from QEMU's start and are not placed; the
+        // audio starts at QEMU's start plus the guest's uptime when its player started.
+        let (ac97, none) = QEMUTrace.parse("7@995.25:audio_timer_delayed interval 30", qemuStart: 990, sampleRate: 48000, prefillFrames: 0)
+        #expect(ac97.first?.timeS == 5.25 && ac97.first?.captureSample == nil && none == nil)
+        let guessed = QEMULoop.audioStart(streamStart: nil, started: Date(timeIntervalSince1970: 990), guestUptime: 9.5, prefill: 0, rate: 48000)
+        #expect(guessed?.timeIntervalSince1970 == 999.5)
     }
 
     @Test func witnessesAreCrossChecked() {
