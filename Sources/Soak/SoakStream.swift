@@ -19,6 +19,8 @@ public final class SoakStream {
     public struct Outcome: Sendable {
         public var point: PeriodPoint
         public var events: [SoakEvent]
+        /// Measured by the clean-period fast path rather than the analyzer.
+        public var fast = false
     }
 
     /// The reference each period is analysed against is its probe with this share of the
@@ -33,6 +35,11 @@ public final class SoakStream {
     /// latency is good to ~0.002 frames and a period's drift estimate to far less than that
     /// over a separator, so half a frame is the smallest step that rounds to a whole frame.
     public static let stepThreshold = 0.5
+    /// The clean-period fast path (``CleanPeriod``) takes a period only when its latency is
+    /// within a quarter frame of the prediction: half ``stepThreshold``, so a period whose
+    /// analyzer latency (which agrees with the fast one to ~0.001 frame) would be a step never
+    /// gets there.
+    public static let fastStepTolerance = 0.25
     /// History kept behind the oldest frame still needed (for waveform clips around events).
     public let historyFrames: Int
 
@@ -61,6 +68,15 @@ public final class SoakStream {
     public private(set) var channelUsed: Int?
     /// Periods whose probe was found and analysed.
     public private(set) var periodsAnalysed = 0
+    /// Of those, the periods the clean-period fast path measured (the rest went to the analyzer).
+    public private(set) var periodsFast = 0
+    /// Whether clean periods may take the fast path (``CleanPeriod``); off, every period goes
+    /// to the analyzer (the tests compare the two).
+    public var fastPath = true
+    let clean: CleanPeriod
+    /// The last period was found where it was expected and was clean: the next one may take
+    /// the fast path. Not after a re-lock, a period with events or one not found.
+    var lastClean = false
 
     struct PendingClip { var id: Int; var from: Int; var to: Int }
     var pending: [PendingClip] = []
@@ -69,6 +85,7 @@ public final class SoakStream {
         self.probe = probe
         self.probes = probes
         energies = probes.map { $0.reduce(0.0) { $0 + Double($1) * Double($1) } }
+        clean = CleanPeriod(probes: probes)
         P = probe.periodFrames
         L = probe.probeFrames
         rate = probe.sampleRate
@@ -150,6 +167,7 @@ public final class SoakStream {
         if let c = expected {
             let s = Int(c.rounded())
             guard s + L + margin <= end, final || s + nextSearchReach <= end else { return nil }
+            if let o = fast(k, expected: c) { return o }
             // Only when the expected probe is there (a cheap correlation): the analyzer is not
             // handed a different probe to explain (a period lost puts the next one here).
             let g = (firstPeriod + k) % probes.count
@@ -292,9 +310,40 @@ public final class SoakStream {
         expected = Double((k + 1) * P) + predicted!
         next = k + 1
         periodsAnalysed += 1
+        // (The stream's first period is found by a search, not expected; it is the first lock, not a re-lock.)
+        lastClean = (tight || k == 0) && missing == 0 && events.isEmpty
         let verdict = events.isEmpty ? "clean" : "crackle"
         let point = PeriodPoint(period: g, timeS: Double(runOffset + k * P) / Double(rate), latencyMS: latencyMS, verdict: verdict, events: events.count)
         return Outcome(point: point, events: events.sorted { $0.runFrame < $1.runFrame })
+    }
+
+    /// Period `k` measured by the clean-period fast path (``CleanPeriod``), when the last period
+    /// was clean where expected, this one's probe stands where it was predicted (within
+    /// ``fastStepTolerance``) and the residual over the analyzer's window is at the noise
+    /// floor; nil otherwise (the analyzer then runs as it always did).
+    func fast(_ k: Int, expected c: Double) -> Outcome? {
+        guard fastPath, lastClean, let p = predicted, let ch = channelUsed, ch < buf.count, let pe = prevProbeEnd else { return nil }
+        let g = firstPeriod + k
+        let s = Int(c.rounded())
+        // The analyzer's window (``window(_:at:missing:)``) with a whole pad of separator on
+        // either side; a neighbouring probe inside it fails the residual test.
+        let w0 = s - margin, w1 = s + L + margin
+        guard w0 >= base, w1 <= end, pe + Self.neighbourGuard <= w0 else { return nil }
+        guard let r = buf[ch].withUnsafeBufferPointer({ clean.measure(probe: g % probes.count, predicted: c - Double(base), in: $0, window: w0 - base, w1 - base) })
+        else { return nil }
+        // The analyzer's latency is the delay at its reference's first frame, `pad` before the probe.
+        let start = r.probeStart + Double(base) - r.drift * Double(pad)
+        let latency = start - Double(k * P)
+        guard abs(latency - p) <= Self.fastStepTolerance else { return nil }
+        predicted = latency + r.drift * Double(P)
+        prevProbeEnd = Int(start.rounded()) + L
+        prevStart = Int(start.rounded())
+        expected = Double((k + 1) * P) + predicted!
+        next = k + 1
+        periodsAnalysed += 1
+        periodsFast += 1
+        let point = PeriodPoint(period: g, timeS: Double(runOffset + k * P) / Double(rate), latencyMS: latency * 1000 / Double(rate), verdict: "clean", events: 0)
+        return Outcome(point: point, events: [], fast: true)
     }
 
     /// Period `k`'s probe is nowhere near: say what stands there, and search afresh next time.
@@ -313,6 +362,7 @@ public final class SoakStream {
         if content == .stuck { e.sizeSamples = rep ?? L }
         expected = nil
         prevStart = nil
+        lastClean = false
         next = k + 1
         let point = PeriodPoint(period: g, timeS: Double(runOffset + k * P) / Double(rate), latencyMS: nil, verdict: kind, events: 1)
         return Outcome(point: point, events: [e])
