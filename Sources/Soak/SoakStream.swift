@@ -77,6 +77,20 @@ public final class SoakStream {
     /// The last period was found where it was expected and was clean: the next one may take
     /// the fast path. Not after a re-lock, a period with events or one not found.
     var lastClean = false
+    /// Periods in a row the fast path refused and the analyzer then found clean. A path the
+    /// fast path does not model (the card model's 44.1 kHz linear resampler leaves a residual
+    /// only ~12 dB below the probe) refuses every period: after ``fastGiveUp`` such periods it is
+    /// tried only once every ``fastRetryPeriods``, so the attempts cost ~1 % instead of ~10 %
+    /// of such a soak. Public so a live soak carries it from chunk to chunk.
+    public var fastRefusedInARow = 0
+    /// Three refusals in a row that the analyzer overruled: not chance (on white noise about one
+    /// period in 600 is refused for nothing).
+    public static let fastGiveUp = 3
+    /// …then one try every 32 periods (half a minute at the default period), so a soak whose
+    /// capture turns clean again takes the fast path again soon after.
+    public static let fastRetryPeriods = 32
+    /// Whether the period in hand was offered to the fast path and refused.
+    var fastRefused = false
 
     struct PendingClip { var id: Int; var from: Int; var to: Int }
     var pending: [PendingClip] = []
@@ -312,6 +326,8 @@ public final class SoakStream {
         periodsAnalysed += 1
         // (The stream's first period is found by a search, not expected; it is the first lock, not a re-lock.)
         lastClean = (tight || k == 0) && missing == 0 && events.isEmpty
+        if fastRefused { fastRefusedInARow = events.isEmpty ? fastRefusedInARow + 1 : 0 }
+        fastRefused = false
         let verdict = events.isEmpty ? "clean" : "crackle"
         let point = PeriodPoint(period: g, timeS: Double(runOffset + k * P) / Double(rate), latencyMS: latencyMS, verdict: verdict, events: events.count)
         return Outcome(point: point, events: events.sorted { $0.runFrame < $1.runFrame })
@@ -322,8 +338,11 @@ public final class SoakStream {
     /// ``fastStepTolerance``) and the residual over the analyzer's window is at the noise
     /// floor; nil otherwise (the analyzer then runs as it always did).
     func fast(_ k: Int, expected c: Double) -> Outcome? {
+        fastRefused = false
         guard fastPath, lastClean, let p = predicted, let ch = channelUsed, ch < buf.count, let pe = prevProbeEnd else { return nil }
         let g = firstPeriod + k
+        guard fastRefusedInARow < Self.fastGiveUp || g % Self.fastRetryPeriods == 0 else { return nil }
+        fastRefused = true
         let s = Int(c.rounded())
         // The analyzer's window (``window(_:at:missing:)``) with a whole pad of separator on
         // either side; a neighbouring probe inside it fails the residual test.
@@ -342,6 +361,8 @@ public final class SoakStream {
         next = k + 1
         periodsAnalysed += 1
         periodsFast += 1
+        fastRefused = false
+        fastRefusedInARow = 0
         let point = PeriodPoint(period: g, timeS: Double(runOffset + k * P) / Double(rate), latencyMS: latency * 1000 / Double(rate), verdict: "clean", events: 0)
         return Outcome(point: point, events: [], fast: true)
     }
