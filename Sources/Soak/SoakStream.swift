@@ -83,8 +83,8 @@ public final class SoakStream {
     /// tried only once every ``fastRetryPeriods``, so the attempts cost ~1 % instead of ~10 %
     /// of such a soak. Public so a live soak carries it from chunk to chunk.
     public var fastRefusedInARow = 0
-    /// Three refusals in a row that the analyzer overruled: not chance (on white noise about one
-    /// period in 600 is refused for nothing).
+    /// Three refusals in a row that the analyzer overruled: not chance (on white noise at 30 dB
+    /// about one period in 200 is refused for nothing).
     public static let fastGiveUp = 3
     /// …then one try every 32 periods (half a minute at the default period), so a soak whose
     /// capture turns clean again takes the fast path again soon after.
