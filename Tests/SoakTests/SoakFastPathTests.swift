@@ -197,4 +197,64 @@ struct SoakFastPathTests {
         // right after a damaged one.
         #expect(run.fastPeriods == 24 - 1 - 4 - 4, "\(run.fastPeriods) periods fast")
     }
+
+    /// A digital loop (no noise at all: the separators are exact zeros, only the analyzer's
+    /// floors stand for the noise) at half level, and an inverted one at 60 dB SNR, each with a
+    /// 1-frame gap and a click of 0.05: the same events either way, the damaged periods sent to
+    /// the analyzer, the clean ones fast. (On the noiseless loop a click of 0.02 is below the
+    /// analyzer's floor, −34 dB of the local signal power: neither path reports it.)
+    @Test func noiselessAndInvertedLoopsGiveTheSameEventsEitherWay() throws {
+        let probe = PeriodicProbe()
+        let p = 48000
+        for (snr, gain, delay, click) in [(nil, Float(0.5), 777.25, Float(0.05)), (60.0, Float(-1), 1900.6, Float(0.05))] as [(Double?, Float, Double, Float)] {
+            var s = CaptureSynth(reference: PeriodicProbe.frames(probe.probes(), periodFrames: p, start: 0, count: 16 * p), delay: delay)
+            s.snrDB = snr
+            s.gain = gain
+            s.edits = [.gap(at: 9 * p + 30_000, frames: 1)]
+            s.clicks = [.init(frame: 6 * p + 20_000 + Int(delay), amplitude: click)]
+            let (capture, truth) = s.make()
+            let what = "snr \(snr.map { "\($0)" } ?? "none"), gain \(gain)"
+            let fast = StreamRun([capture], fast: true), full = StreamRun([capture], fast: false)
+            let worst = StreamRun.compare(fast, full, what)
+            #expect(worst <= Self.analyzerAgreement, "\(what): latencies differ by up to \(worst) frames")
+            let expected = SoakMatch.expected(truth, periodFrames: p)
+            #expect(SoakMatch.mismatch(found: fast.events, expected: expected, tolerance: 2) == nil,
+                    "\(what): \(SoakMatch.mismatch(found: fast.events, expected: expected, tolerance: 2) ?? "")")
+            for o in fast.outcomes where o.point.period == 6 || o.point.period == 9 { #expect(!o.fast, "\(what): period \(o.point.period) took the fast path") }
+            // All but the first and the two damaged periods and the two after them.
+            #expect(fast.fastPeriods == 16 - 1 - 2 - 2, "\(what): \(fast.fastPeriods) periods fast")
+        }
+    }
+
+    /// Clicks from well below to well above the analyzer's single-frame threshold (6.5σ of the
+    /// noise, σ ≈ 0.011 here at 30 dB), one every other period at a random place in the probe
+    /// or in the separator's edge the window holds, on six captures: whichever the analyzer
+    /// reports (some, not all: both are checked), the fast path reports too.
+    @Test func clicksAroundTheAnalyzersThresholdGiveTheSameEventsEitherWay() throws {
+        let probe = PeriodicProbe()
+        let p = 48000
+        var reported = 0, clicks = 0, refusedUnreported = 0
+        for (seed, delay) in [(UInt64(21), 1234.37), (22, 2500.9), (23, 640.0), (24, 1811.5), (25, 3333.33), (26, 999.01)] {
+            var s = CaptureSynth(reference: PeriodicProbe.frames(probe.probes(), periodFrames: p, start: 0, count: 20 * p), delay: delay)
+            s.snrDB = 30
+            s.seed = seed
+            var rng = SeededRandom(seed: seed + 100)
+            s.clicks = stride(from: 2, to: 20, by: 2).enumerated().map { i, k in
+                // From 2σ to 11σ; places from 1500 frames before the probe to its end.
+                let at = k * p + Int(delay) - 1500 + Int(rng.uniform() * Double(43_200 + 1500))
+                return .init(frame: at, amplitude: Float(0.022 + 0.012 * Double(i)) * (rng.uniform() < 0.5 ? -1 : 1))
+            }
+            clicks += s.clicks.count
+            let capture = s.make().capture
+            let fast = StreamRun([capture], fast: true), full = StreamRun([capture], fast: false)
+            _ = StreamRun.compare(fast, full, "seed \(seed)")
+            reported += full.events.filter { $0.kind == "click" }.count
+            // Clicked periods the analyzer found clean that the fast path still refused: its margin (or not offered: after a period with events).
+            let clicked = Set(s.clicks.map { ($0.frame - Int(delay) + 1500) / p })
+            refusedUnreported += fast.outcomes.filter { clicked.contains($0.point.period) && $0.point.events == 0 && !$0.fast }.count
+            #expect(fast.fastPeriods >= 5, "seed \(seed): \(fast.fastPeriods) periods fast")
+        }
+        print("clicks around the threshold: \(reported) of \(clicks) reported by the analyzer; of the others, \(refusedUnreported) went to the analyzer all the same")
+        #expect(reported > 0 && reported < clicks, "\(reported) of \(clicks): the clicks do not straddle the threshold")
+    }
 }
