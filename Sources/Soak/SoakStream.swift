@@ -91,6 +91,8 @@ public final class SoakStream {
     public static let fastRetryPeriods = 32
     /// Whether the period in hand was offered to the fast path and refused.
     var fastRefused = false
+    /// Periods offered to the fast path (taken or refused).
+    public private(set) var fastAttempts = 0
 
     struct PendingClip { var id: Int; var from: Int; var to: Int }
     var pending: [PendingClip] = []
@@ -318,12 +320,7 @@ public final class SoakStream {
             if Double(e.frame) >= start - 0.5 { steps += signed(e) }
         }
         let drift = (m.driftPPM ?? 0).isFinite ? (m.driftPPM ?? 0) : 0
-        predicted = latency + Double(steps) + drift * 1e-6 * Double(P)
-        prevProbeEnd = Int(start.rounded()) + L + steps
-        prevStart = Int(start.rounded())
-        expected = Double((k + 1) * P) + predicted!
-        next = k + 1
-        periodsAnalysed += 1
+        advance(past: k, start: start, latency: latency, steps: steps, drift: drift * 1e-6)
         // (The stream's first period is found by a search, not expected; it is the first lock, not a re-lock.)
         lastClean = (tight || k == 0) && missing == 0 && events.isEmpty
         if fastRefused { fastRefusedInARow = events.isEmpty ? fastRefusedInARow + 1 : 0 }
@@ -331,6 +328,18 @@ public final class SoakStream {
         let verdict = events.isEmpty ? "clean" : "crackle"
         let point = PeriodPoint(period: g, timeS: Double(runOffset + k * P) / Double(rate), latencyMS: latencyMS, verdict: verdict, events: events.count)
         return Outcome(point: point, events: events.sorted { $0.runFrame < $1.runFrame })
+    }
+
+    /// Moves past period `k`, whose probe started at stream frame `start` with `latency`, its
+    /// events having inserted (+) or removed `steps` frames after that, with `drift` (frames per
+    /// frame): the next period is predicted from it.
+    func advance(past k: Int, start: Double, latency: Double, steps: Int, drift: Double) {
+        predicted = latency + Double(steps) + drift * Double(P)
+        prevProbeEnd = Int(start.rounded()) + L + steps
+        prevStart = Int(start.rounded())
+        expected = Double((k + 1) * P) + predicted!
+        next = k + 1
+        periodsAnalysed += 1
     }
 
     /// Period `k` measured by the clean-period fast path (``CleanPeriod``), when the last period
@@ -343,6 +352,7 @@ public final class SoakStream {
         let g = firstPeriod + k
         guard fastRefusedInARow < Self.fastGiveUp || g % Self.fastRetryPeriods == 0 else { return nil }
         fastRefused = true
+        fastAttempts += 1
         let s = Int(c.rounded())
         // The analyzer's window (``window(_:at:missing:)``) with a whole pad of separator on
         // either side; a neighbouring probe inside it fails the residual test.
@@ -354,12 +364,7 @@ public final class SoakStream {
         let start = r.probeStart + Double(base) - r.drift * Double(pad)
         let latency = start - Double(k * P)
         guard abs(latency - p) <= Self.fastStepTolerance else { return nil }
-        predicted = latency + r.drift * Double(P)
-        prevProbeEnd = Int(start.rounded()) + L
-        prevStart = Int(start.rounded())
-        expected = Double((k + 1) * P) + predicted!
-        next = k + 1
-        periodsAnalysed += 1
+        advance(past: k, start: start, latency: latency, steps: 0, drift: r.drift)
         periodsFast += 1
         fastRefused = false
         fastRefusedInARow = 0
