@@ -108,6 +108,8 @@ public enum SoakRunner {
         let clips: ClipKeeper
         var donePeriods = 0, audioFrames = 0
         var xruns: Int?
+        /// The fast path's refusals in a row, carried from chunk to chunk (``SoakStream/fastRefusedInARow``).
+        var fastRefusedInARow = 0
 
         init(first: any AudioLoop, probe: PeriodicProbe, options: Options) throws(LoopbenchError) {
             self.probe = probe
@@ -145,7 +147,9 @@ public enum SoakRunner {
                                                truthEvents: SoakRunner.truthEvents(got.truth, runOffset: runOffset, sampleRate: rate)))
             let stream = SoakStream(probe: probe, probes: probes, runOffset: runOffset, firstPeriod: donePeriods,
                                     channel: options.channel ?? log.channelUsed, historySeconds: max(2, options.aroundSeconds + 1))
+            stream.fastRefusedInARow = fastRefusedInARow
             let outcomes = stream.append(got.capture.channels) + stream.finish()
+            fastRefusedInARow = stream.fastRefusedInARow
             let analysed = Date()
             for o in outcomes {
                 let kept = log.add(o)

@@ -19,6 +19,8 @@ public final class SoakStream {
     public struct Outcome: Sendable {
         public var point: PeriodPoint
         public var events: [SoakEvent]
+        /// Measured by the clean-period fast path rather than the analyzer.
+        public var fast = false
     }
 
     /// The reference each period is analysed against is its probe with this share of the
@@ -33,6 +35,11 @@ public final class SoakStream {
     /// latency is good to ~0.002 frames and a period's drift estimate to far less than that
     /// over a separator, so half a frame is the smallest step that rounds to a whole frame.
     public static let stepThreshold = 0.5
+    /// The clean-period fast path (``CleanPeriod``) takes a period only when its latency is
+    /// within a quarter frame of the prediction: half ``stepThreshold``, so a period whose
+    /// analyzer latency (which agrees with the fast one to ~0.001 frame) would be a step never
+    /// gets there.
+    public static let fastStepTolerance = 0.25
     /// History kept behind the oldest frame still needed (for waveform clips around events).
     public let historyFrames: Int
 
@@ -61,6 +68,31 @@ public final class SoakStream {
     public private(set) var channelUsed: Int?
     /// Periods whose probe was found and analysed.
     public private(set) var periodsAnalysed = 0
+    /// Of those, the periods the clean-period fast path measured (the rest went to the analyzer).
+    public private(set) var periodsFast = 0
+    /// Whether clean periods may take the fast path (``CleanPeriod``); off, every period goes
+    /// to the analyzer (the tests compare the two).
+    public var fastPath = true
+    let clean: CleanPeriod
+    /// The last period was found where it was expected and was clean: the next one may take
+    /// the fast path. Not after a re-lock, a period with events or one not found.
+    var lastClean = false
+    /// Periods in a row the fast path refused and the analyzer then found clean. A path the
+    /// fast path does not model (the card model's 44.1 kHz linear resampler leaves a residual
+    /// only ~12 dB below the probe) refuses every period: after ``fastGiveUp`` such periods it is
+    /// tried only once every ``fastRetryPeriods``, so the attempts cost ~1 % instead of ~10 %
+    /// of such a soak. Public so a live soak carries it from chunk to chunk.
+    public var fastRefusedInARow = 0
+    /// Three refusals in a row that the analyzer overruled: not chance (on white noise at 30 dB
+    /// about one period in 200 is refused for nothing).
+    public static let fastGiveUp = 3
+    /// …then one try every 32 periods (half a minute at the default period), so a soak whose
+    /// capture turns clean again takes the fast path again soon after.
+    public static let fastRetryPeriods = 32
+    /// Whether the period in hand was offered to the fast path and refused.
+    var fastRefused = false
+    /// Periods offered to the fast path (taken or refused).
+    public private(set) var fastAttempts = 0
 
     struct PendingClip { var id: Int; var from: Int; var to: Int }
     var pending: [PendingClip] = []
@@ -69,6 +101,7 @@ public final class SoakStream {
         self.probe = probe
         self.probes = probes
         energies = probes.map { $0.reduce(0.0) { $0 + Double($1) * Double($1) } }
+        clean = CleanPeriod(probes: probes)
         P = probe.periodFrames
         L = probe.probeFrames
         rate = probe.sampleRate
@@ -150,6 +183,7 @@ public final class SoakStream {
         if let c = expected {
             let s = Int(c.rounded())
             guard s + L + margin <= end, final || s + nextSearchReach <= end else { return nil }
+            if let o = fast(k, expected: c) { return o }
             // Only when the expected probe is there (a cheap correlation): the analyzer is not
             // handed a different probe to explain (a period lost puts the next one here).
             let g = (firstPeriod + k) % probes.count
@@ -286,15 +320,56 @@ public final class SoakStream {
             if Double(e.frame) >= start - 0.5 { steps += signed(e) }
         }
         let drift = (m.driftPPM ?? 0).isFinite ? (m.driftPPM ?? 0) : 0
-        predicted = latency + Double(steps) + drift * 1e-6 * Double(P)
+        advance(past: k, start: start, latency: latency, steps: steps, drift: drift * 1e-6)
+        // (The stream's first period is found by a search, not expected; it is the first lock, not a re-lock.)
+        lastClean = (tight || k == 0) && missing == 0 && events.isEmpty
+        if fastRefused { fastRefusedInARow = events.isEmpty ? fastRefusedInARow + 1 : 0 }
+        fastRefused = false
+        let verdict = events.isEmpty ? "clean" : "crackle"
+        let point = PeriodPoint(period: g, timeS: Double(runOffset + k * P) / Double(rate), latencyMS: latencyMS, verdict: verdict, events: events.count)
+        return Outcome(point: point, events: events.sorted { $0.runFrame < $1.runFrame })
+    }
+
+    /// Moves past period `k`, whose probe started at stream frame `start` with `latency`, its
+    /// events having inserted (+) or removed `steps` frames after that, with `drift` (frames per
+    /// frame): the next period is predicted from it.
+    func advance(past k: Int, start: Double, latency: Double, steps: Int, drift: Double) {
+        predicted = latency + Double(steps) + drift * Double(P)
         prevProbeEnd = Int(start.rounded()) + L + steps
         prevStart = Int(start.rounded())
         expected = Double((k + 1) * P) + predicted!
         next = k + 1
         periodsAnalysed += 1
-        let verdict = events.isEmpty ? "clean" : "crackle"
-        let point = PeriodPoint(period: g, timeS: Double(runOffset + k * P) / Double(rate), latencyMS: latencyMS, verdict: verdict, events: events.count)
-        return Outcome(point: point, events: events.sorted { $0.runFrame < $1.runFrame })
+    }
+
+    /// Period `k` measured by the clean-period fast path (``CleanPeriod``), when the last period
+    /// was clean where expected, this one's probe stands where it was predicted (within
+    /// ``fastStepTolerance``) and the residual over the analyzer's window is at the noise
+    /// floor; nil otherwise (the analyzer then runs as it always did).
+    func fast(_ k: Int, expected c: Double) -> Outcome? {
+        fastRefused = false
+        guard fastPath, lastClean, let p = predicted, let ch = channelUsed, ch < buf.count, let pe = prevProbeEnd else { return nil }
+        let g = firstPeriod + k
+        guard fastRefusedInARow < Self.fastGiveUp || g % Self.fastRetryPeriods == 0 else { return nil }
+        fastRefused = true
+        fastAttempts += 1
+        let s = Int(c.rounded())
+        // The analyzer's window (``window(_:at:missing:)``) with a whole pad of separator on
+        // either side; a neighbouring probe inside it fails the residual test.
+        let w0 = s - margin, w1 = s + L + margin
+        guard w0 >= base, w1 <= end, pe + Self.neighbourGuard <= w0 else { return nil }
+        guard let r = buf[ch].withUnsafeBufferPointer({ clean.measure(probe: g % probes.count, predicted: c - Double(base), in: $0, window: w0 - base, w1 - base) })
+        else { return nil }
+        // The analyzer's latency is the delay at its reference's first frame, `pad` before the probe.
+        let start = r.probeStart + Double(base) - r.drift * Double(pad)
+        let latency = start - Double(k * P)
+        guard abs(latency - p) <= Self.fastStepTolerance else { return nil }
+        advance(past: k, start: start, latency: latency, steps: 0, drift: r.drift)
+        periodsFast += 1
+        fastRefused = false
+        fastRefusedInARow = 0
+        let point = PeriodPoint(period: g, timeS: Double(runOffset + k * P) / Double(rate), latencyMS: latency * 1000 / Double(rate), verdict: "clean", events: 0)
+        return Outcome(point: point, events: [], fast: true)
     }
 
     /// Period `k`'s probe is nowhere near: say what stands there, and search afresh next time.
@@ -313,6 +388,7 @@ public final class SoakStream {
         if content == .stuck { e.sizeSamples = rep ?? L }
         expected = nil
         prevStart = nil
+        lastClean = false
         next = k + 1
         let point = PeriodPoint(period: g, timeS: Double(runOffset + k * P) / Double(rate), latencyMS: nil, verdict: kind, events: 1)
         return Outcome(point: point, events: [e])
