@@ -76,19 +76,53 @@ extension RoundTripAnalysis {
     /// strong at low frequencies, but it is no line.
     func humTones(_ r: [(t: Int, e: Double)], f0: Double, fs: Double) -> [(f: Double, a: Double, b: Double)] {
         guard r.count > 1 else { return [] }
+        let offsets = AnalyzerTuning.humNeighbourOffsets
+        let harmonics = (1...AnalyzerTuning.humHarmonics).map { f0 * Double($0) }.prefix { $0 < fs / Double(4 * AnalyzerTuning.humDecimation) }
+        // Every fit at once (each harmonic, then its neighbours), eight frequencies per pass.
+        let fits = sinusoidFits(r, frequencies: harmonics.flatMap { f in [f] + offsets.map { f + $0 } }, fs: fs)
         var tones: [(f: Double, a: Double, b: Double)] = []
-        for h in 1...AnalyzerTuning.humHarmonics {
-            let f = f0 * Double(h)
-            guard f < fs / Double(4 * AnalyzerTuning.humDecimation) else { break }
-            let tone = sinusoidFit(r, f: f, fs: fs)
-            let neighbours = AnalyzerTuning.humNeighbourOffsets.map { d -> Double in
-                let x = sinusoidFit(r, f: f + d, fs: fs)
-                return x.a * x.a + x.b * x.b
-            }
-            let floor = neighbours.reduce(0, +) / Double(neighbours.count)
+        for (h, f) in harmonics.enumerated() {
+            let base = h * (1 + offsets.count)
+            let tone = fits[base]
+            let floor = fits[(base + 1)...(base + offsets.count)].map { $0.a * $0.a + $0.b * $0.b }.reduce(0, +) / Double(offsets.count)
             if tone.a * tone.a + tone.b * tone.b > tuning.humDetectionSigmas * tuning.humDetectionSigmas * floor { tones.append((f, tone.a, tone.b)) }
         }
         return tones
+    }
+
+    /// ``sinusoidFit(_:f:fs:)`` at every frequency of `frequencies`, eight at a time in SIMD
+    /// lanes: each lane runs the scalar fit's operations in its order, so every result is the
+    /// scalar one bit for bit (`KernelTests`); eight independent phasors keep the processor busy
+    /// where one phasor's recurrence would leave it waiting.
+    func sinusoidFits(_ r: [(t: Int, e: Double)], frequencies: [Double], fs: Double) -> [(a: Double, b: Double)] {
+        guard r.count > 1, !frequencies.isEmpty else { return frequencies.map { _ in (0, 0) } }
+        let n = Double(max(1, r.count(where: { $0.e != 0 })))
+        let step = Double(r[1].t - r[0].t)
+        var out: [(a: Double, b: Double)] = []
+        out.reserveCapacity(frequencies.count)
+        for g in Swift.stride(from: 0, to: frequencies.count, by: 8) {
+            var w = SIMD8<Double>(repeating: 0)
+            for l in 0..<8 { w[l] = 2 * Double.pi * frequencies[min(g + l, frequencies.count - 1)] / fs }
+            var cw = SIMD8<Double>(repeating: 0), sw = SIMD8<Double>(repeating: 0)
+            for l in 0..<8 { cw[l] = cos(w[l] * step); sw[l] = sin(w[l] * step) }
+            var a = SIMD8<Double>(repeating: 0), b = SIMD8<Double>(repeating: 0)
+            var k = 0
+            while k < r.count {
+                let end = min(r.count, k + 4096)
+                var c = SIMD8<Double>(repeating: 0), s = SIMD8<Double>(repeating: 0)
+                let t = Double(r[k].t)
+                for l in 0..<8 { c[l] = cos(w[l] * t); s[l] = sin(w[l] * t) }
+                for j in k..<end {
+                    let e = SIMD8<Double>(repeating: r[j].e)
+                    a += e * c
+                    b += e * s
+                    (c, s) = (c * cw - s * sw, s * cw + c * sw)
+                }
+                k = end
+            }
+            for l in 0..<min(8, frequencies.count - g) { out.append((2 * a[l] / n, 2 * b[l] / n)) }
+        }
+        return out
     }
 
     /// Least-squares amplitudes of cos and sin at `f` Hz over the evenly spaced samples `r`

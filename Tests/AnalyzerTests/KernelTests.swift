@@ -79,4 +79,20 @@ struct KernelTests {
         #expect(got.map(\.bitPattern) == want.map(\.bitPattern))
         #expect(want.contains { $0 != 0 } && want.contains { $0 == 0 })
     }
+
+    /// The hum fits, eight frequencies per SIMD pass, against the scalar fit at each: equal bit
+    /// for bit, on a residual with zeroed stretches and a count that is no multiple of eight.
+    @Test("the hum's sinusoid fits equal the scalar fit bit for bit")
+    func humFitsAreExact() throws {
+        let x = Self.noise(13_001, seed: 9)
+        let r = x.enumerated().map { (t: 8 * $0.offset, e: ($0.offset / 700) % 5 == 3 ? 0 : $0.element) }
+        let a = RoundTripAnalysis(reference: AudioBuffer(sampleRate: 48000, mono: [0]), capture: AudioBuffer(sampleRate: 48000, mono: [0]), options: .init())
+        let frequencies = [50.0, 41, 43, 45, 47, 53, 55, 57, 59, 100, 120.5, 1234.5, 3.0]
+        let fast = a.sinusoidFits(r, frequencies: frequencies, fs: 48000)
+        #expect(fast.count == frequencies.count)
+        for (f, got) in zip(frequencies, fast) {
+            let want = a.sinusoidFit(r, f: f, fs: 48000)
+            #expect(got.a.bitPattern == want.a.bitPattern && got.b.bitPattern == want.b.bitPattern, "\(f) Hz: \(got) against \(want)")
+        }
+    }
 }
