@@ -403,8 +403,7 @@ struct RoundTripAnalysis {
             // A stretch of a longer recording: the noise and energy of the whole of it.
             (sigma, capE) = (whole.correlationNoise, whole.energy)
         } else {
-            sample.sort()
-            let med = sample.isEmpty ? 0 : sample[sample.count / 2]
+            let med = Stats.upperMedian(sample) ?? 0
             (sigma, capE) = (med / tuning.medianOfAbsoluteNormal, energy(cap))
         }
         let height = lobe.height ?? abs(corr[peak])

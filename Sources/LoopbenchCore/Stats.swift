@@ -23,6 +23,17 @@ public enum Stats {
         return a.count % 2 == 1 ? upper : (lower + upper) / 2
     }
 
+    /// The value a sort would put at index `count / 2` (for an even count, the upper of the two
+    /// middle values); nil for no values. By selection, as ``median(_:)``, and by the sort where
+    /// that one takes it (short lists, a NaN, a zero result).
+    public static func upperMedian(_ xs: [Double]) -> Double? {
+        guard !xs.isEmpty else { return nil }
+        guard xs.count >= selectionMinCount, !xs.contains(where: \.isNaN) else { return xs.sorted()[xs.count / 2] }
+        var a = xs
+        let v = a.withUnsafeMutableBufferPointer { select(xs.count / 2, in: $0) }
+        return v == 0 ? xs.sorted()[xs.count / 2] : v
+    }
+
     /// Below this many values the sort is as quick as the selection.
     static let selectionMinCount = 64
 

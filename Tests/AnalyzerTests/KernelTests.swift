@@ -55,6 +55,11 @@ struct KernelTests {
         let want = s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
         #expect(Stats.median(xs)?.bitPattern == want.bitPattern)
         #expect(Stats.median([]) == nil)
+        // The upper median (the correlation noise's rank) likewise, also on magnitudes with zeros.
+        #expect(Stats.upperMedian(xs)?.bitPattern == s[s.count / 2].bitPattern)
+        let mags = xs.map { abs($0) } + [0, 0, 0]
+        #expect(Stats.upperMedian(mags)?.bitPattern == mags.sorted()[mags.count / 2].bitPattern)
+        #expect(Stats.upperMedian([]) == nil)
     }
 
     @Test("the tracker's normalisation equals the scalar loop bit for bit", arguments: [1.0, -1.0])
