@@ -20,7 +20,7 @@ public enum Stimulus {
     }
 
     /// Parameters of a probe.
-    public struct Spec: Sendable, Equatable, Codable {
+    public struct Spec: Sendable, Hashable, Codable {
         public var kind: Kind = .sweep
         public var sampleRate: Int = 48000
         public var seconds: Double = 2
@@ -64,6 +64,26 @@ public enum Stimulus {
 
     /// Generates the probe as a mono signal.
     public static func mono(_ spec: Spec) -> [Float] {
+        recentLock.lock()
+        if let hit = recent.first(where: { $0.spec == spec }) { recentLock.unlock(); return hit.samples }
+        recentLock.unlock()
+        let x = make(spec)
+        if x.count <= recentMaxFrames {
+            recentLock.lock()
+            recent = [(spec, x)] + recent.filter { $0.spec != spec }.prefix(recentCount - 1)
+            recentLock.unlock()
+        }
+        return x
+    }
+
+    /// The last few probes made are kept: a sweep plays the same probe in every trial, and
+    /// making it costs a sine per frame. Four of up to a minute at 48 kHz (~46 MB at most).
+    static let recentCount = 4
+    static let recentMaxFrames = 60 * 48000
+    nonisolated(unsafe) private static var recent: [(spec: Spec, samples: [Float])] = []
+    private static let recentLock = NSLock()
+
+    static func make(_ spec: Spec) -> [Float] {
         let n = Int((spec.seconds * Double(spec.sampleRate)).rounded())
         let amp = pow(10, spec.levelDB / 20)
         var out = [Float](repeating: 0, count: n)
