@@ -117,20 +117,25 @@ struct StreamingAnalysisTests {
         #expect(n.latency == nil)
     }
 
-    /// Every synthetic golden capture placed 5 s into a 30 s recording (low noise around it):
+    /// Every golden capture (synthetic, and the committed fixtures) placed 5 s into a 30 s
+    /// recording (low noise around it, on every channel):
     /// the streamed analysis of the file and the whole-recording analysis of the same samples
     /// give the same verdict, reason, events (frame for frame), segments and latency.
     @Test("the golden captures inside long recordings: streamed and whole analyses agree")
     func goldenCorpusAgrees() throws {
         let dir = TestPaths.temporaryDirectory("streaming-analysis-golden")
         var rng = SeededRandom(seed: 17)
-        let lead = 5 * 48000, total = 30 * 48000
+        let inputs = AnalyzerGoldenInputs.synthetic.map { ($0.0, AudioBuffer(sampleRate: 48000, mono: $0.1), AudioBuffer(sampleRate: 48000, mono: $0.2)) }
+            + (try AnalyzerGoldenInputs.fixtures())
         var checked = 0
-        for (name, ref, cap) in AnalyzerGoldenInputs.synthetic {
-            var long = (0..<total).map { _ in Float(1e-3 * rng.gaussian()) }
-            for (i, v) in cap.enumerated() where lead + i < total { long[lead + i] += v }
-            let reference = AudioBuffer(sampleRate: 48000, mono: ref), capture = AudioBuffer(sampleRate: 48000, mono: long)
-            #expect(capture.frames > FileAnalysis.stretchFrames(referenceFrames: reference.frames, rate: 48000), "\(name)")
+        for (name, reference, cap) in inputs {
+            let rate = cap.sampleRate, lead = 5 * rate, total = 30 * rate
+            let capture = AudioBuffer(sampleRate: rate, channels: cap.channels.map { x in
+                var long = (0..<total).map { _ in Float(1e-3 * rng.gaussian()) }
+                for (i, v) in x.enumerated() where lead + i < total { long[lead + i] += v }
+                return long
+            })
+            #expect(capture.frames > FileAnalysis.stretchFrames(referenceFrames: reference.frames, rate: rate), "\(name)")
             try SoundFile.write(reference, to: dir + "/ref.wav")
             try SoundFile.write(capture, to: dir + "/cap.wav")
             let whole = try Analyzer.analyze(reference: reference, capture: capture)
@@ -147,7 +152,7 @@ struct StreamingAnalysisTests {
             if let a = streamed.latency?.samples, let b = whole.latency?.samples { #expect(abs(a - b) < 1e-6, "\(name): \(a) against \(b)") }
             checked += 1
         }
-        #expect(checked == AnalyzerGoldenInputs.synthetic.count)
+        #expect(checked == inputs.count && inputs.count > AnalyzerGoldenInputs.synthetic.count)
     }
 
     /// 24 of the analyzer fuzz cases (random references, damage, paths, quirks, rates, some
