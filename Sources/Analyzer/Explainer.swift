@@ -26,6 +26,18 @@ struct Explainer {
     /// coarse grid): a residual of one step is the format's, not a click.
     var quantizationFloor = 0.0
     let tuning = AnalyzerTuning.standard
+    /// The longest template made so far for each alignment.
+    let templates = TemplateCache()
+
+    /// Templates kept by segment alignment (level and drift, bit for bit): the explainer asks
+    /// for a segment's template again and again (its residual, its clicks, its edges), and every
+    /// value of a template is the interpolator's value at that frame alone
+    /// (``SincInterpolator/values(at:in:position:)``), so a slice of a longer one is the shorter
+    /// one bit for bit.
+    final class TemplateCache {
+        struct Key: Hashable { var level: UInt64; var drift: UInt64 }
+        var entries: [Key: (lo: Int, values: [Double])] = [:]
+    }
 
     struct Result {
         var events: [Event] = []
@@ -45,8 +57,12 @@ struct Explainer {
     /// The reference as segment `s` predicts it at capture frames lo..<hi (unit gain).
     func template(_ s: Segment, _ lo: Int, _ hi: Int) -> [Double] {
         guard hi > lo else { return [] }
+        let key = TemplateCache.Key(level: s.level.bitPattern, drift: s.drift.bitPattern)
+        if let e = templates.entries[key], e.lo <= lo, hi <= e.lo + e.values.count { return Array(e.values[(lo - e.lo)..<(hi - e.lo)]) }
         // (Beyond the reference's ends by more than the interpolator's reach the value is 0.)
-        return ref.withUnsafeBufferPointer { rb in interp.values(at: lo..<hi, in: rb) { s.refPosition(atCapture: Double($0)) } }
+        let values = ref.withUnsafeBufferPointer { rb in interp.values(at: lo..<hi, in: rb) { s.refPosition(atCapture: Double($0)) } }
+        if (templates.entries[key]?.values.count ?? 0) < values.count { templates.entries[key] = (lo, values) }
+        return values
     }
 
     /// Capture frames where segment `s` has reference under it.
@@ -64,7 +80,10 @@ struct Explainer {
         let step = max(1, (hi - lo) / tuning.maxFitSamples)
         var sxy = 0.0, sxx = 0.0
         let idx = Array(stride(from: lo, to: hi, by: step))
-        let ms = ref.withUnsafeBufferPointer { rb in interp.values(at: 0..<idx.count, in: rb) { s.refPosition(atCapture: Double(idx[$0])) } }
+        // From the whole extent's template (each value that frame's alone): the residual and the
+        // click scan read the same template next.
+        let whole = template(s, lo, hi)
+        let ms = idx.map { whole[$0 - lo] }
         for (t, m) in zip(idx, ms) {
             let c = Double(cap[t])
             sxy += c * m
