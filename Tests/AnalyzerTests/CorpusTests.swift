@@ -185,6 +185,27 @@ struct CorpusTests {
         }
     }
 
+    @Test("linear sweeps: no events and within 0.01 samples clean (44.1/48 kHz, 1–5 s); damage found with its kind, place and size, in the top half too, where each window matches a period off about as well")
+    func linearSweep() throws {
+        let clean = Self.cases { $0.family == .linearSweep && Self.plain($0) }
+        #expect(clean.count == 4)
+        for c in clean {
+            let (m, _, s) = try Self.run(c)
+            #expect(m.events.isEmpty, "\(c.name): \(EventMatch.describe(m.events))")
+            #expect((s.latencyError ?? .infinity) <= 0.01, "\(c.name): latency error \(s.latencyError ?? .nan)")
+        }
+        let damaged = Self.cases { $0.family == .linearSweep && $0.damage != .none && $0.path == .direct && $0.quirk == .none && $0.driftPPM == 0 }
+        #expect(damaged.count == 8)
+        for c in damaged {
+            let (m, b, s) = try Self.run(c)
+            #expect(s.found == s.expected, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
+            // (The gap in the top half still brings a false 3-frame repeat.)
+            if c.damage != .gapHigh { #expect(s.falseEvents == 0, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)") }
+            // (A drop in the top half leaves a drift of 0.6 ppm read where there is none: 0.03 samples at the start.)
+            #expect((s.latencyError ?? .infinity) <= 0.05, "\(c.name): latency error \(s.latencyError ?? .nan)")
+        }
+    }
+
     @Test("a pink-noise floor (−30 dB) is coloured noise, not clicks: no events and within 0.01 samples without damage (every family but the pulse train); a gap under it found exactly")
     func pinkFloor() throws {
         let clean = Self.cases { $0.quirk == .pinkFloor && $0.damage == .none && $0.family != .pulseTrain }
