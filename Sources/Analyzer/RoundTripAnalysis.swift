@@ -139,6 +139,7 @@ struct RoundTripAnalysis {
             m.events = []
             m.crackles = 0
             m.snrDB = nil
+            m.driftPPM = nil   // the drift of a chance alignment is no measurement either
             m.reason = reason
             return m
         }

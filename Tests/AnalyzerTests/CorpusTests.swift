@@ -206,6 +206,21 @@ struct CorpusTests {
         }
     }
 
+    @Test("linear sweeps drifting 300 and 1000 ppm are never confidently wrong: the drift within 0.5 ppm and the latency within 0.05 samples, or no-signal with the reason and neither a latency nor a drift")
+    func linearSweepDrift() throws {
+        let cs = Self.cases { $0.family == .linearSweep && $0.damage == .none && abs($0.driftPPM) >= 300 }
+        #expect(cs.count == 2)
+        for c in cs {
+            let (m, _, s) = try Self.run(c)
+            if m.verdict == .noSignal {
+                #expect(m.latency == nil && m.driftPPM == nil && m.reason != nil && m.events.isEmpty, "\(c.name): drift \(m.driftPPM ?? .nan) ppm")
+            } else {
+                #expect((s.driftError ?? .infinity) <= 0.5, "\(c.name): drift \(m.driftPPM ?? .nan) ppm")
+                #expect((s.latencyError ?? .infinity) <= 0.05, "\(c.name): latency error \(s.latencyError ?? .nan)")
+            }
+        }
+    }
+
     @Test("a pink-noise floor (−30 dB) is coloured noise, not clicks: no events and within 0.01 samples without damage (every family but the pulse train); a gap under it found exactly")
     func pinkFloor() throws {
         let clean = Self.cases { $0.quirk == .pinkFloor && $0.damage == .none && $0.family != .pulseTrain }
