@@ -199,6 +199,10 @@ struct AnalyzerTuning: Sendable {
     /// broad (reverberant music, a sweep's lowest octaves through a resonant high-pass) gains
     /// a few per cent there, and its windows' level stands.
     var levelMisfitRatio = 0.5
+    /// The capture before the first segment holds the reference at the whole-signal peak's
+    /// delay when it correlates with it at least this well: it must be the reference,
+    /// closely (as a middle segment must, ``middleMinRho``).
+    var missedStartMinRho = 0.9
     /// The whole segment is judged on at least this many frames of reference…
     var levelRefineMinFrames = 2048
     /// …and at most this many (evenly spread): the correlation of 4096 frames spread over a

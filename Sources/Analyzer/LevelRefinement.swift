@@ -62,3 +62,43 @@ extension RoundTripAnalysis {
         return (r.position, r.value, atLevel)
     }
 }
+
+// The track's first segment must be where the capture's reference begins.
+extension RoundTripAnalysis {
+    /// Why the segments cannot be believed because the track missed the capture's start, or
+    /// nil. Tracking runs outward from an anchor; running back, it can follow a stretch of the
+    /// reference that resembles another (music repeats its notes) and stop at the
+    /// reference's first frame there, a whole stretch of capture after the true start. The
+    /// latency would then be that look-alike's delay, thousands of frames off, and the audio
+    /// before it unexplained (a music-like signal with a gap, on 8-bit PCM: 9719 frames off,
+    /// with a false 9719-frame drop). The capture before the first segment is correlated with
+    /// the reference; when the reference begins in it, at a delay more than a tracking window
+    /// from the first segment's, with a normalised correlation of at least
+    /// ``AnalyzerTuning/missedStartMinRho`` over at least a tracking window, the track missed
+    /// the start.
+    func trackMissedStart(_ segments: [Segment], _ model: [Float], _ cap: [Float]) -> String? {
+        guard let first = segments.first else { return nil }
+        let w = AnalyzerTuning.trackingWindow, n = model.count
+        let b = min(first.captureStart, cap.count), a = max(0, b - 2 * n)
+        guard b - a >= w else { return nil }
+        let stretch = Array(cap[a..<b])
+        let corr = Correlation.crossCorrelate(signal: stretch, template: model, lags: (w - n)...(b - a - w))
+        guard let k = corr.indices.max(by: { abs(corr[$0]) < abs(corr[$1]) }) else { return nil }
+        let d = a + (w - n) + k   // capture frame of the reference's first frame
+        // The reference must begin in that stretch (a reference that repeats itself, a soak's
+        // probe, matches any stretch at a delay long before the capture began), and hold a
+        // tracking window there.
+        guard d >= a, abs(Double(d) - first.level) > Double(w) else { return nil }
+        let s0 = d, e0 = min(b, d + n)
+        guard e0 - s0 >= w else { return nil }
+        var cm = 0.0, cc = 0.0, mm = 0.0
+        for t in s0..<e0 {
+            let c = Double(cap[t]), v = Double(model[t - d])
+            cm += c * v
+            cc += c * c
+            mm += v * v
+        }
+        guard cc > 0, mm > 0, abs(cm) / (cc * mm).squareRoot() >= tuning.missedStartMinRho else { return nil }
+        return String(format: "the track's first segment (delay %.1f) starts at frame %d, but the capture before it already holds the reference at delay %d: the track followed a look-alike stretch", first.level, first.captureStart, d)
+    }
+}

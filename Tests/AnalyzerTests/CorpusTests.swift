@@ -221,6 +221,23 @@ struct CorpusTests {
         }
     }
 
+    @Test("a music-like capture whose track runs back onto a look-alike stretch is never confidently wrong: the latency within 0.05 samples and the gap found, or no-signal with the reason (once 9719 frames off with a false 9719-frame drop)")
+    func lookAlikeStart() throws {
+        // The corpus's 8-bit music-like case with its gap at reference frame 24400 instead of
+        // the standard place (where the same capture is measured right).
+        let c = try #require(Self.all.first { $0.name == "music-like 48k 2.0s d=2756.50 quirk=pcm-8bit damage=gap-low" })
+        let ref = Corpus.reference(c.family, sampleRate: c.sampleRate, seconds: c.seconds, seed: c.seed)
+        let (cap, truth) = Corpus.render(reference: ref, edits: [.gap(at: 24400, frames: 240)], path: c.path, quirk: c.quirk, delay: c.delay,
+                                         driftPPM: 0, snrDB: c.snrDB, sampleRate: c.sampleRate, seed: c.seed, tail: c.sampleRate / 5)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.sampleRate, mono: ref), capture: AudioBuffer(sampleRate: c.sampleRate, mono: cap))
+        if let l = m.latency {
+            #expect(abs(l.samples - c.delay) <= 0.05, "latency \(l.samples)")
+            #expect(EventMatch.mismatch(found: m.events, truth: truth, tolerance: c.sampleRate / 1000, repeatSlack: 0) == nil, "\(EventMatch.describe(m.events))")
+        } else {
+            #expect(m.verdict == .noSignal && m.reason != nil && m.events.isEmpty && m.driftPPM == nil)
+        }
+    }
+
     @Test("a pink-noise floor (−30 dB) is coloured noise, not clicks: no events and within 0.01 samples without damage (every family but the pulse train); a gap under it found exactly")
     func pinkFloor() throws {
         let clean = Self.cases { $0.quirk == .pinkFloor && $0.damage == .none && $0.family != .pulseTrain }
