@@ -110,9 +110,18 @@ struct AnalyzerTuning: Sendable {
     /// …but never more than this: at low SNR the deficit is large (0.3 at 0 dB) while a
     /// broadband window's competitors (noise, sidelobes) still trail by far more than 0.1.
     var ambiguityMaxGap = 0.1
+    /// The deficit is never taken below this: the refined normalised correlation is itself
+    /// only this exact. It divides by the reference's energy under the window interpolated
+    /// linearly between whole lags, and a narrowband window high in the band (a linear
+    /// sweep's top half) has an energy that swings at twice its frequency between lags:
+    /// matches read up to 1.00075 there (15–17 kHz at 44.1 kHz), so a deficit read from them
+    /// says nothing, and the competitor one period away (trailing by ~10⁻⁴) was taken as clear.
+    /// 5·10⁻⁴ makes the gap at least 0.002: broadband windows' competitors (the probe's, a log
+    /// sweep's, noise's) trail by 0.01 and more.
+    var ambiguityMinDeficit = 3.5e-4
     /// How close (in normalised correlation) a competitor must come to a match of `rho` to be
     /// indistinguishable from it.
-    func ambiguityGap(rho: Double) -> Double { min(ambiguityMargin * (1 - rho), ambiguityMaxGap) }
+    func ambiguityGap(rho: Double) -> Double { min(ambiguityMargin * max(1 - rho, ambiguityMinDeficit), ambiguityMaxGap) }
 
     /// A periodic reference's whole-signal peak is ambiguous when its competitor trails it by
     /// less than this share (after both are refined between samples): such a competitor differs from
@@ -170,6 +179,36 @@ struct AnalyzerTuning: Sendable {
     /// delays apart, many short segments (dense underruns) legitimately leave the
     /// whole-signal peak to any one of them.
     var ambiguousShareToCheckGlobal = 0.5
+
+    // MARK: a segment's level from the whole segment (RoundTripAnalysis.refineLockedLevels)
+
+    /// The search reaches this many frames either side of the windows' level: two periods at
+    /// 12 kHz (48 kHz), where a linear sweep's windows start to lock off, and more above.
+    var levelSearchFrames = 8.0
+    /// Grid step of that search (frames): ten points a period at 0.45 × the rate, so the grid
+    /// lands on the true peak's lobe before it is refined between samples.
+    var levelSearchStep = 0.25
+    /// The level moves only by at least this much (frames): a lock is a whole period off
+    /// (≥ 2.2 frames at 0.45 × the rate); below, the windows measure the level as well as the
+    /// whole segment.
+    var levelMinCorrection = 1.0
+    /// …and only when the whole segment's misfit (1 − its normalised correlation) at the new
+    /// level is at most this share of the misfit at the windows' level. A period-off lock
+    /// leaves the misfit of a whole period's shift, the right level only the noise's (40× and
+    /// more less on the corpus's linear sweeps); a segment whose correlation peak is merely
+    /// broad (reverberant music, a sweep's lowest octaves through a resonant high-pass) gains
+    /// a few per cent there, and its windows' level stands.
+    var levelMisfitRatio = 0.5
+    /// The capture before the first segment holds the reference at the whole-signal peak's
+    /// delay when it correlates with it at least this well: it must be the reference,
+    /// closely (as a middle segment must, ``middleMinRho``).
+    var missedStartMinRho = 0.9
+    /// The whole segment is judged on at least this many frames of reference…
+    var levelRefineMinFrames = 2048
+    /// …and at most this many (evenly spread): the correlation of 4096 frames spread over a
+    /// sweep's segment tells its periods apart by far more than its noise, and costs little
+    /// for every segment.
+    var levelRefineMaxFrames = 4096
 
     // MARK: segment (Segmenter)
 
@@ -383,6 +422,20 @@ struct AnalyzerTuning: Sendable {
 
     /// Block (frames) the local noise is estimated in.
     var noiseBlock = 512
+    /// A burst the click tests flag must also be flagged in the residual whitened
+    /// (``Explainer/whitened(_:)``) by a predictor of this order: two poles follow a pink
+    /// floor's slope over the band where it outweighs white noise (a 1/f spectrum is not a
+    /// single pole), and leave a click two frames of response at most. Measured on a −30 dB
+    /// pink floor over 40 dB white noise: no 16- or 128-frame stretch flagged by chance in
+    /// 10 s of the whitened residual (73 and 139 in the residual itself; order 1 leaves one).
+    static let whiteningOrder = 2
+    /// …when the predictor takes out at least this share of the residual's power (prediction
+    /// gain, power in over power out): a white residual's gain, from the block medians, is
+    /// well under 1.01 and its bursts are judged as before; a pink floor 3 dB below the white
+    /// noise gives 1.11 and already flags a 128-frame stretch by chance once in 2 s. The card
+    /// model's residuals reach gains of 2–80: the check only removes bursts, and none of
+    /// their events goes (the goldens are unchanged).
+    var whiteningMinPredictionGain = 1.05
     /// The local noise is the median over this many blocks on each side.
     var noiseNeighbourBlocks = 4
     /// Captures on the grid of one of these PCM formats (bits) have a quantisation floor: a

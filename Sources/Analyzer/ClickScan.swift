@@ -30,10 +30,13 @@ extension Explainer {
     func scanResidual(_ s: Segment, _ f: Fit, _ lo: Int, _ hi: Int) -> Scan {
         let r = residual(s, f, lo, hi)
         let sig2 = localNoise(r, f)
+        // Where the residual is coloured noise, a burst must stand out in its whitened form too.
+        let white = whitenedResidual(r).map { w in mergeIntoBursts(flagStretches(w, localNoise(w, f))) }
         var scan = Scan()
         var excluded = 0.0
         for (b0, b1) in mergeIntoBursts(flagStretches(r, sig2)) {
             for i in b0..<b1 { excluded += r.e[i] * r.e[i] }
+            if let white, !white.contains(where: { $0.0 < b1 && $0.1 > b0 }) { continue }
             if let events = classifyBurst(b0, b1, r, f, sig2) { scan.events += events }
         }
         var se = 0.0
@@ -56,6 +59,75 @@ extension Explainer {
             pmod[i + 1] = pmod[i] + g * g
         }
         return Residual(lo: lo, m: m, e: e, pe: pe, pcap: pcap, pmod: pmod)
+    }
+
+    /// The same residual whitened (``whitened(_:)``), or nil when it is white.
+    func whitenedResidual(_ r: Residual) -> Residual? {
+        guard let d = whitened(r.e) else { return nil }
+        var pd = [Double](repeating: 0, count: r.n + 1)
+        for i in 0..<r.n { pd[i + 1] = pd[i] + d[i] * d[i] }
+        return Residual(lo: r.lo, m: r.m, e: d, pe: pd, pcap: r.pcap, pmod: r.pmod)
+    }
+
+    /// The residual through its own linear predictor's error filter (order
+    /// ``AnalyzerTuning/whiteningOrder``), scaled back to the residual's power, or nil when
+    /// the residual is white (the predictor gains less than
+    /// ``AnalyzerTuning/whiteningMinPredictionGain``).
+    ///
+    /// The click tests compare a stretch's energy with the local noise as if the residual's
+    /// samples were independent: 16 frames of white noise at 6× their mean, or 128 at 2.5×,
+    /// never happen by chance. Coloured noise (a pink floor, most of its power below 100 Hz)
+    /// has few independent values in such a stretch, and its slow swings cross those
+    /// thresholds many times a second. A click is broadband and passes the predictor's error
+    /// filter as a click (plus its first ``AnalyzerTuning/whiteningOrder`` frames of response),
+    /// while the noise's predictable part is taken out. A burst is kept only when the same
+    /// tests flag the whitened residual there too (``scanResidual(_:_:_:_:)``); its place,
+    /// size and kind still come from the residual itself. This is the detector of autoregressive click
+    /// restoration (Godsill and Rayner, *Digital Audio Restoration*, Springer 1998: clicks
+    /// are found in an AR model's prediction error). The predictor is fitted on the median, over
+    /// ``AnalyzerTuning/noiseBlock``-frame blocks, of each lag's normalised autocorrelation:
+    /// the few blocks that hold a click or a dropout do not move it.
+    func whitened(_ e: [Double]) -> [Double]? {
+        let p = AnalyzerTuning.whiteningOrder, block = tuning.noiseBlock, n = e.count
+        guard n >= 2 * block else { return nil }
+        var lagRatios = [[Double]](repeating: [], count: p + 1)
+        var b = 0
+        while b + block <= n {
+            var r = [Double](repeating: 0, count: p + 1)
+            for k in 0...p { for i in (b + k)..<(b + block) { r[k] += e[i] * e[i - k] } }
+            if r[0] > 0 { for k in 1...p { lagRatios[k].append(r[k] / r[0]) } }
+            b += block
+        }
+        guard !lagRatios[1].isEmpty else { return nil }
+        let rho = [1.0] + (1...p).map { median(lagRatios[$0]) }
+        guard let a = levinson(rho, order: p), a.gain >= tuning.whiteningMinPredictionGain else { return nil }
+        let scale = a.gain.squareRoot()
+        var d = [Double](repeating: 0, count: n)
+        for i in p..<n {
+            var v = e[i]
+            for k in 1...p { v -= a.coefficients[k - 1] * e[i - k] }
+            d[i] = scale * v
+        }
+        return d
+    }
+
+    /// Levinson–Durbin: the order-`order` predictor x[i] ≈ Σ aₖ x[i−k] from normalised
+    /// autocorrelations `rho` (rho[0] = 1), and its prediction gain (power in over power out);
+    /// nil when the autocorrelations are not those of a stationary process.
+    func levinson(_ rho: [Double], order p: Int) -> (coefficients: [Double], gain: Double)? {
+        var a = [Double](repeating: 0, count: p)
+        var err = 1.0
+        for m in 0..<p {
+            var acc = rho[m + 1]
+            for k in 0..<m { acc -= a[k] * rho[m - k] }
+            let kappa = acc / err
+            guard abs(kappa) < 1 else { return nil }
+            let prev = a
+            a[m] = kappa
+            for k in 0..<m { a[k] = prev[k] - kappa * prev[m - 1 - k] }
+            err *= 1 - kappa * kappa
+        }
+        return err > 0 ? (a, 1 / err) : nil
     }
 
     /// The local noise variance per block: a robust per-block variance smoothed by a median

@@ -128,6 +128,11 @@ struct RoundTripAnalysis {
 
         // 3. Segment (and the path's colouring, when it matters).
         var (seg, model, totalDrift) = segment(ref, cap, find, points, polarity: polarity)
+        refineLockedLevels(&seg.segments, model, cap, polarity: polarity)
+        if let why = trackMissedStart(seg.segments, model, cap) {
+            m.reason = why + ": the segments cannot be told apart from a look-alike, so no latency is reported"
+            return m   // still no-signal, with no latency, segments or events
+        }
         let longest = seg.segments.max { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }!
         if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = coloured }
         if let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = curved }
@@ -152,6 +157,7 @@ struct RoundTripAnalysis {
             m.events = []
             m.crackles = 0
             m.snrDB = nil
+            m.driftPPM = nil   // the drift of a chance alignment is no measurement either
             m.reason = reason
             return m
         }

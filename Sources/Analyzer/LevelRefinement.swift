@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DSP
+import Foundation
+
+// A segment's delay from the whole segment, where its windows locked a period off.
+extension RoundTripAnalysis {
+    /// A narrowband window high in the band (a linear sweep's top half: a window spans ~1 %
+    /// of its frequency) matches the reference one period away within ~10⁻⁴ of the true
+    /// match, less than the normalised correlation's own error there; after a step the
+    /// tracker follows whichever lock it found first, and the segment's level is then a
+    /// period or two off (a 480-frame drop read as 483, a repeat as 474 and 9). The whole
+    /// segment spans far more bandwidth than one window (15–20 kHz after a drop at 75 % of a
+    /// 2 s linear sweep), and its correlation with the reference tells the periods apart. A
+    /// segment's level moves to that correlation's peak (searched
+    /// ``AnalyzerTuning/levelSearchFrames`` either side) when the peak lies at least
+    /// ``AnalyzerTuning/levelMinCorrection`` away: a period-off lock, not the windows' own
+    /// fraction of a frame, which they measure as well as the whole segment does. Segments
+    /// whose windows are right keep their level, and the measurements they give stay as they were.
+    func refineLockedLevels(_ segments: inout [Segment], _ model: [Float], _ cap: [Float], polarity: Double) {
+        for k in segments.indices where !segments[k].short {
+            guard let w = wholeSegmentLevel(segments[k], model, cap, polarity: polarity),
+                  abs(w.best - segments[k].level) >= tuning.levelMinCorrection,
+                  1 - w.bestRho <= tuning.levelMisfitRatio * (1 - w.levelRho) else { continue }
+            segments[k].level = w.best
+        }
+    }
+
+    /// The level at which the whole segment correlates best with the reference, searched on a
+    /// grid of ``AnalyzerTuning/levelSearchStep`` frames around the segment's level and refined
+    /// between them, with the normalised correlation there and at the segment's own level;
+    /// nil when the segment holds too little reference to judge.
+    func wholeSegmentLevel(_ s: Segment, _ model: [Float], _ cap: [Float], polarity: Double) -> (best: Double, bestRho: Double, levelRho: Double)? {
+        let reach = Int(tuning.levelSearchFrames.rounded(.up)) + AnalyzerTuning.interpolatorHalfWidth
+        let a = max(s.captureStart, Int(s.level.rounded(.up)) + reach, 0)
+        let b = min(s.captureEnd, Int(s.level + (1 + s.drift) * Double(model.count)) - reach, cap.count)
+        guard b - a >= tuning.levelRefineMinFrames else { return nil }
+        let step = max(1, (b - a) / tuning.levelRefineMaxFrames)
+        let idx = Array(stride(from: a, to: b, by: step))
+        var cc = 0.0
+        for t in idx { cc += Double(cap[t]) * Double(cap[t]) }
+        guard cc > 0 else { return nil }
+        func rho(_ level: Double) -> Double {
+            let m = model.withUnsafeBufferPointer { rb in interp.values(at: 0..<idx.count, in: rb) { (Double(idx[$0]) - level) / (1 + s.drift) } }
+            var cm = 0.0, mm = 0.0
+            for (t, v) in zip(idx, m) {
+                cm += Double(cap[t]) * v
+                mm += v * v
+            }
+            return mm > 0 ? polarity * cm / (cc * mm).squareRoot() : 0
+        }
+        let atLevel = rho(s.level)
+        var bestX = s.level, bestV = atLevel
+        var x = s.level - tuning.levelSearchFrames
+        while x <= s.level + tuning.levelSearchFrames {
+            let v = rho(x)
+            if v > bestV { bestV = v; bestX = x }
+            x += tuning.levelSearchStep
+        }
+        // A peak within a step of the level moves it by less than a correction: not refined.
+        guard abs(bestX - s.level) > tuning.levelMinCorrection - tuning.levelSearchStep else { return (bestX, bestV, atLevel) }
+        let r = SincInterpolator.maximize(around: bestX) { rho($0) }
+        return (r.position, r.value, atLevel)
+    }
+}
+
+// The track's first segment must be where the capture's reference begins.
+extension RoundTripAnalysis {
+    /// Why the segments cannot be believed because the track missed the capture's start, or
+    /// nil. Tracking runs outward from an anchor; running back, it can follow a stretch of the
+    /// reference that resembles another (music repeats its notes) and stop at the
+    /// reference's first frame there, a whole stretch of capture after the true start. The
+    /// latency would then be that look-alike's delay, thousands of frames off, and the audio
+    /// before it unexplained (a music-like signal with a gap, on 8-bit PCM: 9719 frames off,
+    /// with a false 9719-frame drop). The capture before the first segment is correlated with
+    /// the reference; when the reference begins in it, at a delay more than a tracking window
+    /// from the first segment's, with a normalised correlation of at least
+    /// ``AnalyzerTuning/missedStartMinRho`` over at least a tracking window, the track missed
+    /// the start.
+    func trackMissedStart(_ segments: [Segment], _ model: [Float], _ cap: [Float]) -> String? {
+        guard let first = segments.first else { return nil }
+        let w = AnalyzerTuning.trackingWindow, n = model.count
+        let b = min(first.captureStart, cap.count), a = max(0, b - 2 * n)
+        guard b - a >= w else { return nil }
+        let stretch = Array(cap[a..<b])
+        let corr = Correlation.crossCorrelate(signal: stretch, template: model, lags: (w - n)...(b - a - w))
+        guard let k = corr.indices.max(by: { abs(corr[$0]) < abs(corr[$1]) }) else { return nil }
+        let d = a + (w - n) + k   // capture frame of the reference's first frame
+        // The reference must begin in that stretch (a reference that repeats itself, a soak's
+        // probe, matches any stretch at a delay long before the capture began), and hold a
+        // tracking window there.
+        guard d >= a, abs(Double(d) - first.level) > Double(w) else { return nil }
+        let s0 = d, e0 = min(b, d + n)
+        guard e0 - s0 >= w else { return nil }
+        var cm = 0.0, cc = 0.0, mm = 0.0
+        for t in s0..<e0 {
+            let c = Double(cap[t]), v = Double(model[t - d])
+            cm += c * v
+            cc += c * c
+            mm += v * v
+        }
+        guard cc > 0, mm > 0, abs(cm) / (cc * mm).squareRoot() >= tuning.missedStartMinRho else { return nil }
+        return String(format: "the track's first segment (delay %.1f) starts at frame %d, but the capture before it already holds the reference at delay %d: the track followed a look-alike stretch", first.level, first.captureStart, d)
+    }
+}
