@@ -80,8 +80,9 @@ public enum ReferenceScan {
         var channels: [ChannelState]
         public let referenceFrames: Int
 
-        public init(reference: AudioBuffer, means: Means) throws(LoopbenchError) {
-            let ref = try RoundTripAnalysis.referenceSignal(reference, path: nil).samples
+        /// - Throws: `badData` naming `referencePath` when the reference is silent.
+        public init(reference: AudioBuffer, means: Means, referencePath: String? = nil) throws(LoopbenchError) {
+            let ref = try RoundTripAnalysis.referenceSignal(reference, path: referencePath).samples
             referenceFrames = ref.count
             self.means = means
             let n = ref.count, m = means.frames
@@ -125,17 +126,14 @@ public enum ReferenceScan {
 
         init(corr: StreamingCorrelation) { self.corr = corr }
 
+        // (The closures are not escaping: they mutate `self` in place, no copy of the histogram.)
         mutating func add(_ x: [Float], subsample: Int, exclusion: Int) {
             for v in x { energy += Double(v) * Double(v) }
-            var me = self
-            corr.append(x[...]) { k, c in me.take(k, c, subsample: subsample, exclusion: exclusion) }
-            self = me
+            corr.append(x[...]) { k, c in self.take(k, c, subsample: subsample, exclusion: exclusion) }
         }
 
         mutating func finish(subsample: Int, exclusion: Int) {
-            var me = self
-            corr.finish { k, c in me.take(k, c, subsample: subsample, exclusion: exclusion) }
-            self = me
+            corr.finish { k, c in self.take(k, c, subsample: subsample, exclusion: exclusion) }
             for s in aroundPeak {
                 histogram[Self.bin(s.value)] -= 1
                 counted -= 1

@@ -60,7 +60,7 @@ public enum FileAnalysis {
         let told = { (pass: Int, label: String) in progress?(pass * seconds + reader.position / max(1, info.sampleRate), 2 * seconds, label) }
         var means = ReferenceScan.Means(channels: info.channels)
         try eachBlock(reader) { means.append($0); told(0, "means") }
-        let correlator = try ReferenceScan.Correlator(reference: reference, means: means)
+        let correlator = try ReferenceScan.Correlator(reference: reference, means: means, referencePath: options.referencePath ?? referencePath)
         try eachBlock(reader) { correlator.append($0); told(1, "finding the reference") }
         var whole = correlator.finish()
         let stretch = self.stretch(whole, referenceFrames: reference.frames, rate: reference.sampleRate, channel: options.channel)
