@@ -110,8 +110,15 @@ public enum SoakHTML {
         for e in r.soak.events {
             svg += "<line x1=\(HTMLReport.f(ax.x(e.timeS))) x2=\(HTMLReport.f(ax.x(e.timeS))) y1=0 y2=\(y0 + h) stroke=\"\(colours[e.kind] ?? "#000")\" stroke-opacity=0.3/>"
         }
+        // A real guest's QEMU trace: its late audio-timer ticks and HDA overruns, under the plot.
+        let marks = r.soak.chunks.flatMap { $0.qemuTrace ?? [] }
+        for m in marks {
+            let overrun = m.name == "hda_audio_overrun"
+            svg += "<rect x=\(HTMLReport.f(ax.x(m.timeS) - 1)) y=\(HTMLReport.f(y0 + h + (overrun ? 2 : 8))) width=2 height=6 fill=\"\(overrun ? "#d62728" : "#ff7f0e")\"><title>\(HTMLReport.f(m.timeS, 3)) s: \(HTMLReport.escape(m.name)) \(HTMLReport.escape(m.args))</title></rect>"
+        }
         svg += timeTicks(ax, y: y0 + h + 20) + "</svg>"
-        return svg + "<p>Top: CPU load of the whole machine (/proc/stat), per second. Bottom: the worst lateness of the soak's own 10 ms wake-ups, per second. Faint lines: events.</p>"
+        let trace = marks.isEmpty ? "" : " Marks under the plot: QEMU's own trace, \(marks.filter { $0.name == "hda_audio_overrun" }.count) HDA overruns (red) and \(marks.filter { $0.name == "audio_timer_delayed" }.count) late audio-timer ticks (orange)."
+        return svg + "<p>Top: CPU load of the whole machine (/proc/stat), per second. Bottom: the worst lateness of the soak's own 10 ms wake-ups, per second. Faint lines: events.\(trace)</p>"
     }
 
     static func perMinute(_ r: SoakReport, span: Double) -> [Int] {

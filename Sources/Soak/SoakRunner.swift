@@ -145,6 +145,7 @@ public enum SoakRunner {
                                                backendXruns: got.backendXruns, reportedLatencyMS: got.reportedLatencyFrames.map { $0 * 1000 / Double(rate) },
                                                notes: got.notes.isEmpty ? nil : got.notes, captureFileStart: writer == nil ? nil : audioFrames,
                                                truthEvents: SoakRunner.truthEvents(got.truth, runOffset: runOffset, sampleRate: rate)))
+            log.chunks[log.chunks.count - 1].qemuTrace = SoakRunner.qemuTrace(got, runOffset: runOffset, sampleRate: rate)
             let stream = SoakStream(probe: probe, probes: probes, runOffset: runOffset, firstPeriod: donePeriods,
                                     channel: options.channel ?? log.channelUsed, historySeconds: max(2, options.aroundSeconds + 1))
             stream.fastRefusedInARow = fastRefusedInARow
@@ -199,6 +200,20 @@ public enum SoakRunner {
         guard let truth, let data = try? JSONCoding.encode(truth, pretty: false),
               let t = try? JSONDecoder().decode(Truth.self, from: data) else { return nil }
         return t.events.map { Event(kind: $0.kind, captureSample: $0.captureSample + runOffset, sizeSamples: $0.sizeSamples, sampleRate: sampleRate) }
+    }
+
+    /// QEMU's witnesses of lateness traced while the chunk's audio played
+    /// (``SoakReport/Chunk/qemuTrace``), on the run's timeline; nil without a guest, or when
+    /// the trace could not be placed on the capture (AC'97 has no stream start in the trace).
+    static let qemuWitnesses: Set<String> = ["audio_timer_delayed", "hda_audio_overrun"]
+
+    static func qemuTrace(_ got: LoopCapture, runOffset: Int, sampleRate: Int) -> [SoakReport.TraceMark]? {
+        guard let trace = got.qemu?.trace else { return nil }
+        let marks = trace.compactMap { e -> SoakReport.TraceMark? in
+            guard qemuWitnesses.contains(e.name), let at = e.captureSample, at >= 0, at < got.capture.frames else { return nil }
+            return SoakReport.TraceMark(timeS: Double(runOffset + at) / Double(sampleRate), name: e.name, args: e.args)
+        }
+        return marks
     }
 
     /// The backend's reported latency of the chunk each machine sample fell in.

@@ -323,6 +323,33 @@ struct QEMUBackendTests {
         }
     }
 
+    /// A soak on a guest whose 20 ms audio timer breaks HDA (as `longTimerPeriodBreaksHDA…`):
+    /// QEMU's own trace goes into the report beside what the soak heard, and QEMU's trace is the
+    /// truth. Every HDA overrun traced while the soak listened is heard as a drop or gap near
+    /// it: 40–60 ms after it inside a probe (the lost audio would have come out a round trip
+    /// later), or up to ~0.1 s before it when the loss fell in a separator (it then shows as the
+    /// next period's latency step, placed at the end of the probe before): within −150/+250 ms.
+    @Test func soakOnABrokenTimerCarriesQEMUsTraceAndHearsEveryOverrun() throws {
+        let dir = TestPaths.temporaryDirectory("qemu-soak-trace")
+        let settings = QEMUFixture.tuned.merging(["device": "hda", "timer-period": "20000", "out.latency": "46440", "in.latency": "46440"]) { $1 }
+        let out = try CLI.run(["soak", "--backend", "qemu", "--duration", "12s", "--chunk", "12", "--out", dir, "--quiet"]
+                              + settings.sorted { $0.key < $1.key }.flatMap { ["--set", "\($0.key)=\($0.value)"] })
+        #expect(out.status == 0 || out.status == 1, "\(out.status) \(out.stderr)")
+        let report = try JSONDecoder().decode(SoakReport.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/soak.json")))
+        let chunk = try #require(report.soak.chunks.first)
+        let trace = try #require(chunk.qemuTrace, "no QEMU trace in the chunk")
+        #expect(trace.allSatisfy { $0.timeS >= chunk.startS && $0.timeS <= chunk.startS + chunk.seconds }, "\(trace)")
+        let overruns = trace.filter { $0.name == "hda_audio_overrun" }.map(\.timeS)
+        #expect(!overruns.isEmpty, "no hda_audio_overrun traced; events \(report.soak.events)")
+        let first = try #require(report.soak.series.first?.timeS), last = try #require(report.soak.series.last?.timeS)
+        let heard = overruns.filter { $0 >= first + 0.15 && $0 <= last + 0.75 }
+        for t in heard {
+            #expect(report.soak.events.contains { ($0.kind == "drop" || $0.kind == "gap") && $0.timeS >= t - 0.15 && $0.timeS <= t + 0.25 },
+                    "overrun at \(t) s not heard; events \(report.soak.events.map { "\($0.kind)@\($0.timeS)" })")
+        }
+        if heard.isEmpty { print("soak trace: \(overruns.count) overruns traced, none while the soak listened") }
+    }
+
     /// The guest's output through a PulseAudio remap sink that exchanges left and right (the
     /// ground truth of a channel fault on a real path), recorded from the null sink's monitor:
     /// `measure --backend qemu` finds the pair swapped, exits 3 for it, and both channels keep
