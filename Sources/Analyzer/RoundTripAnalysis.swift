@@ -113,17 +113,7 @@ struct RoundTripAnalysis {
         // 2. Track.
         let polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
         let points = track(ref, cap, find, polarity: polarity)
-        guard points.count >= 1 else {
-            // Found globally but no window could be tracked (very low SNR): latency from the global peak only.
-            let fine = interp.refinePeak(of: find.corr, near: find.peakIndex)
-            let lat = Double(find.lags.lowerBound) + fine.position
-            m.verdict = .clean
-            m.latency = .init(samples: lat, sampleRate: fs, confidence: find.z)
-            m.polarity = find.corr[find.peakIndex] >= 0 ? 1 : -1
-            m.reason = "signal too weak to track through the capture: latency from the whole-signal correlation only; drift and discontinuities not analysed"
-            return m
-        }
-
+        guard points.count >= 1 else { return untracked(m, find) }
         if points.allSatisfy(\.ambiguous) { return ambiguousEverywhere(m, find) }
 
         // 3. Segment (and the path's colouring, when it matters).
@@ -136,7 +126,28 @@ struct RoundTripAnalysis {
         let longest = seg.segments.max { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }!
         if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = coloured }
         if let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = curved }
+        return explained(m, find, points, &seg, model: model, cap: cap, totalDrift: totalDrift)
+    }
 
+    /// Found globally but no window could be tracked (very low SNR): the latency from the
+    /// whole-signal peak only.
+    func untracked(_ m0: LoopMeasurement, _ find: GlobalFind) -> LoopMeasurement {
+        var m = m0
+        let fine = interp.refinePeak(of: find.corr, near: find.peakIndex)
+        m.verdict = .clean
+        m.latency = .init(samples: Double(find.lags.lowerBound) + fine.position, sampleRate: reference.sampleRate, confidence: find.z)
+        m.polarity = find.corr[find.peakIndex] >= 0 ? 1 : -1
+        m.reason = "signal too weak to track through the capture: latency from the whole-signal correlation only; drift and discontinuities not analysed"
+        return m
+    }
+
+    /// Passes 4 to 7 on the segments against `model` (the reference with the path's colouring
+    /// and curve): every step explained and clicks scanned, then the result refused as fragments
+    /// or as disagreeing with the whole-signal peak where it must be.
+    func explained(_ m0: LoopMeasurement, _ find: GlobalFind, _ points: [TrackPoint], _ seg: inout Segmenter.Output,
+                   model: [Float], cap: [Float], totalDrift: Double) -> LoopMeasurement {
+        var m = m0
+        let fs = reference.sampleRate
         // 4 + 5. Explain steps, scan for clicks.
         var explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)
         explainer.quantizationFloor = options.wholeCapture?.channels[find.channel].quantizationFloor ?? Self.quantizationFloor(capture.channels[find.channel])
