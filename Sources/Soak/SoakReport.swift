@@ -84,8 +84,9 @@ public struct SoakReport: Codable, Sendable, Equatable {
         /// A real guest's QEMU trace while the chunk's audio played (qemu, HDA only): every
         /// late tick of QEMU's audio timer (`audio_timer_delayed`) and every overrun of the
         /// HDA codec's ring (`hda_audio_overrun`), at its time on the run's timeline: what
-        /// QEMU itself saw go wrong, beside what the soak heard.
-        public var qemuTrace: [TraceMark]?
+        /// QEMU itself saw go wrong, beside what the soak heard. (`time_s` on the run's
+        /// timeline, `capture_sample` in the chunk's own capture.)
+        public var qemuTrace: [QEMURun.TraceEvent]?
         public init(startS: Double, seconds: Double, backendXruns: Int?, reportedLatencyMS: Double?, notes: [String]?,
                     captureFileStart: Int? = nil, truthEvents: [Event]? = nil) {
             self.captureFileStart = captureFileStart
@@ -105,23 +106,6 @@ public struct SoakReport: Codable, Sendable, Equatable {
             case captureFileStart = "capture_file_start"
             case truthEvents = "truth_events"
             case qemuTrace = "qemu_trace"
-        }
-    }
-
-    /// One line of QEMU's trace, placed on the run's timeline.
-    public struct TraceMark: Codable, Sendable, Equatable {
-        public var timeS: Double
-        public var name: String
-        /// The trace line's arguments as QEMU wrote them (`audio_timer_delayed`: how late, in ms).
-        public var args: String
-        public init(timeS: Double, name: String, args: String) {
-            self.timeS = timeS
-            self.name = name
-            self.args = args
-        }
-        enum CodingKeys: String, CodingKey {
-            case timeS = "time_s"
-            case name, args
         }
     }
 

@@ -207,13 +207,12 @@ public enum SoakRunner {
     /// the trace could not be placed on the capture (AC'97 has no stream start in the trace).
     static let qemuWitnesses: Set<String> = ["audio_timer_delayed", "hda_audio_overrun"]
 
-    static func qemuTrace(_ got: LoopCapture, runOffset: Int, sampleRate: Int) -> [SoakReport.TraceMark]? {
+    static func qemuTrace(_ got: LoopCapture, runOffset: Int, sampleRate: Int) -> [QEMURun.TraceEvent]? {
         guard let trace = got.qemu?.trace else { return nil }
-        let marks = trace.compactMap { e -> SoakReport.TraceMark? in
+        return trace.compactMap { e in
             guard qemuWitnesses.contains(e.name), let at = e.captureSample, at >= 0, at < got.capture.frames else { return nil }
-            return SoakReport.TraceMark(timeS: Double(runOffset + at) / Double(sampleRate), name: e.name, args: e.args)
+            return QEMURun.TraceEvent(name: e.name, args: e.args, timeS: Double(runOffset + at) / Double(sampleRate), captureSample: at)
         }
-        return marks
     }
 
     /// The backend's reported latency of the chunk each machine sample fell in.
