@@ -90,9 +90,11 @@ extension RoundTripAnalysis {
         return tones
     }
 
-    /// ``sinusoidFit(_:f:fs:)`` at every frequency of `frequencies`, eight at a time in SIMD
-    /// lanes: each lane runs the scalar fit's operations in its order, so every result is the
-    /// scalar one bit for bit (`KernelTests`); eight independent phasors keep the processor busy
+    /// Least-squares amplitudes of cos and sin (e ≈ a cos ωt + b sin ωt) at every frequency of
+    /// `frequencies` over the evenly spaced samples `r`, by a rotating phasor re-anchored every
+    /// 4096 samples; eight frequencies at a time in SIMD lanes, each lane running the scalar
+    /// fit's operations in its order, so every result is the scalar fit's bit for bit (its
+    /// direct form is in `KernelTests`); eight independent phasors keep the processor busy
     /// where one phasor's recurrence would leave it waiting.
     func sinusoidFits(_ r: [(t: Int, e: Double)], frequencies: [Double], fs: Double) -> [(a: Double, b: Double)] {
         guard r.count > 1, !frequencies.isEmpty else { return frequencies.map { _ in (0, 0) } }
@@ -123,27 +125,5 @@ extension RoundTripAnalysis {
             for l in 0..<min(8, frequencies.count - g) { out.append((2 * a[l] / n, 2 * b[l] / n)) }
         }
         return out
-    }
-
-    /// Least-squares amplitudes of cos and sin at `f` Hz over the evenly spaced samples `r`
-    /// (a rotating phasor, re-anchored every block).
-    func sinusoidFit(_ r: [(t: Int, e: Double)], f: Double, fs: Double) -> (a: Double, b: Double) {
-        let w = 2 * Double.pi * f / fs
-        let step = Double(r[1].t - r[0].t)
-        let cw = cos(w * step), sw = sin(w * step)
-        var a = 0.0, b = 0.0
-        var k = 0
-        while k < r.count {
-            let end = min(r.count, k + 4096)
-            var c = cos(w * Double(r[k].t)), s = sin(w * Double(r[k].t))
-            for j in k..<end {
-                a += r[j].e * c
-                b += r[j].e * s
-                (c, s) = (c * cw - s * sw, s * cw + c * sw)
-            }
-            k = end
-        }
-        let n = Double(max(1, r.count(where: { $0.e != 0 })))
-        return (2 * a / n, 2 * b / n)
     }
 }

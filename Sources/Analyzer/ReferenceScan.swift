@@ -58,8 +58,7 @@ public enum ReferenceScan {
                 for v in x { s += Double(v) }
                 sums[c] = s
                 for (b, bits) in AnalyzerTuning.coarsePCMBits.enumerated() where onGrid[c][b] {
-                    let scale = Float(1 << (bits - 1))
-                    onGrid[c][b] = x.allSatisfy { ($0 * scale).rounded() == $0 * scale }
+                    onGrid[c][b] = RoundTripAnalysis.onGrid(x, bits: bits)
                 }
             }
             frames += planar.first?.count ?? 0
@@ -68,8 +67,7 @@ public enum ReferenceScan {
         public func mean(_ c: Int) -> Double { sums[c] / Double(max(1, frames)) }
         func quantizationFloor(_ c: Int) -> Double {
             guard let b = onGrid[c].firstIndex(of: true) else { return 0 }
-            let step = 1 / Double(1 << (AnalyzerTuning.coarsePCMBits[b] - 1))
-            return step * step / 4
+            return RoundTripAnalysis.quantizationFloor(bits: AnalyzerTuning.coarsePCMBits[b])
         }
     }
 
@@ -92,9 +90,7 @@ public enum ReferenceScan {
 
         public func append(_ planar: [[Float]]) {
             for (c, x) in planar.enumerated() where c < channels.count {
-                let mean = Float(means.mean(c))
-                let centred = mean == 0 ? x : x.map { $0 - mean }
-                channels[c].add(centred, subsample: tuning.findNoiseSubsample, exclusion: tuning.findPeakExclusion)
+                channels[c].add(subtracting(Float(means.mean(c)), from: x), subsample: tuning.findNoiseSubsample, exclusion: tuning.findPeakExclusion)
             }
         }
 

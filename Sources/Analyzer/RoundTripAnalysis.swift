@@ -50,8 +50,7 @@ struct RoundTripAnalysis {
     /// is a stretch of one (``WholeCapture``), else its own.
     func centred(_ ch: Int) -> [Float] {
         guard let whole = options.wholeCapture else { return removeMean(capture.channels[ch]) }
-        let mean = Float(whole.channels[ch].mean)
-        return mean == 0 ? capture.channels[ch] : capture.channels[ch].map { $0 - mean }
+        return subtracting(Float(whole.channels[ch].mean), from: capture.channels[ch])
     }
 
     /// The measurement as the schema allows it, whatever the input: a latency or segment delay
@@ -465,14 +464,19 @@ extension RoundTripAnalysis {
     /// Δ = 2^−(bits−1)), else 0. Finer formats' steps are far below the click scan's own
     /// floor (−60 dB of the peak) and are not looked for.
     static func quantizationFloor(_ x: [Float]) -> Double {
-        for bits in AnalyzerTuning.coarsePCMBits {
-            let scale = Float(1 << (bits - 1))
-            if x.allSatisfy({ ($0 * scale).rounded() == $0 * scale }) {
-                let step = 1 / Double(scale)
-                return step * step / 4
-            }
-        }
-        return 0
+        AnalyzerTuning.coarsePCMBits.first { onGrid(x, bits: $0) }.map(quantizationFloor(bits:)) ?? 0
+    }
+
+    /// Whether every sample of `x` lies on the grid of `bits`-bit PCM.
+    static func onGrid(_ x: [Float], bits: Int) -> Bool {
+        let scale = Float(1 << (bits - 1))
+        return x.allSatisfy { ($0 * scale).rounded() == $0 * scale }
+    }
+
+    /// Δ²/4 for `bits`-bit PCM (Δ = 2^−(bits−1)).
+    static func quantizationFloor(bits: Int) -> Double {
+        let step = 1 / Double(1 << (bits - 1))
+        return step * step / 4
     }
 }
 
@@ -494,7 +498,10 @@ func stretch(_ x: [Float], by factor: Double) -> [Float] {
 func removeMean(_ x: [Float]) -> [Float] {
     var s = 0.0
     for v in x { s += Double(v) }
-    let mean = Float(s / Double(max(1, x.count)))
-    if mean == 0 { return x }
-    return x.map { $0 - mean }
+    return subtracting(Float(s / Double(max(1, x.count))), from: x)
+}
+
+/// `x` less `mean` (a mean computed elsewhere: over a whole recording `x` is a stretch of).
+func subtracting(_ mean: Float, from x: [Float]) -> [Float] {
+    mean == 0 ? x : x.map { $0 - mean }
 }

@@ -18,11 +18,7 @@ public enum Correlation {
         fill(b.samples, from: template)
         fft.forward(a)
         fft.forward(b)
-        let sa = a.spectrum, sb = b.spectrum
-        for i in 0..<sa.count {
-            let (ar, ai) = sa[i], (br, bi) = sb[i]
-            sa[i] = (ar * br + ai * bi, ai * br - ar * bi)  // A · conj(B)
-        }
+        multiplyByConjugate(a.spectrum, UnsafeBufferPointer(b.spectrum))
         fft.inverse(a)
         let scale = 1.0 / Double(fft.size)
         let r = a.samples
@@ -49,6 +45,14 @@ public enum Correlation {
                 if j >= 0 && j < signal.count { acc += Double(signal[j]) * Double(t) }
             }
             return acc
+        }
+    }
+
+    /// `a[i] = a[i] · conj(b[i])`: the spectrum of a correlation.
+    static func multiplyByConjugate(_ a: UnsafeMutableBufferPointer<(Double, Double)>, _ b: UnsafeBufferPointer<(Double, Double)>) {
+        for i in 0..<a.count {
+            let (ar, ai) = a[i], (br, bi) = b[i]
+            a[i] = (ar * br + ai * bi, ai * br - ar * bi)
         }
     }
 

@@ -96,11 +96,7 @@ public final class StreamingCorrelation {
             }
         }
         fft.forward(work)
-        let s = work.spectrum
-        for i in 0..<s.count {
-            let (ar, ai) = s[i], (br, bi) = templateSpectrum[i]
-            s[i] = (ar * br + ai * bi, ai * br - ar * bi)   // A · conj(B)
-        }
+        templateSpectrum.withUnsafeBufferPointer { Correlation.multiplyByConjugate(work.spectrum, $0) }
         fft.inverse(work)
         let scale = 1.0 / Double(size)
         for j in 0..<count {
