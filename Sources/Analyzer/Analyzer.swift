@@ -42,6 +42,31 @@ public enum Analyzer {
         try RoundTripAnalysis(reference: reference, capture: capture, options: options).run()
     }
 
+    /// The analyzer's band-limited interpolator (``AnalyzerTuning/interpolatorHalfWidth`` taps
+    /// either side, ``AnalyzerTuning/interpolatorPhases`` phases), for code that must refine
+    /// and align as the analyzer does (the soak's clean-period fast path).
+    public static var interpolator: SincInterpolator {
+        SincInterpolator(halfWidth: AnalyzerTuning.interpolatorHalfWidth, phases: AnalyzerTuning.interpolatorPhases)
+    }
+
+    /// What the click scan judges a residual against (``AnalyzerTuning``): code that must never
+    /// call clean what the analyzer would flag (the soak's fast path) derives its limits from these.
+    public struct ClickScanLimits: Sendable {
+        /// A stretch of `frames` whose residual energy is `ratio` times the local noise is flagged.
+        public let scales: [(frames: Int, ratio: Double)]
+        /// Block (frames) the local noise is estimated in.
+        public let noiseBlock: Int
+        /// The local noise's floor relative to the segment's peak (amplitude).
+        public let noiseFloorOfPeak: Double
+        /// The local noise's floor relative to the local signal power.
+        public let minFitRatio: Double
+    }
+
+    public static let clickScan: ClickScanLimits = {
+        let t = AnalyzerTuning.standard
+        return ClickScanLimits(scales: t.clickScales, noiseBlock: t.noiseBlock, noiseFloorOfPeak: t.noiseFloorOfPeak, minFitRatio: t.minFitRatio)
+    }()
+
     /// Whether a reference and a capture of these shapes can be compared, before either is read
     /// whole: the errors ``analyze(reference:capture:options:)`` would throw for them.
     public static func checkComparable(referenceRate: Int, referenceFrames: Int, captureRate: Int, captureFrames: Int, captureChannels: Int, options: Options) throws(LoopbenchError) {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import Analyzer
 import DSP
 import Foundation
 
@@ -20,9 +21,9 @@ import Foundation
 ///    (``noiseReference``). Anything else is not declared clean here: the caller runs the full
 ///    analyzer exactly as before.
 struct CleanPeriod {
-    /// The analyzer's interpolator (`AnalyzerTuning.interpolatorHalfWidth` 32 taps either side,
-    /// 1024 phases): the same band-limited refinement the analyzer's own correlation peaks get.
-    static let interp = SincInterpolator(halfWidth: 32, phases: 1024)
+    /// The analyzer's interpolator (32 taps either side, 1024 phases): the same band-limited
+    /// refinement the analyzer's own correlation peaks get.
+    static let interp = Analyzer.interpolator
     /// Whole lags either side of the predicted start at which a correlation peak may lie. The
     /// fast path takes only periods within ``SoakStream/fastStepTolerance`` (a quarter frame)
     /// of the prediction, but each half's peak lies at the delay at that half's centroid, a
@@ -31,9 +32,8 @@ struct CleanPeriod {
     /// reads no zeros.
     static let searchFrames = 3
     /// Block (frames) of the noise reference and of the signal-power floors: the analyzer's
-    /// click-scan noise block (`AnalyzerTuning.noiseBlock`), so the floors are computed as it
-    /// computes them.
-    static let block = 512
+    /// click-scan noise block (512), so the floors are computed as it computes them.
+    static let block = Analyzer.clickScan.noiseBlock
     /// The Gauss–Newton step (``refine(_:start:drift:cap:w0:w1:)``) is fitted on this share of
     /// the probe at each end: a quarter of the probe (10 800 frames at 48 kHz, still ~0.001
     /// frame of precision at 30 dB), at the widest lever arm for the drift, for a quarter of
@@ -45,19 +45,22 @@ struct CleanPeriod {
     /// otherwise pass every "at the noise floor" test).
     static let minSignalToResidual = 10.0
     /// The analyzer's click scan flags a stretch of 1, 16 or 128 frames whose residual energy
-    /// exceeds 42, 6 and 2.5 times the local noise (`AnalyzerTuning.clickScales`). Here each
-    /// scale's ratio is lower (36, 5, 2: 0.86, 0.83 and 0.8 of the analyzer's), against a noise
+    /// exceeds 42, 6 and 2.5 times the local noise (`Analyzer.clickScan`). Here each scale's
+    /// ratio is lower (36, 5, 2: ``strictness``, 6/7, 5/6 and 4/5 of the analyzer's), against a noise
     /// reference that is never above the analyzer's, so every stretch the analyzer could flag is
     /// flagged here first and the period goes to the analyzer. On white noise they are rarely
     /// reached by chance (|x| > 5.5σ at one frame, χ²₁₆ > 68, χ²₁₂₈ > 218 with the reference at
     /// 0.85σ²): on the bench's 10-minute capture at 30 dB, 3 of 598 periods fell back for nothing.
-    static let scales: [(frames: Int, ratio: Double)] = [(1, 36.0), (16, 5.0), (128, 2.0)]
-    /// The analyzer's floors of its local noise (`AnalyzerTuning.noiseFloorOfPeak` −60 dB of the
-    /// peak, squared, and `minFitRatio` −34 dB of the local signal power), each taken at 0.8
-    /// here: this gain and peak are estimated apart from the analyzer's, and a floor a little
-    /// low only makes the checks stricter.
-    static let peakFloor2 = 1e-6 * 0.8
-    static let signalFloor = 4e-4 * 0.8
+    static let scales: [(frames: Int, ratio: Double)] = zip(Analyzer.clickScan.scales, strictness).map { ($0.frames, $0.ratio * $1.0 / $1.1) }
+    /// Each scale's share of the analyzer's ratio, as numerator and denominator (exact: 36, 5, 2).
+    static let strictness: [(Double, Double)] = [(6, 7), (5, 6), (4, 5)]
+    /// The analyzer's floors of its local noise (`noiseFloorOfPeak` −60 dB of the peak, squared,
+    /// and `minFitRatio` −34 dB of the local signal power), each taken at ``floorShare`` here:
+    /// this gain and peak are estimated apart from the analyzer's, and a floor a little low
+    /// only makes the checks stricter.
+    static let floorShare = 0.8
+    static let peakFloor2 = Analyzer.clickScan.noiseFloorOfPeak * Analyzer.clickScan.noiseFloorOfPeak * floorShare
+    static let signalFloor = Analyzer.clickScan.minFitRatio * floorShare
 
     struct Result {
         /// Stream frame where the probe's first frame is heard (fractional).

@@ -2,7 +2,7 @@
 import Analyzer
 import Loops
 import LoopbenchCore
-import Soak
+@testable import Soak
 import Stimulus
 import Synth
 import Testing
@@ -68,6 +68,20 @@ struct SoakFastPathTests {
     /// (frames) at 30 dB SNR: ~3× the largest difference measured on these captures (0.0017
     /// frames, with and without ±40 ppm of drift: `fastLatencyAgreesWithTheAnalyzerAndTheTruth`).
     static let analyzerAgreement = 0.005
+
+    /// The fast path's limits come from the analyzer's (`Analyzer.clickScan`): each stricter than
+    /// the analyzer's, and the values its tests and benchmarks were measured with.
+    @Test("the fast path's click limits are the analyzer's, made stricter")
+    func limitsAreTheAnalyzers() {
+        let mine = CleanPeriod.scales, theirs = Analyzer.clickScan.scales
+        #expect(mine.map(\.frames) == theirs.map(\.frames))
+        #expect(zip(mine, theirs).allSatisfy { $0.ratio < $1.ratio })
+        #expect(mine.map(\.ratio) == [36, 5, 2])
+        #expect(CleanPeriod.block == Analyzer.clickScan.noiseBlock)
+        #expect(CleanPeriod.peakFloor2 < Analyzer.clickScan.noiseFloorOfPeak * Analyzer.clickScan.noiseFloorOfPeak)
+        #expect(CleanPeriod.signalFloor < Analyzer.clickScan.minFitRatio)
+        #expect(CleanPeriod.interp.halfWidth == Analyzer.interpolator.halfWidth)
+    }
     /// …and with the synthetic truth to within this (frames): ~3× the largest error measured
     /// (0.00083 frames; the analyzer's own is up to 0.0022 on the same periods).
     static let truthAgreement = 0.0025
