@@ -62,15 +62,10 @@ public struct ALSALoop: AudioLoop {
         let prerollFrames = s.prerollMicros.map { Int($0 * Double(s.rate) / 1e6) } ?? max(s.rate / 10, play.bufferFrames + s.rate / 20)
         let shared = ALSAShared()
         let capture = ALSACaptureThread(pcm: cap, settings: s, shared: shared, wantFrames: wantFrames)
-        let writer = ALSAWriterThread(pcm: play, settings: s, shared: shared, stimulus: stimulus.interleaved(), wantFrames: wantFrames, prerollFrames: prerollFrames)
+        let writer = ALSAWriterThread(pcm: play, settings: s, shared: shared, source: BufferSource(interleaved: stimulus.interleaved()),
+                                      stimulusFrames: stimulus.frames, prerollFrames: prerollFrames)
         let t0 = Date()
-        let startNanos = DispatchTime.now().uptimeNanoseconds
-        let ct = Thread { capture.main() }
-        ct.name = "loopbench alsa capture"
-        ct.start()
-        let wt = Thread { writer.main() }
-        wt.name = "loopbench alsa writer"
-        wt.start()
+        let startNanos = Self.start(capture, writer)
 
         let audio = Double(wantFrames + prerollFrames) / Double(s.rate)
         let watch = ALSAWatchdog(settings: s, bufferFrames: max(play.bufferFrames, cap.bufferFrames), audioSeconds: audio)
@@ -86,6 +81,19 @@ public struct ALSALoop: AudioLoop {
         play.drop()
         cap.drop()
         return assemble(capture, writer, play: play, cap: cap, wantFrames: wantFrames, notes: notes)
+    }
+
+    /// Starts the capture thread, then the writer (which waits for the capture's first period);
+    /// the monotonic time they started at.
+    static func start(_ capture: ALSACaptureThread, _ writer: ALSAWriterThread) -> UInt64 {
+        let startNanos = DispatchTime.now().uptimeNanoseconds
+        let ct = Thread { capture.main() }
+        ct.name = "loopbench alsa capture"
+        ct.start()
+        let wt = Thread { writer.main() }
+        wt.name = "loopbench alsa writer"
+        wt.start()
+        return startNanos
     }
 
     /// The capture from the frame the stimulus started at, with what the PCMs reported.
@@ -139,19 +147,32 @@ struct ALSAWatchdog {
     /// Returns the stall, if any, and whether both threads ended (a thread stuck inside
     /// alsa-lib does not, and keeps its PCM).
     func run(capture: ALSACaptureThread, writer: ALSAWriterThread, shared: ALSAShared, startNanos: UInt64) -> (stalled: (side: String, seconds: Double)?, finished: Bool) {
-        let writerAllowance = stallSeconds + (settings.writerStall?.lengthMicros ?? 0) / 1e6
         var stalled: (side: String, seconds: Double)? = nil
         var capOK = false
         while !capOK && stalled == nil {
             capOK = capture.finished.wait(timeout: .now() + 0.02) == .success
             if capOK { break }
-            let now = DispatchTime.now().uptimeNanoseconds
-            let capIdle = ALSAShared.seconds(from: max(startNanos, shared.lastReadNanos.load(ordering: .relaxed)), to: now)
-            let wrIdle = ALSAShared.seconds(from: max(startNanos, shared.lastWriteNanos.load(ordering: .relaxed)), to: now)
-            if capIdle > stallSeconds { stalled = ("capture", capIdle) }
-            else if wrIdle > writerAllowance && !shared.writerDone.load(ordering: .relaxed) { stalled = ("playback", wrIdle) }
-            else if ALSAShared.seconds(from: startNanos, to: now) > limit { stalled = ("run", limit) }
+            stalled = check(shared, startNanos: startNanos, runLimit: limit)
         }
+        return stop(capture: capture, writer: writer, shared: shared, stalled: stalled, captureEnded: capOK)
+    }
+
+    /// A side that brought nothing for too long (or the whole run past `runLimit`), if any.
+    func check(_ shared: ALSAShared, startNanos: UInt64, runLimit: Double) -> (side: String, seconds: Double)? {
+        let writerAllowance = stallSeconds + (settings.writerStall?.lengthMicros ?? 0) / 1e6
+        let now = DispatchTime.now().uptimeNanoseconds
+        let capIdle = ALSAShared.seconds(from: max(startNanos, shared.lastReadNanos.load(ordering: .relaxed)), to: now)
+        let wrIdle = ALSAShared.seconds(from: max(startNanos, shared.lastWriteNanos.load(ordering: .relaxed)), to: now)
+        if capIdle > stallSeconds { return ("capture", capIdle) }
+        if wrIdle > writerAllowance && !shared.writerDone.load(ordering: .relaxed) { return ("playback", wrIdle) }
+        if ALSAShared.seconds(from: startNanos, to: now) > runLimit { return ("run", runLimit) }
+        return nil
+    }
+
+    /// Stops both threads; whether both ended (one stuck inside alsa-lib does not).
+    func stop(capture: ALSACaptureThread, writer: ALSAWriterThread, shared: ALSAShared, stalled: (side: String, seconds: Double)?,
+              captureEnded: Bool) -> (stalled: (side: String, seconds: Double)?, finished: Bool) {
+        var capOK = captureEnded
         shared.stop.store(true, ordering: .relaxed)
         // A thread that is merely between calls ends within a period; one stuck inside alsa-lib does not.
         let grace: Double = stalled == nil ? 5 + settings.timeoutMicros / 1e6 : 0.1
@@ -200,18 +221,30 @@ final class ALSACaptureThread: @unchecked Sendable {
     let pcm: ALSAPCM
     let s: ALSASettings
     let shared: ALSAShared
-    let wantFrames: Int
+    /// Capture frames wanted from the stimulus' start; nil: no end (a stream, whose frames are
+    /// handed over through ``take()`` instead of kept in `samples`).
+    let wantFrames: Int?
     let finished = DispatchSemaphore(value: 0)
     private(set) var samples: [Float] = []
+    /// A stream's frames not yet taken.
+    private let handoff = Mutex<(first: Int, samples: [Float])>((0, []))
+    /// The last `snd_pcm_delay` sampled (frames).
+    private(set) var lastDelay: Double? {
+        get { lastDelayBox.load(ordering: .relaxed) < 0 ? nil : Double(lastDelayBox.load(ordering: .relaxed)) }
+        set { lastDelayBox.store(newValue.map { Int($0) } ?? -1, ordering: .relaxed) }
+    }
+    private let lastDelayBox = Atomic<Int>(-1)
     private(set) var framesRead = 0
-    private(set) var xruns = 0
+    /// Overruns; atomic, as a stream reads it while the capture runs.
+    private let xrunCount = Atomic<Int>(0)
+    var xruns: Int { xrunCount.load(ordering: .relaxed) }
     private(set) var delays: [Double] = []
     private(set) var failure: LoopbenchError?
     /// Overruns before the stimulus started (before the writer handed over its first frame).
     private(set) var xrunsBeforeStart = 0
     private var sawStart = false
 
-    init(pcm: ALSAPCM, settings: ALSASettings, shared: ALSAShared, wantFrames: Int) {
+    init(pcm: ALSAPCM, settings: ALSASettings, shared: ALSAShared, wantFrames: Int?) {
         self.pcm = pcm
         self.s = settings
         self.shared = shared
@@ -225,7 +258,7 @@ final class ALSACaptureThread: @unchecked Sendable {
         let per = max(1, pcm.periodFrames)
         let raw = UnsafeMutableRawPointer.allocate(byteCount: per * s.frameBytes, alignment: 8)
         defer { raw.deallocate() }
-        samples.reserveCapacity((wantFrames + s.rate) * ch)
+        if let wantFrames { samples.reserveCapacity((wantFrames + s.rate) * ch) }
         let timeoutMS = Int32(s.timeoutMicros / 1000)
         do throws(ALSAError) { try pcm.start() } catch {
             failure = LoopbenchError.unavailable(pcm.label, "cannot start capture: \(ALSAPCM.errorText(error.code))")
@@ -235,7 +268,7 @@ final class ALSACaptureThread: @unchecked Sendable {
         while !shared.stop.load(ordering: .relaxed) {
             let off = shared.captureOffset.load(ordering: .relaxed)
             if off >= 0 && !sawStart { sawStart = true; xrunsBeforeStart = xruns }
-            if off >= 0 && framesRead >= off + wantFrames { return }
+            if off >= 0, let wantFrames, framesRead >= off + wantFrames { return }
             var n: Int
             do throws(ALSAError) {
                 guard try pcm.wait(milliseconds: timeoutMS) else {
@@ -252,23 +285,46 @@ final class ALSACaptureThread: @unchecked Sendable {
             // Frames read, but the PCM stopped in an overrun after them: keep them, restart.
             if pcm.isXrunState() && !restartAfterOverrun() { return }
             n = min(n, per)
-            let base = samples.count
-            samples.append(contentsOf: repeatElement(0, count: n * ch))
-            samples.withUnsafeMutableBufferPointer { s.format.decode(raw, count: n * ch, into: $0.baseAddress! + base) }
+            keep(raw, frames: n)
             framesRead += n
             shared.lastChunkFrames.store(n, ordering: .relaxed)
             shared.lastReadNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
             shared.framesRead.store(framesRead, ordering: .releasing)
             if framesRead - lastDelaySample >= s.rate / 50, let d = pcm.delay() {
                 lastDelaySample = framesRead
-                delays.append(Double(d))
+                lastDelay = Double(d)
+                if wantFrames != nil { delays.append(Double(d)) }
             }
+        }
+    }
+
+    /// Decodes `frames` read frames into `samples`, or a stream's hand-off.
+    private func keep(_ raw: UnsafeMutableRawPointer, frames n: Int) {
+        let count = n * s.channels
+        func decode(into buf: inout [Float]) {
+            let base = buf.count
+            buf.append(contentsOf: repeatElement(0, count: count))
+            buf.withUnsafeMutableBufferPointer { s.format.decode(raw, count: count, into: $0.baseAddress! + base) }
+        }
+        guard wantFrames == nil else { decode(into: &samples); return }
+        handoff.withLock { h in
+            if h.samples.isEmpty { h.first = framesRead }
+            decode(into: &h.samples)
+        }
+    }
+
+    /// A stream's frames captured since the last call (interleaved), and the capture frame of the first.
+    func take() -> (first: Int, samples: [Float]) {
+        handoff.withLock { h in
+            let out = h
+            h.samples.removeAll(keepingCapacity: true)
+            return out
         }
     }
 
     /// Counts an overrun and restarts the capture; false (with the failure set) when it cannot.
     private func restartAfterOverrun() -> Bool {
-        xruns += 1
+        xrunCount.add(1, ordering: .relaxed)
         do throws(ALSAError) {
             try? pcm.prepare()
             try pcm.start()
@@ -285,25 +341,35 @@ final class ALSAWriterThread: @unchecked Sendable {
     let pcm: ALSAPCM
     let s: ALSASettings
     let shared: ALSAShared
-    let stimulus: [Float]
-    let wantFrames: Int
+    let source: any LoopStreamSource
+    /// Stimulus frames to play, then silence; nil: the source without end (a stream).
+    let stimulusFrames: Int?
     let prerollFrames: Int
     let finished = DispatchSemaphore(value: 0)
     private(set) var captureOffset = 0
-    private(set) var xruns = 0
+    /// When stimulus frame 0 was handed over (the capture's frame 0).
+    private(set) var startedAt: Date?
+    /// Underruns; atomic, as a stream reads it while the writer runs.
+    private let xrunCount = Atomic<Int>(0)
+    var xruns: Int { xrunCount.load(ordering: .relaxed) }
     private(set) var delays: [Double] = []
+    private let lastDelayBox = Atomic<Int>(-1)
+    /// The last `snd_pcm_delay` sampled (frames).
+    var lastDelay: Double? { lastDelayBox.load(ordering: .relaxed) < 0 ? nil : Double(lastDelayBox.load(ordering: .relaxed)) }
+    /// The stimulus frame where the first injected stall started, and how many there were.
     private(set) var stalledAt: Int?
+    private(set) var stalls = 0
     private(set) var failure: LoopbenchError?
     /// Underruns before the stimulus started (during the preroll).
     private(set) var xrunsBeforeStart = 0
 
-    init(pcm: ALSAPCM, settings: ALSASettings, shared: ALSAShared, stimulus: [Float], wantFrames: Int, prerollFrames: Int) {
+    init(pcm: ALSAPCM, settings: ALSASettings, shared: ALSAShared, source: any LoopStreamSource, stimulusFrames: Int?, prerollFrames: Int) {
         self.prerollFrames = prerollFrames
         self.pcm = pcm
         self.s = settings
         self.shared = shared
-        self.stimulus = stimulus
-        self.wantFrames = wantFrames
+        self.source = source
+        self.stimulusFrames = stimulusFrames
     }
 
     func main() {
@@ -311,50 +377,30 @@ final class ALSAWriterThread: @unchecked Sendable {
         defer { shared.writerDone.store(true, ordering: .relaxed); finished.signal() }
         let ch = s.channels
         let per = max(1, pcm.periodFrames)
-        let stimFrames = stimulus.count / ch
-        let stallAt = s.writerStall.map { Int($0.atMicros * Double(s.rate) / 1e6) }
-        let timeoutMS = Int32(s.timeoutMicros / 1000)
         let raw = UnsafeMutableRawPointer.allocate(byteCount: per * s.frameBytes, alignment: 8)
         defer { raw.deallocate() }
-        let silence = [Float](repeating: 0, count: per * ch)
-
         waitForCapture()
-        var prerolled = 0
-        var written = 0
+        var prerolled = 0, written = 0
         var started = false
         var lastDelayAt = 0
         while !shared.stop.load(ordering: .relaxed) {
-            stallIfDue(at: stallAt, started: started, prerolled: prerolled, written: written)
-            var avail: Int
-            do throws(ALSAError) {
-                guard try pcm.wait(milliseconds: timeoutMS) else {
-                    failure = LoopbenchError.unavailable(pcm.label, "the device took no data for \(timeoutMS) ms (a stalled sound server?)")
-                    return
-                }
-                avail = try pcm.avail()
-            } catch {
-                if error.isXrun, recoverFromUnderrun() { continue }
-                if failure == nil { failure = LoopbenchError.unavailable(pcm.label, "the device failed mid-run: \(ALSAPCM.errorText(error.code))") }
-                return
-            }
-            avail = min(avail, per)
-            if avail == 0 { continue }
-            var chunk = avail
-            let source: UnsafeBufferPointer<Float>
-            var isStimulus = false
+            if started { stallIfDue(written: written) } else if prerolled >= prerollFrames { stallAtStartIfDue() }
+            guard var chunk = available(per) else { return }
+            if chunk == 0 { continue }
+            let frames: [Float]
+            let inStimulus = prerolled >= prerollFrames && stimulusFrames.map { written < $0 } ?? true
             if prerolled < prerollFrames {
                 chunk = min(chunk, prerollFrames - prerolled)
-                source = silence.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[0..<(chunk * ch)]) }
-            } else if written < stimFrames {
-                if started, let at = stallAt, stalledAt == nil { chunk = min(chunk, max(1, at - written)) }
-                chunk = min(chunk, stimFrames - written)
-                source = stimulus.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[(written * ch)..<((written + chunk) * ch)]) }
-                isStimulus = true
+                frames = [Float](repeating: 0, count: chunk * ch)
+            } else if inStimulus {
+                if started, let at = s.writerStall?.startFrame(stalls, rate: s.rate), at > written { chunk = min(chunk, at - written) }
+                if let n = stimulusFrames { chunk = min(chunk, n - written) }
+                frames = source.frames(start: written, count: chunk, channels: ch)
             } else {
-                source = silence.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[0..<(chunk * ch)]) }
+                frames = [Float](repeating: 0, count: chunk * ch)
             }
-            s.format.encode(source, into: raw)
-            if isStimulus && !started {
+            frames.withUnsafeBufferPointer { s.format.encode($0, into: raw) }
+            if inStimulus && !started {
                 markStimulusStart()
                 started = true
             }
@@ -367,11 +413,28 @@ final class ALSAWriterThread: @unchecked Sendable {
                 return
             }
             shared.lastWriteNanos.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
-            if prerolled < prerollFrames { prerolled += chunk } else if written < stimFrames { written += chunk }
+            if prerolled < prerollFrames { prerolled += chunk } else if inStimulus { written += chunk }
             if started && written - lastDelayAt >= s.rate / 50 && pcm.isRunning(), let d = pcm.delay() {
                 lastDelayAt = written
-                delays.append(Double(d))
+                lastDelayBox.store(d, ordering: .relaxed)
+                if stimulusFrames != nil { delays.append(Double(d)) }
             }
+        }
+    }
+
+    /// Frames the playback takes now (at most a period), once it has room; nil (with the
+    /// failure set) when the device failed.
+    private func available(_ per: Int) -> Int? {
+        do throws(ALSAError) {
+            guard try pcm.wait(milliseconds: Int32(s.timeoutMicros / 1000)) else {
+                failure = LoopbenchError.unavailable(pcm.label, "the device took no data for \(Int(s.timeoutMicros / 1000)) ms (a stalled sound server?)")
+                return nil
+            }
+            return min(try pcm.avail(), per)
+        } catch {
+            if error.isXrun, recoverFromUnderrun() { return 0 }
+            if failure == nil { failure = LoopbenchError.unavailable(pcm.label, "the device failed mid-run: \(ALSAPCM.errorText(error.code))") }
+            return nil
         }
     }
 
@@ -384,14 +447,22 @@ final class ALSAWriterThread: @unchecked Sendable {
         }
     }
 
-    /// The injected writer stall (`writer-stall`), once: at stimulus frame `at`, or right after
-    /// the preroll when `at` is 0.
-    private func stallIfDue(at: Int?, started: Bool, prerolled: Int, written: Int) {
-        guard let at, stalledAt == nil, let stall = s.writerStall else { return }
-        if (!started && prerolled >= prerollFrames && at == 0) || (started && written >= at) {
-            stalledAt = started ? written : 0
-            usleep(useconds_t(stall.lengthMicros))
-        }
+    /// The injected writer stall (`writer-stall`) when the next one is due at stimulus frame
+    /// `written` (once, or over and over with an EVERY).
+    private func stallIfDue(written: Int) {
+        guard let stall = s.writerStall, let at = stall.startFrame(stalls, rate: s.rate), written >= at,
+              stimulusFrames.map({ written < $0 }) ?? true else { return }
+        if stalledAt == nil { stalledAt = written }
+        stalls += 1
+        usleep(useconds_t(stall.lengthMicros))
+    }
+
+    /// A stall at frame 0 comes right after the preroll, before the stimulus starts.
+    private func stallAtStartIfDue() {
+        guard stalls == 0, let stall = s.writerStall, stall.startFrame(0, rate: s.rate) == 0 else { return }
+        stalledAt = 0
+        stalls = 1
+        usleep(useconds_t(stall.lengthMicros))
     }
 
     /// The alignment point: the frames the app had read when it handed over stimulus frame 0,
@@ -401,13 +472,14 @@ final class ALSAWriterThread: @unchecked Sendable {
         let read = shared.framesRead.load(ordering: .acquiring)
         let since = ALSAShared.seconds(from: shared.lastReadNanos.load(ordering: .relaxed), to: DispatchTime.now().uptimeNanoseconds)
         captureOffset = read + min(Int((since * Double(s.rate)).rounded()), shared.lastChunkFrames.load(ordering: .relaxed))
+        startedAt = Date()
         xrunsBeforeStart = xruns
-        shared.captureOffset.store(captureOffset, ordering: .relaxed)
+        shared.captureOffset.store(captureOffset, ordering: .releasing)
     }
 
     /// Counts an underrun and prepares the PCM again; false (with the failure set) when it cannot.
     private func recoverFromUnderrun() -> Bool {
-        xruns += 1
+        xrunCount.add(1, ordering: .relaxed)
         do throws(ALSAError) {
             try pcm.prepare()
             return true

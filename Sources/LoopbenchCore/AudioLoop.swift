@@ -47,16 +47,22 @@ public struct LoopCapabilities: Sendable, Equatable {
     /// Wall time a run costs before its audio starts (a guest's boot), in seconds: a soak plays
     /// longer chunks on such a loop, so that most of its time is heard.
     public var startupSeconds: Double
+    /// It can also play and record without end (``StreamingAudioLoop``): a live soak listens
+    /// to one unbroken stream.
+    public var streams: Bool
 
-    public init(deterministic: Bool, parallelSafe: Bool, qemuSettings: Bool, startupSeconds: Double = 0) {
+    public init(deterministic: Bool, parallelSafe: Bool, qemuSettings: Bool, startupSeconds: Double = 0, streams: Bool = false) {
         self.deterministic = deterministic
         self.parallelSafe = parallelSafe
         self.qemuSettings = qemuSettings
         self.startupSeconds = startupSeconds
+        self.streams = streams
     }
 
     /// A sound server or card, played in real time, one trial at a time.
     public static let realDevice = LoopCapabilities(deterministic: false, parallelSafe: false, qemuSettings: false)
+    /// …that can also stream (PulseAudio, ALSA).
+    public static let streamingDevice = LoopCapabilities(deterministic: false, parallelSafe: false, qemuSettings: false, streams: true)
 }
 
 /// What a loop returns: the capture and what the backend itself said about the run.

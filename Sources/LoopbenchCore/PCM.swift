@@ -43,24 +43,47 @@ public enum PCMEncoding: Sendable, Equatable {
     }
 }
 
-/// A one-off pause of a backend's writer thread, for tests that provoke underruns on purpose:
-/// `writer-stall=AT:LENGTH`, e.g. `0.8s:300ms` pauses for 300 ms once 0.8 s of the stimulus is written.
+/// A pause of a backend's writer thread, for tests that provoke underruns on purpose:
+/// `writer-stall=AT:LENGTH`, e.g. `0.8s:300ms` pauses for 300 ms once 0.8 s of the stimulus is
+/// written; `AT:LENGTH:EVERY`, e.g. `5s:100ms:20s`, pauses again every 20 s after that (a long
+/// stream, such as a live soak's, stalls over and over).
 public struct WriterStall: Sendable, Equatable {
+    public init(atMicros: Double, lengthMicros: Double) {
+        self.atMicros = atMicros
+        self.lengthMicros = lengthMicros
+    }
+
     public var atMicros: Double
     public var lengthMicros: Double
+    /// The time from one stall's start to the next, when it repeats.
+    public var everyMicros: Double?
 
     public static func parse(_ text: String, key: String) throws(LoopbenchError) -> WriterStall? {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
         if t.isEmpty || t == "none" || t == "off" { return nil }
         let parts = t.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2 else {
-            throw .usage("\(key)=\(text): write AT:LENGTH, e.g. 0.8s:300ms (pause the writer for 300 ms once 0.8 s of the stimulus is written)", subject: key)
+        guard parts.count == 2 || parts.count == 3 else {
+            throw .usage("\(key)=\(text): write AT:LENGTH or AT:LENGTH:EVERY, e.g. 0.8s:300ms (pause the writer for 300 ms once 0.8 s of the stimulus is written)", subject: key)
         }
         let at = try TimeValue.microseconds(String(parts[0]), key: key)
         let len = try TimeValue.microseconds(String(parts[1]), key: key)
         guard len <= 10_000_000 else { throw .usage("\(key)=\(text): a stall longer than 10 s is not useful", subject: key) }
-        return WriterStall(atMicros: at, lengthMicros: len)
+        var stall = WriterStall(atMicros: at, lengthMicros: len)
+        if parts.count == 3 {
+            let every = try TimeValue.microseconds(String(parts[2]), key: key)
+            guard every >= len + 100_000 else {
+                throw .usage("\(key)=\(text): stalls must repeat at least 100 ms apart after each one ends (EVERY > LENGTH + 100ms)", subject: key)
+            }
+            stall.everyMicros = every
+        }
+        return stall
     }
 
-    public var text: String { "\(Int(atMicros))us:\(Int(lengthMicros))us" }
+    public var text: String { "\(Int(atMicros))us:\(Int(lengthMicros))us" + (everyMicros.map { ":\(Int($0))us" } ?? "") }
+
+    /// The stimulus frame (at `rate`) where stall number `n` (from 0) starts; nil when there is none.
+    public func startFrame(_ n: Int, rate: Int) -> Int? {
+        guard n == 0 || everyMicros != nil else { return nil }
+        return Int(((atMicros + Double(n) * (everyMicros ?? 0)) * Double(rate) / 1e6).rounded())
+    }
 }

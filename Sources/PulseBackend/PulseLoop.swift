@@ -59,33 +59,58 @@ public struct PulseLoop: AudioLoop {
         guard stimulus.channelCount == s.channels else {
             throw .usage("pulse: the stimulus has \(stimulus.channelCount) channels but channels=\(s.channels)", subject: "channels")
         }
-        let session = try PulseSession(server: s.server, appName: "loopbench", timeoutMicros: s.connectTimeoutMicros)
-        defer { session.close() }
-        var notes: [String] = []
-        let (sink, sourceName) = try devices(session, notes: &notes)
-        let granted = try session.openStreams(settings: s, sink: sink.name, source: sourceName, timeoutMicros: s.connectTimeoutMicros)
-        notes += grantNotes(granted)
-        let t0 = Date()
-        try waitForFirstCapture(session, source: sourceName, notes: &notes)
-
-        // Capture length: the stimulus, the configured buffers and a tail.
-        let fb = s.frameBytes
-        let bufferFrames = Int(granted.playback.tlength == UInt32.max ? 0 : granted.playback.tlength) / fb
-            + Int(granted.record.fragsize == UInt32.max ? 0 : granted.record.fragsize) / fb
-        let wantFrames = stimulus.frames + 2 * bufferFrames + Int(s.tailMicros * Double(s.rate) / 1e6)
-        let prerollFrames = s.prerollMicros.map { Int($0 * Double(s.rate) / 1e6) } ?? max(s.rate / 10, bufferFrames + s.rate / 20)
-        let writer = PulseWriter(session: session, stimulus: stimulus.interleaved(), channels: s.channels,
-                                 stall: s.writerStall.map { (Int($0.atMicros * Double(s.rate) / 1e6), $0.lengthMicros) },
-                                 wantFrames: wantFrames, prerollFrames: prerollFrames, rate: s.rate)
+        let o = try open()
+        defer { o.session.close() }
+        let wantFrames = stimulus.frames + 2 * o.bufferFrames + Int(s.tailMicros * Double(s.rate) / 1e6)
+        let writer = PulseWriter(session: o.session, source: BufferSource(interleaved: stimulus.interleaved()), stimulusFrames: stimulus.frames,
+                                 channels: s.channels, stall: s.writerStall, wantFrames: wantFrames, prerollFrames: o.prerollFrames, rate: s.rate)
         // A server that brings no captured audio for twice the buffer time plus most of a second
         // has stalled (stopped, or hung): the writer gives up then, not at the overall limit.
-        writer.stallSeconds = 2 * Double(bufferFrames) / Double(s.rate) + 0.75
-        let subject = "\(session.serverLabel) sink \(sink.name)"
-        try play(writer, wantFrames: wantFrames, subject: subject)
+        writer.stallSeconds = o.stallSeconds
+        try play(writer, wantFrames: wantFrames, subject: o.subject)
         if let f = writer.failure {
-            throw .unavailable("\(subject) / source \(sourceName)", "\(f) after \(String(format: "%.2f", Date().timeIntervalSince(t0))) s of the run")
+            throw .unavailable("\(o.subject) / source \(o.sourceName)", "\(f) after \(String(format: "%.2f", Date().timeIntervalSince(o.t0))) s of the run")
         }
-        return capture(session, writer, granted, wantFrames: wantFrames, notes: notes)
+        return capture(o.session, writer, o.granted, wantFrames: wantFrames, notes: o.notes)
+    }
+
+    /// A connected session with both streams open and the capture running.
+    struct Opened {
+        let session: PulseSession
+        let sourceName: String
+        let granted: PulseSession.Granted
+        let notes: [String]
+        let t0: Date
+        /// The granted playback and record buffers, in frames.
+        let bufferFrames: Int
+        let prerollFrames: Int
+        /// No captured audio for this long: the server has stalled.
+        let stallSeconds: Double
+        let subject: String
+    }
+
+    /// Connects, finds the devices, opens both streams and waits for the first captured audio.
+    func open() throws(LoopbenchError) -> Opened {
+        let s = settings
+        let session = try PulseSession(server: s.server, appName: "loopbench", timeoutMicros: s.connectTimeoutMicros)
+        do {
+            var notes: [String] = []
+            let (sink, sourceName) = try devices(session, notes: &notes)
+            let granted = try session.openStreams(settings: s, sink: sink.name, source: sourceName, timeoutMicros: s.connectTimeoutMicros)
+            notes += grantNotes(granted)
+            let t0 = Date()
+            try waitForFirstCapture(session, source: sourceName, notes: &notes)
+            let fb = s.frameBytes
+            let bufferFrames = Int(granted.playback.tlength == UInt32.max ? 0 : granted.playback.tlength) / fb
+                + Int(granted.record.fragsize == UInt32.max ? 0 : granted.record.fragsize) / fb
+            let prerollFrames = s.prerollMicros.map { Int($0 * Double(s.rate) / 1e6) } ?? max(s.rate / 10, bufferFrames + s.rate / 20)
+            return Opened(session: session, sourceName: sourceName, granted: granted, notes: notes, t0: t0, bufferFrames: bufferFrames,
+                          prerollFrames: prerollFrames, stallSeconds: 2 * Double(bufferFrames) / Double(s.rate) + 0.75,
+                          subject: "\(session.serverLabel) sink \(sink.name)")
+        } catch {
+            session.close()
+            throw error
+        }
     }
 
     /// The sink asked for, and the source to record: the one asked for, else the sink's monitor
@@ -200,42 +225,53 @@ public struct PulseLoop: AudioLoop {
 /// caller only after `finished` is signalled (or under the session lock).
 final class PulseWriter: @unchecked Sendable {
     let session: PulseSession
-    let stimulus: [Float]
+    let source: any LoopStreamSource
+    /// Stimulus frames to play, then silence; nil: the source without end (a stream).
+    let stimulusFrames: Int?
     let channels: Int
-    let stall: (atFrame: Int, micros: Double)?
-    let wantFrames: Int
+    let stall: WriterStall?
+    /// Capture frames wanted from the stimulus' start; nil: no end (a stream).
+    let wantFrames: Int?
     let prerollFrames: Int
     let rate: Int
     let finished = DispatchSemaphore(value: 0)
     private(set) var failure: String?
+    /// Whether the stimulus has started; `captureOffset` is then set. Under the session lock.
+    private(set) var started = false
     private(set) var captureOffset = 0
+    /// When stimulus frame 0 was handed to the stream (the capture's frame 0).
+    private(set) var startedAt: Date?
+    /// Reported playback latencies (µs) of a run; a stream keeps only the last.
     private(set) var playbackLatencies: [Double] = []
+    private(set) var lastPlaybackLatency: Double?
+    /// The stimulus frame where the first stall started, and how many stalls there were.
     private(set) var stalledAt: Int?
+    private(set) var stalls = 0
     /// Underflows + overflows seen before the stimulus started (during the preroll).
     private(set) var xrunsBeforeStart = 0
     private var cancelled = false
     /// Seconds without new captured audio after which the server counts as stalled.
     var stallSeconds = Double.infinity
 
-    init(session: PulseSession, stimulus: [Float], channels: Int, stall: (Int, Double)?, wantFrames: Int, prerollFrames: Int, rate: Int) {
+    init(session: PulseSession, source: any LoopStreamSource, stimulusFrames: Int?, channels: Int, stall: WriterStall?,
+         wantFrames: Int?, prerollFrames: Int, rate: Int) {
         self.prerollFrames = prerollFrames
         self.rate = rate
         self.session = session
-        self.stimulus = stimulus
+        self.source = source
+        self.stimulusFrames = stimulusFrames
         self.channels = channels
-        self.stall = stall.map { (atFrame: $0.0, micros: $0.1) }
+        self.stall = stall
         self.wantFrames = wantFrames
     }
 
     func cancel() { session.locked { cancelled = true } }
 
+    /// Runs until the capture holds `wantFrames` (never, for a stream), a failure, or `cancel()`.
+    /// The session lock is held except while waiting, so the caller reads under it.
     func main() {
         defer { finished.signal() }
-        let stimFrames = stimulus.count / channels
-        var written = 0
-        var prerolled = 0
-        var started = false
-        let silence = [Float](repeating: 0, count: 4096 * channels)
+        var written = 0, prerolled = 0
         session.lock()
         defer { session.unlock() }
         var lastCaptured = session.capturedFrames
@@ -256,47 +292,72 @@ final class PulseWriter: @unchecked Sendable {
                 session.unlock(); usleep(1000); session.lock()
                 continue
             }
-            var chunk = n
             if prerolled < prerollFrames {
                 // Silence first, so the stream is in steady state (buffer full, playing) when
                 // the stimulus starts: the latency measured is that of a running duplex stream.
-                chunk = min(chunk, prerollFrames - prerolled, 4096)
-                let r: String? = silence.withUnsafeBufferPointer { session.write(UnsafeBufferPointer(rebasing: $0[0..<(chunk * channels)])) }
-                if let r { failure = r; return }
+                let chunk = min(n, prerollFrames - prerolled, 4096)
+                if let r = writeSilence(chunk) { failure = r; return }
                 prerolled += chunk
                 continue
             }
-            if written < stimFrames {
-                if let st = stall, stalledAt == nil {
-                    if written >= st.atFrame {
-                        // Pause on purpose (with the lock released, so the server keeps running).
-                        stalledAt = written
-                        session.unlock(); usleep(useconds_t(st.micros)); session.lock()
-                        continue
-                    }
-                    chunk = min(chunk, st.atFrame - written)
-                }
-                chunk = min(chunk, stimFrames - written)
-                if !started {
-                    // The alignment point: frames the app had received when it handed over frame 0.
-                    captureOffset = session.captureClockFrames(rate: rate)
-                    xrunsBeforeStart = session.underflows + session.overflows
-                    session.setCaptureGoal(captureOffset + wantFrames)
-                    started = true
-                }
-                let r: String? = stimulus.withUnsafeBufferPointer { p in
-                    session.write(UnsafeBufferPointer(rebasing: p[(written * channels)..<((written + chunk) * channels)]))
-                }
-                if let r { failure = r; return }
-                written += chunk
-                if written > 4800, let l = session.playbackLatencyMicros(), l > 0 { playbackLatencies.append(l) }
-            } else {
-                chunk = min(chunk, 4096)
-                let r: String? = silence.withUnsafeBufferPointer { session.write(UnsafeBufferPointer(rebasing: $0[0..<(chunk * channels)])) }
-                if let r { failure = r; return }
-                written += chunk
-            }
+            if stallIfDue(written: written) { continue }
+            let chunk = min(n, framesBeforeNextStall(written: written))
+            if !started { markStart() }
+            let (wrote, r) = writeStimulus(from: written, count: chunk)
+            if let r { failure = r; return }
+            written += wrote
         }
-        failure = "cancelled"
+        if wantFrames != nil { failure = "cancelled" }
+    }
+
+    /// The alignment point: the capture frame the app had received when it handed over frame 0.
+    private func markStart() {
+        captureOffset = session.captureClockFrames(rate: rate)
+        startedAt = Date()
+        xrunsBeforeStart = session.underflows + session.overflows
+        if let wantFrames { session.setCaptureGoal(captureOffset + wantFrames) }
+        started = true
+    }
+
+    /// Pauses on purpose (with the lock released, so the server keeps running) when stall
+    /// number `stalls` is due at stimulus frame `written`.
+    private func stallIfDue(written: Int) -> Bool {
+        guard let st = stall, let at = st.startFrame(stalls, rate: rate), written >= at,
+              stimulusFrames.map({ written < $0 }) ?? true else { return false }
+        if stalledAt == nil { stalledAt = written }
+        stalls += 1
+        session.unlock(); usleep(useconds_t(st.lengthMicros)); session.lock()
+        return true
+    }
+
+    private func framesBeforeNextStall(written: Int) -> Int {
+        guard let at = stall?.startFrame(stalls, rate: rate), at > written else { return Int.max }
+        return at - written
+    }
+
+    /// Writes up to `count` frames of the stimulus (then silence, after a run's stimulus) from
+    /// frame `from`: how many it wrote, or why it could not.
+    private func writeStimulus(from: Int, count: Int) -> (Int, String?) {
+        let stimulusLeft = stimulusFrames.map { max(0, $0 - from) } ?? count
+        if stimulusLeft == 0 {
+            let n = min(count, 4096)
+            return (n, writeSilence(n))
+        }
+        let n = min(count, stimulusLeft, Self.maxWriteFrames)
+        let frames = source.frames(start: from, count: n, channels: channels)
+        let r: String? = frames.withUnsafeBufferPointer { session.write($0) }
+        if r == nil, from + n > 4800, let l = session.playbackLatencyMicros(), l > 0 {
+            lastPlaybackLatency = l
+            if wantFrames != nil { playbackLatencies.append(l) }
+        }
+        return (n, r)
+    }
+
+    /// At most 1.4 s at 48 kHz per write: a stream whose server takes more at once is fed in turns.
+    static let maxWriteFrames = 1 << 16
+
+    private func writeSilence(_ frames: Int) -> String? {
+        let silence = [Float](repeating: 0, count: frames * channels)
+        return silence.withUnsafeBufferPointer { session.write($0) }
     }
 }

@@ -333,7 +333,24 @@ final class PulseSession: @unchecked Sendable {
         if capturedFrames >= captureGoal { captureDone = true }
     }
 
-    var capturedFrames: Int { captured.count / channels }
+    /// Frames captured since the record stream opened (those handed over by ``takeCaptured(from:)`` included).
+    var capturedFrames: Int { takenFrames + captured.count / channels }
+    /// Frames dropped from the front of `captured` by ``takeCaptured(from:)``.
+    private var takenFrames = 0
+
+    /// A stream's delivery: the interleaved frames captured from frame `from` (counted from the
+    /// record stream's start) on; everything held so far is then forgotten, so a stream's memory
+    /// stays one delivery's worth. Lock held.
+    func takeCaptured(from: Int) -> ArraySlice<Float> {
+        let a = min(captured.count, max(0, from - takenFrames) * channels)
+        let out = captured[a...]
+        takenFrames += captured.count / channels
+        captured.removeAll(keepingCapacity: true)
+        return out
+    }
+
+    /// The last record-stream latency sampled, in µs. Lock held.
+    var lastRecordLatency: Double? { recordLatencies.last }
 
     /// Where "now" lies on the capture timeline, in frames: the frames received so far plus
     /// the time since the last fragment arrived (at most one fragment), so the alignment is not

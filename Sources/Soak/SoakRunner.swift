@@ -20,6 +20,9 @@ public enum SoakRunner {
         public var aroundSeconds: Double = 0
         public var clipDirectory: String?
         public var channel: Int?
+        /// Listen to one unbroken stream on a loop that can stream (``StreamingAudioLoop``:
+        /// PulseAudio, ALSA) instead of chunks; off, or on any other loop, chunks are played.
+        public var stream = true
         public init(durationSeconds: Double) { self.durationSeconds = durationSeconds }
     }
 
@@ -65,6 +68,11 @@ public enum SoakRunner {
         let session = try Session(first: first, probe: probe, options: options)
         let chunkPeriods = max(1, Int((options.chunkSeconds / probe.periodSeconds).rounded()))
         let totalPeriods = max(1, Int((options.durationSeconds / probe.periodSeconds).rounded(.up)))
+        if options.stream, let streaming = first as? any StreamingAudioLoop {
+            let failure = runStreamed(streaming, makeLoop: makeLoop, session: session, totalPeriods: totalPeriods,
+                                      shouldStop: shouldStop, onEvent: onEvent, onStatus: onStatus)
+            return (try session.finish(failure), failure)
+        }
         var failure: LoopbenchError?
         var c = 0, failuresInARow = 0
         while session.donePeriods < totalPeriods {
@@ -103,11 +111,15 @@ public enum SoakRunner {
         let options: Options
         let audioTimeline: Bool
         let t0 = ProgressLine.now()
+        /// `t0` on the wall clock: a stream says when its audio started as a date.
+        let wallT0 = Date()
         let sampler: MachineSampler?
         let writer: SoundFile.Writer?
         let clips: ClipKeeper
         var donePeriods = 0, audioFrames = 0
         var xruns: Int?
+        /// The xrun count when the stream's current stretch (``SoakRunner/streamStretchSeconds``) began.
+        var stretchXrunsAtStart = 0
         /// The fast path's refusals in a row, carried from chunk to chunk (``SoakStream/fastRefusedInARow``).
         var fastRefusedInARow = 0
 

@@ -47,8 +47,9 @@ public final class SoakStream {
     let probes: [[Float]]
     let energies: [Double]
     let P: Int, L: Int, pad: Int, margin: Int, rate: Int
-    /// Frame of the run's timeline where this stream's frame 0 lies.
-    public let runOffset: Int
+    /// Frame of the run's timeline where this stream's frame 0 lies (a live stream is placed
+    /// once its stimulus has started, before its first period is analysed).
+    public internal(set) var runOffset: Int
     /// Global index of this stream's period 0 (which probe it plays).
     public let firstPeriod: Int
     let forcedChannel: Int?
@@ -66,6 +67,9 @@ public final class SoakStream {
     /// Where the last period's probe started (stream frames), while the periods run on unbroken.
     var prevStart: Int?
     public private(set) var channelUsed: Int?
+    /// Periods this stream plays, when it knows (a live stream goes on capturing after its last
+    /// period, and what follows is not a missing period); nil: as many as the capture holds.
+    public var periodLimit: Int?
     /// Periods whose probe was found and analysed.
     public private(set) var periodsAnalysed = 0
     /// Of those, the periods the clean-period fast path measured (the rest went to the analyzer).
@@ -176,13 +180,51 @@ public final class SoakStream {
         return best.0
     }
 
+    /// Analyse a period as soon as its own window is in, without waiting for the next period's
+    /// probe (``nextSearchReach``, 1.25 periods further): a live soak then prints an event about
+    /// one probe length after it was captured instead of two periods. Only a period expected
+    /// where the last one predicted it (whose context is the period before it), and only when
+    /// the ``neighbourGuard`` frames after its window are silent (``eagerSilenceRatio``): the
+    /// probes are broadband at every instant, so the next probe does not start inside the
+    /// window (it would fill those frames), the window is not bounded by it, and the result is
+    /// the one the full wait gives. (A probe's own tail moved later by a gap inside it is still
+    /// inside the window when the gap is under the window's margin.) A period that is not found
+    /// where expected waits for the full search.
+    public var eager = false
+    /// The separator after a probe counts as silent below −40 dB of the probe's mean square in
+    /// the capture: far above a clean capture's noise floor (the null sink's is digital silence,
+    /// a real card's ≤ −60 dB), far below a probe's fade-in 64 frames into it.
+    public static let eagerSilenceRatio = 1e-4
+    /// Set while a period is analysed early: ``nextProbeStart(after:from:)`` is nil then.
+    var nextNotYetIn = false
+    /// The period last tried early: tried once, then it waits for the full search.
+    var eagerTried = -1
+
+    func eagerReady(_ k: Int, at s: Int) -> Bool {
+        let guardEnd = s + L + margin + Self.neighbourGuard
+        guard eager, eagerTried != k, prevStart != nil, guardEnd <= end else { return false }
+        let ch = searchChannel
+        func meanSquare(_ x: ArraySlice<Float>) -> Double { x.isEmpty ? 0 : x.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(x.count) }
+        let probe = meanSquare(slice(ch, s, s + L))
+        return probe > 0 && meanSquare(slice(ch, s + L + margin, guardEnd)) <= Self.eagerSilenceRatio * probe
+    }
+
     /// One period, if enough capture is in; nil to wait for more (or, when final, to stop).
     func step(final: Bool) -> Outcome? {
         let k = next
+        if let limit = periodLimit, k >= limit { return nil }
         let nominal = k * P
         if let c = expected {
             let s = Int(c.rounded())
-            guard s + L + margin <= end, final || s + nextSearchReach <= end else { return nil }
+            guard s + L + margin <= end else { return nil }
+            if !final && s + nextSearchReach > end {
+                // Early, before the next probe is in: only a live stream, only where nothing
+                // stands in the separator after this probe; else wait for the next probe.
+                guard eagerReady(k, at: s) else { return nil }
+                nextNotYetIn = true
+                eagerTried = k
+            }
+            defer { nextNotYetIn = false }
             if let o = fast(k, expected: c) { return o }
             // Only when the expected probe is there (a cheap correlation): the analyzer is not
             // handed a different probe to explain (a period lost puts the next one here).
@@ -190,6 +232,8 @@ public final class SoakStream {
             if let hit = PeriodLocator.locate(probes[g], probeEnergy: energies[g], in: slice(searchChannel, s - pad, s + L + pad)),
                hit.score >= PeriodLocator.foundThreshold, abs(hit.lag - pad) <= pad / 2,
                let o = analyse(k, at: s, tight: true, missing: 0) { return o }
+            // Not found where expected: searched for once the next probe is in, as always.
+            if nextNotYetIn { return nil }
         }
         // Search half a period either way of where the probe should be.
         let center = Double(nominal) + (predicted ?? Double(P / 2 - margin))
@@ -221,6 +265,7 @@ public final class SoakStream {
     /// Where probe `k + 1` starts, when it is within a quarter period of where it should be
     /// (or earlier, down to the end of probe `k`'s first three quarters).
     func nextProbeStart(after k: Int, from s: Int) -> Int? {
+        if nextNotYetIn { return nil }
         let g = (firstPeriod + k + 1) % probes.count
         let lo = s + 3 * L / 4, hi = s + P + P / 4 + L
         guard let hit = PeriodLocator.locate(probes[g], probeEnergy: energies[g], in: slice(searchChannel, lo, hi)),

@@ -13,21 +13,28 @@ struct StreamRun {
     var outcomes: [SoakStream.Outcome]
     var fastPeriods: Int
     var fastAttempts: Int
+    /// For each outcome, the capture frames the stream had been given when it came out.
+    var knownAt: [Int] = []
     var events: [SoakEvent] { outcomes.flatMap(\.events) }
 
-    init(_ capture: [[Float]], fast: Bool, block: Int = 48_000, runOffset: Int = 0, firstPeriod: Int = 0) {
+    init(_ capture: [[Float]], fast: Bool, eager: Bool = false, block: Int = 48_000, runOffset: Int = 0, firstPeriod: Int = 0) {
         let probe = PeriodicProbe()
         let stream = SoakStream(probe: probe, probes: probe.probes(), runOffset: runOffset, firstPeriod: firstPeriod)
         stream.fastPath = fast
+        stream.eager = eager
         var out: [SoakStream.Outcome] = []
         var i = 0
         let n = capture[0].count
         while i < n {
             let m = min(block, n - i)
-            out += stream.append(capture.map { Array($0[i..<(i + m)]) })
+            let got = stream.append(capture.map { Array($0[i..<(i + m)]) })
+            out += got
             i += m
+            knownAt += got.map { _ in i }
         }
-        out += stream.finish()
+        let last = stream.finish()
+        out += last
+        knownAt += last.map { _ in n }
         outcomes = out
         fastPeriods = stream.periodsFast
         fastAttempts = stream.fastAttempts

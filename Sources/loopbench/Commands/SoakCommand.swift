@@ -30,8 +30,8 @@ struct SoakCommand: ParsableCommand {
     @Option(name: .long, help: "sim (QEMU card model) | pulse | alsa | qemu (a real guest, booted per chunk)") var backend: String = "sim"
     @Option(name: .customLong("set"), help: "A backend setting KEY=VALUE (repeatable); see measure --list-settings.") var settings: [String] = []
     @Option(name: .long, help: "How long to play: 90s, 10m, 1h (live only).") var duration: String = "1m"
-    @Option(name: .long, help: "Seconds of probe per chunk played in one go (live only; default 5, on qemu 30: a guest boots per chunk).") var chunk: Double?
-    @Option(name: .long, help: "The probe's period in seconds.") var period: Double = PeriodicProbe.defaultPeriodSeconds
+    @Option(name: .long, help: "Play chunks of this many seconds, one after another, instead of one unbroken stream (live only; pulse and alsa stream unless this is given; sim plays 5 s chunks and qemu 30 s ones, a guest booting per chunk).") var chunk: Double?
+    @Option(name: .long, help: "The probe's period in seconds (default 1; 0.5 on a live pulse or alsa stream, so that every event is known within a second).") var period: Double?
     @Option(name: .long, help: "The silence after each probe, in seconds.") var separator: Double = PeriodicProbe.defaultSeparatorSeconds
     @Option(name: .long, help: "Probe level in dBFS.") var level: Double = -6
     @Option(name: .long, help: "Capture channel to analyse (default: the strongest).") var channel: Int?
@@ -43,7 +43,9 @@ struct SoakCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var probe = PeriodicProbe(periodSeconds: period, separatorSeconds: separator)
+            let streams = analyze == nil && chunk == nil && ((try? Loops.capabilities(backend: backend).streams) ?? false)
+            var probe = PeriodicProbe(periodSeconds: period ?? (streams ? SoakRunner.streamPeriodSeconds : PeriodicProbe.defaultPeriodSeconds),
+                                      separatorSeconds: separator)
             probe.spec.levelDB = level
             let around = try saveAround.map { t throws(LoopbenchError) in try TimeValue.microseconds(t, key: "--save-around") / 1e6 } ?? 0
             guard around <= 60 else { throw LoopbenchError.usage("--save-around \(saveAround!): at most 60 s", subject: "save-around") }
@@ -89,8 +91,8 @@ struct SoakCommand: ParsableCommand {
         let backend = self.backend
         let capabilities = try Loops.capabilities(backend: backend)
         let chunk = self.chunk ?? SoakRunner.defaultChunkSeconds(for: capabilities)
-        guard chunk >= 2 * period && chunk <= 600 else {
-            throw .usage("--chunk \(chunk): must be between two periods (\(2 * period) s) and 600 s", subject: "chunk")
+        guard chunk >= 2 * probe.periodSeconds && chunk <= 600 else {
+            throw .usage("--chunk \(chunk): must be between two periods (\(2 * probe.periodSeconds) s) and 600 s", subject: "chunk")
         }
         let base = try SettingsParser.parse(settings)
         guard let seed = Int(base["seed"] ?? "1"), seed >= 0 else {
@@ -98,6 +100,7 @@ struct SoakCommand: ParsableCommand {
         }
         var options = SoakRunner.Options(durationSeconds: seconds)
         options.chunkSeconds = chunk
+        options.stream = self.chunk == nil
         options.saveCapture = saveCapture
         options.aroundSeconds = around
         options.clipDirectory = clipDir
