@@ -191,22 +191,54 @@ public final class SoakStream {
     /// inside the window when the gap is under the window's margin.) A period that is not found
     /// where expected waits for the full search.
     public var eager = false
-    /// The separator after a probe counts as silent below −40 dB of the probe's mean square in
-    /// the capture: far above a clean capture's noise floor (the null sink's is digital silence,
-    /// a real card's ≤ −60 dB), far below a probe's fade-in 64 frames into it.
+    /// The frames after a window count as silent when their mean square is below −40 dB of the
+    /// probe's in the capture (a digital loop's separator is exact zeros) or below
+    /// ``eagerNoiseFactor`` times the separator's before the probe (a noisy one).
     public static let eagerSilenceRatio = 1e-4
+    /// Four times the separator's mean square: 64 frames of Gaussian noise average above that
+    /// with a probability of ~1e-20 (χ² with 64 degrees of freedom), while the next probe's
+    /// first frames, even 64 frames into its 10 ms fade-in, add tens of times the noise at the
+    /// 30 dB of the tests (and more on a real loop).
+    public static let eagerNoiseFactor = 4.0
     /// Set while a period is analysed early: ``nextProbeStart(after:from:)`` is nil then.
     var nextNotYetIn = false
     /// The period last tried early: tried once, then it waits for the full search.
     var eagerTried = -1
 
+    /// A period whose early analysis waits for more capture before it can be checked
+    /// (``separatorAfter(_:windowEnd:)``): the period, and the frame the capture must reach.
+    var eagerWait: (period: Int, until: Int)?
+
     func eagerReady(_ k: Int, at s: Int) -> Bool {
-        let guardEnd = s + L + margin + Self.neighbourGuard
-        guard eager, eagerTried != k, prevStart != nil, guardEnd <= end else { return false }
+        guard eager, eagerTried != k, prevStart != nil, prevProbeEnd != nil, s + L + margin + Self.neighbourGuard <= end else { return false }
+        if let w = eagerWait, w.period == k { return end >= w.until }
+        return true
+    }
+
+    /// Whether period `k`'s early analysis was refused (it waits for more capture, or for the
+    /// next probe), as opposed to failing the way it fails when not early.
+    func eagerRefused(_ k: Int) -> Bool { eagerTried == k || eagerWait?.period == k }
+
+    enum AfterProbe: Equatable { case silent, sound, notYetIn(until: Int) }
+
+    /// What follows the probe, whose end is `probeEnd` (where it started, its length and the
+    /// frames its own events inserted or removed), in the ``neighbourGuard`` frames after the
+    /// window's end `w1`, or after the probe's end plus the guard when a gap inside the probe
+    /// carried its tail past the window: `silent` when only the separator's silence is there,
+    /// so the next probe starts after them (broadband at every instant, it would fill them) and
+    /// could not have cut the window short; `sound` when something is; `notYetIn` when they are
+    /// not captured yet. Silence is measured against the last probe and the separator after it
+    /// (``eagerSilenceRatio``, ``eagerNoiseFactor``).
+    func separatorAfter(_ probeEnd: Int, windowEnd w1: Int) -> AfterProbe {
+        guard let pe = prevProbeEnd, let ps = prevStart else { return .sound }
+        let a = max(w1, probeEnd + Self.neighbourGuard), b = a + Self.neighbourGuard
+        guard b <= end else { return .notYetIn(until: b) }
         let ch = searchChannel
         func meanSquare(_ x: ArraySlice<Float>) -> Double { x.isEmpty ? 0 : x.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(x.count) }
-        let probe = meanSquare(slice(ch, s, s + L))
-        return probe > 0 && meanSquare(slice(ch, s + L + margin, guardEnd)) <= Self.eagerSilenceRatio * probe
+        let probe = meanSquare(slice(ch, ps, pe))
+        let separator = meanSquare(slice(ch, pe + Self.neighbourGuard, pe + Self.neighbourGuard + (P - L) / 2))
+        let limit = max(Self.eagerSilenceRatio * probe, Self.eagerNoiseFactor * separator)
+        return meanSquare(slice(ch, a, b)) <= limit ? .silent : .sound
     }
 
     /// One period, if enough capture is in; nil to wait for more (or, when final, to stop).
@@ -218,11 +250,10 @@ public final class SoakStream {
             let s = Int(c.rounded())
             guard s + L + margin <= end else { return nil }
             if !final && s + nextSearchReach > end {
-                // Early, before the next probe is in: only a live stream, only where nothing
-                // stands in the separator after this probe; else wait for the next probe.
+                // Early, before the next probe is in: only on a live stream, and only if the
+                // separator after this probe turns out silent; else wait for the next probe.
                 guard eagerReady(k, at: s) else { return nil }
                 nextNotYetIn = true
-                eagerTried = k
             }
             defer { nextNotYetIn = false }
             if let o = fast(k, expected: c) { return o }
@@ -232,8 +263,8 @@ public final class SoakStream {
             if let hit = PeriodLocator.locate(probes[g], probeEnergy: energies[g], in: slice(searchChannel, s - pad, s + L + pad)),
                hit.score >= PeriodLocator.foundThreshold, abs(hit.lag - pad) <= pad / 2,
                let o = analyse(k, at: s, tight: true, missing: 0) { return o }
-            // Not found where expected: searched for once the next probe is in, as always.
-            if nextNotYetIn { return nil }
+            // Refused early: wait. (Not found where expected: searched for, as always.)
+            if nextNotYetIn && eagerRefused(k) { return nil }
         }
         // Search half a period either way of where the probe should be.
         let center = Double(nominal) + (predicted ?? Double(P / 2 - margin))
@@ -249,7 +280,17 @@ public final class SoakStream {
             guard let hit = PeriodLocator.locate(probes[g % probes.count], probeEnergy: energies[g % probes.count], in: region),
                   hit.score >= PeriodLocator.foundThreshold else { continue }
             let s = regionStart + hit.lag
-            if s + L + margin > end || (!final && s + nextSearchReach > end) { return nil }
+            if s + L + margin > end { return nil }
+            if !final && s + nextSearchReach > end {
+                // Early (``eager``) only for the probe expected, found moved by a step; else
+                // (or when its analysis fails) the full wait and search, as always.
+                guard j == 0, eagerReady(k, at: s) else { return nil }
+                nextNotYetIn = true
+                defer { nextNotYetIn = false }
+                if let o = analyse(k, at: s, tight: false, missing: 0) { return o }
+                if !eagerRefused(k) { eagerTried = k }
+                return nil
+            }
             if let o = analyse(k, at: s, tight: false, missing: j) { return o }
         }
         return notFound(k, center: center)
@@ -363,6 +404,15 @@ public final class SoakStream {
         for e in found {
             events.append(SoakEvent(kind: e.kind.rawValue, runFrame: runOffset + e.frame, sampleRate: rate, sizeSamples: e.size, period: g, latencyMS: latencyMS))
             if Double(e.frame) >= start - 0.5 { steps += signed(e) }
+        }
+        // Analysed early: valid only if the next probe does not start before the window's end
+        // plus the guard (it would have cut the window short); else wait for it, as always.
+        if nextNotYetIn {
+            switch separatorAfter(Int(start.rounded()) + L + steps, windowEnd: w1) {
+            case .silent: break
+            case .sound: eagerTried = k; return nil
+            case .notYetIn(let until): eagerWait = (k, until); return nil
+            }
         }
         let drift = (m.driftPPM ?? 0).isFinite ? (m.driftPPM ?? 0) : 0
         advance(past: k, start: start, latency: latency, steps: steps, drift: drift * 1e-6)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import ALSABackend
 import Foundation
 import LoopbenchCore
 import PulseBackend
@@ -13,10 +14,12 @@ struct SoakBackendTests {
     /// 30 s in 5 s chunks, the writer stalled 200 ms 2.5 s into every chunk (against a 40 ms
     /// buffer): six underflows at known times. Each must come out as a gap there, and any other
     /// event must come from a chunk where the server reported more underflows than the stall's.
-    @Test func pulseSoakFindsEveryInjectedStallAtItsTime() throws {
+    @Test func pulseSoakInChunksFindsEveryInjectedStallAtItsTime() throws {
         let settings = ["tlength": "40ms", "fragsize": "10ms", "writer-stall": "2.5s:200ms"]
+        var options = SoakRunner.Options(durationSeconds: 30)
+        options.stream = false
         let r = try SoakRunner.run(makeLoop: { _ throws(LoopbenchError) in try PulseLoop(settings: settings) },
-                                   probe: PeriodicProbe(), options: .init(durationSeconds: 30),
+                                   probe: PeriodicProbe(), options: options,
                                    shouldStop: { false }, onEvent: { _ in }, onStatus: { _ in })
         #expect(r.failure == nil, "\(r.failure?.description ?? "")")
         let s = r.report.soak
@@ -44,6 +47,60 @@ struct SoakBackendTests {
             if !others.isEmpty {
                 #expect((c.backendXruns ?? 0) >= 2, "chunk at \(c.startS) s: events away from the stall with only the stall's underflow: \(SoakMatchText.describe(others.map { s.events[$0] }))")
             }
+        }
+    }
+
+    /// One unbroken stream of 20 s at the live default period (0.5 s), the writer stalled
+    /// 200 ms every 4 s from 2.7 s on (against a 40 ms buffer), on PulseAudio and on ALSA
+    /// through its pulse plugin: five stalls, each heard as a gap where it was due (the stimulus
+    /// frame it came at plus the latency of its period, on the stream's own timeline), every
+    /// period found, every event printed as it was found (`reported_after_s`, here only checked
+    /// to be after its audio), and the stream logged as contiguous 5 s stretches.
+    @Test(arguments: ["pulse", "alsa"])
+    func streamedSoakFindsEveryRepeatedStallAtItsTime(backend: String) throws {
+        // 0.2 s into a 0.4 s probe, not at a period's start (whose step would be placed in the separator).
+        let stalls = (0..<5).map { 2.7 + 4 * Double($0) }
+        let settings = ["writer-stall": "2.7s:200ms:4s"].merging(backend == "pulse" ? ["tlength": "40ms", "fragsize": "10ms"] : ["buffer": "40ms", "period": "10ms"]) { $1 }
+        let probe = PeriodicProbe(periodSeconds: SoakRunner.streamPeriodSeconds)
+        var printed: [SoakEvent] = []
+        let r = try SoakRunner.run(makeLoop: { _ throws(LoopbenchError) -> any AudioLoop in
+                                       if backend == "pulse" { return try PulseLoop(settings: settings) }
+                                       return try ALSALoop(settings: settings)
+                                   },
+                                   probe: probe, options: .init(durationSeconds: 20),
+                                   shouldStop: { false }, onEvent: { printed.append($0) }, onStatus: { _ in })
+        #expect(r.failure == nil, "\(r.failure?.description ?? "")")
+        let s = r.report.soak
+        let after: [Double] = s.events.map { $0.reportedAfterS ?? -1 }
+        print("\(backend) stream: events \(SoakMatchText.describe(s.events)), xruns \(s.summary.backendXruns ?? -1), reported after \(after)")
+        let periods: [Int] = s.series.map { $0.period }
+        #expect(periods == Array(0..<40) && s.series.allSatisfy { $0.latencyMS != nil }, "periods \(periods)")
+        #expect(printed.map { $0.runFrame } == s.events.map { $0.runFrame })
+        #expect(after.allSatisfy { $0 > 0 } && s.events.allSatisfy { $0.wallClock != nil })
+        let stretches = s.chunks.count
+        #expect(stretches == 4 || stretches == 5, "\(stretches) stretches")
+        let joins: [Double] = zip(s.chunks, s.chunks.dropFirst()).map { a, b in abs(a.startS + a.seconds - b.startS) }
+        #expect(joins.allSatisfy { $0 < 1e-6 }, "stretches not contiguous: \(joins)")
+        #expect((s.summary.backendXruns ?? 0) >= stalls.count, "\(s.summary.backendXruns ?? -1) xruns for \(stalls.count) stalls")
+        var matched = Set<Int>()
+        for t in stalls {
+            // Period k holds stimulus time t; its series point sits at the stream's offset + k·P.
+            let k = Int(t / probe.periodSeconds)
+            let point = try #require(s.series.first { $0.period == k })
+            let due = point.timeS + (t - Double(k) * probe.periodSeconds) + (point.latencyMS ?? 0) / 1000
+            let near = s.events.indices.filter { abs(s.events[$0].timeS - due) < Self.placeTolerance }
+            let gap = near.first { s.events[$0].kind == "gap" }
+            #expect(gap != nil, "\(backend): no gap near \(due) s for the stall at stimulus \(t) s")
+            if let g = gap {
+                let ms = Double(s.events[g].sizeSamples) / 48
+                #expect(ms >= 100 && ms <= 220, "\(backend): a gap of \(ms) ms for a 200 ms stall against a 40 ms buffer")
+            }
+            matched.formUnion(near)
+        }
+        // Anything else must come with underflows of its own beyond the stalls'.
+        let others = s.events.indices.filter { !matched.contains($0) }
+        if !others.isEmpty {
+            #expect((s.summary.backendXruns ?? 0) > stalls.count, "\(backend): events away from the stalls with only the stalls' xruns: \(SoakMatchText.describe(others.map { s.events[$0] }))")
         }
     }
 
