@@ -19,14 +19,15 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks: the analyzer against a plain FFT cross-correlation, the card model, the default sweep.")
 
-    enum Suite: String, ExpressibleByArgument, CaseIterable { case analyze, model, sweep, qemu, corpus, soak, accuracy, all }
+    enum Suite: String, ExpressibleByArgument, CaseIterable { case analyze, model, sweep, qemu, corpus, soak, live, accuracy, all }
 
-    @Argument(help: "analyze | model | sweep | qemu (a real guest: where a trial's time goes) | corpus (accuracy on other tools' signals) | accuracy (the analyzer on its own probe: the README's accuracy table) | soak (long periodic captures; slow) | all (all but qemu, corpus and soak)") var suite: Suite = .all
+    @Argument(help: "analyze | model | sweep | qemu (a real guest: where a trial's time goes) | corpus (accuracy on other tools' signals) | accuracy (the analyzer on its own probe: the README's accuracy table) | soak (long periodic captures; slow) | live (a live soak on pulse and alsa: CPU and how soon events print; needs a sound server) | all (all but qemu, corpus, soak and live)") var suite: Suite = .all
     @Flag(name: .long, help: "corpus: print every case, not only the table.") var cases = false
     @Option(name: .long, help: "corpus: only the cases whose name contains this text (with --cases, their segments too).") var only: String?
     @Option(name: .customLong("soak-minutes"), help: "With soak: lengths of the offline captures compared, in minutes.") var soakMinutes: [Double] = [10, 60]
     @Option(name: .customLong("analyze-minutes"), help: "With analyze: lengths of the long recordings analysed in a child process, in minutes.") var analyzeMinutes: [Double] = [10, 60]
     @Option(name: .long, help: "Repetitions of each timed run (the median is reported).") var repeats: Int = 3
+    @Option(name: .customLong("live-seconds"), help: "With live: seconds streamed on each backend.") var liveSeconds: Double = 60
 
     func run() throws {
         try reportingErrors {
@@ -36,6 +37,7 @@ struct BenchCommand: ParsableCommand {
             if suite == .qemu { try qemuBench() }
             if suite == .corpus { try corpusBench() }
             if suite == .soak { try soakBench() }
+            if suite == .live { try liveBench() }
             if suite == .accuracy { try accuracyBench() }
         }
     }
