@@ -140,8 +140,8 @@ struct ALSASettings: Sendable {
                         guard s.timeoutMicros >= 10_000 else { throw .usage("\(k)=\(v): must be at least 10ms", subject: k) }
                     },
                     effective: { _ in nil }),
-        SettingSpec("writer-stall", unit: "µs:µs", default: "none",
-                    "fault injection for tests: AT:LENGTH pauses the writer thread once (e.g. 0.8s:300ms)",
+        SettingSpec("writer-stall", unit: "µs:µs[:µs]", default: "none",
+                    "fault injection for tests: AT:LENGTH pauses the writer thread once (e.g. 0.8s:300ms); AT:LENGTH:EVERY again every EVERY (e.g. 10s:100ms:20s, for a streamed soak)",
                     parse: { s, v, k throws(LoopbenchError) in s.writerStall = try ALSAWriterStall.parse(v, key: k) },
                     effective: { $0.writerStall.map { .string($0.text) } }),
     ]

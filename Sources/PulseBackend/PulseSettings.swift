@@ -150,8 +150,8 @@ struct PulseSettings: Sendable {
         SettingSpec("tail", unit: "µs", default: "500ms", "capture kept after the stimulus (plus the configured buffers)",
                     parse: { s, v, k throws(LoopbenchError) in s.tailMicros = try TimeValue.microseconds(v, key: k) },
                     effective: { _ in nil }),
-        SettingSpec("writer-stall", unit: "µs:µs", default: "none",
-                    "fault injection for tests: AT:LENGTH pauses the writer thread once (e.g. 0.8s:300ms)",
+        SettingSpec("writer-stall", unit: "µs:µs[:µs]", default: "none",
+                    "fault injection for tests: AT:LENGTH pauses the writer thread once (e.g. 0.8s:300ms); AT:LENGTH:EVERY again every EVERY (e.g. 10s:100ms:20s, for a streamed soak)",
                     parse: { s, v, k throws(LoopbenchError) in s.writerStall = try WriterStall.parse(v, key: k) },
                     effective: { $0.writerStall.map { .string($0.text) } }),
     ]

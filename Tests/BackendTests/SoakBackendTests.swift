@@ -104,6 +104,29 @@ struct SoakBackendTests {
         }
     }
 
+    /// `loopbench soak --backend pulse` for ten minutes, interrupted (SIGINT, as from Ctrl-C)
+    /// after 4 s of streaming: exit 75, and a complete, schema-valid report of the stream so
+    /// far: every period from 0 on found in order, each stretch of it logged, the HTML written.
+    @Test func interruptedStreamedSoakLeavesACompleteReport() throws {
+        let dir = NSTemporaryDirectory() + "loopbench-soak-int-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let t0 = Date()
+        let r = try CLI.run(["soak", "--backend", "pulse", "--duration", "10m", "--out", dir], interruptWhen: { Date().timeIntervalSince(t0) > 4 })
+        #expect(!r.signalled && r.status == 75, "status \(r.status): \(r.stderr)")
+        #expect(r.stderr.contains("interrupted"))
+        let path = dir + "/soak.json"
+        #expect(SchemaCheck.validate(jsonPath: path, schema: "measurement.schema.json") == nil)
+        let report = try JSONDecoder().decode(SoakReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        let s = report.soak
+        #expect(s.summary.interrupted && s.summary.periodSeconds == SoakRunner.streamPeriodSeconds)
+        let periods: [Int] = s.series.map { $0.period }
+        // Streamed for about 4 s at two periods a second; a period is analysed when its window is in.
+        #expect(periods == Array(0..<periods.count) && periods.count >= 4 && periods.count < 30, "periods \(periods)")
+        #expect(s.series.allSatisfy { $0.latencyMS != nil })
+        #expect(!s.chunks.isEmpty && s.chunks.reduce(0) { $0 + $1.seconds } >= Double(periods.count) * SoakRunner.streamPeriodSeconds)
+        #expect(FileManager.default.fileExists(atPath: dir + "/soak.html"))
+    }
+
     /// The stall's gap is placed within 60 ms of when it was due: the writer notices its 2.5 s
     /// mark one write (10 ms) late at most, and the round trip is the period's measured latency
     /// (which the stall itself raises for the periods after it).
