@@ -20,6 +20,14 @@ public protocol LoopStreamSource: Sendable {
     /// Stimulus frames `start ..< start + count`, interleaved at the loop's channel count.
     /// Called on the backend's playback thread.
     func frames(start: Int, count: Int, channels: Int) -> [Float]
+    /// Frames after which the stimulus repeats itself, when it does (a periodic probe's turn of
+    /// distinct probes): a loop that cannot be fed as it plays (a guest) plays one cycle over
+    /// and over. Nil: it does not repeat.
+    var cycleFrames: Int? { get }
+}
+
+extension LoopStreamSource {
+    public var cycleFrames: Int? { nil }
 }
 
 /// Captured audio handed over by a stream, and what the backend said up to then.

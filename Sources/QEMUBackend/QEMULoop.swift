@@ -15,7 +15,7 @@ import LoopbenchCore
 public struct QEMULoop: AudioLoop {
     /// A real guest in real time (one at a time: it plays through the shared sound server), set up with QEMU's own options.
     /// A guest boots in about 10 s under TCG before it plays (KVM is not assumed).
-    public static let capabilities = LoopCapabilities(deterministic: false, parallelSafe: false, qemuSettings: true, startupSeconds: 10)
+    public static let capabilities = LoopCapabilities(deterministic: false, parallelSafe: false, qemuSettings: true, startupSeconds: 10, streams: true)
     /// Settings of the model that a real guest has no use for.
     /// (`channel-map` is the model's injected fault: on a real guest, route its output through a
     /// PulseAudio remap sink instead, `sink=…`.)

@@ -268,7 +268,8 @@ public final class SoakStream {
         }
         // Search half a period either way of where the probe should be.
         let center = Double(nominal) + (predicted ?? Double(P / 2 - margin))
-        let from = Int(center) - P / 2, to = Int(center) + P / 2 + L
+        let reach = P / 2 + min(lostInARow, Self.maxWidening) * P / 2
+        let from = Int(center) - reach, to = Int(center) + reach + L
         guard to <= end else { return nil }
         let ch = searchChannel
         let region = slice(ch, from, to)
@@ -295,6 +296,18 @@ public final class SoakStream {
         }
         return notFound(k, center: center)
     }
+
+    /// Periods in a row whose probe was not found. Each widens the next search by half a
+    /// period either way (up to ``maxWidening`` times): a latency that jumped by more than half
+    /// a period in one go (a long stall on a loop that keeps running) is out of the usual
+    /// search's reach for good, since the search follows the last latency; a drop is caught
+    /// anyway as later probes (`missing-period`), but a rise was not (a live PulseAudio stream
+    /// whose latency rose 0.27 s at a 0.5 s period lost sync for the rest of the run).
+    var lostInARow = 0
+    /// Three widenings: the search then reaches two periods either way, its whole stretch five
+    /// periods, less than the eight after which a probe comes round again, so the probe found
+    /// is still the one looked for.
+    static let maxWidening = 3
 
     /// Frames kept between an analysis window and a neighbouring probe: 64 frames (1.3 ms at
     /// 48 kHz), more than the analyzer's interpolator reaches (32 taps either side).
@@ -429,6 +442,7 @@ public final class SoakStream {
     /// events having inserted (+) or removed `steps` frames after that, with `drift` (frames per
     /// frame): the next period is predicted from it.
     func advance(past k: Int, start: Double, latency: Double, steps: Int, drift: Double) {
+        lostInARow = 0
         predicted = latency + Double(steps) + drift * Double(P)
         prevProbeEnd = Int(start.rounded()) + L + steps
         prevStart = Int(start.rounded())
@@ -469,6 +483,7 @@ public final class SoakStream {
 
     /// Period `k`'s probe is nowhere near: say what stands there, and search afresh next time.
     func notFound(_ k: Int, center: Double) -> Outcome {
+        lostInARow += 1
         let g = firstPeriod + k
         let at = Int(center.rounded())
         let (content, rep) = PeriodLocator.classify(slice(searchChannel, at, at + L))

@@ -11,6 +11,9 @@ struct PeriodicSource: LoopStreamSource {
     let firstPeriod: Int
     let periods: Int
 
+    /// The probes take turns: the stream repeats after `distinct` periods.
+    var cycleFrames: Int? { probes.count * periodFrames }
+
     func frames(start: Int, count: Int, channels: Int) -> [Float] {
         let n = max(0, min(count, periods * periodFrames - start))
         let mono = n > 0 ? PeriodicProbe.frames(probes, periodFrames: periodFrames, start: firstPeriod * periodFrames + start, count: n) : []

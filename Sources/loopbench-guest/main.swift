@@ -344,6 +344,159 @@ func finishPlayOnly(_ header: String, capturePath: String, channels: Int) throws
     return 0
 }
 
+// MARK: - Stream (`soak --backend qemu`)
+
+/// Bytes of a stream block's text header, before its audio.
+let blockHeaderBytes = 512
+
+/// The capture disk, written block by block while the stream runs.
+struct BlockWriter {
+    let fd: Int32
+    let channels: Int
+    let blockFrames: Int
+    let slots: Int
+    /// Frames of silence before the cycle: capture frame `prefill` is the probe's frame 0.
+    let prefill: Int
+    var seq = 0
+    var buf: [Int16] = []
+
+    /// Appends captured frames (interleaved); writes every block that fills.
+    mutating func append(_ samples: UnsafeBufferPointer<Int16>, firstFrame: Int, xruns: Int) throws(Failure) {
+        buf.append(contentsOf: samples)
+        while buf.count >= blockFrames * channels {
+            try write(Array(buf.prefix(blockFrames * channels)), first: firstFrame + samples.count / channels - buf.count / channels, xruns: xruns)
+            buf.removeFirst(blockFrames * channels)
+        }
+    }
+
+    /// Block `seq` into slot `seq mod slots`: its audio, synced, then its header, synced, so a
+    /// header the host reads vouches for the audio before it.
+    mutating func write(_ block: [Int16], first: Int, xruns: Int) throws(Failure) {
+        let base = headerBytes + (seq % slots) * (blockHeaderBytes + blockFrames * channels * 2)
+        let le = block.map { $0.littleEndian }
+        let a = le.withUnsafeBytes { b in Result { () throws(Failure) in try writeAll(fd, b, at: base + blockHeaderBytes) } }
+        try a.get()
+        fdatasync(fd)
+        var head = [UInt8](repeating: 0, count: blockHeaderBytes)
+        let text = Array("loopbench-block v1 seq=\(seq) first=\(first) frames=\(blockFrames) prefill=\(prefill) xruns=\(xruns)\n".utf8)
+        head.replaceSubrange(0..<text.count, with: text)
+        let h = head.withUnsafeBytes { b in Result { () throws(Failure) in try writeAll(fd, b, at: base) } }
+        try h.get()
+        fdatasync(fd)
+        seq += 1
+    }
+}
+
+/// Plays `cycle` (interleaved S16) over and over after one buffer of silence while recording
+/// from the same card, and writes the capture to the capture disk as it comes (``BlockWriter``:
+/// `block` frames a block, `slots` slots, then around again), until the host writes a byte to
+/// `stop=PATH`. Capture frame j and playback frame j are the same instant, as in a run; the
+/// blocks count capture frames from the stream's start, the prefill included. An xrun restarts
+/// both streams at the playback frame reached, the capture's missing frames are silence.
+func stream(_ kv: [String: String], cycle: [Int16], rate: Int, channels: Int, period: Int, buffer: Int, device: String,
+            capturePath: String, report: inout Report) throws(Failure) -> String {
+    guard let blockFrames = kv["block"].flatMap({ Int($0) }), let slots = kv["slots"].flatMap({ Int($0) }), blockFrames > 0, slots > 0 else {
+        throw Failure(message: "probe header: stream needs block= and slots=")
+    }
+    var plh: OpaquePointer?, caph: OpaquePointer?
+    try check(snd_pcm_open(&plh, device, SND_PCM_STREAM_PLAYBACK, 0), "open playback \(device)")
+    try check(snd_pcm_open(&caph, device, SND_PCM_STREAM_CAPTURE, 0), "open capture \(device)")
+    guard let pl = plh, let cap = caph else { throw Failure(message: "open: no handle") }
+    let gp = try configure(pl, rate: rate, channels: channels, period: period, buffer: buffer, label: "playback")
+    _ = try configure(cap, rate: rate, channels: channels, period: period, buffer: buffer, label: "capture")
+    let linked = snd_pcm_link(cap, pl) == 0
+    try check(snd_pcm_prepare(pl), "prepare")
+    let fd = open(capturePath, O_WRONLY)
+    if fd < 0 { throw Failure(message: "cannot open \(capturePath) (errno \(errno))") }
+    defer { close(fd) }
+    let stopFD = openStopLine(kv["stop"])
+    let prefill = gp.buffer, cycleFrames = cycle.count / channels
+    var out = BlockWriter(fd: fd, channels: channels, blockFrames: blockFrames, slots: slots, prefill: prefill)
+    var wpos = 0, rpos = 0
+    /// Playback frames `wpos ..< wpos + n` of the endless timeline: silence, then the cycle.
+    func frames(_ n: Int) -> [Int16] {
+        var b = [Int16](repeating: 0, count: n * channels)
+        for i in 0..<n where wpos + i >= prefill {
+            let k = (wpos + i - prefill) % cycleFrames
+            for c in 0..<channels { b[i * channels + c] = cycle[k * channels + c] }
+        }
+        return b
+    }
+    func write(_ n: Int) -> Int {
+        let b = frames(n)
+        return b.withUnsafeBufferPointer { Int(snd_pcm_writei(pl, $0.baseAddress!, snd_pcm_uframes_t(n))) }
+    }
+    func start() throws(Failure) {
+        let w = write(prefill)
+        if w > 0 { wpos += w }
+        try check(snd_pcm_start(pl), "start")
+        if !linked { try check(snd_pcm_start(cap), "start capture") }
+    }
+    try start()
+    snd_pcm_nonblock(pl, 1)
+    snd_pcm_nonblock(cap, 1)
+    if stopFD >= 0 { _ = "playing\n".withCString { Glibc.write(stopFD, $0, 8) } }
+    let npl = Int(snd_pcm_poll_descriptors_count(pl)), ncap = Int(snd_pcm_poll_descriptors_count(cap))
+    var fds = [pollfd](repeating: pollfd(), count: npl + ncap)
+    fds.withUnsafeMutableBufferPointer { b in
+        _ = snd_pcm_poll_descriptors(pl, b.baseAddress!, UInt32(npl))
+        _ = snd_pcm_poll_descriptors(cap, b.baseAddress! + npl, UInt32(ncap))
+    }
+    var rec = [Int16](repeating: 0, count: buffer * channels)
+    while !stopAsked(stopFD) {
+        if fds.withUnsafeMutableBufferPointer({ poll($0.baseAddress!, nfds_t($0.count), 2000) }) == 0 {
+            report.lines.append("timeout=poll capture_frame=\(rpos) written=\(wpos)")
+            break
+        }
+        var xrun = ""
+        while true {
+            let a = Int(snd_pcm_avail_update(pl))
+            if a < 0 || snd_pcm_state(pl) == SND_PCM_STATE_XRUN { xrun = "playback-underrun"; break }
+            if a == 0 { break }
+            let n = write(min(a, period))
+            if n == -Int(EAGAIN) { break }
+            if n < 0 { xrun = "playback-underrun"; break }
+            wpos += n
+        }
+        while xrun.isEmpty {
+            let a = Int(snd_pcm_avail_update(cap))
+            if a < 0 || snd_pcm_state(cap) == SND_PCM_STATE_XRUN { xrun = "capture-overrun"; break }
+            if a == 0 { break }
+            let n = rec.withUnsafeMutableBufferPointer { Int(snd_pcm_readi(cap, $0.baseAddress!, snd_pcm_uframes_t(min(a, buffer)))) }
+            if n == -Int(EAGAIN) { break }
+            if n < 0 { xrun = "capture-overrun"; break }
+            try rec.withUnsafeBufferPointer { b throws(Failure) in try out.append(UnsafeBufferPointer(rebasing: b[0..<(n * channels)]), firstFrame: rpos, xruns: report.xrunCount) }
+            rpos += n
+        }
+        if !xrun.isEmpty {
+            report.xrunCount += 1
+            if report.xruns.count < maxRecoveries { report.xruns.append("\(xrun)@\(rpos)/\(wpos)") }
+            // Both streams start again on one trigger at playback frame `wpos`; what the capture
+            // could not record until then is silence, so frame j stays playback frame j.
+            if rpos < wpos {
+                let gap = [Int16](repeating: 0, count: (wpos - rpos) * channels)
+                try gap.withUnsafeBufferPointer { b throws(Failure) in try out.append(b, firstFrame: rpos, xruns: report.xrunCount) }
+            }
+            rpos = max(rpos, wpos)
+            wpos = rpos
+            snd_pcm_drop(pl)
+            if !linked { snd_pcm_drop(cap) }
+            try check(snd_pcm_prepare(pl), "prepare playback")
+            if !linked || snd_pcm_state(cap) != SND_PCM_STATE_PREPARED { try check(snd_pcm_prepare(cap), "prepare capture") }
+            try start()
+        }
+    }
+    snd_pcm_drop(pl)
+    snd_pcm_drop(cap)
+    snd_pcm_close(pl)
+    snd_pcm_close(cap)
+    var header = "loopbench-capture v1 status=ok mode=stream rate=\(rate) channels=\(channels) frames=0 blocks=\(out.seq)"
+    header += " prefill=\(prefill) linked=\(linked ? 1 : 0) period=\(gp.period) buffer=\(gp.buffer) xruns=\(report.xrunCount)"
+    if !report.xruns.isEmpty { header += " xrun_at=" + report.xruns.joined(separator: ",") }
+    for l in report.lines { header += " " + l }
+    return header
+}
+
 /// Seconds since the guest booted (its own clock), or -1.
 func uptime() -> Double {
     let fd = open("/proc/uptime", O_RDONLY)
@@ -383,6 +536,14 @@ func run() throws(Failure) -> Int32 {
         let samples = raw.withUnsafeBytes { src in (0..<(frames * channels)).map { Int16(littleEndian: src.load(fromByteOffset: 2 * $0, as: Int16.self)) } }
         let header = try playOnly(kv, probe: samples, rate: rate, channels: channels, period: period, buffer: buffer, device: device, report: &report)
         return try finishPlayOnly(header + " uptime_start=\(startUptime) uptime_end=\(uptime())", capturePath: capturePath, channels: channels)
+    }
+    if kv["mode"] == "stream" {
+        let samples = raw.withUnsafeBytes { src in (0..<(frames * channels)).map { Int16(littleEndian: src.load(fromByteOffset: 2 * $0, as: Int16.self)) } }
+        let header = try stream(kv, cycle: samples, rate: rate, channels: channels, period: period, buffer: buffer, device: device,
+                                capturePath: capturePath, report: &report)
+        print("loopbench-guest: " + header)
+        try writeCapture(capturePath, header: header + " uptime_start=\(startUptime) uptime_end=\(uptime())", samples: [], frames: 0, channels: channels)
+        return 0
     }
     var plh: OpaquePointer?, caph: OpaquePointer?
     try check(snd_pcm_open(&plh, device, SND_PCM_STREAM_PLAYBACK, 0), "open playback \(device)")

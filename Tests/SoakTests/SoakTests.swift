@@ -293,6 +293,21 @@ struct SoakLossTests {
         #expect(abs((log.series[5].latencyMS ?? 0) * 48 - 700.5) < 0.05, "period 5 not re-locked at the same latency")
     }
 
+    /// The latency rises by 0.6 of a period in one go (a 28 800-frame gap inside period 4's
+    /// probe, as a long stall on a loop that keeps running gives): beyond the half period the
+    /// search reaches from the last latency. The stream loses period 5's probe at most, then
+    /// finds the probes again, widened, at the new latency, with nothing invented.
+    @Test func aLatencyRiseOfMoreThanHalfAPeriodIsFollowed() throws {
+        let c = PeriodicCapture(periods: 12, delay: 700.5, edits: { p in [.gap(at: 4 * p + 20_000, frames: 28_800)] })
+        let (log, ev) = Self.events(c.capture)
+        let rise = ev.filter { $0.kind == "gap" }.reduce(0) { $0 + $1.sizeSamples }
+        #expect(rise == 28_800, "\(SoakMatch.describe(ev))")
+        #expect(ev.allSatisfy { $0.kind == "gap" || $0.kind == "lost-sync" || $0.kind == "missing-period" } && ev.count <= 3, "\(SoakMatch.describe(ev))")
+        let after = log.series.filter { $0.period >= 6 }
+        #expect(after.count == 6 && after.allSatisfy { abs(($0.latencyMS ?? 0) * 48 - (700.5 + 28_800)) < 0.05 },
+                "periods 6–11: \(after.map { $0.latencyMS.map { $0 * 48 } ?? -1 })")
+    }
+
     @Test func aShortLoopRepeatingIsStuck() throws {
         let clean = PeriodicCapture(periods: 10, delay: 700.5, edits: { _ in [] }).capture
         // A ring of 1024 frames of period 3's audio played over and over through period 4.
