@@ -47,7 +47,6 @@ extension SoakRunner {
                             session: Session, totalPeriods: Int, shouldStop: () -> Bool,
                             onEvent: (SoakEvent) -> Void, onStatus: (Status) -> Void) -> LoopbenchError? {
         var c = 0, failuresInARow = 0
-        session.log.notes.append("one unbroken stream per backend connection (no restarts between periods); its chunks are \(Int(streamStretchSeconds)) s stretches of it")
         while session.donePeriods < totalPeriods && !shouldStop() {
             let loop: any StreamingAudioLoop
             do {
@@ -110,6 +109,8 @@ final class StreamListener {
     var latencyFrames: Double?
     var lastStatus = -Double.infinity
     var writeError: LoopbenchError?
+    /// This stream's first stretch in the log.
+    var firstStretch: Int?
     /// The status line is redrawn at most this often (a delivery comes every 50 ms).
     static let statusInterval = 0.25
     /// Capture beyond the last period's end (its latency and separator included) after which a
@@ -163,6 +164,7 @@ final class StreamListener {
     func stretch(adding n: Int) {
         let stretchFrames = Int(SoakRunner.streamStretchSeconds * Double(rate))
         if frames % stretchFrames + n > stretchFrames || frames == 0 {
+            if firstStretch == nil { firstStretch = session.log.chunks.count }
             session.log.chunks.append(SoakReport.Chunk(startS: Double(runOffset + frames) / Double(rate), seconds: 0, backendXruns: 0,
                                                        reportedLatencyMS: latencyFrames.map { $0 * 1000 / Double(rate) }, notes: nil,
                                                        captureFileStart: session.writer == nil ? nil : session.audioFrames + frames))
@@ -200,6 +202,10 @@ final class StreamListener {
     /// After the stream: the periods left in the capture, the clips, the counts moved on.
     func finish(notes: [String]) {
         handle(stream.finish())
+        // The backend's notes on the stream (what it granted, its xruns) go with its first stretch.
+        if let first = firstStretch, first < session.log.chunks.count, !notes.isEmpty {
+            session.log.chunks[first].notes = ["one unbroken stream from here (its chunks are \(Int(SoakRunner.streamStretchSeconds)) s stretches of it)"] + notes
+        }
         do { try session.clips.write(stream.readyClips(final: true), stream: stream) } catch { writeError = error }
         session.log.channelUsed = stream.channelUsed ?? session.log.channelUsed
         session.log.notes += notes

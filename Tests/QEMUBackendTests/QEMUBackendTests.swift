@@ -323,6 +323,36 @@ struct QEMUBackendTests {
         }
     }
 
+    /// `soak --backend qemu` without `--chunk`: one boot for the whole soak, the guest streaming
+    /// its capture block by block (HDA at 48 kHz mixing, 20 s at the stream's 0.5 s period).
+    /// Every period is found, in order, at a round trip in the HDA tests' range; on one boot and
+    /// one path the latency moves only by the frames the soak's own gap and drop events inserted
+    /// or removed; the stream is logged as contiguous stretches; every event has the time it was
+    /// printed after its audio.
+    @Test func soakStreamsFromOneBoot() throws {
+        let dir = TestPaths.temporaryDirectory("qemu-soak-stream")
+        let settings = QEMUFixture.tuned.merging(["device": "hda", "out.latency": "46440", "in.latency": "46440"]) { $1 }
+        let out = try CLI.run(["soak", "--backend", "qemu", "--duration", "20s", "--out", dir, "--quiet"]
+                              + settings.sorted { $0.key < $1.key }.flatMap { ["--set", "\($0.key)=\($0.value)"] })
+        #expect(out.status == 0 || out.status == 1, "clean or crackle: \(out.status) \(out.stderr)")
+        let report = try JSONDecoder().decode(SoakReport.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/soak.json")))
+        #expect(SchemaCheck.validate(jsonPath: dir + "/soak.json", schema: "measurement.schema.json") == nil)
+        let s = report.soak
+        #expect(s.summary.periodSeconds == 0.5 && s.summary.periods == 40 && s.summary.periodsFound == 40, "\(s.summary)")
+        let periods: [Int] = s.series.map { $0.period }
+        #expect(periods == Array(0..<40))
+        let ms = s.series.compactMap(\.latencyMS)
+        #expect(ms.count == 40 && ms.allSatisfy { $0 > 40 && $0 < 120 }, "\(ms)")
+        let moved = s.events.filter { $0.kind == "gap" || $0.kind == "drop" }.reduce(0) { $0 + $1.sizeSamples }
+        let spread = (ms.max() ?? 0) - (ms.min() ?? 0)
+        #expect(spread <= (Double(moved) + 1) * 1000 / 48000, "latency spread \(spread) ms with \(moved) frames of gaps and drops")
+        let joins: [Double] = zip(s.chunks, s.chunks.dropFirst()).map { a, b in abs(a.startS + a.seconds - b.startS) }
+        #expect(s.chunks.count >= 4 && joins.allSatisfy { $0 < 1e-6 }, "stretches \(s.chunks.count), joins \(joins)")
+        #expect(s.events.allSatisfy { ($0.reportedAfterS ?? -1) > 0 })
+        let notes = s.chunks.compactMap(\.notes).flatMap { $0 }
+        #expect(notes.contains { $0.hasPrefix("guest stream:") }, "\(notes)")
+    }
+
     /// A soak on a guest whose 20 ms audio timer breaks HDA (as `longTimerPeriodBreaksHDA…`):
     /// QEMU's own trace goes into the report beside what the soak heard, and QEMU's trace is the
     /// truth. Every HDA overrun traced while the soak listened is heard as a drop or gap near
