@@ -86,6 +86,25 @@ struct KernelTests {
         #expect(want.contains { $0 != 0 } && want.contains { $0 == 0 })
     }
 
+    @Test("the tracker's candidate peaks are the direct loop's, with zeros, ties, NaN and both ends")
+    func trackerLocalMaximaAreExact() {
+        var rho = Self.noise(3001, seed: 12).map { 0.3 * $0 }
+        for i in 40..<60 { rho[i] = 0 }
+        rho[100] = rho[101]
+        rho[200] = -rho[199]
+        rho[300] = .nan
+        rho[0] = 2
+        rho[rho.count - 1] = -2
+        for r in [rho, [0.5], [0], [], [0.1, -0.1], [Double.nan, 1]] {
+            var want: [Int] = []
+            for k in 0..<r.count {
+                let v = abs(r[k])
+                if v > 0, (k == 0 || v >= abs(r[k - 1])), (k == r.count - 1 || v > abs(r[k + 1])) { want.append(k) }
+            }
+            #expect(TrackerKernels.localMaxima(r) == want)
+        }
+    }
+
     /// The hum fit at one frequency, one phasor, as `RoundTripAnalysis` made it before it fitted
     /// eight frequencies per SIMD pass.
     static func directSinusoidFit(_ r: [(t: Int, e: Double)], f: Double, fs: Double) -> (a: Double, b: Double) {
