@@ -19,9 +19,11 @@ final class SpectrumCache: @unchecked Sendable {
     /// Spectra kept: a sweep's reference at the few transform sizes its capture lengths round
     /// to, and its autocorrelation's; the least recently used goes first.
     static let capacity = 8
-    /// Inputs longer than this are never kept (a spectrum of 2²⁰ frames is 8 MB: eight of them
-    /// would already be 64 MB of a soak whose memory is bounded).
-    static let maxInputFrames = 1 << 20
+    /// Spectra of transforms longer than this are never kept: a sweep trial's (a 4 s capture
+    /// against its 3 s probe: 336 000 frames) fits, at 4 MB a spectrum and 32 MB for all
+    /// eight at most; a minute-long capture's (2.9 M frames, 23 MB) is transformed once per
+    /// analysis and not worth its memory.
+    static let maxTransformFrames = 1 << 19
 
     static let shared = SpectrumCache()
     private var entries: [Entry] = []
@@ -40,9 +42,9 @@ final class SpectrumCache: @unchecked Sendable {
         return true
     }
 
-    /// Keeps the spectrum just computed in `b` for `input` (no-op for long inputs).
+    /// Keeps the spectrum just computed in `b` for `input` (no-op for long transforms).
     func keep(_ input: UnsafeBufferPointer<Float>, from b: RealFFT.Buffers) {
-        guard input.count <= Self.maxInputFrames else { return }
+        guard b.size <= Self.maxTransformFrames else { return }
         let e = Entry(size: b.size, input: Array(input), spectrum: Array(b.spectrum))
         lock.lock()
         defer { lock.unlock() }
