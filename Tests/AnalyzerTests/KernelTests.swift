@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 @testable import Analyzer
 import Foundation
-import LoopbenchCore
+@testable import LoopbenchCore
 import Testing
 
 /// The analyzer's fast numeric kernels against the direct formulations they replace: equal bit
@@ -61,6 +61,24 @@ struct KernelTests {
         let mags = xs.map { abs($0) } + [0, 0, 0]
         #expect(Stats.upperMedian(mags)?.bitPattern == mags.sorted()[mags.count / 2].bitPattern)
         #expect(Stats.upperMedian([]) == nil)
+    }
+
+    @Test("selection puts the sorted list's value at its rank, smaller ones before and larger after: ties, runs of one value, sorted and reversed input")
+    func selectionIsTheSortedRank() {
+        let noise = Self.noise(1500, seed: 21)
+        let lists: [[Double]] = [noise, noise.map { ($0 * 3).rounded() }, [Double](repeating: 0.5, count: 700),
+                                 noise.sorted(), noise.sorted().reversed(), (0..<300).map { Double($0 % 7) }, [2, 1], [1]]
+        for xs in lists {
+            let sorted = xs.sorted()
+            for k in Set([0, xs.count / 2, xs.count - 1, xs.count / 3]) {
+                var a = xs
+                let v = a.withUnsafeMutableBufferPointer { Stats.select(k, in: $0) }
+                // A zero's sign is the input order's (the medians take the sort for a zero).
+                #expect(v == sorted[k] && (v == 0 || v.bitPattern == sorted[k].bitPattern))
+                #expect(a[k] == v && a[..<k].allSatisfy { $0 <= v } && a[(k + 1)...].allSatisfy { $0 >= v })
+                #expect(a.sorted() == sorted)
+            }
+        }
     }
 
     @Test("the tracker's normalisation equals the scalar loop bit for bit", arguments: [1.0, -1.0])
