@@ -90,7 +90,8 @@ extension RoundTripAnalysis {
         let b = min(first.captureStart, cap.count), a = max(0, b - 2 * n)
         guard b - a >= w else { return nil }
         let stretch = Array(cap[a..<b])
-        let corr = Correlation.crossCorrelate(signal: stretch, template: model, lags: (w - n)...(b - a - w))
+        // `model` is the reference (unless drift stretched it), the same for every trial of a sweep.
+        let corr = Correlation.crossCorrelate(signal: stretch, template: model, lags: (w - n)...(b - a - w), reuse: .template)
         guard let k = corr.indices.max(by: { abs(corr[$0]) < abs(corr[$1]) }) else { return nil }
         let d = a + (w - n) + k   // capture frame of the reference's first frame
         // The reference must begin in that stretch (a reference that repeats itself, a soak's

@@ -15,7 +15,8 @@ extension RoundTripAnalysis {
     func referencePeriod(_ ref: [Float]) -> (period: Int, correlation: Double)? {
         let maxLag = min(AnalyzerTuning.searchRadius, ref.count / 2)
         guard maxLag > 2 else { return nil }
-        let r = Correlation.crossCorrelate(signal: ref, template: ref, lags: 0...maxLag)
+        // The same reference is analysed again and again (a sweep's trials, a soak's periods).
+        let r = Correlation.crossCorrelate(signal: ref, template: ref, lags: 0...maxLag, reuse: [.signal, .template])
         guard r[0] > 0 else { return nil }
         // Past the main lobe: the first lag where the autocorrelation is no longer positive.
         var k = 1

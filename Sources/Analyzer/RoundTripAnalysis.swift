@@ -401,7 +401,7 @@ struct RoundTripAnalysis {
     func globalFind(ref: [Float], cap: [Float], channel: Int) -> GlobalFind {
         let n = ref.count, mCap = cap.count
         let lags = (-(n / tuning.findLagsBeforeDivisor))...(mCap - n / tuning.findLagsTailDivisor)
-        let corr = Correlation.crossCorrelate(signal: cap, template: ref, lags: lags)
+        let corr = Correlation.crossCorrelate(signal: cap, template: ref, lags: lags, reuse: .template)
         var peak = 0
         for i in corr.indices where abs(corr[i]) > abs(corr[peak]) { peak = i }
         let lobe = truePeakLobe(corr, peak)

@@ -79,11 +79,7 @@ struct Tracker {
         let minE = tuning.minReferenceWindowEnergy * meanWindowEnergy
         let rho = TrackerKernels.normalised(corr, lo: lo, w: w, capE: capE, minE: minE, polarity: polarity) { refEnergy($0, $1) }
         // Candidates: the strongest local maxima, and the one nearest the prediction.
-        var peaks: [Int] = []
-        for k in 0..<rho.count {
-            let v = abs(rho[k])
-            if v > 0, (k == 0 || v >= abs(rho[k - 1])), (k == rho.count - 1 || v > abs(rho[k + 1])) { peaks.append(k) }
-        }
+        let peaks = TrackerKernels.localMaxima(rho)
         guard let top = peaks.map({ abs(rho[$0]) }).max(), top >= rhoFloor * tuning.candidateRhoOfFloor else { return nil }
         var cands = Array(peaks.filter { abs(rho[$0]) >= tuning.candidateRhoOfTop * top }.sorted { abs(rho[$0]) > abs(rho[$1]) }.prefix(tuning.maxCandidates))
         var kPred: Int?

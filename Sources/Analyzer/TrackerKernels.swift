@@ -30,4 +30,27 @@ enum TrackerKernels {
         }
         return rho
     }
+
+    /// The candidate peaks of `rho`: every k with |rho[k]| > 0, at least the left neighbour's
+    /// and above the right neighbour's (an end counts as lower), as the loop
+    /// `if v > 0, (k == 0 || v >= |rho[k − 1]|), (k == n − 1 || v > |rho[k + 1]|)` finds them,
+    /// without its branches (the comparisons of a noisy correlation mispredict half the time).
+    static func localMaxima(_ rho: [Double]) -> [Int] {
+        let n = rho.count
+        guard n > 0 else { return [] }
+        return [Int](unsafeUninitializedCapacity: n) { out, count in
+            rho.withUnsafeBufferPointer { r in
+                var c = 0
+                var prev = -Double.infinity, cur = abs(r[0])
+                for k in 0..<n {
+                    let next = k + 1 < n ? abs(r[k + 1]) : -Double.infinity
+                    out[c] = k
+                    c += (cur > 0 ? 1 : 0) & (cur >= prev ? 1 : 0) & (cur > next ? 1 : 0)
+                    prev = cur
+                    cur = next
+                }
+                count = c
+            }
+        }
+    }
 }

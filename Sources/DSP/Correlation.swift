@@ -2,11 +2,22 @@
 
 /// Cross-correlation through the FFT.
 public enum Correlation {
+    /// Inputs whose transforms are kept for later calls with the same content
+    /// (``SpectrumCache``): one reference correlated with many captures.
+    public struct Reuse: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let signal = Reuse(rawValue: 1)
+        public static let template = Reuse(rawValue: 2)
+    }
+
     /// `out[k - lags.lowerBound] = Σₙ signal[n + k] · template[n]` for every lag `k` in `lags`.
     ///
-    /// Linear (not circular): the transform is padded so that no lag in `lags` wraps.
+    /// Linear (not circular): the transform is padded so that no lag in `lags` wraps. The
+    /// inputs named in `reuse` have their spectra kept and reused (the same values bit for bit).
     /// - Complexity: O((n + m) log(n + m)) for a signal of n and a template of m samples.
-    public static func crossCorrelate(signal: UnsafeBufferPointer<Float>, template: UnsafeBufferPointer<Float>, lags: ClosedRange<Int>) -> [Double] {
+    public static func crossCorrelate(signal: UnsafeBufferPointer<Float>, template: UnsafeBufferPointer<Float>, lags: ClosedRange<Int>,
+                                      reuse: Reuse = []) -> [Double] {
         let n = signal.count, m = template.count
         // Lags k with -m < k < n can be non-zero. Pad to cover both ends without wrap.
         let negSpan = max(0, -lags.lowerBound)
@@ -14,10 +25,8 @@ public enum Correlation {
         let fft = RealFFT.of(size: max(size, 2))
         let a = RealFFT.Buffers(size: fft.size)
         let b = RealFFT.Buffers(size: fft.size)
-        fill(a.samples, from: signal)
-        fill(b.samples, from: template)
-        fft.forward(a)
-        fft.forward(b)
+        transform(signal, into: a, fft, keep: reuse.contains(.signal))
+        transform(template, into: b, fft, keep: reuse.contains(.template))
         multiplyByConjugate(a.spectrum, UnsafeBufferPointer(b.spectrum))
         fft.inverse(a)
         let scale = 1.0 / Double(fft.size)
@@ -31,9 +40,18 @@ public enum Correlation {
         return out
     }
 
+    /// The spectrum of `x` zero-padded to the transform's size into `b`: the kept one when
+    /// `keep` and the same input was kept before, else transformed (and kept when `keep`).
+    static func transform(_ x: UnsafeBufferPointer<Float>, into b: RealFFT.Buffers, _ fft: RealFFT, keep: Bool) {
+        if keep, SpectrumCache.shared.copy(of: x, into: b) { return }
+        fill(b.samples, from: x)
+        fft.forward(b)
+        if keep { SpectrumCache.shared.keep(x, from: b) }
+    }
+
     /// Convenience over arrays.
-    public static func crossCorrelate(signal: [Float], template: [Float], lags: ClosedRange<Int>) -> [Double] {
-        signal.withUnsafeBufferPointer { s in template.withUnsafeBufferPointer { t in crossCorrelate(signal: s, template: t, lags: lags) } }
+    public static func crossCorrelate(signal: [Float], template: [Float], lags: ClosedRange<Int>, reuse: Reuse = []) -> [Double] {
+        signal.withUnsafeBufferPointer { s in template.withUnsafeBufferPointer { t in crossCorrelate(signal: s, template: t, lags: lags, reuse: reuse) } }
     }
 
     /// The same by direct summation: slow, for tests and for the benchmark's baseline.

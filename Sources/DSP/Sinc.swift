@@ -116,8 +116,8 @@ public struct SincInterpolator: Sendable {
                 }
                 var i = 0
                 while i + 8 <= n {
-                    // Eight points a frame apart at one phase (no drift): one SIMD lane each;
-                    // otherwise (drift, an end) these eight four at a time.
+                    // Eight points a constant number of frames apart at one phase (no drift):
+                    // one SIMD lane each; otherwise (drift, an end) these eight four at a time.
                     if eight(at: frames.lowerBound + i, in: s, table: tb, into: out.baseAddress! + i, position: position) { i += 8; continue }
                     byFour(i)
                     byFour(i + 4)
@@ -140,28 +140,43 @@ public struct SincInterpolator: Sendable {
         return (base - halfWidth + 1, p * 2 * halfWidth, Float(fp - Double(p)))
     }
 
-    /// Eight interior points `t ..< t + 8` whose taps start a frame apart and share a table row
-    /// (an alignment without drift) into `out[0..<8]`, lane by lane the sums `value(at:)` makes;
-    /// false, writing nothing, otherwise.
+    /// Eight interior points `t ..< t + 8` whose taps start a constant number of frames apart
+    /// and share a table row (an alignment without drift, read every frame or every few frames)
+    /// into `out[0..<8]`, lane by lane the sums `value(at:)` makes; false, writing nothing,
+    /// otherwise.
     @inline(__always)
     private func eight(at t: Int, in s: UnsafeBufferPointer<Float>, table tb: UnsafeBufferPointer<Float>,
                        into out: UnsafeMutablePointer<Double>, position: (Int) -> Double) -> Bool {
         let taps = 2 * halfWidth
         let first = place(position(t))
-        guard first.start >= 0, first.start + 7 + taps <= s.count else { return false }
+        guard first.start >= 0 else { return false }
         var mu = SIMD8<Float>()
         mu[0] = first.mu
+        let second = place(position(t + 1))
+        let stride = second.start - first.start
+        guard stride >= 1, first.start + 7 * stride + taps <= s.count else { return false }
         for q in 1..<8 {
-            let pq = place(position(t + q))
-            guard pq.start == first.start + q, pq.row == first.row else { return false }
+            let pq = q == 1 ? second : place(position(t + q))
+            guard pq.start == first.start + q * stride, pq.row == first.row else { return false }
             mu[q] = pq.mu
         }
-        let sp = UnsafeRawPointer(s.baseAddress! + first.start), r0 = tb.baseAddress! + first.row, r1 = r0 + taps
+        let r0 = tb.baseAddress! + first.row, r1 = r0 + taps
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
-        for k in 0..<taps {
-            let v = sp.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
-            a0 += v * SIMD8(repeating: r0[k])
-            a1 += v * SIMD8(repeating: r1[k])
+        if stride == 1 {
+            let sp = UnsafeRawPointer(s.baseAddress! + first.start)
+            for k in 0..<taps {
+                let v = sp.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
+                a0 += v * SIMD8(repeating: r0[k])
+                a1 += v * SIMD8(repeating: r1[k])
+            }
+        } else {
+            let sp = s.baseAddress! + first.start
+            for k in 0..<taps {
+                let p = sp + k
+                let v = SIMD8(p[0], p[stride], p[2 * stride], p[3 * stride], p[4 * stride], p[5 * stride], p[6 * stride], p[7 * stride])
+                a0 += v * SIMD8(repeating: r0[k])
+                a1 += v * SIMD8(repeating: r1[k])
+            }
         }
         let r = a0 + (a1 - a0) * mu
         for q in 0..<8 { out[q] = Double(r[q]) }

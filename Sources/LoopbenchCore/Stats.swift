@@ -43,32 +43,51 @@ public enum Stats {
     }
 
     /// Rearranges `a` so that `a[k]` is the value a sort would put there, every value before
-    /// it no larger and every value after it no smaller (Hoare's selection, median-of-three pivots).
+    /// it no larger and every value after it no smaller (no NaN: the callers sort those).
+    /// Quickselect with median-of-three pivots, each step a three-way split (below the pivot,
+    /// equal to it, above it) made of branchless passes: the comparisons of noisy data
+    /// mispredict half the time, and a run of equal values ends a step at once.
     static func select(_ k: Int, in a: UnsafeMutableBufferPointer<Double>) -> Double {
-        var lo = 0, hi = a.count - 1
-        while hi > lo {
-            if hi - lo < 16 {
-                for i in (lo + 1)...hi {
-                    let v = a[i]
-                    var j = i - 1
-                    while j >= lo && a[j] > v { a[j + 1] = a[j]; j -= 1 }
-                    a[j + 1] = v
-                }
-                break
-            }
-            let mid = lo + (hi - lo) / 2
+        var lo = 0, hi = a.count
+        while hi - lo > selectionInsertionMax {
+            let mid = lo + (hi - lo) / 2, last = hi - 1
             if a[mid] < a[lo] { a.swapAt(mid, lo) }
-            if a[hi] < a[lo] { a.swapAt(hi, lo) }
-            if a[hi] < a[mid] { a.swapAt(hi, mid) }
+            if a[last] < a[lo] { a.swapAt(last, lo) }
+            if a[last] < a[mid] { a.swapAt(last, mid) }
             let pivot = a[mid]
-            var i = lo, j = hi
-            while i <= j {
-                while a[i] < pivot { i += 1 }
-                while a[j] > pivot { j -= 1 }
-                if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+            let m = moveToFront(a, lo, hi) { $0 < pivot }
+            if k < m { hi = m; continue }
+            let e = moveToFront(a, m, hi) { $0 <= pivot }
+            if k < e { return a[k] }
+            lo = e
+        }
+        if hi - lo > 1 {
+            for i in (lo + 1)..<hi {
+                let v = a[i]
+                var j = i - 1
+                while j >= lo && a[j] > v { a[j + 1] = a[j]; j -= 1 }
+                a[j + 1] = v
             }
-            if k <= j { hi = j } else if k >= i { lo = i } else { break }
         }
         return a[k]
+    }
+
+    /// Stretches of at most this many values are sorted by insertion.
+    static let selectionInsertionMax = 16
+
+    /// Moves the values of `a[lo ..< hi]` for which `front` holds before the others (each group
+    /// in no particular order) and returns where the first group ends: one pass, a swap per
+    /// value and no branch on the comparison.
+    @inline(__always)
+    static func moveToFront(_ a: UnsafeMutableBufferPointer<Double>, _ lo: Int, _ hi: Int, _ front: (Double) -> Bool) -> Int {
+        let p = a.baseAddress!
+        var m = lo
+        for i in lo..<hi {
+            let v = p[i]
+            p[i] = p[m]
+            p[m] = v
+            m += front(v) ? 1 : 0
+        }
+        return m
     }
 }

@@ -23,7 +23,7 @@ enum PeriodLocator {
         let l = probe.count
         guard sig.count >= l, probeEnergy > 0 else { return nil }
         let lags = 0...(sig.count - l)
-        let c = Correlation.crossCorrelate(signal: sig, template: probe, lags: lags)
+        let c = Correlation.crossCorrelate(signal: sig, template: probe, lags: lags, reuse: .template)
         // Sliding energy of the signal under the probe.
         var prefix = [Double](repeating: 0, count: sig.count + 1)
         for i in 0..<sig.count { prefix[i + 1] = prefix[i] + Double(sig[i]) * Double(sig[i]) }

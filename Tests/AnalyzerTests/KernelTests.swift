@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 @testable import Analyzer
 import Foundation
-import LoopbenchCore
+@testable import LoopbenchCore
 import Testing
 
 /// The analyzer's fast numeric kernels against the direct formulations they replace: equal bit
@@ -63,6 +63,24 @@ struct KernelTests {
         #expect(Stats.upperMedian([]) == nil)
     }
 
+    @Test("selection puts the sorted list's value at its rank, smaller ones before and larger after: ties, runs of one value, sorted and reversed input")
+    func selectionIsTheSortedRank() {
+        let noise = Self.noise(1500, seed: 21)
+        let lists: [[Double]] = [noise, noise.map { ($0 * 3).rounded() }, [Double](repeating: 0.5, count: 700),
+                                 noise.sorted(), noise.sorted().reversed(), (0..<300).map { Double($0 % 7) }, [2, 1], [1]]
+        for xs in lists {
+            let sorted = xs.sorted()
+            for k in Set([0, xs.count / 2, xs.count - 1, xs.count / 3]) {
+                var a = xs
+                let v = a.withUnsafeMutableBufferPointer { Stats.select(k, in: $0) }
+                // A zero's sign is the input order's (the medians take the sort for a zero).
+                #expect(v == sorted[k] && (v == 0 || v.bitPattern == sorted[k].bitPattern))
+                #expect(a[k] == v && a[..<k].allSatisfy { $0 <= v } && a[(k + 1)...].allSatisfy { $0 >= v })
+                #expect(a.sorted() == sorted)
+            }
+        }
+    }
+
     @Test("the tracker's normalisation equals the scalar loop bit for bit", arguments: [1.0, -1.0])
     func trackerNormalisationIsExact(polarity: Double) {
         let w = 64, lo = -100
@@ -84,6 +102,25 @@ struct KernelTests {
         let got = TrackerKernels.normalised(corr, lo: lo, w: w, capE: capE, minE: minE, polarity: polarity, energy: energy)
         #expect(got.map(\.bitPattern) == want.map(\.bitPattern))
         #expect(want.contains { $0 != 0 } && want.contains { $0 == 0 })
+    }
+
+    @Test("the tracker's candidate peaks are the direct loop's, with zeros, ties, NaN and both ends")
+    func trackerLocalMaximaAreExact() {
+        var rho = Self.noise(3001, seed: 12).map { 0.3 * $0 }
+        for i in 40..<60 { rho[i] = 0 }
+        rho[100] = rho[101]
+        rho[200] = -rho[199]
+        rho[300] = .nan
+        rho[0] = 2
+        rho[rho.count - 1] = -2
+        for r in [rho, [0.5], [0], [], [0.1, -0.1], [Double.nan, 1]] {
+            var want: [Int] = []
+            for k in 0..<r.count {
+                let v = abs(r[k])
+                if v > 0, (k == 0 || v >= abs(r[k - 1])), (k == r.count - 1 || v > abs(r[k + 1])) { want.append(k) }
+            }
+            #expect(TrackerKernels.localMaxima(r) == want)
+        }
     }
 
     /// The hum fit at one frequency, one phasor, as `RoundTripAnalysis` made it before it fitted
