@@ -57,6 +57,9 @@ public struct LoopStreamSummary: Sendable {
     public var notes: [String]
     /// The failure that ended the stream early, if one did; the capture before it was handed over.
     public var failure: LoopbenchError?
+    /// A real guest's QEMU trace over the stream, each event's `captureSample` on the frames
+    /// handed over (nil: no guest, or the trace could not be placed).
+    public var qemuTrace: [QEMURun.TraceEvent]?
     public init(capturedFrames: Int, backendXruns: Int?, notes: [String], failure: LoopbenchError? = nil) {
         self.capturedFrames = capturedFrames
         self.backendXruns = backendXruns

@@ -82,7 +82,12 @@ extension QEMULoop: StreamingAudioLoop {
             failure = error
         }
         if let e = reader.failure { failure = e }
-        return LoopStreamSummary(capturedFrames: reader.delivered, backendXruns: reader.xruns, notes: notes, failure: failure)
+        var summary = LoopStreamSummary(capturedFrames: reader.delivered, backendXruns: reader.xruns, notes: notes, failure: failure)
+        // QEMU's trace, placed from the HDA output stream's start as for a run (AC'97 has none).
+        let text = (try? String(contentsOfFile: dir + "/trace.log", encoding: .utf8)) ?? ""
+        let (trace, anchor) = QEMUTrace.parse(text, qemuStart: 0, sampleRate: model.guestRate, prefillFrames: reader.prefill ?? 0)
+        if anchor != nil { summary.qemuTrace = trace }
+        return summary
     }
 }
 
@@ -105,6 +110,8 @@ struct BlockReader {
     private(set) var failure: LoopbenchError?
     /// When probe frame 0 was recorded, fixed at the first block.
     private var startedAt: Date?
+    /// The guest's prefill, from its blocks.
+    private(set) var prefill: Int?
 
     init(path: String, channels: Int, rate: Int, blockBytes: Int) {
         self.path = path
@@ -135,6 +142,7 @@ struct BlockReader {
         }
         // The prefill: frames before the probe, dropped (the guest's capture frame j is playback frame j).
         let prefill = f["prefill"].flatMap(Int.init) ?? 0
+        self.prefill = prefill
         let skip = max(0, min(n, prefill - first))
         let kept = Array(interleaved[(skip * channels)...])
         delivered += kept.count / channels

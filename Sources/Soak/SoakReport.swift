@@ -85,7 +85,8 @@ public struct SoakReport: Codable, Sendable, Equatable {
         /// late tick of QEMU's audio timer (`audio_timer_delayed`) and every overrun of the
         /// HDA codec's ring (`hda_audio_overrun`), at its time on the run's timeline: what
         /// QEMU itself saw go wrong, beside what the soak heard. (`time_s` on the run's
-        /// timeline, `capture_sample` in the chunk's own capture.)
+        /// timeline, `capture_sample` in the chunk's own capture, or in the stream's for a
+        /// stretch of one.)
         public var qemuTrace: [QEMURun.TraceEvent]?
         public init(startS: Double, seconds: Double, backendXruns: Int?, reportedLatencyMS: Double?, notes: [String]?,
                     captureFileStart: Int? = nil, truthEvents: [Event]? = nil) {

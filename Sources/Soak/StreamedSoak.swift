@@ -87,6 +87,7 @@ extension SoakRunner {
             summary = LoopStreamSummary(capturedFrames: 0, backendXruns: nil, notes: [], failure: error)
         }
         listener.finish(notes: summary.notes)
+        listener.place(trace: summary.qemuTrace)
         return (summary, listener.writeError)
     }
 }
@@ -197,6 +198,18 @@ final class StreamListener {
         let lat = session.log.latenciesMS
         onStatus(SoakRunner.Status(elapsedS: t - session.t0, runS: t - session.t0, totalS: session.options.durationSeconds,
                                    latencyMS: session.log.series.last?.latencyMS, minMS: lat.min(), maxMS: lat.max(), events: session.log.events.count))
+    }
+
+    /// A real guest's witnesses of lateness (``SoakRunner/qemuWitnesses``) while the stream
+    /// was heard, each into the stretch it fell in, on the run's timeline.
+    func place(trace: [QEMURun.TraceEvent]?) {
+        guard let trace, let first = firstStretch else { return }
+        for e in trace where SoakRunner.qemuWitnesses.contains(e.name) {
+            guard let at = e.captureSample, at >= 0, at < frames else { continue }
+            let t = Double(runOffset + at) / Double(rate)
+            guard let i = session.log.chunks.indices.last(where: { $0 >= first && session.log.chunks[$0].startS <= t }) else { continue }
+            session.log.chunks[i].qemuTrace = (session.log.chunks[i].qemuTrace ?? []) + [QEMURun.TraceEvent(name: e.name, args: e.args, timeS: t, captureSample: at)]
+        }
     }
 
     /// After the stream: the periods left in the capture, the clips, the counts moved on.

@@ -387,12 +387,108 @@ struct BlockWriter {
     }
 }
 
+/// The linked playback and capture of a stream: playback frame `wpos` of an endless timeline
+/// (one buffer of silence, then `cycle` over and over), capture frame `rpos`, the same instant
+/// for the same index.
+struct DuplexStream {
+    let pl: OpaquePointer, cap: OpaquePointer
+    let linked: Bool
+    let cycle: [Int16]
+    let channels: Int, period: Int, buffer: Int, prefill: Int
+    var wpos = 0, rpos = 0
+    var rec: [Int16]
+
+    init(pl: OpaquePointer, cap: OpaquePointer, linked: Bool, cycle: [Int16], channels: Int, period: Int, buffer: Int, prefill: Int) {
+        (self.pl, self.cap, self.linked, self.cycle) = (pl, cap, linked, cycle)
+        (self.channels, self.period, self.buffer, self.prefill) = (channels, period, buffer, prefill)
+        rec = [Int16](repeating: 0, count: buffer * channels)
+    }
+
+    /// Playback frames `wpos ..< wpos + n` of the timeline.
+    func frames(_ n: Int) -> [Int16] {
+        var b = [Int16](repeating: 0, count: n * channels)
+        let cycleFrames = cycle.count / channels
+        for i in 0..<n where wpos + i >= prefill {
+            let k = (wpos + i - prefill) % cycleFrames
+            for c in 0..<channels { b[i * channels + c] = cycle[k * channels + c] }
+        }
+        return b
+    }
+
+    func write(_ n: Int) -> Int {
+        let b = frames(n)
+        return b.withUnsafeBufferPointer { Int(snd_pcm_writei(pl, $0.baseAddress!, snd_pcm_uframes_t(n))) }
+    }
+
+    /// One buffer from `wpos` on, then one trigger for both.
+    mutating func start() throws(Failure) {
+        let w = write(buffer)
+        if w > 0 { wpos += w }
+        try check(snd_pcm_start(pl), "start")
+        if !linked { try check(snd_pcm_start(cap), "start capture") }
+    }
+
+    /// Tops the playback up; an xrun's name, or "".
+    mutating func fill() -> String {
+        while true {
+            let a = Int(snd_pcm_avail_update(pl))
+            if a < 0 || snd_pcm_state(pl) == SND_PCM_STATE_XRUN { return "playback-underrun" }
+            if a == 0 { return "" }
+            let n = write(min(a, period))
+            if n == -Int(EAGAIN) { return "" }
+            if n < 0 { return "playback-underrun" }
+            wpos += n
+        }
+    }
+
+    /// Reads what the capture holds into `out`; an xrun's name, or "".
+    mutating func drain(into out: inout BlockWriter, xruns: Int) throws(Failure) -> String {
+        while true {
+            let a = Int(snd_pcm_avail_update(cap))
+            if a < 0 || snd_pcm_state(cap) == SND_PCM_STATE_XRUN { return "capture-overrun" }
+            if a == 0 { return "" }
+            let n = rec.withUnsafeMutableBufferPointer { Int(snd_pcm_readi(cap, $0.baseAddress!, snd_pcm_uframes_t(min(a, buffer)))) }
+            if n == -Int(EAGAIN) { return "" }
+            if n < 0 { return "capture-overrun" }
+            try rec.withUnsafeBufferPointer { b throws(Failure) in try out.append(UnsafeBufferPointer(rebasing: b[0..<(n * channels)]), firstFrame: rpos, xruns: xruns) }
+            rpos += n
+        }
+    }
+
+    /// After an xrun both streams start again on one trigger at playback frame `wpos`; what the
+    /// capture could not record until then is silence, so frame j stays playback frame j.
+    mutating func recover(into out: inout BlockWriter, xruns: Int) throws(Failure) {
+        if rpos < wpos {
+            let gap = [Int16](repeating: 0, count: (wpos - rpos) * channels)
+            try gap.withUnsafeBufferPointer { b throws(Failure) in try out.append(b, firstFrame: rpos, xruns: xruns) }
+        }
+        rpos = max(rpos, wpos)
+        wpos = rpos
+        snd_pcm_drop(pl)
+        if !linked { snd_pcm_drop(cap) }
+        try check(snd_pcm_prepare(pl), "prepare playback")
+        if !linked || snd_pcm_state(cap) != SND_PCM_STATE_PREPARED { try check(snd_pcm_prepare(cap), "prepare capture") }
+        try start()
+    }
+
+    /// Both PCMs' poll descriptors.
+    func pollDescriptors() -> [pollfd] {
+        let npl = Int(snd_pcm_poll_descriptors_count(pl)), ncap = Int(snd_pcm_poll_descriptors_count(cap))
+        var fds = [pollfd](repeating: pollfd(), count: npl + ncap)
+        fds.withUnsafeMutableBufferPointer { b in
+            _ = snd_pcm_poll_descriptors(pl, b.baseAddress!, UInt32(npl))
+            _ = snd_pcm_poll_descriptors(cap, b.baseAddress! + npl, UInt32(ncap))
+        }
+        return fds
+    }
+}
+
 /// Plays `cycle` (interleaved S16) over and over after one buffer of silence while recording
 /// from the same card, and writes the capture to the capture disk as it comes (``BlockWriter``:
 /// `block` frames a block, `slots` slots, then around again), until the host writes a byte to
 /// `stop=PATH`. Capture frame j and playback frame j are the same instant, as in a run; the
 /// blocks count capture frames from the stream's start, the prefill included. An xrun restarts
-/// both streams at the playback frame reached, the capture's missing frames are silence.
+/// both streams at the playback frame reached; the capture's missing frames are silence.
 func stream(_ kv: [String: String], cycle: [Int16], rate: Int, channels: Int, period: Int, buffer: Int, device: String,
             capturePath: String, report: inout Report) throws(Failure) -> String {
     guard let blockFrames = kv["block"].flatMap({ Int($0) }), let slots = kv["slots"].flatMap({ Int($0) }), blockFrames > 0, slots > 0 else {
@@ -410,88 +506,31 @@ func stream(_ kv: [String: String], cycle: [Int16], rate: Int, channels: Int, pe
     if fd < 0 { throw Failure(message: "cannot open \(capturePath) (errno \(errno))") }
     defer { close(fd) }
     let stopFD = openStopLine(kv["stop"])
-    let prefill = gp.buffer, cycleFrames = cycle.count / channels
-    var out = BlockWriter(fd: fd, channels: channels, blockFrames: blockFrames, slots: slots, prefill: prefill)
-    var wpos = 0, rpos = 0
-    /// Playback frames `wpos ..< wpos + n` of the endless timeline: silence, then the cycle.
-    func frames(_ n: Int) -> [Int16] {
-        var b = [Int16](repeating: 0, count: n * channels)
-        for i in 0..<n where wpos + i >= prefill {
-            let k = (wpos + i - prefill) % cycleFrames
-            for c in 0..<channels { b[i * channels + c] = cycle[k * channels + c] }
-        }
-        return b
-    }
-    func write(_ n: Int) -> Int {
-        let b = frames(n)
-        return b.withUnsafeBufferPointer { Int(snd_pcm_writei(pl, $0.baseAddress!, snd_pcm_uframes_t(n))) }
-    }
-    func start() throws(Failure) {
-        let w = write(prefill)
-        if w > 0 { wpos += w }
-        try check(snd_pcm_start(pl), "start")
-        if !linked { try check(snd_pcm_start(cap), "start capture") }
-    }
-    try start()
+    var io = DuplexStream(pl: pl, cap: cap, linked: linked, cycle: cycle, channels: channels, period: gp.period, buffer: gp.buffer, prefill: gp.buffer)
+    var out = BlockWriter(fd: fd, channels: channels, blockFrames: blockFrames, slots: slots, prefill: gp.buffer)
+    try io.start()
     snd_pcm_nonblock(pl, 1)
     snd_pcm_nonblock(cap, 1)
     if stopFD >= 0 { _ = "playing\n".withCString { Glibc.write(stopFD, $0, 8) } }
-    let npl = Int(snd_pcm_poll_descriptors_count(pl)), ncap = Int(snd_pcm_poll_descriptors_count(cap))
-    var fds = [pollfd](repeating: pollfd(), count: npl + ncap)
-    fds.withUnsafeMutableBufferPointer { b in
-        _ = snd_pcm_poll_descriptors(pl, b.baseAddress!, UInt32(npl))
-        _ = snd_pcm_poll_descriptors(cap, b.baseAddress! + npl, UInt32(ncap))
-    }
-    var rec = [Int16](repeating: 0, count: buffer * channels)
+    var fds = io.pollDescriptors()
     while !stopAsked(stopFD) {
         if fds.withUnsafeMutableBufferPointer({ poll($0.baseAddress!, nfds_t($0.count), 2000) }) == 0 {
-            report.lines.append("timeout=poll capture_frame=\(rpos) written=\(wpos)")
+            report.lines.append("timeout=poll capture_frame=\(io.rpos) written=\(io.wpos)")
             break
         }
-        var xrun = ""
-        while true {
-            let a = Int(snd_pcm_avail_update(pl))
-            if a < 0 || snd_pcm_state(pl) == SND_PCM_STATE_XRUN { xrun = "playback-underrun"; break }
-            if a == 0 { break }
-            let n = write(min(a, period))
-            if n == -Int(EAGAIN) { break }
-            if n < 0 { xrun = "playback-underrun"; break }
-            wpos += n
-        }
-        while xrun.isEmpty {
-            let a = Int(snd_pcm_avail_update(cap))
-            if a < 0 || snd_pcm_state(cap) == SND_PCM_STATE_XRUN { xrun = "capture-overrun"; break }
-            if a == 0 { break }
-            let n = rec.withUnsafeMutableBufferPointer { Int(snd_pcm_readi(cap, $0.baseAddress!, snd_pcm_uframes_t(min(a, buffer)))) }
-            if n == -Int(EAGAIN) { break }
-            if n < 0 { xrun = "capture-overrun"; break }
-            try rec.withUnsafeBufferPointer { b throws(Failure) in try out.append(UnsafeBufferPointer(rebasing: b[0..<(n * channels)]), firstFrame: rpos, xruns: report.xrunCount) }
-            rpos += n
-        }
-        if !xrun.isEmpty {
-            report.xrunCount += 1
-            if report.xruns.count < maxRecoveries { report.xruns.append("\(xrun)@\(rpos)/\(wpos)") }
-            // Both streams start again on one trigger at playback frame `wpos`; what the capture
-            // could not record until then is silence, so frame j stays playback frame j.
-            if rpos < wpos {
-                let gap = [Int16](repeating: 0, count: (wpos - rpos) * channels)
-                try gap.withUnsafeBufferPointer { b throws(Failure) in try out.append(b, firstFrame: rpos, xruns: report.xrunCount) }
-            }
-            rpos = max(rpos, wpos)
-            wpos = rpos
-            snd_pcm_drop(pl)
-            if !linked { snd_pcm_drop(cap) }
-            try check(snd_pcm_prepare(pl), "prepare playback")
-            if !linked || snd_pcm_state(cap) != SND_PCM_STATE_PREPARED { try check(snd_pcm_prepare(cap), "prepare capture") }
-            try start()
-        }
+        var xrun = io.fill()
+        if xrun.isEmpty { xrun = try io.drain(into: &out, xruns: report.xrunCount) }
+        if xrun.isEmpty { continue }
+        report.xrunCount += 1
+        if report.xruns.count < maxRecoveries { report.xruns.append("\(xrun)@\(io.rpos)/\(io.wpos)") }
+        try io.recover(into: &out, xruns: report.xrunCount)
     }
     snd_pcm_drop(pl)
     snd_pcm_drop(cap)
     snd_pcm_close(pl)
     snd_pcm_close(cap)
     var header = "loopbench-capture v1 status=ok mode=stream rate=\(rate) channels=\(channels) frames=0 blocks=\(out.seq)"
-    header += " prefill=\(prefill) linked=\(linked ? 1 : 0) period=\(gp.period) buffer=\(gp.buffer) xruns=\(report.xrunCount)"
+    header += " prefill=\(gp.buffer) linked=\(linked ? 1 : 0) period=\(gp.period) buffer=\(gp.buffer) xruns=\(report.xrunCount)"
     if !report.xruns.isEmpty { header += " xrun_at=" + report.xruns.joined(separator: ",") }
     for l in report.lines { header += " " + l }
     return header
