@@ -89,7 +89,8 @@ struct RoundTripAnalysis {
         let fs = reference.sampleRate
         let refPath = options.referencePath, capPath = options.capturePath
 
-        let (refChannel, ref) = try Self.referenceSignal(reference, path: refPath)
+        let (refChannel, plainRef) = try Self.referenceSignal(reference, path: refPath)
+        var ref = plainRef
 
         // 1. Find.
         let find = self.find(ref)
@@ -108,6 +109,9 @@ struct RoundTripAnalysis {
         // A reference that repeats itself within the search radius: the windows cannot tell
         // delays a period apart; only the whole-signal correlation can.
         if let period = referencePeriod(ref) { return periodicMeasurement(m, find, ref: ref, cap: cap, period: period) }
+
+        // A room's tail is the path: from here on the reference is direct sound + tail.
+        if let withTail = withReverbTail(ref, cap, find) { ref = withTail }
 
         // 2. Track.
         let polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DSP
+import Foundation
+import LoopbenchCore
+
+/// The path's reverberation: a diffuse tail that follows the direct sound.
+///
+/// A room (or a reverb effect) adds to the direct sound a long, decaying, noise-like echo of
+/// everything the reference played in the last few hundred milliseconds. Against the bare
+/// reference that tail is a residual as loud as the signal, with the reference's own
+/// structure in it: the tracker reads a narrowband stretch a phase off, and the residual
+/// looks like defects everywhere. The tail is the path, not a discontinuity: it is fitted
+/// as a long causal filter on the reference aligned at the whole-signal peak (the direct
+/// sound), and the reference is replaced by direct sound + tail for every later pass.
+///
+/// The fit is a regularised deconvolution over the whole alignment: H = C·R* / (|R|² + ε),
+/// kept only at the causal lags past the short path filter's reach
+/// (``AnalyzerTuning/pathFilterHalfTaps`` … ``AnalyzerTuning/reverbTailSeconds``); the direct
+/// tap stays exactly 1, so the latency remains that of the direct sound, measured later by
+/// the segments. The acausal lags, which a causal path leaves empty, give each tap's noise,
+/// and every tap is shrunk by it. The tail is used only when it is diffuse (no single tap
+/// holds a sizeable share: a repeat or a drop is one echo-like lag, not a room) and it cuts
+/// the residual of the plain alignment by ``AnalyzerTuning/reverbMinImprovement``.
+enum ReverbTail {
+    /// The reference with the fitted tail added (same length), or nil when no diffuse tail pays.
+    /// `delay` is the capture frame of reference frame 0 (the direct sound, fractional).
+    static func model(ref: [Float], cap: [Float], delay: Double, fs: Int, interp: SincInterpolator) -> [Float]? {
+        let tuning = AnalyzerTuning.standard
+        let n = ref.count, tailLen = Int(tuning.reverbTailSeconds * Double(fs))
+        let span = n + tailLen
+        // The capture on the reference's grid: c[i] = cap(i + delay).
+        let c = cap.withUnsafeBufferPointer { cb in interp.values(at: 0..<span, in: cb) { Double($0) + delay } }
+        let fft = RealFFT.of(size: RealFFT.goodSize(atLeast: span + n + tailLen))
+        let rb = RealFFT.Buffers(size: fft.size), cb = RealFFT.Buffers(size: fft.size)
+        fill(rb.samples, ref.lazy.map(Double.init))
+        fill(cb.samples, c)
+        fft.forward(rb)
+        fft.forward(cb)
+        guard let taps = tail(r: rb.spectrum, c: cb.spectrum, fft: fft, from: AnalyzerTuning.pathFilterHalfTaps + 1, to: tailLen) else { return nil }
+        // The tail as the capture holds it (capture units): R·T.
+        let tb = RealFFT.Buffers(size: fft.size)
+        let ts = tb.samples
+        for i in ts.indices { ts[i] = 0 }
+        for (k, v) in taps { ts[k] = v }
+        fft.forward(tb)
+        let r = rb.spectrum, t = tb.spectrum
+        for i in t.indices {
+            let (ar, ai) = r[i], (br, bi) = t[i]
+            t[i] = (ar * br - ai * bi, ar * bi + ai * br)
+        }
+        fft.inverse(tb)
+        let scale = 1 / Double(fft.size)
+        let tailSignal = (0..<span).map { tb.samples[$0] * scale }
+        // The direct sound's gain, by least squares on the capture with the tail taken out.
+        var cr = 0.0, rr = 0.0, tt = 0.0
+        for i in 0..<n { cr += (c[i] - tailSignal[i]) * Double(ref[i]); rr += Double(ref[i]) * Double(ref[i]) }
+        for v in tailSignal { tt += v * v }
+        guard rr > 0, cr != 0 else { return nil }
+        let g = cr / rr
+        let model = (0..<span).map { ($0 < n ? Double(ref[$0]) : 0) + tailSignal[$0] / g }
+        guard tt / (g * g * rr) >= tuning.reverbMinTailEnergy, pays(c: c, ref: ref, model: model, tuning: tuning) else { return nil }
+        return model[0..<n].map { Float($0) }
+    }
+
+    /// The tail's taps (lag, value in capture units per reference unit) at lags `from`…`to`,
+    /// shrunk by their noise; nil when no diffuse tail stands above it. `r` and `c` are the
+    /// reference's and the aligned capture's spectra.
+    static func tail(r: UnsafeMutableBufferPointer<(Double, Double)>, c: UnsafeMutableBufferPointer<(Double, Double)>,
+                     fft: RealFFT, from k0: Int, to k1: Int) -> [(Int, Double)]? {
+        let tuning = AnalyzerTuning.standard
+        var meanP = 0.0
+        for i in r.indices { meanP += r[i].0 * r[i].0 + r[i].1 * r[i].1 }
+        let eps = tuning.reverbRidge * meanP / Double(r.count)
+        guard eps > 0, k1 > k0, fft.size > 2 * k1 else { return nil }
+        let out = RealFFT.Buffers(size: fft.size)
+        let h = out.spectrum
+        for i in h.indices {
+            let (ar, ai) = c[i], (br, bi) = r[i]
+            let d = br * br + bi * bi + eps
+            h[i] = ((ar * br + ai * bi) / d, (ai * br - ar * bi) / d)
+        }
+        fft.inverse(out)
+        let s = out.samples, scale = 1 / Double(fft.size)
+        // Noise per tap from the acausal lags (empty for a causal path); a median, so that a
+        // drop's single acausal echo does not count.
+        let acausal = (k0...k1).map { k -> Double in let v = s[fft.size - k] * scale; return v * v }
+        let noise = median(acausal) / tuning.medianOfSquaredNormal
+        var taps: [(Int, Double)] = []
+        var energy = 0.0, top = 0.0
+        for k in k0...k1 {
+            let v = s[k] * scale, p = v * v
+            guard p > noise else { continue }
+            let w = v * (1 - noise / p)   // shrunk towards zero by the noise it holds
+            taps.append((k, w))
+            energy += w * w
+            top = max(top, w * w)
+        }
+        if ProcessInfo.processInfo.environment["LB_DEBUG_TAIL"] != nil { FileHandle.standardError.write("tail: energy \(energy) top \(top / max(energy, 1e-30)) noise \(noise) taps \(taps.count)\n".data(using: .utf8)!) }
+        guard energy > 0, top <= tuning.reverbMaxTapShare * energy else { return nil }
+        return taps
+    }
+
+    /// Whether direct sound + tail cuts the residual of the direct sound alone (each with its
+    /// least-squares gain) in each half of the reference: by ``AnalyzerTuning/reverbMinImprovement``
+    /// in one and by ``AnalyzerTuning/reverbMinImprovementEverywhere`` in both. A room acts on
+    /// the whole signal; a stretch of it misaligned by a drop looks like an echo of that stretch
+    /// only, and the other half gains nothing.
+    static func pays(c: [Double], ref: [Float], model: [Double], tuning: AnalyzerTuning) -> Bool {
+        func residual(_ range: Range<Int>, _ m: (Int) -> Double) -> Double {
+            var cm = 0.0, mm = 0.0, cc = 0.0
+            for i in range {
+                let v = m(i)
+                cm += c[i] * v; mm += v * v; cc += c[i] * c[i]
+            }
+            return mm > 0 ? cc - cm * cm / mm : cc
+        }
+        let halves = [0..<(ref.count / 2), (ref.count / 2)..<c.count]
+        let gains = halves.map { h -> Double in
+            let plain = residual(h) { $0 < ref.count ? Double(ref[$0]) : 0 }, withTail = residual(h) { model[$0] }
+            return withTail > 0 ? plain / withTail : 0
+        }
+        if ProcessInfo.processInfo.environment["LB_DEBUG_TAIL"] != nil { FileHandle.standardError.write("pays: \(gains)\n".data(using: .utf8)!) }
+        return gains.min()! >= tuning.reverbMinImprovementEverywhere && gains.max()! >= tuning.reverbMinImprovement
+    }
+
+    static func fill<S: Sequence>(_ dst: UnsafeMutableBufferPointer<Double>, _ src: S) where S.Element == Double {
+        var i = 0
+        for v in src where i < dst.count { dst[i] = v; i += 1 }
+        while i < dst.count { dst[i] = 0; i += 1 }
+    }
+}
+
+extension RoundTripAnalysis {
+    /// The reference with the path's reverberation tail (``ReverbTail``), or nil when the
+    /// whole-signal correlation shows no tail or the fitted one does not pay.
+    func withReverbTail(_ ref: [Float], _ cap: [Float], _ find: GlobalFind) -> [Float]? {
+        let k0 = AnalyzerTuning.pathFilterHalfTaps + 1, k1 = Int(tuning.reverbTailSeconds * Double(reference.sampleRate))
+        let p = find.peakIndex, corr = find.corr
+        let peak2 = corr[p] * corr[p]
+        guard peak2 > 0, k1 > k0 else { return nil }
+        var excess = 0.0
+        for k in k0...k1 {
+            if p + k < corr.count { excess += corr[p + k] * corr[p + k] }
+            if p - k >= 0 { excess -= corr[p - k] * corr[p - k] }
+        }
+        if ProcessInfo.processInfo.environment["LB_DEBUG_TAIL"] != nil { FileHandle.standardError.write("excess: \(excess / peak2)\n".data(using: .utf8)!) }
+        guard excess >= tuning.reverbCausalExcess * peak2 else { return nil }
+        let delay = Double(find.lags.lowerBound) + interp.refinePeak(of: corr, near: p).position
+        return ReverbTail.model(ref: ref, cap: cap, delay: delay, fs: reference.sampleRate, interp: interp)
+    }
+}
