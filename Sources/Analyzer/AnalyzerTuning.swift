@@ -298,6 +298,13 @@ struct AnalyzerTuning: Sendable {
     /// in one half of the reference (a 2:1 room tail: 14–2000×; a zero-phase resonant high-pass,
     /// whose ringing is symmetric and no tail, 2.2×)…
     var reverbMinImprovement = 4.0
+    /// A tail is fitted again on the longest segment when it spans at least this (seconds of
+    /// reference): shorter, and the tail's own length would be most of it.
+    var reverbRefitMinSeconds = 0.75
+    /// …and only when the segments lie at least this many frames apart (a drop, a repeat):
+    /// a sweep's lowest octaves read a frame or two off through a room are no misalignment
+    /// to take out of the fit, and the refit on the rest would fit them worse.
+    var reverbRefitMinStep = 16.0
     /// …and by this in both: a room acts on all of the signal, while the first stretch of a
     /// sweep misaligned by a drop looks like an echo of that stretch alone.
     var reverbMinImprovementEverywhere = 1.25

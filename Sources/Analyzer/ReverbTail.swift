@@ -24,7 +24,9 @@ import LoopbenchCore
 enum ReverbTail {
     /// The reference with the fitted tail added (same length), or nil when no diffuse tail pays.
     /// `delay` is the capture frame of reference frame 0 (the direct sound, fractional).
-    static func model(ref: [Float], cap: [Float], delay: Double, fs: Int, interp: SincInterpolator) -> [Float]? {
+    /// Only reference frames `within` (and the capture they give) are fitted when it is given:
+    /// one segment's stretch, where the capture follows the reference at one delay.
+    static func model(ref: [Float], cap: [Float], delay: Double, fs: Int, interp: SincInterpolator, within: Range<Int>? = nil) -> [Float]? {
         let tuning = AnalyzerTuning.standard
         let n = ref.count, tailLen = Int(tuning.reverbTailSeconds * Double(fs))
         let span = n + tailLen
@@ -32,11 +34,16 @@ enum ReverbTail {
         let c = cap.withUnsafeBufferPointer { cb in interp.values(at: 0..<span, in: cb) { Double($0) + delay } }
         let fft = RealFFT.of(size: RealFFT.goodSize(atLeast: span + n + tailLen))
         let rb = RealFFT.Buffers(size: fft.size), cb = RealFFT.Buffers(size: fft.size)
-        fill(rb.samples, ref.lazy.map(Double.init))
-        fill(cb.samples, c)
+        let fitted = within ?? 0..<span
+        fill(rb.samples, ref.indices.lazy.map { fitted.contains($0) ? Double(ref[$0]) : 0 })
+        fill(cb.samples, c.indices.lazy.map { fitted.contains($0) ? c[$0] : 0 })
         fft.forward(rb)
         fft.forward(cb)
         guard let taps = tail(r: rb.spectrum, c: cb.spectrum, fft: fft, from: AnalyzerTuning.pathFilterHalfTaps + 1, to: tailLen) else { return nil }
+        if within != nil {   // the model is the whole reference's, whatever stretch was fitted
+            fill(rb.samples, ref.lazy.map(Double.init))
+            fft.forward(rb)
+        }
         // The tail as the capture holds it (capture units): R·T.
         let tb = RealFFT.Buffers(size: fft.size)
         let ts = tb.samples
@@ -58,7 +65,7 @@ enum ReverbTail {
         guard rr > 0, cr != 0 else { return nil }
         let g = cr / rr
         let model = (0..<span).map { ($0 < n ? Double(ref[$0]) : 0) + tailSignal[$0] / g }
-        guard tt / (g * g * rr) >= tuning.reverbMinTailEnergy, pays(c: c, ref: ref, model: model, tuning: tuning) else { return nil }
+        guard tt / (g * g * rr) >= tuning.reverbMinTailEnergy, pays(c: c, ref: ref, model: model, over: within ?? 0..<span, tuning: tuning) else { return nil }
         return model[0..<n].map { Float($0) }
     }
 
@@ -95,17 +102,16 @@ enum ReverbTail {
             energy += w * w
             top = max(top, w * w)
         }
-        if ProcessInfo.processInfo.environment["LB_DEBUG_TAIL"] != nil { FileHandle.standardError.write("tail: energy \(energy) top \(top / max(energy, 1e-30)) noise \(noise) taps \(taps.count)\n".data(using: .utf8)!) }
         guard energy > 0, top <= tuning.reverbMaxTapShare * energy else { return nil }
         return taps
     }
 
     /// Whether direct sound + tail cuts the residual of the direct sound alone (each with its
-    /// least-squares gain) in each half of the reference: by ``AnalyzerTuning/reverbMinImprovement``
+    /// least-squares gain) in each half of the fitted stretch of the reference: by ``AnalyzerTuning/reverbMinImprovement``
     /// in one and by ``AnalyzerTuning/reverbMinImprovementEverywhere`` in both. A room acts on
     /// the whole signal; a stretch of it misaligned by a drop looks like an echo of that stretch
     /// only, and the other half gains nothing.
-    static func pays(c: [Double], ref: [Float], model: [Double], tuning: AnalyzerTuning) -> Bool {
+    static func pays(c: [Double], ref: [Float], model: [Double], over r: Range<Int>, tuning: AnalyzerTuning) -> Bool {
         func residual(_ range: Range<Int>, _ m: (Int) -> Double) -> Double {
             var cm = 0.0, mm = 0.0, cc = 0.0
             for i in range {
@@ -114,12 +120,12 @@ enum ReverbTail {
             }
             return mm > 0 ? cc - cm * cm / mm : cc
         }
-        let halves = [0..<(ref.count / 2), (ref.count / 2)..<c.count]
+        let mid = r.lowerBound + (min(r.upperBound, ref.count) - r.lowerBound) / 2
+        let halves = [r.lowerBound..<mid, mid..<r.upperBound]
         let gains = halves.map { h -> Double in
             let plain = residual(h) { $0 < ref.count ? Double(ref[$0]) : 0 }, withTail = residual(h) { model[$0] }
             return withTail > 0 ? plain / withTail : 0
         }
-        if ProcessInfo.processInfo.environment["LB_DEBUG_TAIL"] != nil { FileHandle.standardError.write("pays: \(gains)\n".data(using: .utf8)!) }
         return gains.min()! >= tuning.reverbMinImprovementEverywhere && gains.max()! >= tuning.reverbMinImprovement
     }
 
@@ -143,9 +149,26 @@ extension RoundTripAnalysis {
             if p + k < corr.count { excess += corr[p + k] * corr[p + k] }
             if p - k >= 0 { excess -= corr[p - k] * corr[p - k] }
         }
-        if ProcessInfo.processInfo.environment["LB_DEBUG_TAIL"] != nil { FileHandle.standardError.write("excess: \(excess / peak2)\n".data(using: .utf8)!) }
         guard excess >= tuning.reverbCausalExcess * peak2 else { return nil }
         let delay = Double(find.lags.lowerBound) + interp.refinePeak(of: corr, near: p).position
         return ReverbTail.model(ref: ref, cap: cap, delay: delay, fs: reference.sampleRate, interp: interp)
+    }
+
+    /// The tail fitted again on the longest segment alone, when the first fit (over the whole
+    /// alignment) found segments a real step apart: the stretches after a drop or a repeat are
+    /// misaligned at the whole-signal delay, and smear the tail they are fitted into. Returns
+    /// the new reference and the track and segments against it (nil when the refit fails).
+    func refitReverbTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, _ segments: [Segment], polarity: Double)
+        -> (ref: [Float], points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double)? {
+        let levels = segments.map(\.level)
+        guard levels.max()! - levels.min()! >= tuning.reverbRefitMinStep, let s = segments.max(by: { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }) else { return nil }
+        let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))
+        let p1 = min(plainRef.count, Int(s.refPosition(atCapture: Double(s.captureEnd))))
+        guard Double(p1 - p0) >= tuning.reverbRefitMinSeconds * Double(reference.sampleRate) else { return nil }
+        guard let ref = ReverbTail.model(ref: plainRef, cap: cap, delay: s.level, fs: reference.sampleRate, interp: interp, within: p0..<p1) else { return nil }
+        let points = track(ref, cap, find, polarity: polarity)
+        guard points.count >= 1, !points.allSatisfy(\.ambiguous) else { return nil }
+        let (seg, model, drift) = segment(ref, cap, find, points, polarity: polarity)
+        return (ref, points, seg, model, drift)
     }
 }

@@ -111,16 +111,20 @@ struct RoundTripAnalysis {
         if let period = referencePeriod(ref) { return periodicMeasurement(m, find, ref: ref, cap: cap, period: period) }
 
         // A room's tail is the path: from here on the reference is direct sound + tail.
-        if let withTail = withReverbTail(ref, cap, find) { ref = withTail }
+        let withTail = withReverbTail(ref, cap, find)
+        if let withTail { ref = withTail }
 
         // 2. Track.
         let polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
-        let points = track(ref, cap, find, polarity: polarity)
+        var points = track(ref, cap, find, polarity: polarity)
         guard points.count >= 1 else { return untracked(m, find) }
         if points.allSatisfy(\.ambiguous) { return ambiguousEverywhere(m, find) }
 
         // 3. Segment (and the path's colouring, when it matters).
         var (seg, model, totalDrift) = segment(ref, cap, find, points, polarity: polarity)
+        if withTail != nil, let r = refitReverbTail(plainRef, cap, find, seg.segments, polarity: polarity) {
+            (points, seg, model, totalDrift) = (r.points, r.seg, r.model, r.drift)
+        }
         refineLockedLevels(&seg.segments, model, cap, polarity: polarity)
         if let why = trackMissedStart(seg.segments, model, cap) {
             m.reason = why + ": the segments cannot be told apart from a look-alike, so no latency is reported"
