@@ -284,6 +284,11 @@ struct AnalyzerTuning: Sendable {
     /// symmetric, so a path without a tail leaves both sides alike), must hold this share of
     /// the peak's square. A 2:1 room tail gives 0.4–40 (the corpus); a tail-less path ~0 ± (tail lags / frames).
     var reverbCausalExcess = 0.2
+    /// …and the heavier side's energy must not sit in one echo's lobe (±`reverbEchoLobeLags`
+    /// around its largest lag) for more than `reverbEchoLobeShare` of it: a repeat or a drop
+    /// in the capture is one echo, a room's tail is spread over hundreds of lags.
+    var reverbEchoLobeLags = 64
+    var reverbEchoLobeShare = 0.5
     /// Regularisation of the deconvolution, relative to the reference's mean power per bin:
     /// bins 40 dB below the mean (a sweep's ends, a band-limited signal's stop band) are not
     /// divided up into noise.

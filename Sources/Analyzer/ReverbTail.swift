@@ -88,14 +88,15 @@ enum ReverbTail {
         }
         fft.inverse(out)
         let s = out.samples, scale = 1 / Double(fft.size)
+        func tap(_ i: Int) -> Double { s[i] * scale }
         // Noise per tap from the acausal lags (empty for a causal path); a median, so that a
         // drop's single acausal echo does not count.
-        let acausal = (k0...k1).map { k -> Double in let v = s[fft.size - k] * scale; return v * v }
+        let acausal = (k0...k1).map { k -> Double in let v = tap(fft.size - k); return v * v }
         let noise = median(acausal) / tuning.medianOfSquaredNormal
         var taps: [(Int, Double)] = []
         var energy = 0.0, top = 0.0
         for k in k0...k1 {
-            let v = s[k] * scale, p = v * v
+            let v = tap(k), p = v * v
             guard p > noise else { continue }
             let w = v * (1 - noise / p)   // shrunk towards zero by the noise it holds
             taps.append((k, w))
@@ -144,12 +145,18 @@ extension RoundTripAnalysis {
         let p = find.peakIndex, corr = find.corr
         let peak2 = corr[p] * corr[p]
         guard peak2 > 0, k1 > k0 else { return nil }
-        var excess = 0.0
-        for k in k0...k1 {
-            if p + k < corr.count { excess += corr[p + k] * corr[p + k] }
-            if p - k >= 0 { excess -= corr[p - k] * corr[p - k] }
-        }
-        guard excess >= tuning.reverbCausalExcess * peak2 else { return nil }
+        // Each side's energy at the lags a tail would occupy, lag by lag.
+        let after = (k0...k1).map { p + $0 < corr.count ? corr[p + $0] * corr[p + $0] : 0 }
+        let before = (k0...k1).map { p - $0 >= 0 ? corr[p - $0] * corr[p - $0] : 0 }
+        let excess = after.reduce(0, +) - before.reduce(0, +)
+        // The heavier side must be spread over the lags, not one echo's lobe.
+        let side = excess >= 0 ? after : before
+        let w = tuning.reverbEchoLobeLags
+        var pre = [Double](repeating: 0, count: side.count + 1)
+        for i in side.indices { pre[i + 1] = pre[i] + side[i] }
+        let top = side.indices.max { side[$0] < side[$1] } ?? 0
+        let lobe = pre[min(side.count, top + w + 1)] - pre[max(0, top - w)]
+        guard abs(excess) >= tuning.reverbCausalExcess * peak2, lobe <= tuning.reverbEchoLobeShare * pre[side.count] else { return nil }
         let delay = Double(find.lags.lowerBound) + interp.refinePeak(of: corr, near: p).position
         return ReverbTail.model(ref: ref, cap: cap, delay: delay, fs: reference.sampleRate, interp: interp)
     }
@@ -170,5 +177,26 @@ extension RoundTripAnalysis {
         guard points.count >= 1, !points.allSatisfy(\.ambiguous) else { return nil }
         let (seg, model, drift) = segment(ref, cap, find, points, polarity: polarity)
         return (ref, points, seg, model, drift)
+    }
+
+    /// Whether the path filter (``PathModel``, fitted on at most a second of the longest
+    /// segment) also fits the whole segment better than the model without it. Asked only
+    /// under a room's tail: there the residual left to the filter is small, and 33 taps fitted
+    /// on a second of multitone bursts fit its few tones exactly and do anything to the other
+    /// bursts' tones (a whole capture read as replaced).
+    func colouringHolds(_ coloured: [Float], _ plain: [Float], _ cap: [Float], _ s: Segment) -> Bool {
+        let lo = max(0, s.captureStart, Int(s.level.rounded(.up)))
+        let hi = min(cap.count, s.captureEnd, Int(s.level + (1 + s.drift) * Double(plain.count)))
+        guard hi > lo else { return false }
+        func residual(_ m: [Float]) -> Double {
+            let v = m.withUnsafeBufferPointer { mb in interp.values(at: lo..<hi, in: mb) { s.refPosition(atCapture: Double($0)) } }
+            var cm = 0.0, mm = 0.0, cc = 0.0
+            for (i, x) in v.enumerated() {
+                let c = Double(cap[lo + i])
+                cm += c * x; mm += x * x; cc += c * c
+            }
+            return mm > 0 ? cc - cm * cm / mm : cc
+        }
+        return residual(coloured) < residual(plain)
     }
 }

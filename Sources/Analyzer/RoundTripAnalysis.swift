@@ -131,7 +131,8 @@ struct RoundTripAnalysis {
             return m   // still no-signal, with no latency, segments or events
         }
         let longest = seg.segments.max { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }!
-        if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = coloured }
+        if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp),
+           withTail == nil || colouringHolds(coloured, model, cap, longest) { model = coloured }
         if let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = curved }
         return explained(m, find, points, &seg, model: model, cap: cap, totalDrift: totalDrift)
     }

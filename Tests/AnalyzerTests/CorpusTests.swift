@@ -279,10 +279,10 @@ struct CorpusTests {
         }
     }
 
-    @Test("a room's 200 ms tail (mixed 2:1) is the path: clean through it within 0.05 samples and no events (faded log sweep, linear sweep, noise with pauses); a drop in the top part found with its kind, place and size and nothing else (multitone, noise, speech)")
+    @Test("a room's 200 ms tail (mixed 2:1) is the path: clean through it within 0.05 samples and no events (faded log sweep, linear sweep, noise with pauses, speech-like); a drop in the top part found with its kind, place and size and nothing else (multitone, noise, speech)")
     func reverbTail() throws {
-        let clean = Self.cases { [.logSweepFaded, .linearSweep, .noisePauses].contains($0.family) && $0.path == .reverb && $0.damage == .none }
-        #expect(clean.count == 3)
+        let clean = Self.cases { [.logSweepFaded, .linearSweep, .noisePauses, .speechLike].contains($0.family) && $0.path == .reverb && $0.damage == .none }
+        #expect(clean.count == 4)
         for c in clean {
             let (m, _, s) = try Self.run(c)
             #expect(m.verdict == .clean, "\(c.name): \(EventMatch.describe(m.events))")
