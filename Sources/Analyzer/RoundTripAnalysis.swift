@@ -125,6 +125,7 @@ struct RoundTripAnalysis {
         if withTail != nil, let r = refitReverbTail(plainRef, cap, find, seg.segments, polarity: polarity) {
             (points, seg, model, totalDrift) = (r.points, r.seg, r.model, r.drift)
         }
+        if withTail != nil { mergeStepsInsideTheTail(&seg.segments) }
         refineLockedLevels(&seg.segments, model, cap, polarity: polarity)
         if let why = trackMissedStart(seg.segments, model, cap) {
             m.reason = why + ": the segments cannot be told apart from a look-alike, so no latency is reported"
