@@ -20,7 +20,7 @@ import LoopbenchCore
 /// the segments. The acausal lags, which a causal path leaves empty, give each tap's noise,
 /// and every tap is shrunk by it. The tail is used only when it is diffuse (no single tap
 /// holds a sizeable share: a repeat or a drop is one echo-like lag, not a room) and it cuts
-/// the residual of the plain alignment by ``AnalyzerTuning/reverbMinImprovement``.
+/// the residual of the plain alignment in both halves of the reference (``pays``).
 enum ReverbTail {
     /// The reference with the fitted tail added (same length), or nil when no diffuse tail pays.
     /// `delay` is the capture frame of reference frame 0 (the direct sound, fractional).
