@@ -274,6 +274,46 @@ struct AnalyzerTuning: Sendable {
     /// The filter is used only when it cuts the residual of a plain gain by more than this factor.
     var pathFitMinImprovement = 2.0
 
+    // MARK: the path's reverberation (ReverbTail)
+
+    /// The longest tail fitted (seconds): a room's or a reverb effect's tail to −60 dB is a few
+    /// hundred ms; 300 ms holds a 200 ms tail with its noise-only lags to spare.
+    var reverbTailSeconds = 0.3
+    /// The cheap look first: the whole-signal correlation at the lags a tail would occupy,
+    /// minus its mirror image before the peak (a reference's own autocorrelation is
+    /// symmetric, so a path without a tail leaves both sides alike), must hold this share of
+    /// the peak's square. A 2:1 room tail gives 0.4–40 (the corpus); a tail-less path ~0 ± (tail lags / frames).
+    var reverbCausalExcess = 0.2
+    /// …and the heavier side's energy must not sit in one echo's lobe (±`reverbEchoLobeLags`
+    /// around its largest lag) for more than `reverbEchoLobeShare` of it: a repeat or a drop
+    /// in the capture is one echo, a room's tail is spread over hundreds of lags.
+    var reverbEchoLobeLags = 64
+    var reverbEchoLobeShare = 0.5
+    /// Regularisation of the deconvolution, relative to the reference's mean power per bin:
+    /// bins 40 dB below the mean (a sweep's ends, a band-limited signal's stop band) are not
+    /// divided up into noise.
+    var reverbRidge = 1e-4
+    /// The tail (after shrinkage) must hold at least this energy relative to the direct tap
+    /// (−20 dB): a weaker one changes no verdict.
+    var reverbMinTailEnergy = 0.01
+    /// …and no single tap may hold more than this share of it: a room's tail is diffuse, while
+    /// a repeat or a drop in the capture looks like one echo at one lag.
+    var reverbMaxTapShare = 0.05
+    /// The tail is used only when it cuts the residual of the direct sound alone by this factor
+    /// in one half of the reference (a 2:1 room tail: 14–2000×; a zero-phase resonant high-pass,
+    /// whose ringing is symmetric and no tail, 2.2×)…
+    var reverbMinImprovement = 4.0
+    /// A tail is fitted again on the longest segment when it spans at least this (seconds of
+    /// reference): shorter, and the tail's own length would be most of it.
+    var reverbRefitMinSeconds = 0.75
+    /// …and only when the segments lie at least this many frames apart (a drop, a repeat):
+    /// a sweep's lowest octaves read a frame or two off through a room are no misalignment
+    /// to take out of the fit, and the refit on the rest would fit them worse.
+    var reverbRefitMinStep = 16.0
+    /// …and by this in both: a room acts on all of the signal, while the first stretch of a
+    /// sweep misaligned by a drop looks like an echo of that stretch alone.
+    var reverbMinImprovementEverywhere = 1.25
+
     // MARK: the path's memoryless non-linearity (StaticCurve)
 
     /// Degree of the fitted curve (all powers 1…7, odd and even: symmetric and one-sided

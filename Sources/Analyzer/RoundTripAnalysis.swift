@@ -89,7 +89,8 @@ struct RoundTripAnalysis {
         let fs = reference.sampleRate
         let refPath = options.referencePath, capPath = options.capturePath
 
-        let (refChannel, ref) = try Self.referenceSignal(reference, path: refPath)
+        let (refChannel, plainRef) = try Self.referenceSignal(reference, path: refPath)
+        var ref = plainRef
 
         // 1. Find.
         let find = self.find(ref)
@@ -109,21 +110,30 @@ struct RoundTripAnalysis {
         // delays a period apart; only the whole-signal correlation can.
         if let period = referencePeriod(ref) { return periodicMeasurement(m, find, ref: ref, cap: cap, period: period) }
 
+        // A room's tail is the path: from here on the reference is direct sound + tail.
+        let withTail = withReverbTail(ref, cap, find)
+        if let withTail { ref = withTail }
+
         // 2. Track.
         let polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
-        let points = track(ref, cap, find, polarity: polarity)
+        var points = track(ref, cap, find, polarity: polarity)
         guard points.count >= 1 else { return untracked(m, find) }
         if points.allSatisfy(\.ambiguous) { return ambiguousEverywhere(m, find) }
 
         // 3. Segment (and the path's colouring, when it matters).
         var (seg, model, totalDrift) = segment(ref, cap, find, points, polarity: polarity)
+        if withTail != nil, let r = refitReverbTail(plainRef, cap, find, seg.segments, polarity: polarity) {
+            (points, seg, model, totalDrift) = (r.points, r.seg, r.model, r.drift)
+        }
+        if withTail != nil { mergeStepsInsideTheTail(&seg.segments) }
         refineLockedLevels(&seg.segments, model, cap, polarity: polarity)
         if let why = trackMissedStart(seg.segments, model, cap) {
             m.reason = why + ": the segments cannot be told apart from a look-alike, so no latency is reported"
             return m   // still no-signal, with no latency, segments or events
         }
         let longest = seg.segments.max { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }!
-        if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = coloured }
+        if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp),
+           withTail == nil || colouringHolds(coloured, model, cap, longest) { model = coloured }
         if let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = curved }
         return explained(m, find, points, &seg, model: model, cap: cap, totalDrift: totalDrift)
     }

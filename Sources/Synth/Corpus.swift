@@ -249,7 +249,8 @@ public enum Corpus {
     // MARK: - Damage
 
     /// The edit for `d`, at the reference frame nearest 20 % (low) or 75 % (high) of its length
-    /// where the reference holds signal (a discontinuity in silence is not one).
+    /// where the damage can be seen (``loudFrame(near:_:margin:)``): a discontinuity in silence
+    /// is not one.
     static func edit(_ d: Damage, _ ref: [Float]) -> CaptureSynth.Edit? {
         let k = damageFrames
         let low = [Damage.gapLow, .dropLow, .repeatLow, .replaceLow].contains(d)
@@ -263,21 +264,43 @@ public enum Corpus {
         }
     }
 
-    /// The frame nearest `fraction` of the reference whose ±`margin` neighbourhood holds at
-    /// least half the reference's mean power.
+    /// The truth rule for where damage may go: the frame nearest `fraction` of the reference
+    /// whose ±`margin` frames hold at least half the reference's mean power, and in which
+    /// every ``loudBlock``-frame stretch (started every ``loudStride`` frames) holds at least
+    /// ``loudBlockShare`` of it. Damage inside a pause, or at a burst's edge half in silence,
+    /// cannot be seen where it is: a gap inserted into silence shows only as the next burst
+    /// arriving late, a repeat of silence is a gap, a replacement of half-silent audio is
+    /// shorter than its frames. (With the first condition alone, the rule before, a multitone
+    /// gap went 4625 frames before the burst where it shows.) Every damage the corpus makes
+    /// covers at most `margin` frames after the frame (a drop, repeat or replacement of 480).
     static func loudFrame(near fraction: Double, _ ref: [Float], margin: Int) -> Int? {
-        let n = ref.count
+        let n = ref.count, blk = loudBlock
         var pre = [Double](repeating: 0, count: n + 1)
         for i in 0..<n { pre[i + 1] = pre[i] + Double(ref[i]) * Double(ref[i]) }
         let mean = pre[n] / Double(n)
         let target = Int(fraction * Double(n))
-        for off in stride(from: 0, to: n, by: 16) {
-            for at in [target + off, target - off] where at - margin >= 0 && at + margin <= n {
-                if (pre[at + margin] - pre[at - margin]) / Double(2 * margin) >= 0.5 * mean { return at }
+        func loud(_ at: Int) -> Bool {
+            stride(from: at - margin, through: at + margin - blk, by: loudStride).allSatisfy { b in (pre[b + blk] - pre[b]) / Double(blk) >= loudBlockShare * mean }
+        }
+        // A reference with no such stretch (a pulse train: its doublets are 25 ms apart) keeps
+        // the looser rule, half the mean power over ±`margin`: its damage lies between pulses
+        // and shows only as the next pulse arriving early or late.
+        func halfPower(_ at: Int) -> Bool { (pre[at + margin] - pre[at - margin]) / Double(2 * margin) >= 0.5 * mean }
+        for rule in [{ halfPower($0) && loud($0) }, halfPower] {
+            for off in stride(from: 0, to: n, by: 16) {
+                for at in [target + off, target - off] where at - margin >= 0 && at + margin <= n && rule(at) { return at }
             }
         }
         return nil
     }
+
+    /// No 2 ms (`loudBlock` frames at 48 kHz, started every `loudStride` frames) near the
+    /// damage may be below this share of the mean power (−20 dB: a pause, a fade's silent end;
+    /// a music-like note's decay over its noise bed and a sweep's zero crossing at 20 % of its
+    /// length stay above it).
+    static let loudBlock = 96
+    static let loudStride = 48
+    static let loudBlockShare = 0.01
 
     // MARK: - Paths
 

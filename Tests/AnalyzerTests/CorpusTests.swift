@@ -278,4 +278,22 @@ struct CorpusTests {
             for e in m.events { #expect(e.captureSample >= 0 && e.captureSample < b.capture.count && e.sizeSamples >= 1, "\(c.name): \(e)") }
         }
     }
+
+    @Test("a room's 200 ms tail (mixed 2:1) is the path: clean through it within 0.05 samples and no events (log sweeps from 20 Hz with and without fades, linear sweep, noise with pauses, speech-like); a drop in the top part found with its kind, place and size and nothing else (multitone, noise)")
+    func reverbTail() throws {
+        let clean = Self.cases { [.logSweep, .logSweepFaded, .linearSweep, .noisePauses, .speechLike].contains($0.family) && $0.path == .reverb && $0.damage == .none }
+        #expect(clean.count == 5)
+        for c in clean {
+            let (m, _, s) = try Self.run(c)
+            #expect(m.verdict == .clean, "\(c.name): \(EventMatch.describe(m.events))")
+            #expect((s.latencyError ?? .infinity) <= 0.05, "\(c.name): latency error \(s.latencyError ?? .nan)")
+        }
+        let damaged = Self.cases { [.multitone, .noisePauses].contains($0.family) && $0.path == .reverb && $0.damage == .dropHigh }
+        #expect(damaged.count == 2)
+        for c in damaged {
+            let (m, b, s) = try Self.run(c)
+            #expect(b.truth.count == 1 && s.found == 1 && s.falseEvents == 0, "\(c.name): \(EventMatch.describe(m.events)), truth \(b.truth)")
+            #expect((s.latencyError ?? .infinity) <= 0.1, "\(c.name): latency error \(s.latencyError ?? .nan)")
+        }
+    }
 }

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DSP
+import Foundation
+import LoopbenchCore
+
+/// The path's reverberation: a diffuse tail that follows the direct sound.
+///
+/// A room (or a reverb effect) adds to the direct sound a long, decaying, noise-like echo of
+/// everything the reference played in the last few hundred milliseconds. Against the bare
+/// reference that tail is a residual as loud as the signal, with the reference's own
+/// structure in it: the tracker reads a narrowband stretch a phase off, and the residual
+/// looks like defects everywhere. The tail is the path, not a discontinuity: it is fitted
+/// as a long causal filter on the reference aligned at the whole-signal peak (the direct
+/// sound), and the reference is replaced by direct sound + tail for every later pass.
+///
+/// The fit is a regularised deconvolution over the whole alignment: H = C·R* / (|R|² + ε),
+/// kept only at the causal lags past the short path filter's reach
+/// (``AnalyzerTuning/pathFilterHalfTaps`` … ``AnalyzerTuning/reverbTailSeconds``); the direct
+/// tap stays exactly 1, so the latency remains that of the direct sound, measured later by
+/// the segments. The acausal lags, which a causal path leaves empty, give each tap's noise,
+/// and every tap is shrunk by it. The tail is used only when it is diffuse (no single tap
+/// holds a sizeable share: a repeat or a drop is one echo-like lag, not a room) and it cuts
+/// the residual of the plain alignment in both halves of the reference (``pays``).
+enum ReverbTail {
+    /// The reference with the fitted tail added (same length), or nil when no diffuse tail pays.
+    /// `delay` is the capture frame of reference frame 0 (the direct sound, fractional).
+    /// Only reference frames `within` (and the capture they give) are fitted when it is given:
+    /// one segment's stretch, where the capture follows the reference at one delay.
+    static func model(ref: [Float], cap: [Float], delay: Double, fs: Int, interp: SincInterpolator, within: Range<Int>? = nil) -> [Float]? {
+        let tuning = AnalyzerTuning.standard
+        let n = ref.count, tailLen = Int(tuning.reverbTailSeconds * Double(fs))
+        let span = n + tailLen
+        // The capture on the reference's grid: c[i] = cap(i + delay).
+        let c = cap.withUnsafeBufferPointer { cb in interp.values(at: 0..<span, in: cb) { Double($0) + delay } }
+        let fft = RealFFT.of(size: RealFFT.goodSize(atLeast: span + n + tailLen))
+        let rb = RealFFT.Buffers(size: fft.size), cb = RealFFT.Buffers(size: fft.size)
+        let fitted = within ?? 0..<span
+        fill(rb.samples, ref.indices.lazy.map { fitted.contains($0) ? Double(ref[$0]) : 0 })
+        fill(cb.samples, c.indices.lazy.map { fitted.contains($0) ? c[$0] : 0 })
+        fft.forward(rb)
+        fft.forward(cb)
+        guard let taps = tail(r: rb.spectrum, c: cb.spectrum, fft: fft, from: AnalyzerTuning.pathFilterHalfTaps + 1, to: tailLen) else { return nil }
+        if within != nil {   // the model is the whole reference's, whatever stretch was fitted
+            fill(rb.samples, ref.lazy.map(Double.init))
+            fft.forward(rb)
+        }
+        // The tail as the capture holds it (capture units): R·T.
+        let tb = RealFFT.Buffers(size: fft.size)
+        let ts = tb.samples
+        for i in ts.indices { ts[i] = 0 }
+        for (k, v) in taps { ts[k] = v }
+        fft.forward(tb)
+        let r = rb.spectrum, t = tb.spectrum
+        for i in t.indices {
+            let (ar, ai) = r[i], (br, bi) = t[i]
+            t[i] = (ar * br - ai * bi, ar * bi + ai * br)
+        }
+        fft.inverse(tb)
+        let scale = 1 / Double(fft.size)
+        let tailSignal = (0..<span).map { tb.samples[$0] * scale }
+        // The direct sound's gain, by least squares on the capture with the tail taken out.
+        var cr = 0.0, rr = 0.0, tt = 0.0
+        for i in 0..<n { cr += (c[i] - tailSignal[i]) * Double(ref[i]); rr += Double(ref[i]) * Double(ref[i]) }
+        for v in tailSignal { tt += v * v }
+        guard rr > 0, cr != 0 else { return nil }
+        let g = cr / rr
+        let model = (0..<span).map { ($0 < n ? Double(ref[$0]) : 0) + tailSignal[$0] / g }
+        guard tt / (g * g * rr) >= tuning.reverbMinTailEnergy, pays(c: c, ref: ref, model: model, over: within ?? 0..<span, tuning: tuning) else { return nil }
+        return model[0..<n].map { Float($0) }
+    }
+
+    /// The tail's taps (lag, value in capture units per reference unit) at lags `from`…`to`,
+    /// shrunk by their noise; nil when no diffuse tail stands above it. `r` and `c` are the
+    /// reference's and the aligned capture's spectra.
+    static func tail(r: UnsafeMutableBufferPointer<(Double, Double)>, c: UnsafeMutableBufferPointer<(Double, Double)>,
+                     fft: RealFFT, from k0: Int, to k1: Int) -> [(Int, Double)]? {
+        let tuning = AnalyzerTuning.standard
+        var meanP = 0.0
+        for i in r.indices { meanP += r[i].0 * r[i].0 + r[i].1 * r[i].1 }
+        let eps = tuning.reverbRidge * meanP / Double(r.count)
+        guard eps > 0, k1 > k0, fft.size > 2 * k1 else { return nil }
+        let out = RealFFT.Buffers(size: fft.size)
+        let h = out.spectrum
+        for i in h.indices {
+            let (ar, ai) = c[i], (br, bi) = r[i]
+            let d = br * br + bi * bi + eps
+            h[i] = ((ar * br + ai * bi) / d, (ai * br - ar * bi) / d)
+        }
+        fft.inverse(out)
+        let s = out.samples, scale = 1 / Double(fft.size)
+        func tap(_ i: Int) -> Double { s[i] * scale }
+        // Noise per tap from the acausal lags (empty for a causal path); a median, so that a
+        // drop's single acausal echo does not count.
+        let acausal = (k0...k1).map { k -> Double in let v = tap(fft.size - k); return v * v }
+        let noise = median(acausal) / tuning.medianOfSquaredNormal
+        var taps: [(Int, Double)] = []
+        var energy = 0.0, top = 0.0
+        for k in k0...k1 {
+            let v = tap(k), p = v * v
+            guard p > noise else { continue }
+            let w = v * (1 - noise / p)   // shrunk towards zero by the noise it holds
+            taps.append((k, w))
+            energy += w * w
+            top = max(top, w * w)
+        }
+        guard energy > 0, top <= tuning.reverbMaxTapShare * energy else { return nil }
+        return taps
+    }
+
+    /// Whether direct sound + tail cuts the residual of the direct sound alone (each with its
+    /// least-squares gain) in each half of the fitted stretch of the reference: by ``AnalyzerTuning/reverbMinImprovement``
+    /// in one and by ``AnalyzerTuning/reverbMinImprovementEverywhere`` in both. A room acts on
+    /// the whole signal; a stretch of it misaligned by a drop looks like an echo of that stretch
+    /// only, and the other half gains nothing.
+    static func pays(c: [Double], ref: [Float], model: [Double], over r: Range<Int>, tuning: AnalyzerTuning) -> Bool {
+        func residual(_ range: Range<Int>, _ m: (Int) -> Double) -> Double {
+            var cm = 0.0, mm = 0.0, cc = 0.0
+            for i in range {
+                let v = m(i)
+                cm += c[i] * v; mm += v * v; cc += c[i] * c[i]
+            }
+            return mm > 0 ? cc - cm * cm / mm : cc
+        }
+        let mid = r.lowerBound + (min(r.upperBound, ref.count) - r.lowerBound) / 2
+        let halves = [r.lowerBound..<mid, mid..<r.upperBound]
+        let gains = halves.map { h -> Double in
+            let plain = residual(h) { $0 < ref.count ? Double(ref[$0]) : 0 }, withTail = residual(h) { model[$0] }
+            return withTail > 0 ? plain / withTail : 0
+        }
+        return gains.min()! >= tuning.reverbMinImprovementEverywhere && gains.max()! >= tuning.reverbMinImprovement
+    }
+
+    static func fill<S: Sequence>(_ dst: UnsafeMutableBufferPointer<Double>, _ src: S) where S.Element == Double {
+        var i = 0
+        for v in src where i < dst.count { dst[i] = v; i += 1 }
+        while i < dst.count { dst[i] = 0; i += 1 }
+    }
+}
+
+extension RoundTripAnalysis {
+    /// The reference with the path's reverberation tail (``ReverbTail``), or nil when the
+    /// whole-signal correlation shows no tail or the fitted one does not pay.
+    func withReverbTail(_ ref: [Float], _ cap: [Float], _ find: GlobalFind) -> [Float]? {
+        let k0 = AnalyzerTuning.pathFilterHalfTaps + 1, k1 = Int(tuning.reverbTailSeconds * Double(reference.sampleRate))
+        let p = find.peakIndex, corr = find.corr
+        let peak2 = corr[p] * corr[p]
+        guard peak2 > 0, k1 > k0 else { return nil }
+        // Each side's energy at the lags a tail would occupy, lag by lag.
+        let after = (k0...k1).map { p + $0 < corr.count ? corr[p + $0] * corr[p + $0] : 0 }
+        let before = (k0...k1).map { p - $0 >= 0 ? corr[p - $0] * corr[p - $0] : 0 }
+        let excess = after.reduce(0, +) - before.reduce(0, +)
+        // The heavier side must be spread over the lags, not one echo's lobe.
+        let side = excess >= 0 ? after : before
+        let w = tuning.reverbEchoLobeLags
+        var pre = [Double](repeating: 0, count: side.count + 1)
+        for i in side.indices { pre[i + 1] = pre[i] + side[i] }
+        let top = side.indices.max { side[$0] < side[$1] } ?? 0
+        let lobe = pre[min(side.count, top + w + 1)] - pre[max(0, top - w)]
+        guard abs(excess) >= tuning.reverbCausalExcess * peak2, lobe <= tuning.reverbEchoLobeShare * pre[side.count] else { return nil }
+        let delay = Double(find.lags.lowerBound) + interp.refinePeak(of: corr, near: p).position
+        return ReverbTail.model(ref: ref, cap: cap, delay: delay, fs: reference.sampleRate, interp: interp)
+    }
+
+    /// The tail fitted again on the longest segment alone, when the first fit (over the whole
+    /// alignment) found segments a real step apart: the stretches after a drop or a repeat are
+    /// misaligned at the whole-signal delay, and smear the tail they are fitted into. Returns
+    /// the new reference and the track and segments against it (nil when the refit fails).
+    func refitReverbTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, _ segments: [Segment], polarity: Double)
+        -> (ref: [Float], points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double)? {
+        let levels = segments.map(\.level)
+        guard levels.max()! - levels.min()! >= tuning.reverbRefitMinStep, let s = segments.max(by: { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }) else { return nil }
+        let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))
+        let p1 = min(plainRef.count, Int(s.refPosition(atCapture: Double(s.captureEnd))))
+        guard Double(p1 - p0) >= tuning.reverbRefitMinSeconds * Double(reference.sampleRate) else { return nil }
+        guard let ref = ReverbTail.model(ref: plainRef, cap: cap, delay: s.level, fs: reference.sampleRate, interp: interp, within: p0..<p1) else { return nil }
+        let points = track(ref, cap, find, polarity: polarity)
+        guard points.count >= 1, !points.allSatisfy(\.ambiguous) else { return nil }
+        let (seg, model, drift) = segment(ref, cap, find, points, polarity: polarity)
+        return (ref, points, seg, model, drift)
+    }
+
+    /// Whether the path filter (``PathModel``, fitted on at most a second of the longest
+    /// segment) also fits the whole segment better than the model without it. Asked only
+    /// under a room's tail: there the residual left to the filter is small, and 33 taps fitted
+    /// on a second of multitone bursts fit its few tones exactly and do anything to the other
+    /// bursts' tones (a whole capture read as replaced).
+    func colouringHolds(_ coloured: [Float], _ plain: [Float], _ cap: [Float], _ s: Segment) -> Bool {
+        let lo = max(0, s.captureStart, Int(s.level.rounded(.up)))
+        let hi = min(cap.count, s.captureEnd, Int(s.level + (1 + s.drift) * Double(plain.count)))
+        guard hi > lo else { return false }
+        func residual(_ m: [Float]) -> Double {
+            let v = m.withUnsafeBufferPointer { mb in interp.values(at: lo..<hi, in: mb) { s.refPosition(atCapture: Double($0)) } }
+            var cm = 0.0, mm = 0.0, cc = 0.0
+            for (i, x) in v.enumerated() {
+                let c = Double(cap[lo + i])
+                cm += c * x; mm += x * x; cc += c * c
+            }
+            return mm > 0 ? cc - cm * cm / mm : cc
+        }
+        return residual(coloured) < residual(plain)
+    }
+
+    /// Under a room's tail, neighbouring segments less than ``AnalyzerTuning/reverbRefitMinStep``
+    /// frames apart are one: the tail's model is good to −30 dB, and a sweep's lowest octaves
+    /// through it read a frame to a dozen off (1.6 and 10 frames in the corpus), which would
+    /// otherwise be reported as a drop or a repeat, and their level as the latency. The merged
+    /// segment keeps the longer one's level.
+    func mergeStepsInsideTheTail(_ segments: inout [Segment]) {
+        var k = 1
+        while k < segments.count {
+            let a = segments[k - 1], b = segments[k]
+            guard abs(b.level - a.level) < tuning.reverbRefitMinStep else { k += 1; continue }
+            var merged = (b.captureEnd - b.captureStart) > (a.captureEnd - a.captureStart) ? b : a
+            merged.captureStart = a.captureStart
+            merged.captureEnd = b.captureEnd
+            merged.points = a.points + b.points
+            merged.short = false
+            segments[k - 1] = merged
+            segments.remove(at: k)
+        }
+    }
+}
