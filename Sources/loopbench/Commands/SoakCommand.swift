@@ -27,11 +27,11 @@ struct SoakCommand: ParsableCommand {
 
     @Option(name: .long, help: "Analyse this recording of a periodic probe instead of playing one.") var analyze: String?
     @Option(name: .long, help: "The periodic probe the recording was made with (with --analyze).") var reference: String?
-    @Option(name: .long, help: "sim (QEMU card model) | pulse | alsa | qemu (a real guest, booted per chunk)") var backend: String = "sim"
+    @Option(name: .long, help: "sim (QEMU card model) | pulse | alsa | qemu (a real guest, booted once)") var backend: String = "sim"
     @Option(name: .customLong("set"), help: "A backend setting KEY=VALUE (repeatable); see measure --list-settings.") var settings: [String] = []
     @Option(name: .long, help: "How long to play: 90s, 10m, 1h (live only).") var duration: String = "1m"
-    @Option(name: .long, help: "Play chunks of this many seconds, one after another, instead of one unbroken stream (live only; pulse and alsa stream unless this is given; sim plays 5 s chunks and qemu 30 s ones, a guest booting per chunk).") var chunk: Double?
-    @Option(name: .long, help: "The probe's period in seconds (default 1; 0.5 on a live pulse or alsa stream, so that every event is known within a second).") var period: Double?
+    @Option(name: .long, help: "Play chunks of this many seconds, one after another, instead of one unbroken stream (live only; pulse, alsa and qemu stream unless this is given, sim plays 5 s chunks; on qemu a guest boots per chunk).") var chunk: Double?
+    @Option(name: .long, help: "The probe's period in seconds (default 1; 0.5 on a live stream, so that every event is known within a second).") var period: Double?
     @Option(name: .long, help: "The silence after each probe, in seconds.") var separator: Double = PeriodicProbe.defaultSeparatorSeconds
     @Option(name: .long, help: "Probe level in dBFS.") var level: Double = -6
     @Option(name: .long, help: "Capture channel to analyse (default: the strongest).") var channel: Int?
