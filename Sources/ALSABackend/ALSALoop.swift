@@ -47,15 +47,11 @@ public struct ALSALoop: AudioLoop {
         guard stimulus.channelCount == s.channels else {
             throw .usage("alsa: the stimulus has \(stimulus.channelCount) channels but channels=\(s.channels)", subject: "channels")
         }
+        let (cap, play, notes) = try openPCMs()
         // Set when an I/O thread is still inside libasound after the run: its PCMs are then
         // left open (and alive) for it, since closing them under it frees what it is using.
         var abandoned = false
-        let cap = try ALSAPCM(device: s.captureDevice, playback: false)
-        defer { if abandoned { _ = Unmanaged.passRetained(cap) } else { cap.close() } }
-        var notes = try cap.configure(s)
-        let play = try ALSAPCM(device: s.playbackDevice, playback: true)
-        defer { if abandoned { _ = Unmanaged.passRetained(play) } else { play.close() } }
-        notes += try play.configure(s)
+        defer { Self.release(cap, play, abandoned: abandoned) }
 
         let tailFrames = 2 * (play.bufferFrames + cap.bufferFrames) + Int(s.tailMicros * Double(s.rate) / 1e6)
         let wantFrames = stimulus.frames + tailFrames
@@ -81,6 +77,29 @@ public struct ALSALoop: AudioLoop {
         play.drop()
         cap.drop()
         return assemble(capture, writer, play: play, cap: cap, wantFrames: wantFrames, notes: notes)
+    }
+
+    /// The capture and playback PCMs, configured, and what they granted differently from what
+    /// was asked; a PCM opened before a failure is closed again.
+    func openPCMs() throws(LoopbenchError) -> (cap: ALSAPCM, play: ALSAPCM, notes: [String]) {
+        let s = settings
+        let cap = try ALSAPCM(device: s.captureDevice, playback: false)
+        do throws(LoopbenchError) {
+            var notes = try cap.configure(s)
+            let play = try ALSAPCM(device: s.playbackDevice, playback: true)
+            do throws(LoopbenchError) {
+                notes += try play.configure(s)
+                return (cap, play, notes)
+            } catch { play.close(); throw error }
+        } catch { cap.close(); throw error }
+    }
+
+    /// Closes both PCMs, or, when an I/O thread was abandoned inside libasound, leaves them
+    /// open and alive for it.
+    static func release(_ cap: ALSAPCM, _ play: ALSAPCM, abandoned: Bool) {
+        for pcm in [cap, play] {
+            if abandoned { _ = Unmanaged.passRetained(pcm) } else { pcm.close() }
+        }
     }
 
     /// Starts the capture thread, then the writer (which waits for the capture's first period);

@@ -13,13 +13,10 @@ extension ALSALoop: StreamingAudioLoop {
     /// most of a second ends it, with the failure in the summary.
     public func stream(source: any LoopStreamSource, consumer: (LoopStreamBlock) -> Bool) throws(LoopbenchError) -> LoopStreamSummary {
         let s = settings
+        let (cap, play, opened) = try openPCMs()
+        var notes = opened
         var abandoned = false
-        let cap = try ALSAPCM(device: s.captureDevice, playback: false)
-        defer { if abandoned { _ = Unmanaged.passRetained(cap) } else { cap.close() } }
-        var notes = try cap.configure(s)
-        let play = try ALSAPCM(device: s.playbackDevice, playback: true)
-        defer { if abandoned { _ = Unmanaged.passRetained(play) } else { play.close() } }
-        notes += try play.configure(s)
+        defer { Self.release(cap, play, abandoned: abandoned) }
         let prerollFrames = s.prerollMicros.map { Int($0 * Double(s.rate) / 1e6) } ?? max(s.rate / 10, play.bufferFrames + s.rate / 20)
         let shared = ALSAShared()
         let capture = ALSACaptureThread(pcm: cap, settings: s, shared: shared, wantFrames: nil)

@@ -144,6 +144,11 @@ struct Report {
     var lines: [String] = []
     var xrunCount = 0
     var xruns: [String] = []
+
+    /// The header's closing words: where the xruns were, and anything else noted.
+    func words() -> String {
+        (xruns.isEmpty ? "" : " xrun_at=" + xruns.joined(separator: ",")) + lines.map { " " + $0 }.joined()
+    }
 }
 
 /// Plays `play` (interleaved S16, already holding the prefill and tail) and records
@@ -332,9 +337,7 @@ func playOnly(_ kv: [String: String], probe: [Int16], rate: Int, channels: Int, 
     snd_pcm_close(pl)
     var header = "loopbench-capture v1 status=ok mode=play rate=\(rate) channels=\(channels) frames=0 played=\(played)"
     header += " interrupted=\(interrupted ? 1 : 0) period=\(g.period) buffer=\(g.buffer) xruns=\(report.xrunCount)"
-    if !report.xruns.isEmpty { header += " xrun_at=" + report.xruns.joined(separator: ",") }
-    for l in report.lines { header += " " + l }
-    return header
+    return header + report.words()
 }
 
 /// Play-only's report: on the console and, with no audio, on the capture disk.
@@ -531,9 +534,7 @@ func stream(_ kv: [String: String], cycle: [Int16], rate: Int, channels: Int, pe
     snd_pcm_close(cap)
     var header = "loopbench-capture v1 status=ok mode=stream rate=\(rate) channels=\(channels) frames=0 blocks=\(out.seq)"
     header += " prefill=\(gp.buffer) linked=\(linked ? 1 : 0) period=\(gp.period) buffer=\(gp.buffer) xruns=\(report.xrunCount)"
-    if !report.xruns.isEmpty { header += " xrun_at=" + report.xruns.joined(separator: ",") }
-    for l in report.lines { header += " " + l }
-    return header
+    return header + report.words()
 }
 
 /// Seconds since the guest booted (its own clock), or -1.
@@ -571,13 +572,12 @@ func run() throws(Failure) -> Int32 {
 
     var report = Report()
     if kv["mixer"] != "0" { unmuteMixer(device: device, report: &report) }
+    let samples = raw.withUnsafeBytes { src in (0..<(frames * channels)).map { Int16(littleEndian: src.load(fromByteOffset: 2 * $0, as: Int16.self)) } }
     if kv["mode"] == "play" {
-        let samples = raw.withUnsafeBytes { src in (0..<(frames * channels)).map { Int16(littleEndian: src.load(fromByteOffset: 2 * $0, as: Int16.self)) } }
         let header = try playOnly(kv, probe: samples, rate: rate, channels: channels, period: period, buffer: buffer, device: device, report: &report)
         return try finishPlayOnly(header + " uptime_start=\(startUptime) uptime_end=\(uptime())", capturePath: capturePath, channels: channels)
     }
     if kv["mode"] == "stream" {
-        let samples = raw.withUnsafeBytes { src in (0..<(frames * channels)).map { Int16(littleEndian: src.load(fromByteOffset: 2 * $0, as: Int16.self)) } }
         let header = try stream(kv, cycle: samples, rate: rate, channels: channels, period: period, buffer: buffer, device: device,
                                 capturePath: capturePath, report: &report)
         print("loopbench-guest: " + header)
@@ -598,9 +598,7 @@ func run() throws(Failure) -> Int32 {
     let prefill = gp.buffer
     let captureFrames = prefill + frames + tail
     var play = [Int16](repeating: 0, count: (captureFrames + 2 * gp.buffer) * channels)
-    raw.withUnsafeBytes { src in
-        for i in 0..<(frames * channels) { play[prefill * channels + i] = Int16(littleEndian: src.load(fromByteOffset: 2 * i, as: Int16.self)) }
-    }
+    play.replaceSubrange((prefill * channels)..<((prefill + frames) * channels), with: samples)
     var rec = [Int16](repeating: 0, count: captureFrames * channels)
     let got = try duplex(playback: pl, capture: cap, linked: linked, play: play, captureFrames: captureFrames,
                          channels: channels, prefill: prefill, rec: &rec, report: &report)
@@ -611,9 +609,7 @@ func run() throws(Failure) -> Int32 {
     var header = "loopbench-capture v1 status=ok rate=\(rate) channels=\(channels) frames=\(got) expected=\(captureFrames)"
     header += " prefill=\(prefill) linked=\(linked ? 1 : 0) period=\(gp.period) buffer=\(gp.buffer)"
     header += " capture_period=\(gc.period) capture_buffer=\(gc.buffer) xruns=\(report.xrunCount)"
-    header += " uptime_start=\(startUptime) uptime_end=\(endUptime)"
-    if !report.xruns.isEmpty { header += " xrun_at=" + report.xruns.joined(separator: ",") }
-    for l in report.lines { header += " " + l }
+    header += " uptime_start=\(startUptime) uptime_end=\(endUptime)" + report.words()
     print("loopbench-guest: " + header)
     try writeCapture(capturePath, header: header, samples: rec, frames: got, channels: channels)
     return 0

@@ -35,22 +35,7 @@ struct SoakEarlyTests {
     /// and events; and every event that is not a whole lost period was known within
     /// ``earlyBound(_:)`` frames of where it happened when analysed early.
     @Test func earlyAnalysisFindsTheSameEventsAsWaitingForTheNextProbe() throws {
-        var captures: [(name: String, capture: [Float])] = []
-        captures.append(("injected", PeriodicCapture(periods: 40, edits: { p in [
-            .gap(at: 3 * p + 14_400, frames: 480), .drop(at: 7 * p + 24_000, frames: 100), .repeat(at: 12 * p + 9600, frames: 64),
-            .replace(at: 18 * p + 19_200, gap: 1668, missing: 2150), .gap(at: 22 * p + 45_600, frames: 200),
-            .drop(at: 27 * p + 45_600, frames: p), .drop(at: 31 * p + 44_000, frames: 3000),
-        ] }, clicks: [35 * 48000 + 21_600 + 1234]).capture))
-        captures.append(("clean", PeriodicCapture(periods: 12, edits: { _ in [] }).capture))
-        captures.append(("cli", PeriodicCapture(periods: 20, delay: 2222.25, edits: { _ in [
-            .gap(at: 4 * 48000 + 20_000, frames: 700), .drop(at: 11 * 48000 + 30_000, frames: 1500), .gap(at: 15 * 48000 + 45_000, frames: 96),
-        ] }).capture))
-        captures.append(("silent period", SoakLossTests.damaged(4) { _ in 0 }))
-        var rng = SeededRandom(seed: 3)
-        captures.append(("unrelated audio", SoakLossTests.damaged(6) { _ in Float(0.2 * rng.gaussian()) }))
-        let clean = PeriodicCapture(periods: 10, delay: 700.5, edits: { _ in [] }).capture
-        let ring = Array(clean[(3 * 48000 + 10_000)..<(3 * 48000 + 11_024)])
-        captures.append(("stuck", SoakLossTests.damaged(4) { ring[$0 % 1024] }))
+        let captures = SoakFastPathTests.comparisonCaptures()
         var early = 0, known = 0
         for (name, c) in captures {
             let eager = StreamRun([c], fast: true, eager: true, block: Self.block), late = StreamRun([c], fast: true, block: Self.block)

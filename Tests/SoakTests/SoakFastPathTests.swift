@@ -94,9 +94,9 @@ struct SoakFastPathTests {
     static let truthAgreement = 0.0025
 
     /// The injected-events capture of `SoakStreamTests`, the clean one, the 700.5-frame ones of
-    /// `SoakLossTests` and the command-line test's 2222.25-frame capture: the fast path on and
-    /// off give the same events, frame for frame, and the same periods with the same verdicts.
-    @Test func fastPathFindsExactlyTheEventsTheAnalyzerFinds() throws {
+    /// `SoakLossTests` (a silent period, unrelated audio, a stuck loop) and the command-line
+    /// test's 2222.25-frame capture: what two ways of analysing a stream are compared on.
+    static func comparisonCaptures() -> [(name: String, capture: [Float])] {
         var captures: [(name: String, capture: [Float])] = []
         captures.append(("injected", PeriodicCapture(periods: 40, edits: { p in [
             .gap(at: 3 * p + 14_400, frames: 480), .drop(at: 7 * p + 24_000, frames: 100), .repeat(at: 12 * p + 9600, frames: 64),
@@ -113,6 +113,13 @@ struct SoakFastPathTests {
         let clean = PeriodicCapture(periods: 10, delay: 700.5, edits: { _ in [] }).capture
         let ring = Array(clean[(3 * 48000 + 10_000)..<(3 * 48000 + 11_024)])
         captures.append(("stuck", SoakLossTests.damaged(4) { ring[$0 % 1024] }))
+        return captures
+    }
+
+    /// On ``comparisonCaptures()``, the fast path on and off give the same events, frame for
+    /// frame, and the same periods with the same verdicts.
+    @Test func fastPathFindsExactlyTheEventsTheAnalyzerFinds() throws {
+        let captures = Self.comparisonCaptures()
         var fastTotal = 0
         for (name, c) in captures {
             for block in [4800, 48_000] {
