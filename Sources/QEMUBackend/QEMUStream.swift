@@ -4,6 +4,18 @@ import Foundation
 import Glibc
 #endif
 import LoopbenchCore
+import Synchronization
+
+/// The streaming guests' QEMU processes now running. QEMU runs in a process group of its own
+/// (a terminal's Ctrl-C reaches loopbench alone, which then stops the guest over its serial
+/// line); a second Ctrl-C that ends loopbench at once must take them along: ``killAll()``.
+public enum QEMUChildren {
+    private static let running = Mutex<Set<Int32>>([])
+    static func add(_ pid: Int32) { running.withLock { _ = $0.insert(pid) } }
+    static func remove(_ pid: Int32) { running.withLock { _ = $0.remove(pid) } }
+    /// Kills every streaming guest's QEMU (SIGKILL); safe from a signal handler's dispatch queue.
+    public static func killAll() { running.withLock { for pid in $0 { kill(pid, SIGKILL) } } }
+}
 
 extension QEMULoop: StreamingAudioLoop {
     /// Frames per block the guest writes while it streams: 0.1 s at 48 kHz. A block is on the
@@ -50,7 +62,7 @@ extension QEMULoop: StreamingAudioLoop {
         let line = StopLine(path: ctl)
         defer { line.close() }
         var reader = BlockReader(path: captureDisk, channels: channels, rate: model.guestRate, blockBytes: blockBytes)
-        var stopping = false, silent: LoopbenchError?
+        var stopping = false, silent: LoopbenchError?, qemuPid: Int32?
         let started = Date()
         let r = Subprocess.runOwnGroup(boot.qemu.binary, Array(argv.dropFirst()), timeout: nil, grace: QEMUPlayer.stopGraceSeconds,
                                        stdoutFile: dir + "/qemu.stdout", stderrFile: dir + "/qemu.stderr", stop: { stopping }, tick: { asked in
@@ -64,7 +76,8 @@ extension QEMULoop: StreamingAudioLoop {
                 silent = .unavailable("qemu guest", String(format: "no captured audio from the guest for %.0f s (%@)", quiet, reader.seq == 0 ? "it did not boot or start its stream" : "its stream stalled"))
                 stopping = true
             }
-        }, started: { _ in })
+        }, started: { qemuPid = $0; QEMUChildren.add($0) })
+        if let qemuPid { QEMUChildren.remove(qemuPid) }
         var s = try summary(reader, run: r, captureDisk: captureDisk, dir: dir, stopped: stopping && silent == nil)
         if let silent { s.failure = silent }
         return s

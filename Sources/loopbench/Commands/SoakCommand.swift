@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import LoopbenchCore
 import Loops
+import QEMUBackend
 import Reports
 import Soak
 import Stimulus
@@ -136,7 +137,11 @@ struct SoakCommand: ParsableCommand {
         signal(SIGINT, SIG_IGN)
         let src = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue.global())
         src.setEventHandler {
-            if soakInterrupted.exchange(true, ordering: .relaxed) { _exit(130) }
+            if soakInterrupted.exchange(true, ordering: .relaxed) {
+                // A streaming guest's QEMU runs in its own process group: it goes too.
+                QEMUChildren.killAll()
+                _exit(130)
+            }
             FileHandle.standardError.write(Data("\nloopbench: interrupted; finishing the chunk in hand and writing the report (Ctrl-C again to quit at once)\n".utf8))
         }
         src.resume()
