@@ -196,7 +196,9 @@ struct ALSAWatchdog {
         // A thread that is merely between calls ends within a period; one stuck inside alsa-lib does not.
         let grace: Double = stalled == nil ? 5 + settings.timeoutMicros / 1e6 : 0.1
         let wrOK = writer.finished.wait(timeout: .now() + grace) == .success
-        if !capOK { capOK = capture.finished.wait(timeout: .now() + (stalled == nil ? 0 : 0.02)) == .success }
+        // (A run's capture has ended by itself unless a side stalled; a stream's is stopped here
+        // and ends within a period, as the writer does.)
+        if !capOK { capOK = capture.finished.wait(timeout: .now() + (stalled == nil ? grace : 0.02)) == .success }
         return (stalled, capOK && wrOK)
     }
 
