@@ -115,6 +115,13 @@ public struct ALSALoop: AudioLoop {
         return startNanos
     }
 
+    /// What both PCMs were granted, and their xruns (a run's notes and a stream's).
+    static func pcmNotes(play: ALSAPCM, cap: ALSAPCM, writer: ALSAWriterThread, capture: ALSACaptureThread) -> [String] {
+        var notes = ["granted: playback buffer \(play.bufferFrames) f, period \(play.periodFrames) f, start threshold \(play.startThreshold) f; capture buffer \(cap.bufferFrames) f, period \(cap.periodFrames) f"]
+        if writer.xruns > 0 || capture.xruns > 0 { notes.append("xruns: \(writer.xruns) playback underrun(s), \(capture.xruns) capture overrun(s)") }
+        return notes
+    }
+
     /// The capture from the frame the stimulus started at, with what the PCMs reported.
     private func assemble(_ capture: ALSACaptureThread, _ writer: ALSAWriterThread, play: ALSAPCM, cap: ALSAPCM, wantFrames: Int, notes: [String]) -> LoopCapture {
         let s = settings
@@ -129,13 +136,12 @@ public struct ALSALoop: AudioLoop {
             notes.append(String(format: "snd_pcm_delay: playback %.0f frames (%.2f ms), capture %.0f frames (%.2f ms) (medians of %d and %d samples)",
                                 pd, pd * 1000 / Double(s.rate), cd ?? 0, (cd ?? 0) * 1000 / Double(s.rate), writer.delays.count, capture.delays.count))
         }
-        notes.append("granted: playback buffer \(play.bufferFrames) f, period \(play.periodFrames) f, start threshold \(play.startThreshold) f; capture buffer \(cap.bufferFrames) f, period \(cap.periodFrames) f")
-        if writer.xruns > 0 || capture.xruns > 0 { notes.append("xruns: \(writer.xruns) playback underrun(s), \(capture.xruns) capture overrun(s)") }
+        notes += Self.pcmNotes(play: play, cap: cap, writer: writer, capture: capture)
         let early = writer.xrunsBeforeStart + capture.xrunsBeforeStart
         if early > 0 {
             notes.append("\(early) of these came during the preroll, before the stimulus; backend_xruns counts the \(writer.xruns + capture.xruns - early) from the stimulus on")
         }
-        if let st = writer.stalledAt { notes.append(String(format: "writer stalled on purpose for %.0f ms at stimulus frame %d", (s.writerStall?.lengthMicros ?? 0) / 1000, st)) }
+        if let n = s.writerStall?.note(first: writer.stalledAt, count: writer.stalls) { notes.append(n) }
         var got = LoopCapture(capture: buffer, backendXruns: writer.xruns + capture.xruns - early, reportedLatencyFrames: reported, notes: notes)
         got.xrunsBeforeProbe = early
         got.reportsCaptureOverruns = true  // snd_pcm_readi returns -EPIPE on a capture overrun

@@ -39,11 +39,8 @@ extension ALSALoop: StreamingAudioLoop {
         if let st = stalled { failure = watch.error(st, runSeconds: Date().timeIntervalSince(t0)) }
         else if let f = capture.failure ?? writer.failure { failure = .unavailable(f.subject, "\(f.message) after \(String(format: "%.2f", Date().timeIntervalSince(t0))) s of the stream") }
         else if !finished { failure = .unavailable("alsa device \(s.captureDevice)/\(s.playbackDevice)", "an I/O thread did not stop (a stalled device or server?)") }
-        notes.append("granted: playback buffer \(play.bufferFrames) f, period \(play.periodFrames) f, start threshold \(play.startThreshold) f; capture buffer \(cap.bufferFrames) f, period \(cap.periodFrames) f")
-        if writer.xruns > 0 || capture.xruns > 0 { notes.append("xruns: \(writer.xruns) playback underrun(s), \(capture.xruns) capture overrun(s)") }
-        if let st = writer.stalledAt {
-            notes.append(String(format: "writer stalled on purpose %d time(s) for %.0f ms, first at stimulus frame %d", writer.stalls, (s.writerStall?.lengthMicros ?? 0) / 1000, st))
-        }
+        notes += Self.pcmNotes(play: play, cap: cap, writer: writer, capture: capture)
+        if let n = s.writerStall?.note(first: writer.stalledAt, count: writer.stalls) { notes.append(n) }
         return LoopStreamSummary(capturedFrames: handoff.delivered, backendXruns: writer.xruns + capture.xruns - handoff.xrunsAtStart,
                                  notes: notes, failure: failure)
     }

@@ -81,6 +81,15 @@ public struct WriterStall: Sendable, Equatable {
 
     public var text: String { "\(Int(atMicros))us:\(Int(lengthMicros))us" + (everyMicros.map { ":\(Int($0))us" } ?? "") }
 
+    /// The report's note on the stalls a writer made: `count` of them, the first at stimulus
+    /// frame `first`; nil when it made none.
+    public func note(first: Int?, count: Int) -> String? {
+        guard let first else { return nil }
+        let ms = lengthMicros / 1000
+        return count <= 1 ? String(format: "writer stalled on purpose for %.0f ms at stimulus frame %d", ms, first)
+                          : String(format: "writer stalled on purpose %d times for %.0f ms, the first at stimulus frame %d", count, ms, first)
+    }
+
     /// The stimulus frame (at `rate`) where stall number `n` (from 0) starts; nil when there is none.
     public func startFrame(_ n: Int, rate: Int) -> Int? {
         guard n == 0 || everyMicros != nil else { return nil }

@@ -185,6 +185,15 @@ public struct PulseLoop: AudioLoop {
         }
     }
 
+    /// What the server granted both streams, and what the record stream lost (a run's notes and a stream's).
+    func streamNotes(_ granted: PulseSession.Granted, overflows: Int, holes: Int) -> [String] {
+        let fb = UInt32(settings.frameBytes)
+        var notes = ["granted: tlength \(granted.playback.tlength / fb) f, minreq \(granted.playback.minreq / fb) f, "
+                     + "prebuf \(granted.playback.prebuf / fb) f, fragsize \(granted.record.fragsize / fb) f; sink \(granted.sinkName), source \(granted.sourceName)"]
+        if overflows > 0 || holes > 0 { notes.append("record stream: \(overflows) overflow(s), \(holes) hole(s)") }
+        return notes
+    }
+
     /// The capture from the frame the stimulus started at, with what the server reported.
     private func capture(_ session: PulseSession, _ writer: PulseWriter, _ granted: PulseSession.Granted, wantFrames: Int, notes: [String]) -> LoopCapture {
         let s = settings
@@ -203,15 +212,12 @@ public struct PulseLoop: AudioLoop {
             notes.append(String(format: "pulse reports playback latency %.2f ms, record latency %.2f ms (medians of %d and %d samples)",
                                 p / 1000, (recMedian ?? 0) / 1000, writer.playbackLatencies.count, recLat.count))
         }
-        let fb = UInt32(s.frameBytes)
-        notes.append("granted: tlength \(granted.playback.tlength / fb) f, minreq \(granted.playback.minreq / fb) f, "
-                     + "prebuf \(granted.playback.prebuf / fb) f, fragsize \(granted.record.fragsize / fb) f; sink \(granted.sinkName), source \(granted.sourceName)")
-        if overflows > 0 || holes > 0 { notes.append("record stream: \(overflows) overflow(s), \(holes) hole(s)") }
+        notes += streamNotes(granted, overflows: overflows, holes: holes)
         let xruns = underflows + overflows
         if writer.xrunsBeforeStart > 0 {
             notes.append("\(writer.xrunsBeforeStart) of \(xruns) underflow/overflow callback(s) came during the preroll, before the stimulus; backend_xruns counts the \(xruns - writer.xrunsBeforeStart) from the stimulus on")
         }
-        if let st = writer.stalledAt { notes.append(String(format: "writer stalled on purpose for %.0f ms at stimulus frame %d", (s.writerStall?.lengthMicros ?? 0) / 1000, st)) }
+        if let n = s.writerStall?.note(first: writer.stalledAt, count: writer.stalls) { notes.append(n) }
         var got = LoopCapture(capture: capture, backendXruns: xruns - writer.xrunsBeforeStart, reportedLatencyFrames: reported, notes: notes)
         got.xrunsBeforeProbe = writer.xrunsBeforeStart
         // pa_stream's overflow callback is for playback streams only: a record stream that

@@ -58,14 +58,9 @@ extension PulseLoop: StreamingAudioLoop {
         let s = settings
         var notes = o.notes
         let (underflows, overflows, holes) = o.session.locked { (o.session.underflows, o.session.overflows, o.session.holes) }
-        let fb = UInt32(s.frameBytes)
-        notes.append("granted: tlength \(o.granted.playback.tlength / fb) f, minreq \(o.granted.playback.minreq / fb) f, "
-                     + "prebuf \(o.granted.playback.prebuf / fb) f, fragsize \(o.granted.record.fragsize / fb) f; sink \(o.granted.sinkName), source \(o.granted.sourceName)")
-        if overflows > 0 || holes > 0 { notes.append("record stream: \(overflows) overflow(s), \(holes) hole(s)") }
+        notes += streamNotes(o.granted, overflows: overflows, holes: holes)
         if writer.xrunsBeforeStart > 0 { notes.append("\(writer.xrunsBeforeStart) underflow/overflow callback(s) came during the preroll, before the stimulus") }
-        if let st = writer.stalledAt {
-            notes.append(String(format: "writer stalled on purpose %d time(s) for %.0f ms, first at stimulus frame %d", writer.stalls, (s.writerStall?.lengthMicros ?? 0) / 1000, st))
-        }
+        if let n = s.writerStall?.note(first: writer.stalledAt, count: writer.stalls) { notes.append(n) }
         let failure = failure.map { LoopbenchError.unavailable("\(o.subject) / source \(o.sourceName)", "\($0) after \(String(format: "%.2f", Date().timeIntervalSince(o.t0))) s of the stream") }
         return LoopStreamSummary(capturedFrames: delivered, backendXruns: underflows + overflows - writer.xrunsBeforeStart, notes: notes, failure: failure)
     }

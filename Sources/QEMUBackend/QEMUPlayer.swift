@@ -69,10 +69,9 @@ public struct QEMUPlayer: Sendable {
         let boot = try loop.prepareBoot()
         let dir = try loop.runFolder()
         defer { if loop.own["keep"] == nil { try? FileManager.default.removeItem(atPath: dir) } }
-        let probe = dir + "/probe.img", captureDisk = dir + "/capture.img", ctl = dir + "/ctl"
-        for end in [".in", ".out"] where mkfifo(ctl + end, 0o600) != 0 {
-            throw .io(ctl + end, "cannot make the guest's stop line (mkfifo: \(String(cString: strerror(errno))))")
-        }
+        let probe = dir + "/probe.img", captureDisk = dir + "/capture.img"
+        let (ctl, line) = try StopLine.make(in: dir)
+        defer { line.close() }
         var request = GuestDisks.ProbeRequest(rate: loop.model.guestRate, channels: QEMULoop.guestChannels, periodFrames: loop.periodFrames,
                                               bufferFrames: loop.bufferFrames, tailFrames: 0, extra: ["mode=play", "stop=/dev/ttyS1"])
         let audio: AudioBuffer
@@ -90,8 +89,6 @@ public struct QEMUPlayer: Sendable {
         try GuestDisks.writeProbe(audio, request: request, to: probe)
         try GuestDisks.makeCaptureDisk(captureDisk, bytes: 1 << 20)
         let argv = loop.commandLine(boot, dir: dir, probe: probe, captureDisk: captureDisk, extra: ["-serial", "pipe:" + ctl])
-        let line = StopLine(path: ctl)
-        defer { line.close() }
         var announced = false, asked = false
         let r = Subprocess.runOwnGroup(boot.qemu.binary, Array(argv.dropFirst()), timeout: timeout, grace: Self.stopGraceSeconds,
                                        stdoutFile: dir + "/qemu.stdout", stderrFile: dir + "/qemu.stderr", stop: stop, tick: { stopping in
@@ -120,6 +117,16 @@ final class StopLine {
     init(path: String) {
         self.path = path
         fromGuest = open(path + ".out", O_RDONLY | O_NONBLOCK)
+    }
+
+    /// The two FIFOs of a stop line in `dir` (`ctl.in`, `ctl.out`), and its host end: the path
+    /// for `-serial pipe:PATH`.
+    static func make(in dir: String) throws(LoopbenchError) -> (path: String, line: StopLine) {
+        let ctl = dir + "/ctl"
+        for end in [".in", ".out"] where mkfifo(ctl + end, 0o600) != 0 {
+            throw .io(ctl + end, "cannot make the guest's stop line (mkfifo: \(String(cString: strerror(errno))))")
+        }
+        return (ctl, StopLine(path: ctl))
     }
 
     /// Whether the guest has written `playing` (its stream started).

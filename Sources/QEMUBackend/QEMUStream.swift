@@ -48,10 +48,9 @@ extension QEMULoop: StreamingAudioLoop {
         let boot = try prepareBoot()
         let dir = try runFolder()
         defer { if own["keep"] == nil { try? FileManager.default.removeItem(atPath: dir) } }
-        let probe = dir + "/probe.img", captureDisk = dir + "/capture.img", ctl = dir + "/ctl"
-        for end in [".in", ".out"] where mkfifo(ctl + end, 0o600) != 0 {
-            throw .io(ctl + end, "cannot make the guest's stop line (mkfifo: \(String(cString: strerror(errno))))")
-        }
+        let probe = dir + "/probe.img", captureDisk = dir + "/capture.img"
+        let (ctl, line) = try StopLine.make(in: dir)
+        defer { line.close() }
         let samples = source.frames(start: 0, count: cycle, channels: channels)
         let audio = AudioBuffer(sampleRate: model.guestRate, interleaved: samples, channelCount: channels)
         try GuestDisks.writeProbe(audio, request: .init(rate: model.guestRate, channels: channels, periodFrames: periodFrames, bufferFrames: bufferFrames, tailFrames: 0,
@@ -59,8 +58,6 @@ extension QEMULoop: StreamingAudioLoop {
         let blockBytes = Self.blockHeaderBytes + Self.streamBlockFrames * channels * 2
         try GuestDisks.makeCaptureDisk(captureDisk, bytes: GuestDisks.headerBytes + Self.streamSlots * blockBytes)
         let argv = commandLine(boot, dir: dir, probe: probe, captureDisk: captureDisk, extra: ["-serial", "pipe:" + ctl])
-        let line = StopLine(path: ctl)
-        defer { line.close() }
         var reader = BlockReader(path: captureDisk, channels: channels, rate: model.guestRate, blockBytes: blockBytes)
         var stopping = false, silent: LoopbenchError?, qemuPid: Int32?
         let started = Date()
@@ -78,14 +75,14 @@ extension QEMULoop: StreamingAudioLoop {
             }
         }, started: { qemuPid = $0; QEMUChildren.add($0) })
         if let qemuPid { QEMUChildren.remove(qemuPid) }
-        var s = try summary(reader, run: r, captureDisk: captureDisk, dir: dir, stopped: stopping && silent == nil)
+        var s = summary(reader, run: r, captureDisk: captureDisk, dir: dir, stopped: stopping && silent == nil)
         if let silent { s.failure = silent }
         return s
     }
 
     /// What the stream ended with: the guest's report (its xruns, what it was granted), or why
     /// it ended before it was asked to.
-    private func summary(_ reader: BlockReader, run r: Subprocess.Result, captureDisk: String, dir: String, stopped: Bool) throws(LoopbenchError) -> LoopStreamSummary {
+    private func summary(_ reader: BlockReader, run r: Subprocess.Result, captureDisk: String, dir: String, stopped: Bool) -> LoopStreamSummary {
         var notes: [String] = [], failure: LoopbenchError?
         do throws(LoopbenchError) {
             let report = try Self.guestReport(captureDisk, run: r, timeout: 0, dir: dir)

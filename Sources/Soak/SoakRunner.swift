@@ -4,13 +4,15 @@ import Foundation
 import LoopbenchCore
 import Stimulus
 
-/// A live soak: plays the periodic probe through a loop chunk by chunk and analyses each chunk
-/// as soon as it is captured, for as long as asked or until stopped.
+/// A live soak: plays the periodic probe through a loop and analyses it as it is captured, for
+/// as long as asked or until stopped.
 ///
-/// Loops play a whole stimulus and hand back its capture (``AudioLoop/run(stimulus:)``), so a
-/// soak is a run of chunks of whole periods (default 5 s) back to back: an event is known at
-/// most one chunk after it was captured, and the moments between two chunks (the streams
-/// being closed and opened again, tens of ms) are not listened to. On the card model
+/// A loop that streams (``StreamingAudioLoop``: PulseAudio, ALSA, a real guest) is listened to
+/// as one unbroken stream (``runStreamed``). Any other loop (the card model), or any loop with
+/// `--chunk`, plays whole stimuli and hands back their capture (``AudioLoop/run(stimulus:)``),
+/// so the soak is a run of chunks of whole periods (default 5 s) back to back: an event is
+/// known at most one chunk after it was captured, and the moments between two chunks (the
+/// streams being closed and opened again, tens of ms) are not listened to. On the card model
 /// every chunk is a fresh run with the next seed, and the timeline is the simulated audio's.
 public enum SoakRunner {
     public struct Options: Sendable {
@@ -21,7 +23,8 @@ public enum SoakRunner {
         public var clipDirectory: String?
         public var channel: Int?
         /// Listen to one unbroken stream on a loop that can stream (``StreamingAudioLoop``:
-        /// PulseAudio, ALSA) instead of chunks; off, or on any other loop, chunks are played.
+        /// PulseAudio, ALSA, a real guest) instead of chunks; off, or on any other loop, chunks
+        /// are played.
         public var stream = true
         public init(durationSeconds: Double) { self.durationSeconds = durationSeconds }
     }
@@ -118,8 +121,6 @@ public enum SoakRunner {
         let clips: ClipKeeper
         var donePeriods = 0, audioFrames = 0
         var xruns: Int?
-        /// The xrun count when the stream's current stretch (``SoakRunner/streamStretchSeconds``) began.
-        var stretchXrunsAtStart = 0
         /// The fast path's refusals in a row, carried from chunk to chunk (``SoakStream/fastRefusedInARow``).
         var fastRefusedInARow = 0
 
@@ -157,28 +158,44 @@ public enum SoakRunner {
                                                backendXruns: got.backendXruns, reportedLatencyMS: got.reportedLatencyFrames.map { $0 * 1000 / Double(rate) },
                                                notes: got.notes.isEmpty ? nil : got.notes, captureFileStart: writer == nil ? nil : audioFrames,
                                                truthEvents: SoakRunner.truthEvents(got.truth, runOffset: runOffset, sampleRate: rate)))
-            log.chunks[log.chunks.count - 1].qemuTrace = SoakRunner.qemuTrace(got, runOffset: runOffset, sampleRate: rate)
-            let stream = SoakStream(probe: probe, probes: probes, runOffset: runOffset, firstPeriod: donePeriods,
-                                    channel: options.channel ?? log.channelUsed, historySeconds: max(2, options.aroundSeconds + 1))
-            stream.fastRefusedInARow = fastRefusedInARow
+            if let trace = got.qemu?.trace {
+                log.chunks[log.chunks.count - 1].qemuTrace = SoakRunner.witnesses(trace, frames: got.capture.frames, runOffset: runOffset, sampleRate: rate)
+            }
+            let stream = makeStream(runOffset: runOffset)
             let outcomes = stream.append(got.capture.channels) + stream.finish()
             fastRefusedInARow = stream.fastRefusedInARow
-            let analysed = Date()
-            for o in outcomes {
-                let kept = log.add(o)
-                for (i, e) in kept {
-                    let at = audioTimeline ? analysed : wallStart.addingTimeInterval(Double(e.runFrame - runOffset) / Double(rate))
-                    log.annotate(i, wallClock: SoakLog.iso(at), backendXruns: xruns, reportedAfterS: audioTimeline ? nil : analysed.timeIntervalSince(at))
-                    onEvent(log.events[i])
-                }
-                clips.request(kept, from: stream)
-            }
+            record(outcomes, from: stream, startedAt: audioTimeline ? nil : wallStart, onEvent: onEvent)
             try clips.write(stream.readyClips(final: true), stream: stream)
             log.channelUsed = stream.channelUsed ?? log.channelUsed
             try writer?.append(got.capture.channels)
             audioFrames += got.capture.frames
             log.capturedFrames = audioFrames
             advance(n)
+        }
+
+        /// A stream for the periods from ``donePeriods`` on, its frame 0 at `runOffset`.
+        func makeStream(runOffset: Int) -> SoakStream {
+            let stream = SoakStream(probe: probe, probes: probes, runOffset: runOffset, firstPeriod: donePeriods,
+                                    channel: options.channel ?? log.channelUsed, historySeconds: max(2, options.aroundSeconds + 1))
+            stream.fastRefusedInARow = fastRefusedInARow
+            return stream
+        }
+
+        /// Logs what a stream's periods gave: each event kept is stamped with its wall-clock time
+        /// (its audio's, from `startedAt`, the wall time of the stream's frame 0; on the card
+        /// model's audio timeline, when it was found) and how long after its audio it was
+        /// found, then printed; clips around it are asked for.
+        func record(_ outcomes: [SoakStream.Outcome], from stream: SoakStream, startedAt: Date?, onEvent: (SoakEvent) -> Void) {
+            let now = Date()
+            for o in outcomes {
+                let kept = log.add(o)
+                for (i, e) in kept {
+                    let at = startedAt?.addingTimeInterval(Double(e.runFrame - stream.runOffset) / Double(rate))
+                    log.annotate(i, wallClock: SoakLog.iso(at ?? now), backendXruns: xruns, reportedAfterS: at.map { now.timeIntervalSince($0) })
+                    onEvent(log.events[i])
+                }
+                clips.request(kept, from: stream)
+            }
         }
 
         /// A chunk the backend failed: a `backend-error` event; its periods are not heard.
@@ -214,15 +231,15 @@ public enum SoakRunner {
         return t.events.map { Event(kind: $0.kind, captureSample: $0.captureSample + runOffset, sizeSamples: $0.sizeSamples, sampleRate: sampleRate) }
     }
 
-    /// QEMU's witnesses of lateness traced while the chunk's audio played
-    /// (``SoakReport/Chunk/qemuTrace``), on the run's timeline; nil without a guest, or when
-    /// the trace could not be placed on the capture (AC'97 has no stream start in the trace).
+    /// The trace events that witness lateness (``SoakReport/Chunk/qemuTrace``).
     static let qemuWitnesses: Set<String> = ["audio_timer_delayed", "hda_audio_overrun"]
 
-    static func qemuTrace(_ got: LoopCapture, runOffset: Int, sampleRate: Int) -> [QEMURun.TraceEvent]? {
-        guard let trace = got.qemu?.trace else { return nil }
-        return trace.compactMap { e in
-            guard qemuWitnesses.contains(e.name), let at = e.captureSample, at >= 0, at < got.capture.frames else { return nil }
+    /// QEMU's witnesses of lateness traced while a capture of `frames` played, on the run's
+    /// timeline (the capture's frame 0 at `runOffset`); events the trace could not place on the
+    /// capture (AC'97 has no stream start in the trace) are left out.
+    static func witnesses(_ trace: [QEMURun.TraceEvent], frames: Int, runOffset: Int, sampleRate: Int) -> [QEMURun.TraceEvent] {
+        trace.compactMap { e in
+            guard qemuWitnesses.contains(e.name), let at = e.captureSample, at >= 0, at < frames else { return nil }
             return QEMURun.TraceEvent(name: e.name, args: e.args, timeS: Double(runOffset + at) / Double(sampleRate), captureSample: at)
         }
     }

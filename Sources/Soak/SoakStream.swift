@@ -182,14 +182,13 @@ public final class SoakStream {
 
     /// Analyse a period as soon as its own window is in, without waiting for the next period's
     /// probe (``nextSearchReach``, 1.25 periods further): a live soak then prints an event about
-    /// one probe length after it was captured instead of two periods. Only a period expected
-    /// where the last one predicted it (whose context is the period before it), and only when
-    /// the ``neighbourGuard`` frames after its window are silent (``eagerSilenceRatio``): the
-    /// probes are broadband at every instant, so the next probe does not start inside the
-    /// window (it would fill those frames), the window is not bounded by it, and the result is
-    /// the one the full wait gives. (A probe's own tail moved later by a gap inside it is still
-    /// inside the window when the gap is under the window's margin.) A period that is not found
-    /// where expected waits for the full search.
+    /// one probe length after it was captured instead of two periods. Only a period that follows
+    /// one found (whose context is the period before it), whose probe is the one expected (where
+    /// predicted, or moved by a step), and whose analysis is then kept only when what follows
+    /// the probe is the separator's silence (``separatorAfter(_:windowEnd:)``): the probes are
+    /// broadband at every instant, so the next probe does not start inside the window, the
+    /// window is not bounded by it, and the result is the one the full wait gives. Any other
+    /// period (refused, lost, or after a lost one) waits for the full search.
     public var eager = false
     /// The frames after a window count as silent when their mean square is below −40 dB of the
     /// probe's in the capture (a digital loop's separator is exact zeros) or below

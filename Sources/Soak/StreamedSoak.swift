@@ -38,11 +38,11 @@ extension SoakRunner {
     /// record fragment, the 50 ms delivery and the analysis are added.
     public static let streamPeriodSeconds = 0.5
 
-    /// A live soak on a loop that streams (PulseAudio, ALSA): one unbroken stream, analysed
-    /// every ``LoopStreamTiming/deliverySeconds`` as it is captured, each event printed as soon
-    /// as its period has been analysed. A stream the backend ends (a server that stopped
-    /// answering) is a `backend-error` event, and a new stream goes on from the next period;
-    /// three failures in a row with no period heard between them end the soak.
+    /// A live soak on a loop that streams (PulseAudio, ALSA, a real guest): one unbroken
+    /// stream, analysed every ``LoopStreamTiming/deliverySeconds`` as it is captured, each event
+    /// printed as soon as its period has been analysed. A stream the backend ends (a server that
+    /// stopped answering) is a `backend-error` event, and a new stream goes on from the next
+    /// period; three failures in a row with no period heard between them end the soak.
     static func runStreamed(_ first: any StreamingAudioLoop, makeLoop: (Int) throws(LoopbenchError) -> any AudioLoop,
                             session: Session, totalPeriods: Int, shouldStop: () -> Bool,
                             onEvent: (SoakEvent) -> Void, onStatus: (Status) -> Void) -> LoopbenchError? {
@@ -56,39 +56,30 @@ extension SoakRunner {
             c += 1
             let before = session.donePeriods
             let tStart = ProgressLine.now(), wallStart = Date()
-            let (summary, writeError) = withoutActuallyEscaping(shouldStop) { stop in
-                withoutActuallyEscaping(onEvent) { event in
-                    withoutActuallyEscaping(onStatus) { status in
-                        listen(loop, session: session, periods: totalPeriods - session.donePeriods, shouldStop: stop, onEvent: event, onStatus: status)
-                    }
-                }
+            let listener = StreamListener(session: session, periods: totalPeriods - session.donePeriods)
+            let summary: LoopStreamSummary
+            do throws(LoopbenchError) {
+                summary = try loop.stream(source: listener.source, consumer: { listener.consume($0, shouldStop: shouldStop, onEvent: onEvent, onStatus: onStatus) })
+            } catch {
+                summary = LoopStreamSummary(capturedFrames: 0, backendXruns: nil, notes: [], failure: error)
             }
-            guard let failure = summary.failure ?? writeError else { failuresInARow = 0; continue }
+            listener.finish(summary, onEvent: onEvent)
+            guard let failure = summary.failure ?? listener.writeError else { failuresInARow = 0; continue }
             if failure.kind == .io { return failure }
             failuresInARow = session.donePeriods > before ? 1 : failuresInARow + 1
             // The periods the stream did not get to are lost, and the next stream starts after them.
-            let lost = max(1, Int((ProgressLine.now() - tStart) / session.probe.periodSeconds) - (session.donePeriods - before))
-            onEvent(session.failed(failure, periods: min(lost, totalPeriods - session.donePeriods), started: tStart, wallStart: wallStart))
+            let left = totalPeriods - session.donePeriods
+            let lost = min(left, max(1, Int((ProgressLine.now() - tStart) / session.probe.periodSeconds) - (session.donePeriods - before)))
+            guard lost > 0 else {
+                // Every period was heard: the backend failed closing the stream, which costs nothing heard.
+                session.log.notes.append("the stream failed after its last period: \(failure.description)")
+                return nil
+            }
+            onEvent(session.failed(failure, periods: lost, started: tStart, wallStart: wallStart))
             if failuresInARow >= maxFailuresInARow { return failure }
         }
         if shouldStop() { session.log.interrupted = true }
         return nil
-    }
-
-    /// One stream, from the session's next period on: what it ended with, and a failure to
-    /// write the capture or a clip.
-    private static func listen(_ loop: any StreamingAudioLoop, session: Session, periods: Int, shouldStop: @escaping () -> Bool,
-                               onEvent: @escaping (SoakEvent) -> Void, onStatus: @escaping (Status) -> Void) -> (LoopStreamSummary, LoopbenchError?) {
-        let listener = StreamListener(session: session, periods: periods, shouldStop: shouldStop, onEvent: onEvent, onStatus: onStatus)
-        let summary: LoopStreamSummary
-        do throws(LoopbenchError) {
-            summary = try loop.stream(source: listener.source, consumer: { listener.consume($0) })
-        } catch {
-            summary = LoopStreamSummary(capturedFrames: 0, backendXruns: nil, notes: [], failure: error)
-        }
-        listener.finish(notes: summary.notes)
-        listener.place(trace: summary.qemuTrace)
-        return (summary, listener.writeError)
     }
 }
 
@@ -99,38 +90,28 @@ final class StreamListener {
     let stream: SoakStream
     let source: PeriodicSource
     let periods: Int
-    let shouldStop: () -> Bool
-    let onEvent: (SoakEvent) -> Void
-    let onStatus: (SoakRunner.Status) -> Void
+    /// When this stream's frame 0 was captured, once its stimulus started.
     var startedAt: Date?
-    /// The run's timeline frame of this stream's frame 0, once the stimulus started.
-    var runOffset = 0
     var frames = 0
     var xruns: Int?
     var latencyFrames: Double?
     var lastStatus = -Double.infinity
     var writeError: LoopbenchError?
-    /// This stream's first stretch in the log.
+    /// This stream's first stretch in the log, and the xrun count when its current one began.
     var firstStretch: Int?
+    var stretchXrunsAtStart = 0
     /// The status line is redrawn at most this often (a delivery comes every 50 ms).
     static let statusInterval = 0.25
     /// Capture beyond the last period's end (its latency and separator included) after which a
     /// stream that never found the end is stopped anyway: 10 s.
     static let overrunSeconds = 10.0
 
-    init(session: SoakRunner.Session, periods: Int, shouldStop: @escaping () -> Bool,
-         onEvent: @escaping (SoakEvent) -> Void, onStatus: @escaping (SoakRunner.Status) -> Void) {
+    init(session: SoakRunner.Session, periods: Int) {
         self.session = session
         self.periods = periods
-        self.shouldStop = shouldStop
-        self.onEvent = onEvent
-        self.onStatus = onStatus
-        let p = session.probe
-        source = PeriodicSource(probes: session.probes, periodFrames: p.periodFrames, firstPeriod: session.donePeriods, periods: periods)
+        source = PeriodicSource(probes: session.probes, periodFrames: session.probe.periodFrames, firstPeriod: session.donePeriods, periods: periods)
         // The run offset is only known once the stimulus starts: the stream is placed then.
-        stream = SoakStream(probe: p, probes: session.probes, runOffset: 0, firstPeriod: session.donePeriods,
-                            channel: session.options.channel ?? session.log.channelUsed, historySeconds: max(2, session.options.aroundSeconds + 1))
-        stream.fastRefusedInARow = session.fastRefusedInARow
+        stream = session.makeStream(runOffset: 0)
         stream.periodLimit = periods
         stream.eager = true
     }
@@ -139,26 +120,24 @@ final class StreamListener {
     var periodFrames: Int { session.probe.periodFrames }
 
     /// One delivery; false once the soak has heard its periods (or is stopped).
-    func consume(_ block: LoopStreamBlock) -> Bool {
+    func consume(_ block: LoopStreamBlock, shouldStop: () -> Bool, onEvent: (SoakEvent) -> Void, onStatus: (SoakRunner.Status) -> Void) -> Bool {
         guard let n = block.planar.first?.count, n > 0, let at = block.startedAt else { return !shouldStop() }
-        if startedAt == nil { place(at) }
+        if startedAt == nil {
+            // The stream's place on the run's wall-clock timeline: when its stimulus started.
+            startedAt = at
+            stream.runOffset = Int((at.timeIntervalSince(session.wallT0) * Double(rate)).rounded())
+        }
         xruns = block.backendXruns.map { (session.xruns ?? 0) + $0 } ?? xruns
         latencyFrames = block.reportedLatencyFrames ?? latencyFrames
         stretch(adding: n)
         do { try session.writer?.append(block.planar) } catch { writeError = error; return false }
-        handle(stream.append(block.planar))
+        session.record(stream.append(block.planar), from: stream, startedAt: startedAt, onEvent: onEvent)
+        do { try session.clips.write(stream.readyClips(), stream: stream) } catch { writeError = error; return false }
         frames += n
-        status()
+        status(onStatus)
         let heard = stream.next >= periods
         let overrun = frames > periods * periodFrames + Int(Self.overrunSeconds * Double(rate))
         return !heard && !overrun && !shouldStop()
-    }
-
-    /// Places the stream on the run's wall-clock timeline at the time its stimulus started.
-    func place(_ at: Date) {
-        startedAt = at
-        runOffset = Int((at.timeIntervalSince(session.wallT0) * Double(rate)).rounded())
-        stream.runOffset = runOffset
     }
 
     /// Logs a new ``SoakReport/Chunk`` each ``SoakRunner/streamStretchSeconds`` of capture.
@@ -166,32 +145,18 @@ final class StreamListener {
         let stretchFrames = Int(SoakRunner.streamStretchSeconds * Double(rate))
         if frames % stretchFrames + n > stretchFrames || frames == 0 {
             if firstStretch == nil { firstStretch = session.log.chunks.count }
-            session.log.chunks.append(SoakReport.Chunk(startS: Double(runOffset + frames) / Double(rate), seconds: 0, backendXruns: 0,
-                                                       reportedLatencyMS: latencyFrames.map { $0 * 1000 / Double(rate) }, notes: nil,
+            session.log.chunks.append(SoakReport.Chunk(startS: Double(stream.runOffset + frames) / Double(rate), seconds: 0, backendXruns: 0,
+                                                       reportedLatencyMS: nil, notes: nil,
                                                        captureFileStart: session.writer == nil ? nil : session.audioFrames + frames))
-            session.stretchXrunsAtStart = xruns ?? 0
+            stretchXrunsAtStart = xruns ?? 0
         }
         let i = session.log.chunks.count - 1
         session.log.chunks[i].seconds += Double(n) / Double(rate)
-        session.log.chunks[i].backendXruns = (xruns ?? 0) - session.stretchXrunsAtStart
+        session.log.chunks[i].backendXruns = (xruns ?? 0) - stretchXrunsAtStart
         session.log.chunks[i].reportedLatencyMS = latencyFrames.map { $0 * 1000 / Double(rate) }
     }
 
-    func handle(_ outcomes: [SoakStream.Outcome]) {
-        let now = Date()
-        for o in outcomes {
-            let kept = session.log.add(o)
-            for (i, e) in kept {
-                let at = (startedAt ?? now).addingTimeInterval(Double(e.runFrame - runOffset) / Double(rate))
-                session.log.annotate(i, wallClock: SoakLog.iso(at), backendXruns: xruns, reportedAfterS: now.timeIntervalSince(at))
-                onEvent(session.log.events[i])
-            }
-            session.clips.request(kept, from: stream)
-        }
-        do { try session.clips.write(stream.readyClips(), stream: stream) } catch { writeError = error }
-    }
-
-    func status() {
+    func status(_ onStatus: (SoakRunner.Status) -> Void) {
         let t = ProgressLine.now()
         guard t - lastStatus >= Self.statusInterval else { return }
         lastStatus = t
@@ -200,32 +165,33 @@ final class StreamListener {
                                    latencyMS: session.log.series.last?.latencyMS, minMS: lat.min(), maxMS: lat.max(), events: session.log.events.count))
     }
 
-    /// A real guest's witnesses of lateness (``SoakRunner/qemuWitnesses``) while the stream
-    /// was heard, each into the stretch it fell in, on the run's timeline.
-    func place(trace: [QEMURun.TraceEvent]?) {
-        guard let trace, let first = firstStretch else { return }
-        for e in trace where SoakRunner.qemuWitnesses.contains(e.name) {
-            guard let at = e.captureSample, at >= 0, at < frames else { continue }
-            let t = Double(runOffset + at) / Double(rate)
-            guard let i = session.log.chunks.indices.last(where: { $0 >= first && session.log.chunks[$0].startS <= t }) else { continue }
-            session.log.chunks[i].qemuTrace = (session.log.chunks[i].qemuTrace ?? []) + [QEMURun.TraceEvent(name: e.name, args: e.args, timeS: t, captureSample: at)]
-        }
-    }
-
-    /// After the stream: the periods left in the capture, the clips, the counts moved on.
-    func finish(notes: [String]) {
-        handle(stream.finish())
-        // The backend's notes on the stream (what it granted, its xruns) go with its first stretch.
-        if let first = firstStretch, first < session.log.chunks.count, !notes.isEmpty {
-            session.log.chunks[first].notes = ["one unbroken stream from here (its chunks are \(Int(SoakRunner.streamStretchSeconds)) s stretches of it)"] + notes
-        }
+    /// After the stream: the periods left in the capture, the clips, the backend's notes and a
+    /// guest's trace in the stretches, the counts moved on.
+    func finish(_ summary: LoopStreamSummary, onEvent: (SoakEvent) -> Void) {
+        session.record(stream.finish(), from: stream, startedAt: startedAt, onEvent: onEvent)
         do { try session.clips.write(stream.readyClips(final: true), stream: stream) } catch { writeError = error }
+        if let first = firstStretch {
+            // The backend's notes on the stream (what it granted, its xruns) go with its first stretch.
+            if !summary.notes.isEmpty {
+                session.log.chunks[first].notes = ["one unbroken stream from here (its chunks are \(Int(SoakRunner.streamStretchSeconds)) s stretches of it)"] + summary.notes
+            }
+            place(trace: summary.qemuTrace, from: first)
+        }
         session.log.channelUsed = stream.channelUsed ?? session.log.channelUsed
-        session.log.notes += notes
         session.fastRefusedInARow = stream.fastRefusedInARow
         session.xruns = xruns ?? session.xruns
         session.audioFrames += frames
         session.log.capturedFrames = session.audioFrames
         session.advance(stream.next)
+    }
+
+    /// A real guest's witnesses of lateness while the stream was heard, each into the stretch
+    /// (from `first` on) it fell in.
+    func place(trace: [QEMURun.TraceEvent]?, from first: Int) {
+        guard let trace else { return }
+        for e in SoakRunner.witnesses(trace, frames: frames, runOffset: stream.runOffset, sampleRate: rate) {
+            guard let i = session.log.chunks.indices.last(where: { $0 >= first && session.log.chunks[$0].startS <= e.timeS }) else { continue }
+            session.log.chunks[i].qemuTrace = (session.log.chunks[i].qemuTrace ?? []) + [e]
+        }
     }
 }
