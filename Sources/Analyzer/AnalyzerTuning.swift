@@ -524,4 +524,25 @@ struct AnalyzerTuning: Sendable {
     var nyquistMisfitMaxLowShare = 0.25
     /// …measured over at least this many frames around the burst (a one-frame burst included).
     var nyquistMisfitFrames = 16
+
+    // MARK: stretches nothing vouches for (Explainer.unvouchedStretch)
+
+    /// A segment claims the capture from its first window to where its reference ends; a
+    /// stretch of it that no tracked window matched (the track lost the probe there) is
+    /// explained only if the segment's alignment fits it. At least this many tracking windows
+    /// in a row (85 ms) must go unmatched: a window or two missed in noise or in a pause is
+    /// the tracker's ordinary loss, and the click scan looks at it.
+    var unvouchedMinWindows = 4
+    /// …and there the residual must exceed this share of the aligned signal's energy: a
+    /// silent stall leaves 1 (the whole signal missing), audio from another place about 2; a
+    /// path's colouring that the model lacks leaves less (0.5 was reached by a resonant
+    /// 100 Hz high-pass on multitone bursts, which the track could not match either).
+    var unvouchedResidualShare = 0.9
+    /// …and this many times the residual share of the windows the track did match (a
+    /// capture at 0 dB has a residual as large as the signal everywhere: that is its noise,
+    /// not a stretch the segment fails to explain).
+    var unvouchedOverVouched = 4.0
+    /// …where the aligned signal carries at least this share of the segment's mean power (a
+    /// pause in the reference leaves a stretch with nothing to explain).
+    var unvouchedMinSignalShare = 0.1
 }

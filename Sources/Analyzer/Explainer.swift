@@ -43,6 +43,8 @@ struct Explainer {
         var events: [Event] = []
         var snrDB: Double?
         var firstGain: Double?
+        /// A stretch the segments claim but do not explain (``unvouchedStretch(_:_:_:)``).
+        var unvouched: Range<Int>?
     }
 
     struct Fit {
@@ -165,6 +167,7 @@ struct Explainer {
         result.firstGain = fits[0].gain
         let (sigE, resE) = scanSegments(segments, fits, boundaryFrames, &result.events)
         applyLeadingReplacement(segments[0], fits[0], &result.events)
+        result.unvouched = unvouchedStretch(segments, fits, result.events)
         if resE > 0 && sigE > 0 { result.snrDB = 10 * log10(sigE / resE) }
         return result
     }

@@ -170,8 +170,8 @@ struct RoundTripAnalysis {
         m.latency = .init(samples: first.delay(atRef: 0), sampleRate: fs, confidence: find.z)
         m.driftPPM = seg.driftKnown ? totalDrift * 1e6 : nil
         m.snrDB = result.snrDB
-        // 6. Refuse fragments.
-        if let reason = refusalAsFragments(find, result) {
+        // 6. Refuse fragments, and a stretch the segments claim but do not explain.
+        if let reason = refusalAsFragments(find, result) ?? refusalAsUnexplained(result) {
             m.verdict = .noSignal
             m.latency = nil
             m.events = []
@@ -382,6 +382,15 @@ struct RoundTripAnalysis {
         // but the reference's edges with the peak, and noise moves both nearly alike).
         let differenceNoise = find.noise * (2 * (1 - secondValue / peakValue)).squareRoot()
         return 1 - secondValue / peakValue < tuning.globalAmbiguityMinGap || (peakValue - secondValue) < tuning.findZThreshold * differenceNoise
+    }
+
+    /// Refuse: a stretch of a segment that no tracked window matched and that the segment's
+    /// alignment leaves as loud as the signal (``Explainer/unvouchedStretch(_:_:_:)``). A
+    /// verdict on the rest of the probe would be confidently wrong about that stretch.
+    func refusalAsUnexplained(_ result: Explainer.Result) -> String? {
+        guard let u = result.unvouched else { return nil }
+        let fs = Double(reference.sampleRate)
+        return String(format: "the capture does not follow the reference in frames %d–%d (%.3f–%.3f s): no tracked window matches it there, and the alignment of the windows around it leaves a residual as loud as the signal (a stall or a jump the tracker could not follow, or other audio); no latency is reported rather than a verdict on part of the probe", u.lowerBound, u.upperBound, Double(u.lowerBound) / fs, Double(u.upperBound) / fs)
     }
 
     /// Refuse: an explanation that leaves more residual than signal, built on a weak

@@ -166,16 +166,41 @@ struct Tracker {
     ///
     /// The wider search runs only when the window before was weak too (`weakBefore`): a single
     /// weak window is a discontinuity inside it, two in a row a track that has lost the probe.
-    func matchOrReacquire(t: Int, lo: Int, hi: Int, predicted: Double, typical: Double, weakBefore: Bool) -> TrackPoint? {
+    /// The first ``wholeSearchesWhileLost`` times the track is lost, the whole reference is
+    /// searched instead: a repeat or a drop of more than `reacquireRadii` radii (a sound
+    /// server replaying or skipping a second of audio) is then one step too, not a track lost
+    /// for the rest (`wholeSearches` counts down; the caller refills it on a good match).
+    func matchOrReacquire(t: Int, lo: Int, hi: Int, predicted: Double, typical: Double, weakBefore: Bool, wholeSearches: inout Int) -> TrackPoint? {
         let pt = match(t: t, lo: lo, hi: hi, predicted: predicted)
         if !weakBefore { return pt }
         if let pt, abs(pt.rho) >= 0.8 * typical { return pt }
         let centre = Int(predicted.rounded())
         let span = Self.reacquireRadii * radius
-        guard let wide = match(t: t, lo: centre - span, hi: centre + span, predicted: predicted),
-              wide.p < Double(lo) || wide.p > Double(hi), abs(wide.rho) >= 0.85 * typical,
-              abs(wide.rho) > abs(pt?.rho ?? 0) + 0.1 else { return pt }
-        return wide
+        func better(_ c: TrackPoint?, outside range: ClosedRange<Double>, than best: TrackPoint?) -> TrackPoint? {
+            guard let c, !range.contains(c.p), abs(c.rho) >= 0.85 * typical, abs(c.rho) > abs(best?.rho ?? 0) + 0.1 else { return nil }
+            return c
+        }
+        if wholeSearches > 0 {
+            wholeSearches -= 1
+            return better(match(t: t, lo: -w, hi: ref.count, predicted: predicted), outside: Double(lo)...Double(hi), than: pt) ?? pt
+        }
+        return better(match(t: t, lo: centre - span, hi: centre + span, predicted: predicted), outside: Double(lo)...Double(hi), than: pt) ?? pt
+    }
+
+    /// Whole-reference searches left before the track matches a window well again: each costs
+    /// a transform of the whole reference, and a capture that holds no probe for long (noise,
+    /// another signal) would make every window search it.
+    static let wholeSearchesWhileLost = 2
+
+    /// Whether a match made after windows that matched nothing may take the track there: a
+    /// window that straddles the end of a gap holds a few frames of the probe and silence,
+    /// and its weak best match can be anywhere in the search span (which then covers both
+    /// the paused and the run-on reference). Only a match as good as the track's typical
+    /// one moves the track after a miss; the next window, wholly in the probe, finds the
+    /// right place (a 17320-frame stall of the ALSA pulse plugin, read as clean when a weak
+    /// straddling window took the track 19000 frames off).
+    static func resumesAfterMiss(_ pt: TrackPoint, typical: Double) -> Bool {
+        abs(pt.rho) >= 0.8 * typical
     }
 
     /// How much wider than the radius a re-acquiring search looks.
@@ -213,6 +238,7 @@ struct Tracker {
         // Forward.
         var last = apt
         var misses = 0
+        var wholeSearches = Self.wholeSearchesWhileLost
         var i = ai + 1
         while i <= lastIndex {
             if last.p + Double(w) >= Double(n - w / 2) { break }   // the reference's end was reached
@@ -222,11 +248,13 @@ struct Tracker {
             let lo = (misses == 0 ? pPred : min(pPred, pPause)) - radius
             let hi = (misses == 0 ? pPred : max(pPred, pPause)) + radius
             if lo > n - w / 2 { break }
-            if let pt = matchOrReacquire(t: t, lo: lo, hi: hi, predicted: Double(t) - last.d, typical: typical, weakBefore: weak) {
+            if let pt = matchOrReacquire(t: t, lo: lo, hi: hi, predicted: Double(t) - last.d, typical: typical, weakBefore: weak, wholeSearches: &wholeSearches),
+               misses == 0 || Self.resumesAfterMiss(pt, typical: typical) {
                 points.append(pt)
                 last = pt
                 misses = 0
                 weak = abs(pt.rho) < 0.8 * typical
+                if !weak { wholeSearches = Self.wholeSearchesWhileLost }
                 typical = 0.9 * typical + 0.1 * abs(pt.rho)
             } else {
                 weak = true
@@ -238,6 +266,7 @@ struct Tracker {
         // Backward.
         var first = apt
         misses = 0
+        wholeSearches = Self.wholeSearchesWhileLost
         weak = false
         typical = abs(apt.rho)
         i = ai - 1
@@ -249,11 +278,13 @@ struct Tracker {
             let lo = (misses == 0 ? pPred : min(pPred, pPause)) - radius
             let hi = (misses == 0 ? pPred : max(pPred, pPause)) + radius
             if hi < -w / 2 { break }
-            if let pt = matchOrReacquire(t: t, lo: lo, hi: hi, predicted: Double(t) - first.d, typical: typical, weakBefore: weak) {
+            if let pt = matchOrReacquire(t: t, lo: lo, hi: hi, predicted: Double(t) - first.d, typical: typical, weakBefore: weak, wholeSearches: &wholeSearches),
+               misses == 0 || Self.resumesAfterMiss(pt, typical: typical) {
                 points.append(pt)
                 first = pt
                 misses = 0
                 weak = abs(pt.rho) < 0.8 * typical
+                if !weak { wholeSearches = Self.wholeSearchesWhileLost }
                 typical = 0.9 * typical + 0.1 * abs(pt.rho)
             } else {
                 weak = true

@@ -12,7 +12,9 @@ enum Summary {
         let ch = m.capture.channelUsed.map { " (capture channel \($0))" } ?? ""
         switch m.verdict {
         case .noSignal:
-            lines.append("verdict: no-signal\(ch): the reference was not found in the capture")
+            // The reason says why (not found at all, ambiguous, or found but not followed);
+            // without one the reference was simply not found.
+            lines.append("verdict: no-signal\(ch)" + (m.reason == nil ? ": the reference was not found in the capture" : ": no latency or events reported"))
             if let r = m.reason { lines.append("reason: \(r)") }
             if let x = m.xrunAccount { lines += xrunLines(x) }
             if let c = m.channelCheck { lines += channelLines(c) }

@@ -287,3 +287,93 @@ struct LargeStepTests {
         }
     }
 }
+
+@Suite("Stalls and jumps of any size")
+struct StallTests {
+    /// The capture CI kept when `alsaWriterStallShowsAsUnderrunAndGap` failed: a 1 s probe at
+    /// 1586 frames, and when the ALSA pulse plugin's writer stalled for 400 ms, 17320 frames of
+    /// silence, after which the audio resumed 442 frames further on (measured on that file by
+    /// a plain cross-correlation of each side). The analyzer called it clean at an SNR of
+    /// 1.9 dB: the window straddling the end of the silence (102 frames of probe) matched
+    /// weakly 19000 frames off, the track followed it there and lost the probe, and the
+    /// segment before the stall was taken to run to the reference's end. Here the same stall
+    /// is made at every phase of the tracking grid (64-frame steps over a window), with and
+    /// without frames lost.
+    @Test("a 360 ms stall, with and without 442 frames lost, at every phase of the tracking grid: a gap (and a drop) of the exact size",
+          arguments: [0, 442])
+    func stallAtEveryPhase(lost: Int) throws {
+        var spec = Stimulus.Spec()
+        spec.seconds = 1
+        let ref = Stimulus.mono(spec)
+        for phase in stride(from: 0, to: Analyzer.trackingWindow, by: 64) {
+            var s = CaptureSynth(reference: ref, delay: 1586)
+            s.snrDB = 60
+            s.tail = 30_000
+            let gap = 17_320 + phase
+            s.edits = [lost == 0 ? .gap(at: 24_000, frames: gap) : .replace(at: 24_000, gap: gap, missing: lost)]
+            let (cap, truth) = s.make()
+            let m = try analyze(cap, reference: ref)
+            #expect(m.verdict == .crackle, "gap \(gap), lost \(lost): \(m.verdict) \(m.reason ?? "")")
+            #expect(EventMatch.mismatch(found: m.events, truth: truth) == nil, "gap \(gap), lost \(lost): \(EventMatch.mismatch(found: m.events, truth: truth) ?? "")")
+            #expect(abs((m.latency?.samples ?? .infinity) - 1586) < 0.01, "gap \(gap), lost \(lost)")
+        }
+    }
+
+    /// A repeat or a drop beyond the widened search (4 × 4096 frames) used to leave the track
+    /// following look-alike stretches: a 20000-frame repeat read as a gap, a drop and five
+    /// repeats of the wrong sizes. The whole reference is now searched when the track is lost.
+    @Test("a repeat or a drop of 17000–40000 frames is one event of its size", arguments: [17_000, 20_000, 30_000, 40_000])
+    func jumpBeyondTheWidenedSearch(size: Int) throws {
+        for repeats in [true, false] {
+            let m = try Self.jump(size: size, repeats: repeats)
+            if repeats && size == 17_000 {
+                // Known: right after this repeat the probe's chirps 1368–1554 frames off match
+                // at ρ up to 0.95, above the 0.8 × typical that sends the track looking wider,
+                // so it follows them for four windows before it re-acquires the probe, and reads
+                // two extra repeats (1368 + 15615 + 17 frames).
+                withKnownIssue("a 17000-frame repeat: look-alike chirps followed for four windows") {
+                    #expect(m.mismatch == nil, "repeat of 17000: \(m.mismatch ?? "")")
+                }
+            } else {
+                #expect(m.mismatch == nil, "\(repeats ? "repeat" : "drop") of \(size): \(m.mismatch ?? "")")
+            }
+            #expect(abs((m.latency ?? .infinity) - 1900.3) < 0.01)
+        }
+    }
+
+    static func jump(size: Int, repeats: Bool) throws -> (mismatch: String?, latency: Double?) {
+        var s = CaptureSynth(reference: probe, delay: 1900.3)
+        s.snrDB = 40
+        s.tail = 60_000
+        s.edits = [repeats ? .repeat(at: 60_000, frames: size) : .drop(at: 30_000, frames: size)]
+        let (cap, truth) = s.make()
+        let m = try analyze(cap)
+        return (EventMatch.mismatch(found: m.events, truth: truth), m.latency?.samples)
+    }
+
+    /// When the capture holds something else for a while (another signal at the probe's
+    /// level) or falls silent to its end, no tracked window vouches for that stretch and the
+    /// alignment around it leaves a residual as loud as the signal: the analysis refuses,
+    /// naming the stretch, instead of judging the rest of the probe clean.
+    @Test("a stretch the capture does not hold (foreign audio, silence to the end) is refused with the stretch, never clean")
+    func unfollowedStretchIsRefused() throws {
+        var s = CaptureSynth(reference: probe, delay: 1586)
+        s.snrDB = 50
+        let (clean, _) = s.make()
+        var rng = SeededRandom(seed: 7)
+        let rms = (probe.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(probe.count)).squareRoot()
+        var foreign = clean, silentEnd = clean
+        for i in 50_000..<80_000 { foreign[i] = Float(rng.gaussian() * rms) }
+        for i in 60_000..<silentEnd.count { silentEnd[i] = 0 }
+        for (name, cap, start) in [("foreign audio", foreign, 50_000), ("silent to the end", silentEnd, 60_000)] {
+            let m = try analyze(cap)
+            #expect(m.verdict == .noSignal, "\(name): \(m.verdict)")
+            #expect(m.latency == nil && m.events.isEmpty, "\(name)")
+            let reason = m.reason ?? ""
+            #expect(reason.contains("does not follow the reference"), "\(name): \(reason)")
+            // The stretch named starts within two windows of where the capture stopped holding the probe.
+            let named = reason.split(separator: " ").first { $0.contains("–") }.flatMap { Int($0.split(separator: "–")[0]) }
+            #expect(named.map { abs($0 - start) <= 2 * 1024 } ?? false, "\(name): \(reason)")
+        }
+    }
+}

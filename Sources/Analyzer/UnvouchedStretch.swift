@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Foundation
+import LoopbenchCore
+
+// The last check before a verdict: a segment runs from its first matched window to where its
+// reference ends, and the click scan judges its residual against the local noise. A long
+// stretch that the track lost (a stall longer than any search, audio from elsewhere) makes
+// that local noise as loud as the signal, and the scan sees nothing there: the segment would
+// be called clean while the capture does not hold the reference at all. This finds such a
+// stretch from what the track did and did not match, so that the analysis refuses instead.
+extension Explainer {
+    /// The first stretch of a segment, at least ``AnalyzerTuning/unvouchedMinWindows``
+    /// tracking windows long, that no tracked window and no event covers and whose residual
+    /// is far above that of the windows the track matched (``AnalyzerTuning``'s `unvouched…`
+    /// thresholds); nil when every stretch is vouched for or explained.
+    func unvouchedStretch(_ segments: [Segment], _ fits: [Fit], _ events: [Event]) -> Range<Int>? {
+        let w = AnalyzerTuning.trackingWindow
+        let covered = events.map { ($0.captureSample - w, $0.captureSample + max(0, $0.sizeSamples) + w) }
+        for (s, f) in zip(segments, fits) where f.signalPower > 0 {
+            let (ra, rb) = refSpan(s)
+            let lo = max(s.captureStart, ra, 0), hi = min(s.captureEnd, rb, cap.count)
+            guard hi - lo >= tuning.unvouchedMinWindows * w else { continue }
+            let spans = s.points.map { ($0.t, $0.t + w) } + covered
+            let m = template(s, lo, hi)
+            // Residual and signal energy per block of one window.
+            var blocks: [(start: Int, res: Double, sig: Double, vouched: Bool)] = []
+            var b = lo
+            while b < hi {
+                let e = min(hi, b + w)
+                var res = 0.0, sig = 0.0
+                for t in b..<e {
+                    let g = f.gain * m[t - lo], d = Double(cap[t]) - g
+                    res += d * d
+                    sig += g * g
+                }
+                blocks.append((b, res, sig, spans.contains { $0.0 < e && $0.1 > b }))
+                b = e
+            }
+            let vouched = blocks.filter { $0.vouched && $0.sig > 0 }.map { $0.res / $0.sig }
+            let base = max(tuning.unvouchedResidualShare, tuning.unvouchedOverVouched * (vouched.isEmpty ? 0 : median(vouched)))
+            let meanSig = f.signalPower * Double(w)
+            // Runs of unvouched blocks where the reference plays (pauses inside a run neither
+            // count nor end it), each with whether a vouched block borders it before and after.
+            var runs: [(blocks: [Int], vouchedBefore: Bool, vouchedAfter: Bool)] = []
+            var current: [Int] = [], before = false
+            for (i, blk) in blocks.enumerated() {
+                if blk.vouched {
+                    if !current.isEmpty { runs.append((current, before, true)); current = [] }
+                    before = true
+                } else if blk.sig >= tuning.unvouchedMinSignalShare * meanSig {
+                    current.append(i)
+                }
+            }
+            if !current.isEmpty { runs.append((current, before, false)) }
+            func ratio(_ i: Int) -> Double { blocks[i].res / blocks[i].sig }
+            for run in runs where run.blocks.count >= tuning.unvouchedMinWindows {
+                let res = run.blocks.reduce(0.0) { $0 + blocks[$1].res }, sig = run.blocks.reduce(0.0) { $0 + blocks[$1].sig }
+                guard res > base * sig else { continue }
+                // Abrupt where it meets the track: a misfit that builds up window by window
+                // is the path's (a low-pass the sweep climbs out of, a delay a period off at
+                // a rising frequency), which the click scan and the colouring judge.
+                if run.vouchedBefore && ratio(run.blocks.first!) <= base { continue }
+                if run.vouchedAfter && ratio(run.blocks.last!) <= base { continue }
+                return blocks[run.blocks.first!].start..<min(hi, blocks[run.blocks.last!].start + w)
+            }
+        }
+        return nil
+    }
+}
