@@ -275,25 +275,30 @@ struct QEMUBackendTests {
         #expect(m.qemu?.argv.contains("AC97,audiodev=snd0") == true)
     }
 
-    /// `timer-period=20000` breaks HDA (from the calibration grid): the 8 KiB codec ring
-    /// (42.7 ms at 48 kHz) overflows between two 20 ms ticks that come late, QEMU traces
-    /// `hda_audio_overrun`, and the analyzer finds the lost audio as a drop near the same time.
-    /// QEMU's trace is the truth: the overruns come when ticks are late, and in one run in
-    /// several on a loaded machine none fell inside a 3 s probe (all in the silence around it),
-    /// so the run was rightly clean. The probe is 6 s long, and the test holds the analyzer to
-    /// the trace: every overrun inside the probe is a drop of at least 256 frames.
+    /// `timer-period=20000` breaks HDA now and then (from the calibration grid): QEMU's
+    /// `hda_audio_output_cb` finds the codec's 8 KiB ring (42.7 ms at 48 kHz) full when a tick
+    /// comes more than 22.7 ms late, traces `hda_audio_overrun` and discards the ring. How often
+    /// depends on the machine's load: 1–5 times in 6 s on a loaded machine, and none at all in
+    /// one CI run on the idle machine (the test then failed for asserting a breakage the
+    /// machine did not make). QEMU's trace is the truth either way: every overrun inside the
+    /// probe is a drop of at least 256 frames near it (`witness_flags` says when one is not),
+    /// and with no overrun traced the analyzer hears no loss either. A no-signal would check
+    /// nothing, so it fails. (A 30 ms timer overruns every run, 67–75 times in 6 s, but
+    /// leaves the probe so cut up that one run in two is no-signal.)
     @Test func longTimerPeriodBreaksHDAAndTheTraceAgrees() throws {
         let m = try QEMUFixture.measure(["device": "hda", "timer-period": "20000", "out.latency": "46440", "in.latency": "46440"], seconds: 6).measurement
         let q = try #require(m.qemu)
         let overruns = q.trace.filter { $0.name == "hda_audio_overrun" }
-        let drops = m.events.filter { $0.kind == .drop }
-        #expect(!overruns.isEmpty, "no hda_audio_overrun traced; events \(m.events)")
-        #expect(drops.allSatisfy { $0.sizeSamples >= 256 }, "drops \(drops)")
-        if !drops.isEmpty { #expect(m.verdict == .crackle) }
-        // Every overrun the trace places inside the probe has its damage in the analyzer's events.
-        #expect(!q.witnessFlags.contains { $0.contains("did not see") }, "\(q.witnessFlags)")
-        if drops.isEmpty {
-            print("longTimerPeriodBreaksHDA: \(overruns.count) overruns traced, none inside the probe: a clean run, as the trace says")
+        let losses = m.events.filter { $0.kind == .drop || $0.kind == .gap }
+        print("longTimerPeriodBreaksHDA: \(overruns.count) overruns traced; verdict \(m.verdict.rawValue), events \(m.events.map { "\($0.kind.rawValue)@\($0.captureSample)/\($0.sizeSamples)" })")
+        #expect(m.verdict != .noSignal, "\(m.reason ?? "")")
+        if overruns.isEmpty {
+            #expect(losses.isEmpty, "no overrun traced, yet the analyzer heard \(losses)")
+        } else {
+            #expect(losses.filter { $0.kind == .drop }.allSatisfy { $0.sizeSamples >= 256 }, "drops \(losses)")
+            if !losses.isEmpty { #expect(m.verdict == .crackle) }
+            // Every overrun the trace places inside the probe has its damage in the analyzer's events.
+            #expect(!q.witnessFlags.contains { $0.contains("did not see") }, "\(q.witnessFlags)")
         }
     }
 
@@ -360,7 +365,8 @@ struct QEMUBackendTests {
     /// later), or up to ~0.1 s before it when the loss fell in a separator (it then shows as the
     /// next period's latency step, placed at the end of the probe before): within −150/+250 ms.
     /// Chunked (one 12 s chunk) and streamed (one boot, 0.5 s periods, the trace spread over
-    /// the stream's stretches): the same holds either way.
+    /// the stream's stretches): the same holds either way. With no overrun traced (an idle
+    /// machine's ticks may all come in time), no drop or gap may be heard.
     @Test(arguments: [true, false])
     func soakOnABrokenTimerCarriesQEMUsTraceAndHearsEveryOverrun(chunked: Bool) throws {
         let dir = TestPaths.temporaryDirectory("qemu-soak-trace")
@@ -377,7 +383,11 @@ struct QEMUBackendTests {
         }
         #expect(report.soak.chunks.contains { $0.qemuTrace != nil }, "no QEMU trace in any chunk")
         let overruns = trace.filter { $0.name == "hda_audio_overrun" }.map(\.timeS)
-        #expect(!overruns.isEmpty, "no hda_audio_overrun traced; events \(report.soak.events)")
+        // An idle machine may make no overrun in 12 s (as `longTimerPeriodBreaksHDA…`); the
+        // trace is the truth then too: no loss heard.
+        if overruns.isEmpty {
+            #expect(!report.soak.events.contains { $0.kind == "drop" || $0.kind == "gap" }, "no overrun traced, yet heard: \(report.soak.events)")
+        }
         // Heard: from 0.15 s into the first period to 0.15 s before the last probe's end (the
         // loss comes out 40–60 ms later; one in the last separator has no next period to show in).
         let summary = report.soak.summary
