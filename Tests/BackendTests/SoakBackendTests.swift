@@ -34,16 +34,21 @@ struct SoakBackendTests {
             let latency = try #require(period.latencyMS, "chunk at \(c.startS) s: period 2's probe not found") / 1000
             let due = c.startS + 2.5 + latency
             let near = s.events.indices.filter { abs(s.events[$0].timeS - due) < Self.placeTolerance }
-            let gap = near.first { s.events[$0].kind == "gap" }
+            // The stall's gap is the largest near it (the server may run dry once more around
+            // the stall: one CI run heard a 10 ms gap and a 241-frame drop 45 ms before it).
+            let gap = near.filter { s.events[$0].kind == "gap" }.max { s.events[$0].sizeSamples < s.events[$1].sizeSamples }
             #expect(gap != nil, "chunk at \(c.startS) s: no gap near \(due) s")
+            var stall: Set<Int> = []
             if let g = gap {
                 let ms = Double(s.events[g].sizeSamples) / 48
                 #expect(ms >= 100 && ms <= 220, "chunk at \(c.startS) s: a gap of \(ms) ms for a 200 ms stall against a 40 ms buffer")
+                // …with the drop the server made at the same frame, if any.
+                stall = Set(near.filter { $0 == g || (s.events[$0].kind == "drop" && s.events[$0].runFrame == s.events[g].runFrame) })
             }
-            matched.formUnion(near)
+            matched.formUnion(stall)
             // Anything else in this chunk must come with underflows of its own: on two loaded cores
             // the server can run dry on its own, and says so; an event it did not report would be invented.
-            let others = s.events.indices.filter { !near.contains($0) && s.events[$0].timeS >= c.startS && s.events[$0].timeS < c.startS + c.seconds }
+            let others = s.events.indices.filter { !stall.contains($0) && s.events[$0].timeS >= c.startS && s.events[$0].timeS < c.startS + c.seconds }
             if !others.isEmpty {
                 #expect((c.backendXruns ?? 0) >= 2, "chunk at \(c.startS) s: events away from the stall with only the stall's underflow: \(SoakMatchText.describe(others.map { s.events[$0] }))")
             }
