@@ -67,6 +67,17 @@ struct AnalyzerTuning: Sendable {
 
     // MARK: track (Tracker)
 
+    /// A match below this share of the track's typical correlation (a running average) is
+    /// weak: two weak windows in a row send the search wider (``Tracker/matchOrReacquire``),
+    /// and after a window that matched nothing a weak match does not move the track (the
+    /// window straddling a stall's end holds a few frames of probe, and its weak best match
+    /// can lie anywhere in a span that covers both the paused and the run-on reference).
+    var weakMatchOfTypical = 0.8
+    /// A match the wider search finds outside the usual range is taken at this share of the
+    /// typical correlation, and when it beats the usual search's by `reacquireRhoMargin`.
+    var reacquireRhoOfTypical = 0.85
+    var reacquireRhoMargin = 0.1
+
     /// At least 1/`minWindowOverlapDivisor` of a window must lie on the reference to be matched there.
     var minWindowOverlapDivisor = 8
     /// A capture window with less energy than this is silence: nothing to match.

@@ -173,11 +173,12 @@ struct Tracker {
     func matchOrReacquire(t: Int, lo: Int, hi: Int, predicted: Double, typical: Double, weakBefore: Bool, wholeSearches: inout Int) -> TrackPoint? {
         let pt = match(t: t, lo: lo, hi: hi, predicted: predicted)
         if !weakBefore { return pt }
-        if let pt, abs(pt.rho) >= 0.8 * typical { return pt }
+        if let pt, !isWeak(pt, typical: typical) { return pt }
         let centre = Int(predicted.rounded())
         let span = Self.reacquireRadii * radius
         func better(_ c: TrackPoint?, outside range: ClosedRange<Double>, than best: TrackPoint?) -> TrackPoint? {
-            guard let c, !range.contains(c.p), abs(c.rho) >= 0.85 * typical, abs(c.rho) > abs(best?.rho ?? 0) + 0.1 else { return nil }
+            guard let c, !range.contains(c.p), abs(c.rho) >= tuning.reacquireRhoOfTypical * typical,
+                  abs(c.rho) > abs(best?.rho ?? 0) + tuning.reacquireRhoMargin else { return nil }
             return c
         }
         if wholeSearches > 0 {
@@ -192,15 +193,9 @@ struct Tracker {
     /// another signal) would make every window search it.
     static let wholeSearchesWhileLost = 2
 
-    /// Whether a match made after windows that matched nothing may take the track there: a
-    /// window that straddles the end of a gap holds a few frames of the probe and silence,
-    /// and its weak best match can be anywhere in the search span (which then covers both
-    /// the paused and the run-on reference). Only a match as good as the track's typical
-    /// one moves the track after a miss; the next window, wholly in the probe, finds the
-    /// right place (a 17320-frame stall of the ALSA pulse plugin, read as clean when a weak
-    /// straddling window took the track 19000 frames off).
-    static func resumesAfterMiss(_ pt: TrackPoint, typical: Double) -> Bool {
-        abs(pt.rho) >= 0.8 * typical
+    /// A match well below the track's typical correlation (``AnalyzerTuning/weakMatchOfTypical``).
+    func isWeak(_ pt: TrackPoint, typical: Double) -> Bool {
+        abs(pt.rho) < tuning.weakMatchOfTypical * typical
     }
 
     /// How much wider than the radius a re-acquiring search looks.
@@ -249,11 +244,11 @@ struct Tracker {
             let hi = (misses == 0 ? pPred : max(pPred, pPause)) + radius
             if lo > n - w / 2 { break }
             if let pt = matchOrReacquire(t: t, lo: lo, hi: hi, predicted: Double(t) - last.d, typical: typical, weakBefore: weak, wholeSearches: &wholeSearches),
-               misses == 0 || Self.resumesAfterMiss(pt, typical: typical) {
+               misses == 0 || !isWeak(pt, typical: typical) {   // after a miss, only a good match moves the track
                 points.append(pt)
                 last = pt
                 misses = 0
-                weak = abs(pt.rho) < 0.8 * typical
+                weak = isWeak(pt, typical: typical)
                 if !weak { wholeSearches = Self.wholeSearchesWhileLost }
                 typical = 0.9 * typical + 0.1 * abs(pt.rho)
             } else {
@@ -279,11 +274,11 @@ struct Tracker {
             let hi = (misses == 0 ? pPred : max(pPred, pPause)) + radius
             if hi < -w / 2 { break }
             if let pt = matchOrReacquire(t: t, lo: lo, hi: hi, predicted: Double(t) - first.d, typical: typical, weakBefore: weak, wholeSearches: &wholeSearches),
-               misses == 0 || Self.resumesAfterMiss(pt, typical: typical) {
+               misses == 0 || !isWeak(pt, typical: typical) {   // after a miss, only a good match moves the track
                 points.append(pt)
                 first = pt
                 misses = 0
-                weak = abs(pt.rho) < 0.8 * typical
+                weak = isWeak(pt, typical: typical)
                 if !weak { wholeSearches = Self.wholeSearchesWhileLost }
                 typical = 0.9 * typical + 0.1 * abs(pt.rho)
             } else {
