@@ -254,13 +254,21 @@ struct AnalyzerTuning: Sendable {
     var straddleSlack = 1.5
     var straddleSingleStepMax = 64.0
     var straddleSingleSlack = 32.0
+    /// At least `wanderMinRuns` runs in a row of at most `wanderMaxWindows` windows each, each
+    /// level within `wanderMaxStep` frames of the one before, are a wandering delay, not steps:
+    /// a log sweep through a resonant high-pass near 100 Hz wanders 1445.8 → 1447.8 → 1450.8 →
+    /// 1452.1 frames, window by window, and back to its true 1451.5; a discontinuity leaves
+    /// the delay flat (one run) on both sides.
+    var wanderMinRuns = 3
+    var wanderMaxWindows = 2
+    var wanderMaxStep = 4.0
     /// Left-out windows (imprecise or ambiguous) make a segment of their own only when at least
     /// `weakRunMinWindows` in a row agree within `weakRunTolerance` frames (twice the ±0.5-frame
     /// error of a sweep's lowest octaves) on a delay more than `weakRunMinStep` frames from both
     /// neighbours' (beyond that error and a period-locked window's wander within one run).
     var weakRunMinWindows = 3
     var weakRunTolerance = 1.0
-    var weakRunMinStep = 2.0
+    var weakRunMinStep = 32.0
     /// Neighbouring runs whose levels differ by less than this (frames) are one.
     var sameLevel = 0.5
     /// The drift is known once the runs span at least this many windows of reference…
@@ -439,6 +447,16 @@ struct AnalyzerTuning: Sendable {
     /// 32 degrees of freedom: ±25 %, at 3σ).
     var leadingMissingOfProbe = 0.5
     var leadingNoiseSpread = 0.75
+    /// …unless the capture there follows the probe at a lower level (normalised correlation
+    /// with it of at least this): a path that attenuates the probe's start (a high-pass under a
+    /// sweep from 20 Hz) has not replaced it. Silence or other audio in a 32-frame block
+    /// correlates at ±0.18 (1σ), so 0.8 is 4.4σ from it.
+    var leadingFollowsRho = 0.8
+    /// A replacement ends abruptly: over the `leadingResumeFrames` after its end the capture
+    /// follows the probe at no less than this fraction of the segment's gain. A probe that
+    /// fades in (a high-pass under a sweep's first octaves) was attenuated, not replaced.
+    var leadingResumeGainRatio = 0.5
+    var leadingResumeFrames = 128
     /// A replacement is reported from one block on, after at least two blocks walked.
     var leadingMinReplaced = 32
     var leadingMinWalked = 64

@@ -105,15 +105,19 @@ extension Explainer {
         // Walk blocks while the probe is missing (residual, beyond the noise, at least
         // half the probe's energy there) or too faint to judge.
         while t + blk <= m.count {
-            var me = 0.0, re = 0.0
+            var me = 0.0, re = 0.0, ce = 0.0, cm = 0.0
             for i in t..<(t + blk) {
-                let g = f.gain * m[i]
-                let e = Double(cap[start + i]) - g
+                let g = f.gain * m[i], c = Double(cap[start + i])
+                let e = c - g
                 me += g * g
                 re += e * e
+                ce += c * c
+                cm += c * g
             }
             let noise = Double(blk) * f.sigma2
             if me < max(tuning.leadingFaintOfSignal * f.signalPower * Double(blk), tuning.leadingFaintNoiseMultiple * noise) { t += blk; continue }
+            // The probe at a lower level is the path's doing, not a replacement.
+            if cm > 0, cm * cm >= tuning.leadingFollowsRho * tuning.leadingFollowsRho * ce * me { break }
             // Beyond the noise and its spread.
             if re - noise > tuning.leadingMissingOfProbe * me + tuning.leadingNoiseSpread * noise { replaced += blk; t += blk; continue }
             break
@@ -133,6 +137,13 @@ extension Explainer {
             let cost = pc[t2] + (pr[n] - pr[t2])
             if cost < best.cost { best = (t2, cost) }
         }
+        // The probe comes back at its level right after the end (not fading in).
+        var cm = 0.0, mm = 0.0
+        for i in best.t2..<min(m.count, best.t2 + tuning.leadingResumeFrames) {
+            cm += Double(cap[start + i]) * m[i]
+            mm += m[i] * m[i]
+        }
+        if mm > 0, cm / mm < tuning.leadingResumeGainRatio * f.gain { return nil }
         return (start, best.t2)
     }
 

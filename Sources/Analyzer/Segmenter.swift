@@ -46,6 +46,7 @@ struct Segmenter {
         var drift = pairwise
         var (runs, levels) = runsOfOneLevel(usable, drift: drift)
         dropStrayRuns(&runs, &levels, typical: median(usable.map { abs($0.rho) }))
+        dropWanders(&runs, &levels)
         dropStraddlingWindows(&runs, &levels)
         mergeAgreeingRuns(&runs, &levels, drift: drift)
         let driftKnown = jointDriftFit(runs, drift: &drift, hadSlopes: !slopes.isEmpty)
@@ -124,6 +125,26 @@ struct Segmenter {
                 levels.remove(at: k)
             } else {
                 k += 1
+            }
+        }
+    }
+
+    /// 2c. A delay that wanders a few frames from window to window, through several short
+    /// runs in a row, is the path's doing (a resonance biasing a sweep's narrowband windows as
+    /// the sweep passes it), not a chain of discontinuities, each of which would leave the
+    /// delay flat on both sides: drop those runs, and their windows inherit their neighbours'
+    /// delay. (Every run a wander: kept, for the checks after segmentation to judge.)
+    func dropWanders(_ runs: inout [[TrackPoint]], _ levels: inout [Double]) {
+        var k = 0
+        while k < runs.count {
+            var end = k
+            while end < runs.count, runs[end].count <= tuning.wanderMaxWindows,
+                  end == k || abs(levels[end] - levels[end - 1]) <= tuning.wanderMaxStep { end += 1 }
+            if end - k >= tuning.wanderMinRuns, end - k < runs.count {
+                runs.removeSubrange(k..<end)
+                levels.removeSubrange(k..<end)
+            } else {
+                k = max(k + 1, end)
             }
         }
     }
