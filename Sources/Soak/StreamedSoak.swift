@@ -100,6 +100,7 @@ final class StreamListener {
     /// This stream's first stretch in the log, and the xrun count when its current one began.
     var firstStretch: Int?
     var stretchXrunsAtStart = 0
+    var stretchFramesSoFar = 0
     /// The status line is redrawn at most this often (a delivery comes every 50 ms).
     static let statusInterval = 0.25
     /// Capture beyond the last period's end (its latency and separator included) after which a
@@ -140,16 +141,21 @@ final class StreamListener {
         return !heard && !overrun && !shouldStop()
     }
 
-    /// Logs a new ``SoakReport/Chunk`` each ``SoakRunner/streamStretchSeconds`` of capture.
+    /// Logs a new ``SoakReport/Chunk`` each ``SoakRunner/streamStretchSeconds`` of capture: a
+    /// delivery that would take the current stretch past that length starts the next one.
+    /// (Counted in the stretch itself: the run's frames modulo the length missed the boundary
+    /// whenever deliveries tiled it exactly, and a 20 s stream was then logged as 1–3 stretches.)
     func stretch(adding n: Int) {
         let stretchFrames = Int(SoakRunner.streamStretchSeconds * Double(rate))
-        if frames % stretchFrames + n > stretchFrames || frames == 0 {
+        if frames == 0 || stretchFramesSoFar + n > stretchFrames {
+            stretchFramesSoFar = 0
             if firstStretch == nil { firstStretch = session.log.chunks.count }
             session.log.chunks.append(SoakReport.Chunk(startS: Double(stream.runOffset + frames) / Double(rate), seconds: 0, backendXruns: 0,
                                                        reportedLatencyMS: nil, notes: nil,
                                                        captureFileStart: session.writer == nil ? nil : session.audioFrames + frames))
             stretchXrunsAtStart = xruns ?? 0
         }
+        stretchFramesSoFar += n
         let i = session.log.chunks.count - 1
         session.log.chunks[i].seconds += Double(n) / Double(rate)
         session.log.chunks[i].backendXruns = (xruns ?? 0) - stretchXrunsAtStart
