@@ -555,6 +555,50 @@ struct QEMUBackendErrorTests {
         #expect(out.status == 66 && out.stderr.contains("/nonexistent/vmlinuz-1"), "\(out.stderr)")
     }
 
+    /// `soak --backend qemu` listens to one guest's stream. The first Ctrl-C asks for the report
+    /// so far (and waits for the guest); a second ends loopbench at once with 130 and takes
+    /// QEMU along, which runs in a process group of its own where no terminal's Ctrl-C reaches
+    /// it (`QEMUChildren.killAll`). The stand-in QEMU never streams, so only the second Ctrl-C
+    /// can end the soak before its 60 s boot limit.
+    @Test func secondCtrlCDuringAGuestSoakTakesQEMUAlong() throws {
+        let dir = TestPaths.temporaryDirectory("fake-qemu-soak")
+        let marker = dir + "/pid"
+        let qemu = try Self.fakeQEMU(body: "echo $$ > \(marker); exec sleep 300")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.executable)
+        p.arguments = ["soak", "--backend", "qemu", "--duration", "60s", "--out", dir + "/out", "--quiet"]
+        p.environment = ProcessInfo.processInfo.environment.merging(["LOOPBENCH_QEMU": qemu, "PULSE_SERVER": "unix:" + Self.socketPath(),
+                                                                     "LOOPBENCH_QEMU_CACHE": TestPaths.temporaryDirectory("qemu-cache")]) { $1 }
+        let err = dir + "/stderr"
+        FileManager.default.createFile(atPath: err, contents: nil)
+        p.standardError = FileHandle(forWritingAtPath: err)
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        var waited = 0.0
+        while (try? String(contentsOfFile: marker, encoding: .utf8)) == nil && p.isRunning && waited < 60 { Thread.sleep(forTimeInterval: 0.1); waited += 0.1 }
+        let pid = try #require(Int32(((try? String(contentsOfFile: marker, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)),
+                               "the stand-in QEMU never started: \((try? String(contentsOfFile: err, encoding: .utf8)) ?? "")")
+        /// Alive and not a zombie (a killed child whose parent is gone may wait to be reaped).
+        func alive(_ pid: Int32) -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+            return !(stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") ?? true)
+        }
+        p.interrupt()
+        Thread.sleep(forTimeInterval: 1)
+        #expect(p.isRunning && alive(pid), "the first Ctrl-C waits for the guest")
+        p.interrupt()
+        waited = 0
+        while p.isRunning && waited < 10 { Thread.sleep(forTimeInterval: 0.1); waited += 0.1 }
+        #expect(!p.isRunning, "the second Ctrl-C ends loopbench at once")
+        guard !p.isRunning else { p.terminate(); kill(pid, SIGKILL); return }
+        #expect(p.terminationReason == .exit && p.terminationStatus == 130)
+        waited = 0
+        while alive(pid) && waited < 5 { Thread.sleep(forTimeInterval: 0.1); waited += 0.1 }
+        #expect(!alive(pid), "the stand-in QEMU (pid \(pid)) outlived loopbench")
+        if alive(pid) { kill(pid, SIGKILL) }
+        #expect(((try? String(contentsOfFile: err, encoding: .utf8)) ?? "").contains("Ctrl-C again to quit at once"))
+    }
+
     /// A guest that never finishes is killed by its pid when the time limit passes.
     @Test func stuckGuestIsKilledAtTheLimit() throws {
         let marker = TestPaths.temporaryDirectory("fake-qemu-pid") + "/pid"
