@@ -116,6 +116,12 @@ struct BenchCommand: ParsableCommand {
         say(String(format: "analyze: the same from files (s16), as loopbench analyze reads them: %.3f s (%.0f× real time); ratio to the correlation %.2f",
                      fromFiles, 60 / fromFiles, fromFiles / base))
         if let m { say("  result: \(m.verdict.rawValue), latency \(m.latency.map { String(format: "%.3f", $0.samples) } ?? "none") samples (true 24000.37), \(m.events.count) events") }
+        let peer = scipyPeerTimes(reference: dir + "/ref.wav", capture: dir + "/cap.wav")
+        if let why = peer.why { say("analyze: the scipy peer was not run: \(why)") }
+        for t in peer.times {
+            say(String(format: "analyze: the scipy peer (%@: read both files, scipy.signal.correlate fft per channel, arg-max; peaks %@): %.3f s; loopbench from files takes %.2f× that (the issue's target: at most 1/3)",
+                       t.dtype, t.peaks.map(String.init).joined(separator: ", "), t.seconds, fromFiles / t.seconds))
+        }
     }
 
     /// The card model alone, and a whole measurement (model + analysis), in audio seconds per wall second.
