@@ -538,6 +538,11 @@ struct AnalyzerTuning: Sendable {
     /// fraction of the signal fell silent: a short replacement (gap + drop), placed by the
     /// split within `replacementMargin` frames around it.
     var replacementCaptureOfSignal = 0.3
+    /// …where the probe plays at no less than this fraction of the segment's mean power: a
+    /// quieter stretch of the model is where the path's colouring is not followed (a steep
+    /// 2 kHz low-pass's stopband, which the short path model passes at −14 dB), and silence
+    /// there is the path's. Measured on the corpus: true replacements 0.6–1.5, that one 0.04.
+    var replacementMinSignalOfMean = 0.1
     var minReplacementFrames = 2
     var replacementMargin = 64
     /// Bursts longer than this (frames) may be the path's own distortion rather than a click…

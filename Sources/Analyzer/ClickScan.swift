@@ -37,7 +37,7 @@ extension Explainer {
         for (b0, b1) in mergeIntoBursts(flagStretches(r, sig2)) {
             for i in b0..<b1 { excluded += r.e[i] * r.e[i] }
             if let white, !white.contains(where: { $0.0 < b1 && $0.1 > b0 }) { continue }
-            if let events = classifyBurst(b0, b1, r, f, sig2) { scan.events += events }
+            if let events = classifyBurst(b0, b1, r, s, f, sig2) { scan.events += events }
         }
         var se = 0.0
         for i in 0..<r.n { se += f.gain * f.gain * r.m[i] * r.m[i] }
@@ -214,9 +214,9 @@ extension Explainer {
         return bursts
     }
 
-    /// What burst `b0..<b1` (residual frames) is: a short replacement (gap + drop), a click,
-    /// or nothing (the path's own distortion): nil.
-    func classifyBurst(_ b0: Int, _ b1: Int, _ r: Residual, _ f: Fit, _ sig2: [Double]) -> [Event]? {
+    /// What burst `b0..<b1` (residual frames of segment `s`) is: a short replacement (gap +
+    /// drop), a click, or nothing (the path's own distortion): nil.
+    func classifyBurst(_ b0: Int, _ b1: Int, _ r: Residual, _ s: Segment, _ f: Fit, _ sig2: [Double]) -> [Event]? {
         let n = r.n, e = r.e, m = r.m, lo = r.lo
         // Exact extent: the samples beyond 4σ inside the burst.
         let s2 = sig2[min(sig2.count - 1, ((b0 + b1) / 2) / tuning.noiseBlock)]
@@ -231,7 +231,8 @@ extension Explainer {
             ce += Double(cap[lo + i]) * Double(cap[lo + i])
             me += f.gain * f.gain * m[i] * m[i]
         }
-        if last - first + 1 >= tuning.minReplacementFrames, me > 0, ce < tuning.replacementCaptureOfSignal * me {
+        if last - first + 1 >= tuning.minReplacementFrames, me > 0, ce < tuning.replacementCaptureOfSignal * me,
+           me >= tuning.replacementMinSignalOfMean * f.signalPower * Double(last - first + 1) {
             // The capture fell silent where the signal should be: audio replaced by silence.
             let r0 = max(0, first - tuning.replacementMargin), r1 = min(n, last + tuning.replacementMargin + 1)
             var ca = [Double](), cf = [Double]()
@@ -241,10 +242,12 @@ extension Explainer {
                 cf.append(c * c)
             }
             let sp = Explainer.split(a: ca, f: cf, b: ca, open: tuning.foreignStretchOpenCost * s2)
-            let g = sp.t2 - sp.t1
-            if g > 0 {
-                return [Event(kind: .gap, captureSample: lo + r0 + sp.t1, sizeSamples: g, sampleRate: fs),
-                        Event(kind: .drop, captureSample: lo + r0 + sp.t1, sizeSamples: g, sampleRate: fs)]
+            if sp.t2 > sp.t1 {
+                let (at, g) = replacedStretch(s, f, t1: lo + r0 + sp.t1, t2: lo + r0 + sp.t2)
+                if g > 0 {
+                    return [Event(kind: .gap, captureSample: at, sizeSamples: g, sampleRate: fs),
+                            Event(kind: .drop, captureSample: at, sizeSamples: g, sampleRate: fs)]
+                }
             }
         }
         if last - first + 1 > tuning.longBurstFrames {
@@ -264,6 +267,35 @@ extension Explainer {
         // Nyquist frequency, at a fractional delay). A click is broadband.
         if lowBandShare(e, around: first...last) < tuning.nyquistMisfitMaxLowShare { return nil }
         return [Event(kind: .click, captureSample: lo + first, sizeSamples: last - first + 1, sampleRate: fs)]
+    }
+
+    /// Where a stretch of segment `s` fell silent (capture frames `t1..<t2` by the split), and
+    /// how long: the replacement happened either in the capture itself (silence with hard edges
+    /// at whole capture frames: QEMU's zero-filled buffers, after its resampler) or in the
+    /// played stream before the path's fractional delay (the reference's samples kCut..<kStart
+    /// missing, the band-limited signal stopping and starting exactly there, as a step's edges
+    /// are placed). Whichever fits the capture around the stretch better is taken: at a
+    /// fractional delay the frames either side of an edge hold part of both, and the split
+    /// alone reads a 480-frame replacement as 479.
+    func replacedStretch(_ s: Segment, _ f: Fit, t1: Int, t2: Int) -> (at: Int, size: Int) {
+        let k = refineEdges(a: s, fa: f, b: s, fb: f, t1: t1, t2: t2, di: 0, eventWorth: 0)
+        guard k.kStart > k.kCut else { return (t1, t2 - t1) }
+        let around = tuning.edgeScoreFrames
+        let lo = max(0, t1 - around), hi = min(cap.count, t2 + around)
+        let m = template(s, lo, hi)
+        var hard = 0.0, smooth = 0.0
+        ref.withUnsafeBufferPointer { rb in
+            for t in lo..<hi {
+                let c = Double(cap[t])
+                let eh = c - (t >= t1 && t < t2 ? 0 : f.gain * m[t - lo])
+                let p = s.refPosition(atCapture: Double(t))
+                let es = c - f.gain * (interp.value(at: p, in: rb, valid: until(k.kCut)) + interp.value(at: p, in: rb, valid: from(k.kStart)))
+                hard += eh * eh
+                smooth += es * es
+            }
+        }
+        guard smooth < hard else { return (t1, t2 - t1) }
+        return (Int((Double(k.kCut) * (1 + s.drift) + s.level).rounded()), k.kStart - k.kCut)
     }
 
     /// Σ(e[i] + e[i−1])² / 2Σe[i]² over `range` widened to at least

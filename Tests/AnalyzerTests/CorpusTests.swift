@@ -207,6 +207,22 @@ struct CorpusTests {
         #expect(measured == 3)
     }
 
+    @Test("480 frames replaced by silence, low and high, in every family but the pulse train: a gap and a drop of exactly 480 at the place, nothing else (at a fractional delay the split alone read 479 frames a frame late); and a 2 kHz low-pass's silent stopband is no replacement")
+    func replacements() throws {
+        let cs = Self.cases { [.replaceLow, .replaceHigh].contains($0.damage) && $0.family != .pulseTrain }
+        #expect(cs.count == 14)
+        for c in cs {
+            let (m, b, s) = try Self.run(c)
+            #expect(s.found == 2 && s.falseEvents == 0 && m.events.allSatisfy { $0.sizeSamples == 480 }, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
+        }
+        // A drop in the top of a sweep through a 2 kHz low-pass: nothing there to hear, and
+        // the model's faint stopband (−14 dB) falling silent is not a replacement (it read one
+        // of 256 frames).
+        let lowpassed = try #require(Self.cases { $0.family == .logSweep && $0.path == .lowpass2k && $0.damage == .dropHigh }.first)
+        let (m, _, _) = try Self.run(lowpassed)
+        #expect(!m.events.contains { $0.kind == .gap }, "\(lowpassed.name): \(EventMatch.describe(m.events))")
+    }
+
     @Test("a gap in a sweep's first octaves under mains hum: found exactly and nothing else (it was read as 241–243 frames with a false drop); the latency there 0.25 samples off")
     func gapUnderHumInSweeps() throws {
         let cs = Self.cases { [.logSweep, .logSweepFaded].contains($0.family) && $0.quirk == .hum && $0.damage == .gapLow }
