@@ -266,6 +266,14 @@ extension Explainer {
         // the reference's content above leaves a misfit there (noise with energy up to the
         // Nyquist frequency, at a fractional delay). A click is broadband.
         if lowBandShare(e, around: first...last) < tuning.nyquistMisfitMaxLowShare { return nil }
+        // Through a memoryless non-linearity (``curvedPath``), the fitted curve misfits the
+        // reference's loudest stretches most: a burst there is the curve's, not a click.
+        if curvedPath {
+            var peak = 0.0, here = 0.0
+            for v in m { peak = max(peak, abs(v)) }
+            for i in first...last { here = max(here, abs(m[i])) }
+            if here >= tuning.curvedPathClickFreeOfPeak * peak { return nil }
+        }
         return [Event(kind: .click, captureSample: lo + first, sizeSamples: last - first + 1, sampleRate: fs)]
     }
 

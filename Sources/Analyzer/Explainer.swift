@@ -25,6 +25,9 @@ struct Explainer {
     /// The capture's quantisation noise variance (Δ²/4 for a step Δ; 0 when it is not on a
     /// coarse grid): a residual of one step is the format's, not a click.
     var quantizationFloor = 0.0
+    /// The model holds a fitted memoryless non-linearity (``StaticCurve``): the click scan
+    /// leaves the model's loudest stretches to it.
+    var curvedPath = false
     let tuning = AnalyzerTuning.standard
     /// The longest template made so far for each alignment.
     let templates = TemplateCache()

@@ -134,8 +134,9 @@ struct RoundTripAnalysis {
         let longest = seg.segments.max { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }!
         if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp),
            withTail == nil || colouringHolds(coloured, model, cap, longest) { model = coloured }
-        if let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = curved }
-        return explained(m, find, points, &seg, model: model, cap: cap, totalDrift: totalDrift)
+        let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp)
+        if let curved { model = curved }
+        return explained(m, find, points, &seg, model: model, curved: curved != nil, cap: cap, totalDrift: totalDrift)
     }
 
     /// Found globally but no window could be tracked (very low SNR): the latency from the
@@ -154,12 +155,13 @@ struct RoundTripAnalysis {
     /// and curve): every step explained and clicks scanned, then the result refused as fragments
     /// or as disagreeing with the whole-signal peak where it must be.
     func explained(_ m0: LoopMeasurement, _ find: GlobalFind, _ points: [TrackPoint], _ seg: inout Segmenter.Output,
-                   model: [Float], cap: [Float], totalDrift: Double) -> LoopMeasurement {
+                   model: [Float], curved: Bool = false, cap: [Float], totalDrift: Double) -> LoopMeasurement {
         var m = m0
         let fs = reference.sampleRate
         // 4 + 5. Explain steps, scan for clicks.
         var explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)
         explainer.quantizationFloor = options.wholeCapture?.channels[find.channel].quantizationFloor ?? Self.quantizationFloor(capture.channels[find.channel])
+        explainer.curvedPath = curved
         var result = explainer.explain(segments: &seg.segments, drift: seg.drift)
 
         result.events.sort { ($0.captureSample, $0.kind.rawValue) < ($1.captureSample, $1.kind.rawValue) }

@@ -84,11 +84,11 @@ struct CorpusTests {
         }
     }
 
-    @Test("tanh clipping is the path, not clicks: clean through it (sweeps from 20 Hz, linear sweep)")
+    @Test("tanh clipping is the path, not clicks: clean through it (sweeps from 20 Hz, linear sweep, multitone, noise with pauses, speech- and music-like; multitone, noise and music read one false click each at the clipped peaks before)")
     func clipping() throws {
-        let families: [Corpus.Family] = [.logSweep, .logSweepFaded, .linearSweep]
+        let families: [Corpus.Family] = [.logSweep, .logSweepFaded, .linearSweep, .multitone, .noisePauses, .speechLike, .musicLike]
         let cs = Self.cases { families.contains($0.family) && $0.path == .clip && $0.damage == .none && !Self.knownShortfalls.contains($0.name) }
-        #expect(cs.count == 3)
+        #expect(cs.count == 7)
         for c in cs {
             let (m, _, s) = try Self.run(c)
             #expect(m.events.isEmpty, "\(c.name): \(EventMatch.describe(m.events))")
