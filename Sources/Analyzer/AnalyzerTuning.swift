@@ -460,8 +460,9 @@ struct AnalyzerTuning: Sendable {
     /// correlates at ±0.18 (1σ), so 0.8 is 4.4σ from it.
     var leadingFollowsRho = 0.8
     /// A replacement ends abruptly: over the `leadingResumeFrames` after its end the capture
-    /// follows the probe at no less than this fraction of the segment's gain. A probe that
-    /// fades in (a high-pass under a sweep's first octaves) was attenuated, not replaced.
+    /// follows the probe within this factor of the segment's gain (0.5–2×). A probe that
+    /// fades in (a high-pass under a sweep's first octaves) or swells (a linear sweep rising
+    /// into a resonance near 100 Hz, 2.5×) was coloured, not replaced.
     var leadingResumeGainRatio = 0.5
     var leadingResumeFrames = 128
     /// A replacement is reported from one block on, after at least two blocks walked.

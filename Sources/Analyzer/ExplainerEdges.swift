@@ -137,13 +137,14 @@ extension Explainer {
             let cost = pc[t2] + (pr[n] - pr[t2])
             if cost < best.cost { best = (t2, cost) }
         }
-        // The probe comes back at its level right after the end (not fading in).
+        // The probe comes back at its level right after the end (not fading in, nor rising
+        // through a resonance).
         var cm = 0.0, mm = 0.0
         for i in best.t2..<min(m.count, best.t2 + tuning.leadingResumeFrames) {
             cm += Double(cap[start + i]) * m[i]
             mm += m[i] * m[i]
         }
-        if mm > 0, cm / mm < tuning.leadingResumeGainRatio * f.gain { return nil }
+        if mm > 0, cm / mm < tuning.leadingResumeGainRatio * f.gain || cm / mm > f.gain / tuning.leadingResumeGainRatio { return nil }
         return (start, best.t2)
     }
 

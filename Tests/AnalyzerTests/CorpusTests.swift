@@ -205,6 +205,13 @@ struct CorpusTests {
             #expect(s.found == s.expected, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
         }
         #expect(measured == 3)
+        // A linear sweep rises into the resonance (2.5× its level) within its first 300 frames:
+        // that is no leading replacement (it read one of 170 frames), and the drop is found alone.
+        for c in Self.cases({ $0.family == .linearSweep && $0.path == .highpass100 }) {
+            let (m, b, s) = try Self.run(c)
+            #expect(s.found == s.expected && s.falseEvents == 0, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
+            #expect((s.latencyError ?? .infinity) <= 0.05, "\(c.name): latency error \(s.latencyError ?? .nan)")
+        }
     }
 
     @Test("480 frames replaced by silence, low and high, in every family but the pulse train: a gap and a drop of exactly 480 at the place, nothing else (at a fractional delay the split alone read 479 frames a frame late); and a 2 kHz low-pass's silent stopband is no replacement")
