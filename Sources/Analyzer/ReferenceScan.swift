@@ -125,17 +125,23 @@ public enum ReferenceScan {
         // (The closures are not escaping: they mutate `self` in place, no copy of the histogram.)
         mutating func add(_ x: [Float], subsample: Int, exclusion: Int) {
             for v in x { energy += Double(v) * Double(v) }
-            corr.append(x[...]) { k, c in self.take(k, c, subsample: subsample, exclusion: exclusion) }
+            corr.append(x[...]) { (first: Int, values: UnsafeBufferPointer<Double>) in self.take(first, values, subsample: subsample, exclusion: exclusion) }
         }
 
         mutating func finish(subsample: Int, exclusion: Int) {
-            corr.finish { k, c in self.take(k, c, subsample: subsample, exclusion: exclusion) }
+            corr.finish { (first: Int, values: UnsafeBufferPointer<Double>) in self.take(first, values, subsample: subsample, exclusion: exclusion) }
             for s in aroundPeak {
                 histogram[Self.bin(s.value)] -= 1
                 counted -= 1
             }
         }
 
+        /// A transform's lags `first…`, in order (one call per block, not per lag).
+        mutating func take(_ first: Int, _ values: UnsafeBufferPointer<Double>, subsample: Int, exclusion: Int) {
+            for j in 0..<values.count { take(first + j, values[j], subsample: subsample, exclusion: exclusion) }
+        }
+
+        @inline(__always)
         mutating func take(_ k: Int, _ c: Double, subsample: Int, exclusion: Int) {
             let i = k - corr.lags.lowerBound
             let a = abs(c)

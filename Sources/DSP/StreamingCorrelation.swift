@@ -48,14 +48,25 @@ public final class StreamingCorrelation {
     /// Appends the next `block.count` signal frames and hands every lag whose window is now
     /// complete to `emit(lag, value)`, in order.
     public func append(_ block: ArraySlice<Float>, emit: (Int, Double) -> Void) {
+        append(block) { first, values in for j in values.indices { emit(first + j, values[j]) } }
+    }
+
+    /// The same, a transform's lags at a time: `emitBlock(firstLag, values)` (the values are
+    /// valid during the call only).
+    public func append(_ block: ArraySlice<Float>, emitBlock: (Int, UnsafeBufferPointer<Double>) -> Void) {
         buffer.append(contentsOf: block)
         received += block.count
-        drain(final: false, emit: emit)
+        drain(final: false, emit: emitBlock)
         trim()
     }
 
     /// Produces the remaining lags once the whole signal has arrived (zero beyond its end).
-    public func finish(emit: (Int, Double) -> Void) { drain(final: true, emit: emit) }
+    public func finish(emit: (Int, Double) -> Void) {
+        finish { first, values in for j in values.indices { emit(first + j, values[j]) } }
+    }
+
+    /// The same, a transform's lags at a time.
+    public func finish(emitBlock: (Int, UnsafeBufferPointer<Double>) -> Void) { drain(final: true, emit: emitBlock) }
 
     /// Drops the frames before the next lag: no lag still to come reads them.
     func trim() {
@@ -72,7 +83,7 @@ public final class StreamingCorrelation {
 
     /// One transform per block of lags whose windows lie in the frames received (or, when
     /// `final`, anywhere: frames beyond the signal are zero).
-    func drain(final: Bool, emit: (Int, Double) -> Void) {
+    func drain(final: Bool, emit: (Int, UnsafeBufferPointer<Double>) -> Void) {
         while nextLag <= lags.upperBound {
             let count = min(blockLags, lags.upperBound - nextLag + 1)
             let needEnd = min(signalFrames, nextLag + count - 1 + templateCount)   // one past the last frame read
@@ -83,7 +94,7 @@ public final class StreamingCorrelation {
         }
     }
 
-    func transform(count: Int, emit: (Int, Double) -> Void) {
+    func transform(count: Int, emit: (Int, UnsafeBufferPointer<Double>) -> Void) {
         let size = fft.size
         let samples = work.samples
         // Frame nextLag + i; zero before frame 0 and past what was received. Only frames up to
@@ -101,7 +112,8 @@ public final class StreamingCorrelation {
         let scale = 1.0 / Double(size)
         for j in 0..<count {
             let k = nextLag + j
-            emit(k, k >= signalFrames || k <= -templateCount ? 0 : samples[j] * scale)
+            samples[j] = k >= signalFrames || k <= -templateCount ? 0 : samples[j] * scale
         }
+        emit(nextLag, UnsafeBufferPointer(rebasing: samples[0..<count]))
     }
 }
