@@ -23,6 +23,8 @@ extension Explainer {
         var pe: [Double]
         var pcap: [Double]
         var pmod: [Double]
+        /// The largest |m|: the model's peak over the segment.
+        let peak: Double
         var n: Int { e.count }
     }
 
@@ -52,13 +54,15 @@ extension Explainer {
         var e = [Double](repeating: 0, count: n)
         for i in 0..<n { e[i] = Double(cap[lo + i]) - f.gain * m[i] }
         var pe = [Double](repeating: 0, count: n + 1), pcap = pe, pmod = pe
+        var peak = 0.0
         for i in 0..<n {
             pe[i + 1] = pe[i] + e[i] * e[i]
             let c = Double(cap[lo + i]), g = f.gain * m[i]
             pcap[i + 1] = pcap[i] + c * c
             pmod[i + 1] = pmod[i] + g * g
+            peak = max(peak, abs(m[i]))
         }
-        return Residual(lo: lo, m: m, e: e, pe: pe, pcap: pcap, pmod: pmod)
+        return Residual(lo: lo, m: m, e: e, pe: pe, pcap: pcap, pmod: pmod, peak: peak)
     }
 
     /// The same residual whitened (``whitened(_:)``), or nil when it is white.
@@ -66,7 +70,7 @@ extension Explainer {
         guard let d = whitened(r.e) else { return nil }
         var pd = [Double](repeating: 0, count: r.n + 1)
         for i in 0..<r.n { pd[i + 1] = pd[i] + d[i] * d[i] }
-        return Residual(lo: r.lo, m: r.m, e: d, pe: pd, pcap: r.pcap, pmod: r.pmod)
+        return Residual(lo: r.lo, m: r.m, e: d, pe: pd, pcap: r.pcap, pmod: r.pmod, peak: r.peak)
     }
 
     /// The residual through its own linear predictor's error filter (order
@@ -268,12 +272,7 @@ extension Explainer {
         if lowBandShare(e, around: first...last) < tuning.nyquistMisfitMaxLowShare { return nil }
         // Through a memoryless non-linearity (``curvedPath``), the fitted curve misfits the
         // reference's loudest stretches most: a burst there is the curve's, not a click.
-        if curvedPath {
-            var peak = 0.0, here = 0.0
-            for v in m { peak = max(peak, abs(v)) }
-            for i in first...last { here = max(here, abs(m[i])) }
-            if here >= tuning.curvedPathClickFreeOfPeak * peak { return nil }
-        }
+        if curvedPath, (first...last).contains(where: { abs(m[$0]) >= tuning.curvedPathClickFreeOfPeak * r.peak }) { return nil }
         return [Event(kind: .click, captureSample: lo + first, sizeSamples: last - first + 1, sampleRate: fs)]
     }
 

@@ -138,13 +138,14 @@ extension Explainer {
             if cost < best.cost { best = (t2, cost) }
         }
         // The probe comes back at its level right after the end (not fading in, nor rising
-        // through a resonance).
+        // through a resonance): its gain there against the segment's, either polarity.
         var cm = 0.0, mm = 0.0
         for i in best.t2..<min(m.count, best.t2 + tuning.leadingResumeFrames) {
             cm += Double(cap[start + i]) * m[i]
             mm += m[i] * m[i]
         }
-        if mm > 0, cm / mm < tuning.leadingResumeGainRatio * f.gain || cm / mm > f.gain / tuning.leadingResumeGainRatio { return nil }
+        let resumed = mm > 0 ? cm / mm / f.gain : 1
+        if resumed < tuning.leadingResumeGainRatio || resumed > 1 / tuning.leadingResumeGainRatio { return nil }
         return (start, best.t2)
     }
 

@@ -155,7 +155,7 @@ struct RoundTripAnalysis {
     /// and curve): every step explained and clicks scanned, then the result refused as fragments
     /// or as disagreeing with the whole-signal peak where it must be.
     func explained(_ m0: LoopMeasurement, _ find: GlobalFind, _ points: [TrackPoint], _ seg: inout Segmenter.Output,
-                   model: [Float], curved: Bool = false, cap: [Float], totalDrift: Double) -> LoopMeasurement {
+                   model: [Float], curved: Bool, cap: [Float], totalDrift: Double) -> LoopMeasurement {
         var m = m0
         let fs = reference.sampleRate
         // 4 + 5. Explain steps, scan for clicks.

@@ -188,6 +188,23 @@ struct DiscontinuityTests {
         for (d, e) in zip(delays, expected) { #expect(abs(d - e) < 0.1, "segment delay \(d), expected \(e)") }
         #expect(abs(try #require(m.latency).samples - 880.5) < 0.02)
     }
+
+    /// The probe's first 500 frames replaced by 300 of silence (QEMU replaying old silence at a
+    /// stream's start) read the same at either polarity: one gap and one drop of 500 frames at
+    /// frame 701 (the capture holds probe frame 500 on at 1201; the first frames are the
+    /// silence's). An inverted capture once read 406 frames at 795: the check that the probe
+    /// comes back at its level compared its gain with the segment's without the sign.
+    @Test("a leading replacement reads the same at either polarity", arguments: [Float(1), -1])
+    func leadingReplacementEitherPolarity(gain: Float) throws {
+        var s = CaptureSynth(reference: probe, delay: 900.5)
+        s.snrDB = 20
+        s.gain = gain
+        s.edits = [.replace(at: 0, gap: 300, missing: 500)]
+        let m = try analyze(s.make().capture)
+        #expect(m.events.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.drop, .gap], "\(m.events)")
+        #expect(m.events.allSatisfy { $0.captureSample == 701 && abs($0.sizeSamples - 500) <= 1 }, "\(m.events)")
+        #expect(m.polarity == (gain > 0 ? 1 : -1))
+    }
 }
 
 @Suite("Drift")
