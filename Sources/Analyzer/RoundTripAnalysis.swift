@@ -93,7 +93,7 @@ struct RoundTripAnalysis {
         var ref = plainRef
 
         // 1. Find.
-        let find = self.find(ref)
+        var find = self.find(ref)
         // Mean and mains hum removed: neither is the path nor a discontinuity.
         let (cap, _) = removeHum(ref, centred(find.channel), find)
         var m = LoopMeasurement(
@@ -115,18 +115,21 @@ struct RoundTripAnalysis {
         if let withTail { ref = withTail }
 
         // 2. Track.
-        let polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
+        var polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
         var points = track(ref, cap, find, polarity: polarity)
         guard points.count >= 1 else { return untracked(m, find) }
         if points.allSatisfy(\.ambiguous) { return ambiguousEverywhere(m, find) }
 
         // 3. Segment (and the path's colouring, when it matters).
         var (seg, model, totalDrift) = segment(ref, cap, find, points, polarity: polarity)
+        if withTail == nil, let searched = searchedStretch(ref, cap, find, points, seg, drift: totalDrift) {
+            (find, points, seg, model, totalDrift, polarity) = (searched.find, searched.points, searched.seg, searched.model, searched.drift, searched.polarity)
+        }
         if withTail != nil, let r = refitReverbTail(plainRef, cap, find, seg.segments, polarity: polarity) {
             (points, seg, model, totalDrift) = (r.points, r.seg, r.model, r.drift)
         }
         if withTail != nil { mergeStepsInsideTheTail(&seg.segments) }
-        refineLockedLevels(&seg.segments, model, cap, polarity: polarity)
+        refineLockedLevels(&seg.segments, model, cap, polarity: polarity, ambiguousWindows: points.filter(\.ambiguous).map(\.t))
         if let why = trackMissedStart(seg.segments, model, cap) {
             m.reason = why + ": the segments cannot be told apart from a look-alike, so no latency is reported"
             return m   // still no-signal, with no latency, segments or events
@@ -280,6 +283,33 @@ struct RoundTripAnalysis {
             }
         }
         return (seg, model, totalDrift)
+    }
+
+    /// The capture tracked again against the reference stretched by ``StretchSearch``'s drift,
+    /// when the windows are mostly ambiguous, saw a drift or a step, and that stretch matches
+    /// the capture better than the tracking's drift by ``StretchSearch/minGain``; nil
+    /// otherwise. The whole-signal find comes back with its lag at the stretched reference's
+    /// delay: the segments are checked against that peak, not the unstretched one, which a
+    /// linear sweep's coupling moves (174 frames at 1000 ppm over 2 s).
+    func searchedStretch(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, _ points: [TrackPoint], _ seg: Segmenter.Output,
+                         drift: Double) -> (find: GlobalFind, points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double, polarity: Double)? {
+        let ambiguousShare = Double(points.filter(\.ambiguous).count) / Double(max(1, points.count))
+        guard ambiguousShare >= tuning.ambiguousShareToCheckGlobal,
+              seg.segments.count > 1 || abs(drift) > tuning.minDriftToRetrack else { return nil }
+        let search = StretchSearch(ref: ref, cap: cap, lag: find.lag, interp: interp)
+        let found = search.search()
+        let tracked = abs(search.peak(stretch: drift).value)
+        guard abs(found.peak) >= (1 + StretchSearch.minGain) * tracked,
+              search.rho(found.peak, stretch: found.drift, delay: found.delay) >= StretchSearch.minRho else { return nil }
+        // Tracked from the delay and with the polarity the stretched reference matched with.
+        var anchored = find
+        anchored.lag = Int(found.delay.rounded())
+        let model = stretch(ref, by: 1 + found.drift)
+        let polarity: Double = found.peak >= 0 ? 1 : -1
+        let p = track(model, cap, anchored, polarity: polarity)
+        guard p.count >= 2 else { return nil }
+        let s = Segmenter(points: p).segments()
+        return (anchored, p, s, model, (1 + found.drift) * (1 + s.drift) - 1, polarity)
     }
 
     /// Every tracked window matches the reference at several delays (a steady tone, a

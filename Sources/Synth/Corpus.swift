@@ -420,7 +420,7 @@ public enum Corpus {
 extension Corpus {
     /// The corpus the accuracy table is measured on: for every family, clean cases at 48 and
     /// 44.1 kHz (sweeps also 1 and 5 s long), each damage, each path, each quirk, and drift
-    /// (±20, 300 and 1000 ppm, and 60 ppm with a gap). Delays are fractional and seeded.
+    /// (±20, 300 and 1000 ppm, and with a gap 60, 300 and −1000 ppm). Delays are fractional and seeded.
     public static func standardCases() -> [Case] {
         var out: [Case] = []
         var rng = SeededRandom(seed: 2024)
@@ -450,6 +450,13 @@ extension Corpus {
             }
             for ppm in [20.0, -20, 300, 1000] { make(f) { $0.driftPPM = ppm } }
             make(f) { $0.driftPPM = 60; $0.damage = .gapHigh; $0.seconds = 4 }
+        }
+        // Larger drifts with a gap, drawn after the rest so that every case above keeps its
+        // delay and seed: the drift measured across a step, at either sign.
+        rng = SeededRandom(seed: 2025)
+        for f in Family.allCases where f != .steadyTone {
+            make(f) { $0.driftPPM = 300; $0.damage = .gapHigh }
+            make(f) { $0.driftPPM = -1000; $0.damage = .gapLow }
         }
         return out
     }

@@ -60,16 +60,30 @@ struct CorpusTests {
         }
     }
 
-    @Test("60 ppm with a gap reads 60 ± 0.5 ppm, and the gap is found exactly (sweeps from 20 Hz, speech- and music-like)")
+    @Test("drift with a gap (60 ppm in the top half of 4 s, 300 ppm in the top half and −1000 ppm in the bottom half of 2 s) reads within 0.5 ppm, the gap found exactly and nothing else (sweeps from 20 Hz, linear sweep, multitone, noise, speech- and music-like); the linear sweep's read 0 ppm with a false 23279-frame drop and repeat before the stretch search")
     func driftWithGap() throws {
-        let families: [Corpus.Family] = [.logSweep, .logSweepFaded, .speechLike, .musicLike]
-        let cs = Self.cases { families.contains($0.family) && $0.driftPPM == 60 }
-        #expect(cs.count == 4)
+        let families: [Corpus.Family] = [.logSweep, .logSweepFaded, .linearSweep, .multitone, .noisePauses, .speechLike, .musicLike]
+        let cs = Self.cases { families.contains($0.family) && $0.driftPPM != 0 && $0.damage != .none }
+        #expect(cs.count == 21)
         for c in cs {
             let (m, b, s) = try Self.run(c)
-            #expect(abs((m.driftPPM ?? .infinity) - 60) <= 0.5, "\(c.name): drift \(m.driftPPM ?? .nan) ppm")
-            #expect(EventMatch.mismatch(found: m.events, truth: b.truth, tolerance: c.sampleRate / 1000, repeatSlack: 0) == nil, "\(c.name)")
-            #expect(s.found == 1 && s.falseEvents == 0)
+            if c.family == .multitone && c.driftPPM == -1000 {
+                // Every window of its first tracking matches at several delays: no-signal, honestly.
+                #expect(m.verdict == .noSignal && m.latency == nil && m.driftPPM == nil && m.reason != nil && m.events.isEmpty, "\(c.name)")
+                continue
+            }
+            #expect(abs((m.driftPPM ?? .infinity) - c.driftPPM) <= 0.5, "\(c.name): drift \(m.driftPPM ?? .nan) ppm")
+            // (A gap in a sweep's first octaves leaves the latency ~0.25 samples off, as without drift.)
+            let sweepLow = [.logSweep, .logSweepFaded].contains(c.family) && c.damage == .gapLow
+            #expect((s.latencyError ?? .infinity) <= (sweepLow ? 0.35 : 0.05), "\(c.name): latency error \(s.latencyError ?? .nan)")
+            #expect(s.found == 1, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
+            // (The 4 s linear sweep's top octave, after the gap, still locks a period off once: a false 6-frame repeat.)
+            if c.family == .linearSweep && c.seconds == 4 {
+                #expect(s.falseEvents <= 1 && m.events.allSatisfy { $0.kind == .gap || $0.sizeSamples <= 8 }, "\(c.name): \(EventMatch.describe(m.events))")
+            } else {
+                #expect(EventMatch.mismatch(found: m.events, truth: b.truth, tolerance: c.sampleRate / 1000, repeatSlack: 0) == nil, "\(c.name): \(EventMatch.describe(m.events))")
+                #expect(s.falseEvents == 0, "\(c.name): \(EventMatch.describe(m.events))")
+            }
         }
     }
 
@@ -128,7 +142,7 @@ struct CorpusTests {
     @Test("a pulse train is never confidently wrong: a latency within 0.06 samples (0.05 when plain) or no-signal with the reason, and no events")
     func pulseTrain() throws {
         let cs = Self.cases { $0.family == .pulseTrain }
-        #expect(cs.count == 31)
+        #expect(cs.count == 33)
         var measured = 0
         for c in cs {
             let (m, _, s) = try Self.run(c)
@@ -262,18 +276,15 @@ struct CorpusTests {
         }
     }
 
-    @Test("linear sweeps drifting 300 and 1000 ppm are never confidently wrong: the drift within 0.5 ppm and the latency within 0.05 samples, or no-signal with the reason and neither a latency nor a drift")
+    @Test("linear sweeps drifting 300 and 1000 ppm: the drift within 0.5 ppm, the latency within 0.05 samples and no events (the windows slope twice as fast as the drift there and locked periods off: no-signal before the stretch search)")
     func linearSweepDrift() throws {
         let cs = Self.cases { $0.family == .linearSweep && $0.damage == .none && abs($0.driftPPM) >= 300 }
         #expect(cs.count == 2)
         for c in cs {
             let (m, _, s) = try Self.run(c)
-            if m.verdict == .noSignal {
-                #expect(m.latency == nil && m.driftPPM == nil && m.reason != nil && m.events.isEmpty, "\(c.name): drift \(m.driftPPM ?? .nan) ppm")
-            } else {
-                #expect((s.driftError ?? .infinity) <= 0.5, "\(c.name): drift \(m.driftPPM ?? .nan) ppm")
-                #expect((s.latencyError ?? .infinity) <= 0.05, "\(c.name): latency error \(s.latencyError ?? .nan)")
-            }
+            #expect(m.verdict == .clean, "\(c.name): \(m.reason ?? "") \(EventMatch.describe(m.events))")
+            #expect((s.driftError ?? .infinity) <= 0.5, "\(c.name): drift \(m.driftPPM ?? .nan) ppm")
+            #expect((s.latencyError ?? .infinity) <= 0.05, "\(c.name): latency error \(s.latencyError ?? .nan)")
         }
     }
 

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DSP
+import Foundation
+
+/// The drift as the stretch of the reference that the capture holds best: the whole-signal
+/// correlation's peak magnitude as a function of the stretch, maximised coarse to fine.
+///
+/// The tracker measures the drift from its windows' delays, which is exact where a window's
+/// delay is its content's place in time. A linear sweep couples frequency and delay: under a
+/// drift ε the capture's local frequency is off by f·ε, and on the chirp's ridge that reads
+/// as a delay of f·ε/k (k the sweep rate). The windows, narrowband there and matching one
+/// period of the local frequency off about as well, then pick the cycle nearest that biased
+/// delay: at 300 ppm a 2 s sweep's windows slope at 580 ppm and break into five segments, and
+/// a 4 s sweep at 60 ppm with a gap read as a 0 ppm drift and a 23 279-frame drop and repeat.
+/// A stretch that is wrong by δ bends a sweep's chirp rate by 2δ, so the whole-signal
+/// correlation loses coherence fast (a 2 s sweep to 20 kHz by half at ~16 ppm), and its
+/// maximum over the stretch is where the reference matches, whatever couples.
+///
+/// The search is run only where the windows are mostly ambiguous
+/// (``AnalyzerTuning/ambiguousShareToCheckGlobal``) and the tracking saw a drift or a step,
+/// and its stretch is used only when it lifts the correlation above the tracking's own by
+/// ``minGain``: a log sweep is Doppler-tolerant (its correlation hardly changes with the
+/// stretch; the tracking measures it right), and noise-like signals are tracked right anyway.
+struct StretchSearch {
+    /// The stages: the middle share of the reference correlated, the stretches tried either
+    /// side of the last stage's best, and their step (ppm). A piece a quarter long loses
+    /// coherence ~16 times slower than the whole (∝ 1/T² for a sweep, ∝ 1/T for noise), so the
+    /// first stage's 50 ppm steps cannot step over its peak; each stage narrows to 2–2.5 of the
+    /// last one's steps, and a step is at most half the stage's peak width.
+    static let stages: [(share: Double, reach: Double, step: Double)] = [(0.25, 1000, 50), (0.5, 100, 20), (1.0, 40, 8), (1.0, 8, 2)]
+    /// The searched stretch replaces the tracking's drift only when its whole-signal
+    /// correlation peak is at least this much (10 %) higher: a log sweep's correlation varies
+    /// by a few per cent over ±20 ppm, a sweep whose tracking broke loses half or more.
+    static let minGain = 0.1
+    /// …and only when the stretched reference then matches the capture where it lies with a
+    /// normalised correlation of at least this (it explains a quarter of the capture's energy
+    /// there): a stretch that lifts a correlation of fragments is chance (a card-model capture
+    /// with dense underruns, at 0.05, was lifted by 10 % and explained differently, still as
+    /// fragments). Sweeps whose tracking broke under drift match at 0.9 and more.
+    static let minRho = 0.5
+    /// Lags either side of the whole-signal peak searched at each stretch: four times what
+    /// the largest drift followed (1000 ppm) moves over the reference, plus the interpolator's
+    /// reach. The whole-signal peak itself moves with the drift and, on a sweep, with the
+    /// coupling too: at 1000 ppm a 2 s linear sweep's lies ~100 frames from the delay at its
+    /// start, and a radius of one drift's span missed the true match.
+    static func radius(referenceFrames n: Int) -> Int { Int((4e-3 * Double(n)).rounded(.up)) + AnalyzerTuning.interpolatorHalfWidth + 2 }
+
+    let ref: [Float]
+    let cap: [Float]
+    /// The whole-signal peak's lag (where the reference's start is heard, to a few frames).
+    let lag: Int
+    let interp: SincInterpolator
+
+    /// The normalised correlation of `value`, the peak of the whole reference stretched by
+    /// `1 + e` whose first frame is heard at capture frame `delay`.
+    func rho(_ value: Double, stretch e: Double, delay: Double) -> Double {
+        var rr = 0.0, cc = 0.0
+        for v in ref { rr += Double(v) * Double(v) }
+        let a = max(0, Int(delay.rounded())), b = min(cap.count, Int((delay + Double(ref.count) * (1 + e)).rounded()))
+        if b > a { for t in a..<b { cc += Double(cap[t]) * Double(cap[t]) } }
+        let den = (rr * (1 + e) * cc).squareRoot()
+        return den > 0 ? abs(value) / den : 0
+    }
+
+    /// The correlation's largest magnitude (refined between samples) of the middle `share` of
+    /// the reference stretched by `1 + e` with the capture, at lags near ``lag``: the value
+    /// (signed) and the delay at the reference's first frame. (Not signed by the whole-signal
+    /// peak's polarity: under drift a sweep's whole-signal peak can be a lobe of the other
+    /// sign, and a signed search then found the least match at the true stretch.)
+    func peak(stretch e: Double, share: Double = 1) -> (value: Double, delay: Double) {
+        let n = ref.count
+        let m = max(1, Int(share * Double(n)))
+        let a = (n - m) / 2
+        // The piece's frames, stretched about the reference's start: u ↦ ref(u / (1 + e)).
+        let u0 = Int((Double(a) * (1 + e)).rounded()), u1 = Int((Double(a + m) * (1 + e)).rounded())
+        guard u1 > u0 else { return (0, Double(lag)) }
+        let piece = ref.withUnsafeBufferPointer { rb in interp.values(at: u0..<u1, in: rb) { Double($0) / (1 + e) } }.map { Float($0) }
+        let r = Self.radius(referenceFrames: n)
+        let c0 = lag + u0 - r, c1 = lag + u1 + r
+        let lo = max(0, c0), hi = min(cap.count, c1)
+        guard hi - lo > piece.count else { return (0, Double(lag)) }
+        let first = c0 - lo, corr = Correlation.crossCorrelate(signal: Array(cap[lo..<hi]), template: piece, lags: first...(c1 - lo - piece.count))
+        var best = 0
+        for i in corr.indices where abs(corr[i]) > abs(corr[best]) { best = i }
+        // The delay at reference frame 0: the piece's frame u0 is heard at capture frame lo + lag index.
+        let at = { (i: Double) in Double(lo) + Double(first) + i - Double(u0) }
+        guard best > 0, best < corr.count - 1 else { return (corr[best], at(Double(best))) }
+        let fine = interp.refinePeak(of: corr, near: best)
+        return (fine.value, at(fine.position))
+    }
+
+    /// The stretch (as a drift) whose whole-signal correlation peaks highest, with that peak
+    /// (signed) and the delay at the reference's first frame; the last stage's best refined by
+    /// a parabola through its neighbours.
+    func search() -> (drift: Double, peak: Double, delay: Double) {
+        var best = 0.0
+        for (k, stage) in Self.stages.enumerated() {
+            let steps = Int((stage.reach / stage.step).rounded())
+            let center = k == 0 ? 0 : best
+            let tried = (-steps...steps).map { j -> (Double, Double) in
+                let e = center + Double(j) * stage.step * 1e-6
+                return (e, abs(peak(stretch: e, share: stage.share).value))
+            }
+            guard let i = tried.indices.max(by: { tried[$0].1 < tried[$1].1 }) else { break }
+            best = tried[i].0
+            if k == Self.stages.count - 1, i > 0, i < tried.count - 1 {
+                let (y0, y1, y2) = (tried[i - 1].1, tried[i].1, tried[i + 1].1)
+                let den = y0 - 2 * y1 + y2
+                if den < 0 { best += 0.5 * (y0 - y2) / den * stage.step * 1e-6 }
+            }
+        }
+        let p = peak(stretch: best)
+        return (best, p.value, p.delay)
+    }
+}
