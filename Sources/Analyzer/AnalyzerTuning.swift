@@ -21,6 +21,10 @@ struct AnalyzerTuning: Sendable {
     /// inside the reference) to capture − reference/4 (at least a quarter of it captured).
     var findLagsBeforeDivisor = 2
     var findLagsTailDivisor = 4
+    /// A stretch of a long recording correlates the reference this many reference lengths
+    /// either side of the whole recording's peak (`RoundTripAnalysis.findLags`): a look-alike
+    /// farther away is beyond what one reference's alignment can be confused with.
+    var stretchFindReferences = 2
     /// The whole-signal correlation peak must stand this many times above the correlation's
     /// own noise (robust spread): below it there is no signal.
     var findZThreshold = 10.0

@@ -451,25 +451,31 @@ struct RoundTripAnalysis {
 
     func globalFind(ref: [Float], cap: [Float], channel: Int) -> GlobalFind {
         let n = ref.count, mCap = cap.count
-        let lags = (-(n / tuning.findLagsBeforeDivisor))...(mCap - n / tuning.findLagsTailDivisor)
-        let corr = Correlation.crossCorrelate(signal: cap, template: ref, lags: lags, reuse: .template)
+        let lags = findLags(referenceFrames: n, captureFrames: mCap, channel: channel)
+        // Only the capture those lags read is transformed (all of it, for a whole capture).
+        let a = max(0, lags.lowerBound), b = max(a, min(mCap, lags.upperBound + n))
+        let corr = cap.withUnsafeBufferPointer { c in
+            ref.withUnsafeBufferPointer { r in
+                Correlation.crossCorrelate(signal: UnsafeBufferPointer(rebasing: c[a..<b]), template: r, lags: (lags.lowerBound - a)...(lags.upperBound - a), reuse: .template)
+            }
+        }
         var peak = 0
         for i in corr.indices where abs(corr[i]) > abs(corr[peak]) { peak = i }
         let lobe = truePeakLobe(corr, peak)
         peak = lobe.index
-        // Noise floor: robust spread of the correlation away from the peak.
-        var sample: [Double] = []
-        sample.reserveCapacity(corr.count / tuning.findNoiseSubsample + 1)
-        var i = 0
-        while i < corr.count {
-            if abs(i - peak) > tuning.findPeakExclusion { sample.append(abs(corr[i])) }
-            i += tuning.findNoiseSubsample
-        }
         let sigma: Double, capE: Double
         if let whole = options.wholeCapture?.channels[channel] {
             // A stretch of a longer recording: the noise and energy of the whole of it.
             (sigma, capE) = (whole.correlationNoise, whole.energy)
         } else {
+            // Noise floor: robust spread of the correlation away from the peak.
+            var sample: [Double] = []
+            sample.reserveCapacity(corr.count / tuning.findNoiseSubsample + 1)
+            var i = 0
+            while i < corr.count {
+                if abs(i - peak) > tuning.findPeakExclusion { sample.append(abs(corr[i])) }
+                i += tuning.findNoiseSubsample
+            }
             let med = Stats.upperMedian(sample) ?? 0
             (sigma, capE) = (med / tuning.medianOfAbsoluteNormal, energy(cap))
         }
@@ -485,6 +491,23 @@ struct RoundTripAnalysis {
 }
 
 extension RoundTripAnalysis {
+    /// The lags of the whole-signal correlation: from half a reference before the capture's
+    /// start to a quarter reference before its end. A stretch of a longer recording
+    /// (``Analyzer/Options/wholeCapture``), whose noise and peak the whole recording's scan
+    /// already gave, is correlated only ``AnalyzerTuning/stretchFindReferences`` references
+    /// (plus a reverberation tail's reach) either side of that peak: what the analysis reads
+    /// of the correlation is the peak's lobe, the tail's lags beside it and the competitor
+    /// beyond the lobe (a periodic reference's a period away), and the stretch's whole 22 s
+    /// of lags cost a fifth of a 60 s capture's analysis.
+    func findLags(referenceFrames n: Int, captureFrames mCap: Int, channel: Int) -> ClosedRange<Int> {
+        let all = (-(n / tuning.findLagsBeforeDivisor))...(mCap - n / tuning.findLagsTailDivisor)
+        guard let whole = options.wholeCapture, channel < whole.channels.count else { return all }
+        let peak = whole.channels[channel].peakLag - whole.offset
+        let reach = tuning.stretchFindReferences * n + Int(tuning.reverbTailSeconds * Double(reference.sampleRate)) + tuning.findLobeSearch + 2
+        let lo = max(all.lowerBound, peak - reach), hi = min(all.upperBound, peak + reach)
+        return lo <= hi ? lo...hi : all
+    }
+
     /// The lobe of the band-limited correlation that holds its true peak, near the whole-lag
     /// maximum `peak`: for a signal with its energy near the Nyquist frequency (a pulse
     /// train's doublet) at a fractional delay, the whole lags sample the main lobe off its top

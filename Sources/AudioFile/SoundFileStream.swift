@@ -50,18 +50,19 @@ extension SoundFile {
             guard got == want else {
                 throw .badData(path, "truncated: the header promises \(info.frames) frames, reading stopped at frame \(position + max(0, got))")
             }
-            if inter.contains(where: { !$0.isFinite }) {
+            if !SoundFile.allFinite(inter) {
                 throw .badData(path, "the file holds NaN or infinite samples (in frames \(position)..<\(position + want))")
             }
             position += want
             if c == 1 { return [inter] }
-            var out = [[Float]](repeating: [Float](repeating: 0, count: want), count: c)
-            for ch in 0..<c {
-                out[ch].withUnsafeMutableBufferPointer { dst in
-                    for i in 0..<want { dst[i] = inter[i * c + ch] }
+            return inter.withUnsafeBufferPointer { src in
+                (0..<c).map { ch in
+                    [Float](unsafeUninitializedCapacity: want) { dst, n in
+                        for i in 0..<want { dst[i] = src[i * c + ch] }
+                        n = want
+                    }
                 }
             }
-            return out
         }
     }
 

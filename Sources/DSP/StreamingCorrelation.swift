@@ -11,9 +11,14 @@ public final class StreamingCorrelation {
     public let lags: ClosedRange<Int>
     public let signalFrames: Int
     let templateCount: Int
-    let fft: RealFFT
-    let templateSpectrum: [(Double, Double)]
-    let work: RealFFT.Buffers
+    /// The transforms, in double or (``init(template:signalFrames:lags:singlePrecision:)``) single precision.
+    enum Engine {
+        case double(RealFFT, RealFFT.Buffers, [(Double, Double)])
+        /// With the lags converted to double for `emit`.
+        case single(RealFFTSingle, RealFFTSingle.Buffers, [(Float, Float)], UnsafeMutableBufferPointer<Double>)
+    }
+    let engine: Engine
+    let size: Int
     /// Lags produced per transform: the transform size less the template's span.
     public let blockLags: Int
     /// Signal frames `bufferStart ..< received`, those a lag still to come may need.
@@ -29,21 +34,35 @@ public final class StreamingCorrelation {
     /// that of one transform of the whole signal, and the memory is a few templates.
     public static let transformTemplates = 4
 
-    public init(template: [Float], signalFrames: Int, lags: ClosedRange<Int>) {
+    /// `singlePrecision`: transforms in single precision, about twice as fast; each value is
+    /// then within ~10⁻⁶ of the largest |value| of the double-precision correlation, instead
+    /// of ~10⁻¹⁵ (for a scan that ranks lags and bins a noise floor).
+    public init(template: [Float], signalFrames: Int, lags: ClosedRange<Int>, singlePrecision: Bool = false) {
         self.lags = lags
         self.signalFrames = signalFrames
         templateCount = max(1, template.count)
         let size = RealFFT.goodSize(atLeast: max(Self.transformTemplates * templateCount, 1 << 14))
-        let fft = RealFFT.of(size: size)
-        let work = RealFFT.Buffers(size: size)
-        template.withUnsafeBufferPointer { Correlation.fill(work.samples, from: $0) }
-        fft.forward(work)
-        templateSpectrum = Array(work.spectrum)
-        self.fft = fft
-        self.work = work
+        self.size = size
+        if singlePrecision {
+            let fft = RealFFTSingle.of(size: size)
+            let work = RealFFTSingle.Buffers(size: size)
+            let w = work.samples
+            for i in 0..<size { w[i] = i < template.count ? template[i] : 0 }
+            fft.forward(work)
+            let out = UnsafeMutableBufferPointer<Double>.allocate(capacity: size)
+            engine = .single(fft, work, Array(work.spectrum), out)
+        } else {
+            let fft = RealFFT.of(size: size)
+            let work = RealFFT.Buffers(size: size)
+            template.withUnsafeBufferPointer { Correlation.fill(work.samples, from: $0) }
+            fft.forward(work)
+            engine = .double(fft, work, Array(work.spectrum))
+        }
         blockLags = size - templateCount + 1
         nextLag = lags.lowerBound
     }
+
+    deinit { if case .single(_, _, _, let out) = engine { out.deallocate() } }
 
     /// Appends the next `block.count` signal frames and hands every lag whose window is now
     /// complete to `emit(lag, value)`, in order.
@@ -95,25 +114,46 @@ public final class StreamingCorrelation {
     }
 
     func transform(count: Int, emit: (Int, UnsafeBufferPointer<Double>) -> Void) {
-        let size = fft.size
-        let samples = work.samples
         // Frame nextLag + i; zero before frame 0 and past what was received. Only frames up to
         // `count − 1 + template` into the block reach the first `count` outputs (no wrap).
         let offset = nextLag - bufferStart
-        buffer.withUnsafeBufferPointer { b in
-            for i in 0..<size {
-                let j = offset + i
-                samples[i] = j >= 0 && j < b.count ? Double(b[j]) : 0
-            }
-        }
-        fft.forward(work)
-        templateSpectrum.withUnsafeBufferPointer { Correlation.multiplyByConjugate(work.spectrum, $0) }
-        fft.inverse(work)
+        let have = max(0, min(size, buffer.count - offset)), from = max(0, -offset)
         let scale = 1.0 / Double(size)
-        for j in 0..<count {
-            let k = nextLag + j
-            samples[j] = k >= signalFrames || k <= -templateCount ? 0 : samples[j] * scale
+        // Lags past the signal's end, or whose window ends before its start, are zero.
+        let j0 = min(count, max(0, 1 - templateCount - nextLag)), j1 = max(j0, min(count, signalFrames - nextLag))
+        switch engine {
+        case .double(let fft, let work, let spectrum):
+            let samples = work.samples
+            buffer.withUnsafeBufferPointer { b in
+                for i in 0..<min(from, size) { samples[i] = 0 }
+                if have > from { for i in from..<have { samples[i] = Double(b[offset + i]) } }
+                for i in min(size, max(from, have))..<size { samples[i] = 0 }
+            }
+            fft.forward(work)
+            spectrum.withUnsafeBufferPointer { Correlation.multiplyByConjugate(work.spectrum, $0) }
+            fft.inverse(work)
+            for j in 0..<count { samples[j] = j >= j0 && j < j1 ? samples[j] * scale : 0 }
+            emit(nextLag, UnsafeBufferPointer(rebasing: samples[0..<count]))
+        case .single(let fft, let work, let spectrum, let out):
+            let samples = work.samples
+            buffer.withUnsafeBufferPointer { b in
+                for i in 0..<min(from, size) { samples[i] = 0 }
+                if have > from { for i in from..<have { samples[i] = b[offset + i] } }
+                for i in min(size, max(from, have))..<size { samples[i] = 0 }
+            }
+            fft.forward(work)
+            let a = work.spectrum
+            spectrum.withUnsafeBufferPointer { sb in
+                for i in 0..<a.count {
+                    let (ar, ai) = a[i], (br, bi) = sb[i]
+                    a[i] = (ar * br + ai * bi, ai * br - ar * bi)
+                }
+            }
+            fft.inverse(work)
+            for j in 0..<j0 { out[j] = 0 }
+            for j in j0..<j1 { out[j] = Double(samples[j]) * scale }
+            for j in j1..<count { out[j] = 0 }
+            emit(nextLag, UnsafeBufferPointer(rebasing: out[0..<count]))
         }
-        emit(nextLag, UnsafeBufferPointer(rebasing: samples[0..<count]))
     }
 }

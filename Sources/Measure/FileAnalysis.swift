@@ -63,12 +63,16 @@ public enum FileAnalysis {
         let correlator = try ReferenceScan.Correlator(reference: reference, means: means, referencePath: options.referencePath ?? referencePath)
         try eachBlock(reader) { correlator.append($0); told(1, "finding the reference") }
         var whole = correlator.finish()
-        let stretch = self.stretch(whole, referenceFrames: reference.frames, rate: reference.sampleRate, channel: options.channel)
+        let (stretch, channel) = self.stretch(whole, referenceFrames: reference.frames, rate: reference.sampleRate, channel: options.channel)
         whole.offset = stretch.lowerBound
         try reader.seek(to: stretch.lowerBound)
         let audio = AudioBuffer(sampleRate: info.sampleRate, channels: try reader.read(frames: stretch.count))
+        // The stretch lies around this channel's peak: the analysis looks at it alone (the
+        // other channels' stretch correlations, a quarter of the time of a 60 s capture's
+        // analysis, could only pick a channel the stretch was not cut for).
         var o = options
         o.wholeCapture = whole
+        o.channel = channel
         return try Analyzer.analyze(reference: reference, capture: audio, options: o)
     }
 
@@ -83,8 +87,8 @@ public enum FileAnalysis {
     }
 
     /// The frames analysed: around the whole-signal peak of `channel` (or of the channel whose
-    /// peak stands highest above its correlation's noise), at least a reference long.
-    static func stretch(_ whole: WholeCapture, referenceFrames n: Int, rate: Int, channel: Int?) -> Range<Int> {
+    /// peak stands highest above its correlation's noise), at least a reference long; and that channel.
+    static func stretch(_ whole: WholeCapture, referenceFrames n: Int, rate: Int, channel: Int?) -> (Range<Int>, Int) {
         let score = { (c: WholeCapture.Channel) in c.correlationNoise > 0 ? c.peakMagnitude / c.correlationNoise : c.peakMagnitude }
         let ch = channel ?? whole.channels.indices.max { score(whole.channels[$0]) < score(whole.channels[$1]) } ?? 0
         let lag = whole.channels[ch].peakLag
@@ -93,6 +97,6 @@ public enum FileAnalysis {
         start -= start % stretchAlignment
         start = min(start, max(0, whole.frames - span))
         start -= start % stretchAlignment
-        return start..<min(whole.frames, start + span)
+        return (start..<min(whole.frames, start + span), ch)
     }
 }

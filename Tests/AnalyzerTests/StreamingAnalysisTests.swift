@@ -40,6 +40,34 @@ struct StreamingAnalysisTests {
         #expect(worst <= 1e-9 * scale, "largest difference \(worst) against a peak of \(scale)")
     }
 
+    /// The single-precision transforms the whole-recording scan uses: every lag, in order,
+    /// each within 10⁻⁵ of the peak of the double-precision correlation.
+    @Test("streaming correlation in single precision is within 1e-5 of the peak", arguments: [(3000, 50_000), (96_000, 700_000), (300, 900)])
+    func streamingCorrelationSingle(templateFrames: Int, signalFrames: Int) {
+        var rng = SeededRandom(seed: UInt64(templateFrames) + 7)
+        let template = (0..<templateFrames).map { _ in Float(rng.gaussian()) }
+        // The template itself inside noise, so the peak is a real one.
+        var signal = (0..<signalFrames).map { _ in Float(0.1 * rng.gaussian()) }
+        for i in template.indices where signalFrames / 3 + i < signalFrames { signal[signalFrames / 3 + i] += template[i] }
+        let lags = (-templateFrames / 2)...(signalFrames + 10)
+        let whole = Correlation.crossCorrelate(signal: signal, template: template, lags: lags)
+        let stream = StreamingCorrelation(template: template, signalFrames: signalFrames, lags: lags, singlePrecision: true)
+        var got: [Double] = []
+        var lagsSeen: [Int] = []
+        var at = 0
+        while at < signalFrames {
+            let n = min(signalFrames - at, [1, 7, 4099, 65_536][Int(rng.next() % 4)])
+            stream.append(signal[at..<(at + n)]) { k, c in lagsSeen.append(k); got.append(c) }
+            at += n
+        }
+        stream.finish { k, c in lagsSeen.append(k); got.append(c) }
+        #expect(lagsSeen == Array(lags))
+        let scale = whole.map(abs).max() ?? 1
+        let worst = zip(got, whole).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst <= 1e-5 * scale, "largest difference \(worst) against a peak of \(scale)")
+        #expect(got.indices.max { abs(got[$0]) < abs(got[$1]) } == whole.indices.max { abs(whole[$0]) < abs(whole[$1]) })
+    }
+
     /// A 40 s stereo recording (the probe at 10 s, then 28 s of noise: longer than the stretch
     /// analysed around a 2 s reference) with a gap, a drop, a repeat and a click at known frames.
     static func longRecording() -> (reference: AudioBuffer, capture: AudioBuffer, truth: [CaptureSynth.Truth]) {
