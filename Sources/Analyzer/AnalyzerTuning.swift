@@ -197,16 +197,12 @@ struct AnalyzerTuning: Sendable {
 
     // MARK: a segment's level from the whole segment (RoundTripAnalysis.refineLockedLevels)
 
-    /// The search reaches this many frames either side of the windows' level: two periods at
-    /// 12 kHz (48 kHz), where a linear sweep's windows start to lock off, and more above.
-    var levelSearchFrames = 8.0
-    /// …and this many for a segment with an ambiguous window: four periods at 12 kHz. Eight
-    /// missed a 4 s sweep's top octave after a gap, whose windows (half as wide in frequency
-    /// as a 2 s sweep's) locked nine frames off: a 240-frame gap read as 237, with a false
-    /// 5-frame drop and 6-frame repeat. (Segments searched only because the capture stepped,
-    /// a broadband probe's, keep the narrower search: the wider one cost 5 % of the default
-    /// sweep for nothing.)
-    var levelSearchFramesAmbiguous = 16.0
+    /// The search reaches this many frames either side of the windows' level: four periods at
+    /// 12 kHz (48 kHz), where a linear sweep's windows start to lock off, and more above. Eight
+    /// (two periods) missed a 4 s sweep's top octave after a gap, whose windows (half as wide
+    /// in frequency as a 2 s sweep's) locked nine frames off: a 240-frame gap read as 237, with
+    /// a false 5-frame drop and 6-frame repeat.
+    var levelSearchFrames = 16.0
     /// Grid step of that search (frames): ten points a period at 0.45 × the rate, so the grid
     /// lands on the true peak's lobe before it is refined between samples.
     var levelSearchStep = 0.25

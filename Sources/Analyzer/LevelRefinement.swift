@@ -12,32 +12,31 @@ extension RoundTripAnalysis {
     /// segment spans far more bandwidth than one window (15–20 kHz after a drop at 75 % of a
     /// 2 s linear sweep), and its correlation with the reference tells the periods apart. A
     /// segment's level moves to that correlation's peak (searched
-    /// ``AnalyzerTuning/levelSearchFrames`` either side, ``AnalyzerTuning/levelSearchFramesAmbiguous``
-    /// for a segment with an ambiguous window) when the peak lies at least
+    /// ``AnalyzerTuning/levelSearchFrames`` either side) when the peak lies at least
     /// ``AnalyzerTuning/levelMinCorrection`` away: a period-off lock, not the windows' own
     /// fraction of a frame, which they measure as well as the whole segment does. Segments
     /// whose windows are right keep their level, and the measurements they give stay as they were.
     ///
-    /// Only segments with an ambiguous window, or of a capture that stepped, are searched: a window locks a period off only
-    /// where it cannot tell the two delays apart, and such a window is flagged ambiguous (its
-    /// deficit floored at the correlation's own error, ``AnalyzerTuning/ambiguityMinDeficit``).
-    /// A segment of windows that all told the delays apart (a broadband probe's, always) keeps
-    /// its level without the search, which costs 65 interpolations of 4096 frames per segment
-    /// (129 with an ambiguous window): 28 % of the default sweep's CPU when every segment took it.
+    /// Only segments with an ambiguous window in their stretch are searched: a window locks a
+    /// period off only where it cannot tell the two delays apart, and such a window is flagged
+    /// ambiguous (its deficit floored at the correlation's own error,
+    /// ``AnalyzerTuning/ambiguityMinDeficit``). A segment of windows that all told the delays
+    /// apart (a broadband probe's, always) keeps its level without the search, which costs 129
+    /// interpolations of 4096 frames per segment. (Every segment of a capture that stepped was
+    /// searched too, at ±8 frames, while the windows between a segment's last unambiguous one
+    /// and the next segment were not counted as its: 8 % of the default sweep's CPU, for no
+    /// change in any golden or corpus case.)
     ///
     /// `ambiguousWindows` are the first frames of the track's ambiguous windows: the segmenter
     /// keeps only the windows that told delays apart in a segment, and the others lie between
     /// them and the next segment's.
     func refineLockedLevels(_ segments: inout [Segment], _ model: [Float], _ cap: [Float], polarity: Double, ambiguousWindows: [Int]) {
-        let stepped = segments.count > 1
         for k in segments.indices where !segments[k].short {
             let s = segments[k]
             // Its windows run on to the next segment's start (the segmenter's ends are its last unambiguous window's).
             let until = k + 1 < segments.count ? segments[k + 1].captureStart : Int.max
-            let ambiguous = s.points.contains(where: \.ambiguous) || ambiguousWindows.contains { $0 >= s.captureStart && $0 < until }
-            guard stepped || ambiguous else { continue }
-            let span = ambiguous ? tuning.levelSearchFramesAmbiguous : tuning.levelSearchFrames
-            guard let w = wholeSegmentLevel(s, model, cap, polarity: polarity, span: span),
+            guard s.points.contains(where: \.ambiguous) || ambiguousWindows.contains(where: { $0 >= s.captureStart && $0 < until }),
+                  let w = wholeSegmentLevel(s, model, cap, polarity: polarity),
                   abs(w.best - segments[k].level) >= tuning.levelMinCorrection,
                   1 - w.bestRho <= tuning.levelMisfitRatio * (1 - w.levelRho) else { continue }
             segments[k].level = w.best
@@ -45,10 +44,11 @@ extension RoundTripAnalysis {
     }
 
     /// The level at which the whole segment correlates best with the reference, searched on a
-    /// grid of ``AnalyzerTuning/levelSearchStep`` frames `span` either side of the segment's level and refined
+    /// grid of ``AnalyzerTuning/levelSearchStep`` frames around the segment's level and refined
     /// between them, with the normalised correlation there and at the segment's own level;
     /// nil when the segment holds too little reference to judge.
-    func wholeSegmentLevel(_ s: Segment, _ model: [Float], _ cap: [Float], polarity: Double, span: Double) -> (best: Double, bestRho: Double, levelRho: Double)? {
+    func wholeSegmentLevel(_ s: Segment, _ model: [Float], _ cap: [Float], polarity: Double) -> (best: Double, bestRho: Double, levelRho: Double)? {
+        let span = tuning.levelSearchFrames
         let reach = Int(span.rounded(.up)) + AnalyzerTuning.interpolatorHalfWidth
         let a = max(s.captureStart, Int(s.level.rounded(.up)) + reach, 0)
         let b = min(s.captureEnd, Int(s.level + (1 + s.drift) * Double(model.count)) - reach, cap.count)
