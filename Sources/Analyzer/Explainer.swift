@@ -267,6 +267,14 @@ struct Explainer {
             let gap = max(0, Int((tB - tA).rounded()))
             let dup = max(0, edges.kCut - edges.kStart)
             let missing = max(0, edges.kStart - edges.kCut)
+            if gap > 0, abs(gap - missing) <= 1, pathExplainsReplacement(edges.kCut..<edges.kStart, heard: Int(tA.rounded())..<Int(tB.rounded()), a, b) {
+                // What the path makes of the "replaced" frames is there: no replacement.
+                a.captureEnd = b.captureEnd
+                a.points += b.points
+                if !a.short { a.level = Segmenter.level(of: a.points, drift: a.drift) }
+                out[out.count - 1] = a
+                continue
+            }
             // Two sizeable events at one boundary may be two boundaries: a stretch shorter than
             // a tracking window between them, at a third delay (QEMU's drop-then-underrun
             // pairs, two PA underruns 10 ms apart). Look for it once per pair (a bounded number
@@ -382,6 +390,24 @@ struct Explainer {
             || (meanB <= tuning.bFitBetterThanA * meanA && meanB <= tuning.bFitHardPathMaxOfSignal * fb.signalPower)
             || b.points.count >= tuning.bFitMinWindows   // windows agreeing on a delay are not a stray match
         return StepSplit(t1: t1, t2: t2, di: di, sigma2: sigma2, eventWorth: eventWorth, savings: savings, bFits: bFits)
+    }
+
+    /// Whether the path explains what the capture holds at frames `heard` (capture frames),
+    /// which the split read as model frames `span` replaced by silence between segments `a`
+    /// and `b`: the capture there holds at least ``AnalyzerTuning/replacementCaptureOfSignal``
+    /// of what the path makes of those model frames (``PathResponse``, measured over the
+    /// longer of the two segments), as the click scan asks of its replacements inside a
+    /// segment. Through a steep 2 kHz low-pass the short path model still passes −14 dB of a
+    /// multitone burst's 6 kHz tone, so the burst's low tones alone, as the path passed them,
+    /// read as the burst replaced by silence: a false 9529-frame drop and gap at one frame.
+    func pathExplainsReplacement(_ span: Range<Int>, heard: Range<Int>, _ a: Segment, _ b: Segment) -> Bool {
+        let longer = (a.captureEnd - a.captureStart) >= (b.captureEnd - b.captureStart) ? a : b
+        let lo = max(0, heard.lowerBound), hi = min(cap.count, heard.upperBound)
+        guard hi > lo, let path = PathResponse(ref: ref, cap: cap, segment: longer) else { return false }
+        let expected = path.heardPower(of: ref, span)
+        var e = 0.0
+        for t in lo..<hi { e += Double(cap[t]) * Double(cap[t]) }
+        return expected > 0 && e / Double(hi - lo) >= tuning.replacementCaptureOfSignal * expected
     }
 
     /// Clicks and short replacements inside each segment, away from the steps at its ends.

@@ -244,6 +244,34 @@ struct CorpusTests {
         #expect(!m.events.contains { $0.kind == .gap }, "\(lowpassed.name): \(EventMatch.describe(m.events))")
     }
 
+    @Test("through a 2 kHz low-pass a multitone burst keeps only its low tones: no replacement (it read as a 9529-frame drop and gap with a click), while 480 frames of a burst replaced by silence behind the same low-pass are still a gap and a drop at the place (490 frames: the filter smears the edges)")
+    func lowPassedBurstIsNoReplacement() throws {
+        let c = try #require(Self.all.first { $0.name == "multitone-bursts 48k 2.0s d=2827.25 path=lowpass-2k" })
+        let (m, _, s) = try Self.run(c)
+        #expect(m.verdict == .clean && m.events.isEmpty, "\(EventMatch.describe(m.events))")
+        #expect((s.latencyError ?? .infinity) <= 0.05, "latency error \(s.latencyError ?? .nan)")
+        // A real replacement there: 480 frames where the low-passed capture is loudest.
+        let ref = Corpus.reference(c.family, sampleRate: c.sampleRate, seconds: c.seconds, seed: c.seed)
+        let (plain, _) = Corpus.render(reference: ref, edits: [], path: c.path, quirk: c.quirk, delay: c.delay,
+                                       driftPPM: 0, snrDB: c.snrDB, sampleRate: c.sampleRate, seed: c.seed, tail: c.sampleRate / 5)
+        let d = Int(c.delay)
+        let at = try #require(stride(from: 20_000, to: ref.count - 20_000, by: 480).max { p, q in
+            let e = { (k: Int) in (k..<(k + 480)).reduce(0.0) { $0 + Double(plain[$1 + d]) * Double(plain[$1 + d]) } }
+            return e(p) < e(q)
+        })
+        let (cap, truth) = Corpus.render(reference: ref, edits: [.replace(at: at, gap: 480, missing: 480)], path: c.path, quirk: c.quirk, delay: c.delay,
+                                         driftPPM: 0, snrDB: c.snrDB, sampleRate: c.sampleRate, seed: c.seed, tail: c.sampleRate / 5)
+        let r = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.sampleRate, mono: ref), capture: AudioBuffer(sampleRate: c.sampleRate, mono: cap))
+        // A gap and a drop of one size at the place (within 1 ms); the size within 16 frames of
+        // 480 (490 is read: the filter's 255 taps smear each edge, which the 33-tap path model
+        // does not follow), and nothing else.
+        let t = try #require(truth.first)
+        #expect(r.events.count == 2 && Set(r.events.map(\.kind)) == [.gap, .drop], "at \(at): \(EventMatch.describe(r.events))")
+        for e in r.events {
+            #expect(abs(e.captureSample - t.captureSample) <= c.sampleRate / 1000 && abs(e.sizeSamples - 480) <= 16, "at \(at): \(EventMatch.describe(r.events)) truth \(truth)")
+        }
+    }
+
     @Test("a gap in a sweep's first octaves under mains hum: found exactly and nothing else (it was read as 241–243 frames with a false drop); the latency there 0.25 samples off")
     func gapUnderHumInSweeps() throws {
         let cs = Self.cases { [.logSweep, .logSweepFaded].contains($0.family) && $0.quirk == .hum && $0.damage == .gapLow }

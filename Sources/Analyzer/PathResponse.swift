@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DSP
+import Foundation
+
+/// The path's power response beyond the model, bin by bin, measured over one segment: the
+/// capture's Welch power spectrum over the model's at the segment's delay. The short path
+/// model (33 taps) follows a gentle colouring but not a steep one: through a 2 kHz low-pass it
+/// still passes −14 dB of a multitone burst above 2 kHz, and the explainer read the silent
+/// capture there as the burst replaced by silence (a false 9529-frame drop and gap). This
+/// response tells what the path makes of a stretch of the model, for judging such silence.
+struct PathResponse {
+    /// Welch frames (Hann window, half overlap): 11.7 Hz bins at 48 kHz, fine enough for a
+    /// steep filter's edge and short enough for a segment of a few frames' worth.
+    static let frame = 4096
+    /// Bins where the model's power over the segment is below this share of its largest bin
+    /// are not measured (the capture there is noise over almost nothing; a multitone's other
+    /// bursts hold other tones): their response is the larger of the nearest measured bins'
+    /// on either side, a path's response being smooth in frequency, and the larger so that a
+    /// stretch is assumed silenced only where the path is quiet on both sides of it.
+    static let measuredOfPeak = 1e-4
+
+    let gain2: [Double]
+    /// The capture's mean power per frame over the segment.
+    let capturePower: Double
+
+    /// The response over segment `s` (model frames `ref`, capture `cap`); nil when the segment
+    /// holds less than two frames of both.
+    init?(ref: [Float], cap: [Float], segment s: Segment) {
+        let n = Self.frame, d = Int(s.level.rounded())
+        let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)), -d)
+        let p1 = min(ref.count, Int(s.refPosition(atCapture: Double(s.captureEnd))), cap.count - d)
+        guard p1 - p0 >= 2 * n else { return nil }
+        let pr = Self.welch(ref, p0..<p1), pc = Self.welch(cap, (p0 + d)..<(p1 + d))
+        let top = pr.max() ?? 0
+        guard top > 0 else { return nil }
+        let measured = zip(pr, pc).map { r, c in r >= Self.measuredOfPeak * top ? c / r : nil }
+        guard let filled = Self.filled(measured) else { return nil }
+        gain2 = filled
+        var e = 0.0
+        for t in (p0 + d)..<(p1 + d) { e += Double(cap[t]) * Double(cap[t]) }
+        capturePower = e / Double(p1 - p0)
+    }
+
+    /// The mean power per frame the path makes of model frames `span`: the span's periodogram
+    /// (half-overlapping frames over it, or one frame centred on a shorter span) weighted by
+    /// the response. By Parseval a one-sided periodogram sums to the frame length times the
+    /// windowed energy, so dividing by that and by Σ w² over the frames read gives power per frame.
+    func heardPower(of ref: [Float], _ span: Range<Int>) -> Double {
+        let lo = max(0, span.lowerBound), hi = min(ref.count, span.upperBound)
+        guard hi > lo else { return 0 }
+        let n = Self.frame
+        var starts: [Int] = []
+        if hi - lo < n {
+            starts = [lo - (n - (hi - lo)) / 2]
+        } else {
+            var at = lo
+            while at + n <= hi { starts.append(at); at += n / 2 }
+            if starts.last! + n < hi { starts.append(hi - n) }
+        }
+        var heard = 0.0, weight = 0.0
+        for at in starts {
+            let p = Self.periodogram(ref, at..<(at + n), clip: lo..<hi)
+            heard += zip(p, gain2).reduce(0) { $0 + $1.0 * $1.1 }
+            for i in 0..<n where (lo..<hi).contains(at + i) { weight += Self.hann(i) * Self.hann(i) }
+        }
+        return weight > 0 ? heard / Double(n) / weight : 0
+    }
+
+    /// The unmeasured bins (nil) given the larger of their nearest measured neighbours'
+    /// values; nil when no bin is measured.
+    static func filled(_ x: [Double?]) -> [Double]? {
+        var below = [Double?](repeating: nil, count: x.count), above = below
+        var last: Double?
+        for k in x.indices { if let v = x[k] { last = v }; below[k] = last }
+        last = nil
+        for k in x.indices.reversed() { if let v = x[k] { last = v }; above[k] = last }
+        var out = [Double](repeating: 0, count: x.count)
+        for k in x.indices {
+            if let v = x[k] { out[k] = v; continue }
+            switch (below[k], above[k]) {
+            case let (l?, h?): out[k] = max(l, h)
+            case let (l?, nil): out[k] = l
+            case let (nil, h?): out[k] = h
+            case (nil, nil): return nil
+            }
+        }
+        return out
+    }
+
+    /// Σ w² over a frame: the periodogram's scale.
+    static let windowEnergy: Double = (0..<frame).reduce(0.0) { s, i in let w = hann(i); return s + w * w }
+
+    static func hann(_ i: Int) -> Double { 0.5 - 0.5 * cos(2 * Double.pi * (Double(i) + 0.5) / Double(frame)) }
+
+    /// The mean periodogram over `range` in half-overlapping frames.
+    static func welch(_ x: [Float], _ range: Range<Int>) -> [Double] {
+        var sum = [Double](repeating: 0, count: frame / 2 + 1)
+        var count = 0
+        var at = range.lowerBound
+        while at + frame <= range.upperBound {
+            let p = periodogram(x, at..<(at + frame), clip: range)
+            for k in sum.indices { sum[k] += p[k] }
+            count += 1
+            at += frame / 2
+        }
+        return count > 0 ? sum.map { $0 / Double(count) } : sum
+    }
+
+    /// |X|² of the Hann-windowed frame `r` of `x` (frames outside `clip` or `x` read as zero),
+    /// one-sided (the bins between DC and Nyquist doubled), so that its sum is the windowed
+    /// frame's energy times the frame length.
+    static func periodogram(_ x: [Float], _ r: Range<Int>, clip: Range<Int>) -> [Double] {
+        let fft = RealFFT.of(size: frame)
+        let b = RealFFT.Buffers(size: frame)
+        let s = b.samples
+        for i in 0..<frame {
+            let t = r.lowerBound + i
+            s[i] = t >= 0 && t < x.count && t < r.upperBound && clip.contains(t) ? Double(x[t]) * hann(i) : 0
+        }
+        fft.forward(b)
+        let sp = b.spectrum
+        return (0..<sp.count).map { k in
+            let p = sp[k].0 * sp[k].0 + sp[k].1 * sp[k].1
+            return k == 0 || k == frame / 2 ? p : 2 * p
+        }
+    }
+}
