@@ -15,6 +15,23 @@ import TestSupport
 /// analysis's result (and the synthetic truth), frame for frame.
 @Suite("Streaming analysis")
 struct StreamingAnalysisTests {
+    /// `signal` through `stream` in blocks of random sizes (1 frame up): the values, in order
+    /// (every lag of `whole`'s, checked), their largest difference from `whole`, and its peak.
+    static func streamed(_ stream: StreamingCorrelation, _ signal: [Float], against whole: [Double], rng: inout SeededRandom) -> ([Double], Double, Double) {
+        var got: [Double] = []
+        var lagsSeen: [Int] = []
+        var at = 0
+        while at < signal.count {
+            let n = min(signal.count - at, [1, 7, 4099, 65_536][Int(rng.next() % 4)])
+            stream.append(signal[at..<(at + n)]) { k, c in lagsSeen.append(k); got.append(c) }
+            at += n
+        }
+        stream.finish { k, c in lagsSeen.append(k); got.append(c) }
+        #expect(lagsSeen == Array(stream.lags))
+        let worst = lagsSeen.count == whole.count ? zip(got, whole).map { abs($0 - $1) }.max() ?? .infinity : .infinity
+        return (got, worst, whole.map(abs).max() ?? 1)
+    }
+
     /// Overlap-save against the one-transform correlation, for templates shorter and longer than
     /// a block, negative lags, lags past the signal's end, and blocks of any size (1 frame up).
     @Test("streaming correlation equals the whole-signal correlation", arguments: [(3000, 50_000), (20_000, 61_000), (300, 900)])
@@ -25,18 +42,7 @@ struct StreamingAnalysisTests {
         let lags = (-templateFrames / 2)...(signalFrames + 10)
         let whole = Correlation.crossCorrelate(signal: signal, template: template, lags: lags)
         let stream = StreamingCorrelation(template: template, signalFrames: signalFrames, lags: lags)
-        var got: [Double] = []
-        var lagsSeen: [Int] = []
-        var at = 0
-        while at < signalFrames {
-            let n = min(signalFrames - at, [1, 7, 4099, 65_536][Int(rng.next() % 4)])
-            stream.append(signal[at..<(at + n)]) { k, c in lagsSeen.append(k); got.append(c) }
-            at += n
-        }
-        stream.finish { k, c in lagsSeen.append(k); got.append(c) }
-        #expect(lagsSeen == Array(lags))
-        let scale = whole.map(abs).max() ?? 1
-        let worst = zip(got, whole).map { abs($0 - $1) }.max() ?? .infinity
+        let (_, worst, scale) = Self.streamed(stream, signal, against: whole, rng: &rng)
         #expect(worst <= 1e-9 * scale, "largest difference \(worst) against a peak of \(scale)")
     }
 
@@ -52,18 +58,7 @@ struct StreamingAnalysisTests {
         let lags = (-templateFrames / 2)...(signalFrames + 10)
         let whole = Correlation.crossCorrelate(signal: signal, template: template, lags: lags)
         let stream = StreamingCorrelation(template: template, signalFrames: signalFrames, lags: lags, singlePrecision: true)
-        var got: [Double] = []
-        var lagsSeen: [Int] = []
-        var at = 0
-        while at < signalFrames {
-            let n = min(signalFrames - at, [1, 7, 4099, 65_536][Int(rng.next() % 4)])
-            stream.append(signal[at..<(at + n)]) { k, c in lagsSeen.append(k); got.append(c) }
-            at += n
-        }
-        stream.finish { k, c in lagsSeen.append(k); got.append(c) }
-        #expect(lagsSeen == Array(lags))
-        let scale = whole.map(abs).max() ?? 1
-        let worst = zip(got, whole).map { abs($0 - $1) }.max() ?? .infinity
+        let (got, worst, scale) = Self.streamed(stream, signal, against: whole, rng: &rng)
         #expect(worst <= 1e-5 * scale, "largest difference \(worst) against a peak of \(scale)")
         #expect(got.indices.max { abs(got[$0]) < abs(got[$1]) } == whole.indices.max { abs(whole[$0]) < abs(whole[$1]) })
     }
