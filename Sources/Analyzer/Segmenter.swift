@@ -48,6 +48,7 @@ struct Segmenter {
         dropStrayRuns(&runs, &levels, typical: median(usable.map { abs($0.rho) }))
         dropWanders(&runs, &levels)
         dropStraddlingWindows(&runs, &levels)
+        dropLoneWindows(&runs, &levels)
         mergeAgreeingRuns(&runs, &levels, drift: drift)
         let driftKnown = jointDriftFit(runs, drift: &drift, hadSlopes: !slopes.isEmpty)
         if usable.count < points.count {
@@ -121,6 +122,26 @@ struct Segmenter {
                     && levels[k] > lo - tuning.straddleSlack && levels[k] < hi + tuning.straddleSlack)
                 || (runs[k].count == 1 && hi - lo < tuning.straddleSingleStepMax
                     && levels[k] > lo - tuning.straddleSingleSlack && levels[k] < hi + tuning.straddleSingleSlack) {
+                runs.remove(at: k)
+                levels.remove(at: k)
+            } else {
+                k += 1
+            }
+        }
+    }
+
+    /// 3b. One window at a delay far from its neighbours' (beyond ``AnalyzerTuning/straddleSingleStepMax``),
+    /// which agree with each other (within ``AnalyzerTuning/straddleSlack``), and matched more
+    /// loosely than either neighbour run: a stray match, not a step there and back within a
+    /// window (through a 2 kHz low-pass, pink noise's last window before a pause matched 141
+    /// frames off at ρ 0.78 between runs at 0.84, and read as a false 70-frame drop).
+    func dropLoneWindows(_ runs: inout [[TrackPoint]], _ levels: inout [Double]) {
+        var k = 1
+        while k + 1 < runs.count {
+            let rho = { (r: [TrackPoint]) in r.map { abs($0.rho) }.reduce(0, +) / Double(max(1, r.count)) }
+            if runs[k].count == 1, abs(levels[k - 1] - levels[k + 1]) <= tuning.straddleSlack,
+               abs(levels[k] - levels[k - 1]) > tuning.straddleSingleStepMax,
+               rho(runs[k]) < min(rho(runs[k - 1]), rho(runs[k + 1])) {
                 runs.remove(at: k)
                 levels.remove(at: k)
             } else {

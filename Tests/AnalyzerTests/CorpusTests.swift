@@ -272,6 +272,15 @@ struct CorpusTests {
         }
     }
 
+    @Test("a drop in pink noise with pauses behind a 2 kHz low-pass: found exactly and nothing else (the last window before a pause matched 141 frames off, between windows that agree, and read as a false 70-frame drop)")
+    func loneWindowBeforeAPause() throws {
+        let c = try #require(Self.all.first { $0.name == "noise-pauses 48k 2.0s d=3124.00 path=lowpass-2k damage=drop-high" })
+        let (m, b, s) = try Self.run(c)
+        #expect(EventMatch.mismatch(found: m.events, truth: b.truth, tolerance: c.sampleRate / 1000, repeatSlack: 0) == nil, "\(EventMatch.describe(m.events)) truth \(b.truth)")
+        #expect(s.found == 1 && s.falseEvents == 0, "\(EventMatch.describe(m.events))")
+        #expect((s.latencyError ?? .infinity) <= 0.05, "latency error \(s.latencyError ?? .nan)")
+    }
+
     @Test("a gap in a sweep's first octaves under mains hum: found exactly and nothing else (it was read as 241–243 frames with a false drop); the latency there 0.25 samples off")
     func gapUnderHumInSweeps() throws {
         let cs = Self.cases { [.logSweep, .logSweepFaded].contains($0.family) && $0.quirk == .hum && $0.damage == .gapLow }
