@@ -267,7 +267,9 @@ struct Explainer {
             let gap = max(0, Int((tB - tA).rounded()))
             let dup = max(0, edges.kCut - edges.kStart)
             let missing = max(0, edges.kStart - edges.kCut)
-            if gap > 0, abs(gap - missing) <= 1, pathExplainsReplacement(edges.kCut..<edges.kStart, heard: Int(tA.rounded())..<Int(tB.rounded()), a, b) {
+            // (Both ranges are built only when both are non-empty: a gap alone, or a drop, is never a replacement.)
+            if gap > 0, missing > 0, abs(gap - missing) <= 1,
+               pathExplainsReplacement(edges.kCut..<(edges.kCut + missing), heard: Int(tA.rounded())..<(Int(tA.rounded()) + gap), a, b) {
                 // What the path makes of the "replaced" frames is there: no replacement.
                 a.captureEnd = b.captureEnd
                 a.points += b.points
