@@ -248,10 +248,13 @@ struct Explainer {
             let t1 = step.t1, t2 = step.t2, di = step.di
             if (di == 0 && t2 == t1) || step.savings < tuning.minStepSavingsSigma2 * step.sigma2 {
                 // No discontinuity after all: one segment, whose level is that of all its
-                // windows (the first run alone may be a few imprecise windows).
+                // windows (the first run alone may be a few imprecise windows), unless one of
+                // the two took its level from its whole extent because its windows locked a
+                // period off (merged back to its windows' level, a linear sweep's segment after
+                // a gap fell 6 frames off again, and the rest of it read as a 3-frame repeat).
                 a.captureEnd = b.captureEnd
                 a.points += b.points
-                if !a.short { a.level = Segmenter.level(of: a.points, drift: a.drift) }
+                a.level = Self.mergedLevel(a, b)
                 out[out.count - 1] = a
                 continue
             }
@@ -273,7 +276,7 @@ struct Explainer {
                 // What the path makes of the "replaced" frames is there: no replacement.
                 a.captureEnd = b.captureEnd
                 a.points += b.points
-                if !a.short { a.level = Segmenter.level(of: a.points, drift: a.drift) }
+                a.level = Self.mergedLevel(a, b)
                 out[out.count - 1] = a
                 continue
             }
@@ -392,6 +395,16 @@ struct Explainer {
             || (meanB <= tuning.bFitBetterThanA * meanA && meanB <= tuning.bFitHardPathMaxOfSignal * fb.signalPower)
             || b.points.count >= tuning.bFitMinWindows   // windows agreeing on a delay are not a stray match
         return StepSplit(t1: t1, t2: t2, di: di, sigma2: sigma2, eventWorth: eventWorth, savings: savings, bFits: bFits)
+    }
+
+    /// The level of `a` once `b`'s windows have joined it (`a.points` already holds both): a
+    /// short segment keeps its exact level; one refined from its whole extent
+    /// (``Segment/refined``, `a`'s first) keeps that level; else the level of all the windows.
+    static func mergedLevel(_ a: Segment, _ b: Segment) -> Double {
+        if a.short { return a.level }
+        if a.refined { return a.level }
+        if b.refined { return b.level }
+        return Segmenter.level(of: a.points, drift: a.drift)
     }
 
     /// Whether the path explains what the capture holds at frames `heard` (capture frames),

@@ -40,6 +40,7 @@ extension RoundTripAnalysis {
                   abs(w.best - segments[k].level) >= tuning.levelMinCorrection,
                   1 - w.bestRho <= tuning.levelMisfitRatio * (1 - w.levelRho) else { continue }
             segments[k].level = w.best
+            segments[k].refined = true
         }
     }
 

@@ -14,6 +14,9 @@ struct Segment {
     var points: [TrackPoint]
     /// Found between two tracked segments, shorter than a tracking window (its extent is exact).
     var short = false
+    /// Its level is the whole segment's correlation peak, not its windows' (they locked a
+    /// period off: `RoundTripAnalysis.refineLockedLevels`).
+    var refined = false
 
     func delay(atRef p: Double) -> Double { level + drift * p }
     /// Reference position heard at capture frame t.
