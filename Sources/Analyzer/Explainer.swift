@@ -252,10 +252,7 @@ struct Explainer {
                 // the two took its level from its whole extent because its windows locked a
                 // period off (merged back to its windows' level, a linear sweep's segment after
                 // a gap fell 6 frames off again, and the rest of it read as a 3-frame repeat).
-                a.captureEnd = b.captureEnd
-                a.points += b.points
-                a.level = Self.mergedLevel(a, b)
-                out[out.count - 1] = a
+                out[out.count - 1] = Self.merged(a, b)
                 continue
             }
             // Place the edges on the reference's own sample grid: A plays up to kCut − 1, B
@@ -274,10 +271,7 @@ struct Explainer {
             if gap > 0, missing > 0, abs(gap - missing) <= 1,
                pathExplainsReplacement(edges.kCut..<(edges.kCut + missing), heard: Int(tA.rounded())..<(Int(tA.rounded()) + gap), a, b) {
                 // What the path makes of the "replaced" frames is there: no replacement.
-                a.captureEnd = b.captureEnd
-                a.points += b.points
-                a.level = Self.mergedLevel(a, b)
-                out[out.count - 1] = a
+                out[out.count - 1] = Self.merged(a, b)
                 continue
             }
             // Two sizeable events at one boundary may be two boundaries: a stretch shorter than
@@ -397,14 +391,22 @@ struct Explainer {
         return StepSplit(t1: t1, t2: t2, di: di, sigma2: sigma2, eventWorth: eventWorth, savings: savings, bFits: bFits)
     }
 
-    /// The level of `a` once `b`'s windows have joined it (`a.points` already holds both): a
-    /// short segment keeps its exact level; one refined from its whole extent
-    /// (``Segment/refined``, `a`'s first) keeps that level; else the level of all the windows.
-    static func mergedLevel(_ a: Segment, _ b: Segment) -> Double {
-        if a.short { return a.level }
-        if a.refined { return a.level }
-        if b.refined { return b.level }
-        return Segmenter.level(of: a.points, drift: a.drift)
+    /// `a` and `b` as one segment (no discontinuity between them): `a`'s extent run on to
+    /// `b`'s end, both their windows, and the level of all of them; a short segment keeps its
+    /// exact level, and one refined from its whole extent (``Segment/refined``, `a`'s first)
+    /// keeps that level.
+    static func merged(_ a: Segment, _ b: Segment) -> Segment {
+        var m = a
+        m.captureEnd = b.captureEnd
+        m.points += b.points
+        if a.short || a.refined { return m }
+        if b.refined {
+            m.level = b.level
+            m.refined = true
+        } else {
+            m.level = Segmenter.level(of: m.points, drift: m.drift)
+        }
+        return m
     }
 
     /// Whether the path explains what the capture holds at frames `heard` (capture frames),

@@ -61,7 +61,7 @@ struct PathResponse {
         for at in starts {
             let p = Self.periodogram(ref, at..<(at + n), clip: lo..<hi)
             heard += zip(p, gain2).reduce(0) { $0 + $1.0 * $1.1 }
-            for i in 0..<n where (lo..<hi).contains(at + i) { weight += Self.hann(i) * Self.hann(i) }
+            for i in 0..<n where (lo..<hi).contains(at + i) { weight += Self.window[i] * Self.window[i] }
         }
         return weight > 0 ? heard / Double(n) / weight : 0
     }
@@ -87,10 +87,8 @@ struct PathResponse {
         return out
     }
 
-    /// Σ w² over a frame: the periodogram's scale.
-    static let windowEnergy: Double = (0..<frame).reduce(0.0) { s, i in let w = hann(i); return s + w * w }
-
-    static func hann(_ i: Int) -> Double { 0.5 - 0.5 * cos(2 * Double.pi * (Double(i) + 0.5) / Double(frame)) }
+    /// The Hann window over a frame, computed once.
+    static let window: [Double] = (0..<frame).map { 0.5 - 0.5 * cos(2 * Double.pi * (Double($0) + 0.5) / Double(frame)) }
 
     /// The mean periodogram over `range` in half-overlapping frames.
     static func welch(_ x: [Float], _ range: Range<Int>) -> [Double] {
@@ -115,7 +113,7 @@ struct PathResponse {
         let s = b.samples
         for i in 0..<frame {
             let t = r.lowerBound + i
-            s[i] = t >= 0 && t < x.count && t < r.upperBound && clip.contains(t) ? Double(x[t]) * hann(i) : 0
+            s[i] = t >= 0 && t < x.count && t < r.upperBound && clip.contains(t) ? Double(x[t]) * window[i] : 0
         }
         fft.forward(b)
         let sp = b.spectrum

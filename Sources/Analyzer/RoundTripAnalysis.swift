@@ -268,21 +268,22 @@ struct RoundTripAnalysis {
     /// reference the capture has (almost) no drift left. Returns the segments, the reference
     /// they are against, and the total drift.
     func segment(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, _ points: [TrackPoint], polarity: Double) -> (Segmenter.Output, [Float], Double) {
-        var seg = Segmenter(points: points).segments()
-        var model = ref
-        var totalDrift = seg.drift
-        if seg.driftKnown, abs(seg.drift) > tuning.minDriftToRetrack {
-            model = stretch(ref, by: 1 + seg.drift)
-            let p2 = track(model, cap, find, polarity: polarity)
-            if p2.count >= 2 {
-                let s2 = Segmenter(points: p2).segments()
-                totalDrift = (1 + seg.drift) * (1 + s2.drift) - 1
-                seg = s2
-            } else {
-                model = ref
-            }
-        }
-        return (seg, model, totalDrift)
+        let seg = Segmenter(points: points).segments()
+        guard seg.driftKnown, abs(seg.drift) > tuning.minDriftToRetrack,
+              let again = retracked(ref, cap, find, stretch: seg.drift, polarity: polarity) else { return (seg, ref, seg.drift) }
+        return (again.seg, again.model, again.drift)
+    }
+
+    /// The capture tracked and segmented again against the reference stretched by `1 + e`
+    /// (from `find`'s lag, at `polarity`): its windows, segments, the stretched reference and
+    /// the total drift; nil when fewer than two windows are tracked.
+    func retracked(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, stretch e: Double, polarity: Double)
+        -> (points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double)? {
+        let model = stretch(ref, by: 1 + e)
+        let points = track(model, cap, find, polarity: polarity)
+        guard points.count >= 2 else { return nil }
+        let seg = Segmenter(points: points).segments()
+        return (points, seg, model, (1 + e) * (1 + seg.drift) - 1)
     }
 
     /// The capture tracked again against the reference stretched by ``StretchSearch``'s drift,
@@ -304,12 +305,9 @@ struct RoundTripAnalysis {
         // Tracked from the delay and with the polarity the stretched reference matched with.
         var anchored = find
         anchored.lag = Int(found.delay.rounded())
-        let model = stretch(ref, by: 1 + found.drift)
         let polarity: Double = found.peak >= 0 ? 1 : -1
-        let p = track(model, cap, anchored, polarity: polarity)
-        guard p.count >= 2 else { return nil }
-        let s = Segmenter(points: p).segments()
-        return (anchored, p, s, model, (1 + found.drift) * (1 + s.drift) - 1, polarity)
+        guard let again = retracked(ref, cap, anchored, stretch: found.drift, polarity: polarity) else { return nil }
+        return (anchored, again.points, again.seg, again.model, again.drift, polarity)
     }
 
     /// Every tracked window matches the reference at several delays (a steady tone, a

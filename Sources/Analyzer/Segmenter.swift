@@ -106,8 +106,7 @@ struct Segmenter {
     func dropStrayRuns(_ runs: inout [[TrackPoint]], _ levels: inout [Double], typical: Double) {
         var r = 0
         while r < runs.count && runs.count > 1 {
-            let mean = runs[r].map { abs($0.rho) }.reduce(0, +) / Double(runs[r].count)
-            if runs[r].count <= tuning.strayRunMaxWindows && mean < tuning.strayRunRhoRatio * typical {
+            if runs[r].count <= tuning.strayRunMaxWindows && Self.meanRho(runs[r]) < tuning.strayRunRhoRatio * typical {
                 runs.remove(at: r)
                 levels.remove(at: r)
             } else {
@@ -116,20 +115,31 @@ struct Segmenter {
         }
     }
 
-    /// 3. Windows straddling a small step give a level between their neighbours: drop them.
-    func dropStraddlingWindows(_ runs: inout [[TrackPoint]], _ levels: inout [Double]) {
+    /// The mean |ρ| of a run's windows.
+    static func meanRho(_ run: [TrackPoint]) -> Double { run.map { abs($0.rho) }.reduce(0, +) / Double(max(1, run.count)) }
+
+    /// Removes each run between two others for which `drop(runs, levels, k)` holds, judged
+    /// against the neighbours it has at that moment (a removed run's place is taken by the next).
+    func dropInteriorRuns(_ runs: inout [[TrackPoint]], _ levels: inout [Double], where drop: ([[TrackPoint]], [Double], Int) -> Bool) {
         var k = 1
         while k + 1 < runs.count {
-            let lo = min(levels[k - 1], levels[k + 1]), hi = max(levels[k - 1], levels[k + 1])
-            if (runs[k].count <= tuning.straddleMaxWindows && hi - lo >= tuning.straddleStepMin && hi - lo < tuning.straddleStepMax
-                    && levels[k] > lo - tuning.straddleSlack && levels[k] < hi + tuning.straddleSlack)
-                || (runs[k].count == 1 && hi - lo < tuning.straddleSingleStepMax
-                    && levels[k] > lo - tuning.straddleSingleSlack && levels[k] < hi + tuning.straddleSingleSlack) {
+            if drop(runs, levels, k) {
                 runs.remove(at: k)
                 levels.remove(at: k)
             } else {
                 k += 1
             }
+        }
+    }
+
+    /// 3. Windows straddling a small step give a level between their neighbours: drop them.
+    func dropStraddlingWindows(_ runs: inout [[TrackPoint]], _ levels: inout [Double]) {
+        dropInteriorRuns(&runs, &levels) { runs, levels, k in
+            let lo = min(levels[k - 1], levels[k + 1]), hi = max(levels[k - 1], levels[k + 1])
+            return (runs[k].count <= tuning.straddleMaxWindows && hi - lo >= tuning.straddleStepMin && hi - lo < tuning.straddleStepMax
+                    && levels[k] > lo - tuning.straddleSlack && levels[k] < hi + tuning.straddleSlack)
+                || (runs[k].count == 1 && hi - lo < tuning.straddleSingleStepMax
+                    && levels[k] > lo - tuning.straddleSingleSlack && levels[k] < hi + tuning.straddleSingleSlack)
         }
     }
 
@@ -139,17 +149,10 @@ struct Segmenter {
     /// window (through a 2 kHz low-pass, pink noise's last window before a pause matched 141
     /// frames off at ρ 0.78 between runs at 0.84, and read as a false 70-frame drop).
     func dropLoneWindows(_ runs: inout [[TrackPoint]], _ levels: inout [Double]) {
-        var k = 1
-        while k + 1 < runs.count {
-            let rho = { (r: [TrackPoint]) in r.map { abs($0.rho) }.reduce(0, +) / Double(max(1, r.count)) }
-            if runs[k].count == 1, abs(levels[k - 1] - levels[k + 1]) <= tuning.straddleSlack,
-               abs(levels[k] - levels[k - 1]) > tuning.straddleSingleStepMax,
-               rho(runs[k]) < min(rho(runs[k - 1]), rho(runs[k + 1])) {
-                runs.remove(at: k)
-                levels.remove(at: k)
-            } else {
-                k += 1
-            }
+        dropInteriorRuns(&runs, &levels) { runs, levels, k in
+            runs[k].count == 1 && abs(levels[k - 1] - levels[k + 1]) <= tuning.straddleSlack
+                && abs(levels[k] - levels[k - 1]) > tuning.straddleSingleStepMax
+                && Self.meanRho(runs[k]) < min(Self.meanRho(runs[k - 1]), Self.meanRho(runs[k + 1]))
         }
     }
 

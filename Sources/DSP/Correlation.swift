@@ -67,6 +67,14 @@ public enum Correlation {
     }
 
     /// `a[i] = a[i] · conj(b[i])`: the spectrum of a correlation.
+    /// a[i] · conj(b[i]), in place, in single precision.
+    static func multiplyByConjugate(_ a: UnsafeMutableBufferPointer<(Float, Float)>, _ b: UnsafeBufferPointer<(Float, Float)>) {
+        for i in 0..<a.count {
+            let (ar, ai) = a[i], (br, bi) = b[i]
+            a[i] = (ar * br + ai * bi, ai * br - ar * bi)
+        }
+    }
+
     static func multiplyByConjugate(_ a: UnsafeMutableBufferPointer<(Double, Double)>, _ b: UnsafeBufferPointer<(Double, Double)>) {
         for i in 0..<a.count {
             let (ar, ai) = a[i], (br, bi) = b[i]

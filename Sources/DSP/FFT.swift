@@ -20,20 +20,17 @@ public final class RealFFT: @unchecked Sendable {
     private static let plannerLock = NSLock()
 
     /// The shared transform of length `size` (any size; 2, 3, 5, 7 smooth sizes are fastest).
-    public static func of(size: Int) -> RealFFT {
-        withPlannerLock {
-            if let f = cache[size] { return f }
-            let f = RealFFT(plannedUnderLock: size)
-            cache[size] = f
-            return f
-        }
-    }
+    public static func of(size: Int) -> RealFFT { planned(size, in: &cache, RealFFT.init(plannedUnderLock:)) }
 
-    /// Runs `body` holding the one lock every FFTW planner call is made under.
-    static func withPlannerLock<T>(_ body: () -> T) -> T {
+    /// The transform of length `size` from `cache`, planned by `plan` under the one lock every
+    /// FFTW planner call (either precision's) is made under, and kept there.
+    static func planned<T>(_ size: Int, in cache: inout [Int: T], _ plan: (Int) -> T) -> T {
         plannerLock.lock()
         defer { plannerLock.unlock() }
-        return body()
+        if let f = cache[size] { return f }
+        let f = plan(size)
+        cache[size] = f
+        return f
     }
 
     private init(plannedUnderLock size: Int) {
@@ -116,14 +113,7 @@ public final class RealFFTSingle: @unchecked Sendable {
 
     nonisolated(unsafe) private static var cache: [Int: RealFFTSingle] = [:]
 
-    public static func of(size: Int) -> RealFFTSingle {
-        RealFFT.withPlannerLock {
-            if let f = cache[size] { return f }
-            let f = RealFFTSingle(plannedUnderLock: size)
-            cache[size] = f
-            return f
-        }
-    }
+    public static func of(size: Int) -> RealFFTSingle { RealFFT.planned(size, in: &cache, RealFFTSingle.init(plannedUnderLock:)) }
 
     private init(plannedUnderLock size: Int) {
         precondition(size >= 2)

@@ -121,14 +121,18 @@ public final class StreamingCorrelation {
         let scale = 1.0 / Double(size)
         // Lags past the signal's end, or whose window ends before its start, are zero.
         let j0 = min(count, max(0, 1 - templateCount - nextLag)), j1 = max(j0, min(count, signalFrames - nextLag))
+        // The transform's input: the received frames `from ..< have` of it, zero elsewhere.
+        func load<T: BinaryFloatingPoint>(_ samples: UnsafeMutableBufferPointer<T>) {
+            buffer.withUnsafeBufferPointer { b in
+                for i in 0..<min(from, size) { samples[i] = 0 }
+                if have > from { for i in from..<have { samples[i] = T(b[offset + i]) } }
+                for i in min(size, max(from, have))..<size { samples[i] = 0 }
+            }
+        }
         switch engine {
         case .double(let fft, let work, let spectrum):
             let samples = work.samples
-            buffer.withUnsafeBufferPointer { b in
-                for i in 0..<min(from, size) { samples[i] = 0 }
-                if have > from { for i in from..<have { samples[i] = Double(b[offset + i]) } }
-                for i in min(size, max(from, have))..<size { samples[i] = 0 }
-            }
+            load(samples)
             fft.forward(work)
             spectrum.withUnsafeBufferPointer { Correlation.multiplyByConjugate(work.spectrum, $0) }
             fft.inverse(work)
@@ -136,19 +140,9 @@ public final class StreamingCorrelation {
             emit(nextLag, UnsafeBufferPointer(rebasing: samples[0..<count]))
         case .single(let fft, let work, let spectrum, let out):
             let samples = work.samples
-            buffer.withUnsafeBufferPointer { b in
-                for i in 0..<min(from, size) { samples[i] = 0 }
-                if have > from { for i in from..<have { samples[i] = b[offset + i] } }
-                for i in min(size, max(from, have))..<size { samples[i] = 0 }
-            }
+            load(samples)
             fft.forward(work)
-            let a = work.spectrum
-            spectrum.withUnsafeBufferPointer { sb in
-                for i in 0..<a.count {
-                    let (ar, ai) = a[i], (br, bi) = sb[i]
-                    a[i] = (ar * br + ai * bi, ai * br - ar * bi)
-                }
-            }
+            spectrum.withUnsafeBufferPointer { Correlation.multiplyByConjugate(work.spectrum, $0) }
             fft.inverse(work)
             for j in 0..<j0 { out[j] = 0 }
             for j in j0..<j1 { out[j] = Double(samples[j]) * scale }
