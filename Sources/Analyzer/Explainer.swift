@@ -63,11 +63,29 @@ struct Explainer {
     func template(_ s: Segment, _ lo: Int, _ hi: Int) -> [Double] {
         guard hi > lo else { return [] }
         let key = TemplateCache.Key(level: s.level.bitPattern, drift: s.drift.bitPattern)
-        if let e = templates.entries[key], e.lo <= lo, hi <= e.lo + e.values.count { return Array(e.values[(lo - e.lo)..<(hi - e.lo)]) }
         // (Beyond the reference's ends by more than the interpolator's reach the value is 0.)
-        let values = ref.withUnsafeBufferPointer { rb in interp.values(at: lo..<hi, in: rb) { s.refPosition(atCapture: Double($0)) } }
-        if (templates.entries[key]?.values.count ?? 0) < values.count { templates.entries[key] = (lo, values) }
-        return values
+        func compute(_ r: Range<Int>) -> [Double] {
+            r.isEmpty ? [] : ref.withUnsafeBufferPointer { rb in interp.values(at: r, in: rb) { s.refPosition(atCapture: Double($0)) } }
+        }
+        guard let e = templates.entries[key] else {
+            let values = compute(lo..<hi)
+            templates.entries[key] = (lo, values)
+            return values
+        }
+        let eHi = e.lo + e.values.count
+        if e.lo <= lo, hi <= eHi { return Array(e.values[(lo - e.lo)..<(hi - e.lo)]) }
+        guard lo <= eHi, e.lo <= hi else {
+            // Apart from the kept stretch: computed alone; the longer is kept.
+            let values = compute(lo..<hi)
+            if e.values.count < values.count { templates.entries[key] = (lo, values) }
+            return values
+        }
+        // Overlapping or touching: only the frames not kept are computed (each frame's value is
+        // its own, so the pieces are the values the whole would have).
+        let a = min(lo, e.lo), b = max(hi, eHi)
+        let joined = compute(a..<e.lo) + e.values + compute(eHi..<b)
+        templates.entries[key] = (a, joined)
+        return Array(joined[(lo - a)..<(hi - a)])
     }
 
     /// Capture frames where segment `s` has reference under it.

@@ -68,7 +68,11 @@ struct Tracker {
         let segLen = hi - lo + w
         var seg = [Float](repeating: 0, count: segLen)
         let a = max(0, lo), b = min(n, hi + w)
-        if b > a { for i in a..<b { seg[i - lo] = ref[i] } }
+        if b > a {
+            ref.withUnsafeBufferPointer { rb in
+                seg.withUnsafeMutableBufferPointer { sb in (sb.baseAddress! + (a - lo)).update(from: rb.baseAddress! + a, count: b - a) }
+            }
+        }
         let corr: [Double] = cap.withUnsafeBufferPointer { cp in
             seg.withUnsafeBufferPointer { sp in
                 Correlation.crossCorrelate(signal: sp, template: UnsafeBufferPointer(rebasing: cp[t..<(t + w)]), lags: 0...(hi - lo))
@@ -79,9 +83,11 @@ struct Tracker {
         let minE = tuning.minReferenceWindowEnergy * meanWindowEnergy
         let rho = TrackerKernels.normalised(corr, lo: lo, w: w, capE: capE, minE: minE, polarity: polarity) { refEnergy($0, $1) }
         // Candidates: the strongest local maxima, and the one nearest the prediction.
-        let peaks = TrackerKernels.localMaxima(rho)
-        guard let top = peaks.map({ abs(rho[$0]) }).max(), top >= rhoFloor * tuning.candidateRhoOfFloor else { return nil }
-        var cands = Array(peaks.filter { abs(rho[$0]) >= tuning.candidateRhoOfTop * top }.sorted { abs(rho[$0]) > abs(rho[$1]) }.prefix(tuning.maxCandidates))
+        // (The largest |rho| is a local maximum: its last occurrence is above its right neighbour.)
+        let top = TrackerKernels.largestMagnitude(rho)
+        guard top > 0, top >= rhoFloor * tuning.candidateRhoOfFloor else { return nil }
+        let peaks = TrackerKernels.localMaxima(rho, atLeast: tuning.candidateRhoOfTop * top)
+        var cands = Array(peaks.sorted { abs(rho[$0]) > abs(rho[$1]) }.prefix(tuning.maxCandidates))
         var kPred: Int?
         if let pr = predicted {
             let k0 = Int(pr.rounded()) - lo

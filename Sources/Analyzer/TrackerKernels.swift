@@ -31,26 +31,41 @@ enum TrackerKernels {
         return rho
     }
 
-    /// The candidate peaks of `rho`: every k with |rho[k]| > 0, at least the left neighbour's
-    /// and above the right neighbour's (an end counts as lower), as the loop
-    /// `if v > 0, (k == 0 || v >= |rho[k − 1]|), (k == n − 1 || v > |rho[k + 1]|)` finds them,
-    /// without its branches (the comparisons of a noisy correlation mispredict half the time).
-    static func localMaxima(_ rho: [Double]) -> [Int] {
+    /// The candidate peaks of `rho` at least `threshold` in magnitude: every k with
+    /// |rho[k]| ≥ `threshold`, > 0, at least the left neighbour's and above the right
+    /// neighbour's (an end counts as lower), in order, as the loop
+    /// `if v > 0, v >= threshold, (k == 0 || v >= |rho[k − 1]|), (k == n − 1 || v > |rho[k + 1]|)`
+    /// finds them. The tracker asks only for those within ``AnalyzerTuning/candidateRhoOfTop``
+    /// of the top: the few lags above it are tested, the rest skipped on one comparison that
+    /// is almost always false (cheaper than the branchless test of every lag it replaced).
+    static func localMaxima(_ rho: [Double], atLeast threshold: Double = 0) -> [Int] {
         let n = rho.count
-        guard n > 0 else { return [] }
-        return [Int](unsafeUninitializedCapacity: n) { out, count in
-            rho.withUnsafeBufferPointer { r in
-                var c = 0
-                var prev = -Double.infinity, cur = abs(r[0])
-                for k in 0..<n {
-                    let next = k + 1 < n ? abs(r[k + 1]) : -Double.infinity
-                    out[c] = k
-                    c += (cur > 0 ? 1 : 0) & (cur >= prev ? 1 : 0) & (cur > next ? 1 : 0)
-                    prev = cur
-                    cur = next
-                }
-                count = c
+        var out: [Int] = []
+        rho.withUnsafeBufferPointer { r in
+            for k in 0..<n {
+                let v = abs(r[k])
+                guard v >= threshold, v > 0 else { continue }
+                if (k == 0 || v >= abs(r[k - 1])) && (k == n - 1 || v > abs(r[k + 1])) { out.append(k) }
             }
+        }
+        return out
+    }
+
+    /// The largest |x[k]| (0 for an empty array; NaN is never the largest), four lanes at a time.
+    static func largestMagnitude(_ x: [Double]) -> Double {
+        x.withUnsafeBufferPointer { b in
+            var m = SIMD4<Double>.zero
+            var k = 0
+            let raw = UnsafeRawPointer(b.baseAddress)
+            while k + 4 <= b.count {
+                var v = raw!.loadUnaligned(fromByteOffset: 8 * k, as: SIMD4<Double>.self)
+                v.replace(with: -v, where: v .< 0)
+                m.replace(with: v, where: v .> m)
+                k += 4
+            }
+            var top = m.max()
+            while k < b.count { let v = abs(b[k]); if v > top { top = v }; k += 1 }
+            return top
         }
     }
 }

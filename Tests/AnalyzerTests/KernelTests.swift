@@ -120,6 +120,15 @@ struct KernelTests {
                 if v > 0, (k == 0 || v >= abs(r[k - 1])), (k == r.count - 1 || v > abs(r[k + 1])) { want.append(k) }
             }
             #expect(TrackerKernels.localMaxima(r) == want)
+            // Above a threshold: the same peaks, those at least that large (and the largest
+            // magnitude, NaN aside, is the direct loop's).
+            for thr in [0.0, 0.1, 0.25, 0.5, 2.0, 3.0] {
+                #expect(TrackerKernels.localMaxima(r, atLeast: thr) == want.filter { abs(r[$0]) >= thr }, "threshold \(thr)")
+            }
+            let top = r.filter { !$0.isNaN }.map(abs).max() ?? 0
+            #expect(TrackerKernels.largestMagnitude(r) == top)
+            // Without NaN (the tracker's normalised correlation has none) the largest is a peak.
+            if top > 0, !r.contains(where: \.isNaN) { #expect(want.contains { abs(r[$0]) == top }, "the largest magnitude is a peak") }
         }
     }
 
