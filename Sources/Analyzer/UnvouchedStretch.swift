@@ -59,8 +59,12 @@ extension Explainer {
                 // Abrupt where it meets the track: a misfit that builds up window by window
                 // is the path's (a low-pass the sweep climbs out of, a delay a period off at
                 // a rising frequency), which the click scan and the colouring judge.
-                if run.vouchedBefore && ratio(run.blocks.first!) <= base { continue }
-                if run.vouchedAfter && ratio(run.blocks.last!) <= base { continue }
+                // A step inside the run's first (last) block leaves it partly fitted; the block
+                // after (before) it is all misfit: a run is abrupt when one of its two end
+                // blocks is above the base.
+                let head = run.blocks.prefix(2), tail = run.blocks.suffix(2)
+                if run.vouchedBefore && head.allSatisfy({ ratio($0) <= base }) { continue }
+                if run.vouchedAfter && tail.allSatisfy({ ratio($0) <= base }) { continue }
                 return blocks[run.blocks.first!].start..<min(hi, blocks[run.blocks.last!].start + w)
             }
         }
