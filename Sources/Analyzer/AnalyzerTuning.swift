@@ -594,4 +594,16 @@ struct AnalyzerTuning: Sendable {
     /// …where the aligned signal carries at least this share of the segment's mean power (a
     /// pause in the reference leaves a stretch with nothing to explain).
     var unvouchedMinSignalShare = 0.1
+    /// Inside a longer unvouched run that fits well at first (windows that could not tell
+    /// delays apart, on the right one), a stretch of misfit is a segment's own only when it
+    /// starts (and ends, unless the segment does) abruptly: one of the two blocks before it
+    /// had a residual at most this share of the base. A misfit that builds up block by block
+    /// (a delay a period off at a rising frequency) is the path's; a drop under windows that
+    /// matched at several delays (a linear sweep's top half through a clipper) goes from a
+    /// residual of 0.09 of the signal to 1.45 from one block to the next.
+    var unvouchedAbruptShare = 0.25
+    /// …and the capture there holds at least this share of the aligned signal's energy: other
+    /// audio (the probe at another delay after a drop: about 1), not the silence of a stopband
+    /// the probe ran into (a sweep behind a 2 kHz low-pass leaves ~0 there, as abruptly).
+    var unvouchedHeardShare = 0.5
 }

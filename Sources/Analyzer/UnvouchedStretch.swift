@@ -23,17 +23,18 @@ extension Explainer {
             let spans = s.points.map { ($0.t, $0.t + w) } + covered
             let m = template(s, lo, hi)
             // Residual and signal energy per block of one window.
-            var blocks: [(start: Int, res: Double, sig: Double, vouched: Bool)] = []
+            var blocks: [(start: Int, res: Double, sig: Double, heard: Double, vouched: Bool)] = []
             var b = lo
             while b < hi {
                 let e = min(hi, b + w)
-                var res = 0.0, sig = 0.0
+                var res = 0.0, sig = 0.0, heard = 0.0
                 for t in b..<e {
-                    let g = f.gain * m[t - lo], d = Double(cap[t]) - g
+                    let c = Double(cap[t]), g = f.gain * m[t - lo], d = c - g
                     res += d * d
                     sig += g * g
+                    heard += c * c
                 }
-                blocks.append((b, res, sig, spans.contains { $0.0 < e && $0.1 > b }))
+                blocks.append((b, res, sig, heard, spans.contains { $0.0 < e && $0.1 > b }))
                 b = e
             }
             let vouched = blocks.filter { $0.vouched && $0.sig > 0 }.map { $0.res / $0.sig }
@@ -67,6 +68,32 @@ extension Explainer {
                 if run.vouchedAfter && tail.allSatisfy({ ratio($0) <= base }) { continue }
                 return blocks[run.blocks.first!].start..<min(hi, blocks[run.blocks.last!].start + w)
             }
+            for run in runs where run.blocks.count >= tuning.unvouchedMinWindows {
+                guard let m = abruptMisfit(run.blocks, ratio: ratio, base: base) else { continue }
+                // Other audio there, not silence: a path's stopband the probe runs into (a
+                // sweep behind a low-pass) leaves the capture silent, as abruptly.
+                let heard = m.reduce(0.0) { $0 + blocks[$1].heard }, sig = m.reduce(0.0) { $0 + blocks[$1].sig }
+                if heard >= tuning.unvouchedHeardShare * sig { return blocks[m.first!].start..<min(hi, blocks[m.last!].start + w) }
+            }
+        }
+        return nil
+    }
+
+    /// Inside an unvouched run (block indices, in order), the first stretch of at least
+    /// ``AnalyzerTuning/unvouchedMinWindows`` blocks that starts abruptly (its first block
+    /// misfits beyond `base` and one of the two blocks before it fitted, within
+    /// ``AnalyzerTuning/unvouchedAbruptShare`` of `base`: a step inside the first leaves it
+    /// partly fitted) and runs to the next block that fits or to the run's end, misfitting
+    /// beyond `base` overall (a room's misfit after a drop swings around it block by block);
+    /// nil when there is none.
+    func abruptMisfit(_ run: [Int], ratio: (Int) -> Double, base: Double) -> ArraySlice<Int>? {
+        func fits(_ j: Int) -> Bool { j >= 0 && j < run.count && ratio(run[j]) <= tuning.unvouchedAbruptShare * base }
+        for j in run.indices where ratio(run[j]) > base && (fits(j - 1) || fits(j - 2)) {
+            var k = j
+            while k < run.count && !fits(k) { k += 1 }
+            guard k - j >= tuning.unvouchedMinWindows else { continue }
+            let stretch = run[j..<k]
+            if stretch.reduce(0.0, { $0 + ratio($1) }) > base * Double(stretch.count) { return stretch }
         }
         return nil
     }

@@ -267,10 +267,11 @@ struct CorpusTests {
         }
     }
 
-    @Test("a drop in a sweep's top octaves through a room or behind a 2 kHz low-pass, where every window after it matches at several delays or none: never clean with the drop missed (the room's read clean with the drift 5.8 and 19.9 ppm off, the low-pass a false 24-frame drop): the drop found exactly and nothing else, or no-signal naming the stretch from where it happened")
+    @Test("a drop in a sweep's top part through a room, behind a 2 kHz low-pass or a clipper, where every window after it matches at several delays or none: never clean with the drop missed (the log sweeps through the room read clean with the drift 5.8 and 19.9 ppm off, the low-passed one a false 24-frame drop, the linear sweeps clean): the drop found exactly and nothing else, or no-signal naming the stretch from where it happened")
     func dropNoWindowCouldSee() throws {
         let names = ["log-sweep 48k 2.0s d=3928.37 path=reverb damage=drop-high", "log-sweep-faded 48k 2.0s d=1931.00 path=reverb damage=drop-high",
-                     "log-sweep-faded 48k 2.0s d=5898.50 path=lowpass-2k damage=drop-high"]
+                     "log-sweep-faded 48k 2.0s d=5898.50 path=lowpass-2k damage=drop-high",
+                     "linear-sweep 48k 2.0s d=5022.37 path=tanh-clip damage=drop-high", "linear-sweep 48k 2.0s d=475.25 path=reverb damage=drop-high"]
         for name in names {
             let c = try #require(Self.all.first { $0.name == name })
             let (m, b, s) = try Self.run(c)
