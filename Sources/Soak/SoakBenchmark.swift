@@ -60,8 +60,12 @@ public enum SoakBenchmark {
 
     public struct SimResult: Sendable {
         public var audioSeconds: Double
+        /// The soak's CPU seconds (all threads) and its wall-clock seconds (chunks two at a
+        /// time on two cores: ``SoakRunner/runInPairs``).
+        public var soakCPU: Double
         public var soakWall: Double
-        public var modelWall: Double
+        /// The model alone on the same chunks, CPU seconds on one core.
+        public var modelCPU: Double
         public var events: Int
     }
 
@@ -77,20 +81,20 @@ public enum SoakBenchmark {
     /// times are this process's CPU seconds.
     public static func sim(seconds: Double, makeLoop: (Int) throws(LoopbenchError) -> any AudioLoop) throws(LoopbenchError) -> SimResult {
         let probe = PeriodicProbe()
-        let t0 = cpuNow()
+        let t0 = cpuNow(), w0 = ProgressLine.now()
         let r = try SoakRunner.run(makeLoop: makeLoop, probe: probe, options: .init(durationSeconds: seconds),
                                    shouldStop: { false }, onEvent: { _ in }, onStatus: { _ in })
-        let soakWall = cpuNow() - t0
+        let soakCPU = cpuNow() - t0, soakWall = ProgressLine.now() - w0
         let probes = probe.probes()
         let chunkPeriods = Int(SoakRunner.defaultChunkSeconds / probe.periodSeconds)
-        var modelWall = 0.0
+        var modelCPU = 0.0
         for c in 0..<r.report.soak.chunks.count {
             let mono = PeriodicProbe.frames(probes, periodFrames: probe.periodFrames, start: c * chunkPeriods * probe.periodFrames, count: chunkPeriods * probe.periodFrames)
             let loop = try makeLoop(c)
             let t = cpuNow()
             _ = try loop.run(stimulus: AudioBuffer(sampleRate: 48000, mono: mono))
-            modelWall += cpuNow() - t
+            modelCPU += cpuNow() - t
         }
-        return SimResult(audioSeconds: r.report.soak.summary.durationS, soakWall: soakWall, modelWall: modelWall, events: r.report.soak.events.count)
+        return SimResult(audioSeconds: r.report.soak.summary.durationS, soakCPU: soakCPU, soakWall: soakWall, modelCPU: modelCPU, events: r.report.soak.events.count)
     }
 }

@@ -26,6 +26,9 @@ public enum SoakRunner {
         /// PulseAudio, ALSA, a real guest) instead of chunks; off, or on any other loop, chunks
         /// are played.
         public var stream = true
+        /// Play and analyse a deterministic loop's chunks two at a time on two cores
+        /// (``runInPairs``); off, one after another (the results are the same).
+        public var pairs = true
         public init(durationSeconds: Double) { self.durationSeconds = durationSeconds }
     }
 
@@ -76,6 +79,11 @@ public enum SoakRunner {
                                       shouldStop: shouldStop, onEvent: onEvent, onStatus: onStatus)
             return (try session.finish(failure), failure)
         }
+        if options.pairs, first.capabilities.deterministic, first.capabilities.parallelSafe, ProcessInfo.processInfo.activeProcessorCount >= 2 {
+            let failure = try runInPairs(first: first, makeLoop: makeLoop, session: session, chunkPeriods: chunkPeriods, totalPeriods: totalPeriods,
+                                         shouldStop: shouldStop, onEvent: onEvent, onStatus: onStatus)
+            return (try session.finish(failure), failure)
+        }
         var failure: LoopbenchError?
         var c = 0, failuresInARow = 0
         while session.donePeriods < totalPeriods {
@@ -99,11 +107,95 @@ public enum SoakRunner {
                 if failuresInARow >= Self.maxFailuresInARow { failure = error; break }
                 continue
             }
-            let lat = session.log.latenciesMS
-            onStatus(Status(elapsedS: ProgressLine.now() - session.t0, runS: session.log.durationS, totalS: options.durationSeconds,
-                            latencyMS: session.log.series.last?.latencyMS, minMS: lat.min(), maxMS: lat.max(), events: session.log.events.count))
+            onStatus(session.status)
         }
         return (try session.finish(failure), failure)
+    }
+
+    /// One chunk of a deterministic loop, played and analysed on a thread of its own: it touches
+    /// only its own loop and result, and of the session only what never changes
+    /// (``Session/analysed(_:firstPeriod:runOffset:state:)``).
+    final class PairJob: @unchecked Sendable {
+        let loop: any AudioLoop
+        let session: Session
+        let firstPeriod: Int, periods: Int
+        let state: Session.StreamState
+        var result: Result<(LoopCapture, SoakStream, [SoakStream.Outcome]), LoopbenchError>?
+
+        init(loop: any AudioLoop, session: Session, firstPeriod: Int, periods: Int, state: Session.StreamState) {
+            (self.loop, self.session, self.firstPeriod, self.periods, self.state) = (loop, session, firstPeriod, periods, state)
+        }
+
+        func run() {
+            let p = session.probe
+            let mono = PeriodicProbe.frames(session.probes, periodFrames: p.periodFrames, start: firstPeriod * p.periodFrames, count: periods * p.periodFrames)
+            do {
+                let got = try loop.run(stimulus: AudioBuffer(sampleRate: p.sampleRate, channels: Array(repeating: mono, count: loop.channels)))
+                let (stream, outcomes) = session.analysed(got, firstPeriod: firstPeriod, runOffset: firstPeriod * p.periodFrames, state: state)
+                result = .success((got, stream, outcomes))
+            } catch {
+                result = .failure(error)
+            }
+        }
+    }
+
+    /// The chunks of a deterministic loop (the card model, on the audio timeline) two at a time,
+    /// each pair played and analysed on two threads, then logged in order: twice as fast on two
+    /// cores, with the same results as one after another. Both start from the state the chunks
+    /// before left (``Session/StreamState``); when the first leaves another, the second's
+    /// capture is analysed again from that one.
+    static func runInPairs(first: any AudioLoop, makeLoop: (Int) throws(LoopbenchError) -> any AudioLoop, session: Session,
+                           chunkPeriods: Int, totalPeriods: Int, shouldStop: () -> Bool, onEvent: (SoakEvent) -> Void,
+                           onStatus: (Status) -> Void) throws(LoopbenchError) -> LoopbenchError? {
+        var c = 0, failuresInARow = 0
+        let P = session.probe.periodFrames
+        while session.donePeriods < totalPeriods {
+            if shouldStop() { session.log.interrupted = true; break }
+            let state = session.streamState
+            var jobs: [PairJob] = []
+            var start = session.donePeriods
+            while jobs.count < 2 && start < totalPeriods {
+                let n = min(chunkPeriods, totalPeriods - start)
+                let loop: any AudioLoop
+                do { loop = c == 0 ? first : try makeLoop(c) } catch { return error }
+                jobs.append(PairJob(loop: loop, session: session, firstPeriod: start, periods: n, state: state))
+                c += 1
+                start += n
+            }
+            let group = DispatchGroup()
+            for job in jobs {
+                group.enter()
+                let t = Thread {
+                    job.run()
+                    group.leave()
+                }
+                t.stackSize = 8 << 20
+                t.start()
+            }
+            group.wait()
+            for job in jobs {
+                switch job.result {
+                case .success(let (got, stream0, outcomes0)):
+                    failuresInARow = 0
+                    var (stream, outcomes) = (stream0, outcomes0)
+                    if session.streamState != job.state {
+                        (stream, outcomes) = session.analysed(got, firstPeriod: job.firstPeriod, runOffset: job.firstPeriod * P, state: session.streamState)
+                    }
+                    try session.record(got, stream, outcomes, periods: job.periods, runOffset: job.firstPeriod * P, wallStart: Date(), onEvent: onEvent)
+                case .failure(let error) where error.kind != .io:
+                    // As one after another: the chunk is a `backend-error` event; three in a row end the soak.
+                    failuresInARow += 1
+                    onEvent(session.failed(error, periods: job.periods, started: ProgressLine.now(), wallStart: Date()))
+                    if failuresInARow >= Self.maxFailuresInARow { return error }
+                case .failure(let error):
+                    throw error
+                case nil:
+                    return LoopbenchError(.internalError, "soak", "a chunk's thread ended without a result")
+                }
+                onStatus(session.status)
+            }
+        }
+        return nil
     }
 
     /// What a live soak carries from chunk to chunk.
@@ -147,12 +239,51 @@ public enum SoakRunner {
             audioTimeline ? donePeriods * probe.periodFrames : Int(((started - t0) * Double(rate)).rounded())
         }
 
+        /// What a chunk's analysis starts from and carries to the next: the channel to use and
+        /// the fast path's refusals in a row, counted only up to ``SoakStream/fastGiveUp`` (no
+        /// count above it behaves differently), so that two chunks that leave it alike compare equal.
+        struct StreamState: Equatable {
+            var channel: Int?
+            var fastRefusedInARow: Int
+        }
+
+        var streamState: StreamState {
+            StreamState(channel: options.channel ?? log.channelUsed, fastRefusedInARow: min(fastRefusedInARow, SoakStream.fastGiveUp))
+        }
+
         /// Analyses one chunk's capture and logs what it found.
         func analyse(_ got: LoopCapture, periods n: Int, started run: Double, wallStart runWall: Date, onEvent: (SoakEvent) -> Void) throws(LoopbenchError) {
             // A loop whose audio starts well after `run` was called (a guest boots first) says when.
             let late = max(0, got.audioStartedAt?.timeIntervalSince(runWall) ?? 0)
             let started = run + late, wallStart = runWall.addingTimeInterval(late)
             let runOffset = runOffset(started: started)
+            let (stream, outcomes) = analysed(got, firstPeriod: donePeriods, runOffset: runOffset, state: streamState)
+            try record(got, stream, outcomes, periods: n, runOffset: runOffset, wallStart: wallStart, onEvent: onEvent)
+        }
+
+        /// A chunk's capture analysed from `state`, its periods numbered from `firstPeriod` and
+        /// its frame 0 at `runOffset`: the stream and its outcomes. Reads nothing of the
+        /// session that changes, so the next chunk of a deterministic loop can be analysed
+        /// while this one is (``SoakRunner/runInPairs``).
+        func analysed(_ got: LoopCapture, firstPeriod: Int, runOffset: Int, state: StreamState) -> (SoakStream, [SoakStream.Outcome]) {
+            let stream = makeStream(runOffset: runOffset, firstPeriod: firstPeriod, state: state)
+            let outcomes = stream.append(got.capture.channels) + stream.finish()
+            return (stream, outcomes)
+        }
+
+        /// A stream for the periods from ``donePeriods`` on, its frame 0 at `runOffset`.
+        func makeStream(runOffset: Int) -> SoakStream { makeStream(runOffset: runOffset, firstPeriod: donePeriods, state: streamState) }
+
+        func makeStream(runOffset: Int, firstPeriod: Int, state: StreamState) -> SoakStream {
+            let stream = SoakStream(probe: probe, probes: probes, runOffset: runOffset, firstPeriod: firstPeriod,
+                                    channel: state.channel, historySeconds: max(2, options.aroundSeconds + 1))
+            stream.fastRefusedInARow = state.fastRefusedInARow
+            return stream
+        }
+
+        /// Logs an analysed chunk: its note, its events (printed), its clips and its audio.
+        func record(_ got: LoopCapture, _ stream: SoakStream, _ outcomes: [SoakStream.Outcome], periods n: Int, runOffset: Int, wallStart: Date,
+                    onEvent: (SoakEvent) -> Void) throws(LoopbenchError) {
             if let x = got.backendXruns { xruns = (xruns ?? 0) + x }
             log.chunks.append(SoakReport.Chunk(startS: Double(runOffset) / Double(rate), seconds: Double(got.capture.frames) / Double(rate),
                                                backendXruns: got.backendXruns, reportedLatencyMS: got.reportedLatencyFrames.map { $0 * 1000 / Double(rate) },
@@ -161,8 +292,6 @@ public enum SoakRunner {
             if let trace = got.qemu?.trace {
                 log.chunks[log.chunks.count - 1].qemuTrace = SoakRunner.witnesses(trace, frames: got.capture.frames, runOffset: runOffset, sampleRate: rate)
             }
-            let stream = makeStream(runOffset: runOffset)
-            let outcomes = stream.append(got.capture.channels) + stream.finish()
             fastRefusedInARow = stream.fastRefusedInARow
             record(outcomes, from: stream, startedAt: audioTimeline ? nil : wallStart, onEvent: onEvent)
             try clips.write(stream.readyClips(final: true), stream: stream)
@@ -171,14 +300,6 @@ public enum SoakRunner {
             audioFrames += got.capture.frames
             log.capturedFrames = audioFrames
             advance(n)
-        }
-
-        /// A stream for the periods from ``donePeriods`` on, its frame 0 at `runOffset`.
-        func makeStream(runOffset: Int) -> SoakStream {
-            let stream = SoakStream(probe: probe, probes: probes, runOffset: runOffset, firstPeriod: donePeriods,
-                                    channel: options.channel ?? log.channelUsed, historySeconds: max(2, options.aroundSeconds + 1))
-            stream.fastRefusedInARow = fastRefusedInARow
-            return stream
         }
 
         /// Logs what a stream's periods gave: each event kept is stamped with its wall-clock time
@@ -207,6 +328,13 @@ public enum SoakRunner {
             e.backendXruns = xruns
             advance(n)
             return log.addEvent(e)
+        }
+
+        /// The status line's figures now.
+        var status: Status {
+            let lat = log.latenciesMS
+            return Status(elapsedS: ProgressLine.now() - t0, runS: log.durationS, totalS: options.durationSeconds,
+                          latencyMS: log.series.last?.latencyMS, minMS: lat.min(), maxMS: lat.max(), events: log.events.count)
         }
 
         func advance(_ n: Int) {

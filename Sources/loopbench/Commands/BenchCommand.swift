@@ -220,9 +220,10 @@ struct BenchCommand: ParsableCommand {
             try? FileManager.default.removeItem(atPath: cap)
         }
         let sim = try SoakBenchmark.sim(seconds: 120) { c throws(LoopbenchError) in try Loops.make(backend: "sim", settings: ["seed": String(1 + c)]) }
-        say(String(format: "soak sim: %.0f s of card model soaked in %.1f CPU s (%.0f× real time on one core); the model alone on the same chunks %.2f CPU s (%.0f×); the analysis %.1f%% of one core per second of audio (a live soak's CPU use), %d events",
-                     sim.audioSeconds, sim.soakWall, sim.audioSeconds / sim.soakWall, sim.modelWall, sim.audioSeconds / sim.modelWall,
-                     100 * (sim.soakWall - sim.modelWall) / sim.audioSeconds, sim.events))
+        say(String(format: "soak sim: %.0f s of card model soaked in %.1f CPU s (%.0f× real time on one core), %.1f s wall (%.0f×; chunks two at a time on %d cores); the model alone on the same chunks %.2f CPU s (%.0f×); the analysis %.1f%% of one core per second of audio (a live soak's CPU use), %d events",
+                     sim.audioSeconds, sim.soakCPU, sim.audioSeconds / sim.soakCPU, sim.soakWall, sim.audioSeconds / sim.soakWall,
+                     ProcessInfo.processInfo.activeProcessorCount, sim.modelCPU, sim.audioSeconds / sim.modelCPU,
+                     100 * (sim.soakCPU - sim.modelCPU) / sim.audioSeconds, sim.events))
     }
 
     /// This executable's path, for the benchmarks run in a child process.
