@@ -9,6 +9,19 @@ import LoopbenchCore
 // be called clean while the capture does not hold the reference at all. This finds such a
 // stretch from what the track did and did not match, so that the analysis refuses instead.
 extension Explainer {
+    /// One tracking window's worth of a segment: its residual, aligned signal and captured
+    /// energy, and whether a tracked window or an event covers it.
+    struct VouchBlock {
+        var start: Int
+        var res: Double, sig: Double, heard: Double
+        var vouched: Bool
+        var ratio: Double { res / sig }
+    }
+
+    /// A run of unvouched blocks where the reference plays (indices into the blocks), and
+    /// whether a vouched block borders it before and after.
+    typealias UnvouchedRun = (blocks: [Int], vouchedBefore: Bool, vouchedAfter: Bool)
+
     /// The first stretch of a segment, at least ``AnalyzerTuning/unvouchedMinWindows``
     /// tracking windows long, that no tracked window and no event covers and whose residual
     /// is far above that of the windows the track matched (``AnalyzerTuning``'s `unvouched…`
@@ -20,40 +33,11 @@ extension Explainer {
             let (ra, rb) = refSpan(s)
             let lo = max(s.captureStart, ra, 0), hi = min(s.captureEnd, rb, cap.count)
             guard hi - lo >= tuning.unvouchedMinWindows * w else { continue }
-            let spans = s.points.map { ($0.t, $0.t + w) } + covered
-            let m = template(s, lo, hi)
-            // Residual and signal energy per block of one window.
-            var blocks: [(start: Int, res: Double, sig: Double, heard: Double, vouched: Bool)] = []
-            var b = lo
-            while b < hi {
-                let e = min(hi, b + w)
-                var res = 0.0, sig = 0.0, heard = 0.0
-                for t in b..<e {
-                    let c = Double(cap[t]), g = f.gain * m[t - lo], d = c - g
-                    res += d * d
-                    sig += g * g
-                    heard += c * c
-                }
-                blocks.append((b, res, sig, heard, spans.contains { $0.0 < e && $0.1 > b }))
-                b = e
-            }
-            let vouched = blocks.filter { $0.vouched && $0.sig > 0 }.map { $0.res / $0.sig }
+            let blocks = vouchBlocks(s, f, lo, hi, spans: s.points.map { ($0.t, $0.t + w) } + covered)
+            let vouched = blocks.filter { $0.vouched && $0.sig > 0 }.map(\.ratio)
             let base = max(tuning.unvouchedResidualShare, tuning.unvouchedOverVouched * (vouched.isEmpty ? 0 : median(vouched)))
-            let meanSig = f.signalPower * Double(w)
-            // Runs of unvouched blocks where the reference plays (pauses inside a run neither
-            // count nor end it), each with whether a vouched block borders it before and after.
-            var runs: [(blocks: [Int], vouchedBefore: Bool, vouchedAfter: Bool)] = []
-            var current: [Int] = [], before = false
-            for (i, blk) in blocks.enumerated() {
-                if blk.vouched {
-                    if !current.isEmpty { runs.append((current, before, true)); current = [] }
-                    before = true
-                } else if blk.sig >= tuning.unvouchedMinSignalShare * meanSig {
-                    current.append(i)
-                }
-            }
-            if !current.isEmpty { runs.append((current, before, false)) }
-            func ratio(_ i: Int) -> Double { blocks[i].res / blocks[i].sig }
+            let runs = unvouchedRuns(blocks, meanSig: f.signalPower * Double(w))
+            func stretch(_ b: some Collection<Int>) -> Range<Int> { blocks[b.first!].start..<min(hi, blocks[b.max()!].start + w) }
             for run in runs where run.blocks.count >= tuning.unvouchedMinWindows {
                 let res = run.blocks.reduce(0.0) { $0 + blocks[$1].res }, sig = run.blocks.reduce(0.0) { $0 + blocks[$1].sig }
                 guard res > base * sig else { continue }
@@ -64,19 +48,59 @@ extension Explainer {
                 // after (before) it is all misfit: a run is abrupt when one of its two end
                 // blocks is above the base.
                 let head = run.blocks.prefix(2), tail = run.blocks.suffix(2)
-                if run.vouchedBefore && head.allSatisfy({ ratio($0) <= base }) { continue }
-                if run.vouchedAfter && tail.allSatisfy({ ratio($0) <= base }) { continue }
-                return blocks[run.blocks.first!].start..<min(hi, blocks[run.blocks.last!].start + w)
+                if run.vouchedBefore && head.allSatisfy({ blocks[$0].ratio <= base }) { continue }
+                if run.vouchedAfter && tail.allSatisfy({ blocks[$0].ratio <= base }) { continue }
+                return stretch(run.blocks)
             }
             for run in runs where run.blocks.count >= tuning.unvouchedMinWindows {
-                guard let m = abruptMisfit(run.blocks, ratio: ratio, base: base) else { continue }
+                guard let m = abruptMisfit(run.blocks, ratio: { blocks[$0].ratio }, base: base) else { continue }
                 // Other audio there, not silence: a path's stopband the probe runs into (a
                 // sweep behind a low-pass) leaves the capture silent, as abruptly.
                 let heard = m.reduce(0.0) { $0 + blocks[$1].heard }, sig = m.reduce(0.0) { $0 + blocks[$1].sig }
-                if heard >= tuning.unvouchedHeardShare * sig { return blocks[m.first!].start..<min(hi, blocks[m.last!].start + w) }
+                if heard >= tuning.unvouchedHeardShare * sig { return stretch(m) }
             }
         }
         return nil
+    }
+
+    /// Segment `s`'s extent `lo ..< hi` in blocks of one tracking window, each vouched for when
+    /// one of `spans` (tracked windows, events) overlaps it.
+    func vouchBlocks(_ s: Segment, _ f: Fit, _ lo: Int, _ hi: Int, spans: [(Int, Int)]) -> [VouchBlock] {
+        let w = AnalyzerTuning.trackingWindow
+        let m = template(s, lo, hi)
+        var blocks: [VouchBlock] = []
+        var b = lo
+        while b < hi {
+            let e = min(hi, b + w)
+            var blk = VouchBlock(start: b, res: 0, sig: 0, heard: 0, vouched: spans.contains { $0.0 < e && $0.1 > b })
+            for t in b..<e {
+                let c = Double(cap[t]), g = f.gain * m[t - lo], d = c - g
+                blk.res += d * d
+                blk.sig += g * g
+                blk.heard += c * c
+            }
+            blocks.append(blk)
+            b = e
+        }
+        return blocks
+    }
+
+    /// The runs of unvouched blocks where the reference plays (at least
+    /// ``AnalyzerTuning/unvouchedMinSignalShare`` of `meanSig`; pauses inside a run neither
+    /// count nor end it).
+    func unvouchedRuns(_ blocks: [VouchBlock], meanSig: Double) -> [UnvouchedRun] {
+        var runs: [UnvouchedRun] = []
+        var current: [Int] = [], before = false
+        for (i, blk) in blocks.enumerated() {
+            if blk.vouched {
+                if !current.isEmpty { runs.append((current, before, true)); current = [] }
+                before = true
+            } else if blk.sig >= tuning.unvouchedMinSignalShare * meanSig {
+                current.append(i)
+            }
+        }
+        if !current.isEmpty { runs.append((current, before, false)) }
+        return runs
     }
 
     /// Inside an unvouched run (block indices, in order), the first stretch of at least
