@@ -42,10 +42,21 @@ enum TrackerKernels {
         let n = rho.count
         var out: [Int] = []
         rho.withUnsafeBufferPointer { r in
-            for k in 0..<n {
-                let v = abs(r[k])
-                guard v >= threshold, v > 0 else { continue }
-                if (k == 0 || v >= abs(r[k - 1])) && (k == n - 1 || v > abs(r[k + 1])) { out.append(k) }
+            let raw = UnsafeRawPointer(r.baseAddress)
+            var k = 0
+            while k < n {
+                // Four lags at a time: most groups hold none at the threshold.
+                if k + 4 <= n {
+                    var v = raw!.loadUnaligned(fromByteOffset: 8 * k, as: SIMD4<Double>.self)
+                    v.replace(with: -v, where: v .< 0)
+                    if !any(v .>= threshold) { k += 4; continue }
+                }
+                for j in k..<min(n, k + 4) {
+                    let v = abs(r[j])
+                    guard v >= threshold, v > 0 else { continue }
+                    if (j == 0 || v >= abs(r[j - 1])) && (j == n - 1 || v > abs(r[j + 1])) { out.append(j) }
+                }
+                k += 4
             }
         }
         return out
