@@ -58,7 +58,7 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["LoopbenchCore", "AudioFile", "DSP", "Synth"], path: "Tests/TestSupport"),
         .testTarget(name: "DSPTests", dependencies: ["DSP"]),
-        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Stimulus", "TestSupport", "AudioFile", "Measure"]),
+        .testTarget(name: "AnalyzerTests", dependencies: ["Analyzer", "Stimulus", "TestSupport", "AudioFile", "Measure", "Synth"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioFile", "Stimulus"], exclude: ["Help"]),
         .testTarget(name: "CardModelTests", dependencies: ["CardModel", "Analyzer", "Stimulus", "TestSupport", "LoopbenchCore"]),
         .testTarget(name: "BackendTests", dependencies: ["PulseBackend", "ALSABackend", "Measure", "Analyzer", "Stimulus", "Soak", "TestSupport", "LoopbenchCore"]),
