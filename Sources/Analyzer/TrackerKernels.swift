@@ -46,11 +46,7 @@ enum TrackerKernels {
             var k = 0
             while k < n {
                 // Four lags at a time: most groups hold none at the threshold.
-                if k + 4 <= n {
-                    var v = raw!.loadUnaligned(fromByteOffset: 8 * k, as: SIMD4<Double>.self)
-                    v.replace(with: -v, where: v .< 0)
-                    if !any(v .>= threshold) { k += 4; continue }
-                }
+                if k + 4 <= n, !any(magnitudes(raw!, k) .>= threshold) { k += 4; continue }
                 for j in k..<min(n, k + 4) {
                     let v = abs(r[j])
                     guard v >= threshold, v > 0 else { continue }
@@ -69,8 +65,7 @@ enum TrackerKernels {
             var k = 0
             let raw = UnsafeRawPointer(b.baseAddress)
             while k + 4 <= b.count {
-                var v = raw!.loadUnaligned(fromByteOffset: 8 * k, as: SIMD4<Double>.self)
-                v.replace(with: -v, where: v .< 0)
+                let v = magnitudes(raw!, k)
                 m.replace(with: v, where: v .> m)
                 k += 4
             }
@@ -78,5 +73,13 @@ enum TrackerKernels {
             while k < b.count { let v = abs(b[k]); if v > top { top = v }; k += 1 }
             return top
         }
+    }
+
+    /// |x[k]| … |x[k + 3]| of the doubles at `raw` (NaN stays NaN).
+    @inline(__always)
+    static func magnitudes(_ raw: UnsafeRawPointer, _ k: Int) -> SIMD4<Double> {
+        var v = raw.loadUnaligned(fromByteOffset: 8 * k, as: SIMD4<Double>.self)
+        v.replace(with: -v, where: v .< 0)
+        return v
     }
 }
