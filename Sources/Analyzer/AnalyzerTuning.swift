@@ -164,6 +164,10 @@ struct AnalyzerTuning: Sendable {
     /// or after a step), whose own low frequencies would hide the hum's lines; it is not fitted.
     static let humBlockFrames = 2048
     var humBlockMisfitMultiple = 4.0
+    /// The hum is fitted again on the windows that matched at least this well (and told their
+    /// delay apart): a window of the probe under −20 dB of hum matches at ρ ≈ 0.99, a window
+    /// of other audio or of a stretch the tracker lost far below.
+    var humRefitMinRho = 0.9
     /// Offsets (Hz) of those neighbours: a few bins of a 1 s capture away, clear of both
     /// mains series' harmonics.
     static let humNeighbourOffsets = [-9.0, -7.0, -5.0, -3.0, 3.0, 5.0, 7.0, 9.0]
@@ -450,6 +454,9 @@ struct AnalyzerTuning: Sendable {
 
     /// Below this many frames of reference under the first segment, there is nothing to judge.
     var leadingMinFrames = 128
+    /// A segment's level this close to a whole frame (frames) is on it, where a frame is
+    /// chosen from it: well inside the 0.02 frames the accuracy tests hold the delay to.
+    var onWholeFrame = 0.01
     /// Block (frames) the probe's start is walked in.
     var leadingBlock = 32
     /// A block is too faint to judge below this fraction of the signal power…

@@ -94,8 +94,12 @@ extension Explainer {
     /// inside its fade-in the reference is too faint for the capture to tell either way.
     /// Returns the capture frame and the length, or nil when the probe starts intact.
     func leadingReplacement(_ s: Segment, _ f: Fit) -> (start: Int, size: Int)? {
-        let (ra, rb) = refSpan(s)
-        let start = max(0, ra)
+        // From the first capture frame at or after the probe's first sample, a level within
+        // ``AnalyzerTuning/onWholeFrame`` of a whole frame counting as on it: at a whole delay
+        // the level sits a hair either side (2785.0000024 or 2784.99999), and rounding that
+        // up put the replacement's start a frame late and one frame short.
+        let (_, rb) = refSpan(s)
+        let start = max(0, Int((s.level - tuning.onWholeFrame).rounded(.up)))
         let limit = min(cap.count, s.captureEnd, rb)
         guard limit - start > tuning.leadingMinFrames, f.signalPower > 0 else { return nil }
         let m = template(s, start, limit)

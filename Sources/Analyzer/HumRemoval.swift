@@ -8,20 +8,54 @@ import Foundation
 // delay) and raises the residual everywhere. It is stationary, so it is fitted once, on the
 // capture minus the reference aligned at the whole-signal delay, and removed before tracking.
 extension RoundTripAnalysis {
+    typealias HumTone = (f: Double, a: Double, b: Double)
+
     /// The capture with the hum tones removed that stand out of the residual, and their
     /// fundamental (Hz); the capture unchanged and nil when none does.
     func removeHum(_ ref: [Float], _ cap: [Float], _ find: GlobalFind) -> ([Float], Double?) {
         let fs = Double(reference.sampleRate)
         let residual = alignedResidual(ref, cap, find)
-        var best: (f0: Double, tones: [(f: Double, a: Double, b: Double)], power: Double)?
+        var best: (f0: Double, tones: [HumTone], power: Double)?
         for f0 in AnalyzerTuning.mainsFrequencies {
             let tones = humTones(residual, f0: f0, fs: fs)
             let power = tones.reduce(0) { $0 + $1.a * $1.a + $1.b * $1.b }
             if !tones.isEmpty, power > (best?.power ?? 0) { best = (f0, tones, power) }
         }
         guard let hum = best else { return (cap, nil) }
+        return (removing(hum.tones, from: cap), hum.f0)
+    }
+
+    /// The hum of fundamental `f0` fitted again, on the capture (with its hum) minus the
+    /// reference at each tracked window's own delay: the whole-signal delay leaves the
+    /// stretches before a step (a gap in a sweep's low octaves) in the residual, whose low
+    /// frequencies hid the weaker harmonics and pulled the fitted ones (a faded sweep's first
+    /// segment then read 0.95 samples off, the gap a frame long). Nil when no tone stands out.
+    func refittedHum(_ ref: [Float], _ raw: [Float], _ points: [TrackPoint], f0: Double) -> [Float]? {
+        let step = AnalyzerTuning.humDecimation, w = AnalyzerTuning.trackingWindow
+        let count = (raw.count + step - 1) / step
+        // Every decimated frame inside a window that told its delay apart: that window's reference position.
+        var position = [Double?](repeating: nil, count: count)
+        for q in points where !q.ambiguous && abs(q.rho) >= tuning.humRefitMinRho {
+            for k in ((q.t + step - 1) / step)..<min(count, (q.t + w + step - 1) / step) { position[k] = q.p + Double(k * step - q.t) }
+        }
+        let used = position.indices.filter { position[$0] != nil }
+        guard !used.isEmpty else { return nil }
+        let aligned = ref.withUnsafeBufferPointer { rb in interp.values(at: 0..<used.count, in: rb) { position[used[$0]]! } }
+        var rc = 0.0, rr = 0.0
+        for (j, k) in used.enumerated() { rc += aligned[j] * Double(raw[k * step]); rr += aligned[j] * aligned[j] }
+        let g = rr > 0 ? rc / rr : 0
+        var r: [(t: Int, e: Double)] = (0..<count).map { ($0 * step, 0) }
+        for (j, k) in used.enumerated() { r[k].e = Double(raw[k * step]) - g * aligned[j] }
+        zeroMisfitBlocks(&r)
+        let tones = humTones(r, f0: f0, fs: Double(reference.sampleRate))
+        return tones.isEmpty ? nil : removing(tones, from: raw)
+    }
+
+    /// `cap` minus the tones.
+    func removing(_ tones: [HumTone], from cap: [Float]) -> [Float] {
+        let fs = Double(reference.sampleRate)
         var out = cap
-        for tone in hum.tones {
+        for tone in tones {
             let w = 2 * Double.pi * tone.f / fs
             // Rotating phasor (re-anchored every block against rounding drift).
             var t = 0
@@ -36,25 +70,31 @@ extension RoundTripAnalysis {
                 t = end
             }
         }
-        return (out, hum.f0)
+        return out
     }
 
-    /// The capture minus the reference at the whole-signal delay (whole lag, least-squares
-    /// gain), every ``AnalyzerTuning/humDecimation``-th frame; zero in the blocks of
-    /// ``AnalyzerTuning/humBlockFrames`` whose residual power exceeds
-    /// ``AnalyzerTuning/humBlockMisfitMultiple`` times the median block's.
+    /// The capture minus the reference at the whole-signal delay (its fractional peak,
+    /// least-squares gain), every ``AnalyzerTuning/humDecimation``-th frame; zero in the
+    /// blocks that misfit (`zeroMisfitBlocks`). At the whole lag, a delay of x.5 left half a
+    /// frame's misalignment of the whole probe in the residual, loudest at high frequencies,
+    /// which the undecimated fit aliases onto the hum's lines and their neighbours alike.
     func alignedResidual(_ ref: [Float], _ cap: [Float], _ find: GlobalFind) -> [(t: Int, e: Double)] {
-        let lag = find.lag, step = AnalyzerTuning.humDecimation
+        let step = AnalyzerTuning.humDecimation
+        let frames = 0..<((cap.count + step - 1) / step)
+        let lag = Double(find.lags.lowerBound) + interp.refinePeak(of: find.corr, near: find.peakIndex).position
+        let aligned = ref.withUnsafeBufferPointer { rb in interp.values(at: frames, in: rb) { Double($0 * step) - lag } }
         var rc = 0.0, rr = 0.0
-        for i in Swift.stride(from: max(0, -lag), to: min(ref.count, cap.count - lag), by: step) {
-            rc += Double(ref[i]) * Double(cap[i + lag])
-            rr += Double(ref[i]) * Double(ref[i])
-        }
+        for k in frames { rc += aligned[k] * Double(cap[k * step]); rr += aligned[k] * aligned[k] }
         let g = rr > 0 ? rc / rr : 0
-        var r: [(t: Int, e: Double)] = Swift.stride(from: 0, to: cap.count, by: step).map { t in
-            let i = t - lag
-            return (t, Double(cap[t]) - (i >= 0 && i < ref.count ? g * Double(ref[i]) : 0))
-        }
+        var r: [(t: Int, e: Double)] = frames.map { k in (k * step, Double(cap[k * step]) - g * aligned[k]) }
+        zeroMisfitBlocks(&r)
+        return r
+    }
+
+    /// Zero in the blocks of ``AnalyzerTuning/humBlockFrames`` whose residual power exceeds
+    /// ``AnalyzerTuning/humBlockMisfitMultiple`` times the median block's.
+    func zeroMisfitBlocks(_ r: inout [(t: Int, e: Double)]) {
+        let step = AnalyzerTuning.humDecimation
         // Stretches where the reference is not at that delay (before a step, after it) leave
         // the signal itself in the residual, strong at low frequencies: zeroed, not fitted.
         let block = AnalyzerTuning.humBlockFrames / step
@@ -65,7 +105,6 @@ extension RoundTripAnalysis {
         for (k, p) in powers.enumerated() where p > limit {
             for j in (k * block)..<min(r.count, (k + 1) * block) { r[j].e = 0 }
         }
-        return r
     }
 
     /// The harmonics of `f0` (up to ``AnalyzerTuning/humHarmonics``, below a quarter of the
@@ -74,13 +113,13 @@ extension RoundTripAnalysis {
     /// to either side (``AnalyzerTuning/humNeighbourOffsets``). Against its neighbours, not the
     /// residual's overall variance: a residual of misaligned pink noise (after a step) is
     /// strong at low frequencies, but it is no line.
-    func humTones(_ r: [(t: Int, e: Double)], f0: Double, fs: Double) -> [(f: Double, a: Double, b: Double)] {
+    func humTones(_ r: [(t: Int, e: Double)], f0: Double, fs: Double) -> [HumTone] {
         guard r.count > 1 else { return [] }
         let offsets = AnalyzerTuning.humNeighbourOffsets
         let harmonics = (1...AnalyzerTuning.humHarmonics).map { f0 * Double($0) }.prefix { $0 < fs / Double(4 * AnalyzerTuning.humDecimation) }
         // Every fit at once (each harmonic, then its neighbours), eight frequencies per pass.
         let fits = sinusoidFits(r, frequencies: harmonics.flatMap { f in [f] + offsets.map { f + $0 } }, fs: fs)
-        var tones: [(f: Double, a: Double, b: Double)] = []
+        var tones: [HumTone] = []
         for (h, f) in harmonics.enumerated() {
             let base = h * (1 + offsets.count)
             let tone = fits[base]

@@ -95,7 +95,8 @@ struct RoundTripAnalysis {
         // 1. Find.
         var find = self.find(ref)
         // Mean and mains hum removed: neither is the path nor a discontinuity.
-        let (cap, _) = removeHum(ref, centred(find.channel), find)
+        let raw = centred(find.channel)
+        var (cap, hum) = removeHum(ref, raw, find)
         var m = LoopMeasurement(
             source: options.source, sampleRate: fs,
             reference: .init(path: refPath, frames: reference.frames, channels: reference.channelCount, channelUsed: refChannel),
@@ -117,6 +118,11 @@ struct RoundTripAnalysis {
         // 2. Track.
         var polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
         var points = track(ref, cap, find, polarity: polarity)
+        // The hum again, from the windows' own delays, and the capture tracked again without it.
+        if let f0 = hum, let better = refittedHum(ref, raw, points, f0: f0) {
+            cap = better
+            points = track(ref, cap, find, polarity: polarity)
+        }
         guard points.count >= 1 else { return untracked(m, find) }
         if points.allSatisfy(\.ambiguous) { return ambiguousEverywhere(m, find) }
 
@@ -270,7 +276,13 @@ struct RoundTripAnalysis {
     func segment(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, _ points: [TrackPoint], polarity: Double) -> (Segmenter.Output, [Float], Double) {
         let seg = Segmenter(points: points).segments()
         guard seg.driftKnown, abs(seg.drift) > tuning.minDriftToRetrack,
-              let again = retracked(ref, cap, find, stretch: seg.drift, polarity: polarity) else { return (seg, ref, seg.drift) }
+              var again = retracked(ref, cap, find, stretch: seg.drift, polarity: polarity) else { return (seg, ref, seg.drift) }
+        // The first estimate comes from windows the drift itself smears (a frame over a window
+        // at 1000 ppm) and can be a few percent off: again while what is left is more than
+        // the retracking threshold (a speech-like capture at −1000 ppm read −968, and −998.5
+        // after one pass).
+        if again.seg.driftKnown, abs(again.seg.drift) > tuning.minDriftToRetrack,
+           let third = retracked(ref, cap, find, stretch: again.drift, polarity: polarity) { again = third }
         return (again.seg, again.model, again.drift)
     }
 

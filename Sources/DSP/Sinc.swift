@@ -44,14 +44,22 @@ public struct SincInterpolator: Sendable {
         let i0b = SincInterpolator.besselI0(beta)
         for p in 0...phases {
             let frac = Double(p) / Double(phases)
+            var row = [Double](repeating: 0, count: taps)
             for k in 0..<taps {
                 // tap k sits at integer offset (k - halfWidth + 1); distance from the point:
                 let x = Double(k - halfWidth + 1) - frac
                 let sinc = x == 0 ? 1.0 : sin(Double.pi * x) / (Double.pi * x)
                 let r = x / Double(halfWidth)
                 let w = abs(r) >= 1 ? 0 : SincInterpolator.besselI0(beta * (1 - r * r).squareRoot()) / i0b
-                t[p * taps + k] = Float(sinc * w)
+                row[k] = sinc * w
             }
+            // Each phase's taps sum to exactly 1. Unnormalised, the windowed sinc's gain at
+            // zero frequency dips between whole lags (exactly 1 on them; down by up to 8e-6
+            // at ±32 taps, 1.1e-5 at ±16, β = 9). A sweep's lowest octave has a correlation
+            // peak flatter than that over a frame, so a maximiser over fractional lags was
+            // pulled onto whole lags (docs/analyzer.md, "Interpolation").
+            let sum = row.reduce(0, +)
+            for k in 0..<taps { t[p * taps + k] = Float(row[k] / sum) }
         }
         return t
     }
