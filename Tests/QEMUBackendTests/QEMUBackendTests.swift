@@ -302,16 +302,22 @@ struct QEMUBackendTests {
         }
     }
 
-    /// The latency (ms) of each of `periods` with the frames moved by the events heard in the
-    /// earlier periods of the same boot (`sameBoot`) taken back out: the path's own round trip.
-    /// (A period's latency is its probe's place against the stimulus, which moves with every
-    /// frame the guest dropped or inserted before it.)
-    static func pathLatencies(_ report: SoakReport, periods: [Int], sameBoot: (Int, Int) -> Bool) -> [Double] {
-        report.soak.series.filter { periods.contains($0.period) }.compactMap { p in
+    /// The latency (ms) of each of `periods` with the frames moved by the events heard before
+    /// it taken back out: the path's own round trip. (A period's latency is its probe's place
+    /// against the stimulus, which moves with every frame the guest dropped or inserted before
+    /// it.) Each period's path latency two ways: with the frames of the events heard in the earlier
+    /// periods of the same boot taken out, and with the period's own events taken out too. A
+    /// step in the separator before the period's probe (QEMU dropping its ring while the guest
+    /// played silence) is reported in that period, and it moves that period's latency: a run
+    /// here (2026-12-02) heard a 2048-frame drop there, and the period read 42.67 ms earlier
+    /// than the earlier events explain, failing the test.
+    static func pathLatencyCandidates(_ report: SoakReport, periods: [Int], sameBoot: (Int, Int) -> Bool) -> [(earlier: Double, withOwn: Double)] {
+        func frames(_ e: SoakEvent) -> Int { e.kind == "gap" || e.kind == "repeat" ? e.sizeSamples : e.kind == "drop" ? -e.sizeSamples : 0 }
+        return report.soak.series.filter { periods.contains($0.period) }.compactMap { p in
             p.latencyMS.map { l in
-                let net = report.soak.events.filter { $0.period < p.period && sameBoot($0.period, p.period) }
-                    .reduce(0) { $0 + ($1.kind == "gap" || $1.kind == "repeat" ? $1.sizeSamples : $1.kind == "drop" ? -$1.sizeSamples : 0) }
-                return l - Double(net) * 1000 / 48000
+                let earlier = report.soak.events.filter { $0.period < p.period && sameBoot($0.period, p.period) }.reduce(0) { $0 + frames($1) }
+                let own = report.soak.events.filter { $0.period == p.period }.reduce(0) { $0 + frames($1) }
+                return (l - Double(earlier) * 1000 / 48000, l - Double(earlier + own) * 1000 / 48000)
             }
         }
     }
@@ -338,8 +344,9 @@ struct QEMUBackendTests {
             let points = report.soak.series.filter { $0.period / 10 == chunk }
             let ms = points.compactMap(\.latencyMS)
             #expect(ms.count == 10, "chunk \(chunk): \(points)")
-            let path = Self.pathLatencies(report, periods: points.map(\.period)) { $0 / 10 == $1 / 10 }
-            #expect(path.allSatisfy { $0 > 40 && $0 < 120 }, "chunk \(chunk): \(ms), without the earlier events' frames \(path); events \(report.soak.events.map { "\($0.period):\($0.kind)×\($0.sizeSamples)" })")
+            let path = Self.pathLatencyCandidates(report, periods: points.map(\.period)) { $0 / 10 == $1 / 10 }
+            let inRange = { (l: Double) in l > 40 && l < 120 }
+            #expect(path.allSatisfy { inRange($0.earlier) || inRange($0.withOwn) }, "chunk \(chunk): \(ms), without the earlier events' frames (and the period's own) \(path); events \(report.soak.events.map { "\($0.period):\($0.kind)×\($0.sizeSamples)" })")
             let moved = report.soak.events.filter { $0.period / 10 == chunk && ($0.kind == "gap" || $0.kind == "drop") }.reduce(0) { $0 + $1.sizeSamples }
             let spread = (ms.max() ?? 0) - (ms.min() ?? 0)
             #expect(spread <= (Double(moved) + 1) * 1000 / 48000, "chunk \(chunk): latency spread \(spread) ms with \(moved) frames of gaps and drops")
@@ -366,8 +373,9 @@ struct QEMUBackendTests {
         let periods: [Int] = s.series.map { $0.period }
         #expect(periods == Array(0..<40))
         let ms = s.series.compactMap(\.latencyMS)
-        let path = Self.pathLatencies(report, periods: periods) { _, _ in true }
-        #expect(ms.count == 40 && path.allSatisfy { $0 > 40 && $0 < 120 }, "\(ms), without the earlier events' frames \(path)")
+        let path = Self.pathLatencyCandidates(report, periods: periods) { _, _ in true }
+        let inRange = { (l: Double) in l > 40 && l < 120 }
+        #expect(ms.count == 40 && path.allSatisfy { inRange($0.earlier) || inRange($0.withOwn) }, "\(ms), without the earlier events' frames (and the period's own) \(path)")
         let moved = s.events.filter { $0.kind == "gap" || $0.kind == "drop" }.reduce(0) { $0 + $1.sizeSamples }
         let spread = (ms.max() ?? 0) - (ms.min() ?? 0)
         #expect(spread <= (Double(moved) + 1) * 1000 / 48000, "latency spread \(spread) ms with \(moved) frames of gaps and drops")
