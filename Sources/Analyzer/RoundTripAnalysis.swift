@@ -490,7 +490,13 @@ struct RoundTripAnalysis {
             (sigma, capE) = (med / tuning.medianOfAbsoluteNormal, energy(cap))
         }
         let height = lobe.height ?? abs(corr[peak])
-        let z = sigma > 0 ? height / sigma : (height > 0 ? .infinity : 0)
+        var z = sigma > 0 ? height / sigma : (height > 0 ? .infinity : 0)
+        // A tonal capture's plain peak can stand too little above its own slow sidelobes:
+        // judged again on the whitened correlation, where the peak must lie at the same lag.
+        if z < tuning.findZThreshold, options.wholeCapture == nil,
+           let whitened = whitenedPeak(ref: ref, cap: cap, a: a, b: b, lags: lags), abs(whitened.index - peak) <= tuning.findLobeSearch {
+            z = whitened.z
+        }
         // Normalised correlation against the capture energy where the reference lies.
         let lag = lags.lowerBound + peak
         var eWin = 0.0
@@ -501,6 +507,31 @@ struct RoundTripAnalysis {
 }
 
 extension RoundTripAnalysis {
+    /// The whole-signal correlation whitened (``Correlation/whitenedCrossCorrelate``): its
+    /// peak's index among `lags` and its height over the same robust noise as the plain one's.
+    /// A tonal signal (music) whose plain peak stands only 8–9× above its slowly rolling
+    /// correlation stands hundreds of times above the whitened one's noise at the same lag,
+    /// while a capture of other audio has no whitened peak at all (a maximum of noise, ~5×).
+    func whitenedPeak(ref: [Float], cap: [Float], a: Int, b: Int, lags: ClosedRange<Int>) -> (index: Int, z: Double)? {
+        guard b > a else { return nil }
+        let w = cap.withUnsafeBufferPointer { c in
+            ref.withUnsafeBufferPointer { r in
+                Correlation.whitenedCrossCorrelate(signal: UnsafeBufferPointer(rebasing: c[a..<b]), template: r, lags: (lags.lowerBound - a)...(lags.upperBound - a))
+            }
+        }
+        var peak = 0
+        for i in w.indices where abs(w[i]) > abs(w[peak]) { peak = i }
+        var sample: [Double] = []
+        var i = 0
+        while i < w.count {
+            if abs(i - peak) > tuning.findPeakExclusion { sample.append(abs(w[i])) }
+            i += tuning.findNoiseSubsample
+        }
+        let sigma = (Stats.upperMedian(sample) ?? 0) / tuning.medianOfAbsoluteNormal
+        guard sigma > 0 else { return nil }
+        return (peak, abs(w[peak]) / sigma)
+    }
+
     /// The lags of the whole-signal correlation: from half a reference before the capture's
     /// start to a quarter reference before its end. A stretch of a longer recording
     /// (``Analyzer/Options/wholeCapture``), whose noise and peak the whole recording's scan

@@ -40,6 +40,44 @@ public enum Correlation {
         return out
     }
 
+    /// The phase transform (GCC-PHAT): `crossCorrelate` with every bin of the cross-spectrum
+    /// scaled to unit magnitude, so that each frequency votes for a delay with the same
+    /// weight. A tonal signal's plain correlation is dominated by its strongest partials and
+    /// rolls slowly around the peak; whitened, a copy at one delay gives a peak as sharp as an
+    /// impulse's. Bins below `floor` times the largest magnitude (of the product: 10⁻¹² is
+    /// 10⁻⁶ in each signal's amplitude) are left out, zero: a band neither signal holds at
+    /// all. (At 10⁻⁶ a tonal signal's own quiet bins were left out too, and its whitened
+    /// correlation was its few partials again.)
+    public static func whitenedCrossCorrelate(signal: UnsafeBufferPointer<Float>, template: UnsafeBufferPointer<Float>, lags: ClosedRange<Int>,
+                                              floor: Double = 1e-12) -> [Double] {
+        let n = signal.count, m = template.count
+        let negSpan = max(0, -lags.lowerBound)
+        let size = RealFFT.goodSize(atLeast: n + min(m, negSpan + m) + 1)
+        let fft = RealFFT.of(size: max(size, 2))
+        let a = RealFFT.Buffers(size: fft.size)
+        let b = RealFFT.Buffers(size: fft.size)
+        transform(signal, into: a, fft, keep: false)
+        transform(template, into: b, fft, keep: false)
+        multiplyByConjugate(a.spectrum, UnsafeBufferPointer(b.spectrum))
+        let spectrum = a.spectrum
+        var largest = 0.0
+        for (re, im) in spectrum { largest = max(largest, (re * re + im * im).squareRoot()) }
+        for i in spectrum.indices {
+            let (re, im) = spectrum[i]
+            let mag = (re * re + im * im).squareRoot()
+            spectrum[i] = mag > floor * largest ? (re / mag, im / mag) : (0, 0)
+        }
+        fft.inverse(a)
+        let r = a.samples
+        var out = [Double](repeating: 0, count: lags.count)
+        for (j, k) in lags.enumerated() {
+            if k >= n || k <= -m { continue }
+            let idx = k >= 0 ? k : fft.size + k
+            if idx >= 0 && idx < fft.size { out[j] = r[idx] / Double(fft.size) }
+        }
+        return out
+    }
+
     /// The spectrum of `x` zero-padded to the transform's size into `b`: the kept one when
     /// `keep` and the same input was kept before, else transformed (and kept when `keep`).
     static func transform(_ x: UnsafeBufferPointer<Float>, into b: RealFFT.Buffers, _ fft: RealFFT, keep: Bool) {

@@ -19,6 +19,30 @@ struct DSPTests {
         #expect(worst < 1e-9, "worst difference \(worst)")
     }
 
+    @Test("the whitened (phase-transform) correlation of a tonal signal with its delayed copy is an impulse at the delay")
+    func whitenedCorrelationIsAnImpulse() {
+        // Three partials and a little noise: the plain correlation rolls at the partials'
+        // periods around its peak; whitened, every frequency votes for the one delay.
+        var s: UInt64 = 4242
+        func r() -> Float { s = s &* 6364136223846793005 &+ 1442695040888963407; return Float(Int64(bitPattern: s >> 11) % 2000) / 1000 - 1 }
+        let n = 6000, delay = 1234
+        let x = (0..<n).map { i -> Float in
+            let t = Double(i)
+            return Float(sin(0.031 * t) + 0.5 * sin(0.093 * t + 1) + 0.25 * sin(0.155 * t + 2)) + 0.01 * r()
+        }
+        let capture = [Float](repeating: 0, count: delay) + x
+        let lags = -100...(capture.count - 100)
+        let w = capture.withUnsafeBufferPointer { c in x.withUnsafeBufferPointer { Correlation.whitenedCrossCorrelate(signal: c, template: $0, lags: lags) } }
+        let peak = w.indices.max { abs(w[$0]) < abs(w[$1]) }!
+        #expect(peak + lags.lowerBound == delay)
+        let others = w.indices.filter { abs($0 - peak) > 2 }.map { abs(w[$0]) }.max() ?? 1
+        #expect(w[peak] > 0.3 && others < w[peak] / 10, "peak \(w[peak]), largest elsewhere \(others)")
+        // The plain correlation's largest value beyond the peak's own lobe stands far closer to it.
+        let plain = Correlation.crossCorrelate(signal: capture, template: x, lags: lags)
+        let plainOthers = plain.indices.filter { abs($0 - peak) > 2 }.map { abs(plain[$0]) }.max() ?? 0
+        #expect(plainOthers > plain[peak] / 2, "plain peak \(plain[peak]), largest elsewhere \(plainOthers)")
+    }
+
     @Test("a correlation that reuses a kept spectrum equals one that transforms again, bit for bit")
     func keptSpectraAreExact() {
         var s: UInt64 = 777
