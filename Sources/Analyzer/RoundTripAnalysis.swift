@@ -124,7 +124,15 @@ struct RoundTripAnalysis {
             points = track(ref, cap, find, polarity: polarity)
         }
         guard points.count >= 1 else { return untracked(m, find) }
-        if points.allSatisfy(\.ambiguous) { return ambiguousEverywhere(m, find) }
+        if points.allSatisfy(\.ambiguous) {
+            // Drift smears the whole-signal correlation (a multitone capture at −1000 ppm slips
+            // 96 frames over 2 s, many cycles of its tones), and its largest lobe can be one of
+            // the other sign: tracked at that polarity, every window matched a negative lobe
+            // at some other delay. The other polarity, when its windows tell delays apart.
+            let flipped = track(ref, cap, find, polarity: -polarity)
+            guard !flipped.isEmpty, !flipped.allSatisfy(\.ambiguous) else { return ambiguousEverywhere(m, find) }
+            (polarity, points) = (-polarity, flipped)
+        }
 
         // 3. Segment (and the path's colouring, when it matters).
         var (seg, model, totalDrift) = segment(ref, cap, find, points, polarity: polarity)
