@@ -299,6 +299,8 @@ struct AnalyzerTuning: Sendable {
     var pathFitMinFrames = 4096
     /// …over at most this many frames around its middle (1 s at 48 kHz).
     var pathFitMaxFrames = 48000
+    /// Stretches whose reference holds within this share of the loudest one's energy are as loud (`StaticCurve.loudestStretch`).
+    var curveStretchTie = 0.05
     /// Ridge regularisation, relative to the reference's energy.
     var pathFitRidge = 1e-6
     /// The filter is used only when it cuts the residual of a plain gain by more than this factor.

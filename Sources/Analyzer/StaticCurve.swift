@@ -11,6 +11,27 @@ import Foundation
 /// delay, as the path applies it) makes the residual honest again. It is used only when it
 /// explains the capture clearly better than a gain does.
 enum StaticCurve {
+    /// Where the curve is fitted (capture frames): the ``AnalyzerTuning/pathFitMaxFrames``
+    /// of the segment where the capture is loudest, the one nearest the middle among those
+    /// within ``AnalyzerTuning/curveStretchTie`` of the loudest. A curve is fitted on the
+    /// amplitudes it sees: a speech-like segment's middle second fell in its quiet passages,
+    /// no curve stood out there, and the clipped peaks elsewhere read as clicks. (A sweep is
+    /// about as loud everywhere: its middle, as before. The capture, not the model: a path
+    /// model fitted on a sweep's middle octaves swings wildly at its top.)
+    static func loudestStretch(_ cap: [Float], _ a: Int, _ b: Int) -> (Int, Int) {
+        let tuning = AnalyzerTuning.standard
+        let len = tuning.pathFitMaxFrames
+        guard b - a > len else { return (a, b) }
+        let middle = (a + b) / 2 - len / 2
+        var prefix = [Double](repeating: 0, count: b - a + 1)
+        for i in a..<b { prefix[i - a + 1] = prefix[i - a] + Double(cap[i]) * Double(cap[i]) }
+        func energy(_ lo: Int) -> Double { prefix[lo + len - a] - prefix[lo - a] }
+        let starts = Array(stride(from: a, through: b - len, by: len / 10)) + [middle]
+        let loudest = starts.map(energy).max() ?? 0
+        let best = starts.filter { energy($0) >= (1 - tuning.curveStretchTie) * loudest }.min { abs($0 - middle) < abs($1 - middle) } ?? middle
+        return (best, best + len)
+    }
+
     /// The reference through the fitted curve (normalised to unit gain), or nil when a plain
     /// gain fits as well.
     static func fit(ref: [Float], cap: [Float], segment s: Segment, interp: SincInterpolator) -> [Float]? {
@@ -19,7 +40,7 @@ enum StaticCurve {
         let a = max(s.captureStart, Int(s.level.rounded(.up)), 0)
         let b = min(s.captureEnd, Int(s.level + (1 + s.drift) * Double(ref.count)), cap.count)
         guard b - a > tuning.pathFitMinFrames else { return nil }
-        let lo = max(a, (a + b) / 2 - tuning.pathFitMaxFrames / 2), hi = min(b, lo + tuning.pathFitMaxFrames)
+        let (lo, hi) = loudestStretch(cap, a, b)
         var peak: Float = 0
         for v in ref { peak = max(peak, abs(v)) }
         guard peak > 0 else { return nil }

@@ -117,6 +117,17 @@ struct CorpusTests {
         }
     }
 
+    @Test("a drop behind the clipper in a speech-like signal: found, and its clipped peaks no clicks (the curve was fitted on the longest segment's middle second, quiet speech, none stood out, and two clipped peaks read as clicks of 30 and 13 frames)")
+    func dropBehindClipperInSpeech() throws {
+        let cs = Self.cases { $0.family == .speechLike && $0.path == .clip && $0.damage != .none }
+        #expect(cs.count == 1)
+        for c in cs {
+            let (m, b, s) = try Self.run(c)
+            #expect(s.found == s.expected && s.falseEvents == 0, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
+            #expect((s.latencyError ?? .infinity) <= 0.05, "\(c.name): latency error \(s.latencyError ?? .nan)")
+        }
+    }
+
     @Test("damage in the low and the high part of sweeps from 20 Hz, speech- and music-like: each found with kind, place within 1 ms and size")
     func damage() throws {
         let families: [Corpus.Family] = [.logSweep, .logSweepFaded, .speechLike, .musicLike]
