@@ -159,6 +159,11 @@ struct AnalyzerTuning: Sendable {
     /// there, whatever its colour): the power ratio of a noise-only fit is χ² with 2 degrees
     /// of freedom over its mean, and 6² = 36 leaves a chance of e⁻¹⁸ per tone.
     var humDetectionSigmas = 6.0
+    /// The screen before that fit: a harmonic this many times above its neighbours in the
+    /// residual at the whole lag, whose floor the probe's half-frame misalignment raises
+    /// (measured: hum at −20 dB stood 4.4–19× there, its fundamental 19×); a noise-only
+    /// ratio reaches 3² with a chance of e⁻⁹ per tone.
+    var humScreenSigmas = 3.0
     /// The residual is judged in blocks of this many frames: a block whose residual power is
     /// above this multiple of the median block's holds the reference at another delay (before
     /// or after a step), whose own low frequencies would hide the hum's lines; it is not fitted.

@@ -23,12 +23,29 @@ enum StaticCurve {
         let len = tuning.pathFitMaxFrames
         guard b - a > len else { return (a, b) }
         let middle = (a + b) / 2 - len / 2
-        var prefix = [Double](repeating: 0, count: b - a + 1)
-        for i in a..<b { prefix[i - a + 1] = prefix[i - a] + Double(cap[i]) * Double(cap[i]) }
-        func energy(_ lo: Int) -> Double { prefix[lo + len - a] - prefix[lo - a] }
-        let starts = Array(stride(from: a, through: b - len, by: len / 10)) + [middle]
-        let loudest = starts.map(energy).max() ?? 0
-        let best = starts.filter { energy($0) >= (1 - tuning.curveStretchTie) * loudest }.min { abs($0 - middle) < abs($1 - middle) } ?? middle
+        // Energies of len/10-frame blocks (eight lanes at a time), and each stretch's as ten of them.
+        let block = len / 10
+        func energy(from lo: Int, count: Int) -> Double {
+            cap.withUnsafeBufferPointer { c in
+                var acc = SIMD8<Float>(repeating: 0)
+                var i = lo
+                while i + 8 <= lo + count {
+                    let v = SIMD8<Float>(c[(i)..<(i + 8)])
+                    acc += v * v
+                    i += 8
+                }
+                var tail: Float = 0
+                while i < lo + count { tail += c[i] * c[i]; i += 1 }
+                return Double(acc.sum() + tail)
+            }
+        }
+        let blocks = (0..<((b - a) / block)).map { energy(from: a + $0 * block, count: block) }
+        var candidates: [(start: Int, energy: Double)] = [(middle, energy(from: middle, count: len))]
+        if blocks.count >= 10 {
+            for k in 0...(blocks.count - 10) { candidates.append((a + k * block, blocks[k..<(k + 10)].reduce(0, +))) }
+        }
+        let loudest = candidates.map(\.energy).max() ?? 0
+        let best = candidates.filter { $0.energy >= (1 - tuning.curveStretchTie) * loudest }.min { abs($0.start - middle) < abs($1.start - middle) }?.start ?? middle
         return (best, best + len)
     }
 
