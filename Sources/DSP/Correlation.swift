@@ -18,6 +18,13 @@ public enum Correlation {
     /// - Complexity: O((n + m) log(n + m)) for a signal of n and a template of m samples.
     public static func crossCorrelate(signal: UnsafeBufferPointer<Float>, template: UnsafeBufferPointer<Float>, lags: ClosedRange<Int>,
                                       reuse: Reuse = []) -> [Double] {
+        correlate(signal: signal, template: template, lags: lags, reuse: reuse) { _ in }
+    }
+
+    /// The correlation through the FFT, with `shape` applied to the cross-spectrum before the
+    /// inverse transform.
+    static func correlate(signal: UnsafeBufferPointer<Float>, template: UnsafeBufferPointer<Float>, lags: ClosedRange<Int>,
+                          reuse: Reuse, shape: (UnsafeMutableBufferPointer<(Double, Double)>) -> Void) -> [Double] {
         let n = signal.count, m = template.count
         // Lags k with -m < k < n can be non-zero. Pad to cover both ends without wrap.
         let negSpan = max(0, -lags.lowerBound)
@@ -28,6 +35,7 @@ public enum Correlation {
         transform(signal, into: a, fft, keep: reuse.contains(.signal))
         transform(template, into: b, fft, keep: reuse.contains(.template))
         multiplyByConjugate(a.spectrum, UnsafeBufferPointer(b.spectrum))
+        shape(a.spectrum)
         fft.inverse(a)
         let scale = 1.0 / Double(fft.size)
         let r = a.samples
@@ -50,32 +58,15 @@ public enum Correlation {
     /// correlation was its few partials again.)
     public static func whitenedCrossCorrelate(signal: UnsafeBufferPointer<Float>, template: UnsafeBufferPointer<Float>, lags: ClosedRange<Int>,
                                               floor: Double = 1e-12) -> [Double] {
-        let n = signal.count, m = template.count
-        let negSpan = max(0, -lags.lowerBound)
-        let size = RealFFT.goodSize(atLeast: n + min(m, negSpan + m) + 1)
-        let fft = RealFFT.of(size: max(size, 2))
-        let a = RealFFT.Buffers(size: fft.size)
-        let b = RealFFT.Buffers(size: fft.size)
-        transform(signal, into: a, fft, keep: false)
-        transform(template, into: b, fft, keep: false)
-        multiplyByConjugate(a.spectrum, UnsafeBufferPointer(b.spectrum))
-        let spectrum = a.spectrum
-        var largest = 0.0
-        for (re, im) in spectrum { largest = max(largest, (re * re + im * im).squareRoot()) }
-        for i in spectrum.indices {
-            let (re, im) = spectrum[i]
-            let mag = (re * re + im * im).squareRoot()
-            spectrum[i] = mag > floor * largest ? (re / mag, im / mag) : (0, 0)
+        correlate(signal: signal, template: template, lags: lags, reuse: []) { spectrum in
+            var largest = 0.0
+            for (re, im) in spectrum { largest = max(largest, (re * re + im * im).squareRoot()) }
+            for i in spectrum.indices {
+                let (re, im) = spectrum[i]
+                let mag = (re * re + im * im).squareRoot()
+                spectrum[i] = mag > floor * largest ? (re / mag, im / mag) : (0, 0)
+            }
         }
-        fft.inverse(a)
-        let r = a.samples
-        var out = [Double](repeating: 0, count: lags.count)
-        for (j, k) in lags.enumerated() {
-            if k >= n || k <= -m { continue }
-            let idx = k >= 0 ? k : fft.size + k
-            if idx >= 0 && idx < fft.size { out[j] = r[idx] / Double(fft.size) }
-        }
-        return out
     }
 
     /// The spectrum of `x` zero-padded to the transform's size into `b`: the kept one when
