@@ -366,6 +366,10 @@ struct AnalyzerTuning: Sendable {
     /// click through clipping sat at 0.81–1.0 of the peak. (A real click on a clipped peak
     /// is not told from the clip.)
     var curvedPathClickFreeOfPeak = 0.8
+    /// …or within this many frames of such a frame: a clipped passage's one sample where the
+    /// reference dips (noise with pauses behind the clipper: the model at 0.49 of its peak
+    /// between samples at 0.87 and 0.98, the capture flat at its ceiling) is the clip's too.
+    var curvedPathClickReach = 2
 
     // MARK: fit of one alignment (Explainer.fit)
 

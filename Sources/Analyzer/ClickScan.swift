@@ -272,7 +272,8 @@ extension Explainer {
         if lowBandShare(e, around: first...last) < tuning.nyquistMisfitMaxLowShare { return nil }
         // Through a memoryless non-linearity (``curvedPath``), the fitted curve misfits the
         // reference's loudest stretches most: a burst there is the curve's, not a click.
-        if curvedPath, (first...last).contains(where: { abs(m[$0]) >= tuning.curvedPathClickFreeOfPeak * r.peak }) { return nil }
+        if curvedPath, (max(0, first - tuning.curvedPathClickReach)...min(n - 1, last + tuning.curvedPathClickReach))
+            .contains(where: { abs(m[$0]) >= tuning.curvedPathClickFreeOfPeak * r.peak }) { return nil }
         return [Event(kind: .click, captureSample: lo + first, sizeSamples: last - first + 1, sampleRate: fs)]
     }
 
