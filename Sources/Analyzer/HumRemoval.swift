@@ -45,13 +45,10 @@ extension RoundTripAnalysis {
         }
         let used = position.indices.filter { position[$0] != nil }
         guard !used.isEmpty else { return nil }
-        let aligned = ref.withUnsafeBufferPointer { rb in interp.values(at: 0..<used.count, in: rb) { position[used[$0]]! } }
-        var rc = 0.0, rr = 0.0
-        for (j, k) in used.enumerated() { rc += aligned[j] * Double(raw[k * step]); rr += aligned[j] * aligned[j] }
-        let g = rr > 0 ? rc / rr : 0
-        var r: [(t: Int, e: Double)] = (0..<count).map { ($0 * step, 0) }
-        for (j, k) in used.enumerated() { r[k].e = Double(raw[k * step]) - g * aligned[j] }
-        zeroMisfitBlocks(&r)
+        let values = ref.withUnsafeBufferPointer { rb in interp.values(at: 0..<used.count, in: rb) { position[used[$0]]! } }
+        var aligned = [Double?](repeating: nil, count: count)
+        for (j, k) in used.enumerated() { aligned[k] = values[j] }
+        let r = decimatedResidual(raw, aligned)
         let tones = humTones(r, f0: f0, fs: Double(reference.sampleRate))
         return tones.isEmpty ? nil : removing(tones, from: raw)
     }
@@ -86,17 +83,24 @@ extension RoundTripAnalysis {
     func alignedResidual(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, fractional: Bool) -> [(t: Int, e: Double)] {
         let step = AnalyzerTuning.humDecimation
         let frames = 0..<((cap.count + step - 1) / step)
-        let aligned: [Double]
+        let aligned: [Double?]
         if fractional {
             let lag = Double(find.lags.lowerBound) + interp.refinePeak(of: find.corr, near: find.peakIndex).position
-            aligned = ref.withUnsafeBufferPointer { rb in interp.values(at: frames, in: rb) { Double($0 * step) - lag } }
+            aligned = ref.withUnsafeBufferPointer { rb in interp.values(at: frames, in: rb) { Double($0 * step) - lag } }.map { $0 }
         } else {
-            aligned = frames.map { k in let i = k * step - find.lag; return i >= 0 && i < ref.count ? Double(ref[i]) : 0 }
+            aligned = frames.map { k -> Double? in let i = k * step - find.lag; return i >= 0 && i < ref.count ? Double(ref[i]) : 0 }
         }
+        return decimatedResidual(cap, aligned)
+    }
+
+    /// `cap` minus the least-squares gain times `aligned` at every ``AnalyzerTuning/humDecimation``-th
+    /// frame that has an aligned value (zero at the others), the blocks that misfit zeroed.
+    func decimatedResidual(_ cap: [Float], _ aligned: [Double?]) -> [(t: Int, e: Double)] {
+        let step = AnalyzerTuning.humDecimation
         var rc = 0.0, rr = 0.0
-        for k in frames { rc += aligned[k] * Double(cap[k * step]); rr += aligned[k] * aligned[k] }
+        for (k, a) in aligned.enumerated() { if let a { rc += a * Double(cap[k * step]); rr += a * a } }
         let g = rr > 0 ? rc / rr : 0
-        var r: [(t: Int, e: Double)] = frames.map { k in (k * step, Double(cap[k * step]) - g * aligned[k]) }
+        var r: [(t: Int, e: Double)] = aligned.enumerated().map { k, a in (k * step, a.map { Double(cap[k * step]) - g * $0 } ?? 0) }
         zeroMisfitBlocks(&r)
         return r
     }

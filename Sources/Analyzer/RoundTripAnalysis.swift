@@ -486,16 +486,7 @@ struct RoundTripAnalysis {
             // A stretch of a longer recording: the noise and energy of the whole of it.
             (sigma, capE) = (whole.correlationNoise, whole.energy)
         } else {
-            // Noise floor: robust spread of the correlation away from the peak.
-            var sample: [Double] = []
-            sample.reserveCapacity(corr.count / tuning.findNoiseSubsample + 1)
-            var i = 0
-            while i < corr.count {
-                if abs(i - peak) > tuning.findPeakExclusion { sample.append(abs(corr[i])) }
-                i += tuning.findNoiseSubsample
-            }
-            let med = Stats.upperMedian(sample) ?? 0
-            (sigma, capE) = (med / tuning.medianOfAbsoluteNormal, energy(cap))
+            (sigma, capE) = (correlationNoise(corr, awayFrom: peak), energy(cap))
         }
         let height = lobe.height ?? abs(corr[peak])
         var z = sigma > 0 ? height / sigma : (height > 0 ? .infinity : 0)
@@ -529,15 +520,23 @@ extension RoundTripAnalysis {
         }
         var peak = 0
         for i in w.indices where abs(w[i]) > abs(w[peak]) { peak = i }
-        var sample: [Double] = []
-        var i = 0
-        while i < w.count {
-            if abs(i - peak) > tuning.findPeakExclusion { sample.append(abs(w[i])) }
-            i += tuning.findNoiseSubsample
-        }
-        let sigma = (Stats.upperMedian(sample) ?? 0) / tuning.medianOfAbsoluteNormal
+        let sigma = correlationNoise(w, awayFrom: peak)
         guard sigma > 0 else { return nil }
         return (peak, abs(w[peak]) / sigma)
+    }
+
+    /// A correlation's noise floor: the robust spread (median |c| / 0.6745) of every
+    /// ``AnalyzerTuning/findNoiseSubsample``-th lag more than ``AnalyzerTuning/findPeakExclusion``
+    /// lags from `peak`.
+    func correlationNoise(_ corr: [Double], awayFrom peak: Int) -> Double {
+        var sample: [Double] = []
+        sample.reserveCapacity(corr.count / tuning.findNoiseSubsample + 1)
+        var i = 0
+        while i < corr.count {
+            if abs(i - peak) > tuning.findPeakExclusion { sample.append(abs(corr[i])) }
+            i += tuning.findNoiseSubsample
+        }
+        return (Stats.upperMedian(sample) ?? 0) / tuning.medianOfAbsoluteNormal
     }
 
     /// The lags of the whole-signal correlation: from half a reference before the capture's
