@@ -38,7 +38,9 @@ struct Tracker {
     let w = AnalyzerTuning.trackingWindow
     let radius = AnalyzerTuning.searchRadius
     private let refPrefix: [Double]   // prefix sums of ref² for window energies
-    private let meanWindowEnergy: Double
+    /// `1/√E` of the reference's energy under a window starting at each position from −w on
+    /// (``TrackerKernels/inverseRootEnergies(first:count:w:minE:energy:)``).
+    private let invRoot: [Double]
 
     init(ref: [Float], cap: [Float], rhoFloor: Double, interp: SincInterpolator) {
         self.ref = ref
@@ -48,7 +50,12 @@ struct Tracker {
         var pre = [Double](repeating: 0, count: ref.count + 1)
         for i in 0..<ref.count { pre[i + 1] = pre[i] + Double(ref[i]) * Double(ref[i]) }
         refPrefix = pre
-        meanWindowEnergy = pre[ref.count] * Double(AnalyzerTuning.trackingWindow) / Double(max(1, ref.count))
+        let w = AnalyzerTuning.trackingWindow
+        let mean = pre[ref.count] * Double(w) / Double(max(1, ref.count))
+        invRoot = TrackerKernels.inverseRootEnergies(first: -w, count: ref.count + w + 1, w: w,
+                                                     minE: AnalyzerTuning.standard.minReferenceWindowEnergy * mean) { a, b in
+            pre[max(0, min(ref.count, b))] - pre[max(0, min(ref.count, a))]
+        }
     }
 
     private func refEnergy(_ a: Int, _ b: Int) -> Double {
@@ -80,8 +87,7 @@ struct Tracker {
         }
         // Normalised correlation: the raw one favours louder stretches of the reference
         // (fades), the normalised one peaks at exactly 1 at the true lag of a clean copy.
-        let minE = tuning.minReferenceWindowEnergy * meanWindowEnergy
-        let rho = TrackerKernels.normalised(corr, lo: lo, w: w, capE: capE, minE: minE, polarity: polarity) { refEnergy($0, $1) }
+        let rho = TrackerKernels.normalised(corr, lo: lo, invRoot: invRoot, first: -w, invCapRoot: 1 / capE.squareRoot(), polarity: polarity)
         // Candidates: the strongest local maxima, and the one nearest the prediction.
         // (The largest |rho| is a local maximum: its last occurrence is above its right neighbour.)
         let top = TrackerKernels.largestMagnitude(rho)

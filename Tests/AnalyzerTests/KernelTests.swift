@@ -82,9 +82,9 @@ struct KernelTests {
         }
     }
 
-    @Test("the tracker's normalisation equals the scalar loop bit for bit", arguments: [1.0, -1.0])
+    @Test("the tracker's normalisation equals the scalar loop bit for bit, and c/√(e·capE) within a few ulp", arguments: [1.0, -1.0])
     func trackerNormalisationIsExact(polarity: Double) {
-        let w = 64, lo = -100
+        let w = 64, lo = -40, first = -w
         // A reference with a silent stretch (energies at or below the floor) and lags past both ends.
         var ref = Self.noise(700, seed: 8)
         for i in 300..<420 { ref[i] = 0 }
@@ -95,14 +95,21 @@ struct KernelTests {
         corr[5] = 0
         corr[6] = -0.0
         let capE = 55.5, minE = 3.0
-        var want = [Double](repeating: 0, count: corr.count)
+        let table = TrackerKernels.inverseRootEnergies(first: first, count: lo - first + corr.count, w: w, minE: minE, energy: energy)
+        var want = [Double](repeating: 0, count: corr.count), old = want
         for k in 0..<corr.count {
             let e = energy(lo + k, lo + k + w)
-            if e > minE { want[k] = max(0, polarity * corr[k] / (e * capE).squareRoot()) * polarity }
+            want[k] = max(0, polarity * corr[k] * table[lo + k - first] * (1 / capE.squareRoot())) * polarity
+            if e > minE { old[k] = max(0, polarity * corr[k] / (e * capE).squareRoot()) * polarity }
         }
-        let got = TrackerKernels.normalised(corr, lo: lo, w: w, capE: capE, minE: minE, polarity: polarity, energy: energy)
+        let got = TrackerKernels.normalised(corr, lo: lo, invRoot: table, first: first, invCapRoot: 1 / capE.squareRoot(), polarity: polarity)
         #expect(got.map(\.bitPattern) == want.map(\.bitPattern))
         #expect(want.contains { $0 != 0 } && want.contains { $0 == 0 })
+        // Zero exactly where the old quotient was zero; elsewhere within 4 ulp of it.
+        for k in 0..<corr.count {
+            #expect((got[k] == 0) == (old[k] == 0))
+            #expect(abs(got[k] - old[k]) <= 4 * old[k].ulp)
+        }
     }
 
     @Test("the tracker's candidate peaks are the direct loop's, with zeros, ties, NaN and both ends")
