@@ -41,6 +41,8 @@ struct Tracker {
     /// `1/√E` of the reference's energy under a window starting at each position from −w on
     /// (``TrackerKernels/inverseRootEnergies(first:count:w:minE:energy:)``).
     private let invRoot: [Double]
+    /// The reference's correlation with capture windows (``DSP/BlockCorrelation``).
+    private let blocks: BlockCorrelation
 
     init(ref: [Float], cap: [Float], rhoFloor: Double, interp: SincInterpolator) {
         self.ref = ref
@@ -51,6 +53,7 @@ struct Tracker {
         for i in 0..<ref.count { pre[i + 1] = pre[i] + Double(ref[i]) * Double(ref[i]) }
         refPrefix = pre
         let w = AnalyzerTuning.trackingWindow
+        blocks = BlockCorrelation(signal: ref, templateFrames: w, firstLag: -w)
         let mean = pre[ref.count] * Double(w) / Double(max(1, ref.count))
         invRoot = TrackerKernels.inverseRootEnergies(first: -w, count: ref.count + w + 1, w: w,
                                                      minE: AnalyzerTuning.standard.minReferenceWindowEnergy * mean) { a, b in
@@ -71,19 +74,9 @@ struct Tracker {
         var capE = 0.0
         for i in t..<(t + w) { capE += Double(cap[i]) * Double(cap[i]) }
         guard capE > tuning.silentWindowEnergy else { return nil }
-        // The reference stretch [lo, hi + w), zero outside the reference.
-        let segLen = hi - lo + w
-        var seg = [Float](repeating: 0, count: segLen)
-        let a = max(0, lo), b = min(n, hi + w)
-        if b > a {
-            ref.withUnsafeBufferPointer { rb in
-                seg.withUnsafeMutableBufferPointer { sb in (sb.baseAddress! + (a - lo)).update(from: rb.baseAddress! + a, count: b - a) }
-            }
-        }
+        // The reference stretch [lo, hi + w), zero outside the reference, block by block.
         let corr: [Double] = cap.withUnsafeBufferPointer { cp in
-            seg.withUnsafeBufferPointer { sp in
-                Correlation.crossCorrelate(signal: sp, template: UnsafeBufferPointer(rebasing: cp[t..<(t + w)]), lags: 0...(hi - lo))
-            }
+            blocks.correlate(template: UnsafeBufferPointer(rebasing: cp[t..<(t + w)]), lags: lo...hi)
         }
         // Normalised correlation: the raw one favours louder stretches of the reference
         // (fades), the normalised one peaks at exactly 1 at the true lag of a clean copy.

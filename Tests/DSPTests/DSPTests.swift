@@ -19,6 +19,34 @@ struct DSPTests {
         #expect(worst < 1e-9, "worst difference \(worst)")
     }
 
+    @Test("the block-partitioned correlation equals the one-piece correlation and direct summation, lags before, across and past the signal")
+    func blockCorrelationMatches() {
+        var s: UInt64 = 777
+        func r() -> Float { s = s &* 6364136223846793005 &+ 1442695040888963407; return Float(Int64(bitPattern: s >> 11) % 2000) / 1000 - 1 }
+        let x = (0..<20_000).map { _ in r() }
+        let blocks = BlockCorrelation(signal: x, templateFrames: 1024, firstLag: -1024)
+        #expect(blocks.blockLags == 4096 - 1024 + 1)
+        // A full window and a shorter one; ranges inside one block, across four, at both ends
+        // and wholly past the signal (zeros).
+        for (len, lags) in [(1024, 3000...11_192), (1024, -1023...500), (1024, 19_000...25_000), (700, 5...5), (1024, 21_000...21_100), (1024, -1024...19_999)] {
+            let y = (0..<len).map { _ in r() }
+            let got = y.withUnsafeBufferPointer { blocks.correlate(template: $0, lags: lags) }
+            let whole = Correlation.crossCorrelate(signal: x, template: y, lags: lags)
+            let worst = zip(got, whole).map { abs($0 - $1) }.max() ?? 1
+            let scale = whole.map { abs($0) }.max() ?? 0
+            #expect(got.count == lags.count)
+            #expect(worst <= 1e-12 * max(1, scale), "lags \(lags): worst difference \(worst) of \(scale)")
+        }
+        // Against direct summation on a few hundred lags spread over the signal.
+        let y = (0..<1024).map { _ in r() }
+        let lags = 9_000...9_300
+        let got = y.withUnsafeBufferPointer { blocks.correlate(template: $0, lags: lags) }
+        let slow = Correlation.direct(signal: x, template: y, lags: lags)
+        #expect((zip(got, slow).map { abs($0 - $1) }.max() ?? 1) < 1e-9)
+        // A lag wholly past the end is exactly zero.
+        #expect(y.withUnsafeBufferPointer { blocks.correlate(template: $0, lags: 20_000...20_010) }.allSatisfy { $0 == 0 })
+    }
+
     @Test("the whitened (phase-transform) correlation of a tonal signal with its delayed copy is an impulse at the delay")
     func whitenedCorrelationIsAnImpulse() {
         // Three partials and a little noise: the plain correlation rolls at the partials'
