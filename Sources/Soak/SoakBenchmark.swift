@@ -67,6 +67,10 @@ public enum SoakBenchmark {
         /// The model alone on the same chunks, CPU seconds on one core.
         public var modelCPU: Double
         public var events: Int
+        /// Analyses and probe searches answered from the memo, and those made (``AnalysisMemo``;
+        /// both 0 without one).
+        public var memoHits: Int
+        public var memoMisses: Int
     }
 
     /// CPU time (user + system) of this process so far, in seconds: on a shared machine wall
@@ -78,11 +82,14 @@ public enum SoakBenchmark {
     }
 
     /// A card-model soak of `seconds`, and the model alone playing the same chunks (same seeds);
-    /// times are this process's CPU seconds.
-    public static func sim(seconds: Double, makeLoop: (Int) throws(LoopbenchError) -> any AudioLoop) throws(LoopbenchError) -> SimResult {
+    /// times are this process's CPU seconds. Without `memo` every window is analysed, as on a
+    /// live backend.
+    public static func sim(seconds: Double, memo: Bool, makeLoop: (Int) throws(LoopbenchError) -> any AudioLoop) throws(LoopbenchError) -> SimResult {
         let probe = PeriodicProbe()
+        var options = SoakRunner.Options(durationSeconds: seconds)
+        options.memo = memo ? AnalysisMemo() : nil
         let t0 = cpuNow(), w0 = ProgressLine.now()
-        let r = try SoakRunner.run(makeLoop: makeLoop, probe: probe, options: .init(durationSeconds: seconds),
+        let r = try SoakRunner.run(makeLoop: makeLoop, probe: probe, options: options,
                                    shouldStop: { false }, onEvent: { _ in }, onStatus: { _ in })
         let soakCPU = cpuNow() - t0, soakWall = ProgressLine.now() - w0
         let probes = probe.probes()
@@ -95,6 +102,7 @@ public enum SoakBenchmark {
             _ = try loop.run(stimulus: AudioBuffer(sampleRate: 48000, mono: mono))
             modelCPU += cpuNow() - t
         }
-        return SimResult(audioSeconds: r.report.soak.summary.durationS, soakCPU: soakCPU, soakWall: soakWall, modelCPU: modelCPU, events: r.report.soak.events.count)
+        return SimResult(audioSeconds: r.report.soak.summary.durationS, soakCPU: soakCPU, soakWall: soakWall, modelCPU: modelCPU, events: r.report.soak.events.count,
+                         memoHits: options.memo?.hits ?? 0, memoMisses: options.memo?.misses ?? 0)
     }
 }

@@ -29,6 +29,10 @@ public enum SoakRunner {
         /// Play and analyse a deterministic loop's chunks two at a time on two cores
         /// (``runInPairs``); off, one after another (the results are the same).
         public var pairs = true
+        /// On a deterministic loop, a capture stretch seen before bit for bit is answered from
+        /// the analyzer's (and the probe locator's) earlier answer for it (``AnalysisMemo``);
+        /// nil, or on any other loop, everything is measured (the results are the same).
+        public var memo: AnalysisMemo? = AnalysisMemo()
         public init(durationSeconds: Double) { self.durationSeconds = durationSeconds }
     }
 
@@ -215,6 +219,8 @@ public enum SoakRunner {
         var xruns: Int?
         /// The fast path's refusals in a row, carried from chunk to chunk (``SoakStream/fastRefusedInARow``).
         var fastRefusedInARow = 0
+        /// The analyzer's answers for windows seen before, on a deterministic loop (``AnalysisMemo``).
+        let memo: AnalysisMemo?
 
         init(first: any AudioLoop, probe: PeriodicProbe, options: Options) throws(LoopbenchError) {
             self.probe = probe
@@ -222,6 +228,7 @@ public enum SoakRunner {
             probes = probe.probes()
             // A deterministic loop (the card model) runs in simulated time, not on the wall clock.
             audioTimeline = first.capabilities.deterministic
+            memo = first.capabilities.deterministic ? options.memo : nil
             log = SoakLog(probe: probe, backend: first.backend, settings: first.effectiveSettings, timeline: audioTimeline ? "audio" : "wall")
             log.captureChannels = first.channels
             log.capturePath = options.saveCapture
@@ -278,6 +285,7 @@ public enum SoakRunner {
             let stream = SoakStream(probe: probe, probes: probes, runOffset: runOffset, firstPeriod: firstPeriod,
                                     channel: state.channel, historySeconds: max(2, options.aroundSeconds + 1))
             stream.fastRefusedInARow = state.fastRefusedInARow
+            stream.memo = memo
             return stream
         }
 

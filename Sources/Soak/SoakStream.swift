@@ -77,6 +77,8 @@ public final class SoakStream {
     /// Whether clean periods may take the fast path (``CleanPeriod``); off, every period goes
     /// to the analyzer (the tests compare the two).
     public var fastPath = true
+    /// The analyzer's answers for windows seen before (deterministic loops only: ``AnalysisMemo``).
+    public var memo: AnalysisMemo?
     let clean: CleanPeriod
     /// The last period was found where it was expected and was clean: the next one may take
     /// the fast path. Not after a re-lock, a period with events or one not found.
@@ -259,7 +261,7 @@ public final class SoakStream {
             // Only when the expected probe is there (a cheap correlation): the analyzer is not
             // handed a different probe to explain (a period lost puts the next one here).
             let g = (firstPeriod + k) % probes.count
-            if let hit = PeriodLocator.locate(probes[g], probeEnergy: energies[g], in: slice(searchChannel, s - pad, s + L + pad)),
+            if let hit = locate(g, in: slice(searchChannel, s - pad, s + L + pad)),
                hit.score >= PeriodLocator.foundThreshold, abs(hit.lag - pad) <= pad / 2,
                let o = analyse(k, at: s, tight: true, missing: 0) { return o }
             // Refused early: wait. (Not found where expected: searched for, as always.)
@@ -277,7 +279,7 @@ public final class SoakStream {
         // own probe (the probes take turns), which a search half a period wide can reach.
         for j in 0..<max(1, probe.distinct - 1) {
             let g = firstPeriod + k + j
-            guard let hit = PeriodLocator.locate(probes[g % probes.count], probeEnergy: energies[g % probes.count], in: region),
+            guard let hit = locate(g, in: region),
                   hit.score >= PeriodLocator.foundThreshold else { continue }
             let s = regionStart + hit.lag
             if s + L + margin > end { return nil }
@@ -321,7 +323,7 @@ public final class SoakStream {
         if nextNotYetIn { return nil }
         let g = (firstPeriod + k + 1) % probes.count
         let lo = s + 3 * L / 4, hi = s + P + P / 4 + L
-        guard let hit = PeriodLocator.locate(probes[g], probeEnergy: energies[g], in: slice(searchChannel, lo, hi)),
+        guard let hit = locate(g, in: slice(searchChannel, lo, hi)),
               hit.score >= PeriodLocator.foundThreshold else { return nil }
         return max(lo, base) + hit.lag
     }
@@ -335,21 +337,41 @@ public final class SoakStream {
     func withContext(_ g: Int, start: Int, w0: Int, w1: Int, missing: Int) -> [(kind: Event.Kind, frame: Int, size: Int)]? {
         let sep = [Float](repeating: 0, count: P - L)
         let zeros = [Float](repeating: 0, count: pad)
-        let refFrames: [Float], c0: Int, c1: Int
+        let refFrames: [Float], key: [Int], c0: Int, c1: Int
         if missing == 0, let ps = prevStart, ps - 2 * pad >= base {
             refFrames = zeros + probes[(g - 1) % probes.count] + sep + probes[g % probes.count] + zeros
+            key = [1, (g - 1) % probes.count, g % probes.count]
             c0 = ps - 2 * pad
             c1 = min(end, start + L + 2 * pad)
         } else if let ns = nextProbeStart(after: g - firstPeriod, from: start), ns + L + 2 * pad <= end, start - 2 * pad >= base {
             refFrames = zeros + probes[g % probes.count] + sep + probes[(g + 1) % probes.count] + zeros
+            key = [2, g % probes.count, (g + 1) % probes.count]
             c0 = start - 2 * pad
             c1 = ns + L + 2 * pad
         } else { return nil }
-        let window = AudioBuffer(sampleRate: rate, channels: buf.indices.map { Array(slice($0, c0, c1)) })
-        guard let m = try? Analyzer.analyze(reference: AudioBuffer(sampleRate: rate, mono: refFrames), capture: window,
-                                            options: .init(channel: channelUsed ?? forcedChannel)),
+        guard let m = measured(key, channels: buf.indices.map { Array(slice($0, c0, c1)) }, reference: { refFrames }),
               m.verdict != .noSignal else { return nil }
         return m.events.map { (kind: $0.kind, frame: c0 + $0.captureSample, size: $0.sizeSamples) }.filter { $0.frame >= w0 && $0.frame < w1 }
+    }
+
+    /// Where probe number `g` (taken round the probes) starts in `signal`
+    /// (``PeriodLocator/locate(_:probeEnergy:in:)``), from the memo when the stretch was seen before.
+    func locate(_ g: Int, in signal: ArraySlice<Float>) -> (lag: Int, score: Double)? {
+        let i = g % probes.count
+        if let memo { return memo.locate(probe: i, probes[i], probeEnergy: energies[i], in: signal) }
+        return PeriodLocator.locate(probes[i], probeEnergy: energies[i], in: signal)
+    }
+
+    /// The analyzer's measurement of a capture window against the reference `reference()`
+    /// builds (named by `key`: which probes, which padding), from the memo when the window was
+    /// seen before; nil when the analyzer refuses the input.
+    func measured(_ key: [Int], channels: [[Float]], reference: () -> [Float]) -> LoopMeasurement? {
+        let channel = channelUsed ?? forcedChannel
+        if let memo {
+            return try? memo.measurement(referenceKey: key + [P, L, pad], channel: channel, capture: channels, sampleRate: rate, reference: reference)
+        }
+        return try? Analyzer.analyze(reference: AudioBuffer(sampleRate: rate, mono: reference()), capture: AudioBuffer(sampleRate: rate, channels: channels),
+                                     options: .init(channel: channel))
     }
 
     /// The capture window for period `k`'s probe at `s`, and the silence to put before the probe
@@ -372,10 +394,9 @@ public final class SoakStream {
         let k = k0 + missing
         let g = firstPeriod + k
         let (w0, w1, padL) = window(k, at: s, missing: missing)
-        let reference = AudioBuffer(sampleRate: rate, mono: [Float](repeating: 0, count: padL) + probes[g % probes.count]
-                                        + [Float](repeating: 0, count: (w1 - s - L) >= 2 * pad ? pad : 0))
-        let audio = AudioBuffer(sampleRate: rate, channels: buf.indices.map { Array(slice($0, w0, w1)) })
-        guard let m = try? Analyzer.analyze(reference: reference, capture: audio, options: .init(channel: channelUsed ?? forcedChannel)),
+        let padR = (w1 - s - L) >= 2 * pad ? pad : 0
+        let reference = { [Float](repeating: 0, count: padL) + self.probes[g % self.probes.count] + [Float](repeating: 0, count: padR) }
+        guard let m = measured([0, g % probes.count, padL, padR], channels: buf.indices.map { Array(slice($0, w0, w1)) }, reference: reference),
               m.verdict != .noSignal, let d = m.latency?.samples else { return nil }
         let start = Double(w0) + d + Double(padL)
         if tight && abs(start - Double(s)) > Double(pad) / 2 { return nil }

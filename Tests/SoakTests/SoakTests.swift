@@ -186,6 +186,31 @@ struct SoakCLITests {
     /// with the model's stalls (148 events in 3 minutes at this seed when written), at QEMU's
     /// defaults (every period analysed in full) and at 48 kHz (the fast path takes periods, so
     /// the state a chunk leaves changes and the second of a pair is analysed again from it).
+    /// The card model's windows answered from the memo (the analyzer's and the locator's
+    /// earlier answers for stretches equal bit for bit) give what analysing every window gives:
+    /// every period's latency and verdict and every event, with the model's stalls, one chunk
+    /// after another and two at a time; and the memo is used.
+    @Test func memoizedSoakGivesWhatAnalysingEveryWindowGives() throws {
+        let settings = ["host.stalls": "0.25/s:40ms"]
+        for pairs in [false, true] {
+            func soak(_ memo: AnalysisMemo?) throws -> SoakReport.Soak {
+                var options = SoakRunner.Options(durationSeconds: 80)
+                options.pairs = pairs
+                options.memo = memo
+                return try SoakRunner.run(makeLoop: { c throws(LoopbenchError) in try Loops.make(backend: "sim", settings: settings.merging(["seed": String(5 + c)]) { $1 }) },
+                                          probe: PeriodicProbe(), options: options, shouldStop: { false }, onEvent: { _ in }, onStatus: { _ in }).report.soak
+            }
+            let memo = AnalysisMemo()
+            let a = try soak(nil), b = try soak(memo)
+            func key(_ e: SoakEvent) -> String { "\(e.kind) \(e.runFrame) \(e.sizeSamples) \(e.period) \(e.latencyMS ?? -1) \(e.detail)" }
+            #expect(a.series.count == 80 && !a.events.isEmpty, "\(a.series.count) periods, \(a.events.count) events")
+            #expect(a.series.map { "\($0.period) \($0.latencyMS ?? -1) \($0.verdict) \($0.events)" } == b.series.map { "\($0.period) \($0.latencyMS ?? -1) \($0.verdict) \($0.events)" }, "pairs \(pairs)")
+            #expect(a.events.map(key) == b.events.map(key), "pairs \(pairs): \(SoakMatch.describe(a.events)) against \(SoakMatch.describe(b.events))")
+            // The model repeats itself: a good share of the answers came from the memo.
+            #expect(memo.hits >= 40 && memo.misses > 0, "pairs \(pairs): \(memo.hits) answers reused, \(memo.misses) computed")
+        }
+    }
+
     @Test func chunksTwoAtATimeGiveWhatOneAfterAnotherGives() throws {
         for (settings, seconds) in [(["host.stalls": "0.25/s:40ms"], 60.0), (["host.stalls": "0.25/s:40ms", "out.frequency": "48000", "in.frequency": "48000"], 40.0)] {
             func soak(pairs: Bool) throws -> SoakReport {
