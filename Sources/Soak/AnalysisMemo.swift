@@ -15,9 +15,9 @@ import LoopbenchCore
 /// those of measuring everything (`SoakTests`, memo on and off). Real backends never repeat a
 /// stretch bit for bit (noise), so only deterministic loops keep a memo (``SoakRunner``).
 public final class AnalysisMemo: @unchecked Sendable {
-    /// Analysis windows kept: ~1.3 s of capture each (250 kB mono at 48 kHz), 64 MB at most.
+    /// Analysis windows kept: about a second of capture each (~200 kB mono at 48 kHz), ~52 MB at most.
     public static let windows = 256
-    /// Stretches searched for a probe kept: up to ~2 s each (380 kB), 48 MB at most.
+    /// Stretches searched for a probe kept: up to ~1.9 s each (~370 kB), ~47 MB at most.
     public static let searches = 128
 
     let measurements = ExactMemo<LoopMeasurement>(capacity: AnalysisMemo.windows)
