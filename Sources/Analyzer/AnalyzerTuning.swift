@@ -278,6 +278,16 @@ struct AnalyzerTuning: Sendable {
     var wanderMinRuns = 3
     var wanderMaxWindows = 2
     var wanderMaxStep = 4.0
+    /// A wander ends where the delay settles: the run right after it (or right before it) of at
+    /// most `wanderTailMaxWindows` windows, within `wanderTailMaxStep` frames of the longer run
+    /// beyond it, is the wander's tail, not a step. Through the resonant high-pass a sweep's
+    /// delay wanders 2039.3 → 2042.0 → 2044.6 frames, then four windows settle at 2045.1–2045.2
+    /// before the delay eases back to its true 2044.4 over the next few (the group delay above
+    /// the resonance): a run of their own, 0.74 frames off, read as a false 1-frame drop in
+    /// every damaged log sweep through that path. A one-frame discontinuity leaves flat runs on
+    /// both sides and no wander before them.
+    var wanderTailMaxWindows = 6
+    var wanderTailMaxStep = 1.5
     /// Left-out windows (imprecise or ambiguous) make a segment of their own only when at least
     /// `weakRunMinWindows` in a row agree within `weakRunTolerance` frames (twice the ±0.5-frame
     /// error of a sweep's lowest octaves) on a delay more than `weakRunMinStep` frames from both

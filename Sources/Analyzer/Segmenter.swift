@@ -168,12 +168,33 @@ struct Segmenter {
             while end < runs.count, runs[end].count <= tuning.wanderMaxWindows,
                   end == k || abs(levels[end] - levels[end - 1]) <= tuning.wanderMaxStep { end += 1 }
             if end - k >= tuning.wanderMinRuns, end - k < runs.count {
+                // The wander's tail joins the run beyond it (its level stays that run's).
+                if isWanderTail(runs, levels, end, beyond: end + 1) {
+                    runs[end + 1] = runs[end] + runs[end + 1]
+                    runs.remove(at: end)
+                    levels.remove(at: end)
+                }
+                if isWanderTail(runs, levels, k - 1, beyond: k - 2) {
+                    runs[k - 2] += runs[k - 1]
+                    runs.remove(at: k - 1)
+                    levels.remove(at: k - 1)
+                    k -= 1
+                    end -= 1
+                }
                 runs.removeSubrange(k..<end)
                 levels.removeSubrange(k..<end)
             } else {
                 k = max(k + 1, end)
             }
         }
+    }
+
+    /// Whether run `r`, next to a wander, is its tail: short, and close to the longer run
+    /// `beyond` it on the other side (``AnalyzerTuning/wanderTailMaxWindows``).
+    func isWanderTail(_ runs: [[TrackPoint]], _ levels: [Double], _ r: Int, beyond b: Int) -> Bool {
+        guard runs.indices.contains(r), runs.indices.contains(b) else { return false }
+        return runs[r].count <= tuning.wanderTailMaxWindows && runs[b].count > runs[r].count
+            && abs(levels[r] - levels[b]) <= tuning.wanderTailMaxStep
     }
 
     /// 4. Merge neighbours whose levels agree.

@@ -236,27 +236,27 @@ struct CorpusTests {
         }
     }
 
-    @Test("a resonant high-pass near 100 Hz under a sweep from 20 Hz: the delay's wander through the resonance is no step and the attenuated first octaves no replacement (the latency was 5.7–19 samples off, with 17120-frame replacements): within one sample or no-signal with the reason, at most one false event of a few frames, the drop found")
+    @Test("a resonant high-pass near 100 Hz under a sweep from 20 Hz: the delay's wander through the resonance is no step and the attenuated first octaves no replacement (the latency was 5.7–19 samples off, with 17120-frame replacements): the clean sweeps measured within 0.01 samples with no event; with a drop, the drop found and nothing else, or no-signal with the reason")
     func resonantHighPassUnderSweeps() throws {
         let cs = Self.cases { [.logSweep, .logSweepFaded].contains($0.family) && $0.path == .highpass100 }
         #expect(cs.count == 4)
-        var measured = 0
         for c in cs {
             let (m, b, s) = try Self.run(c)
             guard let e = s.latencyError else {
-                #expect(m.verdict == .noSignal && m.reason != nil, "\(c.name)")
+                // Measured: both sweeps with a drop. The wander's tail (four to six windows
+                // settling 0.7 frames off above the resonance) no longer makes a segment of its
+                // own; the stretch below it, where the 33-tap path filter cannot follow the
+                // resonance's gain (the residual 2–5× the signal) and no window is kept, is
+                // then named. Before, that tail's segment read as a false 1-frame drop and the
+                // latency 0.68–0.77 samples off.
+                #expect(c.damage != .none && m.verdict == .noSignal && m.reason != nil, "\(c.name)")
                 continue
             }
-            measured += 1
-            // Measured: 0.0005 clean (no-signal, the stretch named, while the interpolator
-            // pulled the first octaves' windows onto whole lags), 0.002 faded; 0.77 and 0.68
-            // with a drop (those windows still sit a fraction of a frame off through the resonance).
-            #expect(e <= 1, "\(c.name): latency error \(e)")
-            let sizeable = m.events.filter { e in e.sizeSamples >= 16 && !b.truth.contains { $0.kind == e.kind && $0.size == e.sizeSamples } }
-            #expect(s.falseEvents <= 1 && sizeable.isEmpty, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
-            #expect(s.found == s.expected, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
+            // Measured: 0.0005 and 0.0021 clean; the faded one read a false 6-frame repeat at
+            // its top before the wander's tail joined the segment after it.
+            #expect(e <= 0.01, "\(c.name): latency error \(e)")
+            #expect(s.falseEvents == 0 && s.found == s.expected, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
         }
-        #expect(measured == 4)
         // A linear sweep rises into the resonance (2.5× its level) within its first 300 frames:
         // that is no leading replacement (it read one of 170 frames), and the drop is found alone.
         for c in Self.cases({ $0.family == .linearSweep && $0.path == .highpass100 }) {
