@@ -619,6 +619,10 @@ struct AnalyzerTuning: Sendable {
     /// capture at 0 dB has a residual as large as the signal everywhere: that is its noise,
     /// not a stretch the segment fails to explain).
     var unvouchedOverVouched = 4.0
+    /// Tracked blocks next to an unvouched run that must misfit too for the misfit to be the
+    /// path's (``Explainer/misfitCrossesTrack(_:_:base:)``): two, so that one block a step
+    /// leaves partly fitted does not count.
+    var unvouchedCrossingBlocks = 2
     /// …where the aligned signal carries at least this share of the segment's mean power (a
     /// pause in the reference leaves a stretch with nothing to explain).
     var unvouchedMinSignalShare = 0.1

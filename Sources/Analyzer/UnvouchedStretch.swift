@@ -50,10 +50,16 @@ extension Explainer {
                 let head = run.blocks.prefix(2), tail = run.blocks.suffix(2)
                 if run.vouchedBefore && head.allSatisfy({ blocks[$0].ratio <= base }) { continue }
                 if run.vouchedAfter && tail.allSatisfy({ blocks[$0].ratio <= base }) { continue }
+                // …and the misfit must stop where the track takes over: one that runs on into
+                // the tracked windows is the path's, not a stretch the track lost.
+                if misfitCrossesTrack(blocks, run, base: base) { continue }
                 return stretch(run.blocks)
             }
             for run in runs where run.blocks.count >= tuning.unvouchedMinWindows {
                 guard let m = abruptMisfit(run.blocks, ratio: { blocks[$0].ratio }, base: base) else { continue }
+                // A misfit that runs on to the run's end and into the tracked windows after it
+                // is the path's (as above).
+                if m.last == run.blocks.last, run.vouchedAfter, misfitCrossesTrack(blocks, (Array(m), false, true), base: base) { continue }
                 // Other audio there, not silence: a path's stopband the probe runs into (a
                 // sweep behind a low-pass) leaves the capture silent, as abruptly.
                 let heard = m.reduce(0.0) { $0 + blocks[$1].heard }, sig = m.reduce(0.0) { $0 + blocks[$1].sig }
@@ -61,6 +67,20 @@ extension Explainer {
             }
         }
         return nil
+    }
+
+    /// Whether the first ``AnalyzerTuning/unvouchedCrossingBlocks`` tracked blocks next to the
+    /// run (after it, and before it when it has them) misfit beyond `base` too. Below a
+    /// resonant high-pass's resonance, where the 33-tap path filter cannot follow its gain,
+    /// the residual runs 2–5× the signal across the first tracked windows as well (2.3 and
+    /// 1.3 against a bar of 0.9); a stall the track lost ends where the track resumes, and the
+    /// tracked windows there fit.
+    func misfitCrossesTrack(_ blocks: [VouchBlock], _ run: UnvouchedRun, base: Double) -> Bool {
+        let k = tuning.unvouchedCrossingBlocks
+        func misfit(_ r: some Collection<Int>) -> Bool { r.count == k && r.allSatisfy { blocks[$0].vouched && blocks[$0].ratio > base } }
+        let after = run.vouchedAfter ? misfit((run.blocks.last! + 1)..<min(blocks.count, run.blocks.last! + 1 + k)) : false
+        let before = run.vouchedBefore ? misfit(max(0, run.blocks.first! - k)..<run.blocks.first!) : false
+        return (run.vouchedAfter || run.vouchedBefore) && (!run.vouchedAfter || after) && (!run.vouchedBefore || before)
     }
 
     /// Segment `s`'s extent `lo ..< hi` in blocks of one tracking window, each vouched for when

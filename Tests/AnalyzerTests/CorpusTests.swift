@@ -236,24 +236,20 @@ struct CorpusTests {
         }
     }
 
-    @Test("a resonant high-pass near 100 Hz under a sweep from 20 Hz: the delay's wander through the resonance is no step and the attenuated first octaves no replacement (the latency was 5.7–19 samples off, with 17120-frame replacements): the clean sweeps measured within 0.01 samples with no event; with a drop, the drop found and nothing else, or no-signal with the reason")
+    @Test("a resonant high-pass near 100 Hz under a sweep from 20 Hz: the delay's wander through the resonance is no step and the attenuated first octaves no replacement (the latency was 5.7–19 samples off, with 17120-frame replacements): every sweep measured within 0.01 samples, the drop found, nothing else")
     func resonantHighPassUnderSweeps() throws {
         let cs = Self.cases { [.logSweep, .logSweepFaded].contains($0.family) && $0.path == .highpass100 }
         #expect(cs.count == 4)
         for c in cs {
             let (m, b, s) = try Self.run(c)
-            guard let e = s.latencyError else {
-                // Measured: both sweeps with a drop. The wander's tail (four to six windows
-                // settling 0.7 frames off above the resonance) no longer makes a segment of its
-                // own; the stretch below it, where the 33-tap path filter cannot follow the
-                // resonance's gain (the residual 2–5× the signal) and no window is kept, is
-                // then named. Before, that tail's segment read as a false 1-frame drop and the
-                // latency 0.68–0.77 samples off.
-                #expect(c.damage != .none && m.verdict == .noSignal && m.reason != nil, "\(c.name)")
-                continue
-            }
-            // Measured: 0.0005 and 0.0021 clean; the faded one read a false 6-frame repeat at
-            // its top before the wander's tail joined the segment after it.
+            // Measured: 0.0005 and 0.0021 clean, 0.0010 and 0.0000 with the drop. Before the
+            // wander's tail (four to six windows settling 0.7 frames off above the resonance)
+            // joined the run beyond it, it made a segment of its own: a false 1-frame drop with
+            // the latency 0.77 and 0.68 samples off, and the clean faded sweep a false 6-frame
+            // repeat at its top. Then, with the drop, the stretch below the resonance, where the
+            // 33-tap path filter cannot follow the resonance's gain (the residual 2–5× the
+            // signal, on into the first tracked windows), was refused as one the track lost.
+            let e = try #require(s.latencyError, "\(c.name): \(m.reason ?? "")")
             #expect(e <= 0.01, "\(c.name): latency error \(e)")
             #expect(s.falseEvents == 0 && s.found == s.expected, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
         }
