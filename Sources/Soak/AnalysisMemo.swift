@@ -25,6 +25,21 @@ public final class AnalysisMemo: @unchecked Sendable {
 
     public init() {}
 
+    /// The probes the answers were computed with: the keys name probes by their number, so a
+    /// memo handed probes other than those it holds answers for starts afresh.
+    private var probes: [[Float]] = []
+    private let probesLock = NSLock()
+
+    /// Binds the memo to `probes` (compared bit for bit); a different set clears it.
+    func use(probes p: [[Float]]) {
+        probesLock.lock()
+        defer { probesLock.unlock() }
+        if p.count == probes.count, ExactMemo<Int>.same(probes, p.map { $0[...] }) { return }
+        measurements.clear()
+        locations.clear()
+        probes = p
+    }
+
     /// Answers given from the memo, and answers computed.
     public var hits: Int { measurements.hits + locations.hits }
     public var misses: Int { measurements.misses + locations.misses }
@@ -76,6 +91,13 @@ final class ExactMemo<Value>: @unchecked Sendable {
         let v = try compute()
         keep(key, content, v)
         return v
+    }
+
+    func clear() {
+        lock.lock()
+        defer { lock.unlock() }
+        entries = [:]
+        count = 0
     }
 
     private func lookUp(_ key: Key, _ content: [ArraySlice<Float>]) -> Value? {

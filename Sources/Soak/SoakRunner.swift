@@ -285,6 +285,7 @@ public enum SoakRunner {
             let stream = SoakStream(probe: probe, probes: probes, runOffset: runOffset, firstPeriod: firstPeriod,
                                     channel: state.channel, historySeconds: max(2, options.aroundSeconds + 1))
             stream.fastRefusedInARow = state.fastRefusedInARow
+            memo?.use(probes: probes)
             stream.memo = memo
             return stream
         }
