@@ -41,9 +41,14 @@ struct SweepCommand: ParsableCommand {
     /// A rough wall-time estimate: the card model runs about 25 audio seconds per wall second
     /// per job (README, "Performance"); a real device plays each probe in real time, plus about
     /// a second of connecting, preroll and tail.
+    /// Seconds of probe the card model plays and the analyzer measures per second on one job:
+    /// `loopbench bench sweep` ran 448 s of audio in 1.8–1.9 s on 2 jobs (~120 per job) on the
+    /// 2-core development machine in December 2026; 100 leaves room for a slower one.
+    static let modelSecondsPerSecondPerJob = 100.0
+
     static func estimateSeconds(_ p: SweepPlan, jobs: Int) -> Double {
         let trials = Double(p.trials.count)
-        if p.capabilities.parallelSafe { return trials * (p.seconds + 0.5) / (25 * Double(max(1, jobs))) }
+        if p.capabilities.parallelSafe { return trials * (p.seconds + 0.5) / (modelSecondsPerSecondPerJob * Double(max(1, jobs))) }
         // A real guest boots for every trial: 15–17 s for a 2 s probe under TCG on this machine (`loopbench bench qemu`).
         if p.backend == "qemu" { return trials * (p.seconds + 14) }
         return trials * (p.seconds + 1)
