@@ -97,12 +97,9 @@ public struct CardModelTruth: Codable, Sendable, Equatable {
         case hdaOutFillAfterTickMS = "hda_out_fill_after_tick_ms"
     }
 
-    /// The truth as a JSON value for ``LoopCapture/truth``.
-    public var jsonValue: JSONValue {
-        guard let data = try? JSONCoding.encode(self, pretty: false),
-              let v = try? JSONDecoder().decode(JSONValue.self, from: data) else { return .null }
-        return v
-    }
+    /// The truth as a JSON value for ``LoopCapture/truth`` (``JSONValueEncoder``: what its JSON
+    /// text reads back as, without the text).
+    public var jsonValue: JSONValue { (try? JSONValueEncoder.encode(self)) ?? .null }
 }
 
 extension LoopMeasurement {
