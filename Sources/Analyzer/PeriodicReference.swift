@@ -20,30 +20,28 @@ extension RoundTripAnalysis {
     /// The lag (beyond the main lobe, within the search radius) where the reference's
     /// autocorrelation peaks, and its normalised value there; nil when there is no such lag.
     /// The same reference is analysed again and again (a sweep's 112 trials, a soak's periods):
-    /// the answer is kept for the last few references, by exact content (``KeptAnswers``).
+    /// the answer is kept for the last few references, by exact content (``repeats``).
     static func strongestRepeat(_ ref: [Float]) -> (lag: Int, rho: Double)? {
-        if let kept = repeats.answer(for: ref) { return kept }
-        let maxLag = min(AnalyzerTuning.searchRadius, ref.count / 2)
-        var answer: (lag: Int, rho: Double)?
-        if maxLag > 2 {
+        repeats.value(tag: [], content: [ref[...]]) { () throws(Never) -> (lag: Int, rho: Double)? in
+            let maxLag = min(AnalyzerTuning.searchRadius, ref.count / 2)
+            guard maxLag > 2 else { return nil }
             let r = Correlation.crossCorrelate(signal: ref, template: ref, lags: 0...maxLag)
-            if r[0] > 0 {
-                // Past the main lobe: the first lag where the autocorrelation is no longer positive.
-                var k = 1
-                while k <= maxLag, r[k] > 0 { k += 1 }
-                var best = 0, bestV = 0.0
-                while k <= maxLag {
-                    if r[k] > bestV { bestV = r[k]; best = k }
-                    k += 1
-                }
-                answer = (best, bestV / r[0])
+            guard r[0] > 0 else { return nil }
+            // Past the main lobe: the first lag where the autocorrelation is no longer positive.
+            var k = 1
+            while k <= maxLag, r[k] > 0 { k += 1 }
+            var best = 0, bestV = 0.0
+            while k <= maxLag {
+                if r[k] > bestV { bestV = r[k]; best = k }
+                k += 1
             }
+            return (best, bestV / r[0])
         }
-        repeats.keep(answer, for: ref)
-        return answer
     }
 
-    static let repeats = KeptAnswers<(lag: Int, rho: Double)?>()
+    /// References kept: a sweep's one probe, or a soak's eight probes taking turns (~2 MB of
+    /// references at 48 kHz).
+    static let repeats = ExactMemo<(lag: Int, rho: Double)?>(capacity: 8)
 
     /// The measurement of a periodic reference: the latency from the whole-signal correlation
     /// when its peak is unambiguous and the capture holds the reference at that delay in every
@@ -111,38 +109,5 @@ extension RoundTripAnalysis {
             if rho < tuning.periodicBlockRhoOfGlobal * whole { return s.first }
         }
         return nil
-    }
-}
-
-/// The answers computed from the last few references (by exact content: bit patterns), shared
-/// by every thread of the process; the least recently used goes first. A kept answer is the one
-/// the computation gave, so reusing it changes nothing.
-final class KeptAnswers<Value>: @unchecked Sendable {
-    /// References kept: a sweep's one probe, or a soak's eight probes taking turns (~2 MB of
-    /// references at 48 kHz).
-    static var capacity: Int { 8 }
-    private var entries: [(key: [Float], value: Value)] = []
-    private let lock = NSLock()
-
-    func answer(for ref: [Float]) -> Value? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let i = entries.firstIndex(where: { Self.same($0.key, ref) }) else { return nil }
-        let e = entries.remove(at: i)
-        entries.append(e)
-        return e.value
-    }
-
-    func keep(_ value: Value, for ref: [Float]) {
-        lock.lock()
-        defer { lock.unlock() }
-        entries.append((ref, value))
-        if entries.count > Self.capacity { entries.removeFirst() }
-    }
-
-    static func same(_ a: [Float], _ b: [Float]) -> Bool {
-        guard a.count == b.count else { return false }
-        guard !a.isEmpty else { return true }
-        return a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { memcmp(pa.baseAddress!, $0.baseAddress!, 4 * a.count) == 0 } }
     }
 }
