@@ -320,6 +320,12 @@ struct AnalyzerTuning: Sendable {
     var pathFitRidge = 1e-6
     /// The filter is used only when it cuts the residual of a plain gain by more than this factor.
     var pathFitMinImprovement = 2.0
+    /// The drift measured against the coloured reference replaces the first one when its
+    /// standard error is at most this share of the first one's (``RoundTripAnalysis/driftThroughColouring``):
+    /// noise-like signals through the 2 kHz low-pass fell to 0.04–0.3 of it; sweeps mostly
+    /// stayed at 0.7–1.0 (and read worse against the coloured reference), through the resonant
+    /// high-pass rose to 2–5.
+    var colouredDriftSEShare = 0.5
 
     // MARK: the path's reverberation (ReverbTail)
 

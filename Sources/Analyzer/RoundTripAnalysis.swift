@@ -150,7 +150,10 @@ struct RoundTripAnalysis {
         }
         let longest = seg.segments.max { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }!
         if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp),
-           withTail == nil || colouringHolds(coloured, model, cap, longest) { model = coloured }
+           withTail == nil || colouringHolds(coloured, model, cap, longest) {
+            model = coloured
+            driftThroughColouring(&seg, totalDrift: &totalDrift, coloured: coloured, cap: cap, find: find, polarity: polarity)
+        }
         let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp)
         if let curved { model = curved }
         return explained(m, find, points, &seg, model: model, curved: curved != nil, cap: cap, totalDrift: totalDrift)

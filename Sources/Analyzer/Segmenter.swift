@@ -32,6 +32,9 @@ struct Segmenter {
         var segments: [Segment]
         var drift: Double
         var driftKnown: Bool
+        /// The drift's standard error from the joint fit, scaled by the fit's own scatter where
+        /// that exceeds the windows' σ (infinite when unknown).
+        var driftSE: Double = .infinity
     }
 
     let tuning = AnalyzerTuning.standard
@@ -53,12 +56,12 @@ struct Segmenter {
         dropStraddlingWindows(&runs, &levels)
         dropLoneWindows(&runs, &levels)
         mergeAgreeingRuns(&runs, &levels, drift: drift)
-        let driftKnown = jointDriftFit(runs, drift: &drift, hadSlopes: !slopes.isEmpty)
+        let (driftKnown, driftSE) = jointDriftFit(runs, drift: &drift, hadSlopes: !slopes.isEmpty)
         if usable.count < points.count {
             let used = Set(usable.map(\.t))
             addConsistentWeakRuns(&runs, &levels, weak: points.filter { !used.contains($0.t) }, drift: drift)
         }
-        return Output(segments: runs.map { segment($0, drift: drift) }, drift: drift, driftKnown: driftKnown)
+        return Output(segments: runs.map { segment($0, drift: drift) }, drift: drift, driftKnown: driftKnown, driftSE: driftSE)
     }
 
     /// 1. Drift from consecutive pairs that show no step: the weighted median of their slopes
@@ -254,10 +257,14 @@ struct Segmenter {
 
     /// 5. Joint fit: one slope, one intercept per run (weighted least squares). Replaces the
     /// pairwise `drift` when it agrees with it (or when there were no pairwise slopes);
-    /// returns whether the drift is known (the runs span enough of the reference).
-    func jointDriftFit(_ runs: [[TrackPoint]], drift: inout Double, hadSlopes: Bool) -> Bool {
+    /// returns whether the drift is known (the runs span enough of the reference) and the
+    /// fitted slope's standard error: from the windows' σ, scaled by the fit's χ² per degree of
+    /// freedom where the windows scatter more than their σ says (through a coloured path they
+    /// do, by up to tenfold).
+    func jointDriftFit(_ runs: [[TrackPoint]], drift: inout Double, hadSlopes: Bool) -> (known: Bool, se: Double) {
         var sxy = 0.0, sxx = 0.0, nPairs = 0
         var spanRef = 0.0
+        var centred: [(x: Double, y: Double, w: Double)] = []
         for run in runs where run.count >= 2 {
             let ws = run.map { 1 / ($0.sigma * $0.sigma) }
             let wsum = ws.reduce(0, +)
@@ -266,14 +273,19 @@ struct Segmenter {
             for (pt, wt) in zip(run, ws) {
                 sxy += wt * (pt.pc - pm) * (pt.d - dm)
                 sxx += wt * (pt.pc - pm) * (pt.pc - pm)
+                centred.append((pt.pc - pm, pt.d - dm, wt))
             }
             nPairs += run.count - 1
             spanRef += run.last!.pc - run.first!.pc
         }
-        guard sxx > 0, nPairs >= 2, spanRef >= Double(tuning.driftMinSpanWindows * AnalyzerTuning.trackingWindow) else { return false }
+        guard sxx > 0, nPairs >= 2, spanRef >= Double(tuning.driftMinSpanWindows * AnalyzerTuning.trackingWindow) else { return (false, .infinity) }
         let fitted = sxy / sxx
         if abs(fitted - drift) < tuning.driftFitAgreement || !hadSlopes { drift = fitted }
-        return true
+        // χ² per degree of freedom of the fit (one intercept per run, one slope).
+        var chi2 = 0.0
+        for c in centred { let r = c.y - fitted * c.x; chi2 += c.w * r * r }
+        let scale = nPairs > 1 ? max(1, chi2 / Double(nPairs - 1)) : 1
+        return (true, (scale / sxx).squareRoot())
     }
 
     /// 6. A run as a segment: its level is the weighted mean of the detrended delays, over

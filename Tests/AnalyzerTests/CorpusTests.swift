@@ -262,6 +262,20 @@ struct CorpusTests {
         }
     }
 
+    @Test("through a 2 kHz low-pass, noise-like signals without drift read none: within 0.5 ppm, clean and with a drop (multitone, noise with pauses, speech- and music-like; against the bare reference their windows scattered with what each held, and multitone with the drop read −4.3 ppm, clean multitone −0.73, music with the drop −1.28)")
+    func noDriftThroughLowPass() throws {
+        let cs = Self.cases { [.multitone, .noisePauses, .speechLike, .musicLike].contains($0.family) && $0.path == .lowpass2k }
+        #expect(cs.count == 8)
+        for c in cs {
+            let (m, b, s) = try Self.run(c)
+            // Measured: 0.02–0.11 ppm, and every drop found.
+            let d = try #require(s.driftError, "\(c.name): no drift (\(m.reason ?? ""))")
+            #expect(d <= 0.5, "\(c.name): drift \(m.driftPPM ?? .nan) ppm")
+            #expect(s.found == s.expected && s.falseEvents == 0, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
+            #expect((s.latencyError ?? .infinity) <= 0.05, "\(c.name): latency error \(s.latencyError ?? .nan)")
+        }
+    }
+
     @Test("480 frames replaced by silence, low and high, in every family but the pulse train: a gap and a drop of exactly 480 at the place, nothing else (at a fractional delay the split alone read 479 frames a frame late); and a 2 kHz low-pass's silent stopband is no replacement")
     func replacements() throws {
         let cs = Self.cases { [.replaceLow, .replaceHigh].contains($0.damage) && $0.family != .pulseTrain }

@@ -167,9 +167,10 @@ struct BenchCommand: ParsableCommand {
 
     /// Accuracy on other people's signals (``Corpus/standardCases()``), per family: the
     /// worst latency error over the cases that should measure, false events, events found,
-    /// and the cases that answered `no-signal`.
+    /// the cases that answered `no-signal`, and the worst drift error, with drift and without
+    /// (a drift read on a path that has none: coloured paths bias it).
     func corpusBench() throws {
-        struct Row { var cases = 0, clean = 0, worstClean = 0.0, worstAll = 0.0, noLatency = 0, found = 0, expected = 0, falseEvents = 0, falseCases = 0, worstDrift = 0.0 }
+        struct Row { var cases = 0, clean = 0, worstClean = 0.0, worstAll = 0.0, noLatency = 0, found = 0, expected = 0, falseEvents = 0, falseCases = 0, worstDrift = 0.0, worstStill = 0.0 }
         var rows: [Corpus.Family: Row] = [:]
         let t0 = ProgressLine.now()
         for c in Corpus.standardCases() where only.map({ c.name.contains($0) }) ?? true {
@@ -186,7 +187,9 @@ struct BenchCommand: ParsableCommand {
             r.expected += s.expected
             r.falseEvents += s.falseEvents
             if s.falseEvents > 0 { r.falseCases += 1 }
-            if c.driftPPM != 0, let d = s.driftError { r.worstDrift = max(r.worstDrift, d) }
+            if let d = s.driftError {
+                if c.driftPPM != 0 { r.worstDrift = max(r.worstDrift, d) } else { r.worstStill = max(r.worstStill, d) }
+            }
             rows[c.family] = r
             if cases {
                 let lat = s.latencyError.map { String(format: "%.4f", $0) } ?? "none"
@@ -195,11 +198,11 @@ struct BenchCommand: ParsableCommand {
             }
         }
         print(String(format: "corpus: %d cases in %.1f s", rows.values.reduce(0) { $0 + $1.cases }, ProgressLine.now() - t0))
-        print("| family | cases | worst latency error, clean (samples) | worst latency error, all | no latency | events found | false events (cases) | worst drift error (ppm) |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        print("| family | cases | worst latency error, clean (samples) | worst latency error, all | no latency | events found | false events (cases) | worst drift error (ppm) | worst drift read without drift (ppm) |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for f in Corpus.Family.allCases {
             guard let r = rows[f] else { continue }
-            print("| \(f.rawValue) | \(r.cases) | " + String(format: "%.4f | %.3f | %d | %d/%d | %d (%d) | %.2f |", r.worstClean, r.worstAll, r.noLatency, r.found, r.expected, r.falseEvents, r.falseCases, r.worstDrift))
+            print("| \(f.rawValue) | \(r.cases) | " + String(format: "%.4f | %.3f | %d | %d/%d | %d (%d) | %.2f | %.2f |", r.worstClean, r.worstAll, r.noLatency, r.found, r.expected, r.falseEvents, r.falseCases, r.worstDrift, r.worstStill))
         }
     }
     /// Offline soak analysis of periodic stereo captures of each length in a child process (peak
