@@ -69,6 +69,41 @@ enum ReverbTail {
         return model[0..<n].map { Float($0) }
     }
 
+    /// Where the direct sound lies in the path's impulse response, deconvolved over the
+    /// alignment at `delay` (reference frames `within`, when given): the fractional lag of the
+    /// response's largest tap within the short path filter's reach of 0, or nil when that is
+    /// at the reach's edge. The regularised deconvolution leaves a pure delay's impulse
+    /// symmetric about its place, so the place is not pulled by the tail, which is part of the
+    /// response instead of a misfit against the bare reference.
+    static func directOffset(ref: [Float], cap: [Float], delay: Double, fs: Int, interp: SincInterpolator, within: Range<Int>? = nil) -> Double? {
+        let tuning = AnalyzerTuning.standard
+        let n = ref.count, tailLen = Int(tuning.reverbTailSeconds * Double(fs))
+        let span = n + tailLen
+        let c = cap.withUnsafeBufferPointer { cb in interp.values(at: 0..<span, in: cb) { Double($0) + delay } }
+        let fft = RealFFT.of(size: RealFFT.goodSize(atLeast: span + n + tailLen))
+        let rb = RealFFT.Buffers(size: fft.size), cb = RealFFT.Buffers(size: fft.size)
+        let fitted = within ?? 0..<span
+        fill(rb.samples, ref.indices.lazy.map { fitted.contains($0) ? Double(ref[$0]) : 0 })
+        fill(cb.samples, c.indices.lazy.map { fitted.contains($0) ? c[$0] : 0 })
+        fft.forward(rb)
+        fft.forward(cb)
+        var meanP = 0.0
+        for v in rb.spectrum { meanP += v.0 * v.0 + v.1 * v.1 }
+        let eps = tuning.reverbRidge * meanP / Double(rb.spectrum.count)
+        let out = RealFFT.Buffers(size: fft.size)
+        let h = out.spectrum, r = rb.spectrum, cs = cb.spectrum
+        for i in h.indices {
+            let (ar, ai) = cs[i], (br, bi) = r[i]
+            let d = br * br + bi * bi + eps
+            h[i] = ((ar * br + ai * bi) / d, (ai * br - ar * bi) / d)
+        }
+        fft.inverse(out)
+        let half = AnalyzerTuning.pathFilterHalfTaps
+        let local = (-half...half).map { k in out.samples[k >= 0 ? k : fft.size + k] }
+        guard let top = local.indices.max(by: { abs(local[$0]) < abs(local[$1]) }), top > 0, top < local.count - 1 else { return nil }
+        return interp.refinePeak(of: local, near: top).position - Double(half)
+    }
+
     /// The tail's taps (lag, value in capture units per reference unit) at lags `from`…`to`,
     /// shrunk by their noise; nil when no diffuse tail stands above it. `r` and `c` are the
     /// reference's and the aligned capture's spectra.
@@ -177,6 +212,50 @@ extension RoundTripAnalysis {
         guard points.count >= 1, !points.allSatisfy(\.ambiguous) else { return nil }
         let (seg, model, drift) = segment(ref, cap, find, points, polarity: polarity)
         return (ref, points, seg, model, drift)
+    }
+
+    /// The tail fitted again where the direct sound lies, when that is not where it was fitted.
+    ///
+    /// The tail is first fitted at the whole-signal peak, with the direct tap fixed there.
+    /// Under a tonal signal the room's tail of each held note correlates with the note itself,
+    /// and pulls that peak late: a music-like capture's by 1.5 frames. The tail fitted there
+    /// cannot take the misalignment out (its taps start past the path filter's reach), and the
+    /// windows tracked against it sat 0.1–0.6 frames late, moving with the notes: the
+    /// latency read 0.45 samples off. The response deconvolved on the longest segment tells
+    /// where its direct sound lies (``ReverbTail/directOffset``); the tail is fitted again
+    /// there and the capture tracked against it, up to ``AnalyzerTuning/reverbRealignPasses``
+    /// times while the place moves by more than ``AnalyzerTuning/reverbRealignMin``.
+    /// A pass that splits the capture into more segments than before (once the steps inside
+    /// the tail are merged) is not taken: under a log sweep's first octaves the response's
+    /// direct tap is too broad to place, and a drop in its top part read a 1.2-frame offset
+    /// that broke the track into pieces. Nor is one whose windows do not follow the tail to
+    /// its new place (``AnalyzerTuning/reverbRealignFollowed``): there the windows and the
+    /// response disagree, and nothing tells which is right (multitone with a drop: the
+    /// response said 0.06 frames, the windows moved 0.01).
+    func realignedReverbTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, polarity: Double,
+                             _ state: (points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double))
+        -> (points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double) {
+        var current = state
+        for _ in 0..<tuning.reverbRealignPasses {
+            guard let s = current.seg.segments.max(by: { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }) else { break }
+            let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))
+            let p1 = min(plainRef.count, Int(s.refPosition(atCapture: Double(s.captureEnd))))
+            guard p1 > p0,
+                  let offset = ReverbTail.directOffset(ref: plainRef, cap: cap, delay: s.level, fs: reference.sampleRate, interp: interp, within: p0..<p1),
+                  abs(offset) > tuning.reverbRealignMin,
+                  let ref = ReverbTail.model(ref: plainRef, cap: cap, delay: s.level + offset, fs: reference.sampleRate, interp: interp, within: p0..<p1) else { break }
+            let points = track(ref, cap, find, polarity: polarity)
+            guard points.count >= 1, !points.allSatisfy(\.ambiguous) else { break }
+            let (seg, model, drift) = segment(ref, cap, find, points, polarity: polarity)
+            var before = current.seg.segments, after = seg.segments
+            mergeStepsInsideTheTail(&before)
+            mergeStepsInsideTheTail(&after)
+            guard after.count <= before.count,
+                  let moved = seg.segments.max(by: { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }).map({ $0.level - s.level }),
+                  moved * offset > 0, abs(moved) >= tuning.reverbRealignFollowed * abs(offset) else { break }
+            current = (points, seg, model, drift)
+        }
+        return current
     }
 
     /// Whether the path filter (``PathModel``, fitted on at most a second of the longest

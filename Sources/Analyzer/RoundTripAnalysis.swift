@@ -142,7 +142,10 @@ struct RoundTripAnalysis {
         if withTail != nil, let r = refitReverbTail(plainRef, cap, find, seg.segments, polarity: polarity) {
             (points, seg, model, totalDrift) = (r.points, r.seg, r.model, r.drift)
         }
-        if withTail != nil { mergeStepsInsideTheTail(&seg.segments) }
+        if withTail != nil {
+            (points, seg, model, totalDrift) = realignedReverbTail(plainRef, cap, find, polarity: polarity, (points, seg, model, totalDrift))
+            mergeStepsInsideTheTail(&seg.segments)
+        }
         refineLockedLevels(&seg.segments, model, cap, polarity: polarity, ambiguousWindows: points.filter(\.ambiguous).map(\.t))
         if let why = trackMissedStart(seg.segments, model, cap) {
             m.reason = why + ": the segments cannot be told apart from a look-alike, so no latency is reported"
