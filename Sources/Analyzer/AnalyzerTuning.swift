@@ -641,6 +641,14 @@ struct AnalyzerTuning: Sendable {
     /// …where the aligned signal carries at least this share of the segment's mean power (a
     /// pause in the reference leaves a stretch with nothing to explain).
     var unvouchedMinSignalShare = 0.1
+    /// A verdict names the stretches where the probe played but no window matched and no
+    /// event lies (``RoundTripAnalysis/unheardStretches``) when they run at least this many
+    /// tracking windows (as ``unvouchedMinWindows``: a window or two missed is the tracker's
+    /// ordinary loss)…
+    var unheardMinWindows = 4
+    /// …counting the windows where the bare reference carries at least this share of its mean
+    /// power (a pause plays nothing to hear).
+    var unheardMinSignalShare = 0.1
     /// Inside a longer unvouched run that fits well at first (windows that could not tell
     /// delays apart, on the right one), a stretch of misfit is a segment's own only when it
     /// starts (and ends, unless the segment does) abruptly: one of the two blocks before it

@@ -159,7 +159,7 @@ struct RoundTripAnalysis {
         }
         let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp)
         if let curved { model = curved }
-        return explained(m, find, points, &seg, model: model, curved: curved != nil, cap: cap, totalDrift: totalDrift)
+        return explained(m, find, points, &seg, model: model, plain: plainRef, curved: curved != nil, cap: cap, totalDrift: totalDrift)
     }
 
     /// Found globally but no window could be tracked (very low SNR): the latency from the
@@ -178,7 +178,7 @@ struct RoundTripAnalysis {
     /// and curve): every step explained and clicks scanned, then the result refused as fragments
     /// or as disagreeing with the whole-signal peak where it must be.
     func explained(_ m0: LoopMeasurement, _ find: GlobalFind, _ points: [TrackPoint], _ seg: inout Segmenter.Output,
-                   model: [Float], curved: Bool, cap: [Float], totalDrift: Double) -> LoopMeasurement {
+                   model: [Float], plain: [Float], curved: Bool, cap: [Float], totalDrift: Double) -> LoopMeasurement {
         var m = m0
         let fs = reference.sampleRate
         // 4 + 5. Explain steps, scan for clicks.
@@ -220,6 +220,9 @@ struct RoundTripAnalysis {
         m.segments = seg.segments.map {
             .init(captureStart: max(0, $0.captureStart), captureEnd: min(capture.frames, max($0.captureStart, $0.captureEnd)), delaySamples: $0.delay(atCapture: Double($0.captureStart)))
         }
+        let unheard = unheardStretches(seg.segments, points: points, events: m.events, plain: plain, stretch: (1 + totalDrift) / (1 + seg.drift) - 1,
+                                       modelFrames: model.count, captureFrames: cap.count)
+        if m.reason == nil { m.reason = unheardNote(unheard, sampleRate: fs) }
         return m
     }
 

@@ -275,6 +275,27 @@ struct CorpusTests {
         }
     }
 
+    @Test("a sweep behind a 2 kHz low-pass is heard only below 2 kHz: the verdict names the rest as not heard, to the reference's end, and a drop up there lies inside it (a linear sweep, heard in its first 0.3 s, was called clean over its 2 s with a drop at 1.5 s unseen); every plain case of every family but the pulse train and the tone is heard throughout")
+    func unheardStopbandIsNamed() throws {
+        let cs = Self.cases { [.logSweep, .logSweepFaded, .linearSweep].contains($0.family) && $0.path == .lowpass2k }
+        #expect(cs.count == 6)
+        let w = Analyzer.trackingWindow
+        for c in cs {
+            let (m, b, _) = try Self.run(c)
+            if m.verdict == .noSignal { continue }   // the faded sweep with the drop: refused, naming the stretch (dropNoWindowCouldSee)
+            let reason = try #require(m.reason, "\(c.name): no note")
+            let named = reason.split(separator: " ").first { $0.contains("–") }.map { $0.split(separator: "–").compactMap { Int($0) } } ?? []
+            try #require(named.count == 2 && reason.contains("was not heard"), "\(c.name): \(reason)")
+            let end = Int(b.latency) + Int(c.seconds * Double(c.sampleRate))
+            #expect(abs(named[1] - end) <= w, "\(c.name): the stretch ends at \(named[1]), the reference at \(end)")
+            if let t = b.truth.first { #expect((named[0]..<named[1]).contains(t.captureSample), "\(c.name): \(named) misses the drop at \(t.captureSample)") }
+        }
+        for c in Self.cases({ Self.plain($0) && ![.pulseTrain, .steadyTone].contains($0.family) }) {
+            let (m, _, _) = try Self.run(c)
+            #expect(m.reason == nil, "\(c.name): \(m.reason ?? "")")
+        }
+    }
+
     @Test("through a 2 kHz low-pass, noise-like signals without drift read none: within 0.5 ppm, clean and with a drop (multitone, noise with pauses, speech- and music-like; against the bare reference their windows scattered with what each held, and multitone with the drop read −4.3 ppm, clean multitone −0.73, music with the drop −1.28)")
     func noDriftThroughLowPass() throws {
         let cs = Self.cases { [.multitone, .noisePauses, .speechLike, .musicLike].contains($0.family) && $0.path == .lowpass2k }
