@@ -296,6 +296,21 @@ struct CorpusTests {
         }
     }
 
+    @Test("a linear sweep with damage in its top part (a drop, plain and behind the resonant high-pass; a gap at 60 ppm over 4 s): the windows after it lock a period off and slope as the period shrinks, and no longer vote on the drift: within 0.1 ppm and 0.005 samples (they read 0.58, 0.22 and 0.14 ppm off, the plain drop's latency 0.028 samples)")
+    func lockedWindowsDoNotVoteOnDrift() throws {
+        let names = ["linear-sweep 48k 2.0s d=5690.25 damage=drop-high", "linear-sweep 48k 2.0s d=2336.25 path=resonant-highpass-100 damage=drop-high",
+                     "linear-sweep 48k 4.0s d=2387.50 damage=gap-high drift=60.0ppm"]
+        for name in names {
+            let c = try #require(Self.all.first { $0.name == name })
+            let (m, b, s) = try Self.run(c)
+            // Measured: 0.00–0.01 ppm, 0.0000–0.0010 samples.
+            let d = try #require(s.driftError, "\(name): no drift")
+            #expect(d <= 0.1, "\(name): drift \(m.driftPPM ?? .nan) ppm")
+            #expect((s.latencyError ?? .infinity) <= 0.005, "\(name): latency error \(s.latencyError ?? .nan)")
+            #expect(s.found == s.expected && s.falseEvents == 0, "\(name): \(EventMatch.describe(m.events)) truth \(b.truth)")
+        }
+    }
+
     @Test("through a 2 kHz low-pass, noise-like signals without drift read none: within 0.5 ppm, clean and with a drop (multitone, noise with pauses, speech- and music-like; against the bare reference their windows scattered with what each held, and multitone with the drop read −4.3 ppm, clean multitone −0.73, music with the drop −1.28)")
     func noDriftThroughLowPass() throws {
         let cs = Self.cases { [.multitone, .noisePauses, .speechLike, .musicLike].contains($0.family) && $0.path == .lowpass2k }
