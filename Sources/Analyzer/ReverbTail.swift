@@ -28,17 +28,8 @@ enum ReverbTail {
     /// one segment's stretch, where the capture follows the reference at one delay.
     static func model(ref: [Float], cap: [Float], delay: Double, fs: Int, interp: SincInterpolator, within: Range<Int>? = nil) -> [Float]? {
         let tuning = AnalyzerTuning.standard
-        let n = ref.count, tailLen = Int(tuning.reverbTailSeconds * Double(fs))
-        let span = n + tailLen
-        // The capture on the reference's grid: c[i] = cap(i + delay).
-        let c = cap.withUnsafeBufferPointer { cb in interp.values(at: 0..<span, in: cb) { Double($0) + delay } }
-        let fft = RealFFT.of(size: RealFFT.goodSize(atLeast: span + n + tailLen))
-        let rb = RealFFT.Buffers(size: fft.size), cb = RealFFT.Buffers(size: fft.size)
-        let fitted = within ?? 0..<span
-        fill(rb.samples, ref.indices.lazy.map { fitted.contains($0) ? Double(ref[$0]) : 0 })
-        fill(cb.samples, c.indices.lazy.map { fitted.contains($0) ? c[$0] : 0 })
-        fft.forward(rb)
-        fft.forward(cb)
+        let a = Alignment(ref: ref, cap: cap, delay: delay, fs: fs, interp: interp, within: within)
+        let n = ref.count, tailLen = a.tailLen, span = a.span, c = a.c, fft = a.fft, rb = a.rb, cb = a.cb
         guard let taps = tail(r: rb.spectrum, c: cb.spectrum, fft: fft, from: AnalyzerTuning.pathFilterHalfTaps + 1, to: tailLen) else { return nil }
         if within != nil {   // the model is the whole reference's, whatever stretch was fitted
             fill(rb.samples, ref.lazy.map(Double.init))
@@ -76,44 +67,44 @@ enum ReverbTail {
     /// symmetric about its place, so the place is not pulled by the tail, which is part of the
     /// response instead of a misfit against the bare reference.
     static func directOffset(ref: [Float], cap: [Float], delay: Double, fs: Int, interp: SincInterpolator, within: Range<Int>? = nil) -> Double? {
-        let tuning = AnalyzerTuning.standard
-        let n = ref.count, tailLen = Int(tuning.reverbTailSeconds * Double(fs))
-        let span = n + tailLen
-        let c = cap.withUnsafeBufferPointer { cb in interp.values(at: 0..<span, in: cb) { Double($0) + delay } }
-        let fft = RealFFT.of(size: RealFFT.goodSize(atLeast: span + n + tailLen))
-        let rb = RealFFT.Buffers(size: fft.size), cb = RealFFT.Buffers(size: fft.size)
-        let fitted = within ?? 0..<span
-        fill(rb.samples, ref.indices.lazy.map { fitted.contains($0) ? Double(ref[$0]) : 0 })
-        fill(cb.samples, c.indices.lazy.map { fitted.contains($0) ? c[$0] : 0 })
-        fft.forward(rb)
-        fft.forward(cb)
-        var meanP = 0.0
-        for v in rb.spectrum { meanP += v.0 * v.0 + v.1 * v.1 }
-        let eps = tuning.reverbRidge * meanP / Double(rb.spectrum.count)
-        let out = RealFFT.Buffers(size: fft.size)
-        let h = out.spectrum, r = rb.spectrum, cs = cb.spectrum
-        for i in h.indices {
-            let (ar, ai) = cs[i], (br, bi) = r[i]
-            let d = br * br + bi * bi + eps
-            h[i] = ((ar * br + ai * bi) / d, (ai * br - ar * bi) / d)
-        }
-        fft.inverse(out)
+        let a = Alignment(ref: ref, cap: cap, delay: delay, fs: fs, interp: interp, within: within)
+        guard let h = response(r: a.rb.spectrum, c: a.cb.spectrum, fft: a.fft) else { return nil }
         let half = AnalyzerTuning.pathFilterHalfTaps
-        let local = (-half...half).map { k in out.samples[k >= 0 ? k : fft.size + k] }
+        let local = (-half...half).map { k in h.samples[k >= 0 ? k : a.fft.size + k] }
         guard let top = local.indices.max(by: { abs(local[$0]) < abs(local[$1]) }), top > 0, top < local.count - 1 else { return nil }
         return interp.refinePeak(of: local, near: top).position - Double(half)
     }
 
-    /// The tail's taps (lag, value in capture units per reference unit) at lags `from`…`to`,
-    /// shrunk by their noise; nil when no diffuse tail stands above it. `r` and `c` are the
-    /// reference's and the aligned capture's spectra.
-    static func tail(r: UnsafeMutableBufferPointer<(Double, Double)>, c: UnsafeMutableBufferPointer<(Double, Double)>,
-                     fft: RealFFT, from k0: Int, to k1: Int) -> [(Int, Double)]? {
-        let tuning = AnalyzerTuning.standard
+    /// The reference and the capture on its grid (c[i] = cap(i + delay), over the reference
+    /// and a tail's length after it), zero outside `within` when given, and their spectra.
+    struct Alignment {
+        let tailLen: Int, span: Int
+        let c: [Double]
+        let fft: RealFFT
+        let rb: RealFFT.Buffers, cb: RealFFT.Buffers
+
+        init(ref: [Float], cap: [Float], delay: Double, fs: Int, interp: SincInterpolator, within: Range<Int>?) {
+            let n = ref.count, tailLen = Int(AnalyzerTuning.standard.reverbTailSeconds * Double(fs)), span = n + tailLen
+            let c = cap.withUnsafeBufferPointer { cb in interp.values(at: 0..<span, in: cb) { Double($0) + delay } }
+            let fft = RealFFT.of(size: RealFFT.goodSize(atLeast: span + n + tailLen))
+            let rb = RealFFT.Buffers(size: fft.size), cb = RealFFT.Buffers(size: fft.size)
+            let fitted = within ?? 0..<span
+            ReverbTail.fill(rb.samples, ref.indices.lazy.map { fitted.contains($0) ? Double(ref[$0]) : 0 })
+            ReverbTail.fill(cb.samples, c.indices.lazy.map { fitted.contains($0) ? c[$0] : 0 })
+            fft.forward(rb)
+            fft.forward(cb)
+            (self.tailLen, self.span, self.c, self.fft, self.rb, self.cb) = (tailLen, span, c, fft, rb, cb)
+        }
+    }
+
+    /// The path's response by regularised deconvolution, H = C·R* / (|R|² + ε), ε from
+    /// ``AnalyzerTuning/reverbRidge`` times the reference's mean power per bin: its samples
+    /// unscaled (× the transform's size), or nil for a silent reference.
+    static func response(r: UnsafeMutableBufferPointer<(Double, Double)>, c: UnsafeMutableBufferPointer<(Double, Double)>, fft: RealFFT) -> RealFFT.Buffers? {
         var meanP = 0.0
         for i in r.indices { meanP += r[i].0 * r[i].0 + r[i].1 * r[i].1 }
-        let eps = tuning.reverbRidge * meanP / Double(r.count)
-        guard eps > 0, k1 > k0, fft.size > 2 * k1 else { return nil }
+        let eps = AnalyzerTuning.standard.reverbRidge * meanP / Double(r.count)
+        guard eps > 0 else { return nil }
         let out = RealFFT.Buffers(size: fft.size)
         let h = out.spectrum
         for i in h.indices {
@@ -122,6 +113,16 @@ enum ReverbTail {
             h[i] = ((ar * br + ai * bi) / d, (ai * br - ar * bi) / d)
         }
         fft.inverse(out)
+        return out
+    }
+
+    /// The tail's taps (lag, value in capture units per reference unit) at lags `from`…`to`,
+    /// shrunk by their noise; nil when no diffuse tail stands above it. `r` and `c` are the
+    /// reference's and the aligned capture's spectra.
+    static func tail(r: UnsafeMutableBufferPointer<(Double, Double)>, c: UnsafeMutableBufferPointer<(Double, Double)>,
+                     fft: RealFFT, from k0: Int, to k1: Int) -> [(Int, Double)]? {
+        let tuning = AnalyzerTuning.standard
+        guard k1 > k0, fft.size > 2 * k1, let out = response(r: r, c: c, fft: fft) else { return nil }
         let s = out.samples, scale = 1 / Double(fft.size)
         func tap(_ i: Int) -> Double { s[i] * scale }
         // Noise per tap from the acausal lags (empty for a causal path); a median, so that a
