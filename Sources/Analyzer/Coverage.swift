@@ -28,20 +28,9 @@ extension RoundTripAnalysis {
             let lo = max(0, min(n, Int((a / (1 + stretch)).rounded()))), hi = max(0, min(n, Int((b / (1 + stretch)).rounded())))
             return hi > lo ? prefix[hi] - prefix[lo] : 0
         }
-        // Frames a tracked window or an event (with a window either side) covers, counted
-        // up to each frame: a block is covered when it holds one.
-        var depth = [Int](repeating: 0, count: captureFrames + 1)
-        for (a, b) in points.map({ ($0.t, $0.t + w) }) + events.map({ ($0.captureSample - w, $0.captureSample + max(0, $0.sizeSamples) + w) }) {
-            let lo = max(0, min(captureFrames, a)), hi = max(lo, min(captureFrames, b))
-            depth[lo] += 1
-            depth[hi] -= 1
-        }
-        var coveredBefore = [Int](repeating: 0, count: captureFrames + 1)
-        var open = 0
-        for i in 0..<captureFrames {
-            open += depth[i]
-            coveredBefore[i + 1] = coveredBefore[i] + (open > 0 ? 1 : 0)
-        }
+        // What a tracked window or an event (with a window either side) covers, by start.
+        let spans = (points.map { ($0.t, $0.t + w) } + events.map { ($0.captureSample - w, $0.captureSample + max(0, $0.sizeSamples) + w) })
+            .sorted { $0.0 < $1.0 }
         var stretches: [Range<Int>] = [], unheard = 0.0
         for s in segments {
             let lo = max(s.captureStart, Int(s.level.rounded(.up)), 0)
@@ -54,11 +43,15 @@ extension RoundTripAnalysis {
                 }
                 run = []
             }
+            // Block [b, e) is covered when a span starting before e ends after b: the
+            // farthest end of the spans started so far, as b moves on.
+            var next = 0, farthest = Int.min
             var b = lo
             while b < hi {
                 let e = min(hi, b + w)
+                while next < spans.count, spans[next].0 < e { farthest = max(farthest, spans[next].1); next += 1 }
                 let played = energy(s.refPosition(atCapture: Double(b)), s.refPosition(atCapture: Double(e)))
-                if coveredBefore[e] > coveredBefore[b] {
+                if farthest > b {
                     close()
                 } else if played >= tuning.unheardMinSignalShare * meanBlock {
                     run.append((b, played))
