@@ -211,7 +211,8 @@ struct RoundTripAnalysis {
         // share of the reference's energy lies at its peak. When none does, the segments are
         // built on windows that matched at the wrong delays (a periodic signal), not on the probe.
         let ambiguousShare = Double(points.filter(\.ambiguous).count) / Double(points.count)
-        if ambiguousShare >= tuning.ambiguousShareToCheckGlobal, let why = disagreementWithGlobalPeak(seg.segments, model, find, drift: totalDrift) {
+        if ambiguousShare >= tuning.ambiguousShareToCheckGlobal, let why = disagreementWithGlobalPeak(seg.segments, model, find, drift: totalDrift),
+           !whitenedPeakAgrees(seg.segments, model, plain: plain, cap: cap, find, drift: totalDrift) {
             return globalPeakOnly(m, find, why: why)
         }
         if let g = result.firstGain, g != 0 {
@@ -378,23 +379,47 @@ struct RoundTripAnalysis {
     /// reference's energy lies within ``AnalyzerTuning/globalAgreementFrames`` (plus what the
     /// drift moves over the reference) of it.
     func disagreementWithGlobalPeak(_ segments: [Segment], _ model: [Float], _ find: GlobalFind, drift: Double) -> String? {
+        guard segmentNear(segments, model, lag: Double(find.lag), drift: drift) == nil else { return nil }
+        let best = segmentShares(segments, model).max { $0.0 < $1.0 }
+        return String(format: "the tracked segments disagree with the whole-signal correlation peak (delay %d; the largest segment, %.0f %% of the reference's energy, is at %.1f): the windows matched at the wrong delays (a periodic or narrowband signal)", find.lag, 100 * (best?.0 ?? 0), best?.1 ?? .nan)
+    }
+
+    /// Each segment's share of the reference's energy and its delay at its middle (an empty
+    /// list for a silent reference).
+    func segmentShares(_ segments: [Segment], _ model: [Float]) -> [(Double, Double)] {
         var pre = [Double](repeating: 0, count: model.count + 1)
         for i in model.indices { pre[i + 1] = pre[i] + Double(model[i]) * Double(model[i]) }
         let total = pre[model.count]
-        guard total > 0 else { return nil }
-        let g = Double(find.lag)
-        let tolerance = tuning.globalAgreementFrames + abs(drift) * Double(model.count)
-        var shares: [(Double, Double)] = []
-        for s in segments {
+        guard total > 0 else { return [] }
+        return segments.map { s in
             let p0 = min(max(0, Int(s.refPosition(atCapture: Double(s.captureStart)))), model.count)
             let p1 = min(max(p0, Int(s.refPosition(atCapture: Double(s.captureEnd)))), model.count)
-            let share = (pre[p1] - pre[p0]) / total
-            let delay = s.delay(atRef: Double(p0 + p1) / 2)
-            if share >= tuning.globalAgreementEnergyShare, abs(delay - g) <= tolerance { return nil }
-            shares.append((share, delay))
+            return ((pre[p1] - pre[p0]) / total, s.delay(atRef: Double(p0 + p1) / 2))
         }
-        let best = shares.max { $0.0 < $1.0 }
-        return String(format: "the tracked segments disagree with the whole-signal correlation peak (delay %.0f; the largest segment, %.0f %% of the reference's energy, is at %.1f): the windows matched at the wrong delays (a periodic or narrowband signal)", g, 100 * (best?.0 ?? 0), best?.1 ?? .nan)
+    }
+
+    /// The first segment holding at least ``AnalyzerTuning/globalAgreementEnergyShare`` of the
+    /// reference's energy whose delay lies within ``AnalyzerTuning/globalAgreementFrames``
+    /// (plus the drift's reach) of `lag`, or nil (a silent reference agrees with anything).
+    func segmentNear(_ segments: [Segment], _ model: [Float], lag: Double, drift: Double) -> Int? {
+        let shares = segmentShares(segments, model)
+        guard !shares.isEmpty else { return 0 }
+        let tolerance = tuning.globalAgreementFrames + abs(drift) * Double(model.count)
+        return shares.firstIndex { $0.0 >= tuning.globalAgreementEnergyShare && abs($0.1 - lag) <= tolerance }
+    }
+
+    /// Whether the whitened whole-signal correlation (``whitenedPeak``) stands out
+    /// (``AnalyzerTuning/findZThreshold``) where a segment holding a fair share of the
+    /// reference's energy lies, when the plain one's peak is elsewhere. Music repeats itself:
+    /// through a room, with a drop, its plain peak lay 1308 frames from the segments, on a
+    /// look-alike passage (the room's tail of its held notes lifts such a match), and the
+    /// capture was refused as windows matched at the wrong delays. Whitened, the correlation
+    /// peaks 325× above its noise at the largest segment's delay: the segments are the
+    /// probe's. A capture whose windows locked a period off has no such whitened peak there.
+    func whitenedPeakAgrees(_ segments: [Segment], _ model: [Float], plain: [Float], cap: [Float], _ find: GlobalFind, drift: Double) -> Bool {
+        let a = max(0, find.lags.lowerBound), b = max(a, min(cap.count, find.lags.upperBound + plain.count))
+        guard let w = whitenedPeak(ref: plain, cap: cap, a: a, b: b, lags: find.lags), w.z >= tuning.findZThreshold else { return false }
+        return segmentNear(segments, model, lag: Double(find.lags.lowerBound + w.index), drift: drift) != nil
     }
 
     /// Whether the whole-signal correlation has another peak (beyond the main one's lobe)
