@@ -13,8 +13,9 @@ import Foundation
 /// the same windows agreed to ±0.02 frames. Their drift replaces the first one when its
 /// standard error (``Segmenter/Output/driftSE``) is at most ``AnalyzerTuning/colouredDriftSEShare``
 /// of the first one's, and the segments keep their windows and steps: only their levels are
-/// taken again with that drift (the coloured reference is aligned on the first levels, so it
-/// cannot place a level better than they do, only tell the slope).
+/// taken again with that drift (``Segmenter/Output/adopt(drift:se:totalDrift:)``; the coloured
+/// reference is aligned on the first levels, so it cannot place a level better than they do,
+/// only tell the slope).
 ///
 /// A sweep's windows through the low-pass are narrowband and mostly about as consistent
 /// against either reference (0.7–1.0 of the first standard error; 0.3–0.4 with a drop in the
@@ -32,12 +33,6 @@ extension RoundTripAnalysis {
         guard again.driftKnown, again.segments.count <= seg.segments.count,
               again.driftSE <= tuning.colouredDriftSEShare * seg.driftSE else { return }
         // Both drifts are the capture's against the same (possibly stretched) reference.
-        totalDrift = (1 + totalDrift) * (1 + again.drift) / (1 + seg.drift) - 1
-        seg.drift = again.drift
-        seg.driftSE = again.driftSE
-        for k in seg.segments.indices {
-            seg.segments[k].drift = again.drift
-            seg.segments[k].level = Segmenter.level(of: seg.segments[k].points, drift: again.drift)
-        }
+        seg.adopt(drift: again.drift, se: again.driftSE, totalDrift: &totalDrift)
     }
 }

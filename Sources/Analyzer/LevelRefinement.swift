@@ -49,27 +49,14 @@ extension RoundTripAnalysis {
     /// they are off by shrinks as the frequency rises, and after a drop in its top part they
     /// rose 0.7 frames over 23 000 (~30 ppm). With the tracker's σ of a few ten-thousandths of
     /// a frame they outweighed the 38 windows before the drop, and the drift read 0.58 ppm
-    /// (truth 0) with the latency 0.028 samples off. The other segments' levels are taken
-    /// again with the new drift; a refined segment keeps its delay at its middle, where its
-    /// whole-segment correlation put it.
+    /// (truth 0) with the latency 0.028 samples off. The segments take the new drift
+    /// (``Segmenter/Output/adopt(drift:se:totalDrift:)``).
     func driftWithoutLockedSegments(_ seg: inout Segmenter.Output, totalDrift: inout Double) {
         guard seg.driftKnown, seg.segments.contains(where: \.refined), seg.segments.contains(where: { !$0.refined }) else { return }
         var d = seg.drift
         let fit = Segmenter(points: []).jointDriftFit(seg.segments.filter { !$0.refined }.map(\.points), drift: &d, hadSlopes: false)
         guard fit.known else { return }
-        totalDrift = (1 + totalDrift) * (1 + d) / (1 + seg.drift) - 1
-        seg.drift = d
-        seg.driftSE = fit.se
-        for k in seg.segments.indices {
-            let s = seg.segments[k]
-            if s.refined {
-                let mid = s.refPosition(atCapture: Double(s.captureStart + s.captureEnd) / 2)
-                seg.segments[k].level = s.delay(atRef: mid) - d * mid
-            } else {
-                seg.segments[k].level = Segmenter.level(of: s.points, drift: d)
-            }
-            seg.segments[k].drift = d
-        }
+        seg.adopt(drift: d, se: fit.se, totalDrift: &totalDrift)
     }
 
     /// The level at which the whole segment correlates best with the reference, searched on a

@@ -204,7 +204,7 @@ extension RoundTripAnalysis {
     func refitReverbTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, _ segments: [Segment], polarity: Double)
         -> (ref: [Float], points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double)? {
         let levels = segments.map(\.level)
-        guard levels.max()! - levels.min()! >= tuning.reverbRefitMinStep, let s = segments.max(by: { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }) else { return nil }
+        guard levels.max()! - levels.min()! >= tuning.reverbRefitMinStep, let s = Segment.longest(segments) else { return nil }
         let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))
         let p1 = min(plainRef.count, Int(s.refPosition(atCapture: Double(s.captureEnd))))
         guard Double(p1 - p0) >= tuning.reverbRefitMinSeconds * Double(reference.sampleRate) else { return nil }
@@ -238,7 +238,7 @@ extension RoundTripAnalysis {
         -> (points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double) {
         var current = state
         for _ in 0..<tuning.reverbRealignPasses {
-            guard let s = current.seg.segments.max(by: { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }) else { break }
+            guard let s = Segment.longest(current.seg.segments) else { break }
             let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))
             let p1 = min(plainRef.count, Int(s.refPosition(atCapture: Double(s.captureEnd))))
             guard p1 > p0,
@@ -252,7 +252,7 @@ extension RoundTripAnalysis {
             mergeStepsInsideTheTail(&before)
             mergeStepsInsideTheTail(&after)
             guard after.count <= before.count,
-                  let moved = seg.segments.max(by: { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }).map({ $0.level - s.level }),
+                  let moved = Segment.longest(seg.segments).map({ $0.level - s.level }),
                   moved * offset > 0, abs(moved) >= tuning.reverbRealignFollowed * abs(offset) else { break }
             current = (points, seg, model, drift)
         }

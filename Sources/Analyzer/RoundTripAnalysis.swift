@@ -152,7 +152,7 @@ struct RoundTripAnalysis {
             m.reason = why + ": the segments cannot be told apart from a look-alike, so no latency is reported"
             return m   // still no-signal, with no latency, segments or events
         }
-        let longest = seg.segments.max { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }!
+        let longest = Segment.longest(seg.segments)!
         if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp),
            withTail == nil || colouringHolds(coloured, model, cap, longest) {
             model = coloured
@@ -379,8 +379,9 @@ struct RoundTripAnalysis {
     /// reference's energy lies within ``AnalyzerTuning/globalAgreementFrames`` (plus what the
     /// drift moves over the reference) of it.
     func disagreementWithGlobalPeak(_ segments: [Segment], _ model: [Float], _ find: GlobalFind, drift: Double) -> String? {
-        guard segmentNear(segments, model, lag: Double(find.lag), drift: drift) == nil else { return nil }
-        let best = segmentShares(segments, model).max { $0.0 < $1.0 }
+        let shares = segmentShares(segments, model)
+        guard segmentNear(shares, lag: Double(find.lag), drift: drift, frames: model.count) == nil else { return nil }
+        let best = shares.max { $0.0 < $1.0 }
         return String(format: "the tracked segments disagree with the whole-signal correlation peak (delay %d; the largest segment, %.0f %% of the reference's energy, is at %.1f): the windows matched at the wrong delays (a periodic or narrowband signal)", find.lag, 100 * (best?.0 ?? 0), best?.1 ?? .nan)
     }
 
@@ -398,13 +399,13 @@ struct RoundTripAnalysis {
         }
     }
 
-    /// The first segment holding at least ``AnalyzerTuning/globalAgreementEnergyShare`` of the
-    /// reference's energy whose delay lies within ``AnalyzerTuning/globalAgreementFrames``
-    /// (plus the drift's reach) of `lag`, or nil (a silent reference agrees with anything).
-    func segmentNear(_ segments: [Segment], _ model: [Float], lag: Double, drift: Double) -> Int? {
-        let shares = segmentShares(segments, model)
+    /// The first segment (by its ``segmentShares``) holding at least ``AnalyzerTuning/globalAgreementEnergyShare``
+    /// of the reference's energy whose delay lies within ``AnalyzerTuning/globalAgreementFrames``
+    /// (plus what the drift moves over the reference's `frames`) of `lag`, or nil (a silent
+    /// reference, with no shares, agrees with anything).
+    func segmentNear(_ shares: [(Double, Double)], lag: Double, drift: Double, frames: Int) -> Int? {
         guard !shares.isEmpty else { return 0 }
-        let tolerance = tuning.globalAgreementFrames + abs(drift) * Double(model.count)
+        let tolerance = tuning.globalAgreementFrames + abs(drift) * Double(frames)
         return shares.firstIndex { $0.0 >= tuning.globalAgreementEnergyShare && abs($0.1 - lag) <= tolerance }
     }
 
@@ -419,7 +420,7 @@ struct RoundTripAnalysis {
     func whitenedPeakAgrees(_ segments: [Segment], _ model: [Float], plain: [Float], cap: [Float], _ find: GlobalFind, drift: Double) -> Bool {
         let a = max(0, find.lags.lowerBound), b = max(a, min(cap.count, find.lags.upperBound + plain.count))
         guard let w = whitenedPeak(ref: plain, cap: cap, a: a, b: b, lags: find.lags), w.z >= tuning.findZThreshold else { return false }
-        return segmentNear(segments, model, lag: Double(find.lags.lowerBound + w.index), drift: drift) != nil
+        return segmentNear(segmentShares(segments, model), lag: Double(find.lags.lowerBound + w.index), drift: drift, frames: model.count) != nil
     }
 
     /// Whether the whole-signal correlation has another peak (beyond the main one's lobe)

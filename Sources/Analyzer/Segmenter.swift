@@ -19,6 +19,10 @@ struct Segment {
     var refined = false
 
     func delay(atRef p: Double) -> Double { level + drift * p }
+    /// The segment spanning the most capture frames (the first of equals), nil for none.
+    static func longest(_ segments: [Segment]) -> Segment? {
+        segments.max { ($0.captureEnd - $0.captureStart) < ($1.captureEnd - $1.captureStart) }
+    }
     /// Reference position heard at capture frame t.
     func refPosition(atCapture t: Double) -> Double { (t - level) / (1 + drift) }
     func delay(atCapture t: Double) -> Double { t - refPosition(atCapture: t) }
@@ -35,6 +39,25 @@ struct Segmenter {
         /// The drift's standard error from the joint fit, scaled by the fit's own scatter where
         /// that exceeds the windows' σ (infinite when unknown).
         var driftSE: Double = .infinity
+
+        /// Takes `d` (standard error `se`), measured against the same reference as the
+        /// segments, as their drift, and `totalDrift` with it. Each segment's level is taken
+        /// again from its windows with the new drift, but a refined one (its windows locked a
+        /// period off) keeps its delay at its middle, where its whole-segment correlation put it.
+        mutating func adopt(drift d: Double, se: Double, totalDrift: inout Double) {
+            totalDrift = (1 + totalDrift) * (1 + d) / (1 + drift) - 1
+            (drift, driftSE) = (d, se)
+            for k in segments.indices {
+                let s = segments[k]
+                if s.refined {
+                    let mid = s.refPosition(atCapture: Double(s.captureStart + s.captureEnd) / 2)
+                    segments[k].level = s.delay(atRef: mid) - d * mid
+                } else {
+                    segments[k].level = Segmenter.level(of: s.points, drift: d)
+                }
+                segments[k].drift = d
+            }
+        }
     }
 
     let tuning = AnalyzerTuning.standard
