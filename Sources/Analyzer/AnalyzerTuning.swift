@@ -192,6 +192,41 @@ struct AnalyzerTuning: Sendable {
     /// Blocks holding less than this fraction of the mean block's energy (the train's silent
     /// start and end) are not judged.
     var periodicBlockMinEnergy = 0.1
+    /// A periodic reference's blocks start a quarter period before its first frame at this
+    /// share of its peak magnitude: its first content lies inside a block, not on an edge.
+    var periodicContentShare = 0.1
+    /// Two consecutive blocks whose delays differ by more than this (frames, or six times
+    /// their spread) lie across a step: drift moves a block by 1.2 frames at 1000 ppm and a
+    /// 40 Hz train's period, and a block's own spread is a few hundredths of a frame.
+    var periodicStepMin = 2.0
+    /// Blocks of one delay, next to the edge, that are correlated with it: with two, the edge's
+    /// own delay leads one period off by 1 − √(2/3) = 0.18 of normalised correlation (three
+    /// held pulses against two), and k periods further by more.
+    var periodicAnchorBlocks = 2
+    /// The train's end is searched this many whole periods either side of the delay tracked to
+    /// it from the start: a step is followed modulo the period, and the corpus's largest
+    /// (480 frames at a 1200-frame period) is off by one period at most.
+    var periodicEndReach = 2
+    /// A block keeps the delay predicted from the block before (its peak within this many
+    /// frames: drift moves a block by 1.2 frames at 1000 ppm) unless another lag's peak is
+    /// higher than this share of it. A repeat's copy holds the block as well as the original
+    /// does; a step leaves nothing at the old lag.
+    var periodicPredictionReach = 3
+    var periodicJumpShare = 0.8
+    /// A step up between two blocks is a repeat when the capture holds the block before it at
+    /// the new delay too, with at least this share of its own normalised correlation: a copy
+    /// matches as well as the original (~1), the silence a gap inserts not at all (~0).
+    var periodicRepeatShare = 0.5
+    /// A period the tracking did not locate is missing (its sound replaced) when the capture
+    /// holds it at its neighbours' delay with less than this share of the located periods'
+    /// median normalised correlation: a replaced pulse leaves ~0 there, a period the path
+    /// or noise only weakened keeps most of it.
+    var periodicMissingShare = 0.3
+    /// The best whole-period delay of an edge must reach this normalised correlation (a held
+    /// train reaches ~1, a coloured one ~0.7) and lead the next by this margin (half the 0.18
+    /// above; a steady tone's fade, one period moved, loses ~0.01 and is refused).
+    var periodicAnchorMinRho = 0.5
+    var periodicAnchorMargin = 0.09
 
     /// The segments agree with the whole-signal correlation when one holding at least this
     /// share of the reference's energy lies within `globalAgreementFrames` of its peak: the

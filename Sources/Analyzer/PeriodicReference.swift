@@ -48,7 +48,11 @@ extension RoundTripAnalysis {
     /// period (``alignmentBreak(_:_:_:period:)``); otherwise `no-signal` with the reason. No
     /// segments and no events: a discontinuity in a periodic signal cannot be placed.
     func periodicMeasurement(_ m0: LoopMeasurement, _ find: GlobalFind, ref: [Float], cap: [Float], period: (period: Int, correlation: Double)) -> LoopMeasurement {
-        let why = String(format: "the reference repeats every %d frames (normalised autocorrelation %.3f): the tracking windows match it a period away as well as at its own delay", period.period, period.correlation)
+        var why = String(format: "the reference repeats every %d frames (normalised autocorrelation %.3f): the tracking windows match it a period away as well as at its own delay", period.period, period.correlation)
+        switch periodicTracked(m0, find, ref: ref, cap: cap, period: period.period) {
+        case let .success(m): return m
+        case let .failure(f): why += "; " + f.reason
+        }
         if periodicPeakAmbiguous(find) {
             var m = globalPeakOnly(m0, find, why: why, ambiguous: true)
             m.reason = why + ", and so does the whole-signal correlation (its peak's competitor a period away trails it by less than its noise or a sliver of the reference): the delay cannot be told, no latency is reported"

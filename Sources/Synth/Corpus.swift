@@ -251,17 +251,33 @@ public enum Corpus {
     /// The edit for `d`, at the reference frame nearest 20 % (low) or 75 % (high) of its length
     /// where the damage can be seen (``loudFrame(near:_:margin:)``): a discontinuity in silence
     /// is not one.
+    ///
+    /// A sparse reference (a pulse train, whose damage is placed by the looser rule of
+    /// ``loudFrame(near:_:margin:)``) is heard only at its pulses: damage in the silence between
+    /// two shows only as the next pulse arriving early or late, anywhere in that silence. There
+    /// each edit goes where its place is heard, at the pulse nearest that frame
+    /// (``pulseOnset(near:_:margin:)``): a gap ends at the pulse, a drop ends at it (the pulse
+    /// plays early), a repeat's copy starts with it, and a replacement starts with it.
     static func edit(_ d: Damage, _ ref: [Float]) -> CaptureSynth.Edit? {
         let k = damageFrames
         let low = [Damage.gapLow, .dropLow, .repeatLow, .replaceLow].contains(d)
-        guard d != .none, let at = loudFrame(near: low ? 0.2 : 0.75, ref, margin: k) else { return nil }
+        guard d != .none, let (at, sparse) = loudFrame(near: low ? 0.2 : 0.75, ref, margin: k) else { return nil }
+        let pulse = sparse ? pulseOnset(near: at, ref, margin: k) : nil
         switch d {
-        case .gapLow, .gapHigh: return .gap(at: at, frames: k / 2)
-        case .dropLow, .dropHigh: return .drop(at: at, frames: k)
-        case .repeatLow, .repeatHigh: return .repeat(at: at, frames: k)
-        case .replaceLow, .replaceHigh: return .replace(at: at, gap: k, missing: k)
+        case .gapLow, .gapHigh: return .gap(at: pulse ?? at, frames: k / 2)
+        case .dropLow, .dropHigh: return .drop(at: pulse.map { $0 - k } ?? at, frames: k)
+        case .repeatLow, .repeatHigh: return .repeat(at: pulse.map { $0 + k } ?? at, frames: k)
+        case .replaceLow, .replaceHigh: return .replace(at: pulse ?? at, gap: k, missing: k)
         case .none: return nil
         }
+    }
+
+    /// The first frame of the pulse nearest `at` (within ±`margin`): a frame at half the
+    /// reference's peak magnitude or more after one below it.
+    static func pulseOnset(near at: Int, _ ref: [Float], margin: Int) -> Int? {
+        let half = 0.5 * (ref.map { abs($0) }.max() ?? 0)
+        let onsets = (max(1, at - margin)..<min(ref.count, at + margin)).filter { abs(ref[$0]) >= half && abs(ref[$0 - 1]) < half }
+        return onsets.min { abs($0 - at) < abs($1 - at) }
     }
 
     /// The truth rule for where damage may go: the frame nearest `fraction` of the reference
@@ -273,7 +289,8 @@ public enum Corpus {
     /// shorter than its frames. (With the first condition alone, the rule before, a multitone
     /// gap went 4625 frames before the burst where it shows.) Every damage the corpus makes
     /// covers at most `margin` frames after the frame (a drop, repeat or replacement of 480).
-    static func loudFrame(near fraction: Double, _ ref: [Float], margin: Int) -> Int? {
+    /// `sparse` says the looser rule placed it.
+    static func loudFrame(near fraction: Double, _ ref: [Float], margin: Int) -> (at: Int, sparse: Bool)? {
         let n = ref.count, blk = loudBlock
         var pre = [Double](repeating: 0, count: n + 1)
         for i in 0..<n { pre[i + 1] = pre[i] + Double(ref[i]) * Double(ref[i]) }
@@ -286,9 +303,9 @@ public enum Corpus {
         // the looser rule, half the mean power over ±`margin`: its damage lies between pulses
         // and shows only as the next pulse arriving early or late.
         func halfPower(_ at: Int) -> Bool { (pre[at + margin] - pre[at - margin]) / Double(2 * margin) >= 0.5 * mean }
-        for rule in [{ halfPower($0) && loud($0) }, halfPower] {
+        for (sparse, rule) in [(false, { halfPower($0) && loud($0) }), (true, halfPower)] {
             for off in stride(from: 0, to: n, by: 16) {
-                for at in [target + off, target - off] where at - margin >= 0 && at + margin <= n && rule(at) { return at }
+                for at in [target + off, target - off] where at - margin >= 0 && at + margin <= n && rule(at) { return (at, sparse) }
             }
         }
         return nil

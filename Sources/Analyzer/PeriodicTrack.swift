@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DSP
+import Foundation
+import LoopbenchCore
+
+// A periodic reference (a pulse train) tracked period by period. A window one period long,
+// searched over one period of lags, matches a periodic capture exactly once: its delay is
+// known modulo the period, and followed block to block it is known up to one whole number of
+// periods for the whole track. That number is told by the train's two edges: before its first
+// period and after its last the reference is silent, and only at the true delay does the
+// capture's silence line up with it (``periodicAnchor(_:_:_:at:period:start:)``). A step
+// between the edges is then known modulo the period; when the two edges disagree by whole
+// periods and there is one step, the step takes them.
+extension RoundTripAnalysis {
+    /// One period-long block of the reference located in the capture.
+    struct PeriodBlock {
+        /// First reference frame of the block.
+        var refStart: Int
+        /// The block's energy centroid (reference frames): where its delay holds under drift.
+        var centre: Double
+        /// Delay (capture − reference frame), found within half a period of the block before.
+        var delay: Double
+        /// Normalised correlation at that delay (signed).
+        var rho: Double
+        var sigma: Double
+        /// The block's sound (reference frames): from its first to past its last frame at
+        /// ``AnalyzerTuning/periodicContentShare`` of its peak magnitude.
+        var content: Range<Int>
+    }
+
+    /// The period-long blocks of `ref` that are tracked: from a quarter period before its first
+    /// frame at ``AnalyzerTuning/periodicContentShare`` of its peak, every block holding at
+    /// least ``AnalyzerTuning/periodicBlockMinEnergy`` of the mean block's energy (not the
+    /// silent start and end); their first frames and energies.
+    func periodLayout(_ ref: [Float], period: Int) -> [(start: Int, energy: Double)] {
+        let n = ref.count
+        let top = ref.reduce(Float(0)) { max($0, abs($1)) }
+        guard top > 0, let first = ref.firstIndex(where: { abs($0) >= Float(tuning.periodicContentShare) * top }) else { return [] }
+        let starts = Array(stride(from: max(0, first - period / 4), to: n, by: period))
+        let energies = starts.map { energy(Array(ref[$0..<min(n, $0 + period)])) }
+        let meanE = energies.reduce(0, +) / Double(max(1, starts.count))
+        return zip(starts, energies).filter { $0.1 >= tuning.periodicBlockMinEnergy * meanE }.map { ($0.0, $0.1) }
+    }
+
+    /// The `layout`'s blocks, each located in `cap` within half a period of the last located
+    /// one, the first around `start`. Blocks the capture does not hold there (normalised
+    /// correlation under ``AnalyzerTuning/minWindowRho``: a period replaced) are left out.
+    func periodBlocks(_ ref: [Float], _ cap: [Float], _ layout: [(start: Int, energy: Double)], start: Double, period: Int, polarity: Double) -> [PeriodBlock] {
+        var out: [PeriodBlock] = []
+        var predicted = start
+        for (s, e) in layout {
+            let block = Array(ref[s..<min(ref.count, s + period)])
+            guard let b = locateBlock(block, at: s, in: cap, around: predicted, period: period, polarity: polarity, energy: e) else { continue }
+            predicted = b.delay
+            out.append(b)
+        }
+        return out
+    }
+
+    /// `block` (reference frames from `s`) located in `cap` at the best lag within half a
+    /// period of `around`, refined between samples; nil when the capture does not hold it there.
+    func locateBlock(_ block: [Float], at s: Int, in cap: [Float], around: Double, period: Int, polarity: Double, energy e: Double) -> PeriodBlock? {
+        let len = block.count
+        let lo = Int(around.rounded()) - period / 2, hi = lo + period
+        let a = max(0, s + lo), b = min(cap.count, s + hi + len)
+        guard b - a >= len else { return nil }
+        let corr = cap.withUnsafeBufferPointer { c in
+            block.withUnsafeBufferPointer { t in
+                Correlation.crossCorrelate(signal: UnsafeBufferPointer(rebasing: c[a..<b]), template: t, lags: (lo + s - a)...(hi + s - a))
+            }
+        }
+        var j = 0
+        for i in corr.indices where polarity * corr[i] > polarity * corr[j] { j = i }
+        // The predicted lag's peak stands unless another is clearly better: a repeat's copy
+        // matches the block as well as the block itself, a period later in the capture.
+        let p = Int(around.rounded()) - lo, reach = tuning.periodicPredictionReach
+        if let k = (max(0, p - reach)...min(corr.count - 1, max(0, p + reach))).max(by: { polarity * corr[$0] < polarity * corr[$1] }),
+           polarity * corr[k] >= tuning.periodicJumpShare * polarity * corr[j] { j = k }
+        let fine = interp.refinePeak(of: corr, near: j)
+        let delay = Double(lo) + fine.position
+        let t0 = s + Int(delay.rounded())
+        var ce = 0.0
+        for t in max(0, t0)..<max(max(0, t0), min(cap.count, t0 + len)) { ce += Double(cap[t]) * Double(cap[t]) }
+        guard ce > 0 else { return nil }
+        let rho = max(-1, min(1, fine.value / (e * ce).squareRoot()))
+        guard abs(rho) >= tuning.minWindowRho, rho * polarity > 0 else { return nil }
+        // Where the block's energy lies, and its spread in delay (as the tracker's windows':
+        // 1 / (β √(N·SNR)), β² the block's mean squared angular frequency).
+        var moment = 0.0, slope = 0.0
+        for i in 0..<len {
+            moment += Double(i) * Double(block[i]) * Double(block[i])
+            if i > 0 { let dv = Double(block[i]) - Double(block[i - 1]); slope += dv * dv }
+        }
+        let r2 = min(rho * rho, 0.999999)
+        let sigma = 1 / (max(slope / e, 1e-9) * Double(len) * max(r2 / (1 - r2), 1e-9)).squareRoot()
+        let top = block.reduce(Float(0)) { max($0, abs($1)) }
+        let loud = { (x: Float) in abs(x) >= Float(self.tuning.periodicContentShare) * top }
+        let content = (s + (block.firstIndex(where: loud) ?? 0))..<(s + (block.lastIndex(where: loud) ?? len - 1) + 1)
+        return PeriodBlock(refStart: s, centre: Double(s) + moment / e, delay: delay, rho: rho, sigma: sigma, content: content)
+    }
+
+    /// Consecutive blocks that differ in delay by more than ``AnalyzerTuning/periodicStepMin``
+    /// frames (or six times their spread): the index of the first block at the new delay.
+    func periodSteps(_ blocks: [PeriodBlock]) -> [Int] {
+        blocks.indices.dropFirst().filter { i in
+            let (a, b) = (blocks[i - 1], blocks[i])
+            return abs(b.delay - a.delay) > max(tuning.periodicStepMin, 6 * (a.sigma * a.sigma + b.sigma * b.sigma).squareRoot())
+        }
+    }
+
+    /// How many whole periods the delays at one of the train's edges are off, told by the
+    /// reference's silence beyond it: the capture is correlated with the reference over the
+    /// edge's `pieces` (``trainPieces(_:_:period:shift:from:edge:)``), placed at their delays
+    /// plus k periods (of `period · (1 + slope)` capture frames), for every k in `periods`. The best k when its normalised correlation reaches
+    /// ``AnalyzerTuning/periodicAnchorMinRho`` and leads every other by
+    /// ``AnalyzerTuning/periodicAnchorMargin``; nil otherwise (a capture that starts or ends
+    /// inside the train, a steady tone's fade). Where others come as near (a pulse missing
+    /// inside the train is silence before a period too), the k whose placement of the whole
+    /// train (`whole`) fits best, by the same margin.
+    func periodicAnchor(_ ref: [Float], _ cap: [Float], _ pieces: [(refRange: Range<Int>, delay: Double)], period: Int, slope: Double, periods: ClosedRange<Int>,
+                        whole: (Int) -> Double) -> Int? {
+        let scores = periods.map { k in (k, heldCorrelation(ref, cap, pieces, shift: Double(k * period) * (1 + slope))) }.sorted { $0.1 > $1.1 }
+        guard let best = scores.first, best.1 >= tuning.periodicAnchorMinRho else { return nil }
+        let near = scores.filter { best.1 - $0.1 < tuning.periodicAnchorMargin }
+        guard near.count > 1 else { return best.0 }
+        let fits = near.map { ($0.0, whole($0.0)) }.sorted { $0.1 > $1.1 }
+        return fits[0].1 - fits[1].1 >= tuning.periodicAnchorMargin ? fits[0].0 : nil
+    }
+
+    /// The drift between consecutive located blocks, as the change of delay per reference
+    /// frame: their median slope, steps left out; 0 when there is none. A period of the
+    /// reference lasts `period · (1 + slope)` capture frames: a block matched a whole period
+    /// off is off by that much, not by `period` (0.36 frames more at 300 ppm, 1.2 at 1000).
+    func driftSlope(_ blocks: [PeriodBlock], period: Int) -> Double {
+        let slope = median(zip(blocks, blocks.dropFirst()).map { ($1.delay - $0.delay) / Double($1.refStart - $0.refStart) }
+            .filter { abs($0) * Double(period) <= tuning.periodicStepMin })
+        return slope.isFinite ? slope : 0
+    }
+
+    /// The whole train as pieces for ``heldCorrelation(_:_:_:shift:)``: every block of `layout`
+    /// and the silent period before its first block and after its last, each at the delay of
+    /// the located block nearest it carried on by the drift between them (the median slope of
+    /// consecutive blocks: 1.2 frames a period at 1000 ppm), plus k periods from block `from`
+    /// on. With `edge`, only the ``AnalyzerTuning/periodicAnchorBlocks`` blocks at the train's
+    /// start (or end) and the silent period beyond them.
+    func trainPieces(_ layout: [(start: Int, energy: Double)], _ blocks: [PeriodBlock], period: Int, shift k: Int, from: Int = 0,
+                     edge: FloatingPointSign? = nil) -> [(refRange: Range<Int>, delay: Double)] {
+        guard let first = layout.first?.start, let last = layout.last?.start, !blocks.isEmpty else { return [] }
+        let slope = driftSlope(blocks, period: period)
+        func delay(_ s: Int) -> Double {
+            let j = blocks.indices.min { abs(blocks[$0].refStart - s) < abs(blocks[$1].refStart - s) }!
+            let d = blocks[j].delay + slope * Double(s - blocks[j].refStart)
+            return d + (j >= from ? Double(k * period) * (1 + slope) : 0)
+        }
+        let n = tuning.periodicAnchorBlocks
+        let starts = edge == .plus ? Array(layout.prefix(n).map(\.start)) : edge == .minus ? Array(layout.suffix(n).map(\.start)) : layout.map(\.start)
+        var pieces = starts.map { (refRange: $0..<($0 + period), delay: delay($0)) }
+        if edge != .minus { pieces.append(((first - period)..<first, delay(first))) }
+        if edge != .plus { pieces.append(((last + period)..<(last + 2 * period), delay(last))) }
+        return pieces
+    }
+
+    /// The normalised correlation of the capture with the reference (zero outside it), each
+    /// piece's reference frames placed at its delay plus `shift` (the capture is zero outside
+    /// itself too). Signed by the path's polarity as the match is: a larger value fits better.
+    func heldCorrelation(_ ref: [Float], _ cap: [Float], _ pieces: [(refRange: Range<Int>, delay: Double)], shift: Double) -> Double {
+        var mm = 0.0, cc = 0.0, mc = 0.0
+        ref.withUnsafeBufferPointer { rb in
+            for piece in pieces {
+                let d = piece.delay + shift
+                let t0 = Int((Double(piece.refRange.lowerBound) + d).rounded(.up)), t1 = Int((Double(piece.refRange.upperBound) + d).rounded(.up))
+                for t in t0..<max(t0, t1) {
+                    let m = interp.value(at: Double(t) - d, in: rb, valid: 0..<rb.count)
+                    let c = t >= 0 && t < cap.count ? Double(cap[t]) : 0
+                    mm += m * m
+                    cc += c * c
+                    mc += m * c
+                }
+            }
+        }
+        return mm > 0 && cc > 0 ? abs(mc) / (mm * cc).squareRoot() : 0
+    }
+
+    /// A periodic reference's blocks (``periodBlocks(_:_:_:start:period:polarity:)``) at their
+    /// whole-period delays told by the train's edges; or why they cannot be told.
+    ///
+    /// The whole-signal peak is the delay modulo the period only (a train's correlation has a
+    /// peak every period, nearly as high). The blocks are first tracked from its earliest
+    /// equal among the searched lags; the train's start chooses among all of them, and the
+    /// blocks are tracked again from there. The train's end then says whether a step took
+    /// whole periods the tracking could not see (a step is found modulo the period).
+    func periodicBlocks(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, period: Int, polarity: Double) -> Result<[PeriodBlock], PeriodicFailure> {
+        let layout = periodLayout(ref, period: period)
+        guard !layout.isEmpty else { return .failure(.untracked) }
+        let lowest = max(0, find.lags.lowerBound), p = Double(period)
+        var start = Double(find.lags.lowerBound) + interp.refinePeak(of: find.corr, near: find.peakIndex).position
+        start -= ((start - Double(lowest)) / p).rounded(.down) * p
+        let loose = periodBlocks(ref, cap, layout, start: start, period: period, polarity: polarity)
+        guard let d0 = loose.first?.delay else { return .failure(.untracked) }
+        guard let kStart = periodicAnchor(ref, cap, trainPieces(layout, loose, period: period, shift: 0, edge: .plus), period: period, slope: driftSlope(loose, period: period),
+                                          periods: 0...max(0, Int((Double(find.lags.upperBound) - d0) / p)),
+                                          whole: { k in self.heldCorrelation(ref, cap, self.trainPieces(layout, loose, period: period, shift: k), shift: 0) })
+        else { return .failure(.edgesUntold) }
+        var blocks = periodBlocks(ref, cap, layout, start: d0 + Double(kStart * period) * (1 + driftSlope(loose, period: period)), period: period, polarity: polarity)
+        guard blocks.count >= 2 else { return .failure(.untracked) }
+        let steps = periodSteps(blocks)
+        let reach = tuning.periodicEndReach
+        let kEnd = periodicAnchor(ref, cap, trainPieces(layout, blocks, period: period, shift: 0, edge: .minus), period: period, slope: driftSlope(blocks, period: period), periods: -reach...reach,
+                                  whole: { k in self.heldCorrelation(ref, cap, self.trainPieces(layout, blocks, period: period, shift: k, from: steps.last ?? 0), shift: 0) })
+        switch kEnd {
+        case 0?: break
+        case let k? where steps.count == 1:
+            let slope = driftSlope(blocks, period: period)
+            for i in steps[0]..<blocks.count { blocks[i].delay += Double(k * period) * (1 + slope) }
+        case let k?: return .failure(.stepsUntold(steps.count, k))
+        case nil where steps.isEmpty: break
+        case nil: return .failure(.endUntold(steps.count))
+        }
+        return .success(blocks)
+    }
+
+    /// A block as a track point: its delay holds at the point's window's centre, the block's
+    /// energy centroid.
+    static func trackPoint(_ b: PeriodBlock) -> TrackPoint {
+        let t = Int((b.centre - Double(AnalyzerTuning.trackingWindow) / 2 + b.delay).rounded())
+        return TrackPoint(t: t, p: Double(t) - b.delay, rho: b.rho, sigma: b.sigma)
+    }
+
+    /// `content` widened by the interpolator's reach: all that a band-limited pulse sounds.
+    func heard(_ content: Range<Int>) -> Range<Int> {
+        (content.lowerBound - AnalyzerTuning.interpolatorHalfWidth)..<(content.upperBound + AnalyzerTuning.interpolatorHalfWidth)
+    }
+
+    /// The events of the steps between consecutive blocks, in place of what the explanation
+    /// made of the silence between them (where any place is as good as another). Each step's
+    /// size is the change of delay less the drift's; a step down is a drop; a step up is a
+    /// repeat when the capture holds the block before it at the new delay too
+    /// (``AnalyzerTuning/periodicRepeatShare`` of its own match), else a gap. It is placed at
+    /// the latest frame the capture allows: where the first sound at the new delay is heard
+    /// (less a gap's size: the gap ends there).
+    func periodicStepEvents(_ blocks: [PeriodBlock], _ events: [Event], drift: Double, ref: [Float], cap: [Float], period: Int) -> [Event] {
+        var out = events
+        for i in periodSteps(blocks) {
+            let (a, b) = (blocks[i - 1], blocks[i])
+            let size = b.delay - a.delay - drift * (b.centre - a.centre)
+            let frames = Int(abs(size).rounded())
+            guard frames > 0 else { continue }
+            let silence = (a.content.upperBound + Int(a.delay.rounded(.down)))...(b.content.lowerBound + Int(max(a.delay, b.delay).rounded(.up)))
+            out.removeAll { silence.contains($0.captureSample) }
+            let kind: Event.Kind
+            let at: Double
+            if size < 0 {
+                (kind, at) = (.drop, Double(b.content.lowerBound) + b.delay)
+            } else if heldCorrelation(ref, cap, [(heard(a.content), a.delay + size)], shift: 0) >= tuning.periodicRepeatShare * abs(a.rho) {
+                (kind, at) = (.repeat, Double(a.content.lowerBound) + a.delay + size)
+            } else {
+                (kind, at) = (.gap, Double(b.content.lowerBound) + a.delay)
+            }
+            out.append(Event(kind: kind, captureSample: Int(at.rounded()), sizeSamples: frames, sampleRate: reference.sampleRate))
+        }
+        return out.sorted { ($0.captureSample, $0.kind.rawValue) < ($1.captureSample, $1.kind.rawValue) }
+    }
+
+    enum PeriodicFailure: Error {
+        case untracked, edgesUntold
+        case stepsUntold(Int, Int)
+        case endUntold(Int)
+        case refused(String)
+
+        var reason: String {
+            switch self {
+            case .untracked: return "fewer than two of its periods were found in the capture"
+            case .edgesUntold: return "tracked period by period, its whole-period delay could not be told from the train's start (a capture that starts inside the train)"
+            case let .stepsUntold(n, k): return "tracked period by period, the train's end lies \(k) whole period\(abs(k) == 1 ? "" : "s") off its start across \(n) steps: which step holds them cannot be told"
+            case let .endUntold(n): return "tracked period by period, the train's end could not tell how many whole periods its \(n) steps take (a capture that ends inside the train)"
+            case let .refused(why): return "tracked period by period, " + why
+            }
+        }
+    }
+
+    /// The measurement of a periodic reference tracked period by period, through the same
+    /// segmentation, path model and explanation as any other; nil with the reason when its
+    /// delay cannot be told that way or the result is refused.
+    func periodicTracked(_ m0: LoopMeasurement, _ find: GlobalFind, ref: [Float], cap: [Float], period: Int) -> Result<LoopMeasurement, PeriodicFailure> {
+        let polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
+        let blocks: [PeriodBlock]
+        switch periodicBlocks(ref, cap, find, period: period, polarity: polarity) {
+        case let .success(b): blocks = b
+        case let .failure(f): return .failure(f)
+        }
+        let points = blocks.map(Self.trackPoint)
+        var seg = Segmenter(points: points).segments()
+        guard let longest = Segment.longest(seg.segments) else { return .failure(.untracked) }
+        var model = ref
+        if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = coloured }
+        let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp)
+        if let curved { model = curved }
+        var m = explained(m0, find, points, &seg, model: model, plain: ref, curved: curved != nil, cap: cap, totalDrift: seg.drift)
+        guard m.verdict != .noSignal else { return .failure(.refused(m.reason ?? "the result was refused")) }
+        m.events = periodicStepEvents(blocks, m.events, drift: seg.drift, ref: ref, cap: cap, period: period)
+        let missing = missingPeriods(periodLayout(ref, period: period), blocks, ref: ref, cap: cap, period: period)
+        for gone in missing {
+            let at = Int((Double(gone.content.lowerBound) + gone.delay).rounded())
+            m.events.removeAll { heard(gone.content).contains($0.captureSample - Int(gone.delay.rounded())) }
+            m.events += [.gap, .drop].map { Event(kind: $0, captureSample: at, sizeSamples: gone.content.count, sampleRate: reference.sampleRate) }
+        }
+        m.events.sort { ($0.captureSample, $0.kind.rawValue) < ($1.captureSample, $1.kind.rawValue) }
+        m.crackles = m.events.count
+        m.verdict = m.events.isEmpty ? .clean : .crackle
+        var note = String(format: "the reference repeats every %d frames: tracked period by period, its whole-period delay told by the train's start and end; a discontinuity between two periods is placed where the first sound at the new delay is heard", period)
+        if !missing.isEmpty {
+            note += "; a period the capture does not hold (its sound replaced by silence) is a gap and a drop the size of that sound: how much of the silence around it went too cannot be heard"
+        }
+        m.reason = m.reason.map { note + "; " + $0 } ?? note
+        return .success(m)
+    }
+
+    /// The blocks of `layout` that were not located between two located ones of one delay,
+    /// and where the capture, at that delay, holds their sound with less than
+    /// ``AnalyzerTuning/periodicMissingShare`` of the located blocks' median normalised
+    /// correlation: their sound (reference frames) and the delay it should have had.
+    func missingPeriods(_ layout: [(start: Int, energy: Double)], _ blocks: [PeriodBlock], ref: [Float], cap: [Float], period: Int) -> [(content: Range<Int>, delay: Double)] {
+        let typical = median(blocks.map { abs($0.rho) })
+        var out: [(content: Range<Int>, delay: Double)] = []
+        for (s, _) in layout where !blocks.contains(where: { $0.refStart == s }) {
+            guard let a = blocks.last(where: { $0.refStart < s }), let b = blocks.first(where: { $0.refStart > s }),
+                  abs(b.delay - a.delay) <= tuning.periodicStepMin else { continue }
+            let block = ref[s..<min(ref.count, s + period)]
+            let top = block.reduce(Float(0)) { max($0, abs($1)) }
+            let loud = { (x: Float) in abs(x) >= Float(self.tuning.periodicContentShare) * top }
+            guard let c0 = block.firstIndex(where: loud), let c1 = block.lastIndex(where: loud) else { continue }
+            let content = c0..<(c1 + 1)
+            let delay = a.delay + (b.delay - a.delay) * Double(s - a.refStart) / Double(b.refStart - a.refStart)
+            guard heldCorrelation(ref, cap, [(heard(content), delay)], shift: 0) < tuning.periodicMissingShare * typical else { continue }
+            out.append((content, delay))
+        }
+        return out
+    }
+}
