@@ -227,6 +227,17 @@ struct AnalyzerTuning: Sendable {
     /// above; a steady tone's fade, one period moved, loses ~0.01 and is refused).
     var periodicAnchorMinRho = 0.5
     var periodicAnchorMargin = 0.09
+    /// A period-long block holds, below ``minWindowRho``, when its normalised correlation
+    /// reaches this and its peak stands this many times above the median magnitude of its
+    /// correlation over the period of lags searched (noise alone stands ~5×; a doublet behind
+    /// a 2 kHz low-pass, at ρ 0.13, 120×).
+    var periodicMinRho = 0.05
+    var periodicBlockMinZ = 20.0
+    /// A periodic reference's blocks are located again against the fitted path model when
+    /// that raises their median normalised correlation by this factor: the colouring is then
+    /// what kept them from matching (a 2 kHz low-pass: 0.13 against the bare doublet). A
+    /// clipper's curve or a room changes it little, and the first location stands.
+    var periodicRelocateGain = 2.0
 
     /// The segments agree with the whole-signal correlation when one holding at least this
     /// share of the reference's energy lies within `globalAgreementFrames` of its peak: the

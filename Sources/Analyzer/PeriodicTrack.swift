@@ -83,7 +83,12 @@ extension RoundTripAnalysis {
         for t in max(0, t0)..<max(max(0, t0), min(cap.count, t0 + len)) { ce += Double(cap[t]) * Double(cap[t]) }
         guard ce > 0 else { return nil }
         let rho = max(-1, min(1, fine.value / (e * ce).squareRoot()))
-        guard abs(rho) >= tuning.minWindowRho, rho * polarity > 0 else { return nil }
+        // A block holds when it matches as well as a tracking window must, or when its peak
+        // stands far out of the correlation over the period of lags searched: through a 2 kHz
+        // low-pass a doublet keeps 2 % of its energy (ρ 0.13) and its peak still stands 120×
+        // above the median; noise alone stands ~5×.
+        let z = abs(fine.value) / max(.leastNonzeroMagnitude, median(corr.map { abs($0) }))
+        guard rho * polarity > 0, abs(rho) >= tuning.minWindowRho || (abs(rho) >= tuning.periodicMinRho && z >= tuning.periodicBlockMinZ) else { return nil }
         // Where the block's energy lies, and its spread in delay (as the tracker's windows':
         // 1 / (β √(N·SNR)), β² the block's mean squared angular frequency).
         var moment = 0.0, slope = 0.0
@@ -111,20 +116,22 @@ extension RoundTripAnalysis {
     /// How many whole periods the delays at one of the train's edges are off, told by the
     /// reference's silence beyond it: the capture is correlated with the reference over the
     /// edge's `pieces` (``trainPieces(_:_:period:shift:from:edge:)``), placed at their delays
-    /// plus k periods (of `period · (1 + slope)` capture frames), for every k in `periods`. The best k when its normalised correlation reaches
-    /// ``AnalyzerTuning/periodicAnchorMinRho`` and leads every other by
-    /// ``AnalyzerTuning/periodicAnchorMargin``; nil otherwise (a capture that starts or ends
-    /// inside the train, a steady tone's fade). Where others come as near (a pulse missing
-    /// inside the train is silence before a period too), the k whose placement of the whole
-    /// train (`whole`) fits best, by the same margin.
-    func periodicAnchor(_ ref: [Float], _ cap: [Float], _ pieces: [(refRange: Range<Int>, delay: Double)], period: Int, slope: Double, periods: ClosedRange<Int>,
+    /// plus k periods (of `period · (1 + slope)` capture frames), for every k in `periods`.
+    /// The best k when its normalised correlation reaches ``AnalyzerTuning/periodicAnchorMinRho``
+    /// of the `typical` block's and leads every other by ``AnalyzerTuning/periodicAnchorMargin``
+    /// of its own (a coloured path lowers every k alike: behind a 2 kHz low-pass the true one
+    /// reaches 0.13); nil otherwise (a capture that starts or ends inside the train, a steady
+    /// tone's fade). Where others come as near (a pulse missing inside the train is silence
+    /// before a period too), the k whose placement of the whole train (`whole`) fits best, by
+    /// the same margin.
+    func periodicAnchor(_ ref: [Float], _ cap: [Float], _ pieces: [(refRange: Range<Int>, delay: Double)], period: Int, slope: Double, typical: Double, periods: ClosedRange<Int>,
                         whole: (Int) -> Double) -> Int? {
         let scores = periods.map { k in (k, heldCorrelation(ref, cap, pieces, shift: Double(k * period) * (1 + slope))) }.sorted { $0.1 > $1.1 }
-        guard let best = scores.first, best.1 >= tuning.periodicAnchorMinRho else { return nil }
-        let near = scores.filter { best.1 - $0.1 < tuning.periodicAnchorMargin }
+        guard let best = scores.first, best.1 >= tuning.periodicAnchorMinRho * typical else { return nil }
+        let near = scores.filter { best.1 - $0.1 < tuning.periodicAnchorMargin * best.1 }
         guard near.count > 1 else { return best.0 }
         let fits = near.map { ($0.0, whole($0.0)) }.sorted { $0.1 > $1.1 }
-        return fits[0].1 - fits[1].1 >= tuning.periodicAnchorMargin ? fits[0].0 : nil
+        return fits[0].1 - fits[1].1 >= tuning.periodicAnchorMargin * fits[0].1 ? fits[0].0 : nil
     }
 
     /// The drift between consecutive located blocks, as the change of delay per reference
@@ -197,7 +204,7 @@ extension RoundTripAnalysis {
         start -= ((start - Double(lowest)) / p).rounded(.down) * p
         let loose = periodBlocks(ref, cap, layout, start: start, period: period, polarity: polarity)
         guard let d0 = loose.first?.delay else { return .failure(.untracked) }
-        guard let kStart = periodicAnchor(ref, cap, trainPieces(layout, loose, period: period, shift: 0, edge: .plus), period: period, slope: driftSlope(loose, period: period),
+        guard let kStart = periodicAnchor(ref, cap, trainPieces(layout, loose, period: period, shift: 0, edge: .plus), period: period, slope: driftSlope(loose, period: period), typical: median(loose.map { abs($0.rho) }),
                                           periods: 0...max(0, Int((Double(find.lags.upperBound) - d0) / p)),
                                           whole: { k in self.heldCorrelation(ref, cap, self.trainPieces(layout, loose, period: period, shift: k), shift: 0) })
         else { return .failure(.edgesUntold) }
@@ -205,7 +212,7 @@ extension RoundTripAnalysis {
         guard blocks.count >= 2 else { return .failure(.untracked) }
         let steps = periodSteps(blocks)
         let reach = tuning.periodicEndReach
-        let kEnd = periodicAnchor(ref, cap, trainPieces(layout, blocks, period: period, shift: 0, edge: .minus), period: period, slope: driftSlope(blocks, period: period), periods: -reach...reach,
+        let kEnd = periodicAnchor(ref, cap, trainPieces(layout, blocks, period: period, shift: 0, edge: .minus), period: period, slope: driftSlope(blocks, period: period), typical: median(blocks.map { abs($0.rho) }), periods: -reach...reach,
                                   whole: { k in self.heldCorrelation(ref, cap, self.trainPieces(layout, blocks, period: period, shift: k, from: steps.last ?? 0), shift: 0) })
         switch kEnd {
         case 0?: break
@@ -232,7 +239,8 @@ extension RoundTripAnalysis {
     }
 
     /// The events of the steps between consecutive blocks, in place of what the explanation
-    /// made of the silence between them (where any place is as good as another). Each step's
+    /// made of the two blocks' sound and the silence between them (where any place is as good
+    /// as another; a click on either of the two pulses goes with it). Each step's
     /// size is the change of delay less the drift's; a step down is a drop; a step up is a
     /// repeat when the capture holds the block before it at the new delay too
     /// (``AnalyzerTuning/periodicRepeatShare`` of its own match), else a gap. It is placed at
@@ -245,8 +253,10 @@ extension RoundTripAnalysis {
             let size = b.delay - a.delay - drift * (b.centre - a.centre)
             let frames = Int(abs(size).rounded())
             guard frames > 0 else { continue }
-            let silence = (a.content.upperBound + Int(a.delay.rounded(.down)))...(b.content.lowerBound + Int(max(a.delay, b.delay).rounded(.up)))
-            out.removeAll { silence.contains($0.captureSample) }
+            // The explanation's account of the two blocks' sound and the silence between them
+            // (behind a low-pass, a 6-frame "click" in the ringing of the pulse before a drop).
+            let between = (heard(a.content).lowerBound + Int(a.delay.rounded(.down)))...(heard(b.content).upperBound + Int(max(a.delay, b.delay).rounded(.up)))
+            out.removeAll { between.contains($0.captureSample) }
             let kind: Event.Kind
             let at: Double
             if size < 0 {
@@ -283,16 +293,29 @@ extension RoundTripAnalysis {
     /// delay cannot be told that way or the result is refused.
     func periodicTracked(_ m0: LoopMeasurement, _ find: GlobalFind, ref: [Float], cap: [Float], period: Int) -> Result<LoopMeasurement, PeriodicFailure> {
         let polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
-        let blocks: [PeriodBlock]
+        var blocks: [PeriodBlock]
         switch periodicBlocks(ref, cap, find, period: period, polarity: polarity) {
         case let .success(b): blocks = b
         case let .failure(f): return .failure(f)
         }
-        let points = blocks.map(Self.trackPoint)
+        var points = blocks.map(Self.trackPoint)
         var seg = Segmenter(points: points).segments()
-        guard let longest = Segment.longest(seg.segments) else { return .failure(.untracked) }
+        guard var longest = Segment.longest(seg.segments) else { return .failure(.untracked) }
         var model = ref
-        if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp) { model = coloured }
+        if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp) {
+            model = coloured
+            // The blocks located again against the path's colouring, when that is what kept them
+            // from matching: against the bare doublet, a low-pass's blocks (ρ 0.13) scatter a
+            // tenth of a frame and read 7.7 ppm of drift.
+            if let again = relocated(blocks, model: coloured, cap: cap, period: period, polarity: polarity),
+               median(again.map { abs($0.rho) }) >= tuning.periodicRelocateGain * median(blocks.map { abs($0.rho) }) {
+                blocks = again
+                points = blocks.map(Self.trackPoint)
+                seg = Segmenter(points: points).segments()
+                guard let l = Segment.longest(seg.segments) else { return .failure(.untracked) }
+                longest = l
+            }
+        }
         let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp)
         if let curved { model = curved }
         var m = explained(m0, find, points, &seg, model: model, plain: ref, curved: curved != nil, cap: cap, totalDrift: seg.drift)
@@ -313,6 +336,20 @@ extension RoundTripAnalysis {
         }
         m.reason = m.reason.map { note + "; " + $0 } ?? note
         return .success(m)
+    }
+
+    /// `blocks` located again in `cap` against `model` (the reference through the fitted path),
+    /// each within half a period of its first delay, which keeps its whole periods; nil when
+    /// any is lost.
+    func relocated(_ blocks: [PeriodBlock], model: [Float], cap: [Float], period: Int, polarity: Double) -> [PeriodBlock]? {
+        var out: [PeriodBlock] = []
+        for b in blocks {
+            let block = Array(model[b.refStart..<min(model.count, b.refStart + period)])
+            guard var again = locateBlock(block, at: b.refStart, in: cap, around: b.delay, period: period, polarity: polarity, energy: energy(block)) else { return nil }
+            again.content = b.content
+            out.append(again)
+        }
+        return out
     }
 
     /// The blocks of `layout` that were not located between two located ones of one delay,
