@@ -250,8 +250,11 @@ extension RoundTripAnalysis {
         var out = events
         for i in periodSteps(blocks) {
             let (a, b) = (blocks[i - 1], blocks[i])
-            let size = b.delay - a.delay - drift * (b.centre - a.centre)
-            let frames = Int(abs(size).rounded())
+            // The change of delay less the drift's, in reference frames: a step of k frames of
+            // the played stream moves the delay by k·(1 + drift) (710 frames read for 709 at
+            // 900 ppm before this).
+            let step = b.delay - a.delay - drift * (b.centre - a.centre)
+            let frames = Int(abs(step / (1 + drift)).rounded())
             guard frames > 0 else { continue }
             // The explanation's account of the two blocks' sound and the silence between them
             // (behind a low-pass, a 6-frame "click" in the ringing of the pulse before a drop).
@@ -259,10 +262,10 @@ extension RoundTripAnalysis {
             out.removeAll { between.contains($0.captureSample) }
             let kind: Event.Kind
             let at: Double
-            if size < 0 {
+            if step < 0 {
                 (kind, at) = (.drop, Double(b.content.lowerBound) + b.delay)
-            } else if heldCorrelation(ref, cap, [(heard(a.content), a.delay + size)], shift: 0) >= tuning.periodicRepeatShare * abs(a.rho) {
-                (kind, at) = (.repeat, Double(a.content.lowerBound) + a.delay + size)
+            } else if heldCorrelation(ref, cap, [(heard(a.content), a.delay + step)], shift: 0) >= tuning.periodicRepeatShare * abs(a.rho) {
+                (kind, at) = (.repeat, Double(a.content.lowerBound) + a.delay + step)
             } else {
                 (kind, at) = (.gap, Double(b.content.lowerBound) + a.delay)
             }
@@ -316,11 +319,26 @@ extension RoundTripAnalysis {
                 longest = l
             }
         }
+        let drift = seg.drift
+        let stretched = abs(drift) > tuning.minDriftToRetrack
+        if stretched {
+            // As for any capture (``segment(_:_:_:_:polarity:)``), the explanation's residual is
+            // taken against the reference stretched by the drift: at 784 ppm against the bare
+            // one, 35 false clicks lay on the pulses of a 44.1 kHz train at 49 dB SNR.
+            let longer = stretch(ref, by: 1 + drift)
+            let half = Double(AnalyzerTuning.trackingWindow) / 2
+            points = points.map { var q = $0; q.p = ($0.pc) * (1 + drift) - half; return q }
+            seg = Segmenter(points: points).segments()
+            guard let l = Segment.longest(seg.segments) else { return .failure(.untracked) }
+            longest = l
+            model = PathModel.fit(ref: longer, cap: cap, segment: longest, interp: interp) ?? longer
+        }
         let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp)
         if let curved { model = curved }
-        var m = explained(m0, find, points, &seg, model: model, plain: ref, curved: curved != nil, cap: cap, totalDrift: seg.drift)
+        let totalDrift = stretched ? (1 + drift) * (1 + seg.drift) - 1 : drift
+        var m = explained(m0, find, points, &seg, model: model, plain: ref, curved: curved != nil, cap: cap, totalDrift: totalDrift)
         guard m.verdict != .noSignal else { return .failure(.refused(m.reason ?? "the result was refused")) }
-        m.events = periodicStepEvents(blocks, m.events, drift: seg.drift, ref: ref, cap: cap, period: period)
+        m.events = periodicStepEvents(blocks, m.events, drift: drift, ref: ref, cap: cap, period: period)
         let missing = missingPeriods(periodLayout(ref, period: period), blocks, ref: ref, cap: cap, period: period)
         for gone in missing {
             let at = Int((Double(gone.content.lowerBound) + gone.delay).rounded())
