@@ -296,48 +296,75 @@ extension RoundTripAnalysis {
     /// delay cannot be told that way or the result is refused.
     func periodicTracked(_ m0: LoopMeasurement, _ find: GlobalFind, ref: [Float], cap: [Float], period: Int) -> Result<LoopMeasurement, PeriodicFailure> {
         let polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
-        var blocks: [PeriodBlock]
+        let blocks: [PeriodBlock]
         switch periodicBlocks(ref, cap, find, period: period, polarity: polarity) {
         case let .success(b): blocks = b
         case let .failure(f): return .failure(f)
         }
-        var points = blocks.map(Self.trackPoint)
-        var seg = Segmenter(points: points).segments()
-        guard var longest = Segment.longest(seg.segments) else { return .failure(.untracked) }
+        guard var fit = periodicFit(blocks, ref: ref, cap: cap, period: period, polarity: polarity) else { return .failure(.untracked) }
+        let curved = StaticCurve.fit(ref: fit.model, cap: cap, segment: fit.longest, interp: interp)
+        if let curved { fit.model = curved }
+        var m = explained(m0, find, fit.points, &fit.seg, model: fit.model, plain: ref, curved: curved != nil, cap: cap, totalDrift: fit.totalDrift)
+        guard m.verdict != .noSignal else { return .failure(.refused(m.reason ?? "the result was refused")) }
+        periodicEvents(&m, fit.blocks, drift: fit.drift, ref: ref, cap: cap, period: period)
+        return .success(m)
+    }
+
+    /// A periodic track ready for the explanation: its blocks, track points and segments, the
+    /// model of the path they are explained against, and the drift.
+    struct PeriodicFit {
+        var blocks: [PeriodBlock]
+        var points: [TrackPoint]
+        var seg: Segmenter.Output
+        var longest: Segment
+        var model: [Float]
+        /// The drift the blocks read (delay per reference frame), and the total drift with the
+        /// segments' own against the stretched reference.
+        var drift: Double
+        var totalDrift: Double
+    }
+
+    /// `blocks` segmented, with the path's colouring fitted on the longest segment (and the
+    /// blocks located again against it when that is what kept them from matching), and, under
+    /// drift, the track points and the model taken to the reference stretched by it, as for any
+    /// capture; nil when no segment is left.
+    func periodicFit(_ blocks: [PeriodBlock], ref: [Float], cap: [Float], period: Int, polarity: Double) -> PeriodicFit? {
+        var blocks = blocks
+        var seg = Segmenter(points: blocks.map(Self.trackPoint)).segments()
+        guard let first = Segment.longest(seg.segments) else { return nil }
         var model = ref
-        if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp) {
+        if let coloured = PathModel.fit(ref: model, cap: cap, segment: first, interp: interp) {
             model = coloured
-            // The blocks located again against the path's colouring, when that is what kept them
-            // from matching: against the bare doublet, a low-pass's blocks (ρ 0.13) scatter a
-            // tenth of a frame and read 7.7 ppm of drift.
+            // Against the bare doublet, a low-pass's blocks (ρ 0.13) scatter a tenth of a frame
+            // and read 7.7 ppm of drift.
             if let again = relocated(blocks, model: coloured, cap: cap, period: period, polarity: polarity),
                median(again.map { abs($0.rho) }) >= tuning.periodicRelocateGain * median(blocks.map { abs($0.rho) }) {
                 blocks = again
-                points = blocks.map(Self.trackPoint)
-                seg = Segmenter(points: points).segments()
-                guard let l = Segment.longest(seg.segments) else { return .failure(.untracked) }
-                longest = l
+                seg = Segmenter(points: blocks.map(Self.trackPoint)).segments()
             }
         }
+        var points = blocks.map(Self.trackPoint)
         let drift = seg.drift
         let stretched = abs(drift) > tuning.minDriftToRetrack
         if stretched {
-            // As for any capture (``segment(_:_:_:_:polarity:)``), the explanation's residual is
-            // taken against the reference stretched by the drift: at 784 ppm against the bare
-            // one, 35 false clicks lay on the pulses of a 44.1 kHz train at 49 dB SNR.
+            // At 784 ppm against the bare reference, 35 false clicks lay on the pulses of a
+            // 44.1 kHz train at 49 dB SNR.
             let longer = stretch(ref, by: 1 + drift)
             let half = Double(AnalyzerTuning.trackingWindow) / 2
-            points = points.map { var q = $0; q.p = ($0.pc) * (1 + drift) - half; return q }
+            points = points.map { var q = $0; q.p = $0.pc * (1 + drift) - half; return q }
             seg = Segmenter(points: points).segments()
-            guard let l = Segment.longest(seg.segments) else { return .failure(.untracked) }
-            longest = l
-            model = PathModel.fit(ref: longer, cap: cap, segment: longest, interp: interp) ?? longer
+            guard let l = Segment.longest(seg.segments) else { return nil }
+            model = PathModel.fit(ref: longer, cap: cap, segment: l, interp: interp) ?? longer
         }
-        let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp)
-        if let curved { model = curved }
-        let totalDrift = stretched ? (1 + drift) * (1 + seg.drift) - 1 : drift
-        var m = explained(m0, find, points, &seg, model: model, plain: ref, curved: curved != nil, cap: cap, totalDrift: totalDrift)
-        guard m.verdict != .noSignal else { return .failure(.refused(m.reason ?? "the result was refused")) }
+        guard let longest = Segment.longest(seg.segments) else { return nil }
+        return PeriodicFit(blocks: blocks, points: points, seg: seg, longest: longest, model: model, drift: drift,
+                           totalDrift: stretched ? (1 + drift) * (1 + seg.drift) - 1 : drift)
+    }
+
+    /// The explanation's events with a periodic track's own: its steps
+    /// (``periodicStepEvents(_:_:drift:ref:cap:period:)``) and its missing periods
+    /// (``missingPeriods(_:_:ref:cap:period:)``), and the reason saying how they were placed.
+    func periodicEvents(_ m: inout LoopMeasurement, _ blocks: [PeriodBlock], drift: Double, ref: [Float], cap: [Float], period: Int) {
         m.events = periodicStepEvents(blocks, m.events, drift: drift, ref: ref, cap: cap, period: period)
         let missing = missingPeriods(periodLayout(ref, period: period), blocks, ref: ref, cap: cap, period: period)
         for gone in missing {
@@ -353,7 +380,6 @@ extension RoundTripAnalysis {
             note += "; a period the capture does not hold (its sound replaced by silence) is a gap and a drop the size of that sound: how much of the silence around it went too cannot be heard"
         }
         m.reason = m.reason.map { note + "; " + $0 } ?? note
-        return .success(m)
     }
 
     /// `blocks` located again in `cap` against `model` (the reference through the fitted path),
