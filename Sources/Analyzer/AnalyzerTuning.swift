@@ -199,10 +199,12 @@ struct AnalyzerTuning: Sendable {
     /// their spread) lie across a step: drift moves a block by 1.2 frames at 1000 ppm and a
     /// 40 Hz train's period, and a block's own spread is a few hundredths of a frame.
     var periodicStepMin = 2.0
-    /// Blocks of one delay, next to the edge, that are correlated with it: with two, the edge's
-    /// own delay leads one period off by 1 − √(2/3) = 0.18 of normalised correlation (three
-    /// held pulses against two), and k periods further by more.
-    var periodicAnchorBlocks = 2
+    /// Blocks next to the edge that are correlated with it, with the silent period beyond: with
+    /// one, the edge's own delay leads one period off by 1 − √(1/2) = 0.29 of normalised
+    /// correlation (two held pulses against one), k periods further by more. With two (0.18)
+    /// a step at the train's second pulse put the second block at the first one's delay, and
+    /// the edge a period off (a latency 1200 frames off).
+    var periodicAnchorBlocks = 1
     /// The train's end is searched this many whole periods either side of the delay tracked to
     /// it from the start: a step is followed modulo the period, and the corpus's largest
     /// (480 frames at a 1200-frame period) is off by one period at most.

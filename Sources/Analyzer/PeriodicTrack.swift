@@ -260,18 +260,36 @@ extension RoundTripAnalysis {
             // (behind a low-pass, a 6-frame "click" in the ringing of the pulse before a drop).
             let between = (heard(a.content).lowerBound + Int(a.delay.rounded(.down)))...(heard(b.content).upperBound + Int(max(a.delay, b.delay).rounded(.up)))
             out.removeAll { between.contains($0.captureSample) }
+            // The first sound at the new delay: b's, or a period's between them that the search
+            // around a's delay could not reach (a gap of 800 frames at a 1200-frame period).
+            let first = firstHeard(after: a, upTo: b, drift: drift, ref: ref, cap: cap, period: period)
             let kind: Event.Kind
             let at: Double
             if step < 0 {
-                (kind, at) = (.drop, Double(b.content.lowerBound) + b.delay)
+                (kind, at) = (.drop, Double(first) + b.delay - drift * Double(b.content.lowerBound - first))
             } else if heldCorrelation(ref, cap, [(heard(a.content), a.delay + step)], shift: 0) >= tuning.periodicRepeatShare * abs(a.rho) {
                 (kind, at) = (.repeat, Double(a.content.lowerBound) + a.delay + step)
             } else {
-                (kind, at) = (.gap, Double(b.content.lowerBound) + a.delay)
+                (kind, at) = (.gap, Double(first) + a.delay + drift * Double(first - a.content.lowerBound))
             }
             out.append(Event(kind: kind, captureSample: Int(at.rounded()), sizeSamples: frames, sampleRate: reference.sampleRate))
         }
         return out.sorted { ($0.captureSample, $0.kind.rawValue) < ($1.captureSample, $1.kind.rawValue) }
+    }
+
+    /// The first frame of sound (reference frames) heard at `b`'s delay from `a` on: that of the
+    /// earliest period between them whose sound the capture holds there with at least
+    /// ``AnalyzerTuning/periodicRepeatShare`` of `b`'s normalised correlation, else `b`'s own.
+    func firstHeard(after a: PeriodBlock, upTo b: PeriodBlock, drift: Double, ref: [Float], cap: [Float], period: Int) -> Int {
+        for s in stride(from: a.refStart + period, to: b.refStart, by: period) {
+            let block = ref[s..<min(ref.count, s + period)]
+            let top = block.reduce(Float(0)) { max($0, abs($1)) }
+            guard top > 0, let c0 = block.firstIndex(where: { abs($0) >= Float(tuning.periodicContentShare) * top }),
+                  let c1 = block.lastIndex(where: { abs($0) >= Float(tuning.periodicContentShare) * top }) else { continue }
+            let delay = b.delay - drift * Double(b.content.lowerBound - c0)
+            if heldCorrelation(ref, cap, [(heard(c0..<(c1 + 1)), delay)], shift: 0) >= tuning.periodicRepeatShare * abs(b.rho) { return c0 }
+        }
+        return b.content.lowerBound
     }
 
     enum PeriodicFailure: Error {

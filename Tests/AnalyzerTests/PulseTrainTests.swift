@@ -7,8 +7,8 @@ import TestSupport
 
 /// A pulse train tracked period by period (`PeriodicTrack.swift`), against seeded random
 /// captures whose truth `CaptureSynth` builds: one gap, drop or repeat of 3 frames up to just
-/// under half a period, placed where a pulse train's damage can be heard (at a pulse, as
-/// `Corpus.edit` places it), at a random delay, drift and SNR. Each must be found with its
+/// under half a period, placed where a pulse train's damage can be heard (where a pulse's sound
+/// starts, as `Corpus.edit` places it), at a random delay, drift and SNR. Each must be found with its
 /// kind, place (±1 ms) and size, and the latency must be right; a steady tone with the same
 /// damage must never get a latency.
 @Suite("Pulse trains, period by period")
@@ -53,7 +53,9 @@ struct PulseTrainTests {
         let ref = train(frames: Int((1.0 + rng.uniform() * 1.5) * Double(rate)), period: period, rate: rate)
         // A pulse between 20 % and 80 % of the train.
         let pulses = stride(from: rate / 100, to: ref.count - 20, by: period).map { $0 }
-        let p = pulses[pulses.count / 5 + Int(rng.next() % UInt64(max(1, pulses.count * 3 / 5)))]
+        // Where the pulse's sound starts (its band-limiting rings 16 frames ahead): an edit there
+        // does not split it.
+        let p = pulses[pulses.count / 5 + Int(rng.next() % UInt64(max(1, pulses.count * 3 / 5)))] - 17
         let k = 3 + Int(rng.next() % UInt64(period / 2 - 4))
         let edit: CaptureSynth.Edit
         switch rng.next() % 3 {
@@ -97,6 +99,39 @@ struct PulseTrainTests {
                                   sampleRate: rate, seed: UInt64(j), tail: rate / 5)
             let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: rate, mono: x), capture: AudioBuffer(sampleRate: rate, mono: r.capture))
             #expect(m.verdict == .noSignal && m.latency == nil && m.reason != nil, "\(edit): \(m.verdict) \(m.latency?.samples ?? .nan) \(EventMatch.describe(m.events))")
+        }
+    }
+
+    @Test("edges of the period-by-period track: two steps, a step of more than half a period (the train's end tells it, and the first pulse at the new delay places it), a step at the train's second pulse (its start once read a period off) and near its end, three steps, each found exactly with the latency right; a drop of two whole periods, invisible to every period, and a capture that starts inside the train give no latency")
+    func edgesOfTheTrack() throws {
+        let rate = 48000, period = 1200
+        let ref = Self.train(frames: 2 * rate, period: period, rate: rate)
+        let pulse = { (k: Int) in rate / 100 + period * k - 17 }   // where pulse k's sound starts
+        func run(_ edits: [CaptureSynth.Edit], cutStart: Int = 0) throws -> (LoopMeasurement, [CaptureSynth.Truth]) {
+            let r = Corpus.render(reference: ref, edits: edits, path: .direct, quirk: .none, delay: 2345.5, driftPPM: 0, snrDB: 40,
+                                  sampleRate: rate, seed: 3, tail: rate / 5)
+            let cap = Array(r.capture.dropFirst(cutStart)) + [Float](repeating: 0, count: cutStart)
+            return (try Analyzer.analyze(reference: AudioBuffer(sampleRate: rate, mono: ref), capture: AudioBuffer(sampleRate: rate, mono: cap)), r.truth)
+        }
+        let found: [[CaptureSynth.Edit]] = [
+            [.gap(at: pulse(20), frames: 240), .drop(at: pulse(50) - 480, frames: 480)],
+            [.drop(at: pulse(20) - 900, frames: 900)],
+            [.gap(at: pulse(20), frames: 800)],
+            [.gap(at: pulse(1), frames: 240)],
+            [.gap(at: pulse(78), frames: 240)],
+            [.gap(at: pulse(20), frames: 100), .gap(at: pulse(30), frames: 100), .repeat(at: pulse(50) + 300, frames: 300)],
+        ]
+        for edits in found {
+            let (m, truth) = try run(edits)
+            #expect(abs((m.latency?.samples ?? .infinity) - 2345.5) <= 0.05, "\(edits): \(m.latency?.samples ?? .nan) \(m.reason ?? "")")
+            #expect(m.events.count == truth.count, "\(edits): \(EventMatch.describe(m.events)) against \(truth)")
+            for (e, t) in zip(m.events, truth) {
+                #expect(e.kind == t.kind && e.sizeSamples == t.size && abs(e.captureSample - t.captureSample) <= rate / 1000, "\(edits): \(EventMatch.describe(m.events)) against \(truth)")
+            }
+        }
+        for (edits, cut) in [([CaptureSynth.Edit.drop(at: pulse(20) - 2400, frames: 2400)], 0), ([], 2345 + 480 + 3 * period)] {
+            let (m, _) = try run(edits, cutStart: cut)
+            #expect(m.verdict == .noSignal && m.latency == nil && m.reason != nil, "\(edits), start cut by \(cut): \(m.latency?.samples ?? .nan) \(EventMatch.describe(m.events))")
         }
     }
 }
