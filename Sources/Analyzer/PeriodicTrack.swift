@@ -8,7 +8,7 @@ import LoopbenchCore
 // known modulo the period, and followed block to block it is known up to one whole number of
 // periods for the whole track. That number is told by the train's two edges: before its first
 // period and after its last the reference is silent, and only at the true delay does the
-// capture's silence line up with it (``periodicAnchor(_:_:_:at:period:start:)``). A step
+// capture's silence line up with it (``periodicAnchor(_:_:_:period:slope:typical:periods:whole:)``). A step
 // between the edges is then known modulo the period; when the two edges disagree by whole
 // periods and there is one step, the step takes them.
 extension RoundTripAnalysis {
@@ -34,8 +34,7 @@ extension RoundTripAnalysis {
     /// silent start and end); their first frames and energies.
     func periodLayout(_ ref: [Float], period: Int) -> [(start: Int, energy: Double)] {
         let n = ref.count
-        let top = ref.reduce(Float(0)) { max($0, abs($1)) }
-        guard top > 0, let first = ref.firstIndex(where: { abs($0) >= Float(tuning.periodicContentShare) * top }) else { return [] }
+        guard let first = sound(of: ref, in: 0..<n)?.lowerBound else { return [] }
         let starts = Array(stride(from: max(0, first - period / 4), to: n, by: period))
         let energies = starts.map { energy(Array(ref[$0..<min(n, $0 + period)])) }
         let meanE = energies.reduce(0, +) / Double(max(1, starts.count))
@@ -43,8 +42,8 @@ extension RoundTripAnalysis {
     }
 
     /// The `layout`'s blocks, each located in `cap` within half a period of the last located
-    /// one, the first around `start`. Blocks the capture does not hold there (normalised
-    /// correlation under ``AnalyzerTuning/minWindowRho``: a period replaced) are left out.
+    /// one, the first around `start`. Blocks the capture does not hold there
+    /// (``locateBlock(_:at:in:around:period:polarity:energy:)``: a period replaced) are left out.
     func periodBlocks(_ ref: [Float], _ cap: [Float], _ layout: [(start: Int, energy: Double)], start: Double, period: Int, polarity: Double) -> [PeriodBlock] {
         var out: [PeriodBlock] = []
         var predicted = start
@@ -98,9 +97,7 @@ extension RoundTripAnalysis {
         }
         let r2 = min(rho * rho, 0.999999)
         let sigma = 1 / (max(slope / e, 1e-9) * Double(len) * max(r2 / (1 - r2), 1e-9)).squareRoot()
-        let top = block.reduce(Float(0)) { max($0, abs($1)) }
-        let loud = { (x: Float) in abs(x) >= Float(self.tuning.periodicContentShare) * top }
-        let content = (s + (block.firstIndex(where: loud) ?? 0))..<(s + (block.lastIndex(where: loud) ?? len - 1) + 1)
+        let content = sound(of: block, in: 0..<len).map { (s + $0.lowerBound)..<(s + $0.upperBound) } ?? s..<(s + len)
         return PeriodBlock(refStart: s, centre: Double(s) + moment / e, delay: delay, rho: rho, sigma: sigma, content: content)
     }
 
@@ -233,6 +230,17 @@ extension RoundTripAnalysis {
         return TrackPoint(t: t, p: Double(t) - b.delay, rho: b.rho, sigma: b.sigma)
     }
 
+    /// The sound of the reference's frames `range`: from its first to past its last frame at
+    /// ``AnalyzerTuning/periodicContentShare`` of their peak magnitude (reference frames); nil
+    /// when they are silent.
+    func sound(of ref: [Float], in range: Range<Int>) -> Range<Int>? {
+        let r = range.clamped(to: 0..<ref.count), block = ref[r]
+        let top = block.reduce(Float(0)) { max($0, abs($1)) }
+        let loud = { (x: Float) in abs(x) >= Float(self.tuning.periodicContentShare) * top }
+        guard top > 0, let c0 = block.firstIndex(where: loud), let c1 = block.lastIndex(where: loud) else { return nil }
+        return c0..<(c1 + 1)
+    }
+
     /// `content` widened by the interpolator's reach: all that a band-limited pulse sounds.
     func heard(_ content: Range<Int>) -> Range<Int> {
         (content.lowerBound - AnalyzerTuning.interpolatorHalfWidth)..<(content.upperBound + AnalyzerTuning.interpolatorHalfWidth)
@@ -282,12 +290,9 @@ extension RoundTripAnalysis {
     /// ``AnalyzerTuning/periodicRepeatShare`` of `b`'s normalised correlation, else `b`'s own.
     func firstHeard(after a: PeriodBlock, upTo b: PeriodBlock, drift: Double, ref: [Float], cap: [Float], period: Int) -> Int {
         for s in stride(from: a.refStart + period, to: b.refStart, by: period) {
-            let block = ref[s..<min(ref.count, s + period)]
-            let top = block.reduce(Float(0)) { max($0, abs($1)) }
-            guard top > 0, let c0 = block.firstIndex(where: { abs($0) >= Float(tuning.periodicContentShare) * top }),
-                  let c1 = block.lastIndex(where: { abs($0) >= Float(tuning.periodicContentShare) * top }) else { continue }
-            let delay = b.delay - drift * Double(b.content.lowerBound - c0)
-            if heldCorrelation(ref, cap, [(heard(c0..<(c1 + 1)), delay)], shift: 0) >= tuning.periodicRepeatShare * abs(b.rho) { return c0 }
+            guard let c = sound(of: ref, in: s..<(s + period)) else { continue }
+            let delay = b.delay - drift * Double(b.content.lowerBound - c.lowerBound)
+            if heldCorrelation(ref, cap, [(heard(c), delay)], shift: 0) >= tuning.periodicRepeatShare * abs(b.rho) { return c.lowerBound }
         }
         return b.content.lowerBound
     }
@@ -424,11 +429,7 @@ extension RoundTripAnalysis {
         for (s, _) in layout where !blocks.contains(where: { $0.refStart == s }) {
             guard let a = blocks.last(where: { $0.refStart < s }), let b = blocks.first(where: { $0.refStart > s }),
                   abs(b.delay - a.delay) <= tuning.periodicStepMin else { continue }
-            let block = ref[s..<min(ref.count, s + period)]
-            let top = block.reduce(Float(0)) { max($0, abs($1)) }
-            let loud = { (x: Float) in abs(x) >= Float(self.tuning.periodicContentShare) * top }
-            guard let c0 = block.firstIndex(where: loud), let c1 = block.lastIndex(where: loud) else { continue }
-            let content = c0..<(c1 + 1)
+            guard let content = sound(of: ref, in: s..<(s + period)) else { continue }
             let delay = a.delay + (b.delay - a.delay) * Double(s - a.refStart) / Double(b.refStart - a.refStart)
             guard heldCorrelation(ref, cap, [(heard(content), delay)], shift: 0) < tuning.periodicMissingShare * typical else { continue }
             out.append((content, delay))
