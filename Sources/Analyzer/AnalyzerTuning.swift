@@ -219,6 +219,11 @@ struct AnalyzerTuning: Sendable {
     /// the new delay too, with at least this share of its own normalised correlation: a copy
     /// matches as well as the original (~1), the silence a gap inserts not at all (~0).
     var periodicRepeatShare = 0.5
+    /// A period whose sound fills less than this share of it is sparse (a pulse: 5 frames of
+    /// 1200): a step in the silence after it is placed where the first sound at the new delay
+    /// is heard. A fuller one (a chirp repeated without a pause) leaves the step to the
+    /// explanation's residual, which places it exactly.
+    var periodicSparseShare = 0.5
     /// A period the tracking did not locate is missing (its sound replaced) when the capture
     /// holds it at its neighbours' delay with less than this share of the located periods'
     /// median normalised correlation: a replaced pulse leaves ~0 there, a period the path

@@ -263,7 +263,10 @@ extension RoundTripAnalysis {
             // 900 ppm before this).
             let step = b.delay - a.delay - drift * (b.centre - a.centre)
             let frames = Int(abs(step / (1 + drift)).rounded())
-            guard frames > 0 else { continue }
+            // Between sounds that fill their periods (a chirp repeated without a pause) the
+            // explanation places the step on the residual, exactly; only silence leaves it to
+            // the first sound heard (a gap mid-chirp was placed 300 frames late that way).
+            guard frames > 0, Double(a.content.count) < tuning.periodicSparseShare * Double(period) else { continue }
             // The explanation's account of the two blocks' sound and the silence between them
             // (behind a low-pass, a 6-frame "click" in the ringing of the pulse before a drop).
             let between = (heard(a.content).lowerBound + Int(a.delay.rounded(.down)))...(heard(b.content).upperBound + Int(max(a.delay, b.delay).rounded(.up)))
@@ -398,7 +401,7 @@ extension RoundTripAnalysis {
         m.events.sort { ($0.captureSample, $0.kind.rawValue) < ($1.captureSample, $1.kind.rawValue) }
         m.crackles = m.events.count
         m.verdict = m.events.isEmpty ? .clean : .crackle
-        var note = String(format: "the reference repeats every %d frames: tracked period by period, its whole-period delay told by the train's start and end; a discontinuity between two periods is placed where the first sound at the new delay is heard", period)
+        var note = String(format: "the reference repeats every %d frames: tracked period by period, its whole-period delay told by the train's start and end; a discontinuity in the silence between two periods is placed where the first sound at the new delay is heard", period)
         if !missing.isEmpty {
             note += "; a period the capture does not hold (its sound replaced by silence) is a gap and a drop the size of that sound: how much of the silence around it went too cannot be heard"
         }

@@ -134,4 +134,25 @@ struct PulseTrainTests {
             #expect(m.verdict == .noSignal && m.latency == nil && m.reason != nil, "\(edits), start cut by \(cut): \(m.latency?.samples ?? .nan) \(EventMatch.describe(m.events))")
         }
     }
+
+    @Test("a chirp (200 Hz to 8 kHz in 25 ms) repeated 78 times without a pause is periodic too: clean without damage, and a gap mid-chirp or at a chirp's start, a drop and a repeat each found exactly, placed by the residual (a gap mid-chirp was placed 300 frames late, where a pulse train's silence would put it), the latency within 0.05 samples")
+    func repeatedChirp() throws {
+        let rate = 48000, period = 1200
+        let chirp: [Float] = (0..<period).map { i in
+            let t = Double(i) / Double(rate), k = (8000.0 - 200) / 0.025
+            return Float(0.5 * sin(2 * Double.pi * (200 * t + 0.5 * k * t * t)))
+        }
+        let ref = [Float](repeating: 0, count: 480) + (0..<78).flatMap { _ in chirp } + [Float](repeating: 0, count: 480)
+        let cases: [[CaptureSynth.Edit]] = [[], [.gap(at: 480 + period * 20 + 600, frames: 240)], [.gap(at: 480 + period * 20, frames: 240)],
+                                            [.drop(at: 480 + period * 40 + 300, frames: 480)], [.repeat(at: 480 + period * 40 + 700, frames: 480)]]
+        for edits in cases {
+            let r = Corpus.render(reference: ref, edits: edits, path: .direct, quirk: .none, delay: 2345.5, driftPPM: 0, snrDB: 40, sampleRate: rate, seed: 3, tail: rate / 5)
+            let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: rate, mono: ref), capture: AudioBuffer(sampleRate: rate, mono: r.capture))
+            #expect(abs((m.latency?.samples ?? .infinity) - 2345.5) <= 0.05, "\(edits): \(m.latency?.samples ?? .nan) \(m.reason ?? "")")
+            #expect(m.events.count == r.truth.count, "\(edits): \(EventMatch.describe(m.events)) against \(r.truth)")
+            for (e, t) in zip(m.events, r.truth) {
+                #expect(e.kind == t.kind && e.sizeSamples == t.size && abs(e.captureSample - t.captureSample) <= rate / 1000, "\(edits): \(EventMatch.describe(m.events)) against \(r.truth)")
+            }
+        }
+    }
 }
