@@ -224,6 +224,10 @@ struct AnalyzerTuning: Sendable {
     /// is heard. A fuller one (a chirp repeated without a pause) leaves the step to the
     /// explanation's residual, which places it exactly.
     var periodicSparseShare = 0.5
+    /// The explained latency of a periodic track must lie within this many frames of its
+    /// first period's delay (a period's delay is good to hundredths of a frame; a merged
+    /// segment's is a whole step off).
+    var periodicLatencyAgreement = 1.0
     /// A period the tracking did not locate is missing (its sound replaced) when the capture
     /// holds it at its neighbours' delay with less than this share of the located periods'
     /// median normalised correlation: a replaced pulse leaves ~0 there, a period the path

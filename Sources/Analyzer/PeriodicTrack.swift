@@ -332,6 +332,14 @@ extension RoundTripAnalysis {
         if let curved { fit.model = curved }
         var m = explained(m0, find, fit.points, &fit.seg, model: fit.model, plain: ref, curved: curved != nil, cap: cap, totalDrift: fit.totalDrift)
         guard m.verdict != .noSignal else { return .failure(.refused(m.reason ?? "the result was refused")) }
+        // The explanation may merge segments it finds no step between (a drop of 983 frames at
+        // a 1521-frame period, in silence, merged into the later segment: the latency 983
+        // frames off, under a 52096-frame "replacement"). The track's first period says where
+        // the probe starts; a latency elsewhere is refused.
+        if let first = fit.blocks.first, let latency = m.latency?.samples,
+           abs(latency - (first.delay - fit.drift * first.centre)) > tuning.periodicLatencyAgreement {
+            return .failure(.refused(String(format: "the explanation's first segment (delay %.1f) disagrees with the first period's (%.1f): no latency is reported", latency, first.delay - fit.drift * first.centre)))
+        }
         periodicEvents(&m, fit.blocks, drift: fit.drift, ref: ref, cap: cap, period: period)
         return .success(m)
     }
