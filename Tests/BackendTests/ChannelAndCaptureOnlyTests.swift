@@ -63,15 +63,9 @@ struct ChannelAndCaptureOnlyTests {
         // sink has rendered ahead): the file it plays leads with 0.5 s of silence.
         #expect(try CLI.run(["synth", "--reference", ref, "--out", played, "--delay", "24000", "--format", "f32"]).status == 0)
         // loopbench records 4 s; a second after it starts, paplay plays the probe into the same sink.
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.executable)
-        p.arguments = ["measure", "--backend", "pulse", "--capture-only", "--reference", ref, "--duration", "4", "--json", json, "--quiet"]
-        try p.run()
-        Thread.sleep(forTimeInterval: 1.0)
-        let play = try Spawn.run("/usr/bin/paplay", ["--device=loop", played])
-        p.waitUntilExit()
+        let (play, status) = try CaptureOnlyRun.record(reference: ref, played: played, seconds: 4, json: json)
         #expect(play.status == 0, "paplay: \(play.stderr)")
-        #expect(p.terminationStatus == 0, "capture-only exit \(p.terminationStatus)")
+        #expect(status == 0, "capture-only exit \(status)")
         let m = try JSONDecoder().decode(LoopMeasurement.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
         // What paplay played comes back whole: found, clean, at full level; where it starts in the
         // recording is somewhere after the second loopbench waited, before the recording's end.

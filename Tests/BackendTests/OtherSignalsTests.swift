@@ -39,15 +39,9 @@ struct OtherSignalsTests {
         try SoundFile.write(AudioBuffer(sampleRate: rate, mono: Corpus.reference(c.family, sampleRate: rate, seconds: 1.5, seed: 11)), to: ref)
         let synth = try CLI.run(["synth", "--reference", ref, "--out", played, "--delay", "\(lead)", "--format", "f32", "--truth", truthPath] + c.edit)
         #expect(synth.status == 0, "\(synth.stderr)")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.executable)
-        p.arguments = ["measure", "--backend", "pulse", "--capture-only", "--reference", ref, "--duration", "4", "--json", json, "--quiet", "--fail-on", "none"]
-        try p.run()
-        Thread.sleep(forTimeInterval: 1.0)
-        let play = try Spawn.run("/usr/bin/paplay", ["--device=loop", played])
-        p.waitUntilExit()
+        let (play, status) = try CaptureOnlyRun.record(reference: ref, played: played, seconds: 4, json: json, extra: ["--fail-on", "none"])
         #expect(play.status == 0, "paplay: \(play.stderr)")
-        #expect(p.terminationStatus == 0, "capture-only exit \(p.terminationStatus)")
+        #expect(status == 0, "capture-only exit \(status)")
         let m = try JSONDecoder().decode(LoopMeasurement.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
         let truth = try JSONDecoder().decode(TruthFile.self, from: Data(contentsOf: URL(fileURLWithPath: truthPath))).events
         guard let latency = m.latency?.samples else { Issue.record("no latency: \(m.reason ?? "")"); return }
