@@ -233,9 +233,11 @@ struct AnalyzerTuning: Sendable {
     /// median normalised correlation: a replaced pulse leaves ~0 there, a period the path
     /// or noise only weakened keeps most of it.
     var periodicMissingShare = 0.3
-    /// The best whole-period delay of an edge must reach this normalised correlation (a held
-    /// train reaches ~1, a coloured one ~0.7) and lead the next by this margin (half the 0.18
-    /// above; a steady tone's fade, one period moved, loses ~0.01 and is refused).
+    /// The best whole-period delay of an edge must reach this share of the blocks' median
+    /// normalised correlation (a colouring lowers the edge's and the blocks' alike: 0.13 behind
+    /// a 2 kHz low-pass) and lead the next by this share of its own correlation (under a third
+    /// of the 0.29 above, for noise; a steady tone's fade, one period moved, loses ~0.01 and is
+    /// refused).
     var periodicAnchorMinRho = 0.5
     var periodicAnchorMargin = 0.09
     /// A period-long block holds, below ``minWindowRho``, when its normalised correlation

@@ -112,7 +112,7 @@ extension RoundTripAnalysis {
 
     /// How many whole periods the delays at one of the train's edges are off, told by the
     /// reference's silence beyond it: the capture is correlated with the reference over the
-    /// edge's `pieces` (``trainPieces(_:_:period:shift:from:edge:)``), placed at their delays
+    /// edge's `pieces` (``trainPieces(_:_:period:slope:shift:from:edge:)``), placed at their delays
     /// plus k periods (of `period · (1 + slope)` capture frames), for every k in `periods`.
     /// The best k when its normalised correlation reaches ``AnalyzerTuning/periodicAnchorMinRho``
     /// of the `typical` block's and leads every other by ``AnalyzerTuning/periodicAnchorMargin``
@@ -143,16 +143,19 @@ extension RoundTripAnalysis {
 
     /// The whole train as pieces for ``heldCorrelation(_:_:_:shift:)``: every block of `layout`
     /// and the silent period before its first block and after its last, each at the delay of
-    /// the located block nearest it carried on by the drift between them (the median slope of
-    /// consecutive blocks: 1.2 frames a period at 1000 ppm), plus k periods from block `from`
-    /// on. With `edge`, only the ``AnalyzerTuning/periodicAnchorBlocks`` blocks at the train's
+    /// the located block nearest it carried on by the drift between them (`slope`,
+    /// ``driftSlope(_:period:)``: 1.2 frames a period at 1000 ppm), plus k periods from block
+    /// `from` on. With `edge`, only the ``AnalyzerTuning/periodicAnchorBlocks`` blocks at the train's
     /// start (or end) and the silent period beyond them.
-    func trainPieces(_ layout: [(start: Int, energy: Double)], _ blocks: [PeriodBlock], period: Int, shift k: Int, from: Int = 0,
+    func trainPieces(_ layout: [(start: Int, energy: Double)], _ blocks: [PeriodBlock], period: Int, slope: Double, shift k: Int, from: Int = 0,
                      edge: FloatingPointSign? = nil) -> [(refRange: Range<Int>, delay: Double)] {
         guard let first = layout.first?.start, let last = layout.last?.start, !blocks.isEmpty else { return [] }
-        let slope = driftSlope(blocks, period: period)
         func delay(_ s: Int) -> Double {
-            let j = blocks.indices.min { abs(blocks[$0].refStart - s) < abs(blocks[$1].refStart - s) }!
+            // The nearest located block (the earlier of two as near), by bisection: the blocks
+            // are in reference order.
+            var lo = 0, hi = blocks.count - 1
+            while lo < hi { let mid = (lo + hi) / 2; if blocks[mid].refStart < s { lo = mid + 1 } else { hi = mid } }
+            let j = lo > 0 && abs(blocks[lo - 1].refStart - s) <= abs(blocks[lo].refStart - s) ? lo - 1 : lo
             let d = blocks[j].delay + slope * Double(s - blocks[j].refStart)
             return d + (j >= from ? Double(k * period) * (1 + slope) : 0)
         }
@@ -201,20 +204,22 @@ extension RoundTripAnalysis {
         start -= ((start - Double(lowest)) / p).rounded(.down) * p
         let loose = periodBlocks(ref, cap, layout, start: start, period: period, polarity: polarity)
         guard let d0 = loose.first?.delay else { return .failure(.untracked) }
-        guard let kStart = periodicAnchor(ref, cap, trainPieces(layout, loose, period: period, shift: 0, edge: .plus), period: period, slope: driftSlope(loose, period: period), typical: median(loose.map { abs($0.rho) }),
+        let looseSlope = driftSlope(loose, period: period)
+        guard let kStart = periodicAnchor(ref, cap, trainPieces(layout, loose, period: period, slope: looseSlope, shift: 0, edge: .plus), period: period,
+                                          slope: looseSlope, typical: median(loose.map { abs($0.rho) }),
                                           periods: 0...max(0, Int((Double(find.lags.upperBound) - d0) / p)),
-                                          whole: { k in self.heldCorrelation(ref, cap, self.trainPieces(layout, loose, period: period, shift: k), shift: 0) })
+                                          whole: { k in self.heldCorrelation(ref, cap, self.trainPieces(layout, loose, period: period, slope: looseSlope, shift: k), shift: 0) })
         else { return .failure(.edgesUntold) }
-        var blocks = periodBlocks(ref, cap, layout, start: d0 + Double(kStart * period) * (1 + driftSlope(loose, period: period)), period: period, polarity: polarity)
+        var blocks = periodBlocks(ref, cap, layout, start: d0 + Double(kStart * period) * (1 + looseSlope), period: period, polarity: polarity)
         guard blocks.count >= 2 else { return .failure(.untracked) }
         let steps = periodSteps(blocks)
-        let reach = tuning.periodicEndReach
-        let kEnd = periodicAnchor(ref, cap, trainPieces(layout, blocks, period: period, shift: 0, edge: .minus), period: period, slope: driftSlope(blocks, period: period), typical: median(blocks.map { abs($0.rho) }), periods: -reach...reach,
-                                  whole: { k in self.heldCorrelation(ref, cap, self.trainPieces(layout, blocks, period: period, shift: k, from: steps.last ?? 0), shift: 0) })
+        let slope = driftSlope(blocks, period: period), reach = tuning.periodicEndReach
+        let kEnd = periodicAnchor(ref, cap, trainPieces(layout, blocks, period: period, slope: slope, shift: 0, edge: .minus), period: period,
+                                  slope: slope, typical: median(blocks.map { abs($0.rho) }), periods: -reach...reach,
+                                  whole: { k in self.heldCorrelation(ref, cap, self.trainPieces(layout, blocks, period: period, slope: slope, shift: k, from: steps.last ?? 0), shift: 0) })
         switch kEnd {
         case 0?: break
         case let k? where steps.count == 1:
-            let slope = driftSlope(blocks, period: period)
             for i in steps[0]..<blocks.count { blocks[i].delay += Double(k * period) * (1 + slope) }
         case let k?: return .failure(.stepsUntold(steps.count, k))
         case nil where steps.isEmpty: break
