@@ -242,7 +242,11 @@ struct Segmenter {
     /// unless several in a row agree on a delay clearly apart from both neighbours': a
     /// sweep's lowest octaves before a drop there are imprecise (±0.5 frame) but all at one
     /// delay, 480 frames from the next segment's. Such a run is a segment of its own;
-    /// windows locked one period off wander from window to window and make none.
+    /// windows locked one period off wander from window to window and make none. Every such
+    /// run between two segments counts, not only the longest: through tanh clipping a linear
+    /// sweep's windows are ambiguous from 2.4 kHz up, so one stretch held the 65 windows
+    /// before a drop in its top part (at the segment's delay: they inherit it) and the 22
+    /// after it, 486 frames apart, which were left unheard (`no-signal`).
     func addConsistentWeakRuns(_ runs: inout [[TrackPoint]], _ levels: inout [Double], weak: [TrackPoint], drift: Double) {
         let typical = median(runs.flatMap { $0 }.map { abs($0.rho) })
         var inserts: [(index: Int, run: [TrackPoint], level: Double)] = []
@@ -250,14 +254,23 @@ struct Segmenter {
             let tLo = g == 0 ? Int.min : runs[g - 1].last!.t
             let tHi = g == runs.count ? Int.max : runs[g].first!.t
             let stretch = weak.filter { $0.t > tLo && $0.t < tHi }
-            let run = longestConsistentRun(stretch, drift: drift)
-            // …and match as well as the windows that make the other segments (not noise
-            // before the reference arrives that happens to resemble its slow start).
-            guard run.count >= tuning.weakRunMinWindows, median(run.map { abs($0.rho) }) >= tuning.strayRunRhoRatio * typical else { continue }
-            let lv = Segmenter.level(of: run, drift: drift)
             let neighbours = [g > 0 ? levels[g - 1] : nil, g < runs.count ? levels[g] : nil].compactMap { $0 }
-            guard neighbours.allSatisfy({ abs($0 - lv) > tuning.weakRunMinStep }) else { continue }
-            inserts.append((g, run, lv))
+            var found: [(run: [TrackPoint], level: Double)] = []
+            for run in consistentRuns(stretch, drift: drift) {
+                // …and match as well as the windows that make the other segments (not noise
+                // before the reference arrives that happens to resemble its slow start).
+                guard run.count >= tuning.weakRunMinWindows, median(run.map { abs($0.rho) }) >= tuning.strayRunRhoRatio * typical else { continue }
+                let lv = Segmenter.level(of: run, drift: drift)
+                guard neighbours.allSatisfy({ abs($0 - lv) > tuning.weakRunMinStep }) else { continue }
+                // Of neighbouring runs no step apart (imprecise windows scatter across the
+                // tolerance), the longest speaks for the stretch, as it did alone before.
+                if let last = found.last, abs(last.level - lv) <= tuning.weakRunMinStep {
+                    if run.count > last.run.count { found[found.count - 1] = (run, lv) }
+                } else {
+                    found.append((run, lv))
+                }
+            }
+            inserts += found.map { (g, $0.run, $0.level) }
         }
         for ins in inserts.reversed() {
             runs.insert(ins.run, at: ins.index)
@@ -265,17 +278,20 @@ struct Segmenter {
         }
     }
 
-    /// The longest stretch of consecutive windows within ``AnalyzerTuning/weakRunTolerance``
-    /// of their running median.
-    func longestConsistentRun(_ pts: [TrackPoint], drift: Double) -> [TrackPoint] {
-        var best: [TrackPoint] = [], cur: [TrackPoint] = []
+    /// The stretches of consecutive windows within ``AnalyzerTuning/weakRunTolerance`` of
+    /// their running median, in order.
+    func consistentRuns(_ pts: [TrackPoint], drift: Double) -> [[TrackPoint]] {
+        var all: [[TrackPoint]] = [], cur: [TrackPoint] = []
         for pt in pts {
             let e = pt.d - drift * pt.pc
-            if let _ = cur.first, abs(e - median(cur.map { $0.d - drift * $0.pc })) > tuning.weakRunTolerance { cur = [] }
+            if !cur.isEmpty, abs(e - median(cur.map { $0.d - drift * $0.pc })) > tuning.weakRunTolerance {
+                all.append(cur)
+                cur = []
+            }
             cur.append(pt)
-            if cur.count > best.count { best = cur }
         }
-        return best
+        if !cur.isEmpty { all.append(cur) }
+        return all
     }
 
     /// 5. Joint fit: one slope, one intercept per run (weighted least squares). Replaces the
