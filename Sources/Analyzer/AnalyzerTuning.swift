@@ -68,6 +68,13 @@ struct AnalyzerTuning: Sendable {
     /// below the 0.02-frame accuracy the tests ask for.
     static let interpolatorHalfWidth = 32
     static let interpolatorPhases = 1024
+    /// A periodic reference's blocks are placed with a sinc of ±64 taps instead: a pulse
+    /// train's doublet has its energy up to Nyquist, and so has its correlation, where the
+    /// ±32-tap window's response already falls away. Refined with ±32 taps, a 44.1 kHz train
+    /// read 0.0109 samples off clean and 0.011–0.015 with damage (at fractional delays of .25
+    /// and .37); with ±64, 0.0055 and 0.0055–0.0071. Only the blocks' peaks are refined with
+    /// it (one per period), so it costs nothing measurable.
+    static let periodicInterpolatorHalfWidth = 64
 
     // MARK: track (Tracker)
 
