@@ -392,6 +392,9 @@ struct AnalyzerTuning: Sendable {
     /// stayed at 0.7–1.0 (and read worse against the coloured reference), through the resonant
     /// high-pass rose to 2–5.
     var colouredDriftSEShare = 0.5
+    /// The zero-phase colouring's reach (frames either side): the 33-tap filter's magnitude
+    /// has no phase to hold it, and its zero-phase twin rings longer; ±64 keeps its ringing.
+    var zeroPhaseReach = 64
 
     // MARK: the path's reverberation (ReverbTail)
 

@@ -14,6 +14,11 @@ enum PathModel {
 
     /// The reference filtered by the fitted path, or nil when a plain gain fits as well.
     static func fit(ref: [Float], cap: [Float], segment s: Segment, interp: SincInterpolator) -> [Float]? {
+        fitTaps(ref: ref, cap: cap, segment: s, interp: interp).map { filtered(ref, $0.taps, gain: $0.gain) }
+    }
+
+    /// The fitted filter's taps (`2·half + 1`, centred) and the plain gain, or nil when a plain gain fits as well.
+    static func fitTaps(ref: [Float], cap: [Float], segment s: Segment, interp: SincInterpolator) -> (taps: [Double], gain: Double)? {
         let tuning = AnalyzerTuning.standard
         let taps = 2 * half + 1
         let a = max(s.captureStart, Int(s.level.rounded(.up)) + half, half)
@@ -39,7 +44,40 @@ enum PathModel {
         let resFIR = cc - hp
         let resGain = cc - cm * cm / mm
         guard resFIR > 0, resGain > tuning.pathFitMinImprovement * resFIR else { return nil }
-        return filtered(ref, h, gain: cm / mm)
+        return (h, cm / mm)
+    }
+
+    /// The zero-phase filter with the magnitude response of `h` (taps centred on `h.count / 2`),
+    /// `2·reach + 1` taps centred on `reach`: |H| sampled on `points` frequencies, transformed
+    /// back and windowed (Hann).
+    static func zeroPhase(_ h: [Double], reach: Int, points: Int = 1024) -> [Double] {
+        let half = h.count / 2
+        var mag = [Double](repeating: 0, count: points + 1)
+        for q in 0...points {
+            let w = Double.pi * Double(q) / Double(points)
+            var re = 0.0, im = 0.0
+            for (j, v) in h.enumerated() { re += v * cos(w * Double(j - half)); im -= v * sin(w * Double(j - half)) }
+            mag[q] = (re * re + im * im).squareRoot()
+        }
+        return (-reach...reach).map { k -> Double in
+            var acc = 0.0
+            for q in 0...points {
+                let wq = (q == 0 || q == points) ? 0.5 : 1.0
+                acc += wq * mag[q] * cos(Double.pi * Double(q) * Double(k) / Double(points))
+            }
+            let win = 0.5 + 0.5 * cos(Double.pi * Double(k) / Double(reach + 1))
+            return acc / Double(points) * win
+        }
+    }
+
+    /// `ref` through the odd-length filter `h` centred on `h.count / 2` (direct form).
+    static func filteredCentred(_ ref: [Float], _ h: [Double]) -> [Float] {
+        let c = h.count / 2, n = ref.count
+        return (0..<n).map { i in
+            var acc = 0.0
+            for j in max(0, i + c - (n - 1))...min(h.count - 1, i + c) { acc += h[j] * Double(ref[i - (j - c)]) }
+            return Float(acc)
+        }
     }
 
     /// The filtered reference: out[i] = Σ h[j] ref[i − (j − half)], normalised to unit gain.

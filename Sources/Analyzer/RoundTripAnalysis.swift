@@ -160,8 +160,15 @@ struct RoundTripAnalysis {
         let longest = Segment.longest(seg.segments)!
         if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp),
            withTail == nil || colouringHolds(coloured, model, cap, longest) {
+            let uncoloured = model
             model = coloured
-            driftThroughColouring(&seg, totalDrift: &totalDrift, coloured: coloured, cap: cap, find: find, polarity: polarity)
+            if let zp = zeroPhaseColouring(seg, uncoloured: uncoloured, cap: cap, find: find, polarity: polarity) {
+                seg.adopt(drift: zp.drift, se: zp.driftSE, totalDrift: &totalDrift, levels: zp.segments.map(\.level))
+                // The filter fitted again where the segments now lie: it holds the old levels' error in its phase.
+                if let l = Segment.longest(seg.segments), let again = PathModel.fit(ref: uncoloured, cap: cap, segment: l, interp: interp) { model = again }
+            } else {
+                driftThroughColouring(&seg, totalDrift: &totalDrift, coloured: coloured, cap: cap, find: find, polarity: polarity)
+            }
         }
         let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp)
         if let curved { model = curved }

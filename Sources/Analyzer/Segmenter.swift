@@ -42,9 +42,11 @@ struct Segmenter {
 
         /// Takes `d` (standard error `se`), measured against the same reference as the
         /// segments, as their drift, and `totalDrift` with it. Each segment's level is taken
-        /// again from its windows with the new drift, but a refined one (its windows locked a
-        /// period off) keeps its delay at its middle, where its whole-segment correlation put it.
-        mutating func adopt(drift d: Double, se: Double, totalDrift: inout Double) {
+        /// again from its windows with the new drift, or is `levels[k]` when given (the same
+        /// segments measured against a better reference, one level each, in order); a refined
+        /// one (its windows locked a period off) keeps its delay at its middle, where its
+        /// whole-segment correlation put it.
+        mutating func adopt(drift d: Double, se: Double, totalDrift: inout Double, levels: [Double]? = nil) {
             totalDrift = (1 + totalDrift) * (1 + d) / (1 + drift) - 1
             (drift, driftSE) = (d, se)
             for k in segments.indices {
@@ -53,7 +55,7 @@ struct Segmenter {
                     let mid = s.refPosition(atCapture: Double(s.captureStart + s.captureEnd) / 2)
                     segments[k].level = s.delay(atRef: mid) - d * mid
                 } else {
-                    segments[k].level = Segmenter.level(of: s.points, drift: d)
+                    segments[k].level = levels?[k] ?? Segmenter.level(of: s.points, drift: d)
                 }
                 segments[k].drift = d
             }
