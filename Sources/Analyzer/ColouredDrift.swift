@@ -55,7 +55,7 @@ extension RoundTripAnalysis {
     /// ``AnalyzerTuning/colouredDriftSEShare`` of its standard error. Through the low-pass
     /// the speech- and music-like captures and the multitone bursts with a drop passed that
     /// (0.04–0.35 of the first standard error) and read the latency within 0.004 samples;
-    /// the sweeps' narrowband windows mostly did not (0.7–1.6), nor did the clean multitone
+    /// the sweeps' narrowband windows mostly did not (1.0–1.6), nor did the clean multitone
     /// and noise captures, whose first tracks held more segments.
     func zeroPhaseColouring(_ seg: Segmenter.Output, uncoloured: [Float], cap: [Float], find: GlobalFind, polarity: Double) -> Segmenter.Output? {
         guard seg.driftKnown, seg.driftSE.isFinite, let longest = Segment.longest(seg.segments),
