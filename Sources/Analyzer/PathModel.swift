@@ -70,14 +70,14 @@ enum PathModel {
         }
     }
 
-    /// `ref` through the odd-length filter `h` centred on `h.count / 2` (direct form).
-    static func filteredCentred(_ ref: [Float], _ h: [Double]) -> [Float] {
-        let c = h.count / 2, n = ref.count
-        return (0..<n).map { i in
-            var acc = 0.0
-            for j in max(0, i + c - (n - 1))...min(h.count - 1, i + c) { acc += h[j] * Double(ref[i - (j - c)]) }
-            return Float(acc)
-        }
+    /// `ref` through the odd-length filter `h`, symmetric about `h.count / 2` (a zero-phase
+    /// filter, whose correlation is its convolution), through the FFT: the zero-phase
+    /// colouring has four times the path filter's taps, and a long reference should not pay
+    /// for them frame by frame.
+    static func filteredSymmetric(_ ref: [Float], _ h: [Double]) -> [Float] {
+        let c = h.count / 2
+        guard !ref.isEmpty else { return [] }
+        return Correlation.crossCorrelate(signal: ref, template: h.map(Float.init), lags: (-c)...(ref.count - 1 - c)).map(Float.init)
     }
 
     /// The filtered reference: out[i] = Σ h[j] ref[i − (j − half)], normalised to unit gain.
