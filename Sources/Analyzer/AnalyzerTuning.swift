@@ -68,13 +68,17 @@ struct AnalyzerTuning: Sendable {
     /// below the 0.02-frame accuracy the tests ask for.
     static let interpolatorHalfWidth = 32
     static let interpolatorPhases = 1024
-    /// A periodic reference's blocks are placed with a sinc of ±64 taps instead: a pulse
-    /// train's doublet has its energy up to Nyquist, and so has its correlation, where the
-    /// ±32-tap window's response already falls away. Refined with ±32 taps, a 44.1 kHz train
-    /// read 0.0109 samples off clean and 0.011–0.015 with damage (at fractional delays of .25
-    /// and .37); with ±64, 0.0055 and 0.0055–0.0071. Only the blocks' peaks are refined with
-    /// it (one per period), so it costs nothing measurable.
-    static let periodicInterpolatorHalfWidth = 64
+    /// A correlation's peak is refined between lags with a sinc of ±64 taps instead: the
+    /// tracker's windows and a periodic reference's blocks. A window's correlation with the
+    /// bare reference holds whatever the capture holds up to Nyquist (its noise, a doublet's
+    /// energy), where the ±32-tap window's response already falls away, and the misfit moved
+    /// the peak by thousandths of a frame in a way that followed what each window held:
+    /// sweeps behind a 2 kHz low-pass read 0.6–0.95 ppm of a drift they did not have, now
+    /// 0.06–0.5; a 44.1 kHz pulse train 0.0109 samples off clean, now 0.0055; noise with
+    /// pauses 0.0094, now 0.0047. Only peaks are refined with it (a few candidates a window,
+    /// one a period), so it costs little; the values of the reference between frames keep
+    /// the shorter one.
+    static let peakInterpolatorHalfWidth = 64
 
     // MARK: track (Tracker)
 
@@ -101,8 +105,10 @@ struct AnalyzerTuning: Sendable {
     var candidateRhoOfTop = 0.7
     var candidateRhoOfFloor = 0.8
     var maxCandidates = 6
-    /// Correlation lags (each side) refined to a fraction of a frame around a candidate.
-    var refineLags = 40
+    /// Correlation lags (each side) refined to a fraction of a frame around a candidate: the
+    /// peak interpolator's reach (``peakInterpolatorHalfWidth``) and the frame either side it
+    /// searches, with margin.
+    var refineLags = 72
     /// A match away from the predicted delay must be better than the predicted one by this
     /// much in normalised correlation (`farJumpMargin` beyond `jumpDistance` frames): a similar
     /// stretch elsewhere in the probe should not pull the track off the true alignment.

@@ -76,8 +76,8 @@ extension RoundTripAnalysis {
         if let k = (max(0, p - reach)...min(corr.count - 1, max(0, p + reach))).max(by: { polarity * corr[$0] < polarity * corr[$1] }),
            polarity * corr[k] >= tuning.periodicJumpShare * polarity * corr[j] { j = k }
         // Refined with the longer interpolator: a doublet's correlation holds its energy up to
-        // Nyquist, where the tracker's ±32 taps misfit (``AnalyzerTuning/periodicInterpolatorHalfWidth``).
-        let fine = SincInterpolator(halfWidth: AnalyzerTuning.periodicInterpolatorHalfWidth, phases: AnalyzerTuning.interpolatorPhases).refinePeak(of: corr, near: j)
+        // Nyquist (``AnalyzerTuning/peakInterpolatorHalfWidth``).
+        let fine = Tracker.peakInterpolator.refinePeak(of: corr, near: j)
         let delay = Double(lo) + fine.position
         let t0 = s + Int(delay.rounded())
         var ce = 0.0

@@ -294,7 +294,7 @@ struct RoundTripAnalysis {
 
     /// Track: every window of the capture located in the reference, outward from the global peak.
     func track(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, polarity: Double) -> [TrackPoint] {
-        var tracker = Tracker(ref: ref, cap: cap, rhoFloor: max(tuning.minWindowRho, tuning.windowRhoOfGlobal * find.rho), interp: interp)
+        var tracker = Tracker(ref: ref, cap: cap, rhoFloor: max(tuning.minWindowRho, tuning.windowRhoOfGlobal * find.rho))
         tracker.polarity = polarity
         return tracker.track(anchorDelay: find.lag)
     }

@@ -31,7 +31,6 @@ struct Tracker {
     let ref: [Float]
     let cap: [Float]
     let rhoFloor: Double
-    let interp: SincInterpolator
     /// Sign of the path (from the whole-signal correlation): matches of the other sign are strays.
     var polarity: Double = 1
     let tuning = AnalyzerTuning.standard
@@ -44,11 +43,16 @@ struct Tracker {
     /// The reference's correlation with capture windows (``DSP/BlockCorrelation``).
     private let blocks: BlockCorrelation
 
-    init(ref: [Float], cap: [Float], rhoFloor: Double, interp: SincInterpolator) {
+    /// The interpolator a correlation's peak is refined with (``AnalyzerTuning/peakInterpolatorHalfWidth``).
+    static var peakInterpolator: SincInterpolator {
+        SincInterpolator(halfWidth: AnalyzerTuning.peakInterpolatorHalfWidth, phases: AnalyzerTuning.interpolatorPhases)
+    }
+    private let peak = Tracker.peakInterpolator
+
+    init(ref: [Float], cap: [Float], rhoFloor: Double) {
         self.ref = ref
         self.cap = cap
         self.rhoFloor = rhoFloor
-        self.interp = interp
         var pre = [Double](repeating: 0, count: ref.count + 1)
         for i in 0..<ref.count { pre[i + 1] = pre[i] + Double(ref[i]) * Double(ref[i]) }
         refPrefix = pre
@@ -110,7 +114,7 @@ struct Tracker {
                 let k0 = Int(xl.rounded(.down)), fr = xl - Double(k0)
                 let e0 = refEnergy(lo + k0, lo + k0 + w), e1 = refEnergy(lo + k0 + 1, lo + k0 + 1 + w)
                 let e = max(e0 + (e1 - e0) * fr, 1e-30)
-                return polarity * interp.value(at: x, in: local) / (e * capE).squareRoot()
+                return polarity * peak.value(at: x, in: local) / (e * capE).squareRoot()
             }
             let val = polarity * r.value
             refined.append((Double(a) + r.position, abs(val)))

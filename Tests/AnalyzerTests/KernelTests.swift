@@ -199,7 +199,7 @@ struct LowOctaveTrackerTests {
         var synth = CaptureSynth(reference: ref, delay: 1584.37)
         synth.snrDB = 60
         let cap = synth.make().capture
-        let tracker = Tracker(ref: ref, cap: cap, rhoFloor: 0.5, interp: Analyzer.interpolator)
+        let tracker = Tracker(ref: ref, cap: cap, rhoFloor: 0.5)
         var errors: [Double] = []
         for t in stride(from: 4096, through: 14336, by: 1024) {
             let p = t - 1584
