@@ -374,15 +374,22 @@ extension RoundTripAnalysis {
         var seg = Segmenter(points: blocks.map(Self.trackPoint)).segments()
         guard let first = Segment.longest(seg.segments) else { return nil }
         var model = ref
-        if let coloured = PathModel.fit(ref: model, cap: cap, segment: first, interp: interp) {
-            model = coloured
+        if let fit = PathModel.fitTaps(ref: model, cap: cap, segment: first, interp: interp) {
             // Against the bare doublet, a low-pass's blocks (ρ 0.13) scatter a tenth of a frame
-            // and read 7.7 ppm of drift.
-            if let again = relocated(blocks, model: coloured, cap: cap, period: period, polarity: polarity),
+            // and read 7.7 ppm of drift. They are located again against the colouring without
+            // its phase (``zeroPhaseColouring``): the path filter holds the bare blocks' error
+            // in its phase, and against it the clean train behind the low-pass read 0.035
+            // samples off (0.0043 against the zero-phase colouring); the filter is then fitted
+            // again where the blocks now lie.
+            let zp = PathModel.filteredSymmetric(model, PathModel.zeroPhase(fit.taps, reach: tuning.zeroPhaseReach))
+            var coloured = PathModel.filtered(model, fit.taps, gain: fit.gain)
+            if let again = relocated(blocks, model: zp, cap: cap, period: period, polarity: polarity),
                median(again.map { abs($0.rho) }) >= tuning.periodicRelocateGain * median(blocks.map { abs($0.rho) }) {
                 blocks = again
                 seg = Segmenter(points: blocks.map(Self.trackPoint)).segments()
+                if let l = Segment.longest(seg.segments), let refit = PathModel.fit(ref: model, cap: cap, segment: l, interp: interp) { coloured = refit }
             }
+            model = coloured
         }
         var points = blocks.map(Self.trackPoint)
         let drift = seg.drift

@@ -201,13 +201,13 @@ struct CorpusTests {
         #expect(measured == 33)
     }
 
-    @Test("noise-like signals behind the 2 kHz low-pass (multitone bursts, noise with pauses, speech- and music-like), clean and with a drop: the latency within 0.01 samples, the issue's target for a linear-phase path, the drift within 0.2 ppm and the drop found exactly; the levels are read against the path's colouring without its phase (against the bare reference music read 0.028 samples off clean and 0.017 with the drop)")
+    @Test("noise-like signals and the pulse train behind the 2 kHz low-pass (multitone bursts, noise with pauses, speech- and music-like), clean and with a drop: the latency within 0.01 samples, the issue's target for a linear-phase path, the drift within 0.2 ppm and the drop found exactly; the levels are read against the path's colouring without its phase (against the bare reference music read 0.027 samples off clean and 0.017 with the drop; the train's blocks, located again against the path filter, 0.035 clean)")
     func lowPassedToAHundredthOfASample() throws {
-        let cs = Self.cases { [.multitone, .noisePauses, .speechLike, .musicLike].contains($0.family) && $0.path == .lowpass2k }
-        #expect(cs.count == 8)
+        let cs = Self.cases { [.multitone, .noisePauses, .speechLike, .musicLike, .pulseTrain].contains($0.family) && $0.path == .lowpass2k }
+        #expect(cs.count == 10)
         for c in cs {
             let (m, b, s) = try Self.run(c)
-            // Measured: 0.0009–0.0038 samples, 0.01–0.11 ppm.
+            // Measured: 0.0010–0.0081 samples, 0.00–0.09 ppm.
             let e = try #require(s.latencyError, "\(c.name): \(m.reason ?? "")")
             #expect(e <= 0.01, "\(c.name): latency error \(e)")
             #expect((s.driftError ?? .infinity) <= 0.2, "\(c.name): drift \(m.driftPPM ?? .nan)")
