@@ -60,7 +60,7 @@ extension RoundTripAnalysis {
     func zeroPhaseColouring(_ seg: Segmenter.Output, uncoloured: [Float], cap: [Float], find: GlobalFind, polarity: Double) -> Segmenter.Output? {
         guard seg.driftKnown, seg.driftSE.isFinite, let longest = Segment.longest(seg.segments),
               let fit = PathModel.fitTaps(ref: uncoloured, cap: cap, segment: longest, interp: interp) else { return nil }
-        let zp = PathModel.filteredSymmetric(uncoloured, PathModel.zeroPhase(fit.taps, reach: tuning.zeroPhaseReach))
+        let zp = PathModel.withoutPhase(uncoloured, fit.taps)
         let points = track(zp, cap, find, polarity: polarity)
         guard points.count >= 2 else { return nil }
         let again = Segmenter(points: points).segments()

@@ -47,26 +47,29 @@ enum PathModel {
         return (h, cm / mm)
     }
 
-    /// The zero-phase filter with the magnitude response of `h` (taps centred on `h.count / 2`),
-    /// `2·reach + 1` taps centred on `reach`: |H| sampled on `points` frequencies, transformed
-    /// back and windowed (Hann).
-    static func zeroPhase(_ h: [Double], reach: Int, points: Int = 1024) -> [Double] {
-        let half = h.count / 2
-        var mag = [Double](repeating: 0, count: points + 1)
-        for q in 0...points {
-            let w = Double.pi * Double(q) / Double(points)
-            var re = 0.0, im = 0.0
-            for (j, v) in h.enumerated() { re += v * cos(w * Double(j - half)); im -= v * sin(w * Double(j - half)) }
-            mag[q] = (re * re + im * im).squareRoot()
-        }
-        return (-reach...reach).map { k -> Double in
-            var acc = 0.0
-            for q in 0...points {
-                let wq = (q == 0 || q == points) ? 0.5 : 1.0
-                acc += wq * mag[q] * cos(Double.pi * Double(q) * Double(k) / Double(points))
-            }
+    /// `ref` through the fitted filter `taps` without its phase (``zeroPhase(_:reach:)``, over
+    /// ``AnalyzerTuning/zeroPhaseReach``): the colouring a level can be read against.
+    static func withoutPhase(_ ref: [Float], _ taps: [Double]) -> [Float] {
+        filteredSymmetric(ref, zeroPhase(taps, reach: AnalyzerTuning.standard.zeroPhaseReach))
+    }
+
+    /// The zero-phase filter with the magnitude response of `h`: `2·reach + 1` taps centred on
+    /// `reach`, |H| sampled on 1025 frequencies (a 2048-point transform), transformed back and
+    /// windowed (Hann).
+    static func zeroPhase(_ h: [Double], reach: Int) -> [Double] {
+        let fft = RealFFT.of(size: max(2048, RealFFT.goodSize(atLeast: 2 * (max(h.count, 2 * reach + 1)))))
+        let b = RealFFT.Buffers(size: fft.size)
+        let x = b.samples
+        for i in x.indices { x[i] = 0 }
+        for (j, v) in h.enumerated() { x[j] = v }   // |H| does not depend on where h sits
+        fft.forward(b)
+        let spec = b.spectrum
+        for i in spec.indices { spec[i] = ((spec[i].0 * spec[i].0 + spec[i].1 * spec[i].1).squareRoot(), 0) }
+        fft.inverse(b)
+        let n = Double(fft.size)
+        return (-reach...reach).map { k in
             let win = 0.5 + 0.5 * cos(Double.pi * Double(k) / Double(reach + 1))
-            return acc / Double(points) * win
+            return x[(k + fft.size) % fft.size] / n * win
         }
     }
 

@@ -381,7 +381,7 @@ extension RoundTripAnalysis {
             // in its phase, and against it the clean train behind the low-pass read 0.035
             // samples off (0.0043 against the zero-phase colouring); the filter is then fitted
             // again where the blocks now lie.
-            let zp = PathModel.filteredSymmetric(model, PathModel.zeroPhase(fit.taps, reach: tuning.zeroPhaseReach))
+            let zp = PathModel.withoutPhase(model, fit.taps)
             var coloured = PathModel.filtered(model, fit.taps, gain: fit.gain)
             if let again = relocated(blocks, model: zp, cap: cap, period: period, polarity: polarity),
                median(again.map { abs($0.rho) }) >= tuning.periodicRelocateGain * median(blocks.map { abs($0.rho) }) {
