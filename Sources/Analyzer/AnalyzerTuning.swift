@@ -302,6 +302,16 @@ struct AnalyzerTuning: Sendable {
     /// delay when it correlates with it at least this well: it must be the reference,
     /// closely (as a middle segment must, ``middleMinRho``).
     var missedStartMinRho = 0.9
+    /// … or at least this share of the first segment's own windows' median normalised
+    /// correlation, where the path caps it lower: through a room's tail (mixed 2:1) the bare
+    /// reference matches at 0.82 at best, and a white-noise capture whose first 3018 frames
+    /// were at delay 0 before a 2976-frame repeat went unexamined at 0.82 (the latency read
+    /// 2976 frames off, the repeat unreported).
+    var missedStartRhoOfSegment = 0.9
+    /// … and never less than this, whatever the segment's windows reach: a noisy track's
+    /// windows (ρ 0.3) would otherwise put the bar where a stretch of noise meets the
+    /// reference by chance, and refuse a capture that holds nothing before its first segment.
+    var missedStartRhoFloor = 0.6
     /// The whole segment is judged on at least this many frames of reference…
     var levelRefineMinFrames = 2048
     /// …and at most this many (evenly spread): the correlation of 4096 frames spread over a

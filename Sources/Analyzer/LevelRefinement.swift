@@ -109,8 +109,11 @@ extension RoundTripAnalysis {
     /// with a false 9719-frame drop). The capture before the first segment is correlated with
     /// the reference; when the reference begins in it, at a delay more than a tracking window
     /// from the first segment's, with a normalised correlation of at least
-    /// ``AnalyzerTuning/missedStartMinRho`` over at least a tracking window, the track missed
-    /// the start.
+    /// ``AnalyzerTuning/missedStartMinRho`` (or ``AnalyzerTuning/missedStartRhoOfSegment`` of
+    /// what the first segment's windows reach, not under ``AnalyzerTuning/missedStartRhoFloor``)
+    /// over at least a tracking window, the track missed the start. The same holds
+    /// when the probe stepped in its first frames (a repeat or a gap before the tracker's
+    /// first window): which of the two it was cannot be told, and no latency is claimed.
     func trackMissedStart(_ segments: [Segment], _ model: [Float], _ cap: [Float]) -> String? {
         guard let first = segments.first else { return nil }
         let w = AnalyzerTuning.trackingWindow, n = model.count
@@ -134,7 +137,9 @@ extension RoundTripAnalysis {
             cc += c * c
             mm += v * v
         }
-        guard cc > 0, mm > 0, abs(cm) / (cc * mm).squareRoot() >= tuning.missedStartMinRho else { return nil }
-        return String(format: "the track's first segment (delay %.1f) starts at frame %d, but the capture before it already holds the reference at delay %d: the track followed a look-alike stretch", first.level, first.captureStart, d)
+        let own = median(first.points.map { abs($0.rho) })
+        let needed = max(tuning.missedStartRhoFloor, min(tuning.missedStartMinRho, tuning.missedStartRhoOfSegment * own))
+        guard cc > 0, mm > 0, abs(cm) / (cc * mm).squareRoot() >= needed else { return nil }
+        return String(format: "the track's first segment (delay %.1f) starts at frame %d, but the capture before it already holds the reference at delay %d: the track followed a look-alike stretch, or the probe stepped (a repeat or a gap) before the track could see it", first.level, first.captureStart, d)
     }
 }

@@ -154,7 +154,7 @@ struct RoundTripAnalysis {
         refineLockedLevels(&seg.segments, model, cap, polarity: polarity, ambiguousWindows: points.filter(\.ambiguous).map(\.t))
         driftWithoutLockedSegments(&seg, totalDrift: &totalDrift)
         if let why = trackMissedStart(seg.segments, model, cap) {
-            m.reason = why + ": the segments cannot be told apart from a look-alike, so no latency is reported"
+            m.reason = why + ": which delay is the probe's cannot be told, so no latency is reported"
             return m   // still no-signal, with no latency, segments or events
         }
         let longest = Segment.longest(seg.segments)!

@@ -550,6 +550,18 @@ struct CorpusTests {
         }
     }
 
+    @Test("the fuzz test's case 277 (white noise through a room, with mains hum, a 2976-frame repeat after its first 3018 frames and a drop): the latency within 0.05 samples, or no-signal with the reason; never the delay after the repeat as the latency (the capture before the track's first segment was left unexamined, its ρ 0.82 through the room under the 0.9 asked, and the latency read 2976 frames off)")
+    func repeatBeforeTheFirstWindowThroughARoom() throws {
+        let c = AnalyzerFuzzTests.make(277)
+        let delay = try #require(c.delay)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
+        if let l = m.latency {
+            #expect(abs(l.samples - delay) <= 0.05, "latency \(l.samples), \(EventMatch.describe(m.events))")
+        } else {
+            #expect(m.verdict == .noSignal && m.events.isEmpty && (m.reason ?? "").contains("holds the reference at delay 0"), "\(m.reason ?? "")")
+        }
+    }
+
     @Test("a pink-noise floor (−30 dB) is coloured noise, not clicks: no events and within 0.01 samples without damage (every family but the pulse train); a gap under it found exactly in every family (the log sweep's read 241 frames, sized from the 5 windows after it that the segmenter had left apart, 0.47 frames from the other 67)")
     func pinkFloor() throws {
         let clean = Self.cases { $0.quirk == .pinkFloor && $0.damage == .none && $0.family != .pulseTrain }

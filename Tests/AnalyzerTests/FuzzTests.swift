@@ -20,6 +20,8 @@ struct AnalyzerFuzzTests {
         var capture: [Float]
         var rate: Int
         var label: String
+        /// The capture frame of the reference's first frame (nil for a capture that is not the reference).
+        var delay: Double? = nil
     }
 
     static func reference(_ rng: inout SeededRandom, rate: Int) -> ([Float], String) {
@@ -81,11 +83,11 @@ struct AnalyzerFuzzTests {
             // Truncated: the capture ends inside the reference (or is shorter than it).
             let r = Corpus.render(reference: ref, edits: [], path: path, quirk: quirk, delay: delay, driftPPM: drift, snrDB: snr, sampleRate: rate, seed: rng.next(), tail: 0)
             let keep = max(1, Int(Double(r.capture.count) * (0.5 + 0.5 * rng.uniform())))
-            return FuzzCase(reference: ref, capture: Array(r.capture.prefix(keep)), rate: rate, label: label + ", truncated to \(keep)")
+            return FuzzCase(reference: ref, capture: Array(r.capture.prefix(keep)), rate: rate, label: label + ", truncated to \(keep)", delay: delay)
         default:
             let r = Corpus.render(reference: ref, edits: edits(&rng, n: ref.count), path: path, quirk: quirk, delay: delay, driftPPM: drift,
                                   snrDB: snr, sampleRate: rate, seed: rng.next(), tail: Int(rng.next() % 6000))
-            return FuzzCase(reference: ref, capture: r.capture, rate: rate, label: label)
+            return FuzzCase(reference: ref, capture: r.capture, rate: rate, label: label, delay: delay)
         }
     }
 
