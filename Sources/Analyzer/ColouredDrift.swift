@@ -23,7 +23,7 @@ import Foundation
 /// resonant high-pass less so (2–5 times): those keep their first drift.
 ///
 /// First, though, the levels and the drift are read against the colouring without its phase
-/// (``RoundTripAnalysis/zeroPhaseColouring(_:uncoloured:cap:find:polarity:)``), which can
+/// (``RoundTripAnalysis/zeroPhaseColouring(_:uncoloured:taps:cap:find:polarity:)``), which can
 /// place a level where the coloured reference cannot; the drift alone is taken as above only
 /// when that track does not hold.
 extension RoundTripAnalysis {
@@ -43,7 +43,8 @@ extension RoundTripAnalysis {
 
     /// The path's colouring without its phase, and the levels and drift read against it.
     ///
-    /// The path filter (``PathModel``) is fitted at the first levels, and takes whatever they
+    /// The path filter (``PathModel``, `taps`, fitted on the longest segment by the caller) is
+    /// fitted at the first levels, and takes whatever they
     /// are off by into its phase: the coloured reference cannot tell a level better than they
     /// do. The filter with the same magnitude and no phase (``PathModel/zeroPhase(_:reach:)``)
     /// can: against it a window is matched as by a matched filter, where the bare reference
@@ -57,10 +58,9 @@ extension RoundTripAnalysis {
     /// (0.04–0.35 of the first standard error) and read the latency within 0.004 samples;
     /// the sweeps' narrowband windows mostly did not (1.0–1.6), nor did the clean multitone
     /// and noise captures, whose first tracks held more segments.
-    func zeroPhaseColouring(_ seg: Segmenter.Output, uncoloured: [Float], cap: [Float], find: GlobalFind, polarity: Double) -> Segmenter.Output? {
-        guard seg.driftKnown, seg.driftSE.isFinite, let longest = Segment.longest(seg.segments),
-              let fit = PathModel.fitTaps(ref: uncoloured, cap: cap, segment: longest, interp: interp) else { return nil }
-        let zp = PathModel.withoutPhase(uncoloured, fit.taps)
+    func zeroPhaseColouring(_ seg: Segmenter.Output, uncoloured: [Float], taps: [Double], cap: [Float], find: GlobalFind, polarity: Double) -> Segmenter.Output? {
+        guard seg.driftKnown, seg.driftSE.isFinite else { return nil }
+        let zp = PathModel.withoutPhase(uncoloured, taps)
         let points = track(zp, cap, find, polarity: polarity)
         guard points.count >= 2 else { return nil }
         let again = Segmenter(points: points).segments()

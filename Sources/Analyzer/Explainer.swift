@@ -233,7 +233,7 @@ struct Explainer {
         var k = 0
         var searched = Set<String>()   // pairs already searched for a middle (at most maxMiddleSearches)
         var trailingSearched = false
-        var lastGap: LastGap?
+        var gaps: [GapEdge] = []
         while true {
             if k + 1 >= segments.count {
                 // The probe's last frames at yet another delay, after the last tracked segment.
@@ -272,7 +272,6 @@ struct Explainer {
                 // period off (merged back to its windows' level, a linear sweep's segment after
                 // a gap fell 6 frames off again, and the rest of it read as a 3-frame repeat).
                 out[out.count - 1] = Self.merged(a, b)
-                resizeLastGap(&events, lastGap, after: out[out.count - 1], at: out.count - 1)
                 continue
             }
             // Place the edges on the reference's own sample grid: A plays up to kCut − 1, B
@@ -312,11 +311,10 @@ struct Explainer {
             // The reference's first sample can sit a fraction of a frame before the capture's
             // first frame: an event there is at frame 0, never at −1.
             let at = min(max(0, Int(tA.rounded())), max(0, cap.count - 1))
-            lastGap = nil
             if gap > 0 {
                 let kind: Event.Kind = gap >= tuning.minRepeatTestFrames && isRepeat(t1: at, t2: at + gap, seg: a, fit: fa, sigma2: step.sigma2) ? .repeat : .gap
                 events.append(Event(kind: kind, captureSample: at, sizeSamples: gap, sampleRate: fs))
-                lastGap = LastGap(event: events.count - 1, tA: tA, kStart: edges.kStart, segment: out.count)
+                gaps.append(GapEdge(event: events.count - 1, tA: tA, kStart: edges.kStart, segment: out.count))
             }
             if missing > 0 { events.append(Event(kind: .drop, captureSample: at, sizeSamples: missing, sampleRate: fs)) }
             if dup > 0 { events.append(Event(kind: .repeat, captureSample: at + gap, sizeSamples: dup, sampleRate: fs)) }
@@ -329,33 +327,33 @@ struct Explainer {
             outFits.append(fb)
             lastBoundary = t2
         }
+        for g in gaps { sizeGap(&events, g, after: out[g.segment]) }
         segments = out
         fits = outFits
         return boundaryFrames
     }
 
-    /// The gap (or repeat of silence) explained at the last boundary, sized from the level of
-    /// the segment after it (`segment`, its index among the explained ones).
-    struct LastGap {
+    /// A gap (or repeat of silence) as explained at a boundary: its event, where A stops
+    /// (capture frame `tA`) and where B starts (reference frame `kStart`), and B's index among
+    /// the explained segments.
+    struct GapEdge {
         var event: Int
         var tA: Double
         var kStart: Int
         var segment: Int
     }
 
-    /// The gap at the last boundary sized again when the segment after it has just been merged
-    /// with the next one (`merged`, at index `at`): its level is now that of both runs of
-    /// windows. The segmenter can leave a few imprecise windows after a step as a segment of
-    /// their own, a fraction of a frame from the rest: a log sweep's gap under a pink floor
+    /// The gap sized from the final level of the segment after it (`after`). That segment can
+    /// still merge with the next one once the gap is explained, taking the level of both runs
+    /// of windows: the segmenter can leave a few imprecise windows after a step as a segment
+    /// of their own, a fraction of a frame from the rest. A log sweep's gap under a pink floor
     /// was sized from the 5 windows after it, 0.47 frames late, as 241 frames (B − A = 240.81);
     /// from all 72 windows after it, 240.34.
-    func resizeLastGap(_ events: inout [Event], _ last: LastGap?, after merged: Segment, at index: Int) {
-        guard let last, last.segment == index, events.indices.contains(last.event) else { return }
-        let tB = Double(last.kStart) * (1 + merged.drift) + merged.level
-        let gap = Int((tB - last.tA).rounded())
-        guard gap > 0, gap != events[last.event].sizeSamples else { return }
-        let e = events[last.event]
-        events[last.event] = Event(kind: e.kind, captureSample: e.captureSample, sizeSamples: gap, sampleRate: fs)
+    func sizeGap(_ events: inout [Event], _ g: GapEdge, after b: Segment) {
+        let gap = Int((Double(g.kStart) * (1 + b.drift) + b.level - g.tA).rounded())
+        guard gap > 0, events.indices.contains(g.event), gap != events[g.event].sizeSamples else { return }
+        let e = events[g.event]
+        events[g.event] = Event(kind: e.kind, captureSample: e.captureSample, sizeSamples: gap, sampleRate: fs)
     }
 
     /// Where a step between segments `a` and `b` lies in capture frames `r0..<r1`, and whether

@@ -382,14 +382,14 @@ extension RoundTripAnalysis {
             // samples off (0.0043 against the zero-phase colouring); the filter is then fitted
             // again where the blocks now lie.
             let zp = PathModel.withoutPhase(model, fit.taps)
-            var coloured = PathModel.filtered(model, fit.taps, gain: fit.gain)
+            var refit: [Float]?
             if let again = relocated(blocks, model: zp, cap: cap, period: period, polarity: polarity),
                median(again.map { abs($0.rho) }) >= tuning.periodicRelocateGain * median(blocks.map { abs($0.rho) }) {
                 blocks = again
                 seg = Segmenter(points: blocks.map(Self.trackPoint)).segments()
-                if let l = Segment.longest(seg.segments), let refit = PathModel.fit(ref: model, cap: cap, segment: l, interp: interp) { coloured = refit }
+                refit = Segment.longest(seg.segments).flatMap { PathModel.fit(ref: model, cap: cap, segment: $0, interp: interp) }
             }
-            model = coloured
+            model = refit ?? PathModel.filtered(model, fit.taps, gain: fit.gain)
         }
         var points = blocks.map(Self.trackPoint)
         let drift = seg.drift

@@ -158,11 +158,12 @@ struct RoundTripAnalysis {
             return m   // still no-signal, with no latency, segments or events
         }
         let longest = Segment.longest(seg.segments)!
-        if let coloured = PathModel.fit(ref: model, cap: cap, segment: longest, interp: interp),
+        if let fit = PathModel.fitTaps(ref: model, cap: cap, segment: longest, interp: interp),
+           case let coloured = PathModel.filtered(model, fit.taps, gain: fit.gain),
            withTail == nil || colouringHolds(coloured, model, cap, longest) {
             let uncoloured = model
             model = coloured
-            if let zp = zeroPhaseColouring(seg, uncoloured: uncoloured, cap: cap, find: find, polarity: polarity) {
+            if let zp = zeroPhaseColouring(seg, uncoloured: uncoloured, taps: fit.taps, cap: cap, find: find, polarity: polarity) {
                 seg.adopt(drift: zp.drift, se: zp.driftSE, totalDrift: &totalDrift, levels: zp.segments.map(\.level))
                 // The filter fitted again where the segments now lie: it holds the old levels' error in its phase.
                 if let l = Segment.longest(seg.segments), let again = PathModel.fit(ref: uncoloured, cap: cap, segment: l, interp: interp) { model = again }
