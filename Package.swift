@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioFile", "Stimulus"], exclude: ["Help"]),
         .testTarget(name: "CardModelTests", dependencies: ["CardModel", "Analyzer", "Stimulus", "TestSupport", "LoopbenchCore"]),
         .testTarget(name: "BackendTests", dependencies: ["PulseBackend", "ALSABackend", "Measure", "Analyzer", "Stimulus", "Soak", "TestSupport", "LoopbenchCore"]),
-        .testTarget(name: "QEMUBackendTests", dependencies: ["QEMUBackend", "Measure", "Soak", "Stimulus", "TestSupport", "LoopbenchCore", "AudioFile"]),
+        .testTarget(name: "QEMUBackendTests", dependencies: ["QEMUBackend", "CardModel", "Measure", "Soak", "Stimulus", "TestSupport", "LoopbenchCore", "AudioFile"]),
         .testTarget(name: "DiagnoseTests", dependencies: ["Diagnose", "CardModel", "LoopbenchCore", "TestSupport"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Reports", "Loops", "LoopbenchCore", "TestSupport"]),
         .testTarget(name: "SoakTests", dependencies: ["Soak", "Reports", "Stimulus", "Loops", "Analyzer", "AudioFile", "LoopbenchCore", "TestSupport"]),
