@@ -383,6 +383,16 @@ struct AnalyzerTuning: Sendable {
     var driftMinSpanWindows = 4
     /// …and the joint fit replaces the pairwise estimate when within this of it (or when there was none).
     var driftFitAgreement = 0.001
+    /// The drift with the ambiguous windows on their runs' levels (``Segmenter/driftWithInheritingWindows(_:weak:drift:se:)``)
+    /// replaces the first when within this many of the first's standard errors of it: the two
+    /// measure one slope, and a larger difference says the added windows are pulled (a
+    /// narrowband window's place moves with the path's group delay at its frequency).
+    var inheritedDriftAgreementSE = 3.0
+    /// …and when the windows of that fit scatter about it no more than their σ says (χ² per
+    /// degree of freedom). Through a room the ambiguous windows on a level are pulled by the
+    /// tail (music: 0.69 → 1.30 with them, and the drift −1.47 ppm where it had none); through
+    /// the resonant high-pass they are not (0.06 → 0.25).
+    var inheritedDriftMaxScatter = 1.0
     /// A window takes part in its run's level when within max(`levelOutlierMin`, `levelOutlierSigmas`·σ) of the run's median.
     var levelOutlierMin = 0.05
     var levelOutlierSigmas = 3.0
