@@ -228,6 +228,8 @@ struct RoundTripAnalysis {
            !whitenedPeakAgrees(seg.segments, model, plain: plain, cap: cap, find, drift: totalDrift) {
             return globalPeakOnly(m, find, why: why)
         }
+        // 7b. The latency is the first segment's: one a lone ambiguous window made is no measurement of it.
+        if let why = unvouchedFirstSegment(seg.segments, model, find, drift: totalDrift) { return globalPeakOnly(m, find, why: why) }
         if let g = result.firstGain, g != 0 {
             m.gainDB = 20 * log10(abs(g))
             m.polarity = g > 0 ? 1 : -1
@@ -396,6 +398,25 @@ struct RoundTripAnalysis {
         guard segmentNear(shares, lag: Double(find.lag), drift: drift, frames: model.count) == nil else { return nil }
         let best = shares.max { $0.0 < $1.0 }
         return String(format: "the tracked segments disagree with the whole-signal correlation peak (delay %d; the largest segment, %.0f %% of the reference's energy, is at %.1f): the windows matched at the wrong delays (a periodic or narrowband signal)", find.lag, 100 * (best?.0 ?? 0), best?.1 ?? .nan)
+    }
+
+    /// Why the latency (the first segment's delay) cannot be vouched for, or nil. A first
+    /// segment that rests on fewer than ``AnalyzerTuning/weakRunMinWindows`` windows, all of
+    /// them ambiguous (and not placed again by its whole-segment correlation), while the
+    /// whole-signal peak lies elsewhere, is a window's guess. A log sweep through a room, with
+    /// hum, a drop and a gap: the windows after the drop wandered 2045–2250 frames early as the
+    /// room's reflections passed, one of them was precise enough to make a segment, and it
+    /// was read as the latency (2074.6 frames from the truth, with an invented 8146-frame
+    /// drop and 10837-frame gap) while the whole-signal peak lay 2 frames from the truth.
+    /// (The fuzz test's cases 260, 142 and 237; no corpus case has such a first segment.)
+    func unvouchedFirstSegment(_ segments: [Segment], _ model: [Float], _ find: GlobalFind, drift: Double) -> String? {
+        guard segments.count > 1, let first = segments.first, !first.refined,
+              first.points.count < tuning.weakRunMinWindows, first.points.allSatisfy(\.ambiguous) else { return nil }
+        let shares = segmentShares([first], model)
+        guard let delay = shares.first?.1 else { return nil }
+        guard abs(delay - Double(find.lag)) > tuning.globalAgreementFrames + abs(drift) * Double(model.count) else { return nil }
+        return String(format: "the first segment (delay %.1f) rests on %d window(s) that cannot tell delays apart, away from the whole-signal correlation peak (delay %d)",
+                      delay, first.points.count, find.lag)
     }
 
     /// Each segment's share of the reference's energy and its delay at its middle (an empty

@@ -576,6 +576,23 @@ struct CorpusTests {
         }
     }
 
+    @Test("the fuzz test's cases 260, 142 and 237, whose first segment rested on one ambiguous window away from the whole-signal peak: never that window's delay as the latency. 260 is a log sweep through a room under hum with a drop at reference frame 21751 and a gap at 41459, at delay 0: the windows after the drop wandered 2045–2250 frames early, one was precise enough to make the first segment, and the latency read 2074.6 frames off with an invented 8146-frame drop and 10837-frame gap; 142 and 237 are sparse references read 7872 and 4308 frames off. Now each is no-signal naming the first segment, or the whole-signal peak's latency with no events")
+    func firstSegmentOnOneAmbiguousWindow() throws {
+        for i in [260, 142, 237] {
+            let c = AnalyzerFuzzTests.make(i)
+            let delay = try #require(c.delay)
+            let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
+            #expect((m.reason ?? "").contains("rests on 1 window(s) that cannot tell delays apart"), "case \(i): \(m.reason ?? "")")
+            #expect(m.events.isEmpty && m.segments == nil, "case \(i): \(EventMatch.describe(m.events))")
+            if let l = m.latency { #expect(abs(l.samples - delay) <= 2, "case \(i): latency \(l.samples), truth \(delay)") }
+        }
+        // Where the whole-signal peak stands out, it gives the latency (a short log sweep at −3.6 dB SNR, read 8.4 frames off before).
+        let c = AnalyzerFuzzTests.make(233)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
+        let l = try #require(m.latency, "\(m.reason ?? "")")
+        #expect(abs(l.samples - (c.delay ?? .nan)) <= 0.05 && m.events.isEmpty, "latency \(l.samples), truth \(c.delay ?? .nan)")
+    }
+
     @Test("a pink-noise floor (−30 dB) is coloured noise, not clicks: no events and within 0.01 samples without damage (every family but the pulse train); a gap under it found exactly in every family (the log sweep's read 241 frames, sized from the 5 windows after it that the segmenter had left apart, 0.47 frames from the other 67)")
     func pinkFloor() throws {
         let clean = Self.cases { $0.quirk == .pinkFloor && $0.damage == .none && $0.family != .pulseTrain }
