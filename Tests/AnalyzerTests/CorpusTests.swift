@@ -373,28 +373,28 @@ struct CorpusTests {
     func noDriftThroughLowPass() throws {
         let cs = Self.cases { [.multitone, .noisePauses, .speechLike, .musicLike].contains($0.family) && $0.path == .lowpass2k }
         #expect(cs.count == 8)
+        // Measured: 0.02–0.11 ppm, and every drop found.
+        try Self.expectNoDrift(cs, latencyWithin: 0.05)
+    }
+
+    /// Each of `cs` (none with a drift) reads within 0.5 ppm of none, finds its events exactly
+    /// and nothing else, and measures its latency within `latencyWithin` samples.
+    static func expectNoDrift(_ cs: [Corpus.Case], latencyWithin tolerance: Double) throws {
         for c in cs {
             let (m, b, s) = try Self.run(c)
-            // Measured: 0.02–0.11 ppm, and every drop found.
             let d = try #require(s.driftError, "\(c.name): no drift (\(m.reason ?? ""))")
             #expect(d <= 0.5, "\(c.name): drift \(m.driftPPM ?? .nan) ppm")
             #expect(s.found == s.expected && s.falseEvents == 0, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
-            #expect((s.latencyError ?? .infinity) <= 0.05, "\(c.name): latency error \(s.latencyError ?? .nan)")
+            #expect((s.latencyError ?? .infinity) <= tolerance, "\(c.name): latency error \(s.latencyError ?? .nan)")
         }
     }
 
-    @Test("through the resonant high-pass near 100 Hz, every family but the steady tone reads no drift where there is none: within 0.5 ppm, the latency within 0.02 samples, clean and with a drop found exactly. The resonance leaves most windows of music ambiguous (a match a period later comes close), and the drift was fitted on the few that were not: music with a drop, 4 of 87 windows split 3 + 1, read 1.66 ppm and its latency 0.063 samples off; now the ambiguous windows on their segment's level vote too")
+    @Test("through the resonant high-pass near 100 Hz, every family but the steady tone reads no drift where there is none: within 0.5 ppm, the latency within 0.02 samples, clean and with a drop found exactly. The resonance leaves most windows of music ambiguous (a match a period later comes close), and the drift was fitted on the few that were not: music with a drop, 4 windows split 3 + 1, read 1.66 ppm and its latency 0.063 samples off; now the ambiguous windows on their segment's level vote too")
     func noDriftThroughResonantHighPass() throws {
         let cs = Self.cases { $0.family != .steadyTone && $0.path == .highpass100 && $0.driftPPM == 0 && $0.quirk == .none }
         #expect(cs.count == 16)
-        for c in cs {
-            let (m, b, s) = try Self.run(c)
-            // Measured: 0.00–0.11 ppm and 0.0000–0.0115 samples.
-            let d = try #require(s.driftError, "\(c.name): no drift (\(m.reason ?? ""))")
-            #expect(d <= 0.5, "\(c.name): drift \(m.driftPPM ?? .nan) ppm")
-            #expect(s.found == s.expected && s.falseEvents == 0, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
-            #expect((s.latencyError ?? .infinity) <= 0.02, "\(c.name): latency error \(s.latencyError ?? .nan)")
-        }
+        // Measured: 0.00–0.11 ppm and 0.0000–0.0115 samples.
+        try Self.expectNoDrift(cs, latencyWithin: 0.02)
     }
 
     @Test("480 frames replaced by silence, low and high, in every family but the pulse train: a gap and a drop of exactly 480 at the place, nothing else (at a fractional delay the split alone read 479 frames a frame late); and a 2 kHz low-pass's silent stopband is no replacement")
