@@ -22,6 +22,9 @@ struct AnalyzerFuzzTests {
         var label: String
         /// The capture frame of the reference's first frame (nil for a capture that is not the reference).
         var delay: Double? = nil
+        /// Within the conditions of the corpus (``Corpus``): not a sparse reference, a drift of
+        /// at most ±1000 ppm, an SNR of 10 dB or more (or no noise).
+        var withinConditions = false
     }
 
     static func reference(_ rng: inout SeededRandom, rate: Int) -> ([Float], String) {
@@ -72,6 +75,7 @@ struct AnalyzerFuzzTests {
         let drift = rng.uniform() < 0.7 ? 0 : (rng.uniform() * 2 - 1) * 2000
         let snr: Double? = rng.uniform() < 0.1 ? nil : -10 + rng.uniform() * 70
         let label = "case \(i): \(kind) \(ref.count) frames at \(rate) Hz, \(path.rawValue), \(quirk.rawValue), delay \(delay), drift \(drift) ppm, snr \(snr.map { "\($0)" } ?? "none")"
+        let within = kind != "sparse" && abs(drift) <= 1000 && (snr ?? .infinity) >= 10
         switch rng.next() % 10 {
         case 0:
             // Not the reference at all: noise, silence or a constant, as long as it or longer.
@@ -83,23 +87,32 @@ struct AnalyzerFuzzTests {
             // Truncated: the capture ends inside the reference (or is shorter than it).
             let r = Corpus.render(reference: ref, edits: [], path: path, quirk: quirk, delay: delay, driftPPM: drift, snrDB: snr, sampleRate: rate, seed: rng.next(), tail: 0)
             let keep = max(1, Int(Double(r.capture.count) * (0.5 + 0.5 * rng.uniform())))
-            return FuzzCase(reference: ref, capture: Array(r.capture.prefix(keep)), rate: rate, label: label + ", truncated to \(keep)", delay: delay)
+            return FuzzCase(reference: ref, capture: Array(r.capture.prefix(keep)), rate: rate, label: label + ", truncated to \(keep)", delay: delay, withinConditions: within)
         default:
             let r = Corpus.render(reference: ref, edits: edits(&rng, n: ref.count), path: path, quirk: quirk, delay: delay, driftPPM: drift,
                                   snrDB: snr, sampleRate: rate, seed: rng.next(), tail: Int(rng.next() % 6000))
-            return FuzzCase(reference: ref, capture: r.capture, rate: rate, label: label, delay: delay)
+            return FuzzCase(reference: ref, capture: r.capture, rate: rate, label: label, delay: delay, withinConditions: within)
         }
     }
 
-    @Test("no trap, and every measurement valid against the schema (300 seeded cases)")
+    /// The cases within the corpus's conditions that still read their latency more than a frame
+    /// off (README, Known limits): a step less than a tracking window into the probe (157, 197),
+    /// a step in the leading silence or after a stretch the path silences (151, 270), a short
+    /// sweep or white noise behind the low-pass (115, 143), speech through a room on 8-bit PCM
+    /// clipped at full scale (13), music through a room under a pink floor (249).
+    static let knownOffByMoreThanAFrame: Set<Int> = [13, 115, 143, 151, 157, 197, 249, 270]
+
+    @Test("no trap, every measurement valid against the schema (300 seeded cases), and within the corpus's conditions no latency more than a frame from the truth but the known ones")
     func fuzz() throws {
         var measurements: [LoopMeasurement] = []
         var refused = 0
+        var off: [Int: Double] = [:]
         for i in 0..<Self.cases {
             let c = Self.make(i)
             do {
                 let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
                 measurements.append(m)
+                if c.withinConditions, let d = c.delay, let l = m.latency?.samples, abs(l - d) > 1 { off[i] = l - d }
                 if m.verdict == .noSignal { #expect(m.latency == nil, "\(c.label)") }
                 for e in m.events { #expect(e.captureSample >= 0 && e.captureSample < c.capture.count && e.sizeSamples >= 1, "\(c.label): \(e)") }
             } catch {
@@ -109,6 +122,8 @@ struct AnalyzerFuzzTests {
             }
         }
         #expect(measurements.count >= Self.cases / 2, "only \(measurements.count) measurements, \(refused) refusals")
+        // Never confidently wrong where it could know: a new case off by more than a frame is a regression.
+        #expect(Set(off.keys).isSubset(of: Self.knownOffByMoreThanAFrame), "latencies more than a frame off: \(off.sorted { $0.key < $1.key })")
         let dir = TestPaths.temporaryDirectory("analyzer-fuzz")
         let path = dir + "/measurements.json"
         try JSONCoding.encode(measurements).write(to: URL(fileURLWithPath: path))
