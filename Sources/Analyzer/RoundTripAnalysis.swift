@@ -415,8 +415,9 @@ struct RoundTripAnalysis {
         let shares = segmentShares([first], model)
         guard let delay = shares.first?.1 else { return nil }
         guard abs(delay - Double(find.lag)) > tuning.globalAgreementFrames + abs(drift) * Double(model.count) else { return nil }
-        return String(format: "the first segment (delay %.1f) rests on %d window(s) that cannot tell delays apart, away from the whole-signal correlation peak (delay %d)",
-                      delay, first.points.count, find.lag)
+        let windows = first.points.count == 1 ? "1 window" : "\(first.points.count) windows"
+        return String(format: "the first segment (delay %.1f) rests on %@ that cannot tell delays apart, away from the whole-signal correlation peak (delay %d)",
+                      delay, windows, find.lag)
     }
 
     /// Each segment's share of the reference's energy and its delay at its middle (an empty
