@@ -85,10 +85,11 @@ struct Segmenter {
         var (driftKnown, driftSE) = (fit.known, fit.se)
         if usable.count < points.count {
             let used = Set(usable.map(\.t))
-            if driftKnown, let better = driftWithInheritingWindows(runs, weak: points.filter { !used.contains($0.t) }, drift: drift, se: driftSE) {
+            let weak = points.filter { !used.contains($0.t) }
+            if driftKnown, let better = driftWithInheritingWindows(runs, weak: weak, drift: drift, se: driftSE) {
                 (drift, driftSE) = better
             }
-            addConsistentWeakRuns(&runs, &levels, weak: points.filter { !used.contains($0.t) }, drift: drift)
+            addConsistentWeakRuns(&runs, &levels, weak: weak, drift: drift)
         }
         return Output(segments: runs.map { segment($0, drift: drift) }, drift: drift, driftKnown: driftKnown, driftSE: driftSE)
     }

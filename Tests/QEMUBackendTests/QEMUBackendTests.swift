@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import AudioFile
-import CardModel
+@testable import CardModel
 @testable import Measure
 import Foundation
 import LoopbenchCore
@@ -205,18 +205,20 @@ enum QEMUFixture {
     /// One boot; with `everyChannel` (as `measure` does by default) each of the guest's two
     /// channels plays its own probe and the result carries a channel check.
     static func measure(_ extra: [String: String], seconds: Double = 2, everyChannel: Bool = false) throws -> RoundTrip.Result {
-        let loop = try QEMULoop(settings: tuned.merging(extra) { $1 })
-        var spec = Stimulus.Spec()
-        spec.seconds = seconds
-        return try RoundTrip.measure(loop: loop, spec: spec, everyChannel: everyChannel)
+        try RoundTrip.measure(loop: QEMULoop(settings: tuned.merging(extra) { $1 }), spec: probe(seconds: seconds), everyChannel: everyChannel)
     }
 
     /// The card model's round trip at the same settings (its default seed, the same probe).
     static func modelRoundTrip(_ extra: [String: String], seconds: Double = 2) throws -> LoopMeasurement.Latency? {
         let loop = try QEMULoop(settings: tuned.merging(extra) { $1 })
+        return try RoundTrip.measure(loop: CardModelLoop(loop.model), spec: probe(seconds: seconds)).measurement.latency
+    }
+
+    /// The default probe, `seconds` long.
+    static func probe(seconds: Double) -> Stimulus.Spec {
         var spec = Stimulus.Spec()
         spec.seconds = seconds
-        return try RoundTrip.measure(loop: CardModelLoop(loop.model), spec: spec).measurement.latency
+        return spec
     }
 
     /// How far a real HDA round trip may lie from the model's. QEMU's `hda_timer_sync_adjust`
@@ -225,7 +227,7 @@ enum QEMUFixture {
     /// a ring rests wherever the boot's first callbacks left it, and the round trip passes two
     /// rings (output and input): up to 2 × 256 frames (10.7 ms at 48 kHz) either side. The
     /// model keeps its rings at one place.
-    static let hdaRingRestBandFrames = 2 * (8192 / 8) / 4
+    static let hdaRingRestBandFrames = 2 * HDACodec.ringFrames / 8
 
     /// How long a guest may take to boot and start its stream: about 10 s under TCG on this
     /// machine; six times that for a loaded one.
