@@ -26,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CPulse", pkgConfig: "libpulse", providers: [.apt(["libpulse-dev"])]),
+        .systemLibrary(name: "CMalloc"),
 
         // Layers: stimulus → loop → capture → analyzer → measurement → sweep → reports.
         .target(name: "LoopbenchCore"),
@@ -48,6 +49,7 @@ let package = Package(
             name: "loopbench",
             dependencies: [
                 "LoopbenchCore", "AudioFile", "DSP", "Stimulus", "Analyzer", "Synth", "Loops", "Measure", "Sweep", "Reports", "QEMUBackend", "Diagnose", "Soak",
+                "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -38,9 +38,11 @@ public enum SoakBenchmark {
         public var cpuSeconds: Double
         public var peakRSSMB: Double
         public var status: Int32
+        /// Pages the child touched fresh (minor faults: each one zeroed or mapped by the kernel).
+        public var minorFaults: Int = 0
     }
 
-    /// Runs `executable` with `arguments` and reports its wall time, CPU time and peak RSS (`wait4`).
+    /// Runs `executable` with `arguments` and reports its wall time, CPU time, peak RSS and minor page faults (`wait4`).
     public static func measureChild(_ executable: String, _ arguments: [String]) -> ChildRun {
         let t0 = ProgressLine.now()
         var pid: pid_t = 0
@@ -55,7 +57,8 @@ public enum SoakBenchmark {
         var usage = rusage()
         wait4(pid, &status, 0, &usage)
         let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
-        return ChildRun(wallSeconds: ProgressLine.now() - t0, cpuSeconds: cpu, peakRSSMB: Double(usage.ru_maxrss) / 1024, status: (status >> 8) & 0xFF)
+        return ChildRun(wallSeconds: ProgressLine.now() - t0, cpuSeconds: cpu, peakRSSMB: Double(usage.ru_maxrss) / 1024, status: (status >> 8) & 0xFF,
+                        minorFaults: usage.ru_minflt)
     }
 
     public struct SimResult: Sendable {

@@ -15,6 +15,7 @@ struct Loopbench: ParsableCommand {
     /// Parses and runs, keeping every failure to one line on stderr with a sysexits status
     /// (64 for usage). Help and version still print in full.
     static func main() {
+        AllocatorPolicy.apply()
         do {
             var command = try parseAsRoot()
             try command.run()

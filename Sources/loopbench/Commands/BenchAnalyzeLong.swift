@@ -13,10 +13,22 @@ extension BenchCommand {
             let path = dir + "/long-\(minutes).wav"
             try Self.writeLongRecording(reference: ref, minutes: minutes, to: path)
             let r = SoakBenchmark.measureChild(Self.executable, ["analyze", "--reference", dir + "/ref.wav", "--capture", path, "--quiet"])
-            say(String(format: "analyze: %g min stereo recording (s16), 2 s reference: %.2f s wall, %.2f s CPU (%.0f× real time), peak RSS %.0f MB, exit %d",
-                       minutes, r.wallSeconds, r.cpuSeconds, minutes * 60 / max(1e-9, r.cpuSeconds), r.peakRSSMB, r.status))
+            say(String(format: "analyze: %g min stereo recording (s16), 2 s reference: %.2f s wall, %.2f s CPU (%.0f× real time), peak RSS %.0f MB, %d page faults, exit %d",
+                       minutes, r.wallSeconds, r.cpuSeconds, minutes * 60 / max(1e-9, r.cpuSeconds), r.peakRSSMB, r.minorFaults, r.status))
             try? FileManager.default.removeItem(atPath: path)
         }
+    }
+
+    /// `loopbench analyze` as a user runs it, in a child process, on the files `bench analyze`
+    /// times in process: the command's start, its allocator's page faults and its exit count
+    /// here. (No peak RSS: a child started by posix_spawn reports its parent's, by now large.)
+    func analyzeCommandBench(dir: String) {
+        let runs = (0..<max(1, repeats)).map { _ in
+            SoakBenchmark.measureChild(Self.executable, ["analyze", "--reference", dir + "/ref.wav", "--capture", dir + "/cap.wav", "--quiet"])
+        }.sorted { $0.wallSeconds < $1.wallSeconds }
+        let r = runs[runs.count / 2]
+        say(String(format: "analyze: the same as a command (loopbench analyze in a child process, median of %d): %.3f s wall, %.3f s CPU, %d page faults, exit %d",
+                   runs.count, r.wallSeconds, r.cpuSeconds, r.minorFaults, r.status))
     }
 
     /// The reference 480 000.37 frames (10 s) in, on both channels (the right at half level),

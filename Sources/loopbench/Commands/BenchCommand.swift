@@ -117,6 +117,7 @@ struct BenchCommand: ParsableCommand {
         say(String(format: "analyze: the same from files (s16), as loopbench analyze reads them: %.3f s (%.0f× real time); ratio to the correlation %.2f",
                      fromFiles, 60 / fromFiles, fromFiles / base))
         if let m { say("  result: \(m.verdict.rawValue), latency \(m.latency.map { String(format: "%.3f", $0.samples) } ?? "none") samples (true 24000.37), \(m.events.count) events") }
+        analyzeCommandBench(dir: dir)
         let peer = scipyPeerTimes(reference: dir + "/ref.wav", capture: dir + "/cap.wav")
         if let why = peer.why { say("analyze: the scipy peer was not run: \(why)") }
         for t in peer.times {
