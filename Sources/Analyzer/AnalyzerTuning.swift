@@ -393,6 +393,14 @@ struct AnalyzerTuning: Sendable {
     /// tail (music: 0.69 → 1.30 with them, and the drift −1.47 ppm where it had none); through
     /// the resonant high-pass they are not (0.06 → 0.25).
     var inheritedDriftMaxScatter = 1.0
+    /// The drift's stated uncertainty (`drift_uncertainty_ppm`) is its fit's standard error, but
+    /// never less than this. The fit sees only how the windows scatter about one line; what
+    /// moves them all alike it cannot see: the drift's own smearing of each window, the
+    /// reference stretched by an estimate and tracked again. Across the corpus, cases whose
+    /// standard error reads 0.001–0.02 ppm (clean probes, 20–1000 ppm of drift) are 0.01–0.09
+    /// ppm off, up to 22 of those errors; with this floor every corpus case lies within 3.8 of
+    /// its uncertainty (`driftUncertaintyCoversTheError`).
+    var driftUncertaintyFloorPPM = 0.1
     /// A window takes part in its run's level when within max(`levelOutlierMin`, `levelOutlierSigmas`·σ) of the run's median.
     var levelOutlierMin = 0.05
     var levelOutlierSigmas = 3.0

@@ -101,6 +101,11 @@ public struct LoopMeasurement: Codable, Sendable, Equatable {
 
     /// Why the verdict is what it is, in words, when it is not obvious (for example why no signal was found).
     public var reason: String?
+    /// The standard uncertainty of `driftPPM`, in ppm (`drift_uncertainty_ppm`): the drift fit's
+    /// standard error (from the tracked windows' own spread, scaled up where they scatter more
+    /// than their noise says), and never less than a floor the fit cannot see
+    /// (``Analyzer``'s `driftUncertaintyFloorPPM`). Present only with a drift.
+    public var driftUncertaintyPPM: Double?
     /// Latency the audio API itself reported for the loop, in frames, when it reports one.
     public var backendReportedLatency: Double?
     /// The card model's ground truth, for `sim` runs.
@@ -149,6 +154,7 @@ public struct LoopMeasurement: Codable, Sendable, Equatable {
         case polarity, segments, events, crackles
         case backendXruns = "backend_xruns"
         case reason
+        case driftUncertaintyPPM = "drift_uncertainty_ppm"
         case backendReportedLatency = "backend_reported_latency_samples"
         case truth
         case latencyBreakdownMS = "latency_breakdown_ms"
@@ -177,6 +183,7 @@ public struct LoopMeasurement: Codable, Sendable, Equatable {
         try c.encode(crackles, forKey: .crackles)
         try c.encode(backendXruns, forKey: .backendXruns)
         try c.encodeIfPresent(reason, forKey: .reason)
+        try c.encodeIfPresent(driftUncertaintyPPM.map(JSONNumber.init), forKey: .driftUncertaintyPPM)
         try c.encodeIfPresent(backendReportedLatency, forKey: .backendReportedLatency)
         try c.encodeIfPresent(truth, forKey: .truth)
         try c.encodeIfPresent(latencyBreakdownMS, forKey: .latencyBreakdownMS)

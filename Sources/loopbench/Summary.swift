@@ -24,7 +24,9 @@ enum Summary {
         }
         lines += latencyLines(m)
         var facts: [String] = []
-        if let d = m.driftPPM { facts.append(String(format: "drift %+.2f ppm", d)) }
+        if let d = m.driftPPM {
+            facts.append(m.driftUncertaintyPPM.map { String(format: "drift %+.2f ± %.2f ppm", d, $0) } ?? String(format: "drift %+.2f ppm", d))
+        }
         if let s = m.snrDB { facts.append(String(format: "SNR %.1f dB", s)) }
         if let g = m.gainDB { facts.append(String(format: "gain %+.2f dB", g)) }
         if m.polarity == -1 { facts.append("polarity inverted") }

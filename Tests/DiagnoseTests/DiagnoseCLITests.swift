@@ -95,10 +95,12 @@ import TestSupport
 @Suite(.serialized) struct DiagnoseProcessTests {
     @Test func runningProcessIsReadFromProc() throws {
         // A stand-in process whose command line carries QEMU's audio options, with a legacy
-        // variable in its environment that QEMU would ignore beside -audiodev.
+        // variable in its environment that QEMU would ignore beside -audiodev. It outlives any
+        // start of the command (killed below): with every suite running on two cores, a
+        // 20-second stand-in had exited before `diagnose` read /proc.
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import time; time.sleep(20)", "-audiodev", "pa,id=a,timer-period=5000,out.latency=30000", "-device", "AC97,audiodev=a"]
+        p.arguments = ["python3", "-c", "import time; time.sleep(600)", "-audiodev", "pa,id=a,timer-period=5000,out.latency=30000", "-device", "AC97,audiodev=a"]
         p.environment = ["QEMU_AUDIO_DRV": "alsa", "PATH": "/usr/bin:/bin"]
         try p.run()
         defer { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }  // SIGKILL: a test runner may hand children a blocked SIGTERM

@@ -195,7 +195,7 @@ struct BenchCommand: ParsableCommand {
             if cases {
                 let lat = s.latencyError.map { String(format: "%.4f", $0) } ?? "none"
                 if only != nil { print("    truth \(b.truth); segments " + (m.segments ?? []).map { "\($0.captureStart)..<\($0.captureEnd) @\(String(format: "%.3f", $0.delaySamples))" }.joined(separator: ", ")) }
-                print("  \(c.name): \(m.verdict.rawValue) err \(lat) found \(s.found)/\(s.expected) false \(s.falseEvents)\(s.driftError.map { String(format: " drift err %.2f ppm", $0) } ?? "") \(EventMatch.describe(m.events))\(m.reason.map { " (\(only == nil ? String($0.prefix(60)) : $0))" } ?? "")")
+                print("  \(c.name): \(m.verdict.rawValue) err \(lat) found \(s.found)/\(s.expected) false \(s.falseEvents)\(s.driftError.map { String(format: " drift err %.2f ppm", $0) } ?? "")\(m.driftUncertaintyPPM.map { String(format: " (±%.2f)", $0) } ?? "") \(EventMatch.describe(m.events))\(m.reason.map { " (\(only == nil ? String($0.prefix(60)) : $0))" } ?? "")")
             }
         }
         print(String(format: "corpus: %d cases in %.1f s", rows.values.reduce(0) { $0 + $1.cases }, ProgressLine.now() - t0))
