@@ -71,6 +71,7 @@ struct RoundTripAnalysis {
         }
         if let c = m.latency?.confidence, !c.isFinite { m.latency?.confidence = c > 0 ? AnalyzerTuning.maxConfidence : 0 }
         if let d = m.driftPPM, !d.isFinite { m.driftPPM = nil }
+        // No uncertainty without a drift, wherever the drift was dropped, nor an unbounded one.
         if m.driftPPM == nil || !(m.driftUncertaintyPPM?.isFinite ?? false) { m.driftUncertaintyPPM = nil }
         if let v = m.snrDB, !v.isFinite { m.snrDB = nil }
         if let v = m.gainDB, !v.isFinite { m.gainDB = nil }
@@ -209,7 +210,7 @@ struct RoundTripAnalysis {
         let first = seg.segments[0]
         m.latency = .init(samples: first.delay(atRef: 0), sampleRate: fs, confidence: find.z)
         m.driftPPM = seg.driftKnown ? totalDrift * 1e6 : nil
-        m.driftUncertaintyPPM = seg.driftKnown && seg.driftSE.isFinite ? max(seg.driftSE * 1e6, tuning.driftUncertaintyFloorPPM) : nil
+        m.driftUncertaintyPPM = max(seg.driftSE * 1e6, tuning.driftUncertaintyFloorPPM)   // kept only with a drift (`sanitized`)
         m.snrDB = result.snrDB
         // 6. Refuse fragments, and a stretch the segments claim but do not explain.
         if let reason = refusalAsFragments(find, result) ?? refusalAsUnexplained(result) {
@@ -219,7 +220,6 @@ struct RoundTripAnalysis {
             m.crackles = 0
             m.snrDB = nil
             m.driftPPM = nil   // the drift of a chance alignment is no measurement either
-            m.driftUncertaintyPPM = nil
             m.reason = reason
             return m
         }
@@ -377,7 +377,6 @@ struct RoundTripAnalysis {
         m.crackles = 0
         m.segments = nil
         m.driftPPM = nil
-        m.driftUncertaintyPPM = nil
         m.snrDB = nil
         m.gainDB = nil
         m.polarity = nil

@@ -377,8 +377,6 @@ struct CorpusTests {
         try Self.expectNoDrift(cs, latencyWithin: 0.05)
     }
 
-    /// Each of `cs` (none with a drift) reads within 0.5 ppm of none, finds its events exactly
-    /// and nothing else, and measures its latency within `latencyWithin` samples.
     /// The drift's stated uncertainty (`drift_uncertainty_ppm`) is no promise it cannot keep:
     /// where the fit's own standard error is a thousandth of a ppm (multitone under the pink
     /// floor: 0.001, and 0.022 ppm off) the floor carries it, and through the coloured paths,
@@ -402,6 +400,8 @@ struct CorpusTests {
         #expect(checked >= 30, "\(checked) of \(cs.count) cases read a drift")
     }
 
+    /// Each of `cs` (none with a drift) reads within 0.5 ppm of none, finds its events exactly
+    /// and nothing else, and measures its latency within `latencyWithin` samples.
     static func expectNoDrift(_ cs: [Corpus.Case], latencyWithin tolerance: Double) throws {
         for c in cs {
             let (m, b, s) = try Self.run(c)
