@@ -88,11 +88,25 @@ public enum ReferenceScan {
             channels = means.sums.indices.map { _ in ChannelState(corr: StreamingCorrelation(template: ref, signalFrames: m, lags: lags, singlePrecision: true)) }
         }
 
+        /// The channels are independent (each its own buffers; the transforms' plans are
+        /// executed on new arrays, which FFTW allows from several threads): a stereo block's
+        /// two channels are correlated side by side.
         public func append(_ planar: [[Float]]) {
-            for (c, x) in planar.enumerated() where c < channels.count {
-                channels[c].add(subtracting(Float(means.mean(c)), from: x), subsample: tuning.findNoiseSubsample, exclusion: tuning.findPeakExclusion)
+            let k = min(planar.count, channels.count)
+            let (sub, excl) = (tuning.findNoiseSubsample, tuning.findPeakExclusion)
+            let offsets = (0..<k).map { Float(means.mean($0)) }
+            channels.withUnsafeMutableBufferPointer { ch in
+                // Each iteration touches its own channel only.
+                let states = DisjointChannels(states: ch)
+                let each: @Sendable (Int) -> Void = { c in
+                    states.states[c].add(subtracting(offsets[c], from: planar[c]), subsample: sub, exclusion: excl)
+                }
+                if k > 1 { DispatchQueue.concurrentPerform(iterations: k, execute: each) } else if k == 1 { each(0) }
             }
         }
+
+        /// The channels' states, handed to the threads that each update one of them.
+        struct DisjointChannels: @unchecked Sendable { let states: UnsafeMutableBufferPointer<ChannelState> }
 
         /// The summary, with `offset` for the stretch that will be analysed.
         public func finish(offset: Int = 0) -> WholeCapture {
