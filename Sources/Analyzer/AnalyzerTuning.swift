@@ -401,6 +401,11 @@ struct AnalyzerTuning: Sendable {
     /// ppm off, up to 22 of those errors; with this floor every corpus case lies within 3.8 of
     /// its uncertainty (`driftUncertaintyCoversTheError`).
     var driftUncertaintyFloorPPM = 0.1
+    /// The stated uncertainty allows for windows that err alike (``Segmenter/correlatedResiduals(_:)``)
+    /// once at least this many pairs of consecutive windows show it…
+    var residualCorrelationMinPairs = 8
+    /// …with their correlation taken as at most this (a factor of at most √19 ≈ 4.4).
+    var residualCorrelationMax = 0.9
     /// A window takes part in its run's level when within max(`levelOutlierMin`, `levelOutlierSigmas`·σ) of the run's median.
     var levelOutlierMin = 0.05
     var levelOutlierSigmas = 3.0

@@ -210,7 +210,7 @@ struct RoundTripAnalysis {
         let first = seg.segments[0]
         m.latency = .init(samples: first.delay(atRef: 0), sampleRate: fs, confidence: find.z)
         m.driftPPM = seg.driftKnown ? totalDrift * 1e6 : nil
-        m.driftUncertaintyPPM = max(seg.driftSE * 1e6, tuning.driftUncertaintyFloorPPM)   // kept only with a drift (`sanitized`)
+        m.driftUncertaintyPPM = max(seg.driftSE * Segmenter.correlatedResiduals(seg.segments) * 1e6, tuning.driftUncertaintyFloorPPM)   // kept only with a drift (`sanitized`)
         m.snrDB = result.snrDB
         // 6. Refuse fragments, and a stretch the segments claim but do not explain.
         if let reason = refusalAsFragments(find, result) ?? refusalAsUnexplained(result) {

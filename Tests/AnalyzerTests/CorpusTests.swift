@@ -381,9 +381,11 @@ struct CorpusTests {
     /// where the fit's own standard error is a thousandth of a ppm (multitone under the pink
     /// floor: 0.001, and 0.022 ppm off) the floor carries it, and through the coloured paths,
     /// whose windows scatter more than their noise, the scaled error does (the log sweep behind
-    /// the low-pass with a drop: 0.52 ppm off at 0.136, the tightest; multitone through the
-    /// room 0.82 at 0.243).
-    @Test("the drift's stated uncertainty covers its error: within 4 of it through the room and the low-pass (clean and with a drop in the top part), under the pink floor and at 20 ppm of drift; without the 0.1 ppm floor the fit's own standard error claims 22 times too little")
+    /// the low-pass with a drop: 0.52 ppm off at 0.16, the tightest). Through the room the
+    /// windows of one multitone burst err alike (−0.3 frames, the next burst's +0.02), and
+    /// the uncertainty allows for it (``Segmenter/correlatedResiduals(_:)``): 0.82 ppm off at
+    /// 0.57, where the standard error alone said 0.24 (3.4 of it).
+    @Test("the drift's stated uncertainty covers its error: within 4 of it through the low-pass (clean and with a drop in the top part), under the pink floor and at 20 ppm of drift, and within 2 through the room, where windows err alike; without the 0.1 ppm floor the fit's own standard error claims 22 times too little, without the allowance for neighbours that err alike multitone through the room is 3.4 of it off")
     func driftUncertaintyCoversTheError() throws {
         let cs = Self.cases { c in
             ([.reverb, .lowpass2k].contains(c.path) && [.none, .dropHigh].contains(c.damage) && c.quirk == .none && c.driftPPM == 0)
@@ -394,7 +396,8 @@ struct CorpusTests {
             let (m, _, s) = try Self.run(c)
             guard let err = s.driftError else { continue }
             let u = try #require(m.driftUncertaintyPPM, "\(c.name): a drift without its uncertainty")
-            #expect(err <= 4 * u, "\(c.name): drift \(err) ppm off, stated uncertainty \(u) ppm")
+            let within = c.path == .reverb ? 2.0 : 4.0
+            #expect(err <= within * u, "\(c.name): drift \(err) ppm off, stated uncertainty \(u) ppm")
             checked += 1
         }
         #expect(checked >= 30, "\(checked) of \(cs.count) cases read a drift")
