@@ -342,6 +342,16 @@ struct AnalyzerTuning: Sendable {
     /// Runs of at most this many windows that correlate below this fraction of the typical
     /// window are stray matches (an echo, a similar stretch of the probe).
     var strayRunMaxWindows = 2
+    /// The windows of runs of at most this many windows between two longer runs a jump apart
+    /// are matched again at the delays on either side (``Tracker/reconsideringShortRuns(_:)``):
+    /// the look-alikes after a 17000-frame repeat held four…
+    var reconsideredRunMaxWindows = 4
+    /// …within this many frames of each delay (1000 ppm of drift moves it a frame a window)…
+    var reconsiderSearch = 16
+    /// …when the two longer runs lie at least this many frames apart in delay (a tracking
+    /// window: more than any step the search's preference for the predicted delay could
+    /// have followed wrongly by a lobe), and the window's own delay as far from the one tried.
+    var reconsiderMinDistance = 1024
     var strayRunRhoRatio = 0.8
     /// Windows straddling a small step (`straddleStepMin`…`straddleStepMax` frames) give a level
     /// between their neighbours (within `straddleSlack`): runs of up to `straddleMaxWindows` such windows are dropped;
