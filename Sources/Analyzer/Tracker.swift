@@ -320,21 +320,24 @@ struct Tracker {
     /// segment 0.1–0.25 frames off and read 0.52 ppm of drift that was not there.)
     func reconsideringShortRuns(_ points: [TrackPoint]) -> [TrackPoint] {
         guard points.count >= 2 else { return points }
-        var pts = points
         var runs: [Range<Int>] = []
         var start = 0
-        for k in 1...pts.count where k == pts.count || abs(pts[k].d - pts[k - 1].d) >= tuning.driftPairMaxStep {
+        for k in 1...points.count where k == points.count || abs(points[k].d - points[k - 1].d) >= tuning.driftPairMaxStep {
             runs.append(start..<k)
             start = k
         }
-        let long = runs.indices.filter { runs[$0].count > tuning.reconsideredRunMaxWindows }
+        // Consecutive longer runs a jump apart, with short runs between them: where the track
+        // had to find the probe again.
+        let long = runs.filter { $0.count > tuning.reconsideredRunMaxWindows }
+        let jumps = zip(long, long.dropFirst()).filter { b, a in
+            a.lowerBound > b.upperBound && abs(points[a.lowerBound].d - points[b.upperBound - 1].d) >= Double(tuning.reconsiderMinDistance)
+        }
+        guard !jumps.isEmpty else { return points }
+        var pts = points
         let strong = tuning.strayRunRhoRatio * median(pts.map { abs($0.rho) })
-        for (ri, r) in runs.enumerated() where r.count <= tuning.reconsideredRunMaxWindows {
-            // Only between two longer runs a jump apart: where the track had to find the probe again.
-            guard let b = long.last(where: { $0 < ri }), let a = long.first(where: { $0 > ri }) else { continue }
-            let before = pts[runs[b].upperBound - 1].d, after = pts[runs[a].lowerBound].d
-            guard abs(after - before) >= Double(tuning.reconsiderMinDistance) else { continue }
-            for k in r {
+        for (b, a) in jumps {
+            let before = pts[b.upperBound - 1].d, after = pts[a.lowerBound].d
+            for k in b.upperBound..<a.lowerBound {
                 var best = pts[k]
                 for d in [after, before] where abs(d - pts[k].d) >= Double(tuning.reconsiderMinDistance) {
                     let p = Double(pts[k].t) - d, c = Int(p.rounded())
