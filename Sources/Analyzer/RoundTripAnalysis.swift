@@ -173,6 +173,7 @@ struct RoundTripAnalysis {
                 driftThroughColouring(&seg, totalDrift: &totalDrift, coloured: coloured, cap: cap, find: find, polarity: polarity)
             }
         }
+        if withTail != nil { driftUnderTheRoom(&seg, totalDrift: &totalDrift, plain: plainRef, cap: cap) }
         let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp)
         if let curved { model = curved }
         return explained(m, find, points, &seg, model: model, plain: plainRef, curved: curved != nil, cap: cap, totalDrift: totalDrift)
