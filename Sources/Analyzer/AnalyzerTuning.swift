@@ -490,6 +490,22 @@ struct AnalyzerTuning: Sendable {
     /// A pass is taken only when the longest segment's level moves with the tail, by at least
     /// this share of the offset (music: 0.44 of 0.45 frames; multitone clean 0.14 of 0.11).
     var reverbRealignFollowed = 0.5
+    /// The tail is fitted again on the capture stretched by the drift when the track reads a
+    /// drift that moves the capture by at least this many frames over the reference
+    /// (``RoundTripAnalysis/stretchedReverbTail``): less, and a tail fitted at one delay is
+    /// smeared by less than a frame, well inside the path filter's ±16 lags.
+    var reverbDriftSmearFrames = 1.0
+    /// Where a tail fitted at one delay is refused, the direct sound's place in chunks of the
+    /// reference, which says whether to search for a stretch, is looked for within this many
+    /// lags of the whole-signal delay: 2 s at ±1000 ppm lie within ±48 frames of it.
+    var reverbDriftReach = 64
+    /// Where the tail was fitted on a stretched capture, the windows' drift must agree with the
+    /// stretch within this (ppm), or the capture is refused (``RoundTripAnalysis/trackLostTheStretch``).
+    /// On 120 room cases with 3–1000 ppm of drift, the two agreed within 0.1–15 ppm where the
+    /// result held, and lay 46–127 ppm apart (or the windows read none) where the track broke
+    /// and read 1–18 samples off with false events. The search's own estimate can be the one
+    /// that is off (a speech-like capture at 300 ppm: 352): then a good track is refused too.
+    var reverbStretchAgreementPPM = 20.0
     /// Under a room, the drift is measured again from where the direct sound lies in chunks of
     /// this many seconds of the longest segment (``RoomDrift``): a quarter second places it to
     /// a few thousandths of a frame in speech, music and noise through the corpus's room

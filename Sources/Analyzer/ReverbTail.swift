@@ -26,9 +26,9 @@ enum ReverbTail {
     /// `delay` is the capture frame of reference frame 0 (the direct sound, fractional).
     /// Only reference frames `within` (and the capture they give) are fitted when it is given:
     /// one segment's stretch, where the capture follows the reference at one delay.
-    static func model(ref: [Float], cap: [Float], delay: Double, fs: Int, interp: SincInterpolator, within: Range<Int>? = nil) -> [Float]? {
+    static func model(ref: [Float], cap: [Float], delay: Double, drift: Double = 0, fs: Int, interp: SincInterpolator, within: Range<Int>? = nil) -> [Float]? {
         let tuning = AnalyzerTuning.standard
-        let a = Alignment(ref: ref, cap: cap, delay: delay, fs: fs, interp: interp, within: within)
+        let a = Alignment(ref: ref, cap: cap, delay: delay, drift: drift, fs: fs, interp: interp, within: within)
         let n = ref.count, tailLen = a.tailLen, span = a.span, c = a.c, fft = a.fft, rb = a.rb, cb = a.cb
         guard let taps = tail(r: rb.spectrum, c: cb.spectrum, fft: fft, from: AnalyzerTuning.pathFilterHalfTaps + 1, to: tailLen) else { return nil }
         if within != nil {   // the model is the whole reference's, whatever stretch was fitted
@@ -66,8 +66,8 @@ enum ReverbTail {
     /// at the reach's edge. The regularised deconvolution leaves a pure delay's impulse
     /// symmetric about its place, so the place is not pulled by the tail, which is part of the
     /// response instead of a misfit against the bare reference.
-    static func directOffset(ref: [Float], cap: [Float], delay: Double, fs: Int, interp: SincInterpolator, within: Range<Int>? = nil) -> Double? {
-        let a = Alignment(ref: ref, cap: cap, delay: delay, fs: fs, interp: interp, within: within)
+    static func directOffset(ref: [Float], cap: [Float], delay: Double, drift: Double = 0, fs: Int, interp: SincInterpolator, within: Range<Int>? = nil) -> Double? {
+        let a = Alignment(ref: ref, cap: cap, delay: delay, drift: drift, fs: fs, interp: interp, within: within)
         guard let h = response(r: a.rb.spectrum, c: a.cb.spectrum, fft: a.fft) else { return nil }
         let half = AnalyzerTuning.pathFilterHalfTaps
         let local = (-half...half).map { k in h.samples[k >= 0 ? k : a.fft.size + k] }
@@ -75,7 +75,7 @@ enum ReverbTail {
         return interp.refinePeak(of: local, near: top).position - Double(half)
     }
 
-    /// The reference and the capture on its grid (c[i] = cap(i + delay), over the reference
+    /// The reference and the capture on its grid (c[i] = cap(delay + (1 + drift)·i), over the reference
     /// and a tail's length after it), zero outside `within` when given, and their spectra.
     struct Alignment {
         let tailLen: Int, span: Int
@@ -83,9 +83,9 @@ enum ReverbTail {
         let fft: RealFFT
         let rb: RealFFT.Buffers, cb: RealFFT.Buffers
 
-        init(ref: [Float], cap: [Float], delay: Double, fs: Int, interp: SincInterpolator, within: Range<Int>?) {
+        init(ref: [Float], cap: [Float], delay: Double, drift: Double, fs: Int, interp: SincInterpolator, within: Range<Int>?) {
             let n = ref.count, tailLen = Int(AnalyzerTuning.standard.reverbTailSeconds * Double(fs)), span = n + tailLen
-            let c = cap.withUnsafeBufferPointer { cb in interp.values(at: 0..<span, in: cb) { Double($0) + delay } }
+            let c = cap.withUnsafeBufferPointer { cb in interp.values(at: 0..<span, in: cb) { delay + (1 + drift) * Double($0) } }
             let fft = RealFFT.of(size: RealFFT.goodSize(atLeast: span + n + tailLen))
             let rb = RealFFT.Buffers(size: fft.size), cb = RealFFT.Buffers(size: fft.size)
             let fitted = within ?? 0..<span
@@ -174,9 +174,11 @@ enum ReverbTail {
 }
 
 extension RoundTripAnalysis {
-    /// The reference with the path's reverberation tail (``ReverbTail``), or nil when the
-    /// whole-signal correlation shows no tail or the fitted one does not pay.
-    func withReverbTail(_ ref: [Float], _ cap: [Float], _ find: GlobalFind) -> [Float]? {
+    /// The reference with the path's reverberation tail (``ReverbTail``) and the drift it was
+    /// fitted at (0: at one delay), or nil when the whole-signal correlation shows no tail or
+    /// the fitted one does not pay. A tail fitted at one delay that does not pay is fitted
+    /// again on the capture stretched by the drift ``stretchedLine`` finds, when it finds one.
+    func withReverbTail(_ ref: [Float], _ cap: [Float], _ find: GlobalFind) -> (model: [Float], drift: Double)? {
         let k0 = AnalyzerTuning.pathFilterHalfTaps + 1, k1 = Int(tuning.reverbTailSeconds * Double(reference.sampleRate))
         let p = find.peakIndex, corr = find.corr
         let peak2 = corr[p] * corr[p]
@@ -194,7 +196,82 @@ extension RoundTripAnalysis {
         let lobe = pre[min(side.count, top + w + 1)] - pre[max(0, top - w)]
         guard abs(excess) >= tuning.reverbCausalExcess * peak2, lobe <= tuning.reverbEchoLobeShare * pre[side.count] else { return nil }
         let delay = Double(find.lags.lowerBound) + interp.refinePeak(of: corr, near: p).position
-        return ReverbTail.model(ref: ref, cap: cap, delay: delay, fs: reference.sampleRate, interp: interp)
+        if let m = ReverbTail.model(ref: ref, cap: cap, delay: delay, fs: reference.sampleRate, interp: interp) { return (m, 0) }
+        // The stretch search correlates the whole reference some 70 times: it is asked only
+        // where the direct sound's place in chunks of the reference (``RoomDrift``, looked for
+        // within ``AnalyzerTuning/reverbDriftReach`` lags of the whole-signal delay) moves a
+        // frame or more over it. The places are loose (multitone bursts read 37 ppm where
+        // there was none) but say whether to search: asked after every refused tail, the
+        // search took the corpus's damaged cases from 38 to 58 s and changed none of them.
+        let flat = Segment(level: delay, drift: 0, captureStart: 0, captureEnd: 0, points: [])
+        guard let e = RoomDrift.estimate(ref: ref, cap: cap, line: flat, over: 0..<ref.count, reach: tuning.reverbDriftReach, fs: reference.sampleRate, interp: interp),
+              smearing(e.correction, over: ref.count) != 0,
+              let line = stretchedLine(ref, cap, find),
+              let m = ReverbTail.model(ref: ref, cap: cap, delay: line.delay, drift: line.drift, fs: reference.sampleRate, interp: interp) else { return nil }
+        return (m, line.drift)
+    }
+
+    /// The stretch whose whole-signal correlation peaks highest (``StretchSearch``), taken as
+    /// the tracking takes it (its peak ``StretchSearch/minGain`` above the unstretched one's,
+    /// matching the capture at ``StretchSearch/minRho``) and when it smears a tail fitted at one
+    /// delay by ``AnalyzerTuning/reverbDriftSmearFrames`` or more: the drift and the delay at
+    /// the reference's first frame, with the peak's sign; nil otherwise.
+    func stretchedLine(_ ref: [Float], _ cap: [Float], _ find: GlobalFind) -> (drift: Double, delay: Double, peak: Double)? {
+        let search = StretchSearch(ref: ref, cap: cap, lag: find.lag, interp: interp)
+        let found = search.search()
+        guard smearing(found.drift, over: ref.count) != 0,
+              abs(found.peak) >= (1 + StretchSearch.minGain) * abs(search.peak(stretch: 0).value),
+              search.rho(found.peak, stretch: found.drift, delay: found.delay) >= StretchSearch.minRho else { return nil }
+        return (found.drift, found.delay, found.peak)
+    }
+
+    /// `d` where a tail fitted at one delay would smear over at least
+    /// ``AnalyzerTuning/reverbDriftSmearFrames`` across `n` reference frames, 0 below: the
+    /// tail is fitted at one delay as before (the corpus's room cases, without drift, read
+    /// 0.01–0.1 frames of it, and multitone fitted on that line read a false click).
+    func smearing(_ d: Double, over n: Int) -> Double {
+        abs(d) * Double(n) >= tuning.reverbDriftSmearFrames ? d : 0
+    }
+
+    /// Why the track through a room cannot be believed, when the tail was fitted on the capture
+    /// stretched by `stretch` (``stretchedReverbTail``) and the windows against it read no drift
+    /// or one more than ``AnalyzerTuning/reverbStretchAgreementPPM`` from it; nil otherwise.
+    func trackLostTheStretch(_ seg: Segmenter.Output, totalDrift: Double, stretch: Double) -> String? {
+        guard stretch != 0 else { return nil }
+        if seg.driftKnown, abs(totalDrift - stretch) * 1e6 <= tuning.reverbStretchAgreementPPM { return nil }
+        let read = seg.driftKnown ? String(format: "%.1f ppm", totalDrift * 1e6) : "none"
+        return String(format: "through a room, the whole capture matches the reference stretched by %.1f ppm of drift, and the windows tracked against it read %@", stretch * 1e6, read)
+    }
+
+    /// The tail fitted again on the capture stretched by the drift, and the capture tracked
+    /// against it, when the first track (against the tail fitted at one delay) read a drift
+    /// that smears such a tail by a frame or more, none, or mostly ambiguous windows (a linear
+    /// sweep's delay–frequency coupling: at −1000 ppm its windows read no drift). A tail fitted at one delay on a
+    /// capture that drifts 300 ppm smears the direct sound over 29 lags, past the path
+    /// filter's 16, into the tail, and the windows tracked against it read garbage: a
+    /// speech-like capture 3.6 samples off with 5 false events, a log sweep 8.7 with 6, at
+    /// −1000 ppm a log sweep 22 samples off called clean. The drift is the stretch whose
+    /// whole-signal correlation peaks highest (``StretchSearch``, taken as the tracking takes
+    /// it: ``StretchSearch/minGain`` above the unstretched peak, matching at
+    /// ``StretchSearch/minRho``); the windows through the smeared tail are no measure of it.
+    /// Returns the anchored find, the reference with the tail, the track and segments against
+    /// it, the total drift and the polarity and stretch it was fitted at; nil otherwise.
+    func stretchedReverbTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, _ points: [TrackPoint], _ seg: Segmenter.Output, totalDrift: Double)
+        -> (find: GlobalFind, ref: [Float], points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double, polarity: Double, stretch: Double)? {
+        let n = plainRef.count
+        let ambiguousShare = Double(points.filter(\.ambiguous).count) / Double(max(1, points.count))
+        guard !seg.driftKnown || smearing(totalDrift, over: n) != 0 || ambiguousShare >= tuning.ambiguousShareToCheckGlobal else { return nil }
+        guard let found = stretchedLine(plainRef, cap, find),
+              let ref = ReverbTail.model(ref: plainRef, cap: cap, delay: found.delay, drift: found.drift, fs: reference.sampleRate, interp: interp)
+        else { return nil }
+        // Tracked from the delay and with the polarity the stretched reference matched with.
+        var anchored = find
+        anchored.lag = Int(found.delay.rounded())
+        let polarity: Double = found.peak >= 0 ? 1 : -1
+        let points = track(ref, cap, anchored, polarity: polarity)
+        guard points.count >= 1, !points.allSatisfy(\.ambiguous) else { return nil }
+        let (seg, model, drift) = segment(ref, cap, anchored, points, polarity: polarity)
+        return (anchored, ref, points, seg, model, drift, polarity, found.drift)
     }
 
     /// The tail fitted again on the longest segment alone, when the first fit (over the whole
@@ -208,7 +285,7 @@ extension RoundTripAnalysis {
         let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))
         let p1 = min(plainRef.count, Int(s.refPosition(atCapture: Double(s.captureEnd))))
         guard Double(p1 - p0) >= tuning.reverbRefitMinSeconds * Double(reference.sampleRate) else { return nil }
-        guard let ref = ReverbTail.model(ref: plainRef, cap: cap, delay: s.level, fs: reference.sampleRate, interp: interp, within: p0..<p1) else { return nil }
+        guard let ref = ReverbTail.model(ref: plainRef, cap: cap, delay: s.level, drift: smearing(s.drift, over: plainRef.count), fs: reference.sampleRate, interp: interp, within: p0..<p1) else { return nil }
         let points = track(ref, cap, find, polarity: polarity)
         guard points.count >= 1, !points.allSatisfy(\.ambiguous) else { return nil }
         let (seg, model, drift) = segment(ref, cap, find, points, polarity: polarity)
@@ -242,9 +319,9 @@ extension RoundTripAnalysis {
             let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))
             let p1 = min(plainRef.count, Int(s.refPosition(atCapture: Double(s.captureEnd))))
             guard p1 > p0,
-                  let offset = ReverbTail.directOffset(ref: plainRef, cap: cap, delay: s.level, fs: reference.sampleRate, interp: interp, within: p0..<p1),
+                  let offset = ReverbTail.directOffset(ref: plainRef, cap: cap, delay: s.level, drift: smearing(s.drift, over: plainRef.count), fs: reference.sampleRate, interp: interp, within: p0..<p1),
                   abs(offset) > tuning.reverbRealignMin,
-                  let ref = ReverbTail.model(ref: plainRef, cap: cap, delay: s.level + offset, fs: reference.sampleRate, interp: interp, within: p0..<p1) else { break }
+                  let ref = ReverbTail.model(ref: plainRef, cap: cap, delay: s.level + offset, drift: smearing(s.drift, over: plainRef.count), fs: reference.sampleRate, interp: interp, within: p0..<p1) else { break }
             let points = track(ref, cap, find, polarity: polarity)
             guard points.count >= 1, !points.allSatisfy(\.ambiguous) else { break }
             let (seg, model, drift) = segment(ref, cap, find, points, polarity: polarity)

@@ -18,7 +18,7 @@ import LoopbenchCore
 /// a large uncertainty: the windows' drift stays.
 enum RoomDrift {
     struct Estimate {
-        /// Drift relative to the segment's (add it to the segment's drift).
+        /// Drift relative to the line's (add it to the line's drift).
         var correction: Double
         /// Its standard uncertainty (the scatter's standard error, widened for the few degrees
         /// of freedom: the standard deviation of Student's t with n − 2).
@@ -30,17 +30,25 @@ enum RoomDrift {
     /// when it holds fewer than ``AnalyzerTuning/roomDriftMinChunks`` chunks that place their
     /// direct sound.
     static func estimate(ref: [Float], cap: [Float], segment s: Segment, fs: Int, interp: SincInterpolator) -> Estimate? {
-        let tuning = AnalyzerTuning.standard
-        let len = Int(tuning.roomDriftChunkSeconds * Double(fs))
         let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))
         let p1 = min(ref.count, Int(s.refPosition(atCapture: Double(s.captureEnd))))
+        guard p1 > p0 else { return nil }
+        return estimate(ref: ref, cap: cap, line: s, over: p0..<p1, reach: AnalyzerTuning.pathFilterHalfTaps, fs: fs, interp: interp)
+    }
+
+    /// The chunks' drift relative to the line `s` (its level and drift) over reference frames
+    /// `range`, each chunk's direct sound looked for within `reach` lags of the line.
+    static func estimate(ref: [Float], cap: [Float], line s: Segment, over range: Range<Int>, reach: Int, fs: Int, interp: SincInterpolator) -> Estimate? {
+        let tuning = AnalyzerTuning.standard
+        let len = Int(tuning.roomDriftChunkSeconds * Double(fs))
+        let p0 = max(0, range.lowerBound), p1 = min(ref.count, range.upperBound)
         guard len > 0, p1 - p0 >= tuning.roomDriftMinChunks * len else { return nil }
         let count = min(tuning.roomDriftMaxChunks, (p1 - p0) / len)
         let spare = (p1 - p0) - count * len
         var xs: [Double] = [], ys: [Double] = [], ws: [Double] = []
         for j in 0..<count {
             let start = p0 + j * len + (count > 1 ? spare * j / (count - 1) : 0)
-            guard let y = offset(ref: ref, cap: cap, segment: s, chunk: start..<(start + len), fs: fs, interp: interp) else { continue }
+            guard let y = offset(ref: ref, cap: cap, segment: s, chunk: start..<(start + len), reach: reach, fs: fs, interp: interp) else { continue }
             xs.append(Double(start) + Double(len) / 2)
             ys.append(y.offset)
             ws.append(1 / (y.sigma * y.sigma))
@@ -62,14 +70,14 @@ enum RoomDrift {
     }
 
     /// Where the direct sound lies in reference frames `chunk`, from the segment's line
-    /// (capture frames), and its spread: the response deconvolved over the chunk (the
-    /// reference and the capture on the line both cut to it, as ``ReverbTail/directOffset``
-    /// does; transformed with room for a tail's lags either side). Nil where the largest tap is
+    /// (capture frames, its largest tap within `reach` lags), and its spread: the response
+    /// deconvolved over the chunk (the reference and the capture on the line both cut to it,
+    /// as ``ReverbTail/directOffset`` does; transformed with room for a tail's lags either side). Nil where the largest tap is
     /// at the edge of the path filter's reach, or the spread is not a positive number.
-    static func offset(ref: [Float], cap: [Float], segment s: Segment, chunk: Range<Int>, fs: Int, interp: SincInterpolator) -> (offset: Double, sigma: Double)? {
+    static func offset(ref: [Float], cap: [Float], segment s: Segment, chunk: Range<Int>, reach half: Int, fs: Int, interp: SincInterpolator) -> (offset: Double, sigma: Double)? {
         let tailLen = Int(AnalyzerTuning.standard.reverbTailSeconds * Double(fs))
-        let len = chunk.count, half = AnalyzerTuning.pathFilterHalfTaps
-        guard len > 0, tailLen > half + 1, chunk.lowerBound >= 0, chunk.upperBound <= ref.count else { return nil }
+        let len = chunk.count
+        guard len > 0, half > 0, tailLen > half + 1, chunk.lowerBound >= 0, chunk.upperBound <= ref.count else { return nil }
         let fft = RealFFT.of(size: RealFFT.goodSize(atLeast: 2 * len + tailLen))
         let rb = RealFFT.Buffers(size: fft.size), cb = RealFFT.Buffers(size: fft.size)
         ReverbTail.fill(rb.samples, chunk.lazy.map { Double(ref[$0]) })

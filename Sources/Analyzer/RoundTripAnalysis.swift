@@ -120,7 +120,8 @@ struct RoundTripAnalysis {
 
         // A room's tail is the path: from here on the reference is direct sound + tail.
         let withTail = withReverbTail(ref, cap, find)
-        if let withTail { ref = withTail }
+        if let withTail { ref = withTail.model }
+        var tailStretch = withTail?.drift ?? 0
 
         // 2. Track.
         var polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
@@ -143,6 +144,9 @@ struct RoundTripAnalysis {
 
         // 3. Segment (and the path's colouring, when it matters).
         var (seg, model, totalDrift) = segment(ref, cap, find, points, polarity: polarity)
+        if withTail != nil, tailStretch == 0, let s = stretchedReverbTail(plainRef, cap, find, points, seg, totalDrift: totalDrift) {
+            (find, ref, points, seg, model, totalDrift, polarity, tailStretch) = (s.find, s.ref, s.points, s.seg, s.model, s.drift, s.polarity, s.stretch)
+        }
         if withTail == nil, let searched = searchedStretch(ref, cap, find, points, seg, drift: totalDrift) {
             (find, points, seg, model, totalDrift, polarity) = (searched.find, searched.points, searched.seg, searched.model, searched.drift, searched.polarity)
         }
@@ -158,6 +162,10 @@ struct RoundTripAnalysis {
         if let why = trackMissedStart(seg.segments, model, cap) {
             m.reason = why + ": which delay is the probe's cannot be told, so no latency is reported"
             return m   // still no-signal, with no latency, segments or events
+        }
+        if let why = trackLostTheStretch(seg, totalDrift: totalDrift, stretch: tailStretch) {
+            m.reason = why + ": the track did not follow the drift, and no latency is reported"
+            return m
         }
         let longest = Segment.longest(seg.segments)!
         if let fit = PathModel.fitTaps(ref: model, cap: cap, segment: longest, interp: interp),
