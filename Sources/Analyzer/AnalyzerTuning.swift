@@ -506,26 +506,16 @@ struct AnalyzerTuning: Sendable {
     /// and read 1–18 samples off with false events. The search's own estimate can be the one
     /// that is off (a speech-like capture at 300 ppm: 352): then a good track is refused too.
     var reverbStretchAgreementPPM = 20.0
-    /// Under a room, the drift is measured again from where the direct sound lies in chunks of
-    /// this many seconds of the longest segment (``RoomDrift``): a quarter second places it to
-    /// a few thousandths of a frame in speech, music and noise through the corpus's room
-    /// (0.001–0.016 frames from the truth), and a 1.5 s segment still holds five.
+    /// The direct sound's place is read in chunks of this many seconds (``RoomDrift``): a
+    /// quarter second places it to a few thousandths of a frame in speech, music and noise
+    /// through the corpus's room at the true delay, and 1.25 s already hold five…
     var roomDriftChunkSeconds = 0.25
-    /// …from at least this many chunks (the scatter about their line, which states the
-    /// drift's uncertainty, then has 3 degrees of freedom; the uncertainty is widened by
-    /// √(ν/(ν − 2)), which needs 5 or more)…
+    /// …from at least this many chunks (their line's uncertainty is widened by √(ν/(ν − 2))
+    /// for ν = n − 2 degrees of freedom, which needs 5 or more)…
     var roomDriftMinChunks = 5
-    /// …and at most this many, spread over the segment: each costs a deconvolution of a
-    /// chunk and a tail, and 16 already state the drift to a few hundredths of a ppm.
+    /// …and at most this many, spread over the stretch: each costs a deconvolution of a chunk
+    /// and a tail.
     var roomDriftMaxChunks = 16
-    /// The chunks' drift is taken only when its uncertainty is at most this share of the
-    /// windows' (speech with a drop: 0.18 against 1.41 ppm; music clean 0.03 against 0.16;
-    /// multitone bursts, whose chunks hold a few tones each and place the direct sound
-    /// 0.3 frames apart: 4.7 against 0.57, not taken)…
-    var roomDriftBetterShare = 0.5
-    /// …and when the two agree within this many of their combined uncertainties: where they
-    /// do not, one of them misstates its uncertainty and nothing tells which.
-    var roomDriftAgreement = 2.0
     /// …and by this in both: a room acts on all of the signal, while the first stretch of a
     /// sweep misaligned by a drop looks like an echo of that stretch alone.
     var reverbMinImprovementEverywhere = 1.25

@@ -69,10 +69,16 @@ enum ReverbTail {
     static func directOffset(ref: [Float], cap: [Float], delay: Double, drift: Double = 0, fs: Int, interp: SincInterpolator, within: Range<Int>? = nil) -> Double? {
         let a = Alignment(ref: ref, cap: cap, delay: delay, drift: drift, fs: fs, interp: interp, within: within)
         guard let h = response(r: a.rb.spectrum, c: a.cb.spectrum, fft: a.fft) else { return nil }
-        let half = AnalyzerTuning.pathFilterHalfTaps
-        let local = (-half...half).map { k in h.samples[k >= 0 ? k : a.fft.size + k] }
+        return directTap(h, size: a.fft.size, reach: AnalyzerTuning.pathFilterHalfTaps, interp: interp)?.place
+    }
+
+    /// The largest tap of response `h` (unscaled samples of a transform of `size`) within
+    /// `reach` lags of 0: its fractional lag, refined by the interpolator, the taps at lags
+    /// −reach…reach and its index among them; nil when it lies at the reach's edge.
+    static func directTap(_ h: RealFFT.Buffers, size: Int, reach: Int, interp: SincInterpolator) -> (place: Double, local: [Double], top: Int)? {
+        let local = (-reach...reach).map { k in h.samples[k >= 0 ? k : size + k] }
         guard let top = local.indices.max(by: { abs(local[$0]) < abs(local[$1]) }), top > 0, top < local.count - 1 else { return nil }
-        return interp.refinePeak(of: local, near: top).position - Double(half)
+        return (interp.refinePeak(of: local, near: top).position - Double(reach), local, top)
     }
 
     /// The reference and the capture on its grid (c[i] = cap(delay + (1 + drift)·i), over the reference
@@ -225,6 +231,17 @@ extension RoundTripAnalysis {
         return (found.drift, found.delay, found.peak)
     }
 
+    /// Segment `s` as a line on the plain reference: the segments may have been measured
+    /// against a reference stretched by part of the drift (``segment(_:_:_:_:polarity:)``
+    /// tracks again against one), and their own drift is then what is left of it. The level
+    /// (the delay at reference frame 0) is the same on both; the drift on the plain reference
+    /// is the total.
+    func onThePlainReference(_ s: Segment, totalDrift: Double) -> Segment {
+        var line = s
+        line.drift = totalDrift
+        return line
+    }
+
     /// `d` where a tail fitted at one delay would smear over at least
     /// ``AnalyzerTuning/reverbDriftSmearFrames`` across `n` reference frames, 0 below: the
     /// tail is fitted at one delay as before (the corpus's room cases, without drift, read
@@ -278,10 +295,11 @@ extension RoundTripAnalysis {
     /// alignment) found segments a real step apart: the stretches after a drop or a repeat are
     /// misaligned at the whole-signal delay, and smear the tail they are fitted into. Returns
     /// the new reference and the track and segments against it (nil when the refit fails).
-    func refitReverbTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, _ segments: [Segment], polarity: Double)
+    func refitReverbTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, _ segments: [Segment], totalDrift: Double, polarity: Double)
         -> (ref: [Float], points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double)? {
         let levels = segments.map(\.level)
-        guard levels.max()! - levels.min()! >= tuning.reverbRefitMinStep, let s = Segment.longest(segments) else { return nil }
+        guard levels.max()! - levels.min()! >= tuning.reverbRefitMinStep, let longest = Segment.longest(segments) else { return nil }
+        let s = onThePlainReference(longest, totalDrift: totalDrift)
         let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))
         let p1 = min(plainRef.count, Int(s.refPosition(atCapture: Double(s.captureEnd))))
         guard Double(p1 - p0) >= tuning.reverbRefitMinSeconds * Double(reference.sampleRate) else { return nil }
@@ -315,13 +333,15 @@ extension RoundTripAnalysis {
         -> (points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double) {
         var current = state
         for _ in 0..<tuning.reverbRealignPasses {
-            guard let s = Segment.longest(current.seg.segments) else { break }
+            guard let longest = Segment.longest(current.seg.segments) else { break }
+            let s = onThePlainReference(longest, totalDrift: current.drift)
             let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))
             let p1 = min(plainRef.count, Int(s.refPosition(atCapture: Double(s.captureEnd))))
+            let fitted = smearing(s.drift, over: plainRef.count)
             guard p1 > p0,
-                  let offset = ReverbTail.directOffset(ref: plainRef, cap: cap, delay: s.level, drift: smearing(s.drift, over: plainRef.count), fs: reference.sampleRate, interp: interp, within: p0..<p1),
+                  let offset = ReverbTail.directOffset(ref: plainRef, cap: cap, delay: s.level, drift: fitted, fs: reference.sampleRate, interp: interp, within: p0..<p1),
                   abs(offset) > tuning.reverbRealignMin,
-                  let ref = ReverbTail.model(ref: plainRef, cap: cap, delay: s.level + offset, drift: smearing(s.drift, over: plainRef.count), fs: reference.sampleRate, interp: interp, within: p0..<p1) else { break }
+                  let ref = ReverbTail.model(ref: plainRef, cap: cap, delay: s.level + offset, drift: fitted, fs: reference.sampleRate, interp: interp, within: p0..<p1) else { break }
             let points = track(ref, cap, find, polarity: polarity)
             guard points.count >= 1, !points.allSatisfy(\.ambiguous) else { break }
             let (seg, model, drift) = segment(ref, cap, find, points, polarity: polarity)

@@ -3,19 +3,18 @@ import DSP
 import Foundation
 import LoopbenchCore
 
-/// The drift under a room, from where the direct sound lies chunk by chunk.
+/// Where the direct sound lies, chunk by chunk, through a room.
 ///
-/// Through a room each window's match is pulled by the tail's misfit, by an amount that
-/// depends on what the window holds (the tail model is good to about −30 dB): a speech-like
-/// capture's windows scattered so that their line read 0.95 ppm of drift where there was
-/// none, music's 0.94 (standard errors 1.4 and 1.8 ppm). The response deconvolved over a
-/// quarter second of the capture aligned on the segment's line (``ReverbTail/directOffset``)
-/// holds the tail as part of the path, and its direct tap lies where the direct sound is, to a
-/// few thousandths of a frame on speech, music and noise. The chunks' offsets from the
-/// segment's line, fitted by a line of their own, give the drift the windows missed; their
-/// scatter about it gives its uncertainty. Chunks that hold a few tones only (multitone
-/// bursts) or a narrow stretch of a sweep place the direct sound loosely, scatter, and state
-/// a large uncertainty: the windows' drift stays.
+/// The response deconvolved over a quarter second of the capture aligned on a line
+/// (``ReverbTail/directTap``) holds the room's tail as part of the path, and its largest tap
+/// places the direct sound; a line through the chunks' places gives the drift relative to the
+/// line. ``RoundTripAnalysis/withReverbTail`` asks it, looking ±64 lags about the whole-signal
+/// delay, whether a capture whose tail was refused at one delay drifts enough to search for a
+/// stretch. The places are loose (multitone bursts read 37 ppm where there was none; a chunk
+/// of speech read 0.04 frames off at the true delay and moved 0.1 frames for a 0.05-frame
+/// change of the line), and their scatter understates it: taken as the drift of the longest
+/// segment, they read a speech-like capture with a drop 0.64 ppm off at a stated 0.18
+/// (session 21; not kept).
 enum RoomDrift {
     struct Estimate {
         /// Drift relative to the line's (add it to the line's drift).
@@ -26,18 +25,9 @@ enum RoomDrift {
         var chunks: Int
     }
 
-    /// The chunks' drift relative to segment `s`, over the reference frames it spans, or nil
-    /// when it holds fewer than ``AnalyzerTuning/roomDriftMinChunks`` chunks that place their
-    /// direct sound.
-    static func estimate(ref: [Float], cap: [Float], segment s: Segment, fs: Int, interp: SincInterpolator) -> Estimate? {
-        let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))
-        let p1 = min(ref.count, Int(s.refPosition(atCapture: Double(s.captureEnd))))
-        guard p1 > p0 else { return nil }
-        return estimate(ref: ref, cap: cap, line: s, over: p0..<p1, reach: AnalyzerTuning.pathFilterHalfTaps, fs: fs, interp: interp)
-    }
-
     /// The chunks' drift relative to the line `s` (its level and drift) over reference frames
-    /// `range`, each chunk's direct sound looked for within `reach` lags of the line.
+    /// `range`, each chunk's direct sound looked for within `reach` lags of the line; nil when
+    /// fewer than ``AnalyzerTuning/roomDriftMinChunks`` chunks place it.
     static func estimate(ref: [Float], cap: [Float], line s: Segment, over range: Range<Int>, reach: Int, fs: Int, interp: SincInterpolator) -> Estimate? {
         let tuning = AnalyzerTuning.standard
         let len = Int(tuning.roomDriftChunkSeconds * Double(fs))
@@ -85,31 +75,16 @@ enum RoomDrift {
         ReverbTail.fill(cb.samples, c)
         fft.forward(rb)
         fft.forward(cb)
-        guard let h = ReverbTail.response(r: rb.spectrum, c: cb.spectrum, fft: fft) else { return nil }
-        let local = (-half...half).map { k in h.samples[k >= 0 ? k : fft.size + k] }
-        guard let top = local.indices.max(by: { abs(local[$0]) < abs(local[$1]) }), top > 0, top < local.count - 1 else { return nil }
+        guard let h = ReverbTail.response(r: rb.spectrum, c: cb.spectrum, fft: fft),
+              let (place, local, top) = ReverbTail.directTap(h, size: fft.size, reach: half, interp: interp) else { return nil }
         // The place's spread: the taps' noise (the acausal lags past the filter's reach, which
         // a causal path leaves empty) over the peak's curvature.
         var nn = 0.0
         for k in (half + 1)...tailLen { let v = h.samples[fft.size - k]; nn += v * v }
         let noise = (nn / Double(tailLen - half)).squareRoot()
         let curvature = abs(local[top - 1] - 2 * local[top] + local[top + 1])
-        let sigma = noise / curvature, place = interp.refinePeak(of: local, near: top).position - Double(half)
+        let sigma = noise / curvature
         guard sigma > 0, sigma.isFinite, place.isFinite else { return nil }
         return (place, sigma)
-    }
-}
-
-extension RoundTripAnalysis {
-    /// Under a room, the drift from the chunks' direct sound (``RoomDrift``) where it is much
-    /// better determined than the windows' and agrees with it; the segments' levels are taken
-    /// again from their windows on the new line.
-    func driftUnderTheRoom(_ seg: inout Segmenter.Output, totalDrift: inout Double, plain: [Float], cap: [Float]) {
-        guard seg.driftKnown, let s = Segment.longest(seg.segments),
-              let e = RoomDrift.estimate(ref: plain, cap: cap, segment: s, fs: reference.sampleRate, interp: interp) else { return }
-        let windows = seg.driftSE * Segmenter.correlatedResiduals(seg.segments)
-        guard e.uncertainty <= tuning.roomDriftBetterShare * windows,
-              abs(e.correction) <= tuning.roomDriftAgreement * (e.uncertainty * e.uncertainty + windows * windows).squareRoot() else { return }
-        seg.adopt(drift: seg.drift + e.correction, se: e.uncertainty, totalDrift: &totalDrift)
     }
 }

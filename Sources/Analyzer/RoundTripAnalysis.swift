@@ -150,7 +150,7 @@ struct RoundTripAnalysis {
         if withTail == nil, let searched = searchedStretch(ref, cap, find, points, seg, drift: totalDrift) {
             (find, points, seg, model, totalDrift, polarity) = (searched.find, searched.points, searched.seg, searched.model, searched.drift, searched.polarity)
         }
-        if withTail != nil, let r = refitReverbTail(plainRef, cap, find, seg.segments, polarity: polarity) {
+        if withTail != nil, let r = refitReverbTail(plainRef, cap, find, seg.segments, totalDrift: totalDrift, polarity: polarity) {
             (points, seg, model, totalDrift) = (r.points, r.seg, r.model, r.drift)
         }
         if withTail != nil {
@@ -181,7 +181,6 @@ struct RoundTripAnalysis {
                 driftThroughColouring(&seg, totalDrift: &totalDrift, coloured: coloured, cap: cap, find: find, polarity: polarity)
             }
         }
-        if withTail != nil { driftUnderTheRoom(&seg, totalDrift: &totalDrift, plain: plainRef, cap: cap) }
         let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp)
         if let curved { model = curved }
         return explained(m, find, points, &seg, model: model, plain: plainRef, curved: curved != nil, cap: cap, totalDrift: totalDrift)
