@@ -145,9 +145,63 @@ public struct CaptureSynth: Sendable {
         return (0..<length).map { Float(s[$0] / Double(size)) }
     }
 
-    /// out[t] = x((t − delay) / stretch), band-limited (129-tap Kaiser sinc).
+    /// out[t] = x((t − delay) / stretch), band-limited (129-tap Kaiser sinc, β = 10).
+    ///
+    /// One sine per output frame: at the taps j = base − 63 … base + 64 about p = base + f,
+    /// sin(π(p − j)) = (−1)^(j − base)·sin(πf) exactly, and the window comes from a table
+    /// (``kaiserWindow``). Both were computed tap by tap before (a sine and a 30-term Bessel
+    /// series each, 128 taps a frame): a fifth of the test suite's time went here, and the
+    /// output moves by at most a few units in Float's last place (`syntheticResampleIsTheSum`).
     public static func resample(_ x: [Float], delay: Double, stretch: Double, length: Int) -> [Float] {
-        let half = 64
+        let half = kaiserHalfTaps
+        let window = kaiserWindow
+        let steps = Double(window.count - 1)
+        var out = [Float](repeating: 0, count: length)
+        for t in 0..<length {
+            let p = (Double(t) - delay) / stretch
+            if p < -Double(half) || p > Double(x.count + half) { continue }
+            let base = Int(p.rounded(.down))
+            let sf = sin(Double.pi * (p - Double(base)))
+            var acc = 0.0
+            let lo = max(0, base - half + 1), hi = min(x.count - 1, base + half)
+            guard lo <= hi else { continue }
+            for j in lo...hi {
+                let u = p - Double(j)
+                let odd = (j - base) & 1 != 0
+                let sinc = abs(u) < 1e-12 ? 1.0 : (odd ? -sf : sf) / (Double.pi * u)
+                let r = abs(u) / Double(half) * steps
+                let i = Int(r)
+                let win = i >= window.count - 1 ? 0 : window[i] + (window[i + 1] - window[i]) * (r - Double(i))
+                acc += Double(x[j]) * sinc * win
+            }
+            out[t] = Float(acc)
+        }
+        return out
+    }
+
+    /// The resampler's half length: 64 taps either side (129 with the centre).
+    static let kaiserHalfTaps = 64
+
+    /// The Kaiser window I0(β√(1 − r²))/I0(β), β = 10, at r = 0, 1/2¹⁶, …, 1: linear
+    /// interpolation between its points is within 10⁻⁹ of the window (its curvature is at
+    /// most β²/4 ≈ 25; 25/(8·2³²) ≈ 7·10⁻¹⁰), far under Float's resolution.
+    static let kaiserWindow: [Double] = {
+        func i0(_ v: Double) -> Double {
+            var sum = 1.0, term = 1.0, k = 1.0
+            while term > 1e-14 * sum { term *= (v / (2 * k)) * (v / (2 * k)); sum += term; k += 1 }
+            return sum
+        }
+        let beta = 10.0, ib = i0(beta), n = 1 << 16
+        return (0...n).map { k in
+            let r = Double(k) / Double(n)
+            return k == n ? 0 : i0(beta * (1 - r * r).squareRoot()) / ib
+        }
+    }()
+
+    /// The same sum computed tap by tap (a sine and the Bessel series at every tap): the
+    /// definition ``resample(_:delay:stretch:length:)`` is checked against, slow.
+    public static func resampleByDefinition(_ x: [Float], delay: Double, stretch: Double, length: Int) -> [Float] {
+        let half = kaiserHalfTaps
         func i0(_ v: Double) -> Double {
             var sum = 1.0, term = 1.0, k = 1.0
             while term > 1e-14 * sum { term *= (v / (2 * k)) * (v / (2 * k)); sum += term; k += 1 }
