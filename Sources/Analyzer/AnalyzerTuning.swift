@@ -481,6 +481,12 @@ struct AnalyzerTuning: Sendable {
     /// a sweep's lowest octaves read a frame or two off through a room are no misalignment
     /// to take out of the fit, and the refit on the rest would fit them worse.
     var reverbRefitMinStep = 16.0
+    /// A tail the whole capture refused, fitted on the run of segments at the longest one's
+    /// level, is taken only when the windows against it match by at least this much more on
+    /// average (|ρ|): through a room after a drop 0.72–0.84 → 0.88–0.98; a music-like capture
+    /// drifting −1000 ppm without a room, whose smeared correlation looks like a tail,
+    /// 0.99 → 0.83.
+    var reverbLateTailRhoGain = 0.05
     /// The tail is fitted again where the direct sound lies (``RoundTripAnalysis/realignedReverbTail``)
     /// at most this many times (music converged in two: 0.45, then 0.003 frames moved)…
     var reverbRealignPasses = 3

@@ -185,23 +185,8 @@ extension RoundTripAnalysis {
     /// the fitted one does not pay. A tail fitted at one delay that does not pay is fitted
     /// again on the capture stretched by the drift ``stretchedLine`` finds, when it finds one.
     func withReverbTail(_ ref: [Float], _ cap: [Float], _ find: GlobalFind) -> (model: [Float], drift: Double)? {
-        let k0 = AnalyzerTuning.pathFilterHalfTaps + 1, k1 = Int(tuning.reverbTailSeconds * Double(reference.sampleRate))
-        let p = find.peakIndex, corr = find.corr
-        let peak2 = corr[p] * corr[p]
-        guard peak2 > 0, k1 > k0 else { return nil }
-        // Each side's energy at the lags a tail would occupy, lag by lag.
-        let after = (k0...k1).map { p + $0 < corr.count ? corr[p + $0] * corr[p + $0] : 0 }
-        let before = (k0...k1).map { p - $0 >= 0 ? corr[p - $0] * corr[p - $0] : 0 }
-        let excess = after.reduce(0, +) - before.reduce(0, +)
-        // The heavier side must be spread over the lags, not one echo's lobe.
-        let side = excess >= 0 ? after : before
-        let w = tuning.reverbEchoLobeLags
-        var pre = [Double](repeating: 0, count: side.count + 1)
-        for i in side.indices { pre[i + 1] = pre[i] + side[i] }
-        let top = side.indices.max { side[$0] < side[$1] } ?? 0
-        let lobe = pre[min(side.count, top + w + 1)] - pre[max(0, top - w)]
-        guard abs(excess) >= tuning.reverbCausalExcess * peak2, lobe <= tuning.reverbEchoLobeShare * pre[side.count] else { return nil }
-        let delay = Double(find.lags.lowerBound) + interp.refinePeak(of: corr, near: p).position
+        guard heardATail(find) else { return nil }
+        let delay = wholeSignalDelay(find)
         if let m = ReverbTail.model(ref: ref, cap: cap, delay: delay, fs: reference.sampleRate, interp: interp) { return (m, 0) }
         // The stretch search correlates the whole reference some 70 times: it is asked only
         // where the direct sound's place in chunks of the reference (``RoomDrift``, looked for
@@ -215,6 +200,34 @@ extension RoundTripAnalysis {
               let line = stretchedLine(ref, cap, find),
               let m = ReverbTail.model(ref: ref, cap: cap, delay: line.delay, drift: line.drift, fs: reference.sampleRate, interp: interp) else { return nil }
         return (m, line.drift)
+    }
+
+    /// The whole-signal peak's delay, refined between samples.
+    func wholeSignalDelay(_ find: GlobalFind) -> Double {
+        Double(find.lags.lowerBound) + interp.refinePeak(of: find.corr, near: find.peakIndex).position
+    }
+
+    /// Whether the whole-signal correlation holds a room's tail: on the causal side of its peak,
+    /// over the lags a tail occupies, energy in excess of the other side's by
+    /// ``AnalyzerTuning/reverbCausalExcess`` of the peak's, spread over the lags rather than
+    /// one echo's lobe (``AnalyzerTuning/reverbEchoLobeShare``).
+    func heardATail(_ find: GlobalFind) -> Bool {
+        let k0 = AnalyzerTuning.pathFilterHalfTaps + 1, k1 = Int(tuning.reverbTailSeconds * Double(reference.sampleRate))
+        let p = find.peakIndex, corr = find.corr
+        let peak2 = corr[p] * corr[p]
+        guard peak2 > 0, k1 > k0 else { return false }
+        // Each side's energy at the lags a tail would occupy, lag by lag.
+        let after = (k0...k1).map { p + $0 < corr.count ? corr[p + $0] * corr[p + $0] : 0 }
+        let before = (k0...k1).map { p - $0 >= 0 ? corr[p - $0] * corr[p - $0] : 0 }
+        let excess = after.reduce(0, +) - before.reduce(0, +)
+        // The heavier side must be spread over the lags, not one echo's lobe.
+        let side = excess >= 0 ? after : before
+        let w = tuning.reverbEchoLobeLags
+        var pre = [Double](repeating: 0, count: side.count + 1)
+        for i in side.indices { pre[i + 1] = pre[i] + side[i] }
+        let top = side.indices.max { side[$0] < side[$1] } ?? 0
+        let lobe = pre[min(side.count, top + w + 1)] - pre[max(0, top - w)]
+        return abs(excess) >= tuning.reverbCausalExcess * peak2 && lobe <= tuning.reverbEchoLobeShare * pre[side.count]
     }
 
     /// The stretch whose whole-signal correlation peaks highest (``StretchSearch``), taken as
@@ -295,19 +308,58 @@ extension RoundTripAnalysis {
     /// alignment) found segments a real step apart: the stretches after a drop or a repeat are
     /// misaligned at the whole-signal delay, and smear the tail they are fitted into. Returns
     /// the new reference and the track and segments against it (nil when the refit fails).
-    func refitReverbTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, _ segments: [Segment], totalDrift: Double, polarity: Double)
+    /// `onTheWholeSignalPeak`: fitted at the whole-signal delay, without drift, over the run of
+    /// segments at the longest one's level (``runAtTheLongestLevel(_:)``), for a track made
+    /// without a tail, whose own levels and drift the missing tail leaves loose (speech with a
+    /// drop read −22 ppm where there was none).
+    func refitReverbTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, _ segments: [Segment], totalDrift: Double, polarity: Double,
+                         onTheWholeSignalPeak: Bool = false)
         -> (ref: [Float], points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double)? {
         let levels = segments.map(\.level)
-        guard levels.max()! - levels.min()! >= tuning.reverbRefitMinStep, let longest = Segment.longest(segments) else { return nil }
-        let s = onThePlainReference(longest, totalDrift: totalDrift)
-        let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))
-        let p1 = min(plainRef.count, Int(s.refPosition(atCapture: Double(s.captureEnd))))
+        guard levels.max()! - levels.min()! >= tuning.reverbRefitMinStep, let run = runAtTheLongestLevel(segments) else { return nil }
+        let s = onTheWholeSignalPeak ? Segment(level: wholeSignalDelay(find), drift: 0, captureStart: 0, captureEnd: 0, points: [])
+                                     : onThePlainReference(run.longest, totalDrift: totalDrift)
+        let span = onTheWholeSignalPeak ? (run.captureStart, run.captureEnd) : (run.longest.captureStart, run.longest.captureEnd)
+        let p0 = max(0, Int(s.refPosition(atCapture: Double(span.0)).rounded(.up)))
+        let p1 = min(plainRef.count, Int(s.refPosition(atCapture: Double(span.1))))
         guard Double(p1 - p0) >= tuning.reverbRefitMinSeconds * Double(reference.sampleRate) else { return nil }
         guard let ref = ReverbTail.model(ref: plainRef, cap: cap, delay: s.level, drift: smearing(s.drift, over: plainRef.count), fs: reference.sampleRate, interp: interp, within: p0..<p1) else { return nil }
         let points = track(ref, cap, find, polarity: polarity)
         guard points.count >= 1, !points.allSatisfy(\.ambiguous) else { return nil }
         let (seg, model, drift) = segment(ref, cap, find, points, polarity: polarity)
         return (ref, points, seg, model, drift)
+    }
+
+    /// The windows tracked against a tail the whole capture refused, fitted on the run of
+    /// segments at the longest one's level and at the whole-signal delay, when the whole-signal
+    /// correlation holds a tail (``heardATail(_:)``) and the windows then match by
+    /// ``AnalyzerTuning/reverbLateTailRhoGain`` more on average: the track and segments, and the
+    /// plain reference stretched as the segments' reference was (the events are explained
+    /// against it, as without a tail). Nil otherwise.
+    func trackedUnderARefusedTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, _ points: [TrackPoint], _ seg: Segmenter.Output,
+                                  totalDrift: Double, polarity: Double) -> (points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double)? {
+        guard heardATail(find),
+              let r = refitReverbTail(plainRef, cap, find, seg.segments, totalDrift: totalDrift, polarity: polarity, onTheWholeSignalPeak: true) else { return nil }
+        func meanRho(_ p: [TrackPoint]) -> Double { p.map { abs($0.rho) }.reduce(0, +) / Double(max(1, p.count)) }
+        guard meanRho(r.points) >= meanRho(points) + tuning.reverbLateTailRhoGain else { return nil }
+        let e = (1 + r.drift) / (1 + r.seg.drift) - 1
+        return (r.points, r.seg, e == 0 ? plainRef : stretch(plainRef, by: 1 + e), r.drift)
+    }
+
+    /// The longest segment and the capture frames spanned by the run of consecutive segments
+    /// around it whose levels lie within ``AnalyzerTuning/reverbRefitMinStep`` of its own: a
+    /// tail fitted over a misaligned stretch tracks the windows loosely, and its track breaks
+    /// into short pieces at one level (speech with a drop in its top part: pieces of 0.02 and
+    /// 0.55 s at 1777.9 and 1778.9 frames, none the 0.75 s a refit asks, where one run at the
+    /// level spans 0.96 s).
+    func runAtTheLongestLevel(_ segments: [Segment]) -> (longest: Segment, captureStart: Int, captureEnd: Int)? {
+        guard let k = segments.indices.max(by: { segments[$0].captureEnd - segments[$0].captureStart < segments[$1].captureEnd - segments[$1].captureStart })
+        else { return nil }
+        let level = segments[k].level
+        var a = k, b = k
+        while a > 0, abs(segments[a - 1].level - level) < tuning.reverbRefitMinStep { a -= 1 }
+        while b < segments.count - 1, abs(segments[b + 1].level - level) < tuning.reverbRefitMinStep { b += 1 }
+        return (segments[k], segments[a].captureStart, segments[b].captureEnd)
     }
 
     /// The tail fitted again where the direct sound lies, when that is not where it was fitted.

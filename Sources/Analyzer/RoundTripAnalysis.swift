@@ -150,6 +150,13 @@ struct RoundTripAnalysis {
         if withTail == nil, let searched = searchedStretch(ref, cap, find, points, seg, drift: totalDrift) {
             (find, points, seg, model, totalDrift, polarity) = (searched.find, searched.points, searched.seg, searched.model, searched.drift, searched.polarity)
         }
+        // A tail refused over the whole capture because a step misaligns part of it: the
+        // windows tracked again against one fitted on the run of segments at the longest
+        // one's level (``trackedUnderARefusedTail``); the events are still explained against
+        // the plain reference.
+        if withTail == nil, let r = trackedUnderARefusedTail(plainRef, cap, find, points, seg, totalDrift: totalDrift, polarity: polarity) {
+            (points, seg, model, totalDrift) = (r.points, r.seg, r.model, r.drift)
+        }
         if withTail != nil, let r = refitReverbTail(plainRef, cap, find, seg.segments, totalDrift: totalDrift, polarity: polarity) {
             (points, seg, model, totalDrift) = (r.points, r.seg, r.model, r.drift)
         }

@@ -404,6 +404,21 @@ struct CorpusTests {
         }
     }
 
+    @Test("through a room, with a drop in the high part that makes the whole capture refuse the tail (speech- and music-like at 0, 3 and −20 ppm): the drop found at its place with its size and nothing else, the latency within 0.25 samples and the drift within twice its stated uncertainty. Without a tail the windows scattered a frame or two, and speech read −22 ppm of drift, its latency 0.48 samples off and the drop as 478 frames; music 3.4–3.9 ppm, 0.17–0.19 samples and 482 frames; until the windows were tracked against a tail fitted on the run of segments at the longest one's level")
+    func dropThroughARoomWhoseTailWasRefused() throws {
+        for family in [Corpus.Family.speechLike, .musicLike] {
+            for ppm in [0.0, 3, -20] {
+                let c = Self.driftingRoom(family, driftPPM: ppm, damage: .dropHigh, seed: 7)
+                let (m, b, s) = try Self.run(c)
+                // Measured: latency 0.016–0.22 samples off (music 0.055–0.066), drift 0.03–4.5 ppm off at 0.8–3.4 stated.
+                #expect(s.found == 1 && s.expected == 1 && s.falseEvents == 0, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth) \(m.reason ?? "")")
+                #expect((s.latencyError ?? .infinity) <= 0.25, "\(c.name): latency error \(s.latencyError ?? .nan)")
+                let u = try #require(m.driftUncertaintyPPM, "\(c.name): no drift")
+                #expect((s.driftError ?? .infinity) <= 2 * u, "\(c.name): drift \(m.driftPPM ?? .nan) ppm, stated uncertainty \(u)")
+            }
+        }
+    }
+
     @Test("through a room whose capture drifts, with a drop, where the windows against the stretched tail do not follow the whole capture's stretch, the capture is refused with the reason, never a latency: speech at −1000 ppm read 1.3 samples off with 5 false events and 382 ppm of drift, music at 300 ppm 0.19 samples off with 2 false events")
     func driftingRoomTheTrackLost() throws {
         for c in [Self.driftingRoom(.speechLike, driftPPM: -1000, damage: .dropHigh, seed: 3), Self.driftingRoom(.musicLike, driftPPM: 300, damage: .dropHigh, seed: 3)] {
