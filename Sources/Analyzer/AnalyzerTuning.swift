@@ -753,12 +753,20 @@ struct AnalyzerTuning: Sendable {
     var replacementMinSignalOfMean = 0.1
     var minReplacementFrames = 2
     var replacementMargin = 64
-    /// Bursts longer than this (frames) may be the path's own distortion rather than a click…
+    /// Bursts longer than this (frames) whose residual is weaker than the signal under them
+    /// are the path's own distortion (a resampler's images) rather than a click.
     var longBurstFrames = 32
-    /// …as are those whose residual is a tone or a sweep: spectral flatness below this
-    /// (a resampler's image as the probe crosses the path's Nyquist frequency). A transient,
-    /// or garbage in a buffer, is broadband.
+    /// Bursts of any length whose residual is a tone or a sweep are not clicks: spectral
+    /// flatness below this (a resampler's image as the probe crosses the path's Nyquist
+    /// frequency; a room's misfit as a linear sweep passes a resonance, 0.014–0.12). A
+    /// transient, or garbage in a buffer, is broadband.
     var minBurstFlatness = 0.15
+    /// …judged from this many frames on: white noise of 13 frames or more reads a flatness
+    /// under 0.15 less than once in a thousand (Hann-windowed periodogram, 20 000 draws; at 8
+    /// frames once in a hundred), an impulse about 0.8. Shorter bursts are judged by their
+    /// energy alone. (Until session 22, only bursts over ``longBurstFrames`` were judged: a
+    /// linear sweep through a room read false clicks of 13–32 frames, flatness 0.014–0.12.)
+    var flatnessMinFrames = 13
     /// A burst whose residual keeps less than this share of its energy below the top of the
     /// band (``Explainer/lowBandShare(_:around:)``) is the interpolator's misfit above ~0.9 ×
     /// Nyquist, not a click: that misfit alone gives ≤ 0.05, a broadband click ~1, and a

@@ -260,11 +260,12 @@ extension Explainer {
             var re = 0.0
             for i in first...last { re += e[i] * e[i] }
             if re < me { return nil }
-            // …and one whose residual is a tone or a sweep (a resampler's image as the
-            // probe crosses the path's Nyquist frequency) is not one either: a transient,
-            // or garbage in a buffer, is broadband.
-            if Spectrum.flatness(Array(e[first...last])) < tuning.minBurstFlatness { return nil }
         }
+        // A burst whose residual is a tone or a sweep (a resampler's image as the probe
+        // crosses the path's Nyquist frequency; a room's misfit as a linear sweep passes one
+        // of its resonances, 13–32 frames) is not a click either: a transient, or garbage in
+        // a buffer, is broadband.
+        if last - first + 1 >= tuning.flatnessMinFrames, Spectrum.flatness(Array(e[first...last])) < tuning.minBurstFlatness { return nil }
         // A burst whose residual lies at the top of the band is the interpolator's: its
         // windowed sinc passes up to ~0.9 of the Nyquist frequency, so a fractional delay of
         // the reference's content above leaves a misfit there (noise with energy up to the

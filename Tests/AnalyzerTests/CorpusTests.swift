@@ -404,6 +404,17 @@ struct CorpusTests {
         }
     }
 
+    @Test("linear sweeps through a room whose capture drifts (−20 and 300 ppm at one room, −1000 at another): no events and the latency within 0.05 samples. The room's misfit as the sweep passed a resonance left a tonal residual of 13–17 frames (flatness 0.014–0.12) that read as a click, until bursts of 13 frames and more were judged by their flatness too, not only those over 32")
+    func linearSweepThroughADriftingRoomHasNoClicks() throws {
+        for (ppm, seed) in [(-20.0, UInt64(3)), (300, 3), (-1000, 7)] {
+            let c = Self.driftingRoom(.linearSweep, driftPPM: ppm, seed: seed)
+            let (m, b, s) = try Self.run(c)
+            // Measured: 0.007, 0.007 and 0.038 samples, no events.
+            #expect(m.events.isEmpty, "\(c.name) seed \(seed): \(EventMatch.describe(m.events)) truth \(b.truth)")
+            #expect((s.latencyError ?? .infinity) <= 0.05, "\(c.name) seed \(seed): latency error \(s.latencyError ?? .nan)")
+        }
+    }
+
     @Test("through a room, with a drop in the high part that makes the whole capture refuse the tail (speech- and music-like at 0, 3 and −20 ppm): the drop found at its place with its size and nothing else, the latency within 0.25 samples and the drift within twice its stated uncertainty. Without a tail the windows scattered a frame or two, and speech read −22 ppm of drift, its latency 0.48 samples off and the drop as 478 frames; music 3.4–3.9 ppm, 0.17–0.19 samples and 482 frames; until the windows were tracked against a tail fitted on the run of segments at the longest one's level")
     func dropThroughARoomWhoseTailWasRefused() throws {
         for family in [Corpus.Family.speechLike, .musicLike] {
