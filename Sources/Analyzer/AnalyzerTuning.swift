@@ -481,6 +481,12 @@ struct AnalyzerTuning: Sendable {
     /// a sweep's lowest octaves read a frame or two off through a room are no misalignment
     /// to take out of the fit, and the refit on the rest would fit them worse.
     var reverbRefitMinStep = 16.0
+    /// Segments without a drift must hold at least this share of the windows that tell delays
+    /// apart (``RoundTripAnalysis/looseTrackWithoutDrift``)…
+    var looseTrackMinShare = 0.5
+    /// …judged where there are at least this many such windows (a sweep through tanh clipping
+    /// with a drop has 5 of 93, the rest ambiguous, and is measured within 0.02 samples).
+    var looseTrackMinWindows = 8
     /// A tail the whole capture refused, fitted on the run of segments at the longest one's
     /// level, is taken only when the windows against it match by at least this much more on
     /// average (|ρ|): through a room after a drop 0.72–0.84 → 0.88–0.98; a music-like capture

@@ -415,6 +415,15 @@ struct CorpusTests {
         }
     }
 
+    @Test("through a room whose capture drifts, with a drop, where no drift could be measured and the segments hold few of the windows that tell delays apart, the capture is refused with the reason, never a latency: a log sweep at 300 ppm made its first segment of 1 of 26 such windows and read the latency 18.9 samples off with 2 false events, speech at −1000 ppm 7 of 50 and 10.7 samples off with 3")
+    func looseTrackWithoutDriftIsRefused() throws {
+        for c in [Self.driftingRoom(.logSweep, driftPPM: 300, damage: .dropHigh, seed: 3), Self.driftingRoom(.speechLike, driftPPM: -1000, damage: .dropHigh, seed: 7)] {
+            let (m, _, _) = try Self.run(c)
+            #expect(m.verdict == .noSignal && m.latency == nil && m.events.isEmpty, "\(c.name): \(m.verdict) \(m.latency?.samples ?? .nan)")
+            #expect(m.reason?.contains("windows that tell delays apart") == true, "\(c.name): \(m.reason ?? "")")
+        }
+    }
+
     @Test("through a room, with a drop in the high part that makes the whole capture refuse the tail (speech- and music-like at 0, 3 and −20 ppm): the drop found at its place with its size and nothing else, the latency within 0.25 samples and the drift within twice its stated uncertainty. Without a tail the windows scattered a frame or two, and speech read −22 ppm of drift, its latency 0.48 samples off and the drop as 478 frames; music 3.4–3.9 ppm, 0.17–0.19 samples and 482 frames; until the windows were tracked against a tail fitted on the run of segments at the longest one's level")
     func dropThroughARoomWhoseTailWasRefused() throws {
         for family in [Corpus.Family.speechLike, .musicLike] {
