@@ -170,7 +170,7 @@ struct RoundTripAnalysis {
             m.reason = why + ": which delay is the probe's cannot be told, so no latency is reported"
             return m   // still no-signal, with no latency, segments or events
         }
-        if let why = looseTrackWithoutDrift(seg, points) {
+        if let why = looseTrack(seg, points) {
             m.reason = why + ": the segments do not describe the capture, and no latency is reported"
             return m
         }
@@ -309,20 +309,22 @@ struct RoundTripAnalysis {
         return best!
     }
 
-    /// Why segments without a drift cannot be believed, or nil: no drift could be measured
-    /// (``Segmenter/Output/driftKnown``), and the segments hold fewer than
-    /// ``AnalyzerTuning/looseTrackMinShare`` of the windows that tell delays apart, at least
-    /// ``AnalyzerTuning/looseTrackMinWindows`` of them. Without a drift the segments are flat
-    /// lines, and where most precise windows lie off them the capture drifts or wanders under
-    /// a path the model does not follow: through a room drifting 300 ppm a log sweep with a
-    /// drop made its first segment of 1 of 26 such windows and read the latency 18.9 samples
-    /// off; speech at −1000 ppm, 7 of 50, 10.7 samples off.
-    func looseTrackWithoutDrift(_ seg: Segmenter.Output, _ points: [TrackPoint]) -> String? {
-        guard !seg.driftKnown else { return nil }
+    /// Why the segments cannot be believed, or nil: they hold fewer than
+    /// ``AnalyzerTuning/looseTrackMinShare`` of the windows that tell delays apart where no
+    /// drift could be measured (``Segmenter/Output/driftKnown``), fewer than
+    /// ``AnalyzerTuning/looseTrackMinShareWithDrift`` where one was, among at least
+    /// ``AnalyzerTuning/looseTrackMinWindows`` such windows. The rest match elsewhere: the
+    /// capture drifts or wanders under a path the model does not follow. Through a room
+    /// drifting 300 ppm a log sweep with a drop made its first segment of 1 of 26 such
+    /// windows, without a drift, and read the latency 18.9 samples off; speech at −1000 ppm,
+    /// 7 of 50, 10.7 samples off; speech at 300 ppm, with a drift, 6 of 53, 0.58 samples off
+    /// with 2 false events.
+    func looseTrack(_ seg: Segmenter.Output, _ points: [TrackPoint]) -> String? {
         let telling = points.filter { !$0.ambiguous }.count
         let onSegments = seg.segments.map { $0.points.filter { !$0.ambiguous }.count }.reduce(0, +)
-        guard telling >= tuning.looseTrackMinWindows, Double(onSegments) < tuning.looseTrackMinShare * Double(telling) else { return nil }
-        return "no drift could be measured, and the segments hold \(onSegments) of the \(telling) windows that tell delays apart"
+        let share = seg.driftKnown ? tuning.looseTrackMinShareWithDrift : tuning.looseTrackMinShare
+        guard telling >= tuning.looseTrackMinWindows, Double(onSegments) < share * Double(telling) else { return nil }
+        return (seg.driftKnown ? "" : "no drift could be measured, and ") + "the segments hold \(onSegments) of the \(telling) windows that tell delays apart"
     }
 
     /// Why there is no signal, when no correlation peak stands out (nil when one does).
