@@ -491,7 +491,8 @@ struct AnalyzerTuning: Sendable {
     /// off with 2 false events, the fuzz test's case 13 (speech through a room, 8-bit, clipped)
     /// 5 of 37 and 2.8 frames off; the least among the corpus's cases, the 120 room cases and
     /// the fuzz test's read within 0.07 samples with 8 or more such windows is 0.19 (3 of 16;
-    /// linear sweeps through a room hold 0 of 3, the rest ambiguous, and read within 0.01).
+    /// linear sweeps through a room hold 0 of 3, the rest ambiguous, and read within 0.01
+    /// samples clean, 0.03–0.09 with a drop).
     var looseTrackMinShareWithDrift = 0.15
     /// …judged where there are at least this many such windows (a sweep through tanh clipping
     /// with a drop has 5 of 93, the rest ambiguous, and is measured within 0.02 samples).
