@@ -181,11 +181,11 @@ enum ReverbTail {
 
 extension RoundTripAnalysis {
     /// The reference with the path's reverberation tail (``ReverbTail``) and the drift it was
-    /// fitted at (0: at one delay), or nil when the whole-signal correlation shows no tail or
-    /// the fitted one does not pay. A tail fitted at one delay that does not pay is fitted
-    /// again on the capture stretched by the drift ``stretchedLine`` finds, when it finds one.
+    /// fitted at (0: at one delay), or nil when the fitted one does not pay; asked where the
+    /// whole-signal correlation holds a tail (``heardATail(_:)``). A tail fitted at one delay
+    /// that does not pay is fitted again on the capture stretched by the drift
+    /// ``stretchedLine`` finds, when it finds one.
     func withReverbTail(_ ref: [Float], _ cap: [Float], _ find: GlobalFind) -> (model: [Float], drift: Double)? {
-        guard heardATail(find) else { return nil }
         let delay = wholeSignalDelay(find)
         if let m = ReverbTail.model(ref: ref, cap: cap, delay: delay, fs: reference.sampleRate, interp: interp) { return (m, 0) }
         // The stretch search correlates the whole reference some 70 times: it is asked only
@@ -308,20 +308,46 @@ extension RoundTripAnalysis {
     /// alignment) found segments a real step apart: the stretches after a drop or a repeat are
     /// misaligned at the whole-signal delay, and smear the tail they are fitted into. Returns
     /// the new reference and the track and segments against it (nil when the refit fails).
-    /// `onTheWholeSignalPeak`: fitted at the whole-signal delay, without drift, over the run of
-    /// segments at the longest one's level (``runAtTheLongestLevel(_:)``), for a track made
-    /// without a tail, whose own levels and drift the missing tail leaves loose (speech with a
-    /// drop read −22 ppm where there was none).
-    func refitReverbTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, _ segments: [Segment], totalDrift: Double, polarity: Double,
-                         onTheWholeSignalPeak: Bool = false)
+    func refitReverbTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, _ segments: [Segment], totalDrift: Double, polarity: Double)
         -> (ref: [Float], points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double)? {
+        guard steppedApart(segments), let longest = Segment.longest(segments) else { return nil }
+        return trackedOnTail(plainRef, cap, find, line: onThePlainReference(longest, totalDrift: totalDrift),
+                             capture: longest.captureStart..<longest.captureEnd, polarity: polarity)
+    }
+
+    /// The windows tracked against a tail the whole capture refused, when the whole-signal
+    /// correlation holds one (``heardATail(_:)``, asked by the caller): the tail fitted at the
+    /// whole-signal delay, without drift (the first track's own levels and drift, made with no
+    /// tail, are loose: speech with a drop read −22 ppm where there was none), over the run of
+    /// segments at the longest one's level (``runAtTheLongestLevel(_:)``), taken when the
+    /// windows then match by ``AnalyzerTuning/reverbLateTailRhoGain`` more on average: the
+    /// track and segments, and the plain reference stretched as the segments' reference was
+    /// (the events are explained against it, as without a tail). Nil otherwise.
+    func trackedUnderARefusedTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, _ points: [TrackPoint], _ seg: Segmenter.Output,
+                                  polarity: Double) -> (points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double)? {
+        guard steppedApart(seg.segments), let run = runAtTheLongestLevel(seg.segments) else { return nil }
+        let line = Segment(level: wholeSignalDelay(find), drift: 0, captureStart: 0, captureEnd: 0, points: [])
+        guard let r = trackedOnTail(plainRef, cap, find, line: line, capture: run, polarity: polarity) else { return nil }
+        func meanRho(_ p: [TrackPoint]) -> Double { p.map { abs($0.rho) }.reduce(0, +) / Double(max(1, p.count)) }
+        guard meanRho(r.points) >= meanRho(points) + tuning.reverbLateTailRhoGain else { return nil }
+        let e = (1 + r.drift) / (1 + r.seg.drift) - 1
+        return (r.points, r.seg, e == 0 ? plainRef : stretch(plainRef, by: 1 + e), r.drift)
+    }
+
+    /// Whether the segments lie a real step apart (``AnalyzerTuning/reverbRefitMinStep``).
+    func steppedApart(_ segments: [Segment]) -> Bool {
         let levels = segments.map(\.level)
-        guard levels.max()! - levels.min()! >= tuning.reverbRefitMinStep, let run = runAtTheLongestLevel(segments) else { return nil }
-        let s = onTheWholeSignalPeak ? Segment(level: wholeSignalDelay(find), drift: 0, captureStart: 0, captureEnd: 0, points: [])
-                                     : onThePlainReference(run.longest, totalDrift: totalDrift)
-        let span = onTheWholeSignalPeak ? (run.captureStart, run.captureEnd) : (run.longest.captureStart, run.longest.captureEnd)
-        let p0 = max(0, Int(s.refPosition(atCapture: Double(span.0)).rounded(.up)))
-        let p1 = min(plainRef.count, Int(s.refPosition(atCapture: Double(span.1))))
+        guard let hi = levels.max(), let lo = levels.min() else { return false }
+        return hi - lo >= tuning.reverbRefitMinStep
+    }
+
+    /// The tail fitted on the capture aligned on `line` over the reference frames heard in
+    /// capture frames `capture` (at least ``AnalyzerTuning/reverbRefitMinSeconds`` of them),
+    /// and the capture tracked and segmented against it; nil when the fit or the track fails.
+    func trackedOnTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, line s: Segment, capture: Range<Int>, polarity: Double)
+        -> (ref: [Float], points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double)? {
+        let p0 = max(0, Int(s.refPosition(atCapture: Double(capture.lowerBound)).rounded(.up)))
+        let p1 = min(plainRef.count, Int(s.refPosition(atCapture: Double(capture.upperBound))))
         guard Double(p1 - p0) >= tuning.reverbRefitMinSeconds * Double(reference.sampleRate) else { return nil }
         guard let ref = ReverbTail.model(ref: plainRef, cap: cap, delay: s.level, drift: smearing(s.drift, over: plainRef.count), fs: reference.sampleRate, interp: interp, within: p0..<p1) else { return nil }
         let points = track(ref, cap, find, polarity: polarity)
@@ -330,36 +356,18 @@ extension RoundTripAnalysis {
         return (ref, points, seg, model, drift)
     }
 
-    /// The windows tracked against a tail the whole capture refused, fitted on the run of
-    /// segments at the longest one's level and at the whole-signal delay, when the whole-signal
-    /// correlation holds a tail (``heardATail(_:)``) and the windows then match by
-    /// ``AnalyzerTuning/reverbLateTailRhoGain`` more on average: the track and segments, and the
-    /// plain reference stretched as the segments' reference was (the events are explained
-    /// against it, as without a tail). Nil otherwise.
-    func trackedUnderARefusedTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, _ points: [TrackPoint], _ seg: Segmenter.Output,
-                                  totalDrift: Double, polarity: Double) -> (points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double)? {
-        guard heardATail(find),
-              let r = refitReverbTail(plainRef, cap, find, seg.segments, totalDrift: totalDrift, polarity: polarity, onTheWholeSignalPeak: true) else { return nil }
-        func meanRho(_ p: [TrackPoint]) -> Double { p.map { abs($0.rho) }.reduce(0, +) / Double(max(1, p.count)) }
-        guard meanRho(r.points) >= meanRho(points) + tuning.reverbLateTailRhoGain else { return nil }
-        let e = (1 + r.drift) / (1 + r.seg.drift) - 1
-        return (r.points, r.seg, e == 0 ? plainRef : stretch(plainRef, by: 1 + e), r.drift)
-    }
-
-    /// The longest segment and the capture frames spanned by the run of consecutive segments
-    /// around it whose levels lie within ``AnalyzerTuning/reverbRefitMinStep`` of its own: a
-    /// tail fitted over a misaligned stretch tracks the windows loosely, and its track breaks
-    /// into short pieces at one level (speech with a drop in its top part: pieces of 0.02 and
-    /// 0.55 s at 1777.9 and 1778.9 frames, none the 0.75 s a refit asks, where one run at the
-    /// level spans 0.96 s).
-    func runAtTheLongestLevel(_ segments: [Segment]) -> (longest: Segment, captureStart: Int, captureEnd: Int)? {
-        guard let k = segments.indices.max(by: { segments[$0].captureEnd - segments[$0].captureStart < segments[$1].captureEnd - segments[$1].captureStart })
-        else { return nil }
-        let level = segments[k].level
+    /// The capture frames spanned by the run of consecutive segments around the longest one
+    /// whose levels lie within ``AnalyzerTuning/reverbRefitMinStep`` of its own: a track made
+    /// without the room's tail follows the windows loosely and breaks into short pieces at one
+    /// level (speech with a drop in its top part: pieces of 0.02 and 0.55 s at 1777.9 and
+    /// 1778.9 frames, none the 0.75 s a refit asks, where the run at the level spans 0.96 s).
+    func runAtTheLongestLevel(_ segments: [Segment]) -> Range<Int>? {
+        guard let longest = Segment.longest(segments),
+              let k = segments.firstIndex(where: { $0.captureStart == longest.captureStart && $0.captureEnd == longest.captureEnd }) else { return nil }
         var a = k, b = k
-        while a > 0, abs(segments[a - 1].level - level) < tuning.reverbRefitMinStep { a -= 1 }
-        while b < segments.count - 1, abs(segments[b + 1].level - level) < tuning.reverbRefitMinStep { b += 1 }
-        return (segments[k], segments[a].captureStart, segments[b].captureEnd)
+        while a > 0, abs(segments[a - 1].level - longest.level) < tuning.reverbRefitMinStep { a -= 1 }
+        while b < segments.count - 1, abs(segments[b + 1].level - longest.level) < tuning.reverbRefitMinStep { b += 1 }
+        return segments[a].captureStart..<segments[b].captureEnd
     }
 
     /// The tail fitted again where the direct sound lies, when that is not where it was fitted.

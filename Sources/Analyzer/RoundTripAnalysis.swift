@@ -119,7 +119,8 @@ struct RoundTripAnalysis {
         if let period = referencePeriod(ref) { return periodicMeasurement(m, find, ref: ref, cap: cap, period: period) }
 
         // A room's tail is the path: from here on the reference is direct sound + tail.
-        let withTail = withReverbTail(ref, cap, find)
+        let tailHeard = heardATail(find)
+        let withTail = tailHeard ? withReverbTail(ref, cap, find) : nil
         if let withTail { ref = withTail.model }
         var tailStretch = withTail?.drift ?? 0
 
@@ -154,7 +155,7 @@ struct RoundTripAnalysis {
         // windows tracked again against one fitted on the run of segments at the longest
         // one's level (``trackedUnderARefusedTail``); the events are still explained against
         // the plain reference.
-        if withTail == nil, let r = trackedUnderARefusedTail(plainRef, cap, find, points, seg, totalDrift: totalDrift, polarity: polarity) {
+        if withTail == nil, tailHeard, let r = trackedUnderARefusedTail(plainRef, cap, find, points, seg, polarity: polarity) {
             (points, seg, model, totalDrift) = (r.points, r.seg, r.model, r.drift)
         }
         if withTail != nil, let r = refitReverbTail(plainRef, cap, find, seg.segments, totalDrift: totalDrift, polarity: polarity) {
