@@ -18,12 +18,27 @@ public enum TestPaths {
         return FileManager.default.currentDirectoryPath
     }
 
-    /// A fresh temporary folder.
+    /// A fresh temporary folder, inside this test process's scratch root (`scratchRoot`).
     public static func temporaryDirectory(_ name: String = "loopbench-test") -> String {
-        let dir = NSTemporaryDirectory() + "\(name)-\(UUID().uuidString)"
+        let dir = scratchRoot + "/\(name)-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }
+
+    /// One folder per test process under the system's temporary folder, holding every
+    /// `temporaryDirectory`, and removed when the process exits, so that a test run leaves
+    /// nothing in /tmp (each run used to leave about 80 folders). With
+    /// `LOOPBENCH_KEEP_TEST_FILES=1` it is kept, and its path is printed, for a post-mortem.
+    public static let scratchRoot: String = {
+        let root = NSTemporaryDirectory() + "loopbench-tests-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        if ProcessInfo.processInfo.environment["LOOPBENCH_KEEP_TEST_FILES"] == "1" {
+            FileHandle.standardError.write(Data("test files kept in \(root)\n".utf8))
+        } else {
+            atexit { try? FileManager.default.removeItem(atPath: TestPaths.scratchRoot) }
+        }
+        return root
+    }()
 }
 
 /// Validates JSON files against a JSON Schema with Python's `jsonschema` (installed by
