@@ -180,26 +180,27 @@ enum ReverbTail {
 }
 
 extension RoundTripAnalysis {
-    /// The reference with the path's reverberation tail (``ReverbTail``) and the drift it was
-    /// fitted at (0: at one delay), or nil when the fitted one does not pay; asked where the
-    /// whole-signal correlation holds a tail (``heardATail(_:)``). A tail fitted at one delay
-    /// that does not pay is fitted again on the capture stretched by the drift
-    /// ``stretchedLine`` finds, when it finds one.
-    func withReverbTail(_ ref: [Float], _ cap: [Float], _ find: GlobalFind) -> (model: [Float], drift: Double)? {
-        let delay = wholeSignalDelay(find)
-        if let m = ReverbTail.model(ref: ref, cap: cap, delay: delay, fs: reference.sampleRate, interp: interp) { return (m, 0) }
-        // The stretch search correlates the whole reference some 70 times: it is asked only
-        // where the direct sound's place in chunks of the reference (``RoomDrift``, looked for
-        // within ``AnalyzerTuning/reverbDriftReach`` lags of the whole-signal delay) moves a
-        // frame or more over it. The places are loose (multitone bursts read 37 ppm where
-        // there was none) but say whether to search: asked after every refused tail, the
-        // search took the corpus's damaged cases from 38 to 58 s and changed none of them.
-        let flat = Segment(level: delay, drift: 0, captureStart: 0, captureEnd: 0, points: [])
-        guard let e = RoomDrift.estimate(ref: ref, cap: cap, line: flat, over: 0..<ref.count, reach: tuning.reverbDriftReach, fs: reference.sampleRate, interp: interp),
-              smearing(e.correction, over: ref.count) != 0,
-              let line = stretchedLine(ref, cap, find),
-              let m = ReverbTail.model(ref: ref, cap: cap, delay: line.delay, drift: line.drift, fs: reference.sampleRate, interp: interp) else { return nil }
-        return (m, line.drift)
+    /// The reference with the path's reverberation tail (``ReverbTail``), fitted at one delay,
+    /// or nil when the fitted one does not pay (asked where ``heardATail(_:)``).
+    func withReverbTail(_ ref: [Float], _ cap: [Float], _ find: GlobalFind) -> [Float]? {
+        ReverbTail.model(ref: ref, cap: cap, delay: wholeSignalDelay(find), fs: reference.sampleRate, interp: interp)
+    }
+
+    /// Whether a tail the whole capture refused at one delay may be a drifting capture's: the
+    /// direct sound's place in chunks of the reference (``RoomDrift``, looked for within
+    /// ``AnalyzerTuning/reverbDriftReach`` lags of the whole-signal delay) moves a frame or
+    /// more over it. The places are loose (multitone bursts read 37 ppm where there was none)
+    /// but say whether to search. Such a capture is tracked first, and searched for a stretch
+    /// (``stretchedReverbTail``, which correlates the whole reference some 70 times) only when
+    /// that track reads a drift that moves it a frame, none, or mostly ambiguous windows. The
+    /// card model's captures with many stalls look like a room to the correlation (their
+    /// places in chunks moved 16 ppm where there was no drift): searched before tracking,
+    /// they took the default sweep from 2.6–2.8 to 3.2–3.5 s (sessions 21–22).
+    func refusedTailMayDrift(_ ref: [Float], _ cap: [Float], _ find: GlobalFind) -> Bool {
+        let flat = Segment(level: wholeSignalDelay(find), drift: 0, captureStart: 0, captureEnd: 0, points: [])
+        guard let e = RoomDrift.estimate(ref: ref, cap: cap, line: flat, over: 0..<ref.count, reach: tuning.reverbDriftReach, fs: reference.sampleRate, interp: interp)
+        else { return false }
+        return smearing(e.correction, over: ref.count) != 0
     }
 
     /// The whole-signal peak's delay, refined between samples.
@@ -274,7 +275,8 @@ extension RoundTripAnalysis {
     }
 
     /// The tail fitted again on the capture stretched by the drift, and the capture tracked
-    /// against it, when the first track (against the tail fitted at one delay) read a drift
+    /// against it, when the first track (against the tail fitted at one delay, or with no tail
+    /// where the whole capture refused one and ``refusedTailMayDrift(_:_:_:)``) read a drift
     /// that smears such a tail by a frame or more, none, or mostly ambiguous windows (a linear
     /// sweep's delay–frequency coupling: at −1000 ppm its windows read no drift). A tail fitted at one delay on a
     /// capture that drifts 300 ppm smears the direct sound over 29 lags, past the path

@@ -8,7 +8,7 @@ import LoopbenchCore
 /// The response deconvolved over a quarter second of the capture aligned on a line
 /// (``ReverbTail/directTap``) holds the room's tail as part of the path, and its largest tap
 /// places the direct sound; a line through the chunks' places gives the drift relative to the
-/// line. ``RoundTripAnalysis/withReverbTail`` asks it, looking ±64 lags about the whole-signal
+/// line. ``RoundTripAnalysis/refusedTailMayDrift(_:_:_:)`` asks it, looking ±64 lags about the whole-signal
 /// delay, whether a capture whose tail was refused at one delay drifts enough to search for a
 /// stretch. The places are loose (multitone bursts read 37 ppm where there was none; a chunk
 /// of speech read 0.04 frames off at the true delay and moved 0.1 frames for a 0.05-frame

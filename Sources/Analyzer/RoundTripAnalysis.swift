@@ -120,9 +120,10 @@ struct RoundTripAnalysis {
 
         // A room's tail is the path: from here on the reference is direct sound + tail.
         let tailHeard = heardATail(find)
-        let withTail = tailHeard ? withReverbTail(ref, cap, find) : nil
-        if let withTail { ref = withTail.model }
-        var tailStretch = withTail?.drift ?? 0
+        var withTail = tailHeard ? withReverbTail(ref, cap, find) : nil
+        if let withTail { ref = withTail }
+        var tailStretch = 0.0
+        let refusedTailMayDrift = tailHeard && withTail == nil && refusedTailMayDrift(ref, cap, find)
 
         // 2. Track.
         var polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
@@ -145,8 +146,9 @@ struct RoundTripAnalysis {
 
         // 3. Segment (and the path's colouring, when it matters).
         var (seg, model, totalDrift) = segment(ref, cap, find, points, polarity: polarity)
-        if withTail != nil, tailStretch == 0, let s = stretchedReverbTail(plainRef, cap, find, points, seg, totalDrift: totalDrift) {
+        if withTail != nil || refusedTailMayDrift, let s = stretchedReverbTail(plainRef, cap, find, points, seg, totalDrift: totalDrift) {
             (find, ref, points, seg, model, totalDrift, polarity, tailStretch) = (s.find, s.ref, s.points, s.seg, s.model, s.drift, s.polarity, s.stretch)
+            withTail = s.ref
         }
         if withTail == nil, let searched = searchedStretch(ref, cap, find, points, seg, drift: totalDrift) {
             (find, points, seg, model, totalDrift, polarity) = (searched.find, searched.points, searched.seg, searched.model, searched.drift, searched.polarity)
