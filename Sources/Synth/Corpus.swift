@@ -478,6 +478,35 @@ extension Corpus {
         return out
     }
 
+    /// Rooms beyond the standard corpus's: its 16 room cases are each one room at one delay,
+    /// without drift, and overstate how well rooms are measured (session 22). These are six
+    /// families (speech- and music-like, noise with pauses, multitone bursts, log and linear
+    /// sweeps) in two rooms (seeds 7 and 3), at
+    /// 0, 3, −20, 300 and −1000 ppm, clean and with a drop in the high part: 120 cases, at one
+    /// delay (1777.37 frames, the cases sessions 21–23 measured by hand).
+    public static func roomCases() -> [Case] {
+        var out: [Case] = []
+        for seed: UInt64 in [7, 3] {
+            for f in [Family.speechLike, .musicLike, .noisePauses, .multitone, .logSweep, .linearSweep] {
+                for ppm in [0.0, 3, -20, 300, -1000] {
+                    for d in [Damage.none, .dropHigh] { out.append(roomCase(f, driftPPM: ppm, damage: d, seed: seed)) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// One of ``roomCases()``: `family` through the room seeded `seed`, drifting `driftPPM`.
+    public static func roomCase(_ family: Family, driftPPM: Double, damage: Damage = .none, seed: UInt64) -> Case {
+        var c = Case(family: family)
+        c.path = .reverb
+        c.driftPPM = driftPPM
+        c.damage = damage
+        c.delay = 1777.37
+        c.seed = seed
+        return c
+    }
+
     /// How one analysis compares with its case's truth.
     public struct Score: Sendable {
         /// |reported − true| latency (samples); nil when no latency was reported.

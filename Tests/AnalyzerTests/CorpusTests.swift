@@ -377,16 +377,11 @@ struct CorpusTests {
         try Self.expectNoDrift(cs, latencyWithin: 0.05)
     }
 
-    /// A room whose capture drifts: not in the standard corpus (its room cases have no drift),
-    /// built the same way (`Corpus.build`), truth independent of the analyzer.
+    /// A room whose capture drifts: not in the standard corpus (its room cases have no drift)
+    /// but in `Corpus.roomCases()` (`loopbench bench rooms`), built the same way
+    /// (`Corpus.build`), truth independent of the analyzer.
     static func driftingRoom(_ family: Corpus.Family, driftPPM: Double, damage: Corpus.Damage = .none, seed: UInt64) -> Corpus.Case {
-        var c = Corpus.Case(family: family)
-        c.path = .reverb
-        c.driftPPM = driftPPM
-        c.damage = damage
-        c.delay = 1777.37
-        c.seed = seed
-        return c
+        Corpus.roomCase(family, driftPPM: driftPPM, damage: damage, seed: seed)
     }
 
     @Test("through a room whose capture drifts 300 or −1000 ppm, log sweeps, speech and music measure their latency within 0.15 samples with no events: the tail fitted at one delay smeared the direct sound over 29–96 lags into the tail, and a log sweep read 8.7 samples off with 6 false events at 300 ppm and 22 samples off, clean, at −1000 ppm, speech 3.6 samples off with 5 false events, until the tail was fitted on the capture stretched by the whole-signal stretch search's drift")

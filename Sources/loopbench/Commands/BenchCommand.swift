@@ -19,11 +19,11 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks: the analyzer against a plain FFT cross-correlation, the card model, the default sweep.")
 
-    enum Suite: String, ExpressibleByArgument, CaseIterable { case analyze, model, sweep, qemu, corpus, soak, live, accuracy, all }
+    enum Suite: String, ExpressibleByArgument, CaseIterable { case analyze, model, sweep, qemu, corpus, rooms, soak, live, accuracy, all }
 
-    @Argument(help: "analyze | model | sweep | qemu (a real guest: where a trial's time goes) | corpus (accuracy on other tools' signals) | accuracy (the analyzer on its own probe: the README's accuracy table) | soak (long periodic captures; slow) | live (a live soak on pulse and alsa: CPU and how soon events print; needs a sound server) | all (all but qemu, corpus, soak and live)") var suite: Suite = .all
-    @Flag(name: .long, help: "corpus: print every case, not only the table.") var cases = false
-    @Option(name: .long, help: "corpus: only the cases whose name contains this text (with --cases, their segments too).") var only: String?
+    @Argument(help: "analyze | model | sweep | qemu (a real guest: where a trial's time goes) | corpus (accuracy on other tools' signals) | rooms (other tools' signals through two rooms at five drifts, clean and with a drop) | accuracy (the analyzer on its own probe: the README's accuracy table) | soak (long periodic captures; slow) | live (a live soak on pulse and alsa: CPU and how soon events print; needs a sound server) | all (all but qemu, corpus, rooms, soak and live)") var suite: Suite = .all
+    @Flag(name: .long, help: "corpus, rooms: print every case, not only the table.") var cases = false
+    @Option(name: .long, help: "corpus, rooms: only the cases whose name contains this text (with --cases, their segments too).") var only: String?
     @Option(name: .customLong("soak-minutes"), help: "With soak: lengths of the offline captures compared, in minutes.") var soakMinutes: [Double] = [10, 60]
     @Option(name: .customLong("sim-minutes"), help: "With soak: length of the card-model soak run as `loopbench soak --backend sim` runs it, in minutes (the issue's target is for an hour).") var simMinutes: Double = 60
     @Option(name: .customLong("analyze-minutes"), help: "With analyze: lengths of the long recordings analysed in a child process, in minutes.") var analyzeMinutes: [Double] = [10, 60]
@@ -37,6 +37,7 @@ struct BenchCommand: ParsableCommand {
             if suite == .sweep || suite == .all { try sweepBench() }
             if suite == .qemu { try qemuBench() }
             if suite == .corpus { try corpusBench() }
+            if suite == .rooms { try roomsBench() }
             if suite == .soak { try soakBench() }
             if suite == .live { try liveBench() }
             if suite == .accuracy { try accuracyBench() }
@@ -166,39 +167,59 @@ struct BenchCommand: ParsableCommand {
                      r.trials, r.audioSeconds, r.wallSeconds, r.jobs, r.audioSecondsPerWallSecond))
     }
 
-    /// Accuracy on other people's signals (``Corpus/standardCases()``), per family: the
-    /// worst latency error over the cases that should measure, false events, events found,
-    /// the cases that answered `no-signal`, and the worst drift error, with drift and without
-    /// (a drift read on a path that has none: coloured paths bias it).
-    func corpusBench() throws {
-        struct Row { var cases = 0, clean = 0, worstClean = 0.0, worstAll = 0.0, noLatency = 0, found = 0, expected = 0, falseEvents = 0, falseCases = 0, worstDrift = 0.0, worstStill = 0.0 }
-        var rows: [Corpus.Family: Row] = [:]
+    /// One family's row of the corpus tables: the worst latency error over the cases that
+    /// should measure, false events, events found, the cases that answered `no-signal`, and
+    /// the worst drift error, with drift and without (a drift read on a path that has none:
+    /// coloured paths bias it).
+    struct CorpusRow {
+        var cases = 0, clean = 0, worstClean = 0.0, worstAll = 0.0, noLatency = 0, within = 0, found = 0, expected = 0
+        var falseEvents = 0, falseCases = 0, worstDrift = 0.0, worstStill = 0.0
+
+        /// The latency error within which a case counts as measured in the rooms table: the
+        /// issue's target for every clean case.
+        static let withinSamples = 0.05
+
+        mutating func add(_ c: Corpus.Case, _ s: Corpus.Score) {
+            cases += 1
+            if let e = s.latencyError {
+                worstAll = max(worstAll, e)
+                if e <= Self.withinSamples { within += 1 }
+                if c.damage == .none, c.path == .direct, c.quirk == .none, c.driftPPM == 0 { clean += 1; worstClean = max(worstClean, e) }
+            } else { noLatency += 1 }
+            found += s.found
+            expected += s.expected
+            falseEvents += s.falseEvents
+            if s.falseEvents > 0 { falseCases += 1 }
+            if let d = s.driftError {
+                if c.driftPPM != 0 { worstDrift = max(worstDrift, d) } else { worstStill = max(worstStill, d) }
+            }
+        }
+    }
+
+    /// Every case of `cases` analysed and scored, a line each with `--cases`, and the rows by family.
+    func scoredRows(_ all: [Corpus.Case]) throws -> (rows: [Corpus.Family: CorpusRow], count: Int, seconds: Double) {
+        var rows: [Corpus.Family: CorpusRow] = [:]
         let t0 = ProgressLine.now()
-        for c in Corpus.standardCases() where only.map({ c.name.contains($0) }) ?? true {
+        var count = 0
+        for c in all where only.map({ c.name.contains($0) }) ?? true {
             let b = Corpus.build(c)
             let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.sampleRate, mono: b.reference), capture: AudioBuffer(sampleRate: c.sampleRate, mono: b.capture))
             let s = Corpus.score(m, c, b)
-            var r = rows[c.family] ?? Row()
-            r.cases += 1
-            if let e = s.latencyError {
-                r.worstAll = max(r.worstAll, e)
-                if c.damage == .none, c.path == .direct, c.quirk == .none, c.driftPPM == 0 { r.clean += 1; r.worstClean = max(r.worstClean, e) }
-            } else { r.noLatency += 1 }
-            r.found += s.found
-            r.expected += s.expected
-            r.falseEvents += s.falseEvents
-            if s.falseEvents > 0 { r.falseCases += 1 }
-            if let d = s.driftError {
-                if c.driftPPM != 0 { r.worstDrift = max(r.worstDrift, d) } else { r.worstStill = max(r.worstStill, d) }
-            }
-            rows[c.family] = r
+            rows[c.family, default: CorpusRow()].add(c, s)
+            count += 1
             if cases {
                 let lat = s.latencyError.map { String(format: "%.4f", $0) } ?? "none"
                 if only != nil { print("    truth \(b.truth); segments " + (m.segments ?? []).map { "\($0.captureStart)..<\($0.captureEnd) @\(String(format: "%.3f", $0.delaySamples))" }.joined(separator: ", ")) }
-                print("  \(c.name): \(m.verdict.rawValue) err \(lat) found \(s.found)/\(s.expected) false \(s.falseEvents)\(s.driftError.map { String(format: " drift err %.2f ppm", $0) } ?? "")\(m.driftUncertaintyPPM.map { String(format: " (±%.2f)", $0) } ?? "") \(EventMatch.describe(m.events))\(m.reason.map { " (\(only == nil ? String($0.prefix(60)) : $0))" } ?? "")")
+                print("  \(c.name) seed=\(c.seed): \(m.verdict.rawValue) err \(lat) found \(s.found)/\(s.expected) false \(s.falseEvents)\(s.driftError.map { String(format: " drift err %.2f ppm", $0) } ?? "")\(m.driftUncertaintyPPM.map { String(format: " (±%.2f)", $0) } ?? "") \(EventMatch.describe(m.events))\(m.reason.map { " (\(only == nil ? String($0.prefix(60)) : $0))" } ?? "")")
             }
         }
-        print(String(format: "corpus: %d cases in %.1f s", rows.values.reduce(0) { $0 + $1.cases }, ProgressLine.now() - t0))
+        return (rows, count, ProgressLine.now() - t0)
+    }
+
+    /// Accuracy on other people's signals (``Corpus/standardCases()``), per family (``CorpusRow``).
+    func corpusBench() throws {
+        let (rows, count, seconds) = try scoredRows(Corpus.standardCases())
+        print(String(format: "corpus: %d cases in %.1f s", count, seconds))
         print("| family | cases | worst latency error, clean (samples) | worst latency error, all | no latency | events found | false events (cases) | worst drift error (ppm) | worst drift read without drift (ppm) |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for f in Corpus.Family.allCases {
@@ -206,6 +227,26 @@ struct BenchCommand: ParsableCommand {
             print("| \(f.rawValue) | \(r.cases) | " + String(format: "%.4f | %.3f | %d | %d/%d | %d (%d) | %.2f | %.2f |", r.worstClean, r.worstAll, r.noLatency, r.found, r.expected, r.falseEvents, r.falseCases, r.worstDrift, r.worstStill))
         }
     }
+
+    /// Other people's signals through rooms at drifts (``Corpus/roomCases()``), per family:
+    /// how many read their latency within ``CorpusRow/withinSamples``, how many were refused.
+    func roomsBench() throws {
+        let (rows, count, seconds) = try scoredRows(Corpus.roomCases())
+        print(String(format: "rooms: %d cases in %.1f s", count, seconds))
+        print("| family | cases | latency within \(CorpusRow.withinSamples) samples | worst latency error | no latency | drops found | false events (cases) | worst drift error (ppm) | worst drift read without drift (ppm) |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for f in Corpus.Family.allCases {
+            guard let r = rows[f] else { continue }
+            print("| \(f.rawValue) | \(r.cases) | " + String(format: "%d | %.3f | %d | %d/%d | %d (%d) | %.2f | %.2f |", r.within, r.worstAll, r.noLatency, r.found, r.expected, r.falseEvents, r.falseCases, r.worstDrift, r.worstStill))
+        }
+        let total = rows.values.reduce(into: CorpusRow()) { t, r in
+            t.cases += r.cases; t.within += r.within; t.noLatency += r.noLatency; t.found += r.found; t.expected += r.expected
+            t.falseEvents += r.falseEvents; t.falseCases += r.falseCases
+            t.worstAll = max(t.worstAll, r.worstAll); t.worstDrift = max(t.worstDrift, r.worstDrift); t.worstStill = max(t.worstStill, r.worstStill)
+        }
+        print("| all | \(total.cases) | " + String(format: "%d | %.3f | %d | %d/%d | %d (%d) | %.2f | %.2f |", total.within, total.worstAll, total.noLatency, total.found, total.expected, total.falseEvents, total.falseCases, total.worstDrift, total.worstStill))
+    }
+
     /// Offline soak analysis of periodic stereo captures of each length in a child process (peak
     /// RSS, CPU time), and a 2-minute card-model soak against the model alone on the same chunks.
     func soakBench() throws {
