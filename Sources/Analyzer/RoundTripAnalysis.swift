@@ -197,7 +197,7 @@ struct RoundTripAnalysis {
         }
         let curved = StaticCurve.fit(ref: model, cap: cap, segment: longest, interp: interp)
         if let curved { model = curved }
-        return explained(m, find, points, &seg, model: model, plain: plainRef, curved: curved != nil, cap: cap, totalDrift: totalDrift)
+        return explained(m, find, points, &seg, model: model, plain: plainRef, curved: curved != nil, tail: withTail != nil, cap: cap, totalDrift: totalDrift)
     }
 
     /// Found globally but no window could be tracked (very low SNR): the latency from the
@@ -214,15 +214,17 @@ struct RoundTripAnalysis {
 
     /// Passes 4 to 7 on the segments against `model` (the reference with the path's colouring
     /// and curve): every step explained and clicks scanned, then the result refused as fragments
-    /// or as disagreeing with the whole-signal peak where it must be.
+    /// or as disagreeing with the whole-signal peak where it must be. `tail`: the model holds a
+    /// room's reverberation tail (``Explainer/tailFrames``).
     func explained(_ m0: LoopMeasurement, _ find: GlobalFind, _ points: [TrackPoint], _ seg: inout Segmenter.Output,
-                   model: [Float], plain: [Float], curved: Bool, cap: [Float], totalDrift: Double) -> LoopMeasurement {
+                   model: [Float], plain: [Float], curved: Bool, tail: Bool = false, cap: [Float], totalDrift: Double) -> LoopMeasurement {
         var m = m0
         let fs = reference.sampleRate
         // 4 + 5. Explain steps, scan for clicks.
         var explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)
         explainer.quantizationFloor = options.wholeCapture?.channels[find.channel].quantizationFloor ?? Self.quantizationFloor(capture.channels[find.channel])
         explainer.curvedPath = curved
+        if tail { explainer.tailFrames = Int(tuning.reverbTailSeconds * Double(fs)) }
         var result = explainer.explain(segments: &seg.segments, drift: seg.drift)
 
         result.events.sort { ($0.captureSample, $0.kind.rawValue) < ($1.captureSample, $1.kind.rawValue) }

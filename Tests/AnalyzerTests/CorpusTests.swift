@@ -435,6 +435,27 @@ struct CorpusTests {
         }
     }
 
+    @Test("through a room, a drop explained against direct sound + tail is one drop, not a drop and a gap at one frame: the old stream's tail after the step fits neither side's model, and music-like signals (the second room, at 0 and 3 ppm) read their 480-frame drop as a drop of 586 and a gap of 106, multitone bursts (the first room, at −20 and 300 ppm) as 4255 and 3775. A replacement that keeps the delay stays a drop and a gap")
+    func tailSpillAtAStepIsNoGap() throws {
+        for ppm in [0.0, 3] {
+            let c = Self.driftingRoom(.musicLike, driftPPM: ppm, damage: .dropHigh, seed: 3)
+            let (m, b, s) = try Self.run(c)
+            // Measured: the drop exactly, latency 0.0065 and 0.035 samples off.
+            #expect(s.found == 1 && s.falseEvents == 0, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
+            #expect((s.latencyError ?? .infinity) <= 0.05, "\(c.name): latency error \(s.latencyError ?? .nan)")
+        }
+        for ppm in [-20.0, 300] {
+            let c = Self.driftingRoom(.multitone, driftPPM: ppm, damage: .dropHigh, seed: 7)
+            let (m, b, _) = try Self.run(c)
+            // Measured: one drop of 480, placed at the burst before the truth's (1700 frames early).
+            #expect(m.events.map(\.kind) == [.drop] && m.events.allSatisfy { $0.sizeSamples == Corpus.damageFrames }, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
+        }
+        let c = Self.driftingRoom(.musicLike, driftPPM: 0, damage: .replaceHigh, seed: 3)
+        let (m, _, _) = try Self.run(c)
+        // Measured: a drop and a gap of 387 frames each (the truth's 480, placed 93 frames late).
+        #expect(m.events.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.drop, .gap], "\(c.name): \(EventMatch.describe(m.events))")
+    }
+
     @Test("through a room whose capture drifts, with a drop, where the windows against the stretched tail do not follow the whole capture's stretch, the capture is refused with the reason, never a latency: speech at −1000 ppm read 1.3 samples off with 5 false events and 382 ppm of drift, music at 300 ppm 0.19 samples off with 2 false events")
     func driftingRoomTheTrackLost() throws {
         for c in [Self.driftingRoom(.speechLike, driftPPM: -1000, damage: .dropHigh, seed: 3), Self.driftingRoom(.musicLike, driftPPM: 300, damage: .dropHigh, seed: 3)] {
