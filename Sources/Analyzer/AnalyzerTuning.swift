@@ -503,6 +503,28 @@ struct AnalyzerTuning: Sendable {
     /// drifting −1000 ppm without a room, whose smeared correlation looks like a tail,
     /// 0.99 → 0.83.
     var reverbLateTailRhoGain = 0.05
+    /// Under a tail, a window matches "far below" its segment when its |ρ| trails the
+    /// segment's median by this much (``RoundTripAnalysis/lostUnderTheTail``): after a drop
+    /// a linear sweep's windows matched at 0.44–0.82 against 0.99 before it, the tail fitted
+    /// at one delay being wrong in the band the sweep plays after the drop.
+    var reverbLostRhoDeficit = 0.1
+    /// …in a run of at least this many consecutive windows (as ``unvouchedMinWindows``).
+    var reverbLostMinWindows = 4
+    /// The run located as one block against the plain reference is taken only when the block
+    /// matches it at least this well (normalised): the tail is a third of the energy through
+    /// the corpus's room, so the direct sound alone matches at about 0.8.
+    var reverbLostBlockRho = 0.5
+    /// …and the lags near its best whose peaks reach this share of it are tried too: a linear
+    /// sweep's top octave through the room matched a period (2.5–2.7 frames) off at 0.9–1.0
+    /// of the true delay's.
+    var reverbLostBlockRivals = 0.8
+    /// The block must then match its stepped model at least this well: with the step in place
+    /// direct sound and tail fit the capture after it to the noise (0.996–0.999 at 40 dB where
+    /// the result held, in `bench rooms` and the corpus). The line before the step has no
+    /// drift, and a drifting capture matches less: at −20 ppm 0.985–0.992 (log sweeps then
+    /// read 0.25–0.40 samples off), at 300 ppm 0.971 (17.6 samples off, no drift read). At a
+    /// lower SNR a step is refused rather than risked.
+    var reverbSteppedBlockRho = 0.995
     /// The tail is fitted again where the direct sound lies (``RoundTripAnalysis/realignedReverbTail``)
     /// at most this many times (music converged in two: 0.45, then 0.003 frames moved)…
     var reverbRealignPasses = 3

@@ -27,8 +27,18 @@ enum ReverbTail {
     /// Only reference frames `within` (and the capture they give) are fitted when it is given:
     /// one segment's stretch, where the capture follows the reference at one delay.
     static func model(ref: [Float], cap: [Float], delay: Double, drift: Double = 0, fs: Int, interp: SincInterpolator, within: Range<Int>? = nil) -> [Float]? {
+        model(ref: ref, Alignment(ref: ref, cap: cap, delay: delay, drift: drift, fs: fs, interp: interp, within: within), within: within)
+    }
+
+    /// The same on the capture read at `position(i)` for reference frame `i` (a track with a
+    /// step in it: ``RoundTripAnalysis/steppedReverbTail``), fitted over the whole reference.
+    static func model(ref: [Float], cap: [Float], position: (Int) -> Double, fs: Int, interp: SincInterpolator) -> [Float]? {
+        model(ref: ref, Alignment(ref: ref, cap: cap, position: position, fs: fs, interp: interp, within: nil), within: nil)
+    }
+
+    /// The reference with the tail fitted on alignment `a` added, or nil (``model(ref:cap:delay:drift:fs:interp:within:)``).
+    static func model(ref: [Float], _ a: Alignment, within: Range<Int>?) -> [Float]? {
         let tuning = AnalyzerTuning.standard
-        let a = Alignment(ref: ref, cap: cap, delay: delay, drift: drift, fs: fs, interp: interp, within: within)
         let n = ref.count, tailLen = a.tailLen, span = a.span, c = a.c, fft = a.fft, rb = a.rb, cb = a.cb
         guard let taps = tail(r: rb.spectrum, c: cb.spectrum, fft: fft, from: AnalyzerTuning.pathFilterHalfTaps + 1, to: tailLen) else { return nil }
         if within != nil {   // the model is the whole reference's, whatever stretch was fitted
@@ -90,8 +100,13 @@ enum ReverbTail {
         let rb: RealFFT.Buffers, cb: RealFFT.Buffers
 
         init(ref: [Float], cap: [Float], delay: Double, drift: Double, fs: Int, interp: SincInterpolator, within: Range<Int>?) {
+            self.init(ref: ref, cap: cap, position: { delay + (1 + drift) * Double($0) }, fs: fs, interp: interp, within: within)
+        }
+
+        /// The capture read at `position(i)` for reference frame `i`.
+        init(ref: [Float], cap: [Float], position: (Int) -> Double, fs: Int, interp: SincInterpolator, within: Range<Int>?) {
             let n = ref.count, tailLen = Int(AnalyzerTuning.standard.reverbTailSeconds * Double(fs)), span = n + tailLen
-            let c = cap.withUnsafeBufferPointer { cb in interp.values(at: 0..<span, in: cb) { delay + (1 + drift) * Double($0) } }
+            let c = cap.withUnsafeBufferPointer { cb in interp.values(at: 0..<span, in: cb, position: position) }
             let fft = RealFFT.of(size: RealFFT.goodSize(atLeast: span + n + tailLen))
             let rb = RealFFT.Buffers(size: fft.size), cb = RealFFT.Buffers(size: fft.size)
             let fitted = within ?? 0..<span
@@ -356,6 +371,173 @@ extension RoundTripAnalysis {
         guard points.count >= 1, !points.allSatisfy(\.ambiguous) else { return nil }
         let (seg, model, drift) = segment(ref, cap, find, points, polarity: polarity)
         return (ref, points, seg, model, drift)
+    }
+
+    /// The capture re-tracked against a tail fitted across a step the windows could not follow
+    /// (a drop through a room in a log or linear sweep). The tail fitted over the whole capture
+    /// at one delay is wrong in the band the reference plays after such a step (the capture
+    /// there is misaligned in the fit), so the windows after it match at ρ 0.4–0.8 and
+    /// scatter, and the capture was refused as not following the reference. The run of
+    /// windows far below their segment (``lostUnderTheTail``) is located as one block
+    /// (``steppedTail``), the tail fitted on the capture read at the whole-signal delay before
+    /// the step and at the block's delay after it, and the capture tracked against that,
+    /// then against the tail fitted again on the new segments' lines. Taken when the windows
+    /// match by ``AnalyzerTuning/reverbLateTailRhoGain`` more on average and the segments lie
+    /// at the two delays. With the truth's step a linear and a log sweep had matched at
+    /// 0.997–1.000 after the drop.
+    func steppedReverbTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, _ points: [TrackPoint], _ seg: Segmenter.Output, polarity: Double)
+        -> (ref: [Float], points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double)? {
+        guard let lost = lostUnderTheTail(points, seg.segments), seg.segments.contains(where: { $0.captureStart <= lost.lowerBound }) else { return nil }
+        // Before the step, the whole-signal delay: the first track's line was made against the
+        // tail the step misaligned (a faded log sweep's read 1.1 frames off).
+        let before = wholeSignalDelay(find)
+        guard let (after, ref) = steppedTail(plainRef, cap, lost: lost, before: before, polarity: polarity) else { return nil }
+        let again = track(ref, cap, find, polarity: polarity)
+        func meanRho(_ p: [TrackPoint]) -> Double { p.map { abs($0.rho) }.reduce(0, +) / Double(max(1, p.count)) }
+        guard again.count >= 1, !again.allSatisfy(\.ambiguous), meanRho(again) >= meanRho(points) + tuning.reverbLateTailRhoGain else { return nil }
+        var best = (ref: ref, points: again, rho: meanRho(again))
+        var (seg, model, drift) = segment(ref, cap, find, again, polarity: polarity)
+        // The lines before and after the step were the whole signal's and the block's: the
+        // tail fitted again on the lines the new segments found, while the windows match better.
+        for _ in 0..<tuning.reverbRealignPasses {
+            guard let r = ReverbTail.model(ref: plainRef, cap: cap, position: steppedPosition(seg.segments), fs: reference.sampleRate, interp: interp)
+            else { break }
+            let p = track(r, cap, find, polarity: polarity)
+            guard p.count >= 1, !p.allSatisfy(\.ambiguous), meanRho(p) > best.rho else { break }
+            best = (r, p, meanRho(p))
+            (seg, model, drift) = segment(r, cap, find, p, polarity: polarity)
+        }
+        // The stage claims one step of about the block's size: a re-track that does not
+        // confirm it (a segment at neither side's level, none at one of them) is not taken.
+        let step = after - before
+        func side(_ g: Segment) -> Int? {
+            let d = g.delay(atCapture: Double(lost.lowerBound)) - before
+            return abs(d) <= tuning.reverbRefitMinStep ? 0 : abs(d - step) <= tuning.reverbRefitMinStep ? 1 : nil
+        }
+        let sides = seg.segments.map(side)
+        guard !sides.contains(nil), sides.first == 0, sides.last == 1, sides == sides.sorted(by: { $0! < $1! }) else { return nil }
+        return (best.ref, best.points, seg, model, drift)
+    }
+
+    /// The delay after the step in `lost` and the tail fitted across it, or nil when the block
+    /// does not match its stepped model at ``AnalyzerTuning/reverbSteppedBlockRho``. A
+    /// narrowband block (a linear sweep's top) matches nearly as well a period either way
+    /// (``blockDelays``): each such delay is tried, and the one whose stepped model the block
+    /// then matches best is taken (0.997 against 0.92: direct sound and tail are both in
+    /// place only at the true one).
+    func steppedTail(_ plainRef: [Float], _ cap: [Float], lost: Range<Int>, before: Double, polarity: Double) -> (after: Double, ref: [Float])? {
+        var chosen: (after: Double, ref: [Float], rho: Double)?
+        for after in blockDelays(plainRef, cap, capture: lost, around: before, polarity: polarity) where abs(after - before) >= 1 {
+            // Where the alignment changes decides where the step is explained (the tail's lags
+            // take in a misalignment of the frames between the change and the step: a faded
+            // log sweep's drop was explained 259 frames early, or 390 late, with the change
+            // there): found first, from the direct sound alone at either delay.
+            let kCut = Double(stepPlace(plainRef, cap, around: lost.lowerBound, before: before, after: after)) - before
+            guard let ref = ReverbTail.model(ref: plainRef, cap: cap, position: { Double($0) + (Double($0) < kCut ? before : after) },
+                                             fs: reference.sampleRate, interp: interp) else { continue }
+            let rho = blockMatch(ref, cap, capture: lost, delay: after, polarity: polarity)
+            if rho > (chosen?.rho ?? 0) { chosen = (after, ref, rho) }
+        }
+        guard let chosen, chosen.rho >= tuning.reverbSteppedBlockRho else { return nil }
+        return (chosen.after, chosen.ref)
+    }
+
+    /// The capture frame within two tracking windows of `t` where the capture stops following
+    /// the plain reference at delay `before` and starts following it at `after`: the split
+    /// that leaves the least residual of the two, each with its least-squares gain over the
+    /// stretch.
+    func stepPlace(_ ref: [Float], _ cap: [Float], around t: Int, before: Double, after: Double) -> Int {
+        let w = AnalyzerTuning.trackingWindow
+        let r = max(0, t - 2 * w)..<min(cap.count, t + 2 * w)
+        let ya = ref.withUnsafeBufferPointer { sp in interp.values(at: r, in: sp) { Double($0) - before } }
+        let yb = ref.withUnsafeBufferPointer { sp in interp.values(at: r, in: sp) { Double($0) - after } }
+        func errors(_ y: [Double]) -> [Double] {
+            var cy = 0.0, yy = 0.0
+            for (i, v) in y.enumerated() { cy += Double(cap[r.lowerBound + i]) * v; yy += v * v }
+            let g = yy > 0 ? cy / yy : 0
+            return y.enumerated().map { i, v in let e = Double(cap[r.lowerBound + i]) - g * v; return e * e }
+        }
+        let ea = errors(ya), eb = errors(yb)
+        var costA = 0.0, costB = eb.reduce(0, +), best = (at: 0, cost: costB)
+        for i in ea.indices {
+            costA += ea[i]
+            costB -= eb[i]
+            if costA + costB < best.cost { best = (i + 1, costA + costB) }
+        }
+        return r.lowerBound + best.at
+    }
+
+    /// The capture position of reference frame `i` on the segments' lines: each segment's
+    /// line from where it starts in the reference, the first one's before it.
+    func steppedPosition(_ segments: [Segment]) -> (Int) -> Double {
+        let starts = segments.map { $0.refPosition(atCapture: Double($0.captureStart)) }
+        return { i in
+            let x = Double(i)
+            var k = 0
+            while k + 1 < segments.count, x >= starts[k + 1] { k += 1 }
+            return segments[k].level + (1 + segments[k].drift) * x
+        }
+    }
+
+    /// The capture frames of the longest run of at least ``AnalyzerTuning/reverbLostMinWindows``
+    /// consecutive windows whose |ρ| trails the median of the longest segment's by
+    /// ``AnalyzerTuning/reverbLostRhoDeficit``, or nil.
+    func lostUnderTheTail(_ points: [TrackPoint], _ segments: [Segment]) -> Range<Int>? {
+        guard let longest = Segment.longest(segments), !longest.points.isEmpty else { return nil }
+        let low = median(longest.points.map { abs($0.rho) }) - tuning.reverbLostRhoDeficit
+        var best: Range<Int>?
+        var i = 0
+        while i < points.count {
+            guard abs(points[i].rho) < low else { i += 1; continue }
+            var j = i
+            while j < points.count, abs(points[j].rho) < low { j += 1 }
+            let span = points[i].t..<(points[j - 1].t + AnalyzerTuning.trackingWindow)
+            if j - i >= tuning.reverbLostMinWindows, span.count > (best?.count ?? 0) { best = span }
+            i = j
+        }
+        return best
+    }
+
+    /// The delays at which capture frames `capture`, as one block, match the plain reference,
+    /// within ``AnalyzerTuning/searchRadius`` of `around`, refined between samples: the best
+    /// one, when it matches at ``AnalyzerTuning/reverbLostBlockRho`` or more, and the lags
+    /// within ``AnalyzerTuning/reverbRefitMinStep`` of it whose local peaks reach
+    /// ``AnalyzerTuning/reverbLostBlockRivals`` of it; empty otherwise.
+    func blockDelays(_ ref: [Float], _ cap: [Float], capture: Range<Int>, around: Double, polarity: Double) -> [Double] {
+        let u = max(0, capture.lowerBound)..<min(cap.count, capture.upperBound)
+        guard u.count >= AnalyzerTuning.trackingWindow else { return [] }
+        let block = Array(cap[u])
+        let r = AnalyzerTuning.searchRadius
+        // out[k] = Σ ref[n + k]·block[n]: capture frame u0 + n against reference frame n + k, delay u0 − k.
+        let k0 = u.lowerBound - Int(around.rounded()) - r, k1 = u.lowerBound - Int(around.rounded()) + r
+        let corr = Correlation.crossCorrelate(signal: ref, template: block, lags: k0...k1).map { polarity * $0 }
+        var prefix = [0.0]
+        prefix.reserveCapacity(ref.count + 1)
+        for v in ref { prefix.append(prefix.last! + Double(v) * Double(v)) }
+        let blockEnergy = block.reduce(0.0) { $0 + Double($1) * Double($1) }
+        guard blockEnergy > 0 else { return [] }
+        let rho = corr.indices.map { j -> Double in
+            let k = k0 + j
+            let e = prefix[min(ref.count, max(0, k + block.count))] - prefix[min(ref.count, max(0, k))]
+            return e > 0 ? corr[j] / (e * blockEnergy).squareRoot() : 0
+        }
+        guard let best = rho.indices.max(by: { rho[$0] < rho[$1] }), best > 0, best < rho.count - 1, rho[best] >= tuning.reverbLostBlockRho else { return [] }
+        let reach = Int(tuning.reverbRefitMinStep)
+        let near = max(1, best - reach)...min(rho.count - 2, best + reach)
+        // Refined between samples: at a linear sweep's top the carrier's period is under three
+        // frames, and whole lags can fall far down the true delay's lobe.
+        let peaks = near.filter { j in corr[j] > 0 && corr[j] >= corr[j - 1] && corr[j] >= corr[j + 1] }.map { interp.refinePeak(of: corr, near: $0) }
+        let top = peaks.map(\.value).max() ?? 0
+        return peaks.filter { $0.value >= tuning.reverbLostBlockRivals * top }.map { Double(u.lowerBound) - (Double(k0) + $0.position) }
+    }
+
+    /// The normalised correlation of capture frames `capture` with `model` at `delay`.
+    func blockMatch(_ model: [Float], _ cap: [Float], capture: Range<Int>, delay: Double, polarity: Double) -> Double {
+        let u = max(0, capture.lowerBound)..<min(cap.count, capture.upperBound)
+        let m = model.withUnsafeBufferPointer { sp in interp.values(at: u, in: sp) { Double($0) - delay } }
+        var xy = 0.0, xx = 0.0, yy = 0.0
+        for (i, t) in u.enumerated() { let x = Double(cap[t]), y = m[i]; xy += x * y; xx += x * x; yy += y * y }
+        return xx > 0 && yy > 0 ? polarity * xy / (xx * yy).squareRoot() : 0
     }
 
     /// The capture frames spanned by the run of consecutive segments around the longest one
