@@ -220,11 +220,8 @@ struct BenchCommand: ParsableCommand {
     func corpusBench() throws {
         let (rows, count, seconds) = try scoredRows(Corpus.standardCases())
         print(String(format: "corpus: %d cases in %.1f s", count, seconds))
-        print("| family | cases | worst latency error, clean (samples) | worst latency error, all | no latency | events found | false events (cases) | worst drift error (ppm) | worst drift read without drift (ppm) |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-        for f in Corpus.Family.allCases {
-            guard let r = rows[f] else { continue }
-            print("| \(f.rawValue) | \(r.cases) | " + String(format: "%.4f | %.3f | %d | %d/%d | %d (%d) | %.2f | %.2f |", r.worstClean, r.worstAll, r.noLatency, r.found, r.expected, r.falseEvents, r.falseCases, r.worstDrift, r.worstStill))
+        printTable(rows, first: "worst latency error, clean (samples) | worst latency error, all | no latency | events found") { r in
+            String(format: "%.4f | %.3f | %d | %d/%d", r.worstClean, r.worstAll, r.noLatency, r.found, r.expected)
         }
     }
 
@@ -233,18 +230,25 @@ struct BenchCommand: ParsableCommand {
     func roomsBench() throws {
         let (rows, count, seconds) = try scoredRows(Corpus.roomCases())
         print(String(format: "rooms: %d cases in %.1f s", count, seconds))
-        print("| family | cases | latency within \(CorpusRow.withinSamples) samples | worst latency error | no latency | drops found | false events (cases) | worst drift error (ppm) | worst drift read without drift (ppm) |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-        for f in Corpus.Family.allCases {
-            guard let r = rows[f] else { continue }
-            print("| \(f.rawValue) | \(r.cases) | " + String(format: "%d | %.3f | %d | %d/%d | %d (%d) | %.2f | %.2f |", r.within, r.worstAll, r.noLatency, r.found, r.expected, r.falseEvents, r.falseCases, r.worstDrift, r.worstStill))
-        }
         let total = rows.values.reduce(into: CorpusRow()) { t, r in
             t.cases += r.cases; t.within += r.within; t.noLatency += r.noLatency; t.found += r.found; t.expected += r.expected
             t.falseEvents += r.falseEvents; t.falseCases += r.falseCases
             t.worstAll = max(t.worstAll, r.worstAll); t.worstDrift = max(t.worstDrift, r.worstDrift); t.worstStill = max(t.worstStill, r.worstStill)
         }
-        print("| all | \(total.cases) | " + String(format: "%d | %.3f | %d | %d/%d | %d (%d) | %.2f | %.2f |", total.within, total.worstAll, total.noLatency, total.found, total.expected, total.falseEvents, total.falseCases, total.worstDrift, total.worstStill))
+        printTable(rows, total: total, first: "latency within \(CorpusRow.withinSamples) samples | worst latency error | no latency | drops found") { r in
+            String(format: "%d | %.3f | %d | %d/%d", r.within, r.worstAll, r.noLatency, r.found, r.expected)
+        }
+    }
+
+    /// A Markdown table of `rows` by family (and `total`, when given, as "all"): `first` names
+    /// the columns `cells` prints, then the false events and the drift errors every table has.
+    func printTable(_ rows: [Corpus.Family: CorpusRow], total: CorpusRow? = nil, first: String, cells: (CorpusRow) -> String) {
+        print("| family | cases | \(first) | false events (cases) | worst drift error (ppm) | worst drift read without drift (ppm) |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        let named = Corpus.Family.allCases.compactMap { f in rows[f].map { (f.rawValue, $0) } } + (total.map { [("all", $0)] } ?? [])
+        for (name, r) in named {
+            print("| \(name) | \(r.cases) | \(cells(r)) | " + String(format: "%d (%d) | %.2f | %.2f |", r.falseEvents, r.falseCases, r.worstDrift, r.worstStill))
+        }
     }
 
     /// Offline soak analysis of periodic stereo captures of each length in a child process (peak
