@@ -345,8 +345,7 @@ extension RoundTripAnalysis {
         guard steppedApart(seg.segments), let run = runAtTheLongestLevel(seg.segments) else { return nil }
         let line = Segment(level: wholeSignalDelay(find), drift: 0, captureStart: 0, captureEnd: 0, points: [])
         guard let r = trackedOnTail(plainRef, cap, find, line: line, capture: run, polarity: polarity) else { return nil }
-        func meanRho(_ p: [TrackPoint]) -> Double { p.map { abs($0.rho) }.reduce(0, +) / Double(max(1, p.count)) }
-        guard meanRho(r.points) >= meanRho(points) + tuning.reverbLateTailRhoGain else { return nil }
+        guard Segmenter.meanRho(r.points) >= Segmenter.meanRho(points) + tuning.reverbLateTailRhoGain else { return nil }
         let e = (1 + r.drift) / (1 + r.seg.drift) - 1
         return (r.points, r.seg, e == 0 ? plainRef : stretch(plainRef, by: 1 + e), r.drift)
     }
@@ -393,9 +392,8 @@ extension RoundTripAnalysis {
         let before = wholeSignalDelay(find)
         guard let (after, ref) = steppedTail(plainRef, cap, lost: lost, before: before, polarity: polarity) else { return nil }
         let again = track(ref, cap, find, polarity: polarity)
-        func meanRho(_ p: [TrackPoint]) -> Double { p.map { abs($0.rho) }.reduce(0, +) / Double(max(1, p.count)) }
-        guard again.count >= 1, !again.allSatisfy(\.ambiguous), meanRho(again) >= meanRho(points) + tuning.reverbLateTailRhoGain else { return nil }
-        var best = (ref: ref, points: again, rho: meanRho(again))
+        guard again.count >= 1, !again.allSatisfy(\.ambiguous), Segmenter.meanRho(again) >= Segmenter.meanRho(points) + tuning.reverbLateTailRhoGain else { return nil }
+        var best = (ref: ref, points: again, rho: Segmenter.meanRho(again))
         var (seg, model, drift) = segment(ref, cap, find, again, polarity: polarity)
         // The lines before and after the step were the whole signal's and the block's: the
         // tail fitted again on the lines the new segments found, while the windows match better.
@@ -403,8 +401,8 @@ extension RoundTripAnalysis {
             guard let r = ReverbTail.model(ref: plainRef, cap: cap, position: steppedPosition(seg.segments), fs: reference.sampleRate, interp: interp)
             else { break }
             let p = track(r, cap, find, polarity: polarity)
-            guard p.count >= 1, !p.allSatisfy(\.ambiguous), meanRho(p) > best.rho else { break }
-            best = (r, p, meanRho(p))
+            guard p.count >= 1, !p.allSatisfy(\.ambiguous), Segmenter.meanRho(p) > best.rho else { break }
+            best = (r, p, Segmenter.meanRho(p))
             (seg, model, drift) = segment(r, cap, find, p, polarity: polarity)
         }
         // The stage claims one step of about the block's size: a re-track that does not
@@ -414,8 +412,8 @@ extension RoundTripAnalysis {
             let d = g.delay(atCapture: Double(lost.lowerBound)) - before
             return abs(d) <= tuning.reverbRefitMinStep ? 0 : abs(d - step) <= tuning.reverbRefitMinStep ? 1 : nil
         }
-        let sides = seg.segments.map(side)
-        guard !sides.contains(nil), sides.first == 0, sides.last == 1, sides == sides.sorted(by: { $0! < $1! }) else { return nil }
+        let sides = seg.segments.compactMap(side)
+        guard sides.count == seg.segments.count, sides.first == 0, sides.last == 1, sides == sides.sorted() else { return nil }
         return (best.ref, best.points, seg, model, drift)
     }
 
@@ -457,14 +455,8 @@ extension RoundTripAnalysis {
             let g = yy > 0 ? cy / yy : 0
             return y.enumerated().map { i, v in let e = Double(cap[r.lowerBound + i]) - g * v; return e * e }
         }
-        let ea = errors(ya), eb = errors(yb)
-        var costA = 0.0, costB = eb.reduce(0, +), best = (at: 0, cost: costB)
-        for i in ea.indices {
-            costA += ea[i]
-            costB -= eb[i]
-            if costA + costB < best.cost { best = (i + 1, costA + costB) }
-        }
-        return r.lowerBound + best.at
+        let ea = errors(ya)
+        return r.lowerBound + Explainer.split(a: ea, f: [Double](repeating: 0, count: ea.count), b: errors(yb), open: 0, fixedForeign: 0).t1
     }
 
     /// The capture position of reference frame `i` on the segments' lines: each segment's
