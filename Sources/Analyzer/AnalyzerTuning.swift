@@ -460,6 +460,17 @@ struct AnalyzerTuning: Sendable {
     /// in the capture is one echo, a room's tail is spread over hundreds of lags.
     var reverbEchoLobeLags = 64
     var reverbEchoLobeShare = 0.5
+    /// Through a room, how far before A's last window a step is looked for
+    /// (``Explainer/steppedSplit(a:fa:b:fb:r0:r1:foreign:)``): windows of the old stream's
+    /// tail after a step still match A (a multitone capture's burst cut by a drop, its tail
+    /// matched at 0.96 a window later).
+    var steppedSplitReachBack = 4 * 1024
+    /// …and the longest region so placed (frames): the search costs region × tail, and a step
+    /// whose windows lie further apart than this (0.68 s at 48 kHz) is left where the split put it.
+    var steppedSplitMaxFrames = 32768
+    /// …whose candidates are scored this many frames apart first, the region's sums carried
+    /// a stride at a time by FFT, then frame by frame a stride either side of the best.
+    var steppedSplitStride = 256
     /// Regularisation of the deconvolution, relative to the reference's mean power per bin:
     /// bins 40 dB below the mean (a sweep's ends, a band-limited signal's stop band) are not
     /// divided up into noise.

@@ -11,7 +11,9 @@ import LoopbenchCore
 ///    (``splitStep(a:fa:b:fb:r0:r1:)``, a dynamic programme over the per-frame residual of
 ///    both alignments) says where A ends and B starts; the **edges**
 ///    (``refineEdges(a:fa:b:fb:t1:t2:di:eventWorth:)``, ``jointEdges(a:fa:b:fb:t1:t2:di:eventWorth:)``)
-///    place them on the reference's sample grid; two sizeable events at one boundary are
+///    place them on the reference's sample grid (through a room, the split is first placed
+///    again on the stepped model, ``steppedSplit(a:fa:b:fb:r0:r1:foreign:)``: the old
+///    stream's tail rings on after a step); two sizeable events at one boundary are
 ///    looked at again as two boundaries around a **middle segment** (``middleSegment(a:fa:b:fb:r0:r1:)``);
 /// 3. ``scanSegments(_:_:_:_:)``: clicks and short replacements inside each segment (``scanResidual(_:_:_:_:)``);
 /// 4. ``applyLeadingReplacement(_:_:_:)``: the probe's first frames replaced before the first segment.
@@ -32,6 +34,13 @@ struct Explainer {
     /// when it does not. After a step the capture still holds the old stream's tail, which
     /// neither side's model has (``tailSpillAtStep``).
     var tailFrames = 0
+    /// The reference alone (direct sound) where the model holds a tail: the step under the
+    /// tail is placed on the stepped model (``steppedSplit(a:fa:b:fb:r0:r1:foreign:)``).
+    var plain: [Float]?
+    /// The model's tail was fitted on the capture read across its steps
+    /// (``RoundTripAnalysis/steppedReverbTail``): it holds what the room made of them already.
+    var tailAcrossSteps = false
+    let roomResponse = RoomResponse()
     let tuning = AnalyzerTuning.standard
     /// The longest template made so far for each alignment.
     let templates = TemplateCache()
@@ -268,7 +277,8 @@ struct Explainer {
             if !step.bFits && k + 1 < segments.count {
                 continue
             }
-            let t1 = step.t1, t2 = step.t2, di = step.di
+            var t1 = step.t1, t2 = step.t2
+            let di = step.di
             if (di == 0 && t2 == t1) || step.savings < tuning.minStepSavingsSigma2 * step.sigma2 {
                 // No discontinuity after all: one segment, whose level is that of all its
                 // windows (the first run alone may be a few imprecise windows), unless one of
@@ -277,6 +287,12 @@ struct Explainer {
                 // a gap fell 6 frames off again, and the rest of it read as a 3-frame repeat).
                 out[out.count - 1] = Self.merged(a, b)
                 continue
+            }
+            // Through a room, where the step lies under the old stream's tail.
+            if tailFrames > 0, !tailAcrossSteps,
+               let s = steppedSplit(a: a, fa: fa, b: b, fb: fb, r0: max(r0 - tuning.steppedSplitReachBack, lastBoundary, a.captureStart, 0),
+                                    r1: r1, foreign: [t2 - t1, 0, max(0, di)]) {
+                (t1, t2) = s
             }
             // Place the edges on the reference's own sample grid: A plays up to kCut − 1, B
             // from kStart, each as the band-limited signal that stops (starts) exactly there.

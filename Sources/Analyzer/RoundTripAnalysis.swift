@@ -208,7 +208,7 @@ struct RoundTripAnalysis {
         // the model agree with them: their drift read 0.4–1.7 ppm off at a stated 0.10–0.18
         // (`bench rooms`, the corpus's linear sweep through the room). It is not reported.
         if steppedTail { seg.driftKnown = false }
-        return explained(m, find, points, &seg, model: model, plain: plainRef, curved: curved != nil, tail: withTail != nil, cap: cap, totalDrift: totalDrift)
+        return explained(m, find, points, &seg, model: model, plain: plainRef, curved: curved != nil, tail: withTail != nil, tailAcrossSteps: steppedTail, cap: cap, totalDrift: totalDrift)
     }
 
     /// Found globally but no window could be tracked (very low SNR): the latency from the
@@ -226,16 +226,21 @@ struct RoundTripAnalysis {
     /// Passes 4 to 7 on the segments against `model` (the reference with the path's colouring
     /// and curve): every step explained and clicks scanned, then the result refused as fragments
     /// or as disagreeing with the whole-signal peak where it must be. `tail`: the model holds a
-    /// room's reverberation tail (``Explainer/tailFrames``).
+    /// room's reverberation tail (``Explainer/tailFrames``); `tailAcrossSteps`: fitted across
+    /// the capture's steps (``Explainer/tailAcrossSteps``).
     func explained(_ m0: LoopMeasurement, _ find: GlobalFind, _ points: [TrackPoint], _ seg: inout Segmenter.Output,
-                   model: [Float], plain: [Float], curved: Bool, tail: Bool = false, cap: [Float], totalDrift: Double) -> LoopMeasurement {
+                   model: [Float], plain: [Float], curved: Bool, tail: Bool = false, tailAcrossSteps: Bool = false, cap: [Float], totalDrift: Double) -> LoopMeasurement {
         var m = m0
         let fs = reference.sampleRate
         // 4 + 5. Explain steps, scan for clicks.
         var explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)
         explainer.quantizationFloor = options.wholeCapture?.channels[find.channel].quantizationFloor ?? Self.quantizationFloor(capture.channels[find.channel])
         explainer.curvedPath = curved
-        if tail { explainer.tailFrames = Int(tuning.reverbTailSeconds * Double(fs)) }
+        if tail {
+            explainer.tailFrames = Int(tuning.reverbTailSeconds * Double(fs))
+            explainer.plain = plain
+            explainer.tailAcrossSteps = tailAcrossSteps
+        }
         var result = explainer.explain(segments: &seg.segments, drift: seg.drift)
 
         result.events.sort { ($0.captureSample, $0.kind.rawValue) < ($1.captureSample, $1.kind.rawValue) }

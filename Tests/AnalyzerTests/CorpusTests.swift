@@ -473,6 +473,25 @@ struct CorpusTests {
         }
     }
 
+    @Test("through a room, a drop just before the signal falls quiet (a word's end before a pause, a burst's end) is placed at its frame under the stepped model, the old stream's tail ringing on after it: speech in the second room at 0 and −20 ppm read it 3769 and 4911 frames late, multitone bursts in the first at −20 ppm 1128 late, and the corpus's speech and multitone rooms 24 and 11 frames off")
+    func dropBeforeAPauseThroughARoom() throws {
+        let rooms = [Self.driftingRoom(.speechLike, driftPPM: 0, damage: .dropHigh, seed: 3),
+                     Self.driftingRoom(.speechLike, driftPPM: -20, damage: .dropHigh, seed: 3),
+                     Self.driftingRoom(.multitone, driftPPM: -20, damage: .dropHigh, seed: 7)]
+        for c in rooms {
+            let (m, b, s) = try Self.run(c)
+            // Measured: at the truth's frame (speech) or 20 frames early (multitone), each 480 frames.
+            #expect(s.found == 1 && s.falseEvents == 0, "\(c.name) seed \(c.seed): \(EventMatch.describe(m.events)) truth \(b.truth)")
+        }
+        for c in Self.cases({ $0.path == .reverb && $0.damage == .dropHigh && [.speechLike, .multitone].contains($0.family) }) {
+            let (m, b, s) = try Self.run(c)
+            // Measured: 1 frame off each (24 and 11 before).
+            #expect(s.found == 1 && s.falseEvents == 0, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
+            let truth = try #require(b.truth.first), got = try #require(m.events.first)
+            #expect(abs(got.captureSample - truth.captureSample) <= 2, "\(c.name): \(EventMatch.describe(m.events)) truth \(b.truth)")
+        }
+    }
+
     @Test("through a room whose capture drifts, with a drop, where the windows against the stretched tail do not follow the whole capture's stretch, the capture is refused with the reason, never a latency: speech at −1000 ppm read 1.3 samples off with 5 false events and 382 ppm of drift, music at 300 ppm 0.19 samples off with 2 false events")
     func driftingRoomTheTrackLost() throws {
         for c in [Self.driftingRoom(.speechLike, driftPPM: -1000, damage: .dropHigh, seed: 3), Self.driftingRoom(.musicLike, driftPPM: 300, damage: .dropHigh, seed: 3)] {
