@@ -812,10 +812,14 @@ struct AnalyzerTuning: Sendable {
     var minBurstFlatness = 0.15
     /// …judged from this many frames on: white noise of 13 frames or more reads a flatness
     /// under 0.15 less than once in a thousand (Hann-windowed periodogram, 20 000 draws; at 8
-    /// frames once in a hundred), an impulse about 0.8. Shorter bursts are judged by their
-    /// energy alone. (Until session 22, only bursts over ``longBurstFrames`` were judged: a
+    /// frames once in a hundred), an impulse about 0.8. Shorter bursts are judged with the
+    /// residual around them (``flatnessContextFrames``). (Until session 22, only bursts over ``longBurstFrames`` were judged: a
     /// linear sweep through a room read false clicks of 13–32 frames, flatness 0.014–0.12.)
     var flatnessMinFrames = 13
+    /// …and a shorter burst is judged on this many frames around it (+1): a one-frame crest of
+    /// a room's tonal misfit read 0.009–0.022 (linear sweeps through the second room), a click
+    /// on white noise is an impulse in it.
+    var flatnessContextFrames = 32
     /// A burst whose residual keeps less than this share of its energy below the top of the
     /// band (``Explainer/lowBandShare(_:around:)``) is the interpolator's misfit above ~0.9 ×
     /// Nyquist, not a click: that misfit alone gives ≤ 0.05, a broadband click ~1, and a

@@ -265,7 +265,11 @@ extension Explainer {
         // crosses the path's Nyquist frequency; a room's misfit as a linear sweep passes one
         // of its resonances, 13–32 frames) is not a click either: a transient, or garbage in
         // a buffer, is broadband.
-        if last - first + 1 >= tuning.flatnessMinFrames, Spectrum.flatness(Array(e[first...last])) < tuning.minBurstFlatness { return nil }
+        // A burst shorter than that is judged with the residual around it: a single frame
+        // past 4σ on a room's tonal misfit (a linear sweep through it, flatness 0.009–0.022 over
+        // the 33 frames around) is a crest of that misfit, while a click stands out of the
+        // noise around it as an impulse, which is flat.
+        if Spectrum.flatness(flatnessContext(e, first...last)) < tuning.minBurstFlatness { return nil }
         // A burst whose residual lies at the top of the band is the interpolator's: its
         // windowed sinc passes up to ~0.9 of the Nyquist frequency, so a fractional delay of
         // the reference's content above leaves a misfit there (noise with energy up to the
@@ -305,6 +309,16 @@ extension Explainer {
         }
         guard smooth < hard else { return (t1, t2 - t1) }
         return (Int((Double(k.kCut) * (1 + s.drift) + s.level).rounded()), k.kStart - k.kCut)
+    }
+
+    /// The residual a burst's flatness is measured on: the burst itself, or, when it is
+    /// shorter than ``AnalyzerTuning/flatnessMinFrames``, ``AnalyzerTuning/flatnessContextFrames``
+    /// + 1 frames centred on it (zero beyond the residual's ends, so that the burst stays at
+    /// the middle of the measurement's window).
+    func flatnessContext(_ e: [Double], _ burst: ClosedRange<Int>) -> [Double] {
+        guard burst.count < tuning.flatnessMinFrames else { return Array(e[burst]) }
+        let half = tuning.flatnessContextFrames / 2, mid = (burst.lowerBound + burst.upperBound) / 2
+        return ((mid - half)...(mid + half)).map { e.indices.contains($0) ? e[$0] : 0 }
     }
 
     /// Σ(e[i] + e[i−1])² / 2Σe[i]² over `range` widened to at least
