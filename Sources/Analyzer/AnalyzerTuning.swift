@@ -275,6 +275,12 @@ struct AnalyzerTuning: Sendable {
     /// delays apart, many short segments (dense underruns) legitimately leave the
     /// whole-signal peak to any one of them.
     var ambiguousShareToCheckGlobal = 0.5
+    /// A chain of this many steps or more is refused when at least `chainAmbiguousShare` of
+    /// the windows are ambiguous (``RoundTripAnalysis/refusalOfAChainOnAmbiguousWindows(_:ambiguousShare:)``):
+    /// linear sweeps through a room at 300 ppm read 7–8 events at 0.97; music-like captures
+    /// at 0.90–0.94 read their one drop exactly.
+    var chainMinEvents = 3
+    var chainAmbiguousShare = 0.9
 
     // MARK: a segment's level from the whole segment (RoundTripAnalysis.refineLockedLevels)
 

@@ -253,7 +253,9 @@ struct RoundTripAnalysis {
         m.driftUncertaintyPPM = max(seg.driftSE * Segmenter.correlatedResiduals(seg.segments) * 1e6, tuning.driftUncertaintyFloorPPM)   // kept only with a drift (`sanitized`)
         m.snrDB = result.snrDB
         // 6. Refuse fragments, and a stretch the segments claim but do not explain.
-        if let reason = refusalAsFragments(find, result) ?? refusalAsUnexplained(result) {
+        let ambiguousShare = Double(points.filter(\.ambiguous).count) / Double(points.count)
+        if let reason = refusalAsFragments(find, result) ?? refusalAsUnexplained(result)
+            ?? refusalOfAChainOnAmbiguousWindows(result, ambiguousShare: ambiguousShare) {
             m.verdict = .noSignal
             m.latency = nil
             m.events = []
@@ -266,7 +268,6 @@ struct RoundTripAnalysis {
         // 7. The segments must agree with the whole-signal correlation: one that holds a fair
         // share of the reference's energy lies at its peak. When none does, the segments are
         // built on windows that matched at the wrong delays (a periodic signal), not on the probe.
-        let ambiguousShare = Double(points.filter(\.ambiguous).count) / Double(points.count)
         if ambiguousShare >= tuning.ambiguousShareToCheckGlobal, let why = disagreementWithGlobalPeak(seg.segments, model, find, drift: totalDrift),
            !whitenedPeakAgrees(seg.segments, model, plain: plain, cap: cap, find, drift: totalDrift) {
             return globalPeakOnly(m, find, why: why)
@@ -564,6 +565,22 @@ struct RoundTripAnalysis {
         // but the reference's edges with the peak, and noise moves both nearly alike).
         let differenceNoise = find.noise * (2 * (1 - secondValue / peakValue)).squareRoot()
         return 1 - secondValue / peakValue < tuning.globalAmbiguityMinGap || (peakValue - secondValue) < tuning.findZThreshold * differenceNoise
+    }
+
+    /// Refuse: a chain of steps declared where at least ``AnalyzerTuning/chainAmbiguousShare``
+    /// of the windows cannot tell delays apart. Steps may only be declared from windows that
+    /// can; where nearly none can, they lock whole carrier periods off and slide as the period
+    /// changes. Linear sweeps through a room at 300 ppm (97 % of their windows ambiguous: one
+    /// room's tail could not be fitted, the other's was not heard through the drift) read
+    /// their 480-frame drop as 461 or 492 frames among 6–7 more drops, gaps and repeats of
+    /// 1–60 frames, where their clean captures read no step at all. One step there is checked
+    /// by its segments' whole-extent levels (``refineLockedLevels``: music-like captures with
+    /// 90–94 % ambiguous windows read their one drop exactly); a chain of
+    /// ``AnalyzerTuning/chainMinEvents`` or more is no measurement, and neither is the
+    /// latency beside it.
+    func refusalOfAChainOnAmbiguousWindows(_ result: Explainer.Result, ambiguousShare: Double) -> String? {
+        guard result.events.count >= tuning.chainMinEvents, ambiguousShare >= tuning.chainAmbiguousShare else { return nil }
+        return String(format: "%.0f %% of the windows cannot tell delays apart, and the chain of steps between their segments (%d events) cannot be told from windows locked whole periods off: no latency or events are reported", 100 * ambiguousShare, result.events.count)
     }
 
     /// Refuse: a stretch of a segment that no tracked window matched and that the segment's
