@@ -51,11 +51,7 @@ enum ReverbTail {
         for i in ts.indices { ts[i] = 0 }
         for (k, v) in taps { ts[k] = v }
         fft.forward(tb)
-        let r = rb.spectrum, t = tb.spectrum
-        for i in t.indices {
-            let (ar, ai) = r[i], (br, bi) = t[i]
-            t[i] = (ar * br - ai * bi, ar * bi + ai * br)
-        }
+        multiply(tb.spectrum, by: rb.spectrum)
         fft.inverse(tb)
         let scale = 1 / Double(fft.size)
         let tailSignal = (0..<span).map { tb.samples[$0] * scale }
@@ -185,6 +181,14 @@ enum ReverbTail {
             return withTail > 0 ? plain / withTail : 0
         }
         return gains.min()! >= tuning.reverbMinImprovementEverywhere && gains.max()! >= tuning.reverbMinImprovement
+    }
+
+    /// `a` ← `a`·`b`, bin by bin (a convolution, once transformed back).
+    static func multiply(_ a: UnsafeMutableBufferPointer<(Double, Double)>, by b: UnsafeMutableBufferPointer<(Double, Double)>) {
+        for i in a.indices {
+            let (ar, ai) = a[i], (br, bi) = b[i]
+            a[i] = (ar * br - ai * bi, ar * bi + ai * br)
+        }
     }
 
     static func fill<S: Sequence>(_ dst: UnsafeMutableBufferPointer<Double>, _ src: S) where S.Element == Double {

@@ -11,7 +11,7 @@ import Foundation
 /// (a word's end before a pause, a burst's end), the capture there is tail alone, A's model
 /// matches it better than B's, and the split put the step where B's direct sound starts
 /// again: a speech-like capture's drop 3769 frames late, a multitone capture's at the next
-/// burst 4865 late (`bench rooms`). The **stepped model** is what the room makes of the
+/// burst 1128 late (`bench rooms`). The **stepped model** is what the room makes of the
 /// stream with the step in it: for a step at `s` (and `f` foreign frames of silence after it)
 ///
 ///     model(t) = gA·A(t)                                          t < s
@@ -19,7 +19,7 @@ import Foundation
 ///
 /// with A, B the segments' templates (direct sound + tail), a, b their direct sound alone
 /// and g the path's response (``RoomResponse``). Each candidate `s` is scored over the same
-/// frames; the sums are carried from one candidate to the next, one frame at a time.
+/// frames (``SteppedCosts``).
 extension Explainer {
     /// The path's response recovered from the model and the plain reference: the model is
     /// the reference through the fitted tail (and colouring), so their regularised
@@ -116,7 +116,7 @@ extension Explainer {
                 let c = preA[i] + sumOfSquares(r, from: i)
                 if c < coarse.cost { coarse = (i, c) }
                 let next = min(i + stride, last + 1)
-                carry(&r, from: i, to: next)
+                if next <= last { carry(&r, from: i, to: next) }
                 i = next
             }
             // Frame by frame, a stride either side of the best.
@@ -190,11 +190,7 @@ extension Explainer {
         ReverbTail.fill(gb.samples, g)
         fft.forward(xb)
         fft.forward(gb)
-        let xs = xb.spectrum, gs = gb.spectrum
-        for i in xs.indices {
-            let (ar, ai) = xs[i], (br, bi) = gs[i]
-            xs[i] = (ar * br - ai * bi, ar * bi + ai * br)
-        }
+        ReverbTail.multiply(xb.spectrum, by: gb.spectrum)
         fft.inverse(xb)
         let scale = 1 / Double(fft.size), y = xb.samples, valid = used + g.count - 1
         return (0..<count).map { i in
