@@ -417,6 +417,12 @@ struct AnalyzerTuning: Sendable {
     /// ppm off, up to 22 of those errors; with this floor every corpus case lies within 3.8 of
     /// its uncertainty (`driftUncertaintyCoversTheError`).
     var driftUncertaintyFloorPPM = 0.1
+    /// Through a room, segments whose lines may tilt by more than this over the reference
+    /// (frames, the drift's standard error times the reference's length) are refused
+    /// (``RoundTripAnalysis/refusalOfLooseLinesThroughARoom(_:frames:)``): the two room cases
+    /// that read 0.9 and 2.3 read their latency 0.34–0.45 samples off; the others read at
+    /// most 0.4 (2 s at ±4.1 ppm).
+    var roomLooseLineFrames = 0.5
     /// The stated uncertainty allows for windows that err alike (``Segmenter/correlatedResiduals(_:)``)
     /// once at least this many pairs of consecutive windows show it…
     var residualCorrelationMinPairs = 8

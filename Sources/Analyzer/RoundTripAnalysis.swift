@@ -254,8 +254,9 @@ struct RoundTripAnalysis {
         m.snrDB = result.snrDB
         // 6. Refuse fragments, and a stretch the segments claim but do not explain.
         let ambiguousShare = Double(points.filter(\.ambiguous).count) / Double(points.count)
+        let looseLines = tail ? refusalOfLooseLinesThroughARoom(seg, frames: model.count) : nil
         if let reason = refusalAsFragments(find, result) ?? refusalAsUnexplained(result)
-            ?? refusalOfAChainOnAmbiguousWindows(result, ambiguousShare: ambiguousShare) {
+            ?? refusalOfAChainOnAmbiguousWindows(result, ambiguousShare: ambiguousShare) ?? looseLines {
             m.verdict = .noSignal
             m.latency = nil
             m.events = []
@@ -581,6 +582,21 @@ struct RoundTripAnalysis {
     func refusalOfAChainOnAmbiguousWindows(_ result: Explainer.Result, ambiguousShare: Double) -> String? {
         guard result.events.count >= tuning.chainMinEvents, ambiguousShare >= tuning.chainAmbiguousShare else { return nil }
         return String(format: "%.0f %% of the windows cannot tell delays apart, and the chain of steps between their segments (%d events) cannot be told from windows locked whole periods off: no latency or events are reported", 100 * ambiguousShare, result.events.count)
+    }
+
+    /// Refuse, through a room: segments whose drift is known so loosely that their lines may
+    /// tilt by more than ``AnalyzerTuning/roomLooseLineFrames`` over the reference (`frames`)
+    /// within one standard error. Their levels, and so the latency and the sizes of the steps
+    /// between them, cannot be told to a frame: a linear sweep through a room at −20 ppm with
+    /// a drop (±23.5 ppm, 2.3 frames over 2 s) read its latency 0.34 samples off and its drop
+    /// as a drop and a gap 10 830 and 19 144 frames late; speech at 3 ppm (±9.5 ppm, 0.9
+    /// frames) read its latency 0.45 off and its drop as 482 frames. The corpus's widest,
+    /// ±2.5 ppm, and the rooms' others (±3.4–4.1, 0.3–0.4 frames) stay.
+    func refusalOfLooseLinesThroughARoom(_ seg: Segmenter.Output, frames: Int) -> String? {
+        guard seg.driftKnown else { return nil }
+        let se = seg.driftSE * Segmenter.correlatedResiduals(seg.segments)
+        guard se.isFinite, se * Double(frames) > tuning.roomLooseLineFrames else { return nil }
+        return String(format: "through a room, the drift is known only to ±%.1f ppm, %.1f frames over the reference: the segments' levels, the latency and the steps' sizes cannot be told to a frame, and none is reported", se * 1e6, se * Double(frames))
     }
 
     /// Refuse: a stretch of a segment that no tracked window matched and that the segment's
