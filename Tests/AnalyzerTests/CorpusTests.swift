@@ -384,6 +384,14 @@ struct CorpusTests {
         Corpus.roomCase(family, driftPPM: driftPPM, damage: damage, seed: seed)
     }
 
+    /// Case `c` is refused: `no-signal` with no latency and no events, its reason saying `phrase`.
+    static func expectRefused(_ c: Corpus.Case, because phrase: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let (m, _, _) = try run(c)
+        #expect(m.verdict == .noSignal && m.latency == nil && m.events.isEmpty,
+                "\(c.name) seed \(c.seed): \(m.verdict) \(m.latency?.samples ?? .nan) \(EventMatch.describe(m.events))", sourceLocation: sourceLocation)
+        #expect(m.reason?.contains(phrase) == true, "\(c.name) seed \(c.seed): \(m.reason ?? "")", sourceLocation: sourceLocation)
+    }
+
     @Test("through a room whose capture drifts 300 or −1000 ppm, log sweeps, speech and music measure their latency within 0.15 samples with no events: the tail fitted at one delay smeared the direct sound over 29–96 lags into the tail, and a log sweep read 8.7 samples off with 6 false events at 300 ppm and 22 samples off, clean, at −1000 ppm, speech 3.6 samples off with 5 false events, until the tail was fitted on the capture stretched by the whole-signal stretch search's drift")
     func driftingRoom() throws {
         let cs = [Self.driftingRoom(.logSweep, driftPPM: 300, seed: 7), Self.driftingRoom(.logSweep, driftPPM: -1000, seed: 7),
@@ -513,10 +521,7 @@ struct CorpusTests {
     @Test("a chain of steps where nearly every window cannot tell delays apart is refused, never reported: linear sweeps through either room at 300 ppm with a drop (97 % of their windows ambiguous) read 461 or 492 frames among 6–7 more events of 1–60 frames; their clean captures, with no step, keep their latency, and music-like captures with 90–94 % ambiguous windows keep their one drop")
     func chainOnAmbiguousWindowsIsRefused() throws {
         for seed: UInt64 in [7, 3] {
-            let c = Self.driftingRoom(.linearSweep, driftPPM: 300, damage: .dropHigh, seed: seed)
-            let (m, _, _) = try Self.run(c)
-            #expect(m.verdict == .noSignal && m.latency == nil && m.events.isEmpty, "\(c.name) seed \(seed): \(m.verdict) \(EventMatch.describe(m.events))")
-            #expect(m.reason?.contains("cannot tell delays apart") == true, "\(c.name) seed \(seed): \(m.reason ?? "")")
+            try Self.expectRefused(Self.driftingRoom(.linearSweep, driftPPM: 300, damage: .dropHigh, seed: seed), because: "cannot tell delays apart")
             let clean = Self.driftingRoom(.linearSweep, driftPPM: 300, seed: seed)
             let (mc, _, sc) = try Self.run(clean)
             // Measured: 0.0024 and 0.0068 samples off.
@@ -531,9 +536,7 @@ struct CorpusTests {
     @Test("through a room, segments whose drift is known so loosely that their lines may tilt by more than half a frame over the reference are refused with the reason: a linear sweep at −20 ppm with a drop (±23.5 ppm) read its latency 0.34 samples off and a drop and a gap 10 830 and 19 144 frames late, speech at 3 ppm (±9.5 ppm) 0.45 off with its drop as 482 frames; speech in the other room at 3 ppm (±3.4 ppm) keeps its drop")
     func looseLinesThroughARoomAreRefused() throws {
         for c in [Self.driftingRoom(.linearSweep, driftPPM: -20, damage: .dropHigh, seed: 7), Self.driftingRoom(.speechLike, driftPPM: 3, damage: .dropHigh, seed: 3)] {
-            let (m, _, _) = try Self.run(c)
-            #expect(m.verdict == .noSignal && m.latency == nil && m.events.isEmpty, "\(c.name) seed \(c.seed): \(m.verdict) \(EventMatch.describe(m.events))")
-            #expect(m.reason?.contains("the drift is known only to") == true, "\(c.name) seed \(c.seed): \(m.reason ?? "")")
+            try Self.expectRefused(c, because: "the drift is known only to")
         }
         let kept = Self.driftingRoom(.speechLike, driftPPM: 3, damage: .dropHigh, seed: 7)
         let (m, b, s) = try Self.run(kept)
@@ -544,9 +547,7 @@ struct CorpusTests {
     @Test("through a room whose capture drifts, with a drop, where the windows against the stretched tail do not follow the whole capture's stretch, the capture is refused with the reason, never a latency: speech at −1000 ppm read 1.3 samples off with 5 false events and 382 ppm of drift, music at 300 ppm 0.19 samples off with 2 false events")
     func driftingRoomTheTrackLost() throws {
         for c in [Self.driftingRoom(.speechLike, driftPPM: -1000, damage: .dropHigh, seed: 3), Self.driftingRoom(.musicLike, driftPPM: 300, damage: .dropHigh, seed: 3)] {
-            let (m, _, _) = try Self.run(c)
-            #expect(m.verdict == .noSignal && m.latency == nil && m.events.isEmpty, "\(c.name): \(m.verdict) \(m.latency?.samples ?? .nan)")
-            #expect(m.reason?.contains("stretched by") == true, "\(c.name): \(m.reason ?? "")")
+            try Self.expectRefused(c, because: "stretched by")
         }
     }
 
