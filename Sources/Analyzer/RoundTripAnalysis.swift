@@ -591,7 +591,7 @@ struct RoundTripAnalysis {
     /// a drop (±23.5 ppm, 2.3 frames over 2 s) read its latency 0.34 samples off and its drop
     /// as a drop and a gap 10 830 and 19 144 frames late; speech at 3 ppm (±9.5 ppm, 0.9
     /// frames) read its latency 0.45 off and its drop as 482 frames. The corpus's widest,
-    /// ±2.5 ppm, and the rooms' others (±3.4–4.1, 0.3–0.4 frames) stay.
+    /// ±1.8 ppm, and the rooms' others (±3.4–4.1, 0.3–0.4 frames) stay.
     func refusalOfLooseLinesThroughARoom(_ seg: Segmenter.Output, frames: Int) -> String? {
         guard seg.driftKnown else { return nil }
         let se = seg.driftSE * Segmenter.correlatedResiduals(seg.segments)
