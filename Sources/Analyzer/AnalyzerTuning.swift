@@ -592,6 +592,9 @@ struct AnalyzerTuning: Sendable {
     /// Degree of the fitted curve (all powers 1…7, odd and even: symmetric and one-sided
     /// clipping): enough for a tanh driven to 4× full scale to leave a residual ~30 dB down.
     static let staticCurveDegree = 7
+    /// The delay at which a curve explains a capture best is searched to this width (frames):
+    /// a thousandth of a sample, ten times finer than the 0.01 (``StaticCurve/delayShift``).
+    static let curveDelayTolerance = 0.001
     /// The curve is used only when it cuts the residual of the gain (or of the colouring
     /// filter) by more than this factor: a linear path's fit gains nothing.
     var staticCurveMinImprovement = 2.0

@@ -335,7 +335,8 @@ extension RoundTripAnalysis {
         case let .failure(f): return .failure(f)
         }
         guard var fit = periodicFit(blocks, ref: ref, cap: cap, period: period, polarity: polarity) else { return .failure(.untracked) }
-        let curved = StaticCurve.fit(ref: fit.model, cap: cap, segment: fit.longest, interp: interp)
+        let curved = memorylessCurve(&fit, ref: ref, cap: cap, period: period, polarity: polarity)
+            ?? StaticCurve.fit(ref: fit.model, cap: cap, segment: fit.longest, interp: interp)
         if let curved { fit.model = curved }
         var m = explained(m0, find, fit.points, &fit.seg, model: fit.model, plain: ref, curved: curved != nil, cap: cap, totalDrift: fit.totalDrift)
         guard m.verdict != .noSignal else { return .failure(.refused(m.reason ?? "the result was refused")) }
@@ -407,6 +408,39 @@ extension RoundTripAnalysis {
         guard let longest = Segment.longest(seg.segments) else { return nil }
         return PeriodicFit(blocks: blocks, points: points, seg: seg, longest: longest, model: model, drift: drift,
                            totalDrift: stretched ? (1 + drift) * (1 + seg.drift) - 1 : drift)
+    }
+
+    /// The blocks' delays moved to where a memoryless curve on the bare reference explains the
+    /// capture best (``StaticCurve/delayShift``), when one does, and the model of the path
+    /// there: the bare reference through the curve (returned), or else the path filter
+    /// (`fit.model`, and nil returned). Nil and `fit` untouched when no curve explains it.
+    ///
+    /// A clipper reshapes the doublet (tanh at a drive of 4: 0.8, −0.4 becomes 1.0, −0.92),
+    /// and the bare doublet's correlation peak lies off the true delay: the clean train read
+    /// 0.055 samples off at a whole-sample delay. The path filter fitted on a train copies any
+    /// reshaping of its one repeated shape, so it explains the clipped train as well at that
+    /// delay as at the true one. A curve maps each sample on its own, and only at the true
+    /// delay do the reference's values map onto the capture's. (A filter's colouring spreads
+    /// the doublet over frames where the reference is silent, which no curve explains: those
+    /// paths keep their filter.) Every block moves by the same shift, since each read the same
+    /// reshaped doublet. Under drift the model is the stretched reference, whose frames are
+    /// not the blocks': such a track keeps its first location.
+    func memorylessCurve(_ fit: inout PeriodicFit, ref: [Float], cap: [Float], period: Int, polarity: Double) -> [Float]? {
+        guard abs(fit.drift) <= tuning.minDriftToRetrack,
+              let shift = StaticCurve.delayShift(ref: ref, cap: cap, segment: fit.longest, interp: interp) else { return nil }
+        let blocks = fit.blocks.map { var b = $0; b.delay += shift; return b }
+        let seg = Segmenter(points: blocks.map(Self.trackPoint)).segments()
+        guard let longest = Segment.longest(seg.segments) else { return nil }
+        fit.blocks = blocks
+        fit.points = blocks.map(Self.trackPoint)
+        fit.seg = seg
+        fit.longest = longest
+        if let curve = StaticCurve.fit(ref: ref, cap: cap, segment: longest, interp: interp) { return curve }
+        // At a fractional delay the curve on the interpolated reference (the explanation's
+        // model) misfits a doublet whose energy reaches Nyquist; the path filter, fitted again
+        // where the blocks now lie, copies the reshaped doublet instead.
+        fit.model = PathModel.fit(ref: ref, cap: cap, segment: longest, interp: interp) ?? fit.model
+        return nil
     }
 
     /// The explanation's events with a periodic track's own: its steps

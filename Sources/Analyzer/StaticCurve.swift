@@ -95,4 +95,65 @@ enum StaticCurve {
             return Float(y / h[0] * Double(peak))
         }
     }
+
+    /// The shift of `s`'s delay (frames, within ±½) at which a curve applied to the reference
+    /// before the delay explains the capture best, found by golden section on the residual of
+    /// y ≈ Σ aₖ·(xᵏ delayed), each power of the reference interpolated on its own (the curve
+    /// acts on the reference's samples, as the path's does); nil when even there the curve
+    /// does not cut the gain's residual by ``AnalyzerTuning/staticCurveMinImprovement``.
+    /// Fitted over ``loudestStretch(_:_:_:)`` of the segment.
+    static func delayShift(ref: [Float], cap: [Float], segment s: Segment, interp: SincInterpolator) -> Double? {
+        let tuning = AnalyzerTuning.standard
+        let deg = AnalyzerTuning.staticCurveDegree
+        let a = max(s.captureStart, Int(s.level.rounded(.up)) + 1, 0)
+        let b = min(s.captureEnd, Int(s.level + (1 + s.drift) * Double(ref.count)) - 1, cap.count)
+        guard b - a > tuning.pathFitMinFrames else { return nil }
+        let (lo, hi) = loudestStretch(cap, a, b)
+        let peak = ref.reduce(Float(0)) { max($0, abs($1)) }
+        guard peak > 0 else { return nil }
+        let powers: [[Float]] = (1...deg).map { k in ref.map { Float(pow(Double($0 / peak), Double(k))) } }
+        let c = (lo..<hi).map { Double(cap[$0]) }
+        let cc = c.reduce(0) { $0 + $1 * $1 }
+        guard cc > 0 else { return nil }
+        /// The residuals of the curve and of a gain with the delay shifted by `d`.
+        func residuals(_ d: Double) -> (curve: Double, gain: Double)? {
+            let x: [[Double]] = powers.map { pk in pk.withUnsafeBufferPointer { interp.values(at: lo..<hi, in: $0) { s.refPosition(atCapture: Double($0)) - d } } }
+            var r = [Double](repeating: 0, count: deg * deg), p = [Double](repeating: 0, count: deg)
+            for j in 0..<deg {
+                for i in c.indices { p[j] += c[i] * x[j][i] }
+                for k in j..<deg {
+                    var acc = 0.0
+                    for i in c.indices { acc += x[j][i] * x[k][i] }
+                    r[j * deg + k] = acc
+                    r[k * deg + j] = acc
+                }
+            }
+            guard r[0] > 0 else { return nil }
+            for j in 0..<deg { r[j * deg + j] += tuning.pathFitRidge * r[0] }
+            guard let h = PathModel.solve(r, p, n: deg) else { return nil }
+            let fitted = zip(h, p).reduce(0) { $0 + $1.0 * $1.1 }
+            return (cc - fitted, cc - p[0] * p[0] / r[0])
+        }
+        // Golden section over [−½, ½].
+        let g = (5.0.squareRoot() - 1) / 2
+        var (l, u) = (-0.5, 0.5)
+        var x1 = u - g * (u - l), x2 = l + g * (u - l)
+        guard var f1 = residuals(x1)?.curve, var f2 = residuals(x2)?.curve else { return nil }
+        while u - l > AnalyzerTuning.curveDelayTolerance {
+            if f1 < f2 {
+                (u, x2, f2) = (x2, x1, f1)
+                x1 = u - g * (u - l)
+                guard let f = residuals(x1)?.curve else { return nil }
+                f1 = f
+            } else {
+                (l, x1, f1) = (x1, x2, f2)
+                x2 = l + g * (u - l)
+                guard let f = residuals(x2)?.curve else { return nil }
+                f2 = f
+            }
+        }
+        let best = (l + u) / 2
+        guard let r = residuals(best), r.curve > 0, r.gain > tuning.staticCurveMinImprovement * r.curve else { return nil }
+        return best
+    }
 }
