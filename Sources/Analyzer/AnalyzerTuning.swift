@@ -587,6 +587,25 @@ struct AnalyzerTuning: Sendable {
     /// sweep misaligned by a drop looks like an echo of that stretch alone.
     var reverbMinImprovementEverywhere = 1.25
 
+    // MARK: whole-frame steps (WholeFrameSteps)
+
+    /// The first segment is tied to a later one across whole-frame steps only when its level's
+    /// standard error is at least this (frames): a fifth of the 0.05, below which the
+    /// tie would gain nothing the target sees.
+    var wholeFrameMinSE = 0.01
+    /// …and the later one is measured at least this many times better (a log sweep's 20–80 Hz
+    /// before a gap: 0.13 frames, against 10⁻⁴ after it). A stated standard error understates
+    /// what a coloured floor or path does to a level: music under a pink floor read the
+    /// segment after its gap 0.008 frames off at a stated 0.002, and tied to it (7× better
+    /// stated) its first segment went from 0.002 to 0.007 off; through a room both are
+    /// within 3× and biased alike.
+    var wholeFrameSEGain = 8.0
+    /// …and the step they measure lies within this many joint standard errors of whole frames.
+    var wholeFrameSigmas = 3.0
+    /// …and the drift moves a whole step of one clock by at most this much of the other's
+    /// frames (480 frames at 20 ppm: 0.0096).
+    var wholeFrameDriftFrames = 0.01
+
     // MARK: the path's memoryless non-linearity (StaticCurve)
 
     /// Degree of the fitted curve (all powers 1…7, odd and even: symmetric and one-sided

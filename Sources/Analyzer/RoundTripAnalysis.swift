@@ -247,8 +247,8 @@ struct RoundTripAnalysis {
         m.events = result.events
         m.crackles = result.events.count
         m.verdict = result.events.isEmpty ? .clean : .crackle
-        let first = seg.segments[0]
-        m.latency = .init(samples: first.delay(atRef: 0), sampleRate: fs, confidence: find.z)
+        if !tail, let tied = WholeFrameSteps.tiedFirstLevel(seg.segments, totalDrift: totalDrift) { seg.segments[0].level = tied }
+        m.latency = .init(samples: seg.segments[0].delay(atRef: 0), sampleRate: fs, confidence: find.z)
         m.driftPPM = seg.driftKnown ? totalDrift * 1e6 : nil
         m.driftUncertaintyPPM = max(seg.driftSE * Segmenter.correlatedResiduals(seg.segments) * 1e6, tuning.driftUncertaintyFloorPPM)   // kept only with a drift (`sanitized`)
         m.snrDB = result.snrDB
