@@ -26,7 +26,12 @@ import Foundation
 /// 0.155 at 3 ppm.
 enum WholeFrameSteps {
     /// A segment's level's standard error from its windows: their σ combined, scaled by the
-    /// scatter of their detrended delays about the level where that exceeds their σ.
+    /// scatter of their detrended delays about the level where that exceeds their σ. Every
+    /// window counts, also those the level leaves out as disagreeing with the run's median
+    /// (`Segmenter.level(of:drift:)`): their disagreement is what makes the level uncertain.
+    /// (Counted over the agreeing ones only, a card-model capture's first segment, two
+    /// windows of which one agrees, had no error to tie by, and its latency stayed 0.317
+    /// samples off the model's truth.)
     static func levelSE(_ s: Segment) -> Double? {
         let pts = s.points.filter { $0.sigma > 0 && $0.sigma.isFinite }
         guard pts.count >= 2, !s.short, !s.refined else { return nil }
