@@ -100,7 +100,8 @@ enum StaticCurve {
     /// before the delay explains the capture best, found by golden section on the residual of
     /// y ≈ Σ aₖ·(xᵏ delayed), each power of the reference interpolated on its own (the curve
     /// acts on the reference's samples, as the path's does); nil when even there the curve
-    /// does not cut the gain's residual by ``AnalyzerTuning/staticCurveMinImprovement``.
+    /// does not cut the gain's residual by ``AnalyzerTuning/staticCurveMinImprovement``, or
+    /// does not already at the tracked delay.
     /// Fitted over ``loudestStretch(_:_:_:)`` of the segment.
     static func delayShift(ref: [Float], cap: [Float], segment s: Segment, interp: SincInterpolator) -> Double? {
         let tuning = AnalyzerTuning.standard
@@ -111,7 +112,9 @@ enum StaticCurve {
         let (lo, hi) = loudestStretch(cap, a, b)
         let peak = ref.reduce(Float(0)) { max($0, abs($1)) }
         guard peak > 0 else { return nil }
-        let powers: [[Float]] = (1...deg).map { k in ref.map { Float(pow(Double($0 / peak), Double(k))) } }
+        let unit = ref.map { $0 / peak }
+        var powers = [unit]
+        while powers.count < deg { powers.append(zip(powers[powers.count - 1], unit).map { $0 * $1 }) }
         let c = (lo..<hi).map { Double(cap[$0]) }
         let cc = c.reduce(0) { $0 + $1 * $1 }
         guard cc > 0 else { return nil }
@@ -134,6 +137,10 @@ enum StaticCurve {
             let fitted = zip(h, p).reduce(0) { $0 + $1.0 * $1.1 }
             return (cc - fitted, cc - p[0] * p[0] / r[0])
         }
+        // The curve must explain the capture at the tracked delay before its delay is searched,
+        // by the same margin it must at the end: a linear path's train (most of them) costs
+        // one fit, not the search's seventeen (they had tripled the pulse train's analysis).
+        guard let start = residuals(0), start.curve > 0, start.gain > tuning.staticCurveMinImprovement * start.curve else { return nil }
         // Golden section over [−½, ½].
         let g = (5.0.squareRoot() - 1) / 2
         var (l, u) = (-0.5, 0.5)
