@@ -681,6 +681,24 @@ struct AnalyzerTuning: Sendable {
     var bFitHardPathMaxOfSignal = 0.3
     /// Three windows agreeing on a delay are not a stray match: B is believed.
     var bFitMinWindows = 3
+    /// A large step to the probe's last segment is declared only where that segment holds
+    /// the capture (``Explainer/lastSegmentHeard(_:_:)``); otherwise its frames stay the
+    /// segment's before it, and the coverage check judges them. Through a room, multitone's
+    /// last burst (stationary: 8 tones over 0.15 s) matched 806, 3149 and −1646 frames off,
+    /// three to five windows agreeing: three false events (`bench rooms`). Their models left
+    /// 3.6, 0.75 and 0.77 of the power they explained, and they explained their first frames
+    /// only 2.43, 1.63 and 1.30 times better than the segment before would. Either test alone
+    /// also rejects real last segments: music's through the same room leave 0.76–0.79 (but
+    /// better the segment before 3.9 times); a fuzz case's real last segment bettered an
+    /// ambiguous first window's continuation only 1.89 times (but left 0.0004); multitone's
+    /// real ones bettered it 2.47 times or more (and left at most 0.16). Both weak is none.
+    var lastSegmentMaxResidualOfSignal = 0.6
+    var lastSegmentMinGainOverA = 2.5
+    /// …judged only after a step this large (frames): after a smaller one the segment before
+    /// is a few frames off over the last one's frames and, in noise, explains them nearly as
+    /// well (a one-frame gap at 10 dB SNR, `bench accuracy`: 1.22; a fuzz case's 8-frame
+    /// step 1.18, where a model leaving 5.3 of its power was still the true delay).
+    var lastSegmentJudgedFromFrames = 16
     /// Up to this many foreign frames, both edges of a step are placed together (every
     /// pair is tried); above, each edge on its own.
     var jointEdgesMaxForeign = 96
@@ -879,6 +897,12 @@ struct AnalyzerTuning: Sendable {
     /// capture at 0 dB has a residual as large as the signal everywhere: that is its noise,
     /// not a stretch the segment fails to explain).
     var unvouchedOverVouched = 4.0
+    /// …or, where that is more, the vouched share plus this: audio uncorrelated with the
+    /// alignment, as loud as it, leaves the vouched share plus 2 (its own power and the
+    /// alignment's), and four times a share over 0.5 asks more than that. Through a room,
+    /// multitone's last burst (a segment at 0.64) left 1.85–2.75 where no window matched it,
+    /// under a bar of 2.56, and its verdict went out on the rest.
+    var unvouchedUncorrelatedExcess = 1.5
     /// Tracked blocks next to an unvouched run that must misfit too for the misfit to be the
     /// path's (``Explainer/misfitCrossesTrack(_:_:base:)``): two, so that one block a step
     /// leaves partly fitted does not count.

@@ -288,6 +288,11 @@ struct Explainer {
                 out[out.count - 1] = Self.merged(a, b)
                 continue
             }
+            // A step to the probe's last segment is declared only where that segment holds
+            // the capture; otherwise its frames stay the segment's before it.
+            if k + 1 == segments.count, !lastSegmentHeard(fb, step) {
+                continue
+            }
             // Through a room, where the step lies under the old stream's tail.
             if tailFrames > 0, !tailAcrossSteps,
                let s = steppedSplit(a: a, fa: fa, b: b, fb: fb, r0: max(r0 - tuning.steppedSplitReachBack, lastBoundary, a.captureStart, 0),
@@ -411,6 +416,20 @@ struct Explainer {
         var savings: Double
         /// Whether B really fits where it is said to start.
         var bFits: Bool
+        /// A's mean residual over B's frames in the region, over B's own.
+        var aOverB: Double
+    }
+
+    /// Whether the probe's last segment `fb` (reached by `step`) holds the capture: false only
+    /// where the step is large (``AnalyzerTuning/lastSegmentJudgedFromFrames``) and both
+    /// tests of it are weak: its model leaves more than
+    /// ``AnalyzerTuning/lastSegmentMaxResidualOfSignal`` of the power it explains, and it
+    /// explains its first frames less than ``AnalyzerTuning/lastSegmentMinGainOverA`` times
+    /// better than the segment before it would.
+    func lastSegmentHeard(_ fb: Fit, _ step: StepSplit) -> Bool {
+        abs(step.di) < tuning.lastSegmentJudgedFromFrames
+            || fb.sigma2 <= tuning.lastSegmentMaxResidualOfSignal * fb.signalPower
+            || step.aOverB >= tuning.lastSegmentMinGainOverA
     }
 
     /// The split: per-frame costs of A, of B and of foreign frames over `r0..<r1`, the
@@ -471,7 +490,8 @@ struct Explainer {
             || meanB <= max(tuning.bFitFloorMultiple * max(floorA, min(fb.sigma2, tuning.bFitSignalFraction * fb.signalPower)), tuning.bFitMaxOfSignal * fb.signalPower)
             || (meanB <= tuning.bFitBetterThanA * meanA && meanB <= tuning.bFitHardPathMaxOfSignal * fb.signalPower)
             || b.points.count >= tuning.bFitMinWindows   // windows agreeing on a delay are not a stray match
-        return StepSplit(t1: t1, t2: t2, di: di, sigma2: sigma2, eventWorth: eventWorth, savings: savings, bFits: bFits)
+        return StepSplit(t1: t1, t2: t2, di: di, sigma2: sigma2, eventWorth: eventWorth, savings: savings, bFits: bFits,
+                         aOverB: meanB > 0 ? meanA / meanB : .infinity)
     }
 
     /// `a` and `b` as one segment (no discontinuity between them): `a`'s extent run on to

@@ -35,7 +35,8 @@ extension Explainer {
             guard hi - lo >= tuning.unvouchedMinWindows * w else { continue }
             let blocks = vouchBlocks(s, f, lo, hi, spans: s.points.map { ($0.t, $0.t + w) } + covered)
             let vouched = blocks.filter { $0.vouched && $0.sig > 0 }.map(\.ratio)
-            let base = max(tuning.unvouchedResidualShare, tuning.unvouchedOverVouched * (vouched.isEmpty ? 0 : median(vouched)))
+            let rv = vouched.isEmpty ? 0 : median(vouched)
+            let base = max(tuning.unvouchedResidualShare, min(tuning.unvouchedOverVouched * rv, tuning.unvouchedUncorrelatedExcess + rv))
             let runs = unvouchedRuns(blocks, meanSig: f.signalPower * Double(w))
             func stretch(_ b: some Collection<Int>) -> Range<Int> { blocks[b.first!].start..<min(hi, blocks[b.max()!].start + w) }
             for run in runs where run.blocks.count >= tuning.unvouchedMinWindows {

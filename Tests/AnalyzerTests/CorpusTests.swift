@@ -534,6 +534,23 @@ struct CorpusTests {
         }
     }
 
+    @Test("through a room, multitone's last burst (stationary: 8 tones) matched hundreds of frames off by a few windows is no segment: the drop at 300 ppm is found alone (it read a second drop of 3149 frames), at −1000 ppm no second event is read (a repeat of 1646), and at −20 ppm, where the burst is left unexplained, the capture is refused as at 0 and 3 ppm (it read a drop of 806)")
+    func lastSegmentThatDoesNotHoldTheCaptureIsNone() throws {
+        let found = Self.driftingRoom(.multitone, driftPPM: 300, damage: .dropHigh, seed: 3)
+        let (m, b, s) = try Self.run(found)
+        #expect(s.found == 1 && s.falseEvents == 0, "\(found.name): \(EventMatch.describe(m.events)) truth \(b.truth) \(m.reason ?? "")")
+        let sized = Self.driftingRoom(.multitone, driftPPM: -1000, damage: .dropHigh, seed: 3)
+        let (m2, b2, _) = try Self.run(sized)
+        // Measured: one drop, at its frame, sized 479 of 480 (the drift's error over the step).
+        #expect(m2.events.count <= 1 && m2.events.allSatisfy { $0.kind == .drop && abs($0.captureSample - b2.truth[0].captureSample) <= 48 },
+                "\(sized.name): \(EventMatch.describe(m2.events)) truth \(b2.truth)")
+        for ppm in [0.0, 3, -20] {
+            try Self.expectRefused(Self.driftingRoom(.multitone, driftPPM: ppm, damage: .dropHigh, seed: 3), because: "the capture does not follow the reference in frames")
+        }
+        // The rule's other side, in noise (a one-frame step at 10 dB, which the segment before
+        // explains nearly as well): `DiscontinuityTests.foundAt10dB`.
+    }
+
     @Test("through a room, segments whose drift is known so loosely that their lines may tilt by more than half a frame over the reference are refused with the reason: a linear sweep at −20 ppm with a drop (±23.5 ppm) read its latency 0.34 samples off and a drop and a gap 10 830 and 19 144 frames late, speech at 3 ppm (±9.5 ppm) 0.45 off with its drop as 482 frames; speech in the other room at 3 ppm (±3.4 ppm) keeps its drop")
     func looseLinesThroughARoomAreRefused() throws {
         for c in [Self.driftingRoom(.linearSweep, driftPPM: -20, damage: .dropHigh, seed: 7), Self.driftingRoom(.speechLike, driftPPM: 3, damage: .dropHigh, seed: 3)] {
