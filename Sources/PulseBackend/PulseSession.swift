@@ -33,6 +33,10 @@ final class PulseSession: @unchecked Sendable {
     /// Frames wanted in `captured` before the read callback says it is done (0: no limit yet).
     private var captureGoal = 0
     private(set) var captureDone = false
+    /// Underflows and overflows counted when the capture reached its goal: after it the
+    /// writer stops and the playback stream drains, and the underflow that ends it (~one
+    /// buffer later) is no xrun of the run.
+    private(set) var xrunsAtCaptureDone: Int?
     private(set) var underflows = 0
     private(set) var overflows = 0
     private(set) var holes = 0
@@ -330,7 +334,13 @@ final class PulseSession: @unchecked Sendable {
     func setCaptureGoal(_ frames: Int) {
         captureGoal = frames
         captured.reserveCapacity(frames * channels + 65536)
-        if capturedFrames >= captureGoal { captureDone = true }
+        if capturedFrames >= captureGoal { markCaptureDone() }
+    }
+
+    /// The capture has reached its goal: the xruns so far are the run's. Lock held.
+    private func markCaptureDone() {
+        if !captureDone { xrunsAtCaptureDone = underflows + overflows }
+        captureDone = true
     }
 
     /// Frames captured since the record stream opened (those handed over by ``takeCaptured(from:)`` included).
@@ -392,7 +402,7 @@ final class PulseSession: @unchecked Sendable {
             lastRecordLatencySample = max(1, capturedFrames)
             if let l = latencyMicros(s) { recordLatencies.append(l) }
         }
-        if captureGoal > 0 && capturedFrames >= captureGoal { captureDone = true }
+        if captureGoal > 0 && capturedFrames >= captureGoal { markCaptureDone() }
     }
 
     /// `pa_stream_get_latency` in µs (signed), or nil while libpulse has no timing data. Lock held.
