@@ -202,8 +202,9 @@ public struct PulseLoop: AudioLoop {
     private func capture(_ session: PulseSession, _ writer: PulseWriter, _ granted: PulseSession.Granted, wantFrames: Int, notes: [String]) -> LoopCapture {
         let s = settings
         var notes = notes
-        let (captured, underflows, overflows, holes, recLat, atDone) = session.locked {
-            (session.captured, session.underflows, session.overflows, session.holes, session.recordLatencySamples, session.xrunsAtCaptureDone)
+        let (captured, underflows, overflows, holes, recLat, atDone, underflowFrames) = session.locked {
+            (session.captured, session.underflows, session.overflows, session.holes, session.recordLatencySamples, session.xrunsAtCaptureDone,
+             session.underflowFrames)
         }
         let start = writer.captureOffset
         let end = min(captured.count / s.channels, start + wantFrames)
@@ -221,6 +222,11 @@ public struct PulseLoop: AudioLoop {
         // the writer stops (a clean 1.4 s round trip counted one in CI, where the caller read
         // the count more than a buffer after the writer stopped).
         let xruns = atDone ?? (underflows + overflows)
+        let start0 = writer.captureOffset
+        let inRun = underflowFrames.map { $0 - start0 }.filter { $0 >= 0 && $0 <= wantFrames }
+        if !inRun.isEmpty {
+            notes.append("playback underflow(s) reported at capture frame(s) \(inRun.map(String.init).joined(separator: ", ")) of the run (the stimulus plays frames 0–\(writer.stimulusFrames ?? 0) into the sink; the capture holds it a round trip later)")
+        }
         if writer.xrunsBeforeStart > 0 {
             notes.append("\(writer.xrunsBeforeStart) of \(xruns) underflow/overflow callback(s) came during the preroll, before the stimulus; backend_xruns counts the \(xruns - writer.xrunsBeforeStart) from the stimulus on")
         }

@@ -38,6 +38,9 @@ final class PulseSession: @unchecked Sendable {
     /// buffer later) is no xrun of the run.
     private(set) var xrunsAtCaptureDone: Int?
     private(set) var underflows = 0
+    /// The capture frame (``capturedFrames``) at each underflow callback: where in the run the
+    /// server reported it (late by the notification's trip), for the run's notes.
+    private(set) var underflowFrames: [Int] = []
     private(set) var overflows = 0
     private(set) var holes = 0
     private var recordLatencies: [Double] = []
@@ -278,7 +281,9 @@ final class PulseSession: @unchecked Sendable {
             Unmanaged<PulseSession>.fromOpaque(ud!).takeUnretainedValue().overflows += 1
         }, ud)
         pa_stream_set_underflow_callback(play, { _, ud in
-            Unmanaged<PulseSession>.fromOpaque(ud!).takeUnretainedValue().underflows += 1
+            let session = Unmanaged<PulseSession>.fromOpaque(ud!).takeUnretainedValue()
+            session.underflows += 1
+            if session.underflowFrames.count < 64 { session.underflowFrames.append(session.capturedFrames) }
         }, ud)
         if pa_stream_connect_record(rec, source, &recAttr, flags) < 0 {
             throw .unavailable(serverLabel, "cannot record from source \(source): \(String(cString: pa_strerror(pa_context_errno(context))))")
