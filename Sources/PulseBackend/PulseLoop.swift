@@ -233,6 +233,12 @@ public struct PulseLoop: AudioLoop {
         if let n = s.writerStall?.note(first: writer.stalledAt, count: writer.stalls) { notes.append(n) }
         var got = LoopCapture(capture: capture, backendXruns: xruns - writer.xrunsBeforeStart, reportedLatencyFrames: reported, notes: notes)
         got.xrunsBeforeProbe = writer.xrunsBeforeStart
+        // The counted underflows placed where the capture was when each was reported (the
+        // record stream raises no overflows, so the counts are the underflows').
+        if overflows == 0 {
+            let counted = underflowFrames.indices.filter { $0 >= writer.xrunsBeforeStart && $0 < xruns }
+            got.reportedXruns = counted.map { ReportedXrun(what: "PA playback underflow", captureFrame: max(0, underflowFrames[$0] - start), frames: nil) }
+        }
         // pa_stream's overflow callback is for playback streams only: a record stream that
         // loses data says nothing.
         got.reportsCaptureOverruns = false

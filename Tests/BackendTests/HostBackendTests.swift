@@ -80,7 +80,13 @@ struct HostBackendTests {
             print("pulse round trip \(i): \(AudioFixture.describe(r)); max |diff| at the lag \(maxDiff.map { String($0) } ?? "n/a")")
             #expect(m.verdict != .noSignal, "the chirp was not found: \(m.reason ?? "")")
             #expect(m.verdict == .clean, "not clean at 40 ms: \(AudioFixture.describe(r))")
-            #expect(m.backendXruns == 0)
+            // No xrun, or only where nothing of the probe could be lost: PulseAudio's playback
+            // underflows are placed where the capture was when each was reported, and one
+            // inside the probe's span must be heard (CI counted one in clean round trips
+            // twice; the machine's scheduling, not the code's, decides whether one comes).
+            let account = m.xrunAccount
+            #expect(m.backendXruns == 0 || (account?.placed?.count == m.backendXruns && account?.silentXruns == 0),
+                    "\(m.backendXruns ?? -1) xrun(s), account \(account?.explanations ?? [])")
             #expect(r.loop.reportedLatencyFrames != nil, "pulse reported no latency")
             guard let lat = m.latency else { continue }
             // Bounds, in ms. Lower: 5 ms, i.e. half a minreq (10 ms here). The null sink's monitor
@@ -121,6 +127,9 @@ struct HostBackendTests {
         let gaps = m.events.filter { $0.kind == .gap }.map(\.sizeSamples).reduce(0, +)
         print("pulse stall: \(AudioFixture.describe(r)); analyzer gap total \(gaps) frames (\(Double(gaps) / 48) ms) for a 200 ms stall; backend xruns \(m.backendXruns ?? -1)")
         #expect((m.backendXruns ?? 0) >= 1, "no underflow reported for a 200 ms stall")
+        // Placed where the capture was when the server reported it, the underflow lies by the
+        // gap the analyzer heard (measured: reported at 24944, heard at 24919).
+        #expect(m.xrunAccount?.placed?.isEmpty == false && m.xrunAccount?.agrees == true, "\(m.xrunAccount?.explanations ?? [])")
         #expect(m.verdict == .crackle, "the analyzer did not see the stall: \(AudioFixture.describe(r))")
         #expect(gaps >= 48 * 100, "gaps total \(gaps) frames, expected about the stall (200 ms = 9600 frames)")
     }
