@@ -261,7 +261,8 @@ enum QEMUFixture {
 struct QEMUBackendTests {
     /// HDA with a 2 ms timer and 46.44 ms of PulseAudio latency: clean and bit-exact (gain 0 dB,
     /// SNR far above the 16-bit floor's), no guest xrun, QEMU's trace shows the output stream
-    /// starting and no overrun. The tighter 20 ms latency (25 ms round trip) also runs clean most
+    /// starting and no overrun (or, on a starved host, the overruns it traces and nothing else
+    /// heard). The tighter 20 ms latency (25 ms round trip) also runs clean most
     /// of the time, but one boot in a few loses a block there (a 66-frame drop with no QEMU-side
     /// witness, like the calibration's misses), and a test of "clean" needs the margin.
     ///
@@ -273,17 +274,26 @@ struct QEMUBackendTests {
         let r = try QEMUFixture.measure(settings, everyChannel: true)
         let m = r.measurement
         try QEMUFixture.expectChannels(m, swapped: false)
-        #expect(m.verdict == .clean, "events: \(m.events)")
+        let q = try #require(m.qemu)
+        let overruns = q.trace.filter { $0.name == "hda_audio_overrun" }
+        // Clean, unless QEMU itself traced its HDA ring overrunning: a host that takes half the
+        // guest's CPU (CI here read 48 % steal time) drops 2048-frame rings at any setting. Then
+        // QEMU's trace is the truth, and the analyzer must agree with it both ways (below: no
+        // traced overrun unheard, no drop or gap without a witness), and hear no click.
+        if overruns.isEmpty {
+            #expect(m.verdict == .clean, "events: \(m.events)")
+        } else {
+            #expect(!m.events.isEmpty && m.events.allSatisfy { $0.kind != .click }, "\(overruns.count) overruns traced; events: \(m.events)")
+            print("hda round trip: QEMU traced \(overruns.count) overrun(s) on this host; heard \(m.events.map { "\($0.kind.rawValue)×\($0.sizeSamples)" })")
+        }
         let ms = try #require(m.latency?.ms)
         let modelMS = try #require(try QEMUFixture.modelRoundTrip(settings)?.ms)
         let band = Double(QEMUFixture.hdaRingRestBandFrames) * 1000 / 48000
         #expect(abs(ms - modelMS) <= band, "HDA round trip \(ms) ms, the model's \(modelMS) ms, the rings' rest band ±\(band) ms")
         #expect(abs(m.gainDB ?? 99) < 0.1)
         #expect((m.snrDB ?? 0) > 50)
-        let q = try #require(m.qemu)
         #expect(q.guest.xruns == 0 && q.guest.linked == true && q.guest.bufferFrames == 3840)
         #expect(q.trace.contains { $0.name == "hda_audio_running" && $0.args.contains("st dac") })
-        #expect(!q.trace.contains { $0.name == "hda_audio_overrun" })
         #expect(q.witnessFlags.isEmpty, "\(q.witnessFlags)")
         #expect(q.argv.contains("hda-duplex,audiodev=snd0") && q.commandLine.contains("timer-period=2000"))
     }
@@ -331,18 +341,23 @@ struct QEMUBackendTests {
     /// it taken back out: the path's own round trip. (A period's latency is its probe's place
     /// against the stimulus, which moves with every frame the guest dropped or inserted before
     /// it.) Each period's path latency two ways: with the frames of the events heard in the earlier
-    /// periods of the same boot taken out, and with the period's own events taken out too. A
+    /// periods of the same boot taken out, and with the first one, two, … of the period's own
+    /// events (in time order) taken out too. A
     /// step in the separator before the period's probe (QEMU dropping its ring while the guest
     /// played silence) is reported in that period, and it moves that period's latency: a run
     /// here (2026-12-02) heard a 2048-frame drop there, and the period read 42.67 ms earlier
     /// than the earlier events explain, failing the test.
-    static func pathLatencyCandidates(_ report: SoakReport, periods: [Int], sameBoot: (Int, Int) -> Bool) -> [(earlier: Double, withOwn: Double)] {
+    static func pathLatencyCandidates(_ report: SoakReport, periods: [Int], sameBoot: (Int, Int) -> Bool) -> [(earlier: Double, withOwn: [Double])] {
         func frames(_ e: SoakEvent) -> Int { e.kind == "gap" || e.kind == "repeat" ? e.sizeSamples : e.kind == "drop" ? -e.sizeSamples : 0 }
         return report.soak.series.filter { periods.contains($0.period) }.compactMap { p in
             p.latencyMS.map { l in
                 let earlier = report.soak.events.filter { $0.period < p.period && sameBoot($0.period, p.period) }.reduce(0) { $0 + frames($1) }
-                let own = report.soak.events.filter { $0.period == p.period }.reduce(0) { $0 + frames($1) }
-                return (l - Double(earlier) * 1000 / 48000, l - Double(earlier + own) * 1000 / 48000)
+                // The period's own events in time order: the first few may lie before its probe
+                // (in the separator), the rest inside it (a CI run: six 2048-frame drops in one
+                // period, two of them before the probe).
+                let own = report.soak.events.filter { $0.period == p.period }.sorted { $0.timeS < $1.timeS }.map(frames)
+                let prefixes = own.indices.map { k in own[...k].reduce(0, +) }
+                return (l - Double(earlier) * 1000 / 48000, prefixes.map { l - Double(earlier + $0) * 1000 / 48000 })
             }
         }
     }
@@ -371,7 +386,7 @@ struct QEMUBackendTests {
             #expect(ms.count == 10, "chunk \(chunk): \(points)")
             let path = Self.pathLatencyCandidates(report, periods: points.map(\.period)) { $0 / 10 == $1 / 10 }
             let inRange = { (l: Double) in l > 40 && l < 120 }
-            #expect(path.allSatisfy { inRange($0.earlier) || inRange($0.withOwn) }, "chunk \(chunk): \(ms), without the earlier events' frames (and the period's own) \(path); events \(report.soak.events.map { "\($0.period):\($0.kind)×\($0.sizeSamples)" })")
+            #expect(path.allSatisfy { inRange($0.earlier) || $0.withOwn.contains(where: inRange) }, "chunk \(chunk): \(ms), without the earlier events' frames (and the period's own) \(path); events \(report.soak.events.map { "\($0.period):\($0.kind)×\($0.sizeSamples)" })")
             let moved = report.soak.events.filter { $0.period / 10 == chunk && ($0.kind == "gap" || $0.kind == "drop") }.reduce(0) { $0 + $1.sizeSamples }
             let spread = (ms.max() ?? 0) - (ms.min() ?? 0)
             #expect(spread <= (Double(moved) + 1) * 1000 / 48000, "chunk \(chunk): latency spread \(spread) ms with \(moved) frames of gaps and drops")
@@ -400,7 +415,7 @@ struct QEMUBackendTests {
         let ms = s.series.compactMap(\.latencyMS)
         let path = Self.pathLatencyCandidates(report, periods: periods) { _, _ in true }
         let inRange = { (l: Double) in l > 40 && l < 120 }
-        #expect(ms.count == 40 && path.allSatisfy { inRange($0.earlier) || inRange($0.withOwn) }, "\(ms), without the earlier events' frames (and the period's own) \(path)")
+        #expect(ms.count == 40 && path.allSatisfy { inRange($0.earlier) || $0.withOwn.contains(where: inRange) }, "\(ms), without the earlier events' frames (and the period's own) \(path)")
         let moved = s.events.filter { $0.kind == "gap" || $0.kind == "drop" }.reduce(0) { $0 + $1.sizeSamples }
         let spread = (ms.max() ?? 0) - (ms.min() ?? 0)
         #expect(spread <= (Double(moved) + 1) * 1000 / 48000, "latency spread \(spread) ms with \(moved) frames of gaps and drops")
