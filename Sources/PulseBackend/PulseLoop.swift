@@ -222,11 +222,6 @@ public struct PulseLoop: AudioLoop {
         // the writer stops (a clean 1.4 s round trip counted one in CI, where the caller read
         // the count more than a buffer after the writer stopped).
         let xruns = atDone ?? (underflows + overflows)
-        let start0 = writer.captureOffset
-        let inRun = underflowFrames.map { $0 - start0 }.filter { $0 >= 0 && $0 <= wantFrames }
-        if !inRun.isEmpty {
-            notes.append("playback underflow(s) reported at capture frame(s) \(inRun.map(String.init).joined(separator: ", ")) of the run (the stimulus plays frames 0–\(writer.stimulusFrames ?? 0) into the sink; the capture holds it a round trip later)")
-        }
         if writer.xrunsBeforeStart > 0 {
             notes.append("\(writer.xrunsBeforeStart) of \(xruns) underflow/overflow callback(s) came during the preroll, before the stimulus; backend_xruns counts the \(xruns - writer.xrunsBeforeStart) from the stimulus on")
         }
@@ -234,9 +229,10 @@ public struct PulseLoop: AudioLoop {
         var got = LoopCapture(capture: capture, backendXruns: xruns - writer.xrunsBeforeStart, reportedLatencyFrames: reported, notes: notes)
         got.xrunsBeforeProbe = writer.xrunsBeforeStart
         // The counted underflows placed where the capture was when each was reported (the
-        // record stream raises no overflows, so the counts are the underflows').
-        if overflows == 0 {
-            let counted = underflowFrames.indices.filter { $0 >= writer.xrunsBeforeStart && $0 < xruns }
+        // record stream raises no overflows, so the counts are the underflows'), when every
+        // one of them was kept (the session keeps the first 64).
+        let counted = underflowFrames.indices.filter { $0 >= writer.xrunsBeforeStart && $0 < xruns }
+        if overflows == 0, counted.count == xruns - writer.xrunsBeforeStart {
             got.reportedXruns = counted.map { ReportedXrun(what: "PA playback underflow", captureFrame: max(0, underflowFrames[$0] - start), frames: nil) }
         }
         // pa_stream's overflow callback is for playback streams only: a record stream that

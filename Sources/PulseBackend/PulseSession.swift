@@ -38,8 +38,8 @@ final class PulseSession: @unchecked Sendable {
     /// buffer later) is no xrun of the run.
     private(set) var xrunsAtCaptureDone: Int?
     private(set) var underflows = 0
-    /// The capture frame (``capturedFrames``) at each underflow callback: where in the run the
-    /// server reported it (late by the notification's trip), for the run's notes.
+    /// The capture frame (``capturedFrames``) at each of the first 64 underflow callbacks:
+    /// where in the run the server reported it (late by the notification's trip).
     private(set) var underflowFrames: [Int] = []
     private(set) var overflows = 0
     private(set) var holes = 0
