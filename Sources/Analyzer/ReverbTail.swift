@@ -568,19 +568,31 @@ extension RoundTripAnalysis {
     /// its new place (``AnalyzerTuning/reverbRealignFollowed``): there the windows and the
     /// response disagree, and nothing tells which is right (multitone with a drop: the
     /// response said 0.06 frames, the windows moved 0.01).
-    func realignedReverbTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, polarity: Double,
+    ///
+    /// The tail is also fitted again at the drift the track read, while that drift lies
+    /// ``AnalyzerTuning/reverbRefitDriftFrames`` from the one the tail in the reference was
+    /// fitted at (`tailDrift`): the windows against a tail fitted at one delay read a drifting
+    /// capture's drift shrunk toward none (−20 ppm read −14.0). Such a pass, on a track of one
+    /// segment, fits the tail over the whole reference: fitted over the segment alone, which
+    /// began where a log sweep's first octaves end, the tail held nothing of them, and the
+    /// windows there split off a segment 48 frames early. Its level moves with the drift, so
+    /// whether it followed the response's offset is not asked; the segment count still is.
+    func realignedReverbTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, polarity: Double, tailDrift: Double,
                              _ state: (points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double))
         -> (points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double) {
-        var current = state
+        var current = state, tailDrift = tailDrift
         for _ in 0..<tuning.reverbRealignPasses {
             guard let longest = Segment.longest(current.seg.segments) else { break }
             let s = onThePlainReference(longest, totalDrift: current.drift)
-            let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))
-            let p1 = min(plainRef.count, Int(s.refPosition(atCapture: Double(s.captureEnd))))
             let fitted = smearing(s.drift, over: plainRef.count)
-            guard p1 > p0,
-                  let offset = ReverbTail.directOffset(ref: plainRef, cap: cap, delay: s.level, drift: fitted, fs: reference.sampleRate, interp: interp, within: p0..<p1),
-                  abs(offset) > tuning.reverbRealignMin,
+            let redrifted = abs(fitted - tailDrift) * Double(plainRef.count) >= tuning.reverbRefitDriftFrames
+            let whole = redrifted && current.seg.segments.count == 1
+            let p0 = whole ? 0 : max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))
+            let p1 = whole ? plainRef.count : min(plainRef.count, Int(s.refPosition(atCapture: Double(s.captureEnd))))
+            guard p1 > p0 else { break }
+            let found = ReverbTail.directOffset(ref: plainRef, cap: cap, delay: s.level, drift: fitted, fs: reference.sampleRate, interp: interp, within: p0..<p1)
+            let offset = found.flatMap { abs($0) > tuning.reverbRealignMin ? $0 : nil } ?? 0
+            guard offset != 0 || redrifted,
                   let ref = ReverbTail.model(ref: plainRef, cap: cap, delay: s.level + offset, drift: fitted, fs: reference.sampleRate, interp: interp, within: p0..<p1) else { break }
             let points = track(ref, cap, find, polarity: polarity)
             guard points.count >= 1, !points.allSatisfy(\.ambiguous) else { break }
@@ -588,10 +600,12 @@ extension RoundTripAnalysis {
             var before = current.seg.segments, after = seg.segments
             mergeStepsInsideTheTail(&before)
             mergeStepsInsideTheTail(&after)
-            guard after.count <= before.count,
-                  let moved = Segment.longest(seg.segments).map({ $0.level - s.level }),
-                  moved * offset > 0, abs(moved) >= tuning.reverbRealignFollowed * abs(offset) else { break }
+            guard after.count <= before.count, let moved = Segment.longest(seg.segments).map({ $0.level - s.level }) else { break }
+            if offset != 0 && !redrifted {
+                guard moved * offset > 0, abs(moved) >= tuning.reverbRealignFollowed * abs(offset) else { break }
+            }
             current = (points, seg, model, drift)
+            tailDrift = fitted
         }
         return current
     }

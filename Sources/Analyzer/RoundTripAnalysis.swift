@@ -160,11 +160,14 @@ struct RoundTripAnalysis {
         if withTail == nil, tailHeard, let r = trackedUnderARefusedTail(plainRef, cap, find, points, seg, polarity: polarity) {
             (points, seg, model, totalDrift) = (r.points, r.seg, r.model, r.drift)
         }
+        // The drift the tail in the reference was fitted at (the stretch it was searched at, or none).
+        var tailDrift = tailStretch
         if withTail != nil, let r = refitReverbTail(plainRef, cap, find, seg.segments, totalDrift: totalDrift, polarity: polarity) {
+            tailDrift = smearing(totalDrift, over: plainRef.count)
             (points, seg, model, totalDrift) = (r.points, r.seg, r.model, r.drift)
         }
         if withTail != nil {
-            (points, seg, model, totalDrift) = realignedReverbTail(plainRef, cap, find, polarity: polarity, (points, seg, model, totalDrift))
+            (points, seg, model, totalDrift) = realignedReverbTail(plainRef, cap, find, polarity: polarity, tailDrift: tailDrift, (points, seg, model, totalDrift))
             mergeStepsInsideTheTail(&seg.segments)
         }
         // A step the windows could not follow under the tail: the tail fitted across it.
