@@ -565,6 +565,15 @@ struct AnalyzerTuning: Sendable {
     /// 21, 22, 19, 14, 15); at 0.02 a false event came back. Five passes instead of three
     /// did no better (multitone's wandered).
     var reverbRefitDriftFrames = 0.05
+    /// Those passes fit the tail at the windows' drift where it moves the capture at least
+    /// this many frames over the reference (elsewhere a tail is fitted at a drift from a
+    /// frame, ``reverbDriftSmearFrames``). Captures without drift read at most 1.3 ppm of it
+    /// through the rooms, 0.12 frames over 2 s, and stay fitted at one delay; at 3 ppm
+    /// (0.29 frames) the windows against a one-delay tail read the drift 0.4–1.5 ppm short.
+    /// On `bench rooms`: drifts within 0.5 ppm 58 of 84 at a frame, 61 at 0.2 (overconfident
+    /// 15, 11; latencies within 0.05 samples 69, 71); at 0.1 a 3 ppm log sweep read a false
+    /// click and multitone without drift 1.65 ppm.
+    var reverbRealignDriftFrames = 0.2
     /// A pass is taken only when the longest segment's level moves with the tail, by at least
     /// this share of the offset (music: 0.44 of 0.45 frames; multitone clean 0.14 of 0.11).
     var reverbRealignFollowed = 0.5

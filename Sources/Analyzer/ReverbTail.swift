@@ -569,7 +569,8 @@ extension RoundTripAnalysis {
     /// response disagree, and nothing tells which is right (multitone with a drop: the
     /// response said 0.06 frames, the windows moved 0.01).
     ///
-    /// The tail is also fitted again at the drift the track read, while that drift lies
+    /// The tail is also fitted again at the drift the track read (where it moves the capture
+    /// ``AnalyzerTuning/reverbRealignDriftFrames`` over the reference), while that drift lies
     /// ``AnalyzerTuning/reverbRefitDriftFrames`` from the one the tail in the reference was
     /// fitted at (`tailDrift`): the windows against a tail fitted at one delay read a drifting
     /// capture's drift shrunk toward none (−20 ppm read −14.0). Such a pass, on a track of one
@@ -584,7 +585,7 @@ extension RoundTripAnalysis {
         for _ in 0..<tuning.reverbRealignPasses {
             guard let longest = Segment.longest(current.seg.segments) else { break }
             let s = onThePlainReference(longest, totalDrift: current.drift)
-            let fitted = smearing(s.drift, over: plainRef.count)
+            let fitted = abs(s.drift) * Double(plainRef.count) >= tuning.reverbRealignDriftFrames ? s.drift : 0
             let redrifted = abs(fitted - tailDrift) * Double(plainRef.count) >= tuning.reverbRefitDriftFrames
             let whole = redrifted && current.seg.segments.count == 1
             let p0 = whole ? 0 : max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))
