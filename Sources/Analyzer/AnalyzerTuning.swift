@@ -574,6 +574,13 @@ struct AnalyzerTuning: Sendable {
     /// 15, 11; latencies within 0.05 samples 69, 71); at 0.1 a 3 ppm log sweep read a false
     /// click and multitone without drift 1.65 ppm.
     var reverbRealignDriftFrames = 0.2
+    /// Where the tail stays fitted at one delay (the windows read too little drift to fit it
+    /// at theirs), their drift is shrunk toward none by an amount their scatter does not
+    /// show, and its stated uncertainty takes this share of the drift read in quadrature.
+    /// Measured, the truth lay 0.26–0.95 of the drift read beyond it: at 3 ppm through the
+    /// rooms (`bench rooms`) a log and a linear sweep read 1.69 and 1.54 ppm at ±0.10 (1.31
+    /// and 1.46 off), music and speech 0.26–0.39 of theirs; at −20 ppm a log sweep −14.0 (0.43).
+    var oneDelayTailDriftShrink = 0.5
     /// A pass is taken only when the longest segment's level moves with the tail, by at least
     /// this share of the offset (music: 0.44 of 0.45 frames; multitone clean 0.14 of 0.11).
     var reverbRealignFollowed = 0.5

@@ -578,10 +578,11 @@ extension RoundTripAnalysis {
     /// began where a log sweep's first octaves end, the tail held nothing of them, and the
     /// windows there split off a segment 48 frames early. Its level moves with the drift, so
     /// whether it followed the response's offset is not asked; the segment count still is.
-    func realignedReverbTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, polarity: Double, tailDrift: Double,
+    /// `tailDrift` is left at the drift the returned track's tail was fitted at.
+    func realignedReverbTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, polarity: Double, tailDrift: inout Double,
                              _ state: (points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double))
         -> (points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double) {
-        var current = state, tailDrift = tailDrift
+        var current = state
         for _ in 0..<tuning.reverbRealignPasses {
             guard let longest = Segment.longest(current.seg.segments) else { break }
             let s = onThePlainReference(longest, totalDrift: current.drift)

@@ -167,7 +167,7 @@ struct RoundTripAnalysis {
             (points, seg, model, totalDrift) = (r.points, r.seg, r.model, r.drift)
         }
         if withTail != nil {
-            (points, seg, model, totalDrift) = realignedReverbTail(plainRef, cap, find, polarity: polarity, tailDrift: tailDrift, (points, seg, model, totalDrift))
+            (points, seg, model, totalDrift) = realignedReverbTail(plainRef, cap, find, polarity: polarity, tailDrift: &tailDrift, (points, seg, model, totalDrift))
             mergeStepsInsideTheTail(&seg.segments)
         }
         // A step the windows could not follow under the tail: the tail fitted across it.
@@ -211,7 +211,8 @@ struct RoundTripAnalysis {
         // the model agree with them: their drift read 0.4–1.7 ppm off at a stated 0.10–0.18
         // (`bench rooms`, the corpus's linear sweep through the room). It is not reported.
         if steppedTail { seg.driftKnown = false }
-        return explained(m, find, points, &seg, model: model, plain: plainRef, curved: curved != nil, tail: withTail != nil, tailAcrossSteps: steppedTail, cap: cap, totalDrift: totalDrift)
+        return explained(m, find, points, &seg, model: model, plain: plainRef, curved: curved != nil, tail: withTail != nil, tailAcrossSteps: steppedTail,
+                         oneDelayTail: withTail != nil && tailDrift == 0, cap: cap, totalDrift: totalDrift)
     }
 
     /// Found globally but no window could be tracked (very low SNR): the latency from the
@@ -232,7 +233,8 @@ struct RoundTripAnalysis {
     /// room's reverberation tail (``Explainer/tailFrames``); `tailAcrossSteps`: fitted across
     /// the capture's steps (``Explainer/tailAcrossSteps``).
     func explained(_ m0: LoopMeasurement, _ find: GlobalFind, _ points: [TrackPoint], _ seg: inout Segmenter.Output,
-                   model: [Float], plain: [Float], curved: Bool, tail: Bool = false, tailAcrossSteps: Bool = false, cap: [Float], totalDrift: Double) -> LoopMeasurement {
+                   model: [Float], plain: [Float], curved: Bool, tail: Bool = false, tailAcrossSteps: Bool = false, oneDelayTail: Bool = false,
+                   cap: [Float], totalDrift: Double) -> LoopMeasurement {
         var m = m0
         let fs = reference.sampleRate
         // 4 + 5. Explain steps, scan for clicks.
@@ -254,6 +256,11 @@ struct RoundTripAnalysis {
         m.latency = .init(samples: seg.segments[0].delay(atRef: 0), sampleRate: fs, confidence: find.z)
         m.driftPPM = seg.driftKnown ? totalDrift * 1e6 : nil
         m.driftUncertaintyPPM = max(seg.driftSE * Segmenter.correlatedResiduals(seg.segments) * 1e6, tuning.driftUncertaintyFloorPPM)   // kept only with a drift (`sanitized`)
+        // Against a room's tail fitted at one delay the windows read a drift shrunk toward none,
+        // by what no scatter of theirs shows (``AnalyzerTuning/oneDelayTailDriftShrink``).
+        if oneDelayTail, let u = m.driftUncertaintyPPM {
+            m.driftUncertaintyPPM = (u * u + pow(tuning.oneDelayTailDriftShrink * totalDrift * 1e6, 2)).squareRoot()
+        }
         m.snrDB = result.snrDB
         // 6. Refuse fragments, and a stretch the segments claim but do not explain.
         let ambiguousShare = Double(points.filter(\.ambiguous).count) / Double(points.count)

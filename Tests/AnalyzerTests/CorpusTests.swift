@@ -432,6 +432,17 @@ struct CorpusTests {
         }
     }
 
+    @Test("through a room whose capture drifts 3 ppm, where the windows read too little drift to fit the tail at theirs (a log and a linear sweep in the first room), the drift read short is within twice its stated uncertainty: against the tail fitted at one delay they read 1.69 and 1.54 ppm at a stated ±0.10, until the uncertainty took half the drift read for the shrinkage")
+    func oneDelayTailStatesItsShrinkage() throws {
+        for family in [Corpus.Family.logSweep, .linearSweep] {
+            let c = Self.driftingRoom(family, driftPPM: 3, seed: 7)
+            let (m, _, s) = try Self.run(c)
+            // Measured: 1.31 and 1.46 ppm off, at ±0.85 and ±0.78.
+            let u = try #require(m.driftUncertaintyPPM, "\(c.name): no drift")
+            #expect((s.driftError ?? .infinity) <= 2 * u, "\(c.name): drift \(m.driftPPM ?? .nan) ppm, stated uncertainty \(u)")
+        }
+    }
+
     @Test("linear sweeps through a room whose capture drifts (−20 and 300 ppm at one room, −1000 at another): no events and the latency within 0.05 samples. The room's misfit as the sweep passed a resonance left a tonal residual of 13–17 frames (flatness 0.014–0.12) that read as a click, until bursts of 13 frames and more were judged by their flatness too, not only those over 32")
     func linearSweepThroughADriftingRoomHasNoClicks() throws {
         for (ppm, seed) in [(-20.0, UInt64(3)), (300, 3), (-1000, 7)] {
