@@ -554,13 +554,15 @@ struct AnalyzerTuning: Sendable {
     /// …while the direct sound lies more than this (frames) from where the tail was fitted:
     /// a hundredth of a frame is below what the windows tell through a room.
     var reverbRealignMin = 0.01
-    /// …or while the track's drift, where it smears a tail (``RoundTripAnalysis/smearing(_:over:)``),
-    /// lies this many frames over the reference from the drift the tail was fitted at. A tail
+    /// …or while the drift a pass would fit the tail at (the track's, from
+    /// ``reverbRealignDriftFrames``) lies this many frames over the reference from the drift
+    /// the tail was fitted at. A tail
     /// fitted at one delay on a capture drifting 1.9 frames (−20 ppm over 2 s) holds the
     /// direct sound smeared over its lags, and the windows tracked against it read the drift
     /// shrunk toward the fit's: a log sweep −14.0 ppm at a stated ±0.28, its latency 0.53
     /// samples off. Each pass fits the tail again at the drift the last one read. On `bench
-    /// rooms`, drifts read within 0.5 ppm: 51 of 84 with no refit, 53 at 0.5 frames, 53 at
+    /// rooms` (with the tail fitted at a drift from a frame), drifts read within 0.5 ppm: 51
+    /// of 84 with no refit, 53 at 0.5 frames, 53 at
     /// 0.25, 58 at 0.1, 58 at 0.05 (and those off by more than twice their stated uncertainty
     /// 21, 22, 19, 14, 15); at 0.02 a false event came back. Five passes instead of three
     /// did no better (multitone's wandered).
