@@ -330,7 +330,7 @@ extension RoundTripAnalysis {
     /// misaligned at the whole-signal delay, and smear the tail they are fitted into. Returns
     /// the new reference and the track and segments against it (nil when the refit fails).
     func refitReverbTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, _ segments: [Segment], totalDrift: Double, polarity: Double)
-        -> (ref: [Float], points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double)? {
+        -> (ref: [Float], points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double, tailDrift: Double)? {
         guard steppedApart(segments), let longest = Segment.longest(segments) else { return nil }
         return trackedOnTail(plainRef, cap, find, line: onThePlainReference(longest, totalDrift: totalDrift),
                              capture: longest.captureStart..<longest.captureEnd, polarity: polarity)
@@ -363,17 +363,19 @@ extension RoundTripAnalysis {
 
     /// The tail fitted on the capture aligned on `line` over the reference frames heard in
     /// capture frames `capture` (at least ``AnalyzerTuning/reverbRefitMinSeconds`` of them),
-    /// and the capture tracked and segmented against it; nil when the fit or the track fails.
+    /// and the capture tracked and segmented against it, with the drift the tail was fitted at;
+    /// nil when the fit or the track fails.
     func trackedOnTail(_ plainRef: [Float], _ cap: [Float], _ find: GlobalFind, line s: Segment, capture: Range<Int>, polarity: Double)
-        -> (ref: [Float], points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double)? {
+        -> (ref: [Float], points: [TrackPoint], seg: Segmenter.Output, model: [Float], drift: Double, tailDrift: Double)? {
         let p0 = max(0, Int(s.refPosition(atCapture: Double(capture.lowerBound)).rounded(.up)))
         let p1 = min(plainRef.count, Int(s.refPosition(atCapture: Double(capture.upperBound))))
         guard Double(p1 - p0) >= tuning.reverbRefitMinSeconds * Double(reference.sampleRate) else { return nil }
-        guard let ref = ReverbTail.model(ref: plainRef, cap: cap, delay: s.level, drift: smearing(s.drift, over: plainRef.count), fs: reference.sampleRate, interp: interp, within: p0..<p1) else { return nil }
+        let tailDrift = smearing(s.drift, over: plainRef.count)
+        guard let ref = ReverbTail.model(ref: plainRef, cap: cap, delay: s.level, drift: tailDrift, fs: reference.sampleRate, interp: interp, within: p0..<p1) else { return nil }
         let points = track(ref, cap, find, polarity: polarity)
         guard points.count >= 1, !points.allSatisfy(\.ambiguous) else { return nil }
         let (seg, model, drift) = segment(ref, cap, find, points, polarity: polarity)
-        return (ref, points, seg, model, drift)
+        return (ref, points, seg, model, drift, tailDrift)
     }
 
     /// The capture re-tracked against a tail fitted across a step the windows could not follow
@@ -603,9 +605,8 @@ extension RoundTripAnalysis {
             mergeStepsInsideTheTail(&before)
             mergeStepsInsideTheTail(&after)
             guard after.count <= before.count, let moved = Segment.longest(seg.segments).map({ $0.level - s.level }) else { break }
-            if offset != 0 && !redrifted {
-                guard moved * offset > 0, abs(moved) >= tuning.reverbRealignFollowed * abs(offset) else { break }
-            }
+            // A pass that moves the drift moves the level with it: only an offset alone is followed.
+            guard redrifted || (moved * offset > 0 && abs(moved) >= tuning.reverbRealignFollowed * abs(offset)) else { break }
             current = (points, seg, model, drift)
             tailDrift = fitted
         }

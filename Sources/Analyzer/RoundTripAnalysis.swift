@@ -163,8 +163,7 @@ struct RoundTripAnalysis {
         // The drift the tail in the reference was fitted at (the stretch it was searched at, or none).
         var tailDrift = tailStretch
         if withTail != nil, let r = refitReverbTail(plainRef, cap, find, seg.segments, totalDrift: totalDrift, polarity: polarity) {
-            tailDrift = smearing(totalDrift, over: plainRef.count)
-            (points, seg, model, totalDrift) = (r.points, r.seg, r.model, r.drift)
+            (points, seg, model, totalDrift, tailDrift) = (r.points, r.seg, r.model, r.drift, r.tailDrift)
         }
         if withTail != nil {
             (points, seg, model, totalDrift) = realignedReverbTail(plainRef, cap, find, polarity: polarity, tailDrift: &tailDrift, (points, seg, model, totalDrift))
