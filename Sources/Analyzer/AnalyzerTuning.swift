@@ -417,6 +417,10 @@ struct AnalyzerTuning: Sendable {
     /// ppm off, up to 22 of those errors; with this floor every corpus case lies within 3.8 of
     /// its uncertainty (`driftUncertaintyCoversTheError`).
     var driftUncertaintyFloorPPM = 0.1
+    /// The latency's stated uncertainty is never less than this (samples): what the windows'
+    /// scatter cannot see, the interpolator's own error (`bench accuracy`: fractional delays
+    /// read at worst 0.0011 samples off at 20 dB).
+    var latencyUncertaintyFloorSamples = 0.002
     /// Through a room, segments whose lines may tilt by more than this over the reference
     /// (frames, the drift's standard error times the reference's length) are refused
     /// (``RoundTripAnalysis/refusalOfLooseLinesThroughARoom(_:frames:)``): the two room cases

@@ -73,6 +73,7 @@ struct RoundTripAnalysis {
         if let d = m.driftPPM, !d.isFinite { m.driftPPM = nil }
         // No uncertainty without a drift, wherever the drift was dropped, nor an unbounded one.
         if m.driftPPM == nil || !(m.driftUncertaintyPPM?.isFinite ?? false) { m.driftUncertaintyPPM = nil }
+        if m.latency == nil || !(m.latencyUncertaintySamples?.isFinite ?? false) { m.latencyUncertaintySamples = nil }
         if let v = m.snrDB, !v.isFinite { m.snrDB = nil }
         if let v = m.gainDB, !v.isFinite { m.gainDB = nil }
         let last = max(0, capture.frames - 1)
@@ -214,6 +215,37 @@ struct RoundTripAnalysis {
                          oneDelayTail: withTail != nil && tailDrift == 0, cap: cap, totalDrift: totalDrift)
     }
 
+    /// The latency's standard uncertainty (samples): the first segment's level's standard
+    /// error from its windows (``WholeFrameSteps/levelSE(_:)``, or `levelSE` where the level
+    /// was tied to a later segment's), and the drift's uncertainty carried from the windows'
+    /// centre back to the reference's first frame (`driftUncertainty`, a fraction), in
+    /// quadrature, and never less than
+    /// ``AnalyzerTuning/latencyUncertaintyFloorSamples``. Nil where the level has no windows
+    /// to judge it by (a segment shorter than a window, or one whose level is the whole
+    /// segment's correlation peak).
+    func latencyUncertainty(_ first: Segment, levelSE tied: Double?, driftUncertainty: Double) -> Double? {
+        guard !first.short, !first.refined else { return nil }
+        // The windows the level is the mean of (``Segmenter/level(of:drift:)``): those that
+        // agree with the run's median. One locked a period off is no measure of the level's error.
+        let es = first.points.map { $0.d - first.drift * $0.pc }
+        let med = median(es)
+        let pts = zip(first.points, es).filter { p, e in
+            p.sigma > 0 && p.sigma.isFinite && abs(e - med) < max(tuning.levelOutlierMin, tuning.levelOutlierSigmas * p.sigma)
+        }
+        guard pts.count >= 2 else { return nil }
+        var w = 0.0, chi = 0.0, centre = 0.0
+        for (p, e) in pts {
+            let wi = 1 / (p.sigma * p.sigma)
+            w += wi
+            chi += (e - first.level) * (e - first.level) * wi
+            centre += p.pc * wi
+        }
+        centre /= w
+        let own = (max(1, chi / Double(pts.count - 1)) / w).squareRoot() * Segmenter.correlatedResiduals([first])
+        let se = tied ?? own
+        return max(tuning.latencyUncertaintyFloorSamples, (se * se + pow(centre * driftUncertainty, 2)).squareRoot())
+    }
+
     /// Found globally but no window could be tracked (very low SNR): the latency from the
     /// whole-signal peak only.
     func untracked(_ m0: LoopMeasurement, _ find: GlobalFind) -> LoopMeasurement {
@@ -251,7 +283,11 @@ struct RoundTripAnalysis {
         m.events = result.events
         m.crackles = result.events.count
         m.verdict = result.events.isEmpty ? .clean : .crackle
-        if !tail, let tied = WholeFrameSteps.tiedFirstLevel(seg.segments, totalDrift: totalDrift) { seg.segments[0].level = tied }
+        var tiedSE: Double?
+        if !tail, let tied = WholeFrameSteps.tiedFirst(seg.segments, totalDrift: totalDrift) {
+            seg.segments[0].level = tied.level
+            tiedSE = tied.se
+        }
         m.latency = .init(samples: seg.segments[0].delay(atRef: 0), sampleRate: fs, confidence: find.z)
         m.driftPPM = seg.driftKnown ? totalDrift * 1e6 : nil
         m.driftUncertaintyPPM = max(seg.driftSE * Segmenter.correlatedResiduals(seg.segments) * 1e6, tuning.driftUncertaintyFloorPPM)   // kept only with a drift (`sanitized`)
@@ -260,6 +296,11 @@ struct RoundTripAnalysis {
         if oneDelayTail, let u = m.driftUncertaintyPPM {
             m.driftUncertaintyPPM = (u * u + pow(tuning.oneDelayTailDriftShrink * totalDrift * 1e6, 2)).squareRoot()
         }
+        // A drift not reported is not known: the level carried back along it may be off by
+        // as much as the drift itself (none may be the truth) and its fit's error.
+        let driftError = seg.driftSE * Segmenter.correlatedResiduals(seg.segments)
+        let driftUncertainty = seg.driftKnown ? (m.driftUncertaintyPPM ?? 0) * 1e-6 : (driftError * driftError + totalDrift * totalDrift).squareRoot()
+        m.latencyUncertaintySamples = latencyUncertainty(seg.segments[0], levelSE: tiedSE, driftUncertainty: driftUncertainty)
         m.snrDB = result.snrDB
         // 6. Refuse fragments, and a stretch the segments claim but do not explain.
         let ambiguousShare = Double(points.filter(\.ambiguous).count) / Double(points.count)

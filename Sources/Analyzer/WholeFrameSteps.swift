@@ -49,7 +49,10 @@ enum WholeFrameSteps {
     /// tie does not hold (see the type's description).
     /// `totalDrift`: the capture's drift against the plain reference (the segments' own is
     /// against the reference stretched by it).
-    static func tiedFirstLevel(_ segments: [Segment], totalDrift: Double) -> Double? {
+    static func tiedFirstLevel(_ segments: [Segment], totalDrift: Double) -> Double? { tiedFirst(segments, totalDrift: totalDrift)?.level }
+
+    /// ``tiedFirstLevel(_:totalDrift:)`` with the tied level's standard error.
+    static func tiedFirst(_ segments: [Segment], totalDrift: Double) -> (level: Double, se: Double)? {
         let tuning = AnalyzerTuning.standard
         guard segments.count > 1, let se0 = levelSE(segments[0]), se0 >= tuning.wholeFrameMinSE else { return nil }
         let first = segments[0]
@@ -60,6 +63,6 @@ enum WholeFrameSteps {
         guard whole != 0, abs(whole * totalDrift) <= tuning.wholeFrameDriftFrames,
               abs(step - whole) <= tuning.wholeFrameSigmas * (se0 * se0 + se * se).squareRoot() else { return nil }
         let (w0, w) = (1 / (se0 * se0), 1 / (se * se))
-        return (w0 * first.level + w * (best.level - whole)) / (w0 + w)
+        return ((w0 * first.level + w * (best.level - whole)) / (w0 + w), (1 / (w0 + w)).squareRoot())
     }
 }

@@ -106,6 +106,10 @@ public struct LoopMeasurement: Codable, Sendable, Equatable {
     /// than their noise says), and never less than a floor the fit cannot see
     /// (``Analyzer``'s `driftUncertaintyFloorPPM`). Present only with a drift.
     public var driftUncertaintyPPM: Double?
+    /// The standard uncertainty of `latency.samples`, in samples (`latency_uncertainty_samples`).
+    /// See ``Analyzer``'s `latencyUncertainty` for what it holds. Present only with a latency,
+    /// and only where the windows the latency is read from can state one.
+    public var latencyUncertaintySamples: Double?
     /// Latency the audio API itself reported for the loop, in frames, when it reports one.
     public var backendReportedLatency: Double?
     /// The card model's ground truth, for `sim` runs.
@@ -155,6 +159,7 @@ public struct LoopMeasurement: Codable, Sendable, Equatable {
         case backendXruns = "backend_xruns"
         case reason
         case driftUncertaintyPPM = "drift_uncertainty_ppm"
+        case latencyUncertaintySamples = "latency_uncertainty_samples"
         case backendReportedLatency = "backend_reported_latency_samples"
         case truth
         case latencyBreakdownMS = "latency_breakdown_ms"
@@ -184,6 +189,7 @@ public struct LoopMeasurement: Codable, Sendable, Equatable {
         try c.encode(backendXruns, forKey: .backendXruns)
         try c.encodeIfPresent(reason, forKey: .reason)
         try c.encodeIfPresent(driftUncertaintyPPM.map(JSONNumber.init), forKey: .driftUncertaintyPPM)
+        try c.encodeIfPresent(latencyUncertaintySamples.map(JSONNumber.init), forKey: .latencyUncertaintySamples)
         try c.encodeIfPresent(backendReportedLatency, forKey: .backendReportedLatency)
         try c.encodeIfPresent(truth, forKey: .truth)
         try c.encodeIfPresent(latencyBreakdownMS, forKey: .latencyBreakdownMS)

@@ -46,12 +46,14 @@ enum Summary {
         guard let l = m.latency else { return [] }
         let conf = l.confidence.map { String(format: ", confidence %.1f", $0) } ?? ""
         guard let h = m.headline, h.segmentCount > 1 else {
-            return [String(format: "latency: %.3f ms (%.3f samples at %d Hz)", l.ms, l.samples, m.sampleRate) + conf]
+            let u = m.latencyUncertaintySamples.map { String(format: " ± %.3f", $0) } ?? ""
+            return [String(format: "latency: %.3f ms (%.3f%@ samples at %d Hz)", l.ms, l.samples, u, m.sampleRate) + conf]
         }
         return [
             String(format: "latency: %.3f ms (%.3f samples at %d Hz) over %.1f %% of the probe (segment %d of %d)",
                    h.dominantMS, h.dominantSamples, m.sampleRate, 100 * h.dominantShare, h.dominantSegment + 1, h.segmentCount) + conf,
-            String(format: "  over the run: min %.3f ms, max %.3f ms; at the start %.3f ms, at the end %.3f ms", h.minMS, h.maxMS, h.startMS, h.endMS),
+            String(format: "  over the run: min %.3f ms, max %.3f ms; at the start %.3f ms%@, at the end %.3f ms", h.minMS, h.maxMS, h.startMS,
+                   m.latencyUncertaintySamples.map { String(format: " (± %.3f samples)", $0) } ?? "", h.endMS),
         ]
     }
 

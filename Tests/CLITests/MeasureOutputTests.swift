@@ -130,7 +130,8 @@ struct MeasureOutputTests {
         // the remaining 65520 at 1020.25 (21.255 ms): that one dominates (68.6 % of what came back).
         #expect(r.stdout.contains("latency: 21.255 ms (1020.25"), "\(r.stdout)")
         #expect(r.stdout.contains("segment 2 of 2"), "\(r.stdout)")
-        #expect(r.stdout.contains("min 21.255 ms, max 31.255 ms; at the start 31.255 ms, at the end 21.255 ms"), "\(r.stdout)")
+        #expect(r.stdout.contains("min 21.255 ms, max 31.255 ms; at the start 31.255 ms (± 0.0"), "\(r.stdout)")
+        #expect(r.stdout.contains(" samples), at the end 21.255 ms"), "\(r.stdout)")
         let segs = r.stdout.split(separator: "\n").filter { $0.hasPrefix("  1: ") || $0.hasPrefix("  2: ") }
         #expect(segs.count == 2)
         #expect(segs.first?.contains("latency 31.255 ms") == true && segs.last?.contains("latency 21.255 ms") == true, "\(segs)")
@@ -138,8 +139,13 @@ struct MeasureOutputTests {
         let json = dir + "/headline.json"
         _ = try run(["analyze", "--reference", c.ref, "--capture", c.dropped, "--json", json, "--quiet"])
         #expect(SchemaCheck.validate(jsonPath: json, schema: "measurement.schema.json") == nil)
-        let h = try #require(try measurement(json).headline)
+        let m = try measurement(json)
+        let h = try #require(m.headline)
         #expect(abs(h.dominantSamples - 1020.25) < 0.05 && h.dominantSegment == 1 && h.segmentCount == 2)
+        // The contract's latency (the first segment's, truth 1500.25) with its stated uncertainty,
+        // which covers the error and is a few thousandths of a sample, as the windows measure it.
+        let l = try #require(m.latency?.samples), u = try #require(m.latencyUncertaintySamples)
+        #expect(abs(l - 1500.25) <= 4 * u && u < 0.01, "latency \(l) ± \(u), truth 1500.25")
         #expect(abs(h.dominantShare - 65520.0 / 95520) < 0.001, "\(h.dominantShare)")
     }
 

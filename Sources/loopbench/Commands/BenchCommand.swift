@@ -173,7 +173,7 @@ struct BenchCommand: ParsableCommand {
     /// coloured paths bias it).
     struct CorpusRow {
         var cases = 0, clean = 0, worstClean = 0.0, worstAll = 0.0, noLatency = 0, within = 0, found = 0, expected = 0
-        var falseEvents = 0, falseCases = 0, worstDrift = 0.0, worstStill = 0.0, driftsRead = 0, driftsOverconfident = 0
+        var falseEvents = 0, falseCases = 0, worstDrift = 0.0, worstStill = 0.0, driftsRead = 0, driftsOverconfident = 0, latenciesOverconfident = 0
 
         /// The latency error within which a case counts as measured in the rooms table: the
         /// issue's target for every clean case.
@@ -183,12 +183,15 @@ struct BenchCommand: ParsableCommand {
         static let driftTargetPPM = 0.5
         /// …and by more than this many times the uncertainty the measurement states with it
         /// (one standard uncertainty: were the errors Gaussian, one in twenty would lie past twice it).
+        /// A latency counts as overconfident alike: off by more than ``withinSamples`` and by
+        /// more than this many times its stated uncertainty (none stated counts as none).
         static let overconfidenceFactor = 2.0
 
-        mutating func add(_ c: Corpus.Case, _ s: Corpus.Score, statedUncertaintyPPM: Double?) {
+        mutating func add(_ c: Corpus.Case, _ s: Corpus.Score, statedUncertaintyPPM: Double?, statedLatencyUncertainty: Double?) {
             cases += 1
             if let e = s.latencyError {
                 worstAll = max(worstAll, e)
+                if e > Self.withinSamples, e > Self.overconfidenceFactor * (statedLatencyUncertainty ?? 0) { latenciesOverconfident += 1 }
                 if e <= Self.withinSamples { within += 1 }
                 if c.damage == .none, c.path == .direct, c.quirk == .none, c.driftPPM == 0 { clean += 1; worstClean = max(worstClean, e) }
             } else { noLatency += 1 }
@@ -213,10 +216,10 @@ struct BenchCommand: ParsableCommand {
             let b = Corpus.build(c)
             let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.sampleRate, mono: b.reference), capture: AudioBuffer(sampleRate: c.sampleRate, mono: b.capture))
             let s = Corpus.score(m, c, b)
-            rows[c.family, default: CorpusRow()].add(c, s, statedUncertaintyPPM: m.driftUncertaintyPPM)
+            rows[c.family, default: CorpusRow()].add(c, s, statedUncertaintyPPM: m.driftUncertaintyPPM, statedLatencyUncertainty: m.latencyUncertaintySamples)
             count += 1
             if cases {
-                let lat = s.latencyError.map { String(format: "%.4f", $0) } ?? "none"
+                let lat = (s.latencyError.map { String(format: "%.4f", $0) } ?? "none") + (m.latencyUncertaintySamples.map { String(format: " (±%.4f)", $0) } ?? "")
                 if only != nil { print("    truth \(b.truth); segments " + (m.segments ?? []).map { "\($0.captureStart)..<\($0.captureEnd) @\(String(format: "%.3f", $0.delaySamples))" }.joined(separator: ", ")) }
                 print("  \(c.name) seed=\(c.seed): \(m.verdict.rawValue) err \(lat) found \(s.found)/\(s.expected) false \(s.falseEvents)\(s.driftError.map { String(format: " drift err %.2f ppm", $0) } ?? "")\(m.driftUncertaintyPPM.map { String(format: " (±%.2f)", $0) } ?? "") \(EventMatch.describe(m.events))\(m.reason.map { " (\(only == nil && $0.count > 60 ? $0.prefix(59) + "…" : $0))" } ?? "")")
             }
@@ -242,7 +245,7 @@ struct BenchCommand: ParsableCommand {
             t.cases += r.cases; t.within += r.within; t.noLatency += r.noLatency; t.found += r.found; t.expected += r.expected
             t.falseEvents += r.falseEvents; t.falseCases += r.falseCases
             t.worstAll = max(t.worstAll, r.worstAll); t.worstDrift = max(t.worstDrift, r.worstDrift); t.worstStill = max(t.worstStill, r.worstStill)
-            t.driftsRead += r.driftsRead; t.driftsOverconfident += r.driftsOverconfident
+            t.driftsRead += r.driftsRead; t.driftsOverconfident += r.driftsOverconfident; t.latenciesOverconfident += r.latenciesOverconfident
         }
         printTable(rows, total: total, first: "latency within \(CorpusRow.withinSamples) samples | worst latency error | no latency | drops found") { r in
             String(format: "%d | %.3f | %d | %d/%d", r.within, r.worstAll, r.noLatency, r.found, r.expected)
@@ -252,11 +255,11 @@ struct BenchCommand: ParsableCommand {
     /// A Markdown table of `rows` by family (and `total`, when given, as "all"): `first` names
     /// the columns `cells` prints, then the false events and the drift errors every table has.
     func printTable(_ rows: [Corpus.Family: CorpusRow], total: CorpusRow? = nil, first: String, cells: (CorpusRow) -> String) {
-        print("| family | cases | \(first) | false events (cases) | worst drift error (ppm) | worst drift read without drift (ppm) | drifts read: overconfident |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        print("| family | cases | \(first) | false events (cases) | worst drift error (ppm) | worst drift read without drift (ppm) | drifts read: overconfident | latencies overconfident |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         let named = Corpus.Family.allCases.compactMap { f in rows[f].map { (f.rawValue, $0) } } + (total.map { [("all", $0)] } ?? [])
         for (name, r) in named {
-            print("| \(name) | \(r.cases) | \(cells(r)) | " + String(format: "%d (%d) | %.2f | %.2f | %d: %d |", r.falseEvents, r.falseCases, r.worstDrift, r.worstStill, r.driftsRead, r.driftsOverconfident))
+            print("| \(name) | \(r.cases) | \(cells(r)) | " + String(format: "%d (%d) | %.2f | %.2f | %d: %d | %d |", r.falseEvents, r.falseCases, r.worstDrift, r.worstStill, r.driftsRead, r.driftsOverconfident, r.latenciesOverconfident))
         }
     }
 
