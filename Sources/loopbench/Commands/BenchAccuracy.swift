@@ -16,14 +16,15 @@ extension BenchCommand {
         let t0 = ProgressLine.now()
         var rows: [(String, String)] = []
         for snr in [40.0, 20, 0] {
-            var errs: [Double] = []
+            var errs: [Double] = [], stated: [Double?] = []
             var events = 0
             for s in AccuracyCases.fractionalDelays(reference: probe, snr: snr) {
                 let m = try analyze(s.make().capture)
                 errs.append(abs((m.latency?.samples ?? .infinity) - s.delay))
+                stated.append(m.latencyUncertaintySamples)
                 events += m.events.count
             }
-            rows.append(("latency, 8 fractional delays at \(Int(snr)) dB", Self.errorText(errs) + ", \(events) events"))
+            rows.append(("latency, 8 fractional delays at \(Int(snr)) dB", Self.errorText(errs) + Self.coverageText(errs, stated) + ", \(events) events"))
         }
         var spec20 = Stimulus.Spec()
         spec20.seconds = 20
@@ -50,6 +51,14 @@ extension BenchCommand {
         print("| what | result |")
         print("| --- | --- |")
         for (what, result) in rows { print("| \(what) | \(result) |") }
+    }
+
+    /// ", stated ±0.0020–0.0031, every error within 0.8 of its own" (an error with no
+    /// uncertainty stated counts as infinitely many of it).
+    static func coverageText(_ errs: [Double], _ stated: [Double?]) -> String {
+        let us = stated.compactMap { $0 }
+        let worst = zip(errs, stated).map { e, u in u.map { e / $0 } ?? .infinity }.max() ?? .nan
+        return String(format: ", stated ±%.4f–%.4f, every error within %.1f of its own", us.min() ?? .nan, us.max() ?? .nan, worst)
     }
 
     /// "worst 0.0021 samples (rms 0.0007)".
