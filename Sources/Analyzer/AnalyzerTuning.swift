@@ -417,9 +417,12 @@ struct AnalyzerTuning: Sendable {
     /// ppm off, up to 22 of those errors; with this floor every corpus case lies within 3.8 of
     /// its uncertainty (`driftUncertaintyCoversTheError`).
     var driftUncertaintyFloorPPM = 0.1
-    /// The latency's stated uncertainty is never less than this (samples): what the windows'
-    /// scatter cannot see, the interpolator's own error (`bench accuracy`: fractional delays
-    /// read at worst 0.0011 samples off at 20 dB).
+    /// The latency's stated uncertainty is never less than this (samples): what moves every
+    /// window alike their scatter cannot see. Hum, a DC offset or 8-bit steps under a pulse
+    /// train's few windows read it 0.0046–0.0070 samples off where the scatter said
+    /// 0.0011–0.0013 (the corpus's pulse trains with a gap in their first part); with 0.001
+    /// (the own probe's worst at 20 dB, `bench accuracy`) they were 4.3–6.4 of it off, with
+    /// this every corpus case outside the room lies within 3.5 (`latencyUncertaintyCoversTheError`).
     var latencyUncertaintyFloorSamples = 0.002
     /// Through a room, segments whose lines may tilt by more than this over the reference
     /// (frames, the drift's standard error times the reference's length) are refused

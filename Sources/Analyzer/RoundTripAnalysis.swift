@@ -216,13 +216,14 @@ struct RoundTripAnalysis {
     }
 
     /// The latency's standard uncertainty (samples): the first segment's level's standard
-    /// error from its windows (``WholeFrameSteps/levelSE(_:)``, or `levelSE` where the level
-    /// was tied to a later segment's), and the drift's uncertainty carried from the windows'
-    /// centre back to the reference's first frame (`driftUncertainty`, a fraction), in
-    /// quadrature, and never less than
+    /// error over the windows it is the mean of (their σ combined, scaled by their scatter
+    /// about the level where that exceeds their σ and by ``Segmenter/correlatedResiduals(_:)``;
+    /// or `levelSE` where the level was tied to a later segment's), and the drift's uncertainty
+    /// carried from those windows' centre back to the reference's first frame
+    /// (`driftUncertainty`, a fraction), in quadrature, and never less than
     /// ``AnalyzerTuning/latencyUncertaintyFloorSamples``. Nil where the level has no windows
-    /// to judge it by (a segment shorter than a window, or one whose level is the whole
-    /// segment's correlation peak).
+    /// to judge it by (a segment shorter than a window, fewer than two windows on its level,
+    /// or a level that is the whole segment's correlation peak).
     func latencyUncertainty(_ first: Segment, levelSE tied: Double?, driftUncertainty: Double) -> Double? {
         guard !first.short, !first.refined else { return nil }
         // The windows the level is the mean of (``Segmenter/level(of:drift:)``): those that
