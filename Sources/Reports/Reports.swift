@@ -70,7 +70,7 @@ public enum Reports {
         let bufs = bufKeys.sorted()
         let kinds = Event.Kind.allCases.map(\.rawValue)
         var header = ["point"] + keys + ["repeat", "seed", "status", "verdict", "latency_ms", "latency_samples", "latency_confidence",
-                                          "truth_latency_ms", "drift_ppm", "snr_db", "gain_db", "crackles"]
+                                          "latency_uncertainty_samples", "truth_latency_ms", "drift_ppm", "drift_uncertainty_ppm", "snr_db", "gain_db", "crackles"]
         header += kinds.map { "\($0)s" }
         header += ["backend_xruns", "point_pass"] + bufs.map { "buffer_\($0)_ms" } + ["wall_s", "failure"]
         var lines = [header.map(csvField).joined(separator: ",")]
@@ -80,8 +80,8 @@ public enum Reports {
                 let m = t.measurement
                 var row = [String(p.index)] + keys.map { p.settings[$0] ?? "" }
                 row += [String(t.info.repeatIndex), String(t.info.seed), "ok", m.verdict.rawValue, num(m.latency?.ms), num(m.latency?.samples),
-                        num(m.latency?.confidence, 2), num(TruthLog.latencyMS(m)), num(m.driftPPM, 3),
-                        num(m.snrDB, 2), num(m.gainDB, 3), String(m.crackles)]
+                        num(m.latency?.confidence, 2), num(m.latencyUncertaintySamples, 4), num(TruthLog.latencyMS(m)), num(m.driftPPM, 3),
+                        num(m.driftUncertaintyPPM, 3), num(m.snrDB, 2), num(m.gainDB, 3), String(m.crackles)]
                 row += kinds.map { k in String(m.events.filter { $0.kind.rawValue == k }.count) }
                 row += [m.backendXruns.map(String.init) ?? "", p.summary.pass ? "true" : "false"]
                 row += bufs.map { num(m.latencyBreakdownMS?[$0], 3) }
@@ -90,7 +90,7 @@ public enum Reports {
             }
             for f in p.failures {
                 var row = [String(p.index)] + keys.map { p.settings[$0] ?? "" }
-                row += [String(f.repeatIndex), String(f.seed), "failed", "", "", "", "", "", "", "", "", ""]
+                row += [String(f.repeatIndex), String(f.seed), "failed", "", "", "", "", "", "", "", "", "", "", ""]
                 row += kinds.map { _ in "" }
                 row += ["", p.summary.pass ? "true" : "false"] + bufs.map { _ in "" } + ["", f.reason]
                 rows.append((f.repeatIndex, row))

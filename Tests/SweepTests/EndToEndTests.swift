@@ -69,6 +69,13 @@ func comparable(_ r: SweepReport) -> [[LoopMeasurement]] { r.points.map { $0.tri
         let rows = csv.split(separator: "\n")
         #expect(rows.count == 1 + 12)
         #expect(rows[0].hasPrefix("point,timer-period,out.latency,in.latency,repeat,seed,status,verdict,latency_ms"))
+        // Each trial's latency with its stated uncertainty, a small positive number of samples
+        // (the card model's truth is checked against the latency itself elsewhere).
+        let header = rows[0].split(separator: ",").map(String.init)
+        let ui = try #require(header.firstIndex(of: "latency_uncertainty_samples"), "\(header)")
+        #expect(header.contains("drift_uncertainty_ppm"), "\(header)")
+        let stated = rows.dropFirst().compactMap { Double($0.split(separator: ",", omittingEmptySubsequences: false)[ui]) }
+        #expect(!stated.isEmpty && stated.allSatisfy { $0 > 0 && $0 < 1 }, "\(stated)")
         #expect(csv.contains("\"<script>alert(\"\"x\"\")</script>\""))
 
         // HTML: self-contained, its figures present, nothing from the input unescaped.
