@@ -216,33 +216,21 @@ struct RoundTripAnalysis {
     }
 
     /// The latency's standard uncertainty (samples): the first segment's level's standard
-    /// error over the windows it is the mean of (their σ combined, scaled by their scatter
-    /// about the level where that exceeds their σ and by ``Segmenter/correlatedResiduals(_:)``;
-    /// or `levelSE` where the level was tied to a later segment's), and the drift's uncertainty
+    /// error (``WholeFrameSteps/levelSE(_:over:)``) over the windows it is the mean of
+    /// (``Segmenter/agreeing(_:drift:)``), or `levelSE` where the level was tied to a later
+    /// segment's, and the drift's uncertainty
     /// carried from those windows' centre back to the reference's first frame
     /// (`driftUncertainty`, a fraction), in quadrature, and never less than
     /// ``AnalyzerTuning/latencyUncertaintyFloorSamples``. Nil where the level has no windows
     /// to judge it by (a segment shorter than a window, fewer than two windows on its level,
     /// or a level that is the whole segment's correlation peak).
     func latencyUncertainty(_ first: Segment, levelSE tied: Double?, driftUncertainty: Double) -> Double? {
-        guard !first.short, !first.refined else { return nil }
-        // The windows the level is the mean of (``Segmenter/level(of:drift:)``): those that
-        // agree with the run's median. One locked a period off is no measure of the level's error.
-        let es = first.points.map { $0.d - first.drift * $0.pc }
-        let med = median(es)
-        let pts = zip(first.points, es).filter { p, e in
-            p.sigma > 0 && p.sigma.isFinite && abs(e - med) < max(tuning.levelOutlierMin, tuning.levelOutlierSigmas * p.sigma)
-        }
-        guard pts.count >= 2 else { return nil }
-        var w = 0.0, chi = 0.0, centre = 0.0
-        for (p, e) in pts {
-            let wi = 1 / (p.sigma * p.sigma)
-            w += wi
-            chi += (e - first.level) * (e - first.level) * wi
-            centre += p.pc * wi
-        }
-        centre /= w
-        let own = (max(1, chi / Double(pts.count - 1)) / w).squareRoot() * Segmenter.correlatedResiduals([first])
+        // A window locked a period off is no measure of the level's error: only those the
+        // level is the mean of count.
+        let onLevel = Segmenter.agreeing(first.points, drift: first.drift).filter { $0.sigma > 0 && $0.sigma.isFinite }
+        guard let own = WholeFrameSteps.levelSE(first, over: onLevel) else { return nil }
+        let w = onLevel.reduce(0.0) { $0 + 1 / ($1.sigma * $1.sigma) }
+        let centre = onLevel.reduce(0.0) { $0 + $1.pc / ($1.sigma * $1.sigma) } / w
         let se = tied ?? own
         return max(tuning.latencyUncertaintyFloorSamples, (se * se + pow(centre * driftUncertainty, 2)).squareRoot())
     }
@@ -291,7 +279,8 @@ struct RoundTripAnalysis {
         }
         m.latency = .init(samples: seg.segments[0].delay(atRef: 0), sampleRate: fs, confidence: find.z)
         m.driftPPM = seg.driftKnown ? totalDrift * 1e6 : nil
-        m.driftUncertaintyPPM = max(seg.driftSE * Segmenter.correlatedResiduals(seg.segments) * 1e6, tuning.driftUncertaintyFloorPPM)   // kept only with a drift (`sanitized`)
+        let driftError = seg.driftSE * Segmenter.correlatedResiduals(seg.segments)
+        m.driftUncertaintyPPM = max(driftError * 1e6, tuning.driftUncertaintyFloorPPM)   // kept only with a drift (`sanitized`)
         // Against a room's tail fitted at one delay the windows read a drift shrunk toward none,
         // by what no scatter of theirs shows (``AnalyzerTuning/oneDelayTailDriftShrink``).
         if oneDelayTail, let u = m.driftUncertaintyPPM {
@@ -299,7 +288,6 @@ struct RoundTripAnalysis {
         }
         // A drift not reported is not known: the level carried back along it may be off by
         // as much as the drift itself (none may be the truth) and its fit's error.
-        let driftError = seg.driftSE * Segmenter.correlatedResiduals(seg.segments)
         let driftUncertainty = seg.driftKnown ? (m.driftUncertaintyPPM ?? 0) * 1e-6 : (driftError * driftError + totalDrift * totalDrift).squareRoot()
         m.latencyUncertaintySamples = latencyUncertainty(seg.segments[0], levelSE: tiedSE, driftUncertainty: driftUncertainty)
         m.snrDB = result.snrDB

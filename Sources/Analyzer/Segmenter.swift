@@ -403,17 +403,24 @@ struct Segmenter {
     }
 
     /// The level of a run: the precision-weighted mean of its detrended delays, over the
-    /// points that agree with the run's median.
+    /// points that agree with the run's median (``agreeing(_:drift:)``).
     static func level(of run: [TrackPoint], drift: Double) -> Double {
-        let tuning = AnalyzerTuning.standard
-        let es = run.map { $0.d - drift * $0.pc }
-        let med = median(es)
         var num = 0.0, den = 0.0
-        for (pt, e) in zip(run, es) where abs(e - med) < max(tuning.levelOutlierMin, tuning.levelOutlierSigmas * pt.sigma) {
-            num += e / (pt.sigma * pt.sigma)
+        for pt in agreeing(run, drift: drift) {
+            num += (pt.d - drift * pt.pc) / (pt.sigma * pt.sigma)
             den += 1 / (pt.sigma * pt.sigma)
         }
-        return den > 0 ? num / den : med
+        return den > 0 ? num / den : median(run.map { $0.d - drift * $0.pc })
+    }
+
+    /// The points of a run whose detrended delay agrees with the run's median (within
+    /// ``AnalyzerTuning/levelOutlierSigmas`` of their σ, or ``AnalyzerTuning/levelOutlierMin``):
+    /// those its level is the mean of. A window that straddles an edge, or locked a period
+    /// off, is left out.
+    static func agreeing(_ run: [TrackPoint], drift: Double) -> [TrackPoint] {
+        let tuning = AnalyzerTuning.standard
+        let med = median(run.map { $0.d - drift * $0.pc })
+        return run.filter { abs($0.d - drift * $0.pc - med) < max(tuning.levelOutlierMin, tuning.levelOutlierSigmas * $0.sigma) }
     }
 }
 

@@ -32,8 +32,10 @@ enum WholeFrameSteps {
     /// (Counted over the agreeing ones only, a card-model capture's first segment, two
     /// windows of which one agrees, had no error to tie by, and its latency stayed 0.317
     /// samples off the model's truth.)
-    static func levelSE(_ s: Segment) -> Double? {
-        let pts = s.points.filter { $0.sigma > 0 && $0.sigma.isFinite }
+    /// `over`: the windows to count, all of the segment's when nil (the latency's uncertainty
+    /// counts those the level is the mean of, ``RoundTripAnalysis/latencyUncertainty``).
+    static func levelSE(_ s: Segment, over windows: [TrackPoint]? = nil) -> Double? {
+        let pts = (windows ?? s.points).filter { $0.sigma > 0 && $0.sigma.isFinite }
         guard pts.count >= 2, !s.short, !s.refined else { return nil }
         var w = 0.0, chi = 0.0
         for p in pts {
