@@ -410,7 +410,7 @@ struct RoundTripAnalysis {
     /// reference the capture has (almost) no drift left. Returns the segments, the reference
     /// they are against, and the total drift.
     func segment(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, _ points: [TrackPoint], polarity: Double) -> (Segmenter.Output, [Float], Double) {
-        let seg = Segmenter(points: points).segments()
+        let seg = Segmenter(points: points, wholeSignal: wholeSignal(find, frames: ref.count, stretch: 0)).segments()
         guard seg.driftKnown, abs(seg.drift) > tuning.minDriftToRetrack,
               var again = retracked(ref, cap, find, stretch: seg.drift, polarity: polarity) else { return (seg, ref, seg.drift) }
         // The first estimate comes from windows the drift itself smears (a frame over a window
@@ -430,7 +430,7 @@ struct RoundTripAnalysis {
         let model = stretch(ref, by: 1 + e)
         let points = track(model, cap, find, polarity: polarity)
         guard points.count >= 2 else { return nil }
-        let seg = Segmenter(points: points).segments()
+        let seg = Segmenter(points: points, wholeSignal: wholeSignal(find, frames: ref.count, stretch: e)).segments()
         return (points, seg, model, (1 + e) * (1 + seg.drift) - 1)
     }
 
@@ -520,6 +520,14 @@ struct RoundTripAnalysis {
         let windows = first.points.count == 1 ? "1 window" : "\(first.points.count) windows"
         return String(format: "the first segment (delay %.1f) rests on %@ that cannot tell delays apart, away from the whole-signal correlation peak (delay %d)",
                       delay, windows, find.lag)
+    }
+
+    /// The whole-signal correlation's peak for the ``Segmenter`` to judge short runs by
+    /// (``Segmenter/vouchedByTheWholeSignal``), with the reference's `frames` and the
+    /// `stretch` the windows were tracked against; nil when the peak does not stand out.
+    func wholeSignal(_ find: GlobalFind, frames: Int, stretch: Double) -> Segmenter.WholeSignal? {
+        guard find.z >= tuning.findZThreshold else { return nil }
+        return .init(lag: Double(find.lag), frames: frames, stretch: stretch)
     }
 
     /// Each segment's share of the reference's energy and its delay at its middle (an empty

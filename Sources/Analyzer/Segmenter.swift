@@ -31,6 +31,23 @@ struct Segment {
 /// Groups track points into segments of one delay and estimates the drift.
 struct Segmenter {
     let points: [TrackPoint]
+    /// The whole-signal correlation's peak, when it stands out; nil when unknown.
+    var wholeSignal: WholeSignal? = nil
+
+    /// The whole-signal correlation's peak lag, the reference's length and the stretch the
+    /// points were tracked against (the drift already taken out of them).
+    struct WholeSignal {
+        var lag: Double
+        var frames: Int
+        var stretch: Double
+
+        /// How far from the peak's lag (frames) a level may lie and still agree with it, as
+        /// ``RoundTripAnalysis/segmentNear`` has it: ``AnalyzerTuning/globalAgreementFrames``
+        /// plus what the whole drift (`drift` on top of the stretch) moves over the reference.
+        func tolerance(drift: Double) -> Double {
+            AnalyzerTuning.standard.globalAgreementFrames + (abs(stretch) + abs(drift)) * Double(frames)
+        }
+    }
 
     struct Output {
         var segments: [Segment]
@@ -266,8 +283,9 @@ struct Segmenter {
             for run in consistentRuns(stretch, drift: drift) {
                 // …and match as well as the windows that make the other segments (not noise
                 // before the reference arrives that happens to resemble its slow start).
-                guard run.count >= tuning.weakRunMinWindows, median(run.map { abs($0.rho) }) >= tuning.strayRunRhoRatio * typical else { continue }
                 let lv = Segmenter.level(of: run, drift: drift)
+                guard (run.count >= tuning.weakRunMinWindows && median(run.map { abs($0.rho) }) >= tuning.strayRunRhoRatio * typical)
+                      || vouchedByTheWholeSignal(run, level: lv, levels: levels, typical: typical, drift: drift) else { continue }
                 guard neighbours.allSatisfy({ abs($0 - lv) > tuning.weakRunMinStep }) else { continue }
                 // Of neighbouring runs no step apart (imprecise windows scatter across the
                 // tolerance), the longest speaks for the stretch, as it did alone before.
@@ -283,6 +301,22 @@ struct Segmenter {
             runs.insert(ins.run, at: ins.index)
             levels.insert(ins.level, at: ins.index)
         }
+    }
+
+    /// Whether a run of left-out windows too short to be a segment on its own is one anyway:
+    /// it lies at the whole-signal correlation's peak (``wholeSignal``) where no run does, and
+    /// one of its windows tells delays apart and matches as well as the runs' windows. A log
+    /// sweep from 20 Hz at 8 kHz behind the resonant high-pass, with a 1392-frame gap 0.3 s in:
+    /// before the gap only the resonance is loud, two windows long, the one that tells delays
+    /// apart spread 0.13 frames (above ``AnalyzerTuning/maxSigmaForGrouping``) at ρ 0.93; the
+    /// whole-signal peak lay with them, yet the capture was called clean at the delay after
+    /// the gap, 1393 frames from the truth (the fuzz test's case 270).
+    func vouchedByTheWholeSignal(_ run: [TrackPoint], level: Double, levels: [Double], typical: Double, drift: Double) -> Bool {
+        guard let w = wholeSignal else { return false }
+        let tolerance = w.tolerance(drift: drift)
+        guard abs(level - w.lag) <= tolerance,
+              levels.allSatisfy({ abs($0 - w.lag) > tolerance }) else { return false }
+        return run.contains { !$0.ambiguous && abs($0.rho) >= tuning.strayRunRhoRatio * typical }
     }
 
     /// The stretches of consecutive windows within ``AnalyzerTuning/weakRunTolerance`` of

@@ -720,6 +720,25 @@ struct CorpusTests {
         #expect(!m.events.contains { $0.kind == .gap }, "\(lowpassed.name): \(EventMatch.describe(m.events))")
     }
 
+    @Test("a short sweep from 20 Hz at 8 kHz behind the resonant high-pass, drifting 931 ppm, with a 1392-frame gap 0.3 s in: before the gap only the resonance is loud, two windows long, one of them telling delays apart; the whole-signal peak lies with them, so they are a segment. It was called clean at the delay after the gap, 1393 frames from the truth (the fuzz test's case 270): the latency within 0.05 samples and the gap found to the frame, nothing else")
+    func shortRunAtTheWholeSignalPeak() throws {
+        let fs = 8000
+        let ref = Corpus.reference(.logSweepFaded, sampleRate: fs, seconds: 5468.0 / Double(fs), seed: 1)
+        let delay = 3800.28
+        let (cap, truth) = Corpus.render(reference: ref, edits: [.gap(at: 2520, frames: 1392)], path: .highpass100, quirk: .none, delay: delay,
+                                         driftPPM: 931.33, snrDB: 38.5, sampleRate: fs, seed: 7, tail: 4000)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: fs, mono: ref), capture: AudioBuffer(sampleRate: fs, mono: cap))
+        let t = try #require(truth.first)
+        let latency = try #require(m.latency?.samples, "\(m.reason ?? "")")
+        #expect(abs(latency - delay) <= 0.05, "latency \(latency), truth \(delay)")
+        #expect(m.events.count == 1, "\(EventMatch.describe(m.events)) truth \(truth)")
+        if let e = m.events.first {
+            // The gap's 1392 played frames last 1393.3 at the capture's clock: the size is read there.
+            #expect(e.kind == .gap && abs(e.captureSample - t.captureSample) <= fs / 1000 && abs(Double(e.sizeSamples) - Double(t.size) * (1 + 931.33e-6)) <= 0.5,
+                    "\(EventMatch.describe(m.events)) truth \(truth)")
+        }
+    }
+
     @Test("through a 2 kHz low-pass a multitone burst keeps only its low tones: no replacement (it read as a 9529-frame drop and gap with a click), while 480 frames of a burst replaced by silence behind the same low-pass are still a gap and a drop at the place (490 frames: the filter smears the edges)")
     func lowPassedBurstIsNoReplacement() throws {
         let c = try #require(Self.all.first { $0.name == "multitone-bursts 48k 2.0s d=2827.25 path=lowpass-2k" })

@@ -89,21 +89,24 @@ struct AnalyzerFuzzTests {
             let keep = max(1, Int(Double(r.capture.count) * (0.5 + 0.5 * rng.uniform())))
             return FuzzCase(reference: ref, capture: Array(r.capture.prefix(keep)), rate: rate, label: label + ", truncated to \(keep)", delay: delay, withinConditions: within)
         default:
-            let r = Corpus.render(reference: ref, edits: edits(&rng, n: ref.count), path: path, quirk: quirk, delay: delay, driftPPM: drift,
+            let damage = edits(&rng, n: ref.count)
+            let r = Corpus.render(reference: ref, edits: damage, path: path, quirk: quirk, delay: delay, driftPPM: drift,
                                   snrDB: snr, sampleRate: rate, seed: rng.next(), tail: Int(rng.next() % 6000))
-            return FuzzCase(reference: ref, capture: r.capture, rate: rate, label: label, delay: delay, withinConditions: within)
+            return FuzzCase(reference: ref, capture: r.capture, rate: rate, label: label + ", edits \(damage)", delay: delay, withinConditions: within)
         }
     }
 
     /// The cases within the corpus's conditions that still read their latency more than a frame
     /// off (README, Known limits): a step less than a tracking window into the probe (157, 197),
-    /// a step in the leading silence or after a stretch the path silences (151, 270), a short
-    /// sweep behind the low-pass (115), music through a room under a pink floor (249).
+    /// a step in the leading silence (151), a short sweep behind the low-pass (115), music
+    /// through a room under a pink floor (249). (270, a gap after a stretch the resonant
+    /// high-pass leaves loud for two windows only, was 1393 frames off until session 29:
+    /// ``CorpusTests/shortRunAtTheWholeSignalPeak``.)
     /// Refused since session 22, their segments holding few of the windows that tell delays
     /// apart (``RoundTripAnalysis/looseTrack``): 143, faint noise behind the low-pass, 1.1
     /// frames off (no drift, 5 of 26), and 13, speech through a room on 8-bit PCM clipped at
     /// full scale, 2.8 frames off (5 of 37).
-    static let knownOffByMoreThanAFrame: Set<Int> = [115, 151, 157, 197, 249, 270]
+    static let knownOffByMoreThanAFrame: Set<Int> = [115, 151, 157, 197, 249]
 
     @Test("no trap, every measurement valid against the schema (300 seeded cases), and within the corpus's conditions no latency more than a frame from the truth but the known ones")
     func fuzz() throws {
