@@ -287,8 +287,12 @@ struct RoundTripAnalysis {
             m.driftUncertaintyPPM = (u * u + pow(tuning.oneDelayTailDriftShrink * totalDrift * 1e6, 2)).squareRoot()
         }
         // A drift not reported is not known: the level carried back along it may be off by
-        // as much as the drift itself (none may be the truth) and its fit's error.
-        let driftUncertainty = seg.driftKnown ? (m.driftUncertaintyPPM ?? 0) * 1e-6 : (driftError * driftError + totalDrift * totalDrift).squareRoot()
+        // as much as the drift itself (none may be the truth) and its fit's error, or the
+        // drift alone where the fit has no error to give (two windows make a line and no
+        // more: a short log sweep's two read 537 ppm where there was none, and its latency
+        // went out 1.16 samples off with no uncertainty beside it).
+        let driftUncertainty = seg.driftKnown ? (m.driftUncertaintyPPM ?? 0) * 1e-6
+            : driftError.isFinite ? (driftError * driftError + totalDrift * totalDrift).squareRoot() : abs(totalDrift)
         m.latencyUncertaintySamples = latencyUncertainty(seg.segments[0], levelSE: tiedSE, driftUncertainty: driftUncertainty)
         m.snrDB = result.snrDB
         // 6. Refuse fragments, and a stretch the segments claim but do not explain.

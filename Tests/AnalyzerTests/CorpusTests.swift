@@ -739,6 +739,19 @@ struct CorpusTests {
         }
     }
 
+    @Test("a latency carried back along a drift its windows cannot fit (two windows make a line and no more) states that drift as its uncertainty: a 0.23 s log sweep at 22.05 kHz behind the 2 kHz low-pass with hum and a drop, its two precise windows 0.55 frames apart, read 537 ppm where there is none and went out 1.16 samples off with no uncertainty (the fuzz test's case 115); it must now state one that covers the error within twice (this rendering: 0.45 samples off at ±0.47)")
+    func unfittedDriftWidensTheLatency() throws {
+        let fs = 22050
+        let ref = Corpus.reference(.logSweep, sampleRate: fs, seconds: 5084.0 / Double(fs), seed: 1)
+        let delay = 4467.15
+        let (cap, _) = Corpus.render(reference: ref, edits: [.drop(at: 2765, frames: 993)], path: .lowpass2k, quirk: .hum, delay: delay,
+                                     driftPPM: 0, snrDB: 22.6, sampleRate: fs, seed: 7, tail: 3000)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: fs, mono: ref), capture: AudioBuffer(sampleRate: fs, mono: cap))
+        let latency = try #require(m.latency?.samples, "\(m.reason ?? "")")
+        let u = try #require(m.latencyUncertaintySamples, "latency \(latency), truth \(delay), no uncertainty")
+        #expect(abs(latency - delay) <= 2 * u && u < 2, "latency \(latency) ± \(u), truth \(delay)")
+    }
+
     @Test("through a 2 kHz low-pass a multitone burst keeps only its low tones: no replacement (it read as a 9529-frame drop and gap with a click), while 480 frames of a burst replaced by silence behind the same low-pass are still a gap and a drop at the place (490 frames: the filter smears the edges)")
     func lowPassedBurstIsNoReplacement() throws {
         let c = try #require(Self.all.first { $0.name == "multitone-bursts 48k 2.0s d=2827.25 path=lowpass-2k" })
