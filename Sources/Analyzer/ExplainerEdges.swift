@@ -150,6 +150,13 @@ extension Explainer {
         }
         let resumed = mm > 0 ? cm / mm / f.gain : 1
         if resumed < tuning.leadingResumeGainRatio || resumed > 1 / tuning.leadingResumeGainRatio { return nil }
+        // …and it replaced some of the probe: the end search can put the end before the first
+        // block found missing, and a stretch where the reference is silent (a click track's
+        // silence before its first click) cannot be told replaced. (A clean copy of three
+        // clicks at a fractional delay read its first 1920 silent frames as replaced.)
+        var replacedProbe = 0.0
+        for i in 0..<best.t2 { replacedProbe += f.gain * f.gain * m[i] * m[i] }
+        guard replacedProbe >= tuning.leadingFaintOfSignal * f.signalPower * Double(tuning.leadingMinReplaced) else { return nil }
         return (start, best.t2)
     }
 
