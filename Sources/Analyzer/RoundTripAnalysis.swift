@@ -95,8 +95,9 @@ struct RoundTripAnalysis {
         let (refChannel, plainRef) = try Self.referenceSignal(reference, path: refPath)
         var ref = plainRef
 
-        // 1. Find.
+        // 1. Find (where the peaks cluster, when the highest is a chance one).
         var find = self.find(ref)
+        if let clustered = clusteredPeak(find, frames: ref.count) { find = clustered }
         // Mean and mains hum removed: neither is the path nor a discontinuity.
         let raw = centred(find.channel)
         var (cap, hum) = removeHum(ref, raw, find)
@@ -242,6 +243,10 @@ struct RoundTripAnalysis {
     /// case 19).
     func untracked(_ m0: LoopMeasurement, _ find: GlobalFind) -> LoopMeasurement {
         var m = m0
+        guard !globalPeakAmbiguous(find) else {
+            m.reason = "no tracking window matched the reference, and the whole-signal correlation has other peaks about as high (lone impulses that a drift or a step pairs with the wrong ones): the delay cannot be told, no latency is reported"
+            return m
+        }
         let fine = interp.refinePeak(of: find.corr, near: find.peakIndex)
         m.verdict = .clean
         m.latency = .init(samples: Double(find.lags.lowerBound) + fine.position, sampleRate: reference.sampleRate, confidence: find.z)
@@ -535,6 +540,36 @@ struct RoundTripAnalysis {
     func wholeSignal(_ find: GlobalFind, frames: Int, stretch: Double) -> Segmenter.WholeSignal? {
         guard find.z >= tuning.findZThreshold else { return nil }
         return .init(lag: Double(find.lag), frames: frames, stretch: stretch)
+    }
+
+    /// Where the whole-signal correlation's peaks cluster, when that is away from its highest
+    /// one: the stretch of ``AnalyzerTuning/clusterDrift`` times the reference's `frames`
+    /// (what a drift that large moves the delay over the reference) where its square sums
+    /// highest, and the highest lag inside it; nil unless that sum is
+    /// ``AnalyzerTuning/clusterGain`` times the one around the highest peak and lies beyond a
+    /// tracking search of it. A click track of lone full-band impulses drifting 300 ppm
+    /// lines up one click per lag at the true delays, 27 frames apart over 1.9 s, while every
+    /// other pairing of a captured click with a reference click makes a peak as high: the
+    /// highest was one of those, 19 000 frames off, and the capture was called clean at that
+    /// latency, or read as a chain of eight invented events. The true pairs cluster; the
+    /// chance ones scatter.
+    func clusteredPeak(_ find: GlobalFind, frames: Int) -> GlobalFind? {
+        let w = Int((tuning.clusterDrift * Double(frames)).rounded(.up))
+        let c = find.corr
+        guard w >= 2, c.count > w, c[find.peakIndex] != 0 else { return nil }
+        var pre = [Double](repeating: 0, count: c.count + 1)
+        for i in c.indices { pre[i + 1] = pre[i] + c[i] * c[i] }
+        func box(_ start: Int) -> Double { pre[min(c.count, start + w)] - pre[max(0, start)] }
+        var best = 0
+        for i in 0...(c.count - w) where box(i) > box(best) { best = i }
+        var k = best
+        for i in best..<(best + w) where abs(c[i]) > abs(c[k]) { k = i }
+        guard abs(k - find.peakIndex) > AnalyzerTuning.searchRadius,
+              box(best) >= tuning.clusterGain * box(find.peakIndex - w / 2) else { return nil }
+        var g = find
+        let share = abs(c[k]) / abs(c[find.peakIndex])
+        (g.peakIndex, g.lag, g.z, g.rho) = (k, find.lags.lowerBound + k, find.z * share, find.rho * share)
+        return g
     }
 
     /// Each segment's share of the reference's energy and its delay at its middle (an empty

@@ -109,6 +109,42 @@ struct LatencyTests {
         #expect(m.segments == nil && m.reason?.contains("lone impulses") == true, "\(m.reason ?? "")")
     }
 
+    /// Eight lone clicks at irregular places in 1.9 s, alternately +0.8 and −0.6.
+    static let clicks: [Float] = {
+        var ref = [Float](repeating: 0, count: 90000)
+        for (j, i) in [3000, 14000, 22000, 37000, 45000, 58000, 71000, 80000].enumerated() { ref[i] = j % 2 == 0 ? 0.8 : -0.6 }
+        return ref
+    }()
+
+    @Test("a click track drifting 300 ppm, clean and with 480 frames dropped between two clicks, at 40 dB: the latency within 0.01 samples and the drift within 0.5 ppm, and the drop alone, its size exact and its place between the clicks around it (in the silence between them any place is the same capture). Every pairing of a captured click with a reference click makes a whole-signal peak as high as a true one: the highest was a chance pairing 19 000 frames off, and the capture was called clean at that latency, or read as a chain of eight invented events", arguments: [1234.37, 777.0])
+    func driftingClickTrack(delay: Double) throws {
+        for edits in [[], [CaptureSynth.Edit.drop(at: 30000, frames: 480)]] {
+            var s = CaptureSynth(reference: Self.clicks, delay: delay)
+            (s.snrDB, s.tail, s.driftPPM, s.edits) = (40, 2000, 300, edits)
+            let m = try analyze(s.make().capture, reference: Self.clicks)
+            #expect(abs(try #require(m.latency, "\(edits): \(m.reason ?? "")").samples - delay) <= 0.01, "\(edits): \(m.latency?.samples ?? .nan)")
+            #expect(abs((m.driftPPM ?? .nan) - 300) <= 0.5, "\(edits): drift \(m.driftPPM ?? .nan)")
+            if edits.isEmpty {
+                #expect(m.events.isEmpty, "\(m.events)")
+            } else {
+                // The clicks around the drop, at the capture's clock.
+                let (before, after) = (delay + 22000 * 1.0003, delay + (37000 - 480) * 1.0003)
+                #expect(m.events.count == 1, "\(m.events)")
+                if let e = m.events.first {
+                    #expect(e.kind == .drop && e.sizeSamples == 480 && Double(e.captureSample) > before && Double(e.captureSample) <= after + 1, "\(e)")
+                }
+            }
+        }
+    }
+
+    @Test("a sparse reference no window could track whose whole-signal correlation has other peaks as high gives no latency, never one thousands of frames off (the fuzz test's cases 86, 124 and 149: lone impulses with gaps, replacements or drift, called clean 37 489, 10 195 and 7 frames from the truth)", arguments: [86, 124, 149])
+    func untrackedAmbiguousPeak(fuzzCase: Int) throws {
+        let c = AnalyzerFuzzTests.make(fuzzCase)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
+        let truth = try #require(c.delay)
+        if let l = m.latency?.samples { #expect(abs(l - truth) <= 1, "\(c.label): \(l)") }
+    }
+
     @Test("other references: noise burst, MLS and a slow sweep", arguments: [Stimulus.Kind.noise, .mls, .ess])
     func otherReferences(kind: Stimulus.Kind) throws {
         var spec = Stimulus.Spec(kind: kind)
@@ -417,4 +453,5 @@ struct StallTests {
         }
     }
 }
+
 
