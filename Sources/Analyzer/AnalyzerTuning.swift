@@ -33,6 +33,15 @@ struct AnalyzerTuning: Sendable {
     var findMinRho = 0.05
     /// Below this whole-signal normalised correlation, a fit with negative SNR is a chance alignment.
     var fragmentRho = 0.15
+    /// The whole-signal correlation's peaks are summed over what this drift moves the delay
+    /// over the reference (``RoundTripAnalysis/clusteredPeak``): the corpus's widest, 1000 ppm…
+    var clusterDrift = 1000e-6
+    /// …and where they sum to this many times what lies around the highest peak, tracking
+    /// starts there instead: 1.5, so that two chance pairings of a click track's clicks
+    /// (its highest peak one of the loud clicks paired with another) cannot outweigh three
+    /// true ones. A click track drifting 300 ppm with a click dropped holds its true pairs in
+    /// two clusters, the larger of four summing 1.82 times what lay around the highest peak.
+    var clusterGain = 1.5
     /// The correlation's noise is estimated from every `findNoiseSubsample`-th lag, at least
     /// `findPeakExclusion` lags away from the peak, as median(|c|) / 0.6745 (the median of
     /// |x| for a normal x is 0.6745 σ).
@@ -391,15 +400,6 @@ struct AnalyzerTuning: Sendable {
     /// error of a sweep's lowest octaves) on a delay more than `weakRunMinStep` frames from both
     /// neighbours' (beyond that error and a period-locked window's wander within one run).
     var weakRunMinWindows = 3
-    /// The whole-signal correlation's peaks are summed over what this drift moves the delay
-    /// over the reference (``RoundTripAnalysis/clusteredPeak``): the corpus's widest, 1000 ppm…
-    var clusterDrift = 1000e-6
-    /// …and where they sum to this many times what lies around the highest peak, tracking
-    /// starts there instead: 1.5, so that two chance pairings of a click track's clicks
-    /// (its highest peak one of the loud clicks paired with another) cannot outweigh three
-    /// true ones. A click track drifting 300 ppm with a click dropped holds its true pairs in
-    /// two clusters, the larger of four summing 1.82 times what lay around the highest peak.
-    var clusterGain = 1.5
     var weakRunTolerance = 1.0
     var weakRunMinStep = 32.0
     /// Neighbouring runs whose levels differ by less than this (frames) are one.
