@@ -37,6 +37,11 @@ struct Explainer {
     /// The reference alone (direct sound) where the model holds a tail: the step under the
     /// tail is placed on the stepped model (``steppedSplit(a:fa:b:fb:r0:r1:foreign:)``).
     var plain: [Float]?
+    /// The model before the path's colouring and curve (the reference stretched by the drift,
+    /// with a room's tail where one is modelled), on the model's own frames; nil when the
+    /// model is not coloured. A short replacement is one only where the capture is silent
+    /// against this too (``ClickScan``'s `classifyBurst`).
+    var bare: [Float]?
     /// The model's tail was fitted on the capture read across its steps
     /// (``RoundTripAnalysis/steppedReverbTail``): it holds what the room made of them already.
     var tailAcrossSteps = false

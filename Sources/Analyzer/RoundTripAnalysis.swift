@@ -193,6 +193,7 @@ struct RoundTripAnalysis {
             return m
         }
         let longest = Segment.longest(seg.segments)!
+        let bare = model   // before the path's colouring and curve
         if let fit = PathModel.fitTaps(ref: model, cap: cap, segment: longest, interp: interp),
            case let coloured = PathModel.filtered(model, fit.taps, gain: fit.gain),
            withTail == nil || colouringHolds(coloured, model, cap, longest) {
@@ -212,7 +213,7 @@ struct RoundTripAnalysis {
         // the model agree with them: their drift read 0.4–1.7 ppm off at a stated 0.10–0.18
         // (`bench rooms`, the corpus's linear sweep through the room). It is not reported.
         if steppedTail { seg.driftKnown = false }
-        return explained(m, find, points, &seg, model: model, plain: plainRef, curved: curved != nil, tail: withTail != nil, tailAcrossSteps: steppedTail,
+        return explained(m, find, points, &seg, model: model, bare: bare, plain: plainRef, curved: curved != nil, tail: withTail != nil, tailAcrossSteps: steppedTail,
                          oneDelayTail: withTail != nil && tailDrift == 0, cap: cap, totalDrift: totalDrift)
     }
 
@@ -256,12 +257,12 @@ struct RoundTripAnalysis {
     }
 
     /// Passes 4 to 7 on the segments against `model` (the reference with the path's colouring
-    /// and curve): every step explained and clicks scanned, then the result refused as fragments
+    /// and curve; `bare`, the same before them, when they were fitted): every step explained and clicks scanned, then the result refused as fragments
     /// or as disagreeing with the whole-signal peak where it must be. `tail`: the model holds a
     /// room's reverberation tail (``Explainer/tailFrames``); `tailAcrossSteps`: fitted across
     /// the capture's steps (``Explainer/tailAcrossSteps``).
     func explained(_ m0: LoopMeasurement, _ find: GlobalFind, _ points: [TrackPoint], _ seg: inout Segmenter.Output,
-                   model: [Float], plain: [Float], curved: Bool, tail: Bool = false, tailAcrossSteps: Bool = false, oneDelayTail: Bool = false,
+                   model: [Float], bare: [Float]? = nil, plain: [Float], curved: Bool, tail: Bool = false, tailAcrossSteps: Bool = false, oneDelayTail: Bool = false,
                    cap: [Float], totalDrift: Double) -> LoopMeasurement {
         var m = m0
         let fs = reference.sampleRate
@@ -269,6 +270,7 @@ struct RoundTripAnalysis {
         var explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)
         explainer.quantizationFloor = options.wholeCapture?.channels[find.channel].quantizationFloor ?? Self.quantizationFloor(capture.channels[find.channel])
         explainer.curvedPath = curved
+        explainer.bare = bare
         if tail {
             explainer.tailFrames = Int(tuning.reverbTailSeconds * Double(fs))
             explainer.plain = plain

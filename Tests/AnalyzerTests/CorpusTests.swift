@@ -752,6 +752,14 @@ struct CorpusTests {
         #expect(abs(latency - delay) <= 2 * u && u < 2, "latency \(latency) ± \(u), truth \(delay)")
     }
 
+    @Test("a clean log sweep at 22.05 kHz behind the resonant high-pass with a DC offset (the fuzz test's case 36): no event. The short path filter, fitted where the sweep spends its time, boosted the 9.8–9.9 kHz it barely plays, and the sweep's last 207 frames, captured at the reference's own level, read as replaced by silence (a drop and a gap); a replacement is now one only where the capture is silent against the model before its colouring too")
+    func boostedTopIsNoReplacement() throws {
+        let c = AnalyzerFuzzTests.make(36)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
+        #expect(m.events.isEmpty, "\(c.label): \(EventMatch.describe(m.events))")
+        #expect(abs(try #require(m.latency?.samples) - (c.delay ?? .nan)) <= 0.05, "\(c.label): \(m.latency?.samples ?? .nan)")
+    }
+
     @Test("through a 2 kHz low-pass a multitone burst keeps only its low tones: no replacement (it read as a 9529-frame drop and gap with a click), while 480 frames of a burst replaced by silence behind the same low-pass are still a gap and a drop at the place (490 frames: the filter smears the edges)")
     func lowPassedBurstIsNoReplacement() throws {
         let c = try #require(Self.all.first { $0.name == "multitone-bursts 48k 2.0s d=2827.25 path=lowpass-2k" })
