@@ -221,22 +221,16 @@ extension Explainer {
     /// Whether the capture's energy `captured` over capture frames `t0..<t1` is below
     /// ``AnalyzerTuning/replacementCaptureOfSignal`` of what the model before the path's
     /// colouring (``Explainer/bare``) puts there, as it is of the coloured model's: the bare
-    /// model at the segment's gain, scaled by the coloured model's power over the bare one's
-    /// across the scanned stretch `r` (the path's broadband gain, not its colour). True when
-    /// there is no such model. The short path filter, fitted where a sweep spends its time,
-    /// can boost the top of the band the sweep barely plays: a log sweep at 22.05 kHz behind
-    /// the resonant high-pass, clean, had its last 207 frames (9.8–9.9 kHz) read as replaced
-    /// by silence where the capture held them at the reference's own level (the fuzz test's
-    /// case 36).
-    func silentAgainstTheBareReference(_ s: Segment, _ f: Fit, _ r: Residual, _ t0: Int, _ t1: Int, captured: Double) -> Bool {
-        guard let bare, t1 > t0, r.n > 0 else { return true }
-        func values(_ a: Int, _ b: Int) -> [Double] {
-            bare.withUnsafeBufferPointer { rb in interp.values(at: a..<b, in: rb) { s.refPosition(atCapture: Double($0)) } }
-        }
-        let bareAll = values(r.lo, r.lo + r.n).reduce(0.0) { $0 + $1 * $1 }
-        let colouredAll = r.m.reduce(0.0) { $0 + $1 * $1 }
-        guard bareAll > 0 else { return true }
-        let be = values(t0, t1).reduce(0.0) { $0 + $1 * $1 } * f.gain * f.gain * colouredAll / bareAll
+    /// model at the segment's gain and the path's broadband gain (``Explainer/BareModel``'s
+    /// scale, not its colour). True when there is no such model. The short path filter,
+    /// fitted where a sweep spends its time, can boost the top of the band the sweep barely
+    /// plays: a log sweep at 22.05 kHz behind the resonant high-pass, clean, had its last 207
+    /// frames (9.8–9.9 kHz) read as replaced by silence where the capture held them at the
+    /// reference's own level (the fuzz test's case 36).
+    func silentAgainstTheBareReference(_ s: Segment, _ f: Fit, _ t0: Int, _ t1: Int, captured: Double) -> Bool {
+        guard let bare, t1 > t0 else { return true }
+        let values = bare.samples.withUnsafeBufferPointer { rb in interp.values(at: t0..<t1, in: rb) { s.refPosition(atCapture: Double($0)) } }
+        let be = values.reduce(0.0) { $0 + $1 * $1 } * f.gain * f.gain * bare.scale
         return captured < tuning.replacementCaptureOfSignal * be
     }
 
@@ -259,7 +253,7 @@ extension Explainer {
         }
         if last - first + 1 >= tuning.minReplacementFrames, me > 0, ce < tuning.replacementCaptureOfSignal * me,
            me >= tuning.replacementMinSignalOfMean * f.signalPower * Double(last - first + 1),
-           silentAgainstTheBareReference(s, f, r, lo + first, lo + last + 1, captured: ce) {
+           silentAgainstTheBareReference(s, f, lo + first, lo + last + 1, captured: ce) {
             // The capture fell silent where the signal should be: audio replaced by silence.
             let r0 = max(0, first - tuning.replacementMargin), r1 = min(n, last + tuning.replacementMargin + 1)
             var ca = [Double](), cf = [Double]()

@@ -37,11 +37,26 @@ struct Explainer {
     /// The reference alone (direct sound) where the model holds a tail: the step under the
     /// tail is placed on the stepped model (``steppedSplit(a:fa:b:fb:r0:r1:foreign:)``).
     var plain: [Float]?
+    /// The model before the path's colouring and curve; nil when the model is not coloured.
+    /// A short replacement is one only where the capture is silent against this too
+    /// (``silentAgainstTheBareReference``).
+    var bare: BareModel?
+
     /// The model before the path's colouring and curve (the reference stretched by the drift,
-    /// with a room's tail where one is modelled), on the model's own frames; nil when the
-    /// model is not coloured. A short replacement is one only where the capture is silent
-    /// against this too (``ClickScan``'s `classifyBurst`).
-    var bare: [Float]?
+    /// with a room's tail where one is modelled), on the model's own frames, and the path's
+    /// broadband power gain: the coloured model's energy over this one's, once for the whole
+    /// reference.
+    struct BareModel {
+        let samples: [Float]
+        let scale: Double
+        /// Nil where the two are the same (no colouring) or the bare model is silent.
+        init?(_ bare: [Float], coloured: [Float]) {
+            guard bare != coloured else { return nil }
+            let eb = bare.reduce(0.0) { $0 + Double($1) * Double($1) }, ec = coloured.reduce(0.0) { $0 + Double($1) * Double($1) }
+            guard eb > 0 else { return nil }
+            (samples, scale) = (bare, ec / eb)
+        }
+    }
     /// The model's tail was fitted on the capture read across its steps
     /// (``RoundTripAnalysis/steppedReverbTail``): it holds what the room made of them already.
     var tailAcrossSteps = false

@@ -270,7 +270,7 @@ struct RoundTripAnalysis {
         var explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)
         explainer.quantizationFloor = options.wholeCapture?.channels[find.channel].quantizationFloor ?? Self.quantizationFloor(capture.channels[find.channel])
         explainer.curvedPath = curved
-        explainer.bare = bare
+        explainer.bare = bare.flatMap { Explainer.BareModel($0, coloured: model) }
         if tail {
             explainer.tailFrames = Int(tuning.reverbTailSeconds * Double(fs))
             explainer.plain = plain
