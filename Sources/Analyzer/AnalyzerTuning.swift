@@ -884,6 +884,12 @@ struct AnalyzerTuning: Sendable {
     var dropoutFrames = 128
     var dropoutProbeNoiseMultiple = 10.0
     var dropoutCaptureOfProbe = 0.1
+    /// A run of `noiseBlock`s where the capture holds less than `dropoutCaptureOfProbe` of the
+    /// model is a dropout, left out of the local noise (``Explainer/heardBlocks(_:_:path:)``),
+    /// only between blocks whose residual is below this share of the model's power, a block
+    /// clear of the run on either side: the model explains what leads into the silence and
+    /// out of it (noise at 10 dB SNR leaves 0.1).
+    var dropoutEdgeMisfit = 0.3
     /// Flagged stretches this close (frames) are one burst.
     var burstMergeFrames = 16
     /// A burst's exact extent: its samples beyond 4σ (4² = 16).
@@ -899,6 +905,10 @@ struct AnalyzerTuning: Sendable {
     var replacementMinSignalOfMean = 0.1
     var minReplacementFrames = 2
     var replacementMargin = 64
+    /// A replacement the split places within this many frames of a run of one exact value in
+    /// the capture (digital silence) is that run (``Explainer/digitalSilence(_:_:)``): the
+    /// split can read a frame or two the model does not explain as part of the silence.
+    var digitalSilenceReach = 4
     /// Bursts longer than this (frames) whose residual is weaker than the signal under them
     /// are the path's own distortion (a resampler's images) rather than a click.
     var longBurstFrames = 32

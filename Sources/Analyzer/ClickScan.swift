@@ -29,17 +29,33 @@ extension Explainer {
     }
 
     /// Scans the residual of segment `s` over [lo, hi) for transients and short dropouts.
-    func scanResidual(_ s: Segment, _ f: Fit, _ lo: Int, _ hi: Int) -> Scan {
-        let r = residual(s, f, lo, hi)
-        let sig2 = localNoise(r, f)
+    func scanResidual(_ s: Segment, _ fit: Fit, _ lo: Int, _ hi: Int) -> Scan {
+        var f = fit, r = residual(s, f, lo, hi)
+        // The path's response over the segment, measured when first asked for.
+        var measured: PathResponse??
+        let path = { () -> PathResponse? in
+            if measured == nil { measured = PathResponse(ref: self.ref, cap: self.cap, segment: s) }
+            return measured ?? nil
+        }
+        let heard = heardBlocks(s, r, path: path)
+        // The segment's gain, fitted over all of it, is pulled down by a long dropout (by the
+        // share of the probe's energy it silenced: 19 % for 9000 frames of a second of white
+        // noise, leaving a residual of −10 dB everywhere else, too loud for the dropout to
+        // stand 10× above): fitted again over the blocks that were heard.
+        if let g = gain(over: heard, r), f.gain != 0, g != f.gain {
+            let k = g / f.gain
+            (f.gain, f.signalPower, f.peak) = (g, f.signalPower * k * k, f.peak * abs(k))
+            r = residual(s, f, lo, hi)
+        }
+        let sig2 = localNoise(r, f, heard: heard)
         // Where the residual is coloured noise, a burst must stand out in its whitened form too.
-        let white = whitenedResidual(r).map { w in mergeIntoBursts(flagStretches(w, localNoise(w, f))) }
+        let white = whitenedResidual(r).map { w in mergeIntoBursts(flagStretches(w, localNoise(w, f, heard: heard))) }
         var scan = Scan()
         var excluded = 0.0
         for (b0, b1) in mergeIntoBursts(flagStretches(r, sig2)) {
             for i in b0..<b1 { excluded += r.e[i] * r.e[i] }
             if let white, !white.contains(where: { $0.0 < b1 && $0.1 > b0 }) { continue }
-            if let events = classifyBurst(b0, b1, r, s, f, sig2) { scan.events += events }
+            if let events = classifyBurst(b0, b1, r, s, f, sig2, path: path) { scan.events += events }
         }
         var se = 0.0
         for i in 0..<r.n { se += f.gain * f.gain * r.m[i] * r.m[i] }
@@ -135,8 +151,9 @@ extension Explainer {
     }
 
     /// The local noise variance per block: a robust per-block variance smoothed by a median
-    /// over neighbouring blocks, and never below the floors of ``AnalyzerTuning``.
-    func localNoise(_ r: Residual, _ f: Fit) -> [Double] {
+    /// over the nearest blocks where the capture was heard (`heard`, ``heardBlocks(_:_:path:)``),
+    /// and never below the floors of ``AnalyzerTuning``.
+    func localNoise(_ r: Residual, _ f: Fit, heard: [Int]) -> [Double] {
         let n = r.n, e = r.e, m = r.m
         let block = tuning.noiseBlock
         let nb = (n + block - 1) / block
@@ -158,13 +175,84 @@ extension Explainer {
         for b in 0..<nb {
             // The larger of a median-based and a mean-based estimate: the first resists the
             // bursts being looked for, the second does not underestimate heavy-tailed residuals.
-            let nbh = max(0, b - k)...min(nb - 1, b + k)
+            let nbh = neighbourhood(of: b, among: heard, k: k).map { Array($0) } ?? Array(max(0, b - k)...min(nb - 1, b + k))
             // Model error (a hair of delay or gain error, interpolation) grows with the signal
             // itself: allow for it in proportion to the local signal power.
             let local = tpow[max(0, b - 1)...min(nb - 1, b + 1)].max() ?? 0
-            sig2[b] = max(median(Array(bvar[nbh])), median(Array(bmean[nbh])), floor2, f.sigma2 * tuning.noiseOfSegmentSigma2, fitRatio * local, quantizationFloor)
+            sig2[b] = max(median(nbh.map { bvar[$0] }), median(nbh.map { bmean[$0] }), floor2, f.sigma2 * tuning.noiseOfSegmentSigma2, fitRatio * local, quantizationFloor)
         }
         return sig2
+    }
+
+    /// The blocks (``AnalyzerTuning/noiseBlock`` frames of residual `r`, segment `s`) whose
+    /// residual is noise: all but those where the capture fell silent under the probe. There
+    /// the residual is the probe itself, and a dropout that fills most of a block's
+    /// neighbourhood (five of the nine blocks: 2300 frames or more) would otherwise be its own
+    /// local noise and never stand out: the analyzer's own probe, and white noise, with 2400
+    /// or 3000 frames replaced by silence were called clean, the probe 1.0× the "noise" there.
+    ///
+    /// A run of blocks fell silent when, in each, the capture holds less than
+    /// ``AnalyzerTuning/dropoutCaptureOfProbe`` of the model's power and of what the path makes
+    /// of the block's reference frames (``PathResponse``, measured over the segment), and the
+    /// silence starts and ends within a block, between blocks the model explains
+    /// (``AnalyzerTuning/dropoutEdgeMisfit``): a replacement's hard edges. Where the path's
+    /// colouring is not followed the capture is as silent, but the model does not explain
+    /// what leads into it: the short path model passes a 2 kHz low-pass's stopband at −14 dB
+    /// (a multitone's high burst read as a 447-frame replacement without the path's
+    /// response), and a log sweep fades into it over six blocks as it climbs (its top octaves
+    /// read as replacements 1860–9027 frames long with the response alone, the response over
+    /// a sweep holding the capture's noise in bins the sweep visits briefly).
+    func heardBlocks(_ s: Segment, _ r: Residual, path: () -> PathResponse?) -> [Int] {
+        let block = tuning.noiseBlock, blocks = (r.n + block - 1) / block
+        func span(_ b: Int) -> (Int, Int) { (b * block, min(r.n, (b + 1) * block)) }
+        let quiet = (0..<blocks).map { b in
+            let (a, z) = span(b), model = r.pmod[z] - r.pmod[a]
+            return model > 0 && r.pcap[z] - r.pcap[a] < tuning.dropoutCaptureOfProbe * model
+        }
+        func explained(_ b: Int) -> Bool {
+            guard b >= 0, b < blocks else { return false }
+            let (a, z) = span(b), model = r.pmod[z] - r.pmod[a]
+            return model > 0 && r.pe[z] - r.pe[a] < tuning.dropoutEdgeMisfit * model
+        }
+        func silencedByThePath(_ b: Int) -> Bool {
+            let (a, z) = span(b)
+            return !silentAgainstThePath(s, r.lo + a, r.lo + z, captured: r.pcap[z] - r.pcap[a], share: tuning.dropoutCaptureOfProbe, path())
+        }
+        var silenced = Set<Int>()
+        var b = 0
+        while b < blocks {
+            guard quiet[b] else { b += 1; continue }
+            var e = b
+            while e + 1 < blocks && quiet[e + 1] { e += 1 }
+            if explained(b - 2) && explained(e + 2), !(b...e).contains(where: silencedByThePath) { silenced.formUnion(b...e) }
+            b = e + 1
+        }
+        return (0..<blocks).filter { !silenced.contains($0) }
+    }
+
+    /// The least-squares gain of residual `r`'s model over blocks `heard`, when some block is
+    /// not among them and the heard blocks hold some of the model.
+    func gain(over heard: [Int], _ r: Residual) -> Double? {
+        let block = tuning.noiseBlock
+        guard heard.count < (r.n + block - 1) / block else { return nil }
+        var sxy = 0.0, sxx = 0.0
+        for b in heard {
+            for i in (b * block)..<min(r.n, (b + 1) * block) {
+                sxy += Double(cap[r.lo + i]) * r.m[i]
+                sxx += r.m[i] * r.m[i]
+            }
+        }
+        return sxx > 0 ? sxy / sxx : nil
+    }
+
+    /// The blocks of `heard` (sorted) within k of block `b` on either side, counting heard
+    /// blocks only (`b` itself if heard), as far as there are; nil when no block was heard.
+    func neighbourhood(of b: Int, among heard: [Int], k: Int) -> ArraySlice<Int>? {
+        guard !heard.isEmpty else { return nil }
+        var lo = 0, hi = heard.count
+        while lo < hi { let mid = (lo + hi) / 2; if heard[mid] < b { lo = mid + 1 } else { hi = mid } }
+        let after = lo < heard.count && heard[lo] == b ? k + 1 : k
+        return heard[max(0, lo - k)..<min(heard.count, lo + after)]
     }
 
     /// The multi-scale energy test: every stretch (at each of ``AnalyzerTuning/clickScales``)
@@ -234,9 +322,24 @@ extension Explainer {
         return captured < tuning.replacementCaptureOfSignal * be
     }
 
+    /// Whether the capture's energy `captured` over capture frames `t0..<t1` of segment `s` is
+    /// below `share` of what the path makes of the reference frames under them (`path`,
+    /// measured over the segment); true when the response could not be measured (a segment
+    /// under two Welch frames).
+    func silentAgainstThePath(_ s: Segment, _ t0: Int, _ t1: Int, captured: Double, share: Double, _ path: PathResponse?) -> Bool {
+        guard let path, t1 > t0 else { return true }
+        let p0 = Int(s.refPosition(atCapture: Double(t0)).rounded(.down)), p1 = Int(s.refPosition(atCapture: Double(t1)).rounded(.up))
+        return captured < share * Double(t1 - t0) * path.heardPower(of: ref, p0..<p1)
+    }
+
     /// What burst `b0..<b1` (residual frames of segment `s`) is: a short replacement (gap +
-    /// drop), a click, or nothing (the path's own distortion): nil.
-    func classifyBurst(_ b0: Int, _ b1: Int, _ r: Residual, _ s: Segment, _ f: Fit, _ sig2: [Double]) -> [Event]? {
+    /// drop), a click, or nothing (the path's own distortion): nil. A replacement is silent
+    /// against what the path makes of the reference there too (`path`,
+    /// ``silentAgainstThePath(_:_:_:captured:share:_:)``): the card model's resampler to
+    /// 44.1 kHz passes the probe's sweeps at 19 kHz at 0.42 of their amplitude, 0.18 of the
+    /// model's power where the gain is fitted over the whole band, and a guest with a small
+    /// ring read such stretches as replacements of 313–364 frames.
+    func classifyBurst(_ b0: Int, _ b1: Int, _ r: Residual, _ s: Segment, _ f: Fit, _ sig2: [Double], path: () -> PathResponse?) -> [Event]? {
         let n = r.n, e = r.e, m = r.m, lo = r.lo
         // Exact extent: the samples beyond 4σ inside the burst.
         let s2 = sig2[min(sig2.count - 1, ((b0 + b1) / 2) / tuning.noiseBlock)]
@@ -253,7 +356,8 @@ extension Explainer {
         }
         if last - first + 1 >= tuning.minReplacementFrames, me > 0, ce < tuning.replacementCaptureOfSignal * me,
            me >= tuning.replacementMinSignalOfMean * f.signalPower * Double(last - first + 1),
-           silentAgainstTheBareReference(s, f, lo + first, lo + last + 1, captured: ce) {
+           silentAgainstTheBareReference(s, f, lo + first, lo + last + 1, captured: ce),
+           silentAgainstThePath(s, lo + first, lo + last + 1, captured: ce, share: tuning.replacementCaptureOfSignal, path()) {
             // The capture fell silent where the signal should be: audio replaced by silence.
             let r0 = max(0, first - tuning.replacementMargin), r1 = min(n, last + tuning.replacementMargin + 1)
             var ca = [Double](), cf = [Double]()
@@ -308,6 +412,7 @@ extension Explainer {
     /// fractional delay the frames either side of an edge hold part of both, and the split
     /// alone reads a 480-frame replacement as 479.
     func replacedStretch(_ s: Segment, _ f: Fit, t1: Int, t2: Int) -> (at: Int, size: Int) {
+        if let z = digitalSilence(t1, t2) { return (z.lowerBound, z.count) }
         let k = refineEdges(a: s, fa: f, b: s, fb: f, t1: t1, t2: t2, di: 0, eventWorth: 0)
         guard k.kStart > k.kCut else { return (t1, t2 - t1) }
         let around = tuning.edgeScoreFrames
@@ -326,6 +431,27 @@ extension Explainer {
         }
         guard smooth < hard else { return (t1, t2 - t1) }
         return (Int((Double(k.kCut) * (1 + s.drift) + s.level).rounded()), k.kStart - k.kCut)
+    }
+
+    /// The run of one exact value in the capture (digital silence, as the analyzer holds it
+    /// after taking out the capture's DC offset) that stretch `t1..<t2` lies on, its ends
+    /// within ``AnalyzerTuning/digitalSilenceReach`` frames of the stretch's; nil when there
+    /// is none. Digital silence is a replacement in the capture itself (QEMU's zero-filled
+    /// buffers, a guest's capture overrun), and its edges are where the silence is: the card
+    /// model's guest, losing 2709 frames to an overrun of its 20 ms capture ring, delivers the
+    /// two frames before them at about half level, and the split read 2711 frames from two
+    /// frames early.
+    func digitalSilence(_ t1: Int, _ t2: Int) -> Range<Int>? {
+        let reach = tuning.digitalSilenceReach
+        guard t1 >= 0, t2 <= cap.count, t2 - t1 > 2 * reach else { return nil }
+        let v = cap[(t1 + t2) / 2]
+        var a = t1, b = t2
+        while a < t1 + reach, cap[a] != v { a += 1 }
+        while a > max(0, t1 - reach), cap[a - 1] == v { a -= 1 }
+        while b > t2 - reach, cap[b - 1] != v { b -= 1 }
+        while b < min(cap.count, t2 + reach), cap[b] == v { b += 1 }
+        guard b - a >= tuning.minReplacementFrames, !(a..<b).contains(where: { cap[$0] != v }) else { return nil }
+        return a..<b
     }
 
     /// The residual a burst's flatness is measured on: the burst itself, or, when it is

@@ -228,6 +228,39 @@ struct DiscontinuityTests {
         if segs.count == 2 { #expect(abs(segs[1].delaySamples - segs[0].delaySamples + 482) < 0.05) }
     }
 
+    /// The click scan's local noise is a median over nine 512-frame blocks: a replacement by
+    /// silence that filled five of them was its own local noise, and 2400 or 3000 frames of
+    /// the probe replaced by silence (a guest's 50 ms buffer left unfilled, the stream
+    /// keeping its clock) were called clean (``Explainer/heardBlocks(_:_:path:)``). The same for
+    /// white noise with mains hum, as the fuzz test's case 34 (two replacements of 2785 and
+    /// 2670 frames) was.
+    @Test("a replacement by silence of 2400–9000 frames (as long as the click scan's noise neighbourhood or longer) is a gap and a drop of its size, in the probe and in white noise",
+          arguments: [2400, 3000, 4800, 9000])
+    func longReplacement(size: Int) throws {
+        var s = CaptureSynth(reference: probe, delay: 1234.37)
+        s.snrDB = 20
+        s.edits = [.replace(at: 30000, gap: size, missing: size)]
+        let (cap, truth) = s.make()
+        let m = try analyze(cap)
+        #expect(EventMatch.mismatch(found: m.events, truth: truth) == nil, "probe: \(EventMatch.mismatch(found: m.events, truth: truth) ?? "")")
+        #expect(abs(try #require(m.latency).samples - 1234.37) < 0.01)
+
+        // White noise with mains hum: a replacement (a gap and a drop at one frame) placed
+        // within 1 ms and sized within a frame. A frame at an edge whose reference value is
+        // near zero cannot be told played or lost (with 4800 frames replaced here, the last
+        // one lost is −0.013, 0.04 of the noise's σ, and reads as heard).
+        var rng = SeededRandom(seed: UInt64(size))
+        let white = (0..<48000).map { _ in Float(0.3 * rng.gaussian()) }
+        let (noisy, noiseTruth) = Corpus.render(reference: white, edits: [.replace(at: 20000, gap: size, missing: size)], path: .direct, quirk: .hum,
+                                                delay: 2345.5, driftPPM: 0, snrDB: 30, sampleRate: 48000, seed: 7, tail: 3000)
+        let w = try Analyzer.analyze(reference: AudioBuffer(sampleRate: 48000, mono: white), capture: AudioBuffer(sampleRate: 48000, mono: noisy))
+        #expect(w.events.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.drop, .gap], "white noise: \(EventMatch.describe(w.events))")
+        for e in w.events {
+            #expect(abs(e.captureSample - noiseTruth[0].captureSample) <= 48 && abs(e.sizeSamples - size) <= 1, "white noise: \(EventMatch.describe(w.events))")
+        }
+        #expect(abs(try #require(w.latency).samples - 2345.5) < 0.01)
+    }
+
     @Test("single-sample clicks at 10 dB", arguments: [UInt64(1), 2, 3, 4])
     func clicks(seed: UInt64) throws {
         let s = AccuracyCases.click(reference: probe, seed: seed)
