@@ -42,6 +42,10 @@ struct AnalyzerTuning: Sendable {
     /// true ones. A click track drifting 300 ppm with a click dropped holds its true pairs in
     /// two clusters, the larger of four summing 1.82 times what lay around the highest peak.
     var clusterGain = 1.5
+    /// The smeared peak (``RoundTripAnalysis/smearedPeak``) is looked for only over at least
+    /// this many boxes of lags, half of them for its null: fewer cannot tell a smear from the
+    /// correlation's own swings.
+    var smearedPeakMinBoxes = 16
     /// The correlation's noise is estimated from every `findNoiseSubsample`-th lag, at least
     /// `findPeakExclusion` lags away from the peak, as median(|c|) / 0.6745 (the median of
     /// |x| for a normal x is 0.6745 σ).

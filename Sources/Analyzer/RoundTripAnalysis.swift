@@ -98,6 +98,9 @@ struct RoundTripAnalysis {
         // 1. Find (where the peaks cluster, when the highest is a chance one).
         var find = self.find(ref)
         if let clustered = clusteredPeak(find, frames: ref.count) { find = clustered }
+        // A reference that repeats itself is tracked period by period, its drift included.
+        let period = referencePeriod(ref)
+        if refusalWithoutPeak(find) != nil, period == nil, let smeared = smearedPeak(find, frames: ref.count) { find = smeared }
         // Mean and mains hum removed: neither is the path nor a discontinuity.
         let raw = centred(find.channel)
         var (cap, hum) = removeHum(ref, raw, find)
@@ -110,7 +113,7 @@ struct RoundTripAnalysis {
             // Drift smears a sparse periodic reference's whole-signal peak (a pulse train at
             // 300 ppm slips past its 2-frame pulses within 0.15 s) while each period still
             // matches: tracked period by period, when the peak stands out of its noise.
-            if find.z >= tuning.findZThreshold, let period = referencePeriod(ref),
+            if find.z >= tuning.findZThreshold, let period,
                case let .success(tracked) = periodicTracked(m, find, ref: ref, cap: cap, period: period.period) { return tracked }
             m.reason = reason
             return m
@@ -118,7 +121,7 @@ struct RoundTripAnalysis {
 
         // A reference that repeats itself within the search radius: the windows cannot tell
         // delays a period apart; only the whole-signal correlation can.
-        if let period = referencePeriod(ref) { return periodicMeasurement(m, find, ref: ref, cap: cap, period: period) }
+        if let period { return periodicMeasurement(m, find, ref: ref, cap: cap, period: period) }
 
         // A room's tail is the path: from here on the reference is direct sound + tail.
         let tailHeard = heardATail(find)
@@ -192,6 +195,10 @@ struct RoundTripAnalysis {
             m.reason = why + ": the track did not follow the drift, and no latency is reported"
             return m
         }
+        if find.smeared, !smearGathered(plainRef, cap, find, drift: totalDrift, segments: seg.segments) {
+            m.reason = String(format: "no correlation peak stands out, and the %.0f ppm the track read does not gather the whole-signal correlation's smear into one: no latency is reported", totalDrift * 1e6)
+            return m
+        }
         let longest = Segment.longest(seg.segments)!
         let bare = model   // before the path's colouring and curve
         if let fit = PathModel.fitTaps(ref: model, cap: cap, segment: longest, interp: interp),
@@ -244,6 +251,10 @@ struct RoundTripAnalysis {
     /// case 19).
     func untracked(_ m0: LoopMeasurement, _ find: GlobalFind) -> LoopMeasurement {
         var m = m0
+        guard !find.smeared else {
+            m.reason = "no correlation peak stands out (the whole-signal correlation is smeared, as by drift) and no tracking window matched the reference: no latency is reported"
+            return m
+        }
         guard !globalPeakAmbiguous(find) else {
             m.reason = "no tracking window matched the reference, and the whole-signal correlation has other peaks about as high (lone impulses that a drift or a step pairs with the wrong ones): the delay cannot be told, no latency is reported"
             return m
@@ -574,6 +585,66 @@ struct RoundTripAnalysis {
         return g
     }
 
+    /// The whole-signal peak smeared by drift, where no single lag stands out: the box of
+    /// lags (what ``AnalyzerTuning/clusterDrift`` moves the delay over the reference) whose
+    /// correlation holds the most energy, when that energy stands out of the same sums over
+    /// the other boxes (their median, by their robust spread) by ``AnalyzerTuning/findZThreshold``.
+    /// Its lag is the box's energy centroid (where the middle of the reference is heard),
+    /// its normalised correlation the square root of the box's energy above the median box.
+    ///
+    /// Under drift ε a broadband reference of n frames slips past itself by εn frames: each
+    /// stretch of it peaks at its own lag, and the peak spreads over εn lags, each 1/(εn) as
+    /// high. White noise for 2 s at 300 ppm (29 lags) reached 17.5× its noise at a normalised
+    /// 0.044, under the 0.05 asked; at 500 ppm and beyond, under 10× too: refused as no
+    /// signal, while each tracking window (slipping under a frame) matches at 0.99. The
+    /// energy is still all there, in the box: the fallback finds it, the windows do the rest.
+    func smearedPeak(_ find: GlobalFind, frames: Int) -> GlobalFind? {
+        let w = Int((tuning.clusterDrift * Double(frames)).rounded(.up))
+        let c = find.corr
+        guard w >= 2, c.count >= tuning.smearedPeakMinBoxes * w, c[find.peakIndex] != 0 else { return nil }
+        var pre = [Double](repeating: 0, count: c.count + 1)
+        for i in c.indices { pre[i + 1] = pre[i] + c[i] * c[i] }
+        func box(_ start: Int) -> Double { pre[min(c.count, start + w)] - pre[max(0, start)] }
+        var best = 0
+        for i in 0...(c.count - w) where box(i) > box(best) { best = i }
+        // The null: the boxes that tile the lags, but those overlapping the best one.
+        let others = stride(from: 0, through: c.count - w, by: w).filter { abs($0 - best) >= w }.map(box)
+        guard others.count >= tuning.smearedPeakMinBoxes / 2, let mid = Stats.median(others) else { return nil }
+        let spread = (Stats.median(others.map { abs($0 - mid) }) ?? 0) / tuning.medianOfAbsoluteNormal
+        let excess = box(best) - mid
+        guard spread > 0, excess / spread >= tuning.findZThreshold else { return nil }
+        var moment = 0.0
+        for i in best..<(best + w) { moment += Double(i) * c[i] * c[i] }
+        let centre = min(c.count - 1, max(0, Int((moment / box(best)).rounded())))
+        var g = find
+        // globalFind's normalisation: rho = |c| / √(E_ref · E_cap where it lies).
+        let norm = abs(c[find.peakIndex]) / find.rho
+        (g.peakIndex, g.lag, g.z, g.rho) = (centre, find.lags.lowerBound + centre, excess / spread, find.rho > 0 ? excess.squareRoot() / norm : 0)
+        g.smeared = true
+        return g
+    }
+
+    /// Whether the drift the track read gathers a smeared whole-signal peak
+    /// (``GlobalFind/smeared``): the reference stretched by it correlates with the capture in
+    /// a peak that stands out (``refusalWithoutPeak(_:)``), where a segment holding
+    /// ``AnalyzerTuning/globalAgreementEnergyShare`` of the reference starts
+    /// (``AnalyzerTuning/globalAgreementFrames``). The analyzer's own chirp train at 1000 ppm
+    /// with a drop, found by its smear, tracked chirps at other delays into a drift of −3100
+    /// ppm and eleven events 16 samples off; stretched by that, it has no peak at all.
+    func smearGathered(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, drift e: Double, segments: [Segment]) -> Bool {
+        let n = Int((Double(ref.count) * (1 + e)).rounded())
+        guard n >= 2, e > -1 else { return false }
+        let stretched = ref.withUnsafeBufferPointer { rb in interp.values(at: 0..<n, in: rb) { Double($0) / (1 + e) } }.map { Float($0) }
+        let g = globalFind(ref: stretched, cap: cap, channel: find.channel)
+        guard refusalWithoutPeak(g) == nil else { return false }
+        let fine = interp.refinePeak(of: g.corr, near: g.peakIndex)
+        let lag = Double(g.lags.lowerBound) + fine.position
+        let shares = segmentShares(segments, ref)
+        return segments.indices.contains { k in
+            k < shares.count && shares[k].0 >= tuning.globalAgreementEnergyShare && abs(segments[k].level - lag) <= tuning.globalAgreementFrames
+        }
+    }
+
     /// Each segment's share of the reference's energy and its delay at its middle (an empty
     /// list for a silent reference).
     func segmentShares(_ segments: [Segment], _ model: [Float]) -> [(Double, Double)] {
@@ -720,6 +791,9 @@ struct RoundTripAnalysis {
         var capEnergy: Double
         /// The correlation's noise (robust spread away from the peak).
         var noise: Double
+        /// Found by ``RoundTripAnalysis/smearedPeak``: its lag is where the reference's middle
+        /// is heard, to the drift's smear, and the track must show that drift.
+        var smeared = false
         var score: Double { z * rho }
     }
 
