@@ -13,6 +13,16 @@ import TestSupport
 let probe = Stimulus.mono(Stimulus.Spec())
 let probeBuffer = AudioBuffer(sampleRate: 48000, mono: probe)
 
+/// A capture of `ref` made by ``CaptureSynth`` at `delay`, with its truth.
+func synthesized(_ ref: [Float] = probe, delay: Double, snr: Double?, drift: Double = 0, seed: UInt64 = 1, edits: [CaptureSynth.Edit]) -> (capture: [Float], truth: [CaptureSynth.Truth]) {
+    var s = CaptureSynth(reference: ref, delay: delay)
+    s.snrDB = snr
+    s.driftPPM = drift
+    s.seed = seed
+    s.edits = edits
+    return s.make()
+}
+
 func analyze(_ cap: [Float], reference: [Float] = probe) throws -> LoopMeasurement {
     try Analyzer.analyze(reference: AudioBuffer(sampleRate: 48000, mono: reference), capture: AudioBuffer(sampleRate: 48000, mono: cap))
 }
@@ -237,10 +247,7 @@ struct DiscontinuityTests {
     @Test("a replacement by silence of 2400–9000 frames (as long as the click scan's noise neighbourhood or longer) is a gap and a drop of its size, in the probe and in white noise",
           arguments: [2400, 3000, 4800, 9000])
     func longReplacement(size: Int) throws {
-        var s = CaptureSynth(reference: probe, delay: 1234.37)
-        s.snrDB = 20
-        s.edits = [.replace(at: 30000, gap: size, missing: size)]
-        let (cap, truth) = s.make()
+        let (cap, truth) = synthesized(delay: 1234.37, snr: 20, edits: [.replace(at: 30000, gap: size, missing: size)])
         let m = try analyze(cap)
         #expect(EventMatch.mismatch(found: m.events, truth: truth) == nil, "probe: \(EventMatch.mismatch(found: m.events, truth: truth) ?? "")")
         #expect(abs(try #require(m.latency).samples - 1234.37) < 0.01)
@@ -269,10 +276,7 @@ struct DiscontinuityTests {
     @Test("a gap in the noise probe, with the synth's default noise, is one gap of its size")
     func gapInTheNoiseProbe() throws {
         let ref = Stimulus.mono(Stimulus.Spec(kind: .noise))
-        var s = CaptureSynth(reference: ref, delay: 1234.37)
-        s.snrDB = 20
-        s.edits = [.gap(at: 30000, frames: 2400)]
-        let (cap, truth) = s.make()
+        let (cap, truth) = synthesized(ref, delay: 1234.37, snr: 20, edits: [.gap(at: 30000, frames: 2400)])
         let m = try analyze(cap, reference: ref)
         #expect(EventMatch.mismatch(found: m.events, truth: truth) == nil, "\(EventMatch.mismatch(found: m.events, truth: truth) ?? "")")
         #expect(abs(try #require(m.latency).samples - 1234.37) < 0.01)
@@ -289,12 +293,7 @@ struct DiscontinuityTests {
     func smearedByDrift(ppm: Double) throws {
         for kind in [Stimulus.Kind.noise, .mls] {
             let ref = Stimulus.mono(Stimulus.Spec(kind: kind))
-            var s = CaptureSynth(reference: ref, delay: 1234.37)
-            s.driftPPM = ppm
-            s.snrDB = 30
-            s.seed = 9
-            s.edits = [.gap(at: 50000, frames: 480)]
-            let (cap, truth) = s.make()
+            let (cap, truth) = synthesized(ref, delay: 1234.37, snr: 30, drift: ppm, seed: 9, edits: [.gap(at: 50000, frames: 480)])
             let m = try analyze(cap, reference: ref)
             #expect(EventMatch.mismatch(found: m.events, truth: truth) == nil, "\(kind) at \(ppm) ppm: \(m.verdict) \(EventMatch.mismatch(found: m.events, truth: truth) ?? "") \(m.reason ?? "")")
             #expect(abs((m.latency?.samples ?? .infinity) - 1234.37) < 0.01, "\(kind) at \(ppm) ppm: latency \(m.latency?.samples ?? .nan)")
@@ -309,11 +308,7 @@ struct DiscontinuityTests {
     /// no latency, rather than a wrong one.
     @Test("the chirp train at 1000 ppm with a 2400-frame drop: the truth or no latency, never another")
     func chirpsAtAThousandPPM() throws {
-        var s = CaptureSynth(reference: probe, delay: 1234.37)
-        s.driftPPM = 1000
-        s.snrDB = 30
-        s.edits = [.drop(at: 30000, frames: 2400)]
-        let (cap, truth) = s.make()
+        let (cap, truth) = synthesized(delay: 1234.37, snr: 30, drift: 1000, edits: [.drop(at: 30000, frames: 2400)])
         let m = try analyze(cap)
         if let l = m.latency?.samples {
             #expect(abs(l - 1234.37) < 0.01, "latency \(l)")
