@@ -329,7 +329,8 @@ extension Explainer {
     func silentAgainstThePath(_ s: Segment, _ t0: Int, _ t1: Int, captured: Double, share: Double, _ path: PathResponse?) -> Bool {
         guard let path, t1 > t0 else { return true }
         let p0 = Int(s.refPosition(atCapture: Double(t0)).rounded(.down)), p1 = Int(s.refPosition(atCapture: Double(t1)).rounded(.up))
-        return captured < share * Double(t1 - t0) * path.heardPower(of: ref, p0..<p1)
+        // Where the path makes nothing of those frames, the capture is not silent against it.
+        return (path.heardShare(captured: captured, frames: t1 - t0, of: ref, p0..<p1) ?? .infinity) < share
     }
 
     /// What burst `b0..<b1` (residual frames of segment `s`) is: a short replacement (gap +

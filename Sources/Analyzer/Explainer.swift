@@ -544,10 +544,9 @@ struct Explainer {
         let longer = (a.captureEnd - a.captureStart) >= (b.captureEnd - b.captureStart) ? a : b
         let lo = max(0, heard.lowerBound), hi = min(cap.count, heard.upperBound)
         guard hi > lo, let path = PathResponse(ref: ref, cap: cap, segment: longer) else { return false }
-        let expected = path.heardPower(of: ref, span)
         var e = 0.0
         for t in lo..<hi { e += Double(cap[t]) * Double(cap[t]) }
-        return expected > 0 && e / Double(hi - lo) >= tuning.replacementCaptureOfSignal * expected
+        return (path.heardShare(captured: e, frames: hi - lo, of: ref, span) ?? 0) >= tuning.replacementCaptureOfSignal
     }
 
     /// Clicks and short replacements inside each segment, away from the steps at its ends.

@@ -66,6 +66,14 @@ struct PathResponse {
         return weight > 0 ? heard / Double(n) / weight : 0
     }
 
+    /// What `captured` (an energy over `frames` capture frames) is as a share of the power
+    /// the path makes of model frames `span` (``heardPower(of:_:)``); nil where it makes none.
+    func heardShare(captured: Double, frames: Int, of ref: [Float], _ span: Range<Int>) -> Double? {
+        let expected = heardPower(of: ref, span)
+        guard expected > 0, frames > 0 else { return nil }
+        return captured / Double(frames) / expected
+    }
+
     /// The unmeasured bins (nil) given the larger of their nearest measured neighbours'
     /// values; nil when no bin is measured.
     static func filled(_ x: [Double?]) -> [Double]? {

@@ -197,7 +197,7 @@ struct RoundTripAnalysis {
             m.reason = why + ": the track did not follow the drift, and no latency is reported"
             return m
         }
-        if find.smeared, !smearGathered(plainRef, cap, find, drift: totalDrift, segments: seg.segments) {
+        if find.smeared, !smearGathered(plainRef, cap, find, drift: totalDrift, segments: seg.segments, model: model) {
             m.reason = String(format: "no correlation peak stands out, and the %.0f ppm the track read does not gather the whole-signal correlation's smear into one: no latency is reported", totalDrift * 1e6)
             return m
         }
@@ -569,23 +569,22 @@ struct RoundTripAnalysis {
     /// latency, or read as a chain of eight invented events. The true pairs cluster; the
     /// chance ones scatter.
     func clusteredPeak(_ find: GlobalFind, frames: Int) -> GlobalFind? {
-        let w = Int((tuning.clusterDrift * Double(frames)).rounded(.up))
         let c = find.corr
-        guard w >= 2, c.count > w, c[find.peakIndex] != 0 else { return nil }
-        var pre = [Double](repeating: 0, count: c.count + 1)
-        for i in c.indices { pre[i + 1] = pre[i] + c[i] * c[i] }
-        func box(_ start: Int) -> Double { pre[min(c.count, start + w)] - pre[max(0, start)] }
-        var best = 0
-        for i in 0...(c.count - w) where box(i) > box(best) { best = i }
+        guard let boxes = CorrelationBoxes(c, width: clusterWidth(frames)), c[find.peakIndex] != 0 else { return nil }
+        let best = boxes.best, w = boxes.width
         var k = best
         for i in best..<(best + w) where abs(c[i]) > abs(c[k]) { k = i }
         guard abs(k - find.peakIndex) > AnalyzerTuning.searchRadius,
-              box(best) >= tuning.clusterGain * box(find.peakIndex - w / 2) else { return nil }
+              boxes.energy(from: best) >= tuning.clusterGain * boxes.energy(from: find.peakIndex - w / 2) else { return nil }
         var g = find
         let share = abs(c[k]) / abs(c[find.peakIndex])
         (g.peakIndex, g.lag, g.z, g.rho) = (k, find.lags.lowerBound + k, find.z * share, find.rho * share)
         return g
     }
+
+    /// The lags ``AnalyzerTuning/clusterDrift`` moves the delay over a reference of `frames`:
+    /// the width of the boxes ``clusteredPeak`` and ``smearedPeak`` sum the correlation over.
+    func clusterWidth(_ frames: Int) -> Int { Int((tuning.clusterDrift * Double(frames)).rounded(.up)) }
 
     /// The whole-signal peak smeared by drift, where no single lag stands out: the box of
     /// lags (what ``AnalyzerTuning/clusterDrift`` moves the delay over the reference) whose
@@ -601,23 +600,19 @@ struct RoundTripAnalysis {
     /// signal, while each tracking window (slipping under a frame) matches at 0.99. The
     /// energy is still all there, in the box: the fallback finds it, the windows do the rest.
     func smearedPeak(_ find: GlobalFind, frames: Int) -> GlobalFind? {
-        let w = Int((tuning.clusterDrift * Double(frames)).rounded(.up))
         let c = find.corr
-        guard w >= 2, c.count >= tuning.smearedPeakMinBoxes * w, c[find.peakIndex] != 0 else { return nil }
-        var pre = [Double](repeating: 0, count: c.count + 1)
-        for i in c.indices { pre[i + 1] = pre[i] + c[i] * c[i] }
-        func box(_ start: Int) -> Double { pre[min(c.count, start + w)] - pre[max(0, start)] }
-        var best = 0
-        for i in 0...(c.count - w) where box(i) > box(best) { best = i }
+        guard let boxes = CorrelationBoxes(c, width: clusterWidth(frames)), c.count >= tuning.smearedPeakMinBoxes * boxes.width,
+              c[find.peakIndex] != 0 else { return nil }
+        let best = boxes.best, w = boxes.width
         // The null: the boxes that tile the lags, but those overlapping the best one.
-        let others = stride(from: 0, through: c.count - w, by: w).filter { abs($0 - best) >= w }.map(box)
+        let others = stride(from: 0, through: c.count - w, by: w).filter { abs($0 - best) >= w }.map(boxes.energy(from:))
         guard others.count >= tuning.smearedPeakMinBoxes / 2, let mid = Stats.median(others) else { return nil }
         let spread = (Stats.median(others.map { abs($0 - mid) }) ?? 0) / tuning.medianOfAbsoluteNormal
-        let excess = box(best) - mid
+        let excess = boxes.energy(from: best) - mid
         guard spread > 0, excess / spread >= tuning.findZThreshold else { return nil }
         var moment = 0.0
         for i in best..<(best + w) { moment += Double(i) * c[i] * c[i] }
-        let centre = min(c.count - 1, max(0, Int((moment / box(best)).rounded())))
+        let centre = min(c.count - 1, max(0, Int((moment / boxes.energy(from: best)).rounded())))
         var g = find
         // globalFind's normalisation: rho = |c| / √(E_ref · E_cap where it lies).
         let norm = abs(c[find.peakIndex]) / find.rho
@@ -633,15 +628,15 @@ struct RoundTripAnalysis {
     /// (``AnalyzerTuning/globalAgreementFrames``). The analyzer's own chirp train at 1000 ppm
     /// with a drop, found by its smear, tracked chirps at other delays into a drift of −3100
     /// ppm and eleven events 16 samples off; stretched by that, it has no peak at all.
-    func smearGathered(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, drift e: Double, segments: [Segment]) -> Bool {
-        let n = Int((Double(ref.count) * (1 + e)).rounded())
-        guard n >= 2, e > -1 else { return false }
-        let stretched = ref.withUnsafeBufferPointer { rb in interp.values(at: 0..<n, in: rb) { Double($0) / (1 + e) } }.map { Float($0) }
+    func smearGathered(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, drift e: Double, segments: [Segment], model: [Float]) -> Bool {
+        guard e > -1 else { return false }
+        let stretched = stretch(ref, by: 1 + e)
+        guard stretched.count >= 2 else { return false }
         let g = globalFind(ref: stretched, cap: cap, channel: find.channel)
         guard refusalWithoutPeak(g) == nil else { return false }
         let fine = interp.refinePeak(of: g.corr, near: g.peakIndex)
         let lag = Double(g.lags.lowerBound) + fine.position
-        let shares = segmentShares(segments, ref)
+        let shares = segmentShares(segments, model)
         return segments.indices.contains { k in
             k < shares.count && shares[k].0 >= tuning.globalAgreementEnergyShare && abs(segments[k].level - lag) <= tuning.globalAgreementFrames
         }
@@ -938,6 +933,32 @@ func energy(_ x: [Float]) -> Double {
     var e = 0.0
     for v in x { e += Double(v) * Double(v) }
     return e
+}
+
+/// A correlation's energy in boxes of `width` lags (prefix sums of its square), and the box
+/// that holds the most.
+struct CorrelationBoxes {
+    let width: Int
+    private let prefix: [Double]
+    /// The start of the box with the most energy (the first, of equals).
+    let best: Int
+
+    /// Nil for a width under 2 or over the correlation's length.
+    init?(_ c: [Double], width w: Int) {
+        guard w >= 2, c.count > w else { return nil }
+        var pre = [Double](repeating: 0, count: c.count + 1)
+        for i in c.indices { pre[i + 1] = pre[i] + c[i] * c[i] }
+        (width, prefix) = (w, pre)
+        var b = 0
+        for i in 0...(c.count - w) where pre[i + w] - pre[i] > pre[b + w] - pre[b] { b = i }
+        best = b
+    }
+
+    /// The energy of the box starting at lag index `start` (clipped to the correlation).
+    func energy(from start: Int) -> Double {
+        let n = prefix.count - 1
+        return prefix[min(n, max(0, start + width))] - prefix[min(n, max(0, start))]
+    }
 }
 
 /// The reference as a capture running `factor` times slower would hold it: out[u] = x(u / factor).
