@@ -46,6 +46,26 @@ struct AnalyzerTuning: Sendable {
     /// this many boxes of lags, half of them for its null: fewer cannot tell a smear from the
     /// correlation's own swings.
     var smearedPeakMinBoxes = 16
+    /// The piecewise find (``RoundTripAnalysis/piecewisePeak``) correlates pieces this long
+    /// (8192 frames, 0.17 s at 48 kHz): 1000 ppm slips one by 8 frames, the analyzer's own
+    /// chirp train holds one or two chirps in it, each a sharp peak…
+    var piecewiseFindFrames = 8192
+    /// …one from each of this many sections of the reference…
+    var piecewiseFindPieces = 5
+    /// …for a reference at least this many pieces long (a shorter one has its smear found
+    /// whole, ``RoundTripAnalysis/smearedPeak``)…
+    var piecewiseFindMinPieces = 8
+    /// …and at least this many must stand out (``findZThreshold``) and agree: two chance
+    /// peaks 10× above the noise at delays one drift line apart do not happen…
+    var piecewiseFindMinAgreeing = 2
+    /// …within what the drift moves the delay between them, plus this (frames: a piece's
+    /// own peak is read off its smear).
+    var piecewiseFindSlack = 2.0
+    /// The whole-signal peak's sign is contested where a lag of the other sign reaches this
+    /// share of it within what ``clusterDrift`` moves the delay over the reference
+    /// (``RoundTripAnalysis/polarityContested``): a drift-smeared peak is a sum of many
+    /// stretches' lobes, and its highest can be negative by a hair.
+    var contestedPolarityShare = 0.5
     /// The correlation's noise is estimated from every `findNoiseSubsample`-th lag, at least
     /// `findPeakExclusion` lags away from the peak, as median(|c|) / 0.6745 (the median of
     /// |x| for a normal x is 0.6745 σ).

@@ -328,7 +328,7 @@ extension RoundTripAnalysis {
     /// segmentation, path model and explanation as any other; nil with the reason when its
     /// delay cannot be told that way or the result is refused.
     func periodicTracked(_ m0: LoopMeasurement, _ find: GlobalFind, ref: [Float], cap: [Float], period: Int) -> Result<LoopMeasurement, PeriodicFailure> {
-        let polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
+        let polarity = find.polarity
         let blocks: [PeriodBlock]
         switch periodicBlocks(ref, cap, find, period: period, polarity: polarity) {
         case let .success(b): blocks = b

@@ -37,6 +37,19 @@ struct RoundTripAnalysis {
         return options.wholeCapture.map { m.placed(in: $0) } ?? m
     }
 
+    /// A gap's, drop's or repeat's size in the played stream's frames: the explanation
+    /// measures it in capture frames (the step in delay, the run of silence), and under a
+    /// drift ε a capture holds 1 + ε frames for each frame played, so a 9000-frame gap in the
+    /// stream at 1000 ppm read 9009, and a 20 000-frame one 20 020 (a periodic track's steps
+    /// are measured in played frames already, ``periodicStepEvents(_:_:drift:ref:cap:period:)``). A click's size stays
+    /// in capture frames: it is the capture's, not the stream's.
+    func inPlayedFrames(_ e: Event, driftPPM d: Double) -> Event {
+        guard e.kind != .click, d.isFinite, d > -1e6 else { return e }
+        let size = (Double(e.sizeSamples) / (1 + d * 1e-6)).rounded()
+        guard size.isFinite, size >= 1, size <= Double(Int32.max) else { return e }
+        return Event(kind: e.kind, captureSample: e.captureSample, sizeSamples: Int(size), sampleRate: reference.sampleRate)
+    }
+
     /// The reference's strongest channel and its samples with the mean removed.
     /// - Throws: `badData` naming the reference when it is silent.
     static func referenceSignal(_ reference: AudioBuffer, path: String?) throws(LoopbenchError) -> (channel: Int, samples: [Float]) {
@@ -100,7 +113,10 @@ struct RoundTripAnalysis {
         if let clustered = clusteredPeak(find, frames: ref.count) { find = clustered }
         // A reference that repeats itself is tracked period by period, its drift included.
         let period = referencePeriod(ref)
-        if refusalWithoutPeak(find) != nil, period == nil, let smeared = smearedPeak(find, frames: ref.count) { find = smeared }
+        if refusalWithoutPeak(find) != nil, period == nil {
+            if let pieces = piecewisePeak(ref, cap: centred(find.channel), find) { find = pieces }
+            else if let smeared = smearedPeak(find, frames: ref.count) { find = smeared }
+        }
         // Mean and mains hum removed: neither is the path nor a discontinuity.
         let raw = centred(find.channel)
         var (cap, hum) = removeHum(ref, raw, find)
@@ -133,7 +149,7 @@ struct RoundTripAnalysis {
         let refusedTailMayDrift = tailHeard && withTail == nil && refusedTailMayDrift(ref, cap, find)
 
         // 2. Track.
-        var polarity: Double = find.corr[find.peakIndex] >= 0 ? 1 : -1
+        var polarity = find.polarity
         var points = track(ref, cap, find, polarity: polarity)
         // The hum again, from the windows' own delays, and the capture tracked again without it.
         if let f0 = hum, let better = refittedHum(ref, raw, points, f0: f0) {
@@ -153,6 +169,11 @@ struct RoundTripAnalysis {
 
         // 3. Segment (and the path's colouring, when it matters).
         var (seg, model, totalDrift) = segment(ref, cap, find, points, polarity: polarity)
+        // Drift smears the whole-signal peak, and its highest lag can be a lobe of the other
+        // sign: where this polarity's track is loose, found again (``contestedPolarity``).
+        if withTail == nil, looseTrack(seg, points) != nil, let other = contestedPolarity(ref, cap, find, polarity: polarity) {
+            (find, polarity, points, seg, model, totalDrift) = (other.find, other.polarity, other.points, other.seg.0, other.seg.1, other.seg.2)
+        }
         if withTail != nil || refusedTailMayDrift, let s = stretchedReverbTail(plainRef, cap, find, points, seg, totalDrift: totalDrift) {
             (find, ref, points, seg, model, totalDrift, polarity, tailStretch) = (s.find, s.ref, s.points, s.seg, s.model, s.drift, s.polarity, s.stretch)
             withTail = s.ref
@@ -197,7 +218,7 @@ struct RoundTripAnalysis {
             m.reason = why + ": the track did not follow the drift, and no latency is reported"
             return m
         }
-        if find.smeared, !smearGathered(plainRef, cap, find, drift: totalDrift, segments: seg.segments, model: model) {
+        if find.smeared, !smearGathered(plainRef, cap, find, drift: totalDrift, polarity: polarity, segments: seg.segments, model: model) {
             m.reason = String(format: "no correlation peak stands out, and the %.0f ppm the track read does not gather the whole-signal correlation's smear into one: no latency is reported", totalDrift * 1e6)
             return m
         }
@@ -264,7 +285,7 @@ struct RoundTripAnalysis {
         let fine = interp.refinePeak(of: find.corr, near: find.peakIndex)
         m.verdict = .clean
         m.latency = .init(samples: Double(find.lags.lowerBound) + fine.position, sampleRate: reference.sampleRate, confidence: find.z)
-        m.polarity = find.corr[find.peakIndex] >= 0 ? 1 : -1
+        m.polarity = Int(find.polarity)
         m.reason = "no tracking window matched the reference (a signal too weak to track, or one whose sound lies in a few lone impulses): latency from the whole-signal correlation only; drift and discontinuities not analysed"
         return m
     }
@@ -292,7 +313,7 @@ struct RoundTripAnalysis {
         var result = explainer.explain(segments: &seg.segments, drift: seg.drift)
 
         result.events.sort { ($0.captureSample, $0.kind.rawValue) < ($1.captureSample, $1.kind.rawValue) }
-        m.events = result.events
+        m.events = seg.driftKnown ? result.events.map { inPlayedFrames($0, driftPPM: totalDrift * 1e6) } : result.events
         m.crackles = result.events.count
         m.verdict = result.events.isEmpty ? .clean : .crackle
         var tiedSE: Double?
@@ -513,7 +534,7 @@ struct RoundTripAnalysis {
         let fine = interp.refinePeak(of: find.corr, near: find.peakIndex)
         m.verdict = .clean
         m.latency = .init(samples: Double(find.lags.lowerBound) + fine.position, sampleRate: reference.sampleRate, confidence: find.z)
-        m.polarity = find.corr[find.peakIndex] >= 0 ? 1 : -1
+        m.polarity = Int(find.polarity)
         m.reason = why + ": latency from the whole-signal correlation only; drift and discontinuities not analysed"
         return m
     }
@@ -628,18 +649,51 @@ struct RoundTripAnalysis {
     /// (``AnalyzerTuning/globalAgreementFrames``). The analyzer's own chirp train at 1000 ppm
     /// with a drop, found by its smear, tracked chirps at other delays into a drift of −3100
     /// ppm and eleven events 16 samples off; stretched by that, it has no peak at all.
-    func smearGathered(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, drift e: Double, segments: [Segment], model: [Float]) -> Bool {
+    func smearGathered(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, drift e: Double, polarity: Double, segments: [Segment], model: [Float]) -> Bool {
         guard e > -1 else { return false }
         let stretched = stretch(ref, by: 1 + e)
         guard stretched.count >= 2 else { return false }
         let g = globalFind(ref: stretched, cap: cap, channel: find.channel)
-        guard refusalWithoutPeak(g) == nil else { return false }
+        guard refusalWithoutPeak(g) == nil, g.polarity == polarity else { return false }
         let fine = interp.refinePeak(of: g.corr, near: g.peakIndex)
         let lag = Double(g.lags.lowerBound) + fine.position
         let shares = segmentShares(segments, model)
         return segments.indices.contains { k in
             k < shares.count && shares[k].0 >= tuning.globalAgreementEnergyShare && abs(segments[k].level - lag) <= tuning.globalAgreementFrames
         }
+    }
+
+    /// The track at the other polarity, where the whole-signal peak's sign is contested
+    /// (``polarityContested``): from the piecewise find (``piecewisePeak``), whose pieces
+    /// carry their own sign, or from the same lag at the other sign for a reference too
+    /// short for pieces; nil unless its segments hold the track (``looseTrack``). Its find
+    /// is marked ``GlobalFind/smeared``: the track's drift must gather the whole-signal
+    /// correlation again, at that sign (``smearGathered``).
+    func contestedPolarity(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, polarity: Double)
+        -> (find: GlobalFind, polarity: Double, points: [TrackPoint], seg: (Segmenter.Output, [Float], Double))? {
+        guard polarityContested(find, frames: ref.count) else { return nil }
+        var other = piecewisePeak(ref, cap: cap, find) ?? find
+        if other.foundPolarity == nil { (other.foundPolarity, other.smeared) = (-polarity, true) }
+        let p = other.polarity
+        let points = track(ref, cap, other, polarity: p)
+        guard !points.isEmpty else { return nil }
+        let seg = segment(ref, cap, other, points, polarity: p)
+        guard looseTrack(seg.0, points) == nil else { return nil }
+        return (other, p, points, seg)
+    }
+
+    /// Whether the whole-signal peak's sign is in doubt: within what
+    /// ``AnalyzerTuning/clusterDrift`` moves the delay over the reference's `frames`, a lag of
+    /// the other sign reaches ``AnalyzerTuning/contestedPolarityShare`` of the peak. The
+    /// analyzer's own chirp train for 2 s at 1000 ppm with two replacements peaked on a
+    /// negative lobe (z 14): every window matched half a cycle off, a drift of −1556 ppm.
+    func polarityContested(_ find: GlobalFind, frames: Int) -> Bool {
+        let c = find.corr, k = find.peakIndex, w = clusterWidth(frames)
+        guard c[k] != 0 else { return false }
+        let lo = max(0, k - w), hi = min(c.count - 1, k + w)
+        guard lo <= hi else { return false }
+        let other = (lo...hi).reduce(0.0) { m, i in c[i] * c[k] < 0 ? max(m, abs(c[i])) : m }
+        return other >= tuning.contestedPolarityShare * abs(c[k])
     }
 
     /// Each segment's share of the reference's energy and its delay at its middle (an empty
@@ -791,6 +845,12 @@ struct RoundTripAnalysis {
         /// Found by ``RoundTripAnalysis/smearedPeak``: its lag is where the reference's middle
         /// is heard, to the drift's smear, and the track must show that drift.
         var smeared = false
+        /// The polarity where it is not the sign at the peak: the sign of the pieces a
+        /// piecewise find agreed on (``RoundTripAnalysis/piecewisePeak``), or the other one
+        /// where the peak's was contested (``RoundTripAnalysis/contestedPolarity``).
+        var foundPolarity: Double?
+        /// The path's polarity: ``foundPolarity``, or the sign of the correlation's peak.
+        var polarity: Double { foundPolarity ?? (corr[peakIndex] >= 0 ? 1 : -1) }
         var score: Double { z * rho }
     }
 
