@@ -259,6 +259,14 @@ struct Explainer {
     /// and their fits, and returns the capture frames where steps begin and end.
     func explainSteps(_ segments: inout [Segment], _ fits: inout [Fit], _ events: inout [Event]) -> Set<Int> {
         let w = AnalyzerTuning.trackingWindow
+        // Only where the probe's first frames would otherwise read as replaced: a sweep's
+        // narrowband start behind the resonant high-pass, or a room's build-up, matches the
+        // reference a few frames to a few thousand off as closely, and six clean corpus and
+        // room captures read false steps there (latencies 5–1431 frames off).
+        if leadingReplacement(segments[0], fits[0]) != nil, let lead = leadingSegment(segments[0], fits[0]) {
+            segments.insert(lead, at: 0)
+            fits.insert(fit(lead), at: 0)
+        }
         var out: [Segment] = [segments[0]]
         var outFits: [Fit] = [fits[0]]
         var lastBoundary = 0

@@ -88,6 +88,20 @@ extension Explainer {
         return Segment(level: level, drift: a.drift, captureStart: s0, captureEnd: s1, points: [point], short: true)
     }
 
+    /// The probe's first frames at another delay, before the first tracked segment `a`: a
+    /// stretch too short to track (a window or two, or ambiguous ones), found as the last
+    /// frames after the last segment are (``middleSegment(a:fa:b:fb:r0:r1:)``, over the
+    /// capture from a search radius before `a`'s delay to its first window). Speech through
+    /// the resonant high-pass with a 904-frame gap after its first 3196 frames (the fuzz
+    /// test's case 157) tracked one ambiguous window there; the rest read as the probe's first
+    /// 3175 frames replaced, and the latency 904 frames late at a stated ±0.14.
+    func leadingSegment(_ a: Segment, _ fa: Fit) -> Segment? {
+        guard !a.short, let t = a.points.first?.t else { return nil }
+        let r0 = max(0, Int(a.level.rounded(.down)) - AnalyzerTuning.searchRadius), r1 = min(cap.count, t)
+        guard r1 > r0, let lead = middleSegment(a: a, fa: fa, b: nil, fb: nil, r0: r0, r1: r1), lead.captureEnd <= t else { return nil }
+        return lead
+    }
+
     /// The probe's first frames replaced (by silence, or by audio that is not the probe) before
     /// the first segment's audio begins: QEMU replays a stale ring or a queue of old silence
     /// at the stream's start. The first segment is taken to start where the reference does:

@@ -355,6 +355,20 @@ struct DiscontinuityTests {
         #expect(abs((m.driftPPM ?? .infinity) - ppm) < 0.5, "\(ppm) ppm: drift \(m.driftPPM ?? .nan)")
     }
 
+    /// A step in the probe's first 25 ms, before the tracker's first window there: the frames
+    /// before it are a stretch too short to track, and the explanation read them as the
+    /// probe's first frames replaced, the latency the step's size off at a stated ±0.002–0.006
+    /// (a 904-frame drop at frame 700: 903.9997 samples off). Found as the probe's first
+    /// frames at their own delay (``Explainer/leadingSegment(_:_:)``).
+    @Test("the probe with a 904-frame gap or drop, or a 3000-frame gap, in its first 1200 frames: the event to the frame, the latency within 0.05 samples",
+          arguments: [CaptureSynth.Edit.gap(at: 700, frames: 904), .drop(at: 700, frames: 904), .gap(at: 1200, frames: 3000), .drop(at: 1200, frames: 904)])
+    func stepInTheProbesFirstFrames(edit: CaptureSynth.Edit) throws {
+        let (cap, truth) = synthesized(delay: 1234.37, snr: 30, edits: [edit])
+        let m = try analyze(cap)
+        #expect(EventMatch.mismatch(found: m.events, truth: truth) == nil, "\(edit): \(m.verdict) \(EventMatch.mismatch(found: m.events, truth: truth) ?? "") \(m.reason ?? "")")
+        #expect(abs((m.latency?.samples ?? .infinity) - 1234.37) < 0.05, "\(edit): latency \(m.latency?.samples ?? .nan)")
+    }
+
     /// Under drift a capture holds 1 + ε frames per frame played, and the explanation measures
     /// steps and silences in capture frames: white noise at 1000 ppm with a 9000-frame gap
     /// read 9009, at −1000 ppm 8991. Reported in the played stream's frames, each is the size
