@@ -43,7 +43,9 @@ extension RoundTripAnalysis {
         var sxy = 0.0, sxx = 0.0
         for (x, y) in zip(xs, ys) { sxy += (x - mx) * (y - my); sxx += (x - mx) * (x - mx) }
         let slope = sxx > 0 ? sxy / sxx : 0
-        let lag = Int((my + slope * (Double(ref.count) / 2 - mx)).rounded())
+        let middle = (my + slope * (Double(ref.count) / 2 - mx)).rounded()
+        guard middle.isFinite, abs(middle) < Double(Int32.max) else { return nil }
+        let lag = Int(middle)
         guard find.lags.contains(lag), let z = Stats.median(agreeing.map(\.z)), let rho = Stats.median(agreeing.map(\.rho)) else { return nil }
         var g = find
         g.peakIndex = lag - find.lags.lowerBound
@@ -89,8 +91,9 @@ extension RoundTripAnalysis {
         let fine = interp.refinePeak(of: corr, near: peak)
         // Index i is capture frame a + lo + i for the piece's first frame.
         let delay = Double(a + lo) + fine.position - Double(start)
-        let t0 = a + lo + peak
-        let heard = energy(Array(cap[max(0, t0)..<min(cap.count, max(0, t0 + len))])), played = energy(Array(ref[start..<(start + len)]))
+        // The capture where the piece lies (clipped to the capture: the lags reach past its end).
+        let h0 = min(max(0, a + lo + peak), cap.count), h1 = min(cap.count, max(h0, a + lo + peak + len))
+        let heard = energy(Array(cap[h0..<h1])), played = energy(Array(ref[start..<(start + len)]))
         let rho = heard > 0 && played > 0 ? abs(corr[peak]) / (heard * played).squareRoot() : 0
         return FoundPiece(start: start, delay: delay, z: abs(corr[peak]) / sigma, rho: rho, sign: corr[peak] >= 0 ? 1 : -1)
     }
