@@ -111,14 +111,15 @@ struct RoundTripAnalysis {
         // 1. Find (where the peaks cluster, when the highest is a chance one).
         var find = self.find(ref)
         if let clustered = clusteredPeak(find, frames: ref.count) { find = clustered }
+        // The capture channel with its mean removed (the fallbacks below keep the channel).
+        let raw = centred(find.channel)
         // A reference that repeats itself is tracked period by period, its drift included.
         let period = referencePeriod(ref)
         if refusalWithoutPeak(find) != nil, period == nil {
-            if let pieces = piecewisePeak(ref, cap: centred(find.channel), find) { find = pieces }
+            if let pieces = piecewisePeak(ref, cap: raw, find) { find = pieces }
             else if let smeared = smearedPeak(find, frames: ref.count) { find = smeared }
         }
-        // Mean and mains hum removed: neither is the path nor a discontinuity.
-        let raw = centred(find.channel)
+        // Mains hum removed too: neither the mean nor the hum is the path or a discontinuity.
         var (cap, hum) = removeHum(ref, raw, find)
         var m = LoopMeasurement(
             source: options.source, sampleRate: fs,
