@@ -797,12 +797,28 @@ struct AnalyzerTuning: Sendable {
     var middleMisfitOfCapture = 0.2
     /// …while the capture holds at least this fraction of the signal power.
     var middleMinCaptureOfSignal = 0.1
+    /// A first segment resting on at most this many windows takes its level from its own
+    /// frames once the steps are placed (`Explainer.refitFirstLevel`); more windows measure
+    /// it as well, and one straddling a step is outweighed.
+    var refitMaxWindows = 2
+    /// …moving it by at most this many frames: the window's error, not a lock a period off
+    /// (`RoundTripAnalysis.refineLockedLevels` handles those).
+    var refitMaxMove = 1.0
     /// A middle stretch must be at least this long (frames) after trimming.
     var middleMinFrames = 64
     /// Reference stretches with less than this fraction of the capture's energy are not candidates.
     var middleMinReferenceEnergy = 0.05
     /// The normalised correlation a middle stretch needs: it must be the reference, closely.
     var middleMinRho = 0.9
+    /// The match of the probe's first frames before the first segment (a lead) is ambiguous
+    /// when another peak comes within this many times its deficit (1 − ρ) of it
+    /// (`Explainer.ambiguousMatch`). Half the tracker's ``ambiguityMargin``: a lead has
+    /// already passed more (the walk found those frames replaced, the first segment misfits
+    /// them, ``middleMinRho``). The probe's first 300 frames, mostly its fade-in, matched at
+    /// 0.9986 with the competitor one period off at 0.9952 (2.4× the deficit; it is right);
+    /// a 20 Hz sweep behind the resonant high-pass at 3 dB, at 0.9963 against 0.9944, 1955
+    /// frames away (0.5×; it was wrong).
+    var middleAmbiguityMargin = 2.0
     /// A middle stretch within this many frames of a neighbour's delay is that neighbour again.
     var middleMinDelayFromNeighbour = 2.0
 
@@ -829,6 +845,17 @@ struct AnalyzerTuning: Sendable {
     /// sweep from 20 Hz) has not replaced it. Silence or other audio in a 32-frame block
     /// correlates at ±0.18 (1σ), so 0.8 is 4.4σ from it.
     var leadingFollowsRho = 0.8
+    /// A block that follows the probe (or misses none of it) ends the walk only where the
+    /// capture follows it over this many frames from there too, at ``leadingFollowsRho`` of
+    /// the normalised correlation it reaches over the segment's first tracked window (noise
+    /// through a resonance near 100 Hz follows its probe at 0.7): a 32-frame block is under a
+    /// cycle of the chirp train's first kilohertz, and the probe 200 frames on (a drop in its
+    /// first 25 ms, 1.4 against 1.7 kHz) matched it block by block at a phase that happened
+    /// to agree. 256 frames hold a full turn of that phase.
+    var leadingConfirmFrames = 256
+    /// …judged over at least this many blocks loud enough to judge (else the block's own
+    /// verdict stands).
+    var leadingConfirmMinBlocks = 2
     /// A replacement ends abruptly: over the `leadingResumeFrames` after its end the capture
     /// follows the probe within this factor of the segment's gain (0.5–2×). A probe that
     /// fades in (a high-pass under a sweep's first octaves) or swells (a linear sweep rising

@@ -81,6 +81,9 @@ struct Explainer {
         var firstGain: Double?
         /// A stretch the segments claim but do not explain (``unvouchedStretch(_:_:_:)``).
         var unvouched: Range<Int>?
+        /// The probe's first frames at another delay than the first segment's, matching the
+        /// reference as closely at two (``leadingSegment(_:_:replaced:)``): capture frames.
+        var ambiguousLead: Range<Int>?
     }
 
     struct Fit {
@@ -214,7 +217,8 @@ struct Explainer {
         guard !segments.isEmpty else { return result }
         absorbStraddlingWindows(&segments)
         var fits = segments.map { fit($0) }
-        let boundaryFrames = explainSteps(&segments, &fits, &result.events)
+        let boundaryFrames = explainSteps(&segments, &fits, &result.events, ambiguousLead: &result.ambiguousLead)
+        refitFirstLevel(&segments, &fits)
         // The first segment starts where the reference starts; the last ends where it ends.
         segments[0].captureStart = max(0, refSpan(segments[0]).0)
         segments[segments.count - 1].captureEnd = min(cap.count, refSpan(segments[segments.count - 1]).1 + 1)
@@ -224,6 +228,30 @@ struct Explainer {
         result.unvouched = unvouchedStretch(segments, fits, result.events)
         if resE > 0 && sigE > 0 { result.snrDB = 10 * log10(sigE / resE) }
         return result
+    }
+
+    /// The first segment, where it rests on a window or two and a step follows it, takes its
+    /// level from the frames it explains once that step is placed: a window that straddles it holds
+    /// some of the other delay's frames. The analyzer's probe with a 200-frame drop at its
+    /// frame 1200, at 20 dB SNR, made its first segment of one window holding 70 frames past
+    /// the drop, and the latency read 0.28 samples early. The normalised correlation over its
+    /// frames, from where the reference starts, is maximised within
+    /// ``AnalyzerTuning/refitMaxMove`` of its level (``stretchLevel(_:_:near:drift:sign:)``).
+    /// The latency still states no uncertainty there: the fit's own error, from its noise,
+    /// says nothing of whether the segment is the probe's (fuzz cases whose first segment lay
+    /// 970 or 9896 frames off would have stated ±0.002 and ±0.03). Only the first: the
+    /// latency is its level, while a later segment's moves a step's size by a fraction of a
+    /// frame, and its windows' residuals about it weigh the drift's error
+    /// (`Segmenter.correlatedResiduals`; refitting them all changed three room captures'
+    /// stated drift error, one to overconfident).
+    func refitFirstLevel(_ segments: inout [Segment], _ fits: inout [Fit]) {
+        guard segments.count > 1, let s = segments.first, s.points.count <= tuning.refitMaxWindows, !s.refined else { return }
+        let lo = max(0, min(s.captureStart, refSpan(s).0)), hi = min(cap.count, s.captureEnd, refSpan(s).1)
+        guard hi - lo >= tuning.middleMinFrames else { return }
+        let level = stretchLevel(lo, hi, near: s.level, drift: s.drift, sign: fits[0].gain >= 0 ? 1 : -1)
+        guard abs(level - s.level) <= tuning.refitMaxMove else { return }
+        segments[0].level = level
+        fits[0] = fit(segments[0])
     }
 
     /// A lone window that straddles a step matches halfway between the two delays, with a
@@ -257,15 +285,19 @@ struct Explainer {
     /// Walks the boundaries between consecutive segments, merging those that are no step and
     /// explaining the others as events (appended to `events`). Leaves the explained segments
     /// and their fits, and returns the capture frames where steps begin and end.
-    func explainSteps(_ segments: inout [Segment], _ fits: inout [Fit], _ events: inout [Event]) -> Set<Int> {
+    func explainSteps(_ segments: inout [Segment], _ fits: inout [Fit], _ events: inout [Event], ambiguousLead: inout Range<Int>?) -> Set<Int> {
         let w = AnalyzerTuning.trackingWindow
         // Only where the probe's first frames would otherwise read as replaced: a sweep's
         // narrowband start behind the resonant high-pass, or a room's build-up, matches the
         // reference a few frames to a few thousand off as closely, and six clean corpus and
         // room captures read false steps there (latencies 5–1431 frames off).
-        if leadingReplacement(segments[0], fits[0]) != nil, let lead = leadingSegment(segments[0], fits[0]) {
-            segments.insert(lead, at: 0)
-            fits.insert(fit(lead), at: 0)
+        if let r = leadingReplacement(segments[0], fits[0]) {
+            let found = leadingSegment(segments[0], fits[0], replaced: r.start..<(r.start + r.size))
+            if let lead = found.lead {
+                segments.insert(lead, at: 0)
+                fits.insert(fit(lead), at: 0)
+            }
+            ambiguousLead = found.ambiguous
         }
         var out: [Segment] = [segments[0]]
         var outFits: [Fit] = [fits[0]]

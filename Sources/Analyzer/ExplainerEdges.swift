@@ -13,7 +13,17 @@ extension Explainer {
     /// With `b` nil, the stretch is looked for after `a`, the last segment (the probe's last
     /// frames at another delay).
     func middleSegment(a: Segment, fa: Fit, b: Segment?, fb: Fit?, r0: Int, r1: Int) -> Segment? {
-        guard r1 - r0 > tuning.middleMinRegion else { return nil }
+        middleMatch(a: a, fa: fa, b: b, fb: fb, r0: r0, r1: r1).segment
+    }
+
+    /// ``middleSegment(a:fa:b:fb:r0:r1:)``, or, with `judgeAmbiguity`, the stretch (capture
+    /// frames) whose closest match another one comes as close to (``ambiguousMatch(_:at:)``).
+    /// Judged for the probe's first frames only: between and after segments the search was
+    /// kept as it was, since judged there too, a faded log sweep behind the 2 kHz low-pass with
+    /// a drop above the cutoff lost the stretch that had it refused, and read clean with its
+    /// latency 0.067 samples off at a stated ±0.008.
+    func middleMatch(a: Segment, fa: Fit, b: Segment?, fb: Fit?, r0: Int, r1: Int, judgeAmbiguity: Bool = false) -> (segment: Segment?, ambiguous: Range<Int>?) {
+        guard r1 - r0 > tuning.middleMinRegion else { return (nil, nil) }
         let ma = template(a, r0, r1)
         let mb = b.map { template($0, r0, r1) } ?? [Double](repeating: 0, count: r1 - r0)
         let fb = fb ?? fa
@@ -50,7 +60,7 @@ extension Explainer {
         }
         // Trim the smoothing's reach at both ends; the boundaries are placed exactly later.
         let s0 = r0 + best.0 + half, s1 = r0 + best.1 - half
-        guard s1 - s0 >= tuning.middleMinFrames else { return nil }
+        guard s1 - s0 >= tuning.middleMinFrames else { return (nil, nil) }
         // Correlate that stretch with the reference over delays around both neighbours.
         let bLevel = b?.level ?? a.level
         let dLo = Int(min(a.level, bLevel).rounded(.down)) - AnalyzerTuning.searchRadius
@@ -70,22 +80,65 @@ extension Explainer {
         for q in 0..<seg.count { refPre[q + 1] = refPre[q] + Double(seg[q]) * Double(seg[q]) }
         var bestK = -1, bestRho = 0.0
         let sign: Double = fa.gain >= 0 ? 1 : -1
+        var rho = [Double](repeating: -.infinity, count: corr.count)
         for kk in 0..<corr.count {
             let e = refPre[kk + len] - refPre[kk]
             guard e > tuning.middleMinReferenceEnergy * capE else { continue }
-            let r = sign * corr[kk] / (e * capE).squareRoot()
-            if r > bestRho { bestRho = r; bestK = kk }
+            rho[kk] = sign * corr[kk] / (e * capE).squareRoot()
+            if rho[kk] > bestRho { bestRho = rho[kk]; bestK = kk }
         }
-        guard bestK >= 0, bestRho >= tuning.middleMinRho else { return nil }
+        guard bestK >= 0, bestRho >= tuning.middleMinRho else { return (nil, nil) }
+        guard !judgeAmbiguity || !ambiguousMatch(rho, at: bestK) else { return (nil, s0..<s1) }
         let lo = max(0, bestK - tuning.refineLags), hi = min(corr.count, bestK + tuning.refineLags + 1)
         let local = Array(corr[lo..<hi])
         let r = SincInterpolator.maximize(around: Double(bestK - lo)) { x in sign * interp.value(at: x, in: local) }
         let p = Double(pLo) + Double(lo) + r.position   // reference position heard at s0
-        let level = Double(s0) - p * (1 + a.drift)
+        let level = stretchLevel(s0, s1, near: Double(s0) - p * (1 + a.drift), drift: a.drift, sign: sign)
         // Not one of the neighbours again.
-        guard abs(level - a.level) > tuning.middleMinDelayFromNeighbour, abs(level - bLevel) > tuning.middleMinDelayFromNeighbour || b == nil else { return nil }
+        guard abs(level - a.level) > tuning.middleMinDelayFromNeighbour, abs(level - bLevel) > tuning.middleMinDelayFromNeighbour || b == nil else { return (nil, nil) }
         let point = TrackPoint(t: s0, p: p, rho: bestRho, sigma: 1)
-        return Segment(level: level, drift: a.drift, captureStart: s0, captureEnd: s1, points: [point], short: true)
+        return (Segment(level: level, drift: a.drift, captureStart: s0, captureEnd: s1, points: [point], short: true), nil)
+    }
+
+    /// Whether another peak of the normalised correlations `rho` (a local maximum beyond
+    /// ``AnalyzerTuning/jumpDistance`` of `best`) comes within
+    /// ``AnalyzerTuning/middleAmbiguityMargin`` times the best match's deficit of it, as a
+    /// tracking window is judged (``AnalyzerTuning/ambiguityGap(rho:)``): the stretch cannot
+    /// tell the two delays apart. A log sweep's narrowband start behind the resonant high-pass
+    /// (a fuzz case at −1943 ppm on 8-bit PCM) matched its reference 1113 frames off, and
+    /// the probe's first frames read there.
+    func ambiguousMatch(_ rho: [Double], at best: Int) -> Bool {
+        let gap = min(tuning.middleAmbiguityMargin * max(1 - rho[best], tuning.ambiguityMinDeficit), tuning.ambiguityMaxGap)
+        let reach = Int(tuning.jumpDistance.rounded(.up))
+        for k in rho.indices.dropFirst().dropLast() where abs(k - best) > reach && rho[k] >= rho[k - 1] && rho[k] >= rho[k + 1] {
+            if rho[best] - rho[k] < gap { return true }
+        }
+        return false
+    }
+
+    /// The level at which capture frames `s0..<s1` correlate best (normalised) with the
+    /// reference, within a frame of `level`. The raw correlation's peak leans toward lags
+    /// that bring more of the reference under the stretch: the probe's first 700 frames,
+    /// found in its fade-in, read 0.06 samples early, its first 300 frames 0.4. Every frame
+    /// counts (a sparse reference's lone impulses fall between the frames of any subsample),
+    /// so a stretch longer than ``AnalyzerTuning/levelRefineMaxFrames`` keeps `level`.
+    func stretchLevel(_ s0: Int, _ s1: Int, near level: Double, drift: Double, sign: Double) -> Double {
+        guard s1 - s0 <= tuning.levelRefineMaxFrames else { return level }
+        let idx = Array(s0..<s1)
+        var cc = 0.0
+        for t in idx { cc += Double(cap[t]) * Double(cap[t]) }
+        guard cc > 0 else { return level }
+        func rho(_ l: Double) -> Double {
+            let m = ref.withUnsafeBufferPointer { rb in interp.values(at: 0..<idx.count, in: rb) { (Double(idx[$0]) - l) / (1 + drift) } }
+            var cm = 0.0, mm = 0.0
+            for (t, v) in zip(idx, m) {
+                cm += Double(cap[t]) * v
+                mm += v * v
+            }
+            return mm > 0 ? sign * cm / (cc * mm).squareRoot() : -1
+        }
+        let r = SincInterpolator.maximize(around: level) { rho($0) }
+        return r.position.isFinite ? r.position : level
     }
 
     /// The probe's first frames at another delay, before the first tracked segment `a`: a
@@ -95,11 +148,67 @@ extension Explainer {
     /// the resonant high-pass with a 904-frame gap after its first 3196 frames (the fuzz
     /// test's case 157) tracked one ambiguous window there; the rest read as the probe's first
     /// 3175 frames replaced, and the latency 904 frames late at a stated ±0.14.
-    func leadingSegment(_ a: Segment, _ fa: Fit) -> Segment? {
-        guard !a.short, let t = a.points.first?.t else { return nil }
+    /// The stretch searched ends at the first window, or where the replacement `replaced`
+    /// (capture frames) ends when that is later: a first window that straddles the step
+    /// (the probe's first 300 frames at delay 777.8, its first window from frame 1024) is
+    /// mostly `a`'s.
+    /// Where the stretch matches the reference as closely at two delays, it is returned as
+    /// ambiguous: the probe stepped in its first frames, but by how much cannot be told.
+    func leadingSegment(_ a: Segment, _ fa: Fit, replaced: Range<Int>) -> (lead: Segment?, ambiguous: Range<Int>?) {
+        guard !a.short, let first = a.points.first?.t else { return (nil, nil) }
+        let t = max(first, replaced.upperBound)
         let r0 = max(0, Int(a.level.rounded(.down)) - AnalyzerTuning.searchRadius), r1 = min(cap.count, t)
-        guard r1 > r0, let lead = middleSegment(a: a, fa: fa, b: nil, fb: nil, r0: r0, r1: r1), lead.captureEnd <= t else { return nil }
-        return lead
+        guard r1 > r0 else { return (nil, nil) }
+        let found = middleMatch(a: a, fa: fa, b: nil, fb: nil, r0: r0, r1: r1, judgeAmbiguity: true)
+        guard let lead = found.segment else { return (nil, found.ambiguous) }
+        return lead.captureEnd <= t ? (lead, nil) : (nil, nil)
+    }
+
+    /// Whether the capture from `c` follows the probe's template `m` from `t` over
+    /// ``AnalyzerTuning/leadingConfirmFrames`` (normalised correlation of at least `rho`, at
+    /// the segment's sign), or that stretch is too short or faint to say otherwise.
+    func followsOnward(from c: Int, template m: [Double], at t: Int, fit f: Fit, rho: Double) -> Bool {
+        guard let r = normalisedCorrelation(from: c, template: m, at: t, count: tuning.leadingConfirmFrames, fit: f) else { return true }
+        return r >= rho
+    }
+
+    /// The normalised correlation of `count` capture frames from `c` with the template `m`
+    /// from `t` (at the sign of the fit's gain), over the blocks where the probe is loud enough
+    /// to judge (as the walk judges them: a reference with pauses, or lone impulses, leaves
+    /// the capture's noise alone in the rest, and that is no sign of a replacement); nil where
+    /// fewer frames are left or fewer than ``AnalyzerTuning/leadingConfirmMinBlocks`` blocks
+    /// can be judged.
+    func normalisedCorrelation(from c: Int, template m: [Double], at t: Int, count: Int, fit f: Fit) -> Double? {
+        let blk = tuning.leadingBlock
+        let end = min(m.count, t + count, cap.count - c + t)
+        guard end - t >= count else { return nil }
+        var cm = 0.0, ce = 0.0, me = 0.0, judged = 0
+        var b = t
+        while b + blk <= end {
+            var bcm = 0.0, bce = 0.0, bme = 0.0
+            for i in b..<(b + blk) {
+                let g = f.gain * m[i], x = Double(cap[c + i - t])
+                bcm += x * g
+                bce += x * x
+                bme += g * g
+            }
+            b += blk
+            guard !faintBlock(bme, f) else { continue }
+            cm += bcm
+            ce += bce
+            me += bme
+            judged += 1
+        }
+        guard judged >= tuning.leadingConfirmMinBlocks, ce > 0, me > 0 else { return nil }
+        return cm / (ce * me).squareRoot()
+    }
+
+    /// A block of the probe (energy `me` at the fit's gain) too faint to judge: under
+    /// ``AnalyzerTuning/leadingFaintOfSignal`` of the signal, or
+    /// ``AnalyzerTuning/leadingFaintNoiseMultiple`` times the block's noise.
+    func faintBlock(_ me: Double, _ f: Fit) -> Bool {
+        let blk = Double(tuning.leadingBlock)
+        return me < max(tuning.leadingFaintOfSignal * f.signalPower * blk, tuning.leadingFaintNoiseMultiple * blk * f.sigma2)
     }
 
     /// The probe's first frames replaced (by silence, or by audio that is not the probe) before
@@ -118,6 +227,12 @@ extension Explainer {
         guard limit - start > tuning.leadingMinFrames, f.signalPower > 0 else { return nil }
         let m = template(s, start, limit)
         let blk = tuning.leadingBlock
+        // How closely the capture follows the probe where the segment was tracked: a path
+        // that colours the probe (a resonance near 100 Hz under noise) holds it lower there
+        // too, and the onward test asks that much of the probe's start.
+        let tracked = max(0, min(m.count - tuning.leadingConfirmFrames, (s.points.first?.t ?? start) - start))
+        let window = min(AnalyzerTuning.trackingWindow, m.count - tracked)
+        let reach = min(1, max(0, normalisedCorrelation(from: start + tracked, template: m, at: tracked, count: window, fit: f) ?? 1))
         var t = 0
         var replaced = 0
         // Walk blocks while the probe is missing (residual, beyond the noise, at least
@@ -133,12 +248,16 @@ extension Explainer {
                 cm += c * g
             }
             let noise = Double(blk) * f.sigma2
-            if me < max(tuning.leadingFaintOfSignal * f.signalPower * Double(blk), tuning.leadingFaintNoiseMultiple * noise) { t += blk; continue }
-            // The probe at a lower level is the path's doing, not a replacement.
-            if cm > 0, cm * cm >= tuning.leadingFollowsRho * tuning.leadingFollowsRho * ce * me { break }
-            // Beyond the noise and its spread.
-            if re - noise > tuning.leadingMissingOfProbe * me + tuning.leadingNoiseSpread * noise { replaced += blk; t += blk; continue }
-            break
+            if faintBlock(me, f) { t += blk; continue }
+            // The probe at a lower level is the path's doing, not a replacement; nor is a block
+            // beyond the noise and its spread. Either holds only where the capture follows the
+            // probe over the longer stretch from here too (a block alone is under a cycle of
+            // the chirp train's first kilohertz).
+            let follows = cm > 0 && cm * cm >= tuning.leadingFollowsRho * tuning.leadingFollowsRho * ce * me
+            let missing = re - noise > tuning.leadingMissingOfProbe * me + tuning.leadingNoiseSpread * noise
+            if (follows || !missing) && followsOnward(from: start + t, template: m, at: t, fit: f, rho: tuning.leadingFollowsRho * reach) { break }
+            replaced += blk
+            t += blk
         }
         guard replaced >= tuning.leadingMinReplaced, t >= tuning.leadingMinWalked else { return nil }
         // The exact end: the probe-aligned fit takes over from the replacement.

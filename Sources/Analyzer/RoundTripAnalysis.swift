@@ -343,7 +343,7 @@ struct RoundTripAnalysis {
         // 6. Refuse fragments, and a stretch the segments claim but do not explain.
         let ambiguousShare = Double(points.filter(\.ambiguous).count) / Double(points.count)
         let looseLines = tail ? refusalOfLooseLinesThroughARoom(seg, frames: model.count) : nil
-        if let reason = refusalAsFragments(find, result) ?? refusalAsUnexplained(result)
+        if let reason = refusalAsFragments(find, result) ?? refusalAsUnexplained(result) ?? refusalOfAnAmbiguousLead(result)
             ?? refusalOfAChainOnAmbiguousWindows(result, ambiguousShare: ambiguousShare) ?? looseLines {
             m.verdict = .noSignal
             m.latency = nil
@@ -820,6 +820,18 @@ struct RoundTripAnalysis {
         guard let u = result.unvouched else { return nil }
         let fs = Double(reference.sampleRate)
         return String(format: "the capture does not follow the reference in frames %d–%d (%.3f–%.3f s): no tracked window matches it there, and the alignment of the windows around it leaves a residual as loud as the signal (a stall or a jump the tracker could not follow, or other audio); no latency is reported rather than a verdict on part of the probe", u.lowerBound, u.upperBound, Double(u.lowerBound) / fs, Double(u.upperBound) / fs)
+    }
+
+    /// Refuse: the probe's first frames are at another delay than the rest (a step before the
+    /// tracker's first window), but their stretch matches the reference as closely at two
+    /// delays (``Explainer/Result/ambiguousLead``): the probe's first 300 frames, most of them
+    /// its fade-in, at 30 dB, or a 20 Hz sweep's start behind the resonant high-pass. Which
+    /// step it was, and so the latency, cannot be told; reading them as replaced gave the
+    /// latency the step's size off at a stated ±0.002.
+    func refusalOfAnAmbiguousLead(_ result: Explainer.Result) -> String? {
+        guard let u = result.ambiguousLead else { return nil }
+        let fs = Double(reference.sampleRate)
+        return String(format: "the probe's first frames (capture frames %d–%d, %.3f–%.3f s) are at another delay than the rest, and match the reference as closely at two delays (a narrowband start, or one too short): the step before the tracker's first window, and so the latency, cannot be told; no latency is reported", u.lowerBound, u.upperBound, Double(u.lowerBound) / fs, Double(u.upperBound) / fs)
     }
 
     /// Refuse: an explanation that leaves more residual than signal, built on a weak

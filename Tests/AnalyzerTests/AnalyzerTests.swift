@@ -359,7 +359,7 @@ struct DiscontinuityTests {
     /// before it are a stretch too short to track, and the explanation read them as the
     /// probe's first frames replaced, the latency the step's size off at a stated ±0.002–0.006
     /// (a 904-frame drop at frame 700: 903.9997 samples off). Found as the probe's first
-    /// frames at their own delay (``Explainer/leadingSegment(_:_:)``).
+    /// frames at their own delay (``Explainer/leadingSegment(_:_:replaced:)``).
     @Test("the probe with a 904-frame gap or drop, or a 3000-frame gap, in its first 1200 frames: the event to the frame, the latency within 0.05 samples",
           arguments: [CaptureSynth.Edit.gap(at: 700, frames: 904), .drop(at: 700, frames: 904), .gap(at: 1200, frames: 3000), .drop(at: 1200, frames: 904)])
     func stepInTheProbesFirstFrames(edit: CaptureSynth.Edit) throws {
@@ -367,6 +367,41 @@ struct DiscontinuityTests {
         let m = try analyze(cap)
         #expect(EventMatch.mismatch(found: m.events, truth: truth) == nil, "\(edit): \(m.verdict) \(EventMatch.mismatch(found: m.events, truth: truth) ?? "") \(m.reason ?? "")")
         #expect(abs((m.latency?.samples ?? .infinity) - 1234.37) < 0.05, "\(edit): latency \(m.latency?.samples ?? .nan)")
+    }
+
+    /// Smaller steps in the probe's first 25 ms: a 200-frame drop, repeat or gap. A 32-frame
+    /// block is under a cycle of the chirp train's first kilohertz, and the probe 200 frames
+    /// on matched it block by block, so the frames before the step read as aligned and the
+    /// latency came out the step's size off, called clean (a repeat at frame 700 or 1200) at
+    /// a stated ±0.002; the walk now asks 256 frames to follow (``AnalyzerTuning/leadingConfirmFrames``).
+    /// The lead's level is the normalised fit over its frames (its raw correlation peak read
+    /// 0.06 samples early in the fade-in), and where the first tracked window straddles the
+    /// step (delay 777.8: the window from frame 1024, the drop at 1978) the first segment's
+    /// level is fitted over its own frames (``Explainer/refitFirstLevel(_:_:)``; it read 0.28
+    /// samples early).
+    @Test("the probe with a 200-frame drop, repeat or gap in its first 1200 frames: the event to the frame, the latency within 0.05 samples",
+          arguments: [(CaptureSynth.Edit.drop(at: 700, frames: 200), 1234.37, 30.0), (.repeat(at: 700, frames: 200), 1234.37, 30), (.gap(at: 1200, frames: 200), 1234.37, 30),
+                      (.repeat(at: 1200, frames: 200), 1234.37, 30), (.drop(at: 1200, frames: 200), 777.8, 20), (.gap(at: 300, frames: 200), 777.8, 40)])
+    func smallStepInTheProbesFirstFrames(edit: CaptureSynth.Edit, delay: Double, snr: Double) throws {
+        let (cap, truth) = synthesized(delay: delay, snr: snr, edits: [edit])
+        let m = try analyze(cap)
+        #expect(EventMatch.mismatch(found: m.events, truth: truth) == nil, "\(edit) at \(delay): \(m.verdict) \(EventMatch.mismatch(found: m.events, truth: truth) ?? "") \(m.reason ?? "")")
+        let error = abs((m.latency?.samples ?? .infinity) - delay)
+        #expect(error < 0.05, "\(edit) at \(delay): latency \(m.latency?.samples ?? .nan)")
+    }
+
+    /// A step in the probe's first 300 frames, most of them its fade-in, at 30 dB: the frames
+    /// before it match the reference as closely one period of its first kilohertz away, and
+    /// the step cannot be told. Read as the probe's first frames replaced, the latency came out
+    /// the step's size off at a stated ±0.002; it is refused, with that reason
+    /// (``RoundTripAnalysis/refusalOfAnAmbiguousLead(_:)``).
+    @Test("the probe with a gap or drop after its first 300 frames at 30 dB: no latency, the reason names the probe's first frames",
+          arguments: [CaptureSynth.Edit.gap(at: 300, frames: 200), .drop(at: 300, frames: 904), .gap(at: 300, frames: 3000)])
+    func ambiguousStepInTheFadeIn(edit: CaptureSynth.Edit) throws {
+        let (cap, _) = synthesized(delay: 1234.37, snr: 30, edits: [edit])
+        let m = try analyze(cap)
+        #expect(m.verdict == .noSignal && m.latency == nil && m.events.isEmpty, "\(edit): \(m.verdict) \(m.latency?.samples ?? .nan) \(m.events)")
+        #expect(m.reason?.contains("the probe's first frames") == true, "\(edit): \(m.reason ?? "")")
     }
 
     /// Under drift a capture holds 1 + ε frames per frame played, and the explanation measures

@@ -933,7 +933,9 @@ struct CorpusTests {
             let c = AnalyzerFuzzTests.make(i)
             let delay = try #require(c.delay)
             let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
-            #expect((m.reason ?? "").contains("rests on 1 window that cannot tell delays apart"), "case \(i): \(m.reason ?? "")")
+            // Case 260 is refused since session 32 one step earlier, for the stretch its first
+            // segment claims but does not explain (frames 0–25600): no latency either way.
+            #expect((m.reason ?? "").contains("rests on 1 window that cannot tell delays apart") || (m.reason ?? "").contains("does not follow the reference in frames"), "case \(i): \(m.reason ?? "")")
             #expect(m.events.isEmpty && m.segments == nil, "case \(i): \(EventMatch.describe(m.events))")
             if let l = m.latency { #expect(abs(l.samples - delay) <= 2, "case \(i): latency \(l.samples), truth \(delay)") }
         }

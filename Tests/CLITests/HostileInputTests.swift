@@ -239,7 +239,9 @@ struct HostileInputTests {
         if let latency {
             #expect(abs(latency - t) < 0.5, "measured \(latency) ms, the model's truth \(t) ms")
         } else {
-            #expect(reason.contains("fragments") || reason.contains("no correlation peak"), "no latency, and no reason why: \(reason)")
+            // Since session 32 (the probe's first frames judged over 256 frames) the same draws
+            // are refused for the stretch the segments claim but do not explain.
+            #expect(reason.contains("fragments") || reason.contains("no correlation peak") || reason.contains("does not follow the reference"), "no latency, and no reason why: \(reason)")
         }
     }
 }
