@@ -123,21 +123,9 @@ extension Explainer {
     /// counts (a sparse reference's lone impulses fall between the frames of any subsample),
     /// so a stretch longer than ``AnalyzerTuning/levelRefineMaxFrames`` keeps `level`.
     func stretchLevel(_ s0: Int, _ s1: Int, near level: Double, drift: Double, sign: Double) -> Double {
-        guard s1 - s0 <= tuning.levelRefineMaxFrames else { return level }
-        let idx = Array(s0..<s1)
-        var cc = 0.0
-        for t in idx { cc += Double(cap[t]) * Double(cap[t]) }
-        guard cc > 0 else { return level }
-        func rho(_ l: Double) -> Double {
-            let m = ref.withUnsafeBufferPointer { rb in interp.values(at: 0..<idx.count, in: rb) { (Double(idx[$0]) - l) / (1 + drift) } }
-            var cm = 0.0, mm = 0.0
-            for (t, v) in zip(idx, m) {
-                cm += Double(cap[t]) * v
-                mm += v * v
-            }
-            return mm > 0 ? sign * cm / (cc * mm).squareRoot() : -1
-        }
-        let r = SincInterpolator.maximize(around: level) { rho($0) }
+        guard s1 - s0 <= tuning.levelRefineMaxFrames,
+              let fit = LevelFit(frames: Array(s0..<s1), cap: cap, model: ref, drift: drift, polarity: sign, interp: interp) else { return level }
+        let r = SincInterpolator.maximize(around: level) { fit.rho($0) }
         return r.position.isFinite ? r.position : level
     }
 

@@ -70,19 +70,8 @@ extension RoundTripAnalysis {
         let b = min(s.captureEnd, Int(s.level + (1 + s.drift) * Double(model.count)) - reach, cap.count)
         guard b - a >= tuning.levelRefineMinFrames else { return nil }
         let step = max(1, (b - a) / tuning.levelRefineMaxFrames)
-        let idx = Array(stride(from: a, to: b, by: step))
-        var cc = 0.0
-        for t in idx { cc += Double(cap[t]) * Double(cap[t]) }
-        guard cc > 0 else { return nil }
-        func rho(_ level: Double) -> Double {
-            let m = model.withUnsafeBufferPointer { rb in interp.values(at: 0..<idx.count, in: rb) { (Double(idx[$0]) - level) / (1 + s.drift) } }
-            var cm = 0.0, mm = 0.0
-            for (t, v) in zip(idx, m) {
-                cm += Double(cap[t]) * v
-                mm += v * v
-            }
-            return mm > 0 ? polarity * cm / (cc * mm).squareRoot() : 0
-        }
+        guard let fit = LevelFit(frames: Array(stride(from: a, to: b, by: step)), cap: cap, model: model, drift: s.drift, polarity: polarity, interp: interp) else { return nil }
+        let rho = fit.rho
         let atLevel = rho(s.level)
         var bestX = s.level, bestV = atLevel
         var x = s.level - span
@@ -141,5 +130,38 @@ extension RoundTripAnalysis {
         let needed = max(tuning.missedStartRhoFloor, min(tuning.missedStartMinRho, tuning.missedStartRhoOfSegment * own))
         guard cc > 0, mm > 0, abs(cm) / (cc * mm).squareRoot() >= needed else { return nil }
         return String(format: "the track's first segment (delay %.1f) starts at frame %d, but the capture before it already holds the reference at delay %d: the track followed a look-alike stretch, or the probe stepped (a repeat or a gap) before the track could see it", first.level, first.captureStart, d)
+    }
+}
+
+/// The normalised correlation of the capture at `frames` with `model` placed at a level
+/// (the delay at the model's start) and stretched by `drift`, at `polarity`: the band-limited
+/// model interpolated at each frame's position. A segment's level searched over its whole
+/// extent (`RoundTripAnalysis.wholeSegmentLevel`) and a short stretch's
+/// (`Explainer.stretchLevel`) both maximise it.
+struct LevelFit {
+    let frames: [Int]
+    let cap: [Float]
+    let model: [Float]
+    let drift: Double
+    let polarity: Double
+    let interp: SincInterpolator
+    private let cc: Double
+
+    /// Nil where the capture is silent at every frame.
+    init?(frames: [Int], cap: [Float], model: [Float], drift: Double, polarity: Double, interp: SincInterpolator) {
+        var cc = 0.0
+        for t in frames { cc += Double(cap[t]) * Double(cap[t]) }
+        guard cc > 0 else { return nil }
+        (self.frames, self.cap, self.model, self.drift, self.polarity, self.interp, self.cc) = (frames, cap, model, drift, polarity, interp, cc)
+    }
+
+    func rho(_ level: Double) -> Double {
+        let m = model.withUnsafeBufferPointer { rb in interp.values(at: 0..<frames.count, in: rb) { (Double(frames[$0]) - level) / (1 + drift) } }
+        var cm = 0.0, mm = 0.0
+        for (t, v) in zip(frames, m) {
+            cm += Double(cap[t]) * v
+            mm += v * v
+        }
+        return mm > 0 ? polarity * cm / (cc * mm).squareRoot() : 0
     }
 }
