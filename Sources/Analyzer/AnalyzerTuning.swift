@@ -862,6 +862,19 @@ struct AnalyzerTuning: Sendable {
     /// into a resonance near 100 Hz, 2.5×) was coloured, not replaced.
     var leadingResumeGainRatio = 0.5
     var leadingResumeFrames = 128
+    /// Sound before the first segment's reference begins is looked at from this many frames
+    /// before its level (a band-limited probe's first frames at a fractional delay, or a
+    /// linear-phase path's pre-ringing, reach a few frames earlier)…
+    var preProbeGuardFrames = 16
+    /// A block there holds sound above this many times its noise (χ² with 32 degrees of
+    /// freedom: one block of noise in 1500 passes, one search of 128 blocks in 12; two blocks
+    /// are asked for) and above ``leadingFaintOfSignal`` of the signal. Half the walk's
+    /// ``leadingFaintNoiseMultiple``: at 20 dB the probe's first 200 frames, most of them
+    /// its fade-in, held one block above that…
+    var preProbeNoiseMultiple = 2.0
+    /// …and is searched for the probe's start when such blocks hold at least this many
+    /// frames, the least a middle segment is matched on.
+    var preProbeMinFrames = 64
     /// A replacement is reported from one block on, after at least two blocks walked.
     var leadingMinReplaced = 32
     var leadingMinWalked = 64

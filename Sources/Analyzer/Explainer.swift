@@ -287,12 +287,14 @@ struct Explainer {
     /// and their fits, and returns the capture frames where steps begin and end.
     func explainSteps(_ segments: inout [Segment], _ fits: inout [Fit], _ events: inout [Event], ambiguousLead: inout Range<Int>?) -> Set<Int> {
         let w = AnalyzerTuning.trackingWindow
-        // Only where the probe's first frames would otherwise read as replaced: a sweep's
-        // narrowband start behind the resonant high-pass, or a room's build-up, matches the
-        // reference a few frames to a few thousand off as closely, and six clean corpus and
-        // room captures read false steps there (latencies 5–1431 frames off).
-        if let r = leadingReplacement(segments[0], fits[0]) {
-            let found = leadingSegment(segments[0], fits[0], replaced: r.start..<(r.start + r.size))
+        // Only where the probe's first frames would otherwise read as replaced, or where sound
+        // comes before the probe can have begun: a sweep's narrowband start behind the resonant
+        // high-pass, or a room's build-up, matches the reference a few frames to a few thousand
+        // off as closely, and six clean corpus and room captures read false steps there
+        // (latencies 5–1431 frames off).
+        let claimed = leadingReplacement(segments[0], fits[0]).map { $0.start..<($0.start + $0.size) }
+        if let r = claimed ?? soundBeforeProbe(segments[0], fits[0]) {
+            let found = leadingSegment(segments[0], fits[0], replaced: r)
             if let lead = found.lead {
                 segments.insert(lead, at: 0)
                 fits.insert(fit(lead), at: 0)

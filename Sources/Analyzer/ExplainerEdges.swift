@@ -136,20 +136,51 @@ extension Explainer {
     /// the resonant high-pass with a 904-frame gap after its first 3196 frames (the fuzz
     /// test's case 157) tracked one ambiguous window there; the rest read as the probe's first
     /// 3175 frames replaced, and the latency 904 frames late at a stated ±0.14.
-    /// The stretch searched ends at the first window, or where the replacement `replaced`
-    /// (capture frames) ends when that is later: a first window that straddles the step
-    /// (the probe's first 300 frames at delay 777.8, its first window from frame 1024) is
-    /// mostly `a`'s.
+    /// The stretch searched ends at the first window, or ``AnalyzerTuning/leadingConfirmFrames``
+    /// after the replacement or the sound before the probe (`replaced`, capture frames) when
+    /// that is later: a first window that straddles the step (the probe's first 300 frames at
+    /// delay 777.8, its first window from frame 1024) is mostly `a`'s, and the walk ends a
+    /// replacement where the capture follows over that many frames, up to that many before
+    /// the step (a 200-frame drop after those 300 frames read as 447 replaced, the search
+    /// stopped 53 frames before the step and found no stretch long enough to match).
     /// Where the stretch matches the reference as closely at two delays, it is returned as
     /// ambiguous: the probe stepped in its first frames, but by how much cannot be told.
     func leadingSegment(_ a: Segment, _ fa: Fit, replaced: Range<Int>) -> (lead: Segment?, ambiguous: Range<Int>?) {
         guard !a.short, let first = a.points.first?.t else { return (nil, nil) }
-        let t = max(first, replaced.upperBound)
+        let t = max(first, min(cap.count, replaced.upperBound + tuning.leadingConfirmFrames))
         let r0 = max(0, Int(a.level.rounded(.down)) - AnalyzerTuning.searchRadius), r1 = min(cap.count, t)
         guard r1 > r0 else { return (nil, nil) }
         let found = middleMatch(a: a, fa: fa, b: nil, fb: nil, r0: r0, r1: r1, judgeAmbiguity: true)
         guard let lead = found.segment else { return (nil, found.ambiguous) }
         return lead.captureEnd <= t ? (lead, nil) : (nil, nil)
+    }
+
+    /// Capture frames before the first segment's reference begins (over up to
+    /// ``AnalyzerTuning/searchRadius`` frames before its level) that hold sound: the blocks
+    /// louder than ``AnalyzerTuning/preProbeNoiseMultiple`` times their noise, from the
+    /// first to the last, when they hold at least ``AnalyzerTuning/preProbeMinFrames``. Nil
+    /// where there is only noise. Nothing of a causal path's probe can come before its first
+    /// frame: sound there is the probe's start at another delay (a repeat in its first frames
+    /// at delay 1234.37 read clean, 200 samples late), or audio that is not the probe.
+    func soundBeforeProbe(_ s: Segment, _ f: Fit) -> Range<Int>? {
+        let blk = tuning.leadingBlock
+        let end = min(cap.count, Int(s.level.rounded(.down)) - tuning.preProbeGuardFrames)
+        let begin = max(0, end - AnalyzerTuning.searchRadius)
+        guard end - begin >= blk, f.signalPower > 0 else { return nil }
+        var first: Int?, last = 0, loud = 0
+        var b = end - blk
+        while b >= begin {
+            var ce = 0.0
+            for i in b..<(b + blk) { ce += Double(cap[i]) * Double(cap[i]) }
+            if ce > max(tuning.leadingFaintOfSignal * f.signalPower, tuning.preProbeNoiseMultiple * f.sigma2) * Double(blk) {
+                if first == nil { last = b + blk }
+                first = b
+                loud += blk
+            }
+            b -= blk
+        }
+        guard let lo = first, loud >= tuning.preProbeMinFrames else { return nil }
+        return lo..<last
     }
 
     /// Whether the capture from `c` follows the probe's template `m` from `t` over

@@ -378,10 +378,15 @@ struct DiscontinuityTests {
     /// 0.06 samples early in the fade-in), and where the first tracked window straddles the
     /// step (delay 777.8: the window from frame 1024, the drop at 1978) the first segment's
     /// level is fitted over its own frames (``Explainer/refitFirstLevel(_:_:)``; it read 0.28
-    /// samples early).
+    /// samples early). After only the first 300 frames at 40 dB: a repeat put the probe's
+    /// start before the first segment's level, where nothing of it can be yet, and read clean,
+    /// 200 samples late (``Explainer/soundBeforeProbe(_:_:)``); a drop at delay 777.8 read as
+    /// the first 447 frames replaced, 200 samples early, the lead's search ending 53 frames
+    /// before the step.
     @Test("the probe with a 200-frame drop, repeat or gap in its first 1200 frames: the event to the frame, the latency within 0.05 samples",
           arguments: [(CaptureSynth.Edit.drop(at: 700, frames: 200), 1234.37, 30.0), (.repeat(at: 700, frames: 200), 1234.37, 30), (.gap(at: 1200, frames: 200), 1234.37, 30),
-                      (.repeat(at: 1200, frames: 200), 1234.37, 30), (.drop(at: 1200, frames: 200), 777.8, 20), (.gap(at: 300, frames: 200), 777.8, 40)])
+                      (.repeat(at: 1200, frames: 200), 1234.37, 30), (.drop(at: 1200, frames: 200), 777.8, 20), (.gap(at: 300, frames: 200), 777.8, 40),
+                      (.repeat(at: 300, frames: 200), 1234.37, 40), (.repeat(at: 300, frames: 200), 777.8, 40), (.drop(at: 300, frames: 200), 777.8, 40)])
     func smallStepInTheProbesFirstFrames(edit: CaptureSynth.Edit, delay: Double, snr: Double) throws {
         let (cap, truth) = synthesized(delay: delay, snr: snr, edits: [edit])
         let m = try analyze(cap)
@@ -394,9 +399,11 @@ struct DiscontinuityTests {
     /// before it match the reference as closely one period of its first kilohertz away, and
     /// the step cannot be told. Read as the probe's first frames replaced, the latency came out
     /// the step's size off at a stated ±0.002; it is refused, with that reason
-    /// (``RoundTripAnalysis/refusalOfAnAmbiguousLead(_:)``).
-    @Test("the probe with a gap or drop after its first 300 frames at 30 dB: no latency, the reason names the probe's first frames",
-          arguments: [CaptureSynth.Edit.gap(at: 300, frames: 200), .drop(at: 300, frames: 904), .gap(at: 300, frames: 3000)])
+    /// (``RoundTripAnalysis/refusalOfAnAmbiguousLead(_:)``). A 200-frame repeat there read
+    /// clean, 200 samples late at ±0.002: the probe's first frames played before the level
+    /// found, and nothing looked there.
+    @Test("the probe with a gap, drop or repeat after its first 300 frames at 30 dB: no latency, the reason names the probe's first frames",
+          arguments: [CaptureSynth.Edit.gap(at: 300, frames: 200), .drop(at: 300, frames: 904), .gap(at: 300, frames: 3000), .repeat(at: 300, frames: 200)])
     func ambiguousStepInTheFadeIn(edit: CaptureSynth.Edit) throws {
         let (cap, _) = synthesized(delay: 1234.37, snr: 30, edits: [edit])
         let m = try analyze(cap)
