@@ -294,7 +294,7 @@ struct Explainer {
         // (latencies 5–1431 frames off).
         let claimed = leadingReplacement(segments[0], fits[0]).map { $0.start..<($0.start + $0.size) }
         if let r = claimed ?? soundBeforeProbe(segments[0], fits[0]) {
-            let found = leadingSegment(segments[0], fits[0], replaced: r)
+            let found = leadingSegment(segments[0], fits[0], replaced: r, claimed: claimed != nil)
             if let lead = found.lead {
                 segments.insert(lead, at: 0)
                 fits.insert(fit(lead), at: 0)

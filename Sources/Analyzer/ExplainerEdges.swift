@@ -23,7 +23,15 @@ extension Explainer {
     /// a drop above the cutoff lost the stretch that had it refused, and read clean with its
     /// latency 0.067 samples off at a stated ±0.008.
     func middleMatch(a: Segment, fa: Fit, b: Segment?, fb: Fit?, r0: Int, r1: Int, judgeAmbiguity: Bool = false) -> (segment: Segment?, ambiguous: Range<Int>?) {
-        guard r1 - r0 > tuning.middleMinRegion else { return (nil, nil) }
+        guard let stretch = misfitStretch(a: a, fa: fa, b: b, fb: fb, r0: r0, r1: r1) else { return (nil, nil) }
+        return stretchMatch(stretch, a: a, fa: fa, b: b, judgeAmbiguity: judgeAmbiguity)
+    }
+
+    /// The longest stretch of capture frames in r0..<r1 where neither `a` nor `b` fits (`a`
+    /// alone with `b` nil) but the capture holds signal, trimmed by the smoothing's reach; nil
+    /// where none is ``AnalyzerTuning/middleMinFrames`` long.
+    func misfitStretch(a: Segment, fa: Fit, b: Segment?, fb: Fit?, r0: Int, r1: Int) -> Range<Int>? {
+        guard r1 - r0 > tuning.middleMinRegion else { return nil }
         let ma = template(a, r0, r1)
         let mb = b.map { template($0, r0, r1) } ?? [Double](repeating: 0, count: r1 - r0)
         let fb = fb ?? fa
@@ -60,6 +68,17 @@ extension Explainer {
         }
         // Trim the smoothing's reach at both ends; the boundaries are placed exactly later.
         let s0 = r0 + best.0 + half, s1 = r0 + best.1 - half
+        guard s1 - s0 >= tuning.middleMinFrames else { return nil }
+        return s0..<s1
+    }
+
+    /// Capture frames `stretch` matched with the reference over delays around `a`'s and `b`'s
+    /// (``AnalyzerTuning/searchRadius`` either side): a segment of its own at the closest
+    /// match's level where that is close (``AnalyzerTuning/middleMinRho``) and at neither
+    /// neighbour's; with `judgeAmbiguity`, the stretch itself where another delay matches as
+    /// closely (``ambiguousMatch(_:at:)``).
+    func stretchMatch(_ stretch: Range<Int>, a: Segment, fa: Fit, b: Segment?, judgeAmbiguity: Bool) -> (segment: Segment?, ambiguous: Range<Int>?) {
+        let s0 = stretch.lowerBound, s1 = stretch.upperBound
         guard s1 - s0 >= tuning.middleMinFrames else { return (nil, nil) }
         // Correlate that stretch with the reference over delays around both neighbours.
         let bLevel = b?.level ?? a.level
@@ -145,12 +164,24 @@ extension Explainer {
     /// stopped 53 frames before the step and found no stretch long enough to match).
     /// Where the stretch matches the reference as closely at two delays, it is returned as
     /// ambiguous: the probe stepped in its first frames, but by how much cannot be told.
-    func leadingSegment(_ a: Segment, _ fa: Fit, replaced: Range<Int>) -> (lead: Segment?, ambiguous: Range<Int>?) {
+    /// Where no stretch misfits enough to be searched and the replacement was `claimed` by
+    /// the walk (not merely sound before the probe), the sound the replacement holds
+    /// (``loudSpan(_:_:)``) is matched instead: case 157's first 2400 frames are digital
+    /// silence and the next 800 lie 15–25 dB below the rest, under the 13 dB of residual the
+    /// path leaves, and it is now refused as ambiguous. (Matched wherever there is sound before
+    /// the probe, the pink floor under speech and noise with pauses matched the reference as
+    /// closely at two delays, and four corpus cases read right before were refused.)
+    func leadingSegment(_ a: Segment, _ fa: Fit, replaced: Range<Int>, claimed: Bool = true) -> (lead: Segment?, ambiguous: Range<Int>?) {
         guard !a.short, let first = a.points.first?.t else { return (nil, nil) }
         let t = max(first, min(cap.count, replaced.upperBound + tuning.leadingConfirmFrames))
         let r0 = max(0, Int(a.level.rounded(.down)) - AnalyzerTuning.searchRadius), r1 = min(cap.count, t)
         guard r1 > r0 else { return (nil, nil) }
-        let found = middleMatch(a: a, fa: fa, b: nil, fb: nil, r0: r0, r1: r1, judgeAmbiguity: true)
+        var found = middleMatch(a: a, fa: fa, b: nil, fb: nil, r0: r0, r1: r1, judgeAmbiguity: true)
+        // The sound the replacement holds, where the misfit is too faint for the search: the
+        // probe's first frames at another delay, many decibels below the rest of it.
+        if claimed, found.segment == nil, found.ambiguous == nil, let loud = loudSpan(max(r0, replaced.lowerBound)..<min(r1, replaced.upperBound), fa) {
+            found = stretchMatch(loud, a: a, fa: fa, b: nil, judgeAmbiguity: true)
+        }
         guard let lead = found.segment else { return (nil, found.ambiguous) }
         return lead.captureEnd <= t ? (lead, nil) : (nil, nil)
     }
@@ -163,9 +194,17 @@ extension Explainer {
     /// frame: sound there is the probe's start at another delay (a repeat in its first frames
     /// at delay 1234.37 read clean, 200 samples late), or audio that is not the probe.
     func soundBeforeProbe(_ s: Segment, _ f: Fit) -> Range<Int>? {
-        let blk = tuning.leadingBlock
         let end = min(cap.count, Int(s.level.rounded(.down)) - tuning.preProbeGuardFrames)
-        let begin = max(0, end - AnalyzerTuning.searchRadius)
+        return loudSpan(max(0, end - AnalyzerTuning.searchRadius)..<max(0, end), f)
+    }
+
+    /// The capture frames in `range` from the first to the last 32-frame block (counted from
+    /// its end) louder than ``AnalyzerTuning/preProbeNoiseMultiple`` times its noise and
+    /// ``AnalyzerTuning/leadingFaintOfSignal`` of the signal, when such blocks hold at least
+    /// ``AnalyzerTuning/preProbeMinFrames``; nil where there is only noise.
+    func loudSpan(_ range: Range<Int>, _ f: Fit) -> Range<Int>? {
+        let blk = tuning.leadingBlock
+        let end = min(cap.count, range.upperBound), begin = max(0, range.lowerBound)
         guard end - begin >= blk, f.signalPower > 0 else { return nil }
         var first: Int?, last = 0, loud = 0
         var b = end - blk

@@ -124,8 +124,11 @@ struct AnalyzerFuzzTests {
     }
 
     /// The cases within the corpus's conditions that still read their latency more than a frame
-    /// off (README, Known limits): a step less than a tracking window into the probe (157, 197),
+    /// off (README, Known limits): a step less than a tracking window into the probe (197),
     /// a short sweep behind the low-pass (115), music through a room under a pink floor (249).
+    /// (157, speech through the resonant high-pass whose first 3196 frames are near-silent,
+    /// then a 904-frame gap, read as its first 3175 frames replaced, 904 frames late at ±0.14,
+    /// until session 33: it is refused, its lead matching the reference as closely at two delays.)
     /// (270, a gap after a stretch the resonant high-pass leaves loud for two windows only, was
     /// 1393 frames off until session 29: ``CorpusTests/shortRunAtTheWholeSignalPeak``; 151, a
     /// repeat in speech's leading silence, read the latency the capture shows, 68 frames after
@@ -134,7 +137,7 @@ struct AnalyzerFuzzTests {
     /// apart (``RoundTripAnalysis/looseTrack``): 143, faint noise behind the low-pass, 1.1
     /// frames off (no drift, 5 of 26), and 13, speech through a room on 8-bit PCM clipped at
     /// full scale, 2.8 frames off (5 of 37).
-    static let knownOffByMoreThanAFrame: Set<Int> = [115, 157, 197, 249]
+    static let knownOffByMoreThanAFrame: Set<Int> = [115, 197, 249]
 
     @Test("no trap, every measurement valid against the schema (300 seeded cases), and within the corpus's conditions no latency more than a frame from the truth but the known ones, and no event on an undamaged capture (28 cases; one read a false replacement until session 29)")
     func fuzz() throws {
