@@ -179,7 +179,8 @@ extension Explainer {
         var found = middleMatch(a: a, fa: fa, b: nil, fb: nil, r0: r0, r1: r1, judgeAmbiguity: true)
         // The sound the replacement holds, where the misfit is too faint for the search: the
         // probe's first frames at another delay, many decibels below the rest of it.
-        if claimed, found.segment == nil, found.ambiguous == nil, let loud = loudSpan(max(r0, replaced.lowerBound)..<min(r1, replaced.upperBound), fa) {
+        let (lo, hi) = (max(r0, replaced.lowerBound), min(r1, replaced.upperBound))
+        if claimed, found.segment == nil, found.ambiguous == nil, hi > lo, let loud = loudSpan(lo..<hi, fa) {
             found = stretchMatch(loud, a: a, fa: fa, b: nil, judgeAmbiguity: true)
         }
         guard let lead = found.segment else { return (nil, found.ambiguous) }
