@@ -867,8 +867,10 @@ struct AnalyzerTuning: Sendable {
     /// linear-phase path's pre-ringing, reach a few frames earlier)…
     var preProbeGuardFrames = 16
     /// A block there holds sound above this many times its noise (χ² with 32 degrees of
-    /// freedom: one block of noise in 1500 passes, one search of 128 blocks in 12; two blocks
-    /// are asked for) and above ``leadingFaintOfSignal`` of the signal. Half the walk's
+    /// freedom: one block of white noise in 1500 passes, one search of 128 blocks in 12; two
+    /// blocks are asked for; a pink floor's blocks are not 32 independent draws and pass far
+    /// more often, so a span found is only searched, never taken as an event) and above
+    /// ``leadingFaintOfSignal`` of the signal. Half the walk's
     /// ``leadingFaintNoiseMultiple``: at 20 dB the probe's first 200 frames, most of them
     /// its fade-in, held one block above that…
     var preProbeNoiseMultiple = 2.0
