@@ -33,6 +33,11 @@ struct AnalyzerTuning: Sendable {
     var findMinRho = 0.05
     /// Below this whole-signal normalised correlation, a fit with negative SNR is a chance alignment.
     var fragmentRho = 0.15
+    /// …and at any, a fit with negative SNR whose residual is this many times the capture's
+    /// quietest stretch (``Explainer/quietestCapturePower()``) is no measurement: noise leaves
+    /// a residual about as loud as that stretch (256 frames of white noise hold their mean
+    /// within 10 %; a pink floor's quietest block lies a few dB under it), 10 dB is not noise.
+    var misfitOverFloor = 10.0
     /// The whole-signal correlation's peaks are summed over what this drift moves the delay
     /// over the reference (``RoundTripAnalysis/clusteredPeak``): the corpus's widest, 1000 ppm…
     var clusterDrift = 1000e-6
@@ -866,6 +871,10 @@ struct AnalyzerTuning: Sendable {
     /// before its level (a band-limited probe's first frames at a fractional delay, or a
     /// linear-phase path's pre-ringing, reach a few frames earlier)…
     var preProbeGuardFrames = 16
+    /// …and before its level plus the reference's onset: its first frame departing from its
+    /// first by more than this share of its largest departure (−60 dB, as the fuzz test's
+    /// truth counts a leading silence).
+    var onsetOfPeak = 1e-3
     /// A block there holds sound above this many times its noise (χ² with 32 degrees of
     /// freedom: one block of white noise in 1500 passes, one search of 128 blocks in 12; two
     /// blocks are asked for; a pink floor's blocks are not 32 independent draws and pass far
@@ -899,6 +908,10 @@ struct AnalyzerTuning: Sendable {
     var repeatSilenceSigma2 = 4.0
     /// …or this fraction of the signal power are silence: a gap.
     var repeatSilenceOfSignal = 0.1
+    /// The capture's noise is bounded by its quietest block this long (frames): 256 frames of
+    /// noise hold their mean within about 10 % (χ² with 256 degrees of freedom), so the
+    /// quietest of a few hundred is at most a third under it, inside the 4× above.
+    var quietBlock = 256
     /// The inserted frames are looked for this many times their length back (at least 2048 frames)…
     var repeatSearchLengths = 4
     var repeatSearchMinFrames = 2048

@@ -64,6 +64,14 @@ struct Explainer {
     let tuning = AnalyzerTuning.standard
     /// The longest template made so far for each alignment.
     let templates = TemplateCache()
+    /// Figures of the capture computed once, when first asked for.
+    let memo = Memo()
+    final class Memo {
+        /// ``quietestCapturePower()``.
+        var quietest: Double?
+        /// ``referenceOnset()``.
+        var onset: Int?
+    }
 
     /// Templates kept by segment alignment (level and drift, bit for bit): the explainer asks
     /// for a segment's template again and again (its residual, its clicks, its edges), and every
@@ -78,6 +86,9 @@ struct Explainer {
     struct Result {
         var events: [Event] = []
         var snrDB: Double?
+        /// The residual's mean power over the frames scanned, over the capture's quietest
+        /// stretch (``quietestCapturePower()``; infinite where that is digital silence).
+        var residualOverFloor: Double?
         var firstGain: Double?
         /// A stretch the segments claim but do not explain (``unvouchedStretch(_:_:_:)``).
         var unvouched: Range<Int>?
@@ -223,10 +234,12 @@ struct Explainer {
         segments[0].captureStart = max(0, refSpan(segments[0]).0)
         segments[segments.count - 1].captureEnd = min(cap.count, refSpan(segments[segments.count - 1]).1 + 1)
         result.firstGain = fits[0].gain
-        let (sigE, resE) = scanSegments(segments, fits, boundaryFrames, &result.events)
+        let (sigE, resE, frames) = scanSegments(segments, fits, boundaryFrames, &result.events)
         applyLeadingReplacement(segments[0], fits[0], &result.events)
         result.unvouched = unvouchedStretch(segments, fits, result.events)
         if resE > 0 && sigE > 0 { result.snrDB = 10 * log10(sigE / resE) }
+        let floor = quietestCapturePower()
+        if frames > 0, resE > 0 { result.residualOverFloor = floor > 0 ? resE / Double(frames) / floor : .infinity }
         return result
     }
 
@@ -592,9 +605,9 @@ struct Explainer {
     }
 
     /// Clicks and short replacements inside each segment, away from the steps at its ends.
-    /// Returns the signal and residual energy scanned (for the SNR).
-    func scanSegments(_ segments: [Segment], _ fits: [Fit], _ boundaryFrames: Set<Int>, _ events: inout [Event]) -> (Double, Double) {
-        var sigE = 0.0, resE = 0.0
+    /// Returns the signal and residual energy scanned (for the SNR), and the frames scanned.
+    func scanSegments(_ segments: [Segment], _ fits: [Fit], _ boundaryFrames: Set<Int>, _ events: inout [Event]) -> (Double, Double, Int) {
+        var sigE = 0.0, resE = 0.0, frames = 0
         for (s, f) in zip(segments, fits) {
             let (ra, rb) = refSpan(s)
             var lo = max(s.captureStart, ra, 0), hi = min(s.captureEnd, rb, cap.count)
@@ -605,8 +618,9 @@ struct Explainer {
             events += scan.events
             sigE += scan.signalEnergy
             resE += scan.residualEnergy
+            frames += hi - lo
         }
-        return (sigE, resE)
+        return (sigE, resE, frames)
     }
 
     /// One explanation of the probe's first frames: the leading replacement, when there is

@@ -343,7 +343,7 @@ struct RoundTripAnalysis {
         // 6. Refuse fragments, and a stretch the segments claim but do not explain.
         let ambiguousShare = Double(points.filter(\.ambiguous).count) / Double(points.count)
         let looseLines = tail ? refusalOfLooseLinesThroughARoom(seg, frames: model.count) : nil
-        if let reason = refusalAsFragments(find, result) ?? refusalAsUnexplained(result) ?? refusalOfAnAmbiguousLead(result)
+        if let reason = refusalAsFragments(find, result) ?? refusalAsMisfit(result, referenceFrames: model.count) ?? refusalAsUnexplained(result) ?? refusalOfAnAmbiguousLead(result)
             ?? refusalOfAChainOnAmbiguousWindows(result, ambiguousShare: ambiguousShare) ?? looseLines {
             m.verdict = .noSignal
             m.latency = nil
@@ -840,6 +840,24 @@ struct RoundTripAnalysis {
     func refusalAsFragments(_ find: GlobalFind, _ result: Explainer.Result) -> String? {
         guard find.rho < tuning.fragmentRho, let snr = result.snrDB, snr < 0 else { return nil }
         return String(format: "the reference matches the capture only in fragments (normalised correlation %.3f; the best explanation leaves a residual %.1f dB above the signal): discontinuities closer together than the %d-frame tracking window, or a different signal; no latency is reported rather than a chance alignment", find.rho, -snr, AnalyzerTuning.trackingWindow)
+    }
+
+    /// Refuse: an explanation that leaves more residual than signal where that residual is
+    /// far louder than the capture's noise (its quietest stretch) is no measurement either,
+    /// however strong the whole-signal peak: the residual is the probe at other delays, or
+    /// other audio. A 1135-frame reference with a 300-frame drop after its first 567 frames
+    /// made one tracked window at the later delay, which explained 268 of its frames: read
+    /// clean, 300 samples early, with the residual 7.7 dB above the signal and 31 dB above the
+    /// capture's noise. Where the residual is the capture's noise (a capture at −5 dB SNR),
+    /// the measurement stands. Only for a reference too short for the check of stretches the
+    /// track did not vouch for (``Explainer/unvouchedStretch(_:_:_:)``, which judges runs of
+    /// ``AnalyzerTuning/unvouchedMinWindows`` windows): over a longer one, a path the model
+    /// does not follow leaves as much (log sweeps behind the resonant high-pass, 10–12 dB
+    /// above the signal below its resonance, read within 0.003 samples).
+    func refusalAsMisfit(_ result: Explainer.Result, referenceFrames: Int) -> String? {
+        guard referenceFrames < tuning.unvouchedMinWindows * AnalyzerTuning.trackingWindow,
+              let snr = result.snrDB, snr < 0, let over = result.residualOverFloor, over > tuning.misfitOverFloor else { return nil }
+        return String(format: "the best explanation leaves a residual %.1f dB above the signal and %@ above the capture's quietest stretch: not noise, but the probe at delays the tracker did not find, or other audio; no latency is reported", -snr, over.isFinite ? String(format: "%.0f dB", 10 * log10(over)) : "far")
     }
 
     // MARK: - Global find

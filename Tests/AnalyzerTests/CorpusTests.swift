@@ -267,6 +267,51 @@ struct CorpusTests {
         }
     }
 
+    /// A reference shorter than two tracking windows (noise with pauses, 1135 frames at 8 kHz,
+    /// its first burst from frame 400) under hum, 44 dB, with a repeat after its first 567 or
+    /// 700 frames: the one window tracked lies at the later delay, and the probe's first
+    /// frames at the true one lie where that delay's reference is still silent. Each read
+    /// clean, the repeat's size late, until sound before the reference's onset (not only
+    /// before its first frame) was searched for the probe's start
+    /// (``Explainer/soundBeforeProbe(_:_:)``). Behind the 2 kHz low-pass, which the 33-tap
+    /// path filter follows too loosely at 8 kHz to be fitted (a residual of 11 %), the fit's
+    /// σ² holds the model's error: the sound there was too faint for the misfit search, and
+    /// the 562 inserted frames, a repeat of mostly silence, read as a gap below 4σ²
+    /// (``Explainer/isRepeat(t1:t2:seg:fit:sigma2:)`` now bounds the noise by the capture's
+    /// quietest stretch too). The fuzz test's case 197.
+    static let shortReferenceSteps: [(UInt64, Corpus.Path, CaptureSynth.Edit)] = [
+        (1, .direct, .repeat(at: 700, frames: 400)), (1, .direct, .repeat(at: 567, frames: 300)), (3, .direct, .repeat(at: 567, frames: 562)),
+        (1, .lowpass2k, .repeat(at: 567, frames: 562)), (2, .lowpass2k, .repeat(at: 700, frames: 400)), (2, .lowpass2k, .repeat(at: 567, frames: 300)),
+    ]
+
+    static func shortReference(seed: UInt64, path: Corpus.Path, edit: CaptureSynth.Edit) throws -> (LoopMeasurement, [CaptureSynth.Truth]) {
+        let ref = Corpus.reference(.noisePauses, sampleRate: 8000, seconds: 1135.0 / 8000, seed: seed)
+        let r = Corpus.render(reference: ref, edits: [edit], path: path, quirk: .hum, delay: 9550.33, driftPPM: 0, snrDB: 44, sampleRate: 8000, seed: seed, tail: 300)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: 8000, mono: ref), capture: AudioBuffer(sampleRate: 8000, mono: r.capture))
+        return (m, r.truth)
+    }
+
+    @Test("a repeat in a reference shorter than two tracking windows, its probe's first frames heard before the tracked delay's onset (noise with pauses at 8 kHz, plain and behind the 2 kHz low-pass): the repeat to the frame and the latency within 0.05 samples (each read clean, the repeat's size late)",
+          arguments: shortReferenceSteps)
+    func stepInAShortReference(seed: UInt64, path: Corpus.Path, edit: CaptureSynth.Edit) throws {
+        let (m, truth) = try Self.shortReference(seed: seed, path: path, edit: edit)
+        #expect(EventMatch.mismatch(found: m.events, truth: truth) == nil, "\(edit): \(m.verdict) \(EventMatch.describe(m.events)) \(m.reason ?? "")")
+        #expect(abs((m.latency?.samples ?? .infinity) - 9550.33) < 0.05, "\(edit): latency \(m.latency?.samples ?? .nan)")
+    }
+
+    /// The same reference with a 300-frame drop after its first 567 frames: its one window
+    /// tracked the later part at the delay 300 earlier, which explains 268 of its frames, and
+    /// it read clean, 300 samples early, with a residual 7.7 dB above the signal. That
+    /// residual is 31 dB above the capture's quietest stretch, no noise: it is refused
+    /// (``RoundTripAnalysis/refusalAsMisfit(_:)``).
+    @Test("a drop in a reference shorter than two tracking windows, explained by one window at the wrong delay with a residual above the signal and far above the capture's noise: no latency, with the reason (it read clean, 300 samples early)",
+          arguments: [Corpus.Path.direct, .lowpass2k])
+    func misfitShortReference(path: Corpus.Path) throws {
+        let (m, _) = try Self.shortReference(seed: 3, path: path, edit: .drop(at: 567, frames: 300))
+        #expect(m.verdict == .noSignal && m.latency == nil && m.events.isEmpty, "\(path): \(m.verdict) \(m.latency?.samples ?? .nan) \(EventMatch.describe(m.events))")
+        #expect(m.reason?.contains("above the capture's quietest stretch") == true, "\(path): \(m.reason ?? "")")
+    }
+
     @Test("mains hum is removed before fitting: no events and within 0.01 samples without damage; a gap under hum found as a gap (multitone, noise, speech, music)")
     func hum() throws {
         let clean = Self.cases { $0.quirk == .hum && $0.damage == .none && $0.family != .pulseTrain }
