@@ -13,7 +13,6 @@ import Stimulus
 public final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var stopped = false
-    private var source: (any DispatchSourceSignal)?
     public init() {}
     public var isSet: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
     public func set() { lock.lock(); stopped = true; lock.unlock() }
@@ -21,16 +20,12 @@ public final class StopFlag: @unchecked Sendable {
     /// Sets the flag on the first SIGINT (the trials in flight finish, the report is written);
     /// a second SIGINT ends the process at once.
     public func installSIGINTHandler() {
-        signal(SIGINT, SIG_IGN)
-        let src = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue.global())
-        src.setEventHandler { [weak self] in
+        InterruptSignal.install { [weak self] _ in
             guard let self else { return }
             if self.isSet { _exit(130) }
             self.set()
             FileHandle.standardError.write(Data("\nloopbench: interrupted; finishing the trials in flight and writing the report (Ctrl-C again to quit at once)\n".utf8))
         }
-        src.resume()
-        source = src
     }
 }
 

@@ -135,7 +135,6 @@ final class InterruptFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var set = false
     private var force: (@Sendable () -> Void)?
-    private var source: (any DispatchSourceSignal)?
 
     func isSet() -> Bool { lock.lock(); defer { lock.unlock() }; return set }
 
@@ -143,9 +142,7 @@ final class InterruptFlag: @unchecked Sendable {
     func onForce(_ action: @escaping @Sendable () -> Void) { lock.lock(); force = action; lock.unlock() }
 
     func install() {
-        signal(SIGINT, SIG_IGN)
-        let src = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue.global())
-        src.setEventHandler { [weak self] in
+        InterruptSignal.install { [weak self] _ in
             guard let self else { return }
             if self.isSet() {
                 self.lock.lock(); let f = self.force; self.lock.unlock()
@@ -154,7 +151,5 @@ final class InterruptFlag: @unchecked Sendable {
             }
             self.lock.lock(); self.set = true; self.lock.unlock()
         }
-        src.resume()
-        source = src
     }
 }

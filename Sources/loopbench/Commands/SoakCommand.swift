@@ -133,22 +133,16 @@ struct SoakCommand: ParsableCommand {
     }
 
     private func installInterruptHandler() {
-        // A dispatch source rather than a handler: it sees the signal however the process was started.
-        signal(SIGINT, SIG_IGN)
-        let src = DispatchSource.makeSignalSource(signal: SIGINT, queue: DispatchQueue.global())
-        src.setEventHandler {
-            if soakInterrupted.exchange(true, ordering: .relaxed) {
+        InterruptSignal.install { n in
+            if n > 1 {
                 // A streaming guest's QEMU runs in its own process group: it goes too.
                 QEMUChildren.killAll()
                 _exit(130)
             }
+            soakInterrupted.store(true, ordering: .relaxed)
             FileHandle.standardError.write(Data("\nloopbench: interrupted; finishing the chunk in hand and writing the report (Ctrl-C again to quit at once)\n".utf8))
         }
-        src.resume()
-        SoakCommand.interruptSource = src
     }
-
-    nonisolated(unsafe) static var interruptSource: (any DispatchSourceSignal)?
 }
 
 /// The soak's terminal output: one line per event as it is found; a status line redrawn in
