@@ -87,7 +87,8 @@ struct Explainer {
         var events: [Event] = []
         var snrDB: Double?
         /// The residual's mean power over the frames scanned, over the capture's quietest
-        /// stretch (``quietestCapturePower()``; infinite where that is digital silence).
+        /// stretch (``quietestCapturePower()``; infinite where that is digital silence); only
+        /// where the residual outweighs the signal (nil elsewhere).
         var residualOverFloor: Double?
         var firstGain: Double?
         /// A stretch the segments claim but do not explain (``unvouchedStretch(_:_:_:)``).
@@ -238,8 +239,12 @@ struct Explainer {
         applyLeadingReplacement(segments[0], fits[0], &result.events)
         result.unvouched = unvouchedStretch(segments, fits, result.events)
         if resE > 0 && sigE > 0 { result.snrDB = 10 * log10(sigE / resE) }
-        let floor = quietestCapturePower()
-        if frames > 0, resE > 0 { result.residualOverFloor = floor > 0 ? resE / Double(frames) / floor : .infinity }
+        // Only where the residual outweighs the signal, the one place it is asked for: the scan
+        // for the quietest block is a pass over the whole capture.
+        if frames > 0, resE > sigE {
+            let floor = quietestCapturePower()
+            result.residualOverFloor = floor > 0 ? resE / Double(frames) / floor : .infinity
+        }
         return result
     }
 
