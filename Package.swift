@@ -5,7 +5,8 @@ import PackageDescription
 
 // No unsafe flags: a package with them cannot be used as a dependency (LoopbenchKit is a
 // library product). The tests still run the numeric code optimised: scripts/test builds the
-// debug configuration with `-Xswiftc -O` (the analyzer's tests take ten times as long without).
+// release configuration with `-Xswiftc -enable-testing` (the analyzer's tests take ten times
+// as long without optimisation).
 // The card model needs no exclusivity flag: it is one value type on one thread, and
 // `loopbench bench model` shows no difference with `-enforce-exclusivity=unchecked`.
 
