@@ -26,8 +26,11 @@ enum ReverbTail {
     /// `delay` is the capture frame of reference frame 0 (the direct sound, fractional).
     /// Only reference frames `within` (and the capture they give) are fitted when it is given:
     /// one segment's stretch, where the capture follows the reference at one delay.
-    static func model(ref: [Float], cap: [Float], delay: Double, drift: Double = 0, fs: Int, interp: SincInterpolator, within: Range<Int>? = nil) -> [Float]? {
-        model(ref: ref, Alignment(ref: ref, cap: cap, delay: delay, drift: drift, fs: fs, interp: interp, within: within), within: within)
+    /// `paysBy`: what the tail must cut the residual by in one half (``pays``), by default
+    /// ``AnalyzerTuning/reverbMinImprovement``.
+    static func model(ref: [Float], cap: [Float], delay: Double, drift: Double = 0, fs: Int, interp: SincInterpolator, within: Range<Int>? = nil,
+                      paysBy: Double = AnalyzerTuning.standard.reverbMinImprovement) -> [Float]? {
+        model(ref: ref, Alignment(ref: ref, cap: cap, delay: delay, drift: drift, fs: fs, interp: interp, within: within), within: within, paysBy: paysBy)
     }
 
     /// The same on the capture read at `position(i)` for reference frame `i` (a track with a
@@ -36,8 +39,8 @@ enum ReverbTail {
         model(ref: ref, Alignment(ref: ref, cap: cap, position: position, fs: fs, interp: interp, within: nil), within: nil)
     }
 
-    /// The reference with the tail fitted on alignment `a` added, or nil (``model(ref:cap:delay:drift:fs:interp:within:)``).
-    static func model(ref: [Float], _ a: Alignment, within: Range<Int>?) -> [Float]? {
+    /// The reference with the tail fitted on alignment `a` added, or nil (``model(ref:cap:delay:drift:fs:interp:within:paysBy:)``).
+    static func model(ref: [Float], _ a: Alignment, within: Range<Int>?, paysBy: Double = AnalyzerTuning.standard.reverbMinImprovement) -> [Float]? {
         let tuning = AnalyzerTuning.standard
         let n = ref.count, tailLen = a.tailLen, span = a.span, c = a.c, fft = a.fft, rb = a.rb, cb = a.cb
         guard let taps = tail(r: rb.spectrum, c: cb.spectrum, fft: fft, from: AnalyzerTuning.pathFilterHalfTaps + 1, to: tailLen) else { return nil }
@@ -62,7 +65,7 @@ enum ReverbTail {
         guard rr > 0, cr != 0 else { return nil }
         let g = cr / rr
         let model = (0..<span).map { ($0 < n ? Double(ref[$0]) : 0) + tailSignal[$0] / g }
-        guard tt / (g * g * rr) >= tuning.reverbMinTailEnergy, pays(c: c, ref: ref, model: model, over: within ?? 0..<span, tuning: tuning) else { return nil }
+        guard tt / (g * g * rr) >= tuning.reverbMinTailEnergy, pays(c: c, ref: ref, model: model, over: within ?? 0..<span, by: paysBy, tuning: tuning) else { return nil }
         return model[0..<n].map { Float($0) }
     }
 
@@ -161,11 +164,11 @@ enum ReverbTail {
     }
 
     /// Whether direct sound + tail cuts the residual of the direct sound alone (each with its
-    /// least-squares gain) in each half of the fitted stretch of the reference: by ``AnalyzerTuning/reverbMinImprovement``
-    /// in one and by ``AnalyzerTuning/reverbMinImprovementEverywhere`` in both. A room acts on
-    /// the whole signal; a stretch of it misaligned by a drop looks like an echo of that stretch
+    /// least-squares gain) in each half of the fitted stretch of the reference: by `by`
+    /// (``AnalyzerTuning/reverbMinImprovement`` unless asked otherwise) in one and by
+    /// ``AnalyzerTuning/reverbMinImprovementEverywhere`` in both. A room acts on the whole signal; a stretch of it misaligned by a drop looks like an echo of that stretch
     /// only, and the other half gains nothing.
-    static func pays(c: [Double], ref: [Float], model: [Double], over r: Range<Int>, tuning: AnalyzerTuning) -> Bool {
+    static func pays(c: [Double], ref: [Float], model: [Double], over r: Range<Int>, by: Double, tuning: AnalyzerTuning) -> Bool {
         func residual(_ range: Range<Int>, _ m: (Int) -> Double) -> Double {
             var cm = 0.0, mm = 0.0, cc = 0.0
             for i in range {
@@ -180,7 +183,7 @@ enum ReverbTail {
             let plain = residual(h) { $0 < ref.count ? Double(ref[$0]) : 0 }, withTail = residual(h) { model[$0] }
             return withTail > 0 ? plain / withTail : 0
         }
-        return gains.min()! >= tuning.reverbMinImprovementEverywhere && gains.max()! >= tuning.reverbMinImprovement
+        return gains.min()! >= tuning.reverbMinImprovementEverywhere && gains.max()! >= by
     }
 
     /// `a` ← `a`·`b`, bin by bin (a convolution, once transformed back).

@@ -245,7 +245,7 @@ struct RoundTripAnalysis {
         // (`bench rooms`, the corpus's linear sweep through the room). It is not reported.
         if steppedTail { seg.driftKnown = false }
         return explained(m, find, points, &seg, model: model, bare: bare, plain: plainRef, curved: curved != nil, tail: withTail != nil, tailAcrossSteps: steppedTail,
-                         oneDelayTail: withTail != nil && tailDrift == 0, cap: cap, totalDrift: totalDrift)
+                         oneDelayTail: withTail != nil && tailDrift == 0, unmodelledTail: tailHeard && withTail == nil, cap: cap, totalDrift: totalDrift)
     }
 
     /// The latency's standard uncertainty (samples): the first segment's level's standard
@@ -266,6 +266,34 @@ struct RoundTripAnalysis {
         let centre = onLevel.reduce(0.0) { $0 + $1.pc / ($1.sigma * $1.sigma) } / w
         let se = tied ?? own
         return max(tuning.latencyUncertaintyFloorSamples, (se * se + pow(centre * driftUncertainty, 2)).squareRoot())
+    }
+
+    /// Where the direct sound lies against segment `first`'s line (frames, + later), by the
+    /// path's response deconvolved over the reference frames the segment holds
+    /// (``ReverbTail/directOffset``), for a capture whose whole-signal correlation holds a
+    /// room's tail that no fitted tail explained. The windows are then tracked against the bare
+    /// reference, and the tail's correlation with the reference's own structure moves them all
+    /// alike, which their scatter does not show: music through a room under a pink floor, its
+    /// tail refused for a gap and a replacement that misalign most of the capture (fuzz case
+    /// 249), read 2.8 samples early at a stated ±0.58. The response, in which the tail is part
+    /// of the path rather than a misfit, places the direct sound where the windows cannot; the
+    /// latency's uncertainty takes in how far it lies from the level. Asked only where a tail
+    /// fitted over the segment's own stretch is accepted
+    /// (``ReverbTail/model(ref:cap:delay:drift:fs:interp:within:paysBy:)``: diffuse, and
+    /// paying ``AnalyzerTuning/reverbSegmentTailImprovement``): the whole-signal correlation
+    /// is lopsided for a gap or a drop too, and behind the 2 kHz low-pass the response's
+    /// direct tap, as broad as the filter, placed noise with pauses 0.2 frames from a level
+    /// 0.001 from the truth. Nil where no tail is fitted there or the response cannot place
+    /// the direct sound.
+    func directSoundOffset(_ plain: [Float], _ cap: [Float], _ first: Segment, totalDrift: Double) -> Double? {
+        let s = onThePlainReference(first, totalDrift: totalDrift)
+        let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))
+        let p1 = min(plain.count, Int(s.refPosition(atCapture: Double(s.captureEnd))))
+        guard p1 > p0,
+              ReverbTail.model(ref: plain, cap: cap, delay: s.level, drift: s.drift, fs: reference.sampleRate, interp: interp, within: p0..<p1,
+                               paysBy: tuning.reverbSegmentTailImprovement) != nil
+        else { return nil }
+        return ReverbTail.directOffset(ref: plain, cap: cap, delay: s.level, drift: s.drift, fs: reference.sampleRate, interp: interp, within: p0..<p1)
     }
 
     /// Found globally but no window could be tracked (very low SNR, or a reference whose sound
@@ -298,7 +326,7 @@ struct RoundTripAnalysis {
     /// the capture's steps (``Explainer/tailAcrossSteps``).
     func explained(_ m0: LoopMeasurement, _ find: GlobalFind, _ points: [TrackPoint], _ seg: inout Segmenter.Output,
                    model: [Float], bare: [Float]? = nil, plain: [Float], curved: Bool, tail: Bool = false, tailAcrossSteps: Bool = false, oneDelayTail: Bool = false,
-                   cap: [Float], totalDrift: Double) -> LoopMeasurement {
+                   unmodelledTail: Bool = false, cap: [Float], totalDrift: Double) -> LoopMeasurement {
         var m = m0
         let fs = reference.sampleRate
         // 4 + 5. Explain steps, scan for clicks.
@@ -339,6 +367,9 @@ struct RoundTripAnalysis {
         let driftUncertainty = seg.driftKnown ? (m.driftUncertaintyPPM ?? 0) * 1e-6
             : driftError.isFinite ? (driftError * driftError + totalDrift * totalDrift).squareRoot() : abs(totalDrift)
         m.latencyUncertaintySamples = latencyUncertainty(seg.segments[0], levelSE: tiedSE, driftUncertainty: driftUncertainty)
+        if unmodelledTail, let u = m.latencyUncertaintySamples, let off = directSoundOffset(plain, cap, seg.segments[0], totalDrift: totalDrift) {
+            m.latencyUncertaintySamples = (u * u + off * off).squareRoot()
+        }
         m.snrDB = result.snrDB
         // 6. Refuse fragments, and a stretch the segments claim but do not explain.
         let ambiguousShare = Double(points.filter(\.ambiguous).count) / Double(points.count)
