@@ -76,7 +76,12 @@ enum ReverbTail {
     /// symmetric about its place, so the place is not pulled by the tail, which is part of the
     /// response instead of a misfit against the bare reference.
     static func directOffset(ref: [Float], cap: [Float], delay: Double, drift: Double = 0, fs: Int, interp: SincInterpolator, within: Range<Int>? = nil) -> Double? {
-        let a = Alignment(ref: ref, cap: cap, delay: delay, drift: drift, fs: fs, interp: interp, within: within)
+        directOffset(Alignment(ref: ref, cap: cap, delay: delay, drift: drift, fs: fs, interp: interp, within: within), interp: interp)
+    }
+
+    /// The same on alignment `a`, which it leaves as it was (``model(ref:_:within:paysBy:)``
+    /// may then fit a tail on it).
+    static func directOffset(_ a: Alignment, interp: SincInterpolator) -> Double? {
         guard let h = response(r: a.rb.spectrum, c: a.cb.spectrum, fft: a.fft) else { return nil }
         return directTap(h, size: a.fft.size, reach: AnalyzerTuning.pathFilterHalfTaps, interp: interp)?.place
     }

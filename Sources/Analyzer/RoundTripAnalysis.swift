@@ -289,11 +289,14 @@ struct RoundTripAnalysis {
         let s = onThePlainReference(first, totalDrift: totalDrift)
         let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))
         let p1 = min(plain.count, Int(s.refPosition(atCapture: Double(s.captureEnd))))
-        guard p1 > p0,
-              ReverbTail.model(ref: plain, cap: cap, delay: s.level, drift: s.drift, fs: reference.sampleRate, interp: interp, within: p0..<p1,
-                               paysBy: tuning.reverbSegmentTailImprovement) != nil
+        guard p1 > p0 else { return nil }
+        // One alignment for both: the response first, since the tail's fit overwrites the
+        // reference's spectrum with the whole reference's.
+        let a = ReverbTail.Alignment(ref: plain, cap: cap, delay: s.level, drift: s.drift, fs: reference.sampleRate, interp: interp, within: p0..<p1)
+        guard let offset = ReverbTail.directOffset(a, interp: interp),
+              ReverbTail.model(ref: plain, a, within: p0..<p1, paysBy: tuning.reverbSegmentTailImprovement) != nil
         else { return nil }
-        return ReverbTail.directOffset(ref: plain, cap: cap, delay: s.level, drift: s.drift, fs: reference.sampleRate, interp: interp, within: p0..<p1)
+        return offset
     }
 
     /// Found globally but no window could be tracked (very low SNR, or a reference whose sound
