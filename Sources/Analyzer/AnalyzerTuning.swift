@@ -228,6 +228,41 @@ struct AnalyzerTuning: Sendable {
     /// mains series' harmonics.
     static let humNeighbourOffsets = [-9.0, -7.0, -5.0, -3.0, 3.0, 5.0, 7.0, 9.0]
 
+    // MARK: a latency from the whole-signal correlation alone (RoundTripAnalysis.heardAtAnotherDelay)
+
+    /// The reference is judged in at least this many blocks: a step anywhere in its middle
+    /// half leaves a whole block on each side of it (a 1135-frame reference with a 378-frame
+    /// gap after 567 frames read clean and 378 samples late, from the whole-signal peak of
+    /// its louder half).
+    var anotherDelayBlocksPerReference = 8
+    /// …of at least this many frames (a block's own correlation must stand out of its noise)
+    /// and at most a tracking window.
+    var anotherDelayMinBlock = 128
+    /// At most this many of the blocks not held at the whole-signal delay, the loudest
+    /// first, are searched for elsewhere (each search correlates the block with the whole
+    /// capture).
+    var anotherDelayBlocksSearched = 4
+    /// Of a searched block's correlation with the capture, this many of the highest peaks are
+    /// judged by how well the capture holds the block there.
+    var anotherDelayPeaksJudged = 8
+    /// A block heard this many frames or more from the whole-signal delay is heard at
+    /// another delay: its peak, refined between samples, is within a frame of the truth.
+    var anotherDelayMinFrames = 2.0
+    /// …and held there at least this share of the whole reference's normalised correlation on
+    /// its line: the blocks a step moved were held at 0.94–1.12 of it. A speech block through
+    /// a room, smeared at its place by the tail (0.39 of 0.81), was held at 0.57 by a like
+    /// syllable 34 650 frames away; a block held that loosely elsewhere is no evidence.
+    var anotherDelayHeldShare = 0.85
+    /// …and the reference where it is held must not look like the block: a normalised
+    /// correlation of the block with the reference that far on of this or more (a slow
+    /// sweep's lowest cycles, a steady tone) means the capture there is what the delay says.
+    var anotherDelayAliasRho = 0.5
+    /// …nor lie within this many times 1/bandwidth of where the delay puts it (its
+    /// correlation's envelope, over which a path that turns its phase moves its peak: a
+    /// Hann-windowed 1024-frame block of a 21 Hz sweep spans ~730 frames a side, a speech
+    /// block of 141 frames at 8 kHz a few tens).
+    var anotherDelayEnvelopeSpan = 2.0
+
     // MARK: periodic references (RoundTripAnalysis.periodicMeasurement)
 
     /// A reference whose normalised autocorrelation (beyond its main lobe, within the

@@ -78,40 +78,60 @@ extension RoundTripAnalysis {
     /// ``AnalyzerTuning/periodicBlockRhoOfGlobal`` of all the judged blocks' together. nil
     /// when every one holds.
     func alignmentBreak(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, period: Int) -> Int? {
-        let block = max(AnalyzerTuning.trackingWindow, period)
-        let n = ref.count
         let delay = Double(find.lags.lowerBound) + interp.refinePeak(of: find.corr, near: find.peakIndex).position
+        let held = blocksHeld(ref, cap, level: delay, drift: 0, block: max(AnalyzerTuning.trackingWindow, period))
+        guard held.whole > 0 else { return held.blocks.first?.captureStart ?? 0 }
+        return held.blocks.first { $0.rho < tuning.periodicBlockRhoOfGlobal * held.whole }?.captureStart
+    }
+
+    /// One block of the reference, judged at the whole-signal delay: where it starts in the
+    /// reference and in the capture, its energy, and its normalised correlation there (signed
+    /// as the whole's).
+    struct HeldBlock {
+        var refStart: Int
+        var captureStart: Int
+        var energy: Double
+        var rho: Double
+    }
+
+    /// The reference in blocks of `block` frames (those holding at least
+    /// ``AnalyzerTuning/periodicBlockMinEnergy`` of the mean block's energy), each correlated
+    /// with the capture on the line `level + drift · p` (the delay at reference frame p, read
+    /// between samples), and all of them together (`whole`, 0 where nothing was judged).
+    func blocksHeld(_ ref: [Float], _ cap: [Float], level: Double, drift: Double, block: Int) -> (blocks: [HeldBlock], whole: Double) {
+        let n = ref.count
         let blocks = (n + block - 1) / block
         let meanE = energy(ref) / Double(max(1, blocks))
         // Per block: Σ m², Σ c², Σ m·c, with m the reference at the capture's frames.
-        var sums: [(first: Int, mm: Double, cc: Double, mc: Double)] = []
+        var sums: [(first: Int, r0: Int, rr: Double, mm: Double, cc: Double, mc: Double)] = []
         ref.withUnsafeBufferPointer { rb in
             for b in 0..<blocks {
                 let r0 = b * block, r1 = min(n, r0 + block)
                 var rr = 0.0
                 for i in r0..<r1 { rr += Double(ref[i]) * Double(ref[i]) }
                 guard rr >= tuning.periodicBlockMinEnergy * meanE else { continue }
-                let t0 = max(0, Int((Double(r0) + delay).rounded(.up))), t1 = min(cap.count, Int((Double(r1) + delay).rounded(.up)))
+                // Capture frame t holds reference frame (t − level) / (1 + drift).
+                let t0 = max(0, Int((Double(r0) * (1 + drift) + level).rounded(.up))), t1 = min(cap.count, Int((Double(r1) * (1 + drift) + level).rounded(.up)))
                 var mm = 0.0, cc = 0.0, mc = 0.0
                 if t1 > t0 {
                     for t in t0..<t1 {
-                        let m = interp.value(at: Double(t) - delay, in: rb), c = Double(cap[t])
+                        let m = interp.value(at: (Double(t) - level) / (1 + drift), in: rb), c = Double(cap[t])
                         mm += m * m
                         cc += c * c
                         mc += m * c
                     }
                 }
-                sums.append((t0, mm, cc, mc))
+                sums.append((t0, r0, rr, mm, cc, mc))
             }
         }
         let total = sums.reduce((mm: 0.0, cc: 0.0, mc: 0.0)) { ($0.mm + $1.mm, $0.cc + $1.cc, $0.mc + $1.mc) }
-        guard total.mm > 0, total.cc > 0 else { return sums.first?.first ?? 0 }
+        guard total.mm > 0, total.cc > 0 else {
+            return (sums.map { HeldBlock(refStart: $0.r0, captureStart: $0.first, energy: $0.rr, rho: 0) }, 0)
+        }
         let sign: Double = total.mc >= 0 ? 1 : -1
         let whole = sign * total.mc / (total.mm * total.cc).squareRoot()
-        for s in sums {
-            let rho = s.mm > 0 && s.cc > 0 ? sign * s.mc / (s.mm * s.cc).squareRoot() : 0
-            if rho < tuning.periodicBlockRhoOfGlobal * whole { return s.first }
-        }
-        return nil
+        return (sums.map { s in
+            HeldBlock(refStart: s.r0, captureStart: s.first, energy: s.rr, rho: s.mm > 0 && s.cc > 0 ? sign * s.mc / (s.mm * s.cc).squareRoot() : 0)
+        }, whole)
     }
 }

@@ -157,14 +157,14 @@ struct RoundTripAnalysis {
             cap = better
             points = track(ref, cap, find, polarity: polarity)
         }
-        guard points.count >= 1 else { return untracked(m, find) }
+        guard points.count >= 1 else { return untracked(m, find, ref: ref, cap: cap) }
         if points.allSatisfy(\.ambiguous) {
             // Drift smears the whole-signal correlation (a multitone capture at −1000 ppm slips
             // 96 frames over 2 s, many cycles of its tones), and its largest lobe can be one of
             // the other sign: tracked at that polarity, every window matched a negative lobe
             // at some other delay. The other polarity, when its windows tell delays apart.
             let flipped = track(ref, cap, find, polarity: -polarity)
-            guard !flipped.isEmpty, !flipped.allSatisfy(\.ambiguous) else { return ambiguousEverywhere(m, find) }
+            guard !flipped.isEmpty, !flipped.allSatisfy(\.ambiguous) else { return ambiguousEverywhere(m, find, ref: ref, cap: cap) }
             (polarity, points) = (-polarity, flipped)
         }
 
@@ -244,8 +244,31 @@ struct RoundTripAnalysis {
         // the model agree with them: their drift read 0.4–1.7 ppm off at a stated 0.10–0.18
         // (`bench rooms`, the corpus's linear sweep through the room). It is not reported.
         if steppedTail { seg.driftKnown = false }
-        return explained(m, find, points, &seg, model: model, bare: bare, plain: plainRef, curved: curved != nil, tail: withTail != nil, tailAcrossSteps: steppedTail,
-                         oneDelayTail: withTail != nil && tailDrift == 0, unmodelledTail: tailHeard && withTail == nil, cap: cap, totalDrift: totalDrift)
+        let measured = explained(m, find, points, &seg, model: model, bare: bare, plain: plainRef, curved: curved != nil, tail: withTail != nil, tailAcrossSteps: steppedTail,
+                                 oneDelayTail: withTail != nil && tailDrift == 0, unmodelledTail: tailHeard && withTail == nil, cap: cap, totalDrift: totalDrift)
+        return heldThroughout(measured, seg.segments, plain: plainRef, cap: cap, find: find, totalDrift: totalDrift)
+    }
+
+    /// A clean capture is the reference at one delay throughout: `m` as it is where its one
+    /// segment holds every block of the plain reference, or no block is held better
+    /// elsewhere (``heardAtAnotherDelay(_:_:level:drift:lags:unlessAlias:)``); otherwise `no-signal`, with
+    /// the reason. (A periodic reference's blocks are held a period away too: its own track
+    /// places its steps, ``periodicTracked``.)
+    func heldThroughout(_ m: LoopMeasurement, _ segments: [Segment], plain: [Float], cap: [Float], find: GlobalFind, totalDrift: Double) -> LoopMeasurement {
+        guard m.verdict == .clean, m.latency != nil, segments.count == 1 else { return m }
+        let line = onThePlainReference(segments[0], totalDrift: totalDrift)
+        guard let other = heardAtAnotherDelay(plain, cap, level: line.level, drift: line.drift, lags: find.lags, unlessAlias: true) else { return m }
+        var refused = m
+        refused.verdict = .noSignal
+        refused.latency = nil
+        refused.latencyUncertaintySamples = nil
+        refused.segments = nil
+        refused.snrDB = nil
+        refused.gainDB = nil
+        refused.polarity = nil
+        refused.driftPPM = nil
+        refused.reason = "the capture reads clean, at one delay" + anotherDelayReason(other)
+        return refused
     }
 
     /// The latency's standard uncertainty (samples): the first segment's level's standard
@@ -304,7 +327,7 @@ struct RoundTripAnalysis {
     /// peak only. The reason names both: "too weak" was all it said, beside a peak 1424 times
     /// its noise, for a single click behind the resonant high-pass at 44 dB (the fuzz test's
     /// case 19).
-    func untracked(_ m0: LoopMeasurement, _ find: GlobalFind) -> LoopMeasurement {
+    func untracked(_ m0: LoopMeasurement, _ find: GlobalFind, ref: [Float], cap: [Float]) -> LoopMeasurement {
         var m = m0
         guard !find.smeared else {
             m.reason = "no correlation peak stands out (the whole-signal correlation is smeared, as by drift) and no tracking window matched the reference: no latency is reported"
@@ -312,6 +335,10 @@ struct RoundTripAnalysis {
         }
         guard !globalPeakAmbiguous(find) else {
             m.reason = "no tracking window matched the reference, and the whole-signal correlation has other peaks about as high (lone impulses that a drift or a step pairs with the wrong ones): the delay cannot be told, no latency is reported"
+            return m
+        }
+        if let other = heardAtAnotherDelay(ref, cap, find) {
+            m.reason = "no tracking window matched the reference" + anotherDelayReason(other)
             return m
         }
         let fine = interp.refinePeak(of: find.corr, near: find.peakIndex)
@@ -393,10 +420,10 @@ struct RoundTripAnalysis {
         // built on windows that matched at the wrong delays (a periodic signal), not on the probe.
         if ambiguousShare >= tuning.ambiguousShareToCheckGlobal, let why = disagreementWithGlobalPeak(seg.segments, model, find, drift: totalDrift),
            !whitenedPeakAgrees(seg.segments, model, plain: plain, cap: cap, find, drift: totalDrift) {
-            return globalPeakOnly(m, find, why: why)
+            return globalPeakOnly(m, find, why: why, heldIn: (plain, cap))
         }
         // 7b. The latency is the first segment's: one a lone ambiguous window made is no measurement of it.
-        if let why = unvouchedFirstSegment(seg.segments, model, find, drift: totalDrift) { return globalPeakOnly(m, find, why: why) }
+        if let why = unvouchedFirstSegment(seg.segments, model, find, drift: totalDrift) { return globalPeakOnly(m, find, why: why, heldIn: (plain, cap)) }
         if let g = result.firstGain, g != 0 {
             m.gainDB = 20 * log10(abs(g))
             m.polarity = g > 0 ? 1 : -1
@@ -545,13 +572,16 @@ struct RoundTripAnalysis {
     /// periodic pulse train): no window can tell a step. When the whole-signal correlation
     /// still tells the delay apart (a pulse train's first and last pulses do), the latency
     /// comes from it alone; otherwise there is no latency to report.
-    func ambiguousEverywhere(_ m0: LoopMeasurement, _ find: GlobalFind) -> LoopMeasurement {
-        globalPeakOnly(m0, find, why: "every tracking window matches the reference at several delays (a steady tone, a periodic or narrowband signal)")
+    func ambiguousEverywhere(_ m0: LoopMeasurement, _ find: GlobalFind, ref: [Float], cap: [Float]) -> LoopMeasurement {
+        globalPeakOnly(m0, find, why: "every tracking window matches the reference at several delays (a steady tone, a periodic or narrowband signal)", heldIn: (ref, cap))
     }
 
     /// The latency from the whole-signal correlation alone (no segments, no events), when the
-    /// windows cannot be trusted for `why`; no latency either when that peak is ambiguous too.
-    func globalPeakOnly(_ m0: LoopMeasurement, _ find: GlobalFind, why: String, ambiguous: Bool? = nil) -> LoopMeasurement {
+    /// windows cannot be trusted for `why`; no latency either when that peak is ambiguous too,
+    /// or when the capture (`heldIn`: the reference and the capture, where they are to be
+    /// checked) holds part of the reference at another delay (``heardAtAnotherDelay(_:_:_:)``;
+    /// a periodic reference has its own check, ``alignmentBreak(_:_:_:period:)``).
+    func globalPeakOnly(_ m0: LoopMeasurement, _ find: GlobalFind, why: String, ambiguous: Bool? = nil, heldIn: (ref: [Float], cap: [Float])? = nil) -> LoopMeasurement {
         var m = m0
         m.verdict = .noSignal
         m.latency = nil
@@ -564,6 +594,10 @@ struct RoundTripAnalysis {
         m.polarity = nil
         guard !(ambiguous ?? globalPeakAmbiguous(find)) else {
             m.reason = why + ", and so does the whole-signal correlation: the delay cannot be told, no latency is reported"
+            return m
+        }
+        if let heldIn, let other = heardAtAnotherDelay(heldIn.ref, heldIn.cap, find) {
+            m.reason = why + anotherDelayReason(other)
             return m
         }
         let fine = interp.refinePeak(of: find.corr, near: find.peakIndex)

@@ -161,6 +161,33 @@ public final class RealFFTSingle: @unchecked Sendable {
 
 /// Spectral measures of short signals.
 public enum Spectrum {
+    /// The RMS bandwidth about its mean frequency (cycles per sample) of `x`'s Hann-windowed
+    /// periodogram (zero-padded 4×, DC left out): the spread of its energy over frequency.
+    /// Its correlation with a copy of itself falls off over about 1/bandwidth samples, and
+    /// the copy's phase turned by a filter moves its peak anywhere within that. 0 for silence.
+    public static func rmsBandwidth(_ x: [Double]) -> Double {
+        guard x.count >= 8 else { return 0 }
+        let n = RealFFT.goodSize(atLeast: 4 * x.count)
+        let fft = RealFFT.of(size: n)
+        let b = RealFFT.Buffers(size: n)
+        let w = b.samples
+        for i in 0..<n { w[i] = 0 }
+        let m = x.count
+        for i in 0..<m { w[i] = x[i] * (0.5 - 0.5 * cos(2 * Double.pi * (Double(i) + 0.5) / Double(m))) }
+        fft.forward(b)
+        let sp = b.spectrum
+        var p0 = 0.0, p1 = 0.0, p2 = 0.0
+        for k in 1...(n / 2) {
+            let p = sp[k].0 * sp[k].0 + sp[k].1 * sp[k].1, f = Double(k) / Double(n)
+            p0 += p
+            p1 += p * f
+            p2 += p * f * f
+        }
+        guard p0 > 0 else { return 0 }
+        let mean = p1 / p0
+        return max(0, p2 / p0 - mean * mean).squareRoot()
+    }
+
     /// Spectral flatness (geometric over arithmetic mean of the Hann-windowed periodogram,
     /// DC and Nyquist left out): about 0.5 for white noise, near 0 for a tone or a chirp.
     public static func flatness(_ x: [Double]) -> Double {

@@ -312,6 +312,63 @@ struct CorpusTests {
         #expect(m.reason?.contains("above the capture's quietest stretch") == true, "\(path): \(m.reason ?? "")")
     }
 
+    /// References shorter than two tracking windows (1135 frames at 8 kHz) with a 378-frame
+    /// gap after their first 567, at 40 dB: no window could be tracked, or every one matched
+    /// at several delays, and the latency came from the whole-signal correlation alone. Its
+    /// peak is the louder half's, and each read clean, the gap's size late. The capture does
+    /// not hold the reference's first half at that delay, and holds it at another
+    /// (``RoundTripAnalysis/heardAtAnotherDelay(_:_:_:)``).
+    static let unplacedGapCases: [(Corpus.Family, Corpus.Path)] = [
+        (.noisePauses, .lowpass2k), (.speechLike, .direct), (.speechLike, .lowpass2k), (.multitone, .direct), (.multitone, .lowpass2k),
+    ]
+
+    static func unplacedGap(_ family: Corpus.Family, _ path: Corpus.Path, edits: [CaptureSynth.Edit]) throws -> LoopMeasurement {
+        let ref = Corpus.reference(family, sampleRate: 8000, seconds: 1135.0 / 8000, seed: 9136)
+        let r = Corpus.render(reference: ref, edits: edits, path: path, quirk: .none, delay: 3210.4, driftPPM: 0, snrDB: 40, sampleRate: 8000, seed: 9136, tail: 300)
+        return try Analyzer.analyze(reference: AudioBuffer(sampleRate: 8000, mono: ref), capture: AudioBuffer(sampleRate: 8000, mono: r.capture))
+    }
+
+    @Test("a gap in a reference shorter than two tracking windows, where the latency comes from the whole-signal correlation alone: the capture holds the first half at another delay than that peak's, so no latency, with the reason (each read clean, the gap's size late); without the gap, the same references are not refused for it",
+          arguments: unplacedGapCases)
+    func gapUnplacedInAShortReference(family: Corpus.Family, path: Corpus.Path) throws {
+        let m = try Self.unplacedGap(family, path, edits: [.gap(at: 567, frames: 378)])
+        #expect(m.verdict == .noSignal && m.latency == nil && m.events.isEmpty, "\(family) \(path): \(m.verdict) \((m.latency?.samples ?? .nan) - 3210.4) \(m.reason ?? "")")
+        #expect(m.reason?.contains("at delay 3210.") == true, "\(family) \(path): \(m.reason ?? "")")
+        let clean = try Self.unplacedGap(family, path, edits: [])
+        #expect(clean.reason?.contains("does not hold the reference at that delay") != true, "\(family) \(path): \(clean.reason ?? "")")
+        if let l = clean.latency { #expect(abs(l.samples - 3210.4) < 0.05, "\(family) \(path): \(l.samples - 3210.4)") }
+    }
+
+    /// Short references (1135–2600 frames) with a gap or a drop halfway, at 40 dB, that read
+    /// clean: one segment, at the delay of the part after the step (multitone with a 600-frame
+    /// gap read 600 samples late), or at the right delay with the step unseen. A clean capture
+    /// is the reference at one delay throughout, and here a block before the step is held
+    /// elsewhere, at the delay it has (``RoundTripAnalysis/heldThroughout``).
+    static let cleanButSteppedCases: [(Corpus.Family, Int, Int, Corpus.Path, CaptureSynth.Edit)] = [
+        (.multitone, 8000, 1800, .direct, .gap(at: 900, frames: 600)), (.speechLike, 8000, 1800, .direct, .gap(at: 900, frames: 600)),
+        (.musicLike, 22050, 2600, .direct, .drop(at: 1300, frames: 650)), (.logSweep, 8000, 2600, .direct, .drop(at: 1300, frames: 650)),
+        (.linearSweep, 22050, 1800, .direct, .gap(at: 900, frames: 600)), (.noisePauses, 8000, 2600, .lowpass2k, .drop(at: 1300, frames: 650)),
+    ]
+
+    static func steppedShort(_ family: Corpus.Family, _ fs: Int, _ n: Int, _ path: Corpus.Path, edits: [CaptureSynth.Edit], seed: UInt64) throws -> LoopMeasurement {
+        let ref = Corpus.reference(family, sampleRate: fs, seconds: Double(n) / Double(fs), seed: seed)
+        let r = Corpus.render(reference: ref, edits: edits, path: path, quirk: .none, delay: 3210.4, driftPPM: 0, snrDB: 40, sampleRate: fs, seed: seed, tail: 300)
+        return try Analyzer.analyze(reference: AudioBuffer(sampleRate: fs, mono: ref), capture: AudioBuffer(sampleRate: fs, mono: r.capture))
+    }
+
+    @Test("a gap or a drop halfway through a short reference that reads clean at one delay: a block before it is held elsewhere, so no latency, with the reason (multitone read 600 samples late, the others missed the step); without the step, the same references are not refused for it",
+          arguments: cleanButSteppedCases)
+    func cleanButStepped(family: Corpus.Family, fs: Int, n: Int, path: Corpus.Path, edit: CaptureSynth.Edit) throws {
+        // The grid's seeds: the gap is its second edit, the drop its third.
+        let seed: UInt64 = if case .gap = edit { UInt64(n + fs + 1) } else { UInt64(n + fs + 2) }
+        let m = try Self.steppedShort(family, fs, n, path, edits: [edit], seed: seed)
+        #expect(m.verdict == .noSignal && m.latency == nil && m.events.isEmpty, "\(family) \(edit): \(m.verdict) \((m.latency?.samples ?? .nan) - 3210.4) \(EventMatch.describe(m.events))")
+        #expect(m.reason?.contains("the capture reads clean, at one delay; but the capture does not hold the reference at that delay") == true, "\(family) \(edit): \(m.reason ?? "")")
+        let clean = try Self.steppedShort(family, fs, n, path, edits: [], seed: seed)
+        #expect(clean.reason?.contains("does not hold the reference at that delay") != true, "\(family): \(clean.reason ?? "")")
+        if clean.verdict == .clean { #expect(abs((clean.latency?.samples ?? .infinity) - 3210.4) < 0.05, "\(family): \((clean.latency?.samples ?? .nan) - 3210.4)") }
+    }
+
     @Test("mains hum is removed before fitting: no events and within 0.01 samples without damage; a gap under hum found as a gap (multitone, noise, speech, music)")
     func hum() throws {
         let clean = Self.cases { $0.quirk == .hum && $0.damage == .none && $0.family != .pulseTrain }

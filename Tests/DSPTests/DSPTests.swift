@@ -148,4 +148,22 @@ struct DSPTests {
             #expect(single.contains { $0 != 0 })
         }
     }
+
+    @Test("RMS bandwidth: white noise spreads over the band (0.5/√12 cycles per sample), a tone only over its window's main lobe, a band of noise over its width")
+    func rmsBandwidth() {
+        var state: UInt64 = 7
+        let white = (0..<4096).map { _ -> Double in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(Int64(bitPattern: state >> 11) % 2000) / 1000 - 1
+        }
+        #expect(abs(Spectrum.rmsBandwidth(white) - 0.5 / 12.0.squareRoot()) < 0.01)
+        // A Hann window's main lobe is ±2 bins of 1/1024: its RMS width is about 0.6 bin.
+        let tone = (0..<1024).map { sin(2 * Double.pi * 0.1 * Double($0)) }
+        #expect(Spectrum.rmsBandwidth(tone) < 1.0 / 1024)
+        // White noise summed with its 8 previous samples: a low band, narrower than white.
+        let lowBand = (0..<4096).map { i in white[max(0, i - 8)...i].reduce(0, +) }
+        let b = Spectrum.rmsBandwidth(lowBand)
+        #expect(b > 0.01 && b < 0.1, "\(b)")
+        #expect(Spectrum.rmsBandwidth([Double](repeating: 0, count: 64)) == 0)
+    }
 }
