@@ -114,8 +114,9 @@ extension RoundTripAnalysis {
                 let t0 = max(0, Int((Double(r0) * (1 + drift) + level).rounded(.up))), t1 = min(cap.count, Int((Double(r1) * (1 + drift) + level).rounded(.up)))
                 var mm = 0.0, cc = 0.0, mc = 0.0
                 if t1 > t0 {
-                    for t in t0..<t1 {
-                        let m = interp.value(at: (Double(t) - level) / (1 + drift), in: rb), c = Double(cap[t])
+                    let ms = interp.values(at: t0..<t1, in: rb) { (Double($0) - level) / (1 + drift) }
+                    for (m, t) in zip(ms, t0..<t1) {
+                        let c = Double(cap[t])
                         mm += m * m
                         cc += c * c
                         mc += m * c
