@@ -10,7 +10,9 @@ import LoopbenchCore
 // with pauses, 1135 frames at 8 kHz behind a 2 kHz low-pass, with a 378-frame gap after 567
 // frames, read clean and 378 samples late this way; speech-like and multitone references
 // alike, with the reason that their windows matched at several delays. Such a latency is
-// reported only where the capture holds the reference at that delay throughout.
+// reported only where the capture holds the reference at that delay throughout, and so is a
+// clean reading, which claims the same of its one segment's line
+// (``RoundTripAnalysis/heldThroughout``).
 extension RoundTripAnalysis {
     /// A block of the reference the capture holds at another delay than the whole-signal
     /// correlation's.
@@ -33,12 +35,13 @@ extension RoundTripAnalysis {
     /// The block of the reference (``AnalyzerTuning/anotherDelayBlocksPerReference`` of them at
     /// least) that the capture does not hold at the whole-signal delay (its normalised
     /// correlation there under ``AnalyzerTuning/periodicBlockRhoOfGlobal`` of all the blocks'
-    /// together, ``blocksHeld(_:_:_:block:)``) and does hold at another one: its own
-    /// correlation with the capture stands out of its noise there
+    /// together, ``blocksHeld(_:_:level:drift:block:)``) and does hold at another one: its
+    /// own correlation with the capture stands out of its noise there
     /// (``heldPiece(_:cap:start:len:lags:)``), at least
-    /// ``AnalyzerTuning/anotherDelayMinFrames`` away and nearly as well as the whole reference
-    /// is held at its delay (``AnalyzerTuning/anotherDelayHeldShare``). A block the path filters away (a high one behind a low-pass) is held
-    /// nowhere, and says nothing. nil when there is no such block.
+    /// ``AnalyzerTuning/anotherDelayMinFrames`` away and nearly as well as the whole
+    /// reference is held at its delay (``AnalyzerTuning/anotherDelayHeldShare``). A block the
+    /// path filters away (a high one behind a low-pass) is held nowhere, and says nothing.
+    /// nil when there is no such block.
     func heardAtAnotherDelay(_ ref: [Float], _ cap: [Float], _ find: GlobalFind) -> AnotherDelay? {
         let wholeDelay = Double(find.lags.lowerBound) + interp.refinePeak(of: find.corr, near: find.peakIndex).position
         return heardAtAnotherDelay(ref, cap, level: wholeDelay, drift: 0, lags: find.lags, unlessAlias: false)
@@ -48,7 +51,7 @@ extension RoundTripAnalysis {
     /// reference), each block searched for over `lags`. `unlessAlias`: not a block that may be
     /// held where it is by the line all the same (``isAlias(_:start:len:shift:)``), as a clean
     /// capture's windows vouch for their delay and a path that turns a slow sweep's phase
-    /// leaves its first cycles best held a cycle away. (A latency from the whole-signal peak
+    /// leaves its first cycles best held a quarter period away. (A latency from the whole-signal peak
     /// alone has no windows behind it: a block held anywhere else refuses it. Sparse clicks
     /// behind the resonant high-pass, the fuzz test's case 263, read 9.7 samples off that way,
     /// their unheld block held at another click.)

@@ -168,17 +168,10 @@ public enum Spectrum {
     public static func rmsBandwidth(_ x: [Double]) -> Double {
         guard x.count >= 8 else { return 0 }
         let n = RealFFT.goodSize(atLeast: 4 * x.count)
-        let fft = RealFFT.of(size: n)
-        let b = RealFFT.Buffers(size: n)
-        let w = b.samples
-        for i in 0..<n { w[i] = 0 }
-        let m = x.count
-        for i in 0..<m { w[i] = x[i] * (0.5 - 0.5 * cos(2 * Double.pi * (Double(i) + 0.5) / Double(m))) }
-        fft.forward(b)
-        let sp = b.spectrum
+        let power = hannPeriodogram(x, size: n)
         var p0 = 0.0, p1 = 0.0, p2 = 0.0
         for k in 1...(n / 2) {
-            let p = sp[k].0 * sp[k].0 + sp[k].1 * sp[k].1, f = Double(k) / Double(n)
+            let p = power[k], f = Double(k) / Double(n)
             p0 += p
             p1 += p * f
             p2 += p * f * f
@@ -193,6 +186,20 @@ public enum Spectrum {
     public static func flatness(_ x: [Double]) -> Double {
         guard x.count >= 8 else { return 1 }
         let n = RealFFT.goodSize(atLeast: x.count)
+        let power = hannPeriodogram(x, size: n)
+        var logSum = 0.0, sum = 0.0, count = 0
+        for k in 1..<(n / 2) {
+            let p = power[k] + 1e-300
+            logSum += log(p)
+            sum += p
+            count += 1
+        }
+        guard count > 0, sum > 1e-290 * Double(count) else { return 1 }
+        return exp(logSum / Double(count)) / (sum / Double(count))
+    }
+
+    /// |X(k)|² for k = 0…n/2 of `x` under a Hann window, zero-padded to `n` ≥ its length.
+    static func hannPeriodogram(_ x: [Double], size n: Int) -> [Double] {
         let fft = RealFFT.of(size: n)
         let b = RealFFT.Buffers(size: n)
         let w = b.samples
@@ -200,15 +207,6 @@ public enum Spectrum {
         let m = x.count
         for i in 0..<m { w[i] = x[i] * (0.5 - 0.5 * cos(2 * Double.pi * (Double(i) + 0.5) / Double(m))) }
         fft.forward(b)
-        let sp = b.spectrum
-        var logSum = 0.0, sum = 0.0, count = 0
-        for k in 1..<(n / 2) {
-            let p = sp[k].0 * sp[k].0 + sp[k].1 * sp[k].1 + 1e-300
-            logSum += log(p)
-            sum += p
-            count += 1
-        }
-        guard count > 0, sum > 1e-290 * Double(count) else { return 1 }
-        return exp(logSum / Double(count)) / (sum / Double(count))
+        return b.spectrum.map { $0.0 * $0.0 + $0.1 * $0.1 }
     }
 }
