@@ -150,15 +150,9 @@ extension RoundTripAnalysis {
             for k in peaks {
                 // Index k is capture frame a + lo + k for the piece's first frame.
                 let delay = Double(a + lo) + interp.refinePeak(of: corr, near: k).position - Double(start)
-                var mm = 0.0, cc = 0.0, mc = 0.0
                 let t0 = max(0, Int((Double(start) + delay).rounded(.up))), t1 = min(cap.count, Int((Double(start + len) + delay).rounded(.up)))
                 guard t1 > t0 else { continue }
-                for t in t0..<t1 {
-                    let m = interp.value(at: Double(t) - delay - Double(start), in: pb), c = Double(cap[t])
-                    mm += m * m
-                    cc += c * c
-                    mc += m * c
-                }
+                let (mm, cc, mc) = heldSums(pb, cap, frames: t0..<t1) { Double($0) - delay - Double(start) }
                 let rho = mm > 0 && cc > 0 ? abs(mc) / (mm * cc).squareRoot() : 0
                 if rho > (best?.rho ?? 0) { best = FoundPiece(start: start, delay: delay, z: abs(corr[k]) / sigma, rho: rho, sign: mc >= 0 ? 1 : -1) }
             }

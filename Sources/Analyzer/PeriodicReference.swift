@@ -84,6 +84,21 @@ extension RoundTripAnalysis {
         return held.blocks.first { $0.rho < tuning.periodicBlockRhoOfGlobal * held.whole }?.captureStart
     }
 
+    /// Σ m², Σ c², Σ m·c over capture `frames`, with c the capture and m the signal in `rb`
+    /// read between samples at `position(t)` (the batched interpolation, nothing for an
+    /// empty range).
+    func heldSums(_ rb: UnsafeBufferPointer<Float>, _ cap: [Float], frames: Range<Int>, position: (Int) -> Double) -> (mm: Double, cc: Double, mc: Double) {
+        var mm = 0.0, cc = 0.0, mc = 0.0
+        guard !frames.isEmpty else { return (0, 0, 0) }
+        for (m, t) in zip(interp.values(at: frames, in: rb, position: position), frames) {
+            let c = Double(cap[t])
+            mm += m * m
+            cc += c * c
+            mc += m * c
+        }
+        return (mm, cc, mc)
+    }
+
     /// One block of the reference, judged at the whole-signal delay: where it starts in the
     /// reference and in the capture, its energy, and its normalised correlation there (signed
     /// as the whole's).
@@ -112,16 +127,7 @@ extension RoundTripAnalysis {
                 guard rr >= tuning.periodicBlockMinEnergy * meanE else { continue }
                 // Capture frame t holds reference frame (t − level) / (1 + drift).
                 let t0 = max(0, Int((Double(r0) * (1 + drift) + level).rounded(.up))), t1 = min(cap.count, Int((Double(r1) * (1 + drift) + level).rounded(.up)))
-                var mm = 0.0, cc = 0.0, mc = 0.0
-                if t1 > t0 {
-                    let ms = interp.values(at: t0..<t1, in: rb) { (Double($0) - level) / (1 + drift) }
-                    for (m, t) in zip(ms, t0..<t1) {
-                        let c = Double(cap[t])
-                        mm += m * m
-                        cc += c * c
-                        mc += m * c
-                    }
-                }
+                let (mm, cc, mc) = heldSums(rb, cap, frames: t0..<max(t0, t1)) { (Double($0) - level) / (1 + drift) }
                 sums.append((t0, r0, rr, mm, cc, mc))
             }
         }
