@@ -262,6 +262,25 @@ struct AnalyzerTuning: Sendable {
     /// Hann-windowed 1024-frame block of a 21 Hz sweep spans ~730 frames a side, a speech
     /// block of 141 frames at 8 kHz a few tens).
     var anotherDelayEnvelopeSpan = 2.0
+    /// …unless the capture where the delay puts the block holds this share of the energy it
+    /// holds where the block is held, or less (−20 dB): a path passes what looks like the
+    /// block as it passes the block, so there the delay puts the block where nothing was
+    /// heard. Music-like, 1135 frames at 22.05 kHz with a 283-frame drop halfway, read clean
+    /// 590 samples early, a phrase early (its first blocks over the silence before the
+    /// capture's start, at 0.0002–0.002 of the energy where they were held at 0.99–1.00); the
+    /// aliases of clean readings on `bench corpus` and `bench rooms` (sweeps' first cycles
+    /// behind the resonant high-pass and through the room) lie at 0.09–0.72.
+    var anotherDelayAliasEnergyShare = 0.01
+    /// A clean reading's block is searched for elsewhere where its line holds it at less than
+    /// this share of the whole's correlation: its windows may hold a quiet stretch loosely
+    /// at the wrong delay (``RoundTripAnalysis/heardAtAnotherDelay``). A latency from the
+    /// whole-signal peak alone keeps ``periodicBlockRhoOfGlobal``…
+    var anotherDelayUnheldShare = 0.85
+    /// …and counts as held elsewhere only where it is held there by at least this much more
+    /// (normalised correlation) than at its place: blocks searched at up to 0.85 of the whole
+    /// must be held elsewhere, not merely as well (that noise-with-pauses block: 0.47 at its
+    /// place, 0.89 at its delay).
+    var anotherDelayHeldMargin = 0.25
 
     // MARK: periodic references (RoundTripAnalysis.periodicMeasurement)
 

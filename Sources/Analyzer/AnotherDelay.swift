@@ -38,8 +38,9 @@ extension RoundTripAnalysis {
     /// together, ``blocksHeld(_:_:level:drift:block:)``) and does hold at another one: its
     /// own correlation with the capture stands out of its noise there
     /// (``heldPiece(_:cap:start:len:lags:)``), at least
-    /// ``AnalyzerTuning/anotherDelayMinFrames`` away and nearly as well as the whole
-    /// reference is held at its delay (``AnalyzerTuning/anotherDelayHeldShare``). A block the
+    /// ``AnalyzerTuning/anotherDelayMinFrames`` away, nearly as well as the whole
+    /// reference is held at its delay (``AnalyzerTuning/anotherDelayHeldShare``) and better
+    /// than at its own place by ``AnalyzerTuning/anotherDelayHeldMargin``. A block the
     /// path filters away (a high one behind a low-pass) is held nowhere, and says nothing.
     /// nil when there is no such block.
     func heardAtAnotherDelay(_ ref: [Float], _ cap: [Float], _ find: GlobalFind) -> AnotherDelay? {
@@ -51,7 +52,13 @@ extension RoundTripAnalysis {
     /// reference), each block searched for over `lags`. `unlessAlias`: not a block that may be
     /// held where it is by the line all the same (``isAlias(_:start:len:shift:)``), as a clean
     /// capture's windows vouch for their delay and a path that turns a slow sweep's phase
-    /// leaves its first cycles best held a quarter period away. (A latency from the whole-signal peak
+    /// leaves its first cycles best held a quarter period away; unless the capture where the
+    /// line puts the block is as good as silent beside where it is held
+    /// (``AnalyzerTuning/anotherDelayAliasEnergyShare``). A clean capture's block is searched
+    /// for wherever its line holds it less well than the whole
+    /// (``AnalyzerTuning/anotherDelayUnheldShare``): noise with pauses, 2600 frames at 8 kHz
+    /// with an 866-frame gap halfway, read clean 862 samples late, its quiet first half's
+    /// blocks held on that line at 0.47–0.68 of the whole's 0.75, and at 0.89 at their delay. (A latency from the whole-signal peak
     /// alone has no windows behind it: a block held anywhere else refuses it. Sparse clicks
     /// behind the resonant high-pass, the fuzz test's case 263, read 9.7 samples off that way,
     /// their unheld block held at another click.)
@@ -60,14 +67,16 @@ extension RoundTripAnalysis {
         guard ref.count >= 2 * block else { return nil }
         let held = blocksHeld(ref, cap, level: level, drift: drift, block: block)
         guard held.whole > 0 else { return nil }
-        let unheld = held.blocks.filter { $0.rho < tuning.periodicBlockRhoOfGlobal * held.whole }
+        let unheldBelow = unlessAlias ? tuning.anotherDelayUnheldShare : tuning.periodicBlockRhoOfGlobal
+        let unheld = held.blocks.filter { $0.rho < unheldBelow * held.whole }
         for b in unheld.sorted(by: { $0.energy > $1.energy }).prefix(tuning.anotherDelayBlocksSearched) {
             let len = min(block, ref.count - b.refStart)
             let there = level + drift * Double(b.refStart)
             guard let piece = heldPiece(ref, cap: cap, start: b.refStart, len: len, lags: lags),
                   abs(piece.delay - there) >= tuning.anotherDelayMinFrames,
-                  piece.rho >= tuning.anotherDelayHeldShare * held.whole,
-                  !unlessAlias || !isAlias(ref, start: b.refStart, len: len, shift: piece.delay - there) else { continue }
+                  piece.rho >= max(tuning.anotherDelayHeldShare * held.whole, b.rho + tuning.anotherDelayHeldMargin),
+                  !unlessAlias || !isAlias(ref, start: b.refStart, len: len, shift: piece.delay - there)
+                    || captureEnergy(cap, frames: len, from: Double(b.refStart) + there) <= tuning.anotherDelayAliasEnergyShare * captureEnergy(cap, frames: len, from: Double(b.refStart) + piece.delay) else { continue }
             return AnotherDelay(refStart: b.refStart, frames: len, delay: piece.delay, wholeDelay: there, rho: piece.rho, rhoThere: b.rho, wholeRho: held.whole)
         }
         return nil
@@ -87,6 +96,13 @@ extension RoundTripAnalysis {
         if abs(selfSimilarity(ref, start: start, len: len, shift: shift)) >= tuning.anotherDelayAliasRho { return true }
         let bandwidth = Spectrum.rmsBandwidth(ref[start..<min(ref.count, start + len)].map(Double.init))
         return bandwidth <= 0 || abs(shift) * bandwidth < tuning.anotherDelayEnvelopeSpan
+    }
+
+    /// The capture's energy over `frames` frames from frame `from` (rounded up; 0 outside it).
+    func captureEnergy(_ cap: [Float], frames: Int, from: Double) -> Double {
+        guard from.isFinite, frames > 0 else { return 0 }
+        let t0 = Int(min(Double(cap.count), max(0, from.rounded(.up)))), t1 = min(cap.count, t0 + min(frames, cap.count))
+        return cap[t0..<t1].reduce(0.0) { $0 + Double($1) * Double($1) }
     }
 
     /// The normalised correlation of the reference's `len` frames from `start` with its own
@@ -142,16 +158,22 @@ extension RoundTripAnalysis {
             let e = prefix[s1] - prefix[s0]
             return e > 0 && mm > 0 ? abs(corr[i]) / (e * mm).squareRoot() : 0
         }
-        let peaks = corr.indices.filter { i in
-            abs(corr[i]) >= tuning.findZThreshold * sigma && (i == 0 || abs(corr[i]) >= abs(corr[i - 1])) && (i == corr.count - 1 || abs(corr[i]) > abs(corr[i + 1]))
-        }.map { ($0, ncc($0)) }.sorted { $0.1 > $1.1 }.prefix(tuning.anotherDelayPeaksJudged).map(\.0)
+        func isPeak(_ i: Int) -> Bool { (i == 0 || abs(corr[i]) >= abs(corr[i - 1])) && (i == corr.count - 1 || abs(corr[i]) > abs(corr[i + 1])) }
+        let judged = tuning.anotherDelayPeaksJudged
+        let standing = corr.indices.filter { abs(corr[$0]) >= tuning.findZThreshold * sigma && isPeak($0) }.map { ($0, ncc($0)) }
+        // Where the capture is louder elsewhere, a quiet block's peak is lost in the noise
+        // its loud parts make (that noise-with-pauses block's own peak stood 1.2 times over
+        // it, the loud half's 5.6): the best held peaks of all are judged too, where the whole
+        // block lies in the capture (over a frame or two at its end, a block is held at 1.00).
+        let bestHeld = corr.indices.filter { lo + $0 >= 0 && lo + $0 + len <= b - a && isPeak($0) }.map { ($0, ncc($0)) }.sorted { $0.1 > $1.1 }.prefix(judged)
+        let peaks = Set((standing.sorted { $0.1 > $1.1 }.prefix(judged) + bestHeld).map(\.0)).sorted()
         var best: FoundPiece?
         piece.withUnsafeBufferPointer { pb in
             for k in peaks {
                 // Index k is capture frame a + lo + k for the piece's first frame.
                 let delay = Double(a + lo) + interp.refinePeak(of: corr, near: k).position - Double(start)
-                let t0 = max(0, Int((Double(start) + delay).rounded(.up))), t1 = min(cap.count, Int((Double(start + len) + delay).rounded(.up)))
-                guard t1 > t0 else { continue }
+                let t0 = Int((Double(start) + delay).rounded(.up)), t1 = Int((Double(start + len) + delay).rounded(.up))
+                guard t0 >= 0, t1 <= cap.count, t1 > t0 else { continue }
                 let (mm, cc, mc) = heldSums(pb, cap, frames: t0..<t1) { Double($0) - delay - Double(start) }
                 let rho = mm > 0 && cc > 0 ? abs(mc) / (mm * cc).squareRoot() : 0
                 if rho > (best?.rho ?? 0) { best = FoundPiece(start: start, delay: delay, z: abs(corr[k]) / sigma, rho: rho, sign: mc >= 0 ? 1 : -1) }

@@ -343,11 +343,17 @@ struct CorpusTests {
     /// clean: one segment, at the delay of the part after the step (multitone with a 600-frame
     /// gap read 600 samples late), or at the right delay with the step unseen. A clean capture
     /// is the reference at one delay throughout, and here a block before the step is held
-    /// elsewhere, at the delay it has (``RoundTripAnalysis/heldThroughout``).
+    /// elsewhere, at the delay it has (``RoundTripAnalysis/heldThroughout``). The last two:
+    /// noise with pauses with an 866-frame gap read clean 862 samples late, its quiet first
+    /// half held loosely on that line (0.47–0.68 of the whole's 0.75) and its blocks' own
+    /// peaks lost in the loud half's correlation noise; music-like with a 283-frame drop read
+    /// clean 590 samples early, a phrase early, its first blocks put over the silence before
+    /// the capture's start (``AnalyzerTuning/anotherDelayAliasEnergyShare``).
     static let cleanButSteppedCases: [(Corpus.Family, Int, Int, Corpus.Path, CaptureSynth.Edit)] = [
         (.multitone, 8000, 1800, .direct, .gap(at: 900, frames: 600)), (.speechLike, 8000, 1800, .direct, .gap(at: 900, frames: 600)),
         (.musicLike, 22050, 2600, .direct, .drop(at: 1300, frames: 650)), (.logSweep, 8000, 2600, .direct, .drop(at: 1300, frames: 650)),
         (.linearSweep, 22050, 1800, .direct, .gap(at: 900, frames: 600)), (.noisePauses, 8000, 2600, .lowpass2k, .drop(at: 1300, frames: 650)),
+        (.noisePauses, 8000, 2600, .direct, .gap(at: 1300, frames: 866)), (.musicLike, 22050, 1135, .direct, .drop(at: 567, frames: 283)),
     ]
 
     static func steppedShort(_ family: Corpus.Family, _ fs: Int, _ n: Int, _ path: Corpus.Path, edits: [CaptureSynth.Edit], seed: UInt64) throws -> LoopMeasurement {
@@ -356,7 +362,7 @@ struct CorpusTests {
         return try Analyzer.analyze(reference: AudioBuffer(sampleRate: fs, mono: ref), capture: AudioBuffer(sampleRate: fs, mono: r.capture))
     }
 
-    @Test("a gap or a drop halfway through a short reference that reads clean at one delay: a block before it is held elsewhere, so no latency, with the reason (multitone read 600 samples late, the others missed the step); without the step, the same references are not refused for it",
+    @Test("a gap or a drop halfway through a short reference that reads clean at one delay: a block before it is held elsewhere, so no latency, with the reason (multitone read 600 samples late, noise with pauses 862 late, music-like 590 early; the others missed the step); without the step, the same references are not refused for it",
           arguments: cleanButSteppedCases)
     func cleanButStepped(family: Corpus.Family, fs: Int, n: Int, path: Corpus.Path, edit: CaptureSynth.Edit) throws {
         // The grid's seeds: the gap is its second edit, the drop its third.
