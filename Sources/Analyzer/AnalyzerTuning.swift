@@ -971,6 +971,11 @@ struct AnalyzerTuning: Sendable {
     var repeatSilenceSigma2 = 4.0
     /// …or this fraction of the signal power are silence: a gap.
     var repeatSilenceOfSignal = 0.1
+    /// A pure repeat after such silence is a gap ending at it where the segment before puts
+    /// this many times the capture's energy there (``Explainer/silenceBeforeRepeat``; the
+    /// grid's gaps read as repeats: 130–200 times): where it puts little more, the reference
+    /// is quiet there too, and the silence says nothing of the step.
+    var repeatSilenceLoudness = 10.0
     /// The capture's noise is bounded by its quietest block this long (frames): 256 frames of
     /// noise hold their mean within about 10 % (χ² with 256 degrees of freedom), so the
     /// quietest of a few hundred is at most a third under it, inside the 4× above.

@@ -416,7 +416,10 @@ struct Explainer {
             // The reference's first sample can sit a fraction of a frame before the capture's
             // first frame: an event there is at frame 0, never at −1.
             let at = min(max(0, Int(tA.rounded())), max(0, cap.count - 1))
-            if let net = tailSpillAtStep(gap: gap, missing: missing, dup: dup) {
+            if let g = silenceBeforeRepeat(at: at, gap: gap, missing: missing, dup: dup, a: a, fa: fa, sigma2: step.sigma2, after: max(lastBoundary, a.captureStart)) {
+                events.append(Event(kind: .gap, captureSample: g.lowerBound, sizeSamples: g.count, sampleRate: fs))
+                t1 = g.lowerBound
+            } else if let net = tailSpillAtStep(gap: gap, missing: missing, dup: dup) {
                 events.append(Event(kind: net > 0 ? .gap : .drop, captureSample: at, sizeSamples: abs(net), sampleRate: fs))
             } else {
                 if gap > 0 {
@@ -440,6 +443,28 @@ struct Explainer {
         segments = out
         fits = outFits
         return boundaryFrames
+    }
+
+    /// A step read as a pure repeat (`dup` frames, nothing inserted or missing) whose `dup`
+    /// capture frames before it are silent where segment `a` holds the reference there: a
+    /// gap of `dup` frames that ends at the step (the frames, or nil). Both segments' fits
+    /// are poor where each holds the step's silence beside it (a single window, half silent):
+    /// then the split prices the gap's silent frames above `a`'s misfit over them. A
+    /// 2600-frame linear sweep at 22.05 kHz with an 866-frame gap halfway read an 866-frame
+    /// repeat at the gap's end, its first segment fitted at gain 0.40 and σ² three times the
+    /// signal's power. The silence test is ``isRepeat(t1:t2:seg:fit:sigma2:)``'s; `a` must
+    /// put ``AnalyzerTuning/repeatSilenceLoudness`` times the capture's energy there.
+    func silenceBeforeRepeat(at: Int, gap: Int, missing: Int, dup: Int, a: Segment, fa: Fit, sigma2: Double, after: Int) -> Range<Int>? {
+        guard gap == 0, missing == 0, dup >= tuning.minRepeatTestFrames, at - dup >= max(0, after), at <= cap.count else { return nil }
+        let m = template(a, at - dup, at)
+        var ce = 0.0, me = 0.0
+        for (i, t) in ((at - dup)..<at).enumerated() {
+            ce += Double(cap[t]) * Double(cap[t])
+            me += fa.gain * fa.gain * m[i] * m[i]
+        }
+        let silent = Double(dup) * max(tuning.repeatSilenceSigma2 * min(sigma2, quietestCapturePower()), tuning.repeatSilenceOfSignal * fa.signalPower)
+        guard ce < silent, me >= tuning.repeatSilenceLoudness * ce else { return nil }
+        return (at - dup)..<at
     }
 
     /// Through a room, a step read as a replacement (frames missing and foreign frames in

@@ -375,6 +375,25 @@ struct CorpusTests {
         if clean.verdict == .clean { #expect(abs((clean.latency?.samples ?? .infinity) - 3210.4) < 0.05, "\(family): \((clean.latency?.samples ?? .nan) - 3210.4)") }
     }
 
+    /// Short references (2600 frames) with an 866-frame gap halfway, one tracking window on
+    /// each side of it, each half silence: the step was read as an 866-frame repeat at the
+    /// gap's end (the multitone behind the low-pass was refused, its residual 2.5 dB above the
+    /// signal). The frames before a pure repeat are silent where the first segment holds the
+    /// reference there: a gap (``Explainer/silenceBeforeRepeat``).
+    static let gapReadAsRepeatCases: [(Corpus.Family, Int, Corpus.Path)] = [
+        (.logSweep, 8000, .direct), (.logSweep, 22050, .direct), (.linearSweep, 8000, .direct), (.linearSweep, 22050, .direct), (.multitone, 8000, .lowpass2k),
+    ]
+
+    @Test("an 866-frame gap halfway through a 2600-frame reference, a window on each side, is a gap, not a repeat at its end: found with its size to the frame and its place within 1 ms, the latency within 0.05 samples",
+          arguments: gapReadAsRepeatCases)
+    func gapBeforeAStepIsNoRepeat(family: Corpus.Family, fs: Int, path: Corpus.Path) throws {
+        let m = try Self.steppedShort(family, fs, 2600, path, edits: [.gap(at: 1300, frames: 866)], seed: UInt64(2600 + fs + 1))
+        // The truth: the gap starts at capture frame 3210.4 + 1300, rounded.
+        #expect(m.events.count == 1 && m.events.first?.kind == .gap && m.events.first?.sizeSamples == 866, "\(family) \(fs): \(EventMatch.describe(m.events))")
+        if let e = m.events.first { #expect(abs(e.captureSample - 4510) <= fs / 1000, "\(family) \(fs): at \(e.captureSample)") }
+        #expect(abs((m.latency?.samples ?? .infinity) - 3210.4) < 0.05, "\(family) \(fs): \((m.latency?.samples ?? .nan) - 3210.4)")
+    }
+
     @Test("mains hum is removed before fitting: no events and within 0.01 samples without damage; a gap under hum found as a gap (multitone, noise, speech, music)")
     func hum() throws {
         let clean = Self.cases { $0.quirk == .hum && $0.damage == .none && $0.family != .pulseTrain }
