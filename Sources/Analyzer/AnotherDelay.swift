@@ -58,10 +58,11 @@ extension RoundTripAnalysis {
     /// for wherever its line holds it less well than the whole
     /// (``AnalyzerTuning/anotherDelayUnheldShare``): noise with pauses, 2600 frames at 8 kHz
     /// with an 866-frame gap halfway, read clean 862 samples late, its quiet first half's
-    /// blocks held on that line at 0.47–0.68 of the whole's 0.75, and at 0.89 at their delay. (A latency from the whole-signal peak
-    /// alone has no windows behind it: a block held anywhere else refuses it. Sparse clicks
-    /// behind the resonant high-pass, the fuzz test's case 263, read 9.7 samples off that way,
-    /// their unheld block held at another click.)
+    /// blocks held on that line at 0.47–0.68 against the whole's 0.75, and at 0.89 at their
+    /// delay. (A latency from the whole-signal peak alone has no windows behind it: a block
+    /// held anywhere else refuses it. Sparse clicks behind the resonant high-pass, the fuzz
+    /// test's case 263, read 9.7 samples off that way, their unheld block held at another
+    /// click.)
     func heardAtAnotherDelay(_ ref: [Float], _ cap: [Float], level: Double, drift: Double, lags: ClosedRange<Int>, unlessAlias: Bool) -> AnotherDelay? {
         let block = min(AnalyzerTuning.trackingWindow, max(tuning.anotherDelayMinBlock, ref.count / tuning.anotherDelayBlocksPerReference))
         guard ref.count >= 2 * block else { return nil }

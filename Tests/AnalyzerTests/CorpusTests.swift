@@ -345,7 +345,7 @@ struct CorpusTests {
     /// is the reference at one delay throughout, and here a block before the step is held
     /// elsewhere, at the delay it has (``RoundTripAnalysis/heldThroughout``). The last two:
     /// noise with pauses with an 866-frame gap read clean 862 samples late, its quiet first
-    /// half held loosely on that line (0.47–0.68 of the whole's 0.75) and its blocks' own
+    /// half held loosely on that line (0.47–0.68 against the whole's 0.75) and its blocks' own
     /// peaks lost in the loud half's correlation noise; music-like with a 283-frame drop read
     /// clean 590 samples early, a phrase early, its first blocks put over the silence before
     /// the capture's start (``AnalyzerTuning/anotherDelayAliasEnergyShare``).
