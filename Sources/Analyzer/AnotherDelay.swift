@@ -77,7 +77,7 @@ extension RoundTripAnalysis {
                   abs(piece.delay - there) >= tuning.anotherDelayMinFrames,
                   piece.rho >= max(tuning.anotherDelayHeldShare * held.whole, b.rho + tuning.anotherDelayHeldMargin),
                   !unlessAlias || !isAlias(ref, start: b.refStart, len: len, shift: piece.delay - there)
-                    || captureEnergy(cap, frames: len, from: Double(b.refStart) + there) <= tuning.anotherDelayAliasEnergyShare * captureEnergy(cap, frames: len, from: Double(b.refStart) + piece.delay) else { continue }
+                    || b.captureEnergy <= tuning.anotherDelayAliasEnergyShare * piece.captureEnergy else { continue }
             return AnotherDelay(refStart: b.refStart, frames: len, delay: piece.delay, wholeDelay: there, rho: piece.rho, rhoThere: b.rho, wholeRho: held.whole)
         }
         return nil
@@ -97,13 +97,6 @@ extension RoundTripAnalysis {
         if abs(selfSimilarity(ref, start: start, len: len, shift: shift)) >= tuning.anotherDelayAliasRho { return true }
         let bandwidth = Spectrum.rmsBandwidth(ref[start..<min(ref.count, start + len)].map(Double.init))
         return bandwidth <= 0 || abs(shift) * bandwidth < tuning.anotherDelayEnvelopeSpan
-    }
-
-    /// The capture's energy over `frames` frames from frame `from` (rounded up; 0 outside it).
-    func captureEnergy(_ cap: [Float], frames: Int, from: Double) -> Double {
-        guard from.isFinite, frames > 0 else { return 0 }
-        let t0 = Int(min(Double(cap.count), max(0, from.rounded(.up)))), t1 = min(cap.count, t0 + min(frames, cap.count))
-        return cap[t0..<t1].reduce(0.0) { $0 + Double($1) * Double($1) }
     }
 
     /// The normalised correlation of the reference's `len` frames from `start` with its own
@@ -177,7 +170,7 @@ extension RoundTripAnalysis {
                 guard t0 >= 0, t1 <= cap.count, t1 > t0 else { continue }
                 let (mm, cc, mc) = heldSums(pb, cap, frames: t0..<t1) { Double($0) - delay - Double(start) }
                 let rho = mm > 0 && cc > 0 ? abs(mc) / (mm * cc).squareRoot() : 0
-                if rho > (best?.rho ?? 0) { best = FoundPiece(start: start, delay: delay, z: abs(corr[k]) / sigma, rho: rho, sign: mc >= 0 ? 1 : -1) }
+                if rho > (best?.rho ?? 0) { best = FoundPiece(start: start, delay: delay, z: abs(corr[k]) / sigma, rho: rho, sign: mc >= 0 ? 1 : -1, captureEnergy: cc) }
             }
         }
         return best

@@ -452,18 +452,15 @@ struct Explainer {
     /// then the split prices the gap's silent frames above `a`'s misfit over them. A
     /// 2600-frame linear sweep at 22.05 kHz with an 866-frame gap halfway read an 866-frame
     /// repeat at the gap's end, its first segment fitted at gain 0.40 and σ² three times the
-    /// signal's power. The silence test is ``isRepeat(t1:t2:seg:fit:sigma2:)``'s; `a` must
+    /// signal's power. The silence test is ``isSilent(energy:frames:fit:sigma2:)``, as for
+    /// ``isRepeat(t1:t2:seg:fit:sigma2:)``; `a` must
     /// put ``AnalyzerTuning/repeatSilenceLoudness`` times the capture's energy there.
     func silenceBeforeRepeat(at: Int, gap: Int, missing: Int, dup: Int, a: Segment, fa: Fit, sigma2: Double, after: Int) -> Range<Int>? {
         guard gap == 0, missing == 0, dup >= tuning.minRepeatTestFrames, at - dup >= max(0, after), at <= cap.count else { return nil }
-        let m = template(a, at - dup, at)
-        var ce = 0.0, me = 0.0
-        for (i, t) in ((at - dup)..<at).enumerated() {
-            ce += Double(cap[t]) * Double(cap[t])
-            me += fa.gain * fa.gain * m[i] * m[i]
-        }
-        let silent = Double(dup) * max(tuning.repeatSilenceSigma2 * min(sigma2, quietestCapturePower()), tuning.repeatSilenceOfSignal * fa.signalPower)
-        guard ce < silent, me >= tuning.repeatSilenceLoudness * ce else { return nil }
+        let ce = captureEnergy((at - dup)..<at)
+        guard isSilent(energy: ce, frames: dup, fit: fa, sigma2: sigma2) else { return nil }
+        let me = template(a, at - dup, at).reduce(0.0) { $0 + fa.gain * fa.gain * $1 * $1 }
+        guard me >= tuning.repeatSilenceLoudness * ce else { return nil }
         return (at - dup)..<at
     }
 

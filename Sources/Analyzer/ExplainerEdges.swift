@@ -486,17 +486,29 @@ extension Explainer {
         return q
     }
 
+    /// Whether capture frames holding `energy` over `frames` are silence (at most noise): under
+    /// ``AnalyzerTuning/repeatSilenceSigma2`` times the noise or
+    /// ``AnalyzerTuning/repeatSilenceOfSignal`` of the signal. The fit's σ² bounds the noise,
+    /// unless the path colours the signal more than the model does: then it holds the model's
+    /// error, which a gap (no signal) does not have, and the capture's quietest stretch bounds
+    /// it better.
+    func isSilent(energy: Double, frames: Int, fit: Fit, sigma2: Double) -> Bool {
+        energy < Double(frames) * max(tuning.repeatSilenceSigma2 * min(sigma2, quietestCapturePower()), tuning.repeatSilenceOfSignal * fit.signalPower)
+    }
+
+    /// The capture's energy over `frames`.
+    func captureEnergy(_ frames: Range<Int>) -> Double {
+        var e = 0.0
+        for t in frames { e += Double(cap[t]) * Double(cap[t]) }
+        return e
+    }
+
     /// Whether the foreign frames [t1, t2) copy earlier audio (rather than silence or noise).
     func isRepeat(t1: Int, t2: Int, seg: Segment, fit: Fit, sigma2: Double) -> Bool {
         let len = t2 - t1
         guard len >= tuning.minRepeatTestFrames, t1 >= 0, t2 <= cap.count else { return false }
-        var ce = 0.0
-        for t in t1..<t2 { ce += Double(cap[t]) * Double(cap[t]) }
-        // Near-silent (at most noise): a gap. The fit's σ² bounds the noise, unless the path
-        // colours the signal more than the model does: then it holds the model's error, which
-        // a gap (no signal) does not have, and the capture's quietest stretch bounds it better.
-        let noise = min(sigma2, quietestCapturePower())
-        if ce < Double(len) * max(tuning.repeatSilenceSigma2 * noise, tuning.repeatSilenceOfSignal * fit.signalPower) { return false }
+        let ce = captureEnergy(t1..<t2)
+        if isSilent(energy: ce, frames: len, fit: fit, sigma2: sigma2) { return false }
         // Look for the inserted frames in the reference, before where A would have continued.
         let pHere = Int(seg.refPosition(atCapture: Double(t1)).rounded())
         let lo = max(0, pHere - tuning.repeatSearchLengths * max(len, tuning.repeatSearchMinFrames))

@@ -107,6 +107,8 @@ extension RoundTripAnalysis {
         var captureStart: Int
         var energy: Double
         var rho: Double
+        /// The capture's energy over the frames the block is judged on.
+        var captureEnergy = 0.0
     }
 
     /// The reference in blocks of `block` frames (those holding at least
@@ -133,12 +135,12 @@ extension RoundTripAnalysis {
         }
         let total = sums.reduce((mm: 0.0, cc: 0.0, mc: 0.0)) { ($0.mm + $1.mm, $0.cc + $1.cc, $0.mc + $1.mc) }
         guard total.mm > 0, total.cc > 0 else {
-            return (sums.map { HeldBlock(refStart: $0.r0, captureStart: $0.first, energy: $0.rr, rho: 0) }, 0)
+            return (sums.map { HeldBlock(refStart: $0.r0, captureStart: $0.first, energy: $0.rr, rho: 0, captureEnergy: $0.cc) }, 0)
         }
         let sign: Double = total.mc >= 0 ? 1 : -1
         let whole = sign * total.mc / (total.mm * total.cc).squareRoot()
         return (sums.map { s in
-            HeldBlock(refStart: s.r0, captureStart: s.first, energy: s.rr, rho: s.mm > 0 && s.cc > 0 ? sign * s.mc / (s.mm * s.cc).squareRoot() : 0)
+            HeldBlock(refStart: s.r0, captureStart: s.first, energy: s.rr, rho: s.mm > 0 && s.cc > 0 ? sign * s.mc / (s.mm * s.cc).squareRoot() : 0, captureEnergy: s.cc)
         }, whole)
     }
 }

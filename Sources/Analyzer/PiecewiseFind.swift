@@ -23,6 +23,8 @@ extension RoundTripAnalysis {
         /// Its normalised correlation: the peak over √(piece energy · capture energy where it lies).
         var rho: Double
         var sign: Double
+        /// The capture's energy where it lies (where known).
+        var captureEnergy = 0.0
     }
 
     /// The find from pieces of the reference, where the whole-signal correlation has no
