@@ -949,6 +949,22 @@ struct AnalyzerTuning: Sendable {
     /// …and is searched for the probe's start when such blocks hold at least this many
     /// frames, the least a middle segment is matched on.
     var preProbeMinFrames = 64
+    /// Sound before the probe that matches the reference as closely at two delays refuses
+    /// the reading (``Explainer/leadingSegment(_:_:replaced:claimed:)``) where it holds at
+    /// least this share of the signal's power: then it is no floor but the probe at another
+    /// delay, whichever of the two. A pink floor 30 dB under the signal (the corpus's quirk)
+    /// matched speech and noise with pauses as closely at two delays; speech-like and
+    /// multitone references of 2600 frames at 22.05 kHz, their first copy before an
+    /// 866-frame repeat heard at 0.3 and 2.1 times the signal's power, read clean, 866
+    /// samples late. 10 dB under the signal, 20 dB over that floor.
+    var preProbeAmbiguousOfSignal = 0.1
+    /// Such loud sound is matched to the reference at ``middleMinRho``, or at the median
+    /// correlation of the first segment's own windows less this, whichever is lower: where
+    /// the path colours the signal more than the model follows (a short reference behind the
+    /// 2 kHz low-pass at 8 kHz, fitted at gain 0.75 with a residual of a quarter of the
+    /// signal), the probe's first copy before a repeat matched at 0.85, as its own windows
+    /// do, nearly, and the reading was clean, the repeat's size late.
+    var loudLeadRhoBelowOwn = 0.05
     /// A replacement is reported from one block on, after at least two blocks walked.
     var leadingMinReplaced = 32
     var leadingMinWalked = 64

@@ -77,7 +77,7 @@ extension Explainer {
     /// match's level where that is close (``AnalyzerTuning/middleMinRho``) and at neither
     /// neighbour's; with `judgeAmbiguity`, the stretch itself where another delay matches as
     /// closely (``ambiguousMatch(_:at:)``).
-    func stretchMatch(_ stretch: Range<Int>, a: Segment, fa: Fit, b: Segment?, judgeAmbiguity: Bool) -> (segment: Segment?, ambiguous: Range<Int>?) {
+    func stretchMatch(_ stretch: Range<Int>, a: Segment, fa: Fit, b: Segment?, judgeAmbiguity: Bool, minRho: Double? = nil) -> (segment: Segment?, ambiguous: Range<Int>?) {
         let s0 = stretch.lowerBound, s1 = stretch.upperBound
         guard s1 - s0 >= tuning.middleMinFrames else { return (nil, nil) }
         // Correlate that stretch with the reference over delays around both neighbours.
@@ -106,11 +106,20 @@ extension Explainer {
             rho[kk] = sign * corr[kk] / (e * capE).squareRoot()
             if rho[kk] > bestRho { bestRho = rho[kk]; bestK = kk }
         }
-        guard bestK >= 0, bestRho >= tuning.middleMinRho else { return (nil, nil) }
-        guard !judgeAmbiguity || !ambiguousMatch(rho, at: bestK) else { return (nil, s0..<s1) }
+        guard bestK >= 0 else { return (nil, nil) }
         let lo = max(0, bestK - tuning.refineLags), hi = min(corr.count, bestK + tuning.refineLags + 1)
         let local = Array(corr[lo..<hi])
         let r = SincInterpolator.maximize(around: Double(bestK - lo)) { x in sign * interp.value(at: x, in: local) }
+        // Judged at the match's own delay, between whole-frame lags: a broadband stretch
+        // heard a fraction of a frame from a whole lag correlates with itself there at about
+        // sinc of that fraction (0.76 at 0.4 frames for white noise). Speech-like and
+        // multitone references at 8 kHz, their first copy before a repeat at delay 3210.4,
+        // matched at 0.83-0.86 at whole lags, under the bar, and read clean, the repeat's
+        // size late.
+        let e = refPre[bestK + len] - refPre[bestK]
+        let peakRho = max(bestRho, r.value / (e * capE).squareRoot())
+        guard peakRho >= minRho ?? tuning.middleMinRho else { return (nil, nil) }
+        guard !judgeAmbiguity || !ambiguousMatch(rho, at: bestK) else { return (nil, s0..<s1) }
         let p = Double(pLo) + Double(lo) + r.position   // reference position heard at s0
         let level = stretchLevel(s0, s1, near: Double(s0) - p * (1 + a.drift), drift: a.drift, sign: sign)
         // Not one of the neighbours again.
@@ -187,13 +196,19 @@ extension Explainer {
         // decibels below the rest of it, or below the error of a model the path outdoes.
         let (lo, hi) = (max(r0, replaced.lowerBound), min(r1, replaced.upperBound))
         if found.segment == nil, found.ambiguous == nil, hi > lo, let loud = loudSpan(lo..<hi, fa) {
-            var m = stretchMatch(loud, a: a, fa: fa, b: nil, judgeAmbiguity: true)
+            // Sound as loud as the signal's (not a floor) is the probe at another delay, and is
+            // matched as closely as the probe's own windows match, nearly
+            // (``AnalyzerTuning/preProbeAmbiguousOfSignal``, ``AnalyzerTuning/loudLeadRhoBelowOwn``).
+            let loudLead = captureEnergy(loud) >= tuning.preProbeAmbiguousOfSignal * fa.signalPower * Double(loud.count)
+            let own = median(a.points.map { abs($0.rho) })
+            let minRho = loudLead ? min(tuning.middleMinRho, own - tuning.loudLeadRhoBelowOwn) : tuning.middleMinRho
+            var m = stretchMatch(loud, a: a, fa: fa, b: nil, judgeAmbiguity: true, minRho: minRho)
             // The span's ends are a block's, and may hold a block that is not the probe's.
             let blk = tuning.leadingBlock
             if m.segment == nil, m.ambiguous == nil, loud.count - 2 * blk >= tuning.middleMinFrames {
-                m = stretchMatch((loud.lowerBound + blk)..<(loud.upperBound - blk), a: a, fa: fa, b: nil, judgeAmbiguity: true)
+                m = stretchMatch((loud.lowerBound + blk)..<(loud.upperBound - blk), a: a, fa: fa, b: nil, judgeAmbiguity: true, minRho: minRho)
             }
-            if claimed || m.ambiguous == nil { found = m }
+            if claimed || m.ambiguous == nil || loudLead { found = m }
         }
         guard let lead = found.segment else { return (nil, found.ambiguous) }
         return lead.captureEnd <= t ? (lead, nil) : (nil, nil)

@@ -350,7 +350,7 @@ struct CorpusTests {
     /// clean 590 samples early, a phrase early, its first blocks put over the silence before
     /// the capture's start (``AnalyzerTuning/anotherDelayAliasEnergyShare``).
     static let cleanButSteppedCases: [(Corpus.Family, Int, Int, Corpus.Path, CaptureSynth.Edit)] = [
-        (.multitone, 8000, 1800, .direct, .gap(at: 900, frames: 600)), (.speechLike, 8000, 1800, .direct, .gap(at: 900, frames: 600)),
+        (.multitone, 8000, 1800, .direct, .gap(at: 900, frames: 600)),
         (.musicLike, 22050, 2600, .direct, .drop(at: 1300, frames: 650)), (.logSweep, 8000, 2600, .direct, .drop(at: 1300, frames: 650)),
         (.linearSweep, 22050, 1800, .direct, .gap(at: 900, frames: 600)), (.noisePauses, 8000, 2600, .lowpass2k, .drop(at: 1300, frames: 650)),
         (.noisePauses, 8000, 2600, .direct, .gap(at: 1300, frames: 866)), (.musicLike, 22050, 1135, .direct, .drop(at: 567, frames: 283)),
@@ -369,7 +369,10 @@ struct CorpusTests {
         let seed: UInt64 = if case .gap = edit { UInt64(n + fs + 1) } else { UInt64(n + fs + 2) }
         let m = try Self.steppedShort(family, fs, n, path, edits: [edit], seed: seed)
         #expect(m.verdict == .noSignal && m.latency == nil && m.events.isEmpty, "\(family) \(edit): \(m.verdict) \((m.latency?.samples ?? .nan) - 3210.4) \(EventMatch.describe(m.events))")
-        #expect(m.reason?.contains("the capture reads clean, at one delay; but the capture does not hold the reference at that delay") == true, "\(family) \(edit): \(m.reason ?? "")")
+        // (Multitone's first burst, heard before the gap at its own delay, is refused since
+        // session 38 one step earlier: it matches the reference as closely at two delays.)
+        #expect(m.reason?.contains("the capture reads clean, at one delay; but the capture does not hold the reference at that delay") == true
+                || (family == .multitone && m.reason?.contains("match the reference as closely at two delays") == true), "\(family) \(edit): \(m.reason ?? "")")
         let clean = try Self.steppedShort(family, fs, n, path, edits: [], seed: seed)
         #expect(clean.reason?.contains("does not hold the reference at that delay") != true, "\(family): \(clean.reason ?? "")")
         if clean.verdict == .clean { #expect(abs((clean.latency?.samples ?? .infinity) - 3210.4) < 0.05, "\(family): \((clean.latency?.samples ?? .nan) - 3210.4)") }
@@ -392,6 +395,52 @@ struct CorpusTests {
         #expect(m.events.count == 1 && m.events.first?.kind == .gap && m.events.first?.sizeSamples == 866, "\(family) \(fs): \(EventMatch.describe(m.events))")
         if let e = m.events.first { #expect(abs(e.captureSample - 4510) <= fs / 1000, "\(family) \(fs): at \(e.captureSample)") }
         #expect(abs((m.latency?.samples ?? .infinity) - 3210.4) < 0.05, "\(family) \(fs): \((m.latency?.samples ?? .nan) - 3210.4)")
+    }
+
+    /// Short references (`loopbench bench shortrefs`) that start with silence, with a repeat
+    /// of sound: the capture holds the repeated frames twice, first at the true delay, then at
+    /// the delay the repeat's size later, with the rest. Each read clean at the later delay,
+    /// the repeat's size late, the first copy left as sound before the probe. (The first case,
+    /// a 600-frame gap, was refused as clean at one delay without the reference held there:
+    /// ``cleanButStepped(family:fs:n:path:edit:)``, until its first part was found.) At 8 kHz its
+    /// match with the reference was judged at whole-frame lags only (0.83-0.86 at 3210.4,
+    /// under the 0.9 a match needs), and behind the low-pass it matched at 0.81-0.85, as the
+    /// probe's own windows do, nearly (``AnalyzerTuning/loudLeadRhoBelowOwn``).
+    static let firstCopyCases: [(Corpus.Family, Int, Corpus.Path, ShortReferences.Step)] = [
+        (.speechLike, 1800, .direct, .gapThirdAfterHalf), (.speechLike, 1800, .direct, .repeatThirdAfterHalf), (.speechLike, 1800, .direct, .repeatFifthAfterThird),
+        (.speechLike, 1800, .lowpass2k, .repeatThirdAfterHalf), (.speechLike, 2600, .lowpass2k, .repeatFifthAfterThird),
+        (.multitone, 1800, .direct, .repeatFifthAfterThird), (.multitone, 2600, .direct, .repeatThirdAfterHalf),
+    ]
+
+    @Test("a repeat (or a gap) in a short reference that starts with silence, at 8 kHz: the step found (kind, place within 1 ms, size to the frame), nothing else, and the latency within 0.05 samples (each repeat read clean, the repeat's size late)",
+          arguments: firstCopyCases)
+    func firstCopyBeforeTheTrackedDelay(family: Corpus.Family, n: Int, path: Corpus.Path, step: ShortReferences.Step) throws {
+        let c = ShortReferences.Case(family: family, sampleRate: 8000, frames: n, path: path, step: step)
+        let b = ShortReferences.build(c)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: 8000, mono: b.reference), capture: AudioBuffer(sampleRate: 8000, mono: b.capture))
+        #expect(EventMatch.mismatch(found: m.events, truth: b.truth, tolerance: 8, repeatSlack: 0) == nil, "\(c.name): \(m.verdict) \(EventMatch.describe(m.events))")
+        #expect(abs((m.latency?.samples ?? .infinity) - ShortReferences.delay) < 0.05, "\(c.name): \((m.latency?.samples ?? .nan) - ShortReferences.delay)")
+        #expect(ShortReferences.outcome(m, b, sampleRate: 8000) == .right, "\(c.name)")
+    }
+
+    /// The same where the first copy matches the reference as closely at two delays (speech's
+    /// glottal pulses, multitone's steady bursts): it is as loud as the signal (0.3-2 times
+    /// its power), no floor, so the probe's start is at another delay, and which cannot be
+    /// told (``AnalyzerTuning/preProbeAmbiguousOfSignal``). Each read clean, the step's size late.
+    static let ambiguousFirstCopyCases: [(Corpus.Family, Int, Int, Corpus.Path, ShortReferences.Step)] = [
+        (.speechLike, 22050, 2600, .direct, .repeatThirdAfterHalf), (.speechLike, 22050, 2600, .lowpass2k, .repeatThirdAfterHalf),
+        (.multitone, 8000, 2600, .direct, .repeatFifthAfterThird), (.multitone, 8000, 2600, .lowpass2k, .repeatFifthAfterThird),
+        (.multitone, 22050, 2600, .direct, .gapThirdAfterHalf),
+    ]
+
+    @Test("a step in a short reference that starts with silence, its first copy as loud as the signal and matching the reference as closely at two delays: no latency, with the reason (each read clean, the step's size late)",
+          arguments: ambiguousFirstCopyCases)
+    func ambiguousFirstCopyIsRefused(family: Corpus.Family, fs: Int, n: Int, path: Corpus.Path, step: ShortReferences.Step) throws {
+        let c = ShortReferences.Case(family: family, sampleRate: fs, frames: n, path: path, step: step)
+        let b = ShortReferences.build(c)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: fs, mono: b.reference), capture: AudioBuffer(sampleRate: fs, mono: b.capture))
+        #expect(m.verdict == .noSignal && m.latency == nil && m.events.isEmpty, "\(c.name): \(m.verdict) \((m.latency?.samples ?? .nan) - ShortReferences.delay) \(EventMatch.describe(m.events))")
+        #expect(m.reason?.contains("match the reference as closely at two delays") == true, "\(c.name): \(m.reason ?? "")")
     }
 
     @Test("mains hum is removed before fitting: no events and within 0.01 samples without damage; a gap under hum found as a gap (multitone, noise, speech, music)")
@@ -1062,7 +1111,10 @@ struct CorpusTests {
             let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
             // Case 260 is refused since session 32 one step earlier, for the stretch its first
             // segment claims but does not explain (frames 0–25600): no latency either way.
-            #expect((m.reason ?? "").contains("rests on 1 window that cannot tell delays apart") || (m.reason ?? "").contains("does not follow the reference in frames"), "case \(i): \(m.reason ?? "")")
+            // Case 142 is refused since session 38 one step earlier again: the sound before its
+            // first segment matches the reference as closely at two delays.
+            #expect((m.reason ?? "").contains("rests on 1 window that cannot tell delays apart") || (m.reason ?? "").contains("does not follow the reference in frames")
+                    || (m.reason ?? "").contains("match the reference as closely at two delays"), "case \(i): \(m.reason ?? "")")
             #expect(m.events.isEmpty && m.segments == nil, "case \(i): \(EventMatch.describe(m.events))")
             if let l = m.latency { #expect(abs(l.samples - delay) <= 2, "case \(i): latency \(l.samples), truth \(delay)") }
         }

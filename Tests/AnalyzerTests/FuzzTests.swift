@@ -161,11 +161,16 @@ struct AnalyzerFuzzTests {
         var measurements: [LoopMeasurement] = []
         var refused = 0
         var off: [Int: Double] = [:]
+        // LOOPBENCH_FUZZ_DUMP=file: a line per case (verdict, latency error, events), to compare
+        // two versions of the analyzer case by case.
+        var dump: [String] = []
         for i in 0..<Self.cases {
             let c = Self.make(i)
             do {
                 let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
                 measurements.append(m)
+                let err = zip([c.delay], [m.latency?.samples]).compactMap { d, l in d.flatMap { d in l.map { String(format: "%+.4f", $0 - d) } } }.first ?? "-"
+                dump.append("\(i) \(m.verdict.rawValue) err \(err) \(EventMatch.describe(m.events))")
                 if c.withinConditions, let d = c.delay, let l = m.latency?.samples, abs(l - d) > 1 {
                     off[i] = l - d
                     // Never confidently wrong: a latency more than a frame off says so, with an
@@ -180,7 +185,11 @@ struct AnalyzerFuzzTests {
                 // A refusal is allowed (a capture shorter than the reference, a silent one), as bad data.
                 #expect(error.kind == .badData, "\(c.label): \(error)")
                 refused += 1
+                dump.append("\(i) bad data")
             }
+        }
+        if let path = ProcessInfo.processInfo.environment["LOOPBENCH_FUZZ_DUMP"] {
+            try (dump.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
         #expect(measurements.count >= Self.cases / 2, "only \(measurements.count) measurements, \(refused) refusals")
         // Never confidently wrong where it could know: a new case off by more than a frame is a regression.
