@@ -443,6 +443,27 @@ struct CorpusTests {
         #expect(m.reason?.contains("match the reference as closely at two delays") == true, "\(c.name): \(m.reason ?? "")")
     }
 
+    /// Short references at 22.05 kHz whose two windows are one good and one stray: the clean
+    /// noise with pauses' window before its first burst holds the band-limited burst's faint
+    /// pre-ringing and matched the burst's fade-in at 0.67 (the good window 0.99), and read a
+    /// false 349-frame repeat, 349 samples early; music-like's window across an 866-frame
+    /// repeat matched at two delays at 0.68 and was refused. Each stray window passed against
+    /// the median of both windows, its own included; it is now judged against the windows
+    /// outside its run that tell delays apart (`Segmenter.dropStrayRuns`).
+    static let strayWindowCases: [(Corpus.Family, Corpus.Path, ShortReferences.Step)] = [
+        (.noisePauses, .direct, .clean), (.musicLike, .direct, .repeatThirdAfterHalf), (.musicLike, .lowpass2k, .repeatThirdAfterHalf),
+    ]
+
+    @Test("a short reference of two windows, one of them a stray match (the pre-ringing before noise's first burst, a window across a repeat in music): read right, the events to the frame and the latency within 0.05 samples (the clean noise read a false 349-frame repeat, 349 samples early; the music was refused)",
+          arguments: strayWindowCases)
+    func strayWindowInAShortReference(family: Corpus.Family, path: Corpus.Path, step: ShortReferences.Step) throws {
+        let c = ShortReferences.Case(family: family, sampleRate: 22050, frames: 2600, path: path, step: step)
+        let b = ShortReferences.build(c)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: 22050, mono: b.reference), capture: AudioBuffer(sampleRate: 22050, mono: b.capture))
+        #expect(EventMatch.mismatch(found: m.events, truth: b.truth, tolerance: 22, repeatSlack: 0) == nil, "\(c.name): \(m.verdict) \(EventMatch.describe(m.events)) \(m.reason ?? "")")
+        #expect(abs((m.latency?.samples ?? .infinity) - ShortReferences.delay) < 0.05, "\(c.name): \((m.latency?.samples ?? .nan) - ShortReferences.delay)")
+    }
+
     @Test("mains hum is removed before fitting: no events and within 0.01 samples without damage; a gap under hum found as a gap (multitone, noise, speech, music)")
     func hum() throws {
         let clean = Self.cases { $0.quirk == .hum && $0.damage == .none && $0.family != .pulseTrain }
