@@ -11,7 +11,16 @@ import Foundation
 struct PathResponse {
     /// Welch frames (Hann window, half overlap): 11.7 Hz bins at 48 kHz, fine enough for a
     /// steep filter's edge and short enough for a segment of a few frames' worth.
-    static let frame = 4096
+    static let longestFrame = 4096
+    /// A segment under two of those is measured in the longest power-of-two frames it holds
+    /// two of, down to this: 31 Hz bins at 8 kHz, still finer than a low-pass's edge. A
+    /// reference of 1135-2600 frames (a short log sweep behind the 2 kHz low-pass) was not
+    /// measured at all, and the sweep's top, which the path removes, read as replaced by
+    /// silence (a false 129-450-frame replacement in six clean sweeps).
+    static let shortestFrame = 256
+    /// This response's frame length.
+    let frame: Int
+    let window: [Double]
     /// Bins where the model's power over the segment is below this share of its largest bin
     /// are not measured (the capture there is noise over almost nothing; a multitone's other
     /// bursts hold other tones): their response is the larger of the nearest measured bins'
@@ -24,13 +33,17 @@ struct PathResponse {
     let capturePower: Double
 
     /// The response over segment `s` (model frames `ref`, capture `cap`); nil when the segment
-    /// holds less than two frames of both.
+    /// holds less than two of the shortest frames.
     init?(ref: [Float], cap: [Float], segment s: Segment) {
-        let n = Self.frame, d = Int(s.level.rounded())
+        let d = Int(s.level.rounded())
         let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)), -d)
         let p1 = min(ref.count, Int(s.refPosition(atCapture: Double(s.captureEnd))), cap.count - d)
+        var n = Self.longestFrame
+        while n > Self.shortestFrame && p1 - p0 < 2 * n { n /= 2 }
         guard p1 - p0 >= 2 * n else { return nil }
-        let pr = Self.welch(ref, p0..<p1), pc = Self.welch(cap, (p0 + d)..<(p1 + d))
+        frame = n
+        window = Self.window(n)
+        let pr = Self.welch(ref, p0..<p1, frame: n, window: window), pc = Self.welch(cap, (p0 + d)..<(p1 + d), frame: n, window: window)
         let top = pr.max() ?? 0
         guard top > 0 else { return nil }
         let measured = zip(pr, pc).map { r, c in r >= Self.measuredOfPeak * top ? c / r : nil }
@@ -48,7 +61,7 @@ struct PathResponse {
     func heardPower(of ref: [Float], _ span: Range<Int>) -> Double {
         let lo = max(0, span.lowerBound), hi = min(ref.count, span.upperBound)
         guard hi > lo else { return 0 }
-        let n = Self.frame
+        let n = frame
         var starts: [Int] = []
         if hi - lo < n {
             starts = [lo - (n - (hi - lo)) / 2]
@@ -59,9 +72,9 @@ struct PathResponse {
         }
         var heard = 0.0, weight = 0.0
         for at in starts {
-            let p = Self.periodogram(ref, at..<(at + n), clip: lo..<hi)
+            let p = Self.periodogram(ref, at..<(at + n), clip: lo..<hi, window: window)
             heard += zip(p, gain2).reduce(0) { $0 + $1.0 * $1.1 }
-            for i in 0..<n where (lo..<hi).contains(at + i) { weight += Self.window[i] * Self.window[i] }
+            for i in 0..<n where (lo..<hi).contains(at + i) { weight += window[i] * window[i] }
         }
         return weight > 0 ? heard / Double(n) / weight : 0
     }
@@ -95,27 +108,37 @@ struct PathResponse {
         return out
     }
 
-    /// The Hann window over a frame, computed once.
-    static let window: [Double] = (0..<frame).map { 0.5 - 0.5 * cos(2 * Double.pi * (Double($0) + 0.5) / Double(frame)) }
+    /// The Hann window over the longest frame, computed once.
+    static let longestWindow = hann(longestFrame)
 
-    /// The mean periodogram over `range` in half-overlapping frames.
-    static func welch(_ x: [Float], _ range: Range<Int>) -> [Double] {
+    static func hann(_ n: Int) -> [Double] { (0..<n).map { 0.5 - 0.5 * cos(2 * Double.pi * (Double($0) + 0.5) / Double(n)) } }
+
+    /// The Hann window over `n` frames (the longest frame's computed once).
+    static func window(_ n: Int) -> [Double] { n == longestFrame ? longestWindow : hann(n) }
+
+    /// The mean periodogram over `range` in half-overlapping frames of `frame`, the last one
+    /// ending where the range ends: the range's last frames are measured too. (A short log
+    /// sweep's top, the last 40-111 frames of its reference, lay after the last whole frame;
+    /// its bins took the passband's response from their neighbours, and the silence the
+    /// 2 kHz low-pass leaves there read as a replacement.)
+    static func welch(_ x: [Float], _ range: Range<Int>, frame: Int, window: [Double]) -> [Double] {
         var sum = [Double](repeating: 0, count: frame / 2 + 1)
-        var count = 0
+        var starts: [Int] = []
         var at = range.lowerBound
-        while at + frame <= range.upperBound {
-            let p = periodogram(x, at..<(at + frame), clip: range)
+        while at + frame <= range.upperBound { starts.append(at); at += frame / 2 }
+        if let last = starts.last, last + frame < range.upperBound { starts.append(range.upperBound - frame) }
+        for at in starts {
+            let p = periodogram(x, at..<(at + frame), clip: range, window: window)
             for k in sum.indices { sum[k] += p[k] }
-            count += 1
-            at += frame / 2
         }
-        return count > 0 ? sum.map { $0 / Double(count) } : sum
+        return starts.isEmpty ? sum : sum.map { $0 / Double(starts.count) }
     }
 
     /// |X|² of the Hann-windowed frame `r` of `x` (frames outside `clip` or `x` read as zero),
     /// one-sided (the bins between DC and Nyquist doubled), so that its sum is the windowed
     /// frame's energy times the frame length.
-    static func periodogram(_ x: [Float], _ r: Range<Int>, clip: Range<Int>) -> [Double] {
+    static func periodogram(_ x: [Float], _ r: Range<Int>, clip: Range<Int>, window: [Double]) -> [Double] {
+        let frame = window.count
         let fft = RealFFT.of(size: frame)
         let b = RealFFT.Buffers(size: frame)
         let s = b.samples

@@ -464,6 +464,23 @@ struct CorpusTests {
         #expect(abs((m.latency?.samples ?? .infinity) - ShortReferences.delay) < 0.05, "\(c.name): \((m.latency?.samples ?? .nan) - ShortReferences.delay)")
     }
 
+    /// Short log sweeps behind the 2 kHz low-pass at 8 kHz: the path removes the sweep's top,
+    /// the capture is silent there, and each read that silence as the top replaced (a false
+    /// replacement of 129-294 frames, or 202 after a repeat): the path's response was not
+    /// measured on a segment under 8192 frames, and then its last frames were left out of the
+    /// measurement (``PathResponse``).
+    static let sweepTopCases: [(Int, ShortReferences.Step)] = [(1135, .clean), (1800, .clean), (2600, .clean), (1800, .repeatThirdAfterHalf), (2600, .gapThirdAfterHalf)]
+
+    @Test("a short log sweep behind the 2 kHz low-pass: the silence where the path removes its top is no replacement; clean read clean and a step found to the frame, the latency within 0.05 samples (each read a false replacement of 129-294 frames)",
+          arguments: sweepTopCases)
+    func sweepTopRemovedByThePath(n: Int, step: ShortReferences.Step) throws {
+        let c = ShortReferences.Case(family: .logSweep, sampleRate: 8000, frames: n, path: .lowpass2k, step: step)
+        let b = ShortReferences.build(c)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: 8000, mono: b.reference), capture: AudioBuffer(sampleRate: 8000, mono: b.capture))
+        #expect(EventMatch.mismatch(found: m.events, truth: b.truth, tolerance: 8, repeatSlack: 0) == nil, "\(c.name): \(m.verdict) \(EventMatch.describe(m.events))")
+        #expect(abs((m.latency?.samples ?? .infinity) - ShortReferences.delay) < 0.05, "\(c.name): \((m.latency?.samples ?? .nan) - ShortReferences.delay)")
+    }
+
     @Test("mains hum is removed before fitting: no events and within 0.01 samples without damage; a gap under hum found as a gap (multitone, noise, speech, music)")
     func hum() throws {
         let clean = Self.cases { $0.quirk == .hum && $0.damage == .none && $0.family != .pulseTrain }
