@@ -3,13 +3,13 @@ import Foundation
 import LoopbenchCore
 
 /// The short-reference grid (`loopbench bench shortrefs`): other tools' signals only 1135,
-/// 1800 or 2600 frames long, at 8 and 22.05 kHz, plain and behind the 2 kHz low-pass, at 40 dB,
-/// clean and with one step each. A reference this short holds one or two tracking windows, so a step
-/// leaves each side a window or less, often half silence: the analyzer's hardest ground
-/// (docs/analyzer-history.md, sessions 34–37). Its figures in the README's Known limits are
+/// 1800 or 2600 frames long, at 8 and 22.05 kHz, plain and behind the 2 kHz low-pass, at
+/// 40 dB, clean and with one step each. A reference this short holds one or two tracking
+/// windows, so a step leaves each side a window or less, often half silence: the analyzer's
+/// hardest ground (docs/analyzer-history.md, sessions 34–38). The README's table of it is
 /// printed by the bench, never typed.
 ///
-/// Each case's seed is its length plus its rate plus its edit's index, and every case is at
+/// Each case's seed is its length plus its rate plus its step's index, and every case is at
 /// delay 3210.4 frames with a 300-frame tail; `CorpusTests` holds some of them as tests.
 public enum ShortReferences {
     /// The one step in a case, placed by the reference's length n.
@@ -71,7 +71,7 @@ public enum ShortReferences {
         Corpus.reference(c.family, sampleRate: c.sampleRate, seconds: Double(c.frames) / Double(c.sampleRate), seed: c.seed)
     }
 
-    /// Every case whose step lies between the reference's first and last sound.
+    /// Every clean case, and every case whose step an analysis can see (``observable(_:)``).
     public static func cases() -> [Case] {
         var out: [Case] = []
         for family in families {

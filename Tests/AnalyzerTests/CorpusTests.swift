@@ -397,6 +397,13 @@ struct CorpusTests {
         #expect(abs((m.latency?.samples ?? .infinity) - 3210.4) < 0.05, "\(family) \(fs): \((m.latency?.samples ?? .nan) - 3210.4)")
     }
 
+    /// A case of the short-reference grid (``ShortReferences``), analysed: the measurement and its truth.
+    static func analyzed(_ c: ShortReferences.Case) throws -> (LoopMeasurement, Corpus.Built) {
+        let b = ShortReferences.build(c)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.sampleRate, mono: b.reference), capture: AudioBuffer(sampleRate: c.sampleRate, mono: b.capture))
+        return (m, b)
+    }
+
     /// Short references (`loopbench bench shortrefs`) that start with silence, with a repeat
     /// of sound: the capture holds the repeated frames twice, first at the true delay, then at
     /// the delay the repeat's size later, with the rest. Each read clean at the later delay,
@@ -416,8 +423,7 @@ struct CorpusTests {
           arguments: firstCopyCases)
     func firstCopyBeforeTheTrackedDelay(family: Corpus.Family, n: Int, path: Corpus.Path, step: ShortReferences.Step) throws {
         let c = ShortReferences.Case(family: family, sampleRate: 8000, frames: n, path: path, step: step)
-        let b = ShortReferences.build(c)
-        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: 8000, mono: b.reference), capture: AudioBuffer(sampleRate: 8000, mono: b.capture))
+        let (m, b) = try Self.analyzed(c)
         #expect(EventMatch.mismatch(found: m.events, truth: b.truth, tolerance: 8, repeatSlack: 0) == nil, "\(c.name): \(m.verdict) \(EventMatch.describe(m.events))")
         #expect(abs((m.latency?.samples ?? .infinity) - ShortReferences.delay) < 0.05, "\(c.name): \((m.latency?.samples ?? .nan) - ShortReferences.delay)")
         #expect(ShortReferences.outcome(m, b, sampleRate: 8000) == .right, "\(c.name)")
@@ -437,8 +443,7 @@ struct CorpusTests {
           arguments: ambiguousFirstCopyCases)
     func ambiguousFirstCopyIsRefused(family: Corpus.Family, fs: Int, n: Int, path: Corpus.Path, step: ShortReferences.Step) throws {
         let c = ShortReferences.Case(family: family, sampleRate: fs, frames: n, path: path, step: step)
-        let b = ShortReferences.build(c)
-        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: fs, mono: b.reference), capture: AudioBuffer(sampleRate: fs, mono: b.capture))
+        let (m, b) = try Self.analyzed(c)
         #expect(m.verdict == .noSignal && m.latency == nil && m.events.isEmpty, "\(c.name): \(m.verdict) \((m.latency?.samples ?? .nan) - ShortReferences.delay) \(EventMatch.describe(m.events))")
         #expect(m.reason?.contains("match the reference as closely at two delays") == true, "\(c.name): \(m.reason ?? "")")
     }
@@ -458,8 +463,7 @@ struct CorpusTests {
           arguments: strayWindowCases)
     func strayWindowInAShortReference(family: Corpus.Family, path: Corpus.Path, step: ShortReferences.Step) throws {
         let c = ShortReferences.Case(family: family, sampleRate: 22050, frames: 2600, path: path, step: step)
-        let b = ShortReferences.build(c)
-        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: 22050, mono: b.reference), capture: AudioBuffer(sampleRate: 22050, mono: b.capture))
+        let (m, b) = try Self.analyzed(c)
         #expect(EventMatch.mismatch(found: m.events, truth: b.truth, tolerance: 22, repeatSlack: 0) == nil, "\(c.name): \(m.verdict) \(EventMatch.describe(m.events)) \(m.reason ?? "")")
         #expect(abs((m.latency?.samples ?? .infinity) - ShortReferences.delay) < 0.05, "\(c.name): \((m.latency?.samples ?? .nan) - ShortReferences.delay)")
     }
@@ -475,8 +479,7 @@ struct CorpusTests {
           arguments: sweepTopCases)
     func sweepTopRemovedByThePath(n: Int, step: ShortReferences.Step) throws {
         let c = ShortReferences.Case(family: .logSweep, sampleRate: 8000, frames: n, path: .lowpass2k, step: step)
-        let b = ShortReferences.build(c)
-        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: 8000, mono: b.reference), capture: AudioBuffer(sampleRate: 8000, mono: b.capture))
+        let (m, b) = try Self.analyzed(c)
         #expect(EventMatch.mismatch(found: m.events, truth: b.truth, tolerance: 8, repeatSlack: 0) == nil, "\(c.name): \(m.verdict) \(EventMatch.describe(m.events))")
         #expect(abs((m.latency?.samples ?? .infinity) - ShortReferences.delay) < 0.05, "\(c.name): \((m.latency?.samples ?? .nan) - ShortReferences.delay)")
     }
