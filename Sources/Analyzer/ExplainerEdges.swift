@@ -476,11 +476,17 @@ extension Explainer {
     /// its leading silence is a constant.) Once per explainer.
     func referenceOnset() -> Int {
         if let o = memo.onset { return o }
-        guard let x0 = ref.first else { return 0 }
-        let peak = ref.reduce(Float(0)) { max($0, abs($1 - x0)) }
-        let o = ref.firstIndex { Double(abs($0 - x0)) > tuning.onsetOfPeak * Double(peak) } ?? ref.count
+        let o = Self.onset(of: ref, share: tuning.onsetOfPeak)
         memo.onset = o
         return o
+    }
+
+    /// The first frame of `x` departing from its first by more than `share` of its largest
+    /// departure (its count where none does).
+    static func onset(of x: [Float], share: Double) -> Int {
+        guard let x0 = x.first else { return 0 }
+        let peak = x.reduce(Float(0)) { max($0, abs($1 - x0)) }
+        return x.firstIndex { Double(abs($0 - x0)) > share * Double(peak) } ?? x.count
     }
 
     /// The mean power of the capture's quietest ``AnalyzerTuning/quietBlock``-frame block (hum

@@ -342,6 +342,10 @@ struct RoundTripAnalysis {
             return m
         }
         let fine = interp.refinePeak(of: find.corr, near: find.peakIndex)
+        if let before = heardBeforeTheOnset(ref, cap, level: Double(find.lags.lowerBound) + fine.position) {
+            m.reason = "no tracking window matched the reference" + heardBeforeReason(before, level: Double(find.lags.lowerBound) + fine.position)
+            return m
+        }
         m.verdict = .clean
         m.latency = .init(samples: Double(find.lags.lowerBound) + fine.position, sampleRate: reference.sampleRate, confidence: find.z)
         m.polarity = Int(find.polarity)
@@ -579,8 +583,9 @@ struct RoundTripAnalysis {
     /// The latency from the whole-signal correlation alone (no segments, no events), when the
     /// windows cannot be trusted for `why`; no latency either when that peak is ambiguous too,
     /// or when the capture (`heldIn`: the reference and the capture, where they are to be
-    /// checked) holds part of the reference at another delay (``heardAtAnotherDelay(_:_:_:)``;
-    /// a periodic reference has its own check, ``alignmentBreak(_:_:_:period:)``).
+    /// checked) holds part of the reference at another delay (``heardAtAnotherDelay(_:_:_:)``,
+    /// ``heardBeforeTheOnset(_:_:level:)``; a periodic reference has its own check,
+    /// ``alignmentBreak(_:_:_:period:)``).
     func globalPeakOnly(_ m0: LoopMeasurement, _ find: GlobalFind, why: String, ambiguous: Bool? = nil, heldIn: (ref: [Float], cap: [Float])? = nil) -> LoopMeasurement {
         var m = m0
         m.verdict = .noSignal
@@ -601,6 +606,11 @@ struct RoundTripAnalysis {
             return m
         }
         let fine = interp.refinePeak(of: find.corr, near: find.peakIndex)
+        let level = Double(find.lags.lowerBound) + fine.position
+        if let heldIn, let before = heardBeforeTheOnset(heldIn.ref, heldIn.cap, level: level) {
+            m.reason = why + heardBeforeReason(before, level: level)
+            return m
+        }
         m.verdict = .clean
         m.latency = .init(samples: Double(find.lags.lowerBound) + fine.position, sampleRate: reference.sampleRate, confidence: find.z)
         m.polarity = Int(find.polarity)
@@ -1088,7 +1098,9 @@ extension RoundTripAnalysis {
     }
 }
 
-func energy(_ x: [Float]) -> Double {
+func energy(_ x: [Float]) -> Double { energy(x[...]) }
+
+func energy(_ x: ArraySlice<Float>) -> Double {
     var e = 0.0
     for v in x { e += Double(v) * Double(v) }
     return e

@@ -484,6 +484,25 @@ struct CorpusTests {
         #expect(abs((m.latency?.samples ?? .infinity) - ShortReferences.delay) < 0.05, "\(c.name): \((m.latency?.samples ?? .nan) - ShortReferences.delay)")
     }
 
+    /// Short references (1135 frames at 8 kHz) that start with silence, with a 378-frame
+    /// repeat after 567 frames, whose windows could not be tracked or told delays apart: the
+    /// latency came from the whole-signal correlation alone, at the later delay (the rest of
+    /// the reference is there), and each read clean 378 samples late. The capture holds the
+    /// repeated frames' first copy before the reference's onset on that line, at the true
+    /// delay (``RoundTripAnalysis/heardBeforeTheOnset(_:_:level:)``).
+    static let heardBeforeCases: [(Corpus.Family, Corpus.Path)] = [(.noisePauses, .direct), (.speechLike, .direct), (.speechLike, .lowpass2k)]
+
+    @Test("a repeat in a short reference read from the whole-signal correlation alone: its first copy lies before the reference's onset at that delay, so no latency, with the reason (each read clean, 378 samples late); without the repeat, the same references are not refused for it",
+          arguments: heardBeforeCases)
+    func firstCopyBeforeTheWholeSignalOnset(family: Corpus.Family, path: Corpus.Path) throws {
+        let (m, _) = try Self.analyzed(ShortReferences.Case(family: family, sampleRate: 8000, frames: 1135, path: path, step: .repeatThirdAfterHalf))
+        #expect(m.verdict == .noSignal && m.latency == nil && m.events.isEmpty, "\(family) \(path): \(m.verdict) \((m.latency?.samples ?? .nan) - ShortReferences.delay)")
+        #expect(m.reason?.contains("holds the reference's sound before its onset at that delay") == true, "\(family) \(path): \(m.reason ?? "")")
+        let (clean, _) = try Self.analyzed(ShortReferences.Case(family: family, sampleRate: 8000, frames: 1135, path: path, step: .clean))
+        #expect(clean.reason?.contains("before its onset") != true, "\(family) \(path): \(clean.reason ?? "")")
+        if let l = clean.latency { #expect(abs(l.samples - ShortReferences.delay) < 0.05, "\(family) \(path): \(l.samples - ShortReferences.delay)") }
+    }
+
     @Test("mains hum is removed before fitting: no events and within 0.01 samples without damage; a gap under hum found as a gap (multitone, noise, speech, music)")
     func hum() throws {
         let clean = Self.cases { $0.quirk == .hum && $0.damage == .none && $0.family != .pulseTrain }

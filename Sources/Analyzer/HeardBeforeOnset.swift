@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import DSP
+import Foundation
+
+// A latency from the whole-signal correlation alone claims that the capture holds the
+// reference at that one delay, and through a causal path nothing of the probe is heard
+// before the reference's onset on that line. A repeat in a short reference that starts with
+// silence puts the repeated frames in the capture twice: the first copy at the true delay,
+// then the rest of the reference at the later one. Noise with pauses and speech-like
+// references of 1135 frames at 8 kHz, whose windows could not be tracked or told delays
+// apart, with a 378-frame repeat after 567 frames, read clean 378 samples late, the first
+// copy before the later delay's onset unlooked at (the tracked explanation has its own
+// search, `Explainer.leadingSegment`).
+extension RoundTripAnalysis {
+    /// Sound before the reference's onset on the line at `level`, matching the reference at
+    /// another delay: its capture frames, that delay and the match.
+    struct HeardBefore {
+        var frames: Range<Int>
+        var delay: Double
+        var rho: Double
+    }
+
+    /// The capture's loud sound before the reference's onset on the line at `level` (from
+    /// ``AnalyzerTuning/searchRadius`` frames before it to
+    /// ``AnalyzerTuning/preProbeGuardFrames`` before it, the 32-frame blocks holding at least
+    /// ``AnalyzerTuning/preProbeAmbiguousOfSignal`` of the line's signal power, from the first
+    /// to the last, when they hold ``AnalyzerTuning/preProbeMinFrames``), where it matches the
+    /// reference at an earlier delay at ``AnalyzerTuning/middleMinRho`` or at the line's own
+    /// correlation less ``AnalyzerTuning/loudLeadRhoBelowOwn``, whichever is lower (a path
+    /// the reference does not model lowers both alike); nil otherwise.
+    func heardBeforeTheOnset(_ ref: [Float], _ cap: [Float], level: Double) -> HeardBefore? {
+        let onset = Explainer.onset(of: ref, share: tuning.onsetOfPeak)
+        guard onset < ref.count, let span = loudBeforeOnset(ref, cap, level: level, onset: onset) else { return nil }
+        let block = min(AnalyzerTuning.trackingWindow, max(tuning.anotherDelayMinBlock, ref.count / tuning.anotherDelayBlocksPerReference))
+        let own = blocksHeld(ref, cap, level: level, drift: 0, block: block).whole
+        let minRho = min(tuning.middleMinRho, own - tuning.loudLeadRhoBelowOwn)
+        guard let match = matchedEarlier(ref, cap, span: span, level: level), match.rho >= minRho else { return nil }
+        return match
+    }
+
+    /// The loud blocks before the onset (see ``heardBeforeTheOnset(_:_:level:)``), nil where
+    /// there are too few.
+    func loudBeforeOnset(_ ref: [Float], _ cap: [Float], level: Double, onset: Int) -> Range<Int>? {
+        let s0 = max(0, Int(level.rounded()) + onset), s1 = min(cap.count, Int(level.rounded()) + ref.count)
+        let end = min(cap.count, Int((level + Double(onset)).rounded(.down)) - tuning.preProbeGuardFrames)
+        let begin = max(0, end - AnalyzerTuning.searchRadius), blk = tuning.leadingBlock
+        guard s1 > s0, end - begin >= tuning.preProbeMinFrames else { return nil }
+        let signal = energy(cap[s0..<s1]) / Double(s1 - s0)
+        var first: Int?, last = 0, loud = 0
+        var b = begin
+        while b + blk <= end {
+            if energy(cap[b..<(b + blk)]) >= tuning.preProbeAmbiguousOfSignal * signal * Double(blk) {
+                if first == nil { first = b }
+                last = b + blk
+                loud += blk
+            }
+            b += blk
+        }
+        guard let lo = first, loud >= tuning.preProbeMinFrames else { return nil }
+        return lo..<last
+    }
+
+    /// Capture frames `span` matched with the reference at delays from
+    /// ``AnalyzerTuning/searchRadius`` before `level` to
+    /// ``AnalyzerTuning/middleMinDelayFromNeighbour`` before it: the best normalised correlation, judged at its interpolated peak, and its delay.
+    func matchedEarlier(_ ref: [Float], _ cap: [Float], span: Range<Int>, level: Double) -> HeardBefore? {
+        let len = span.count
+        // Reference positions of the span's first frame: span.lowerBound − delay.
+        let pLo = span.lowerBound - Int(level.rounded(.up)) + Int(tuning.middleMinDelayFromNeighbour.rounded(.up))
+        let pHi = span.lowerBound - Int(level.rounded(.down)) + AnalyzerTuning.searchRadius
+        guard pHi > pLo, pHi + len > 0, pLo < ref.count else { return nil }
+        var seg = [Float](repeating: 0, count: pHi - pLo + len)
+        for q in seg.indices where pLo + q >= 0 && pLo + q < ref.count { seg[q] = ref[pLo + q] }
+        let corr: [Double] = cap.withUnsafeBufferPointer { cp in
+            seg.withUnsafeBufferPointer { sp in
+                Correlation.crossCorrelate(signal: sp, template: UnsafeBufferPointer(rebasing: cp[span]), lags: 0...(pHi - pLo))
+            }
+        }
+        let capE: Double = energy(cap[span])
+        var pre = [Double](repeating: 0, count: seg.count + 1)
+        for q in seg.indices { pre[q + 1] = pre[q] + Double(seg[q]) * Double(seg[q]) }
+        var bestK = -1, bestRho = 0.0
+        for k in corr.indices {
+            let e = pre[k + len] - pre[k]
+            guard e > tuning.middleMinReferenceEnergy * capE else { continue }
+            let r: Double = abs(corr[k]) / (e * capE).squareRoot()
+            if r > bestRho { (bestK, bestRho) = (k, r) }
+        }
+        guard bestK >= 0, capE > 0 else { return nil }
+        let sign: Double = corr[bestK] >= 0 ? 1 : -1
+        let lo = max(0, bestK - tuning.refineLags), hi = min(corr.count, bestK + tuning.refineLags + 1)
+        let local = Array(corr[lo..<hi])
+        let r = SincInterpolator.maximize(around: Double(bestK - lo)) { x in sign * interp.value(at: x, in: local) }
+        let e = pre[bestK + len] - pre[bestK]
+        let rho = max(bestRho, r.value / (e * capE).squareRoot())
+        let p = Double(pLo + lo) + r.position
+        return HeardBefore(frames: span, delay: Double(span.lowerBound) - p, rho: rho)
+    }
+
+    /// The reason's tail for a sound before the onset (``heardBeforeTheOnset(_:_:level:)``).
+    func heardBeforeReason(_ h: HeardBefore, level: Double) -> String {
+        String(format: "; but the capture holds the reference's sound before its onset at that delay (%.1f): capture frames %d–%d match it at %.2f at delay %.1f (a step before the windows, the probe heard at two delays), so no latency is reported",
+               level, h.frames.lowerBound, h.frames.upperBound, h.rho, h.delay)
+    }
+}
