@@ -348,8 +348,29 @@ extension RoundTripAnalysis {
            abs(latency - (first.delay - fit.drift * first.centre)) > tuning.periodicLatencyAgreement {
             return .failure(.refused(String(format: "the explanation's first segment (delay %.1f) disagrees with the first period's (%.1f): no latency is reported", latency, first.delay - fit.drift * first.centre)))
         }
+        if let why = trackOffTheWholePeak(m, find, period: period, frames: ref.count) { return .failure(.refused(why)) }
         periodicEvents(&m, fit.blocks, drift: fit.drift, ref: ref, cap: cap, period: period)
         return .success(m)
+    }
+
+    /// Why a track at one delay throughout (its segments within
+    /// ``AnalyzerTuning/periodicStepMin`` of each other: no step) cannot stand: its latency lies half a period or more from the
+    /// whole-signal correlation's peak, and that peak is unambiguous. Captured at one delay,
+    /// the reference correlates best there, its edges telling the periods apart; the track's
+    /// whole-period anchor, told by the reference's silence beyond its first and last periods,
+    /// can miss where there is no such silence. A music-like reference of 1135 frames at
+    /// 22.05 kHz (a sustained note, period 56 frames), clean, was tracked two periods late at
+    /// 3321.6–3323.3 with a false drop and gap, the peak standing at 3210.4, the truth.
+    /// Only where the track reads under a frame of drift over the reference: a drifting
+    /// train's whole-signal correlation peaks where its pulses happen to line up best (a
+    /// clean pulse train at 1061 ppm, tracked right, peaked 9 periods away: the fuzz test's
+    /// case 30). nil where the track may stand.
+    func trackOffTheWholePeak(_ m: LoopMeasurement, _ find: GlobalFind, period: Int, frames: Int) -> String? {
+        guard let latency = m.latency?.samples, let delays = m.segments?.map(\.delaySamples), let lo = delays.min(), let hi = delays.max(),
+              hi - lo <= tuning.periodicStepMin, abs(m.driftPPM ?? 0) * 1e-6 * Double(frames) < 1, !periodicPeakAmbiguous(find) else { return nil }
+        let peak = Double(find.lags.lowerBound) + interp.refinePeak(of: find.corr, near: find.peakIndex).position
+        guard abs(latency - peak) >= Double(period) / 2 else { return nil }
+        return String(format: "the period-by-period track holds one delay throughout (%.1f), %.1f periods from the whole-signal correlation's unambiguous peak (%.1f)", latency, (latency - peak) / Double(period), peak)
     }
 
     /// A periodic track ready for the explanation: its blocks, track points and segments, the

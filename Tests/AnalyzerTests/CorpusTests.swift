@@ -503,6 +503,14 @@ struct CorpusTests {
         if let l = clean.latency { #expect(abs(l.samples - ShortReferences.delay) < 0.05, "\(family) \(path): \(l.samples - ShortReferences.delay)") }
     }
 
+    @Test("a clean music-like reference of 1135 frames at 22.05 kHz (a sustained note, period 56 frames), tracked period by period two periods late with a false drop and gap, while the whole-signal peak stood at the truth: read clean, within 0.05 samples (plain and behind the 2 kHz low-pass)",
+          arguments: [Corpus.Path.direct, .lowpass2k])
+    func periodicTrackOffTheWholePeak(path: Corpus.Path) throws {
+        let (m, _) = try Self.analyzed(ShortReferences.Case(family: .musicLike, sampleRate: 22050, frames: 1135, path: path, step: .clean))
+        #expect(m.events.isEmpty, "\(path): \(EventMatch.describe(m.events))")
+        #expect(abs((m.latency?.samples ?? .infinity) - ShortReferences.delay) < 0.05, "\(path): \((m.latency?.samples ?? .nan) - ShortReferences.delay) \(m.reason ?? "")")
+    }
+
     @Test("mains hum is removed before fitting: no events and within 0.01 samples without damage; a gap under hum found as a gap (multitone, noise, speech, music)")
     func hum() throws {
         let clean = Self.cases { $0.quirk == .hum && $0.damage == .none && $0.family != .pulseTrain }
