@@ -21,7 +21,7 @@ extension BenchCommand {
             total += 1
             if cases {
                 if only != nil { print("    segments " + (m.segments ?? []).map { "\($0.captureStart)..<\($0.captureEnd) @\(String(format: "%.3f", $0.delaySamples))" }.joined(separator: ", ")) }
-                let err = m.latency.map { String(format: "%+.4f", $0.samples - b.latency) } ?? "none"
+                let err = (m.latency.map { String(format: "%+.4f", $0.samples - b.latency) } ?? "none") + (m.latencyUncertaintySamples.map { String(format: " (±%.4f)", $0) } ?? "")
                 print("  \(c.name): \(o.rawValue): \(m.verdict.rawValue) err \(err) \(EventMatch.describe(m.events)) truth \(b.truth.map { "\($0.kind.rawValue)@\($0.captureSample)x\($0.size)" })\(m.reason.map { " (\($0.prefix(80)))" } ?? "")")
             }
         }
