@@ -62,7 +62,8 @@ extension RoundTripAnalysis {
 
     /// Capture frames `span` matched with the reference at delays from
     /// ``AnalyzerTuning/searchRadius`` before `level` to
-    /// ``AnalyzerTuning/middleMinDelayFromNeighbour`` before it: the best normalised correlation, judged at its interpolated peak, and its delay.
+    /// ``AnalyzerTuning/middleMinDelayFromNeighbour`` before it: the best normalised
+    /// correlation, judged at its interpolated peak, and its delay.
     func matchedEarlier(_ ref: [Float], _ cap: [Float], span: Range<Int>, level: Double) -> HeardBefore? {
         let len = span.count
         // Reference positions of the span's first frame: span.lowerBound − delay.
