@@ -333,6 +333,20 @@ extension Explainer {
         return (path.heardShare(captured: captured, frames: t1 - t0, of: ref, p0..<p1) ?? .infinity) < share
     }
 
+    /// Whether the path plays the probe over capture frames `t0..<t1` of segment `s` at
+    /// ``AnalyzerTuning/replacementMinSignalOfMean`` of the capture's mean power over the
+    /// segment or more, by its measured response (`path`), as the model must
+    /// (``classifyBurst(_:_:_:_:_:_:path:)``); true when the response could not be measured.
+    /// Below that the response is its own estimate's error: a 1135-frame log sweep at
+    /// 22.05 kHz behind the 2 kHz low-pass, whose 2.7–7.7 kHz the path removes, was predicted
+    /// there at −29 dB of the segment, heard at −40 (its noise), and read as a 292-frame
+    /// replacement.
+    func pathPlays(_ s: Segment, _ t0: Int, _ t1: Int, _ path: PathResponse?) -> Bool {
+        guard let path, t1 > t0 else { return true }
+        let p0 = Int(s.refPosition(atCapture: Double(t0)).rounded(.down)), p1 = Int(s.refPosition(atCapture: Double(t1)).rounded(.up))
+        return path.heardPower(of: ref, p0..<p1) >= tuning.replacementMinSignalOfMean * path.capturePower
+    }
+
     /// What burst `b0..<b1` (residual frames of segment `s`) is: a short replacement (gap +
     /// drop), a click, or nothing (the path's own distortion): nil. A replacement is silent
     /// against what the path makes of the reference there too (`path`,
@@ -358,7 +372,8 @@ extension Explainer {
         if last - first + 1 >= tuning.minReplacementFrames, me > 0, ce < tuning.replacementCaptureOfSignal * me,
            me >= tuning.replacementMinSignalOfMean * f.signalPower * Double(last - first + 1),
            silentAgainstTheBareReference(s, f, lo + first, lo + last + 1, captured: ce),
-           silentAgainstThePath(s, lo + first, lo + last + 1, captured: ce, share: tuning.replacementCaptureOfSignal, path()) {
+           silentAgainstThePath(s, lo + first, lo + last + 1, captured: ce, share: tuning.replacementCaptureOfSignal, path()),
+           pathPlays(s, lo + first, lo + last + 1, path()) {
             // The capture fell silent where the signal should be: audio replaced by silence.
             let r0 = max(0, first - tuning.replacementMargin), r1 = min(n, last + tuning.replacementMargin + 1)
             var ca = [Double](), cf = [Double]()
