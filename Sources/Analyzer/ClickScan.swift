@@ -325,26 +325,19 @@ extension Explainer {
     /// Whether the capture's energy `captured` over capture frames `t0..<t1` of segment `s` is
     /// below `share` of what the path makes of the reference frames under them (`path`,
     /// measured over the segment); true when the response could not be measured (a segment
-    /// under two Welch frames).
-    func silentAgainstThePath(_ s: Segment, _ t0: Int, _ t1: Int, captured: Double, share: Double, _ path: PathResponse?) -> Bool {
+    /// under two of its shortest frames). Where the path makes nothing of those frames, or
+    /// less than `playedAtLeast` of the capture's mean power over the segment, the capture is
+    /// not silent against it: below that the response is its own estimate's error. A
+    /// 1135-frame log sweep at 22.05 kHz behind the 2 kHz low-pass, whose 2.7–7.7 kHz the path
+    /// removes, was predicted there at −29 dB of the segment, heard at −40 (its noise), and
+    /// read as a 292-frame replacement (the click scan asks
+    /// ``AnalyzerTuning/replacementMinSignalOfMean`` of it, as of the model).
+    func silentAgainstThePath(_ s: Segment, _ t0: Int, _ t1: Int, captured: Double, share: Double, _ path: PathResponse?, playedAtLeast: Double = 0) -> Bool {
         guard let path, t1 > t0 else { return true }
         let p0 = Int(s.refPosition(atCapture: Double(t0)).rounded(.down)), p1 = Int(s.refPosition(atCapture: Double(t1)).rounded(.up))
-        // Where the path makes nothing of those frames, the capture is not silent against it.
-        return (path.heardShare(captured: captured, frames: t1 - t0, of: ref, p0..<p1) ?? .infinity) < share
-    }
-
-    /// Whether the path plays the probe over capture frames `t0..<t1` of segment `s` at
-    /// ``AnalyzerTuning/replacementMinSignalOfMean`` of the capture's mean power over the
-    /// segment or more, by its measured response (`path`), as the model must
-    /// (``classifyBurst(_:_:_:_:_:_:path:)``); true when the response could not be measured.
-    /// Below that the response is its own estimate's error: a 1135-frame log sweep at
-    /// 22.05 kHz behind the 2 kHz low-pass, whose 2.7–7.7 kHz the path removes, was predicted
-    /// there at −29 dB of the segment, heard at −40 (its noise), and read as a 292-frame
-    /// replacement.
-    func pathPlays(_ s: Segment, _ t0: Int, _ t1: Int, _ path: PathResponse?) -> Bool {
-        guard let path, t1 > t0 else { return true }
-        let p0 = Int(s.refPosition(atCapture: Double(t0)).rounded(.down)), p1 = Int(s.refPosition(atCapture: Double(t1)).rounded(.up))
-        return path.heardPower(of: ref, p0..<p1) >= tuning.replacementMinSignalOfMean * path.capturePower
+        let expected = path.heardPower(of: ref, p0..<p1)
+        guard expected > 0, expected >= playedAtLeast * path.capturePower else { return false }
+        return captured / Double(t1 - t0) / expected < share
     }
 
     /// What burst `b0..<b1` (residual frames of segment `s`) is: a short replacement (gap +
@@ -372,8 +365,8 @@ extension Explainer {
         if last - first + 1 >= tuning.minReplacementFrames, me > 0, ce < tuning.replacementCaptureOfSignal * me,
            me >= tuning.replacementMinSignalOfMean * f.signalPower * Double(last - first + 1),
            silentAgainstTheBareReference(s, f, lo + first, lo + last + 1, captured: ce),
-           silentAgainstThePath(s, lo + first, lo + last + 1, captured: ce, share: tuning.replacementCaptureOfSignal, path()),
-           pathPlays(s, lo + first, lo + last + 1, path()) {
+           silentAgainstThePath(s, lo + first, lo + last + 1, captured: ce, share: tuning.replacementCaptureOfSignal, path(),
+                                playedAtLeast: tuning.replacementMinSignalOfMean) {
             // The capture fell silent where the signal should be: audio replaced by silence.
             let r0 = max(0, first - tuning.replacementMargin), r1 = min(n, last + tuning.replacementMargin + 1)
             var ca = [Double](), cf = [Double]()

@@ -84,47 +84,21 @@ extension Explainer {
         let bLevel = b?.level ?? a.level
         let dLo = Int(min(a.level, bLevel).rounded(.down)) - AnalyzerTuning.searchRadius
         let dHi = Int(max(a.level, bLevel).rounded(.up)) + AnalyzerTuning.searchRadius
-        let len = s1 - s0
         let pLo = s0 - dHi, pHi = s0 - dLo   // reference start positions of the stretch
-        var seg = [Float](repeating: 0, count: pHi - pLo + len)
-        for q in 0..<seg.count where pLo + q >= 0 && pLo + q < ref.count { seg[q] = ref[pLo + q] }
-        let corr: [Double] = cap.withUnsafeBufferPointer { cp in
-            seg.withUnsafeBufferPointer { sp in
-                Correlation.crossCorrelate(signal: sp, template: UnsafeBufferPointer(rebasing: cp[s0..<s1]), lags: 0...(pHi - pLo))
-            }
-        }
-        var capE = 0.0
-        for t in s0..<s1 { capE += Double(cap[t]) * Double(cap[t]) }
-        var refPre = [Double](repeating: 0, count: seg.count + 1)
-        for q in 0..<seg.count { refPre[q + 1] = refPre[q] + Double(seg[q]) * Double(seg[q]) }
-        var bestK = -1, bestRho = 0.0
-        let sign: Double = fa.gain >= 0 ? 1 : -1
-        var rho = [Double](repeating: -.infinity, count: corr.count)
-        for kk in 0..<corr.count {
-            let e = refPre[kk + len] - refPre[kk]
-            guard e > tuning.middleMinReferenceEnergy * capE else { continue }
-            rho[kk] = sign * corr[kk] / (e * capE).squareRoot()
-            if rho[kk] > bestRho { bestRho = rho[kk]; bestK = kk }
-        }
-        guard bestK >= 0 else { return (nil, nil) }
-        let lo = max(0, bestK - tuning.refineLags), hi = min(corr.count, bestK + tuning.refineLags + 1)
-        let local = Array(corr[lo..<hi])
-        let r = SincInterpolator.maximize(around: Double(bestK - lo)) { x in sign * interp.value(at: x, in: local) }
-        // Judged at the match's own delay, between whole-frame lags: a broadband stretch
-        // heard a fraction of a frame from a whole lag correlates with itself there at about
-        // sinc of that fraction (0.76 at 0.4 frames for white noise). Speech-like and
+        guard let m = StretchCorrelation(ref: ref, cap: cap, stretch: s0..<s1, positions: pLo...pHi, polarity: fa.gain >= 0 ? 1 : -1,
+                                         interp: interp, minReferenceEnergy: tuning.middleMinReferenceEnergy, refineLags: tuning.refineLags)
+        else { return (nil, nil) }
+        // Judged at the match's own delay, between whole-frame lags: speech-like and
         // multitone references at 8 kHz, their first copy before a repeat at delay 3210.4,
         // matched at 0.83-0.86 at whole lags, under the bar, and read clean, the repeat's
         // size late.
-        let e = refPre[bestK + len] - refPre[bestK]
-        let peakRho = max(bestRho, r.value / (e * capE).squareRoot())
-        guard peakRho >= minRho ?? tuning.middleMinRho else { return (nil, nil) }
-        guard !judgeAmbiguity || !ambiguousMatch(rho, at: bestK) else { return (nil, s0..<s1) }
-        let p = Double(pLo) + Double(lo) + r.position   // reference position heard at s0
-        let level = stretchLevel(s0, s1, near: Double(s0) - p * (1 + a.drift), drift: a.drift, sign: sign)
+        guard m.peakRho >= minRho ?? tuning.middleMinRho else { return (nil, nil) }
+        guard !judgeAmbiguity || !ambiguousMatch(m.rho, at: m.best) else { return (nil, s0..<s1) }
+        let p = m.position   // reference position heard at s0
+        let level = stretchLevel(s0, s1, near: Double(s0) - p * (1 + a.drift), drift: a.drift, sign: m.sign)
         // Not one of the neighbours again.
         guard abs(level - a.level) > tuning.middleMinDelayFromNeighbour, abs(level - bLevel) > tuning.middleMinDelayFromNeighbour || b == nil else { return (nil, nil) }
-        let point = TrackPoint(t: s0, p: p, rho: bestRho, sigma: 1)
+        let point = TrackPoint(t: s0, p: p, rho: m.bestRho, sigma: 1)
         return (Segment(level: level, drift: a.drift, captureStart: s0, captureEnd: s1, points: [point], short: true), nil)
     }
 

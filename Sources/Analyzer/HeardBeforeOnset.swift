@@ -69,33 +69,11 @@ extension RoundTripAnalysis {
         // Reference positions of the span's first frame: span.lowerBound − delay.
         let pLo = span.lowerBound - Int(level.rounded(.up)) + Int(tuning.middleMinDelayFromNeighbour.rounded(.up))
         let pHi = span.lowerBound - Int(level.rounded(.down)) + AnalyzerTuning.searchRadius
-        guard pHi > pLo, pHi + len > 0, pLo < ref.count else { return nil }
-        var seg = [Float](repeating: 0, count: pHi - pLo + len)
-        for q in seg.indices where pLo + q >= 0 && pLo + q < ref.count { seg[q] = ref[pLo + q] }
-        let corr: [Double] = cap.withUnsafeBufferPointer { cp in
-            seg.withUnsafeBufferPointer { sp in
-                Correlation.crossCorrelate(signal: sp, template: UnsafeBufferPointer(rebasing: cp[span]), lags: 0...(pHi - pLo))
-            }
-        }
-        let capE: Double = energy(cap[span])
-        var pre = [Double](repeating: 0, count: seg.count + 1)
-        for q in seg.indices { pre[q + 1] = pre[q] + Double(seg[q]) * Double(seg[q]) }
-        var bestK = -1, bestRho = 0.0
-        for k in corr.indices {
-            let e = pre[k + len] - pre[k]
-            guard e > tuning.middleMinReferenceEnergy * capE else { continue }
-            let r: Double = abs(corr[k]) / (e * capE).squareRoot()
-            if r > bestRho { (bestK, bestRho) = (k, r) }
-        }
-        guard bestK >= 0, capE > 0 else { return nil }
-        let sign: Double = corr[bestK] >= 0 ? 1 : -1
-        let lo = max(0, bestK - tuning.refineLags), hi = min(corr.count, bestK + tuning.refineLags + 1)
-        let local = Array(corr[lo..<hi])
-        let r = SincInterpolator.maximize(around: Double(bestK - lo)) { x in sign * interp.value(at: x, in: local) }
-        let e = pre[bestK + len] - pre[bestK]
-        let rho = max(bestRho, r.value / (e * capE).squareRoot())
-        let p = Double(pLo + lo) + r.position
-        return HeardBefore(frames: span, delay: Double(span.lowerBound) - p, rho: rho)
+        guard pHi > pLo, pHi + len > 0, pLo < ref.count,
+              let m = StretchCorrelation(ref: ref, cap: cap, stretch: span, positions: pLo...pHi, polarity: nil, interp: interp,
+                                         minReferenceEnergy: tuning.middleMinReferenceEnergy, refineLags: tuning.refineLags)
+        else { return nil }
+        return HeardBefore(frames: span, delay: Double(span.lowerBound) - m.position, rho: m.peakRho)
     }
 
     /// The reason's tail for a sound before the onset (``heardBeforeTheOnset(_:_:level:)``).

@@ -65,8 +65,14 @@ enum PathModel {
         fft.forward(b)
         let spec = b.spectrum
         for i in spec.indices { spec[i] = ((spec[i].0 * spec[i].0 + spec[i].1 * spec[i].1).squareRoot(), 0) }
+        return zeroPhaseTaps(fromMagnitudes: b, fft, reach: reach)
+    }
+
+    /// The zero-phase filter whose magnitude response `b`'s spectrum holds (real, one-sided):
+    /// transformed back, 2·reach + 1 taps centred on `reach`, Hann-windowed.
+    static func zeroPhaseTaps(fromMagnitudes b: RealFFT.Buffers, _ fft: RealFFT, reach: Int) -> [Double] {
         fft.inverse(b)
-        let n = Double(fft.size)
+        let x = b.samples, n = Double(fft.size)
         return (-reach...reach).map { k in
             let win = 0.5 + 0.5 * cos(Double.pi * Double(k) / Double(reach + 1))
             return x[(k + fft.size) % fft.size] / n * win

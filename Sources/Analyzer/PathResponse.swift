@@ -59,22 +59,19 @@ struct PathResponse {
     }
 
     /// The mean power per frame the path makes of model frames `span`: the span's periodogram
-    /// (half-overlapping frames over it, or one frame centred on a shorter span) weighted by
-    /// the response. By Parseval a one-sided periodogram sums to the frame length times the
-    /// windowed energy, so dividing by that and by Σ w² over the frames read gives power per frame.
+    /// (half-overlapping frames over it) weighted by the response, or, for a span shorter
+    /// than a frame, ``heardPowerThroughTheResponse(of:_:)``. By Parseval a one-sided
+    /// periodogram sums to the frame length times the windowed energy, so dividing by that
+    /// and by Σ w² over the frames read gives power per frame.
     func heardPower(of ref: [Float], _ span: Range<Int>) -> Double {
         let lo = max(0, span.lowerBound), hi = min(ref.count, span.upperBound)
         guard hi > lo else { return 0 }
         let n = frame
         if hi - lo < n { return heardPowerThroughTheResponse(of: ref, lo..<hi) }
         var starts: [Int] = []
-        if hi - lo < n {
-            starts = [lo - (n - (hi - lo)) / 2]
-        } else {
-            var at = lo
-            while at + n <= hi { starts.append(at); at += n / 2 }
-            if starts.last! + n < hi { starts.append(hi - n) }
-        }
+        var at = lo
+        while at + n <= hi { starts.append(at); at += n / 2 }
+        if starts.last! + n < hi { starts.append(hi - n) }
         var heard = 0.0, weight = 0.0
         for at in starts {
             let p = Self.periodogram(ref, at..<(at + n), clip: lo..<hi, window: window)
@@ -111,12 +108,7 @@ struct PathResponse {
         let b = RealFFT.Buffers(size: n)
         let spec = b.spectrum
         for k in spec.indices { spec[k] = (k < gain2.count ? max(0, gain2[k]).squareRoot() : 0, 0) }
-        fft.inverse(b)
-        let x = b.samples
-        return (-reach...reach).map { k in
-            let win = 0.5 + 0.5 * cos(Double.pi * Double(k) / Double(reach + 1))
-            return x[(k + n) % n] / Double(n) * win
-        }
+        return PathModel.zeroPhaseTaps(fromMagnitudes: b, fft, reach: reach)
     }
 
     /// What `captured` (an energy over `frames` capture frames) is as a share of the power

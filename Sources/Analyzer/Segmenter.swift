@@ -162,16 +162,21 @@ struct Segmenter {
     func dropStrayRuns(_ runs: inout [[TrackPoint]], _ levels: inout [Double], usable: [TrackPoint]) {
         var r = 0
         while r < runs.count && runs.count > 1 {
-            let own = Set(runs[r].map(\.t))
-            let others = usable.filter { !own.contains($0.t) && !$0.ambiguous }.map { abs($0.rho) }
-            let typical = others.isEmpty ? median(usable.map { abs($0.rho) }) : median(others)
-            if runs[r].count <= tuning.strayRunMaxWindows && Self.meanRho(runs[r]) < tuning.strayRunRhoRatio * typical {
+            if runs[r].count <= tuning.strayRunMaxWindows && Self.meanRho(runs[r]) < tuning.strayRunRhoRatio * typicalRho(outside: runs[r], of: usable) {
                 runs.remove(at: r)
                 levels.remove(at: r)
             } else {
                 r += 1
             }
         }
+    }
+
+    /// The median |ρ| of the windows of `usable` outside `run` that tell delays apart (of all
+    /// of `usable` where there are none).
+    func typicalRho(outside run: [TrackPoint], of usable: [TrackPoint]) -> Double {
+        let own = Set(run.map(\.t))
+        let others = usable.filter { !own.contains($0.t) && !$0.ambiguous }.map { abs($0.rho) }
+        return others.isEmpty ? median(usable.map { abs($0.rho) }) : median(others)
     }
 
     /// The mean |ρ| of a run's windows.
