@@ -483,7 +483,8 @@ struct CorpusTests {
     /// The 1135-frame one's top (2.7–7.7 kHz in 191 frames) was predicted there at −29 dB of
     /// the segment, the response's own estimation error, and heard at −40 (its noise): a
     /// false 292-frame replacement. The path must play the probe there at −10 dB of the
-    /// segment or more, as the model must (``Explainer/pathPlays(_:_:_:_:)``).
+    /// segment or more, as the model must
+    /// (``Explainer/silentAgainstThePath(_:_:_:captured:share:_:playedAtLeast:)``).
     @Test("a short log sweep at 22.05 kHz behind the 2 kHz low-pass, clean: no false replacement where the path removes its top (2600 frames read a 371-frame one, 1135 frames a 292-frame one), and the latency within its stated uncertainty or 0.06 samples",
           arguments: [1135, 2600])
     func fastSweepTopRemovedByThePath(n: Int) throws {
