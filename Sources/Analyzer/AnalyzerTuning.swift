@@ -628,6 +628,14 @@ struct AnalyzerTuning: Sendable {
     /// …judged where there are at least this many such windows (a sweep through tanh clipping
     /// with a drop has 5 of 93, the rest ambiguous, and is measured within 0.02 samples).
     var looseTrackMinWindows = 8
+    /// Segments that each rest on one window corroborate no delay when there are at least this
+    /// many of them (``RoundTripAnalysis/uncorroboratedTrack``): a short reference holds one
+    /// or two windows, and a step in it makes two segments of one window each.
+    var uncorroboratedMinSegments = 3
+    /// …two windows agree within this many frames, the drift between them taken out: half a
+    /// frame, an error no two windows that matched the reference at one delay make (a faded
+    /// log sweep's windows through a room lie within 0.15 of each other).
+    var uncorroboratedAgreeFrames = 0.5
     /// A tail the whole capture refused, fitted on the run of segments at the longest one's
     /// level, is taken only when the windows against it match by at least this much more on
     /// average (|ρ|): through a room after a drop 0.72–0.84 → 0.88–0.98; a music-like capture

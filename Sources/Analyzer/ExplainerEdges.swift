@@ -86,7 +86,8 @@ extension Explainer {
         let dHi = Int(max(a.level, bLevel).rounded(.up)) + AnalyzerTuning.searchRadius
         let pLo = s0 - dHi, pHi = s0 - dLo   // reference start positions of the stretch
         guard let m = StretchCorrelation(ref: ref, cap: cap, stretch: s0..<s1, positions: pLo...pHi, polarity: fa.gain >= 0 ? 1 : -1,
-                                         interp: interp, minReferenceEnergy: tuning.middleMinReferenceEnergy, refineLags: tuning.refineLags)
+                                         interp: interp, minReferenceEnergy: tuning.middleMinReferenceEnergy, refineLags: tuning.refineLags,
+                                         centred: judgeAmbiguity)
         else { return (nil, nil) }
         // Judged at the match's own delay, between whole-frame lags: speech-like and
         // multitone references at 8 kHz, their first copy before a repeat at delay 3210.4,
@@ -95,7 +96,7 @@ extension Explainer {
         guard m.peakRho >= minRho ?? tuning.middleMinRho else { return (nil, nil) }
         guard !judgeAmbiguity || !ambiguousMatch(m.rho, at: m.best) else { return (nil, s0..<s1) }
         let p = m.position   // reference position heard at s0
-        let level = stretchLevel(s0, s1, near: Double(s0) - p * (1 + a.drift), drift: a.drift, sign: m.sign)
+        let level = stretchLevel(s0, s1, near: Double(s0) - p * (1 + a.drift), drift: a.drift, sign: m.sign, centred: judgeAmbiguity)
         // Not one of the neighbours again.
         guard abs(level - a.level) > tuning.middleMinDelayFromNeighbour, abs(level - bLevel) > tuning.middleMinDelayFromNeighbour || b == nil else { return (nil, nil) }
         let point = TrackPoint(t: s0, p: p, rho: m.bestRho, sigma: 1)
@@ -124,9 +125,10 @@ extension Explainer {
     /// found in its fade-in, read 0.06 samples early, its first 300 frames 0.4. Every frame
     /// counts (a sparse reference's lone impulses fall between the frames of any subsample),
     /// so a stretch longer than ``AnalyzerTuning/levelRefineMaxFrames`` keeps `level`.
-    func stretchLevel(_ s0: Int, _ s1: Int, near level: Double, drift: Double, sign: Double) -> Double {
+    /// `centred`: each side's mean over the stretch removed (the probe's first frames, ``StretchCorrelation``).
+    func stretchLevel(_ s0: Int, _ s1: Int, near level: Double, drift: Double, sign: Double, centred: Bool = false) -> Double {
         guard s1 - s0 <= tuning.levelRefineMaxFrames,
-              let fit = LevelFit(frames: Array(s0..<s1), cap: cap, model: ref, drift: drift, polarity: sign, interp: interp) else { return level }
+              let fit = LevelFit(frames: Array(s0..<s1), cap: cap, model: ref, drift: drift, polarity: sign, interp: interp, centred: centred) else { return level }
         let r = SincInterpolator.maximize(around: level) { fit.rho($0) }
         return r.position.isFinite ? r.position : level
     }

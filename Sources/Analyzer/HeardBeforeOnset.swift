@@ -71,7 +71,7 @@ extension RoundTripAnalysis {
         let pHi = span.lowerBound - Int(level.rounded(.down)) + AnalyzerTuning.searchRadius
         guard pHi > pLo, pHi + len > 0, pLo < ref.count,
               let m = StretchCorrelation(ref: ref, cap: cap, stretch: span, positions: pLo...pHi, polarity: nil, interp: interp,
-                                         minReferenceEnergy: tuning.middleMinReferenceEnergy, refineLags: tuning.refineLags)
+                                         minReferenceEnergy: tuning.middleMinReferenceEnergy, refineLags: tuning.refineLags, centred: true)
         else { return nil }
         return HeardBefore(frames: span, delay: Double(span.lowerBound) - m.position, rho: m.peakRho)
     }

@@ -146,22 +146,33 @@ struct LevelFit {
     let polarity: Double
     let interp: SincInterpolator
     private let cc: Double
+    /// Each side's mean over the frames removed (the probe's first frames, ``StretchCorrelation``).
+    let centred: Bool
+    private let capMean: Double
 
     /// Nil where the capture is silent at every frame.
-    init?(frames: [Int], cap: [Float], model: [Float], drift: Double, polarity: Double, interp: SincInterpolator) {
-        var cc = 0.0
-        for t in frames { cc += Double(cap[t]) * Double(cap[t]) }
+    init?(frames: [Int], cap: [Float], model: [Float], drift: Double, polarity: Double, interp: SincInterpolator, centred: Bool = false) {
+        var cc = 0.0, s = 0.0
+        for t in frames {
+            cc += Double(cap[t]) * Double(cap[t])
+            s += Double(cap[t])
+        }
+        let mean = centred ? s / Double(max(1, frames.count)) : 0
+        cc -= Double(frames.count) * mean * mean
         guard cc > 0 else { return nil }
         (self.frames, self.cap, self.model, self.drift, self.polarity, self.interp, self.cc) = (frames, cap, model, drift, polarity, interp, cc)
+        (self.centred, self.capMean) = (centred, mean)
     }
 
     func rho(_ level: Double) -> Double {
         let m = model.withUnsafeBufferPointer { rb in interp.values(at: 0..<frames.count, in: rb) { (Double(frames[$0]) - level) / (1 + drift) } }
-        var cm = 0.0, mm = 0.0
+        var cm = 0.0, mm = 0.0, ms = 0.0
         for (t, v) in zip(frames, m) {
-            cm += Double(cap[t]) * v
+            cm += (Double(cap[t]) - capMean) * v
             mm += v * v
+            ms += v
         }
+        if centred { mm -= ms * ms / Double(max(1, frames.count)) }
         return mm > 0 ? polarity * cm / (cc * mm).squareRoot() : 0
     }
 }
