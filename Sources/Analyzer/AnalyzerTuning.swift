@@ -973,6 +973,18 @@ struct AnalyzerTuning: Sendable {
     /// signal), the probe's first copy before a repeat matched at 0.85, as its own windows
     /// do, nearly, and the reading was clean, the repeat's size late.
     var loudLeadRhoBelowOwn = 0.05
+    /// A reading clean at one delay is refused where loud sound before the reference's onset
+    /// on its line matches the reference at an earlier delay at this or more
+    /// (``RoundTripAnalysis/heldThroughout(_:_:plain:cap:find:totalDrift:)``): nothing of
+    /// the probe is heard before its onset through a causal path, the sound holds a tenth of
+    /// the signal's power (no floor), and a match that explains a quarter of its power is the
+    /// probe at another delay rather than other audio. The first copy before an 866-frame
+    /// repeat in noise with pauses 2600 frames long at 22.05 kHz behind the 2 kHz low-pass,
+    /// 187 frames of a burst's fade-in, matched at 0.69 (the line's own blocks at 0.85, the
+    /// plain reference against the coloured capture), and the reading was clean, 866 samples
+    /// late. At 0.3 no other case of `bench corpus`, `bench rooms`, `bench shortrefs` or the
+    /// fuzz test changes.
+    var heardBeforeCleanMinRho = 0.5
     /// A replacement is reported from one block on, after at least two blocks walked.
     var leadingMinReplaced = 32
     var leadingMinWalked = 64

@@ -27,18 +27,20 @@ extension RoundTripAnalysis {
     /// to the last, when they hold ``AnalyzerTuning/preProbeMinFrames``), where it matches the
     /// reference at an earlier delay at ``AnalyzerTuning/middleMinRho`` or at the line's own
     /// correlation less ``AnalyzerTuning/loudLeadRhoBelowOwn``, whichever is lower (a path
-    /// the reference does not model lowers both alike); nil otherwise.
-    func heardBeforeTheOnset(_ ref: [Float], _ cap: [Float], level: Double) -> HeardBefore? {
+    /// the reference does not model lowers both alike), or at `minRho` where given (a
+    /// tracked reading clean at one delay, ``AnalyzerTuning/heardBeforeCleanMinRho``); nil
+    /// otherwise.
+    func heardBeforeTheOnset(_ ref: [Float], _ cap: [Float], level: Double, minRho bar: Double? = nil) -> HeardBefore? {
         let onset = Explainer.onset(of: ref, share: tuning.onsetOfPeak)
         guard onset < ref.count, let span = loudBeforeOnset(ref, cap, level: level, onset: onset) else { return nil }
         let block = min(AnalyzerTuning.trackingWindow, max(tuning.anotherDelayMinBlock, ref.count / tuning.anotherDelayBlocksPerReference))
         let own = blocksHeld(ref, cap, level: level, drift: 0, block: block).whole
-        let minRho = min(tuning.middleMinRho, own - tuning.loudLeadRhoBelowOwn)
+        let minRho = bar ?? min(tuning.middleMinRho, own - tuning.loudLeadRhoBelowOwn)
         guard let match = matchedEarlier(ref, cap, span: span, level: level), match.rho >= minRho else { return nil }
         return match
     }
 
-    /// The loud blocks before the onset (see ``heardBeforeTheOnset(_:_:level:)``), nil where
+    /// The loud blocks before the onset (see ``heardBeforeTheOnset(_:_:level:minRho:)``), nil where
     /// there are too few.
     func loudBeforeOnset(_ ref: [Float], _ cap: [Float], level: Double, onset: Int) -> Range<Int>? {
         let s0 = max(0, Int(level.rounded()) + onset), s1 = min(cap.count, Int(level.rounded()) + ref.count)
@@ -76,7 +78,7 @@ extension RoundTripAnalysis {
         return HeardBefore(frames: span, delay: Double(span.lowerBound) - m.position, rho: m.peakRho)
     }
 
-    /// The reason's tail for a sound before the onset (``heardBeforeTheOnset(_:_:level:)``).
+    /// The reason's tail for a sound before the onset (``heardBeforeTheOnset(_:_:level:minRho:)``).
     func heardBeforeReason(_ h: HeardBefore, level: Double) -> String {
         String(format: "; but the capture holds the reference's sound before its onset at that delay (%.1f): capture frames %d–%d match it at %.2f at delay %.1f (a step before the windows, the probe heard at two delays), so no latency is reported",
                level, h.frames.lowerBound, h.frames.upperBound, h.rho, h.delay)

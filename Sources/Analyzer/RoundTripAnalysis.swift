@@ -251,13 +251,22 @@ struct RoundTripAnalysis {
 
     /// A clean capture is the reference at one delay throughout: `m` as it is where its one
     /// segment holds every block of the plain reference, or no block is held better
-    /// elsewhere (``heardAtAnotherDelay(_:_:level:drift:lags:unlessAlias:)``); otherwise `no-signal`, with
-    /// the reason. (A periodic reference's blocks are held a period away too: its own track
-    /// places its steps, ``periodicTracked``.)
+    /// elsewhere (``heardAtAnotherDelay(_:_:level:drift:lags:unlessAlias:)``), and no loud
+    /// sound before the reference's onset on its line matches the reference at an earlier
+    /// delay (``heardBeforeTheOnset(_:_:level:minRho:)`` at
+    /// ``AnalyzerTuning/heardBeforeCleanMinRho``: the first copy before a repeat, which the
+    /// lead search judges at a closer match); otherwise `no-signal`, with the reason. (A
+    /// periodic reference's blocks are held a period away too: its own track places its
+    /// steps, ``periodicTracked``.)
     func heldThroughout(_ m: LoopMeasurement, _ segments: [Segment], plain: [Float], cap: [Float], find: GlobalFind, totalDrift: Double) -> LoopMeasurement {
         guard m.verdict == .clean, m.latency != nil, segments.count == 1 else { return m }
         let line = onThePlainReference(segments[0], totalDrift: totalDrift)
-        guard let other = heardAtAnotherDelay(plain, cap, level: line.level, drift: line.drift, lags: find.lags, unlessAlias: true) else { return m }
+        let why: String
+        if let other = heardAtAnotherDelay(plain, cap, level: line.level, drift: line.drift, lags: find.lags, unlessAlias: true) {
+            why = anotherDelayReason(other)
+        } else if let before = heardBeforeTheOnset(plain, cap, level: line.level, minRho: tuning.heardBeforeCleanMinRho) {
+            why = heardBeforeReason(before, level: line.level)
+        } else { return m }
         var refused = m
         refused.verdict = .noSignal
         refused.latency = nil
@@ -267,7 +276,7 @@ struct RoundTripAnalysis {
         refused.gainDB = nil
         refused.polarity = nil
         refused.driftPPM = nil
-        refused.reason = "the capture reads clean, at one delay" + anotherDelayReason(other)
+        refused.reason = "the capture reads clean, at one delay" + why
         return refused
     }
 
@@ -610,7 +619,7 @@ struct RoundTripAnalysis {
     /// windows cannot be trusted for `why`; no latency either when that peak is ambiguous too,
     /// or when the capture (`heldIn`: the reference and the capture, where they are to be
     /// checked) holds part of the reference at another delay (``heardAtAnotherDelay(_:_:_:)``,
-    /// ``heardBeforeTheOnset(_:_:level:)``; a periodic reference has its own check,
+    /// ``heardBeforeTheOnset(_:_:level:minRho:)``; a periodic reference has its own check,
     /// ``alignmentBreak(_:_:_:period:)``).
     func globalPeakOnly(_ m0: LoopMeasurement, _ find: GlobalFind, why: String, ambiguous: Bool? = nil, heldIn: (ref: [Float], cap: [Float])? = nil) -> LoopMeasurement {
         var m = m0

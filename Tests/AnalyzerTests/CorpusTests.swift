@@ -542,7 +542,7 @@ struct CorpusTests {
     /// latency came from the whole-signal correlation alone, at the later delay (the rest of
     /// the reference is there), and each read clean 378 samples late. The capture holds the
     /// repeated frames' first copy before the reference's onset on that line, at the true
-    /// delay (``RoundTripAnalysis/heardBeforeTheOnset(_:_:level:)``).
+    /// delay (``RoundTripAnalysis/heardBeforeTheOnset(_:_:level:minRho:)``).
     static let heardBeforeCases: [(Corpus.Family, Corpus.Path)] = [(.noisePauses, .direct), (.speechLike, .direct), (.speechLike, .lowpass2k)]
 
     @Test("a repeat in a short reference read from the whole-signal correlation alone: its first copy lies before the reference's onset at that delay, so no latency, with the reason (each read clean, 378 samples late); without the repeat, the same references are not refused for it",
@@ -554,6 +554,18 @@ struct CorpusTests {
         let (clean, _) = try Self.analyzed(ShortReferences.Case(family: family, sampleRate: 8000, frames: 1135, path: path, step: .clean))
         #expect(clean.reason?.contains("before its onset") != true, "\(family) \(path): \(clean.reason ?? "")")
         if let l = clean.latency { #expect(abs(l.samples - ShortReferences.delay) < 0.05, "\(family) \(path): \(l.samples - ShortReferences.delay)") }
+    }
+
+    @Test("a tracked reading clean at one delay, with loud sound before the reference's onset on its line matching the reference at an earlier delay (the first copy before an 866-frame repeat in noise with pauses, 2600 frames at 22.05 kHz behind the 2 kHz low-pass, 187 frames of a burst's fade-in matched at 0.69): no latency, with the reason (it read clean, 866 samples late); the same reference clean, plain and behind the low-pass, is read within 0.05 samples")
+    func firstCopyBeforeATrackedCleanLine() throws {
+        let c = ShortReferences.Case(family: .noisePauses, sampleRate: 22050, frames: 2600, path: .lowpass2k, step: .repeatThirdAfterHalf)
+        let (m, _) = try Self.analyzed(c)
+        #expect(m.verdict == .noSignal && m.latency == nil && m.events.isEmpty, "\(m.verdict) \((m.latency?.samples ?? .nan) - ShortReferences.delay)")
+        #expect(m.reason?.contains("reads clean, at one delay; but the capture holds the reference's sound before its onset") == true, "\(m.reason ?? "")")
+        for path in [Corpus.Path.direct, .lowpass2k] {
+            let (clean, _) = try Self.analyzed(ShortReferences.Case(family: .noisePauses, sampleRate: 22050, frames: 2600, path: path, step: .clean))
+            #expect(abs((clean.latency?.samples ?? .infinity) - ShortReferences.delay) < 0.05 && clean.events.isEmpty, "\(path): \(clean.reason ?? "")")
+        }
     }
 
     @Test("a clean music-like reference of 1135 frames at 22.05 kHz (a sustained note, period 56 frames), tracked period by period two periods late with a false drop and gap, while the whole-signal peak stood at the truth: read clean, within 0.05 samples (plain and behind the 2 kHz low-pass)",
