@@ -636,6 +636,9 @@ struct AnalyzerTuning: Sendable {
     /// frame, an error no two windows that matched the reference at one delay make (a faded
     /// log sweep's windows through a room lie within 0.15 of each other).
     var uncorroboratedAgreeFrames = 0.5
+    /// …among this many windows either side (windows that agree lie next to each other; the
+    /// check stays linear in the capture's length).
+    var uncorroboratedNeighbours = 4
     /// A tail the whole capture refused, fitted on the run of segments at the longest one's
     /// level, is taken only when the windows against it match by at least this much more on
     /// average (|ρ|): through a room after a drop 0.72–0.84 → 0.88–0.98; a music-like capture

@@ -496,9 +496,10 @@ struct RoundTripAnalysis {
 
     /// Why the segments cannot be believed, or nil: at least
     /// ``AnalyzerTuning/uncorroboratedMinSegments`` segments, and no window any of them rests
-    /// on has another window that agrees with it (within
-    /// ``AnalyzerTuning/uncorroboratedAgreeFrames`` once the drift between them is taken out;
-    /// a window that cannot tell delays apart counts where it agrees). A sparse reference's
+    /// on has another window among its ``AnalyzerTuning/uncorroboratedNeighbours`` on either
+    /// side that agrees with it (within ``AnalyzerTuning/uncorroboratedAgreeFrames`` once the
+    /// drift between them is taken out; a window that cannot tell delays apart counts where
+    /// it agrees). A sparse reference's
     /// windows each hold an impulse or two and match some impulse of the reference: the fuzz
     /// test's case 231, impulses through a room at 8 bits, made five segments of one window
     /// each at −8881, −7177, −2998, −702 and 1015 frames (the truth 2817) and read the latency
@@ -511,8 +512,10 @@ struct RoundTripAnalysis {
     func uncorroboratedTrack(_ seg: Segmenter.Output, _ points: [TrackPoint], totalDrift: Double) -> String? {
         guard seg.segments.count >= tuning.uncorroboratedMinSegments else { return nil }
         let own = Set(seg.segments.flatMap { $0.points.map(\.t) })
-        let agreed = points.contains { p in
-            own.contains(p.t) && points.contains { q in
+        let reach = tuning.uncorroboratedNeighbours
+        let agreed = points.indices.contains { i in
+            let p = points[i]
+            return own.contains(p.t) && points[max(0, i - reach)..<min(points.count, i + reach + 1)].contains { q in
                 q.t != p.t && abs((q.d - p.d) - totalDrift * (q.pc - p.pc)) <= tuning.uncorroboratedAgreeFrames
             }
         }
