@@ -32,12 +32,14 @@ extension RoundTripAnalysis {
     /// otherwise.
     func heardBeforeTheOnset(_ ref: [Float], _ cap: [Float], level: Double, minRho bar: Double? = nil) -> HeardBefore? {
         let onset = Explainer.onset(of: ref, share: tuning.onsetOfPeak)
-        guard onset < ref.count, let span = loudBeforeOnset(ref, cap, level: level, onset: onset) else { return nil }
+        guard onset < ref.count, let span = loudBeforeOnset(ref, cap, level: level, onset: onset),
+              let match = matchedEarlier(ref, cap, span: span, level: level) else { return nil }
+        if let bar { return match.rho >= bar ? match : nil }
+        if match.rho >= tuning.middleMinRho { return match }
+        // Under that, the line's own correlation (a pass over the whole reference) decides.
         let block = min(AnalyzerTuning.trackingWindow, max(tuning.anotherDelayMinBlock, ref.count / tuning.anotherDelayBlocksPerReference))
         let own = blocksHeld(ref, cap, level: level, drift: 0, block: block).whole
-        let minRho = bar ?? min(tuning.middleMinRho, own - tuning.loudLeadRhoBelowOwn)
-        guard let match = matchedEarlier(ref, cap, span: span, level: level), match.rho >= minRho else { return nil }
-        return match
+        return match.rho >= own - tuning.loudLeadRhoBelowOwn ? match : nil
     }
 
     /// The loud blocks before the onset (see ``heardBeforeTheOnset(_:_:level:minRho:)``), nil where

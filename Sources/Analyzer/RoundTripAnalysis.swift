@@ -350,13 +350,13 @@ struct RoundTripAnalysis {
             m.reason = "no tracking window matched the reference" + anotherDelayReason(other)
             return m
         }
-        let fine = interp.refinePeak(of: find.corr, near: find.peakIndex)
-        if let before = heardBeforeTheOnset(ref, cap, level: Double(find.lags.lowerBound) + fine.position) {
-            m.reason = "no tracking window matched the reference" + heardBeforeReason(before, level: Double(find.lags.lowerBound) + fine.position)
+        let level = Double(find.lags.lowerBound) + interp.refinePeak(of: find.corr, near: find.peakIndex).position
+        if let before = heardBeforeTheOnset(ref, cap, level: level) {
+            m.reason = "no tracking window matched the reference" + heardBeforeReason(before, level: level)
             return m
         }
         m.verdict = .clean
-        m.latency = .init(samples: Double(find.lags.lowerBound) + fine.position, sampleRate: reference.sampleRate, confidence: find.z)
+        m.latency = .init(samples: level, sampleRate: reference.sampleRate, confidence: find.z)
         m.polarity = Int(find.polarity)
         m.reason = "no tracking window matched the reference (a signal too weak to track, or one whose sound lies in a few lone impulses): latency from the whole-signal correlation only; drift and discontinuities not analysed"
         return m
@@ -643,14 +643,13 @@ struct RoundTripAnalysis {
             m.reason = why + anotherDelayReason(other)
             return m
         }
-        let fine = interp.refinePeak(of: find.corr, near: find.peakIndex)
-        let level = Double(find.lags.lowerBound) + fine.position
+        let level = Double(find.lags.lowerBound) + interp.refinePeak(of: find.corr, near: find.peakIndex).position
         if let heldIn, let before = heardBeforeTheOnset(heldIn.ref, heldIn.cap, level: level) {
             m.reason = why + heardBeforeReason(before, level: level)
             return m
         }
         m.verdict = .clean
-        m.latency = .init(samples: Double(find.lags.lowerBound) + fine.position, sampleRate: reference.sampleRate, confidence: find.z)
+        m.latency = .init(samples: level, sampleRate: reference.sampleRate, confidence: find.z)
         m.polarity = Int(find.polarity)
         m.reason = why + ": latency from the whole-signal correlation only; drift and discontinuities not analysed"
         return m
