@@ -530,6 +530,10 @@ struct AnalyzerTuning: Sendable {
     /// A window takes part in its run's level when within max(`levelOutlierMin`, `levelOutlierSigmas`·σ) of the run's median.
     var levelOutlierMin = 0.05
     var levelOutlierSigmas = 3.0
+    /// A drift the joint fit could not measure is taken as none where the windows' slopes
+    /// read it within this many standard errors of none (``Segmenter/unresolvedDrift(_:slopes:)``):
+    /// the usual 95 % bound; such a drift is a pair's slope and is no measurement.
+    var unresolvedDriftSigmas = 2.0
 
     // MARK: the path's colouring (PathModel)
 
@@ -753,6 +757,19 @@ struct AnalyzerTuning: Sendable {
     /// …and the drift moves a whole step of one clock by at most this much of the other's
     /// frames (480 frames at 20 ppm: 0.0096).
     var wholeFrameDriftFrames = 0.01
+    /// A first segment with no standard error of its own is tied to the next across the step
+    /// the explainer sized (``WholeFrameSteps/tiedToExplainedStep(_:step:totalDrift:)``) only
+    /// where that segment's level is measured to this (frames): a fifth of the 0.05.
+    var explainedStepMaxSE = 0.025
+    /// …and the tie moves the first's level by less than this (frames): further, its own
+    /// reading and the explained step disagree by a whole frame, and neither is believed
+    /// over the other.
+    var explainedStepMaxMove = 0.75
+    /// Two well-measured segments whose step lies further than this from whole frames (and
+    /// beyond their joint error) show a stream that steps by fractions
+    /// (``WholeFrameSteps/fractionalSteps(_:)``): the 0.05, what a path's bias may
+    /// move a level by and a reading still be right.
+    var fractionalStepMinFrames = 0.05
 
     // MARK: the path's memoryless non-linearity (StaticCurve)
 

@@ -96,6 +96,9 @@ struct Explainer {
         /// The probe's first frames at another delay than the first segment's, matching the
         /// reference as closely at two (``leadingSegment(_:_:replaced:)``): capture frames.
         var ambiguousLead: Range<Int>?
+        /// The first step as explained, in whole frames (+ later): what the events at the
+        /// first and second segments' boundary insert less what they drop; nil for one segment.
+        var firstStep: Int?
     }
 
     struct Fit {
@@ -229,7 +232,7 @@ struct Explainer {
         guard !segments.isEmpty else { return result }
         absorbStraddlingWindows(&segments)
         var fits = segments.map { fit($0) }
-        let boundaryFrames = explainSteps(&segments, &fits, &result.events, ambiguousLead: &result.ambiguousLead)
+        let boundaryFrames = explainSteps(&segments, &fits, &result.events, ambiguousLead: &result.ambiguousLead, firstStep: &result.firstStep)
         refitFirstLevel(&segments, &fits)
         // The first segment starts where the reference starts; the last ends where it ends.
         segments[0].captureStart = max(0, refSpan(segments[0]).0)
@@ -303,7 +306,7 @@ struct Explainer {
     /// Walks the boundaries between consecutive segments, merging those that are no step and
     /// explaining the others as events (appended to `events`). Leaves the explained segments
     /// and their fits, and returns the capture frames where steps begin and end.
-    func explainSteps(_ segments: inout [Segment], _ fits: inout [Fit], _ events: inout [Event], ambiguousLead: inout Range<Int>?) -> Set<Int> {
+    func explainSteps(_ segments: inout [Segment], _ fits: inout [Fit], _ events: inout [Event], ambiguousLead: inout Range<Int>?, firstStep: inout Int?) -> Set<Int> {
         let w = AnalyzerTuning.trackingWindow
         // Only where the probe's first frames would otherwise read as replaced, or where sound
         // comes before the probe can have begun: a sweep's narrowband start behind the resonant
@@ -327,6 +330,7 @@ struct Explainer {
         var searched = Set<String>()   // pairs already searched for a middle (at most maxMiddleSearches)
         var trailingSearched = false
         var gaps: [GapEdge] = []
+        var firstEvents: Range<Int>?   // the events explaining the first boundary
         while true {
             if k + 1 >= segments.count {
                 // The probe's last frames at yet another delay, after the last tracked segment.
@@ -416,6 +420,7 @@ struct Explainer {
             // The reference's first sample can sit a fraction of a frame before the capture's
             // first frame: an event there is at frame 0, never at −1.
             let at = min(max(0, Int(tA.rounded())), max(0, cap.count - 1))
+            let eventsBefore = events.count
             if let g = silenceBeforeRepeat(at: at, gap: gap, missing: missing, dup: dup, a: a, fa: fa, sigma2: step.sigma2, after: max(lastBoundary, a.captureStart)) {
                 events.append(Event(kind: .gap, captureSample: g.lowerBound, sizeSamples: g.count, sampleRate: fs))
                 t1 = g.lowerBound
@@ -430,6 +435,7 @@ struct Explainer {
                 if missing > 0 { events.append(Event(kind: .drop, captureSample: at, sizeSamples: missing, sampleRate: fs)) }
                 if dup > 0 { events.append(Event(kind: .repeat, captureSample: at + gap, sizeSamples: dup, sampleRate: fs)) }
             }
+            if out.count == 1 { firstEvents = eventsBefore..<events.count }
             a.captureEnd = t1
             b.captureStart = t2
             boundaryFrames.insert(t1)
@@ -440,6 +446,9 @@ struct Explainer {
             lastBoundary = t2
         }
         for g in gaps { sizeGap(&events, g, after: out[g.segment]) }
+        firstStep = firstEvents.map { r in
+            events[r].reduce(0) { $0 + ($1.kind == .drop ? -$1.sizeSamples : $1.kind == .click ? 0 : $1.sizeSamples) }
+        }
         segments = out
         fits = outFits
         return boundaryFrames

@@ -286,10 +286,19 @@ struct RoundTripAnalysis {
     /// segment's, and the drift's uncertainty
     /// carried from those windows' centre back to the reference's first frame
     /// (`driftUncertainty`, a fraction), in quadrature, and never less than
-    /// ``AnalyzerTuning/latencyUncertaintyFloorSamples``. Nil where the level has no windows
+    /// ``AnalyzerTuning/latencyUncertaintyFloorSamples``. A first segment with no error of its
+    /// own tied across the explained step to `tiedAcross`
+    /// (``WholeFrameSteps/tiedToExplainedStep(_:step:totalDrift:)``) takes `levelSE` and the
+    /// centre of that segment's windows. Nil where the level has no windows
     /// to judge it by (a segment shorter than a window, fewer than two windows on its level,
-    /// or a level that is the whole segment's correlation peak).
-    func latencyUncertainty(_ first: Segment, levelSE tied: Double?, driftUncertainty: Double) -> Double? {
+    /// or a level that is the whole segment's correlation peak) and was tied to none.
+    func latencyUncertainty(_ first: Segment, levelSE tied: Double?, tiedAcross: Segment? = nil, driftUncertainty: Double) -> Double? {
+        if let tied, let next = tiedAcross {
+            let pts = next.points.filter { $0.sigma > 0 && $0.sigma.isFinite }
+            let w = pts.reduce(0.0) { $0 + 1 / ($1.sigma * $1.sigma) }
+            let centre = w > 0 ? pts.reduce(0.0) { $0 + $1.pc / ($1.sigma * $1.sigma) } / w : 0
+            return max(tuning.latencyUncertaintyFloorSamples, (tied * tied + pow(centre * driftUncertainty, 2)).squareRoot())
+        }
         // A window locked a period off is no measure of the level's error: only those the
         // level is the mean of count.
         let onLevel = Segmenter.agreeing(first.points, drift: first.drift).filter { $0.sigma > 0 && $0.sigma.isFinite }
@@ -389,9 +398,13 @@ struct RoundTripAnalysis {
         m.crackles = result.events.count
         m.verdict = result.events.isEmpty ? .clean : .crackle
         var tiedSE: Double?
+        var tiedAcross: Segment?   // the segment a first one with no error of its own was tied to
         if !tail, let tied = WholeFrameSteps.tiedFirst(seg.segments, totalDrift: totalDrift) {
             seg.segments[0].level = tied.level
             tiedSE = tied.se
+        } else if !tail, let tied = WholeFrameSteps.tiedToExplainedStep(seg.segments, step: result.firstStep, totalDrift: totalDrift) {
+            seg.segments[0].level = tied.level
+            (tiedSE, tiedAcross) = (tied.se, seg.segments[1])
         }
         m.latency = .init(samples: seg.segments[0].delay(atRef: 0), sampleRate: fs, confidence: find.z)
         m.driftPPM = seg.driftKnown ? totalDrift * 1e6 : nil
@@ -407,9 +420,12 @@ struct RoundTripAnalysis {
         // drift alone where the fit has no error to give (two windows make a line and no
         // more: a short log sweep's two read 537 ppm where there was none, and its latency
         // went out 1.16 samples off with no uncertainty beside it).
+        // A drift the slopes read and could not tell from none (``Segmenter/Output/unresolvedDrift``)
+        // is allowed for as the one not reported is.
+        let unreported = (totalDrift * totalDrift + seg.unresolvedDrift * seg.unresolvedDrift).squareRoot()
         let driftUncertainty = seg.driftKnown ? (m.driftUncertaintyPPM ?? 0) * 1e-6
-            : driftError.isFinite ? (driftError * driftError + totalDrift * totalDrift).squareRoot() : abs(totalDrift)
-        m.latencyUncertaintySamples = latencyUncertainty(seg.segments[0], levelSE: tiedSE, driftUncertainty: driftUncertainty)
+            : driftError.isFinite ? (driftError * driftError + unreported * unreported).squareRoot() : unreported
+        m.latencyUncertaintySamples = latencyUncertainty(seg.segments[0], levelSE: tiedSE, tiedAcross: tiedAcross, driftUncertainty: driftUncertainty)
         if unmodelledTail, let u = m.latencyUncertaintySamples, let off = directSoundOffset(plain, cap, seg.segments[0], totalDrift: totalDrift) {
             m.latencyUncertaintySamples = (u * u + off * off).squareRoot()
         }

@@ -56,6 +56,9 @@ struct Segmenter {
         /// The drift's standard error from the joint fit, scaled by the fit's own scatter where
         /// that exceeds the windows' σ (infinite when unknown).
         var driftSE: Double = .infinity
+        /// A drift the windows' slopes read but could not tell from none, taken as none for
+        /// the segments (``Segmenter/unresolvedDrift(_:slopes:)``); 0 where there was none.
+        var unresolvedDrift = 0.0
 
         /// Takes `d` (standard error `se`), measured against the same reference as the
         /// segments, as their drift, and `totalDrift` with it. Each segment's level is taken
@@ -65,7 +68,7 @@ struct Segmenter {
         /// whole-segment correlation put it.
         mutating func adopt(drift d: Double, se: Double, totalDrift: inout Double, levels: [Double]? = nil) {
             totalDrift = (1 + totalDrift) * (1 + d) / (1 + drift) - 1
-            (drift, driftSE) = (d, se)
+            (drift, driftSE, unresolvedDrift) = (d, se, 0)
             for k in segments.indices {
                 let s = segments[k]
                 if s.refined {
@@ -100,6 +103,8 @@ struct Segmenter {
         mergeAgreeingRuns(&runs, &levels, drift: drift)
         let fit = jointDriftFit(runs, drift: &drift, hadSlopes: !slopes.isEmpty)
         var (driftKnown, driftSE) = (fit.known, fit.se)
+        let unresolved = driftKnown ? 0 : unresolvedDrift(drift, slopes: slopes)
+        if unresolved != 0 { drift = 0 }
         if usable.count < points.count {
             let used = Set(usable.map(\.t))
             let weak = points.filter { !used.contains($0.t) }
@@ -108,7 +113,23 @@ struct Segmenter {
             }
             addConsistentWeakRuns(&runs, &levels, weak: weak, drift: drift)
         }
-        return Output(segments: runs.map { segment($0, drift: drift) }, drift: drift, driftKnown: driftKnown, driftSE: driftSE)
+        return Output(segments: runs.map { segment($0, drift: drift) }, drift: drift, driftKnown: driftKnown, driftSE: driftSE, unresolvedDrift: unresolved)
+    }
+
+    /// 5a. A drift the joint fit could not measure (``jointDriftFit(_:drift:hadSlopes:)``: too
+    /// few windows, or too short a span) is only the slopes of a pair or two. Where it lies
+    /// within ``AnalyzerTuning/unresolvedDriftSigmas`` standard errors of none (the slopes'
+    /// combined, from the windows' σ) it is no measurement of a drift: the segments are taken
+    /// at none, and the value comes back (nonzero) for the latency's uncertainty to allow for.
+    /// Applied, a pair of a 2600-frame log sweep's windows, one of them its first 20–100 Hz
+    /// (σ 1 frame), read −146 ppm at a standard error of 976 where the capture had none, and
+    /// carried the level back along it 0.20 samples late; two clean 1800-frame sweeps read
+    /// 0.08 early and a 2600-frame one at 8 kHz with a repeat 0.10 late. 0 where the drift
+    /// stands out of its error, or there is none.
+    func unresolvedDrift(_ drift: Double, slopes: [(Double, Double)]) -> Double {
+        let weight = slopes.map(\.1).reduce(0, +)
+        guard drift != 0, weight > 0, abs(drift) < tuning.unresolvedDriftSigmas / weight.squareRoot() else { return 0 }
+        return drift
     }
 
     /// 1. Drift from consecutive pairs that show no step: the weighted median of their slopes
@@ -467,6 +488,16 @@ struct Segmenter {
     /// off, is left out.
     static func agreeing(_ run: [TrackPoint], drift: Double) -> [TrackPoint] {
         let tuning = AnalyzerTuning.standard
+        // Two windows have their midpoint for a median: the precise one of a pair, σ apart
+        // from it by half their difference, was left out and the other kept. A clean
+        // 2600-frame log sweep's first window (its 20–100 Hz, σ 1 frame) and second (σ 0.006)
+        // read 0.15 apart, and the level was the first's: 0.15 samples late. Two that agree
+        // within their combined σ both count.
+        if run.count == 2 {
+            let (a, b) = (run[0], run[1])
+            let apart = abs(a.d - drift * a.pc - (b.d - drift * b.pc))
+            if apart < max(tuning.levelOutlierMin, tuning.levelOutlierSigmas * (a.sigma * a.sigma + b.sigma * b.sigma).squareRoot()) { return run }
+        }
         let med = median(run.map { $0.d - drift * $0.pc })
         return run.filter { abs($0.d - drift * $0.pc - med) < max(tuning.levelOutlierMin, tuning.levelOutlierSigmas * $0.sigma) }
     }

@@ -56,7 +56,7 @@ enum WholeFrameSteps {
     /// ``tiedFirstLevel(_:totalDrift:)`` with the tied level's standard error.
     static func tiedFirst(_ segments: [Segment], totalDrift: Double) -> (level: Double, se: Double)? {
         let tuning = AnalyzerTuning.standard
-        guard segments.count > 1, let se0 = levelSE(segments[0]), se0 >= tuning.wholeFrameMinSE else { return nil }
+        guard segments.count > 1, let se0 = levelSE(segments[0]), se0 >= tuning.wholeFrameMinSE, !fractionalSteps(segments) else { return nil }
         let first = segments[0]
         let later = segments.dropFirst().compactMap { s in levelSE(s).map { (s, $0) } }
         guard let (best, se) = later.min(by: { $0.1 < $1.1 }), se * tuning.wholeFrameSEGain <= se0 else { return nil }
@@ -66,5 +66,55 @@ enum WholeFrameSteps {
               abs(step - whole) <= tuning.wholeFrameSigmas * (se0 * se0 + se * se).squareRoot() else { return nil }
         let (w0, w) = (1 / (se0 * se0), 1 / (se * se))
         return ((w0 * first.level + w * (best.level - whole)) / (w0 + w), (1 / (w0 + w)).squareRoot())
+    }
+
+    /// Whether two consecutive well-measured segments (each with a standard error) step by
+    /// a fraction of a frame: more than ``AnalyzerTuning/fractionalStepMinFrames`` and
+    /// ``AnalyzerTuning/wholeFrameSigmas`` joint standard errors from whole frames. Then the
+    /// stream steps by fractions (a resampler after the discontinuity, as in QEMU's audio
+    /// path between a guest's rate and the host's), and no step of the capture is taken as
+    /// whole. The card model's ALSA capture at QEMU 7.2's defaults steps by −1645.933,
+    /// −1341.606 and +527.63 frames between segments read to 10⁻³; its lead, 449.52 frames
+    /// before the next segment, read its delay to 0.0004 and tied to a whole step would have
+    /// gone 0.48 off.
+    static func fractionalSteps(_ segments: [Segment]) -> Bool {
+        let tuning = AnalyzerTuning.standard
+        let measured = segments.compactMap { s in levelSE(s).map { (s.level, $0) } }
+        return zip(measured, measured.dropFirst()).contains { a, b in
+            let step = b.0 - a.0
+            let off = abs(step - step.rounded())
+            return off > tuning.fractionalStepMinFrames && off > tuning.wholeFrameSigmas * (a.1 * a.1 + b.1 * b.1).squareRoot()
+        }
+    }
+
+    /// A first segment with no standard error of its own tied to the next one across the
+    /// first step as the explainer sized it (`step`, whole frames, + later: what its events
+    /// insert less what they drop), or nil. Such a segment is a lead matched on the probe's
+    /// first frames before any window (``Explainer/leadingSegment(_:_:replaced:claimed:)``)
+    /// or a single window's level refitted from its frames, and nothing says how well it is
+    /// measured: a 1800-frame log sweep at 22.05 kHz with 360 frames repeated at its frame
+    /// 600 had its lead 0.51 frames late, the segment after the repeat read to 0.006. Rounding
+    /// their difference (359.49) would tie it a frame off; the explainer placed the repeat's
+    /// edges on the reference's grid, 360 frames apart, with nothing inserted, and tied to that
+    /// the latency is the truth's. Made only where the next segment is measured to
+    /// ``AnalyzerTuning/explainedStepMaxSE`` (its level's error, or its one window's σ), the
+    /// tie moves the level by less than ``AnalyzerTuning/explainedStepMaxMove``, and the drift
+    /// keeps whole steps whole (``AnalyzerTuning/wholeFrameDriftFrames``). The level's
+    /// uncertainty is the next segment's and the move, in quadrature: the move is what the
+    /// first segment's own reading says against the tie.
+    static func tiedToExplainedStep(_ segments: [Segment], step: Int?, totalDrift: Double) -> (level: Double, se: Double)? {
+        let tuning = AnalyzerTuning.standard
+        guard segments.count > 1, let step, step != 0, abs(Double(step) * totalDrift) <= tuning.wholeFrameDriftFrames else { return nil }
+        let (first, next) = (segments[0], segments[1])
+        guard levelSE(first) == nil, !first.refined, !next.short, !next.refined, !fractionalSteps(segments) else { return nil }
+        let lone = next.points.count == 1 ? next.points[0].sigma : nil
+        guard let se = levelSE(next) ?? lone, se > 0, se <= tuning.explainedStepMaxSE else { return nil }
+        // Its windows' σ, where it has any, must leave the tie something to gain, and allow the move.
+        let own = first.points.map(\.sigma).filter { $0 > 0 && $0.isFinite }.min() ?? .infinity
+        let level = next.level - Double(step)
+        let move = level - first.level
+        guard own >= tuning.wholeFrameMinSE, abs(move) < tuning.explainedStepMaxMove,
+              abs(move) <= tuning.wholeFrameSigmas * (own * own + se * se).squareRoot() else { return nil }
+        return (level, (se * se + move * move).squareRoot())
     }
 }
