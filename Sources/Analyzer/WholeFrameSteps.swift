@@ -15,9 +15,11 @@ import Foundation
 /// within ``AnalyzerTuning/wholeFrameSigmas`` standard errors of whole frames, and drift too
 /// small to make a whole step of the stream's clock a fraction of the capture's
 /// (``AnalyzerTuning/wholeFrameDriftFrames``). A path that resamples after the discontinuity
-/// (a guest at 44.1 kHz played out at 48 kHz) makes steps of fractional frames; within the
-/// first segment's own standard error the two cannot be told apart, and the tie assumes the
-/// common case. The levels are combined by their inverse variances.
+/// (a guest at 44.1 kHz played out at 48 kHz) makes steps of fractional frames; where two
+/// well-measured segments of the capture step by a fraction (``fractionalSteps(_:)``) no tie
+/// is made, and where the capture has no such pair the first segment's own standard error
+/// cannot tell the two apart, and the tie assumes the common case. The levels are combined
+/// by their inverse variances.
 ///
 /// Not through a room (a model with a reverberation tail): there the later segment's stated
 /// error is no measure of its bias. Log sweeps through `bench rooms`' rooms with a drop at
