@@ -63,8 +63,9 @@ public enum ShortReferences {
     public static let snrDB = 40.0
     public static let tail = 300
 
-    /// A reference frame counts as sound above this share of the reference's peak (−40 dB,
-    /// the grid's SNR: below it a frame is as faint as the capture's noise).
+    /// A reference frame counts as sound above this share of the peak of the reference
+    /// through the case's path (−40 dB, the grid's SNR, which is the capture's noise against
+    /// the signal the path plays: below it a frame is as faint as that noise).
     public static let soundShareOfPeak: Float = 0.01
 
     public static func reference(_ c: Case) -> [Float] {
@@ -92,9 +93,12 @@ public enum ShortReferences {
     /// Whether an analysis can see the case's step, kind, place and size: the reference holds
     /// sound before the step and after it, within ``placeFrames(_:)`` on either side of it
     /// (a step inside a pause could lie anywhere in it), and a repeat repeats sound (a
-    /// repeated silence is a gap in every way a capture can show).
+    /// repeated silence is a gap in every way a capture can show). Sound as the path plays
+    /// it (session 40): the 2 kHz low-pass leaves a linear sweep's top silent, and a step
+    /// there (15 cases, at 2.7–8.2 kHz on one side or both) is a step inside a silence; the
+    /// capture holds nothing that tells where it lies or how long it is.
     static func observable(_ c: Case) -> Bool {
-        let ref = reference(c)
+        let ref = Corpus.apply(c.path, reference(c), sampleRate: c.sampleRate, seed: c.seed)
         let peak = ref.map { abs($0) }.max() ?? 0
         guard peak > 0 else { return false }
         func sound(_ lo: Int, _ hi: Int) -> Bool {

@@ -577,6 +577,30 @@ struct CorpusTests {
         #expect(abs((m.latency?.samples ?? .infinity) - ShortReferences.delay) < 0.05, "\(path): \((m.latency?.samples ?? .nan) - ShortReferences.delay) \(m.reason ?? "")")
     }
 
+    @Test("the short-reference grid holds a step only where the reference as the path plays it has sound on both sides: a linear sweep's steps in the top the 2 kHz low-pass silences are out (15 cases, they were in), the same steps on the plain path in")
+    func gridStepsSeenThroughThePath() {
+        let names = Set(ShortReferences.cases().map(\.name))
+        var out = 0
+        for fs in ShortReferences.sampleRates {
+            for n in ShortReferences.lengths {
+                for step in ShortReferences.Step.allCases where step != .clean {
+                    let filtered = ShortReferences.Case(family: .linearSweep, sampleRate: fs, frames: n, path: .lowpass2k, step: step)
+                    let plain = ShortReferences.Case(family: .linearSweep, sampleRate: fs, frames: n, path: .direct, step: step)
+                    // The truth's own measure, apart from the grid's rule: the sweep's frequency
+                    // where the step's later side starts (it rises linearly from 20 Hz to 0.45 fs).
+                    let at = Double(step.edit(frames: n)!.at + (step == .dropQuarterAfterHalf ? n / 4 : 0)) / Double(n)
+                    let f = 20 + at * (0.45 * Double(fs) - 20)
+                    if !names.contains(filtered.name) {
+                        out += 1
+                        #expect(f > 2600, "\(filtered.name): left out, its later side at \(Int(f)) Hz")
+                        #expect(names.contains(plain.name), "\(plain.name)")
+                    }
+                }
+            }
+        }
+        #expect(out == 15)
+    }
+
     /// Short references at 22.05 kHz with a repeat whose first segment has no standard error
     /// of its own (a lead matched on the probe's first frames, or one window) and whose next
     /// segment is read to 0.025 frames or better: the first is tied to it across the step the
