@@ -900,6 +900,16 @@ struct AnalyzerTuning: Sendable {
     /// …moving it by at most this many frames: the window's error, not a lock a period off
     /// (`RoundTripAnalysis.refineLockedLevels` handles those).
     var refitMaxMove = 1.0
+    /// A later segment takes its level from its own frames only where none of its windows
+    /// places it to better than this (frames: σ; `Explainer.laterLevelsFromTheirFrames`):
+    /// half a frame, past which the step it makes cannot be sized to the frame.
+    var refitLaterMinSigma = 0.5
+    /// …searched a second time around the first search's best where that lies within this
+    /// of its ±1-frame reach (the search's grid step, 1/8 frame), and moved by at most this
+    /// (frames): a window that holds a third of its frames from the other side of a step
+    /// reads 1.35 frames off, and its σ says a frame.
+    var refitEdgeFrames = 0.125
+    var refitLaterMaxMove = 2.0
     /// A middle stretch must be at least this long (frames) after trimming.
     var middleMinFrames = 64
     /// Reference stretches with less than this fraction of the capture's energy are not candidates.
