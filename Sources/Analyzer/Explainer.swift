@@ -235,9 +235,10 @@ struct Explainer {
         // Explained again from the segments as given, with those levels: the steps beside them
         // were placed and sized from the windows' levels.
         var again = given
-        for (t, level) in refits {
+        for (t, level, sigma) in refits {
             guard let k = again.firstIndex(where: { $0.points.contains { $0.t == t } }) else { continue }
             again[k].level = level
+            again[k].fittedSigma = sigma
         }
         segments = again
         (result, _) = explainOnce(&segments)
@@ -248,15 +249,17 @@ struct Explainer {
     /// frame (``AnalyzerTuning/refitLaterMinSigma``), at most
     /// ``AnalyzerTuning/refitMaxWindows`` of them, takes its level from its own frames once
     /// the steps beside it are placed, as the first does (``refitFirstLevel(_:_:)``): each
-    /// such one as its first window's frame and its new level. Its windows straddle its steps
-    /// and size them by their own error: a 1135-frame log sweep at 22.05 kHz with 378 frames
-    /// repeated halfway had the segment after the repeat on one window that held 566 of the
-    /// probe's frames before it and 319 after (ρ 0.51, σ a frame), 1.35 frames off, and the repeat read 380 frames long
-    /// (379 at 8 kHz, 0.53 off); from its frames, 3588.4006 where the truth is 3588.4, and
-    /// 378. Not through a room, where a segment's frames hold the tail of the one before.
-    func laterLevelsFromTheirFrames(_ segments: [Segment], _ fits: [Fit]) -> [(t: Int, level: Double)] {
+    /// such one as its first window's frame, its new level and the fit's expected spread
+    /// (``TrackPoint/spread(ref:from:to:rho:length:)`` over its frames, at the fit's
+    /// correlation). Its windows straddle its steps and size them by their own error: a
+    /// 1135-frame log sweep at 22.05 kHz with 378 frames repeated halfway had the segment
+    /// after the repeat on one window that held 566 of the probe's frames before it and 319
+    /// after (ρ 0.51, σ a frame), 1.35 frames off, and the repeat read 380 frames long (379
+    /// at 8 kHz, 0.53 off); from its frames, 3588.4006 where the truth is 3588.4, and 378.
+    /// Not through a room, where a segment's frames hold the tail of the one before.
+    func laterLevelsFromTheirFrames(_ segments: [Segment], _ fits: [Fit]) -> [(t: Int, level: Double, sigma: Double)] {
         guard tailFrames == 0 else { return [] }
-        var out: [(t: Int, level: Double)] = []
+        var out: [(t: Int, level: Double, sigma: Double)] = []
         for (s, f) in zip(segments, fits).dropFirst() where !s.short && !s.refined && !s.points.isEmpty && s.points.count <= tuning.refitMaxWindows {
             guard s.points.allSatisfy({ $0.sigma >= tuning.refitLaterMinSigma }) else { continue }
             let lo = max(0, s.captureStart, refSpan(s).0), hi = min(cap.count, s.captureEnd, refSpan(s).1)
@@ -267,8 +270,11 @@ struct Explainer {
             if abs(level - s.level) > tuning.refitMaxMove - tuning.refitEdgeFrames {
                 level = stretchLevel(lo, hi, near: level, drift: s.drift, sign: sign)
             }
-            guard abs(level - s.level) <= tuning.refitLaterMaxMove, level != s.level else { continue }
-            out.append((s.points[0].t, level))
+            guard abs(level - s.level) <= tuning.refitLaterMaxMove, level != s.level,
+                  let fit = LevelFit(frames: Array(lo..<hi), cap: cap, model: ref, drift: s.drift, polarity: sign, interp: interp) else { continue }
+            let p0 = Int(((Double(lo) - level) / (1 + s.drift)).rounded(.up))
+            let sigma = TrackPoint.spread(ref: ref, from: max(0, p0), to: min(ref.count, p0 + hi - lo), rho: fit.rho(level), length: hi - lo)
+            out.append((s.points[0].t, level, sigma))
         }
         return out
     }
@@ -662,6 +668,7 @@ struct Explainer {
         m.captureEnd = b.captureEnd
         m.points += b.points
         if a.short || a.refined { return m }
+        m.fittedSigma = nil   // the level is taken again, from the windows of both
         if b.refined {
             m.level = b.level
             m.refined = true

@@ -17,6 +17,10 @@ struct Segment {
     /// Its level is the whole segment's correlation peak, not its windows' (they locked a
     /// period off: `RoundTripAnalysis.refineLockedLevels`).
     var refined = false
+    /// Its level was fitted over its own frames once its steps were placed, its windows not
+    /// placing it to half a frame (`Explainer.laterLevelsFromTheirFrames`): that fit's
+    /// expected spread (frames, ``TrackPoint/spread(ref:from:to:rho:length:)``); nil otherwise.
+    var fittedSigma: Double?
 
     func delay(atRef p: Double) -> Double { level + drift * p }
     /// The segment spanning the most capture frames (the first of equals), nil for none.

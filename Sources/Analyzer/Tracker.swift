@@ -17,6 +17,32 @@ struct TrackPoint {
     var ambiguous = false
     /// Delay: capture frame minus reference frame (a window's delay is that of its centre).
     var d: Double { Double(t) - p }
+    /// The expected standard deviation (frames) of a delay matched at correlation `rho` over
+    /// `length` frames (W), β from reference frames `q0..<q1` (none where that is empty):
+    /// Cramér–Rao-like, 1 / (β √(W·SNR)), β² the mean squared
+    /// angular frequency of the stretch, SNR = ρ²/(1 − ρ²); and at least the spread a
+    /// narrowband stretch's own hard edges give (a sweep's lowest octaves have a correlation so
+    /// flat over a frame that the window's edges move its peak: about 1/(β·W) whatever the SNR,
+    /// 0.12 frames at 60 Hz, 48 kHz), counted only where it matters (see the tuning).
+    static func spread(ref: [Float], from q0: Int, to q1: Int, rho: Double, length: Int) -> Double {
+        let tuning = AnalyzerTuning.standard
+        let w = Double(length)
+        var num = 0.0, den = 0.0
+        if q1 - q0 > 2, q0 >= 0, q1 <= ref.count {
+            for i in (q0 + 1)..<q1 {
+                let dv = Double(ref[i]) - Double(ref[i - 1])
+                num += dv * dv
+                den += Double(ref[i]) * Double(ref[i])
+            }
+        }
+        let beta2 = den > 0 ? num / den : 1e-6
+        let r2 = min(rho * rho, 0.999999)
+        let snr = r2 / (1 - r2)
+        let crb = 1 / (max(beta2, 1e-9) * w * max(snr, 1e-9)).squareRoot()
+        let edge = tuning.edgeSigmaScale / (max(beta2, 1e-9).squareRoot() * w)
+        return edge >= tuning.edgeSigmaMin ? max(crb, edge) : crb
+    }
+
     /// Reference position of the window's centre, where `d` holds exactly under drift.
     var pc: Double { p + Double(AnalyzerTuning.trackingWindow) / 2 }
 }
@@ -141,25 +167,7 @@ struct Tracker {
         let bestK = Int(bestPos.rounded())
         let fine = (position: bestPos, value: bestVal)
         let p = Double(lo) + fine.position
-        // Cramér–Rao-like spread: 1 / (β √(W·SNR)), β² = mean squared angular frequency of the stretch.
-        let q0 = max(0, lo + bestK), q1 = min(n, lo + bestK + w)
-        var num = 0.0, den = 0.0
-        if q1 - q0 > 2 {
-            for i in (q0 + 1)..<q1 {
-                let dv = Double(ref[i]) - Double(ref[i - 1])
-                num += dv * dv
-                den += Double(ref[i]) * Double(ref[i])
-            }
-        }
-        let beta2 = den > 0 ? num / den : 1e-6
-        let r2 = min(bestRho * bestRho, 0.999999)
-        let snr = r2 / (1 - r2)
-        let crb = 1 / (max(beta2, 1e-9) * Double(w) * max(snr, 1e-9)).squareRoot()
-        // A narrowband window (a sweep's lowest octaves) has a correlation so flat over a
-        // frame that the window's own hard edges move its peak: about 1/(β·W) whatever the
-        // SNR (0.12 frames at 60 Hz, 48 kHz). Counted only where it matters (see the tuning).
-        let edge = tuning.edgeSigmaScale / (max(beta2, 1e-9).squareRoot() * Double(w))
-        let sigma = edge >= tuning.edgeSigmaMin ? max(crb, edge) : crb
+        let sigma = TrackPoint.spread(ref: ref, from: max(0, lo + bestK), to: min(n, lo + bestK + w), rho: bestRho, length: w)
         // A window that hangs over either end of the reference locates itself poorly: it
         // still guides the tracking, but does not vote on delays.
         let partial = p < 0 || p + Double(w) > Double(n)

@@ -99,7 +99,8 @@ enum WholeFrameSteps {
     /// their difference (359.49) would tie it a frame off; the explainer placed the repeat's
     /// edges on the reference's grid, 360 frames apart, with nothing inserted, and tied to that
     /// the latency is the truth's. Made only where the next segment is measured to
-    /// ``AnalyzerTuning/explainedStepMaxSE`` (its level's error, or its one window's σ), the
+    /// ``AnalyzerTuning/explainedStepMaxSE`` (its level's error, the spread of the fit over its
+    /// own frames where it took its level from them, or its one window's σ), the
     /// tie moves the level by less than ``AnalyzerTuning/explainedStepMaxMove``, and the drift
     /// keeps whole steps whole (``AnalyzerTuning/wholeFrameDriftFrames``). The level's
     /// uncertainty is the next segment's and the move, in quadrature: the move is what the
@@ -110,7 +111,7 @@ enum WholeFrameSteps {
         let (first, next) = (segments[0], segments[1])
         guard levelSE(first) == nil, !first.refined, !next.short, !next.refined, !fractionalSteps(segments) else { return nil }
         let lone = next.points.count == 1 ? next.points[0].sigma : nil
-        guard let se = levelSE(next) ?? lone, se > 0, se <= tuning.explainedStepMaxSE else { return nil }
+        guard let se = levelSE(next) ?? next.fittedSigma ?? lone, se > 0, se <= tuning.explainedStepMaxSE else { return nil }
         // Its windows' σ, where it has any, must leave the tie something to gain, and allow the move.
         let own = first.points.map(\.sigma).filter { $0 > 0 && $0.isFinite }.min() ?? .infinity
         let level = next.level - Double(step)
