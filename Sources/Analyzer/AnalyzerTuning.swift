@@ -147,6 +147,15 @@ struct AnalyzerTuning: Sendable {
     /// peak interpolator's reach (``peakInterpolatorHalfWidth``) and the frame either side it
     /// searches, with margin.
     var refineLags = 72
+    /// A stretch's correlation (``StretchCorrelation``) is searched this many frames either
+    /// side of its best whole lag for the highest lobe, at an eighth of a frame: content near
+    /// Nyquist has lobes 2.2–3 frames apart, and the peak's lies within one of the best whole
+    /// lag; within ``refineLags`` less the interpolator's reach.
+    var stretchPeakReach = 4
+    /// …a lobe being a local maximum with the correlation between it and the first peak
+    /// below this share of that peak: content near Nyquist swings through zero between lobes,
+    /// a broad correlation's ripple does not.
+    var stretchLobeDip = 0.5
     /// A match away from the predicted delay must be better than the predicted one by this
     /// much in normalised correlation (`farJumpMargin` beyond `jumpDistance` frames): a similar
     /// stretch elsewhere in the probe should not pull the track off the true alignment.

@@ -81,7 +81,29 @@ struct StretchCorrelation {
         let sign = polarity ?? (corr[bestK] >= 0 ? 1 : -1)
         let lo = max(0, bestK - refineLags), hi = min(corr.count, bestK + refineLags + 1)
         let local = Array(corr[lo..<hi])
-        let r = SincInterpolator.maximize(around: Double(bestK - lo)) { x in sign * interp.value(at: x, in: local) }
+        let value = { (x: Double) in sign * interp.value(at: x, in: local) }
+        // The best whole lag can sit on a lobe beside the peak's: content near Nyquist (a linear
+        // sweep's 7.4–9.9 kHz at 22.05 kHz, lobes 2.6 frames apart) has its correlation sampled
+        // at whole lags on the peak's skirts, and a 1800-frame sweep's last 450 frames matched a
+        // lobe away, the drop before them read 447 frames long (truth 450). The band-limited
+        // correlation is searched a few frames either side (``AnalyzerTuning/stretchPeakReach``)
+        // for the highest lobe, a local maximum of its own with the correlation falling below
+        // half the first peak's between them (``AnalyzerTuning/stretchLobeDip``), which the
+        // search over a frame either side then refines. (Any higher value counted, a low
+        // stretch's correlation, flat over frames, rose to the reach's edge, and four log
+        // sweeps' first frames read 4 frames off; without the dip, a ripple on speech's broad
+        // correlation behind the low-pass moved a gap's size a frame further from the truth.)
+        var r = SincInterpolator.maximize(around: Double(bestK - lo), value)
+        let reach = AnalyzerTuning.standard.stretchPeakReach * 8
+        let xs = (-reach...reach).map { Double(bestK - lo) + Double($0) / 8 }.filter { $0 >= 0 && $0 <= Double(local.count - 1) }
+        let vs = xs.map(value)
+        let dip = AnalyzerTuning.standard.stretchLobeDip * r.value
+        for i in vs.indices.dropFirst().dropLast() where vs[i] > vs[i - 1] && vs[i] >= vs[i + 1] && vs[i] > r.value && abs(xs[i] - r.position) > 0.5 {
+            let between = vs.indices.filter { (xs[$0] - r.position) * (xs[$0] - xs[i]) < 0 }
+            guard let low = between.map({ vs[$0] }).min(), low < dip else { continue }
+            let lobe = SincInterpolator.maximize(around: xs[i], value)
+            if lobe.value > r.value { r = lobe }
+        }
         let e = refE(bestK)
         (self.rho, best, self.bestRho, self.sign) = (rho, bestK, bestRho, sign)
         position = Double(pLo) + Double(lo) + r.position
