@@ -100,9 +100,12 @@ enum WholeFrameSteps {
     /// edges on the reference's grid, 360 frames apart, with nothing inserted, and tied to that
     /// the latency is the truth's. Made only where the next segment is measured to
     /// ``AnalyzerTuning/explainedStepMaxSE`` (its level's error, the spread of the fit over its
-    /// own frames where it took its level from them, or its one window's σ), the
-    /// tie moves the level by less than ``AnalyzerTuning/explainedStepMaxMove``, and the drift
-    /// keeps whole steps whole (``AnalyzerTuning/wholeFrameDriftFrames``). The level's
+    /// own frames where it took its level from them, or its one window's σ), the first's own
+    /// windows (where it has any) are no better than ``AnalyzerTuning/wholeFrameMinSE`` and
+    /// allow the move within ``AnalyzerTuning/wholeFrameSigmas`` joint errors, the tie moves
+    /// the level by less than ``AnalyzerTuning/explainedStepMaxMove``, the drift keeps whole
+    /// steps whole (``AnalyzerTuning/wholeFrameDriftFrames``), and the capture's segments do
+    /// not step by fractions (``fractionalSteps(_:)``). The level's
     /// uncertainty is the next segment's and the move, in quadrature: the move is what the
     /// first segment's own reading says against the tie.
     static func tiedToExplainedStep(_ segments: [Segment], step: Int?, totalDrift: Double) -> (level: Double, se: Double)? {
