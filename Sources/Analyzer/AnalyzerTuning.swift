@@ -914,7 +914,8 @@ struct AnalyzerTuning: Sendable {
     /// half a frame, past which the step it makes cannot be sized to the frame.
     var refitLaterMinSigma = 0.5
     /// …searched a second time around the first search's best where that lies within this
-    /// of its ±1-frame reach (the search's grid step, 1/8 frame), and moved by at most this
+    /// of its reach (``SincInterpolator/maximizeReach``, a frame; this is the search's grid
+    /// step, 1/8 frame), and moved by at most this
     /// (frames): a window that holds a third of its frames from the other side of a step
     /// reads 1.35 frames off, and its σ says a frame.
     var refitEdgeFrames = 0.125

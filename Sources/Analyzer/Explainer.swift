@@ -264,16 +264,16 @@ struct Explainer {
             guard s.points.allSatisfy({ $0.sigma >= tuning.refitLaterMinSigma }) else { continue }
             let lo = max(0, s.captureStart, refSpan(s).0), hi = min(cap.count, s.captureEnd, refSpan(s).1)
             guard hi - lo >= tuning.middleMinFrames else { continue }
-            let sign: Double = f.gain >= 0 ? 1 : -1
-            var level = stretchLevel(lo, hi, near: s.level, drift: s.drift, sign: sign)
+            guard let fit = stretchFit(lo, hi, drift: s.drift, sign: f.gain >= 0 ? 1 : -1) else { continue }
+            var r = SincInterpolator.maximize(around: s.level) { fit.rho($0) }
             // The search spans a frame either side: a maximum at its edge lies beyond it.
-            if abs(level - s.level) > tuning.refitMaxMove - tuning.refitEdgeFrames {
-                level = stretchLevel(lo, hi, near: level, drift: s.drift, sign: sign)
+            if abs(r.position - s.level) > SincInterpolator.maximizeReach - tuning.refitEdgeFrames {
+                r = SincInterpolator.maximize(around: r.position) { fit.rho($0) }
             }
-            guard abs(level - s.level) <= tuning.refitLaterMaxMove, level != s.level,
-                  let fit = LevelFit(frames: Array(lo..<hi), cap: cap, model: ref, drift: s.drift, polarity: sign, interp: interp) else { continue }
+            let level = r.position
+            guard level.isFinite, abs(level - s.level) <= tuning.refitLaterMaxMove, level != s.level else { continue }
             let p0 = Int(((Double(lo) - level) / (1 + s.drift)).rounded(.up))
-            let sigma = TrackPoint.spread(ref: ref, from: max(0, p0), to: min(ref.count, p0 + hi - lo), rho: fit.rho(level), length: hi - lo)
+            let sigma = TrackPoint.spread(ref: ref, from: max(0, p0), to: min(ref.count, p0 + hi - lo), rho: r.value, length: hi - lo)
             out.append((s.points[0].t, level, sigma))
         }
         return out

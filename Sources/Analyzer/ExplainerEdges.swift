@@ -127,10 +127,17 @@ extension Explainer {
     /// so a stretch longer than ``AnalyzerTuning/levelRefineMaxFrames`` keeps `level`.
     /// `centred`: each side's mean over the stretch removed (the probe's first frames, ``StretchCorrelation``).
     func stretchLevel(_ s0: Int, _ s1: Int, near level: Double, drift: Double, sign: Double, centred: Bool = false) -> Double {
-        guard s1 - s0 <= tuning.levelRefineMaxFrames,
-              let fit = LevelFit(frames: Array(s0..<s1), cap: cap, model: ref, drift: drift, polarity: sign, interp: interp, centred: centred) else { return level }
+        guard let fit = stretchFit(s0, s1, drift: drift, sign: sign, centred: centred) else { return level }
         let r = SincInterpolator.maximize(around: level) { fit.rho($0) }
         return r.position.isFinite ? r.position : level
+    }
+
+    /// The normalised correlation of capture frames `s0..<s1` with the reference, as a function
+    /// of the level (``stretchLevel(_:_:near:drift:sign:centred:)``); nil where the stretch is
+    /// longer than ``AnalyzerTuning/levelRefineMaxFrames`` or silent.
+    func stretchFit(_ s0: Int, _ s1: Int, drift: Double, sign: Double, centred: Bool = false) -> LevelFit? {
+        guard s1 - s0 <= tuning.levelRefineMaxFrames else { return nil }
+        return LevelFit(frames: Array(s0..<s1), cap: cap, model: ref, drift: drift, polarity: sign, interp: interp, centred: centred)
     }
 
     /// The probe's first frames at another delay, before the first tracked segment `a`: a

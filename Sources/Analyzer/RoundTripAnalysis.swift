@@ -293,19 +293,18 @@ struct RoundTripAnalysis {
     /// to judge it by (a segment shorter than a window, fewer than two windows on its level,
     /// or a level that is the whole segment's correlation peak) and was tied to none.
     func latencyUncertainty(_ first: Segment, levelSE tied: Double?, tiedAcross: Segment? = nil, driftUncertainty: Double) -> Double? {
+        let se: Double, windows: [TrackPoint]
         if let tied, let next = tiedAcross {
-            let pts = next.points.filter { $0.sigma > 0 && $0.sigma.isFinite }
-            let w = pts.reduce(0.0) { $0 + 1 / ($1.sigma * $1.sigma) }
-            let centre = w > 0 ? pts.reduce(0.0) { $0 + $1.pc / ($1.sigma * $1.sigma) } / w : 0
-            return max(tuning.latencyUncertaintyFloorSamples, (tied * tied + pow(centre * driftUncertainty, 2)).squareRoot())
+            (se, windows) = (tied, next.points.filter { $0.sigma > 0 && $0.sigma.isFinite })
+        } else {
+            // A window locked a period off is no measure of the level's error: only those the
+            // level is the mean of count.
+            let onLevel = Segmenter.agreeing(first.points, drift: first.drift).filter { $0.sigma > 0 && $0.sigma.isFinite }
+            guard let own = WholeFrameSteps.levelSE(first, over: onLevel) else { return nil }
+            (se, windows) = (tied ?? own, onLevel)
         }
-        // A window locked a period off is no measure of the level's error: only those the
-        // level is the mean of count.
-        let onLevel = Segmenter.agreeing(first.points, drift: first.drift).filter { $0.sigma > 0 && $0.sigma.isFinite }
-        guard let own = WholeFrameSteps.levelSE(first, over: onLevel) else { return nil }
-        let w = onLevel.reduce(0.0) { $0 + 1 / ($1.sigma * $1.sigma) }
-        let centre = onLevel.reduce(0.0) { $0 + $1.pc / ($1.sigma * $1.sigma) } / w
-        let se = tied ?? own
+        let w = windows.reduce(0.0) { $0 + 1 / ($1.sigma * $1.sigma) }
+        let centre = w > 0 ? windows.reduce(0.0) { $0 + $1.pc / ($1.sigma * $1.sigma) } / w : 0
         return max(tuning.latencyUncertaintyFloorSamples, (se * se + pow(centre * driftUncertainty, 2)).squareRoot())
     }
 

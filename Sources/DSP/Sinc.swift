@@ -251,10 +251,14 @@ public struct SincInterpolator: Sendable {
         return acc0 + (acc1 - acc0) * mu
     }
 
-    /// Maximises `f` over [center − 1, center + 1]: a 1/8-sample scan, then golden-section.
+    /// How far either side of its centre ``maximize(around:_:)`` searches (samples).
+    public static let maximizeReach = 1.0
+
+    /// Maximises `f` over [center − 1, center + 1] (``maximizeReach``): a 1/8-sample scan, then golden-section.
     public static func maximize(around center: Double, _ f: (Double) -> Double) -> (position: Double, value: Double) {
         var bestX = center, bestV = f(center)
-        for step in -8...8 where step != 0 {
+        let steps = Int(maximizeReach * 8)
+        for step in -steps...steps where step != 0 {
             let x = center + Double(step) / 8
             let v = f(x)
             if v > bestV { bestV = v; bestX = x }
