@@ -1025,6 +1025,21 @@ struct AnalyzerTuning: Sendable {
     /// late. At 0.3 no other case of `bench corpus`, `bench rooms`, `bench shortrefs` or the
     /// fuzz test changes.
     var heardBeforeCleanMinRho = 0.5
+    /// …and where loud sound after the reference's last sound on its line matches the
+    /// reference at a later delay at this or more
+    /// (``RoundTripAnalysis/heardAfterTheEnd(_:_:level:drift:minRho:)``), for the same reasons:
+    /// a path's ringing after the end (a filter's, a room's diffuse tail) is the reference's
+    /// last frames smeared over many delays, not matched at one.
+    var heardAfterCleanMinRho = 0.5
+    /// …judged only where that sound holds this many cycles of its content or more (twice as
+    /// many sign changes): a resonance's ringing after the end is a fraction of a cycle
+    /// (noise with pauses behind the resonant high-pass near 100 Hz, 128 frames at 48 kHz:
+    /// under one), a smooth shape that some stretch of the reference's low band follows at 0.8
+    /// at any delay. Four cycles hold a match that a shape alone does not make.
+    var heardAfterMinCycles = 4
+    /// A cycle counts where the sound swings past this share of its RMS either side of its
+    /// mean: the floor's own wiggles round a crossing are smaller.
+    var heardAfterSwingOfRMS = 0.5
     /// A replacement is reported from one block on, after at least two blocks walked.
     var leadingMinReplaced = 32
     var leadingMinWalked = 64

@@ -47,12 +47,19 @@ extension RoundTripAnalysis {
     func loudBeforeOnset(_ ref: [Float], _ cap: [Float], level: Double, onset: Int) -> Range<Int>? {
         let s0 = max(0, Int(level.rounded()) + onset), s1 = min(cap.count, Int(level.rounded()) + ref.count)
         let end = min(cap.count, Int((level + Double(onset)).rounded(.down)) - tuning.preProbeGuardFrames)
-        let begin = max(0, end - AnalyzerTuning.searchRadius), blk = tuning.leadingBlock
+        let begin = max(0, end - AnalyzerTuning.searchRadius)
         guard s1 > s0, end - begin >= tuning.preProbeMinFrames else { return nil }
-        let signal = energy(cap[s0..<s1]) / Double(s1 - s0)
+        return loudBlocks(cap, in: begin..<end, signal: energy(cap[s0..<s1]) / Double(s1 - s0))
+    }
+
+    /// The capture's ``AnalyzerTuning/leadingBlock``-frame blocks in `frames` holding at least
+    /// ``AnalyzerTuning/preProbeAmbiguousOfSignal`` of the power `signal`, from the first to
+    /// the last, when they hold ``AnalyzerTuning/preProbeMinFrames``; nil otherwise.
+    func loudBlocks(_ cap: [Float], in frames: Range<Int>, signal: Double) -> Range<Int>? {
+        let blk = tuning.leadingBlock
         var first: Int?, last = 0, loud = 0
-        var b = begin
-        while b + blk <= end {
+        var b = frames.lowerBound
+        while b + blk <= frames.upperBound {
             if energy(cap[b..<(b + blk)]) >= tuning.preProbeAmbiguousOfSignal * signal * Double(blk) {
                 if first == nil { first = b }
                 last = b + blk

@@ -266,6 +266,8 @@ struct RoundTripAnalysis {
             why = anotherDelayReason(other)
         } else if let before = heardBeforeTheOnset(plain, cap, level: line.level, minRho: tuning.heardBeforeCleanMinRho) {
             why = heardBeforeReason(before, level: line.level)
+        } else if let after = heardAfterTheEnd(plain, cap, level: line.level, drift: line.drift, minRho: tuning.heardAfterCleanMinRho) {
+            why = heardAfterReason(after, level: line.level)
         } else { return m }
         var refused = m
         refused.verdict = .noSignal

@@ -690,6 +690,33 @@ struct CorpusTests {
                 "\(c.name): \(EventMatch.describe(m.events))")
     }
 
+    /// A held chord whose partials turn nearly whole cycles in 600 frames: a 600-frame repeat
+    /// halfway leaves every window reading the first delay, and the reference's last 600
+    /// frames are heard after its end on that line, at the later delay. Both read clean
+    /// (``RoundTripAnalysis/heardAfterTheEnd(_:_:level:drift:minRho:)``).
+    @Test("sound after the reference's end on a clean reading's line that matches the reference at a later delay refuses it: music-like 1800-frame repeats at 22.05 kHz, plain and behind the low-pass (they read clean with the 600-frame repeat unseen)",
+          arguments: [Corpus.Path.direct, .lowpass2k])
+    func soundAfterTheEndRefusesClean(path: Corpus.Path) throws {
+        let c = ShortReferences.Case(family: .musicLike, sampleRate: 22050, frames: 1800, path: path, step: .repeatThirdAfterHalf)
+        let (m, b) = try Self.analyzed(c)
+        #expect(b.truth.count == 1)
+        #expect(m.verdict == .noSignal && m.latency == nil, "\(c.name): \(m.verdict) \(EventMatch.describe(m.events))")
+        #expect(m.reason?.contains("after its end") == true, "\(c.name): \(m.reason ?? "no reason")")
+    }
+
+    /// A fraction of a cycle of the resonance after the end matched the reference's low band
+    /// at 0.81 (``AnalyzerTuning/heardAfterMinCycles``).
+    @Test("a resonance's ringing after the reference's end refuses no clean reading: noise with pauses behind the resonant high-pass near 100 Hz stays clean within its uncertainty")
+    func ringingAfterTheEndIsNoRepeat() throws {
+        let ringing = Self.cases { $0.name == "noise-pauses 48k 2.0s d=3666.25 path=resonant-highpass-100" }
+        #expect(ringing.count == 1)
+        for r in ringing {
+            let (rm, _, score) = try Self.run(r)
+            #expect(rm.verdict == .clean && rm.events.isEmpty, "\(r.name): \(rm.verdict) \(rm.reason ?? "")")
+            #expect((score.latencyError ?? .infinity) <= (rm.latencyUncertaintySamples ?? 0), "\(r.name): \(score.latencyError ?? .nan) at ±\(rm.latencyUncertaintySamples ?? .nan)")
+        }
+    }
+
     @Test("mains hum is removed before fitting: no events and within 0.01 samples without damage; a gap under hum found as a gap (multitone, noise, speech, music)")
     func hum() throws {
         let clean = Self.cases { $0.quirk == .hum && $0.damage == .none && $0.family != .pulseTrain }
