@@ -496,6 +496,12 @@ struct AnalyzerTuning: Sendable {
     var weakRunMinStep = 32.0
     /// Neighbouring runs whose levels differ by less than this (frames) are one.
     var sameLevel = 0.5
+    /// A run of one window at either end is dropped where the window just outside it
+    /// contradicts it (``Segmenter/dropContradictedEdgeWindows(_:_:usable:drift:)``) only
+    /// for a step under this (frames): the size of a step a window's bias can fake (a wander's
+    /// tail read 0.93 from the next segment), well under the steps of discontinuities the
+    /// corpus makes (a tracking window's half and more).
+    var loneEdgeStepMax = 2.0
     /// The drift is known once the runs span at least this many windows of reference…
     var driftMinSpanWindows = 4
     /// …and the joint fit replaces the pairwise estimate when within this of it (or when there was none).

@@ -156,6 +156,22 @@ struct AnalyzerFuzzTests {
         #expect(abs(l - d) <= 2 * u && u <= abs(l - d) + 1, "\(l - d) samples off at ±\(u)")
     }
 
+    /// Case 204: a 1.4 s log sweep behind the 2 kHz low-pass under mains hum, at −822 ppm,
+    /// with a 2037-frame gap in its top (9.8 kHz, which the low-pass silences: no capture
+    /// shows it). Its lowest octaves wander ±10 frames at a stated σ of 0.2–0.5; the wander's
+    /// last window that passed the grouping (σ 0.119) stood 0.93 frames from the segment
+    /// after it, and the window before it sided with that segment
+    /// (``Segmenter/dropContradictedEdgeWindows(_:_:usable:drift:)``).
+    @Test("a lone window at the edge of the track, contradicted by the window beside it, is no step: case 204 read a false 1-frame drop where its sweep is at 137 Hz, its latency 0.89 samples late at ±0.12; now no event before its (unheard) gap, the latency 0.11 samples off at ±0.095")
+    func loneEdgeWindowIsNoStep() throws {
+        let c = Self.make(204)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
+        let d = try #require(c.delay), l = try #require(m.latency?.samples), u = try #require(m.latencyUncertaintySamples)
+        #expect(abs(l - d) <= 2 * u && abs(l - d) < 0.25, "\(l - d) samples off at ±\(u)")
+        let gapInPlayedFrames = 3229 + 58797
+        #expect(!m.events.contains { $0.captureSample < gapInPlayedFrames - 1000 }, "\(m.events.map { "\($0.kind)@\($0.captureSample)x\($0.sizeSamples)" })")
+    }
+
     @Test("no trap, every measurement valid against the schema (300 seeded cases), and within the corpus's conditions no latency more than a frame from the truth but the known ones, each stating an uncertainty of at least half its error, and no event on an undamaged capture (28 cases; one read a false replacement until session 29)")
     func fuzz() throws {
         var measurements: [LoopMeasurement] = []
