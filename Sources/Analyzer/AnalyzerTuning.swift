@@ -1138,6 +1138,10 @@ struct AnalyzerTuning: Sendable {
     var burstMergeFrames = 16
     /// A burst's exact extent: its samples beyond 4σ (4² = 16).
     var burstEdgeSigma2 = 16.0
+    /// A burst is predicted through the path's measured response from the model's frames
+    /// under it and this many either side: the interpolator's reach
+    /// (``AnalyzerTuning/interpolatorHalfWidth`` taps a side) and more.
+    var responseBurstMargin = 64
     /// A burst of at least `minReplacementFrames` where the capture holds less than this
     /// fraction of the signal fell silent: a short replacement (gap + drop), placed by the
     /// split within `replacementMargin` frames around it.

@@ -717,6 +717,20 @@ struct CorpusTests {
         }
     }
 
+    /// Speech behind the 2 kHz low-pass at 8 kHz: a plosive 65 frames before the reference's
+    /// end leaves a residual burst that the 33-tap path model does not follow, and which the
+    /// path's measured response makes of the reference
+    /// (``Explainer/heardThroughTheResponse(_:_:_:_:s2:_:)``).
+    @Test("a burst the path's measured response makes of the reference is no click: speech behind the low-pass with an 866-frame gap read a false 1-frame click at capture frame 6611; now the gap alone, exactly")
+    func colouringBurstIsNoClick() throws {
+        let c = ShortReferences.Case(family: .speechLike, sampleRate: 8000, frames: 2600, path: .lowpass2k, step: .gapThirdAfterHalf)
+        let (m, b) = try Self.analyzed(c)
+        #expect(abs((m.latency?.samples ?? .infinity) - b.latency) < 0.05)
+        #expect(EventMatch.mismatch(found: m.events, truth: b.truth, tolerance: ShortReferences.placeFrames(8000), repeatSlack: 0) == nil,
+                "\(c.name): \(EventMatch.describe(m.events))")
+        #expect(!m.events.contains { $0.kind == .click })
+    }
+
     @Test("mains hum is removed before fitting: no events and within 0.01 samples without damage; a gap under hum found as a gap (multitone, noise, speech, music)")
     func hum() throws {
         let clean = Self.cases { $0.quirk == .hum && $0.damage == .none && $0.family != .pulseTrain }
