@@ -156,6 +156,17 @@ struct AnalyzerTuning: Sendable {
     /// below this share of that peak: content near Nyquist swings through zero between lobes,
     /// a broad correlation's ripple does not.
     var stretchLobeDip = 0.5
+    /// The probe's last frames matched after the last segment are refused as ambiguous where
+    /// another lobe of their correlation within this many frames of the peak
+    /// (``StretchCorrelation/rivalRatio``)…
+    var stretchRivalReach = 12
+    /// …reaches this share of the peak's value: a lobe higher than the one the match chose.
+    /// A linear sweep behind the 2 kHz low-pass at 8 kHz holds ~100 frames of 1.8–2.1 kHz
+    /// after a 600-frame gap, lobes 4.2 frames apart: the match chose one two periods early
+    /// (the gap read 601 frames long with a false 9-frame drop) with a lobe 1.03 times as high
+    /// beside it. The grid's other trailing matches have their highest other lobe at 0.93
+    /// of the peak or less (content near Nyquist, lobes 2.2 frames apart).
+    var stretchRivalMax = 1.0
     /// A match away from the predicted delay must be better than the predicted one by this
     /// much in normalised correlation (`farJumpMargin` beyond `jumpDistance` frames): a similar
     /// stretch elsewhere in the probe should not pull the track off the true alignment.

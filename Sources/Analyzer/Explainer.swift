@@ -96,6 +96,9 @@ struct Explainer {
         /// The probe's first frames at another delay than the first segment's, matching the
         /// reference as closely at two (``leadingSegment(_:_:replaced:)``): capture frames.
         var ambiguousLead: Range<Int>?
+        /// The probe's last frames at another delay than the last segment's, whose match has a
+        /// lobe beside it as high (``AnalyzerTuning/stretchRivalMax``): capture frames.
+        var ambiguousTail: Range<Int>?
         /// The first step as explained, in whole frames (+ later): what the events at the
         /// first and second segments' boundary insert less what they drop; nil for one segment.
         var firstStep: Int?
@@ -286,7 +289,7 @@ struct Explainer {
         guard !segments.isEmpty else { return (result, []) }
         absorbStraddlingWindows(&segments)
         var fits = segments.map { fit($0) }
-        let boundaryFrames = explainSteps(&segments, &fits, &result.events, ambiguousLead: &result.ambiguousLead, firstStep: &result.firstStep)
+        let boundaryFrames = explainSteps(&segments, &fits, &result.events, ambiguousLead: &result.ambiguousLead, ambiguousTail: &result.ambiguousTail, firstStep: &result.firstStep)
         refitFirstLevel(&segments, &fits)
         // The first segment starts where the reference starts; the last ends where it ends.
         segments[0].captureStart = max(0, refSpan(segments[0]).0)
@@ -360,7 +363,7 @@ struct Explainer {
     /// Walks the boundaries between consecutive segments, merging those that are no step and
     /// explaining the others as events (appended to `events`). Leaves the explained segments
     /// and their fits, and returns the capture frames where steps begin and end.
-    func explainSteps(_ segments: inout [Segment], _ fits: inout [Fit], _ events: inout [Event], ambiguousLead: inout Range<Int>?, firstStep: inout Int?) -> Set<Int> {
+    func explainSteps(_ segments: inout [Segment], _ fits: inout [Fit], _ events: inout [Event], ambiguousLead: inout Range<Int>?, ambiguousTail: inout Range<Int>?, firstStep: inout Int?) -> Set<Int> {
         let w = AnalyzerTuning.trackingWindow
         // Only where the probe's first frames would otherwise read as replaced, or where sound
         // comes before the probe can have begun: a sweep's narrowband start behind the resonant
@@ -394,7 +397,9 @@ struct Explainer {
                 guard !a.short else { break }
                 let r0 = max(a.points.last!.t, lastBoundary, 0)
                 let r1 = min(cap.count, refSpan(a).1 + 1)
-                guard let tail = middleSegment(a: a, fa: outFits[outFits.count - 1], b: nil, fb: nil, r0: r0, r1: r1) else { break }
+                let found = middleMatch(a: a, fa: outFits[outFits.count - 1], b: nil, fb: nil, r0: r0, r1: r1)
+                ambiguousTail = found.ambiguous
+                guard let tail = found.segment else { break }
                 segments.append(tail)
                 fits.append(fit(tail))
             }

@@ -17,7 +17,9 @@ extension Explainer {
     }
 
     /// ``middleSegment(a:fa:b:fb:r0:r1:)``, or, with `judgeAmbiguity`, the stretch (capture
-    /// frames) whose closest match another one comes as close to (``ambiguousMatch(_:at:)``).
+    /// frames) whose closest match another one comes as close to (``ambiguousMatch(_:at:)``);
+    /// after the last segment (`b` nil), also the stretch whose match has a lobe beside it as
+    /// high (``AnalyzerTuning/stretchRivalMax``).
     /// Judged for the probe's first frames only: between and after segments the search was
     /// kept as it was, since judged there too, a faded log sweep behind the 2 kHz low-pass with
     /// a drop above the cutoff lost the stretch that had it refused, and read clean with its
@@ -95,6 +97,9 @@ extension Explainer {
         // size late.
         guard m.peakRho >= minRho ?? tuning.middleMinRho else { return (nil, nil) }
         guard !judgeAmbiguity || !ambiguousMatch(m.rho, at: m.best) else { return (nil, s0..<s1) }
+        // The probe's last frames, a lobe beside their match higher than it: which lobe is
+        // theirs cannot be told (``AnalyzerTuning/stretchRivalMax``).
+        if b == nil, !judgeAmbiguity, m.rivalRatio >= tuning.stretchRivalMax { return (nil, s0..<s1) }
         let p = m.position   // reference position heard at s0
         let level = stretchLevel(s0, s1, near: Double(s0) - p * (1 + a.drift), drift: a.drift, sign: m.sign, centred: judgeAmbiguity)
         // Not one of the neighbours again.

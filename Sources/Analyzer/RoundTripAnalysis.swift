@@ -434,7 +434,7 @@ struct RoundTripAnalysis {
         // 6. Refuse fragments, and a stretch the segments claim but do not explain.
         let ambiguousShare = Double(points.filter(\.ambiguous).count) / Double(points.count)
         let looseLines = tail ? refusalOfLooseLinesThroughARoom(seg, frames: model.count) : nil
-        if let reason = refusalAsFragments(find, result) ?? refusalAsMisfit(result, referenceFrames: model.count) ?? refusalAsUnexplained(result) ?? refusalOfAnAmbiguousLead(result)
+        if let reason = refusalAsFragments(find, result) ?? refusalAsMisfit(result, referenceFrames: model.count) ?? refusalAsUnexplained(result) ?? refusalOfAnAmbiguousLead(result) ?? refusalOfAnAmbiguousTail(result)
             ?? refusalOfAChainOnAmbiguousWindows(result, ambiguousShare: ambiguousShare) ?? looseLines ?? uncorroboratedTrack(seg, points, totalDrift: totalDrift) {
             m.verdict = .noSignal
             m.latency = nil
@@ -964,6 +964,15 @@ struct RoundTripAnalysis {
         guard let u = result.ambiguousLead else { return nil }
         let fs = Double(reference.sampleRate)
         return String(format: "the probe's first frames (capture frames %d–%d, %.3f–%.3f s) are at another delay than the rest, and match the reference as closely at two delays (a narrowband start, or one too short): the step before the tracker's first window, and so the latency, cannot be told; no latency is reported", u.lowerBound, u.upperBound, Double(u.lowerBound) / fs, Double(u.upperBound) / fs)
+    }
+
+    /// Refuse: the probe's last frames are at another delay than the last segment's, but
+    /// their stretch's correlation has another lobe as high (``Explainer/Result/ambiguousTail``):
+    /// the step before them cannot be sized.
+    func refusalOfAnAmbiguousTail(_ result: Explainer.Result) -> String? {
+        guard let u = result.ambiguousTail else { return nil }
+        let fs = Double(reference.sampleRate)
+        return String(format: "the probe's last frames (capture frames %d–%d, %.3f–%.3f s) are at another delay than the segment before them, and their correlation with the reference peaks as high a lobe away (narrowband content): the step before them cannot be sized; no latency is reported", u.lowerBound, u.upperBound, Double(u.lowerBound) / fs, Double(u.upperBound) / fs)
     }
 
     /// Refuse: an explanation that leaves more residual than signal, built on a weak

@@ -39,6 +39,11 @@ struct StretchCorrelation {
     /// the whole lag's).
     let position: Double
     let peakRho: Double
+    /// The highest other lobe of the band-limited correlation within
+    /// ``AnalyzerTuning/stretchRivalReach`` frames of the peak (a local maximum with the
+    /// correlation between them below ``AnalyzerTuning/stretchLobeDip`` of the peak), over the
+    /// peak's value; 0 where there is none.
+    let rivalRatio: Double
 
     /// nil where the stretch is silent or no lag's reference holds enough energy. `polarity`:
     /// the sign to judge at, or nil for either (the best's). `centred`: each side's own mean
@@ -104,10 +109,27 @@ struct StretchCorrelation {
             let lobe = SincInterpolator.maximize(around: xs[i], value)
             if lobe.value > r.value { r = lobe }
         }
+        rivalRatio = Self.rival(around: r, in: local.count, value, dip: AnalyzerTuning.standard.stretchLobeDip, reach: AnalyzerTuning.standard.stretchRivalReach)
         let e = refE(bestK)
         (self.rho, best, self.bestRho, self.sign) = (rho, bestK, bestRho, sign)
         position = Double(pLo) + Double(lo) + r.position
         // (The interpolated product over the whole lag's energy can pass 1 by a little.)
         peakRho = min(1, max(bestRho, r.value / (e * capE).squareRoot()))
+    }
+
+    /// ``rivalRatio``: over an eighth of a frame's grid within `reach` frames of the peak `r`
+    /// (the local correlation's `count` lags, `value` its band-limited reading).
+    static func rival(around r: (position: Double, value: Double), in count: Int, _ value: (Double) -> Double, dip: Double, reach: Int) -> Double {
+        guard r.value > 0 else { return 0 }
+        let xs = (-8 * reach...8 * reach).map { r.position + Double($0) / 8 }.filter { $0 >= 0 && $0 <= Double(count - 1) }
+        let vs = xs.map(value)
+        guard let centre = xs.indices.min(by: { abs(xs[$0] - r.position) < abs(xs[$1] - r.position) }) else { return 0 }
+        var best = 0.0
+        for i in vs.indices.dropFirst().dropLast() where vs[i] > vs[i - 1] && vs[i] >= vs[i + 1] && abs(xs[i] - r.position) > 0.5 {
+            let between = i < centre ? vs[i...centre] : vs[centre...i]
+            guard let low = between.min(), low < dip * r.value else { continue }
+            best = max(best, vs[i] / r.value)
+        }
+        return best
     }
 }

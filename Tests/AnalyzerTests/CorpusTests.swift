@@ -731,6 +731,22 @@ struct CorpusTests {
         #expect(!m.events.contains { $0.kind == .click })
     }
 
+    /// A linear sweep behind the 2 kHz low-pass at 8 kHz: after a 600-frame gap the path
+    /// leaves ~100 frames of 1.8–2.1 kHz, lobes 4.2 frames apart, and their match chose a lobe
+    /// two periods early beside a higher one (``AnalyzerTuning/stretchRivalMax``).
+    @Test("the probe's last frames matched a lobe away from as high a one are refused: a linear sweep behind the low-pass with a 600-frame gap read it 601 frames long with a false 9-frame drop; the same sweep on the plain path keeps its gap, exactly")
+    func trailingFramesAmbiguousByALobe() throws {
+        let c = ShortReferences.Case(family: .linearSweep, sampleRate: 8000, frames: 1800, path: .lowpass2k, step: .gapThirdAfterHalf)
+        let (m, _) = try Self.analyzed(c)
+        #expect(m.verdict == .noSignal && m.latency == nil, "\(c.name): \(m.verdict) \(EventMatch.describe(m.events))")
+        #expect(m.reason?.contains("last frames") == true, "\(c.name): \(m.reason ?? "no reason")")
+        let plain = ShortReferences.Case(family: .linearSweep, sampleRate: 8000, frames: 1800, step: .gapThirdAfterHalf)
+        let (pm, pb) = try Self.analyzed(plain)
+        #expect(abs((pm.latency?.samples ?? .infinity) - pb.latency) < 0.05)
+        #expect(EventMatch.mismatch(found: pm.events, truth: pb.truth, tolerance: ShortReferences.placeFrames(8000), repeatSlack: 0) == nil,
+                "\(plain.name): \(EventMatch.describe(pm.events))")
+    }
+
     @Test("mains hum is removed before fitting: no events and within 0.01 samples without damage; a gap under hum found as a gap (multitone, noise, speech, music)")
     func hum() throws {
         let clean = Self.cases { $0.quirk == .hum && $0.damage == .none && $0.family != .pulseTrain }
