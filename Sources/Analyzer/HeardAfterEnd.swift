@@ -70,11 +70,7 @@ extension RoundTripAnalysis {
         // Reference positions of the span's first frame: span.lowerBound − delay.
         let pLo = span.lowerBound - Int(level.rounded(.down)) - AnalyzerTuning.searchRadius
         let pHi = span.lowerBound - Int(level.rounded(.up)) - Int(tuning.middleMinDelayFromNeighbour.rounded(.up))
-        guard pHi > pLo, pHi + span.count > 0, pLo < ref.count,
-              let m = StretchCorrelation(ref: ref, cap: cap, stretch: span, positions: pLo...pHi, polarity: nil, interp: interp,
-                                         minReferenceEnergy: tuning.middleMinReferenceEnergy, refineLags: tuning.refineLags, centred: true)
-        else { return nil }
-        return HeardBefore(frames: span, delay: Double(span.lowerBound) - m.position, rho: m.peakRho)
+        return matched(ref, cap, span: span, positions: pLo, pHi)
     }
 
     /// The reason's tail for a sound after the end (``heardAfterTheEnd(_:_:level:drift:minRho:)``).

@@ -12,8 +12,9 @@ import Foundation
 // copy before the later delay's onset unlooked at (the tracked explanation has its own
 // search, `Explainer.leadingSegment`).
 extension RoundTripAnalysis {
-    /// Sound before the reference's onset on the line at `level`, matching the reference at
-    /// another delay: its capture frames, that delay and the match.
+    /// Sound before the reference's onset (or after its end, `HeardAfterEnd.swift`) on the
+    /// line at `level`, matching the reference at another delay: its capture frames, that
+    /// delay and the match.
     struct HeardBefore {
         var frames: Range<Int>
         var delay: Double
@@ -76,11 +77,17 @@ extension RoundTripAnalysis {
     /// ``AnalyzerTuning/middleMinDelayFromNeighbour`` before it: the best normalised
     /// correlation, judged at its interpolated peak, and its delay.
     func matchedEarlier(_ ref: [Float], _ cap: [Float], span: Range<Int>, level: Double) -> HeardBefore? {
-        let len = span.count
         // Reference positions of the span's first frame: span.lowerBound − delay.
         let pLo = span.lowerBound - Int(level.rounded(.up)) + Int(tuning.middleMinDelayFromNeighbour.rounded(.up))
         let pHi = span.lowerBound - Int(level.rounded(.down)) + AnalyzerTuning.searchRadius
-        guard pHi > pLo, pHi + len > 0, pLo < ref.count,
+        return matched(ref, cap, span: span, positions: pLo, pHi)
+    }
+
+    /// Capture frames `span` matched with the reference at start positions `pLo...pHi`
+    /// (centred, either polarity): the best normalised correlation, judged at its interpolated
+    /// peak, and its delay; nil where the range is empty or misses the reference.
+    func matched(_ ref: [Float], _ cap: [Float], span: Range<Int>, positions pLo: Int, _ pHi: Int) -> HeardBefore? {
+        guard pHi > pLo, pHi + span.count > 0, pLo < ref.count,
               let m = StretchCorrelation(ref: ref, cap: cap, stretch: span, positions: pLo...pHi, polarity: nil, interp: interp,
                                          minReferenceEnergy: tuning.middleMinReferenceEnergy, refineLags: tuning.refineLags, centred: true)
         else { return nil }
