@@ -423,16 +423,11 @@ extension Explainer {
     /// before the reference's end, left a residual burst the 33-tap model could not follow
     /// (the band above 2 kHz it kept), and read as a false 1-frame click.
     func heardThroughTheResponse(_ s: Segment, _ f: Fit, _ t0: Int, _ t1: Int, s2: Double, _ path: PathResponse) -> Bool {
-        let h = path.zeroPhaseTaps, reach = h.count / 2, margin = tuning.responseBurstMargin
+        let margin = tuning.responseBurstMargin
         let a = max(0, Int(s.refPosition(atCapture: Double(t0)).rounded(.down)) - margin)
         let b = min(ref.count, Int(s.refPosition(atCapture: Double(t1)).rounded(.up)) + margin)
         guard b > a, t1 > t0, t0 >= 0, t1 <= cap.count else { return false }
-        var z = [Float](repeating: 0, count: b - a)
-        for q in a..<b {
-            var y = 0.0
-            for j in max(0, reach - q)..<min(h.count, ref.count - q + reach) { y += h[j] * Double(ref[q + j - reach]) }
-            z[q - a] = Float(y)
-        }
+        let z = (a..<b).map { Float(path.throughTheResponse(ref, at: $0)) }
         let values = z.withUnsafeBufferPointer { zb in interp.values(at: t0..<t1, in: zb) { s.refPosition(atCapture: Double($0)) - Double(a) } }
         let sign = f.gain < 0 ? -1.0 : 1.0
         return !zip(t0..<t1, values).contains { t, v in

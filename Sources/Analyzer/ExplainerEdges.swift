@@ -89,7 +89,7 @@ extension Explainer {
         let pLo = s0 - dHi, pHi = s0 - dLo   // reference start positions of the stretch
         guard let m = StretchCorrelation(ref: ref, cap: cap, stretch: s0..<s1, positions: pLo...pHi, polarity: fa.gain >= 0 ? 1 : -1,
                                          interp: interp, minReferenceEnergy: tuning.middleMinReferenceEnergy, refineLags: tuning.refineLags,
-                                         centred: judgeAmbiguity)
+                                         centred: judgeAmbiguity, rivalReach: b == nil && !judgeAmbiguity ? tuning.stretchRivalReach : nil)
         else { return (nil, nil) }
         // Judged at the match's own delay, between whole-frame lags: speech-like and
         // multitone references at 8 kHz, their first copy before a repeat at delay 3210.4,

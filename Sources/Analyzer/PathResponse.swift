@@ -88,17 +88,21 @@ struct PathResponse {
     /// sweep's 2.3–4.1 kHz (244 frames at 22.05 kHz), which the 2 kHz low-pass removes, was
     /// heard at 0.14 of what the cut-out predicted through the passband, and read as replaced.
     func heardPowerThroughTheResponse(of ref: [Float], _ span: Range<Int>) -> Double {
-        let h = zeroPhaseTaps, reach = h.count / 2
         var e = 0.0
         for t in span {
-            var y = 0.0
-            for j in 0..<h.count {
-                let i = t + j - reach
-                if i >= 0 && i < ref.count { y += h[j] * Double(ref[i]) }
-            }
+            let y = throughTheResponse(ref, at: t)
             e += y * y
         }
         return e / Double(span.count)
+    }
+
+    /// What the response makes of `ref` at its frame `t` (``zeroPhaseTaps`` centred there,
+    /// nothing beyond its ends).
+    func throughTheResponse(_ ref: [Float], at t: Int) -> Double {
+        let h = zeroPhaseTaps, reach = h.count / 2
+        var y = 0.0
+        for j in max(0, reach - t)..<max(max(0, reach - t), min(h.count, ref.count - t + reach)) { y += h[j] * Double(ref[t + j - reach]) }
+        return y
     }
 
     /// The zero-phase filter whose power response is `gain2` on a frame of `n`: 2·reach + 1

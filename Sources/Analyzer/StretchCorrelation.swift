@@ -39,17 +39,16 @@ struct StretchCorrelation {
     /// the whole lag's).
     let position: Double
     let peakRho: Double
-    /// The highest other lobe of the band-limited correlation within
-    /// ``AnalyzerTuning/stretchRivalReach`` frames of the peak (a local maximum with the
-    /// correlation between them below ``AnalyzerTuning/stretchLobeDip`` of the peak), over the
-    /// peak's value; 0 where there is none.
+    /// The highest other lobe of the band-limited correlation within `rivalReach` frames of
+    /// the peak (``lobes(around:gridCentre:reach:count:_:dip:)``), over the peak's value; 0
+    /// where there is none or none was asked for.
     let rivalRatio: Double
 
     /// nil where the stretch is silent or no lag's reference holds enough energy. `polarity`:
     /// the sign to judge at, or nil for either (the best's). `centred`: each side's own mean
     /// over the stretch removed (see the type's description).
     init?(ref: [Float], cap: [Float], stretch: Range<Int>, positions: ClosedRange<Int>, polarity: Double?,
-          interp: SincInterpolator, minReferenceEnergy: Double, refineLags: Int, centred: Bool = false) {
+          interp: SincInterpolator, minReferenceEnergy: Double, refineLags: Int, centred: Bool = false, rivalReach: Int? = nil) {
         let len = stretch.count, pLo = positions.lowerBound, pHi = positions.upperBound
         var seg = [Float](repeating: 0, count: pHi - pLo + len)
         for q in seg.indices where pLo + q >= 0 && pLo + q < ref.count { seg[q] = ref[pLo + q] }
@@ -99,17 +98,17 @@ struct StretchCorrelation {
         // sweeps' first frames read 4 frames off; without the dip, a ripple on speech's broad
         // correlation behind the low-pass moved a gap's size a frame further from the truth.)
         var r = SincInterpolator.maximize(around: Double(bestK - lo), value)
-        let reach = AnalyzerTuning.standard.stretchPeakReach * 8
-        let xs = (-reach...reach).map { Double(bestK - lo) + Double($0) / 8 }.filter { $0 >= 0 && $0 <= Double(local.count - 1) }
-        let vs = xs.map(value)
-        let dip = AnalyzerTuning.standard.stretchLobeDip * r.value
-        for i in vs.indices.dropFirst().dropLast() where vs[i] > vs[i - 1] && vs[i] >= vs[i + 1] && vs[i] > r.value && abs(xs[i] - r.position) > 0.5 {
-            let between = vs.indices.filter { (xs[$0] - r.position) * (xs[$0] - xs[i]) < 0 }
-            guard let low = between.map({ vs[$0] }).min(), low < dip else { continue }
-            let lobe = SincInterpolator.maximize(around: xs[i], value)
-            if lobe.value > r.value { r = lobe }
+        let tuning = AnalyzerTuning.standard
+        for lobe in Self.lobes(around: r, gridCentre: Double(bestK - lo), reach: tuning.stretchPeakReach, count: local.count, value, dip: tuning.stretchLobeDip)
+        where lobe.value > r.value {
+            let peak = SincInterpolator.maximize(around: lobe.position, value)
+            if peak.value > r.value { r = peak }
         }
-        rivalRatio = Self.rival(around: r, in: local.count, value, dip: AnalyzerTuning.standard.stretchLobeDip, reach: AnalyzerTuning.standard.stretchRivalReach)
+        // The highest other lobe, where asked (the probe's last frames, ``Explainer/stretchMatch``).
+        rivalRatio = rivalReach.map { reach in
+            r.value > 0 ? Self.lobes(around: r, gridCentre: r.position, reach: reach, count: local.count, value, dip: tuning.stretchLobeDip)
+                .map { $0.value / r.value }.max() ?? 0 : 0
+        } ?? 0
         let e = refE(bestK)
         (self.rho, best, self.bestRho, self.sign) = (rho, bestK, bestRho, sign)
         position = Double(pLo) + Double(lo) + r.position
@@ -117,19 +116,20 @@ struct StretchCorrelation {
         peakRho = min(1, max(bestRho, r.value / (e * capE).squareRoot()))
     }
 
-    /// ``rivalRatio``: over an eighth of a frame's grid within `reach` frames of the peak `r`
-    /// (the local correlation's `count` lags, `value` its band-limited reading).
-    static func rival(around r: (position: Double, value: Double), in count: Int, _ value: (Double) -> Double, dip: Double, reach: Int) -> Double {
-        guard r.value > 0 else { return 0 }
-        let xs = (-8 * reach...8 * reach).map { r.position + Double($0) / 8 }.filter { $0 >= 0 && $0 <= Double(count - 1) }
+    /// The lobes of the band-limited correlation `value` beside the peak `r`, on an eighth of a
+    /// frame's grid `reach` frames either side of `gridCentre` (within the local correlation's
+    /// `count` lags): local maxima more than half a frame from the peak with the correlation
+    /// between them and it falling below `dip` of the peak's value.
+    static func lobes(around r: (position: Double, value: Double), gridCentre: Double, reach: Int, count: Int,
+                      _ value: (Double) -> Double, dip: Double) -> [(position: Double, value: Double)] {
+        let xs = (-8 * reach...8 * reach).map { gridCentre + Double($0) / 8 }.filter { $0 >= 0 && $0 <= Double(count - 1) }
         let vs = xs.map(value)
-        guard let centre = xs.indices.min(by: { abs(xs[$0] - r.position) < abs(xs[$1] - r.position) }) else { return 0 }
-        var best = 0.0
+        var out: [(position: Double, value: Double)] = []
         for i in vs.indices.dropFirst().dropLast() where vs[i] > vs[i - 1] && vs[i] >= vs[i + 1] && abs(xs[i] - r.position) > 0.5 {
-            let between = i < centre ? vs[i...centre] : vs[centre...i]
-            guard let low = between.min(), low < dip * r.value else { continue }
-            best = max(best, vs[i] / r.value)
+            let between = vs.indices.filter { (xs[$0] - r.position) * (xs[$0] - xs[i]) < 0 }
+            guard let low = between.map({ vs[$0] }).min(), low < dip * r.value else { continue }
+            out.append((xs[i], vs[i]))
         }
-        return best
+        return out
     }
 }
