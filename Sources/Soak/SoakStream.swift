@@ -333,25 +333,51 @@ public final class SoakStream {
     /// analyzer is surer of a step with a second of context on one side. On a card-model chunk
     /// the one-period analysis invented two 352-frame replacements next to a 2049/2082-frame
     /// stall and sized the stall 5 frames too large; with either neighbour it gave exactly the
-    /// whole capture's (and the model's) events. Nil when no neighbour is at hand.
-    func withContext(_ g: Int, start: Int, w0: Int, w1: Int, missing: Int) -> [(kind: Event.Kind, frame: Int, size: Int)]? {
+    /// whole capture's (and the model's) events. With them, where that analysis first hears the
+    /// probe (``firstHeard(_:origin:probeAt:start:)``). Nil when no neighbour is at hand.
+    func withContext(_ g: Int, start: Double, w0: Int, w1: Int, missing: Int) -> (events: [Found], heard: Int?)? {
         let sep = [Float](repeating: 0, count: P - L)
         let zeros = [Float](repeating: 0, count: pad)
-        let refFrames: [Float], key: [Int], c0: Int, c1: Int
+        let s = Int(start.rounded())
+        let refFrames: [Float], key: [Int], c0: Int, c1: Int, probeAt: Int
         if missing == 0, let ps = prevStart, ps - 2 * pad >= base {
             refFrames = zeros + probes[(g - 1) % probes.count] + sep + probes[g % probes.count] + zeros
             key = [1, (g - 1) % probes.count, g % probes.count]
             c0 = ps - 2 * pad
-            c1 = min(end, start + L + 2 * pad)
-        } else if let ns = nextProbeStart(after: g - firstPeriod, from: start), ns + L + 2 * pad <= end, start - 2 * pad >= base {
+            c1 = min(end, s + L + 2 * pad)
+            probeAt = pad + P
+        } else if let ns = nextProbeStart(after: g - firstPeriod, from: s), ns + L + 2 * pad <= end, s - 2 * pad >= base {
             refFrames = zeros + probes[g % probes.count] + sep + probes[(g + 1) % probes.count] + zeros
             key = [2, g % probes.count, (g + 1) % probes.count]
-            c0 = start - 2 * pad
+            c0 = s - 2 * pad
             c1 = ns + L + 2 * pad
+            probeAt = pad
         } else { return nil }
         guard let m = measured(key, channels: buf.indices.map { Array(slice($0, c0, c1)) }, reference: { refFrames }),
               m.verdict != .noSignal else { return nil }
-        return m.events.map { (kind: $0.kind, frame: c0 + $0.captureSample, size: $0.sizeSamples) }.filter { $0.frame >= w0 && $0.frame < w1 }
+        let events = m.events.map { Found(kind: $0.kind, frame: c0 + $0.captureSample, size: $0.sizeSamples) }.filter { $0.frame >= w0 && $0.frame < w1 }
+        return (events, Self.firstHeard(m, origin: c0, probeAt: probeAt, start: start))
+    }
+
+    /// An event the analyzer found, on stream frames.
+    struct Found { var kind: Event.Kind; var frame: Int; var size: Int }
+
+    /// How far (in frames) a segment's delay may put the probe's first frame from its measured
+    /// start and still be the segment that holds the probe: a frame, far more than the
+    /// analyzer's error (~0.002 frames) and a soak window's drift (0.1 frame at 1000 ppm over
+    /// the 0.1 s separator), and less than the smallest step (``stepThreshold`` rounds to one).
+    static let probeSegmentReach = 1.0
+
+    /// The stream frame from which the analyzer's measurement `m` of a window starting at
+    /// stream frame `origin` matches the probe (its first frame at `probeAt` in the window's
+    /// reference) at the delay that puts that first frame at `start`: the first frame of that
+    /// segment. Nil when no segment does. Where a loss reached into the probe's first frames,
+    /// the probe is heard only from there, and an event the analyzer puts there is the step
+    /// that led into the probe, not one inside it.
+    static func firstHeard(_ m: LoopMeasurement, origin: Int, probeAt: Int, start: Double) -> Int? {
+        let near = (m.segments ?? []).map { (seg: $0, off: abs(Double(origin + probeAt) + $0.delaySamples - start)) }.min { $0.off < $1.off }
+        guard let n = near, n.off <= probeSegmentReach else { return nil }
+        return origin + n.seg.captureStart
     }
 
     /// Where probe number `g` (taken round the probes) starts in `signal`
@@ -416,13 +442,16 @@ public final class SoakStream {
         }
         // The analyzer's events, on stream frames; a period with any is analysed again with a
         // neighbouring period as context, and that analysis' events in this window are kept.
-        var found = m.events.map { (kind: $0.kind, frame: w0 + $0.captureSample, size: $0.sizeSamples) }
-        if !found.isEmpty, let wide = withContext(g, start: Int(start.rounded()), w0: w0, w1: w1, missing: missing) { found = wide }
-        // Events before the probe's start are in the separator: they explain (part of) a latency step.
-        func signed(_ e: (kind: Event.Kind, frame: Int, size: Int)) -> Int {
+        var found = m.events.map { Found(kind: $0.kind, frame: w0 + $0.captureSample, size: $0.sizeSamples) }
+        var heard = Self.firstHeard(m, origin: w0, probeAt: padL, start: start)
+        if !found.isEmpty, let wide = withContext(g, start: start, w0: w0, w1: w1, missing: missing) { (found, heard) = wide }
+        // Events before the probe's start are in the separator: they explain (part of) a latency
+        // step. So are those where the probe is first heard, when a loss took its first frames.
+        let probeFrom = max(start - 0.5, heard.map { Double($0) + 0.5 } ?? -.infinity)
+        func signed(_ e: Found) -> Int {
             switch e.kind { case .gap, .repeat: e.size; case .drop: -e.size; case .click: 0 }
         }
-        let before = found.filter { Double($0.frame) < start - 0.5 }.reduce(0) { $0 + signed($1) }
+        let before = found.filter { Double($0.frame) < probeFrom }.reduce(0) { $0 + signed($1) }
         if let p = predicted {
             let step = latency - (p - Double(missing * P)) - Double(before)
             if abs(step) >= Self.stepThreshold, let pe = prevProbeEnd {
@@ -435,8 +464,15 @@ public final class SoakStream {
         }
         var steps = 0
         for e in found {
-            events.append(SoakEvent(kind: e.kind.rawValue, runFrame: runOffset + e.frame, sampleRate: rate, sizeSamples: e.size, period: g, latencyMS: latencyMS))
-            if Double(e.frame) >= start - 0.5 { steps += signed(e) }
+            var event = SoakEvent(kind: e.kind.rawValue, runFrame: runOffset + e.frame, sampleRate: rate, sizeSamples: e.size, period: g, latencyMS: latencyMS)
+            if Double(e.frame) >= probeFrom {
+                steps += signed(e)
+            } else if Double(e.frame) >= start - 0.5, let pe = prevProbeEnd, missing == 0, pe < e.frame {
+                // Placed where the probe is first heard; it happened anywhere since the last probe's end.
+                event.runFrame = runOffset + pe
+                event.placeUncertaintySamples = e.frame - pe
+            }
+            events.append(event)
         }
         // Analysed early: valid only if the next probe does not start before the window's end
         // plus the guard (it would have cut the window short); else wait for it, as always.

@@ -451,7 +451,11 @@ struct QEMUBackendTests {
     /// period), so the periods' nominal times overstate the span by that much. A stretch the
     /// soak reports as `lost-sync` or `missing-period` (a loaded machine's probe cut up by four
     /// overruns within a period) is one it says it did not hear, and each such report must
-    /// have an overrun traced within a period of it.
+    /// have an overrun traced that could have cut it up or moved it. The report stands where
+    /// the period's probe should have started; the loss comes out 40–60 ms after its overrun;
+    /// so the overrun lies between a period and that round trip before the report (a loss in
+    /// the separator or the probe before moves this probe) and the probe's end after it. (A
+    /// streamed run here reported a `lost-sync` 0.514 s after an overrun, the only one near.)
     @Test(arguments: [true, false])
     func soakOnABrokenTimerCarriesQEMUsTraceAndHearsEveryOverrun(chunked: Bool) throws {
         let dir = TestPaths.temporaryDirectory("qemu-soak-trace")
@@ -489,9 +493,11 @@ struct QEMUBackendTests {
             #expect(report.soak.events.contains { ($0.kind == "drop" || $0.kind == "gap") && $0.timeS >= t - 0.15 && $0.timeS <= t + 0.25 },
                     "overrun at \(t) s not heard (probes located at \(located.map { String(format: "%.3f", $0.start) }) s); events \(report.soak.events.map { "\($0.kind)@\($0.timeS)" })")
         }
-        // A period not heard is one the overruns cut up: never on a capture QEMU traced clean.
+        // A period not heard is one the overruns cut up or moved: never on a capture QEMU traced clean.
+        let roundTrip = 0.1
         for lost in report.soak.events where lost.kind == "lost-sync" || lost.kind == "missing-period" {
-            #expect(overruns.contains { abs($0 - lost.timeS) <= P }, "\(lost.kind) at \(lost.timeS) s with no overrun traced within \(P) s: \(overruns)")
+            #expect(overruns.contains { $0 >= lost.timeS - P - roundTrip && $0 <= lost.timeS + probe },
+                    "\(lost.kind) at \(lost.timeS) s with no overrun traced from \(P + roundTrip) s before it to \(probe) s after: \(overruns)")
         }
         print("soak trace: \(overruns.count) overruns traced, \(heard.count) while the soak listened; \(report.soak.series.count - located.count) of \(report.soak.series.count) periods not located")
     }

@@ -133,6 +133,29 @@ struct SoakStreamTests {
             #expect(stream.held.count <= 6 * 48000 + block, "holds \(stream.held.count) frames")
         }
     }
+
+    /// An HDA overrun as a real QEMU guest makes them (QEMU drops its 2048-frame buffer and
+    /// hands back silence for a while: the guests here lose ~2220 frames with ~1135 of silence
+    /// in their place) at the end of a separator, its loss reaching 138 frames into the next
+    /// probe. A capture shows only the net: the latency falls by 1085 frames somewhere between
+    /// the last probe's end and the 139th frame of the next, where it is heard again. One drop
+    /// of 1085 placed in that stretch, nothing else, and every later period at the new latency.
+    /// (A real guest's capture read this as a drop in the separator, a second drop where the
+    /// probe is first heard and a gap in the next separator putting it back: the analyzer's
+    /// drop at the probe's first frame heard counted once as the step and again inside the
+    /// probe, and the next period was predicted 1085 frames early.)
+    @Test func aLossReachingIntoAProbeIsOneDrop() throws {
+        let c = PeriodicCapture(periods: 10, delay: 2000.5, edits: { p in [.replace(at: 5 * p - 2082, gap: 1135, missing: 2220)] })
+        let loss = try #require(c.truth.first?.captureSample)
+        for block in [4800, 48_000] {
+            let (log, _) = c.analyse(block: block)
+            let mismatch = SoakMatch.mismatch(found: log.events, expected: [Expected(kind: "drop", frame: loss, size: 1085)])
+            #expect(mismatch == nil, "block \(block): \(mismatch ?? "")")
+            let after = log.series.filter { $0.period >= 5 }
+            #expect(after.count == 5 && after.allSatisfy { abs(($0.latencyMS ?? 0) * 48 - (2000.5 - 1085)) < 0.05 },
+                    "block \(block), periods 5–9: \(after.map { $0.latencyMS.map { $0 * 48 } ?? -1 })")
+        }
+    }
 }
 
 @Suite("Soak on the card model")
