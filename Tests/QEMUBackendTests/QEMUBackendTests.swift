@@ -493,6 +493,16 @@ struct QEMUBackendTests {
             #expect(report.soak.events.contains { ($0.kind == "drop" || $0.kind == "gap") && $0.timeS >= t - 0.15 && $0.timeS <= t + 0.25 },
                     "overrun at \(t) s not heard (probes located at \(located.map { String(format: "%.3f", $0.start) }) s); events \(report.soak.events.map { "\($0.kind)@\($0.timeS)" })")
         }
+        // Each loss is heard once. A drop and a gap of the same size (within 2 frames) less than
+        // two periods apart, at different places, is one step counted twice and put back: an
+        // overrun loses ~2220 frames with ~1135 of silence in their place, a net loss, and
+        // never inserts the same number of frames later. (Before `SoakStream.firstHeard`, 8 of
+        // 35 streamed runs here read 13 such pairs, where a loss took a probe's first frames.)
+        let steps = report.soak.events.filter { $0.kind == "drop" || $0.kind == "gap" }
+        for a in steps where a.kind == "drop" {
+            let back = steps.filter { $0.kind == "gap" && abs($0.sizeSamples - a.sizeSamples) <= 2 && abs($0.timeS - a.timeS) > 0.002 && abs($0.timeS - a.timeS) < 2 * P }
+            #expect(back.isEmpty, "a \(a.sizeSamples)-frame drop at \(a.timeS) s put back by a gap at \(back.map(\.timeS)) s: \(report.soak.events.map { "\($0.kind)@\($0.timeS)x\($0.sizeSamples)" })")
+        }
         // A period not heard is one the overruns cut up or moved: never on a capture QEMU traced clean.
         let roundTrip = 0.1
         for lost in report.soak.events where lost.kind == "lost-sync" || lost.kind == "missing-period" {
