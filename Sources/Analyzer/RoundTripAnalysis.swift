@@ -43,11 +43,41 @@ struct RoundTripAnalysis {
     /// stream at 1000 ppm read 9009, and a 20 000-frame one 20 020 (a periodic track's steps
     /// are measured in played frames already, ``periodicStepEvents(_:_:drift:ref:cap:period:)``). A click's size stays
     /// in capture frames: it is the capture's, not the stream's.
-    func inPlayedFrames(_ e: Event, driftPPM d: Double) -> Event {
+    ///
+    /// The explanation sizes a step in whole frames of the reference stretched by the drift,
+    /// where a step of whole played frames is not whole: 480 frames dropped at −1000 ppm are
+    /// 479.52 stretched frames, read as 479 or 480 alike, and 479 came back 479.48 → 479
+    /// (`bench rooms`, noise with pauses through a room). Where the step's two segments give
+    /// its size unrounded (`measured`, ``continuousStep(_:_:)``), the played size taken is the
+    /// whole number next to the rounded one's that lies nearest it once stretched.
+    func inPlayedFrames(_ e: Event, driftPPM d: Double, measured: Double? = nil) -> Event {
         guard e.kind != .click, d.isFinite, d > -1e6 else { return e }
-        let size = (Double(e.sizeSamples) / (1 + d * 1e-6)).rounded()
+        let stretch = 1 + d * 1e-6
+        let played = Double(e.sizeSamples) / stretch
+        var size = played.rounded()
+        if let measured, measured.isFinite {
+            size = [played.rounded(.down), played.rounded(.up)].min { abs($0 * stretch - measured) < abs($1 * stretch - measured) }!
+        }
         guard size.isFinite, size >= 1, size <= Double(Int32.max) else { return e }
         return Event(kind: e.kind, captureSample: e.captureSample, sizeSamples: Int(size), sampleRate: reference.sampleRate)
+    }
+
+    /// A gap's, drop's or repeat's size unrounded, in frames of the reference the segments were
+    /// measured against: how far apart the lines of the two segments it lies between put the
+    /// reference at its frame. Nil unless it is the only such event between two neighbouring
+    /// segments, within a frame of its rounded size, and of its kind's sign (a drop moves the
+    /// reference on, a gap or repeat holds it back).
+    static func continuousStep(_ e: Event, _ all: [Event], _ segments: [Segment]) -> Double? {
+        guard e.kind != .click else { return nil }
+        let t = Double(e.captureSample)
+        for (a, b) in zip(segments, segments.dropFirst()) where a.captureEnd <= e.captureSample + 1 && b.captureStart >= e.captureSample - 1 {
+            let between = all.filter { $0.kind != .click && $0.captureSample >= a.captureEnd - 1 && $0.captureSample <= b.captureStart + 1 }
+            guard between.count == 1 else { return nil }
+            let step = a.refPosition(atCapture: t) - b.refPosition(atCapture: t)   // + where B holds the reference back
+            guard (e.kind == .drop) == (step < 0), abs(abs(step) - Double(e.sizeSamples)) <= 1 else { return nil }
+            return abs(step)
+        }
+        return nil
     }
 
     /// The reference's strongest channel and its samples with the mean removed.
@@ -395,7 +425,9 @@ struct RoundTripAnalysis {
         var result = explainer.explain(segments: &seg.segments, drift: seg.drift)
 
         result.events.sort { ($0.captureSample, $0.kind.rawValue) < ($1.captureSample, $1.kind.rawValue) }
-        m.events = seg.driftKnown ? result.events.map { inPlayedFrames($0, driftPPM: totalDrift * 1e6) } : result.events
+        m.events = seg.driftKnown
+            ? result.events.map { inPlayedFrames($0, driftPPM: totalDrift * 1e6, measured: Self.continuousStep($0, result.events, seg.segments)) }
+            : result.events
         m.crackles = result.events.count
         m.verdict = result.events.isEmpty ? .clean : .crackle
         var tiedSE: Double?

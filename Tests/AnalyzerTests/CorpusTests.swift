@@ -886,6 +886,18 @@ struct CorpusTests {
         }
     }
 
+    /// A step of whole played frames is not whole in the frames of the reference stretched by
+    /// the drift that the explanation sizes it in: 480 frames dropped at −1000 ppm are 479.52.
+    @Test("a drop at 300 or −1000 ppm is sized in played frames exactly: noise with pauses through a room (both rooms) with 480 frames dropped read 479 at −1000 ppm in one, its 479.62 measured frames rounded to 479 before they were turned into 479.48 played ones")
+    func dropUnderDriftIsSizedInPlayedFrames() throws {
+        for (drift, seed) in [(-1000.0, UInt64(3)), (-1000, 7), (300, 3), (300, 7)] {
+            let c = Self.driftingRoom(.noisePauses, driftPPM: drift, damage: .dropHigh, seed: seed)
+            let (m, b, _) = try Self.run(c)
+            #expect(EventMatch.mismatch(found: m.events, truth: b.truth, tolerance: c.sampleRate / 1000, repeatSlack: 0) == nil,
+                    "\(c.name) seed \(seed): \(EventMatch.describe(m.events)) truth \(b.truth)")
+        }
+    }
+
     @Test("through a room whose capture drifts −20 ppm (1.9 frames over 2 s), log sweeps and music (both rooms) and speech read their drift within 0.5 ppm and their latency within 0.05 samples, with no events: the tail was fitted at one delay and the windows tracked against it read the drift shrunk toward none (a log sweep −14.0 ppm at a stated ±0.28 and its latency 0.53 samples off; music 3.0 and 1.4 ppm off, speech 4.3), until the tail was fitted again at the drift the windows read")
     func driftingRoomReadsItsDriftThroughTheTail() throws {
         for (family, seed) in [(Corpus.Family.logSweep, UInt64(3)), (.logSweep, 7), (.musicLike, 3), (.musicLike, 7), (.speechLike, 7)] {
