@@ -364,8 +364,10 @@ public final class SoakStream {
 
     /// How far (in frames) a segment's delay may put the probe's first frame from its measured
     /// start and still be the segment that holds the probe: a frame, far more than the
-    /// analyzer's error (~0.002 frames) and a soak window's drift (0.1 frame at 1000 ppm over
-    /// the 0.1 s separator), and less than the smallest step (``stepThreshold`` rounds to one).
+    /// analyzer's error (~0.002 frames) and than the start's distance from the probe's first
+    /// frame (the latency is read `pad` before the probe on its drifting line: 0.38 frames at
+    /// 200 ppm, past which ``PeriodLocator`` finds no probe), and less than the smallest step
+    /// (``stepThreshold`` rounds to one).
     static let probeSegmentReach = 1.0
 
     /// The stream frame from which the analyzer's measurement `m` of a window starting at
@@ -373,9 +375,14 @@ public final class SoakStream {
     /// reference) at the delay that puts that first frame at `start`: the first frame of that
     /// segment. Nil when no segment does. Where a loss reached into the probe's first frames,
     /// the probe is heard only from there, and an event the analyzer puts there is the step
-    /// that led into the probe, not one inside it.
+    /// that led into the probe, not one inside it. A segment's delay is against the reference
+    /// stretched by the drift the measurement reports, so the probe's first frame lies
+    /// `probeAt` stretched frames into the window (26 frames further at 1000 ppm for a probe
+    /// after a whole period of context; at 100 ppm, 2.6 frames, the plain count missed it).
     static func firstHeard(_ m: LoopMeasurement, origin: Int, probeAt: Int, start: Double) -> Int? {
-        let near = (m.segments ?? []).map { (seg: $0, off: abs(Double(origin + probeAt) + $0.delaySamples - start)) }.min { $0.off < $1.off }
+        let drift = (m.driftPPM ?? 0).isFinite ? (m.driftPPM ?? 0) * 1e-6 : 0
+        let at = Double(origin) + Double(probeAt) * (1 + drift)
+        let near = (m.segments ?? []).map { (seg: $0, off: abs(at + $0.delaySamples - start)) }.min { $0.off < $1.off }
         guard let n = near, n.off <= probeSegmentReach else { return nil }
         return origin + n.seg.captureStart
     }
@@ -424,7 +431,11 @@ public final class SoakStream {
         let reference = { [Float](repeating: 0, count: padL) + self.probes[g % self.probes.count] + [Float](repeating: 0, count: padR) }
         guard let m = measured([0, g % probes.count, padL, padR], channels: buf.indices.map { Array(slice($0, w0, w1)) }, reference: reference),
               m.verdict != .noSignal, let d = m.latency?.samples else { return nil }
-        let start = Double(w0) + d + Double(padL)
+        // The latency is read `pad` before the probe on its drifting line, as the fast path reads
+        // it (``fast(_:expected:)``), also where the window holds less silence before the probe
+        // (`padL` 0: a period after a drop in the separator read it 0.38 frames off at 200 ppm).
+        let eps = (m.driftPPM ?? 0).isFinite ? (m.driftPPM ?? 0) * 1e-6 : 0
+        let start = Double(w0) + d + Double(padL) * (1 + eps) - Double(pad) * eps
         if tight && abs(start - Double(s)) > Double(pad) / 2 { return nil }
         channelUsed = m.capture.channelUsed ?? channelUsed
         let latency = start - Double(k * P)
@@ -446,8 +457,9 @@ public final class SoakStream {
         var heard = Self.firstHeard(m, origin: w0, probeAt: padL, start: start)
         if !found.isEmpty, let wide = withContext(g, start: start, w0: w0, w1: w1, missing: missing) { (found, heard) = wide }
         // Events before the probe's start are in the separator: they explain (part of) a latency
-        // step. So are those where the probe is first heard, when a loss took its first frames.
-        let probeFrom = max(start - 0.5, heard.map { Double($0) + 0.5 } ?? -.infinity)
+        // step. So are those where the probe is first heard, when a loss took its first frames
+        // (the analyzer puts the step at the frame its edge rounds to, within a frame of there).
+        let probeFrom = max(start - 0.5, heard.map { Double($0) + Self.probeSegmentReach + 0.5 } ?? -.infinity)
         func signed(_ e: Found) -> Int {
             switch e.kind { case .gap, .repeat: e.size; case .drop: -e.size; case .click: 0 }
         }

@@ -53,11 +53,12 @@ struct PeriodicCapture {
     let truth: [CaptureSynth.Truth]
     let delay: Double
 
-    init(periods: Int, delay: Double = 1234.37, snrDB: Double? = 30, edits: (Int) -> [CaptureSynth.Edit], clicks: [Int] = []) {
+    init(periods: Int, delay: Double = 1234.37, snrDB: Double? = 30, driftPPM: Double = 0, edits: (Int) -> [CaptureSynth.Edit], clicks: [Int] = []) {
         let p = probe.periodFrames
         reference = PeriodicProbe.frames(probe.probes(), periodFrames: p, start: 0, count: periods * p)
         var s = CaptureSynth(reference: reference, delay: delay)
         s.snrDB = snrDB
+        s.driftPPM = driftPPM
         s.edits = edits(p)
         s.clicks = clicks.map { .init(frame: $0, amplitude: 1.0) }
         let (c, t) = s.make()
@@ -143,17 +144,25 @@ struct SoakStreamTests {
     /// (A real guest's capture read this as a drop in the separator, a second drop where the
     /// probe is first heard and a gap in the next separator putting it back: the analyzer's
     /// drop at the probe's first frame heard counted once as the step and again inside the
-    /// probe, and the next period was predicted 1085 frames early.)
-    @Test func aLossReachingIntoAProbeIsOneDrop() throws {
-        let c = PeriodicCapture(periods: 10, delay: 2000.5, edits: { p in [.replace(at: 5 * p - 2082, gap: 1135, missing: 2220)] })
+    /// probe, and the next period was predicted 1085 frames early.) The same under drift
+    /// within the soak's reach (±200 ppm; at 100 ppm the drop came out three times until the
+    /// probe's first frame was placed on the stretched reference, ``SoakStream/firstHeard``).
+    @Test(arguments: [0.0, 100, -200])
+    func aLossReachingIntoAProbeIsOneDrop(driftPPM: Double) throws {
+        let c = PeriodicCapture(periods: 10, delay: 2000.5, driftPPM: driftPPM, edits: { p in [.replace(at: 5 * p - 2082, gap: 1135, missing: 2220)] })
         let loss = try #require(c.truth.first?.captureSample)
         for block in [4800, 48_000] {
             let (log, _) = c.analyse(block: block)
             let mismatch = SoakMatch.mismatch(found: log.events, expected: [Expected(kind: "drop", frame: loss, size: 1085)])
-            #expect(mismatch == nil, "block \(block): \(mismatch ?? "")")
+            #expect(mismatch == nil, "\(driftPPM) ppm, block \(block): \(mismatch ?? "")")
+            // Period k's probe starts at 2000.5 + k·48000·(1 + ε) in the capture, 1085·(1 + ε)
+            // earlier from period 5 on; its latency is read 1920 frames (`pad`) before it on the
+            // same drifting line (as `SoakFastPathTests` reads it).
             let after = log.series.filter { $0.period >= 5 }
-            #expect(after.count == 5 && after.allSatisfy { abs(($0.latencyMS ?? 0) * 48 - (2000.5 - 1085)) < 0.05 },
-                    "block \(block), periods 5–9: \(after.map { $0.latencyMS.map { $0 * 48 } ?? -1 })")
+            let eps = driftPPM * 1e-6
+            func truth(_ k: Int) -> Double { 2000.5 + (Double(k * 48000) - 1920 - 1085) * (1 + eps) + 1920 - Double(k * 48000) }
+            #expect(after.count == 5 && after.allSatisfy { abs(($0.latencyMS ?? 0) * 48 - truth($0.period)) < 0.05 },
+                    "\(driftPPM) ppm, block \(block), periods 5–9: \(after.map { $0.latencyMS.map { $0 * 48 } ?? -1 })")
         }
     }
 }
