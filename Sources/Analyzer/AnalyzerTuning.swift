@@ -939,6 +939,12 @@ struct AnalyzerTuning: Sendable {
     var refitLaterMaxMove = 2.0
     /// A middle stretch must be at least this long (frames) after trimming.
     var middleMinFrames = 64
+    /// A segment between two others whose reference frames' mean square is below this share of
+    /// the whole reference's (−30 dB) explains silence with silence and is no segment
+    /// (``RoundTripAnalysis/silenceOnSilence(_:_:tuning:)``): the one a real guest's overrun made
+    /// held −57 dB; a segment holding one pulse of a click track, or the quietest stretch of
+    /// speech or music the corpus plays, holds far more.
+    var silentSegmentOfReference = 1e-3
     /// Reference stretches with less than this fraction of the capture's energy are not candidates.
     var middleMinReferenceEnergy = 0.05
     /// The normalised correlation a middle stretch needs: it must be the reference, closely.

@@ -338,7 +338,7 @@ extension RoundTripAnalysis {
         let curved = memorylessCurve(&fit, ref: ref, cap: cap, period: period, polarity: polarity)
             ?? StaticCurve.fit(ref: fit.model, cap: cap, segment: fit.longest, interp: interp)
         if let curved { fit.model = curved }
-        var m = explained(m0, find, fit.points, &fit.seg, model: fit.model, plain: ref, curved: curved != nil, cap: cap, totalDrift: fit.totalDrift)
+        var m = explained(m0, find, fit.points, &fit.seg, model: fit.model, plain: ref, curved: curved != nil, silentSegments: false, cap: cap, totalDrift: fit.totalDrift)
         guard m.verdict != .noSignal else { return .failure(.refused(m.reason ?? "the result was refused")) }
         // The explanation may merge segments it finds no step between (a drop of 983 frames at
         // a 1521-frame period, in silence, merged into the later segment: the latency 983

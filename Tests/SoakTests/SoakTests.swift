@@ -471,3 +471,50 @@ struct SoakBackendFailureTests {
         #expect(r.report.measurement.reason?.contains("stopped early") == true)
     }
 }
+
+/// A real guest's HDA overrun in a soak's analysis window, kept as a fixture
+/// (`Fixtures/guest-overrun-window.flac`): a streamed soak on QEMU 7.2 (HDA, timer-period
+/// 20 ms, 0.5 s periods), the window the soak hands the analyzer when it reads period 4 with
+/// period 3 as context (``SoakStream/withContext``), channel 0, 16-bit as the guest played
+/// it. Its reference is rebuilt here as the soak builds it: 1920 frames of silence, probe 3,
+/// the 4800-frame separator, probe 4, 1920 frames of silence.
+@Suite("Soak: a real guest's overrun")
+struct GuestOverrunWindowTests {
+    static func reference() -> [Float] {
+        let probe = PeriodicProbe(periodSeconds: 0.5, separatorSeconds: 0.1)
+        let pad = [Float](repeating: 0, count: 1920)
+        return pad + probe.probe(3) + [Float](repeating: 0, count: 4800) + probe.probe(4) + pad
+    }
+
+    /// Normalised correlation of `cap[range]` with the reference `lag` frames earlier.
+    static func match(_ cap: [Float], _ ref: [Float], _ range: Range<Int>, lag: Int) -> Double {
+        var xy = 0.0, xx = 0.0, yy = 0.0
+        for i in range where i - lag >= 0 && i - lag < ref.count {
+            let x = Double(cap[i]), y = Double(ref[i - lag])
+            xy += x * y; xx += x * x; yy += y * y
+        }
+        return xy / (xx * yy).squareRoot()
+    }
+
+    /// The truth, from the capture itself: the reference at a delay of 1920 frames up to frame
+    /// 39276, 1134 frames of digital silence, then the reference at 889 frames (each stretch
+    /// matching it at ρ > 0.999 there). So 1031 + 1134 = 2165 frames of the reference were lost
+    /// and 1134 of silence put in their place: one replacement at 39276, a 2165-frame drop and
+    /// a 1134-frame gap. (One tracking window matched the silence and the 550 frames of probe
+    /// 4 after it to the separator's end and probe 4's first chirps, 12 247 frames later, and
+    /// the overrun read as a 12 247-frame gap, a 13 562-frame drop and a 284-frame gap, until
+    /// a segment holding only the reference's silence was no segment:
+    /// ``RoundTripAnalysis/silenceOnSilence(_:_:tuning:)``.)
+    @Test func theOverrunReadsAsOneReplacement() throws {
+        let cap = try SoundFile.read(TestPaths.packageRoot + "/Fixtures/guest-overrun-window.flac").channels[0]
+        let ref = Self.reference()
+        let silence = 39276..<40410
+        #expect(cap[silence].allSatisfy { $0 == 0 } && cap[silence.lowerBound - 1] != 0 && cap[silence.upperBound] != 0)
+        #expect(Self.match(cap, ref, 4000..<39276, lag: 1920) > 0.999)
+        #expect(Self.match(cap, ref, 40410..<47000, lag: 889) > 0.999)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: 48000, mono: ref), capture: AudioBuffer(sampleRate: 48000, mono: cap))
+        #expect(abs((m.latency?.samples ?? .infinity) - 1920) < 0.01, "\(m.latency?.samples ?? .nan)")
+        let events = m.events.map { "\($0.kind.rawValue)@\($0.captureSample)x\($0.sizeSamples)" }.sorted()
+        #expect(events == ["drop@39276x2165", "gap@39276x1134"], "\(events)")
+    }
+}
