@@ -473,7 +473,7 @@ struct SoakBackendFailureTests {
 }
 
 /// A real guest's HDA overrun in a soak's analysis window, kept as a fixture
-/// (`Fixtures/guest-overrun-window.flac`): a streamed soak on QEMU 7.2 (HDA, timer-period
+/// (`Fixtures/guest/hda-overrun-window.flac`): a streamed soak on QEMU 7.2 (HDA, timer-period
 /// 20 ms, 0.5 s periods), the window the soak hands the analyzer when it reads period 4 with
 /// period 3 as context (``SoakStream/withContext``), channel 0, 16-bit as the guest played
 /// it. Its reference is rebuilt here as the soak builds it: 1920 frames of silence, probe 3,
@@ -506,7 +506,7 @@ struct GuestOverrunWindowTests {
     /// a segment holding only the reference's silence was no segment:
     /// ``RoundTripAnalysis/silenceOnSilence(_:_:tuning:)``.)
     @Test func theOverrunReadsAsOneReplacement() throws {
-        let cap = try SoundFile.read(TestPaths.packageRoot + "/Fixtures/guest-overrun-window.flac").channels[0]
+        let cap = try SoundFile.read(TestPaths.packageRoot + "/Fixtures/guest/hda-overrun-window.flac").channels[0]
         let ref = Self.reference()
         let silence = 39276..<40410
         #expect(cap[silence].allSatisfy { $0 == 0 } && cap[silence.lowerBound - 1] != 0 && cap[silence.upperBound] != 0)
