@@ -100,8 +100,9 @@ struct PathResponse {
     /// nothing beyond its ends).
     func throughTheResponse(_ ref: [Float], at t: Int) -> Double {
         let h = zeroPhaseTaps, reach = h.count / 2
+        let lo = max(0, reach - t), hi = min(h.count, ref.count - t + reach)
         var y = 0.0
-        for j in max(0, reach - t)..<max(max(0, reach - t), min(h.count, ref.count - t + reach)) { y += h[j] * Double(ref[t + j - reach]) }
+        if hi > lo { for j in lo..<hi { y += h[j] * Double(ref[t + j - reach]) } }
         return y
     }
 

@@ -414,15 +414,13 @@ struct RoundTripAnalysis {
     /// no such segment is.
     static func silenceOnSilence(_ segments: [Segment], _ model: [Float], tuning: AnalyzerTuning) -> Segment? {
         guard segments.count >= 3, !model.isEmpty else { return nil }
-        let whole = model.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(model.count)
+        let whole = energy(model) / Double(model.count)
         guard whole > 0 else { return nil }
         for s in segments.dropFirst().dropLast() where s.captureEnd > s.captureStart {
             let r0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded()))
             let r1 = min(model.count, Int(s.refPosition(atCapture: Double(s.captureEnd)).rounded()))
             guard r1 > r0 else { continue }
-            var e = 0.0
-            for k in r0..<r1 { e += Double(model[k]) * Double(model[k]) }
-            if e / Double(r1 - r0) < tuning.silentSegmentOfReference * whole { return s }
+            if energy(model[r0..<r1]) / Double(r1 - r0) < tuning.silentSegmentOfReference * whole { return s }
         }
         return nil
     }

@@ -159,13 +159,19 @@ struct Segmenter {
         return (drift, slopes)
     }
 
+    /// How far a window's detrended delay may lie from a run's level and continue it:
+    /// ``AnalyzerTuning/runToleranceSigmas`` of its σ, within the tuning's bounds.
+    func runTolerance(_ pt: TrackPoint) -> Double {
+        max(tuning.runToleranceMin, min(tuning.runToleranceMax, tuning.runToleranceSigmas * pt.sigma))
+    }
+
     /// 2. Runs of consecutive windows at one detrended level, and each run's level.
     func runsOfOneLevel(_ usable: [TrackPoint], drift: Double) -> ([[TrackPoint]], [Double]) {
         var runs: [[TrackPoint]] = []
         var levels: [Double] = []
         for pt in usable {
             let e = pt.d - drift * pt.pc
-            if let lv = levels.last, abs(e - lv) < max(tuning.runToleranceMin, min(tuning.runToleranceMax, tuning.runToleranceSigmas * pt.sigma)) {
+            if let lv = levels.last, abs(e - lv) < runTolerance(pt) {
                 runs[runs.count - 1].append(pt)
                 let tail = runs[runs.count - 1].suffix(tuning.runLevelWindows).map { $0.d - drift * $0.pc }
                 levels[levels.count - 1] = median(tail)
@@ -259,12 +265,11 @@ struct Segmenter {
     /// stated ±0.12.
     func dropContradictedEdgeWindows(_ runs: inout [[TrackPoint]], _ levels: inout [Double], usable: [TrackPoint], drift: Double) {
         let used = Set(usable.map(\.t))
-        func tolerance(_ pt: TrackPoint) -> Double { max(tuning.runToleranceMin, min(tuning.runToleranceMax, tuning.runToleranceSigmas * pt.sigma)) }
         func contradicted(_ k: Int, beside n: Int, outer: (TrackPoint) -> Bool, nearest: ([TrackPoint]) -> TrackPoint?) -> Bool {
             guard runs.count > 1, runs[k].count == 1, abs(levels[k] - levels[n]) < tuning.loneEdgeStepMax,
                   let out = nearest(points.filter(outer)), !used.contains(out.t), !out.ambiguous, out.sigma.isFinite else { return false }
             let e = out.d - drift * out.pc
-            return abs(e - levels[n]) < tolerance(out) && abs(e - levels[k]) >= tolerance(out)
+            return abs(e - levels[n]) < runTolerance(out) && abs(e - levels[k]) >= runTolerance(out)
         }
         if runs.count > 1, let lone = runs.first?.first,
            contradicted(0, beside: 1, outer: { $0.t < lone.t }, nearest: { $0.max { $0.t < $1.t } }) {
@@ -487,7 +492,7 @@ struct Segmenter {
             let after = runs.firstIndex { $0.first!.t > w.t } ?? runs.count
             let candidates = after > 0 && runs[after - 1].last!.t >= w.t ? [after - 1] : [after - 1, after].filter { runs.indices.contains($0) }
             let e = w.d - drift * w.pc
-            let tol = max(tuning.runToleranceMin, min(tuning.runToleranceMax, tuning.runToleranceSigmas * w.sigma))
+            let tol = runTolerance(w)
             let on = candidates.filter { abs(e - levels[$0]) < tol }
             guard on.count == 1 else { continue }
             extended[on[0]].append(w)

@@ -359,6 +359,11 @@ public final class SoakStream {
         return (events, Self.firstHeard(m, origin: c0, probeAt: probeAt, start: start))
     }
 
+    /// The drift a measurement reports, as a fraction (frames per frame); none where it reports none.
+    static func drift(_ m: LoopMeasurement) -> Double {
+        (m.driftPPM ?? 0).isFinite ? (m.driftPPM ?? 0) * 1e-6 : 0
+    }
+
     /// An event the analyzer found, on stream frames.
     struct Found { var kind: Event.Kind; var frame: Int; var size: Int }
 
@@ -380,8 +385,7 @@ public final class SoakStream {
     /// `probeAt` stretched frames into the window (26 frames further at 1000 ppm for a probe
     /// after a whole period of context; at 100 ppm, 2.6 frames, the plain count missed it).
     static func firstHeard(_ m: LoopMeasurement, origin: Int, probeAt: Int, start: Double) -> Int? {
-        let drift = (m.driftPPM ?? 0).isFinite ? (m.driftPPM ?? 0) * 1e-6 : 0
-        let at = Double(origin) + Double(probeAt) * (1 + drift)
+        let at = Double(origin) + Double(probeAt) * (1 + drift(m))
         let near = (m.segments ?? []).map { (seg: $0, off: abs(at + $0.delaySamples - start)) }.min { $0.off < $1.off }
         guard let n = near, n.off <= probeSegmentReach else { return nil }
         return origin + n.seg.captureStart
@@ -434,7 +438,7 @@ public final class SoakStream {
         // The latency is read `pad` before the probe on its drifting line, as the fast path reads
         // it (``fast(_:expected:)``), also where the window holds less silence before the probe
         // (`padL` 0: a period after a drop in the separator read it 0.38 frames off at 200 ppm).
-        let eps = (m.driftPPM ?? 0).isFinite ? (m.driftPPM ?? 0) * 1e-6 : 0
+        let eps = Self.drift(m)
         let start = Double(w0) + d + Double(padL) * (1 + eps) - Double(pad) * eps
         if tight && abs(start - Double(s)) > Double(pad) / 2 { return nil }
         channelUsed = m.capture.channelUsed ?? channelUsed
@@ -495,8 +499,7 @@ public final class SoakStream {
             case .notYetIn(let until): eagerWait = (k, until); return nil
             }
         }
-        let drift = (m.driftPPM ?? 0).isFinite ? (m.driftPPM ?? 0) : 0
-        advance(past: k, start: start, latency: latency, steps: steps, drift: drift * 1e-6)
+        advance(past: k, start: start, latency: latency, steps: steps, drift: eps)
         // (The stream's first period is found by a search, not expected; it is the first lock, not a re-lock.)
         lastClean = (tight || k == 0) && missing == 0 && events.isEmpty
         if fastRefused { fastRefusedInARow = events.isEmpty ? fastRefusedInARow + 1 : 0 }
