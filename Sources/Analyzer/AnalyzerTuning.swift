@@ -802,6 +802,11 @@ struct AnalyzerTuning: Sendable {
     /// Degree of the fitted curve (all powers 1…7, odd and even: symmetric and one-sided
     /// clipping): enough for a tanh driven to 4× full scale to leave a residual ~30 dB down.
     static let staticCurveDegree = 7
+    /// Points on each side of 0 at which the curve's running extreme is taken
+    /// (``StaticCurve/monotonic(_:over:)``): a 7th-degree polynomial turns at most 6 times,
+    /// and between points a step of 1/256 of the span holds its value to far under the
+    /// capture's noise.
+    static let staticCurveEnvelopePoints = 256
     /// The delay at which a curve explains a capture best is searched to this width (frames):
     /// a thousandth of a sample, ten times finer than the 0.01 (``StaticCurve/delayShift``).
     static let curveDelayTolerance = 0.001
@@ -1153,6 +1158,14 @@ struct AnalyzerTuning: Sendable {
     var dropoutEdgeMisfit = 0.3
     /// Flagged stretches this close (frames) are one burst.
     var burstMergeFrames = 16
+    /// A capture's ceiling: its largest (or smallest) value, held by at least this many
+    /// frames (``RoundTripAnalysis/captureCeiling(_:)``). Where the model asks for more there,
+    /// with the same sign, the capture clipped (``Explainer/clippedAtFullScale(_:model:)``):
+    /// white noise whose peaks reach 1.33, on 8-bit PCM, read two false 1-frame clicks where
+    /// its capture held −1.0 and 0.992 for −1.29 and 1.16. A capture that is not clipped
+    /// reaches its extreme once (a float capture's noise at 1.3 dB SNR, past 1.8, read a
+    /// repeat's place as clipping with a bare 0.99 bar).
+    var ceilingMinFrames = 3
     /// A burst's exact extent: its samples beyond 4σ (4² = 16).
     var burstEdgeSigma2 = 16.0
     /// A burst is predicted through the path's measured response from the model's frames

@@ -384,6 +384,10 @@ extension Explainer {
                 }
             }
         }
+        // A burst whose every frame past the bar is the capture clipped at full scale is the
+        // capture's saturation, a memoryless non-linearity, not a click.
+        let past = (first...last).filter { e[$0] * e[$0] > tuning.burstEdgeSigma2 * s2 }
+        if !past.isEmpty, past.allSatisfy({ clippedAtFullScale(lo + $0, model: f.gain * m[$0]) }) { return nil }
         if last - first + 1 > tuning.longBurstFrames {
             // A long burst that is neither silence nor louder than the signal under it
             // is the path's own distortion (a resampler's images), not a transient.
@@ -407,12 +411,38 @@ extension Explainer {
         if lowBandShare(e, around: first...last) < tuning.nyquistMisfitMaxLowShare { return nil }
         // Through a memoryless non-linearity (``curvedPath``), the fitted curve misfits the
         // reference's loudest stretches most: a burst there is the curve's, not a click.
+        // The curve acts on the reference's samples before the delay: a loud sample between
+        // two frames reads, interpolated, well under its own level (white noise's peaks
+        // through tanh clipping, the model at 0.72 of its peak where a sample at 0.85 of
+        // the reference's lay between frames), so the samples under the burst count too.
         if curvedPath, (max(0, first - tuning.curvedPathClickReach)...min(n - 1, last + tuning.curvedPathClickReach))
-            .contains(where: { abs(m[$0]) >= tuning.curvedPathClickFreeOfPeak * r.peak }) { return nil }
+            .contains(where: { abs(m[$0]) >= tuning.curvedPathClickFreeOfPeak * r.peak }) || curvedSampleNear(s, lo + first, lo + last) { return nil }
         // A burst the path's measured response makes of the reference is the path's colouring,
         // which the short model did not follow: a transient's top band behind a steep filter.
         if let p = path(), heardThroughTheResponse(s, f, lo + first, lo + last + 1, s2: s2, p) { return nil }
         return [Event(kind: .click, captureSample: lo + first, sizeSamples: last - first + 1, sampleRate: fs)]
+    }
+
+    /// Whether, through a fitted curve (``curvedPath``), a sample of the model within
+    /// ``AnalyzerTuning/curvedPathClickReach`` frames of capture frames `t0...t1` on segment
+    /// `s`'s line is at ``AnalyzerTuning/curvedPathClickFreeOfPeak`` of the model's peak or more.
+    func curvedSampleNear(_ s: Segment, _ t0: Int, _ t1: Int) -> Bool {
+        guard curvedPath else { return false }
+        let reach = Double(tuning.curvedPathClickReach)
+        let p0 = Int((s.refPosition(atCapture: Double(t0)) - reach).rounded(.down)), p1 = Int((s.refPosition(atCapture: Double(t1)) + reach).rounded(.up))
+        let lo = max(0, p0), hi = min(ref.count - 1, p1)
+        guard lo <= hi else { return false }
+        let peak = ref.reduce(Float(0)) { max($0, abs($1)) }
+        return ref[lo...hi].contains { Double(abs($0)) >= tuning.curvedPathClickFreeOfPeak * Double(peak) }
+    }
+
+    /// Whether capture frame `t` is at the capture's ceiling (``ceiling``) where the model,
+    /// `model`, asks for more with the same sign: the capture clipped there.
+    func clippedAtFullScale(_ t: Int, model: Double) -> Bool {
+        let c = cap[t]
+        if let high = ceiling.high, c == high, model > Double(c) { return true }
+        if let low = ceiling.low, c == low, model < Double(c) { return true }
+        return false
     }
 
     /// Whether the capture over frames `t0..<t1` of segment `s` is what the path's response

@@ -27,6 +27,9 @@ struct Explainer {
     /// The capture's quantisation noise variance (Δ²/4 for a step Δ; 0 when it is not on a
     /// coarse grid): a residual of one step is the format's, not a click.
     var quantizationFloor = 0.0
+    /// The capture's largest and smallest values where it is clipped there
+    /// (``RoundTripAnalysis/captureCeiling(_:)``; nil on a side it is not).
+    var ceiling: (low: Float?, high: Float?) = (nil, nil)
     /// The model holds a fitted memoryless non-linearity (``StaticCurve``): the click scan
     /// leaves the model's loudest stretches to it.
     var curvedPath = false

@@ -107,7 +107,10 @@ extension RoundTripAnalysis {
         guard let first = segments.first else { return nil }
         let w = AnalyzerTuning.trackingWindow, n = model.count
         let b = min(first.captureStart, cap.count), a = max(0, b - 2 * n)
-        guard b - a >= w else { return nil }
+        // The reference must overlap the stretch by a tracking window at some lag: not where
+        // the stretch is shorter than two windows less the reference (a reference shorter than
+        // a window, 807 frames of white noise, trapped here building the lags).
+        guard b - a >= w, b - a - w >= w - n else { return nil }
         let stretch = Array(cap[a..<b])
         // `model` is the reference (unless drift stretched it), the same for every trial of a sweep.
         let corr = Correlation.crossCorrelate(signal: stretch, template: model, lags: (w - n)...(b - a - w), reuse: .template)

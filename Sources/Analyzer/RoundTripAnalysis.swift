@@ -438,6 +438,7 @@ struct RoundTripAnalysis {
         // 4 + 5. Explain steps, scan for clicks.
         var explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)
         explainer.quantizationFloor = options.wholeCapture?.channels[find.channel].quantizationFloor ?? Self.quantizationFloor(capture.channels[find.channel])
+        explainer.ceiling = Self.captureCeiling(cap)
         explainer.curvedPath = curved
         explainer.bare = bare.flatMap { Explainer.BareModel($0, coloured: model) }
         if tail {
@@ -1215,6 +1216,16 @@ extension RoundTripAnalysis {
     /// floor (−60 dB of the peak) and are not looked for.
     static func quantizationFloor(_ x: [Float]) -> Double {
         AnalyzerTuning.coarsePCMBits.first { onGrid(x, bits: $0) }.map(quantizationFloor(bits:)) ?? 0
+    }
+
+    /// `x`'s smallest and largest values, each where at least ``AnalyzerTuning/ceilingMinFrames``
+    /// frames hold it exactly (a clipped capture's flat tops); nil on a side where fewer do.
+    static func captureCeiling(_ x: [Float]) -> (low: Float?, high: Float?) {
+        guard let lo = x.min(), let hi = x.max(), lo < hi else { return (nil, nil) }
+        var (nLo, nHi) = (0, 0)
+        for v in x { if v == lo { nLo += 1 } else if v == hi { nHi += 1 } }
+        let k = AnalyzerTuning.standard.ceilingMinFrames
+        return (nLo >= k ? lo : nil, nHi >= k ? hi : nil)
     }
 
     /// Whether every sample of `x` lies on the grid of `bits`-bit PCM.

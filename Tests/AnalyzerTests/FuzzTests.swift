@@ -141,6 +141,35 @@ struct AnalyzerFuzzTests {
     /// full scale, 2.8 frames off (5 of 37).
     static let knownOffByMoreThanAFrame: Set<Int> = [115, 249]
 
+    /// Seeds beyond the 300 above, tried in session 43 (cases 300–2499, 2200 more): what they
+    /// found wrong is held here case by case, each read as it is on the analyzer of the session.
+    /// Case 459, white noise 807 frames long (under a tracking window) at 8 kHz, its capture
+    /// starting 1561 frames late: the check for a first segment that starts after the capture
+    /// already holds the reference built its correlation's lags backwards and trapped.
+    @Test("a reference shorter than a tracking window, heard late: no trap (fuzz case 459 trapped building a correlation's lags), and its latency within 0.05 samples")
+    func referenceShorterThanAWindow() throws {
+        let c = Self.make(459)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
+        let d = try #require(c.delay), l = try #require(m.latency?.samples)
+        #expect(c.reference.count < 1024 && abs(l - d) < 0.05, "\(l - d) samples off")
+    }
+
+    /// Clipped captures of white noise, whose peaks reach 1.2–1.35 of full scale: on 8-bit
+    /// PCM the capture holds its ceiling (−1.0, 0.992) where the model asks for more (745 read
+    /// 2 false 1-frame clicks, 1094 read 40, 2286 read 9), and through tanh clipping the
+    /// fitted curve's continuation past the values its stretch held, and a loud sample between
+    /// two frames, read as clicks (1919 on 8-bit PCM too, and 2496: 2 each). Undamaged, within
+    /// the corpus's conditions.
+    @Test("a capture clipped at its ceiling, or through a fitted curve at a loud sample, reads no click (fuzz cases 745, 1094, 2286 on 8-bit PCM, 1919 and 2496 through tanh clipping; 2 to 40 false clicks each until session 43)", arguments: [745, 1094, 2286, 1919, 2496])
+    func clippingIsNoClick(_ i: Int) throws {
+        let c = Self.make(i)
+        #expect(c.withinConditions && c.undamaged)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
+        #expect(m.verdict == .clean && m.events.isEmpty, "\(m.verdict) \(EventMatch.describe(m.events))")
+        let d = try #require(c.delay), l = try #require(m.latency?.samples)
+        #expect(abs(l - d) <= max(0.05, 2 * (m.latencyUncertaintySamples ?? 0)), "\(l - d) samples off at ±\(m.latencyUncertaintySamples ?? 0)")
+    }
+
     /// Case 249: music through a room under a pink floor, with a 977-frame gap and a 2963-frame
     /// replacement. The whole-signal correlation holds the room's tail, but a tail fitted at one
     /// delay is refused (its largest tap, at the gap's 979 lags, holds 47 % of it), and no
