@@ -803,7 +803,7 @@ struct AnalyzerTuning: Sendable {
     /// clipping): enough for a tanh driven to 4× full scale to leave a residual ~30 dB down.
     static let staticCurveDegree = 7
     /// Points on each side of 0 at which the curve's running extreme is taken
-    /// (``StaticCurve/monotonic(_:over:)``): a 7th-degree polynomial turns at most 6 times,
+    /// (``StaticCurve/monotonic(_:)``): a 7th-degree polynomial turns at most 6 times,
     /// and between points a step of 1/256 of the span holds its value to far under the
     /// capture's noise.
     static let staticCurveEnvelopePoints = 256

@@ -68,11 +68,9 @@ enum StaticCurve {
         var r = [Double](repeating: 0, count: deg * deg), p = [Double](repeating: 0, count: deg)
         var cc = 0.0
         var pw = [Double](repeating: 0, count: deg)
-        var seen = (low: 0.0, high: 0.0)   // the span of reference values the fit saw
         for (i, t) in (lo..<hi).enumerated() {
             let c = Double(cap[t])
             cc += c * c
-            seen = (min(seen.low, m[i]), max(seen.high, m[i]))
             var x = 1.0
             for k in 0..<deg { x *= m[i]; pw[k] = x }
             for j in 0..<deg {
@@ -90,41 +88,37 @@ enum StaticCurve {
         let resGain = cc - p[0] * p[0] / r[0]
         guard resCurve > 0, resGain > tuning.staticCurveMinImprovement * resCurve else { return nil }
         // Applied to the reference itself, normalised so that its slope at 0 is the gain's,
-        // and made monotonic (``monotonic(_:over:)``).
+        // and made monotonic (``monotonic(_:)``).
         let curve = monotonic({ (x: Double) -> Double in
             var y = 0.0, xk = 1.0
             for k in 0..<deg { xk *= x; y += h[k] * xk }
             return y / h[0]
-        }, over: seen)
+        })
         return ref.map { Float(curve(Double($0 / peak)) * Double(peak)) }
     }
 
     /// `curve` (slope 1 at 0) made what a path's memoryless non-linearity is, non-decreasing:
-    /// its running maximum from 0 up (minimum from 0 down) over `seen`, the span of reference
-    /// values its fit saw, and flat beyond it. A polynomial fitted on a stretch's values bends
-    /// back near their rare loudest ones and anywhere past them: white noise's loudest
-    /// samples (1.5 times the fitted stretch's, or its own loudest once it sat in it) read,
-    /// through tanh clipping, a tenth of the clipped capture there, and a false click at each.
-    static func monotonic(_ curve: @escaping (Double) -> Double, over seen: (low: Double, high: Double)) -> (Double) -> Double {
+    /// its running maximum from 0 up to the reference's peak (1), and its running minimum from
+    /// 0 down to −1. A polynomial fitted on a stretch's values can bend back near its rare
+    /// loudest ones and past them: white noise's loudest samples (1.5 times the fitted
+    /// stretch's, or its own loudest once it sat in it) read, through tanh clipping, a tenth
+    /// of the clipped capture there, and a false click at each. (A reference of a few pulses,
+    /// outside the corpus's conditions, fits the polynomial through four values: the envelope
+    /// takes its overshoot between them, where the bare polynomial had met its own fitted
+    /// pulses exactly, and a fuzz case of four pulses through the clipper reads two false
+    /// clicks it did not before.)
+    static func monotonic(_ curve: @escaping (Double) -> Double) -> (Double) -> Double {
         let k = AnalyzerTuning.staticCurveEnvelopePoints
-        // The running extreme at k + 1 points from 0 to each end of `seen`.
+        // The running extreme at k + 1 points from 0 to ±1.
         func envelope(_ edge: Double, _ pick: (Double, Double) -> Double) -> [Double] {
             var out = [curve(0)]
             for i in 1...k { out.append(pick(out[i - 1], curve(edge * Double(i) / Double(k)))) }
             return out
         }
-        let up = envelope(seen.high, max), down = envelope(seen.low, min)
+        let up = envelope(1, max), down = envelope(-1, min)
         return { x in
-            if x >= 0 {
-                guard seen.high > 0 else { return curve(0) }
-                if x >= seen.high { return up[k] }
-                let i = Int(x / seen.high * Double(k))
-                return max(up[i], curve(x))
-            }
-            guard seen.low < 0 else { return curve(0) }
-            if x <= seen.low { return down[k] }
-            let i = Int(x / seen.low * Double(k))
-            return min(down[i], curve(x))
+            let i = min(k, Int(abs(x) * Double(k)))
+            return x >= 0 ? max(up[i], curve(x)) : min(down[i], curve(x))
         }
     }
 
