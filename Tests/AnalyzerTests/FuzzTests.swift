@@ -16,6 +16,8 @@ struct AnalyzerFuzzTests {
     /// 900 since session 43: seeds 300–899, tried then, read within the assertions below on
     /// the analyzer of the session (seeds up to 2499, tried too, did not: the README's Known limits).
     static let cases = 900
+    /// The cases run in chunks of this many, side by side (the test's arguments: their first cases).
+    static let chunk = 300
 
     struct FuzzCase {
         var reference: [Float]
@@ -203,15 +205,15 @@ struct AnalyzerFuzzTests {
         #expect(!m.events.contains { $0.captureSample < gapInPlayedFrames - 1000 }, "\(m.events.map { "\($0.kind)@\($0.captureSample)x\($0.sizeSamples)" })")
     }
 
-    @Test("no trap, every measurement valid against the schema (900 seeded cases, 300 until session 43), and within the corpus's conditions no latency more than a frame from the truth but the known ones, each stating an uncertainty of at least half its error, and no event on an undamaged capture (97 cases; one read a false replacement until session 29, and case 745, white noise clipped on 8-bit PCM, two false clicks until session 43)")
-    func fuzz() throws {
+    @Test("no trap, every measurement valid against the schema (900 seeded cases, 300 until session 43), and within the corpus's conditions no latency more than a frame from the truth but the known ones, each stating an uncertainty of at least half its error, and no event on an undamaged capture (97 cases; one read a false replacement until session 29, and case 745, white noise clipped on 8-bit PCM, two false clicks until session 43); in chunks of 300 side by side", arguments: [0, 300, 600])
+    func fuzz(from: Int) throws {
         var measurements: [LoopMeasurement] = []
         var refused = 0
         var off: [Int: Double] = [:]
         // LOOPBENCH_FUZZ_DUMP=file: a line per case (verdict, latency error, events), to compare
-        // two versions of the analyzer case by case.
+        // two versions of the analyzer case by case; each chunk writes file.<its first case>.
         var dump: [String] = []
-        for i in 0..<Self.cases {
+        for i in from..<min(Self.cases, from + Self.chunk) {
             let c = Self.make(i)
             do {
                 let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
@@ -236,12 +238,12 @@ struct AnalyzerFuzzTests {
             }
         }
         if let path = ProcessInfo.processInfo.environment["LOOPBENCH_FUZZ_DUMP"] {
-            try (dump.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            try (dump.joined(separator: "\n") + "\n").write(toFile: "\(path).\(from)", atomically: true, encoding: .utf8)
         }
-        #expect(measurements.count >= Self.cases / 2, "only \(measurements.count) measurements, \(refused) refusals")
+        #expect(measurements.count >= Self.chunk / 2, "only \(measurements.count) measurements, \(refused) refusals")
         // Never confidently wrong where it could know: a new case off by more than a frame is a regression.
         #expect(Set(off.keys).isSubset(of: Self.knownOffByMoreThanAFrame), "latencies more than a frame off: \(off.sorted { $0.key < $1.key })")
-        let dir = TestPaths.temporaryDirectory("analyzer-fuzz")
+        let dir = TestPaths.temporaryDirectory("analyzer-fuzz-\(from)")
         let path = dir + "/measurements.json"
         try JSONCoding.encode(measurements).write(to: URL(fileURLWithPath: path))
         let complaint = SchemaCheck.validate(jsonPath: path, schema: "measurement.schema.json", each: "doc")
