@@ -176,6 +176,22 @@ struct AnalyzerFuzzTests {
         #expect(abs(l - d) <= max(0.05, 2 * (m.latencyUncertaintySamples ?? 0)), "\(l - d) samples off at ±\(m.latencyUncertaintySamples ?? 0)")
     }
 
+    /// Latencies whose first segment's windows give the level no standard error went out with
+    /// no uncertainty: speech through a room whose six windows read two levels a frame apart
+    /// (595, 0.86 samples off), one window at 436 ppm (1007, 0.69 off), the probe's first
+    /// frames matched as a stretch before a step (599 and 450, 0.12 and 0.07 off). Each now
+    /// states one, from how far its windows lie from the level or their own spread
+    /// (``RoundTripAnalysis/levelSpread(_:)``), that covers its error within twice itself.
+    @Test("a latency whose windows give its level no standard error states an uncertainty covering its error (fuzz cases 595, 1007, 599, 450: 0.07 to 0.86 samples off with none stated until session 43)", arguments: [595, 1007, 599, 450])
+    func levelWithoutStandardError(_ i: Int) throws {
+        let c = Self.make(i)
+        #expect(c.withinConditions)
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
+        let d = try #require(c.delay), l = try #require(m.latency?.samples)
+        let u = try #require(m.latencyUncertaintySamples, "\(l - d) samples off with no uncertainty")
+        #expect(abs(l - d) <= 2 * u, "\(l - d) samples off at ±\(u)")
+    }
+
     /// Case 249: music through a room under a pink floor, with a 977-frame gap and a 2963-frame
     /// replacement. The whole-signal correlation holds the room's tail, but a tail fitted at one
     /// delay is refused (its largest tap, at the gap's 979 lags, holds 47 % of it), and no
