@@ -27,9 +27,6 @@ struct Explainer {
     /// The capture's quantisation noise variance (Δ²/4 for a step Δ; 0 when it is not on a
     /// coarse grid): a residual of one step is the format's, not a click.
     var quantizationFloor = 0.0
-    /// The capture's largest and smallest values where it is clipped there
-    /// (``RoundTripAnalysis/captureCeiling(_:)``; nil on a side it is not).
-    var ceiling: (low: Float?, high: Float?) = (nil, nil)
     /// The model holds a fitted memoryless non-linearity (``StaticCurve``): the click scan
     /// leaves the model's loudest stretches to it.
     var curvedPath = false
@@ -74,6 +71,18 @@ struct Explainer {
         var quietest: Double?
         /// ``referenceOnset()``.
         var onset: Int?
+        /// ``ceiling``.
+        var ceiling: (low: Float?, high: Float?)?
+    }
+
+    /// The capture's largest and smallest values where it is clipped there
+    /// (``RoundTripAnalysis/captureCeiling(_:)``; nil on a side it is not), found when a burst
+    /// first asks: a clean capture never does.
+    var ceiling: (low: Float?, high: Float?) {
+        if let known = memo.ceiling { return known }
+        let found = RoundTripAnalysis.captureCeiling(cap)
+        memo.ceiling = found
+        return found
     }
 
     /// Templates kept by segment alignment (level and drift, bit for bit): the explainer asks

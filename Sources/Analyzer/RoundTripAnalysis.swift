@@ -465,7 +465,6 @@ struct RoundTripAnalysis {
         // 4 + 5. Explain steps, scan for clicks.
         var explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)
         explainer.quantizationFloor = options.wholeCapture?.channels[find.channel].quantizationFloor ?? Self.quantizationFloor(capture.channels[find.channel])
-        explainer.ceiling = Self.captureCeiling(cap)
         explainer.curvedPath = curved
         explainer.bare = bare.flatMap { Explainer.BareModel($0, coloured: model) }
         if tail {
