@@ -432,8 +432,8 @@ extension Explainer {
         let p0 = Int((s.refPosition(atCapture: Double(t0)) - reach).rounded(.down)), p1 = Int((s.refPosition(atCapture: Double(t1)) + reach).rounded(.up))
         let lo = max(0, p0), hi = min(ref.count - 1, p1)
         guard lo <= hi else { return false }
-        let peak = ref.reduce(Float(0)) { max($0, abs($1)) }
-        return ref[lo...hi].contains { Double(abs($0)) >= tuning.curvedPathClickFreeOfPeak * Double(peak) }
+        let bar = tuning.curvedPathClickFreeOfPeak * Double(modelPeak)
+        return ref[lo...hi].contains { Double(abs($0)) >= bar }
     }
 
     /// Whether capture frame `t` is at the capture's ceiling (``ceiling``) where the model,

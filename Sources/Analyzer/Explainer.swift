@@ -73,6 +73,16 @@ struct Explainer {
         var onset: Int?
         /// ``ceiling``.
         var ceiling: (low: Float?, high: Float?)?
+        /// ``modelPeak``.
+        var modelPeak: Float?
+    }
+
+    /// The model's largest magnitude, found when first asked for (``curvedSampleNear(_:_:_:)``).
+    var modelPeak: Float {
+        if let known = memo.modelPeak { return known }
+        let found = ref.reduce(Float(0)) { max($0, abs($1)) }
+        memo.modelPeak = found
+        return found
     }
 
     /// The capture's largest and smallest values where it is clipped there

@@ -16,7 +16,7 @@ struct AnalyzerFuzzTests {
     /// 900 since session 43: seeds 300–899, tried then, read within the assertions below on
     /// the analyzer of the session (seeds up to 2499, tried too, did not: the README's Known limits).
     static let cases = 900
-    /// The cases run in chunks of this many, side by side (the test's arguments: their first cases).
+    /// The cases run in chunks of this many, side by side (the test's arguments are their first cases).
     static let chunk = 300
 
     struct FuzzCase {
@@ -223,7 +223,7 @@ struct AnalyzerFuzzTests {
         #expect(!m.events.contains { $0.captureSample < gapInPlayedFrames - 1000 }, "\(m.events.map { "\($0.kind)@\($0.captureSample)x\($0.sizeSamples)" })")
     }
 
-    @Test("no trap, every measurement valid against the schema (900 seeded cases, 300 until session 43), and within the corpus's conditions no latency more than a frame from the truth but the known ones, each stating an uncertainty of at least half its error, and no event on an undamaged capture (97 cases; one read a false replacement until session 29, and case 745, white noise clipped on 8-bit PCM, two false clicks until session 43); in chunks of 300 side by side", arguments: [0, 300, 600])
+    @Test("no trap, every measurement valid against the schema (900 seeded cases, 300 until session 43), and within the corpus's conditions no latency more than a frame from the truth but the known ones, each stating an uncertainty of at least half its error, and no event on an undamaged capture (97 cases; one read a false replacement until session 29, and case 745, white noise clipped on 8-bit PCM, two false clicks until session 43); in chunks of 300 side by side", arguments: Array(stride(from: 0, to: AnalyzerFuzzTests.cases, by: AnalyzerFuzzTests.chunk)))
     func fuzz(from: Int) throws {
         var measurements: [LoopMeasurement] = []
         var refused = 0
