@@ -553,6 +553,13 @@ struct AnalyzerTuning: Sendable {
     var residualCorrelationMinPairs = 8
     /// …with their correlation taken as at most this (a factor of at most √19 ≈ 4.4).
     var residualCorrelationMax = 0.9
+    /// A median absolute deviation times this is a normal distribution's standard deviation
+    /// (1 / Φ⁻¹(3/4)).
+    var madToSigma = 1.4826
+    /// A segment's windows' scatter is taken from their median distance from its level
+    /// (``WholeFrameSteps/robustScatter(_:)``) only over at least this many windows: the
+    /// median of fewer says little about a spread (its own error is about a third of it at 8).
+    var robustScatterMinWindows = 8
     /// A window takes part in its run's level when within max(`levelOutlierMin`, `levelOutlierSigmas`·σ) of the run's median.
     var levelOutlierMin = 0.05
     var levelOutlierSigmas = 3.0

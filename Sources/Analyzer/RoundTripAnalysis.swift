@@ -332,7 +332,7 @@ struct RoundTripAnalysis {
             // A window locked a period off is no measure of the level's error: only those the
             // level is the mean of count.
             let onLevel = Segmenter.agreeing(first.points, drift: first.drift).filter { $0.sigma > 0 && $0.sigma.isFinite }
-            if let own = WholeFrameSteps.levelSE(first, over: onLevel) {
+            if let own = WholeFrameSteps.levelSE(first, over: onLevel, scatterAtLeast: WholeFrameSteps.robustScatter(first) ?? 1) {
                 (se, windows) = (tied ?? own, onLevel)
             } else {
                 // No standard error: the level is known no better than its windows agree.
