@@ -1163,6 +1163,22 @@ struct AnalyzerTuning: Sendable {
     /// clear of the run on either side: the model explains what leads into the silence and
     /// out of it (noise at 10 dB SNR leaves 0.1).
     var dropoutEdgeMisfit = 0.3
+    /// Where no block fell silent at the segment's fitted gain, the blocks are judged again at
+    /// their median gain (``Explainer/medianBlockGain(_:over:)``) only when that is more than
+    /// this many times the fitted one: a dropout of a fifth of the segment's energy or more.
+    /// Where the two agree the first judgement stands, and the second would cost a residual
+    /// over the whole segment. White noise with 41 % of its frames replaced by silence (fuzz
+    /// case 2285) fitted 0.49 for 1.0: a heard block's residual was then 1.08 of the model's,
+    /// over ``dropoutEdgeMisfit``, no block beside the silence was explained, and it read clean.
+    var dropoutGainPull = 1.25
+    /// Blocks where the capture fell silent under the probe have the capture's own power for
+    /// their noise (``Explainer/localNoise(_:_:heard:)``) only in runs of at least this many
+    /// (1024 frames): a lone one is as often a single pulse replaced, whose interpolated
+    /// tails, against the capture's silence, read as 95 frames replaced beside its 2.
+    var silentRunBlocks = 2
+    /// Blocks whose model holds less than this share of the loudest block's power have no
+    /// gain of their own worth counting (a pulse train's silence between pulses).
+    var blockGainMinShare = 0.1
     /// Flagged stretches this close (frames) are one burst.
     var burstMergeFrames = 16
     /// A capture's ceiling: its largest (or smallest) value, held by at least this many

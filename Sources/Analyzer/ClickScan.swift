@@ -37,12 +37,26 @@ extension Explainer {
             if measured == nil { measured = PathResponse(ref: self.ref, cap: self.cap, segment: s) }
             return measured ?? nil
         }
-        let heard = heardBlocks(s, r, path: path)
+        var heard = heardBlocks(s, r, path: path)
+        // A dropout long enough pulls the segment's gain down so far that no block is
+        // explained either side of it: the blocks are judged again at their median gain
+        // (``medianBlockGain(_:over:)``), and where some fell silent the gain is the median
+        // over the others. (A least-squares gain over them counts the blocks half in the
+        // dropout: 0.87 for 1.0 in fuzz case 2285, against which the dropout read as two
+        // replacements 128 frames apart.)
+        var medianGain: Double?
+        let blocks = (r.n + tuning.noiseBlock - 1) / tuning.noiseBlock
+        if heard.count == blocks, f.gain > 0, let g = medianBlockGain(r), g > tuning.dropoutGainPull * f.gain {
+            var atMedian = f
+            atMedian.gain = g
+            let h = heardBlocks(s, residual(s, atMedian, lo, hi), path: path)
+            if h.count < blocks { (heard, medianGain) = (h, medianBlockGain(r, over: h)) }
+        }
         // The segment's gain, fitted over all of it, is pulled down by a long dropout (by the
         // share of the probe's energy it silenced: 19 % for 9000 frames of a second of white
         // noise, leaving a residual of −10 dB everywhere else, too loud for the dropout to
         // stand 10× above): fitted again over the blocks that were heard.
-        if let g = gain(over: heard, r), f.gain != 0, g != f.gain {
+        if let g = medianGain ?? gain(over: heard, r), f.gain != 0, g != f.gain {
             let k = g / f.gain
             (f.gain, f.signalPower, f.peak) = (g, f.signalPower * k * k, f.peak * abs(k))
             r = residual(s, f, lo, hi)
@@ -54,9 +68,11 @@ extension Explainer {
         var excluded = 0.0
         for (b0, b1) in mergeIntoBursts(flagStretches(r, sig2)) {
             for i in b0..<b1 { excluded += r.e[i] * r.e[i] }
-            if let white, !white.contains(where: { $0.0 < b1 && $0.1 > b0 }) { continue }
-            if let events = classifyBurst(b0, b1, r, s, f, sig2, path: path) { scan.events += events }
+            let silent = fellSilent(b0, b1, heard: heard)
+            let ev = classifyBurst(b0, b1, r, s, f, sig2, path: path, margin: silent ? tuning.noiseBlock : tuning.replacementMargin)
+            if let events = ev { scan.events += events }
         }
+        scan.events = Self.withoutNestedReplacements(scan.events)
         var se = 0.0
         for i in 0..<r.n { se += f.gain * f.gain * r.m[i] * r.m[i] }
         scan.signalEnergy = se
@@ -157,9 +173,14 @@ extension Explainer {
         let n = r.n, e = r.e, m = r.m
         let block = tuning.noiseBlock
         let nb = (n + block - 1) / block
-        var bvar = [Double](repeating: 0, count: nb), bmean = bvar, tpow = bvar
+        var bvar = [Double](repeating: 0, count: nb), bmean = bvar, tpow = bvar, cpow = bvar
+        let silenced = Set(0..<nb).subtracting(heard)
+        let silentRun = silenced.filter { b in
+            (b - tuning.silentRunBlocks + 1...b).contains { a in (a..<a + tuning.silentRunBlocks).allSatisfy(silenced.contains) }
+        }
         for b in 0..<nb {
             let a = b * block, z = min(n, a + block)
+            cpow[b] = (r.pcap[z] - r.pcap[a]) / Double(max(1, z - a))
             let sq = (a..<z).map { e[$0] * e[$0] }
             bvar[b] = median(sq) / tuning.medianOfSquaredNormal
             bmean[b] = sq.reduce(0, +) / Double(max(1, sq.count))
@@ -173,6 +194,21 @@ extension Explainer {
         var sig2 = [Double](repeating: 0, count: nb)
         let k = tuning.noiseNeighbourBlocks
         for b in 0..<nb {
+            // In a run of blocks where the capture fell silent under the probe (not heard)
+            // the noise is what the capture holds there: its neighbours' residual is the
+            // model's misfit, which grows with a signal the capture no longer holds. Through
+            // a path the model fits only to 10–15 % (tanh clipping), or against a gain a long
+            // dropout pulled down, no dropout stood 10× over that
+            // (``AnalyzerTuning/dropoutProbeNoiseMultiple``): white noise clipped with 2134
+            // frames replaced by silence (fuzz case 2409) read clean there, pink noise with
+            // 2498 (1727) two pieces of it. Not in a lone such block
+            // (``AnalyzerTuning/silentRunBlocks``): a pulse train's pulse replaced by silence
+            // leaves one, and the interpolated pulse's tails read, against the capture's
+            // silence, as 95 frames replaced beside its 2.
+            if silentRun.contains(b) {
+                sig2[b] = max(cpow[b], floor2, quantizationFloor)
+                continue
+            }
             // The larger of a median-based and a mean-based estimate: the first resists the
             // bursts being looked for, the second does not underestimate heavy-tailed residuals.
             let nbh = neighbourhood(of: b, among: heard, k: k).map { Array($0) } ?? Array(max(0, b - k)...min(nb - 1, b + k))
@@ -243,6 +279,61 @@ extension Explainer {
             }
         }
         return sxx > 0 ? sxy / sxx : nil
+    }
+
+    /// `events` without the replacements (a gap and a drop at one frame) that lie within
+    /// another or repeat one. Where the capture fell silent over whole blocks, a burst's
+    /// replacement is sought a block either side of it (``classifyBurst``), and two bursts
+    /// in one silence each find it, or one finds part of what the other finds whole (the
+    /// 837 frames white noise lost to silence at 16152 in fuzz case 2409, found whole and
+    /// again as 244 of them; white noise's 867 in case 2075 twice; speech's 2119 in case
+    /// 592 as 2142 and 701 from one frame).
+    static func withoutNestedReplacements(_ events: [Event]) -> [Event] {
+        let gaps = events.filter { g in g.kind == .gap && events.contains { $0.kind == .drop && $0.captureSample == g.captureSample && $0.sizeSamples == g.sizeSamples } }
+        func nested(_ g: Event) -> Bool {
+            gaps.contains { o in
+                (o.captureSample, o.sizeSamples) != (g.captureSample, g.sizeSamples) && o.captureSample <= g.captureSample
+                    && g.captureSample + g.sizeSamples <= o.captureSample + o.sizeSamples
+            }
+        }
+        let dropped = Set(gaps.filter(nested).map { [$0.captureSample, $0.sizeSamples] })
+        var seen = Set<[Int]>()
+        return events.filter { e in
+            guard e.kind == .gap || e.kind == .drop else { return true }
+            // The same replacement found from two bursts is one.
+            return !dropped.contains([e.captureSample, e.sizeSamples]) && seen.insert([e.kind == .gap ? 0 : 1, e.captureSample, e.sizeSamples]).inserted
+        }
+    }
+
+    /// Whether residual frames `b0..<b1` reach into a block where the capture fell silent
+    /// under the probe (not among `heard`, ``heardBlocks(_:_:path:)``). There the residual
+    /// is the probe itself, as coloured as the probe: the whitened residual's test, which
+    /// keeps a coloured noise floor's slow swings from reading as clicks, is no test of it.
+    func fellSilent(_ b0: Int, _ b1: Int, heard: [Int]) -> Bool {
+        let block = tuning.noiseBlock
+        return (b0 / block...(b1 - 1) / block).contains { !heard.contains($0) }
+    }
+
+    /// The median of the blocks' own least-squares gains (``AnalyzerTuning/noiseBlock``
+    /// frames of residual `r`; only blocks `over` where given), over the blocks whose model
+    /// holds at least ``AnalyzerTuning/blockGainMinShare`` of the loudest block's power; nil
+    /// where fewer than three do. A dropout moves it only once it fills half of those blocks.
+    func medianBlockGain(_ r: Residual, over chosen: [Int]? = nil) -> Double? {
+        let block = tuning.noiseBlock, blocks = (r.n + block - 1) / block
+        let spans = (0..<blocks).map { ($0 * block, min(r.n, ($0 + 1) * block)) }
+        let model = spans.map { r.pmod[$0.1] - r.pmod[$0.0] }
+        guard let loudest = model.max(), loudest > 0 else { return nil }
+        var gains: [Double] = []
+        for b in chosen ?? Array(0..<blocks) where model[b] >= tuning.blockGainMinShare * loudest {
+            let (a, z) = spans[b]
+            var sxy = 0.0, sxx = 0.0
+            for i in a..<z {
+                sxy += Double(cap[r.lo + i]) * r.m[i]
+                sxx += r.m[i] * r.m[i]
+            }
+            if sxx > 0 { gains.append(sxy / sxx) }
+        }
+        return gains.count >= 3 ? median(gains) : nil
     }
 
     /// The blocks of `heard` (sorted) within k of block `b` on either side, counting heard
@@ -347,7 +438,12 @@ extension Explainer {
     /// 44.1 kHz passes the probe's sweeps at 19 kHz at 0.42 of their amplitude, 0.18 of the
     /// model's power where the gain is fitted over the whole band, and a guest with a small
     /// ring read such stretches as replacements of 313–364 frames.
-    func classifyBurst(_ b0: Int, _ b1: Int, _ r: Residual, _ s: Segment, _ f: Fit, _ sig2: [Double], path: () -> PathResponse?) -> [Event]? {
+    /// `margin`: how far either side of the burst a replacement's edges are sought
+    /// (``AnalyzerTuning/replacementMargin``; a block, ``AnalyzerTuning/noiseBlock``, for a
+    /// burst where the capture fell silent over whole blocks: the blocks at its edges are
+    /// heard in part, their noise is the model's misfit, and the burst stops where they
+    /// begin, up to a block short of the silence at each end).
+    func classifyBurst(_ b0: Int, _ b1: Int, _ r: Residual, _ s: Segment, _ f: Fit, _ sig2: [Double], path: () -> PathResponse?, margin: Int) -> [Event]? {
         let n = r.n, e = r.e, m = r.m, lo = r.lo
         // Exact extent: the samples beyond 4σ inside the burst.
         let s2 = sig2[min(sig2.count - 1, ((b0 + b1) / 2) / tuning.noiseBlock)]
@@ -368,7 +464,7 @@ extension Explainer {
            silentAgainstThePath(s, lo + first, lo + last + 1, captured: ce, share: tuning.replacementCaptureOfSignal, path(),
                                 playedAtLeast: tuning.replacementMinSignalOfMean) {
             // The capture fell silent where the signal should be: audio replaced by silence.
-            let r0 = max(0, first - tuning.replacementMargin), r1 = min(n, last + tuning.replacementMargin + 1)
+            let r0 = max(0, first - margin), r1 = min(n, last + margin + 1)
             var ca = [Double](), cf = [Double]()
             for i in r0..<r1 {
                 ca.append(e[i] * e[i])

@@ -32,6 +32,8 @@ struct AnalyzerFuzzTests {
         var withinConditions = false
         /// Rendered without damage (no edit; neither truncated nor unrelated): any event is invented.
         var undamaged = false
+        /// The edits as the capture holds them (``Corpus/render``), for a damaged capture.
+        var truth: [CaptureSynth.Truth] = []
     }
 
     static func reference(_ rng: inout SeededRandom, rate: Int) -> ([Float], String) {
@@ -123,7 +125,8 @@ struct AnalyzerFuzzTests {
             let r = Corpus.render(reference: ref, edits: damage, path: path, quirk: quirk, delay: delay, driftPPM: drift,
                                   snrDB: snr, sampleRate: rate, seed: rng.next(), tail: Int(rng.next() % 6000))
             return FuzzCase(reference: ref, capture: r.capture, rate: rate, label: label + ", edits \(damage)",
-                            delay: observableDelay(delay, reference: ref, edits: damage, driftPPM: drift), withinConditions: within, undamaged: damage.isEmpty)
+                            delay: observableDelay(delay, reference: ref, edits: damage, driftPPM: drift), withinConditions: within, undamaged: damage.isEmpty,
+                            truth: r.truth)
         }
     }
 
@@ -208,6 +211,31 @@ struct AnalyzerFuzzTests {
         let d = try #require(c.delay), l = try #require(m.latency?.samples)
         let u = try #require(m.latencyUncertaintySamples, "\(l - d) samples off with no uncertainty")
         #expect(abs(l - d) > 0.05 && abs(l - d) <= 2 * u, "\(l - d) samples off at ±\(u)")
+    }
+
+    /// Replacements by silence hundreds to thousands of frames long, inside a segment, read
+    /// clean, refused or as pieces until session 44. A dropout long enough pulls the
+    /// segment's fitted gain down (to 0.49 of the truth for white noise with 41 % of its
+    /// frames silenced, case 2285), so that no block either side of it was explained and
+    /// none was taken as silent; through tanh clipping the model's misfit (10–15 % of the
+    /// signal) set the noise every dropout had to stand 10× over; and where it was found, its
+    /// edges were sought 64 frames either side of the burst, which stopped a block short of
+    /// the silence. Now the blocks are judged again at their median gain
+    /// (``Explainer/medianBlockGain(_:over:)``), a run of silent blocks has the capture's own
+    /// power for its noise, and a replacement found there is placed by the split a block
+    /// either side. Before: 2285 (white noise, direct, 2664 frames) read clean, 1174 (music
+    /// behind the resonant high-pass, 1741) was refused, 1216 (clipped white noise on 8-bit
+    /// PCM, 2066 and a repeat) read the repeat alone, and 1777, 1810, 1924 and 2075 (music,
+    /// white noise and speech, clipped or behind the high-pass) read each replacement as two
+    /// pieces of 224–567 frames.
+    @Test("a replacement by silence inside a segment is found whole, to the frame (fuzz cases 2285, 1174, 1216, 1777, 1810, 1924, 2075: read clean, refused or in pieces until session 44)", arguments: [2285, 1174, 1216, 1777, 1810, 1924, 2075])
+    func replacementBySilenceFoundWhole(_ i: Int) throws {
+        let c = Self.make(i)
+        #expect(c.withinConditions && c.truth.contains { $0.kind == .gap })
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
+        #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(EventMatch.mismatch(found: m.events, truth: c.truth) ?? "")")
+        let d = try #require(c.delay), l = try #require(m.latency?.samples)
+        #expect(abs(l - d) < 0.05, "\(l - d) samples off")
     }
 
     /// Case 249: music through a room under a pink floor, with a 977-frame gap and a 2963-frame
