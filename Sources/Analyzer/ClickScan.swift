@@ -37,7 +37,8 @@ extension Explainer {
             if measured == nil { measured = PathResponse(ref: self.ref, cap: self.cap, segment: s) }
             return measured ?? nil
         }
-        var heard = heardBlocks(s, r, path: path)
+        var alone: [Int: PathResponse] = [:]
+        var heard = heardBlocks(s, r, path: path, alone: &alone)
         // A dropout long enough pulls the segment's gain down so far that no block is
         // explained either side of it: the blocks are judged again at their median gain
         // (``medianBlockGain(_:over:)``), and where some fell silent the gain is the median
@@ -49,8 +50,9 @@ extension Explainer {
         if heard.count == blocks, f.gain > 0, let g = medianBlockGain(r), g > tuning.dropoutGainPull * f.gain {
             var atMedian = f
             atMedian.gain = g
-            let h = heardBlocks(s, residual(s, atMedian, lo, hi), path: path)
-            if h.count < blocks { (heard, medianGain) = (h, medianBlockGain(r, over: h)) }
+            var rest: [Int: PathResponse] = [:]
+            let h = heardBlocks(s, residual(s, atMedian, lo, hi), path: path, alone: &rest)
+            if h.count < blocks { (heard, medianGain, alone) = (h, medianBlockGain(r, over: h), rest) }
         }
         // The segment's gain, fitted over all of it, is pulled down by a long dropout (by the
         // share of the probe's energy it silenced: 19 % for 9000 frames of a second of white
@@ -69,7 +71,9 @@ extension Explainer {
         for (b0, b1) in mergeIntoBursts(flagStretches(r, sig2)) {
             for i in b0..<b1 { excluded += r.e[i] * r.e[i] }
             let silent = fellSilent(b0, b1, heard: heard)
-            let ev = classifyBurst(b0, b1, r, s, f, sig2, path: path, margin: silent ? tuning.noiseBlock : tuning.replacementMargin)
+            // A burst in a run judged on the rest of the segment's response is placed against it.
+            let own = (b0 / tuning.noiseBlock...(b1 - 1) / tuning.noiseBlock).lazy.compactMap { alone[$0] }.first
+            let ev = classifyBurst(b0, b1, r, s, f, sig2, path: own.map { p in { p } } ?? path, margin: silent ? tuning.noiseBlock : tuning.replacementMargin)
             if let events = ev { scan.events += events }
         }
         scan.events = Self.withoutNestedReplacements(scan.events)
@@ -238,7 +242,17 @@ extension Explainer {
     /// response), and a log sweep fades into it over six blocks as it climbs (its top octaves
     /// read as replacements 1860–9027 frames long with the response alone, the response over
     /// a sweep holding the capture's noise in bins the sweep visits briefly).
-    func heardBlocks(_ s: Segment, _ r: Residual, path: () -> PathResponse?) -> [Int] {
+    ///
+    /// A run the path's response over the whole segment says it silenced is judged again on
+    /// the response the rest of the segment gives (``PathResponse/init(ref:cap:segment:leavingOut:)``):
+    /// a sweep plays each band once, so a band replaced by silence is the response's only
+    /// measure of it, and the response said the path stops it. Measured without the run, the
+    /// band lies between bands the path passes, and a stop that narrow is no path's; a band
+    /// the rest of the segment shows stopped, or one at the edge of what it plays, stays
+    /// stopped. The runs so judged keep that response in `alone`, by block, for the burst
+    /// scan to place their replacement against. (A 0.19 s log sweep with its 1.5–8.5 kHz
+    /// replaced by 2263 frames of silence, fuzz case 324, read clean.)
+    func heardBlocks(_ s: Segment, _ r: Residual, path: () -> PathResponse?, alone: inout [Int: PathResponse]) -> [Int] {
         let block = tuning.noiseBlock, blocks = (r.n + block - 1) / block
         func span(_ b: Int) -> (Int, Int) { (b * block, min(r.n, (b + 1) * block)) }
         let quiet = (0..<blocks).map { b in
@@ -250,9 +264,9 @@ extension Explainer {
             let (a, z) = span(b), model = r.pmod[z] - r.pmod[a]
             return model > 0 && r.pe[z] - r.pe[a] < tuning.dropoutEdgeMisfit * model
         }
-        func silencedByThePath(_ b: Int) -> Bool {
+        func silencedByThePath(_ b: Int, _ response: PathResponse?) -> Bool {
             let (a, z) = span(b)
-            return !silentAgainstThePath(s, r.lo + a, r.lo + z, captured: r.pcap[z] - r.pcap[a], share: tuning.dropoutCaptureOfProbe, path())
+            return !silentAgainstThePath(s, r.lo + a, r.lo + z, captured: r.pcap[z] - r.pcap[a], share: tuning.dropoutCaptureOfProbe, response)
         }
         var silenced = Set<Int>()
         var b = 0
@@ -260,7 +274,15 @@ extension Explainer {
             guard quiet[b] else { b += 1; continue }
             var e = b
             while e + 1 < blocks && quiet[e + 1] { e += 1 }
-            if explained(b - 2) && explained(e + 2), !(b...e).contains(where: silencedByThePath) { silenced.formUnion(b...e) }
+            if explained(b - 2) && explained(e + 2) {
+                if !(b...e).contains(where: { silencedByThePath($0, path()) }) {
+                    silenced.formUnion(b...e)
+                } else if let rest = PathResponse(ref: ref, cap: cap, segment: s, leavingOut: (r.lo + span(b).0)..<(r.lo + span(e).1)),
+                          !(b...e).contains(where: { silencedByThePath($0, rest) }) {
+                    silenced.formUnion(b...e)
+                    for k in b...e { alone[k] = rest }
+                }
+            }
             b = e + 1
         }
         return (0..<blocks).filter { !silenced.contains($0) }

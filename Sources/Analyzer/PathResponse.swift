@@ -38,6 +38,16 @@ struct PathResponse {
     /// The response over segment `s` (model frames `ref`, capture `cap`); nil when the segment
     /// holds less than two of the shortest frames.
     init?(ref: [Float], cap: [Float], segment s: Segment) {
+        self.init(ref: ref, cap: cap, segment: s, leavingOut: nil)
+    }
+
+    /// The response over segment `s` measured without capture frames `out` (and the model
+    /// frames under them), both read as silence: what the rest of the segment says of the
+    /// path. A bin the rest never plays is not measured, and takes the smaller of its nearest
+    /// measured neighbours' values, none where it has a neighbour on one side only
+    /// (``filledWithin(_:)``): a stretch is then heard through a band the path was seen to
+    /// pass on both sides of it, and a band it may stop is taken as stopped.
+    init?(ref: [Float], cap: [Float], segment s: Segment, leavingOut out: Range<Int>?) {
         let d = Int(s.level.rounded())
         let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)), -d)
         let p1 = min(ref.count, Int(s.refPosition(atCapture: Double(s.captureEnd))), cap.count - d)
@@ -46,11 +56,16 @@ struct PathResponse {
         guard p1 - p0 >= 2 * n else { return nil }
         frame = n
         window = Self.window(n)
-        let pr = Self.welch(ref, p0..<p1, frame: n, window: window), pc = Self.welch(cap, (p0 + d)..<(p1 + d), frame: n, window: window)
+        var (model, heard) = (ref, cap)
+        if let out {
+            for t in out where t >= 0 && t < heard.count { heard[t] = 0 }
+            for p in (out.lowerBound - d)..<(out.upperBound - d) where p >= 0 && p < model.count { model[p] = 0 }
+        }
+        let pr = Self.welch(model, p0..<p1, frame: n, window: window), pc = Self.welch(heard, (p0 + d)..<(p1 + d), frame: n, window: window)
         let top = pr.max() ?? 0
         guard top > 0 else { return nil }
         let measured = zip(pr, pc).map { r, c in r >= Self.measuredOfPeak * top ? c / r : nil }
-        guard let filled = Self.filled(measured) else { return nil }
+        guard let filled = out == nil ? Self.filled(measured) : Self.filledWithin(measured) else { return nil }
         gain2 = filled
         zeroPhaseTaps = Self.zeroPhase(power: filled, frame: n, reach: n / 4)
         var e = 0.0
@@ -143,6 +158,18 @@ struct PathResponse {
             }
         }
         return out
+    }
+
+    /// The unmeasured bins (nil) given the smaller of their nearest measured neighbours'
+    /// values, 0 where they have one on one side only; nil when no bin is measured.
+    static func filledWithin(_ x: [Double?]) -> [Double]? {
+        guard x.contains(where: { $0 != nil }) else { return nil }
+        var below = [Double?](repeating: nil, count: x.count), above = below
+        var last: Double?
+        for k in x.indices { if let v = x[k] { last = v }; below[k] = last }
+        last = nil
+        for k in x.indices.reversed() { if let v = x[k] { last = v }; above[k] = last }
+        return x.indices.map { k in x[k] ?? (below[k].flatMap { l in above[k].map { min(l, $0) } } ?? 0) }
     }
 
     /// The Hann window over the longest frame, computed once.

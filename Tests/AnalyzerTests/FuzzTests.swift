@@ -238,6 +238,24 @@ struct AnalyzerFuzzTests {
         #expect(abs(l - d) < 0.05, "\(l - d) samples off")
     }
 
+    /// A sweep plays each band once: a stretch of it replaced by silence is the only measure
+    /// the path's response over the segment has of that band, and the response said the path
+    /// stopped it, so no replacement was claimed. Judged on the response the rest of the
+    /// segment gives, the band lies between bands the path passes (``PathResponse/init(ref:cap:segment:leavingOut:)``).
+    /// Until session 44: a 0.19 s log sweep with its 1.5–8.5 kHz replaced by 2263 frames of
+    /// silence (324, on 8-bit PCM), a faded log sweep at 8 kHz with 1306 frames replaced near
+    /// its top (1519) and a linear sweep behind the resonant high-pass with three replacements
+    /// of 1416–1959 frames (865) read clean.
+    @Test("a replacement by silence in a sweep is found, to the frame (fuzz cases 324, 1519, 865: read clean until session 44)", arguments: [324, 1519, 865])
+    func replacementBySilenceInASweep(_ i: Int) throws {
+        let c = Self.make(i)
+        #expect(c.withinConditions && c.truth.contains { $0.kind == .gap })
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
+        #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(EventMatch.mismatch(found: m.events, truth: c.truth) ?? "")")
+        let d = try #require(c.delay), l = try #require(m.latency?.samples)
+        #expect(abs(l - d) <= max(0.05, 2 * (m.latencyUncertaintySamples ?? 0)), "\(l - d) samples off at ±\(m.latencyUncertaintySamples ?? 0)")
+    }
+
     /// Case 249: music through a room under a pink floor, with a 977-frame gap and a 2963-frame
     /// replacement. The whole-signal correlation holds the room's tail, but a tail fitted at one
     /// delay is refused (its largest tap, at the gap's 979 lags, holds 47 % of it), and no
