@@ -71,6 +71,7 @@ extension Explainer {
         for (b0, b1) in mergeIntoBursts(flagStretches(r, sig2)) {
             for i in b0..<b1 { excluded += r.e[i] * r.e[i] }
             let silent = fellSilent(b0, b1, heard: heard)
+            if let white, !white.contains(where: { $0.0 < b1 && $0.1 > b0 }), !silent { continue }
             // A burst in a run judged on the rest of the segment's response is placed against it.
             let own = (b0 / tuning.noiseBlock...(b1 - 1) / tuning.noiseBlock).lazy.compactMap { alone[$0] }.first
             let ev = classifyBurst(b0, b1, r, s, f, sig2, path: own.map { p in { p } } ?? path, margin: silent ? tuning.noiseBlock : tuning.replacementMargin)

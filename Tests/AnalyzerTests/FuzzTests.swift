@@ -97,6 +97,32 @@ struct AnalyzerFuzzTests {
     /// A frame below this share of the reference's peak (−60 dB) is silence for ``observableDelay``.
     static let audibleShareOfPeak: Float = 1e-3
 
+    /// Case `i` and the analyzer's measurement of it.
+    static func measured(_ i: Int) throws -> (FuzzCase, LoopMeasurement) {
+        let c = make(i)
+        return (c, try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture)))
+    }
+
+    /// Case `i` read with its damage exactly (``EventMatch/mismatch(found:truth:tolerance:repeatSlack:)``)
+    /// and its latency within `bound(uncertainty)` samples of the truth.
+    static func expectFoundExactly(_ i: Int, latencyWithin bound: (Double?) -> Double) throws {
+        let (c, m) = try measured(i)
+        #expect(c.withinConditions && c.truth.contains { $0.kind == .gap })
+        #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(EventMatch.mismatch(found: m.events, truth: c.truth) ?? "")")
+        let d = try #require(c.delay), l = try #require(m.latency?.samples)
+        #expect(abs(l - d) <= bound(m.latencyUncertaintySamples), "\(l - d) samples off at ±\(m.latencyUncertaintySamples ?? 0)")
+    }
+
+    /// Case `i`, within the corpus's conditions, read more than `off` samples from its
+    /// latency and within twice the uncertainty it states.
+    static func expectUncertaintyCovers(_ i: Int, offMoreThan off: Double = 0) throws {
+        let (c, m) = try measured(i)
+        #expect(c.withinConditions)
+        let d = try #require(c.delay), l = try #require(m.latency?.samples)
+        let u = try #require(m.latencyUncertaintySamples, "\(l - d) samples off with no uncertainty")
+        #expect(abs(l - d) > off && abs(l - d) <= 2 * u, "\(l - d) samples off at ±\(u)")
+    }
+
     static func make(_ i: Int) -> FuzzCase {
         var rng = SeededRandom(seed: 9000 + UInt64(i))
         let rate = [8000, 22050, 44100, 48000, 48000][Int(rng.next() % 5)]
@@ -155,8 +181,7 @@ struct AnalyzerFuzzTests {
     /// already holds the reference built its correlation's lags backwards and trapped.
     @Test("a reference shorter than a tracking window, heard late: no trap (fuzz case 459 trapped building a correlation's lags), and its latency within 0.05 samples")
     func referenceShorterThanAWindow() throws {
-        let c = Self.make(459)
-        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
+        let (c, m) = try Self.measured(459)
         let d = try #require(c.delay), l = try #require(m.latency?.samples)
         #expect(c.reference.count < 1024 && abs(l - d) < 0.05, "\(l - d) samples off")
     }
@@ -171,9 +196,8 @@ struct AnalyzerFuzzTests {
     /// (3). Undamaged, within the corpus's conditions.
     @Test("a capture clipped at its ceiling, or through a fitted curve at a loud sample, reads no click (fuzz cases 745, 1094, 2286 on 8-bit PCM, 1919, 2496 and 2339 through tanh clipping; 2 to 40 false clicks each until session 43)", arguments: [745, 1094, 2286, 1919, 2496, 2339])
     func clippingIsNoClick(_ i: Int) throws {
-        let c = Self.make(i)
+        let (c, m) = try Self.measured(i)
         #expect(c.withinConditions && c.undamaged)
-        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
         #expect(m.verdict == .clean && m.events.isEmpty, "\(m.verdict) \(EventMatch.describe(m.events))")
         let d = try #require(c.delay), l = try #require(m.latency?.samples)
         #expect(abs(l - d) <= max(0.05, 2 * (m.latencyUncertaintySamples ?? 0)), "\(l - d) samples off at ±\(m.latencyUncertaintySamples ?? 0)")
@@ -187,12 +211,7 @@ struct AnalyzerFuzzTests {
     /// (``RoundTripAnalysis/levelSpread(_:)``), that covers its error within twice itself.
     @Test("a latency whose windows give its level no standard error states an uncertainty covering its error (fuzz cases 595, 1007, 599, 450: 0.07 to 0.86 samples off with none stated until session 43)", arguments: [595, 1007, 599, 450])
     func levelWithoutStandardError(_ i: Int) throws {
-        let c = Self.make(i)
-        #expect(c.withinConditions)
-        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
-        let d = try #require(c.delay), l = try #require(m.latency?.samples)
-        let u = try #require(m.latencyUncertaintySamples, "\(l - d) samples off with no uncertainty")
-        #expect(abs(l - d) <= 2 * u, "\(l - d) samples off at ±\(u)")
+        try Self.expectUncertaintyCovers(i)
     }
 
     /// Latencies whose windows scatter beyond their σ, where the level's stated error counted
@@ -200,17 +219,12 @@ struct AnalyzerFuzzTests {
     /// noise behind the 2 kHz low-pass, 92 % of its power outside the capture's band, reads
     /// windows ~0.2 samples apart at a σ of ~0.07, and the 3σ cut keeps their middle. Case 360
     /// (white noise at 10⁻⁶ of full scale, with DC) read 0.124 samples off at ±0.052 and case
-    /// 738 (8-bit PCM, two drops)
-    /// 0.087 off at ±0.038 until session 44; the scatter is now also taken from the median
-    /// distance of all the windows (``WholeFrameSteps/robustScatter(_:)``).
+    /// 738 (8-bit PCM, two drops) 0.087 off at ±0.038 until session 44; the scatter is now
+    /// also taken from the median distance of all the windows
+    /// (``WholeFrameSteps/robustScatter(_:)``).
     @Test("a latency whose windows scatter beyond their σ states an uncertainty covering its error (fuzz cases 360, 738: white noise behind the low-pass, 0.09 to 0.12 samples off at under half that until session 44)", arguments: [360, 738])
     func windowsScatteringBeyondTheirSigma(_ i: Int) throws {
-        let c = Self.make(i)
-        #expect(c.withinConditions)
-        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
-        let d = try #require(c.delay), l = try #require(m.latency?.samples)
-        let u = try #require(m.latencyUncertaintySamples, "\(l - d) samples off with no uncertainty")
-        #expect(abs(l - d) > 0.05 && abs(l - d) <= 2 * u, "\(l - d) samples off at ±\(u)")
+        try Self.expectUncertaintyCovers(i, offMoreThan: 0.05)
     }
 
     /// Replacements by silence hundreds to thousands of frames long, inside a segment, read
@@ -230,12 +244,7 @@ struct AnalyzerFuzzTests {
     /// pieces of 224–567 frames.
     @Test("a replacement by silence inside a segment is found whole, to the frame (fuzz cases 2285, 1174, 1216, 1777, 1810, 1924, 2075: read clean, refused or in pieces until session 44)", arguments: [2285, 1174, 1216, 1777, 1810, 1924, 2075])
     func replacementBySilenceFoundWhole(_ i: Int) throws {
-        let c = Self.make(i)
-        #expect(c.withinConditions && c.truth.contains { $0.kind == .gap })
-        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
-        #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(EventMatch.mismatch(found: m.events, truth: c.truth) ?? "")")
-        let d = try #require(c.delay), l = try #require(m.latency?.samples)
-        #expect(abs(l - d) < 0.05, "\(l - d) samples off")
+        try Self.expectFoundExactly(i) { _ in 0.05 }
     }
 
     /// A sweep plays each band once: a stretch of it replaced by silence is the only measure
@@ -248,12 +257,7 @@ struct AnalyzerFuzzTests {
     /// of 1416–1959 frames (865) read clean.
     @Test("a replacement by silence in a sweep is found, to the frame (fuzz cases 324, 1519, 865: read clean until session 44)", arguments: [324, 1519, 865])
     func replacementBySilenceInASweep(_ i: Int) throws {
-        let c = Self.make(i)
-        #expect(c.withinConditions && c.truth.contains { $0.kind == .gap })
-        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
-        #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(EventMatch.mismatch(found: m.events, truth: c.truth) ?? "")")
-        let d = try #require(c.delay), l = try #require(m.latency?.samples)
-        #expect(abs(l - d) <= max(0.05, 2 * (m.latencyUncertaintySamples ?? 0)), "\(l - d) samples off at ±\(m.latencyUncertaintySamples ?? 0)")
+        try Self.expectFoundExactly(i) { max(0.05, 2 * ($0 ?? 0)) }
     }
 
     /// Case 249: music through a room under a pink floor, with a 977-frame gap and a 2963-frame
@@ -265,8 +269,7 @@ struct AnalyzerFuzzTests {
     /// and the uncertainty takes that in (``RoundTripAnalysis/directSoundOffset``).
     @Test("a room's tail heard but not fitted: the latency's uncertainty takes in where the path's response places the direct sound (music through a room under a pink floor, 2.8 samples early: stated ±0.58 until session 35, now within twice its uncertainty and that within a frame of the error)")
     func unfittedTailWidensTheUncertainty() throws {
-        let c = Self.make(249)
-        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
+        let (c, m) = try Self.measured(249)
         let d = try #require(c.delay), l = try #require(m.latency?.samples), u = try #require(m.latencyUncertaintySamples)
         #expect(abs(l - d) <= 2 * u && u <= abs(l - d) + 1, "\(l - d) samples off at ±\(u)")
     }
@@ -279,8 +282,7 @@ struct AnalyzerFuzzTests {
     /// (``Segmenter/dropContradictedEdgeWindows(_:_:usable:drift:)``).
     @Test("a lone window at the edge of the track, contradicted by the window beside it, is no step: case 204 read a false 1-frame drop where its sweep is at 137 Hz, its latency 0.89 samples late at ±0.12; now no event before its (unheard) gap, the latency 0.11 samples off at ±0.095")
     func loneEdgeWindowIsNoStep() throws {
-        let c = Self.make(204)
-        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
+        let (c, m) = try Self.measured(204)
         let d = try #require(c.delay), l = try #require(m.latency?.samples), u = try #require(m.latencyUncertaintySamples)
         #expect(abs(l - d) <= 2 * u && abs(l - d) < 0.25, "\(l - d) samples off at ±\(u)")
         let gapInPlayedFrames = 3229 + 58797
