@@ -25,6 +25,10 @@ extension Explainer {
         var pmod: [Double]
         /// The largest |m|: the model's peak over the segment.
         let peak: Double
+        /// Per ``AnalyzerTuning/noiseBlock`` frames: Σ capture·m and Σ m², the block's own
+        /// least-squares gain their ratio (``medianBlockGain(_:over:)``).
+        let blockCross: [Double]
+        let blockModel: [Double]
         var n: Int { e.count }
     }
 
@@ -91,15 +95,19 @@ extension Explainer {
         var e = [Double](repeating: 0, count: n)
         for i in 0..<n { e[i] = Double(cap[lo + i]) - f.gain * m[i] }
         var pe = [Double](repeating: 0, count: n + 1), pcap = pe, pmod = pe
+        let block = tuning.noiseBlock
+        var cross = [Double](repeating: 0, count: (n + block - 1) / block), unit = cross
         var peak = 0.0
         for i in 0..<n {
             pe[i + 1] = pe[i] + e[i] * e[i]
             let c = Double(cap[lo + i]), g = f.gain * m[i]
             pcap[i + 1] = pcap[i] + c * c
             pmod[i + 1] = pmod[i] + g * g
+            cross[i / block] += c * m[i]
+            unit[i / block] += m[i] * m[i]
             peak = max(peak, abs(m[i]))
         }
-        return Residual(lo: lo, m: m, e: e, pe: pe, pcap: pcap, pmod: pmod, peak: peak)
+        return Residual(lo: lo, m: m, e: e, pe: pe, pcap: pcap, pmod: pmod, peak: peak, blockCross: cross, blockModel: unit)
     }
 
     /// The same residual whitened (``whitened(_:)``), or nil when it is white.
@@ -107,7 +115,7 @@ extension Explainer {
         guard let d = whitened(r.e) else { return nil }
         var pd = [Double](repeating: 0, count: r.n + 1)
         for i in 0..<r.n { pd[i + 1] = pd[i] + d[i] * d[i] }
-        return Residual(lo: r.lo, m: r.m, e: d, pe: pd, pcap: r.pcap, pmod: r.pmod, peak: r.peak)
+        return Residual(lo: r.lo, m: r.m, e: d, pe: pd, pcap: r.pcap, pmod: r.pmod, peak: r.peak, blockCross: r.blockCross, blockModel: r.blockModel)
     }
 
     /// The residual through its own linear predictor's error filter (order
@@ -342,20 +350,10 @@ extension Explainer {
     /// holds at least ``AnalyzerTuning/blockGainMinShare`` of the loudest block's power; nil
     /// where fewer than three do. A dropout moves it only once it fills half of those blocks.
     func medianBlockGain(_ r: Residual, over chosen: [Int]? = nil) -> Double? {
-        let block = tuning.noiseBlock, blocks = (r.n + block - 1) / block
-        let spans = (0..<blocks).map { ($0 * block, min(r.n, ($0 + 1) * block)) }
-        let model = spans.map { r.pmod[$0.1] - r.pmod[$0.0] }
+        let model = r.blockModel
         guard let loudest = model.max(), loudest > 0 else { return nil }
-        var gains: [Double] = []
-        for b in chosen ?? Array(0..<blocks) where model[b] >= tuning.blockGainMinShare * loudest {
-            let (a, z) = spans[b]
-            var sxy = 0.0, sxx = 0.0
-            for i in a..<z {
-                sxy += Double(cap[r.lo + i]) * r.m[i]
-                sxx += r.m[i] * r.m[i]
-            }
-            if sxx > 0 { gains.append(sxy / sxx) }
-        }
+        let gains = (chosen ?? Array(model.indices)).filter { model[$0] > 0 && model[$0] >= tuning.blockGainMinShare * loudest }
+            .map { r.blockCross[$0] / model[$0] }
         return gains.count >= 3 ? median(gains) : nil
     }
 

@@ -56,12 +56,15 @@ struct PathResponse {
         guard p1 - p0 >= 2 * n else { return nil }
         frame = n
         window = Self.window(n)
-        var (model, heard) = (ref, cap)
+        let pr: [Double], pc: [Double]
         if let out {
-            for t in out where t >= 0 && t < heard.count { heard[t] = 0 }
-            for p in (out.lowerBound - d)..<(out.upperBound - d) where p >= 0 && p < model.count { model[p] = 0 }
+            // Only the segment's own frames, copied, with `out` silenced in both.
+            var model = Array(ref[p0..<p1]), heard = Array(cap[(p0 + d)..<(p1 + d)])
+            for i in heard.indices where out.contains(p0 + d + i) { (heard[i], model[i]) = (0, 0) }
+            (pr, pc) = (Self.welch(model, model.indices, frame: n, window: window), Self.welch(heard, heard.indices, frame: n, window: window))
+        } else {
+            (pr, pc) = (Self.welch(ref, p0..<p1, frame: n, window: window), Self.welch(cap, (p0 + d)..<(p1 + d), frame: n, window: window))
         }
-        let pr = Self.welch(model, p0..<p1, frame: n, window: window), pc = Self.welch(heard, (p0 + d)..<(p1 + d), frame: n, window: window)
         let top = pr.max() ?? 0
         guard top > 0 else { return nil }
         let measured = zip(pr, pc).map { r, c in r >= Self.measuredOfPeak * top ? c / r : nil }
