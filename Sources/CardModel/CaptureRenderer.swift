@@ -230,8 +230,12 @@ struct CaptureRenderer {
                     remB1 += rB; iB1 += qB
                     if remB1 >= outRB { remB1 -= outRB; iB1 += 1 }
                 }
-                v0 = t == 1 ? v1 : value(iB0, remB0)
-                v1 = value(iB1, remB1)
+                // Only for a frame still to come here: after the last one, B frame c0 + 1 may lie
+                // past the stimulus (a debug build trapped on the read).
+                if k < kEnd && i < iMax {
+                    v0 = t == 1 ? v1 : value(iB0, remB0)
+                    v1 = value(iB1, remB1)
+                }
             }
         }
         return sFirst
