@@ -629,6 +629,21 @@ struct AnalyzerTuning: Sendable {
     /// …and no single tap may hold more than this share of it: a room's tail is diffuse, while
     /// a repeat or a drop in the capture looks like one echo at one lag.
     var reverbMaxTapShare = 0.05
+    /// …unless that tap is no more than this times the mean energy of the taps within
+    /// `reverbEchoLobeLags` of it, its own lobe (±`reverbTopTapLobe`) left out
+    /// (``ReverbTail/topOverNeighbours``). A room's taps are noise under a decaying envelope:
+    /// at 8 kHz a 200 ms tail spans 1600 lags, some 120 of them carrying its energy, and its
+    /// largest tap holds over 5 % of it in a third of the corpus's rooms there, at 14–25 times
+    /// its neighbours (a tap 40 times its mean is a 6.3σ draw); a repeat's or a drop's echo
+    /// stands hundreds to thousands of times above them. Multitone bursts through the room at
+    /// 8 kHz had their tail refused so, and read their first burst as a 2752-frame
+    /// replacement. A tail let through so must pay in both halves of the reference as in one
+    /// (``ReverbTail/pays``): a linear sweep drifting 770 ppm through a plain path, with three
+    /// steps, smeared its echo to 35 times its neighbours, and paid 7.0 and 1.9.
+    var reverbTopTapOverNeighbours = 40.0
+    /// The lags either side of the largest tap that are its own lobe (the interpolator and a
+    /// band-limited reference spread an echo over a few), left out of its neighbours.
+    var reverbTopTapLobe = 2
     /// The tail is used only when it cuts the residual of the direct sound alone by this factor
     /// in one half of the reference (a 2:1 room tail: 14–2000×; a zero-phase resonant high-pass,
     /// whose ringing is symmetric and no tail, 2.2×)…

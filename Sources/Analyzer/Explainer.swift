@@ -16,7 +16,7 @@ import LoopbenchCore
 ///    stream's tail rings on after a step); two sizeable events at one boundary are
 ///    looked at again as two boundaries around a **middle segment** (``middleSegment(a:fa:b:fb:r0:r1:)``);
 /// 3. ``scanSegments(_:_:_:_:)``: clicks and short replacements inside each segment (``scanResidual(_:_:_:_:)``);
-/// 4. ``applyLeadingReplacement(_:_:_:)``: the probe's first frames replaced before the first segment.
+/// 4. ``applyLeadingReplacement(_:_:pathOver:_:)``: the probe's first frames replaced before the first segment.
 ///
 /// Every threshold is in ``AnalyzerTuning``; the method is described in `docs/analyzer.md`.
 struct Explainer {
@@ -318,7 +318,7 @@ struct Explainer {
         segments[segments.count - 1].captureEnd = min(cap.count, refSpan(segments[segments.count - 1]).1 + 1)
         result.firstGain = fits[0].gain
         let (sigE, resE, frames) = scanSegments(segments, fits, boundaryFrames, &result.events)
-        applyLeadingReplacement(segments[0], fits[0], &result.events)
+        applyLeadingReplacement(segments[0], fits[0], pathOver: Segment.longest(segments) ?? segments[0], &result.events)
         result.unvouched = unvouchedStretch(segments, fits, result.events)
         if resE > 0 && sigE > 0 { result.snrDB = 10 * log10(sigE / resE) }
         // Only where the residual outweighs the signal, the one place it is asked for: the scan
@@ -742,9 +742,10 @@ struct Explainer {
     }
 
     /// One explanation of the probe's first frames: the leading replacement, when there is
-    /// one, instead of the scan's pieces of it.
-    func applyLeadingReplacement(_ first: Segment, _ fit: Fit, _ events: inout [Event]) {
-        guard let lead = leadingReplacement(first, fit) else { return }
+    /// one and the path, measured over segment `longest`, does not make it as quiet
+    /// (``quietWhereThePathMayStop(_:_:probe:pathOver:)``), instead of the scan's pieces of it.
+    func applyLeadingReplacement(_ first: Segment, _ fit: Fit, pathOver longest: Segment, _ events: inout [Event]) {
+        guard let lead = leadingReplacement(first, fit, pathOver: longest) else { return }
         events.removeAll { ($0.kind == .gap || $0.kind == .drop || $0.kind == .click) && $0.captureSample < lead.start + lead.size + tuning.leadingReplacementMargin }
         events.append(Event(kind: .gap, captureSample: lead.start, sizeSamples: lead.size, sampleRate: fs))
         events.append(Event(kind: .drop, captureSample: lead.start, sizeSamples: lead.size, sampleRate: fs))

@@ -79,7 +79,7 @@ extension Explainer {
     /// match's level where that is close (``AnalyzerTuning/middleMinRho``) and at neither
     /// neighbour's; with `judgeAmbiguity`, the stretch itself where another delay matches as
     /// closely (``ambiguousMatch(_:at:)``).
-    func stretchMatch(_ stretch: Range<Int>, a: Segment, fa: Fit, b: Segment?, judgeAmbiguity: Bool, minRho: Double? = nil) -> (segment: Segment?, ambiguous: Range<Int>?) {
+    func stretchMatch(_ stretch: Range<Int>, a: Segment, fa: Fit, b: Segment?, judgeAmbiguity: Bool, minRho: Double? = nil, besideNeighbours: Bool = false) -> (segment: Segment?, ambiguous: Range<Int>?) {
         let s0 = stretch.lowerBound, s1 = stretch.upperBound
         guard s1 - s0 >= tuning.middleMinFrames else { return (nil, nil) }
         // Correlate that stretch with the reference over delays around both neighbours.
@@ -102,8 +102,8 @@ extension Explainer {
         if b == nil, !judgeAmbiguity, m.rivalRatio >= tuning.stretchRivalMax { return (nil, s0..<s1) }
         let p = m.position   // reference position heard at s0
         let level = stretchLevel(s0, s1, near: Double(s0) - p * (1 + a.drift), drift: a.drift, sign: m.sign, centred: judgeAmbiguity)
-        // Not one of the neighbours again.
-        guard abs(level - a.level) > tuning.middleMinDelayFromNeighbour, abs(level - bLevel) > tuning.middleMinDelayFromNeighbour || b == nil else { return (nil, nil) }
+        // Not one of the neighbours again (unless asked where the stretch is heard, ``wanders(_:_:_:)``).
+        guard besideNeighbours || abs(level - a.level) > tuning.middleMinDelayFromNeighbour, besideNeighbours || abs(level - bLevel) > tuning.middleMinDelayFromNeighbour || b == nil else { return (nil, nil) }
         let point = TrackPoint(t: s0, p: p, rho: m.bestRho, sigma: 1)
         return (Segment(level: level, drift: a.drift, captureStart: s0, captureEnd: s1, points: [point], short: true), nil)
     }
@@ -198,8 +198,29 @@ extension Explainer {
             }
             if claimed || m.ambiguous == nil || loudLead { found = m }
         }
-        guard let lead = found.segment else { return (nil, found.ambiguous) }
+        guard let lead = found.segment, !wanders(lead, a, fa) else { return (nil, found.ambiguous) }
         return lead.captureEnd <= t ? (lead, nil) : (nil, nil)
+    }
+
+    /// Whether stretch `l` (a segment of its own before `a`) is heard at a delay that moves
+    /// toward `a`'s across it: its two halves, each matched as the stretch was, the first
+    /// farther from `a`'s level than the whole stretch and the second nearer, more than
+    /// ``AnalyzerTuning/middleMinDelayFromNeighbour`` and half the stretch's distance from
+    /// `a` apart. A step leaves the probe's first frames at one other delay, its halves'
+    /// levels apart by their error, small beside the step (a log sweep's first 1820 frames
+    /// behind the 2 kHz low-pass, 1051 frames from the rest: halves 5.3 frames apart); a
+    /// delay that moves to the segment's is the path's, whose delay changes with frequency
+    /// through a resonance. A 20 Hz log sweep behind the resonant high-pass at 100 Hz
+    /// (44.1 kHz) read its 110–160 Hz 5.4 frames early as a whole, its halves 13 early and
+    /// 2 late, and the 5.4 frames as a false repeat.
+    func wanders(_ l: Segment, _ a: Segment, _ fa: Fit) -> Bool {
+        let mid = (l.captureStart + l.captureEnd) / 2
+        let halves = [l.captureStart..<mid, mid..<l.captureEnd].map {
+            stretchMatch($0, a: a, fa: fa, b: nil, judgeAmbiguity: false, besideNeighbours: true).segment?.level
+        }
+        guard let x = halves[0], let y = halves[1] else { return false }
+        let step = abs(l.level - a.level)
+        return abs(y - a.level) < step && abs(x - a.level) > step && abs(x - y) > max(tuning.middleMinDelayFromNeighbour, step / 2)
     }
 
     /// Capture frames before the first segment's reference is heard (over up to
@@ -296,7 +317,12 @@ extension Explainer {
     /// at the stream's start. The first segment is taken to start where the reference does:
     /// inside its fade-in the reference is too faint for the capture to tell either way.
     /// Returns the capture frame and the length, or nil when the probe starts intact.
-    func leadingReplacement(_ s: Segment, _ f: Fit) -> (start: Int, size: Int)? {
+    /// `pathOver`: nil too where the capture there is as quiet as the path, measured over that
+    /// segment, may make it (``quietWhereThePathMayStop(_:_:probe:pathOver:)``); not asked
+    /// where the replacement only tells the lead search where to look
+    /// (``leadingSegment(_:_:replaced:claimed:)``: the probe's first frames at another delay
+    /// are sound there, whatever the path does).
+    func leadingReplacement(_ s: Segment, _ f: Fit, pathOver: Segment? = nil) -> (start: Int, size: Int)? {
         // From the first capture frame at or after the probe's first sample, a level within
         // ``AnalyzerTuning/onWholeFrame`` of a whole frame counting as on it: at a whole delay
         // the level sits a hair either side (2785.0000024 or 2784.99999), and rounding that
@@ -370,7 +396,32 @@ extension Explainer {
         var replacedProbe = 0.0
         for i in 0..<best.t2 { replacedProbe += f.gain * f.gain * m[i] * m[i] }
         guard replacedProbe >= tuning.leadingFaintOfSignal * f.signalPower * Double(tuning.leadingMinReplaced) else { return nil }
+        if let p = pathOver, quietWhereThePathMayStop(s, start..<(start + best.t2), probe: replacedProbe, pathOver: p) { return nil }
         return (start, best.t2)
+    }
+
+    /// Whether capture frames `span` of segment `s`, which hold `probe` of the probe's energy at
+    /// the fit's gain, are as quiet as the path may make them: the capture holds under
+    /// ``AnalyzerTuning/dropoutCaptureOfProbe`` of that probe, and so does what the path's
+    /// response makes of those frames, measured over segment `pathOver` (the longest: the
+    /// first can be a window or two, which plays a chirp train's top alone, and a card
+    /// model's stale silence over the train's first 176 frames went unclaimed) from its
+    /// first window on
+    /// (``PathResponse/init(ref:cap:segment:leavingOut:)``: a band the rest never plays, at
+    /// the edge of what it plays, is taken as stopped). Silence where the path may give
+    /// silence cannot be told replaced: a log sweep from 20 Hz behind the resonant high-pass
+    /// at 100 Hz comes back 9-28 dB down and inverted below 60 Hz, which the short path model
+    /// does not follow, and read as its first 1581 frames replaced.
+    func quietWhereThePathMayStop(_ s: Segment, _ span: Range<Int>, probe: Double, pathOver: Segment) -> Bool {
+        let lo = max(0, span.lowerBound), hi = min(cap.count, span.upperBound)
+        guard hi > lo, probe > 0 else { return false }
+        let limit = tuning.dropoutCaptureOfProbe * probe
+        // Measured from the segment's first window on: before the first's lies the stretch judged.
+        var tracked = pathOver
+        tracked.captureStart = max(pathOver.captureStart, pathOver.points.first?.t ?? pathOver.captureStart)
+        guard captureEnergy(lo..<hi) < limit, let rest = PathResponse(ref: ref, cap: cap, segment: tracked, leavingOut: lo..<hi) else { return false }
+        let p0 = Int(s.refPosition(atCapture: Double(lo)).rounded(.down)), p1 = Int(s.refPosition(atCapture: Double(hi)).rounded(.up))
+        return rest.heardPower(of: ref, p0..<p1) * Double(hi - lo) < limit
     }
 
     /// The last reference sample A plays (`kCut` is the first it does not) and the first one B

@@ -19,8 +19,9 @@ import LoopbenchCore
 /// tap stays exactly 1, so the latency remains that of the direct sound, measured later by
 /// the segments. The acausal lags, which a causal path leaves empty, give each tap's noise,
 /// and every tap is shrunk by it. The tail is used only when it is diffuse (no single tap
-/// holds a sizeable share: a repeat or a drop is one echo-like lag, not a room) and it cuts
-/// the residual of the plain alignment in both halves of the reference (``pays``).
+/// holds a sizeable share, or stands far above its neighbours: a repeat or a drop is one
+/// echo-like lag, not a room) and it cuts the residual of the plain alignment in both halves
+/// of the reference (``pays``).
 enum ReverbTail {
     /// The reference with the fitted tail added (same length), or nil when no diffuse tail pays.
     /// `delay` is the capture frame of reference frame 0 (the direct sound, fractional).
@@ -43,7 +44,7 @@ enum ReverbTail {
     static func model(ref: [Float], _ a: Alignment, within: Range<Int>?, paysBy: Double = AnalyzerTuning.standard.reverbMinImprovement) -> [Float]? {
         let tuning = AnalyzerTuning.standard
         let n = ref.count, tailLen = a.tailLen, span = a.span, c = a.c, fft = a.fft, rb = a.rb, cb = a.cb
-        guard let taps = tail(r: rb.spectrum, c: cb.spectrum, fft: fft, from: AnalyzerTuning.pathFilterHalfTaps + 1, to: tailLen) else { return nil }
+        guard let (taps, peaky) = tail(r: rb.spectrum, c: cb.spectrum, fft: fft, from: AnalyzerTuning.pathFilterHalfTaps + 1, to: tailLen) else { return nil }
         if within != nil {   // the model is the whole reference's, whatever stretch was fitted
             fill(rb.samples, ref.lazy.map(Double.init))
             fft.forward(rb)
@@ -65,7 +66,7 @@ enum ReverbTail {
         guard rr > 0, cr != 0 else { return nil }
         let g = cr / rr
         let model = (0..<span).map { ($0 < n ? Double(ref[$0]) : 0) + tailSignal[$0] / g }
-        guard tt / (g * g * rr) >= tuning.reverbMinTailEnergy, pays(c: c, ref: ref, model: model, over: within ?? 0..<span, by: paysBy, tuning: tuning) else { return nil }
+        guard tt / (g * g * rr) >= tuning.reverbMinTailEnergy, pays(c: c, ref: ref, model: model, over: within ?? 0..<span, by: paysBy, everywhere: peaky ? paysBy : tuning.reverbMinImprovementEverywhere) else { return nil }
         return model[0..<n].map { Float($0) }
     }
 
@@ -143,9 +144,13 @@ enum ReverbTail {
 
     /// The tail's taps (lag, value in capture units per reference unit) at lags `from`…`to`,
     /// shrunk by their noise; nil when no diffuse tail stands above it. `r` and `c` are the
-    /// reference's and the aligned capture's spectra.
+    /// reference's and the aligned capture's spectra. `peaky`: the largest tap holds over
+    /// ``AnalyzerTuning/reverbMaxTapShare`` of the tail, but stands no more than
+    /// ``AnalyzerTuning/reverbTopTapOverNeighbours`` over its neighbours (``topOverNeighbours``),
+    /// as a room's does where its tail spans few lags (at 8 kHz); such a tail must pay in both
+    /// halves of the reference as in one.
     static func tail(r: UnsafeMutableBufferPointer<(Double, Double)>, c: UnsafeMutableBufferPointer<(Double, Double)>,
-                     fft: RealFFT, from k0: Int, to k1: Int) -> [(Int, Double)]? {
+                     fft: RealFFT, from k0: Int, to k1: Int) -> (taps: [(Int, Double)], peaky: Bool)? {
         let tuning = AnalyzerTuning.standard
         guard k1 > k0, fft.size > 2 * k1, let out = response(r: r, c: c, fft: fft) else { return nil }
         let s = out.samples, scale = 1 / Double(fft.size)
@@ -164,16 +169,33 @@ enum ReverbTail {
             energy += w * w
             top = max(top, w * w)
         }
-        guard energy > 0, top <= tuning.reverbMaxTapShare * energy else { return nil }
-        return taps
+        guard energy > 0 else { return nil }
+        if top <= tuning.reverbMaxTapShare * energy { return (taps, false) }
+        return topOverNeighbours(taps, from: k0, to: k1) <= tuning.reverbTopTapOverNeighbours ? (taps, true) : nil
+    }
+
+    /// The largest tap's energy over the mean of the taps within
+    /// ``AnalyzerTuning/reverbEchoLobeLags`` of it, its own lobe (±``AnalyzerTuning/reverbTopTapLobe``)
+    /// left out: a room's taps are noise under a decaying envelope, the largest a few times
+    /// its neighbours, while a repeat or a drop is one echo standing alone.
+    static func topOverNeighbours(_ taps: [(Int, Double)], from k0: Int, to k1: Int) -> Double {
+        let tuning = AnalyzerTuning.standard
+        guard let top = taps.max(by: { $0.1 * $0.1 < $1.1 * $1.1 }) else { return .infinity }
+        let reach = tuning.reverbEchoLobeLags, lobe = tuning.reverbTopTapLobe
+        var sum = 0.0
+        for (k, v) in taps where abs(k - top.0) > lobe && abs(k - top.0) <= reach { sum += v * v }
+        let lags = (max(k0, top.0 - reach)...min(k1, top.0 + reach)).count - (max(k0, top.0 - lobe)...min(k1, top.0 + lobe)).count
+        guard lags > 0, sum > 0 else { return .infinity }
+        return top.1 * top.1 / (sum / Double(lags))
     }
 
     /// Whether direct sound + tail cuts the residual of the direct sound alone (each with its
     /// least-squares gain) in each half of the fitted stretch of the reference: by `by`
     /// (``AnalyzerTuning/reverbMinImprovement`` unless asked otherwise) in one and by
-    /// ``AnalyzerTuning/reverbMinImprovementEverywhere`` in both. A room acts on the whole signal; a stretch of it misaligned by a drop looks like an echo of that stretch
-    /// only, and the other half gains nothing.
-    static func pays(c: [Double], ref: [Float], model: [Double], over r: Range<Int>, by: Double, tuning: AnalyzerTuning) -> Bool {
+    /// `everywhere` (``AnalyzerTuning/reverbMinImprovementEverywhere``, or `by` for a peaky
+    /// tail) in both. A room acts on the whole signal; a stretch of it misaligned by a drop
+    /// looks like an echo of that stretch only, and the other half gains nothing.
+    static func pays(c: [Double], ref: [Float], model: [Double], over r: Range<Int>, by: Double, everywhere: Double) -> Bool {
         func residual(_ range: Range<Int>, _ m: (Int) -> Double) -> Double {
             var cm = 0.0, mm = 0.0, cc = 0.0
             for i in range {
@@ -188,7 +210,7 @@ enum ReverbTail {
             let plain = residual(h) { $0 < ref.count ? Double(ref[$0]) : 0 }, withTail = residual(h) { model[$0] }
             return withTail > 0 ? plain / withTail : 0
         }
-        return gains.min()! >= tuning.reverbMinImprovementEverywhere && gains.max()! >= by
+        return gains.min()! >= everywhere && gains.max()! >= by
     }
 
     /// `a` ← `a`·`b`, bin by bin (a convolution, once transformed back).

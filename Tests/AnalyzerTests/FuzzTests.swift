@@ -260,6 +260,27 @@ struct AnalyzerFuzzTests {
         try Self.expectFoundExactly(i) { max(0.05, 2 * ($0 ?? 0)) }
     }
 
+    /// Undamaged captures that read a false event until session 45. Multitone bursts through
+    /// the room at 8 kHz (1643): the room's tail spans few enough lags there that its largest
+    /// tap held 6.6 % of it, over the 5 % a diffuse tail was allowed, though only 16 times its
+    /// neighbours' mean (a room's, not an echo's: ``ReverbTail/topOverNeighbours``); refused,
+    /// the tail was a misfit, and the first burst read as a 2752-frame replacement. A 20 Hz log
+    /// sweep behind the resonant high-pass at 100 Hz (1140): below 60 Hz the path returns it
+    /// 9–28 dB down and inverted, where the short path model expects it whole, and its
+    /// 110–160 Hz at delays that move toward the rest's; its first 1581 frames were claimed
+    /// replaced, and the search for them at another delay read a false 5-frame repeat, the
+    /// latency 5 samples early. The frames are now judged against what the path's response
+    /// makes of them (``Explainer/quietWhereThePathMayStop(_:_:probe:)``), and a stretch whose
+    /// delay moves toward the segment's is no step (``Explainer/wanders(_:_:_:)``).
+    @Test("an undamaged capture reads clean, its latency within 0.05 samples (fuzz cases 1643: multitone through a room at 8 kHz, 1140: a log sweep from 20 Hz behind the resonant high-pass; a false replacement and a false repeat until session 45)", arguments: [1643, 1140])
+    func undamagedReadClean(_ i: Int) throws {
+        let (c, m) = try Self.measured(i)
+        #expect(c.withinConditions && c.undamaged)
+        #expect(m.verdict == .clean && m.events.isEmpty, "\(m.verdict) \(EventMatch.describe(m.events))")
+        let d = try #require(c.delay), l = try #require(m.latency?.samples)
+        #expect(abs(l - d) <= 0.05, "\(l - d) samples off")
+    }
+
     /// Case 249: music through a room under a pink floor, with a 977-frame gap and a 2963-frame
     /// replacement. The whole-signal correlation holds the room's tail, but a tail fitted at one
     /// delay is refused (its largest tap, at the gap's 979 lags, holds 47 % of it), and no
