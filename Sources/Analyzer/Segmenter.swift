@@ -105,6 +105,7 @@ struct Segmenter {
         dropStraddlingWindows(&runs, &levels)
         dropLoneWindows(&runs, &levels)
         dropContradictedEdgeWindows(&runs, &levels, usable: usable, drift: drift)
+        dropRampEdgeWindows(&runs, &levels, usable: usable, drift: drift)
         mergeAgreeingRuns(&runs, &levels, drift: drift)
         let fit = jointDriftFit(runs, drift: &drift, hadSlopes: !slopes.isEmpty)
         var (driftKnown, driftSE) = (fit.known, fit.se)
@@ -322,6 +323,37 @@ struct Segmenter {
         guard runs.indices.contains(r), runs.indices.contains(b) else { return false }
         return runs[r].count <= tuning.wanderTailMaxWindows && runs[b].count > runs[r].count
             && abs(levels[r] - levels[b]) <= tuning.wanderTailMaxStep
+    }
+
+    /// 3d. A run of one window at either end, a step of under ``AnalyzerTuning/loneEdgeStepMax``
+    /// frames from the run beside it, where the delay runs on the same way on both sides of
+    /// it: the window just outside it (left out of the grouping as too imprecise, and not
+    /// ambiguous) lies beyond it, away from the run beside it, and that run's window nearest
+    /// it lies off the run's level toward it (each by more than the tolerance a run is
+    /// continued by, ``runTolerance(_:)``). A ramp through three windows is the path's delay
+    /// easing through a resonance; a step leaves the delay flat on the far side. A 20 Hz log
+    /// sweep behind the resonant high-pass at 48 kHz (fuzz case 937) eased 204.27 → 203.34 →
+    /// 202.79 → 202.58 → … → 202.33 frames: the lone 203.34 read as a false 1-frame drop, and
+    /// the latency, tied to the later level across it, a whole sample late at ±0.009.
+    func dropRampEdgeWindows(_ runs: inout [[TrackPoint]], _ levels: inout [Double], usable: [TrackPoint], drift: Double) {
+        let used = Set(usable.map(\.t))
+        func detrended(_ p: TrackPoint) -> Double { p.d - drift * p.pc }
+        func ramp(_ k: Int, beside n: Int, inner: TrackPoint?, outer: (TrackPoint) -> Bool, nearest: ([TrackPoint]) -> TrackPoint?) -> Bool {
+            guard runs.count > 1, runs[k].count == 1, abs(levels[k] - levels[n]) < tuning.loneEdgeStepMax, let inner,
+                  let out = nearest(points.filter(outer)), !used.contains(out.t), !out.ambiguous, out.sigma.isFinite else { return false }
+            let side = levels[k] > levels[n] ? 1.0 : -1.0
+            return side * (detrended(out) - levels[k]) > runTolerance(out) && side * (detrended(inner) - levels[n]) > runTolerance(inner)
+        }
+        if runs.count > 1, let lone = runs.first?.first,
+           ramp(0, beside: 1, inner: runs[1].first, outer: { $0.t < lone.t }, nearest: { $0.max { $0.t < $1.t } }) {
+            runs.removeFirst()
+            levels.removeFirst()
+        }
+        if runs.count > 1, let lone = runs.last?.first,
+           ramp(runs.count - 1, beside: runs.count - 2, inner: runs[runs.count - 2].last, outer: { $0.t > lone.t }, nearest: { $0.min { $0.t < $1.t } }) {
+            runs.removeLast()
+            levels.removeLast()
+        }
     }
 
     /// 4. Merge neighbours whose levels agree.

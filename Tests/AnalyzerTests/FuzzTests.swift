@@ -272,6 +272,26 @@ struct AnalyzerFuzzTests {
     /// latency 5 samples early. The frames are now judged against what the path's response
     /// makes of them (``Explainer/quietWhereThePathMayStop(_:_:probe:)``), and a stretch whose
     /// delay moves toward the segment's is no step (``Explainer/wanders(_:_:_:)``).
+    /// Case 937: a 20 Hz log sweep behind the resonant high-pass at 48 kHz with a gap, a
+    /// replacement and a gap in its top part. Its delay eases through the resonance window by
+    /// window, and one window of the ramp made a segment of its own, 1.0 frame from the rest:
+    /// a false 1-frame drop, and the latency, tied to the later level across it, a whole
+    /// sample late at a stated ±0.009 (``Segmenter/dropRampEdgeWindows``). Its first 12000
+    /// frames, which the short path model does not follow, are now refused: never a latency
+    /// a sample off.
+    @Test("a delay easing through a resonance is no step: fuzz case 937 never reads a latency beyond 0.05 samples and twice its uncertainty, nor a 1-frame drop (a whole sample late at ±0.009, with a false 1-frame drop, until session 45)")
+    func rampThroughAResonance() throws {
+        let (c, m) = try Self.measured(937)
+        #expect(c.withinConditions)
+        if let l = m.latency?.samples {
+            let d = try #require(c.delay)
+            #expect(abs(l - d) <= max(0.05, 2 * (m.latencyUncertaintySamples ?? 0)), "\(l - d) samples off")
+        } else {
+            #expect(m.verdict == .noSignal && m.reason != nil)
+        }
+        #expect(!m.events.contains { $0.kind == .drop && $0.sizeSamples <= 2 }, "\(EventMatch.describe(m.events))")
+    }
+
     @Test("an undamaged capture reads clean, its latency within 0.05 samples (fuzz cases 1643: multitone through a room at 8 kHz, 1140: a log sweep from 20 Hz behind the resonant high-pass; a false replacement and a false repeat until session 45)", arguments: [1643, 1140])
     func undamagedReadClean(_ i: Int) throws {
         let (c, m) = try Self.measured(i)
