@@ -265,22 +265,9 @@ struct Segmenter {
     /// that segment and 1.23 from it: a false 1-frame drop, the latency 0.89 samples late at a
     /// stated ±0.12.
     func dropContradictedEdgeWindows(_ runs: inout [[TrackPoint]], _ levels: inout [Double], usable: [TrackPoint], drift: Double) {
-        let used = Set(usable.map(\.t))
-        func contradicted(_ k: Int, beside n: Int, outer: (TrackPoint) -> Bool, nearest: ([TrackPoint]) -> TrackPoint?) -> Bool {
-            guard runs.count > 1, runs[k].count == 1, abs(levels[k] - levels[n]) < tuning.loneEdgeStepMax,
-                  let out = nearest(points.filter(outer)), !used.contains(out.t), !out.ambiguous, out.sigma.isFinite else { return false }
+        dropLoneEdgeRuns(&runs, &levels, usable: usable) { levels, k, n, _, out in
             let e = out.d - drift * out.pc
             return abs(e - levels[n]) < runTolerance(out) && abs(e - levels[k]) >= runTolerance(out)
-        }
-        if runs.count > 1, let lone = runs.first?.first,
-           contradicted(0, beside: 1, outer: { $0.t < lone.t }, nearest: { $0.max { $0.t < $1.t } }) {
-            runs.removeFirst()
-            levels.removeFirst()
-        }
-        if runs.count > 1, let lone = runs.last?.first,
-           contradicted(runs.count - 1, beside: runs.count - 2, outer: { $0.t > lone.t }, nearest: { $0.min { $0.t < $1.t } }) {
-            runs.removeLast()
-            levels.removeLast()
         }
     }
 
@@ -336,21 +323,31 @@ struct Segmenter {
     /// 202.79 → 202.58 → … → 202.33 frames: the lone 203.34 read as a false 1-frame drop, and
     /// the latency, tied to the later level across it, a whole sample late at ±0.009.
     func dropRampEdgeWindows(_ runs: inout [[TrackPoint]], _ levels: inout [Double], usable: [TrackPoint], drift: Double) {
+        dropLoneEdgeRuns(&runs, &levels, usable: usable) { levels, k, n, inner, out in
+            let side = levels[k] > levels[n] ? 1.0 : -1.0
+            return side * (out.d - drift * out.pc - levels[k]) > runTolerance(out) && side * (inner.d - drift * inner.pc - levels[n]) > runTolerance(inner)
+        }
+    }
+
+    /// Drops a run of one window at either end, under ``AnalyzerTuning/loneEdgeStepMax`` frames
+    /// from run `n` beside it, where `drop(levels, k, n, inner, out)` holds: `inner` is run
+    /// `n`'s window nearest it, `out` the window just outside it, which the grouping left out
+    /// (imprecise, not ambiguous); kept where there is no such window.
+    func dropLoneEdgeRuns(_ runs: inout [[TrackPoint]], _ levels: inout [Double], usable: [TrackPoint],
+                          where drop: (_ levels: [Double], _ k: Int, _ n: Int, _ inner: TrackPoint, _ out: TrackPoint) -> Bool) {
         let used = Set(usable.map(\.t))
-        func detrended(_ p: TrackPoint) -> Double { p.d - drift * p.pc }
-        func ramp(_ k: Int, beside n: Int, inner: TrackPoint?, outer: (TrackPoint) -> Bool, nearest: ([TrackPoint]) -> TrackPoint?) -> Bool {
+        func lone(_ k: Int, beside n: Int, inner: TrackPoint?, outer: (TrackPoint) -> Bool, nearest: ([TrackPoint]) -> TrackPoint?) -> Bool {
             guard runs.count > 1, runs[k].count == 1, abs(levels[k] - levels[n]) < tuning.loneEdgeStepMax, let inner,
                   let out = nearest(points.filter(outer)), !used.contains(out.t), !out.ambiguous, out.sigma.isFinite else { return false }
-            let side = levels[k] > levels[n] ? 1.0 : -1.0
-            return side * (detrended(out) - levels[k]) > runTolerance(out) && side * (detrended(inner) - levels[n]) > runTolerance(inner)
+            return drop(levels, k, n, inner, out)
         }
-        if runs.count > 1, let lone = runs.first?.first,
-           ramp(0, beside: 1, inner: runs[1].first, outer: { $0.t < lone.t }, nearest: { $0.max { $0.t < $1.t } }) {
+        if runs.count > 1, let first = runs.first?.first,
+           lone(0, beside: 1, inner: runs[1].first, outer: { $0.t < first.t }, nearest: { $0.max { $0.t < $1.t } }) {
             runs.removeFirst()
             levels.removeFirst()
         }
-        if runs.count > 1, let lone = runs.last?.first,
-           ramp(runs.count - 1, beside: runs.count - 2, inner: runs[runs.count - 2].last, outer: { $0.t > lone.t }, nearest: { $0.min { $0.t < $1.t } }) {
+        if runs.count > 1, let last = runs.last?.first,
+           lone(runs.count - 1, beside: runs.count - 2, inner: runs[runs.count - 2].last, outer: { $0.t > last.t }, nearest: { $0.min { $0.t < $1.t } }) {
             runs.removeLast()
             levels.removeLast()
         }
