@@ -145,34 +145,26 @@ struct PathResponse {
     /// The unmeasured bins (nil) given the larger of their nearest measured neighbours'
     /// values; nil when no bin is measured.
     static func filled(_ x: [Double?]) -> [Double]? {
-        var below = [Double?](repeating: nil, count: x.count), above = below
-        var last: Double?
-        for k in x.indices { if let v = x[k] { last = v }; below[k] = last }
-        last = nil
-        for k in x.indices.reversed() { if let v = x[k] { last = v }; above[k] = last }
-        var out = [Double](repeating: 0, count: x.count)
-        for k in x.indices {
-            if let v = x[k] { out[k] = v; continue }
-            switch (below[k], above[k]) {
-            case let (l?, h?): out[k] = max(l, h)
-            case let (l?, nil): out[k] = l
-            case let (nil, h?): out[k] = h
-            case (nil, nil): return nil
-            }
-        }
-        return out
+        guard x.contains(where: { $0 != nil }) else { return nil }
+        return zip(x, nearestMeasured(x)).map { v, n in v ?? [n.below, n.above].compactMap { $0 }.max()! }
     }
 
     /// The unmeasured bins (nil) given the smaller of their nearest measured neighbours'
     /// values, 0 where they have one on one side only; nil when no bin is measured.
     static func filledWithin(_ x: [Double?]) -> [Double]? {
         guard x.contains(where: { $0 != nil }) else { return nil }
+        return zip(x, nearestMeasured(x)).map { v, n in v ?? (n.below.flatMap { l in n.above.map { min(l, $0) } } ?? 0) }
+    }
+
+    /// For each bin of `x`, the value of the nearest measured (non-nil) bin at or below it and
+    /// at or above it.
+    static func nearestMeasured(_ x: [Double?]) -> [(below: Double?, above: Double?)] {
         var below = [Double?](repeating: nil, count: x.count), above = below
         var last: Double?
         for k in x.indices { if let v = x[k] { last = v }; below[k] = last }
         last = nil
         for k in x.indices.reversed() { if let v = x[k] { last = v }; above[k] = last }
-        return x.indices.map { k in x[k] ?? (below[k].flatMap { l in above[k].map { min(l, $0) } } ?? 0) }
+        return Array(zip(below, above))
     }
 
     /// The Hann window over the longest frame, computed once.

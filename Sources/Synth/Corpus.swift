@@ -396,6 +396,17 @@ public enum Corpus {
     /// Direct sound plus a diffuse tail (exponentially decaying noise, 200 ms to −60 dB, from
     /// 5 ms on) whose energy is half the direct sound's: mixed 2:1.
     static func reverb(_ x: [Float], fs: Int, seed: UInt64) -> [Float] {
+        let tail = roomTail(fs: fs, seed: seed)
+        // y = x + x * tail (causal): correlate x with the reversed tail.
+        let padded = [Float](repeating: 0, count: tail.count) + x
+        let conv = Correlation.crossCorrelate(signal: padded, template: Array(tail.reversed()), lags: 1...x.count)
+        return (0..<x.count).map { x[$0] + Float(conv[$0]) }
+    }
+
+    /// The room's impulse response after the direct sound (``reverb(_:fs:seed:)``, lag 0 the
+    /// direct sound's, left empty): zero for 5 ms, then Gaussian noise decaying to −60 dB at
+    /// 200 ms, scaled to half the direct sound's energy.
+    public static func roomTail(fs: Int, seed: UInt64) -> [Float] {
         var rng = SeededRandom(seed: seed &+ 99)
         let len = fs / 5, start = fs / 200
         var tail = [Float](repeating: 0, count: len)
@@ -407,10 +418,7 @@ public enum Corpus {
         }
         let scale = Float((0.5 / e).squareRoot())
         for k in tail.indices { tail[k] *= scale }
-        // y = x + x * tail (causal): correlate x with the reversed tail.
-        let padded = [Float](repeating: 0, count: len) + x
-        let conv = Correlation.crossCorrelate(signal: padded, template: Array(tail.reversed()), lags: 1...x.count)
-        return (0..<x.count).map { x[$0] + Float(conv[$0]) }
+        return tail
     }
 
     // MARK: - Quirks

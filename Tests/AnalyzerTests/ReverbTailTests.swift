@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 @testable import Analyzer
 import DSP
-import Foundation
 import LoopbenchCore
 import Synth
 import Testing
@@ -22,10 +21,7 @@ struct ReverbTailTests {
 
     /// The share of the room's tail its largest tap holds, as `Corpus` draws it for `seed`.
     static func largestTapShare(fs: Int, seed: UInt64) -> Double {
-        var rng = SeededRandom(seed: seed &+ 99)
-        let len = fs / 5, start = fs / 200
-        var e: [Double] = []
-        for k in start..<len { let v = rng.gaussian() * pow(10, -3 * Double(k) / Double(len)); e.append(v * v) }
+        let e = Corpus.roomTail(fs: fs, seed: seed).map { Double($0) * Double($0) }
         return e.max()! / e.reduce(0, +)
     }
 
