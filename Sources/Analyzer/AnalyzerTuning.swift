@@ -835,6 +835,34 @@ struct AnalyzerTuning: Sendable {
     /// The curve is used only when it cuts the residual of the gain (or of the colouring
     /// filter) by more than this factor: a linear path's fit gains nothing.
     var staticCurveMinImprovement = 2.0
+    /// The curve is fitted on a segment of at least this many frames: its 7 coefficients and
+    /// offset need far fewer than the path filter's 33 (``pathFitMinFrames``, which it shared
+    /// until session 46). Segments are whole windows long, and clipped captures in segments
+    /// of 2048–4096 frames (music and noise with pauses cut off, white noise and a log sweep
+    /// at 8 kHz, through tanh clipping) fitted no curve: their clipped peaks read as 1–3 false
+    /// clicks, or hid a replacement by silence. On a plain path the fit over 2048 frames of
+    /// `bench shortrefs` cuts the gain's residual by under 0.1 % (once the offset is fitted,
+    /// ``StaticCurve/leastSquares(_:_:over:)``).
+    var staticCurveMinFrames = 1024
+    /// Blocks (frames) in which the fitted curve's misfit is judged (``StaticCurve/blocksExplained``):
+    /// 5–6 ms at 44.1–48 kHz, so a step's few hundred frames past the segment's window-grained
+    /// edge fill a block or two.
+    var staticCurveBlock = 256
+    /// A block whose residual under the first fitted curve is over this share of its power
+    /// (the capture's and the curve's) is left out of the second fit: a block at another
+    /// delay, or replaced by silence, leaves about all of it, and a clipped one a few per
+    /// cent. Silent blocks, whose residual is their noise, are left out too, which costs the
+    /// fit nothing.
+    var staticCurveBlockMisfit = 0.25
+    /// The blocks the curve is fitted on hold at least this many frames where the reference
+    /// (at the line) is at ``staticCurveSoundingShare`` of its peak or more: 7 coefficients
+    /// read off a handful of pulses' values (a sparse reference of 1–5 pulses through the
+    /// clipper, outside the corpus's conditions) bend anywhere between them, and one such
+    /// capture read a latency 2369 frames off through them. Any of the corpus's signals
+    /// holds thousands.
+    var staticCurveMinSounding = 256
+    /// …a tenth of the reference's peak (−20 dB).
+    var staticCurveSoundingShare = 0.1
     /// Through a fitted curve, a burst where the model is at this fraction of its peak or
     /// more is left to the curve: a polynomial of degree 7 misfits a hard clip's flat top
     /// (tanh at 4× drive is within 1 % of its ceiling from 0.6 of the peak on) by up to 40
@@ -966,6 +994,11 @@ struct AnalyzerTuning: Sendable {
     var refitLaterMaxMove = 2.0
     /// A middle stretch must be at least this long (frames) after trimming.
     var middleMinFrames = 64
+    /// A stretch after the last segment at another delay is not the probe's last frames
+    /// where the segment before it leaves under this share of the residual the stretch's own
+    /// delay leaves after it (``Explainer/returnsToTheSegment(after:_:_:until:)``): half,
+    /// so silence after the probe (both leave its noise) keeps the stretch.
+    var trailingReturnShare = 0.5
     /// A segment between two others whose reference frames' mean square is below this share of
     /// the whole reference's (−30 dB) explains silence with silence and is no segment
     /// (``RoundTripAnalysis/silenceOnSilence(_:_:tuning:)``): the one a real guest's overrun made

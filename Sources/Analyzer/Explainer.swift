@@ -164,6 +164,34 @@ struct Explainer {
         return Array(joined[(lo - a)..<(hi - a)])
     }
 
+    /// Whether the capture after stretch `tail` (found after the last segment, `a`, by the
+    /// trailing search) up to `r1` follows `a` again: `a`'s alignment leaves under
+    /// ``AnalyzerTuning/trailingReturnShare`` of the residual the stretch's own leaves there,
+    /// over at least ``AnalyzerTuning/middleMinFrames``. The probe's last frames at another
+    /// delay stay there to its end; a short stretch `a` misfits and the capture then follows
+    /// `a` again is `a`'s misfit, matched elsewhere by chance. (Speech behind the resonant
+    /// high-pass, its capture cut off 405 frames after the last window: 75 frames the short
+    /// path model misfit, where the 100 Hz resonance rings, matched the speech 765 frames
+    /// earlier at 0.92, and a false 765-frame repeat was read, the 336 frames after them
+    /// matching the segment before at 0.96.)
+    func returnsToTheSegment(after tail: Segment, _ a: Segment, _ fa: Fit, until r1: Int) -> Bool {
+        let lo = tail.captureEnd, hi = min(r1, cap.count, refSpan(tail).1)
+        guard hi - lo >= tuning.middleMinFrames else { return false }
+        let ma = template(a, lo, hi), mt = template(tail, lo, hi)
+        var ea = 0.0, et = 0.0, mm = 0.0, cm = 0.0
+        for i in 0..<(hi - lo) {
+            mm += mt[i] * mt[i]
+            cm += Double(cap[lo + i]) * mt[i]
+        }
+        let gt = mm > 0 ? cm / mm : 0
+        for i in 0..<(hi - lo) {
+            let c = Double(cap[lo + i])
+            ea += (c - fa.gain * ma[i]) * (c - fa.gain * ma[i])
+            et += (c - gt * mt[i]) * (c - gt * mt[i])
+        }
+        return ea < tuning.trailingReturnShare * et
+    }
+
     /// Capture frames where segment `s` has reference under it.
     func refSpan(_ s: Segment) -> (Int, Int) {
         let a = Int((s.level).rounded(.up))
@@ -421,7 +449,7 @@ struct Explainer {
                 let r1 = min(cap.count, refSpan(a).1 + 1)
                 let found = middleMatch(a: a, fa: outFits[outFits.count - 1], b: nil, fb: nil, r0: r0, r1: r1)
                 ambiguousTail = found.ambiguous
-                guard let tail = found.segment else { break }
+                guard let tail = found.segment, !returnsToTheSegment(after: tail, a, outFits[outFits.count - 1], until: r1) else { break }
                 segments.append(tail)
                 fits.append(fit(tail))
             }
