@@ -75,7 +75,7 @@ enum StaticCurve {
         let kept = blocksExplained(x, c, first.h, offset: first.offset)
         // A curve is read off the amplitudes the reference plays: a few pulses (a sparse
         // reference through the clipper) fit 7 coefficients through a handful of values.
-        let sounding = kept.reduce(0) { n, r in n + r.filter { abs(x[0][$0]) >= tuning.staticCurveSoundingShare }.count }
+        let sounding = kept.reduce(0) { n, r in r.reduce(n) { abs(x[0][$1]) >= tuning.staticCurveSoundingShare ? $0 + 1 : $0 } }
         guard sounding >= tuning.staticCurveMinSounding else { return nil }
         let whole = kept.count == 1 && kept[0] == 0..<c.count
         guard let f = whole ? first : leastSquares(x, c, over: kept),
@@ -86,7 +86,7 @@ enum StaticCurve {
         // fitted where the reference reached 0.65–0.74 of its peak, asked 2.6 times the
         // clipped capture at the peak elsewhere, and read it as a 5-frame replacement.)
         var seenLo = 0.0, seenHi = 0.0
-        for range in whole ? [0..<c.count] : kept { for i in range { seenLo = min(seenLo, x[0][i]); seenHi = max(seenHi, x[0][i]) } }
+        for range in kept { for i in range { seenLo = min(seenLo, x[0][i]); seenHi = max(seenHi, x[0][i]) } }
         // Applied to the reference itself, normalised so that its slope at 0 is the gain's,
         // and made monotonic (``monotonic(_:)``).
         let curve = monotonic({ [seenLo, seenHi] (x: Double) -> Double in
