@@ -664,6 +664,11 @@ struct AnalyzerTuning: Sendable {
     /// a sweep's lowest octaves read a frame or two off through a room are no misalignment
     /// to take out of the fit, and the refit on the rest would fit them worse.
     var reverbRefitMinStep = 16.0
+    /// Where a tail was heard and none fitted, a step shorter than this (frames) that is no
+    /// whole number of frames is the path's, not a dropped or repeated frame
+    /// (``RoundTripAnalysis/mergeDispersedSteps(_:)``): the false steps seen were 0.55–1.32
+    /// frames; a real one of 2 frames or more is left to the whole-frame test it passes.
+    var dispersionMaxStep = 2.0
     /// Segments without a drift must hold at least this share of the windows that tell delays
     /// apart (``RoundTripAnalysis/looseTrack``): without a drift they are flat lines, and
     /// where half the precise windows lie off them the capture drifts (two latencies 10.7

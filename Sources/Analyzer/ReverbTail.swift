@@ -670,10 +670,39 @@ extension RoundTripAnalysis {
     /// otherwise be reported as a drop or a repeat, and their level as the latency. The merged
     /// segment keeps the longer one's level.
     func mergeStepsInsideTheTail(_ segments: inout [Segment]) {
+        mergeNeighbours(&segments) { a, b in abs(b.level - a.level) < tuning.reverbRefitMinStep }
+    }
+
+    /// Where the whole-signal correlation held a tail that no model took up (refused, or a
+    /// path the short model does not follow), neighbouring segments less than
+    /// ``AnalyzerTuning/dispersionMaxStep`` frames apart whose step is no whole number of
+    /// frames (off it by more than ``AnalyzerTuning/wholeFrameSigmas`` joint standard errors:
+    /// ``WholeFrameSteps/levelSE(_:over:scatterAtLeast:)``, or a lone window's σ) are one. A
+    /// dropped or repeated frame steps the delay by a whole frame; these steps are the path's.
+    /// A room delays each band by its own phase, and stretches of other content read levels
+    /// apart: multitone bursts through a room (fuzz case 997) at 8016.03 and 8014.82 where the
+    /// truth holds 8015.33 throughout, and (1352) 0.55 apart. Behind the 2 kHz low-pass the
+    /// windows' delays scatter far beyond the σ the reference's band gives them (white noise
+    /// 0.3–0.6 frames apart at a σ of 0.07), and noise with pauses (947) made segments 0.60
+    /// apart. Each read a false 1-frame drop or repeat. The merged segment keeps the longer
+    /// one's level. A segment of one window with a σ over 0.11 frames leaves its step under a
+    /// frame whole within its error, and stays (fuzz cases 167 and 2035).
+    func mergeDispersedSteps(_ segments: inout [Segment]) {
+        func se(_ s: Segment) -> Double? { WholeFrameSteps.levelSE(s) ?? (s.points.count == 1 ? s.points[0].sigma : nil) }
+        mergeNeighbours(&segments) { a, b in
+            let step = b.level - a.level
+            guard abs(step) < tuning.dispersionMaxStep, let ea = se(a), let eb = se(b) else { return false }
+            return abs(step - step.rounded()) > tuning.wholeFrameSigmas * (ea * ea + eb * eb).squareRoot()
+        }
+    }
+
+    /// Merges each pair of neighbouring segments for which `together(earlier, later)` holds
+    /// into one spanning both, with the longer one's level and the windows of both.
+    func mergeNeighbours(_ segments: inout [Segment], where together: (Segment, Segment) -> Bool) {
         var k = 1
         while k < segments.count {
             let a = segments[k - 1], b = segments[k]
-            guard abs(b.level - a.level) < tuning.reverbRefitMinStep else { k += 1; continue }
+            guard together(a, b) else { k += 1; continue }
             var merged = (b.captureEnd - b.captureStart) > (a.captureEnd - a.captureStart) ? b : a
             merged.captureStart = a.captureStart
             merged.captureEnd = b.captureEnd

@@ -274,6 +274,14 @@ struct RoundTripAnalysis {
         // the model agree with them: their drift read 0.4–1.7 ppm off at a stated 0.10–0.18
         // (`bench rooms`, the corpus's linear sweep through the room). It is not reported.
         if steppedTail { seg.driftKnown = false }
+        // Steps of a fraction of a frame over or under a whole one where a tail was heard and
+        // none fitted are the path's (``mergeDispersedSteps``); not where nearly every window
+        // is ambiguous: there the levels are windows locked whole periods off, and their chain
+        // of steps is refused as it stands (music through a room, fuzz case 1657, read a
+        // 1267-frame gap as 1013 frames and a 254-frame repeat with the chain merged).
+        if tailHeard, withTail == nil, Double(points.filter(\.ambiguous).count) < tuning.chainAmbiguousShare * Double(points.count) {
+            mergeDispersedSteps(&seg.segments)
+        }
         let measured = explained(m, find, points, &seg, model: model, bare: bare, plain: plainRef, curved: curved != nil, tail: withTail != nil, tailAcrossSteps: steppedTail,
                                  oneDelayTail: withTail != nil && tailDrift == 0, unmodelledTail: tailHeard && withTail == nil, cap: cap, totalDrift: totalDrift)
         return heldThroughout(measured, seg.segments, plain: plainRef, cap: cap, find: find, totalDrift: totalDrift)
