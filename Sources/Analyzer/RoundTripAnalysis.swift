@@ -629,10 +629,25 @@ struct RoundTripAnalysis {
     /// A faded log sweep through a room under hum with a gap and a repeat (case 110) makes
     /// three segments of one precise window each too, but four or five windows that cannot
     /// tell delays apart lie on each, within 0.15 frames, and it is read.
+    /// Fewer segments are judged so too where a window that tells delays apart lies on none
+    /// of them and beyond every segment's delay (by more than
+    /// ``AnalyzerTuning/uncorroboratedAgreeFrames``): a short reference with a step makes two
+    /// segments of one window each, and a window straddling the step reads a delay between
+    /// theirs; one beyond both says the windows scatter, not that the capture steps. A faded
+    /// log sweep through a room on 8-bit PCM, cut off after four windows' worth (fuzz case
+    /// 1171, undamaged), read its windows at 6569.4, 6601.5 and 6593.3 frames (the truth
+    /// 6593.98): two segments, a false 24-frame repeat and the latency 25 samples off at ±1.2.
     /// `points`: the windows tracked against the plain reference, whose drift is `totalDrift`.
     func uncorroboratedTrack(_ seg: Segmenter.Output, _ points: [TrackPoint], totalDrift: Double) -> String? {
-        guard seg.segments.count >= tuning.uncorroboratedMinSegments else { return nil }
         let own = Set(seg.segments.flatMap { $0.points.map(\.t) })
+        let delays = seg.segments.map { $0.delay(atRef: 0) }
+        let (lowest, highest) = (delays.min() ?? 0, delays.max() ?? 0)
+        let strayBeyond = points.contains { p in
+            let d = p.d - totalDrift * p.pc
+            return !own.contains(p.t) && !p.ambiguous && p.sigma < 1
+                && (d < lowest - tuning.uncorroboratedAgreeFrames || d > highest + tuning.uncorroboratedAgreeFrames)
+        }
+        guard seg.segments.count >= tuning.uncorroboratedMinSegments || (seg.segments.count >= 2 && strayBeyond) else { return nil }
         let reach = tuning.uncorroboratedNeighbours
         let agreed = points.indices.contains { i in
             let p = points[i]

@@ -310,6 +310,20 @@ struct AnalyzerFuzzTests {
         #expect(!m.events.contains { $0.sizeSamples < 2 }, "\(c.label): \(EventMatch.describe(m.events))")
     }
 
+    /// Two segments of one window each, and a third window that tells delays apart beyond
+    /// both (``RoundTripAnalysis/uncorroboratedTrack(_:_:totalDrift:)``): faded log sweeps
+    /// through a room, undamaged. Case 1171 (8-bit PCM, cut off after four windows' worth)
+    /// read its windows at 6569.4, 6601.5 and 6593.3 frames where the truth is 6593.98, a
+    /// false 24-frame repeat and the latency 25 samples off at ±1.2; case 1781 (drifting,
+    /// outside the corpus's conditions) a false event and the latency 19.8 samples off.
+    @Test("windows that scatter beyond every segment's delay are no steps: undamaged log sweeps through a room (fuzz cases 1171 and 1781) read no event and no latency (a false 24-frame repeat, 25 samples off at ±1.2, and a false event 19.8 samples off, until session 47)", arguments: [1171, 1781])
+    func scatteredWindowsAreNoSteps(_ i: Int) throws {
+        let (c, m) = try Self.measured(i)
+        #expect(c.undamaged)
+        #expect(m.events.isEmpty, "\(c.label): \(EventMatch.describe(m.events))")
+        #expect(m.verdict == .noSignal && m.latency == nil && m.reason != nil, "\(c.label): \(m.verdict) at \(m.latency?.samples ?? .nan)")
+    }
+
     /// Fuzz case 544: faint noise behind the 2 kHz low-pass under a pink floor, drifting, with
     /// a repeat, a gap and a repeat. Its first segments, 0.5–1 frame apart, read a false
     /// 1-frame repeat at 11261, and the latency 0.147 samples off at ±0.056, until session 47.
