@@ -640,7 +640,7 @@ struct RoundTripAnalysis {
     /// `points`: the windows tracked against the plain reference, whose drift is `totalDrift`.
     func uncorroboratedTrack(_ seg: Segmenter.Output, _ points: [TrackPoint], totalDrift: Double) -> String? {
         let own = Set(seg.segments.flatMap { $0.points.map(\.t) })
-        let delays = seg.segments.map { $0.delay(atRef: 0) }
+        let delays = seg.segments.map(\.level)
         let (lowest, highest) = (delays.min() ?? 0, delays.max() ?? 0)
         let strayBeyond = points.contains { p in
             let d = p.d - totalDrift * p.pc
