@@ -642,6 +642,7 @@ struct RoundTripAnalysis {
         let own = Set(seg.segments.flatMap { $0.points.map(\.t) })
         let delays = seg.segments.map(\.level)
         let (lowest, highest) = (delays.min() ?? 0, delays.max() ?? 0)
+        // (A window hanging over the reference's end carries σ 1 and does not vote: `Tracker.match`.)
         let strayBeyond = points.contains { p in
             let d = p.d - totalDrift * p.pc
             return !own.contains(p.t) && !p.ambiguous && p.sigma < 1
