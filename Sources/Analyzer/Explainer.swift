@@ -178,17 +178,16 @@ struct Explainer {
         let lo = tail.captureEnd, hi = min(r1, cap.count, refSpan(tail).1)
         guard hi - lo >= tuning.middleMinFrames else { return false }
         let ma = template(a, lo, hi), mt = template(tail, lo, hi)
-        var ea = 0.0, et = 0.0, mm = 0.0, cm = 0.0
+        // `a`'s residual at its fit's gain; the stretch's at its least-squares gain there.
+        var ea = 0.0, cc = 0.0, mm = 0.0, cm = 0.0
         for i in 0..<(hi - lo) {
+            let c = Double(cap[lo + i]), e = c - fa.gain * ma[i]
+            ea += e * e
+            cc += c * c
             mm += mt[i] * mt[i]
-            cm += Double(cap[lo + i]) * mt[i]
+            cm += c * mt[i]
         }
-        let gt = mm > 0 ? cm / mm : 0
-        for i in 0..<(hi - lo) {
-            let c = Double(cap[lo + i])
-            ea += (c - fa.gain * ma[i]) * (c - fa.gain * ma[i])
-            et += (c - gt * mt[i]) * (c - gt * mt[i])
-        }
+        let et = mm > 0 ? cc - cm * cm / mm : cc
         return ea < tuning.trailingReturnShare * et
     }
 

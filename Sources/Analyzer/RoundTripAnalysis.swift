@@ -640,15 +640,17 @@ struct RoundTripAnalysis {
     /// `points`: the windows tracked against the plain reference, whose drift is `totalDrift`.
     func uncorroboratedTrack(_ seg: Segmenter.Output, _ points: [TrackPoint], totalDrift: Double) -> String? {
         let own = Set(seg.segments.flatMap { $0.points.map(\.t) })
-        let delays = seg.segments.map(\.level)
-        let (lowest, highest) = (delays.min() ?? 0, delays.max() ?? 0)
-        // (A window hanging over the reference's end carries σ 1 and does not vote: `Tracker.match`.)
-        let strayBeyond = points.contains { p in
-            let d = p.d - totalDrift * p.pc
-            return !own.contains(p.t) && !p.ambiguous && p.sigma < 1
-                && (d < lowest - tuning.uncorroboratedAgreeFrames || d > highest + tuning.uncorroboratedAgreeFrames)
+        func strayBeyond() -> Bool {
+            let delays = seg.segments.map(\.level)
+            let (lowest, highest) = (delays.min() ?? 0, delays.max() ?? 0)
+            // (A window hanging over the reference's end carries σ 1 and does not vote: `Tracker.match`.)
+            return points.contains { p in
+                let d = p.d - totalDrift * p.pc
+                return !own.contains(p.t) && !p.ambiguous && p.sigma < 1
+                    && (d < lowest - tuning.uncorroboratedAgreeFrames || d > highest + tuning.uncorroboratedAgreeFrames)
+            }
         }
-        guard seg.segments.count >= tuning.uncorroboratedMinSegments || (seg.segments.count >= 2 && strayBeyond) else { return nil }
+        guard seg.segments.count >= tuning.uncorroboratedMinSegments || (seg.segments.count >= 2 && strayBeyond()) else { return nil }
         let reach = tuning.uncorroboratedNeighbours
         let agreed = points.indices.contains { i in
             let p = points[i]
