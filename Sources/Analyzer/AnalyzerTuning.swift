@@ -1045,10 +1045,15 @@ struct AnalyzerTuning: Sendable {
     var leadingMissingOfProbe = 0.5
     var leadingNoiseSpread = 0.75
     /// …unless the capture there follows the probe at a lower level (normalised correlation
-    /// with it of at least this): a path that attenuates the probe's start (a high-pass under a
-    /// sweep from 20 Hz) has not replaced it. Silence or other audio in a 32-frame block
-    /// correlates at ±0.18 (1σ), so 0.8 is 4.4σ from it.
+    /// with it of at least this share of what it reaches where the segment was tracked): a
+    /// path that attenuates the probe's start (a high-pass under a sweep from 20 Hz) has not
+    /// replaced it. Silence or other audio in a 32-frame block correlates at ±0.18 (1σ), so
+    /// 0.8 is 4.4σ from it where the capture follows at 1.
     var leadingFollowsRho = 0.8
+    /// …and never below this: 3σ from what silence or other audio gives in a block (an
+    /// undamaged sparse reference through the 2 kHz low-pass, followed at 0.44 where
+    /// tracked, took a block at 0.44 for the probe and refused itself over the lead search).
+    var leadingFollowsMinRho = 0.55
     /// A block that follows the probe (or misses none of it) ends the walk only where the
     /// capture follows it over this many frames from there too, at ``leadingFollowsRho`` of
     /// the normalised correlation it reaches over the segment's first tracked window (noise
@@ -1066,6 +1071,18 @@ struct AnalyzerTuning: Sendable {
     /// into a resonance near 100 Hz, 2.5×) was coloured, not replaced.
     var leadingResumeGainRatio = 0.5
     var leadingResumeFrames = 128
+    /// A stretch the walk claims replaced is not where the capture, taken over it (or over
+    /// the blocks before the first found missing), holds this share or more of the probe as
+    /// the capture holds it over the first tracked window
+    /// (``Explainer/heardShare(from:template:_:fit:)``, a share of what the probe under the
+    /// fit's noise would reach, there and over the window alike: a path the model misfits
+    /// holds both lower): the probe there is heard, each block too faint to judge alone. A
+    /// replaced stretch holds about none (a drop in the own probe's first 25 ms: 0.23, the
+    /// chirp train 200 frames on matching some of it). The walk's false claims within the
+    /// corpus's conditions on fuzz seeds 0–2499 held 0.7–1.0 (noise with pauses behind the
+    /// resonant high-pass under a pink floor, multitone bursts behind it, a linear sweep
+    /// through a room).
+    var leadingHeardOfTracked = 0.5
     /// Sound before the first segment's reference begins is looked at from this many frames
     /// before its level (a band-limited probe's first frames at a fractional delay, or a
     /// linear-phase path's pre-ringing, reach a few frames earlier)…

@@ -280,10 +280,19 @@ extension Explainer {
     /// fewer frames are left or fewer than ``AnalyzerTuning/leadingConfirmMinBlocks`` blocks
     /// can be judged.
     func normalisedCorrelation(from c: Int, template m: [Double], at t: Int, count: Int, fit f: Fit) -> Double? {
+        guard min(m.count, t + count, cap.count - c + t) - t >= count else { return nil }
+        let s = blockSums(from: c, template: m, at: t, count: count, fit: f) { !faintBlock($0, f) }
+        guard s.blocks >= tuning.leadingConfirmMinBlocks, s.ce > 0, s.me > 0 else { return nil }
+        return s.cm / (s.ce * s.me).squareRoot()
+    }
+
+    /// The capture's (`ce`) and the probe's (`me`, at the fit's gain) energies and their
+    /// product (`cm`) over the blocks of `count` frames from template frame `t` (capture frame
+    /// `c`) that `keep` takes by the probe's energy in them, and how many blocks it took.
+    func blockSums(from c: Int, template m: [Double], at t: Int, count: Int, fit f: Fit, keep: (Double) -> Bool) -> (cm: Double, ce: Double, me: Double, blocks: Int) {
         let blk = tuning.leadingBlock
         let end = min(m.count, t + count, cap.count - c + t)
-        guard end - t >= count else { return nil }
-        var cm = 0.0, ce = 0.0, me = 0.0, judged = 0
+        var cm = 0.0, ce = 0.0, me = 0.0, blocks = 0
         var b = t
         while b + blk <= end {
             var bcm = 0.0, bce = 0.0, bme = 0.0
@@ -294,14 +303,13 @@ extension Explainer {
                 bme += g * g
             }
             b += blk
-            guard !faintBlock(bme, f) else { continue }
+            guard keep(bme) else { continue }
             cm += bcm
             ce += bce
             me += bme
-            judged += 1
+            blocks += 1
         }
-        guard judged >= tuning.leadingConfirmMinBlocks, ce > 0, me > 0 else { return nil }
-        return cm / (ce * me).squareRoot()
+        return (cm, ce, me, blocks)
     }
 
     /// A block of the probe (energy `me` at the fit's gain) too faint to judge: under
@@ -339,32 +347,7 @@ extension Explainer {
         let tracked = max(0, min(m.count - tuning.leadingConfirmFrames, (s.points.first?.t ?? start) - start))
         let window = min(AnalyzerTuning.trackingWindow, m.count - tracked)
         let reach = min(1, max(0, normalisedCorrelation(from: start + tracked, template: m, at: tracked, count: window, fit: f) ?? 1))
-        var t = 0
-        var replaced = 0
-        // Walk blocks while the probe is missing (residual, beyond the noise, at least
-        // half the probe's energy there) or too faint to judge.
-        while t + blk <= m.count {
-            var me = 0.0, re = 0.0, ce = 0.0, cm = 0.0
-            for i in t..<(t + blk) {
-                let g = f.gain * m[i], c = Double(cap[start + i])
-                let e = c - g
-                me += g * g
-                re += e * e
-                ce += c * c
-                cm += c * g
-            }
-            let noise = Double(blk) * f.sigma2
-            if faintBlock(me, f) { t += blk; continue }
-            // The probe at a lower level is the path's doing, not a replacement; nor is a block
-            // beyond the noise and its spread. Either holds only where the capture follows the
-            // probe over the longer stretch from here too (a block alone is under a cycle of
-            // the chirp train's first kilohertz).
-            let follows = cm > 0 && cm * cm >= tuning.leadingFollowsRho * tuning.leadingFollowsRho * ce * me
-            let missing = re - noise > tuning.leadingMissingOfProbe * me + tuning.leadingNoiseSpread * noise
-            if (follows || !missing) && followsOnward(from: start + t, template: m, at: t, fit: f, rho: tuning.leadingFollowsRho * reach) { break }
-            replaced += blk
-            t += blk
-        }
+        let (t, replaced, firstMissing) = walkMissingBlocks(start, template: m, fit: f, reach: reach)
         guard replaced >= tuning.leadingMinReplaced, t >= tuning.leadingMinWalked else { return nil }
         // The exact end: the probe-aligned fit takes over from the replacement.
         let n = min(m.count, t + tuning.leadingEndSearchFrames)
@@ -396,8 +379,78 @@ extension Explainer {
         var replacedProbe = 0.0
         for i in 0..<best.t2 { replacedProbe += f.gain * f.gain * m[i] * m[i] }
         guard replacedProbe >= tuning.leadingFaintOfSignal * f.signalPower * Double(tuning.leadingMinReplaced) else { return nil }
+        // Nor is it one where the capture, taken over the stretch claimed, or over the blocks
+        // before the first found missing (each too faint to judge alone), follows the probe
+        // about as well as where the segment was tracked: the walk claims from the probe's
+        // first frame, and skips what it cannot judge.
+        let heardWhereTracked = heardShare(from: start, template: m, tracked..<(tracked + window), fit: f) ?? 1
+        for span in [0..<firstMissing, 0..<min(t, best.t2)] {
+            if let heard = heardShare(from: start, template: m, span, fit: f), heard >= tuning.leadingHeardOfTracked * min(1, heardWhereTracked) { return nil }
+        }
         if let p = pathOver, quietWhereThePathMayStop(s, start..<(start + best.t2), probe: replacedProbe, pathOver: p) { return nil }
         return (start, best.t2)
+    }
+
+    /// The walk over the probe's first blocks (capture frames from `start`, template `m`)
+    /// while the probe is missing or too faint to judge: where it ends (template frames: where
+    /// the probe is heard again, else after the last block found missing), how many frames it
+    /// found missing, and the first of them. `reach`: how closely the capture follows the
+    /// probe where the segment was tracked.
+    func walkMissingBlocks(_ start: Int, template m: [Double], fit f: Fit, reach: Double) -> (end: Int, replaced: Int, firstMissing: Int) {
+        let blk = tuning.leadingBlock
+        var t = 0
+        var replaced = 0, firstMissing = 0, lastMissing = 0
+        // Walk blocks while the probe is missing (residual, beyond the noise, at least
+        // half the probe's energy there) or too faint to judge.
+        while t + blk <= m.count {
+            var me = 0.0, re = 0.0, ce = 0.0, cm = 0.0
+            for i in t..<(t + blk) {
+                let g = f.gain * m[i], c = Double(cap[start + i])
+                let e = c - g
+                me += g * g
+                re += e * e
+                ce += c * c
+                cm += c * g
+            }
+            let noise = Double(blk) * f.sigma2
+            if faintBlock(me, f) { t += blk; continue }
+            // The probe at a lower level is the path's doing, not a replacement; nor is a block
+            // beyond the noise and its spread. Either holds only where the capture follows the
+            // probe over the longer stretch from here too (a block alone is under a cycle of
+            // the chirp train's first kilohertz). A block follows as closely as the capture
+            // does where it was tracked, nearly: a path the model does not fit holds every
+            // block lower (an undamaged sparse reference behind the 2 kHz low-pass, its
+            // impulses followed at 0.71 where tracked and in each block, read as replaced).
+            let rho = max(tuning.leadingFollowsRho * reach, tuning.leadingFollowsMinRho)
+            let follows = cm > 0 && cm * cm >= rho * rho * ce * me
+            let missing = re - noise > tuning.leadingMissingOfProbe * me + tuning.leadingNoiseSpread * noise
+            if (follows || !missing) && followsOnward(from: start + t, template: m, at: t, fit: f, rho: tuning.leadingFollowsRho * reach) { return (t, replaced, firstMissing) }
+            if replaced == 0 { firstMissing = t }
+            replaced += blk
+            t += blk
+            lastMissing = t
+        }
+        // Where the probe is never heard again, the blocks too faint to judge after the last
+        // one found missing tell nothing, and the walk through them to the probe's end claimed
+        // it all: noise with pauses behind the resonant high-pass under a pink floor (fuzz
+        // case 2086), whose misfit left every block but one too faint to judge alone, read its
+        // whole probe replaced for a true 209-frame replacement 3850 frames in.
+        return (lastMissing, replaced, firstMissing)
+    }
+
+    /// How much of the probe the capture holds over template frames `span` (capture frames
+    /// from `c` on): their normalised correlation over every block where the reference is
+    /// not silent (``AnalyzerTuning/leadingFaintOfSignal`` of the signal), however faint beside
+    /// the noise, as a share of the correlation the probe would reach there under the fit's
+    /// noise, √(me / (me + n σ²)). About 1 where the probe is there, about 0 where it was
+    /// replaced; nil where the reference is silent throughout.
+    func heardShare(from c: Int, template m: [Double], _ span: Range<Int>, fit f: Fit) -> Double? {
+        let s = blockSums(from: c + span.lowerBound, template: m, at: span.lowerBound, count: span.count, fit: f) {
+            $0 >= tuning.leadingFaintOfSignal * f.signalPower * Double(tuning.leadingBlock)
+        }
+        guard s.ce > 0, s.me > 0 else { return nil }
+        let expected = (s.me / (s.me + Double(s.blocks * tuning.leadingBlock) * f.sigma2)).squareRoot()
+        return s.cm / (s.ce * s.me).squareRoot() / expected
     }
 
     /// Whether capture frames `span` of segment `s`, which hold `probe` of the probe's energy at

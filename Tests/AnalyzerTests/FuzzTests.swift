@@ -310,6 +310,21 @@ struct AnalyzerFuzzTests {
         #expect(!m.events.contains { $0.sizeSamples < 2 }, "\(c.label): \(EventMatch.describe(m.events))")
     }
 
+    /// A leading replacement is claimed only where the capture does not follow the probe: noise
+    /// with pauses behind the resonant high-pass under a pink floor (2086, whose misfit leaves
+    /// every block but one of the probe too faint to judge alone, the one a true 209-frame
+    /// replacement 3850 frames in), multitone bursts behind the same high-pass (2063) and a
+    /// linear sweep through a room (1725), where the walk found blocks missing that the
+    /// capture, taken over the stretch claimed, follows. They read the probe's first 5536,
+    /// 5378 and 3424 frames as replaced until session 48, where no event lies.
+    @Test("no leading replacement where the capture follows the probe over the stretch it would claim: fuzz cases 2086, 2063 and 1725 read their first 5536, 5378 and 3424 frames replaced until session 48", arguments: [2086, 2063, 1725])
+    func heardProbeIsNoLeadingReplacement(_ i: Int) throws {
+        let (c, m) = try Self.measured(i)
+        let d = try #require(c.delay)
+        #expect(c.withinConditions && !c.truth.contains { abs(Double($0.captureSample) - d) < 1000 })
+        #expect(!m.events.contains { abs(Double($0.captureSample) - d) < 48 }, "\(c.label): \(EventMatch.describe(m.events))")
+    }
+
     /// Two segments of one window each, and a third window that tells delays apart beyond
     /// both (``RoundTripAnalysis/uncorroboratedTrack(_:_:totalDrift:)``): faded log sweeps
     /// through a room, undamaged. Case 1171 (8-bit PCM, cut off after four windows' worth)
