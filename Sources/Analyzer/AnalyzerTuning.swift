@@ -1004,6 +1004,10 @@ struct AnalyzerTuning: Sendable {
     /// delay leaves after it (``Explainer/returnsToTheSegment(after:_:_:until:)``): half,
     /// so silence after the probe (both leave its noise) keeps the stretch.
     var trailingReturnShare = 0.5
+    /// …nor where, from the stretch's start to the reference's end, the segment before it
+    /// leaves less residual than the stretch's delay (this share of it): the segment there
+    /// never stopped, and the stretch is its echo or its misfit matched elsewhere.
+    var trailingHeldShare = 1.0
     /// A segment between two others whose reference frames' mean square is below this share of
     /// the whole reference's (−30 dB) explains silence with silence and is no segment
     /// (``RoundTripAnalysis/silenceOnSilence(_:_:tuning:)``): the one a real guest's overrun made

@@ -173,9 +173,24 @@ struct Explainer {
     /// high-pass, its capture cut off 405 frames after the last window: 75 frames the short
     /// path model misfit, where the 100 Hz resonance rings, matched the speech 765 frames
     /// earlier at 0.92, and a false 765-frame repeat was read, the 336 frames after them
-    /// matching the segment before at 0.96.)
+    /// matching the segment before at 0.96.) Nor where `a`'s alignment explains the capture
+    /// from the stretch's start to the reference's end on either line as well as the stretch's
+    /// delay does (``AnalyzerTuning/trailingHeldShare``): `a` never stopped. A room's early
+    /// reflection of the probe's last frames matches them there too (speech shorter than the
+    /// room's tail, fuzz case 1907: 72 frames matched 221 frames later at 0.94, and the 495
+    /// after them followed `a` at 0.70, just short of the share above; a false 221-frame
+    /// repeat was read on an undamaged capture).
     func returnsToTheSegment(after tail: Segment, _ a: Segment, _ fa: Fit, until r1: Int) -> Bool {
         let lo = tail.captureEnd, hi = min(r1, cap.count, refSpan(tail).1)
+        if hi > tail.captureStart, explains(a, fa, over: tail.captureStart..<hi, besides: tail, share: tuning.trailingHeldShare) { return true }
+        return explains(a, fa, over: lo..<max(lo, hi), besides: tail, share: tuning.trailingReturnShare)
+    }
+
+    /// Whether `a`'s alignment (at its fit's gain) leaves under `share` of the residual that
+    /// stretch `tail`'s delay leaves (at its least-squares gain) over capture frames `r`, at
+    /// least ``AnalyzerTuning/middleMinFrames`` of them.
+    func explains(_ a: Segment, _ fa: Fit, over r: Range<Int>, besides tail: Segment, share: Double) -> Bool {
+        let lo = r.lowerBound, hi = r.upperBound
         guard hi - lo >= tuning.middleMinFrames else { return false }
         let ma = template(a, lo, hi), mt = template(tail, lo, hi)
         // `a`'s residual at its fit's gain; the stretch's at its least-squares gain there.
@@ -188,7 +203,7 @@ struct Explainer {
             cm += c * mt[i]
         }
         let et = mm > 0 ? cc - cm * cm / mm : cc
-        return ea < tuning.trailingReturnShare * et
+        return ea < share * et
     }
 
     /// Capture frames where segment `s` has reference under it.

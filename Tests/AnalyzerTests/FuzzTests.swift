@@ -325,6 +325,20 @@ struct AnalyzerFuzzTests {
         #expect(!m.events.contains { abs(Double($0.captureSample) - d) < 48 }, "\(c.label): \(EventMatch.describe(m.events))")
     }
 
+    /// The probe's last frames matched at a later delay after the last segment, where that
+    /// segment explains the capture from there to the reference's end as well: a room's early
+    /// reflection, not a repeat (``Explainer/returnsToTheSegment(after:_:_:until:)``). Speech
+    /// shorter than the room's tail (fuzz case 1907, undamaged) read a false 221-frame repeat
+    /// until session 48.
+    @Test("a room's reflection of the probe's last frames is no repeat: undamaged speech through a room (fuzz case 1907) reads no event and its latency within twice its uncertainty (a false 221-frame repeat until session 48)")
+    func reflectionIsNoTrailingRepeat() throws {
+        let (c, m) = try Self.measured(1907)
+        #expect(c.undamaged && c.withinConditions)
+        #expect(m.events.isEmpty, "\(c.label): \(EventMatch.describe(m.events))")
+        let d = try #require(c.delay), l = try #require(m.latency?.samples), u = try #require(m.latencyUncertaintySamples)
+        #expect(abs(l - d) <= max(0.05, 2 * u), "\(l - d) samples off at ±\(u)")
+    }
+
     /// Two segments of one window each, and a third window that tells delays apart beyond
     /// both (``RoundTripAnalysis/uncorroboratedTrack(_:_:totalDrift:)``): faded log sweeps
     /// through a room, undamaged. Case 1171 (8-bit PCM, cut off after four windows' worth)
