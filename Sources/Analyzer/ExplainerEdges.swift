@@ -398,6 +398,11 @@ extension Explainer {
     /// probe where the segment was tracked.
     func walkMissingBlocks(_ start: Int, template m: [Double], fit f: Fit, reach: Double) -> (end: Int, replaced: Int, firstMissing: Int) {
         let blk = tuning.leadingBlock
+        // A block follows as closely as the capture does where it was tracked, nearly: a path
+        // the model does not fit holds every block lower (an undamaged sparse reference behind
+        // the 2 kHz low-pass, its impulses followed at 0.71 where tracked and in each block,
+        // read as replaced).
+        let rho = max(tuning.leadingFollowsRho * reach, tuning.leadingFollowsMinRho)
         var t = 0
         var replaced = 0, firstMissing = 0, lastMissing = 0
         // Walk blocks while the probe is missing (residual, beyond the noise, at least
@@ -417,11 +422,7 @@ extension Explainer {
             // The probe at a lower level is the path's doing, not a replacement; nor is a block
             // beyond the noise and its spread. Either holds only where the capture follows the
             // probe over the longer stretch from here too (a block alone is under a cycle of
-            // the chirp train's first kilohertz). A block follows as closely as the capture
-            // does where it was tracked, nearly: a path the model does not fit holds every
-            // block lower (an undamaged sparse reference behind the 2 kHz low-pass, its
-            // impulses followed at 0.71 where tracked and in each block, read as replaced).
-            let rho = max(tuning.leadingFollowsRho * reach, tuning.leadingFollowsMinRho)
+            // the chirp train's first kilohertz).
             let follows = cm > 0 && cm * cm >= rho * rho * ce * me
             let missing = re - noise > tuning.leadingMissingOfProbe * me + tuning.leadingNoiseSpread * noise
             if (follows || !missing) && followsOnward(from: start + t, template: m, at: t, fit: f, rho: tuning.leadingFollowsRho * reach) { return (t, replaced, firstMissing) }
