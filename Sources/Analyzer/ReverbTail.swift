@@ -426,15 +426,18 @@ extension RoundTripAnalysis {
         // Before the step, the whole-signal delay: the first track's line was made against the
         // tail the step misaligned (a faded log sweep's read 1.1 frames off).
         let before = wholeSignalDelay(find)
-        guard let (after, ref) = steppedTail(plainRef, cap, lost: lost, before: before, polarity: polarity) else { return nil }
+        guard let (after, ref, cut) = steppedTail(plainRef, cap, lost: lost, before: before, polarity: polarity) else { return nil }
         let again = track(ref, cap, find, polarity: polarity)
         guard again.count >= 1, !again.allSatisfy(\.ambiguous), Segmenter.meanRho(again) >= Segmenter.meanRho(points) + tuning.reverbLateTailRhoGain else { return nil }
         var best = (ref: ref, points: again, rho: Segmenter.meanRho(again))
         var (seg, model, drift) = segment(ref, cap, find, again, polarity: polarity)
         // The lines before and after the step were the whole signal's and the block's: the
-        // tail fitted again on the lines the new segments found, while the windows match better.
+        // tail fitted again on the lines the new segments found, split where the step was
+        // placed (``steppedPosition(_:_:cut:)``), while the windows match better and the
+        // track holds one segment each side.
         for _ in 0..<tuning.reverbRealignPasses {
-            guard let r = ReverbTail.model(ref: plainRef, cap: cap, position: steppedPosition(seg.segments), fs: reference.sampleRate, interp: interp)
+            guard seg.segments.count == 2, let first = seg.segments.first, let last = seg.segments.last,
+                  let r = ReverbTail.model(ref: plainRef, cap: cap, position: steppedPosition(first, last, cut: cut), fs: reference.sampleRate, interp: interp)
             else { break }
             let p = track(r, cap, find, polarity: polarity)
             guard p.count >= 1, !p.allSatisfy(\.ambiguous), Segmenter.meanRho(p) > best.rho else { break }
@@ -459,8 +462,8 @@ extension RoundTripAnalysis {
     /// (``blockDelays``): each such delay is tried, and the one whose stepped model the block
     /// then matches best is taken (0.997 against 0.92: direct sound and tail are both in
     /// place only at the true one).
-    func steppedTail(_ plainRef: [Float], _ cap: [Float], lost: Range<Int>, before: Double, polarity: Double) -> (after: Double, ref: [Float])? {
-        var chosen: (after: Double, ref: [Float], rho: Double)?
+    func steppedTail(_ plainRef: [Float], _ cap: [Float], lost: Range<Int>, before: Double, polarity: Double) -> (after: Double, ref: [Float], cut: Double)? {
+        var chosen: (after: Double, ref: [Float], rho: Double, cut: Double)?
         for after in blockDelays(plainRef, cap, capture: lost, around: before, polarity: polarity) where abs(after - before) >= 1 {
             // Where the alignment changes decides where the step is explained (the tail's lags
             // take in a misalignment of the frames between the change and the step: a faded
@@ -470,10 +473,10 @@ extension RoundTripAnalysis {
             guard let ref = ReverbTail.model(ref: plainRef, cap: cap, position: { Double($0) + (Double($0) < kCut ? before : after) },
                                              fs: reference.sampleRate, interp: interp) else { continue }
             let rho = blockMatch(ref, cap, capture: lost, delay: after, polarity: polarity)
-            if rho > (chosen?.rho ?? 0) { chosen = (after, ref, rho) }
+            if rho > (chosen?.rho ?? 0) { chosen = (after, ref, rho, kCut) }
         }
         guard let chosen, chosen.rho >= tuning.reverbSteppedBlockRho else { return nil }
-        return (chosen.after, chosen.ref)
+        return (chosen.after, chosen.ref, chosen.cut)
     }
 
     /// The capture frame within two tracking windows of `t` where the capture stops following
@@ -495,15 +498,16 @@ extension RoundTripAnalysis {
         return r.lowerBound + Explainer.split(a: ea, f: [Double](repeating: 0, count: ea.count), b: errors(yb), open: 0, fixedForeign: 0).t1
     }
 
-    /// The capture position of reference frame `i` on the segments' lines: each segment's
-    /// line from where it starts in the reference, the first one's before it.
-    func steppedPosition(_ segments: [Segment]) -> (Int) -> Double {
-        let starts = segments.map { $0.refPosition(atCapture: Double($0.captureStart)) }
-        return { i in
-            let x = Double(i)
-            var k = 0
-            while k + 1 < segments.count, x >= starts[k + 1] { k += 1 }
-            return segments[k].level + (1 + segments[k].drift) * x
+    /// The capture position of reference frame `i` on the lines of the step's two sides:
+    /// `first`'s before reference frame `cut` (where ``steppedTail`` placed the step, from the
+    /// direct sound), `last`'s from it. Not where the later segment's windows begin: they begin
+    /// up to a window or two past the step, and the frames between, set on the earlier line,
+    /// were fitted a step's length off (a faded log sweep's drop through the room, 1300
+    /// frames, read the latency 0.120 samples off at a stated ±0.0095).
+    func steppedPosition(_ first: Segment, _ last: Segment, cut: Double) -> (Int) -> Double {
+        { i in
+            let side = Double(i) < cut ? first : last
+            return side.level + (1 + side.drift) * Double(i)
         }
     }
 
