@@ -1134,6 +1134,12 @@ struct AnalyzerTuning: Sendable {
     /// late. At 0.3 no other case of `bench corpus`, `bench rooms`, `bench shortrefs` or the
     /// fuzz test changes.
     var heardBeforeCleanMinRho = 0.5
+    /// A latency that puts the probe's first frame before the capture's, read across a
+    /// replacement of its first sound (``RoundTripAnalysis/unanchoredLead(_:plain:)``), is
+    /// refused where the reference frames on its line before the replacement hold under this
+    /// share of its energy (−20 dB: nothing of the probe is heard there to anchor the line;
+    /// speech whose onset a drop removed held 0.07 % of it).
+    var unanchoredLeadHeardShare = 0.01
     /// …and where loud sound after the reference's last sound on its line matches the
     /// reference at a later delay at this or more
     /// (``RoundTripAnalysis/heardAfterTheEnd(_:_:level:drift:minRho:)``), for the same reasons:

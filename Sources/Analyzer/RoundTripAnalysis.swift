@@ -307,17 +307,24 @@ struct RoundTripAnalysis {
         } else if let after = heardAfterTheEnd(plain, cap, level: line.level, drift: line.drift, minRho: tuning.heardAfterCleanMinRho) {
             why = heardAfterReason(after, level: line.level)
         } else { return m }
-        var refused = m
-        refused.verdict = .noSignal
-        refused.latency = nil
-        refused.latencyUncertaintySamples = nil
-        refused.segments = nil
-        refused.snrDB = nil
-        refused.gainDB = nil
-        refused.polarity = nil
-        refused.driftPPM = nil
-        refused.reason = "the capture reads clean, at one delay" + why
-        return refused
+        return refused(m, because: "the capture reads clean, at one delay" + why)
+    }
+
+    /// `m` refused: `no-signal` with `reason`, and no latency, segments, level, drift or events.
+    func refused(_ m: LoopMeasurement, because reason: String) -> LoopMeasurement {
+        var out = m
+        out.verdict = .noSignal
+        out.latency = nil
+        out.latencyUncertaintySamples = nil
+        out.segments = nil
+        out.snrDB = nil
+        out.gainDB = nil
+        out.polarity = nil
+        out.driftPPM = nil
+        out.events = []
+        out.crackles = 0
+        out.reason = reason
+        return out
     }
 
     /// The latency's standard uncertainty (samples): the first segment's level's standard
@@ -568,6 +575,7 @@ struct RoundTripAnalysis {
         let unheard = unheardStretches(seg.segments, points: points, events: m.events, plain: plain, stretch: (1 + totalDrift) / (1 + seg.drift) - 1,
                                        modelFrames: model.count, captureFrames: cap.count)
         if m.reason == nil { m.reason = unheardNote(unheard, sampleRate: fs) }
+        if let why = unanchoredLead(m, plain: plain) { return refused(m, because: why) }
         return m
     }
 

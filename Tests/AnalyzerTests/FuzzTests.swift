@@ -339,6 +339,21 @@ struct AnalyzerFuzzTests {
         #expect(abs(l - d) <= max(0.05, 2 * u), "\(l - d) samples off at ±\(u)")
     }
 
+    /// A replacement of the probe's first sound read at a latency that puts its first frame
+    /// before the capture's, with nothing of the probe heard before the replacement
+    /// (``RoundTripAnalysis/unanchoredLead(_:plain:)``): a drop after the silent lead explains
+    /// it as well at any latency. Speech captured from its first frame with 1391 frames dropped
+    /// across its onset (case 1433) read the latency 1391 samples early at ±0.07; sparse
+    /// clicks captured from their first frame (2011, 1243, outside the conditions) 3818 and
+    /// 4023 early at ±0.006 and ±1.0.
+    @Test("a replacement of the probe's first sound that puts its first frame before the capture's is refused: fuzz cases 1433, 2011 and 1243 read their latency 1391, 3818 and 4023 samples early, each with a false leading replacement, until session 49", arguments: [1433, 2011, 1243])
+    func unanchoredLeadIsRefused(_ i: Int) throws {
+        let (c, m) = try Self.measured(i)
+        #expect(!c.truth.isEmpty)
+        #expect(m.verdict == .noSignal && m.latency == nil && m.events.isEmpty, "\(c.label): \(m.verdict) \(m.latency?.samples ?? .nan) \(EventMatch.describe(m.events))")
+        #expect(m.reason?.contains("probe's first sound") == true, "\(c.label): \(m.reason ?? "")")
+    }
+
     /// Two segments of one window each, and a third window that tells delays apart beyond
     /// both (``RoundTripAnalysis/uncorroboratedTrack(_:_:totalDrift:)``): faded log sweeps
     /// through a room, undamaged. Case 1171 (8-bit PCM, cut off after four windows' worth)
