@@ -354,6 +354,20 @@ struct AnalyzerFuzzTests {
         #expect(m.reason?.contains("probe's first sound") == true, "\(c.label): \(m.reason ?? "")")
     }
 
+    /// A burst flagged only as a whole, 128 frames of a room's misfit at 2.5× the local noise,
+    /// whose frames past 4σ stand out at no short scale, is no click
+    /// (``Explainer/standsOutAtShortScales(_:_:s2:)``). A faint white noise reference at 8 kHz
+    /// through the room (case 1267, within the corpus's conditions) and sparse clicks through
+    /// it under hum (1111), both undamaged, read a false 1-frame click until session 49.
+    @Test("a room's misfit is no click: undamaged captures through the room (fuzz cases 1267, 1111) read no event and their latency within twice its uncertainty (a false 1-frame click each until session 49)", arguments: [1267, 1111])
+    func misfitIsNoClick(_ i: Int) throws {
+        let (c, m) = try Self.measured(i)
+        #expect(c.undamaged)
+        #expect(m.events.isEmpty, "\(c.label): \(EventMatch.describe(m.events))")
+        let d = try #require(c.delay), l = try #require(m.latency?.samples), u = try #require(m.latencyUncertaintySamples)
+        #expect(abs(l - d) <= max(0.05, 2 * u), "\(l - d) samples off at ±\(u)")
+    }
+
     /// Two segments of one window each, and a third window that tells delays apart beyond
     /// both (``RoundTripAnalysis/uncorroboratedTrack(_:_:totalDrift:)``): faded log sweeps
     /// through a room, undamaged. Case 1171 (8-bit PCM, cut off after four windows' worth)
