@@ -875,6 +875,13 @@ struct AnalyzerTuning: Sendable {
     /// click through clipping sat at 0.81–1.0 of the peak. (A real click on a clipped peak
     /// is not told from the clip.)
     var curvedPathClickFreeOfPeak = 0.8
+    /// A clipped peak is no click where no curve was fitted only where the path compresses
+    /// the model's loud samples on the whole (``Explainer/compresses(_:_:besides:s2:)``): the
+    /// capture short of the model toward zero by this share of the local noise's σ on average
+    /// over them (a linear path's residual there averages none, ±σ/√n)…
+    var compressionMinPullSigma = 1.0
+    /// …and that mean this many times its own σ/√n from none (chance alone: 3e-5).
+    var compressionMinZ = 4.0
     /// …or within this many frames of such a frame: a clipped passage's one sample where the
     /// reference dips (noise with pauses behind the clipper: the model at 0.49 of its peak
     /// between samples at 0.87 and 0.98, the capture flat at its ceiling) is the clip's too.

@@ -564,6 +564,11 @@ extension Explainer {
         // the reference's lay between frames), so the samples under the burst count too.
         if curvedPath, (max(0, first - tuning.curvedPathClickReach)...min(n - 1, last + tuning.curvedPathClickReach))
             .contains(where: { abs(m[$0]) >= tuning.curvedPathClickFreeOfPeak * r.peak }) || curvedSampleNear(s, lo + first, lo + last) { return nil }
+        // Where no curve was fitted (a drifting capture, a low SNR), a burst whose every frame
+        // past 4σ lies at the model's peaks with the capture short of the model, on its side
+        // of zero, is the path compressing its loudest samples, not a click, where it
+        // compresses its other loud samples too (``compressedPeak(_:_:_:)``).
+        if !curvedPath, !past.isEmpty, past.allSatisfy({ compressedPeak($0, r, f) }), compresses(r, f, besides: first...last, s2: s2) { return nil }
         // A burst the path's measured response makes of the reference is the path's colouring,
         // which the short model did not follow: a transient's top band behind a steep filter.
         if let p = path(), heardThroughTheResponse(s, f, lo + first, lo + last + 1, s2: s2, p) { return nil }
@@ -583,6 +588,43 @@ extension Explainer {
         guard lo <= hi else { return false }
         let bar = tuning.curvedPathClickFreeOfPeak * Double(modelPeak)
         return ref[lo...hi].contains { Double(abs($0)) >= bar }
+    }
+
+    /// Whether residual frame `i` lies where the model is at ``AnalyzerTuning/curvedPathClickFreeOfPeak``
+    /// of its peak or more and the capture holds less of it, on the same side of zero (0 ≤
+    /// capture/model < 1): a compressive path's misfit at the signal's loudest samples.
+    /// Multitone bursts through tanh clipping, drifting −883 ppm at 12 dB, no curve fitted,
+    /// read a 1-frame click at the reference's peak sample, the capture at 0.48 of the model
+    /// there (fuzz case 1559). A small click added there lands short of the model too: asked
+    /// only where the path compresses its other loud samples (``compresses(_:_:besides:s2:)``).
+    func compressedPeak(_ i: Int, _ r: Residual, _ f: Fit) -> Bool {
+        let model = f.gain * r.m[i], c = Double(cap[r.lo + i])
+        guard abs(r.m[i]) >= tuning.curvedPathClickFreeOfPeak * r.peak, model != 0 else { return false }
+        let share = c / model
+        return share >= 0 && share < 1
+    }
+
+    /// Whether the path compresses the model's loudest samples: over the residual's frames
+    /// where the model is at ``AnalyzerTuning/curvedPathClickFreeOfPeak`` of its peak or more,
+    /// outside `burst` and ``AnalyzerTuning/flatnessContextFrames`` around it (two at least),
+    /// the capture falls short of the model toward zero by
+    /// ``AnalyzerTuning/compressionMinPullSigma`` of the local noise's σ on average, and
+    /// that mean stands ``AnalyzerTuning/compressionMinZ`` of its own σ/√n from none. A
+    /// linear path leaves the residual there noise (a log sweep under a pink floor: −0.02σ
+    /// over 35 207 frames), and a click added at one of them its own frame: a 0.2 click on
+    /// that sweep's crest, the capture then at 0.7 of the model, is still a click. Through
+    /// tanh clipping with no curve fitted, multitone bursts' 15 other loud frames fell 3.0σ
+    /// short on average, white noise's 25 4.8–5.1σ (fuzz cases 1559, 786).
+    func compresses(_ r: Residual, _ f: Fit, besides burst: ClosedRange<Int>, s2: Double) -> Bool {
+        let bar = tuning.curvedPathClickFreeOfPeak * r.peak, reach = tuning.flatnessContextFrames
+        var pull = 0.0, count = 0
+        for i in 0..<r.n where abs(r.m[i]) >= bar && (i < burst.lowerBound - reach || i > burst.upperBound + reach) {
+            pull -= r.e[i] * (f.gain * r.m[i] > 0 ? 1 : -1)
+            count += 1
+        }
+        guard count >= 2, s2 > 0 else { return false }
+        let mean = pull / Double(count) / s2.squareRoot()
+        return mean >= tuning.compressionMinPullSigma && mean * Double(count).squareRoot() >= tuning.compressionMinZ
     }
 
     /// Whether capture frame `t` is at the capture's ceiling (``ceiling``) where the model,

@@ -368,6 +368,19 @@ struct AnalyzerFuzzTests {
         #expect(abs(l - d) <= max(0.05, 2 * u), "\(l - d) samples off at ±\(u)")
     }
 
+    /// A lone frame past 4σ at the model's peak, where the capture holds less of the model on
+    /// its side of zero, is a compressive path's misfit, not a click, where no curve was
+    /// fitted (``Explainer/compressedPeak(_:_:_:)``). Multitone bursts through tanh clipping,
+    /// drifting −883 ppm at 12 dB (case 1559, within the conditions), read a false 1-frame
+    /// click beside their true drop and repeat; white noise through it with a true gap (786,
+    /// outside them) six.
+    @Test("a clipped peak is no click where no curve was fitted: fuzz cases 1559 and 786 read their steps exactly and nothing else (1 and 6 false 1-frame clicks at the reference's loudest samples until session 49)", arguments: [1559, 786])
+    func clippedPeakIsNoClick(_ i: Int) throws {
+        let (c, m) = try Self.measured(i)
+        #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(c.label): \(EventMatch.describe(m.events)) truth \(c.truth)")
+        #expect(!m.events.contains { $0.kind == .click }, "\(c.label): \(EventMatch.describe(m.events))")
+    }
+
     /// Two segments of one window each, and a third window that tells delays apart beyond
     /// both (``RoundTripAnalysis/uncorroboratedTrack(_:_:totalDrift:)``): faded log sweeps
     /// through a room, undamaged. Case 1171 (8-bit PCM, cut off after four windows' worth)
