@@ -547,14 +547,7 @@ struct RoundTripAnalysis {
             // (Judged on the segments as tracked where one of silence was dropped: a track of
             // lone windows is no more corroborated for one fewer of them.)
             ?? uncorroboratedTrack(seg.segments.count < tracked.segments.count ? tracked : seg, points, totalDrift: totalDrift) {
-            m.verdict = .noSignal
-            m.latency = nil
-            m.events = []
-            m.crackles = 0
-            m.snrDB = nil
-            m.driftPPM = nil   // the drift of a chance alignment is no measurement either
-            m.reason = reason
-            return m
+            return refused(m, because: reason)   // the drift of a chance alignment is no measurement either
         }
         // 7. The segments must agree with the whole-signal correlation: one that holds a fair
         // share of the reference's energy lies at its peak. When none does, the segments are
