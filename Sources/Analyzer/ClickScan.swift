@@ -81,7 +81,7 @@ extension Explainer {
             let ev = classifyBurst(b0, b1, r, s, f, sig2, path: own.map { p in { p } } ?? path, margin: silent ? tuning.noiseBlock : tuning.replacementMargin)
             if let events = ev { scan.events += events }
         }
-        scan.events = Self.withoutNestedReplacements(scan.events)
+        scan.events = joinedReplacements(scan.events)
         var se = 0.0
         for i in 0..<r.n { se += f.gain * f.gain * r.m[i] * r.m[i] }
         scan.signalEnergy = se
@@ -312,27 +312,37 @@ extension Explainer {
         return sxx > 0 ? sxy / sxx : nil
     }
 
-    /// `events` without the replacements (a gap and a drop at one frame) that lie within
-    /// another or repeat one. Where the capture fell silent over whole blocks, a burst's
-    /// replacement is sought a block either side of it (``classifyBurst``), and two bursts
-    /// in one silence each find it, or one finds part of what the other finds whole (the
-    /// 837 frames white noise lost to silence at 16152 in fuzz case 2409, found whole and
-    /// again as 244 of them; white noise's 867 in case 2075 twice; speech's 2119 in case
-    /// 592 as 2142 and 701 from one frame).
-    static func withoutNestedReplacements(_ events: [Event]) -> [Event] {
-        let gaps = events.filter { g in g.kind == .gap && events.contains { $0.kind == .drop && $0.captureSample == g.captureSample && $0.sizeSamples == g.sizeSamples } }
-        func nested(_ g: Event) -> Bool {
-            gaps.contains { o in
-                (o.captureSample, o.sizeSamples) != (g.captureSample, g.sizeSamples) && o.captureSample <= g.captureSample
-                    && g.captureSample + g.sizeSamples <= o.captureSample + o.sizeSamples
+    /// `events` with the replacements (a gap and a drop at one frame, of one size) that share
+    /// a capture frame joined into one, from the first's start to the last's end: a frame is
+    /// replaced once, and a replacement keeps the delay, so two that overlap are one that
+    /// spans both. Where the capture fell silent over whole blocks, a burst's replacement is
+    /// sought a block either side of it (``classifyBurst``), and two bursts in one silence
+    /// each find it, or one finds part of what the other finds whole (the 837 frames white
+    /// noise lost to silence at 16152 in fuzz case 2409, found whole and again as 244 of
+    /// them; white noise's 867 in case 2075 twice; speech's 2119 in case 592 as 2142 and 701
+    /// from one frame), or each finds one end of it where the silence reaches past the
+    /// stretch searched and the probe there is too quiet to search further (white noise
+    /// through tanh clipping, fuzz case 2022: 583 frames at 9839 read as 412 there and 224 at
+    /// 10200 before the search grew).
+    func joinedReplacements(_ events: [Event]) -> [Event] {
+        let isReplacement = { (g: Event) in
+            g.kind == .gap && events.contains { $0.kind == .drop && $0.captureSample == g.captureSample && $0.sizeSamples == g.sizeSamples }
+        }
+        let spans = events.filter(isReplacement).map { $0.captureSample..<($0.captureSample + $0.sizeSamples) }
+            .sorted { ($0.lowerBound, $0.upperBound) < ($1.lowerBound, $1.upperBound) }
+        var joined: [Range<Int>] = []
+        for r in spans {
+            if let last = joined.last, r.lowerBound < last.upperBound {
+                joined[joined.count - 1] = last.lowerBound..<max(last.upperBound, r.upperBound)
+            } else {
+                joined.append(r)
             }
         }
-        let dropped = Set(gaps.filter(nested).map { [$0.captureSample, $0.sizeSamples] })
-        var seen = Set<[Int]>()
-        return events.filter { e in
-            guard e.kind == .gap || e.kind == .drop else { return true }
-            // The same replacement found from two bursts is one.
-            return !dropped.contains([e.captureSample, e.sizeSamples]) && seen.insert([e.kind == .gap ? 0 : 1, e.captureSample, e.sizeSamples]).inserted
+        let parts = Set(spans.map { [$0.lowerBound, $0.count] })
+        let kept = events.filter { e in !((e.kind == .gap || e.kind == .drop) && parts.contains([e.captureSample, e.sizeSamples])) }
+        return kept + joined.flatMap { r in
+            [Event(kind: .gap, captureSample: r.lowerBound, sizeSamples: r.count, sampleRate: fs),
+             Event(kind: .drop, captureSample: r.lowerBound, sizeSamples: r.count, sampleRate: fs)]
         }
     }
 
@@ -482,6 +492,33 @@ extension Explainer {
         return captured / Double(t1 - t0) / expected < share
     }
 
+    /// Whether the capture is silent over residual frames `w` where the probe plays there:
+    /// the model (at the residual's gain) at ``AnalyzerTuning/replacementMinSignalOfMean``
+    /// of the segment's mean power or more, the capture under
+    /// ``AnalyzerTuning/replacementCaptureOfSignal`` of it, as a burst's frames must be to
+    /// be a replacement.
+    func silentUnderTheProbe(_ r: Residual, _ f: Fit, _ w: Range<Int>) -> Bool {
+        guard !w.isEmpty else { return false }
+        let me = r.pmod[w.upperBound] - r.pmod[w.lowerBound]
+        let ce = r.pcap[w.upperBound] - r.pcap[w.lowerBound]
+        return me > 0 && ce < tuning.replacementCaptureOfSignal * me && me >= tuning.replacementMinSignalOfMean * f.signalPower * Double(w.count)
+    }
+
+    /// The best split of residual frames `w` into the segment, the capture's own frames (a
+    /// silence, priced at its power) and the segment again (``split(a:f:b:open:)``), in
+    /// frames from `w`'s start.
+    func silenceSplit(_ r: Residual, _ w: Range<Int>, s2: Double) -> (t1: Int, t2: Int, cost: Double) {
+        var ca = [Double](), cf = [Double]()
+        ca.reserveCapacity(w.count)
+        cf.reserveCapacity(w.count)
+        for i in w {
+            ca.append(r.e[i] * r.e[i])
+            let c = Double(cap[r.lo + i])
+            cf.append(c * c)
+        }
+        return Explainer.split(a: ca, f: cf, b: ca, open: tuning.foreignStretchOpenCost * s2)
+    }
+
     /// What burst `b0..<b1` (residual frames of segment `s`) is: a short replacement (gap +
     /// drop), a click, or nothing (the path's own distortion): nil. A replacement is silent
     /// against what the path makes of the reference there too (`path`,
@@ -515,14 +552,24 @@ extension Explainer {
            silentAgainstThePath(s, lo + first, lo + last + 1, captured: ce, share: tuning.replacementCaptureOfSignal, path(),
                                 playedAtLeast: tuning.replacementMinSignalOfMean) {
             // The capture fell silent where the signal should be: audio replaced by silence.
-            let r0 = max(0, first - margin), r1 = min(n, last + margin + 1)
-            var ca = [Double](), cf = [Double]()
-            for i in r0..<r1 {
-                ca.append(e[i] * e[i])
-                let c = Double(cap[lo + i])
-                cf.append(c * c)
+            var r0 = max(0, first - margin), r1 = min(n, last + margin + 1)
+            var sp = silenceSplit(r, r0..<r1, s2: s2)
+            // A silence that reaches the searched stretch's edge while the probe still plays
+            // over that edge's last `margin` frames may go on past it: searched again over a
+            // stretch twice as long on that side, up to the segment's ends. (Faint noise
+            // behind the low-pass, fuzz case 1813, with 771 frames replaced, read 319 and 313
+            // of them from two bursts.) Where the probe's frames at the edge are quiet, where
+            // the silence ends cannot be heard: the split's cost is the same either way, and a
+            // sparse reference's silence would carry the replacement on to its next sound.
+            while sp.t2 > sp.t1 {
+                let early = sp.t1 == 0 && r0 > 0 && silentUnderTheProbe(r, f, r0..<min(r0 + margin, r0 + sp.t2))
+                let late = sp.t2 == r1 - r0 && r1 < n && silentUnderTheProbe(r, f, max(r1 - margin, r0 + sp.t1)..<r1)
+                guard early || late else { break }
+                let grow = r1 - r0
+                if early { r0 = max(0, r0 - grow) }
+                if late { r1 = min(n, r1 + grow) }
+                sp = silenceSplit(r, r0..<r1, s2: s2)
             }
-            let sp = Explainer.split(a: ca, f: cf, b: ca, open: tuning.foreignStretchOpenCost * s2)
             if sp.t2 > sp.t1 {
                 let (at, g) = replacedStretch(s, f, t1: lo + r0 + sp.t1, t2: lo + r0 + sp.t2)
                 if g > 0 {

@@ -472,7 +472,11 @@ extension RoundTripAnalysis {
         let missing = missingPeriods(periodLayout(ref, period: period), blocks, ref: ref, cap: cap, period: period)
         for gone in missing {
             let at = Int((Double(gone.content.lowerBound) + gone.delay).rounded())
-            m.events.removeAll { heard(gone.content).contains($0.captureSample - Int(gone.delay.rounded())) }
+            // Every event of the explanation that shares a frame with the block's sound gives
+            // way: a train behind the low-pass kept the scan's replacement of the 92–655
+            // frames the path rings around each missing pulse, the pulse's own 2 inside it.
+            let around = heard(gone.content), delay = Int(gone.delay.rounded())
+            m.events.removeAll { e in around.overlaps((e.captureSample - delay)..<(e.captureSample - delay + max(1, e.sizeSamples))) }
             m.events += [.gap, .drop].map { Event(kind: $0, captureSample: at, sizeSamples: gone.content.count, sampleRate: reference.sampleRate) }
         }
         m.events.sort { ($0.captureSample, $0.kind.rawValue) < ($1.captureSample, $1.kind.rawValue) }

@@ -443,7 +443,7 @@ struct CorpusTests {
           arguments: ambiguousFirstCopyCases)
     func ambiguousFirstCopyIsRefused(family: Corpus.Family, fs: Int, n: Int, path: Corpus.Path, step: ShortReferences.Step) throws {
         let c = ShortReferences.Case(family: family, sampleRate: fs, frames: n, path: path, step: step)
-        let (m, b) = try Self.analyzed(c)
+        let (m, _) = try Self.analyzed(c)
         #expect(m.verdict == .noSignal && m.latency == nil && m.events.isEmpty, "\(c.name): \(m.verdict) \((m.latency?.samples ?? .nan) - ShortReferences.delay) \(EventMatch.describe(m.events))")
         #expect(m.reason?.contains("match the reference as closely at two delays") == true, "\(c.name): \(m.reason ?? "")")
     }

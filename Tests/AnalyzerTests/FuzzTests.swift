@@ -381,6 +381,48 @@ struct AnalyzerFuzzTests {
         #expect(!m.events.contains { $0.kind == .click }, "\(c.label): \(EventMatch.describe(m.events))")
     }
 
+    /// The replacements read (a gap and a drop at one frame, of one size) as capture spans.
+    static func replacements(_ events: [Event]) -> [Range<Int>] {
+        events.filter { g in g.kind == .gap && events.contains { $0.kind == .drop && $0.captureSample == g.captureSample && $0.sizeSamples == g.sizeSamples } }
+            .map { $0.captureSample..<($0.captureSample + $0.sizeSamples) }.sorted { $0.lowerBound < $1.lowerBound }
+    }
+
+    /// The truth's replacements as capture spans.
+    static func replacements(_ truth: [CaptureSynth.Truth]) -> [Range<Int>] {
+        truth.filter { g in g.kind == .gap && truth.contains { $0.kind == .drop && $0.captureSample == g.captureSample && $0.size == g.size } }
+            .map { $0.captureSample..<($0.captureSample + $0.size) }
+    }
+
+    /// A silence that reaches the edge of the stretch searched around its burst, while the
+    /// probe still plays there, is searched again over a longer stretch (``Explainer/classifyBurst``),
+    /// and two replacements that share a capture frame are one (``Explainer/joinedReplacements(_:)``):
+    /// two bursts in one silence each found one end of it, within 64 frames of the burst.
+    /// Faint noise behind the low-pass under hum (case 1813: 771 frames at 7104, read as 319
+    /// there and 313 at 7360), speech with a DC offset (1077: 577 frames at 19090, read as 262
+    /// at 19276 and 199 at 19468) and white noise through tanh clipping (2022, outside the
+    /// conditions: 583 at 9839, read as 412 there and 224 at 10200) each read two
+    /// replacements that overlap.
+    @Test("a replacement is found whole: fuzz cases 1813, 1077 and 2022 read their events exactly (two overlapping pieces of their replacement each until session 50)", arguments: [1813, 1077, 2022])
+    func replacementIsFoundWhole(_ i: Int) throws {
+        let (c, m) = try Self.measured(i)
+        #expect(Self.replacements(c.truth).count == 1)
+        #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(c.label): \(EventMatch.describe(m.events)) truth \(c.truth)")
+    }
+
+    /// A pulse the capture does not hold is reported once, the explanation's replacement of
+    /// the path's ringing around it giving way to it (``PeriodicTrack/periodicEvents``): a
+    /// pulse train behind the low-pass on 8-bit PCM (case 1205, 2827 and 1994 frames replaced
+    /// by silence) read each of its four missing pulses twice, as the 2 frames of the pulse
+    /// and as the 92–655 frames around it, one inside the other.
+    @Test("a missing pulse is one replacement: fuzz case 1205 reads its four missing pulses once each, inside the true replacements, none overlapping another (each twice, nested, until session 50)")
+    func missingPulseIsOneReplacement() throws {
+        let (c, m) = try Self.measured(1205)
+        let found = Self.replacements(m.events), truth = Self.replacements(c.truth)
+        #expect(found.count == 4, "\(c.label): \(EventMatch.describe(m.events))")
+        for (a, b) in zip(found, found.dropFirst()) { #expect(!a.overlaps(b), "\(a) and \(b)") }
+        for f in found { #expect(truth.contains { $0.lowerBound <= f.lowerBound && f.upperBound <= $0.upperBound }, "\(f) outside \(truth)") }
+    }
+
     /// Two segments of one window each, and a third window that tells delays apart beyond
     /// both (``RoundTripAnalysis/uncorroboratedTrack(_:_:totalDrift:)``): faded log sweeps
     /// through a room, undamaged. Case 1171 (8-bit PCM, cut off after four windows' worth)
