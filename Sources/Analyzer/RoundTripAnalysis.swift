@@ -569,6 +569,7 @@ struct RoundTripAnalysis {
                                        modelFrames: model.count, captureFrames: cap.count)
         if m.reason == nil { m.reason = unheardNote(unheard, sampleRate: fs) }
         if let why = unanchoredLead(m, plain: plain) { return refused(m, because: why) }
+        m.events = leadFromTheOnset(m.events, latency: m.latency?.samples, drift: totalDrift, plain: plain)
         return m
     }
 

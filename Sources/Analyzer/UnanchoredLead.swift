@@ -32,4 +32,29 @@ extension RoundTripAnalysis {
         return String(format: "the probe's first sound (from reference frame %d, %.3f s) is not heard: the capture is silent from its first frame to a replacement at frame %d (%.3f s), and the latency that replacement implies puts the probe's first frame %.0f frames before the capture's; a drop after the probe's silent lead explains the capture as well at any latency, so the latency cannot be told and none is reported",
                       onset, Double(onset) / fs, firstAt, Double(firstAt) / fs, -l)
     }
+
+    /// `events` with a leading replacement (a gap and a drop of one size at the probe's first
+    /// frame, the first events) starting at the reference's onset instead, where the
+    /// reference opens with silence (−60 dB of its peak, as ``unanchoredLead(_:plain:)``
+    /// counts it) of a block or more (``AnalyzerTuning/leadingBlock``: the walk's resolution;
+    /// the analyzer's own probe fades in over 19 frames, and QEMU's stale ring replaces a
+    /// stream's frames from its first) and at least ``AnalyzerTuning/leadingMinReplaced``
+    /// frames of the replacement are left:
+    /// the capture's silence there is the probe's as well as any replacement's, and how much
+    /// of it went cannot be heard. The walk claims from the probe's first frame: speech on
+    /// 8-bit PCM with 735 frames replaced 2336 frames in, its first 2048 frames silent (fuzz
+    /// case 547), read 3070 frames replaced from frame 1. After ``unanchoredLead(_:plain:)``,
+    /// which asks where the replacement begins on the latency's line.
+    func leadFromTheOnset(_ events: [Event], latency: Double?, drift: Double, plain: [Float]) -> [Event] {
+        guard let l = latency, let firstAt = events.map(\.captureSample).min(),
+              abs(Double(firstAt) - l.rounded(.up)) <= 1 else { return events }
+        let first = events.filter { $0.captureSample == firstAt }
+        guard first.count == 2, Set(first.map(\.kind)) == [.gap, .drop], first[0].sizeSamples == first[1].sizeSamples else { return events }
+        let end = firstAt + first[0].sizeSamples
+        let onset = Int((l + Double(Explainer.onset(of: plain, share: tuning.onsetOfPeak)) * (1 + drift)).rounded(.up))
+        guard onset - firstAt >= tuning.leadingBlock, end - onset >= tuning.leadingMinReplaced else { return events }
+        return events.map { e in
+            e.captureSample == firstAt ? Event(kind: e.kind, captureSample: onset, sizeSamples: end - onset, sampleRate: reference.sampleRate) : e
+        }
+    }
 }

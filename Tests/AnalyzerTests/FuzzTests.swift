@@ -409,6 +409,27 @@ struct AnalyzerFuzzTests {
         #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(c.label): \(EventMatch.describe(m.events)) truth \(c.truth)")
     }
 
+    /// A leading replacement starts at the reference's onset (``RoundTripAnalysis/leadFromTheOnset``):
+    /// where the reference opens with silence, the capture's silence there is the probe's as
+    /// well as a replacement's. Speech on 8-bit PCM (case 547: 735 frames replaced 2336 frames
+    /// in, its first 2048 silent), multitone bursts behind the resonant high-pass (1071: 915
+    /// at 2669) and under a pink floor (1977: 1179 frames 1864 in, the bursts' first sound at
+    /// 2214) read their replacement from the probe's first frame: 2335, 2669 and 1864 frames
+    /// early. Where the truth's replacement first silences sound is the later of its start and
+    /// the onset; the replacement read now starts at the onset and ends where the truth does.
+    @Test("a leading replacement starts at the reference's onset: fuzz cases 547, 1071 and 1977 read theirs ending within a frame of the truth's end and starting within 300 frames of where it first silences sound (from the probe's first frame, 1864-2669 frames early, until session 50)", arguments: [547, 1071, 1977])
+    func leadingReplacementStartsAtTheOnset(_ i: Int) throws {
+        let (c, m) = try Self.measured(i)
+        let truth = try #require(Self.replacements(c.truth).first), found = try #require(Self.replacements(m.events).first)
+        let d = try #require(c.delay)
+        let x0 = c.reference[0], peak = c.reference.reduce(Float(0)) { max($0, abs($1 - x0)) }
+        let onset = try #require(c.reference.firstIndex { abs($0 - x0) > 1e-3 * peak })
+        let silenced = max(truth.lowerBound, Int((d + Double(onset)).rounded(.up)))
+        #expect(abs(found.upperBound - truth.upperBound) <= 1, "\(c.label): \(found) for the truth's \(truth)")
+        #expect(found.lowerBound >= Int((d + Double(onset)).rounded(.up)) - 1 && abs(found.lowerBound - silenced) <= 300,
+                "\(c.label): \(found) for the truth's \(truth), the onset at \(d + Double(onset))")
+    }
+
     /// A pulse the capture does not hold is reported once, the explanation's replacement of
     /// the path's ringing around it giving way to it (``PeriodicTrack/periodicEvents``): a
     /// pulse train behind the low-pass on 8-bit PCM (case 1205, 2827 and 1994 frames replaced
