@@ -36,15 +36,15 @@ extension RoundTripAnalysis {
     /// `events` with a leading replacement (a gap and a drop of one size at the probe's first
     /// frame, the first events) starting at the reference's onset instead, where the
     /// reference opens with silence (−60 dB of its peak, as ``unanchoredLead(_:plain:)``
-    /// counts it) of a block or more (``AnalyzerTuning/leadingBlock``: the walk's resolution;
-    /// the analyzer's own probe fades in over 19 frames, and QEMU's stale ring replaces a
-    /// stream's frames from its first) and at least ``AnalyzerTuning/leadingMinReplaced``
-    /// frames of the replacement are left:
-    /// the capture's silence there is the probe's as well as any replacement's, and how much
-    /// of it went cannot be heard. The walk claims from the probe's first frame: speech on
-    /// 8-bit PCM with 735 frames replaced 2336 frames in, its first 2048 frames silent (fuzz
-    /// case 547), read 3070 frames replaced from frame 1. After ``unanchoredLead(_:plain:)``,
-    /// which asks where the replacement begins on the latency's line.
+    /// counts it) of a block or more and at least ``AnalyzerTuning/leadingMinReplaced``
+    /// frames of the replacement are left: the capture's silence there is the probe's as
+    /// well as any replacement's, and how much of it went cannot be heard. The walk claims
+    /// from the probe's first frame: speech on 8-bit PCM with 735 frames replaced 2336
+    /// frames in, its first 2048 frames silent (fuzz case 547), read 3070 frames replaced
+    /// from frame 1. A block (``AnalyzerTuning/leadingBlock``) is the walk's resolution: the
+    /// analyzer's own probe fades in over 19 frames, and QEMU's stale ring replaces a
+    /// stream's frames from its first. Run after ``unanchoredLead(_:plain:)``, which asks
+    /// where the replacement begins on the latency's line.
     func leadFromTheOnset(_ events: [Event], latency: Double?, drift: Double, plain: [Float]) -> [Event] {
         guard let l = latency, let firstAt = events.map(\.captureSample).min(),
               abs(Double(firstAt) - l.rounded(.up)) <= 1 else { return events }
@@ -55,6 +55,6 @@ extension RoundTripAnalysis {
         guard onset - firstAt >= tuning.leadingBlock, end - onset >= tuning.leadingMinReplaced else { return events }
         return events.map { e in
             e.captureSample == firstAt ? Event(kind: e.kind, captureSample: onset, sizeSamples: end - onset, sampleRate: reference.sampleRate) : e
-        }
+        }.sorted { ($0.captureSample, $0.kind.rawValue) < ($1.captureSample, $1.kind.rawValue) }
     }
 }
