@@ -492,16 +492,22 @@ extension Explainer {
         return captured / Double(t1 - t0) / expected < share
     }
 
-    /// Whether the capture is silent over residual frames `w` where the probe plays there:
-    /// the model (at the residual's gain) at ``AnalyzerTuning/replacementMinSignalOfMean``
-    /// of the segment's mean power or more, the capture under
-    /// ``AnalyzerTuning/replacementCaptureOfSignal`` of it, as a burst's frames must be to
-    /// be a replacement.
+    /// Whether a stretch of `frames` residual frames, where the capture holds energy
+    /// `captured` and the model (at the fit's gain) `model`, is silent where the probe plays:
+    /// the model at ``AnalyzerTuning/replacementMinSignalOfMean`` of the segment's mean power
+    /// or more, the capture under ``AnalyzerTuning/replacementCaptureOfSignal`` of it. A
+    /// burst's frames must be, to be a replacement (``classifyBurst``), and so must the edge
+    /// of a stretch its silence is followed past.
+    func silentUnderTheProbe(captured: Double, model: Double, frames: Int, _ f: Fit) -> Bool {
+        model > 0 && captured < tuning.replacementCaptureOfSignal * model
+            && model >= tuning.replacementMinSignalOfMean * f.signalPower * Double(frames)
+    }
+
+    /// ``silentUnderTheProbe(captured:model:frames:_:)`` over residual frames `w`, from the
+    /// residual's running sums (made at `f`'s gain).
     func silentUnderTheProbe(_ r: Residual, _ f: Fit, _ w: Range<Int>) -> Bool {
-        guard !w.isEmpty else { return false }
-        let me = r.pmod[w.upperBound] - r.pmod[w.lowerBound]
-        let ce = r.pcap[w.upperBound] - r.pcap[w.lowerBound]
-        return me > 0 && ce < tuning.replacementCaptureOfSignal * me && me >= tuning.replacementMinSignalOfMean * f.signalPower * Double(w.count)
+        !w.isEmpty && silentUnderTheProbe(captured: r.pcap[w.upperBound] - r.pcap[w.lowerBound],
+                                          model: r.pmod[w.upperBound] - r.pmod[w.lowerBound], frames: w.count, f)
     }
 
     /// The best split of residual frames `w` into the segment, the capture's own frames (a
@@ -546,8 +552,7 @@ extension Explainer {
             ce += Double(cap[lo + i]) * Double(cap[lo + i])
             me += f.gain * f.gain * m[i] * m[i]
         }
-        if last - first + 1 >= tuning.minReplacementFrames, me > 0, ce < tuning.replacementCaptureOfSignal * me,
-           me >= tuning.replacementMinSignalOfMean * f.signalPower * Double(last - first + 1),
+        if last - first + 1 >= tuning.minReplacementFrames, silentUnderTheProbe(captured: ce, model: me, frames: last - first + 1, f),
            silentAgainstTheBareReference(s, f, lo + first, lo + last + 1, captured: ce),
            silentAgainstThePath(s, lo + first, lo + last + 1, captured: ce, share: tuning.replacementCaptureOfSignal, path(),
                                 playedAtLeast: tuning.replacementMinSignalOfMean) {
