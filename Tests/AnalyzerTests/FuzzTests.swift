@@ -430,6 +430,20 @@ struct AnalyzerFuzzTests {
                 "\(c.label): \(found) for the truth's \(truth), the onset at \(d + Double(onset))")
     }
 
+    /// A band a sweep plays once, replaced by silence inside a segment, is judged on the
+    /// response the rest of the segment gives (``Explainer/silentAgainstTheResponse``), where
+    /// the probe is heard on both sides of it: the response over the whole segment measures
+    /// that band only where it was silenced, and says the path stops it. A log sweep at 8 kHz
+    /// (case 961: 318 frames of its top replaced, 89 frames before its end) read clean, and a
+    /// linear sweep behind the resonant high-pass among a repeat and a gap (2369: 1018 frames
+    /// of it at 22845) missed that replacement.
+    @Test("a band a sweep plays once, replaced by silence, is read replaced: fuzz cases 961 and 2369 read their events exactly (961 clean, 2369 missing its replacement until session 51)", arguments: [961, 2369])
+    func bandPlayedOnceIsReadReplaced(_ i: Int) throws {
+        let (c, m) = try Self.measured(i)
+        #expect(Self.replacements(c.truth).count == 1)
+        #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(c.label): \(EventMatch.describe(m.events)) truth \(c.truth)")
+    }
+
     /// A pulse the capture does not hold is reported once, the explanation's replacement of
     /// the path's ringing around it giving way to it (``PeriodicTrack/periodicEvents``): a
     /// pulse train behind the low-pass on 8-bit PCM (case 1205, 2827 and 1994 frames replaced
