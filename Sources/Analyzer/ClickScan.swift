@@ -270,8 +270,8 @@ extension Explainer {
         }
         func explained(_ b: Int) -> Bool {
             guard b >= 0, b < blocks else { return false }
-            let (a, z) = span(b), model = r.pmod[z] - r.pmod[a]
-            return model > 0 && r.pe[z] - r.pe[a] < tuning.dropoutEdgeMisfit * model
+            let (a, z) = span(b)
+            return modelExplains(r, a..<z)
         }
         func silencedByThePath(_ b: Int, _ response: PathResponse?) -> Bool {
             let (a, z) = span(b)
@@ -521,12 +521,15 @@ extension Explainer {
     /// end (fuzz case 961), is heard after them.
     func heardEitherSide(_ r: Residual, _ w: Range<Int>) -> Bool {
         let block = tuning.noiseBlock
-        func explained(_ a: Int, _ z: Int) -> Bool {
-            guard z - a >= tuning.replacementMargin else { return false }
-            let model = r.pmod[z] - r.pmod[a]
-            return model > 0 && r.pe[z] - r.pe[a] < tuning.dropoutEdgeMisfit * model
-        }
-        return explained(max(0, w.lowerBound - block), w.lowerBound) && explained(w.upperBound, min(r.n, w.upperBound + block))
+        let before = max(0, w.lowerBound - block)..<w.lowerBound, after = w.upperBound..<min(r.n, w.upperBound + block)
+        return [before, after].allSatisfy { $0.count >= tuning.replacementMargin && modelExplains(r, $0) }
+    }
+
+    /// Whether the model explains the capture over residual frames `w`: their residual under
+    /// ``AnalyzerTuning/dropoutEdgeMisfit`` of the model's power there.
+    func modelExplains(_ r: Residual, _ w: Range<Int>) -> Bool {
+        let model = r.pmod[w.upperBound] - r.pmod[w.lowerBound]
+        return model > 0 && r.pe[w.upperBound] - r.pe[w.lowerBound] < tuning.dropoutEdgeMisfit * model
     }
 
     /// Whether a stretch of `frames` residual frames, where the capture holds energy
