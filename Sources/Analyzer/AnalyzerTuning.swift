@@ -1173,6 +1173,13 @@ struct AnalyzerTuning: Sendable {
 
     /// Reference samples tried on each side of the split's estimate for each edge.
     var edgeCandidates = 3
+    /// How far from the split's estimate an edge is followed while its best candidate is the
+    /// last tried (``Explainer/edgeCosts(around:_:)``): past it the cut nears the end of the
+    /// ``edgeScoreFrames`` it is scored on. Faint noise behind the 2 kHz low-pass under hum
+    /// (fuzz case 182) read an 854-frame replacement as 843, its split 11 frames short; 12
+    /// frames of reach found 2375's edge a frame away, and 24 found 182's too; 36 read
+    /// no other case differently.
+    var edgeMaxReach = 24
     /// Capture frames (each side of an edge) an edge candidate is scored on.
     var edgeScoreFrames = 40
     /// Capture frames (each side of the split) a joint edge pair is scored on.
@@ -1244,6 +1251,13 @@ struct AnalyzerTuning: Sendable {
     var dropoutFrames = 128
     var dropoutProbeNoiseMultiple = 10.0
     var dropoutCaptureOfProbe = 0.1
+    /// A replacement's silence that comes within this many frames of the stretch it was split
+    /// in (``Explainer/classifyBurst``) may go on past it, and the stretch is searched again,
+    /// longer on that side. The split lands a frame or a few in from the edge where the frames
+    /// there hold the tail of a room or a path's ringing: faint noise through the room with
+    /// 2949 frames replaced (fuzz case 518) split one frame in, and read 2097 of them;
+    /// faint noise behind the 2 kHz low-pass (2113) read 335 frames of 1590.
+    var replacementGrowthSlack = 16
     /// A run of `noiseBlock`s where the capture holds less than `dropoutCaptureOfProbe` of the
     /// model is a dropout, left out of the local noise (``Explainer/heardBlocks(_:_:path:)``),
     /// only between blocks whose residual is below this share of the model's power, a block
@@ -1305,6 +1319,12 @@ struct AnalyzerTuning: Sendable {
     /// frequency; a room's misfit as a linear sweep passes a resonance, 0.014–0.12). A
     /// transient, or garbage in a buffer, is broadband.
     var minBurstFlatness = 0.15
+    /// Through a room, a run of quiet blocks heard only further out than two blocks
+    /// (``Explainer/heardBlocks``) is a dropout only where the probe over it is this flat or
+    /// flatter (white noise's periodogram, about 0.56): a broadband probe falls silent
+    /// there only by a dropout, while a narrowband one (a log sweep's lowest band) may be
+    /// stopped by the path, which its response over the segment cannot resolve there.
+    var farHeardMinFlatness = 0.3
     /// …judged from this many frames on: white noise of 13 frames or more reads a flatness
     /// under 0.15 less than once in a thousand (Hann-windowed periodogram, 20 000 draws; at 8
     /// frames once in a hundred), an impulse about 0.8. Shorter bursts are judged with the

@@ -480,29 +480,41 @@ extension Explainer {
 
     /// The last reference sample A plays (`kCut` is the first it does not) and the first one B
     /// plays, each chosen near the split so that the band-limited signal that stops
-    /// (starts) exactly there fits the capture around the edge best.
-    func refineEdges(a: Segment, fa: Fit, b: Segment, fb: Fit, t1: Int, t2: Int, di: Int, eventWorth: Double) -> (kCut: Int, kStart: Int) {
-        let kc = tuning.edgeCandidates, around = tuning.edgeScoreFrames
+    /// (starts) exactly there fits the capture around the edge best. With `directOnly`
+    /// (a replacement inside one segment) through a room the model holds (``tailFrames``),
+    /// only the direct sound (``plain``) stops and starts: the tail of the sound before the
+    /// edge plays on, and cut with the direct sound it put a replacement's start late.
+    func refineEdges(a: Segment, fa: Fit, b: Segment, fb: Fit, t1: Int, t2: Int, di: Int, eventWorth: Double, directOnly: Bool = false) -> (kCut: Int, kStart: Int) {
+        let around = tuning.edgeScoreFrames
+        let room = directOnly && tailFrames > 0 ? plain : nil
         return ref.withUnsafeBufferPointer { rb in
             let kA0 = Int(a.refPosition(atCapture: Double(t1)).rounded())
-            var costA: [(Int, Double)] = []
-            for k in (kA0 - kc)...(kA0 + kc) {
+            let framesA = span(max(0, t1 - around), min(t2, t1 + around, cap.count))
+            let mA = room == nil ? [] : template(a, framesA.lowerBound, framesA.upperBound)
+            let costA = edgeCosts(around: kA0) { k in
                 var cost = 0.0
-                for t in span(max(0, t1 - around), min(t2, t1 + around, cap.count)) {
-                    let e = Double(cap[t]) - fa.gain * interp.value(at: a.refPosition(atCapture: Double(t)), in: rb, valid: until(k))
+                for t in framesA {
+                    let p = a.refPosition(atCapture: Double(t))
+                    let v = room.map { pl in mA[t - framesA.lowerBound] - pl.withUnsafeBufferPointer { interp.value(at: p, in: $0, valid: from(k)) } }
+                        ?? interp.value(at: p, in: rb, valid: until(k))
+                    let e = Double(cap[t]) - fa.gain * v
                     cost += e * e
                 }
-                costA.append((k, cost))
+                return cost
             }
             let kB0 = Int(b.refPosition(atCapture: Double(t2)).rounded())
-            var costB: [(Int, Double)] = []
-            for k in (kB0 - kc)...(kB0 + kc) {
+            let framesB = span(max(0, t1, t2 - around), min(t2 + around, cap.count))
+            let mB = room == nil ? [] : template(b, framesB.lowerBound, framesB.upperBound)
+            let costB = edgeCosts(around: kB0) { k in
                 var cost = 0.0
-                for t in span(max(0, t1, t2 - around), min(t2 + around, cap.count)) {
-                    let e = Double(cap[t]) - fb.gain * interp.value(at: b.refPosition(atCapture: Double(t)), in: rb, valid: from(k))
+                for t in framesB {
+                    let p = b.refPosition(atCapture: Double(t))
+                    let v = room.map { pl in mB[t - framesB.lowerBound] - pl.withUnsafeBufferPointer { interp.value(at: p, in: $0, valid: until(k)) } }
+                        ?? interp.value(at: p, in: rb, valid: from(k))
+                    let e = Double(cap[t]) - fb.gain * v
                     cost += e * e
                 }
-                costB.append((k, cost))
+                return cost
             }
             // The edges are scored apart, then paired: an explanation with one event more
             // (a drop beside the gap, a repeat after it) must be worth it.
@@ -516,6 +528,27 @@ extension Explainer {
             }
             return (best.0, best.1)
         }
+    }
+
+    /// `cost` of each candidate edge from ``AnalyzerTuning/edgeCandidates`` before `k0` to as
+    /// many after it, and on past either end while the best candidate is that end, up to
+    /// ``AnalyzerTuning/edgeMaxReach`` from `k0`: the split that gave `k0` reads an edge a few
+    /// frames off where the path smears it (faint noise behind the resonant high-pass, fuzz
+    /// case 2375, read a 671-frame replacement as 670, its best candidate the last tried).
+    func edgeCosts(around k0: Int, _ cost: (Int) -> Double) -> [(Int, Double)] {
+        let kc = tuning.edgeCandidates
+        var lo = k0 - kc, hi = k0 + kc
+        var costs = (lo...hi).map { ($0, cost($0)) }
+        while let best = costs.min(by: { $0.1 < $1.1 })?.0 {
+            if best == lo, k0 - lo < tuning.edgeMaxReach {
+                lo -= 1
+                costs.insert((lo, cost(lo)), at: 0)
+            } else if best == hi, hi - k0 < tuning.edgeMaxReach {
+                hi += 1
+                costs.append((hi, cost(hi)))
+            } else { break }
+        }
+        return costs
     }
 
     /// Both edges at once, for a short event: every (kCut, kStart) near the split, scored by

@@ -409,6 +409,38 @@ struct AnalyzerFuzzTests {
         #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(c.label): \(EventMatch.describe(m.events)) truth \(c.truth)")
     }
 
+    /// Through a room, a replacement's silence still holds the tail of the sound before it.
+    /// Faint noise with 2949 frames replaced (case 518) held 0.29 and 0.12 of the model's
+    /// power over the two blocks before the quiet ones, inside the replacement, so no block
+    /// two away from the quiet run explained the probe, and it read clean; so did 729's 2630
+    /// frames. Now the blocks that explain the probe are looked for a tail's length out where
+    /// the probe is broadband, the split weighs the capture against the model without its
+    /// direct sound too (``Explainer/heldPower(_:model:direct:gain:)``), and the edges are
+    /// placed on the direct sound alone. 518's 2949 frames are read exactly and 729's within a
+    /// frame at each edge (the tail missing after a replacement is not modelled); 518's
+    /// second replacement, 488 frames, is still missed (README, Known limits).
+    @Test("a replacement through a room is found, its edges within a frame of the truth's (fuzz cases 518 and 729 read clean until session 52)", arguments: [518, 729])
+    func replacementThroughARoom(_ i: Int) throws {
+        let (c, m) = try Self.measured(i)
+        #expect(c.withinConditions && c.label.contains("reverb"))
+        let truth = Self.replacements(c.truth), found = Self.replacements(m.events)
+        #expect(found.count == 1 && m.events.count == 2, "\(c.label): \(EventMatch.describe(m.events)) truth \(c.truth)")
+        let f = try #require(found.first), t = try #require(truth.first)
+        #expect(abs(f.lowerBound - t.lowerBound) <= 1 && abs(f.upperBound - t.upperBound) <= 1, "\(f) for \(t)")
+        if i == 518 { #expect(f == t, "\(f) for \(t)") }
+        let d = try #require(c.delay), l = try #require(m.latency?.samples)
+        #expect(abs(l - d) <= 0.05, "\(l - d) samples off")
+    }
+
+    /// An edge is followed past the candidates tried while its best is the last one
+    /// (``Explainer/edgeCosts(around:_:)``): the split put a replacement's end 11 frames short
+    /// behind the 2 kHz low-pass under hum (case 182: 854 frames read as 843) and a frame
+    /// short of the 3 tried behind the resonant high-pass (2375: 671 read as 670).
+    @Test("an edge the split misplaces by more than the candidates tried is found: fuzz cases 182 and 2375 read their events exactly (a replacement 11 and 1 frames short until session 52)", arguments: [182, 2375])
+    func edgeFollowedPastTheCandidates(_ i: Int) throws {
+        try Self.expectFoundExactly(i) { max(0.05, 2 * ($0 ?? 0)) }
+    }
+
     /// A leading replacement starts at the reference's onset (``RoundTripAnalysis/leadFromTheOnset``):
     /// where the reference opens with silence, the capture's silence there is the probe's as
     /// well as a replacement's. Speech on 8-bit PCM (case 547: 735 frames replaced 2336 frames
