@@ -19,9 +19,6 @@ extension Explainer {
         /// The aligned, gain-matched reference (`m`, unit gain) and the residual `e` per frame.
         let m: [Double]
         let e: [Double]
-        /// Through a room the model holds (``tailFrames``), the model's direct sound per frame
-        /// at the fit's gain (``directSound(_:_:_:)``); empty elsewhere.
-        let direct: [Double]
         /// Running sums of e², of the capture's power and of the model's power.
         var pe: [Double]
         var pcap: [Double]
@@ -97,7 +94,6 @@ extension Explainer {
         let m = template(s, lo, hi)
         var e = [Double](repeating: 0, count: n)
         for i in 0..<n { e[i] = Double(cap[lo + i]) - f.gain * m[i] }
-        let direct = tailFrames > 0 && plain != nil ? directSound(s, lo, hi).map { f.gain * $0 } : []
         var pe = [Double](repeating: 0, count: n + 1), pcap = pe, pmod = pe
         let block = tuning.noiseBlock
         var cross = [Double](repeating: 0, count: (n + block - 1) / block), unit = cross
@@ -111,22 +107,22 @@ extension Explainer {
             unit[i / block] += m[i] * m[i]
             peak = max(peak, abs(m[i]))
         }
-        return Residual(lo: lo, m: m, e: e, direct: direct, pe: pe, pcap: pcap, pmod: pmod, peak: peak, blockCross: cross, blockModel: unit)
+        return Residual(lo: lo, m: m, e: e, pe: pe, pcap: pcap, pmod: pmod, peak: peak, blockCross: cross, blockModel: unit)
     }
 
-    /// The power residual `r`'s capture frame `i` holds, or, through a room the model holds,
-    /// what it holds beyond the room's tail of the sound before: the smaller of its power and
-    /// its misfit to the model without its direct sound (the residual plus the direct sound).
-    /// A replacement's first frames still hold the tail of what came before it, and priced at
-    /// their power they put the start of a 2949-frame replacement through the room 10 frames
-    /// late (fuzz case 518), of a 2630-frame one 108 (729). Only a replacement's split asks it,
-    /// frame by frame: weighed so, the smaller of two signals is much less than either over a
-    /// stretch, and the burst's own silence is judged on the capture's power (a clean log
-    /// sweep through a room, `bench rooms`, read replacements otherwise).
-    func heldPower(_ r: Residual, _ i: Int) -> Double {
-        let c = Double(cap[r.lo + i])
-        guard !r.direct.isEmpty else { return c * c }
-        let t = r.e[i] + r.direct[i]
+    /// The power capture sample `c` holds, or, where `direct` (the model's direct sound there,
+    /// at the fit's gain, through a room the model holds) is given, what it holds beyond the
+    /// room's tail of the sound before: the smaller of its power and its misfit to the model
+    /// without its direct sound (the residual `e` plus the direct sound). A replacement's first
+    /// frames still hold the tail of what came before it, and priced at their power they put
+    /// the start of a 2949-frame replacement through the room 10 frames late (fuzz case 518),
+    /// of a 2630-frame one 108 (729). Only a replacement's split asks it, frame by frame:
+    /// weighed so, the smaller of two signals is much less than either over a stretch, and the
+    /// burst's own silence is judged on the capture's power (a clean log sweep through a room,
+    /// `bench rooms`, read replacements otherwise).
+    func heldPower(_ c: Double, residual e: Double, direct: Double?) -> Double {
+        guard let direct else { return c * c }
+        let t = e + direct
         return min(c * c, t * t)
     }
 
@@ -135,7 +131,7 @@ extension Explainer {
         guard let d = whitened(r.e) else { return nil }
         var pd = [Double](repeating: 0, count: r.n + 1)
         for i in 0..<r.n { pd[i + 1] = pd[i] + d[i] * d[i] }
-        return Residual(lo: r.lo, m: r.m, e: d, direct: r.direct, pe: pd, pcap: r.pcap, pmod: r.pmod, peak: r.peak, blockCross: r.blockCross, blockModel: r.blockModel)
+        return Residual(lo: r.lo, m: r.m, e: d, pe: pd, pcap: r.pcap, pmod: r.pmod, peak: r.peak, blockCross: r.blockCross, blockModel: r.blockModel)
     }
 
     /// The residual through its own linear predictor's error filter (order
@@ -585,15 +581,19 @@ extension Explainer {
     }
 
     /// The best split of residual frames `w` into the segment, the capture's own frames (a
-    /// silence, priced at what the capture holds there, ``heldPower(_:_:)``) and the segment
-    /// again (``split(a:f:b:open:)``), in frames from `w`'s start.
-    func silenceSplit(_ r: Residual, _ w: Range<Int>, s2: Double) -> (t1: Int, t2: Int, cost: Double) {
+    /// silence, priced at what the capture holds there, ``heldPower(_:residual:direct:)``) and
+    /// the segment again (``split(a:f:b:open:)``), in frames from `w`'s start; `r` is segment
+    /// `s`'s residual at `f`'s gain.
+    func silenceSplit(_ r: Residual, _ w: Range<Int>, s2: Double, _ s: Segment, _ f: Fit) -> (t1: Int, t2: Int, cost: Double) {
         var ca = [Double](), cf = [Double]()
         ca.reserveCapacity(w.count)
         cf.reserveCapacity(w.count)
+        // The direct sound only over the stretch split, and only through a room.
+        let direct = tailFrames > 0 ? directSound(s, r.lo + w.lowerBound, r.lo + w.upperBound) : []
         for i in w {
             ca.append(r.e[i] * r.e[i])
-            cf.append(heldPower(r, i))
+            let d = direct.isEmpty ? nil : f.gain * direct[i - w.lowerBound]
+            cf.append(heldPower(Double(cap[r.lo + i]), residual: r.e[i], direct: d))
         }
         return Explainer.split(a: ca, f: cf, b: ca, open: tuning.foreignStretchOpenCost * s2)
     }
@@ -630,7 +630,7 @@ extension Explainer {
            silentAgainstTheResponse(s, lo + first, lo + last + 1, captured: ce, path, flanked: heardEitherSide(r, first..<(last + 1))) {
             // The capture fell silent where the signal should be: audio replaced by silence.
             var r0 = max(0, first - margin), r1 = min(n, last + margin + 1)
-            var sp = silenceSplit(r, r0..<r1, s2: s2)
+            var sp = silenceSplit(r, r0..<r1, s2: s2, s, f)
             // A silence that reaches the searched stretch's edge while the probe still plays
             // over that edge's last `margin` frames may go on past it: searched again over a
             // stretch twice as long on that side, up to the segment's ends. (Faint noise
@@ -645,7 +645,7 @@ extension Explainer {
                 let grow = r1 - r0
                 if early { r0 = max(0, r0 - grow) }
                 if late { r1 = min(n, r1 + grow) }
-                sp = silenceSplit(r, r0..<r1, s2: s2)
+                sp = silenceSplit(r, r0..<r1, s2: s2, s, f)
             }
             if sp.t2 > sp.t1 {
                 let (at, g) = replacedStretch(s, f, t1: lo + r0 + sp.t1, t2: lo + r0 + sp.t2)
@@ -799,21 +799,16 @@ extension Explainer {
         let around = tuning.edgeScoreFrames
         let lo = max(0, t1 - around), hi = min(cap.count, t2 + around)
         let m = template(s, lo, hi)
-        let room = tailFrames > 0 ? plain : nil
+        // Through a room, the direct sound of kCut..<kStart is what went missing: the tail of
+        // the sound before it plays on.
+        let without = modelWithout(s, removed: k.kCut..<k.kStart, frames: lo..<hi, directOnly: true)
         var hard = 0.0, smooth = 0.0
-        ref.withUnsafeBufferPointer { rb in
-            for t in lo..<hi where t < t1 + around || t >= t2 - around {
-                let c = Double(cap[t])
-                let eh = c - (t >= t1 && t < t2 ? 0 : f.gain * m[t - lo])
-                let p = s.refPosition(atCapture: Double(t))
-                // Through a room, the direct sound of kCut..<kStart is what went missing: the
-                // tail of the sound before it plays on.
-                let v = room.map { pl in m[t - lo] - pl.withUnsafeBufferPointer { interp.value(at: p, in: $0, valid: k.kCut..<k.kStart) } }
-                    ?? interp.value(at: p, in: rb, valid: until(k.kCut)) + interp.value(at: p, in: rb, valid: from(k.kStart))
-                let es = c - f.gain * v
-                hard += eh * eh
-                smooth += es * es
-            }
+        for t in lo..<hi where t < t1 + around || t >= t2 - around {
+            let c = Double(cap[t])
+            let eh = c - (t >= t1 && t < t2 ? 0 : f.gain * m[t - lo])
+            let es = c - f.gain * without[t - lo]
+            hard += eh * eh
+            smooth += es * es
         }
         guard smooth < hard else { return (t1, t2 - t1) }
         return (Int((Double(k.kCut) * (1 + s.drift) + s.level).rounded()), k.kStart - k.kCut)

@@ -486,47 +486,56 @@ extension Explainer {
     /// edge plays on, and cut with the direct sound it put a replacement's start late.
     func refineEdges(a: Segment, fa: Fit, b: Segment, fb: Fit, t1: Int, t2: Int, di: Int, eventWorth: Double, directOnly: Bool = false) -> (kCut: Int, kStart: Int) {
         let around = tuning.edgeScoreFrames
-        let room = directOnly && tailFrames > 0 ? plain : nil
+        let kA0 = Int(a.refPosition(atCapture: Double(t1)).rounded())
+        let framesA = span(max(0, t1 - around), min(t2, t1 + around, cap.count))
+        let costA = edgeCosts(around: kA0) { k in
+            var cost = 0.0
+            for (t, v) in zip(framesA, modelWithout(a, removed: from(k), frames: framesA, directOnly: directOnly)) {
+                let e = Double(cap[t]) - fa.gain * v
+                cost += e * e
+            }
+            return cost
+        }
+        let kB0 = Int(b.refPosition(atCapture: Double(t2)).rounded())
+        let framesB = span(max(0, t1, t2 - around), min(t2 + around, cap.count))
+        let costB = edgeCosts(around: kB0) { k in
+            var cost = 0.0
+            for (t, v) in zip(framesB, modelWithout(b, removed: until(k), frames: framesB, directOnly: directOnly)) {
+                let e = Double(cap[t]) - fb.gain * v
+                cost += e * e
+            }
+            return cost
+        }
+        // The edges are scored apart, then paired: an explanation with one event more
+        // (a drop beside the gap, a repeat after it) must be worth it.
+        var best = (kA0, kB0, Double.infinity)
+        for (ka, ca) in costA {
+            for (kb, cb) in costB where kb >= ka - di {
+                let count = (kb - ka + di > 0 ? 1 : 0) + (kb != ka ? 1 : 0)
+                let score = ca + cb + Double(max(0, count - 1)) * eventWorth
+                if score < best.2 { best = (ka, kb, score) }
+            }
+        }
+        return (best.0, best.1)
+    }
+
+    /// The model at capture frames `frames` on segment `s`'s line with reference samples
+    /// `removed` silent: the band-limited signal stopping and starting at their edges. With
+    /// `directOnly`, through a room the model holds (``tailFrames``), only their direct sound
+    /// (``plain``) is: the tail of the sound before plays on through them.
+    func modelWithout(_ s: Segment, removed: Range<Int>, frames: Range<Int>, directOnly: Bool) -> [Double] {
+        if directOnly, tailFrames > 0, let plain {
+            let m = template(s, frames.lowerBound, frames.upperBound)
+            return plain.withUnsafeBufferPointer { pb in
+                frames.map { m[$0 - frames.lowerBound] - interp.value(at: s.refPosition(atCapture: Double($0)), in: pb, valid: removed) }
+            }
+        }
+        let before = until(removed.lowerBound), after = from(removed.upperBound)
         return ref.withUnsafeBufferPointer { rb in
-            let kA0 = Int(a.refPosition(atCapture: Double(t1)).rounded())
-            let framesA = span(max(0, t1 - around), min(t2, t1 + around, cap.count))
-            let mA = room == nil ? [] : template(a, framesA.lowerBound, framesA.upperBound)
-            let costA = edgeCosts(around: kA0) { k in
-                var cost = 0.0
-                for t in framesA {
-                    let p = a.refPosition(atCapture: Double(t))
-                    let v = room.map { pl in mA[t - framesA.lowerBound] - pl.withUnsafeBufferPointer { interp.value(at: p, in: $0, valid: from(k)) } }
-                        ?? interp.value(at: p, in: rb, valid: until(k))
-                    let e = Double(cap[t]) - fa.gain * v
-                    cost += e * e
-                }
-                return cost
+            frames.map { t in
+                let p = s.refPosition(atCapture: Double(t))
+                return (before.isEmpty ? 0 : interp.value(at: p, in: rb, valid: before)) + (after.isEmpty ? 0 : interp.value(at: p, in: rb, valid: after))
             }
-            let kB0 = Int(b.refPosition(atCapture: Double(t2)).rounded())
-            let framesB = span(max(0, t1, t2 - around), min(t2 + around, cap.count))
-            let mB = room == nil ? [] : template(b, framesB.lowerBound, framesB.upperBound)
-            let costB = edgeCosts(around: kB0) { k in
-                var cost = 0.0
-                for t in framesB {
-                    let p = b.refPosition(atCapture: Double(t))
-                    let v = room.map { pl in mB[t - framesB.lowerBound] - pl.withUnsafeBufferPointer { interp.value(at: p, in: $0, valid: until(k)) } }
-                        ?? interp.value(at: p, in: rb, valid: from(k))
-                    let e = Double(cap[t]) - fb.gain * v
-                    cost += e * e
-                }
-                return cost
-            }
-            // The edges are scored apart, then paired: an explanation with one event more
-            // (a drop beside the gap, a repeat after it) must be worth it.
-            var best = (kA0, kB0, Double.infinity)
-            for (ka, ca) in costA {
-                for (kb, cb) in costB where kb >= ka - di {
-                    let count = (kb - ka + di > 0 ? 1 : 0) + (kb != ka ? 1 : 0)
-                    let score = ca + cb + Double(max(0, count - 1)) * eventWorth
-                    if score < best.2 { best = (ka, kb, score) }
-                }
-            }
-            return (best.0, best.1)
         }
     }
 
