@@ -486,26 +486,21 @@ extension Explainer {
     /// edge plays on, and cut with the direct sound it put a replacement's start late.
     func refineEdges(a: Segment, fa: Fit, b: Segment, fb: Fit, t1: Int, t2: Int, di: Int, eventWorth: Double, directOnly: Bool = false) -> (kCut: Int, kStart: Int) {
         let around = tuning.edgeScoreFrames
+        // Each candidate k scored on `frames` against segment `s` with the samples `removed(k)` silent.
+        func costs(_ s: Segment, _ gain: Double, around k0: Int, _ frames: Range<Int>, _ removed: (Int) -> Range<Int>) -> [(Int, Double)] {
+            edgeCosts(around: k0) { k in
+                var cost = 0.0
+                for (t, v) in zip(frames, modelWithout(s, removed: removed(k), frames: frames, directOnly: directOnly)) {
+                    let e = Double(cap[t]) - gain * v
+                    cost += e * e
+                }
+                return cost
+            }
+        }
         let kA0 = Int(a.refPosition(atCapture: Double(t1)).rounded())
-        let framesA = span(max(0, t1 - around), min(t2, t1 + around, cap.count))
-        let costA = edgeCosts(around: kA0) { k in
-            var cost = 0.0
-            for (t, v) in zip(framesA, modelWithout(a, removed: from(k), frames: framesA, directOnly: directOnly)) {
-                let e = Double(cap[t]) - fa.gain * v
-                cost += e * e
-            }
-            return cost
-        }
+        let costA = costs(a, fa.gain, around: kA0, span(max(0, t1 - around), min(t2, t1 + around, cap.count))) { from($0) }
         let kB0 = Int(b.refPosition(atCapture: Double(t2)).rounded())
-        let framesB = span(max(0, t1, t2 - around), min(t2 + around, cap.count))
-        let costB = edgeCosts(around: kB0) { k in
-            var cost = 0.0
-            for (t, v) in zip(framesB, modelWithout(b, removed: until(k), frames: framesB, directOnly: directOnly)) {
-                let e = Double(cap[t]) - fb.gain * v
-                cost += e * e
-            }
-            return cost
-        }
+        let costB = costs(b, fb.gain, around: kB0, span(max(0, t1, t2 - around), min(t2 + around, cap.count))) { until($0) }
         // The edges are scored apart, then paired: an explanation with one event more
         // (a drop beside the gap, a repeat after it) must be worth it.
         var best = (kA0, kB0, Double.infinity)
