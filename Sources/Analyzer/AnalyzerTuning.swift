@@ -430,6 +430,29 @@ struct AnalyzerTuning: Sendable {
     /// windows (ρ 0.3) would otherwise put the bar where a stretch of noise meets the
     /// reference by chance, and refuse a capture that holds nothing before its first segment.
     var missedStartRhoFloor = 0.6
+    /// The probe's first frames matched alone (``RoundTripAnalysis/leadAtAnotherDelay``): at
+    /// most this many of them, two tracking windows, ending at the first segment's first
+    /// window…
+    var leadFrames = 2048
+    /// …taken at another delay only where the reference played that much later is unlike
+    /// them, its normalised correlation with them under this: a narrowband start matches
+    /// wherever the reference plays about the same tone, and the path's phase picks the best.
+    /// Through a room a faded log sweep's first 2048 frames (20–22 Hz at 48 kHz) matched 37
+    /// frames from the true level (the fuzz test's case 110, read right with both its events),
+    /// and a clean log sweep's (`bench rooms`, −20 ppm) 1262 frames from it, where the sweep
+    /// is like them at 0.83; 1038's first frames matched 2045 frames before the rest, where
+    /// the reference is silent (0.002)…
+    var leadMaxSelfMatch = 0.5
+    /// …and at least this many frames: a level's own lobe is no other delay…
+    var leadMinStep = 2.0
+    /// …where the capture holds them at the first segment's gain (either sign: a segment's
+    /// polarity is read from its own frames), within this factor: the same probe through the
+    /// same path. A faded log sweep behind the resonant high-pass (case 599, its latency read
+    /// within the uncertainty it states) had its first 1232 frames matched at 0.86, 152
+    /// frames early, at a fifth of the gain, and was refused without it. (Asked of the sign
+    /// too, two captures read thousands of samples off, or with a false 20289-frame
+    /// replacement, were no longer refused.)
+    var leadGainRatio = 2.0
     /// The whole segment is judged on at least this many frames of reference…
     var levelRefineMinFrames = 2048
     /// …and at most this many (evenly spread): the correlation of 4096 frames spread over a

@@ -539,6 +539,10 @@ struct RoundTripAnalysis {
             m.latencyUncertaintySamples = (u * u + off * off).squareRoot()
         }
         m.snrDB = result.snrDB
+        // 5b. The probe's first frames, read on the first segment's line, must lie there.
+        if let lead = leadAtAnotherDelay(seg.segments[0], bare ?? model, cap, gain: result.firstGain, events: result.events) {
+            return refused(m, because: leadElsewhereReason(seg.segments[0], lead, sampleRate: fs))
+        }
         // 6. Refuse fragments, and a stretch the segments claim but do not explain.
         let ambiguousShare = Double(points.filter(\.ambiguous).count) / Double(points.count)
         let looseLines = tail ? refusalOfLooseLinesThroughARoom(seg, frames: model.count) : nil

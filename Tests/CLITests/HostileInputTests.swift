@@ -240,8 +240,11 @@ struct HostileInputTests {
             #expect(abs(latency - t) < 0.5, "measured \(latency) ms, the model's truth \(t) ms")
         } else {
             // Since session 32 (the probe's first frames judged over 256 frames) the same draws
-            // are refused for the stretch the segments claim but do not explain.
-            #expect(reason.contains("fragments") || reason.contains("no correlation peak") || reason.contains("does not follow the reference"), "no latency, and no reason why: \(reason)")
+            // are refused for the stretch the segments claim but do not explain; since session
+            // 53, for the probe's first frames, matched alone, lying elsewhere than the first
+            // segment's line (its first window is 0.83 s in).
+            #expect(reason.contains("fragments") || reason.contains("no correlation peak") || reason.contains("does not follow the reference")
+                    || reason.contains("match the reference far better at delay"), "no latency, and no reason why: \(reason)")
         }
     }
 }
