@@ -61,7 +61,8 @@ extension RoundTripAnalysis {
             if rho > best?.rho ?? 0 { best = (j, rho) }
         }
         guard let best, best.rho >= tuning.missedStartRhoFloor,
-              let atLevel = leadCorrelation(cap, model, start..<(start + k), at: first.level),
+              let fit = LevelFit(frames: Array(start..<(start + k)), cap: cap, model: model, drift: first.drift, polarity: 1, interp: interp),
+              case let atLevel = abs(fit.rho(first.level)),
               1 - best.rho * best.rho <= tuning.levelMisfitRatio * (1 - atLevel * atLevel) else { return nil }
         let d = lo + best.j - p0
         guard Self.selfMatch(model, p0, k, shift: d - Int(first.level.rounded())) < tuning.leadMaxSelfMatch else { return nil }
@@ -93,21 +94,5 @@ extension RoundTripAnalysis {
         }
         guard xx > 0, yy > 0 else { return 0 }
         return abs(xy) / (xx * yy).squareRoot()
-    }
-
-    /// The normalised correlation (either sign) of capture `frames` with `model` placed at
-    /// `level` (the capture frame of its first frame, interpolated); nil where either is silent.
-    func leadCorrelation(_ cap: [Float], _ model: [Float], _ frames: Range<Int>, at level: Double) -> Double? {
-        var cm = 0.0, cc = 0.0, mm = 0.0
-        model.withUnsafeBufferPointer { mb in
-            for t in frames {
-                let c = Double(cap[t]), v = interp.value(at: Double(t) - level, in: mb)
-                cm += c * v
-                cc += c * c
-                mm += v * v
-            }
-        }
-        guard cc > 0, mm > 0 else { return nil }
-        return abs(cm) / (cc * mm).squareRoot()
     }
 }
