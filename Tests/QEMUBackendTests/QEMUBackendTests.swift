@@ -510,7 +510,10 @@ struct QEMUBackendTests {
             #expect(overruns.contains { $0 >= lost.timeS - P - roundTrip && $0 <= lost.timeS + probe },
                     "\(lost.kind) at \(lost.timeS) s with no overrun traced from \(P + roundTrip) s before it to \(probe) s after: \(overruns)")
         }
-        print("soak trace: \(overruns.count) overruns traced, \(heard.count) while the soak listened; \(report.soak.series.count - located.count) of \(report.soak.series.count) periods not located")
+        // How long after its traced time each overrun was heard (the nearest drop or gap after
+        // it, within a period): the margin the window above leaves, printed on every run.
+        let lags = heard.compactMap { t in steps.map { $0.timeS - t }.filter { $0 >= -0.15 && $0 < P }.min(by: { abs($0) < abs($1) }) }
+        print("soak trace: \(overruns.count) overruns traced, \(heard.count) while the soak listened; \(report.soak.series.count - located.count) of \(report.soak.series.count) periods not located; heard \(lags.map { String(format: "%+.3f", $0) }.joined(separator: " ")) s after their trace; \(report.soak.chunks.flatMap { $0.notes ?? [] }.filter { $0.hasPrefix("guest stream") })")
     }
 
     /// The guest's output through a PulseAudio remap sink that exchanges left and right (the
