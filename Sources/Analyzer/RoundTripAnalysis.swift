@@ -261,7 +261,11 @@ struct RoundTripAnalysis {
             let uncoloured = model
             model = coloured
             if let zp = zeroPhaseColouring(seg, uncoloured: uncoloured, taps: fit.taps, cap: cap, find: find, polarity: polarity) {
-                seg.adopt(drift: zp.drift, se: zp.driftSE, totalDrift: &totalDrift, levels: zp.segments.map(\.level))
+                if zp.segments.count == seg.segments.count {
+                    seg.adopt(drift: zp.drift, se: zp.driftSE, totalDrift: &totalDrift, levels: zp.segments.map(\.level))
+                } else {
+                    seg.replace(with: zp, totalDrift: &totalDrift)   // fewer segments: its own
+                }
                 // The filter fitted again where the segments now lie: it holds the old levels' error in its phase.
                 if let l = Segment.longest(seg.segments), let again = PathModel.fit(ref: uncoloured, cap: cap, segment: l, interp: interp) { model = again }
             } else {

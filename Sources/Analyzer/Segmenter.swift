@@ -64,6 +64,18 @@ struct Segmenter {
         /// the segments (``Segmenter/unresolvedDrift(_:slopes:)``); 0 where there was none.
         var unresolvedDrift = 0.0
 
+        /// Takes `other`'s segments and drift, measured against the same reference as these, and
+        /// `totalDrift` with them (``adopt(drift:se:totalDrift:levels:)``'s total).
+        mutating func replace(with other: Output, totalDrift: inout Double) {
+            totalDrift = Self.total(totalDrift, from: drift, to: other.drift)
+            self = other
+        }
+
+        /// The total drift `total`, taken with segment drift `to` where it was taken with `from`.
+        static func total(_ total: Double, from: Double, to: Double) -> Double {
+            (1 + total) * (1 + to) / (1 + from) - 1
+        }
+
         /// Takes `d` (standard error `se`), measured against the same reference as the
         /// segments, as their drift, and `totalDrift` with it. Each segment's level is taken
         /// again from its windows with the new drift, or is `levels[k]` when given (the same
@@ -71,7 +83,7 @@ struct Segmenter {
         /// one (its windows locked a period off) keeps its delay at its middle, where its
         /// whole-segment correlation put it.
         mutating func adopt(drift d: Double, se: Double, totalDrift: inout Double, levels: [Double]? = nil) {
-            totalDrift = (1 + totalDrift) * (1 + d) / (1 + drift) - 1
+            totalDrift = Self.total(totalDrift, from: drift, to: d)
             (drift, driftSE, unresolvedDrift) = (d, se, 0)
             for k in segments.indices {
                 let s = segments[k]
