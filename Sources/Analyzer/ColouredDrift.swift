@@ -52,31 +52,35 @@ extension RoundTripAnalysis {
     /// the 2 kHz low-pass: its windows against the bare reference read the latency 0.028
     /// samples off and the drift 0.46 ppm; against the zero-phase colouring, 0.004 and 0.01.
     /// Returns the levels and drift (as ``Segmenter/Output``), or nil when the track against
-    /// it holds more segments or measures the drift no better than the first by
+    /// it measures the drift no better than the first by
     /// ``AnalyzerTuning/colouredDriftSEShare`` of its standard error. Through the low-pass
     /// the speech- and music-like captures and the multitone bursts with a drop passed that
     /// (0.04–0.35 of the first standard error) and read the latency within 0.004 samples;
     /// the sweeps' narrowband windows mostly did not (1.0–1.6).
     ///
-    /// A track holding fewer segments is taken too (session 54): the first track's extra ones
-    /// were steps of a fraction of a frame it read between windows pulled by the noise the path
-    /// removed. Until then that refused the track, as for the clean noise captures: faint white
-    /// noise behind the 2 kHz low-pass at 48 kHz and 47 dB (the fuzz test's case 752, no damage)
-    /// read three segments 2062.16–2062.19 for 2062.2386 against the bare reference, and its
-    /// latency 0.042 samples early at ±0.026; against the zero-phase colouring, one segment at
-    /// 2062.2384 and its drift's standard error a tenth as large.
+    /// A track holding another number of segments is taken too, with its segments (session
+    /// 54; until then it was refused, as for the clean noise captures). Against the bare
+    /// reference the windows are pulled by the noise the path removed: faint white noise
+    /// behind the 2 kHz low-pass at 48 kHz and 47 dB (the fuzz test's case 752, no damage)
+    /// read three segments 2062.16–2062.19 for 2062.2386, and its latency 0.042 samples early
+    /// at ±0.026; against the zero-phase colouring, one segment at 2062.2384 and its drift's
+    /// standard error a tenth as large. White noise there at 29 dB with a 972-frame gap (453)
+    /// read one segment at 4409.53 for 4409.36, the gap inside it (the explanation found it),
+    /// and its latency 0.168 late at ±0.27; against the zero-phase colouring, the two segments
+    /// at 4409.355 and 5381.34.
     func zeroPhaseColouring(_ seg: Segmenter.Output, uncoloured: [Float], taps: [Double], cap: [Float], find: GlobalFind, polarity: Double) -> Segmenter.Output? {
         guard seg.driftKnown, seg.driftSE.isFinite else { return nil }
         let zp = PathModel.withoutPhase(uncoloured, taps)
         let points = track(zp, cap, find, polarity: polarity)
         guard points.count >= 2 else { return nil }
         let again = Segmenter(points: points).segments()
-        guard again.driftKnown, again.segments.count <= seg.segments.count,
+        guard again.driftKnown,
               again.driftSE <= tuning.colouredDriftSEShare * seg.driftSE else { return nil }
-        // Fewer segments: the first track's others were steps the zero-phase track does not
-        // see, and the caller takes its segments whole; not where a first segment's level came
-        // from its whole extent (``Segment/refined``: its windows locked a period off), which
-        // the zero-phase track's raw segments have not been through.
+        // Another number of segments: the first track read steps of a fraction of a frame that
+        // the zero-phase track does not, or missed a step it sees, and the caller takes its
+        // segments whole; not where a first segment's level came from its whole extent
+        // (``Segment/refined``: its windows locked a period off), which the zero-phase track's
+        // raw segments have not been through.
         guard again.segments.count == seg.segments.count || !seg.segments.contains(where: \.refined) else { return nil }
         return again
     }

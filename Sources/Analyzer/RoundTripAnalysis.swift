@@ -264,7 +264,7 @@ struct RoundTripAnalysis {
                 if zp.segments.count == seg.segments.count {
                     seg.adopt(drift: zp.drift, se: zp.driftSE, totalDrift: &totalDrift, levels: zp.segments.map(\.level))
                 } else {
-                    seg.replace(with: zp, totalDrift: &totalDrift)   // fewer segments: its own
+                    seg.replace(with: zp, totalDrift: &totalDrift)   // another number of segments: its own
                 }
                 // The filter fitted again where the segments now lie: it holds the old levels' error in its phase.
                 if let l = Segment.longest(seg.segments), let again = PathModel.fit(ref: uncoloured, cap: cap, segment: l, interp: interp) { model = again }
