@@ -863,6 +863,16 @@ struct AnalyzerTuning: Sendable {
     /// The curve is used only when it cuts the residual of the gain (or of the colouring
     /// filter) by more than this factor: a linear path's fit gains nothing.
     var staticCurveMinImprovement = 2.0
+    /// Where the reference on a segment's line is under this share of its peak (−60 dB), the
+    /// capture holds only noise (``StaticCurve/delayShift``'s measure of it): a pulse train is
+    /// mostly such silence.
+    var curveQuietOfPeak = 1e-3
+    /// …taken only from at least this many such frames (a tracking window's worth).
+    var curveMinQuietFrames = 1024
+    /// A curve that halves the misfit beyond the noise counts only where the gain's misfit
+    /// beyond it stands this many standard deviations of the noise's sum (σ²·√(2n) for white
+    /// noise over n frames) above none: not a draw of the noise.
+    var curveMisfitNoiseSigmas = 4.0
     /// The curve is fitted on a segment of at least this many frames: its 7 coefficients and
     /// offset need far fewer than the path filter's 33 (``pathFitMinFrames``, which it shared
     /// until session 46). Segments are whole windows long, and clipped captures in segments

@@ -644,6 +644,19 @@ struct AnalyzerFuzzTests {
         #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(EventMatch.mismatch(found: m.events, truth: c.truth) ?? "")")
     }
 
+    /// A pulse train through tanh clipping: the clipper reshapes its doublet, and the track
+    /// moves to where a memoryless curve explains the capture (``StaticCurve/delayShift``)
+    /// only where the curve halves the gain's residual; under hum the capture's noise is most
+    /// of both residuals, and until session 54 the curve was not asked for.
+    @Test("a clipped pulse train under hum is read where the curve explains it beyond the noise: case 3 (39 dB, a 212-frame drop) read 0.058 samples early at ±0.0025; now within 0.01 samples and twice the uncertainty stated, its drop to the frame")
+    func clippedTrainUnderHum() throws {
+        let (c, m) = try Self.measured(3)
+        #expect(c.withinConditions)
+        let d = try #require(c.delay), l = try #require(m.latency?.samples), u = try #require(m.latencyUncertaintySamples)
+        #expect(abs(l - d) <= 0.01 && abs(l - d) <= 2 * u, "\(l - d) samples off at ±\(u)")
+        #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(EventMatch.mismatch(found: m.events, truth: c.truth) ?? "")")
+    }
+
     @Test("no trap, every measurement valid against the schema (900 seeded cases, 300 until session 43), and within the corpus's conditions no latency more than a frame from the truth but the known ones, each stating an uncertainty of at least half its error, and no event on an undamaged capture (138 cases, cut-off ones among them since session 46, 97 before; one read a false replacement until session 29, and case 745, white noise clipped on 8-bit PCM, two false clicks until session 43); in chunks of 300 side by side", arguments: Array(stride(from: 0, to: AnalyzerFuzzTests.cases, by: AnalyzerFuzzTests.chunk)))
     func fuzz(from: Int) throws {
         var measurements: [LoopMeasurement] = []
