@@ -483,7 +483,7 @@ struct RoundTripAnalysis {
         let fs = reference.sampleRate
         // 4 + 5. Explain steps, scan for clicks.
         var explainer = Explainer(ref: model, cap: cap, interp: interp, fs: fs)
-        explainer.quantizationFloor = options.wholeCapture?.channels[find.channel].quantizationFloor ?? Self.quantizationFloor(capture.channels[find.channel])
+        explainer.quantizationFloor = captureQuantizationFloor(find)
         explainer.curvedPath = curved
         explainer.bare = bare.flatMap { Explainer.BareModel($0, coloured: model) }
         if tail {
@@ -1294,6 +1294,11 @@ extension RoundTripAnalysis {
     static func onGrid(_ x: [Float], bits: Int) -> Bool {
         let scale = Float(1 << (bits - 1))
         return x.allSatisfy { ($0 * scale).rounded() == $0 * scale }
+    }
+
+    /// ``quantizationFloor(_:)`` of the capture channel `find` chose (the whole recording's, when it was read in stretches).
+    func captureQuantizationFloor(_ find: GlobalFind) -> Double {
+        options.wholeCapture?.channels[find.channel].quantizationFloor ?? Self.quantizationFloor(capture.channels[find.channel])
     }
 
     /// Δ²/4 for `bits`-bit PCM (Δ = 2^−(bits−1)).

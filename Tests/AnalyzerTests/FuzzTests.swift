@@ -657,6 +657,14 @@ struct AnalyzerFuzzTests {
         #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(EventMatch.mismatch(found: m.events, truth: c.truth) ?? "")")
     }
 
+    /// A pulse train's period is whole frames, so every period is sampled, and rounded by a
+    /// coarse PCM format, at the same phase: the periods agree on a level the rounding moved,
+    /// and their scatter shows none of it (``RoundTripAnalysis/quantizedPeriodUncertainty(_:_:model:cap:period:)``).
+    @Test("a pulse train behind the 2 kHz low-pass on 8-bit PCM states the uncertainty one period's rounding gives: case 811 (no noise) read 0.139 samples off at ±0.014 and 334 (19 dB, −49 ppm) 0.119 at ±0.033 until session 54; now each within twice what it states", arguments: [811, 334])
+    func roundedTrainStatesItsRounding(_ i: Int) throws {
+        try Self.expectUncertaintyCovers(i)
+    }
+
     @Test("no trap, every measurement valid against the schema (900 seeded cases, 300 until session 43), and within the corpus's conditions no latency more than a frame from the truth but the known ones, each stating an uncertainty of at least half its error, and no event on an undamaged capture (138 cases, cut-off ones among them since session 46, 97 before; one read a false replacement until session 29, and case 745, white noise clipped on 8-bit PCM, two false clicks until session 43); in chunks of 300 side by side", arguments: Array(stride(from: 0, to: AnalyzerFuzzTests.cases, by: AnalyzerFuzzTests.chunk)))
     func fuzz(from: Int) throws {
         var measurements: [LoopMeasurement] = []
