@@ -624,16 +624,21 @@ extension Explainer {
     /// block; the whole capture's power where it is shorter than a block. Once per explainer.
     func quietestCapturePower() -> Double {
         if let q = memo.quietest { return q }
-        let blk = tuning.quietBlock
+        let q = Self.quietestPower(cap, block: tuning.quietBlock)
+        memo.quietest = q
+        return q
+    }
+
+    /// The mean power of `x`'s quietest `block`-frame block; `x`'s mean power where it is shorter than a block.
+    static func quietestPower(_ x: [Float], block blk: Int) -> Double {
         var q = Double.infinity, b = 0
-        while b + blk <= cap.count {
+        while b + blk <= x.count {
             var e = 0.0
-            for i in b..<(b + blk) { e += Double(cap[i]) * Double(cap[i]) }
+            for i in b..<(b + blk) { e += Double(x[i]) * Double(x[i]) }
             q = min(q, e / Double(blk))
             b += blk
         }
-        if !q.isFinite { q = cap.isEmpty ? 0 : cap.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(cap.count) }
-        memo.quietest = q
+        if !q.isFinite { q = x.isEmpty ? 0 : x.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(x.count) }
         return q
     }
 

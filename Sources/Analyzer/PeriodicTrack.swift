@@ -369,13 +369,7 @@ extension RoundTripAnalysis {
     func quantizedPeriodUncertainty(_ m: LoopMeasurement, _ find: GlobalFind, model: [Float], cap: [Float], period: Int) -> Double? {
         let floor = captureQuantizationFloor(find)
         guard floor > 0, let gainDB = m.gainDB, model.count > period, period > 0 else { return nil }
-        let blk = tuning.quietBlock
-        var quietest = Double.infinity, b = 0
-        while b + blk <= cap.count {
-            quietest = min(quietest, energy(cap[b..<(b + blk)]) / Double(blk))
-            b += blk
-        }
-        guard quietest <= floor else { return nil }
+        guard Explainer.quietestPower(cap, block: tuning.quietBlock) <= floor else { return nil }
         var slope = 0.0
         for i in 1..<model.count {
             let d = Double(model[i]) - Double(model[i - 1])
