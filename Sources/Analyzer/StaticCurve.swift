@@ -236,9 +236,9 @@ enum StaticCurve {
         let c = (lo..<hi).map { Double(cap[$0]) }
         let cc = c.reduce(0) { $0 + $1 * $1 }
         guard cc > 0 else { return nil }
-        /// The residuals of the curve and of a gain with the delay shifted by `d`.
-        func residuals(_ d: Double) -> (curve: Double, gain: Double)? {
-            let x = powersAtLine(ref, peak: peak, lo, hi, s, shift: d, interp: interp)
+        /// The residuals of the curve and of a gain with the delay shifted by `d` (the powers there, `x`, when already made).
+        func residuals(_ d: Double, powers given: [[Double]]? = nil) -> (curve: Double, gain: Double)? {
+            let x = given ?? powersAtLine(ref, peak: peak, lo, hi, s, shift: d, interp: interp)
             var r = [Double](repeating: 0, count: deg * deg), p = [Double](repeating: 0, count: deg)
             for j in 0..<deg {
                 for i in c.indices { p[j] += c[i] * x[j][i] }
@@ -255,22 +255,29 @@ enum StaticCurve {
             let fitted = zip(h, p).reduce(0) { $0 + $1.0 * $1.1 }
             return (cc - fitted, cc - p[0] * p[0] / r[0])
         }
-        // The capture's noise over the stretch: its power where the reference on the line is
-        // silent (a train is mostly silence), over every frame the residuals sum.
-        let line = powersAtLine(ref, peak: peak, lo, hi, s, interp: interp)[0]
-        let quiet = c.indices.filter { abs(line[$0]) < tuning.curveQuietOfPeak }
-        let noise = quiet.count >= tuning.curveMinQuietFrames ? Double(c.count) * quiet.reduce(0.0) { $0 + c[$1] * c[$1] } / Double(quiet.count) : 0
+        let atLine = powersAtLine(ref, peak: peak, lo, hi, s, interp: interp)
+        // The capture's noise over the stretch, asked only where the curve does not halve the
+        // gain's residual outright: its power where the reference on the line is silent (a
+        // train is mostly silence), over every frame the residuals sum.
+        var noiseMemo: Double?
+        func noise() -> Double {
+            if let n = noiseMemo { return n }
+            let quiet = c.indices.filter { abs(atLine[0][$0]) < tuning.curveQuietOfPeak }
+            let n = quiet.count >= tuning.curveMinQuietFrames ? Double(c.count) * quiet.reduce(0.0) { $0 + c[$1] * c[$1] } / Double(quiet.count) : 0
+            noiseMemo = n
+            return n
+        }
         func explains(_ r: (curve: Double, gain: Double)) -> Bool {
             guard r.curve > 0 else { return false }
             if r.gain > tuning.staticCurveMinImprovement * r.curve { return true }
-            let beyond = r.gain - noise
-            return noise > 0 && beyond > tuning.staticCurveMinImprovement * max(0, r.curve - noise)
-                && beyond > tuning.curveMisfitNoiseSigmas * noise * (2 / Double(c.count)).squareRoot()
+            let n = noise(), beyond = r.gain - n
+            return n > 0 && beyond > tuning.staticCurveMinImprovement * max(0, r.curve - n)
+                && beyond > tuning.curveMisfitNoiseSigmas * n * (2 / Double(c.count)).squareRoot()
         }
         // The curve must explain the capture at the tracked delay before its delay is searched,
         // by the same margin it must at the end: a linear path's train (most of them) costs
         // one fit, not the search's seventeen (they had tripled the pulse train's analysis).
-        guard let start = residuals(0), explains(start) else { return nil }
+        guard let start = residuals(0, powers: atLine), explains(start) else { return nil }
         // Golden section over [−½, ½].
         let g = (5.0.squareRoot() - 1) / 2
         var (l, u) = (-0.5, 0.5)
