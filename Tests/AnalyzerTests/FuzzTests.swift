@@ -665,6 +665,20 @@ struct AnalyzerFuzzTests {
         try Self.expectUncertaintyCovers(i)
     }
 
+    /// A sweep plays each band once, so a band replaced by silence is the path filter's only
+    /// measure of it, and fitted over it the filter learnt to stop it
+    /// (``PathModel/dropouts(m:cap:lo:hi:gain:ref:segment:)``): the model then put the
+    /// silence's own level there, and the click scan saw nothing silent under the probe.
+    @Test("a log sweep's band replaced by silence is left out of the path filter's fit: case 643 (48 kHz, 1360 frames of its 9–11 kHz, under hum) read clean and 279 (44.1 kHz, 2817 frames) read an 862-frame replacement 9916 frames after the true one until session 55; now each replacement to the frame, no other event, and the latency within 0.01 samples", arguments: [643, 279])
+    func sweepBandReplacedLeftOutOfThePathFit(_ i: Int) throws {
+        let (c, m) = try Self.measured(i)
+        #expect(c.withinConditions)
+        #expect(!c.truth.isEmpty)
+        #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(EventMatch.mismatch(found: m.events, truth: c.truth) ?? "")")
+        let d = try #require(c.delay), l = try #require(m.latency?.samples)
+        #expect(abs(l - d) <= 0.01, "\(l - d) samples off")
+    }
+
     @Test("no trap, every measurement valid against the schema (900 seeded cases, 300 until session 43), and within the corpus's conditions no latency more than a frame from the truth but the known ones, each stating an uncertainty of at least half its error, and no event on an undamaged capture (138 cases, cut-off ones among them since session 46, 97 before; one read a false replacement until session 29, and case 745, white noise clipped on 8-bit PCM, two false clicks until session 43); in chunks of 300 side by side", arguments: Array(stride(from: 0, to: AnalyzerFuzzTests.cases, by: AnalyzerFuzzTests.chunk)))
     func fuzz(from: Int) throws {
         var measurements: [LoopMeasurement] = []
