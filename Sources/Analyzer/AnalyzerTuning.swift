@@ -1204,8 +1204,13 @@ struct AnalyzerTuning: Sendable {
 
     // MARK: edges (Explainer.refineEdges, jointEdges)
 
-    /// Reference samples tried on each side of the split's estimate for each edge.
-    var edgeCandidates = 3
+    /// Reference samples tried on each side of the split's estimate for each edge. Three
+    /// until session 55: where the reference's samples just inside an edge are faint (white
+    /// noise's ~0.1 of its RMS for three frames), the cost is flat over them, its least lay
+    /// inside the window, and the true edge one frame past it was never tried (faint noise
+    /// with two replacements, fuzz case 141, read them 3 and 6 frames short; fuzz seeds
+    /// 0–2499: events read exactly 625 → 631 with six).
+    var edgeCandidates = 6
     /// How far from the split's estimate an edge is followed while its best candidate is the
     /// last tried (``Explainer/edgeCosts(around:_:)``): past it the cut nears the end of the
     /// ``edgeScoreFrames`` it is scored on. Faint noise behind the 2 kHz low-pass under hum

@@ -679,6 +679,19 @@ struct AnalyzerFuzzTests {
         #expect(abs(l - d) <= 0.01, "\(l - d) samples off")
     }
 
+    /// A replacement's edges are each searched over reference samples either side of where
+    /// the split put them (``AnalyzerTuning/edgeCandidates``), and followed on only while the
+    /// best is the last one tried. Where the reference's samples just inside the edge are
+    /// faint, the cost is flat over them, its least lies inside the window tried, and the
+    /// true edge a frame or two past it was never tried.
+    @Test("a replacement's edge past a few faint samples of the reference is found: case 141 (faint noise under hum, no noise, 2216 and 1878 frames replaced) read them 3 and 6 frames short, and 868 (faint noise behind the 2 kHz low-pass with DC, 34 dB, 1116 frames) 3 short, until session 55 (three candidates each side); now every event to the frame", arguments: [141, 868])
+    func replacementEdgePastFaintSamples(_ i: Int) throws {
+        let (c, m) = try Self.measured(i)
+        #expect(c.withinConditions)
+        #expect(!c.truth.isEmpty)
+        #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(EventMatch.mismatch(found: m.events, truth: c.truth) ?? "")")
+    }
+
     @Test("no trap, every measurement valid against the schema (900 seeded cases, 300 until session 43), and within the corpus's conditions no latency more than a frame from the truth but the known ones, each stating an uncertainty of at least half its error, and no event on an undamaged capture (138 cases, cut-off ones among them since session 46, 97 before; one read a false replacement until session 29, and case 745, white noise clipped on 8-bit PCM, two false clicks until session 43); in chunks of 300 side by side", arguments: Array(stride(from: 0, to: AnalyzerFuzzTests.cases, by: AnalyzerFuzzTests.chunk)))
     func fuzz(from: Int) throws {
         var measurements: [LoopMeasurement] = []
