@@ -1211,6 +1211,11 @@ struct AnalyzerTuning: Sendable {
     /// with two replacements, fuzz case 141, read them 3 and 6 frames short; fuzz seeds
     /// 0–2499: events read exactly 625 → 631 with six).
     var edgeCandidates = 6
+    /// …and through a room the model holds, still three: there the edge's cost holds the
+    /// tail's misfit as much as the edge, and six a side placed drops through the room 3–9
+    /// frames further from their truth (`bench rooms`, a replacement 6 → 9 frames short in
+    /// fuzz case 787).
+    var edgeCandidatesUnderATail = 3
     /// How far from the split's estimate an edge is followed while its best candidate is the
     /// last tried (``Explainer/edgeCosts(around:_:)``): past it the cut nears the end of the
     /// ``edgeScoreFrames`` it is scored on. Faint noise behind the 2 kHz low-pass under hum

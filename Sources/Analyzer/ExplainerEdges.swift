@@ -539,8 +539,12 @@ extension Explainer {
     /// ``AnalyzerTuning/edgeMaxReach`` from `k0`: the split that gave `k0` reads an edge a few
     /// frames off where the path smears it (faint noise behind the resonant high-pass, fuzz
     /// case 2375, read a 671-frame replacement as 670, its best candidate the last tried).
+    /// Reference samples tried either side of an edge's estimate: ``AnalyzerTuning/edgeCandidates``,
+    /// or through a room the model holds (``tailFrames``) ``AnalyzerTuning/edgeCandidatesUnderATail``.
+    var edgeCandidates: Int { tailFrames > 0 ? tuning.edgeCandidatesUnderATail : tuning.edgeCandidates }
+
     func edgeCosts(around k0: Int, _ cost: (Int) -> Double) -> [(Int, Double)] {
-        let kc = tuning.edgeCandidates
+        let kc = edgeCandidates
         var lo = k0 - kc, hi = k0 + kc
         var costs = (lo...hi).map { ($0, cost($0)) }
         while let best = costs.min(by: { $0.1 < $1.1 })?.0 {
@@ -559,7 +563,7 @@ extension Explainer {
     /// how well A-until-kCut plus B-from-kStart (band-limited, silence between) fits the
     /// capture around it. Each event beyond the first costs `eventWorth`.
     func jointEdges(a: Segment, fa: Fit, b: Segment, fb: Fit, t1: Int, t2: Int, di: Int, eventWorth: Double) -> (kCut: Int, kStart: Int) {
-        let kc = tuning.edgeCandidates, around = tuning.jointEdgeScoreFrames
+        let kc = edgeCandidates, around = tuning.jointEdgeScoreFrames
         return ref.withUnsafeBufferPointer { rb in
             let lo = max(0, t1 - around), hi = min(cap.count, t2 + around)
             guard hi > lo else { return (0, 0) }
