@@ -698,17 +698,25 @@ struct Explainer {
         // event's worth. Between the two single-event explanations the raw fit decides.
         var pure = Explainer.split(a: ca, f: cfRaw, b: cb, open: 0, fixedForeign: 0)
         var pureCost = pure.cost
+        var gapOverNone = false
         if di > 0 {
             let gap = Explainer.split(a: ca, f: cfRaw, b: cb, open: 0, fixedForeign: di)
             if gap.cost < pure.cost {
                 pure = gap
                 pureCost = gap.cost + open + tuning.foreignFrameCost * sigma2 * Double(di)
+                gapOverNone = true
             }
         }
         // A discontinuity through a band-limited path smears over a few frames, which fit
         // neither alignment: a second event must explain more than a few frames of signal.
         let eventWorth = max(tuning.eventWorthSigma2 * sigma2, tuning.eventWorthSignalFrames * max(fa.signalPower, fb.signalPower))
-        if pureCost <= sp.cost + eventWorth { sp = (pure.t1, pure.t2, pureCost) }
+        // A free split without foreign frames is the other single-event explanation (the
+        // step as Δ repeated frames), which the raw fit has already judged against the gap.
+        if pureCost <= sp.cost + eventWorth {
+            sp = (pure.t1, pure.t2, pureCost)
+        } else if gapOverNone, sp.t1 == sp.t2 {
+            sp = (pure.t1, pure.t2, sp.cost)   // its savings are no less than the free split's
+        }
         let t1 = r0 + sp.t1, t2 = r0 + sp.t2
         let savings = ca.reduce(0, +) - sp.cost
         // B must really fit where it is said to start, about as well as A fits: a stray
