@@ -534,15 +534,15 @@ extension Explainer {
         }
     }
 
-    /// `cost` of each candidate edge from ``AnalyzerTuning/edgeCandidates`` before `k0` to as
-    /// many after it, and on past either end while the best candidate is that end, up to
-    /// ``AnalyzerTuning/edgeMaxReach`` from `k0`: the split that gave `k0` reads an edge a few
-    /// frames off where the path smears it (faint noise behind the resonant high-pass, fuzz
-    /// case 2375, read a 671-frame replacement as 670, its best candidate the last tried).
     /// Reference samples tried either side of an edge's estimate: ``AnalyzerTuning/edgeCandidates``,
     /// or through a room the model holds (``tailFrames``) ``AnalyzerTuning/edgeCandidatesUnderATail``.
     var edgeCandidates: Int { tailFrames > 0 ? tuning.edgeCandidatesUnderATail : tuning.edgeCandidates }
 
+    /// `cost` of each candidate edge from ``edgeCandidates`` before `k0` to as
+    /// many after it, and on past either end while the best candidate is that end, up to
+    /// ``AnalyzerTuning/edgeMaxReach`` from `k0`: the split that gave `k0` reads an edge a few
+    /// frames off where the path smears it (faint noise behind the resonant high-pass, fuzz
+    /// case 2375, read a 671-frame replacement as 670, its best candidate the last tried).
     func edgeCosts(around k0: Int, _ cost: (Int) -> Double) -> [(Int, Double)] {
         let kc = edgeCandidates
         var lo = k0 - kc, hi = k0 + kc

@@ -116,6 +116,17 @@ struct AnalyzerFuzzTests {
         #expect(abs(l - d) <= bound(m.latencyUncertaintySamples), "\(l - d) samples off at ±\(m.latencyUncertaintySamples ?? 0)")
     }
 
+    /// Case `i`, damaged and within the corpus's conditions, read with every event exactly
+    /// (``EventMatch/mismatch(found:truth:tolerance:repeatSlack:)``); the case and its measurement.
+    @discardableResult
+    static func expectEventsExact(_ i: Int) throws -> (FuzzCase, LoopMeasurement) {
+        let (c, m) = try measured(i)
+        #expect(c.withinConditions)
+        #expect(!c.truth.isEmpty)
+        #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(EventMatch.mismatch(found: m.events, truth: c.truth) ?? "")")
+        return (c, m)
+    }
+
     /// Case `i`, within the corpus's conditions, read off its latency and within twice the
     /// uncertainty it states.
     static func expectUncertaintyCovers(_ i: Int) throws {
@@ -671,10 +682,7 @@ struct AnalyzerFuzzTests {
     /// silence's own level there, and the click scan saw nothing silent under the probe.
     @Test("a log sweep's band replaced by silence is left out of the path filter's fit: case 643 (48 kHz, 1360 frames of its 9–11 kHz, under hum) read clean and 279 (44.1 kHz, 2817 frames) read an 862-frame replacement 9916 frames after the true one until session 55; now each replacement to the frame, no other event, and the latency within 0.01 samples", arguments: [643, 279])
     func sweepBandReplacedLeftOutOfThePathFit(_ i: Int) throws {
-        let (c, m) = try Self.measured(i)
-        #expect(c.withinConditions)
-        #expect(!c.truth.isEmpty)
-        #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(EventMatch.mismatch(found: m.events, truth: c.truth) ?? "")")
+        let (c, m) = try Self.expectEventsExact(i)
         let d = try #require(c.delay), l = try #require(m.latency?.samples)
         #expect(abs(l - d) <= 0.01, "\(l - d) samples off")
     }
@@ -686,10 +694,7 @@ struct AnalyzerFuzzTests {
     /// true edge a frame or two past it was never tried.
     @Test("a replacement's edge past a few faint samples of the reference is found: case 141 (faint noise under hum, no noise, 2216 and 1878 frames replaced) read them 3 and 6 frames short, and 868 (faint noise behind the 2 kHz low-pass with DC, 34 dB, 1116 frames) 3 short, until session 55 (three candidates each side); now every event to the frame", arguments: [141, 868])
     func replacementEdgePastFaintSamples(_ i: Int) throws {
-        let (c, m) = try Self.measured(i)
-        #expect(c.withinConditions)
-        #expect(!c.truth.isEmpty)
-        #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(EventMatch.mismatch(found: m.events, truth: c.truth) ?? "")")
+        try Self.expectEventsExact(i)
     }
 
     /// A step whose delay grows by Δ is explained by exactly Δ foreign frames (a gap), by
@@ -699,10 +704,8 @@ struct AnalyzerFuzzTests {
     /// its better raw fit: A's line was run on through the silence, which holds the tail.
     @Test("a gap through a room the model does not hold is read as a gap, not a repeat at the silence's end: cases 159 (faint noise, 479 frames), 192 (white noise, 1917 frames, after an 804-frame repeat), 479 (white noise under a pink floor, 1976 frames) and 1714 (faint noise with DC, two gaps and a repeat) read each gap as a repeat of its size where the silence ends, or 167–412 frames late, until session 55; now every event to its place and size", arguments: [159, 192, 479, 1714])
     func gapThroughAnUnmodelledRoom(_ i: Int) throws {
-        let (c, m) = try Self.measured(i)
-        #expect(c.withinConditions)
+        let (c, _) = try Self.expectEventsExact(i)
         #expect(c.truth.contains { $0.kind == .gap })
-        #expect(EventMatch.mismatch(found: m.events, truth: c.truth) == nil, "\(EventMatch.mismatch(found: m.events, truth: c.truth) ?? "")")
     }
 
     @Test("no trap, every measurement valid against the schema (900 seeded cases, 300 until session 43), and within the corpus's conditions no latency more than a frame from the truth but the known ones, each stating an uncertainty of at least half its error, and no event on an undamaged capture (138 cases, cut-off ones among them since session 46, 97 before; one read a false replacement until session 29, and case 745, white noise clipped on 8-bit PCM, two false clicks until session 43); in chunks of 300 side by side", arguments: Array(stride(from: 0, to: AnalyzerFuzzTests.cases, by: AnalyzerFuzzTests.chunk)))
