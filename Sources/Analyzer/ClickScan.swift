@@ -516,10 +516,7 @@ extension Explainer {
     /// ``AnalyzerTuning/replacementMinSignalOfMean`` of it, as of the model).
     func silentAgainstThePath(_ s: Segment, _ t0: Int, _ t1: Int, captured: Double, share: Double, _ path: PathResponse?, playedAtLeast: Double = 0) -> Bool {
         guard let path, t1 > t0 else { return true }
-        let p0 = Int(s.refPosition(atCapture: Double(t0)).rounded(.down)), p1 = Int(s.refPosition(atCapture: Double(t1)).rounded(.up))
-        let expected = path.heardPower(of: ref, p0..<p1)
-        guard expected > 0, expected >= playedAtLeast * path.capturePower else { return false }
-        return captured / Double(t1 - t0) / expected < share
+        return path.holdsSilence(ref, s, t0..<t1, captured: captured, share: share, playedAtLeast: playedAtLeast)
     }
 
     /// Whether a burst's capture frames `t0..<t1` (energy `captured`) are silent against what

@@ -84,11 +84,8 @@ enum PathModel {
             defer { b = e + 1 }
             guard e + 1 < blocks, plays[e + 1] else { continue }
             let t0 = lo + b * block, t1 = lo + (e + 1) * block
-            guard let rest = PathResponse(ref: ref, cap: cap, segment: s, leavingOut: t0..<t1) else { continue }
-            let p0 = Int(s.refPosition(atCapture: Double(t0)).rounded(.down)), p1 = Int(s.refPosition(atCapture: Double(t1)).rounded(.up))
-            let expected = rest.heardPower(of: ref, p0..<p1)
-            let captured = ce[b...e].reduce(0, +) / Double(t1 - t0)
-            guard expected > 0, captured < tuning.dropoutCaptureOfProbe * expected else { continue }
+            guard let rest = PathResponse(ref: ref, cap: cap, segment: s, leavingOut: t0..<t1),
+                  rest.holdsSilence(ref, s, t0..<t1, captured: ce[b...e].reduce(0, +), share: tuning.dropoutCaptureOfProbe) else { continue }
             out.append(max(lo, t0 - block)..<min(hi, t1 + block))
         }
         return out

@@ -76,6 +76,21 @@ struct PathResponse {
         capturePower = e / Double(p1 - p0)
     }
 
+    /// Whether capture frames `frames` (non-empty) of segment `s`, holding energy `captured`,
+    /// hold less than `share` of the mean power this response makes of the reference `ref`
+    /// under them; false where it makes nothing of them, or less than `playedAtLeast` of the
+    /// capture's mean power over the segment (below that the response is its own estimate's
+    /// error). The click scan's test of silence against the path
+    /// (``Explainer/silentAgainstThePath(_:_:_:captured:share:_:playedAtLeast:)``), and the
+    /// path filter's of a dropout (``PathModel/dropouts(m:cap:lo:hi:gain:ref:segment:)``).
+    func holdsSilence(_ ref: [Float], _ s: Segment, _ frames: Range<Int>, captured: Double, share: Double, playedAtLeast: Double = 0) -> Bool {
+        let p0 = Int(s.refPosition(atCapture: Double(frames.lowerBound)).rounded(.down))
+        let p1 = Int(s.refPosition(atCapture: Double(frames.upperBound)).rounded(.up))
+        let expected = heardPower(of: ref, p0..<p1)
+        guard expected > 0, expected >= playedAtLeast * capturePower else { return false }
+        return captured / Double(frames.count) / expected < share
+    }
+
     /// The mean power per frame the path makes of model frames `span`: the span's periodogram
     /// (half-overlapping frames over it) weighted by the response, or, for a span shorter
     /// than a frame, ``heardPowerThroughTheResponse(of:_:)``. By Parseval a one-sided
