@@ -590,6 +590,13 @@ struct AnalyzerTuning: Sendable {
     /// read it within this many standard errors of none (``Segmenter/unresolvedDrift(_:slopes:)``):
     /// the usual 95 % bound; such a drift is a pair's slope and is no measurement.
     var unresolvedDriftSigmas = 2.0
+    /// The widest drift the analyzer is built to measure (±1000 ppm, the fuzz corpus's and
+    /// issue 12's range). Where no two windows read a drift (a capture a window or two long, or
+    /// one where no two windows that tell delays apart lie on one delay),
+    /// the latency at the reference's first frame is uncertain by the delay this drift moves
+    /// from the windows' centre back to it: a 0.15 s white noise at 8 kHz drifting 384 ppm
+    /// (fuzz case 95) read its mean delay, 0.21 samples past the start's, at ±0.008.
+    var unmeasuredDriftBound = 1000e-6
 
     // MARK: the path's colouring (PathModel)
 

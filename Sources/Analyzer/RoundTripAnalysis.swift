@@ -535,7 +535,11 @@ struct RoundTripAnalysis {
         // went out 1.16 samples off with no uncertainty beside it).
         // A drift the slopes read and could not tell from none (``Segmenter/Output/unresolvedDrift``)
         // is allowed for as the one not reported is.
-        let unreported = (totalDrift * totalDrift + seg.unresolvedDrift * seg.unresolvedDrift).squareRoot()
+        // Where no two windows read a drift at all, the level is the delay at their centre, and
+        // the reference's first frame lies as far from it as any drift the analyzer tracks may
+        // carry it (``AnalyzerTuning/unmeasuredDriftBound``).
+        let unread = seg.driftUnmeasured ? tuning.unmeasuredDriftBound : 0
+        let unreported = (totalDrift * totalDrift + seg.unresolvedDrift * seg.unresolvedDrift + unread * unread).squareRoot()
         let driftUncertainty = seg.driftKnown ? (m.driftUncertaintyPPM ?? 0) * 1e-6
             : driftError.isFinite ? (driftError * driftError + unreported * unreported).squareRoot() : unreported
         m.latencyUncertaintySamples = latencyUncertainty(seg.segments[0], levelSE: tiedSE, tiedAcross: tiedAcross, driftUncertainty: driftUncertainty)

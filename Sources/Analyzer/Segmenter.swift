@@ -63,6 +63,9 @@ struct Segmenter {
         /// A drift the windows' slopes read but could not tell from none, taken as none for
         /// the segments (``Segmenter/unresolvedDrift(_:slopes:)``); 0 where there was none.
         var unresolvedDrift = 0.0
+        /// No two windows without a step between them: no drift was read at all, and any up to
+        /// ``AnalyzerTuning/unmeasuredDriftBound`` may be the truth.
+        var driftUnmeasured = false
 
         /// Takes `other`'s segments and drift, measured against the same reference as these, and
         /// `totalDrift` with them (``adopt(drift:se:totalDrift:levels:)``'s total).
@@ -84,7 +87,7 @@ struct Segmenter {
         /// whole-segment correlation put it.
         mutating func adopt(drift d: Double, se: Double, totalDrift: inout Double, levels: [Double]? = nil) {
             totalDrift = Self.total(totalDrift, from: drift, to: d)
-            (drift, driftSE, unresolvedDrift) = (d, se, 0)
+            (drift, driftSE, unresolvedDrift, driftUnmeasured) = (d, se, 0, false)
             for k in segments.indices {
                 let s = segments[k]
                 if s.refined {
@@ -131,7 +134,8 @@ struct Segmenter {
             }
             addConsistentWeakRuns(&runs, &levels, weak: weak, drift: drift)
         }
-        return Output(segments: runs.map { segment($0, drift: drift) }, drift: drift, driftKnown: driftKnown, driftSE: driftSE, unresolvedDrift: unresolved)
+        return Output(segments: runs.map { segment($0, drift: drift) }, drift: drift, driftKnown: driftKnown, driftSE: driftSE, unresolvedDrift: unresolved,
+                      driftUnmeasured: !driftKnown && slopes.isEmpty)
     }
 
     /// 5a. A drift the joint fit could not measure (``jointDriftFit(_:drift:hadSlopes:)``: too

@@ -708,6 +708,19 @@ struct AnalyzerFuzzTests {
         #expect(c.truth.contains { $0.kind == .gap })
     }
 
+    /// Where no two windows read a drift (a capture a window or two long, or
+    /// one where no two windows that tell delays apart lie on one delay), the level is the
+    /// delay at the windows' centre, and the reference's first frame lies as far from it as
+    /// any drift the analyzer tracks may carry it (``AnalyzerTuning/unmeasuredDriftBound``).
+    @Test("a capture too short for its drift to be read states the uncertainty the drift it cannot see gives: case 95 (0.15 s of white noise at 8 kHz, 384 ppm) read its mean delay, 0.21 samples past the start's, at ±0.008, and 541 (a 0.2 s faded log sweep, 77 ppm, a drop) 0.073 off at ±0.029, until session 56; now no drift reported, each within twice what it states, and that no more than 1000 ppm carries over the whole reference", arguments: [95, 541])
+    func unreadDriftWidensTheLatency(_ i: Int) throws {
+        try Self.expectUncertaintyCovers(i)
+        let (c, m) = try Self.measured(i)
+        #expect(m.driftPPM == nil)
+        let u = try #require(m.latencyUncertaintySamples)
+        #expect(u <= 1000e-6 * Double(c.reference.count), "±\(u) over \(c.reference.count) frames")
+    }
+
     @Test("no trap, every measurement valid against the schema (900 seeded cases, 300 until session 43), and within the corpus's conditions no latency more than a frame from the truth but the known ones, each stating an uncertainty of at least half its error, and no event on an undamaged capture (138 cases, cut-off ones among them since session 46, 97 before; one read a false replacement until session 29, and case 745, white noise clipped on 8-bit PCM, two false clicks until session 43); in chunks of 300 side by side", arguments: Array(stride(from: 0, to: AnalyzerFuzzTests.cases, by: AnalyzerFuzzTests.chunk)))
     func fuzz(from: Int) throws {
         var measurements: [LoopMeasurement] = []
