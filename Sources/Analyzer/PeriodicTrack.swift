@@ -499,22 +499,46 @@ extension RoundTripAnalysis {
         m.events = periodicStepEvents(blocks, m.events, drift: drift, ref: ref, cap: cap, period: period)
         let missing = missingPeriods(periodLayout(ref, period: period), blocks, ref: ref, cap: cap, period: period)
         for gone in missing {
-            let at = Int((Double(gone.content.lowerBound) + gone.delay).rounded())
             // Every event of the explanation that shares a frame with the block's sound gives
             // way: a train behind the low-pass kept the scan's replacement of the 92–655
             // frames the path rings around each missing pulse, the pulse's own 2 inside it.
             let around = heard(gone.content), delay = Int(gone.delay.rounded())
             m.events.removeAll { e in around.overlaps((e.captureSample - delay)..<(e.captureSample - delay + max(1, e.sizeSamples))) }
-            m.events += [.gap, .drop].map { Event(kind: $0, captureSample: at, sizeSamples: gone.content.count, sampleRate: reference.sampleRate) }
+        }
+        for run in consecutive(missing, blocks) {
+            let first = run.first!, last = run.last!
+            let at = Int((Double(first.content.lowerBound) + first.delay).rounded())
+            let end = Int((Double(last.content.upperBound) + last.delay).rounded())
+            m.events += [.gap, .drop].map { Event(kind: $0, captureSample: at, sizeSamples: max(1, end - at), sampleRate: reference.sampleRate) }
         }
         m.events.sort { ($0.captureSample, $0.kind.rawValue) < ($1.captureSample, $1.kind.rawValue) }
         m.crackles = m.events.count
         m.verdict = m.events.isEmpty ? .clean : .crackle
         var note = String(format: "the reference repeats every %d frames: tracked period by period, its whole-period delay told by the train's start and end; a discontinuity in the silence between two periods is placed where the first sound at the new delay is heard", period)
         if !missing.isEmpty {
-            note += "; a period the capture does not hold (its sound replaced by silence) is a gap and a drop the size of that sound: how much of the silence around it went too cannot be heard"
+            note += "; a period the capture does not hold (its sound replaced by silence) is a gap and a drop the size of that sound (consecutive ones one gap and drop from the first's sound to the last's): how much of the silence around it went too cannot be heard"
         }
         m.reason = m.reason.map { note + "; " + $0 } ?? note
+    }
+
+    /// `missing` (in the reference's order) in runs with no located block of `blocks` between
+    /// them: the capture is silent from the first one's sound to the last one's, and one
+    /// replacement of all of it explains that as well as one for each period's sound, which
+    /// the silence between cannot tell apart. A train behind the low-pass on 8-bit PCM with
+    /// 2827 frames replaced by silence (fuzz case 1205) read the three pulses it held as
+    /// three 2-frame replacements, 1102 frames apart: three events for one, each 2 frames
+    /// where the capture went silent for 2206 at least.
+    func consecutive(_ missing: [(content: Range<Int>, delay: Double)], _ blocks: [PeriodBlock]) -> [[(content: Range<Int>, delay: Double)]] {
+        var runs: [[(content: Range<Int>, delay: Double)]] = []
+        for gone in missing {
+            if let last = runs.last?.last,
+               !blocks.contains(where: { $0.refStart > last.content.lowerBound && $0.refStart < gone.content.lowerBound }) {
+                runs[runs.count - 1].append(gone)
+            } else {
+                runs.append([gone])
+            }
+        }
+        return runs
     }
 
     /// `blocks` located again in `cap` against `model` (the reference through the fitted path),
