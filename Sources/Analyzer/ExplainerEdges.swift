@@ -16,6 +16,60 @@ extension Explainer {
         middleMatch(a: a, fa: fa, b: b, fb: fb, r0: r0, r1: r1).segment
     }
 
+    /// A stretch inside the frames a step explained as foreign (`foreign`, capture frames)
+    /// where one of its own segments, `a` or `b`, holds the capture again: the step is two,
+    /// with that segment's delay between them. The middle search looks for a third delay
+    /// only, where neither fits; a replacement followed, a stretch shorter than a tracking
+    /// window later, by a step hides the stretch between at the first segment's delay. White
+    /// noise at 8 kHz with 2079 frames replaced by silence and, 557 frames after, 378 frames
+    /// repeated (fuzz case 2416) read a gap of 2636 and a drop of 2258 at one frame, the 557
+    /// frames taken as foreign. The stretch is the longest run where the segment's misfit
+    /// (smoothed over ``AnalyzerTuning/middleSmoothing``) stays under
+    /// ``AnalyzerTuning/middleMisfitOfCapture`` of the capture's power while the capture
+    /// holds signal (``AnalyzerTuning/middleMinCaptureOfSignal``), the complement of
+    /// ``misfitStretch(a:fa:b:fb:r0:r1:)``'s test, at least ``AnalyzerTuning/middleMinFrames``
+    /// long once trimmed, and the segment's template follows it at
+    /// ``AnalyzerTuning/middleMinRho``. Returns it as a short segment on that segment's line.
+    func resumedSegment(a: Segment, fa: Fit, b: Segment, fb: Fit, foreign: Range<Int>) -> Segment? {
+        let r0 = max(0, foreign.lowerBound), r1 = min(cap.count, foreign.upperBound)
+        guard r1 - r0 > tuning.middleMinRegion else { return nil }
+        let sig = max(fa.signalPower, fb.signalPower), half = tuning.middleSmoothing
+        var best: (segment: Segment, frames: Int)?
+        for (s, f) in [(a, fa), (b, fb)] {
+            let m = template(s, r0, r1), n = r1 - r0
+            var pe = [Double](repeating: 0, count: n + 1), pc = pe
+            for i in 0..<n {
+                let c = Double(cap[r0 + i]), e = c - f.gain * m[i]
+                pe[i + 1] = pe[i] + e * e
+                pc[i + 1] = pc[i] + c * c
+            }
+            var run = 0..<0, i = 0
+            func fits(_ i: Int) -> Bool {
+                let lo = max(0, i - half), hi = min(n, i + half)
+                let ec = (pc[hi] - pc[lo]) / Double(hi - lo)
+                return pe[hi] - pe[lo] <= tuning.middleMisfitOfCapture * (pc[hi] - pc[lo]) && ec > tuning.middleMinCaptureOfSignal * sig
+            }
+            while i < n {
+                guard fits(i) else { i += 1; continue }
+                var j = i
+                while j < n && fits(j) { j += 1 }
+                if j - i > run.count { run = i..<j }
+                i = j
+            }
+            let s0 = r0 + run.lowerBound + half, s1 = r0 + run.upperBound - half
+            guard s1 - s0 >= tuning.middleMinFrames, s1 - s0 > best?.frames ?? 0 else { continue }
+            var cm = 0.0, mm = 0.0, cc = 0.0
+            for t in s0..<s1 {
+                let c = Double(cap[t]), v = m[t - r0]
+                (cm, mm, cc) = (cm + c * v, mm + v * v, cc + c * c)
+            }
+            guard mm > 0, cc > 0, cm / (mm * cc).squareRoot() * (f.gain >= 0 ? 1 : -1) >= tuning.middleMinRho else { continue }
+            let point = TrackPoint(t: s0, p: s.refPosition(atCapture: Double(s0)), rho: cm / (mm * cc).squareRoot(), sigma: 1)
+            best = (Segment(level: s.level, drift: s.drift, captureStart: s0, captureEnd: s1, points: [point], short: true), s1 - s0)
+        }
+        return best?.segment
+    }
+
     /// ``middleSegment(a:fa:b:fb:r0:r1:)``, or, with `judgeAmbiguity`, the stretch (capture
     /// frames) whose closest match another one comes as close to (``ambiguousMatch(_:at:)``);
     /// after the last segment (`b` nil), also the stretch whose match has a lobe beside it as

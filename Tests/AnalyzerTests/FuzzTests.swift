@@ -713,6 +713,15 @@ struct AnalyzerFuzzTests {
         #expect(c.truth.contains { $0.kind == .gap })
     }
 
+    /// A replacement followed, less than a tracking window later, by a step leaves the
+    /// stretch between at the first segment's delay: the split took it as foreign frames, and
+    /// the middle search looks only for a third delay (``Explainer/resumedSegment(a:fa:b:fb:foreign:)``).
+    @Test("a replacement and a step less than a window apart are two events: cases 2416 (white noise at 8 kHz, 2079 frames replaced, 378 repeated 557 frames later) and 130 (a linear sweep under hum, 1419 replaced, 284 dropped 327 frames later) read a gap and a drop of different sizes at one frame (2636 and 2258; 1746 and 2030) until session 56; now every event to its place and size", arguments: [2416, 130])
+    func replacementThenStepUnderAWindow(_ i: Int) throws {
+        let (c, _) = try Self.expectEventsExact(i)
+        #expect(c.truth.count == 3)
+    }
+
     /// Where no two windows read a drift (a capture a window or two long, or
     /// one where no two windows that tell delays apart lie on one delay), the level is the
     /// delay at the windows' centre, and the reference's first frame lies as far from it as
