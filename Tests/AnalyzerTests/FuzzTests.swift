@@ -722,6 +722,16 @@ struct AnalyzerFuzzTests {
         #expect(c.truth.count == 3)
     }
 
+    /// The track's last windows after a silence, matched by the search for the lost probe
+    /// to a look-alike stretch elsewhere, are matched again at the delay of the last good
+    /// window before them (``Tracker/reconsideringShortRuns(_:)``).
+    @Test("music whose last phrase comes back after a replacement is read at its own delay, not at a phrase it plays earlier: case 1121 (22.05 kHz, a 2913-frame drop, then 2878 frames replaced 2884 before the end) read a 7959-frame gap for the replacement, its last three windows following a phrase 7959 frames earlier at ρ 0.96 (0.9996 at the probe's own delay), until session 56; now every event to its place and size, the latency within 0.01 samples")
+    func lastRunAtALookAlikeDelay() throws {
+        let (c, m) = try Self.expectEventsExact(1121)
+        let d = try #require(c.delay), l = try #require(m.latency?.samples)
+        #expect(abs(l - d) <= 0.01, "\(l - d) samples off")
+    }
+
     /// Where no two windows read a drift (a capture a window or two long, or
     /// one where no two windows that tell delays apart lie on one delay), the level is the
     /// delay at the windows' centre, and the reference's first frame lies as far from it as
