@@ -441,8 +441,31 @@ extension Explainer {
         for span in [0..<firstMissing, 0..<min(t, best.t2)] {
             if let heard = heardShare(from: start, template: m, span, fit: f), heard >= tuning.leadingHeardOfTracked * min(1, heardWhereTracked) { return nil }
         }
+        if heardBare(s, from: start, upTo: limit, claimed: 0..<min(t, best.t2), tracked: tracked..<(tracked + window), fit: f) { return nil }
         if let p = pathOver, quietWhereThePathMayStop(s, start..<(start + best.t2), probe: replacedProbe, pathOver: p) { return nil }
         return (start, best.t2)
+    }
+
+    /// Whether the capture over template frames `claimed` (capture frames from `start`) follows
+    /// the model before the path's colouring (``Explainer/bare``) as well as a replaced
+    /// stretch cannot: ``heardShare(from:template:_:fit:)`` against the bare model reaches
+    /// ``AnalyzerTuning/leadingHeardOfTracked`` of what it reaches over `tracked`, as it is
+    /// asked of the coloured model. The path filter is fitted on the longest segment from its
+    /// first window that tells delays apart, and a multitone's bursts before it play tones
+    /// the fit never saw: there the filter may make anything of them. Multitone bursts
+    /// behind the resonant high-pass under hum, drifting 313 ppm (fuzz case 1107), whose
+    /// first bursts' windows all matched at the true delay (ρ 0.83–0.90) but could not tell
+    /// delays apart, were modelled there 13 dB over the capture at a correlation of 0.08, and
+    /// their first 15424 frames read as replaced; the capture follows the bare reference
+    /// there at 0.82–0.89. False where there is no bare model (the model is not coloured).
+    func heardBare(_ s: Segment, from start: Int, upTo limit: Int, claimed: Range<Int>, tracked: Range<Int>, fit f: Fit) -> Bool {
+        guard let bare, !claimed.isEmpty, limit > start else { return false }
+        let mb = bare.samples.withUnsafeBufferPointer { rb in
+            interp.values(at: start..<limit, in: rb) { s.refPosition(atCapture: Double($0)) }
+        }
+        guard let whereTracked = heardShare(from: start, template: mb, tracked, fit: f),
+              let heard = heardShare(from: start, template: mb, claimed, fit: f) else { return false }
+        return heard >= tuning.leadingHeardOfTracked * min(1, whereTracked)
     }
 
     /// The walk over the probe's first blocks (capture frames from `start`, template `m`)

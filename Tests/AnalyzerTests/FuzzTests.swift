@@ -732,6 +732,19 @@ struct AnalyzerFuzzTests {
         #expect(abs(l - d) <= 0.01, "\(l - d) samples off")
     }
 
+    /// A leading replacement is claimed only where the capture follows neither the model nor
+    /// the model before the path's colouring (``Explainer/heardBare(_:from:upTo:claimed:tracked:fit:)``):
+    /// the path filter, fitted from the first window that tells delays apart, may make
+    /// anything of tones the reference plays only before it.
+    @Test("multitone bursts whose first bursts the path filter never saw are not read as replaced: case 1107 (behind the resonant high-pass under hum, 313 ppm; its first 15424 frames matched at the true delay by windows that cannot tell delays apart, followed by the bare reference at 0.82–0.89) read a 13215-frame replacement where no damage is, until session 56; now no event before its first true one, and a latency, where one is reported, within 0.05 samples")
+    func leadingReplacementHeardBare() throws {
+        let (c, m) = try Self.measured(1107)
+        #expect(c.withinConditions)
+        let first = try #require(c.truth.map(\.captureSample).min())
+        #expect(!m.events.contains { $0.captureSample < first - 48 }, "\(EventMatch.describe(m.events)) truth \(c.truth)")
+        if let l = m.latency?.samples, let d = c.delay { #expect(abs(l - d) <= 0.05, "\(l - d) samples off") }
+    }
+
     /// Where no two windows read a drift (a capture a window or two long, or
     /// one where no two windows that tell delays apart lie on one delay), the level is the
     /// delay at the windows' centre, and the reference's first frame lies as far from it as
