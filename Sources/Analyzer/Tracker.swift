@@ -323,7 +323,9 @@ struct Tracker {
     /// ``AnalyzerTuning/strayRunRhoRatio`` of the median |ρ|), precise (σ under
     /// ``AnalyzerTuning/maxSigmaForGrouping``), on that delay (within
     /// ``AnalyzerTuning/runToleranceMax``) and beats the window's own |ρ|. A real stretch at a
-    /// delay of its own matches best there, and stays. (Without the jump, through a 2 kHz
+    /// delay of its own matches best there, and stays. The track's last run, when short and a
+    /// jump from the last strong, precise window before it, is matched again at that window's
+    /// delay under the same tests (session 56). (Without the jump, through a 2 kHz
     /// low-pass, windows at the edges of noise's pauses that had matched strays joined the
     /// segment 0.1–0.25 frames off and read 0.52 ppm of drift that was not there.)
     func reconsideringShortRuns(_ points: [TrackPoint]) -> [TrackPoint] {
