@@ -498,10 +498,15 @@ extension Explainer {
     /// frames (9.8–9.9 kHz) read as replaced by silence where the capture held them at the
     /// reference's own level (the fuzz test's case 36).
     func silentAgainstTheBareReference(_ s: Segment, _ f: Fit, _ t0: Int, _ t1: Int, captured: Double) -> Bool {
-        guard let bare, t1 > t0 else { return true }
-        let values = bare.samples.withUnsafeBufferPointer { rb in interp.values(at: t0..<t1, in: rb) { s.refPosition(atCapture: Double($0)) } }
+        guard let bare, t1 > t0, let values = bareValues(s, t0..<t1) else { return true }
         let be = values.reduce(0.0) { $0 + $1 * $1 } * f.gain * f.gain * bare.scale
         return captured < tuning.replacementCaptureOfSignal * be
+    }
+
+    /// The model before the path's colouring (``Explainer/bare``) at capture frames `frames`
+    /// on segment `s`'s line, or nil where the model is not coloured.
+    func bareValues(_ s: Segment, _ frames: Range<Int>) -> [Double]? {
+        bare.map { bare in bare.samples.withUnsafeBufferPointer { rb in interp.values(at: frames, in: rb) { s.refPosition(atCapture: Double($0)) } } }
     }
 
     /// Whether the capture's energy `captured` over capture frames `t0..<t1` of segment `s` is

@@ -532,9 +532,9 @@ struct Explainer {
             // boundaries are explained one by one, each of which may hold another such stretch.
             let sizeable = [gap, missing, dup].filter { $0 >= tuning.sizeableEventFrames }.count
             let pairKey = "\(a.points.last!.t):\(b.points.first!.t):\(a.level)"
-            let foreign = Int(tA.rounded())..<(Int(tA.rounded()) + gap)
             if sizeable >= 2, searched.count < tuning.maxMiddleSearches, !searched.contains(pairKey),
-               let mid = middleSegment(a: a, fa: fa, b: b, fb: fb, r0: r0, r1: r1) ?? resumedSegment(a: a, fa: fa, b: b, fb: fb, foreign: foreign) {
+               let mid = middleSegment(a: a, fa: fa, b: b, fb: fb, r0: r0, r1: r1)
+                   ?? resumedSegment(a: a, fa: fa, b: b, fb: fb, foreign: Int(tA.rounded())..<(Int(tA.rounded()) + gap)) {
                 searched.insert(pairKey)
                 segments.insert(mid, at: k)
                 fits.insert(fit(mid), at: k)

@@ -23,13 +23,13 @@ extension Explainer {
     /// window later, by a step hides the stretch between at the first segment's delay. White
     /// noise at 8 kHz with 2079 frames replaced by silence and, 557 frames after, 378 frames
     /// repeated (fuzz case 2416) read a gap of 2636 and a drop of 2258 at one frame, the 557
-    /// frames taken as foreign. The stretch is the longest run where the segment's misfit
-    /// (smoothed over ``AnalyzerTuning/middleSmoothing``) stays under
-    /// ``AnalyzerTuning/middleMisfitOfCapture`` of the capture's power while the capture
-    /// holds signal (``AnalyzerTuning/middleMinCaptureOfSignal``), the complement of
-    /// ``misfitStretch(a:fa:b:fb:r0:r1:)``'s test, at least ``AnalyzerTuning/middleMinFrames``
-    /// long once trimmed, and the segment's template follows it at
-    /// ``AnalyzerTuning/middleMinRho``. Returns it as a short segment on that segment's line.
+    /// frames taken as foreign. The stretch is the longest run (``longestSmoothedRun(_:from:)``)
+    /// where the segment's misfit stays under ``AnalyzerTuning/middleMisfitOfCapture`` of the
+    /// capture's power while the capture holds signal (``AnalyzerTuning/middleMinCaptureOfSignal``):
+    /// ``misfitStretch(a:fa:b:fb:r0:r1:)``'s test turned round, without its noise floor (a
+    /// capture at the noise floor is no sign the segment holds it), and the segment's template
+    /// follows it at ``AnalyzerTuning/middleMinRho``. Returns it as a short segment on that
+    /// segment's line.
     func resumedSegment(a: Segment, fa: Fit, b: Segment, fb: Fit, foreign: Range<Int>) -> Segment? {
         let r0 = max(0, foreign.lowerBound), r1 = min(cap.count, foreign.upperBound)
         guard r1 - r0 > tuning.middleMinRegion else { return nil }
@@ -43,21 +43,13 @@ extension Explainer {
                 pe[i + 1] = pe[i] + e * e
                 pc[i + 1] = pc[i] + c * c
             }
-            var run = 0..<0, i = 0
-            func fits(_ i: Int) -> Bool {
+            let fits = (0..<n).map { i in
                 let lo = max(0, i - half), hi = min(n, i + half)
                 let ec = (pc[hi] - pc[lo]) / Double(hi - lo)
                 return pe[hi] - pe[lo] <= tuning.middleMisfitOfCapture * (pc[hi] - pc[lo]) && ec > tuning.middleMinCaptureOfSignal * sig
             }
-            while i < n {
-                guard fits(i) else { i += 1; continue }
-                var j = i
-                while j < n && fits(j) { j += 1 }
-                if j - i > run.count { run = i..<j }
-                i = j
-            }
-            let s0 = r0 + run.lowerBound + half, s1 = r0 + run.upperBound - half
-            guard s1 - s0 >= tuning.middleMinFrames, s1 - s0 > best?.frames ?? 0 else { continue }
+            guard let run = longestSmoothedRun(fits, from: r0), run.count > best?.frames ?? 0 else { continue }
+            let (s0, s1) = (run.lowerBound, run.upperBound)
             var cm = 0.0, mm = 0.0, cc = 0.0
             for t in s0..<s1 {
                 let c = Double(cap[t]), v = m[t - r0]
@@ -113,16 +105,24 @@ extension Explainer {
             both[i] = ea > max(misfit * floor2, ofCapture * ec) && (b == nil || eb > max(misfit * floor2, ofCapture * ec))
                 && ec > tuning.middleMinCaptureOfSignal * sig
         }
+        return longestSmoothedRun(both, from: r0)
+    }
+
+    /// The longest run of frames where `holds` (frame `i` is capture frame `r0 + i`, each
+    /// judged over ±``AnalyzerTuning/middleSmoothing``), the first of the longest, trimmed by
+    /// the smoothing's reach at both ends (the boundaries are placed exactly later); nil where
+    /// none is ``AnalyzerTuning/middleMinFrames`` long.
+    func longestSmoothedRun(_ holds: [Bool], from r0: Int) -> Range<Int>? {
+        let n = holds.count, half = tuning.middleSmoothing
         var best = (0, 0)
         var i = 0
         while i < n {
-            guard both[i] else { i += 1; continue }
+            guard holds[i] else { i += 1; continue }
             var j = i
-            while j < n && both[j] { j += 1 }
+            while j < n && holds[j] { j += 1 }
             if j - i > best.1 - best.0 { best = (i, j) }
             i = j
         }
-        // Trim the smoothing's reach at both ends; the boundaries are placed exactly later.
         let s0 = r0 + best.0 + half, s1 = r0 + best.1 - half
         guard s1 - s0 >= tuning.middleMinFrames else { return nil }
         return s0..<s1
@@ -459,10 +459,8 @@ extension Explainer {
     /// their first 15424 frames read as replaced; the capture follows the bare reference
     /// there at 0.82–0.89. False where there is no bare model (the model is not coloured).
     func heardBare(_ s: Segment, from start: Int, upTo limit: Int, claimed: Range<Int>, tracked: Range<Int>, fit f: Fit) -> Bool {
-        guard let bare, !claimed.isEmpty, limit > start else { return false }
-        let mb = bare.samples.withUnsafeBufferPointer { rb in
-            interp.values(at: start..<limit, in: rb) { s.refPosition(atCapture: Double($0)) }
-        }
+        let end = min(limit, start + max(claimed.upperBound, tracked.upperBound))
+        guard !claimed.isEmpty, end > start, let mb = bareValues(s, start..<end) else { return false }
         guard let whereTracked = heardShare(from: start, template: mb, tracked, fit: f),
               let heard = heardShare(from: start, template: mb, claimed, fit: f) else { return false }
         return heard >= tuning.leadingHeardOfTracked * min(1, whereTracked)
