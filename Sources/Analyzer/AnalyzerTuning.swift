@@ -678,9 +678,10 @@ struct AnalyzerTuning: Sendable {
     /// in one half of the reference (a 2:1 room tail: 14–2000×; a zero-phase resonant high-pass,
     /// whose ringing is symmetric and no tail, 2.2×)…
     var reverbMinImprovement = 4.0
-    /// Where the whole capture's tail was refused, a tail fitted on the first segment alone
-    /// says the windows were tracked in a room, and the latency's uncertainty takes in where
-    /// the path's response places the direct sound (``RoundTripAnalysis/directSoundOffset``),
+    /// A tail fitted on the first segment alone says the windows were tracked in a room
+    /// (where the whole capture's tail was refused, or where it was fitted and its model
+    /// misses part of the room), and the latency's uncertainty takes in where the path's
+    /// response places the direct sound (``RoundTripAnalysis/directSoundOffset``),
     /// when it cuts the residual by this in one half of the segment (and
     /// `reverbMinImprovementEverywhere` in both). Lower than `reverbMinImprovement`: this tail
     /// replaces nothing, it only says a room is there. 0.4 s of music through a 2:1 room
