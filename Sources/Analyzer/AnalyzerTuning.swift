@@ -138,6 +138,10 @@ struct AnalyzerTuning: Sendable {
     /// Reference stretches with less than this fraction of the reference's mean window energy
     /// (its fades, its silence) are not candidates: their normalised correlation is noise.
     var minReferenceWindowEnergy = 0.1
+    /// …but a lag so left out within this many frames of a window's match that correlates
+    /// better makes the match ambiguous (``Tracker/hiddenBetterLag(near:bestRho:corr:lo:capE:)``):
+    /// the lags a candidate is refined over (`refineLags`), its lobe's neighbourhood.
+    var gatedLagReach = 72
     /// Candidate lags: local maxima of at least this fraction of the strongest (which must
     /// itself reach `candidateRhoOfFloor` of the floor), the `maxCandidates` strongest.
     var candidateRhoOfTop = 0.7

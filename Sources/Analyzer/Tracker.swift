@@ -161,8 +161,11 @@ struct Tracker {
         // Ambiguity: another lag (beyond the peak's own lobe) that matches about as well,
         // closer than the noise or the path's misfit (1 − ρ) can tell apart: a narrowband
         // window (a steady tone, hum, a slow sweep at 10 dB) or a pulse train's one pulse.
+        // Or a lag near the match that the reference's energy gate left out and that matches
+        // better (``hiddenBetterLag(near:bestRho:corr:lo:capE:)``).
         let second = refined.filter { abs($0.0 - bestPos) > tuning.jumpDistance }.map(\.1).max() ?? 0
         let ambiguous = abs(bestVal) - second < tuning.ambiguityGap(rho: abs(bestVal))
+            || hiddenBetterLag(near: Int(bestPos.rounded()), bestRho: abs(bestVal), corr: corr, lo: lo, capE: capE)
         let bestRho = max(-1, min(1, bestVal))
         let bestK = Int(bestPos.rounded())
         let fine = (position: bestPos, value: bestVal)
@@ -172,6 +175,27 @@ struct Tracker {
         // still guides the tracking, but does not vote on delays.
         let partial = p < 0 || p + Double(w) > Double(n)
         return TrackPoint(t: t, p: p, rho: bestRho, sigma: partial ? 1.0 : sigma, ambiguous: ambiguous)
+    }
+
+    /// Whether a lag within ``AnalyzerTuning/gatedLagReach`` of candidate index `k` (of `corr`,
+    /// lags from `lo`), left out because the reference holds too little energy there
+    /// (``AnalyzerTuning/minReferenceWindowEnergy``), matches the window better than `bestRho`
+    /// would have it. The gate keeps a window from matching a nearly silent stretch of the
+    /// reference, whose normalised correlation is noise; but where the window holds the
+    /// first sound after a silence, the true lag is such a stretch, and the best lag left is
+    /// a lobe of it. Multitone bursts clipped at 16 dB (fuzz case 2158): the window holding
+    /// a burst's first 215 faded-in frames matched 36 frames early at ρ 0.81, the true lag
+    /// (0.90) under the gate, and the lone window read as a first segment and a 35-frame
+    /// gap, the latency 35 samples off at ±0.81. Such a window is ambiguous: it guides the
+    /// track but declares no step.
+    func hiddenBetterLag(near k: Int, bestRho: Double, corr: [Double], lo: Int, capE: Double) -> Bool {
+        let reach = tuning.gatedLagReach
+        guard !corr.isEmpty else { return false }
+        for j in max(0, k - reach)...min(corr.count - 1, max(0, k + reach)) where invRoot[lo + j + w] == 0 {
+            let e = refEnergy(lo + j, lo + j + w)
+            if e > 0, polarity * corr[j] / (e * capE).squareRoot() > bestRho { return true }
+        }
+        return false
     }
 
     /// `match`, and when that finds nothing or a match well below the track's `typical`

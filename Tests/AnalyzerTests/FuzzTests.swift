@@ -625,6 +625,21 @@ struct AnalyzerFuzzTests {
         #expect(abs(l - d) <= 2 * u && u <= abs(l - d) + 1, "\(l - d) samples off at ±\(u)")
     }
 
+    /// Case 2158: multitone bursts clipped, with DC, at 16 dB, their 1746-frame repeat inside
+    /// the reference's leading silence (so no capture shows it). The window holding the first
+    /// burst's first 215 faded-in frames has its true lag under the tracker's reference-energy
+    /// gate, and matched a lobe 36 frames early at ρ 0.81 (0.90 at the truth): a one-window
+    /// first segment and a 35-frame gap, the latency 35 samples early at ±0.81. A lag the gate
+    /// left out that matches better makes the window ambiguous
+    /// (``Tracker/hiddenBetterLag(near:bestRho:corr:lo:capE:)``).
+    @Test("a window whose match is a lobe of a lag the reference's energy gate left out declares no step: fuzz case 2158 reads clean with its latency within 0.05 samples and twice its uncertainty (35 samples early at ±0.81 with a false 35-frame gap until session 57)")
+    func gatedLagMakesTheWindowAmbiguous() throws {
+        let (c, m) = try Self.measured(2158)
+        let d = try #require(c.delay), l = try #require(m.latency?.samples, "\(m.reason ?? "")"), u = try #require(m.latencyUncertaintySamples)
+        #expect(abs(l - d) <= 0.05 && abs(l - d) <= 2 * u, "\(l - d) samples off at ±\(u)")
+        #expect(m.events.isEmpty, "\(EventMatch.describe(m.events))")
+    }
+
     /// Case 204: a 1.4 s log sweep behind the 2 kHz low-pass under mains hum, at −822 ppm,
     /// with a 2037-frame gap in its top (9.8 kHz, which the low-pass silences: no capture
     /// shows it). Its lowest octaves wander ±10 frames at a stated σ of 0.2–0.5; the wander's
