@@ -142,6 +142,13 @@ struct AnalyzerTuning: Sendable {
     /// better makes the match ambiguous (``Tracker/hiddenBetterLag(near:bestRho:corr:lo:capE:)``):
     /// the lags a candidate is refined over (`refineLags`), its lobe's neighbourhood.
     var gatedLagReach = 72
+    /// A one-frame gap beside a drop or a repeat is the step's rounding on the stretched
+    /// reference's grid (``RoundTripAnalysis/roundingGapsMerged(_:_:stretch:sampleRate:)``)
+    /// only where the drift stretches the step by at least this much of a frame. The gap is
+    /// a residual of half a frame or more rounded up; under a quarter frame of stretch most
+    /// of that half frame would be something else (the capture's own frame of silence, or
+    /// levels far off), and the pair stays as explained.
+    var roundingGapMinStretch = 0.25
     /// Candidate lags: local maxima of at least this fraction of the strongest (which must
     /// itself reach `candidateRhoOfFloor` of the floor), the `maxCandidates` strongest.
     var candidateRhoOfTop = 0.7

@@ -62,6 +62,38 @@ struct RoundTripAnalysis {
         return Event(kind: e.kind, captureSample: e.captureSample, sizeSamples: Int(size), sampleRate: reference.sampleRate)
     }
 
+    /// A one-frame gap beside a drop or a repeat at one step, where the step is not a whole
+    /// number of frames of the reference stretched by the drift: one event, of the other's
+    /// kind, sized by the step in played frames. The explanation places a step's edges on
+    /// the stretched reference's frames, where a step of whole played frames is not whole
+    /// (583 frames dropped at −870 ppm are 582.49 stretched frames); what is left over, half a
+    /// frame, rounds to a one-frame gap beside the drop. A drifting capture read a 583-frame
+    /// drop as a 584-frame drop and a 1-frame gap (fuzz case 1757), another a 938-frame
+    /// repeat as a 1-frame gap and a 937-frame repeat (417). Merged only where the stretch
+    /// of the step reaches ``AnalyzerTuning/roundingGapMinStretch`` of a frame, and where the
+    /// two segments' lines put the step, in played frames, at the pair's net size (the drop
+    /// less the gap, the repeat and the gap), so the one event explains what the two did.
+    static func roundingGapsMerged(_ events: [Event], _ segments: [Segment], modelStretch stretch: Double, drift: Double, sampleRate fs: Int) -> [Event] {
+        guard stretch.isFinite, stretch > 0, drift.isFinite, drift != 0 else { return events }
+        var out = events
+        for (a, b) in zip(segments, segments.dropFirst()) {
+            let between = out.indices.filter { out[$0].kind != .click && out[$0].captureSample >= a.captureEnd - 1 && out[$0].captureSample <= b.captureStart + 1 }
+            guard between.count == 2 else { continue }
+            let pair = between.map { out[$0] }
+            guard let g = pair.firstIndex(where: { $0.kind == .gap && $0.sizeSamples == 1 }), case let main = pair[1 - g],
+                  main.kind == .drop || main.kind == .repeat, abs(main.captureSample - pair[g].captureSample) <= 1 else { continue }
+            let t = Double(main.captureSample)
+            let step = a.refPosition(atCapture: t) - b.refPosition(atCapture: t)   // + where B holds the reference back
+            let played = (abs(step) / stretch).rounded()
+            let net = main.kind == .drop ? main.sizeSamples - 1 : main.sizeSamples + 1
+            guard played.isFinite, played >= 1, played <= Double(Int32.max), (main.kind == .drop) == (step < 0), Int(played) == net,
+                  played * abs(drift) >= AnalyzerTuning.standard.roundingGapMinStretch else { continue }
+            out[between[1 - g]] = Event(kind: main.kind, captureSample: min(main.captureSample, pair[g].captureSample), sizeSamples: net, sampleRate: fs)
+            out.remove(at: between[g])
+        }
+        return out
+    }
+
     /// A gap's, drop's or repeat's size unrounded, in frames of the reference the segments were
     /// measured against: how far apart the lines of the two segments it lies between put the
     /// reference at its frame. Nil unless it is the only such event between two neighbouring
@@ -509,9 +541,11 @@ struct RoundTripAnalysis {
         }
 
         result.events.sort { ($0.captureSample, $0.kind.rawValue) < ($1.captureSample, $1.kind.rawValue) }
-        m.events = seg.driftKnown
+        // (The reference the segments were measured against is stretched by what of the
+        // drift they do not carry themselves.)
+        m.events = Self.roundingGapsMerged(seg.driftKnown
             ? result.events.map { inPlayedFrames($0, driftPPM: totalDrift * 1e6, measured: Self.continuousStep($0, result.events, seg.segments)) }
-            : result.events
+            : result.events, seg.segments, modelStretch: 1 + totalDrift - seg.drift, drift: totalDrift, sampleRate: fs)
         m.crackles = result.events.count
         m.verdict = result.events.isEmpty ? .clean : .crackle
         var tiedSE: Double?

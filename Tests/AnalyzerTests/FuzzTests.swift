@@ -625,6 +625,20 @@ struct AnalyzerFuzzTests {
         #expect(abs(l - d) <= 2 * u && u <= abs(l - d) + 1, "\(l - d) samples off at ±\(u)")
     }
 
+    /// Drifting captures whose step, in frames of the reference stretched by the drift, is not
+    /// whole: 583 frames dropped at −870 ppm are 582.49 stretched frames (case 1757, faint
+    /// noise through a room under hum), 938 repeated at −957 ppm are 937.1 capture frames
+    /// (case 417, faint noise clipped under a pink floor). The explanation's edges lie on
+    /// whole frames, and the half frame left over rounded to a one-frame gap: a 584-frame drop
+    /// and a 1-frame gap, a 1-frame gap and a 937-frame repeat. One event now, sized by the
+    /// step in played frames (``RoundTripAnalysis/roundingGapsMerged(_:_:modelStretch:drift:sampleRate:)``).
+    @Test("a step that is not whole on the drift-stretched reference's grid is one event, not a drop or repeat beside a 1-frame gap: fuzz cases 1757 (583 dropped at −870 ppm, read as 584 and a gap of 1 until session 57) and 417 (938 repeated at −957 ppm, read as 937 and a gap of 1) read every event exactly, sizes to the frame", arguments: [1757, 417])
+    func roundingGapIsNoEvent(i: Int) throws {
+        let (c, m) = try Self.measured(i)
+        #expect(c.withinConditions)
+        #expect(EventMatch.mismatch(found: m.events, truth: c.truth, repeatSlack: 0) == nil, "\(EventMatch.mismatch(found: m.events, truth: c.truth, repeatSlack: 0) ?? "")")
+    }
+
     /// Case 2158: multitone bursts clipped, with DC, at 16 dB, their 1746-frame repeat inside
     /// the reference's leading silence (so no capture shows it). The window holding the first
     /// burst's first 215 faded-in frames has its true lag under the tracker's reference-energy
