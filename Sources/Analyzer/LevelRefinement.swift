@@ -27,14 +27,17 @@ extension RoundTripAnalysis {
     /// and the next segment were not counted as its: 8 % of the default sweep's CPU, for no
     /// change in any golden or corpus case.)
     ///
-    /// `ambiguousWindows` are the first frames of the track's ambiguous windows: the segmenter
-    /// keeps only the windows that told delays apart in a segment, and the others lie between
-    /// them and the next segment's.
-    func refineLockedLevels(_ segments: inout [Segment], _ model: [Float], _ cap: [Float], polarity: Double, ambiguousWindows: [Int]) {
+    /// `ambiguous` are the track's ambiguous windows: the segmenter keeps only the windows
+    /// that told delays apart in a segment, and the others lie between them and the next
+    /// segment's. A segment shorter than ``AnalyzerTuning/levelRefineMinFrames`` is judged
+    /// over those beside it on its line (``withAmbiguousNeighbours(_:after:before:_:)``).
+    func refineLockedLevels(_ segments: inout [Segment], _ model: [Float], _ cap: [Float], polarity: Double, ambiguous: [TrackPoint]) {
+        let ambiguousWindows = ambiguous.map(\.t)
         for k in segments.indices where !segments[k].short {
-            let s = segments[k]
             // Its windows run on to the next segment's start (the segmenter's ends are its last unambiguous window's).
             let until = k + 1 < segments.count ? segments[k + 1].captureStart : Int.max
+            let s = segments[k].captureEnd - segments[k].captureStart >= tuning.levelRefineMinFrames ? segments[k]
+                : Self.withAmbiguousNeighbours(segments[k], after: k > 0 ? segments[k - 1].captureEnd : Int.min, before: until, ambiguous)
             guard s.points.contains(where: \.ambiguous) || ambiguousWindows.contains(where: { $0 >= s.captureStart && $0 < until }),
                   let w = wholeSegmentLevel(s, model, cap, polarity: polarity),
                   abs(w.best - segments[k].level) >= tuning.levelMinCorrection,
@@ -42,6 +45,26 @@ extension RoundTripAnalysis {
             segments[k].level = w.best
             segments[k].refined = true
         }
+    }
+
+    /// Segment `s` with its extent widened over the ambiguous windows beside it, one after
+    /// another, on its line (within ``AnalyzerTuning/driftPairMaxStep`` frames: windows
+    /// locked a period off slide from it by less as the period shrinks) and between
+    /// capture frames `after` and `before` (its neighbours): the stretch its level is judged
+    /// over. A segment is often one window that told delays apart among ambiguous ones at
+    /// its level, too short to be judged alone (``AnalyzerTuning/levelRefineMinFrames``): a
+    /// linear sweep, clipped on 8-bit PCM, after a 1892-frame gap in its top part, locked
+    /// its windows a period (3 frames at 16 kHz) late, and the one window among 13 that told
+    /// delays apart made a segment of 1024 frames; the gap read 1895 frames and a false
+    /// 3-frame drop put the capture back (fuzz case 1535). Over the 13 windows' 13 312
+    /// frames the whole-segment correlation finds the true level, 0.96 against 0.73.
+    static func withAmbiguousNeighbours(_ s: Segment, after: Int, before: Int, _ ambiguous: [TrackPoint]) -> Segment {
+        let w = AnalyzerTuning.trackingWindow
+        let on = ambiguous.filter { $0.t > after && $0.t < before && abs($0.d - s.delay(atCapture: Double($0.t))) < AnalyzerTuning.standard.driftPairMaxStep }
+        var out = s
+        for p in on.reversed() where p.t < out.captureStart && p.t + w >= out.captureStart { out.captureStart = p.t }
+        for p in on where p.t <= out.captureEnd && p.t + w > out.captureEnd { out.captureEnd = p.t + w }
+        return out
     }
 
     /// The drift again without the segments whose windows locked a period off (``Segment/refined``),

@@ -267,7 +267,7 @@ struct RoundTripAnalysis {
             mergeStepsInsideTheTail(&seg.segments)
             steppedTail = true
         }
-        refineLockedLevels(&seg.segments, model, cap, polarity: polarity, ambiguousWindows: points.filter(\.ambiguous).map(\.t))
+        refineLockedLevels(&seg.segments, model, cap, polarity: polarity, ambiguous: points.filter(\.ambiguous))
         driftWithoutLockedSegments(&seg, totalDrift: &totalDrift)
         if let why = trackMissedStart(seg.segments, model, cap) {
             m.reason = why + ": which delay is the probe's cannot be told, so no latency is reported"

@@ -625,6 +625,18 @@ struct AnalyzerFuzzTests {
         #expect(abs(l - d) <= 2 * u && u <= abs(l - d) + 1, "\(l - d) samples off at ±\(u)")
     }
 
+    /// Case 1535: a linear sweep, clipped on 8-bit PCM, with a 1892-frame gap in its top part.
+    /// After the gap the tracker locked its windows a period (3 frames at 16 kHz) late, and
+    /// the one of the 13 that told delays apart made a segment of 1024 frames, too short for
+    /// its level to be judged by the whole-segment correlation; the gap read 1895 frames and
+    /// a false 3-frame drop put the capture back. Judged over the ambiguous windows beside it
+    /// on its line (``RoundTripAnalysis/withAmbiguousNeighbours(_:after:before:_:)``), its
+    /// level moves to the truth.
+    @Test("a segment of one window among ambiguous ones locked a period off is judged over them: fuzz case 1535 reads its 1892-frame gap exactly and no false 3-frame drop (1895 and a 3-frame drop until session 57)")
+    func shortLockedSegmentJudgedOverItsNeighbours() throws {
+        try Self.expectFoundExactly(1535) { max(0.05, 2 * ($0 ?? 0)) }
+    }
+
     /// Drifting captures whose step, in frames of the reference stretched by the drift, is not
     /// whole: 583 frames dropped at −870 ppm are 582.49 stretched frames (case 1757, faint
     /// noise through a room under hum), 938 repeated at −957 ppm are 937.1 capture frames
