@@ -143,7 +143,7 @@ struct AnalyzerTuning: Sendable {
     /// the lags a candidate is refined over (`refineLags`), its lobe's neighbourhood.
     var gatedLagReach = 72
     /// A one-frame gap beside a drop or a repeat is the step's rounding on the stretched
-    /// reference's grid (``RoundTripAnalysis/roundingGapsMerged(_:_:stretch:sampleRate:)``)
+    /// reference's grid (``RoundTripAnalysis/roundingGapsMerged(_:_:modelStretch:drift:sampleRate:)``)
     /// only where the drift stretches the step by at least this much of a frame. The gap is
     /// a residual of half a frame or more rounded up; under a quarter frame of stretch most
     /// of that half frame would be something else (the capture's own frame of silence, or
