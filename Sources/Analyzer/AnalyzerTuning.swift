@@ -1205,6 +1205,13 @@ struct AnalyzerTuning: Sendable {
     /// a path's ringing after the end (a filter's, a room's diffuse tail) is the reference's
     /// last frames smeared over many delays, not matched at one.
     var heardAfterCleanMinRho = 0.5
+    /// A crackle reading's last segment of at most this many windows, with the capture's sound
+    /// after its end matched at a later delay, is a look-alike the track took, and the reading
+    /// is refused (``RoundTripAnalysis/followedToTheEnd(_:_:plain:cap:totalDrift:)``): one or
+    /// two windows at a jump are what a phrase the music plays again gives; a stretch the
+    /// probe really stepped to holds more of them (3 to 12 in the captures that step again
+    /// near their end, fuzz seeds 0–2499).
+    var lookAlikeSegmentMaxWindows = 2
     /// …judged only where that sound holds this many cycles of its content or more (twice as
     /// many sign changes): a resonance's ringing after the end is a fraction of a cycle
     /// (noise with pauses behind the resonant high-pass near 100 Hz, 128 frames at 48 kHz:

@@ -320,7 +320,8 @@ struct RoundTripAnalysis {
         }
         let measured = explained(m, find, points, &seg, model: model, bare: bare, plain: plainRef, curved: curved != nil, tail: withTail != nil, tailAcrossSteps: steppedTail,
                                  oneDelayTail: withTail != nil && tailDrift == 0, unmodelledTail: tailHeard && withTail == nil, cap: cap, totalDrift: totalDrift)
-        return heldThroughout(measured, seg.segments, plain: plainRef, cap: cap, find: find, totalDrift: totalDrift)
+        return heldThroughout(followedToTheEnd(measured, seg.segments, plain: plainRef, cap: cap, totalDrift: totalDrift),
+                              seg.segments, plain: plainRef, cap: cap, find: find, totalDrift: totalDrift)
     }
 
     /// A clean capture is the reference at one delay throughout: `m` as it is where its one
@@ -344,6 +345,31 @@ struct RoundTripAnalysis {
             why = heardAfterReason(after, level: line.level)
         } else { return m }
         return refused(m, because: "the capture reads clean, at one delay" + why)
+    }
+
+    /// A crackle reading whose last segment ends where the capture still holds the reference's
+    /// sound at a later delay (``heardAfterTheEnd(_:_:level:drift:minRho:)`` on that
+    /// segment's line): a step after the last one the windows followed. Where that segment
+    /// rests on at most ``AnalyzerTuning/lookAlikeSegmentMaxWindows`` windows, the step to it
+    /// is a look-alike the track took, and `m` is refused: music whose last 2815 frames
+    /// before a phrase were repeated (fuzz case 1318) matched two windows after the repeat
+    /// 2134 frames early, where the music plays that phrase again, and read a 2134-frame drop
+    /// and a 2-frame one, while the capture held the rest after their end. Otherwise the
+    /// events stand and the reason says that a step before that sound was not followed (a
+    /// linear sweep clipped with a third gap near its end, 672: its first two gaps read, and
+    /// the third unsaid until session 57).
+    func followedToTheEnd(_ m: LoopMeasurement, _ segments: [Segment], plain: [Float], cap: [Float], totalDrift: Double) -> LoopMeasurement {
+        guard m.verdict == .crackle, m.latency != nil, let last = segments.last else { return m }
+        let line = onThePlainReference(last, totalDrift: totalDrift)
+        guard let after = heardAfterTheEnd(plain, cap, level: line.level, drift: line.drift, minRho: tuning.heardAfterCleanMinRho) else { return m }
+        if last.points.count <= tuning.lookAlikeSegmentMaxWindows {
+            return refused(m, because: "the capture's last segment, at delay " + String(format: "%.1f", line.level) + ", rests on \(last.points.count) window(s)" + heardAfterReason(after, level: line.level))
+        }
+        var out = m
+        let note = String(format: "the capture holds the reference's sound after its end on the last segment's line (delay %.1f): capture frames %d–%d match it at %.2f at delay %.1f, so a step the windows could not follow lies before capture frame %d, and it is not reported",
+                          line.level, after.frames.lowerBound, after.frames.upperBound, after.rho, after.delay, after.frames.lowerBound)
+        out.reason = out.reason.map { $0 + "; " + note } ?? note
+        return out
     }
 
     /// `m` refused: `no-signal` with `reason`, and no latency, segments, level, drift or events.

@@ -625,6 +625,27 @@ struct AnalyzerFuzzTests {
         #expect(abs(l - d) <= 2 * u && u <= abs(l - d) + 1, "\(l - d) samples off at ±\(u)")
     }
 
+    /// A crackle reading whose last segment ends where the capture still holds the reference's
+    /// sound at a later delay (``RoundTripAnalysis/followedToTheEnd(_:_:plain:cap:totalDrift:)``).
+    /// Case 1318: music whose 2815 frames before a phrase were repeated matched two windows
+    /// after the repeat 2134 frames early, where it plays that phrase again, and read a
+    /// 2134-frame drop and a 2-frame one; its last segment rests on one window, and the reading
+    /// is refused. Case 672: a clipped linear sweep with three gaps reads its first two, and
+    /// the reason now says a step before the sound after the end went unfollowed, at a frame
+    /// past the third gap's.
+    @Test("a reading whose last segment ends where the capture still holds the reference at a later delay: fuzz case 1318, its last segment one look-alike window, is refused (a false 2134-frame drop until session 57); case 672 keeps its two gaps, and its reason names the unfollowed step, bounded past the third gap")
+    func soundAfterTheLastSegment() throws {
+        let (_, lookAlike) = try Self.measured(1318)
+        #expect(lookAlike.verdict == .noSignal && lookAlike.events.isEmpty && lookAlike.latency == nil, "\(EventMatch.describe(lookAlike.events))")
+        #expect(lookAlike.reason?.contains("rests on 1 window") == true, "\(lookAlike.reason ?? "")")
+        let (c, m) = try Self.measured(672)
+        #expect(m.verdict == .crackle && m.events.filter { $0.kind == .gap }.map(\.captureSample) == [14739, 20678], "\(EventMatch.describe(m.events))")
+        let third = try #require(c.truth.last { $0.kind == .gap }?.captureSample)
+        let reason = m.reason ?? ""
+        let bound = try #require(reason.firstMatch(of: /could not follow lies before capture frame (\d+)/).flatMap { Int($0.1) }, "\(reason)")
+        #expect(third == 26003 && bound > third, "the third gap at \(third), the reason's bound \(bound)")
+    }
+
     /// Case 1535: a linear sweep, clipped on 8-bit PCM, with a 1892-frame gap in its top part.
     /// After the gap the tracker locked its windows a period (3 frames at 16 kHz) late, and
     /// the one of the 13 that told delays apart made a segment of 1024 frames, too short for
