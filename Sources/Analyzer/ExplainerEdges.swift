@@ -33,21 +33,13 @@ extension Explainer {
     func resumedSegment(a: Segment, fa: Fit, b: Segment, fb: Fit, foreign: Range<Int>) -> Segment? {
         let r0 = max(0, foreign.lowerBound), r1 = min(cap.count, foreign.upperBound)
         guard r1 - r0 > tuning.middleMinRegion else { return nil }
-        let sig = max(fa.signalPower, fb.signalPower), half = tuning.middleSmoothing
+        let sig = max(fa.signalPower, fb.signalPower), n = r1 - r0
+        let ec = smoothedPower(n) { Double(cap[r0 + $0]) }
         var best: (segment: Segment, frames: Int)?
         for (s, f) in [(a, fa), (b, fb)] {
-            let m = template(s, r0, r1), n = r1 - r0
-            var pe = [Double](repeating: 0, count: n + 1), pc = pe
-            for i in 0..<n {
-                let c = Double(cap[r0 + i]), e = c - f.gain * m[i]
-                pe[i + 1] = pe[i] + e * e
-                pc[i + 1] = pc[i] + c * c
-            }
-            let fits = (0..<n).map { i in
-                let lo = max(0, i - half), hi = min(n, i + half)
-                let ec = (pc[hi] - pc[lo]) / Double(hi - lo)
-                return pe[hi] - pe[lo] <= tuning.middleMisfitOfCapture * (pc[hi] - pc[lo]) && ec > tuning.middleMinCaptureOfSignal * sig
-            }
+            let m = template(s, r0, r1)
+            let e = smoothedPower(n) { Double(cap[r0 + $0]) - f.gain * m[$0] }
+            let fits = (0..<n).map { e[$0] <= tuning.middleMisfitOfCapture * ec[$0] && ec[$0] > tuning.middleMinCaptureOfSignal * sig }
             guard let run = longestSmoothedRun(fits, from: r0), run.count > best?.frames ?? 0 else { continue }
             let (s0, s1) = (run.lowerBound, run.upperBound)
             var cm = 0.0, mm = 0.0, cc = 0.0
@@ -88,24 +80,28 @@ extension Explainer {
         let sig = max(fa.signalPower, fb.signalPower)
         let floor2 = max(fa.sigma2, fb.sigma2, tuning.stepSigma2FloorOfSignal * sig)
         // Frames where neither alignment fits (smoothed) but the capture holds signal.
-        var pa = [Double](repeating: 0, count: n + 1), pb = pa, pc = pa
-        for i in 0..<n {
-            let c = Double(cap[r0 + i])
-            let ea = c - fa.gain * ma[i], eb = c - fb.gain * mb[i]
-            pa[i + 1] = pa[i] + ea * ea
-            pb[i + 1] = pb[i] + eb * eb
-            pc[i + 1] = pc[i] + c * c
-        }
-        let half = tuning.middleSmoothing
+        let ea = smoothedPower(n) { Double(cap[r0 + $0]) - fa.gain * ma[$0] }
+        let eb = smoothedPower(n) { Double(cap[r0 + $0]) - fb.gain * mb[$0] }
+        let ec = smoothedPower(n) { Double(cap[r0 + $0]) }
         let misfit = tuning.middleMisfitFloorMultiple, ofCapture = tuning.middleMisfitOfCapture
         for i in 0..<n {
-            let lo = max(0, i - half), hi = min(n, i + half)
-            let len = Double(hi - lo)
-            let ea = (pa[hi] - pa[lo]) / len, eb = (pb[hi] - pb[lo]) / len, ec = (pc[hi] - pc[lo]) / len
-            both[i] = ea > max(misfit * floor2, ofCapture * ec) && (b == nil || eb > max(misfit * floor2, ofCapture * ec))
-                && ec > tuning.middleMinCaptureOfSignal * sig
+            both[i] = ea[i] > max(misfit * floor2, ofCapture * ec[i]) && (b == nil || eb[i] > max(misfit * floor2, ofCapture * ec[i]))
+                && ec[i] > tuning.middleMinCaptureOfSignal * sig
         }
         return longestSmoothedRun(both, from: r0)
+    }
+
+    /// The mean square of `x(i)` over frames ±``AnalyzerTuning/middleSmoothing`` of each `i` in
+    /// 0..<n (clamped to them), by prefix sums: the misfit and capture power the middle and
+    /// resumed-segment searches judge frames by.
+    func smoothedPower(_ n: Int, _ x: (Int) -> Double) -> [Double] {
+        var prefix = [Double](repeating: 0, count: n + 1)
+        for i in 0..<n { let v = x(i); prefix[i + 1] = prefix[i] + v * v }
+        let half = tuning.middleSmoothing
+        return (0..<n).map { i in
+            let lo = max(0, i - half), hi = min(n, i + half)
+            return (prefix[hi] - prefix[lo]) / Double(hi - lo)
+        }
     }
 
     /// The longest run of frames where `holds` (frame `i` is capture frame `r0 + i`, each
