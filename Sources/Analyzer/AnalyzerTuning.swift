@@ -870,6 +870,8 @@ struct AnalyzerTuning: Sendable {
 
     /// Degree of the fitted curve (all powers 1…7, odd and even: symmetric and one-sided
     /// clipping): enough for a tanh driven to 4× full scale to leave a residual ~30 dB down.
+    /// At most 8: the powers are interpolated as the lanes of one `SIMD8<Float>`
+    /// (``StaticCurve/powersAtLine(_:peak:_:_:_:shift:interp:)``).
     static let staticCurveDegree = 7
     /// Points on each side of 0 at which the curve's running extreme is taken
     /// (``StaticCurve/monotonic(_:)``): a 7th-degree polynomial turns at most 6 times,

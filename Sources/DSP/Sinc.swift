@@ -138,6 +138,38 @@ public struct SincInterpolator: Sendable {
         }
     }
 
+    /// `values(at:in:position:)` of up to eight signals at once, interleaved lane by lane in
+    /// `s` (sample i of signal k is `s[i][k]`): `out[t][k]` is, bit for bit, the `Float` sum
+    /// `value(at: position(t), in: signal k)` converts to `Double`. Each tap's sample and
+    /// table row are read once for all eight (the powers of a reference a memoryless curve is
+    /// fitted on: seven signals at one line, where seven passes each read the table again).
+    public func laneValues(at frames: Range<Int>, in s: UnsafeBufferPointer<SIMD8<Float>>, position: (Int) -> Double) -> [SIMD8<Float>] {
+        let n = frames.count
+        guard n > 0 else { return [] }
+        let taps = 2 * halfWidth
+        return [SIMD8<Float>](unsafeUninitializedCapacity: n) { out, count in
+            table.withUnsafeBufferPointer { tb in
+                let tp = tb.baseAddress!
+                for i in 0..<n {
+                    let at = place(position(frames.lowerBound + i))
+                    // Taps outside the signal add nothing, as in `value(at:in:)`.
+                    let kLo = max(0, -at.start), kHi = min(taps, s.count - at.start)
+                    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+                    if kLo < kHi {
+                        let sp = s.baseAddress! + at.start, r0 = tp + at.row, r1 = r0 + taps
+                        for k in kLo..<kHi {
+                            let v = sp[k]
+                            a0 += v * SIMD8(repeating: r0[k])
+                            a1 += v * SIMD8(repeating: r1[k])
+                        }
+                    }
+                    (out.baseAddress! + i).initialize(to: a0 + (a1 - a0) * SIMD8(repeating: at.mu))
+                }
+            }
+            count = n
+        }
+    }
+
     /// Where `value(at: x)` reads: the first tap's sample, the table row, and the blend between rows.
     @inline(__always)
     private func place(_ x: Double) -> (start: Int, row: Int, mu: Float) {

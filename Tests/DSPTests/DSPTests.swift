@@ -146,6 +146,22 @@ struct DSPTests {
             let differing = zip(batched, single).filter { $0.0.bitPattern != $0.1.bitPattern }.count
             #expect(differing == 0, "\(differing) of \(single.count) values differ")
             #expect(single.contains { $0 != 0 })
+            // Eight signals side by side (the signal's powers, as a memoryless curve's fit
+            // reads them), each lane as `value(at:)` gives it.
+            let lanes = x.map { v -> SIMD8<Float> in
+                var p = SIMD8<Float>(repeating: v)
+                for k in 1..<8 { p[k] = p[k - 1] * v }
+                return p
+            }
+            let together = lanes.withUnsafeBufferPointer { si.laneValues(at: frames, in: $0, position: position) }
+            #expect(together.count == single.count)
+            for k in 0..<8 {
+                let signal = lanes.map { $0[k] }
+                let apart = signal.withUnsafeBufferPointer { sb in frames.map { si.value(at: position($0), in: sb) } }
+                let off = zip(together, apart).filter { Double($0.0[k]).bitPattern != $0.1.bitPattern }.count
+                #expect(off == 0, "lane \(k): \(off) of \(apart.count) values differ")
+                #expect(apart.contains { $0 != 0 })
+            }
         }
     }
 
