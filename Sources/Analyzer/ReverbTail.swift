@@ -287,8 +287,7 @@ extension RoundTripAnalysis {
     /// the reference's first frame, with the peak's sign; nil otherwise.
     func stretchedLine(_ ref: [Float], _ cap: [Float], _ find: GlobalFind) -> (drift: Double, delay: Double, peak: Double)? {
         let search = StretchSearch(ref: ref, cap: cap, lag: find.lag, interp: interp)
-        let found = search.search()
-        guard smearing(found.drift, over: ref.count) != 0,
+        guard let found = search.search(), smearing(found.drift, over: ref.count) != 0,
               abs(found.peak) >= (1 + StretchSearch.minGain) * abs(search.peak(stretch: 0).value),
               search.rho(found.peak, stretch: found.drift, delay: found.delay) >= StretchSearch.minRho else { return nil }
         return (found.drift, found.delay, found.peak)

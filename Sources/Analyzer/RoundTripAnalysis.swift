@@ -816,7 +816,7 @@ struct RoundTripAnalysis {
         guard ambiguousShare >= tuning.ambiguousShareToCheckGlobal,
               seg.segments.count > 1 || abs(drift) > tuning.minDriftToRetrack else { return nil }
         let search = StretchSearch(ref: ref, cap: cap, lag: find.lag, interp: interp)
-        let found = search.search()
+        guard let found = search.search() else { return nil }
         let tracked = abs(search.peak(stretch: drift).value)
         guard abs(found.peak) >= (1 + StretchSearch.minGain) * tracked,
               search.rho(found.peak, stretch: found.drift, delay: found.delay) >= StretchSearch.minRho else { return nil }
