@@ -108,30 +108,18 @@ enum StaticCurve {
     static func leastSquares(_ x: [[Double]], _ c: [Double], over frames: [Range<Int>]) -> (h: [Double], offset: Double, resCurve: Double, resGain: Double)? {
         let tuning = AnalyzerTuning.standard
         let deg = AnalyzerTuning.staticCurveDegree, n = deg + 1
-        // Each frame's powers and a 1 (the offset's column) side by side, one lane each: row j
-        // of the normal equations is then Σ (that vector)·xⱼ, and p is Σ (that vector)·c, every
-        // sum taken frame by frame in order, as a sum per coefficient would take it.
-        var rows: [SIMD8<Double>] = [], cs: [Double] = []
+        var r = [Double](repeating: 0, count: n * n), p = [Double](repeating: 0, count: n)
         var cc = 0.0
         for range in frames {
             for i in range {
-                var v = SIMD8<Double>()
-                for j in 0..<deg { v[j] = x[j][i] }
-                v[deg] = 1
-                rows.append(v)
-                cs.append(c[i])
                 cc += c[i] * c[i]
-            }
-        }
-        var r = [Double](repeating: 0, count: n * n), p = [Double](repeating: 0, count: n)
-        rows.withUnsafeBufferPointer { vb in
-            var pv = SIMD8<Double>()
-            for i in vb.indices { pv += vb[i] * cs[i] }
-            for j in 0..<n {
-                var acc = SIMD8<Double>()
-                for v in vb { acc += v * v[j] }
-                for k in j..<n { r[j * n + k] = acc[k] }
-                p[j] = pv[j]
+                for j in 0..<deg {
+                    p[j] += c[i] * x[j][i]
+                    for k in j..<deg { r[j * n + k] += x[j][i] * x[k][i] }
+                    r[j * n + deg] += x[j][i]
+                }
+                p[deg] += c[i]
+                r[deg * n + deg] += 1
             }
         }
         guard r[0] > 0, cc > 0 else { return nil }
