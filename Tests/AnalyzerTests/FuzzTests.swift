@@ -19,86 +19,8 @@ struct AnalyzerFuzzTests {
     /// The cases run in chunks of this many, side by side (the test's arguments are their first cases).
     static let chunk = 300
 
-    struct FuzzCase {
-        var reference: [Float]
-        var capture: [Float]
-        var rate: Int
-        var label: String
-        /// The capture frame of the reference's first frame (nil for a capture that is not the
-        /// reference), as far as the capture shows it (``observableDelay``).
-        var delay: Double? = nil
-        /// Within the conditions of the corpus (``Corpus``): not a sparse reference, a drift of
-        /// at most ±1000 ppm, an SNR of 10 dB or more (or no noise).
-        var withinConditions = false
-        /// Rendered without damage (no edit, and not unrelated): any event is invented. A
-        /// truncated capture counts: its end, inside the reference, is no event (until session
-        /// 46 it was not held so, and 597, 799, 1648 and 2402 read 1–3 false clicks or a false
-        /// repeat at the cut).
-        var undamaged = false
-        /// The edits as the capture holds them (``Corpus/render``), for a damaged capture.
-        var truth: [CaptureSynth.Truth] = []
-    }
-
-    static func reference(_ rng: inout SeededRandom, rate: Int) -> ([Float], String) {
-        let seconds = 0.1 + rng.uniform() * 1.4
-        let n = max(200, Int(seconds * Double(rate)))
-        switch rng.next() % 6 {
-        case 0, 1, 2:
-            let f = Corpus.Family.allCases[Int(rng.next() % UInt64(Corpus.Family.allCases.count))]
-            return (Corpus.reference(f, sampleRate: rate, seconds: Double(n) / Double(rate), seed: rng.next() % 1000), f.rawValue)
-        case 3:
-            return ((0..<n).map { _ in Float(0.3 * rng.gaussian()) }, "white")
-        case 4:
-            var x = [Float](repeating: 0, count: n)
-            for _ in 0..<(1 + Int(rng.next() % 5)) { x[Int(rng.next() % UInt64(n))] = Float(rng.uniform() * 2 - 1) }
-            return (x, "sparse")
-        default:
-            return ((0..<n).map { _ in Float(1e-6 * rng.gaussian()) }, "faint")
-        }
-    }
-
-    /// Up to three edits, sorted and apart, inside the reference.
-    static func edits(_ rng: inout SeededRandom, n: Int) -> [CaptureSynth.Edit] {
-        var out: [CaptureSynth.Edit] = []
-        var from = 1
-        for _ in 0..<Int(rng.next() % 4) {
-            let size = 1 + Int(rng.next() % 3000)
-            guard from + size + 1 < n else { break }
-            let at = from + size + Int(rng.next() % UInt64(max(1, n - from - 2 * size)))
-            guard at + size < n else { break }
-            switch rng.next() % 4 {
-            case 0: out.append(.gap(at: at, frames: size))
-            case 1: out.append(.drop(at: at, frames: size))
-            case 2: out.append(.repeat(at: at, frames: size))
-            default: out.append(.replace(at: at, gap: size, missing: size))
-            }
-            from = at + size + 1
-        }
-        return out
-    }
-
-    /// The delay at which the reference's sound is heard, carried back to its first frame:
-    /// `delay`, moved by every edit wholly inside the reference's leading silence (before its
-    /// first frame above ``audibleShareOfPeak`` of its peak), at the capture's clock. Such an
-    /// edit silences, repeats or inserts nothing but silence: no capture can tell it from a
-    /// longer or shorter delay (a 68-frame repeat 515 frames into speech that starts at 2531
-    /// is heard as a latency 68 frames longer).
-    static func observableDelay(_ delay: Double, reference: [Float], edits: [CaptureSynth.Edit], driftPPM: Double) -> Double {
-        let peak = reference.reduce(Float(0)) { max($0, abs($1)) }
-        let first = reference.firstIndex { abs($0) > audibleShareOfPeak * peak } ?? reference.count
-        var shift = 0
-        for e in edits {
-            switch e {
-            case .gap(let at, let n), .repeat(let at, let n): if at <= first { shift += n }
-            case .drop(let at, let n): if at + n <= first { shift -= n }
-            case .replace(let at, let gap, let missing): if at + missing <= first { shift += gap - missing }
-            }
-        }
-        return delay + Double(shift) * (1 + driftPPM * 1e-6)
-    }
-
-    /// A frame below this share of the reference's peak (−60 dB) is silence for ``observableDelay``.
-    static let audibleShareOfPeak: Float = 1e-3
+    /// The cases are built by ``FuzzCases`` (in `Synth`, so that `loopbench bench fuzz` builds them too).
+    typealias FuzzCase = FuzzCases.Case
 
     /// Case `i` and the analyzer's measurement of it.
     static func measured(_ i: Int) throws -> (FuzzCase, LoopMeasurement) {
@@ -137,39 +59,7 @@ struct AnalyzerFuzzTests {
         #expect(abs(l - d) > 0 && abs(l - d) <= 2 * u, "\(l - d) samples off at ±\(u)")
     }
 
-    static func make(_ i: Int) -> FuzzCase {
-        var rng = SeededRandom(seed: 9000 + UInt64(i))
-        let rate = [8000, 22050, 44100, 48000, 48000][Int(rng.next() % 5)]
-        let (ref, kind) = reference(&rng, rate: rate)
-        let path = Corpus.Path.allCases[Int(rng.next() % UInt64(Corpus.Path.allCases.count))]
-        let quirk = Corpus.Quirk.allCases[Int(rng.next() % UInt64(Corpus.Quirk.allCases.count))]
-        let delay = rng.uniform() < 0.2 ? 0 : rng.uniform() * 10000
-        let drift = rng.uniform() < 0.7 ? 0 : (rng.uniform() * 2 - 1) * 2000
-        let snr: Double? = rng.uniform() < 0.1 ? nil : -10 + rng.uniform() * 70
-        let label = "case \(i): \(kind) \(ref.count) frames at \(rate) Hz, \(path.rawValue), \(quirk.rawValue), delay \(delay), drift \(drift) ppm, snr \(snr.map { "\($0)" } ?? "none")"
-        let within = kind != "sparse" && abs(drift) <= 1000 && (snr ?? .infinity) >= 10
-        switch rng.next() % 10 {
-        case 0:
-            // Not the reference at all: noise, silence or a constant, as long as it or longer.
-            let m = ref.count + Int(rng.next() % 5000)
-            let choice = rng.next() % 3
-            let cap: [Float] = (0..<m).map { _ in choice == 0 ? Float(rng.gaussian() * 0.1) : choice == 1 ? 0 : 0.25 }
-            return FuzzCase(reference: ref, capture: cap, rate: rate, label: label + ", unrelated capture \(choice)")
-        case 1:
-            // Truncated: the capture ends inside the reference (or is shorter than it).
-            let r = Corpus.render(reference: ref, edits: [], path: path, quirk: quirk, delay: delay, driftPPM: drift, snrDB: snr, sampleRate: rate, seed: rng.next(), tail: 0)
-            let keep = max(1, Int(Double(r.capture.count) * (0.5 + 0.5 * rng.uniform())))
-            return FuzzCase(reference: ref, capture: Array(r.capture.prefix(keep)), rate: rate, label: label + ", truncated to \(keep)", delay: delay,
-                            withinConditions: within, undamaged: true)
-        default:
-            let damage = edits(&rng, n: ref.count)
-            let r = Corpus.render(reference: ref, edits: damage, path: path, quirk: quirk, delay: delay, driftPPM: drift,
-                                  snrDB: snr, sampleRate: rate, seed: rng.next(), tail: Int(rng.next() % 6000))
-            return FuzzCase(reference: ref, capture: r.capture, rate: rate, label: label + ", edits \(damage)",
-                            delay: observableDelay(delay, reference: ref, edits: damage, driftPPM: drift), withinConditions: within, undamaged: damage.isEmpty,
-                            truth: r.truth)
-        }
-    }
+    static func make(_ i: Int) -> FuzzCase { FuzzCases.make(i) }
 
     /// The cases within the corpus's conditions that still read their latency more than a frame
     /// off (README, Known limits): a short sweep behind the low-pass (115), music through a

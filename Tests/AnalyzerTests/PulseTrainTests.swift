@@ -164,7 +164,7 @@ struct PulseTrainTests {
             let rate = [44100, 48000][Int(rng.next() % 2)]
             let period = Int(Double(rate) * (0.01 + rng.uniform() * 0.05))
             let ref = Self.train(frames: Int((1.0 + rng.uniform() * 1.5) * Double(rate)), period: period, rate: rate)
-            let edits = AnalyzerFuzzTests.edits(&rng, n: ref.count)
+            let edits = FuzzCases.edits(&rng, n: ref.count)
             let delay = 50 + rng.uniform() * 8000
             let drift = rng.uniform() < 0.4 ? 0 : (rng.uniform() * 2 - 1) * 1000
             let r = Corpus.render(reference: ref, edits: edits, path: .direct, quirk: .none, delay: delay, driftPPM: drift, snrDB: 20 + rng.uniform() * 40,

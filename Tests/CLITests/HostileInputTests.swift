@@ -68,6 +68,16 @@ struct HostileInputTests {
         #expect(try CLI.run(["report", Self.sweepFolder, "--quiet"]).status == 0)
     }
 
+    @Test("bench fuzz --seeds takes from:to, from ≥ 0, to > from, at most 100 000 seeds: anything else is 64 naming seeds; two seeds are scored")
+    func benchFuzzSeeds() throws {
+        for bad in ["5:3", "-1:4", "1:2:3", "a:b", "3", ":", "0:100001", "0:99999999999999999999"] {
+            let r = try CLI.run(["bench", "fuzz", "--seeds", bad])
+            #expect(r.isRefusal(64, mentioning: "seeds"), "\(bad): status \(r.status) signalled \(r.signalled): \(r.stderr)")
+        }
+        let ok = try CLI.run(["bench", "fuzz", "--seeds", "4:6"])
+        #expect(ok.status == 0 && ok.stdout.contains("fuzz: 2 seeds") && ok.stdout.contains("| 4–5 |"), "\(ok.stderr)")
+    }
+
     @Test("synth range-checks every option before allocating (item 2)")
     func synthRanges() throws {
         let ref = dir + "/ref.wav"

@@ -19,14 +19,15 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks: the analyzer against a plain FFT cross-correlation, the card model, the default sweep.")
 
-    enum Suite: String, ExpressibleByArgument, CaseIterable { case analyze, model, sweep, qemu, corpus, rooms, shortrefs, soak, live, accuracy, all }
+    enum Suite: String, ExpressibleByArgument, CaseIterable { case analyze, model, sweep, qemu, corpus, rooms, shortrefs, fuzz, soak, live, accuracy, all }
 
-    @Argument(help: "analyze | model | sweep | qemu (a real guest: where a trial's time goes) | corpus (accuracy on other tools' signals) | rooms (other tools' signals through two rooms at five drifts, clean and with a drop) | shortrefs (other tools' signals 1135-2600 frames long, clean and with one step) | accuracy (the analyzer on its own probe: the README's accuracy table) | soak (long periodic captures; slow) | live (a live soak on pulse and alsa: CPU and how soon events print; needs a sound server) | all (all but qemu, corpus, rooms, shortrefs, soak and live)") var suite: Suite = .all
+    @Argument(help: "analyze | model | sweep | qemu (a real guest: where a trial's time goes) | corpus (accuracy on other tools' signals) | rooms (other tools' signals through two rooms at five drifts, clean and with a drop) | shortrefs (other tools' signals 1135-2600 frames long, clean and with one step) | fuzz (the fuzz test's random cases over ranges of seeds, scored against their truth) | accuracy (the analyzer on its own probe: the README's accuracy table) | soak (long periodic captures; slow) | live (a live soak on pulse and alsa: CPU and how soon events print; needs a sound server) | all (all but qemu, corpus, rooms, shortrefs, fuzz, soak and live)") var suite: Suite = .all
     @Flag(name: .long, help: "corpus, rooms, shortrefs: print every case, not only the table.") var cases = false
     @Option(name: .long, help: "corpus, rooms, shortrefs: only the cases whose name contains this text (with --cases, their segments too).") var only: String?
     @Option(name: .customLong("soak-minutes"), help: "With soak: lengths of the offline captures compared, in minutes.") var soakMinutes: [Double] = [10, 60]
     @Option(name: .customLong("sim-minutes"), help: "With soak: length of the card-model soak run as `loopbench soak --backend sim` runs it, in minutes (the issue's target is for an hour).") var simMinutes: Double = 60
     @Option(name: .customLong("analyze-minutes"), help: "With analyze: lengths of the long recordings analysed in a child process, in minutes.") var analyzeMinutes: [Double] = [10, 60]
+    @Option(name: .long, help: "With fuzz: ranges of seeds, from:to (to not included), each scored on its own.") var seeds: [SeedRange] = [SeedRange(argument: "300:2500")!, SeedRange(argument: "2500:5000")!]
     @Option(name: .long, help: "Repetitions of each timed run (the median is reported).") var repeats: Int = 3
     @Option(name: .customLong("live-seconds"), help: "With live: seconds streamed on each backend.") var liveSeconds: Double = 60
 
@@ -39,6 +40,7 @@ struct BenchCommand: ParsableCommand {
             if suite == .corpus { try corpusBench() }
             if suite == .rooms { try roomsBench() }
             if suite == .shortrefs { try shortRefsBench() }
+            if suite == .fuzz { try fuzzBench() }
             if suite == .soak { try soakBench() }
             if suite == .live { try liveBench() }
             if suite == .accuracy { try accuracyBench() }
