@@ -135,6 +135,16 @@ struct AnalyzerTuning: Sendable {
     var minWindowOverlapDivisor = 8
     /// A capture window with less energy than this is silence: nothing to match.
     var silentWindowEnergy = 1e-20
+    /// A capture window with no more than this many times the energy the capture holds where
+    /// the reference is silent (``Tracker/noiseFloor(anchorDelay:)``) is noise too: the probe
+    /// in it at least 6 dB under the noise. Hum is such noise, and a window of hum alone in a
+    /// pause matched the low frequencies of noise with pauses at ρ 0.77, 16 089 frames from
+    /// its delay, as a window that told delays apart: a false gap on a capture without damage
+    /// (fuzz case 4912).
+    var windowOverNoiseFloor = 1.25
+    /// The noise floor is taken only where it lies under this share of the capture's median
+    /// window energy (10 dB under): a floor near the typical window is the probe itself.
+    var noiseFloorOfTypical = 0.1
     /// Reference stretches with less than this fraction of the reference's mean window energy
     /// (its fades, its silence) are not candidates: their normalised correlation is noise.
     var minReferenceWindowEnergy = 0.1

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import DSP
 import Foundation
+import LoopbenchCore
 
 /// One capture window located in the reference.
 struct TrackPoint {
@@ -74,6 +75,11 @@ struct Tracker {
         SincInterpolator(halfWidth: AnalyzerTuning.peakInterpolatorHalfWidth, phases: AnalyzerTuning.interpolatorPhases)
     }
     private let peak = Tracker.peakInterpolator
+    /// The capture's energy over a window where the reference plays nothing at the
+    /// whole-signal delay (the least of such windows'; ``noiseFloor(anchorDelay:)``), set by
+    /// ``track(anchorDelay:)``: a window with no more than
+    /// ``AnalyzerTuning/windowOverNoiseFloor`` times it holds nothing above the noise to match.
+    private(set) var noiseFloorEnergy: Double?
 
     init(ref: [Float], cap: [Float], rhoFloor: Double) {
         self.ref = ref
@@ -96,6 +102,35 @@ struct Tracker {
         return refPrefix[hi] - refPrefix[lo]
     }
 
+    /// The least energy of the capture's windows (on the tracking grid) under which the
+    /// reference, at delay `anchorDelay`, holds less than ``AnalyzerTuning/minReferenceWindowEnergy``
+    /// of its mean window energy: the capture's noise where the probe is silent (before it,
+    /// in its pauses, after it). The least, not a typical one: a window there may hold the
+    /// probe after all (a step moved it, a room's tail rings on), which only raises its
+    /// energy. Nil where fewer than two windows lie so, or where the least is not under
+    /// ``AnalyzerTuning/noiseFloorOfTypical`` of the median window's: every such window held
+    /// the probe (white noise with a gap a third of the way in, whose whole-signal delay is
+    /// the one after it: the windows before that delay's onset are the probe before the gap).
+    func noiseFloor(anchorDelay: Int) -> Double? {
+        let n = ref.count
+        guard n > 0 else { return nil }
+        let mean = refPrefix[n] * Double(w) / Double(n)
+        var least: Double?, count = 0, all: [Double] = []
+        var t = 0
+        while t + w <= cap.count {
+            var e = 0.0
+            for i in t..<(t + w) { e += Double(cap[i]) * Double(cap[i]) }
+            all.append(e)
+            if refEnergy(t - anchorDelay, t - anchorDelay + w) < tuning.minReferenceWindowEnergy * mean {
+                least = min(least ?? e, e)
+                count += 1
+            }
+            t += w
+        }
+        guard count >= 2, let least, let typical = Stats.median(all), least < tuning.noiseFloorOfTypical * typical else { return nil }
+        return least
+    }
+
     /// Finds the capture window starting at `t` in reference positions `lo...hi` (window starts).
     func match(t: Int, lo: Int, hi: Int, predicted: Double? = nil) -> TrackPoint? {
         let n = ref.count
@@ -104,6 +139,7 @@ struct Tracker {
         var capE = 0.0
         for i in t..<(t + w) { capE += Double(cap[i]) * Double(cap[i]) }
         guard capE > tuning.silentWindowEnergy else { return nil }
+        let underNoise = capE <= tuning.windowOverNoiseFloor * (noiseFloorEnergy ?? 0)
         // The reference stretch [lo, hi + w), zero outside the reference, block by block.
         let corr: [Double] = cap.withUnsafeBufferPointer { cp in
             blocks.correlate(template: UnsafeBufferPointer(rebasing: cp[t..<(t + w)]), lags: lo...hi)
@@ -164,7 +200,7 @@ struct Tracker {
         // Or a lag near the match that the reference's energy gate left out and that matches
         // better (``hiddenBetterLag(near:bestRho:corr:lo:capE:)``).
         let second = refined.filter { abs($0.0 - bestPos) > tuning.jumpDistance }.map(\.1).max() ?? 0
-        let ambiguous = abs(bestVal) - second < tuning.ambiguityGap(rho: abs(bestVal))
+        let ambiguous = underNoise || abs(bestVal) - second < tuning.ambiguityGap(rho: abs(bestVal))
             || hiddenBetterLag(near: Int(bestPos.rounded()), bestRho: abs(bestVal), corr: corr, lo: lo, capE: capE)
         let bestRho = max(-1, min(1, bestVal))
         let bestK = Int(bestPos.rounded())
@@ -247,6 +283,7 @@ struct Tracker {
         let n = ref.count, m = cap.count
         let lastIndex = (m - w) / w
         guard lastIndex >= 0 else { return [] }
+        noiseFloorEnergy = noiseFloor(anchorDelay: anchorDelay)
         // Anchor: a window inside the main alignment.
         var anchor: (Int, TrackPoint)?
         for frac in tuning.anchorFractions {

@@ -79,6 +79,32 @@ struct AnalyzerFuzzTests {
     /// full scale, 2.8 frames off (5 of 37).
     static let knownOffByMoreThanAFrame: Set<Int> = [115, 249]
 
+    /// Seeds 2500–4999, which no session ran until session 59 (`loopbench bench fuzz`). Noise
+    /// with pauses behind the 2 kHz low-pass under hum, without damage (4912): the hum was
+    /// screened but not removed, and a window of hum alone in a pause matched the reference's
+    /// strong low frequencies 16 089 frames from its delay, as a window that told delays
+    /// apart: a false 16 089-frame gap. A window holding no more than the capture holds
+    /// where the reference is silent (``Tracker/noiseFloor(anchorDelay:)``) cannot tell delays.
+    @Test("a window of noise alone cannot tell delays: noise with pauses under hum, without damage (fuzz case 4912), reads no event and its latency within 0.05 samples (a false 16 089-frame gap until session 59)")
+    func humAloneInAPause() throws {
+        let (c, m) = try Self.measured(4912)
+        #expect(c.withinConditions && c.undamaged)
+        #expect(m.events.isEmpty, "\(EventMatch.describe(m.events))")
+        let d = try #require(c.delay), l = try #require(m.latency?.samples)
+        #expect(abs(l - d) < 0.05, "\(l - d) samples off")
+    }
+
+    /// The noise floor is taken only under a tenth of the median window's energy: white noise
+    /// with a 2794-frame gap a third of the way in (3019) has its whole-signal delay after the
+    /// gap, and every window before that delay's onset holds the probe before the gap. Taken
+    /// as the floor, it made every window of the probe noise, and the capture was refused.
+    @Test("the noise floor is not the probe: white noise whose whole-signal delay is the one after its gap (fuzz case 3019) reads the gap exactly and its latency within 0.01 samples")
+    func floorIsNotTheProbe() throws {
+        let (c, m) = try Self.expectEventsExact(3019)
+        let d = try #require(c.delay), l = try #require(m.latency?.samples)
+        #expect(abs(l - d) < 0.01, "\(l - d) samples off")
+    }
+
     /// Seeds beyond the 300 the fuzz test ran until session 43, tried then (cases 300–2499):
     /// what they found wrong and the session mended is held here case by case.
     /// Case 459, white noise 807 frames long (under a tracking window) at 8 kHz, its capture
