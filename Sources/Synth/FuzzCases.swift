@@ -60,9 +60,9 @@ public enum FuzzCases {
             let damage = edits(&rng, n: ref.count)
             let r = Corpus.render(reference: ref, edits: damage, path: path, quirk: quirk, delay: delay, driftPPM: drift,
                                   snrDB: snr, sampleRate: rate, seed: rng.next(), tail: Int(rng.next() % 6000))
+            let seen = observable(delay, reference: ref, edits: damage, driftPPM: drift, truth: r.truth)
             return Case(reference: ref, capture: r.capture, rate: rate, label: label + ", edits \(damage)",
-                        delay: observableDelay(delay, reference: ref, edits: damage, driftPPM: drift), withinConditions: within, undamaged: damage.isEmpty,
-                        truth: r.truth)
+                        delay: seen.delay, withinConditions: within, undamaged: damage.isEmpty, truth: seen.truth)
         }
     }
 
@@ -104,24 +104,54 @@ public enum FuzzCases {
         return out
     }
 
-    /// The delay at which the reference's sound is heard, carried back to its first frame:
-    /// `delay`, moved by every edit wholly inside the reference's leading silence (before its
-    /// first frame above ``audibleShareOfPeak`` of its peak), at the capture's clock. Such an
-    /// edit silences, repeats or inserts nothing but silence: no capture can tell it from a
-    /// longer or shorter delay (a 68-frame repeat 515 frames into speech that starts at 2531
-    /// is heard as a latency 68 frames longer).
-    public static func observableDelay(_ delay: Double, reference: [Float], edits: [CaptureSynth.Edit], driftPPM: Double) -> Double {
-        let peak = reference.reduce(Float(0)) { max($0, abs($1)) }
-        let first = reference.firstIndex { abs($0) > audibleShareOfPeak * peak } ?? reference.count
-        var shift = 0
+    /// The delay at which the reference's sound is heard, carried back to its first frame, and
+    /// the edits as the capture shows them. `delay` is moved by every edit wholly inside the
+    /// reference's leading silence (before its first frame above ``audibleShareOfPeak`` of its
+    /// peak), at the capture's clock: such an edit silences, repeats or inserts nothing but
+    /// silence, and no capture can tell it from a longer or shorter delay (a 68-frame repeat 515
+    /// frames into speech that starts at 2531 is heard as a latency 68 frames longer).
+    ///
+    /// A drop or a replacement that starts in that silence (or at the first audible frame) and ends in the sound moves the
+    /// delay too: what is heard of the reference runs at the delay after it, and the sound
+    /// before the edit's end is missing, silence in its place: a replacement of the sound's
+    /// first frames by as much silence, at the first audible frame (fuzz case 3158: 1417 frames
+    /// dropped from 1770, the bursts heard from 2408, read as the delay 1417 frames shorter with
+    /// 779 frames replaced; no capture holds the 1417 or where the drop began).
+    public static func observable(_ delay: Double, reference: [Float], edits: [CaptureSynth.Edit], driftPPM: Double,
+                                  truth: [CaptureSynth.Truth]) -> (delay: Double, truth: [CaptureSynth.Truth]) {
+        let first = firstAudible(reference)
+        let clock = 1 + driftPPM * 1e-6
+        var shift = 0, out: [CaptureSynth.Truth] = [], t = 0
         for e in edits {
+            let count: Int, moved: Int, straddled: Int
             switch e {
-            case .gap(let at, let n), .repeat(let at, let n): if at <= first { shift += n }
-            case .drop(let at, let n): if at + n <= first { shift -= n }
-            case .replace(let at, let gap, let missing): if at + missing <= first { shift += gap - missing }
+            case .gap(let at, let n), .repeat(let at, let n):
+                (count, moved, straddled) = (1, at <= first ? n : 0, 0)
+            case .drop(let at, let n):
+                (count, moved, straddled) = (1, at <= first ? -n : 0, at <= first && at + n > first ? at + n - first : 0)
+            case .replace(let at, let gap, let missing):
+                (count, moved, straddled) = (2, at <= first ? gap - missing : 0, at <= first && at + missing > first ? at + missing - first : 0)
             }
+            shift += moved
+            if straddled > 0 {
+                let x = Int((delay + Double(shift + first) * clock).rounded())
+                out += [.init(kind: .gap, captureSample: x, size: straddled), .init(kind: .drop, captureSample: x, size: straddled)]
+            } else {
+                out += truth[min(t, truth.count)..<min(t + count, truth.count)]
+            }
+            t += count
         }
-        return delay + Double(shift) * (1 + driftPPM * 1e-6)
+        return (delay + Double(shift) * clock, out)
+    }
+
+    /// ``observable(_:reference:edits:driftPPM:truth:)``'s delay alone.
+    public static func observableDelay(_ delay: Double, reference: [Float], edits: [CaptureSynth.Edit], driftPPM: Double) -> Double {
+        observable(delay, reference: reference, edits: edits, driftPPM: driftPPM, truth: []).delay
+    }
+
+    static func firstAudible(_ reference: [Float]) -> Int {
+        let peak = reference.reduce(Float(0)) { max($0, abs($1)) }
+        return reference.firstIndex { abs($0) > audibleShareOfPeak * peak } ?? reference.count
     }
 
     /// A frame below this share of the reference's peak (−60 dB) is silence for ``observableDelay``.

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+import Analyzer
 import Foundation
 import LoopbenchCore
 import Synth
@@ -70,5 +71,41 @@ struct FuzzTallyTests {
         var t = FuzzTally()
         t.add(seed: s, FuzzCases.make(s), nil)
         #expect(t == FuzzTally())
+    }
+
+    @Test("the truth as the capture shows it: an edit in the reference's leading silence moves the delay; a drop or replacement from that silence (or its first audible frame) into the sound moves it too, and is the sound's first frames replaced by silence; edits in the sound are kept")
+    func truthAsTheCaptureShowsIt() {
+        // 1000 frames of silence, then sound: the first audible frame is 1000.
+        let ref = [Float](repeating: 0, count: 1000) + (0..<2000).map { Float(cos(Double($0) * 0.3)) * 0.5 }
+        let kept = CaptureSynth.Truth(kind: .repeat, captureSample: 12345, size: 7)
+        func seen(_ e: CaptureSynth.Edit, truth: [CaptureSynth.Truth] = [kept], drift: Double = 0) -> (delay: Double, truth: [CaptureSynth.Truth]) {
+            FuzzCases.observable(3000, reference: ref, edits: [e], driftPPM: drift, truth: truth)
+        }
+        // Wholly in the silence: the delay moves, the edit's truth stays as rendered.
+        #expect(seen(.drop(at: 200, frames: 300)).delay == 2700 && seen(.drop(at: 200, frames: 300)).truth == [kept])
+        #expect(seen(.gap(at: 1000, frames: 40)).delay == 3040 && seen(.repeat(at: 600, frames: 40)).delay == 3040)
+        // A drop of 500 from 700: the sound is heard 500 frames early, its first 200 frames
+        // (1000..<1200) missing, silence in their place where frame 1000 would be heard.
+        let d = seen(.drop(at: 700, frames: 500))
+        #expect(d.delay == 2500 && d.truth == [.init(kind: .gap, captureSample: 3500, size: 200), .init(kind: .drop, captureSample: 3500, size: 200)])
+        // From the first audible frame itself, and at 100 ppm (the capture's clock).
+        let f = seen(.drop(at: 1000, frames: 10), drift: 100)
+        #expect(abs(f.delay - (3000 - 10 * 1.0001)) < 1e-9 && f.truth == [.init(kind: .gap, captureSample: 3990, size: 10), .init(kind: .drop, captureSample: 3990, size: 10)])
+        // A replacement of 300 frames from 900 by 50 of silence: 250 frames early, 200 missing.
+        let r = seen(.replace(at: 900, gap: 50, missing: 300), truth: [kept, kept])
+        #expect(r.delay == 2750 && r.truth == [.init(kind: .gap, captureSample: 3750, size: 200), .init(kind: .drop, captureSample: 3750, size: 200)])
+        // In the sound: nothing moves.
+        #expect(seen(.drop(at: 1001, frames: 300)).delay == 3000 && seen(.drop(at: 1001, frames: 300)).truth == [kept])
+    }
+
+    @Test("fuzz case 3158 (multitone bursts heard from 2408, 1417 frames dropped from 1770): its truth is the latency 1417 frames shorter and 779 frames replaced, and the analyzer reads both (the latency within 0.01 samples)")
+    func dropIntoTheSound() throws {
+        let c = FuzzCases.make(3158)
+        #expect(abs(try #require(c.delay) - (9387.512668938773 - 1417)) < 1e-9)
+        #expect(c.truth == [.init(kind: .gap, captureSample: 10379, size: 779), .init(kind: .drop, captureSample: 10379, size: 779)])
+        let m = try Analyzer.analyze(reference: AudioBuffer(sampleRate: c.rate, mono: c.reference), capture: AudioBuffer(sampleRate: c.rate, mono: c.capture))
+        let t = EventMatch.tally(found: m.events, truth: c.truth)
+        #expect(t.matched == 2 && t.extra == 0)
+        #expect(abs(try #require(m.latency?.samples) - (9387.512668938773 - 1417)) < 0.01)
     }
 }
