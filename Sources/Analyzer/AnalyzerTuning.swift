@@ -644,6 +644,23 @@ struct AnalyzerTuning: Sendable {
     /// has no phase to hold it, and its zero-phase twin rings longer; ±64 keeps its ringing.
     var zeroPhaseReach = 64
 
+    // MARK: steep colouring (RoundTripAnalysis.trackedThroughSteepColouring)
+
+    /// The path's response for tracking through a steep colouring is measured in frames of
+    /// this many (2.9 Hz bins at 48 kHz): a resonance at 100 Hz with a Q of 2 is 50 Hz wide,
+    /// and the response falls 80 dB a decade under it; 4096-frame frames (11.7 Hz) blurred it,
+    /// and windows near it still read 14 frames off.
+    var steepResponseFrame = 16384
+    /// A response that ranges less than this (dB) over the reference's band is no steep
+    /// colouring: the analyzer's own probe through the card model is flat.
+    var steepColouringMinRangeDB = 20.0
+    /// Each segment of the track through the response lies within this many frames of one the
+    /// first track read.
+    var steepLevelAgreement = 0.5
+    /// …and every step it no longer reads lies at least this far (frames) off a whole number
+    /// of frames: the resonance's false steps lay 0.21–0.37 off (fuzz cases 3259, 4273, 4350).
+    var steepMinPartOfAFrame = 0.2
+
     // MARK: the path's reverberation (ReverbTail)
 
     /// The longest tail fitted (seconds): a room's or a reverb effect's tail to −60 dB is a few

@@ -34,6 +34,10 @@ struct PathResponse {
     let zeroPhaseTaps: [Double]
     /// The capture's mean power per frame over the segment.
     let capturePower: Double
+    /// How far (dB) the response ranges over the bins where the model holds at least
+    /// ``wellMeasuredOfPeak`` of its largest bin's power: a flat path's is a few dB.
+    let rangeDB: Double
+    static let wellMeasuredOfPeak = 1e-2
 
     /// The response over segment `s` (model frames `ref`, capture `cap`); nil when the segment
     /// holds less than two of the shortest frames.
@@ -47,11 +51,11 @@ struct PathResponse {
     /// measured neighbours' values, none where it has a neighbour on one side only
     /// (``filledWithin(_:)``): a stretch is then heard through a band the path was seen to
     /// pass on both sides of it, and a band it may stop is taken as stopped.
-    init?(ref: [Float], cap: [Float], segment s: Segment, leavingOut out: Range<Int>?) {
+    init?(ref: [Float], cap: [Float], segment s: Segment, leavingOut out: Range<Int>?, longest: Int = PathResponse.longestFrame, reachShare: Int = 4) {
         let d = Int(s.level.rounded())
         let p0 = max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)), -d)
         let p1 = min(ref.count, Int(s.refPosition(atCapture: Double(s.captureEnd))), cap.count - d)
-        var n = Self.longestFrame
+        var n = longest
         while n > Self.shortestFrame && p1 - p0 < 2 * n { n /= 2 }
         guard p1 - p0 >= 2 * n else { return nil }
         frame = n
@@ -70,7 +74,9 @@ struct PathResponse {
         let measured = zip(pr, pc).map { r, c in r >= Self.measuredOfPeak * top ? c / r : nil }
         guard let filled = out == nil ? Self.filled(measured) : Self.filledWithin(measured) else { return nil }
         gain2 = filled
-        zeroPhaseTaps = Self.zeroPhase(power: filled, frame: n, reach: n / 4)
+        let well = zip(pr, pc).compactMap { r, c in r >= Self.wellMeasuredOfPeak * top ? c / r : nil }
+        rangeDB = well.isEmpty || well.min()! <= 0 ? .infinity : 10 * log10(well.max()! / well.min()!)
+        zeroPhaseTaps = Self.zeroPhase(power: filled, frame: n, reach: n / reachShare)
         var e = 0.0
         for t in (p0 + d)..<(p1 + d) { e += Double(cap[t]) * Double(cap[t]) }
         capturePower = e / Double(p1 - p0)

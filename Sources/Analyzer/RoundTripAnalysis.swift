@@ -237,6 +237,9 @@ struct RoundTripAnalysis {
         if withTail == nil, looseTrack(seg, points) != nil, let other = contestedPolarity(ref, cap, find, polarity: polarity) {
             (find, polarity, points, seg, model, totalDrift) = (other.find, other.polarity, other.points, other.seg.0, other.seg.1, other.seg.2)
         }
+        if withTail == nil, let steep = trackedThroughSteepColouring(model, cap, find, seg, totalDrift: totalDrift, polarity: polarity) {
+            (points, seg, totalDrift) = (steep.points, steep.seg, steep.drift)
+        }
         if withTail != nil || refusedTailMayDrift, let s = stretchedReverbTail(plainRef, cap, find, points, seg, totalDrift: totalDrift) {
             (find, ref, points, seg, model, totalDrift, polarity, tailStretch) = (s.find, s.ref, s.points, s.seg, s.model, s.drift, s.polarity, s.stretch)
             withTail = s.ref

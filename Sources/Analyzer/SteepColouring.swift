@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+import Foundation
+
+extension RoundTripAnalysis {
+    /// The windows tracked again against the reference through the path's own response, where
+    /// the path colours steeply: a log sweep from 20 Hz behind a resonant high-pass at 100 Hz
+    /// has its windows near the resonance read up to tens of frames off the true delay (the
+    /// resonance rings either side of where the sweep crosses it), and those stretches read
+    /// as segments of their own, with steps of a fraction of a frame over or under a whole
+    /// number: false repeats and drops, and the latency taken from the sweep's first octaves
+    /// (fuzz case 4273: 4700.28 and 4707.65 where the truth is 4707.02 throughout). The short
+    /// path model (33 taps) cannot follow a resonance at 100 Hz; the response measured over
+    /// the whole capture at the longest segment's line (``PathResponse``, frames of
+    /// ``AnalyzerTuning/steepResponseFrame``, its zero-phase filter half a frame either side)
+    /// can: against it those windows read the delay of the rest.
+    ///
+    /// Only where the first track read steps, the response ranges over
+    /// ``AnalyzerTuning/steepColouringMinRangeDB`` or more across the reference's band, and the
+    /// new track reads fewer segments, each at the level of one the first read (within
+    /// ``AnalyzerTuning/steepLevelAgreement`` frames), and one of them overlaps each segment
+    /// the first track read: it removes steps, invents no level, and loses no stretch. (A log
+    /// sweep behind the resonant high-pass with a 1909-frame gap, fuzz case 1421, lost its
+    /// three windows before the gap and read its latency 1909 frames off; a 2600-frame log
+    /// sweep with an 866-frame gap halfway, a window either side, lost the window after it,
+    /// and the gap.)
+    /// The model the events are explained against is not this filter: a power response over
+    /// the whole capture holds a band replaced by silence as a notch, and would hide it.
+    func trackedThroughSteepColouring(_ model: [Float], _ cap: [Float], _ find: GlobalFind, _ seg: Segmenter.Output,
+                                      totalDrift: Double, polarity: Double) -> (points: [TrackPoint], seg: Segmenter.Output, drift: Double)? {
+        guard seg.segments.count >= 2, let longest = Segment.longest(seg.segments) else { return nil }
+        let whole = Segment(level: longest.level, drift: longest.drift, captureStart: 0, captureEnd: cap.count, points: [])
+        guard let response = PathResponse(ref: model, cap: cap, segment: whole, leavingOut: nil,
+                                          longest: tuning.steepResponseFrame, reachShare: 2) else { return nil }
+        guard response.rangeDB >= tuning.steepColouringMinRangeDB else { return nil }
+        let points = track(PathModel.filteredSymmetric(model, response.zeroPhaseTaps), cap, find, polarity: polarity)
+        let stretch = (1 + totalDrift) / (1 + seg.drift) - 1
+        let again = Segmenter(points: points, wholeSignal: wholeSignal(find, frames: model.count, stretch: stretch)).segments()
+        guard !again.segments.isEmpty, again.segments.count < seg.segments.count,
+              again.segments.allSatisfy({ s in seg.segments.contains { abs($0.level - s.level) <= tuning.steepLevelAgreement } }),
+              onlyPartStepsRemoved(seg.segments, again.segments, totalDrift: totalDrift),
+              seg.segments.allSatisfy({ s in again.segments.contains { $0.captureStart < s.captureEnd && s.captureStart < $0.captureEnd } })
+        else { return nil }
+        return (points, again, (1 + stretch) * (1 + again.drift) - 1)
+    }
+
+    /// Whether every step between neighbouring segments of `first` that `again` no longer
+    /// reads (both sides nearest one level of it) is off a whole number of frames, at the
+    /// capture's clock, by ``AnalyzerTuning/steepMinPartOfAFrame`` or more: a dropped or
+    /// repeated stretch steps the delay by whole frames, and a track that lost such a step
+    /// lost an event (fuzz case 2191, a linear sweep through tanh clipping, lost its
+    /// 2601-frame gap so).
+    func onlyPartStepsRemoved(_ first: [Segment], _ again: [Segment], totalDrift: Double) -> Bool {
+        func nearest(_ s: Segment) -> Int { again.indices.min { abs(again[$0].level - s.level) < abs(again[$1].level - s.level) }! }
+        for (a, b) in zip(first, first.dropFirst()) where nearest(a) == nearest(b) {
+            let step = b.level - a.level, whole = (step / (1 + totalDrift)).rounded() * (1 + totalDrift)
+            if abs(step - whole) < tuning.steepMinPartOfAFrame { return false }
+        }
+        return true
+    }
+}
