@@ -12,7 +12,8 @@ extension RoundTripAnalysis {
     /// path model (33 taps) cannot follow a resonance at 100 Hz; the response measured over
     /// the whole capture at the longest segment's line (``PathResponse``, frames of
     /// ``AnalyzerTuning/steepResponseFrame``, its zero-phase filter half a frame either side)
-    /// can: against it those windows read the delay of the rest.
+    /// can: against it those windows read the delay of the rest. Steps of that track that are
+    /// no whole number of frames, under two, are the path's too (``mergeDispersedSteps(_:)``).
     ///
     /// Only where the first track read steps, the response ranges over
     /// ``AnalyzerTuning/steepColouringMinRangeDB`` or more across the reference's band, and the
@@ -34,7 +35,11 @@ extension RoundTripAnalysis {
         guard response.rangeDB >= tuning.steepColouringMinRangeDB else { return nil }
         let points = track(PathModel.filteredSymmetric(model, response.zeroPhaseTaps), cap, find, polarity: polarity)
         let stretch = (1 + totalDrift) / (1 + seg.drift) - 1
-        let again = Segmenter(points: points, wholeSignal: wholeSignal(find, frames: model.count, stretch: stretch)).segments()
+        var again = Segmenter(points: points, wholeSignal: wholeSignal(find, frames: model.count, stretch: stretch)).segments()
+        // Its first window can still sit a fraction of a frame off the rest (a log sweep at
+        // 769 ppm, fuzz case 4823, 0.55 frames in a one-window segment): steps that are no
+        // whole number of frames are the path's (``mergeDispersedSteps(_:)``).
+        mergeDispersedSteps(&again.segments)
         guard !again.segments.isEmpty, again.segments.count < seg.segments.count,
               again.segments.allSatisfy({ s in seg.segments.contains { abs($0.level - s.level) <= tuning.steepLevelAgreement } }),
               onlyPartStepsRemoved(seg.segments, again.segments, totalDrift: totalDrift),

@@ -111,14 +111,17 @@ struct AnalyzerFuzzTests {
     /// off a whole number. Tracked again against the path's own response over the whole
     /// capture (``RoundTripAnalysis/trackedThroughSteepColouring``), they read the rest's.
     /// 4273, with a 1880-frame gap near its end, read its latency 6.7 frames early with a
-    /// false 7-frame repeat and 1-frame drop; 3259, without damage, a false 1-frame repeat.
-    @Test("through a resonant high-pass, a log sweep's windows near the resonance are tracked against the path's own response: fuzz case 4273 reads its 1880-frame gap exactly and no other event, 3259 (no damage) no event, both latencies within 0.01 samples (6.7 and 1.2 frames off until session 60)")
+    /// false 7-frame repeat and 1-frame drop; 3259, without damage, a false 1-frame repeat;
+    /// 4823, without damage at 769 ppm, 4.6 frames early with a false 5-frame repeat.
+    @Test("through a resonant high-pass, a log sweep's windows near the resonance are tracked against the path's own response: fuzz case 4273 reads its 1880-frame gap exactly and no other event, 3259 and 4823 (no damage, 4823 at 769 ppm) no event, each latency within 0.01 samples (6.7, 1.2 and 4.6 frames off until session 60)")
     func sweepThroughAResonance() throws {
         let (c, m) = try Self.expectEventsExact(4273)
         #expect(abs(try #require(m.latency?.samples) - (try #require(c.delay))) < 0.01)
-        let (u, n) = try Self.measured(3259)
-        #expect(u.withinConditions && u.undamaged && n.events.isEmpty, "\(EventMatch.describe(n.events))")
-        #expect(abs(try #require(n.latency?.samples) - (try #require(u.delay))) < 0.01)
+        for seed in [3259, 4823] {
+            let (u, n) = try Self.measured(seed)
+            #expect(u.withinConditions && u.undamaged && n.events.isEmpty, "\(seed): \(EventMatch.describe(n.events))")
+            #expect(abs(try #require(n.latency?.samples) - (try #require(u.delay))) < 0.01, "\(seed)")
+        }
     }
 
     /// Seeds beyond the 300 the fuzz test ran until session 43, tried then (cases 300–2499):
