@@ -12,7 +12,10 @@ import Foundation
 /// the first is the later one less that number. The tie is made only where the data allow
 /// it: the later segment is at least ``AnalyzerTuning/wholeFrameSEGain`` times better
 /// measured, the first at worse than ``AnalyzerTuning/wholeFrameMinSE``, the measured step
-/// within ``AnalyzerTuning/wholeFrameSigmas`` standard errors of whole frames, and drift too
+/// within ``AnalyzerTuning/wholeFrameSigmas`` standard errors of whole frames and farther
+/// than that from the whole numbers either side (a first level loose to ±0.4 frames cannot
+/// tell 1750 from 1751: a faded log sweep's first two octaves, fuzz case 3378, tied a frame
+/// off at a stated ±0.004 until session 60), and drift too
 /// small to make a whole step of the stream's clock a fraction of the capture's
 /// (``AnalyzerTuning/wholeFrameDriftFrames``). A path that resamples after the discontinuity
 /// (a guest at 44.1 kHz played out at 48 kHz) makes steps of fractional frames; where two
@@ -89,8 +92,10 @@ enum WholeFrameSteps {
         guard let (best, se) = later.min(by: { $0.1 < $1.1 }), se * tuning.wholeFrameSEGain <= se0 else { return nil }
         let step = best.level - first.level
         let whole = step.rounded()
+        let joint = (se0 * se0 + se * se).squareRoot()
         guard whole != 0, abs(whole * totalDrift) <= tuning.wholeFrameDriftFrames,
-              abs(step - whole) <= tuning.wholeFrameSigmas * (se0 * se0 + se * se).squareRoot() else { return nil }
+              abs(step - whole) <= tuning.wholeFrameSigmas * joint,
+              1 - abs(step - whole) > tuning.wholeFrameSigmas * joint else { return nil }
         let (w0, w) = (1 / (se0 * se0), 1 / (se * se))
         return ((w0 * first.level + w * (best.level - whole)) / (w0 + w), (1 / (w0 + w)).squareRoot())
     }

@@ -30,7 +30,7 @@ struct WholeFrameStepsTests {
         #expect(abs(t2 - 1000.0) < 0.001, "\(t2)")
     }
 
-    @Test("no tie where the data do not allow one: a step 0.45 frames off whole frames at a joint error of 0.03, a first segment already measured to 0.002, a later one not 8× better, drift that makes a whole step of one clock a fraction of the other's, a single segment")
+    @Test("no tie where the data do not allow one: a step 0.45 frames off whole frames at a joint error of 0.03, a first segment already measured to 0.002, a later one not 8× better, drift that makes a whole step of one clock a fraction of the other's, a single segment, a first segment too loose to tell 240 frames from 239 or 241")
     func notTied() {
         let after = Self.segment(level: 1240.0, n: 60, sigma: 0.001, start: 30000)
         // Fractional step (a resampled path) measured well enough to tell.
@@ -46,5 +46,11 @@ struct WholeFrameStepsTests {
         // 240 frames at 300 ppm: 0.072 frames between the two clocks.
         #expect(WholeFrameSteps.tiedFirstLevel([first, after], totalDrift: 300e-6) == nil)
         #expect(WholeFrameSteps.tiedFirstLevel([first], totalDrift: 0) == nil)
+        // Six windows at ±1 frame (an error of 0.41): 239.6 frames is within three joint
+        // errors of 240, but of 239 too. (A faded log sweep's first two octaves, fuzz case
+        // 3378, tied so across a 1750-frame repeat, read 1751 and the latency 1.02 off at a
+        // stated ±0.004 until session 60; ±0.38 now.)
+        let loose = Self.segment(level: 1000.4, n: 6, sigma: 1.0, start: 0)
+        #expect(WholeFrameSteps.tiedFirstLevel([loose, after], totalDrift: 0) == nil)
     }
 }
