@@ -657,9 +657,9 @@ struct AnalyzerTuning: Sendable {
     /// Each segment of the track through the response lies within this many frames of one the
     /// first track read.
     var steepLevelAgreement = 0.5
-    /// …and every step it no longer reads lies at least this far (frames) off a whole number
-    /// of frames: the resonance's false steps lay 0.21–0.37 off (fuzz cases 3259, 4273, 4350).
-    var steepMinPartOfAFrame = 0.2
+    /// …and one step it no longer reads is at least this many frames: one the explainer would
+    /// report as an event (the resonance's read 1.2–7.4 frames).
+    var steepMinEventStep = 0.5
 
     // MARK: the path's reverberation (ReverbTail)
 

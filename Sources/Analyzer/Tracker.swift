@@ -151,7 +151,14 @@ struct Tracker {
         // (The largest |rho| is a local maximum: its last occurrence is above its right neighbour.)
         let top = TrackerKernels.largestMagnitude(rho)
         guard top > 0, top >= rhoFloor * tuning.candidateRhoOfFloor else { return nil }
-        let peaks = TrackerKernels.localMaxima(rho, atLeast: tuning.candidateRhoOfTop * top)
+        // A maximum on the searched range's first or last lag is no peak: the correlation may
+        // rise on beyond it, and the interpolator, its taps cut off there, overshoots (a faded
+        // log sweep behind the resonant high-pass, fuzz case 4840, refined its last lag, 63
+        // frames off, to ρ 1.087 over the true peak's 0.9985, and read a window as a false
+        // 63-frame drop and repeat). The window is matched within the range, or searched for
+        // again wider (``matchOrReacquire``).
+        let interior = { (k: Int) in k > 0 && k < rho.count - 1 }
+        let peaks = TrackerKernels.localMaxima(rho, atLeast: tuning.candidateRhoOfTop * top).filter(interior)
         var cands = Array(peaks.sorted { abs(rho[$0]) > abs(rho[$1]) }.prefix(tuning.maxCandidates))
         var kPred: Int?
         if let pr = predicted {
@@ -160,7 +167,7 @@ struct Tracker {
                 var k = k0
                 while k + 1 < rho.count, abs(rho[k + 1]) > abs(rho[k]) { k += 1 }
                 while k - 1 >= 0, abs(rho[k - 1]) > abs(rho[k]) { k -= 1 }
-                if abs(rho[k]) > 0 { kPred = k; if !cands.contains(k) { cands.append(k) } }
+                if abs(rho[k]) > 0, interior(k) { kPred = k; if !cands.contains(k) { cands.append(k) } }
             }
         }
         var bestPos = 0.0, bestVal = 0.0, predPos: Double?, predVal = 0.0

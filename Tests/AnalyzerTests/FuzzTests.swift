@@ -124,6 +124,23 @@ struct AnalyzerFuzzTests {
         }
     }
 
+    /// A maximum on the first or last lag a window searched is no peak (``Tracker/match``):
+    /// the interpolator, its taps cut off there, overshoots. A faded log sweep behind the
+    /// resonant high-pass (4840, no damage) refined the last lag of one window's range, 63
+    /// frames off, to ρ 1.087 over the true peak's 0.9985; the window made a segment of its
+    /// own, read as a false 63-frame drop and repeat. (Its sweep's low octaves also read a
+    /// false 6-frame repeat, which the track through the path's response removes.) Noise
+    /// with pauses behind the 2 kHz low-pass (4026, no damage) read a false 1-frame repeat
+    /// until the track through the response was taken wherever it removes an event.
+    @Test("a maximum on a window's searched range's edge is no peak: fuzz case 4840 (a faded log sweep behind the resonant high-pass, no damage) reads no event and its latency within 0.01 samples (a false 63-frame drop and repeat until session 60); 4026 (noise with pauses behind the low-pass) no event, within 0.05")
+    func peakOnTheRangesEdge() throws {
+        for (seed, bound) in [(4840, 0.01), (4026, 0.05)] {
+            let (u, n) = try Self.measured(seed)
+            #expect(u.withinConditions && u.undamaged && n.events.isEmpty, "\(seed): \(EventMatch.describe(n.events))")
+            #expect(abs(try #require(n.latency?.samples) - (try #require(u.delay))) < bound, "\(seed)")
+        }
+    }
+
     /// Seeds beyond the 300 the fuzz test ran until session 43, tried then (cases 300–2499):
     /// what they found wrong and the session mended is held here case by case.
     /// Case 459, white noise 807 frames long (under a tracking window) at 8 kHz, its capture
