@@ -155,8 +155,9 @@ struct Tracker {
         // rise on beyond it, and the interpolator, its taps cut off there, overshoots (a faded
         // log sweep behind the resonant high-pass, fuzz case 4840, refined its last lag, 63
         // frames off, to ρ 1.087 over the true peak's 0.9985, and read a window as a false
-        // 63-frame drop and repeat). The window is matched within the range, or searched for
-        // again wider (``matchOrReacquire``).
+        // 63-frame drop and repeat). The window is matched inside its range; one with no peak
+        // there matches nothing, and the next is searched for wider, as after any window that
+        // matched nothing (``matchOrReacquire``).
         let interior = { (k: Int) in k > 0 && k < rho.count - 1 }
         let peaks = TrackerKernels.localMaxima(rho, atLeast: tuning.candidateRhoOfTop * top).filter(interior)
         var cands = Array(peaks.sorted { abs(rho[$0]) > abs(rho[$1]) }.prefix(tuning.maxCandidates))
