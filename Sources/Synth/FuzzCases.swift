@@ -16,7 +16,7 @@ public enum FuzzCases {
         public var rate: Int
         public var label: String
         /// The capture frame of the reference's first frame (nil for a capture that is not the
-        /// reference), as far as the capture shows it (``observableDelay``).
+        /// reference), as far as the capture shows it (``observable(_:reference:edits:driftPPM:truth:)``).
         public var delay: Double? = nil
         /// Within the conditions of the corpus (``Corpus``): not a sparse reference, a drift of
         /// at most ±1000 ppm, an SNR of 10 dB or more (or no noise).
@@ -111,8 +111,8 @@ public enum FuzzCases {
     /// silence, and no capture can tell it from a longer or shorter delay (a 68-frame repeat 515
     /// frames into speech that starts at 2531 is heard as a latency 68 frames longer).
     ///
-    /// A drop or a replacement that starts in that silence (or at the first audible frame) and ends in the sound moves the
-    /// delay too: what is heard of the reference runs at the delay after it, and the sound
+    /// A drop or a replacement that starts in that silence (or at the first audible frame) and
+    /// ends in the sound moves the delay too: what is heard of the reference runs at the delay after it, and the sound
     /// before the edit's end is missing, silence in its place: a replacement of the sound's
     /// first frames by as much silence, at the first audible frame (fuzz case 3158: 1417 frames
     /// dropped from 1770, the bursts heard from 2408, read as the delay 1417 frames shorter with
@@ -144,17 +144,13 @@ public enum FuzzCases {
         return (delay + Double(shift) * clock, out)
     }
 
-    /// ``observable(_:reference:edits:driftPPM:truth:)``'s delay alone.
-    public static func observableDelay(_ delay: Double, reference: [Float], edits: [CaptureSynth.Edit], driftPPM: Double) -> Double {
-        observable(delay, reference: reference, edits: edits, driftPPM: driftPPM, truth: []).delay
-    }
-
+    /// The reference's first frame above ``audibleShareOfPeak`` of its peak (its length if none).
     static func firstAudible(_ reference: [Float]) -> Int {
         let peak = reference.reduce(Float(0)) { max($0, abs($1)) }
         return reference.firstIndex { abs($0) > audibleShareOfPeak * peak } ?? reference.count
     }
 
-    /// A frame below this share of the reference's peak (−60 dB) is silence for ``observableDelay``.
+    /// A frame below this share of the reference's peak (−60 dB) is silence for ``observable(_:reference:edits:driftPPM:truth:)``.
     public static let audibleShareOfPeak: Float = 1e-3
 }
 

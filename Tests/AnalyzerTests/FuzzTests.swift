@@ -72,7 +72,7 @@ struct AnalyzerFuzzTests {
     /// (270, a gap after a stretch the resonant high-pass leaves loud for two windows only, was
     /// 1393 frames off until session 29: ``CorpusTests/shortRunAtTheWholeSignalPeak``; 151, a
     /// repeat in speech's leading silence, read the latency the capture shows, 68 frames after
-    /// a truth no capture could show, until ``observableDelay``.)
+    /// a truth no capture could show, until ``FuzzCases/observable(_:reference:edits:driftPPM:truth:)``.)
     /// Refused since session 22, their segments holding few of the windows that tell delays
     /// apart (``RoundTripAnalysis/looseTrack``): 143, faint noise behind the low-pass, 1.1
     /// frames off (no drift, 5 of 26), and 13, speech through a room on 8-bit PCM clipped at
