@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 import DSP
 import Foundation
+import LoopbenchCore
 
 /// The drift as the stretch of the reference that the capture holds best: the whole-signal
 /// correlation's peak magnitude as a function of the stretch, maximised coarse to fine.
@@ -83,12 +84,24 @@ struct StretchSearch {
     /// peak's polarity: under drift a sweep's whole-signal peak can be a lobe of the other
     /// sign, and a signed search then found the least match at the true stretch.)
     func peak(stretch e: Double, share: Double = 1) -> (value: Double, delay: Double) {
-        let n = ref.count
+        peak(stretch: e, share: share, piece: stretchedPiece(stretch: e, share: share))
+    }
+
+    /// The middle `share` of the reference stretched about its start by `1 + e`
+    /// (u ↦ ref(u / (1 + e))), from stretched frame `u0`; empty where it holds no frame.
+    func stretchedPiece(stretch e: Double, share: Double) -> (u0: Int, samples: [Float]) {
         let (a, m) = piece(share)
-        // The piece's frames, stretched about the reference's start: u ↦ ref(u / (1 + e)).
         let u0 = Int((Double(a) * (1 + e)).rounded()), u1 = Int((Double(a + m) * (1 + e)).rounded())
-        guard u1 > u0 else { return (0, Double(lag)) }
-        let piece = ref.withUnsafeBufferPointer { rb in interp.values(at: u0..<u1, in: rb) { Double($0) / (1 + e) } }.map { Float($0) }
+        guard u1 > u0 else { return (u0, []) }
+        return (u0, ref.withUnsafeBufferPointer { rb in interp.values(at: u0..<u1, in: rb) { Double($0) / (1 + e) } }.map { Float($0) })
+    }
+
+    /// ``peak(stretch:share:)`` with the stretched piece given.
+    func peak(stretch e: Double, share: Double, piece stretched: (u0: Int, samples: [Float])) -> (value: Double, delay: Double) {
+        let n = ref.count
+        let (u0, piece) = stretched
+        guard !piece.isEmpty else { return (0, Double(lag)) }
+        let u1 = u0 + piece.count
         let r = Self.radius(referenceFrames: n)
         let c0 = lag + u0 - r, c1 = lag + u1 + r
         let lo = max(0, c0), hi = min(cap.count, c1)
@@ -103,6 +116,39 @@ struct StretchSearch {
         return (fine.value, at(fine.position))
     }
 
+    /// The first stage's stretched pieces of a reference, kept: they depend on the reference
+    /// alone, and a sweep's trials share one probe. A card-model trial broken by dense
+    /// underruns searches and finds nothing (``search()``), and interpolating the 41 pieces
+    /// was three quarters of its search; the default sweep has six such trials.
+    static let firstStagePieces = ExactMemo<[(u0: Int, samples: [Float])]>(capacity: 2)
+    /// Kept only while the first stage's pieces hold at most this many samples (16 MB; a
+    /// reference of up to ~8.5 s at 48 kHz): a longer one is interpolated anew each time.
+    static let maxKeptPieceSamples = 1 << 22
+
+    /// The stretches tried in stage `k` about `center`, in order.
+    static func stretches(stage k: Int, center: Double) -> [Double] {
+        let stage = stages[k]
+        let steps = Int((stage.reach / stage.step).rounded())
+        return (-steps...steps).map { j in center + Double(j) * stage.step * 1e-6 }
+    }
+
+    /// Stage `k`'s peaks at its stretches about `center`: (stretch, |peak|, delay).
+    func tried(stage k: Int, center: Double) -> [(Double, Double, Double)] {
+        let share = Self.stages[k].share, es = Self.stretches(stage: k, center: center)
+        let pieces: [(u0: Int, samples: [Float])]
+        if k == 0, es.count * piece(share).frames <= Self.maxKeptPieceSamples {
+            pieces = Self.firstStagePieces.value(tag: [interp.halfWidth, AnalyzerTuning.interpolatorPhases], content: [ref[...]]) {
+                es.map { stretchedPiece(stretch: $0, share: share) }
+            }
+        } else {
+            pieces = es.map { stretchedPiece(stretch: $0, share: share) }
+        }
+        return zip(es, pieces).map { e, piece in
+            let p = peak(stretch: e, share: share, piece: piece)
+            return (e, abs(p.value), p.delay)
+        }
+    }
+
     /// The stretch (as a drift) whose whole-signal correlation peaks highest, with that peak
     /// (signed) and the delay at the reference's first frame; the last stage's best refined by
     /// a parabola through its neighbours. Nil when the first stage's best stretch matches its
@@ -115,13 +161,7 @@ struct StretchSearch {
     func search() -> (drift: Double, peak: Double, delay: Double)? {
         var best = 0.0
         for (k, stage) in Self.stages.enumerated() {
-            let steps = Int((stage.reach / stage.step).rounded())
-            let center = k == 0 ? 0 : best
-            let tried = (-steps...steps).map { j -> (Double, Double, Double) in
-                let e = center + Double(j) * stage.step * 1e-6
-                let p = peak(stretch: e, share: stage.share)
-                return (e, abs(p.value), p.delay)
-            }
+            let tried = tried(stage: k, center: k == 0 ? 0 : best)
             guard let i = tried.indices.max(by: { tried[$0].1 < tried[$1].1 }) else { break }
             best = tried[i].0
             if k == 0, rho(tried[i].1, stretch: best, delay: tried[i].2, share: stage.share) < Self.minRho { return nil }

@@ -108,27 +108,41 @@ public struct SincInterpolator: Sendable {
         return Double(acc0 + (acc1 - acc0) * mu)
     }
 
-    /// `value(at: position(t), in: s)` for every t in `frames`, bit for bit: four points at a
-    /// time share the tap loop (eight independent sums instead of two), each summed in the
-    /// same order as `value(at:in:)` sums it.
+    /// `value(at: position(t), in: s)` for every t in `frames`, bit for bit: points share the
+    /// tap loop (eight or sixteen SIMD lanes where they share a table row, four points'
+    /// independent sums otherwise), each summed in the same order as `value(at:in:)` sums it.
     public func values(at frames: Range<Int>, in s: UnsafeBufferPointer<Float>, position: (Int) -> Double) -> [Double] {
         let n = frames.count
         guard n > 0 else { return [] }
         return [Double](unsafeUninitializedCapacity: n) { out, count in
             table.withUnsafeBufferPointer { tb in
+                let o = out.baseAddress!
                 func byFour(_ i: Int) {
                     let t = frames.lowerBound + i
-                    if !self.four(at: (position(t), position(t + 1), position(t + 2), position(t + 3)), in: s, table: tb, into: out.baseAddress! + i) {
+                    if !self.four(at: (position(t), position(t + 1), position(t + 2), position(t + 3)), in: s, table: tb, into: o + i) {
                         for q in 0..<4 { out[i + q] = value(at: position(t + q), in: s) }
                     }
                 }
+                // Eight points a constant number of frames apart at one phase (no drift) take
+                // one SIMD lane each, and two such eights at one row share the table's taps
+                // (twice the independent sums: the loop is bound by their additions'
+                // latency); otherwise (drift, an end) the eight go four at a time.
                 var i = 0
+                var ahead: Octet?? = nil   // the octet at `i`, when the last pass placed it
                 while i + 8 <= n {
-                    // Eight points a constant number of frames apart at one phase (no drift):
-                    // one SIMD lane each; otherwise (drift, an end) these eight four at a time.
-                    if eight(at: frames.lowerBound + i, in: s, table: tb, into: out.baseAddress! + i, position: position) { i += 8; continue }
-                    byFour(i)
-                    byFour(i + 4)
+                    let here = ahead ?? octet(at: frames.lowerBound + i, count: s.count, position: position)
+                    ahead = nil
+                    guard let a = here else { byFour(i); byFour(i + 4); i += 8; continue }
+                    if i + 16 <= n {
+                        let next = octet(at: frames.lowerBound + i + 8, count: s.count, position: position)
+                        if let b = next, b.row == a.row, b.stride == a.stride {
+                            sixteen(a, b, in: s, table: tb, into: o + i)
+                            i += 16
+                            continue
+                        }
+                        ahead = .some(next)
+                    }
+                    eight(a, in: s, table: tb, into: o + i)
                     i += 8
                 }
                 while i + 4 <= n { byFour(i); i += 4 }
@@ -180,47 +194,72 @@ public struct SincInterpolator: Sendable {
         return (base - halfWidth + 1, p * 2 * halfWidth, Float(fp - Double(p)))
     }
 
-    /// Eight interior points `t ..< t + 8` whose taps start a constant number of frames apart
-    /// and share a table row (an alignment without drift, read every frame or every few frames)
-    /// into `out[0..<8]`, lane by lane the sums `value(at:)` makes; false, writing nothing,
-    /// otherwise.
+    /// Where eight interior points read whose taps start a constant number of frames apart
+    /// and share a table row (an alignment without drift, read every frame or every few
+    /// frames): the first tap's sample, the stride, the row and each point's blend.
+    private struct Octet { var start: Int, stride: Int, row: Int, mu: SIMD8<Float> }
+
+    /// The octet of points `t ..< t + 8` in a signal of `count` samples, or nil when they do
+    /// not share a row at a constant stride or a tap falls outside the signal.
     @inline(__always)
-    private func eight(at t: Int, in s: UnsafeBufferPointer<Float>, table tb: UnsafeBufferPointer<Float>,
-                       into out: UnsafeMutablePointer<Double>, position: (Int) -> Double) -> Bool {
+    private func octet(at t: Int, count: Int, position: (Int) -> Double) -> Octet? {
         let taps = 2 * halfWidth
         let first = place(position(t))
-        guard first.start >= 0 else { return false }
-        var mu = SIMD8<Float>()
-        mu[0] = first.mu
+        guard first.start >= 0 else { return nil }
         let second = place(position(t + 1))
         let stride = second.start - first.start
-        guard stride >= 1, first.start + 7 * stride + taps <= s.count else { return false }
-        for q in 1..<8 {
-            let pq = q == 1 ? second : place(position(t + q))
-            guard pq.start == first.start + q * stride, pq.row == first.row else { return false }
-            mu[q] = pq.mu
+        guard stride >= 1, first.start + 7 * stride + taps <= count, second.row == first.row else { return nil }
+        // Each blend in a register of its own: written into a vector lane by lane, the vector
+        // went through memory on every lane (a stalled store forward each).
+        @inline(__always) func mu(_ q: Int) -> Float? {
+            let p = place(position(t + q))
+            return p.start == first.start + q * stride && p.row == first.row ? p.mu : nil
         }
-        let r0 = tb.baseAddress! + first.row, r1 = r0 + taps
+        guard let m2 = mu(2), let m3 = mu(3), let m4 = mu(4), let m5 = mu(5), let m6 = mu(6), let m7 = mu(7) else { return nil }
+        return Octet(start: first.start, stride: stride, row: first.row, mu: SIMD8(first.mu, second.mu, m2, m3, m4, m5, m6, m7))
+    }
+
+    /// The eight samples tap `k` of octet `o` reads, one lane each.
+    @inline(__always)
+    private func samples(_ o: Octet, _ k: Int, in s: UnsafeBufferPointer<Float>) -> SIMD8<Float> {
+        let p = s.baseAddress! + o.start + k
+        if o.stride == 1 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
+        let d = o.stride
+        return SIMD8(p[0], p[d], p[2 * d], p[3 * d], p[4 * d], p[5 * d], p[6 * d], p[7 * d])
+    }
+
+    /// Octet `o`'s eight values into `out[0..<8]`, lane by lane the sums `value(at:)` makes.
+    @inline(__always)
+    private func eight(_ o: Octet, in s: UnsafeBufferPointer<Float>, table tb: UnsafeBufferPointer<Float>, into out: UnsafeMutablePointer<Double>) {
+        let taps = 2 * halfWidth
+        let r0 = tb.baseAddress! + o.row, r1 = r0 + taps
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
-        if stride == 1 {
-            let sp = UnsafeRawPointer(s.baseAddress! + first.start)
-            for k in 0..<taps {
-                let v = sp.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self)
-                a0 += v * SIMD8(repeating: r0[k])
-                a1 += v * SIMD8(repeating: r1[k])
-            }
-        } else {
-            let sp = s.baseAddress! + first.start
-            for k in 0..<taps {
-                let p = sp + k
-                let v = SIMD8(p[0], p[stride], p[2 * stride], p[3 * stride], p[4 * stride], p[5 * stride], p[6 * stride], p[7 * stride])
-                a0 += v * SIMD8(repeating: r0[k])
-                a1 += v * SIMD8(repeating: r1[k])
-            }
+        for k in 0..<taps {
+            let v = samples(o, k, in: s)
+            a0 += v * SIMD8(repeating: r0[k])
+            a1 += v * SIMD8(repeating: r1[k])
         }
-        let r = a0 + (a1 - a0) * mu
+        let r = a0 + (a1 - a0) * o.mu
         for q in 0..<8 { out[q] = Double(r[q]) }
-        return true
+    }
+
+    /// Two octets at one row and stride into `out[0..<16]`: each tap's table entries read once
+    /// for both, every lane summed as ``eight(_:in:table:into:)`` sums it.
+    @inline(__always)
+    private func sixteen(_ a: Octet, _ b: Octet, in s: UnsafeBufferPointer<Float>, table tb: UnsafeBufferPointer<Float>, into out: UnsafeMutablePointer<Double>) {
+        let taps = 2 * halfWidth
+        let r0 = tb.baseAddress! + a.row, r1 = r0 + taps
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), b0 = SIMD8<Float>(), b1 = SIMD8<Float>()
+        for k in 0..<taps {
+            let v = samples(a, k, in: s), w = samples(b, k, in: s)
+            let t0 = SIMD8(repeating: r0[k]), t1 = SIMD8(repeating: r1[k])
+            a0 += v * t0
+            a1 += v * t1
+            b0 += w * t0
+            b1 += w * t1
+        }
+        let ra = a0 + (a1 - a0) * a.mu, rb = b0 + (b1 - b0) * b.mu
+        for q in 0..<8 { out[q] = Double(ra[q]); out[8 + q] = Double(rb[q]) }
     }
 
     /// Four interior points (every tap inside `s`) into `out[0..<4]`; false, writing nothing, when one is not interior.
