@@ -640,6 +640,17 @@ struct AnalyzerTuning: Sendable {
     /// stayed at 0.7–1.0 (and read worse against the coloured reference), through the resonant
     /// high-pass rose to 2–5.
     var colouredDriftSEShare = 0.5
+    /// The tracks against the path's colouring (``RoundTripAnalysis/zeroPhaseColouring`` and
+    /// ``RoundTripAnalysis/driftThroughColouring``) are not run where the first track's drift
+    /// has a standard error under this (ppm), a tenth of the floor the drift is stated with
+    /// (``driftUncertaintyFloorPPM``): what they are for, halving a standard error the
+    /// colouring inflated, changes no stated figure there, and they cost two tracks. The own
+    /// probe through QEMU's default 44.1 kHz mixing (`bench model`, 10 s) reads 0.0006 ppm,
+    /// and both tracks were refused (1.00 and 0.84 of it), but took 30 % of its analysis. Of
+    /// the 343 such tracks in `bench corpus` and `bench fuzz` (seeds 300–4999), every one
+    /// taken followed a first standard error of 0.18 ppm or more; the 14 under 0.05 ppm were
+    /// all refused.
+    var colouredRetrackMinDriftSEPPM = 0.01
     /// The zero-phase colouring's reach (frames either side): the 33-tap filter's magnitude
     /// has no phase to hold it, and its zero-phase twin rings longer; ±64 keeps its ringing.
     var zeroPhaseReach = 64

@@ -27,11 +27,18 @@ import Foundation
 /// place a level where the coloured reference cannot; the drift alone is taken as above only
 /// when that track does not hold.
 extension RoundTripAnalysis {
+    /// Whether a track against the colouring could change a figure the measurement states: not
+    /// where the first track's drift is already known far more precisely than it is stated
+    /// (``AnalyzerTuning/colouredRetrackMinDriftSEPPM``).
+    func worthRetracking(_ seg: Segmenter.Output) -> Bool {
+        seg.driftSE * 1e6 >= tuning.colouredRetrackMinDriftSEPPM
+    }
+
     /// `seg` and `totalDrift` with the drift measured against `coloured` (the reference `seg`
     /// was segmented against, filtered by the path), when that measures it better.
     func driftThroughColouring(_ seg: inout Segmenter.Output, totalDrift: inout Double, coloured: [Float], cap: [Float],
                                find: GlobalFind, polarity: Double) {
-        guard seg.driftKnown, seg.driftSE.isFinite else { return }
+        guard seg.driftKnown, seg.driftSE.isFinite, worthRetracking(seg) else { return }
         let points = track(coloured, cap, find, polarity: polarity)
         guard points.count >= 2 else { return }
         let again = Segmenter(points: points).segments()
@@ -69,7 +76,7 @@ extension RoundTripAnalysis {
     /// and its latency 0.168 late at ±0.27; against the zero-phase colouring, the two segments
     /// at 4409.355 and 5381.34.
     func zeroPhaseColouring(_ seg: Segmenter.Output, uncoloured: [Float], taps: [Double], cap: [Float], find: GlobalFind, polarity: Double) -> Segmenter.Output? {
-        guard seg.driftKnown, seg.driftSE.isFinite else { return nil }
+        guard seg.driftKnown, seg.driftSE.isFinite, worthRetracking(seg) else { return nil }
         let zp = PathModel.withoutPhase(uncoloured, taps)
         let points = track(zp, cap, find, polarity: polarity)
         guard points.count >= 2 else { return nil }

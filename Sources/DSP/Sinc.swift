@@ -164,9 +164,8 @@ public struct SincInterpolator: Sendable {
         return [SIMD8<Float>](unsafeUninitializedCapacity: n) { out, count in
             table.withUnsafeBufferPointer { tb in
                 let tp = tb.baseAddress!
-                for i in 0..<n {
-                    let at = place(position(frames.lowerBound + i))
-                    // Taps outside the signal add nothing, as in `value(at:in:)`.
+                // Taps outside the signal add nothing, as in `value(at:in:)`.
+                func one(_ i: Int, _ at: (start: Int, row: Int, mu: Float)) {
                     let kLo = max(0, -at.start), kHi = min(taps, s.count - at.start)
                     var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
                     if kLo < kHi {
@@ -178,6 +177,31 @@ public struct SincInterpolator: Sendable {
                         }
                     }
                     (out.baseAddress! + i).initialize(to: a0 + (a1 - a0) * SIMD8(repeating: at.mu))
+                }
+                let interior = { (at: (start: Int, row: Int, mu: Float)) in at.start >= 0 && at.start + taps <= s.count }
+                var i = 0
+                while i < n {
+                    let at = place(position(frames.lowerBound + i))
+                    // Two interior points share the tap loop: twice the independent sums (the
+                    // loop is bound by their additions' latency), each lane summed as `one` sums it.
+                    if i + 1 < n, interior(at), case let bt = place(position(frames.lowerBound + i + 1)), interior(bt) {
+                        let sa = s.baseAddress! + at.start, ra0 = tp + at.row, ra1 = ra0 + taps
+                        let sb = s.baseAddress! + bt.start, rb0 = tp + bt.row, rb1 = rb0 + taps
+                        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), b0 = SIMD8<Float>(), b1 = SIMD8<Float>()
+                        for k in 0..<taps {
+                            let v = sa[k], w = sb[k]
+                            a0 += v * SIMD8(repeating: ra0[k])
+                            a1 += v * SIMD8(repeating: ra1[k])
+                            b0 += w * SIMD8(repeating: rb0[k])
+                            b1 += w * SIMD8(repeating: rb1[k])
+                        }
+                        (out.baseAddress! + i).initialize(to: a0 + (a1 - a0) * SIMD8(repeating: at.mu))
+                        (out.baseAddress! + i + 1).initialize(to: b0 + (b1 - b0) * SIMD8(repeating: bt.mu))
+                        i += 2
+                        continue
+                    }
+                    one(i, at)
+                    i += 1
                 }
             }
             count = n
