@@ -68,8 +68,9 @@ enum StaticCurve {
         // broadband: tanh-clipped white noise at 24 dB left 5.8 % of the capture's power
         // where the curve explains all but its noise, under the bar a curve must clear, and
         // read three false clicks at its peaks.)
-        let x = powersAtLine(ref, peak: peak, lo, hi, s, interp: interp)
         let c = (lo..<hi).map { Double(cap[$0]) }
+        guard plainGainMisfit(unitAtLine(ref, peak: peak, lo, hi, s, interp: interp), c) >= tuning.staticCurveMinGainMisfit else { return nil }
+        let x = powersAtLine(ref, peak: peak, lo, hi, s, interp: interp)
         guard let first = leastSquares(x, c, over: [0..<c.count]) else { return nil }
         // Fitted again without the blocks it leaves unexplained (``blocksExplained``).
         let kept = blocksExplained(x, c, first.h, offset: first.offset)
@@ -190,6 +191,35 @@ enum StaticCurve {
             let i = min(k, Int(abs(x) * Double(k)))
             return x >= 0 ? max(up[i], curve(x)) : min(down[i], curve(x))
         }
+    }
+
+    /// The reference over its peak interpolated at capture frames `lo..<hi` on segment `s`'s
+    /// line: bit for bit the first row ``powersAtLine(_:peak:_:_:_:shift:interp:)`` makes.
+    static func unitAtLine(_ ref: [Float], peak: Float, _ lo: Int, _ hi: Int, _ s: Segment, interp: SincInterpolator) -> [Double] {
+        let reach = AnalyzerTuning.interpolatorHalfWidth + 1
+        let q0 = max(0, Int(s.refPosition(atCapture: Double(lo)).rounded(.down)) - reach)
+        let q1 = min(ref.count, Int(s.refPosition(atCapture: Double(hi)).rounded(.up)) + reach)
+        guard q1 > q0 else { return Array(repeating: 0, count: hi - lo) }
+        let unit = ref[q0..<q1].map { $0 / peak }
+        return unit.withUnsafeBufferPointer { ub in interp.values(at: lo..<hi, in: ub) { s.refPosition(atCapture: Double($0)) - Double(q0) } }
+    }
+
+    /// The share of `c`'s energy that the best plain gain and offset on `x` leave unexplained,
+    /// summed as ``leastSquares(_:_:over:)`` sums its gain's residual (0 where there is none
+    /// to fit).
+    static func plainGainMisfit(_ x: [Double], _ c: [Double]) -> Double {
+        var cc = 0.0, p0 = 0.0, pd = 0.0, r00 = 0.0, r0d = 0.0
+        for i in c.indices {
+            cc += c[i] * c[i]
+            p0 += c[i] * x[i]
+            r00 += x[i] * x[i]
+            r0d += x[i]
+            pd += c[i]
+        }
+        let rdd = Double(c.count), det = r00 * rdd - r0d * r0d
+        guard cc > 0, det > 0 else { return 0 }
+        let g = (p0 * rdd - pd * r0d) / det, b = (r00 * pd - r0d * p0) / det
+        return (cc - g * p0 - b * pd) / cc
     }
 
     /// The powers 1…``AnalyzerTuning/staticCurveDegree`` of the reference over its peak,
