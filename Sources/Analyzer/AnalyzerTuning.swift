@@ -927,9 +927,9 @@ struct AnalyzerTuning: Sendable {
     /// under it there is no misfit for a curve to take. Of 2924 fits in `bench fuzz` (seeds
     /// 300–4999) 222 curves were taken, the least where the gain had left 9.2e-5 (the next
     /// 1.4e-4); of 273 in `bench corpus` 14, the least at 2.4e-4; none of the 37 fits under
-    /// 1e-5 took one. The default sweep's card-model captures leave 1.0e-6 (the model's noise,
-    /// 60 dB under the probe) and never took one, and their fits, seven powers of the
-    /// reference interpolated each, were 9 % of the sweep's CPU.
+    /// 1e-5 took one. The default sweep's card-model captures leave 1.0e-6 (the least the fit
+    /// reads: its ridge shrinks the gain by a millionth) and never took one, and their fits,
+    /// seven powers of the reference interpolated each, were 9 % of the sweep's CPU.
     var staticCurveMinGainMisfit = 1e-5
     /// Where the reference on a segment's line is under this share of its peak (−60 dB), the
     /// capture holds only noise (``StaticCurve/delayShift``'s measure of it): a pulse train is

@@ -204,9 +204,11 @@ enum StaticCurve {
         return unit.withUnsafeBufferPointer { ub in interp.values(at: lo..<hi, in: ub) { s.refPosition(atCapture: Double($0)) - Double(q0) } }
     }
 
-    /// The share of `c`'s energy that the best plain gain and offset on `x` leave unexplained,
-    /// summed as ``leastSquares(_:_:over:)`` sums its gain's residual (0 where there is none
-    /// to fit).
+    /// The share of `c`'s energy that the plain gain and offset on `x` leave unexplained, as
+    /// ``leastSquares(_:_:over:)`` reads its gain's residual, bit for bit: the same sums in the
+    /// same order, its ridge on the gain included (which shrinks the gain by a millionth, and
+    /// so leaves about 10⁻⁶ of the energy however well the gain fits); 0 where there is
+    /// nothing to fit.
     static func plainGainMisfit(_ x: [Double], _ c: [Double]) -> Double {
         var cc = 0.0, p0 = 0.0, pd = 0.0, r00 = 0.0, r0d = 0.0
         for i in c.indices {
@@ -216,6 +218,8 @@ enum StaticCurve {
             r0d += x[i]
             pd += c[i]
         }
+        guard r00 > 0 else { return 0 }
+        r00 += AnalyzerTuning.standard.pathFitRidge * r00
         let rdd = Double(c.count), det = r00 * rdd - r0d * r0d
         guard cc > 0, det > 0 else { return 0 }
         let g = (p0 * rdd - pd * r0d) / det, b = (r00 * pd - r0d * p0) / det

@@ -97,4 +97,47 @@ struct StaticCurveTests {
         cap = cap.map { $0 - capMean }
         #expect(StaticCurve.fit(ref: ref, cap: cap, segment: Self.segment(n), interp: Self.interp) == nil)
     }
+
+    /// The curve is fitted only where the plain gain leaves a misfit for it
+    /// (``AnalyzerTuning/staticCurveMinGainMisfit``), and that misfit is read on the reference
+    /// at its line alone before the seven powers are interpolated: it must be what the fit
+    /// itself would read. The reference at the line is the fit's first row bit for bit, and
+    /// the gain's misfit is its least squares' own, exactly (its ridge included, which leaves
+    /// about 10⁻⁶ however well the gain fits). Through the clipper the gain leaves 9 % (a
+    /// curve is taken); through a plain gain at 80 dB, the ridge's 10⁻⁶, where the fit's own
+    /// least squares find the curve cuts nothing (under the 2 times a curve must), and the
+    /// gate refuses what the fit would have refused.
+    @Test("the curve's gate reads the gain's misfit the fit reads: bit for bit on the clipper (a curve taken) and on a plain gain at 80 dB (none, as the fit would have it)")
+    func gateReadsWhatTheFitReads() throws {
+        let n = 8192
+        let ref = Self.noise(n, seed: 4)
+        let peak = ref.map(abs).max()!
+        let seg = Self.segment(n)
+        let lo = Self.delay, hi = Self.delay + n
+        var rng = SeededRandom(seed: 7400)
+        let plain = (0..<(n + 2 * Self.delay)).map { t -> Float in
+            let k = t - Self.delay
+            return (k >= 0 && k < n ? 0.5 * ref[k] : 0) + Float(1.5e-5 * rng.gaussian())
+        }
+        for (cap, clipped) in [(Self.capture(ref, seed: 4), true), (plain, false)] {
+            let x = StaticCurve.powersAtLine(ref, peak: peak, lo, hi, seg, interp: Self.interp)
+            let u = StaticCurve.unitAtLine(ref, peak: peak, lo, hi, seg, interp: Self.interp)
+            #expect(u.count == x[0].count)
+            #expect(zip(u, x[0]).allSatisfy { $0.bitPattern == $1.bitPattern })
+            let c = (lo..<hi).map { Double(cap[$0]) }
+            let fit = try #require(StaticCurve.leastSquares(x, c, over: [0..<c.count]))
+            let misfit = StaticCurve.plainGainMisfit(u, c)
+            #expect(misfit == fit.resGain / c.reduce(0) { $0 + $1 * $1 })
+            let curveWins = fit.resGain > AnalyzerTuning.standard.staticCurveMinImprovement * fit.resCurve
+            if clipped {
+                #expect(misfit > 0.05 && misfit < 0.15, "\(misfit)")
+                #expect(curveWins)
+                #expect(StaticCurve.fit(ref: ref, cap: cap, segment: seg, interp: Self.interp) != nil)
+            } else {
+                #expect(misfit < 1.1e-6, "\(misfit)")
+                #expect(!curveWins)
+                #expect(StaticCurve.fit(ref: ref, cap: cap, segment: seg, interp: Self.interp) == nil)
+            }
+        }
+    }
 }
