@@ -557,6 +557,14 @@ struct AnalyzerTuning: Sendable {
     /// tail read 0.93 from the next segment), well under the steps of discontinuities the
     /// corpus makes (a tracking window's half and more).
     var loneEdgeStepMax = 2.0
+    /// A lone edge window the delay swings across (``Segmenter/dropSwingEdgeWindows``) is
+    /// dropped only for a step of at least this (frames), one the explainer reports as an
+    /// event; under it the window is merged with the run beside it anyway, and still places
+    /// where the track starts: a log sweep behind the resonant high-pass (fuzz case 36, no
+    /// damage) eased −1.79 → +0.40 → +0.04 frames, and without its lone +0.40 window the
+    /// track began 4096 frames in and the capture was refused as not following the reference
+    /// before it.
+    var swingEdgeMinStep = 0.5
     /// The drift is known once the runs span at least this many windows of reference…
     var driftMinSpanWindows = 4
     /// …and the joint fit replaces the pairwise estimate when within this of it (or when there was none).

@@ -141,6 +141,18 @@ struct AnalyzerFuzzTests {
         }
     }
 
+    /// A lone window at the track's start whose neighbour beyond it lies across the next
+    /// segment's level is a swing, not a step (``Segmenter/dropSwingEdgeWindows``): a log
+    /// sweep from 20 Hz under a pink floor at 22.05 kHz (3865, no damage) read its first
+    /// windows −2.02, +0.78, −0.70, +0.17, −0.25 frames from the delay, and the −0.70 made a
+    /// first segment: a false 1-frame repeat and the latency 0.52 samples early at ±0.18.
+    @Test("a lone first window the delay swings across is no step: fuzz case 3865 (a log sweep under a pink floor, no damage) reads no event and its latency within 0.01 samples (a false 1-frame repeat, 0.52 samples early, until session 61)")
+    func swingAtTheStart() throws {
+        let (u, n) = try Self.measured(3865)
+        #expect(u.withinConditions && u.undamaged && n.events.isEmpty, "\(EventMatch.describe(n.events))")
+        #expect(abs(try #require(n.latency?.samples) - (try #require(u.delay))) < 0.01)
+    }
+
     /// Seeds beyond the 300 the fuzz test ran until session 43, tried then (cases 300–2499):
     /// what they found wrong and the session mended is held here case by case.
     /// Case 459, white noise 807 frames long (under a tracking window) at 8 kHz, its capture
