@@ -130,12 +130,18 @@ enum StaticCurve {
         guard let h = PathModel.solve(r, p, n: n), h[0] != 0 else { return nil }
         var hp = 0.0
         for j in 0..<n { hp += h[j] * p[j] }
-        // The gain and offset alone: [r₀₀ r₀d; r₀d r_dd]·[g b] = [p₀ p_d].
-        let r00 = r[0], r0d = r[deg], rdd = r[deg * n + deg]
+        guard let resGain = gainResidual(cc: cc, p0: p[0], pd: p[deg], r00: r[0], r0d: r[deg], rdd: r[deg * n + deg]) else { return nil }
+        return (Array(h[0..<deg]), h[deg], cc - hp, resGain)
+    }
+
+    /// The residual of the plain gain and offset: [r₀₀ r₀d; r₀d r_dd]·[g b] = [p₀ p_d], with
+    /// `r00` already holding the ridge; nil where the system is singular. The one formula
+    /// ``leastSquares(_:_:over:)`` and the gate before it (``plainGainMisfit(_:_:)``) read.
+    static func gainResidual(cc: Double, p0: Double, pd: Double, r00: Double, r0d: Double, rdd: Double) -> Double? {
         let det = r00 * rdd - r0d * r0d
         guard det > 0 else { return nil }
-        let g = (p[0] * rdd - p[deg] * r0d) / det, b = (r00 * p[deg] - r0d * p[0]) / det
-        return (Array(h[0..<deg]), h[deg], cc - hp, cc - g * p[0] - b * p[deg])
+        let g = (p0 * rdd - pd * r0d) / det, b = (r00 * pd - r0d * p0) / det
+        return cc - g * p0 - b * pd
     }
 
     /// The runs of ``AnalyzerTuning/staticCurveBlock``-frame blocks of `c` where curve `h`
@@ -196,9 +202,7 @@ enum StaticCurve {
     /// The reference over its peak interpolated at capture frames `lo..<hi` on segment `s`'s
     /// line: bit for bit the first row ``powersAtLine(_:peak:_:_:_:shift:interp:)`` makes.
     static func unitAtLine(_ ref: [Float], peak: Float, _ lo: Int, _ hi: Int, _ s: Segment, interp: SincInterpolator) -> [Double] {
-        let reach = AnalyzerTuning.interpolatorHalfWidth + 1
-        let q0 = max(0, Int(s.refPosition(atCapture: Double(lo)).rounded(.down)) - reach)
-        let q1 = min(ref.count, Int(s.refPosition(atCapture: Double(hi)).rounded(.up)) + reach)
+        let (q0, q1) = readSpan(ref.count, lo, hi, s, shift: 0)
         guard q1 > q0 else { return Array(repeating: 0, count: hi - lo) }
         let unit = ref[q0..<q1].map { $0 / peak }
         return unit.withUnsafeBufferPointer { ub in interp.values(at: lo..<hi, in: ub) { s.refPosition(atCapture: Double($0)) - Double(q0) } }
@@ -218,12 +222,17 @@ enum StaticCurve {
             r0d += x[i]
             pd += c[i]
         }
-        guard r00 > 0 else { return 0 }
+        guard r00 > 0, cc > 0 else { return 0 }
         r00 += AnalyzerTuning.standard.pathFitRidge * r00
-        let rdd = Double(c.count), det = r00 * rdd - r0d * r0d
-        guard cc > 0, det > 0 else { return 0 }
-        let g = (p0 * rdd - pd * r0d) / det, b = (r00 * pd - r0d * p0) / det
-        return (cc - g * p0 - b * pd) / cc
+        return (gainResidual(cc: cc, p0: p0, pd: pd, r00: r00, r0d: r0d, rdd: Double(c.count)) ?? 0) / cc
+    }
+
+    /// The reference frames (of `count`) the interpolator reads for capture frames `lo..<hi`
+    /// on segment `s`'s line moved `shift` frames later: its first and its end.
+    static func readSpan(_ count: Int, _ lo: Int, _ hi: Int, _ s: Segment, shift: Double) -> (Int, Int) {
+        let reach = AnalyzerTuning.interpolatorHalfWidth + 1
+        return (max(0, Int((s.refPosition(atCapture: Double(lo)) - shift).rounded(.down)) - reach),
+                min(count, Int((s.refPosition(atCapture: Double(hi)) - shift).rounded(.up)) + reach))
     }
 
     /// The powers 1…``AnalyzerTuning/staticCurveDegree`` of the reference over its peak,
@@ -234,9 +243,7 @@ enum StaticCurve {
     /// `values(at:in:position:)` gave; the curve's fit was 16 % of a card-model soak's CPU with
     /// those, 13.5 % now).
     static func powersAtLine(_ ref: [Float], peak: Float, _ lo: Int, _ hi: Int, _ s: Segment, shift: Double = 0, interp: SincInterpolator) -> [[Double]] {
-        let reach = AnalyzerTuning.interpolatorHalfWidth + 1
-        let q0 = max(0, Int((s.refPosition(atCapture: Double(lo)) - shift).rounded(.down)) - reach)
-        let q1 = min(ref.count, Int((s.refPosition(atCapture: Double(hi)) - shift).rounded(.up)) + reach)
+        let (q0, q1) = readSpan(ref.count, lo, hi, s, shift: shift)
         guard q1 > q0 else { return Array(repeating: Array(repeating: 0, count: hi - lo), count: AnalyzerTuning.staticCurveDegree) }
         let deg = AnalyzerTuning.staticCurveDegree
         // The powers side by side, one lane each, interpolated in one pass.
