@@ -90,22 +90,43 @@ extension Explainer {
     }
 
     func residual(_ s: Segment, _ f: Fit, _ lo: Int, _ hi: Int) -> Residual {
-        let n = hi - lo
+        let n = hi - lo, gain = f.gain
         let m = template(s, lo, hi)
+        let block = tuning.noiseBlock, blocks = (n + block - 1) / block
         var e = [Double](repeating: 0, count: n)
-        for i in 0..<n { e[i] = Double(cap[lo + i]) - f.gain * m[i] }
         var pe = [Double](repeating: 0, count: n + 1), pcap = pe, pmod = pe
-        let block = tuning.noiseBlock
-        var cross = [Double](repeating: 0, count: (n + block - 1) / block), unit = cross
+        var cross = [Double](repeating: 0, count: blocks), unit = cross
         var peak = 0.0
-        for i in 0..<n {
-            pe[i + 1] = pe[i] + e[i] * e[i]
-            let c = Double(cap[lo + i]), g = f.gain * m[i]
-            pcap[i + 1] = pcap[i] + c * c
-            pmod[i + 1] = pmod[i] + g * g
-            cross[i / block] += c * m[i]
-            unit[i / block] += m[i] * m[i]
-            peak = max(peak, abs(m[i]))
+        // One pass, block by block, each running sum carried in a register: the same sums,
+        // added in the same order, as frame by frame into the arrays.
+        cap.withUnsafeBufferPointer { cb in
+            m.withUnsafeBufferPointer { mb in
+                e.withUnsafeMutableBufferPointer { eb in
+                    pe.withUnsafeMutableBufferPointer { peb in
+                        pcap.withUnsafeMutableBufferPointer { pcb in
+                            pmod.withUnsafeMutableBufferPointer { pmb in
+                                var se = 0.0, sc = 0.0, sm = 0.0
+                                for b in 0..<blocks {
+                                    var xc = 0.0, xm = 0.0
+                                    for i in (b * block)..<min(n, (b + 1) * block) {
+                                        let c = Double(cb[lo + i]), v = mb[i], g = gain * v
+                                        let r = c - gain * v
+                                        eb[i] = r
+                                        se += r * r; peb[i + 1] = se
+                                        sc += c * c; pcb[i + 1] = sc
+                                        sm += g * g; pmb[i + 1] = sm
+                                        xc += c * v
+                                        xm += v * v
+                                        peak = max(peak, abs(v))
+                                    }
+                                    cross[b] = xc
+                                    unit[b] = xm
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
         return Residual(lo: lo, m: m, e: e, pe: pe, pcap: pcap, pmod: pmod, peak: peak, blockCross: cross, blockModel: unit)
     }
@@ -412,23 +433,26 @@ extension Explainer {
     /// and every long stretch of silence where the probe plays.
     func flagStretches(_ r: Residual, _ sig2: [Double]) -> [(Int, Int)] {
         let n = r.n, playing = Self.playing(r)
-        let block = tuning.noiseBlock, nb = sig2.count
+        let block = tuning.noiseBlock, nb = sig2.count, contrast = tuning.clickContrastFrames
+        let dropout = tuning.dropoutFrames, probeNoise = tuning.dropoutProbeNoiseMultiple, captureOfProbe = tuning.dropoutCaptureOfProbe
         var flagged: [(Int, Int)] = []
-        for (len, thr) in tuning.clickScales {
-            let hop = max(1, len / 2)
-            var i = 0
-            while i + len <= n {
-                let s2 = sig2[min(nb - 1, (i + len / 2) / block)]
-                if standsOut(i..<(i + len), r, s2: s2, ratio: thr, playing: playing) { flagged.append((i, i + len)) }
-                // Silence where the probe plays is a dropout however long it is: the local
-                // contrast, meant for images that build up, does not apply to it.
-                else if len == tuning.dropoutFrames {
-                    let mE = r.pmod[i + len] - r.pmod[i]
-                    if mE > tuning.dropoutProbeNoiseMultiple * Double(len) * s2 && r.pcap[i + len] - r.pcap[i] < tuning.dropoutCaptureOfProbe * mE {
-                        flagged.append((i, i + len))
+        r.pe.withUnsafeBufferPointer { pe in
+            for (len, thr) in tuning.clickScales {
+                let hop = max(1, len / 2)
+                var i = 0
+                while i + len <= n {
+                    let s2 = sig2[min(nb - 1, (i + len / 2) / block)]
+                    if Self.standsOut(i..<(i + len), pe, s2: s2, ratio: thr, playing: playing, contrast: contrast) { flagged.append((i, i + len)) }
+                    // Silence where the probe plays is a dropout however long it is: the local
+                    // contrast, meant for images that build up, does not apply to it.
+                    else if len == dropout {
+                        let mE = r.pmod[i + len] - r.pmod[i]
+                        if mE > probeNoise * Double(len) * s2 && r.pcap[i + len] - r.pcap[i] < captureOfProbe * mE {
+                            flagged.append((i, i + len))
+                        }
                     }
+                    i += hop
                 }
-                i += hop
             }
         }
         return flagged
@@ -441,7 +465,14 @@ extension Explainer {
     /// misfit stand out there). A misfit that builds up over a stretch (a resampler's images
     /// as a chirp climbs) is not a transient.
     func standsOut(_ x: Range<Int>, _ r: Residual, s2: Double, ratio: Double, playing: Range<Int>) -> Bool {
-        let pe = r.pe, contrast = tuning.clickContrastFrames
+        r.pe.withUnsafeBufferPointer { Self.standsOut(x, $0, s2: s2, ratio: ratio, playing: playing, contrast: tuning.clickContrastFrames) }
+    }
+
+    /// ``standsOut(_:_:s2:ratio:playing:)`` on the residual's running energy `pe`, with
+    /// ``AnalyzerTuning/clickContrastFrames`` given as `contrast` (the multi-scale scan asks
+    /// it at every frame).
+    @inline(__always)
+    static func standsOut(_ x: Range<Int>, _ pe: UnsafeBufferPointer<Double>, s2: Double, ratio: Double, playing: Range<Int>, contrast: Int) -> Bool {
         let l0 = min(x.lowerBound, max(playing.lowerBound, x.lowerBound - contrast))
         let r1 = max(x.upperBound, min(playing.upperBound, x.upperBound + contrast))
         let around = (pe[x.lowerBound] - pe[l0]) + (pe[r1] - pe[x.upperBound])

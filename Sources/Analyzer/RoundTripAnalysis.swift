@@ -270,8 +270,16 @@ struct RoundTripAnalysis {
             mergeStepsInsideTheTail(&seg.segments)
             steppedTail = true
         }
-        refineLockedLevels(&seg.segments, model, cap, polarity: polarity, ambiguous: points.filter(\.ambiguous))
-        driftWithoutLockedSegments(&seg, totalDrift: &totalDrift)
+        // A smeared find stands only where the track's drift gathers the smear (below). Where
+        // it does not, the levels of windows locked a period off are not searched: they move
+        // the drift only by leaving those segments out of its fit (a fraction of a ppm), and
+        // the capture is refused whatever they find (a capture broken by dense underruns,
+        // 50 segments of 145 windows, spent a third of its analysis there).
+        let smearAt = find.smeared ? (drift: totalDrift, lag: gatheredLag(plainRef, cap, find, drift: totalDrift, polarity: polarity)) : nil
+        if smearAt.map({ $0.lag != nil }) ?? true {
+            refineLockedLevels(&seg.segments, model, cap, polarity: polarity, ambiguous: points.filter(\.ambiguous))
+            driftWithoutLockedSegments(&seg, totalDrift: &totalDrift)
+        }
         if let why = trackMissedStart(seg.segments, model, cap) {
             m.reason = why + ": which delay is the probe's cannot be told, so no latency is reported"
             return m   // still no-signal, with no latency, segments or events
@@ -284,7 +292,8 @@ struct RoundTripAnalysis {
             m.reason = why + ": the track did not follow the drift, and no latency is reported"
             return m
         }
-        if find.smeared, !smearGathered(plainRef, cap, find, drift: totalDrift, polarity: polarity, segments: seg.segments, model: model) {
+        if let smearAt, case let lag = smearAt.drift == totalDrift ? smearAt.lag : gatheredLag(plainRef, cap, find, drift: totalDrift, polarity: polarity),
+           !smearGathered(at: lag, segments: seg.segments, model: model) {
             m.reason = String(format: "no correlation peak stands out, and the %.0f ppm the track read does not gather the whole-signal correlation's smear into one: no latency is reported", totalDrift * 1e6)
             return m
         }
@@ -981,23 +990,31 @@ struct RoundTripAnalysis {
 
     /// Whether the drift the track read gathers a smeared whole-signal peak
     /// (``GlobalFind/smeared``): the reference stretched by it correlates with the capture in
-    /// a peak that stands out (``refusalWithoutPeak(_:)``), where a segment holding
+    /// a peak that stands out (``gatheredLag(_:_:_:drift:polarity:)``), where a segment holding
     /// ``AnalyzerTuning/globalAgreementEnergyShare`` of the reference starts
     /// (``AnalyzerTuning/globalAgreementFrames``). The analyzer's own chirp train at 1000 ppm
     /// with a drop, found by its smear, tracked chirps at other delays into a drift of −3100
     /// ppm and eleven events 16 samples off; stretched by that, it has no peak at all.
-    func smearGathered(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, drift e: Double, polarity: Double, segments: [Segment], model: [Float]) -> Bool {
-        guard e > -1 else { return false }
-        let stretched = stretch(ref, by: 1 + e)
-        guard stretched.count >= 2 else { return false }
-        let g = globalFind(ref: stretched, cap: cap, channel: find.channel)
-        guard refusalWithoutPeak(g) == nil, g.polarity == polarity else { return false }
-        let fine = interp.refinePeak(of: g.corr, near: g.peakIndex)
-        let lag = Double(g.lags.lowerBound) + fine.position
+    /// `lag` is ``gatheredLag(_:_:_:drift:polarity:)`` at the track's drift.
+    func smearGathered(at lag: Double?, segments: [Segment], model: [Float]) -> Bool {
+        guard let lag else { return false }
         let shares = segmentShares(segments, model)
         return segments.indices.contains { k in
             k < shares.count && shares[k].0 >= tuning.globalAgreementEnergyShare && abs(segments[k].level - lag) <= tuning.globalAgreementFrames
         }
+    }
+
+    /// The lag (refined between samples) at which `ref` stretched by drift `e` peaks in the
+    /// capture, where that peak stands out of its noise (``refusalWithoutPeak(_:)``) at
+    /// `polarity`; nil otherwise.
+    func gatheredLag(_ ref: [Float], _ cap: [Float], _ find: GlobalFind, drift e: Double, polarity: Double) -> Double? {
+        guard e > -1 else { return nil }
+        let stretched = stretch(ref, by: 1 + e)
+        guard stretched.count >= 2 else { return nil }
+        let g = globalFind(ref: stretched, cap: cap, channel: find.channel)
+        guard refusalWithoutPeak(g) == nil, g.polarity == polarity else { return nil }
+        let fine = interp.refinePeak(of: g.corr, near: g.peakIndex)
+        return Double(g.lags.lowerBound) + fine.position
     }
 
     /// The track at the other polarity, where the whole-signal peak's sign is contested
@@ -1418,8 +1435,9 @@ struct CorrelationBoxes {
 func stretch(_ x: [Float], by factor: Double) -> [Float] {
     let interp = SincInterpolator(halfWidth: AnalyzerTuning.interpolatorHalfWidth, phases: AnalyzerTuning.interpolatorPhases)
     let n = Int((Double(x.count) * factor).rounded(.down))
+    // The batched interpolation (bit for bit `value(at:in:)`, DSPTests).
     return x.withUnsafeBufferPointer { xb in
-        (0..<n).map { Float(interp.value(at: Double($0) / factor, in: xb)) }
+        interp.values(at: 0..<max(0, n), in: xb) { Double($0) / factor }.map { Float($0) }
     }
 }
 
