@@ -840,6 +840,14 @@ struct AnalyzerTuning: Sendable {
     /// 15, 11; latencies within 0.05 samples 69, 71); at 0.1 a 3 ppm log sweep read a false
     /// click and multitone without drift 1.65 ppm.
     var reverbRealignDriftFrames = 0.2
+    /// …and where it stands out of its own standard error by this many: a drift within two of
+    /// them cannot be told from none, and a tail fitted at it is stretched by the windows'
+    /// scatter. Fitted so, each pass's windows read more drift on top of it: a log sweep from
+    /// 20 Hz through a room, truncated, its segment six windows long after the sweep's first
+    /// octaves (fuzz case 1566, no drift), read 36 ppm at ±27, then 50, 55 and 58 ppm over
+    /// three passes, and its latency, carried back from the windows' centre, 0.70 samples off
+    /// at a stated ±0.30.
+    var reverbRealignDriftMinSEs = 2.0
     /// Where the tail stays fitted at one delay (the windows read too little drift to fit it
     /// at theirs), their drift is shrunk toward none by an amount their scatter does not
     /// show, and its stated uncertainty takes this share of the drift read in quadrature.

@@ -621,7 +621,8 @@ extension RoundTripAnalysis {
         for _ in 0..<tuning.reverbRealignPasses {
             guard let longest = Segment.longest(current.seg.segments) else { break }
             let s = onThePlainReference(longest, totalDrift: current.drift)
-            let fitted = abs(s.drift) * Double(plainRef.count) >= tuning.reverbRealignDriftFrames ? s.drift : 0
+            let fitted = abs(s.drift) * Double(plainRef.count) >= tuning.reverbRealignDriftFrames
+                && abs(s.drift) >= tuning.reverbRealignDriftMinSEs * current.seg.driftSE ? s.drift : 0
             let redrifted = abs(fitted - tailDrift) * Double(plainRef.count) >= tuning.reverbRefitDriftFrames
             let whole = redrifted && current.seg.segments.count == 1
             let p0 = whole ? 0 : max(0, Int(s.refPosition(atCapture: Double(s.captureStart)).rounded(.up)))

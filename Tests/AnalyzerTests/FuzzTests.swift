@@ -153,6 +153,22 @@ struct AnalyzerFuzzTests {
         #expect(abs(try #require(n.latency?.samples) - (try #require(u.delay))) < 0.01)
     }
 
+    /// A drift within two of its standard errors is no drift to fit a room's tail at
+    /// (``AnalyzerTuning/reverbRealignDriftMinSEs``): a log sweep from 20 Hz through a room,
+    /// truncated, whose segment is six windows after the sweep's first octaves (1566, no
+    /// drift), read 36 ppm at ±27, and each pass that fitted the tail at the drift read more
+    /// on top of it (50, 55, 58 ppm): the latency, carried back from the windows' centre,
+    /// 0.70 samples off at a stated ±0.30.
+    @Test("a room's tail is not fitted at a drift its windows cannot tell from none: fuzz case 1566 (a log sweep through a room, no drift) states its latency's and its drift's errors (58 ppm at ±25 and 0.70 samples at ±0.30 until session 62)")
+    func noTailAtAnUntoldDrift() throws {
+        let (c, m) = try Self.measured(1566)
+        #expect(c.withinConditions && c.undamaged && c.label.contains("drift 0.0 ppm") && m.events.isEmpty, "\(EventMatch.describe(m.events))")
+        let err = abs(try #require(m.latency?.samples) - (try #require(c.delay)))
+        #expect(err <= 2 * (try #require(m.latencyUncertaintySamples)), "\(err) samples off")
+        let drift = try #require(m.driftPPM), se = try #require(m.driftUncertaintyPPM)
+        #expect(abs(drift) <= 2 * se, "\(drift) ppm at ±\(se)")
+    }
+
     /// Seeds beyond the 300 the fuzz test ran until session 43, tried then (cases 300–2499):
     /// what they found wrong and the session mended is held here case by case.
     /// Case 459, white noise 807 frames long (under a tracking window) at 8 kHz, its capture
