@@ -207,9 +207,14 @@ extension RoundTripAnalysis {
         let loose = periodBlocks(ref, cap, layout, start: start, period: period, polarity: polarity)
         guard let d0 = loose.first?.delay else { return .failure(.untracked) }
         let looseSlope = driftSlope(loose, period: period)
+        // The train's start may lie a period before the first block's delay where its first
+        // block still starts in the capture: a delay of 0 read a hair under it, 8-bit and
+        // clipped, with a drop that put the whole-signal peak's residue late in the period
+        // (fuzz case 4387: −0.06 frames), had its first block located a period late.
+        let earliest = Int(((max(Double(find.lags.lowerBound), -Double(layout[0].start)) - d0) / p).rounded(.up))
         guard let kStart = periodicAnchor(ref, cap, trainPieces(layout, loose, period: period, slope: looseSlope, shift: 0, edge: .plus), period: period,
                                           slope: looseSlope, typical: median(loose.map { abs($0.rho) }),
-                                          periods: 0...max(0, Int((Double(find.lags.upperBound) - d0) / p)),
+                                          periods: min(0, earliest)...max(0, Int((Double(find.lags.upperBound) - d0) / p)),
                                           whole: { k in self.heldCorrelation(ref, cap, self.trainPieces(layout, loose, period: period, slope: looseSlope, shift: k), shift: 0) })
         else { return .failure(.edgesUntold) }
         var blocks = periodBlocks(ref, cap, layout, start: d0 + Double(kStart * period) * (1 + looseSlope), period: period, polarity: polarity)

@@ -169,6 +169,20 @@ struct AnalyzerFuzzTests {
         #expect(abs(drift) <= 2 * se, "\(drift) ppm at ±\(se)")
     }
 
+    /// A train whose start lies at the capture's first frame, read a hair under a delay of 0:
+    /// its first block, located within half a period of the whole-signal peak's residue (a
+    /// drop had put it late in the period), sat a period late, and the start's anchor tried
+    /// no earlier period (``RoundTripAnalysis/periodicBlocks``): 4387 (8-bit, clipped, a
+    /// 266-frame drop) read its latency 1200 frames late with a false replacement and the
+    /// drop as 1466 frames.
+    @Test("a pulse train heard from the capture's first frame is placed at its own period: fuzz case 4387 reads its latency within 0.05 samples and its drop of 266 frames (1200 frames late, with a false replacement, until session 62)")
+    func trainFromTheFirstFrame() throws {
+        let (c, m) = try Self.measured(4387)
+        #expect(c.withinConditions && c.delay == 0 && c.truth.count == 1)
+        #expect(abs(try #require(m.latency?.samples)) < 0.05)
+        #expect(m.events.count == 1 && m.events.first?.kind == .drop && m.events.first?.sizeSamples == 266, "\(EventMatch.describe(m.events))")
+    }
+
     /// Seeds beyond the 300 the fuzz test ran until session 43, tried then (cases 300–2499):
     /// what they found wrong and the session mended is held here case by case.
     /// Case 459, white noise 807 frames long (under a tracking window) at 8 kHz, its capture
