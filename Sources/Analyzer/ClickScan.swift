@@ -97,6 +97,8 @@ extension Explainer {
         var pe = [Double](repeating: 0, count: n + 1), pcap = pe, pmod = pe
         var cross = [Double](repeating: 0, count: blocks), unit = cross
         var peak = 0.0
+        // Read through unchecked buffers below: the bounds the arrays checked before.
+        precondition(lo >= 0 && hi <= cap.count && m.count >= n, "residual over \(lo)..<\(hi) of \(cap.count) frames")
         // One pass, block by block, each running sum carried in a register: the same sums,
         // added in the same order, as frame by frame into the arrays.
         cap.withUnsafeBufferPointer { cb in
