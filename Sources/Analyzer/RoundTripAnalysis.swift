@@ -274,7 +274,7 @@ struct RoundTripAnalysis {
         // it does not, the levels of windows locked a period off are not searched: they move
         // the drift only by leaving those segments out of its fit (a fraction of a ppm), and
         // the capture is refused whatever they find (a capture broken by dense underruns,
-        // 50 segments of 145 windows, spent a third of its analysis there).
+        // 50 segments of 145 windows, spent 28 % of its analysis there).
         let smearAt = find.smeared ? (drift: totalDrift, lag: gatheredLag(plainRef, cap, find, drift: totalDrift, polarity: polarity)) : nil
         if smearAt.map({ $0.lag != nil }) ?? true {
             refineLockedLevels(&seg.segments, model, cap, polarity: polarity, ambiguous: points.filter(\.ambiguous))
