@@ -292,10 +292,13 @@ struct RoundTripAnalysis {
             m.reason = why + ": the track did not follow the drift, and no latency is reported"
             return m
         }
-        if let smearAt, case let lag = smearAt.drift == totalDrift ? smearAt.lag : gatheredLag(plainRef, cap, find, drift: totalDrift, polarity: polarity),
-           !smearGathered(at: lag, segments: seg.segments, model: model) {
-            m.reason = String(format: "no correlation peak stands out, and the %.0f ppm the track read does not gather the whole-signal correlation's smear into one: no latency is reported", totalDrift * 1e6)
-            return m
+        if let smearAt {
+            // Read again only where the levels' search moved the drift.
+            let lag = smearAt.drift == totalDrift ? smearAt.lag : gatheredLag(plainRef, cap, find, drift: totalDrift, polarity: polarity)
+            if !smearGathered(at: lag, segments: seg.segments, model: model) {
+                m.reason = String(format: "no correlation peak stands out, and the %.0f ppm the track read does not gather the whole-signal correlation's smear into one: no latency is reported", totalDrift * 1e6)
+                return m
+            }
         }
         let longest = Segment.longest(seg.segments)!
         let bare = model   // before the path's colouring and curve
